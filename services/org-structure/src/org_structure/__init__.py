@@ -1,0 +1,1 @@
+"""org-structure: administrative units, their reorganisations and lineage."""

@@ -1,0 +1,39 @@
+"""org-structure's app factory."""
+
+from fastapi import FastAPI
+
+from haicap_shared.app import create_service_app
+
+from .db import metadata
+from .settings import OrgSettings
+from .units.router import router as units_router
+
+DESCRIPTION = """
+Administrative units of Vietnam before and after the 1 July 2025 reorganisation
+(province and commune levels; the district level until 2025-06-30), the changes that
+connect them (merge, split, rename, abolish, establish) and their lineage.
+
+* Lists are keyset-paginated: pass `limit`, then the `next` value of a page as `cursor`.
+* `as_of=YYYY-MM-DD` keeps what was in force on that date; a code may pass from a former
+  unit to its successor (01273 is Phường Hợp Giang until 2025-06-30, Phường Thục Phán after).
+* `q` searches names without regard to Vietnamese diacritics.
+* Single resources carry an `ETag`; send it back as `If-Match` to change them (412 when stale,
+  428 when missing). `Idempotency-Key` on POST makes a retry safe.
+* Errors are RFC 9457 problem details with a stable `code`.
+"""
+
+
+def create_app(settings: OrgSettings | None = None) -> FastAPI:
+    settings = settings or OrgSettings()
+    return create_service_app(
+        title="haicap org-structure",
+        description=DESCRIPTION,
+        settings=settings,
+        metadata=metadata,
+        routers=[units_router],
+        openapi_tags=[
+            {"name": "units", "description": "Administrative units (đơn vị hành chính) and their reorganisations"},
+            {"name": "audit", "description": "Who changed what, and when"},
+            {"name": "health", "description": "Liveness and readiness"},
+        ],
+    )

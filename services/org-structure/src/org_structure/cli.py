@@ -1,0 +1,73 @@
+"""``haicap-org``: migrate, serve, and import administrative units from reference data."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from haicap_shared.audit import AuditTrail
+from haicap_shared.auth import Principal
+from haicap_shared.cli import Command, run_service_cli
+from haicap_shared.db import null_pool_engine
+from haicap_shared.settings import ServiceSettings
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from .db import metadata
+from .settings import OrgSettings
+from .units.importer import ImportSummary, apply_plan
+from .units.reference import national_plan, province_plan
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+IMPORT_PRINCIPAL = Principal(subject="import-units", role="system")
+
+
+async def import_units(url: str, province: str | None) -> ImportSummary:
+    """Import one province in force since 2025-07-01 (``province``) or the whole country."""
+    plan = national_plan()
+    if province:
+        plan = province_plan(plan, province)
+    engine = null_pool_engine(url)
+    try:
+        async with async_sessionmaker(engine, expire_on_commit=False)() as session, session.begin():
+            return await apply_plan(
+                session, AuditTrail(metadata.tables["audit_event"]), IMPORT_PRINCIPAL, plan, scope=f"province:{province}" if province else "national"
+            )
+    finally:
+        await engine.dispose()
+
+
+def _commands(commands: argparse._SubParsersAction) -> dict[str, Command]:  # type: ignore[type-arg]
+    parser = commands.add_parser("import-units", help="import units and their 2025 changes from vietnamadminunits")
+    scope = parser.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--province", help="code of a province in force since 2025-07-01, e.g. 04 (Cao Bằng)")
+    scope.add_argument("--all", action="store_true", help="the whole country")
+
+    def run(args: argparse.Namespace, settings: ServiceSettings) -> int:
+        try:
+            summary = asyncio.run(import_units(settings.resolved_database_url(), args.province))
+        except LookupError as exc:
+            print(f"import-units: {exc}", file=sys.stderr)
+            return 2
+        print(json.dumps(asdict(summary), ensure_ascii=False, indent=2))
+        return 0
+
+    return {"import-units": run}
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_service_cli(
+        prog="haicap-org",
+        settings=OrgSettings(),
+        app_factory="org_structure.app:create_app",
+        migrations=MIGRATIONS,
+        extra=_commands,
+        argv=argv,
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,131 @@
+"""Tables of administrative units and the changes that connect former and resulting units."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date
+
+from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from haicap_shared.models import Entity
+
+from ..db import Base
+
+
+class UnitLevel(enum.StrEnum):
+    PROVINCE = "province"
+    DISTRICT = "district"
+    COMMUNE = "commune"
+
+
+class UnitKind(enum.StrEnum):
+    """The legal kind of a unit; the Vietnamese name is in :data:`KIND_LABELS`."""
+
+    TINH = "tinh"
+    THANH_PHO_TRUC_THUOC_TW = "thanh_pho_truc_thuoc_tw"
+    HUYEN = "huyen"
+    QUAN = "quan"
+    THI_XA = "thi_xa"
+    THANH_PHO_THUOC_TINH = "thanh_pho_thuoc_tinh"
+    XA = "xa"
+    PHUONG = "phuong"
+    THI_TRAN = "thi_tran"
+    DAC_KHU = "dac_khu"
+
+
+KIND_LABELS = {
+    UnitKind.TINH: "Tỉnh",
+    UnitKind.THANH_PHO_TRUC_THUOC_TW: "Thành phố trực thuộc trung ương",
+    UnitKind.HUYEN: "Huyện",
+    UnitKind.QUAN: "Quận",
+    UnitKind.THI_XA: "Thị xã",
+    UnitKind.THANH_PHO_THUOC_TINH: "Thành phố thuộc tỉnh",
+    UnitKind.XA: "Xã",
+    UnitKind.PHUONG: "Phường",
+    UnitKind.THI_TRAN: "Thị trấn",
+    UnitKind.DAC_KHU: "Đặc khu",
+}
+
+KINDS_BY_LEVEL = {
+    UnitLevel.PROVINCE: {UnitKind.TINH, UnitKind.THANH_PHO_TRUC_THUOC_TW},
+    UnitLevel.DISTRICT: {UnitKind.HUYEN, UnitKind.QUAN, UnitKind.THI_XA, UnitKind.THANH_PHO_THUOC_TINH},
+    UnitLevel.COMMUNE: {UnitKind.XA, UnitKind.PHUONG, UnitKind.THI_TRAN, UnitKind.DAC_KHU},
+}
+
+CODE_LENGTH_BY_LEVEL = {UnitLevel.PROVINCE: 2, UnitLevel.DISTRICT: 3, UnitLevel.COMMUNE: 5}
+
+
+class ChangeKind(enum.StrEnum):
+    MERGE = "merge"
+    SPLIT = "split"
+    RENAME = "rename"
+    REORGANISE = "reorganise"
+    ABOLISH = "abolish"
+    ESTABLISH = "establish"
+
+
+class LinkRole(enum.StrEnum):
+    SOURCE = "source"
+    RESULT = "result"
+
+
+def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
+    # NOTE: stored as plain strings checked by a named constraint (not a PostgreSQL enum
+    # type) so a new kind is a one-line migration on both databases.
+    return Enum(kind, name=name, native_enum=False, create_constraint=True, length=30, values_callable=lambda e: [m.value for m in e])
+
+
+class AdministrativeUnit(Entity, Base):
+    """An administrative unit over its validity interval. A code may be reused by a successor."""
+
+    __tablename__ = "administrative_unit"
+
+    code: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[UnitKind] = mapped_column(_enum(UnitKind, "unit_kind"))
+    level: Mapped[UnitLevel] = mapped_column(_enum(UnitLevel, "unit_level"))
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("administrative_unit.id"), index=True)
+    province_code: Mapped[str] = mapped_column(String(2))
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    search_key: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (
+        CheckConstraint("valid_to IS NULL OR valid_from IS NULL OR valid_from <= valid_to", name="valid_interval"),
+        Index(None, "code", "valid_from"),
+        Index(None, "province_code", "level", "code", "id"),
+    )
+
+
+class UnitChange(Entity, Base):
+    """A reorganisation (merge, split, rename, abolish, establish) on an effective date."""
+
+    __tablename__ = "unit_change"
+
+    kind: Mapped[ChangeKind] = mapped_column(_enum(ChangeKind, "change_kind"))
+    effective_date: Mapped[date] = mapped_column(Date)
+    legal_basis: Mapped[str] = mapped_column(String(500))
+    province_code: Mapped[str] = mapped_column(String(2))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index(None, "effective_date", "id"), Index(None, "province_code", "effective_date", "id"))
+
+
+class UnitChangeLink(Base):
+    """One unit's part in a change: a former unit (source) or a resulting one (result)."""
+
+    __tablename__ = "unit_change_link"
+
+    change_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("unit_change.id", ondelete="CASCADE"), primary_key=True)
+    unit_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("administrative_unit.id"), primary_key=True)
+    role: Mapped[LinkRole] = mapped_column(_enum(LinkRole, "link_role"), primary_key=True)
+
+    __table_args__ = (Index(None, "unit_id", "role"),)
+
+
+unit_table = AdministrativeUnit.__table__
+change_table = UnitChange.__table__
+link_table = UnitChangeLink.__table__

@@ -1,0 +1,194 @@
+"""Every query on units and changes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from haicap_shared.text import like_pattern
+
+from .models import AdministrativeUnit, LinkRole, UnitChange, UnitChangeLink, UnitKind, UnitLevel, change_table, unit_table
+
+
+def in_force_on(as_of: date) -> ColumnElement[bool]:
+    """Units whose validity interval contains ``as_of`` (open ends are unbounded)."""
+    return and_(
+        or_(unit_table.c.valid_from.is_(None), unit_table.c.valid_from <= as_of),
+        or_(unit_table.c.valid_to.is_(None), unit_table.c.valid_to >= as_of),
+    )
+
+
+def overlapping(valid_from: date | None, valid_to: date | None) -> ColumnElement[bool]:
+    """Units whose validity interval shares a day with [valid_from, valid_to]."""
+    conditions: list[ColumnElement[bool]] = []
+    if valid_to is not None:
+        conditions.append(or_(unit_table.c.valid_from.is_(None), unit_table.c.valid_from <= valid_to))
+    if valid_from is not None:
+        conditions.append(or_(unit_table.c.valid_to.is_(None), unit_table.c.valid_to >= valid_from))
+    return and_(True, *conditions)
+
+
+@dataclass(frozen=True)
+class UnitFilter:
+    level: UnitLevel | None = None
+    kind: UnitKind | None = None
+    province: str | None = None
+    parent_id: uuid.UUID | None = None
+    as_of: date | None = None
+    q: str | None = None
+
+    def apply(self, stmt: Select[Any]) -> Select[Any]:
+        c = unit_table.c
+        if self.level is not None:
+            stmt = stmt.where(c.level == self.level)
+        if self.kind is not None:
+            stmt = stmt.where(c.kind == self.kind)
+        if self.province is not None:
+            stmt = stmt.where(c.province_code == self.province)
+        if self.parent_id is not None:
+            stmt = stmt.where(c.parent_id == self.parent_id)
+        if self.as_of is not None:
+            stmt = stmt.where(in_force_on(self.as_of))
+        if self.q:
+            stmt = stmt.where(c.search_key.like(like_pattern(self.q), escape="\\"))
+        return stmt
+
+
+UNIT_LIST_ORDER = (unit_table.c.code, unit_table.c.id)
+
+
+def list_units(filters: UnitFilter) -> Select[Any]:
+    return filters.apply(select(unit_table))
+
+
+async def count_units(session: AsyncSession, filters: UnitFilter) -> list[tuple[UnitLevel, UnitKind, int]]:
+    stmt = filters.apply(select(unit_table.c.level, unit_table.c.kind, func.count())).group_by(
+        unit_table.c.level, unit_table.c.kind
+    )
+    return [(UnitLevel(level), UnitKind(kind), count) for level, kind, count in (await session.execute(stmt)).all()]
+
+
+async def get_unit(session: AsyncSession, unit_id: uuid.UUID) -> AdministrativeUnit | None:
+    return await session.get(AdministrativeUnit, unit_id)
+
+
+async def get_units(session: AsyncSession, unit_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, AdministrativeUnit]:
+    ids = list(unit_ids)
+    if not ids:
+        return {}
+    result = await session.scalars(select(AdministrativeUnit).where(AdministrativeUnit.id.in_(ids)))
+    return {unit.id: unit for unit in result}
+
+
+async def unit_by_code(session: AsyncSession, code: str, as_of: date) -> AdministrativeUnit | None:
+    stmt = select(AdministrativeUnit).where(AdministrativeUnit.code == code, in_force_on(as_of))
+    return (await session.scalars(stmt)).first()
+
+
+async def units_with_code_overlapping(
+    session: AsyncSession, code: str, valid_from: date | None, valid_to: date | None, *, excluding: uuid.UUID | None = None
+) -> Sequence[AdministrativeUnit]:
+    stmt = select(AdministrativeUnit).where(AdministrativeUnit.code == code, overlapping(valid_from, valid_to))
+    if excluding is not None:
+        stmt = stmt.where(AdministrativeUnit.id != excluding)
+    return (await session.scalars(stmt)).all()
+
+
+async def children_outside(
+    session: AsyncSession, parent_id: uuid.UUID, valid_from: date | None, valid_to: date | None
+) -> Sequence[AdministrativeUnit]:
+    """Children of ``parent_id`` valid on a day outside [valid_from, valid_to]."""
+    c = unit_table.c
+    outside: list[ColumnElement[bool]] = []
+    if valid_from is not None:
+        outside.append(or_(c.valid_from.is_(None), c.valid_from < valid_from))
+    if valid_to is not None:
+        outside.append(or_(c.valid_to.is_(None), c.valid_to > valid_to))
+    if not outside:
+        return []
+    stmt = select(AdministrativeUnit).where(AdministrativeUnit.parent_id == parent_id, or_(*outside)).limit(20)
+    return (await session.scalars(stmt)).all()
+
+
+async def add_change(session: AsyncSession, change: UnitChange, sources: Iterable[uuid.UUID], results: Iterable[uuid.UUID]) -> None:
+    session.add(change)
+    await session.flush()
+    session.add_all(
+        [UnitChangeLink(change_id=change.id, unit_id=u, role=LinkRole.SOURCE) for u in sources]
+        + [UnitChangeLink(change_id=change.id, unit_id=u, role=LinkRole.RESULT) for u in results]
+    )
+    await session.flush()
+
+
+async def get_change(session: AsyncSession, change_id: uuid.UUID) -> UnitChange | None:
+    return await session.get(UnitChange, change_id)
+
+
+CHANGE_LIST_ORDER = (change_table.c.effective_date, change_table.c.id)
+
+
+def list_changes(
+    *, province: str | None, kind: str | None, unit_id: uuid.UUID | None, effective_from: date | None, effective_to: date | None
+) -> Select[Any]:
+    stmt = select(change_table)
+    if province is not None:
+        stmt = stmt.where(change_table.c.province_code == province)
+    if kind is not None:
+        stmt = stmt.where(change_table.c.kind == kind)
+    if effective_from is not None:
+        stmt = stmt.where(change_table.c.effective_date >= effective_from)
+    if effective_to is not None:
+        stmt = stmt.where(change_table.c.effective_date <= effective_to)
+    if unit_id is not None:
+        linked = select(UnitChangeLink.change_id).where(UnitChangeLink.unit_id == unit_id)
+        stmt = stmt.where(change_table.c.id.in_(linked))
+    return stmt
+
+
+async def change_members(
+    session: AsyncSession, change_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[LinkRole, list[AdministrativeUnit]]]:
+    """The source and result units of each change, ordered by code."""
+    members: dict[uuid.UUID, dict[LinkRole, list[AdministrativeUnit]]] = {
+        cid: {LinkRole.SOURCE: [], LinkRole.RESULT: []} for cid in change_ids
+    }
+    if not change_ids:
+        return members
+    stmt = (
+        select(UnitChangeLink.change_id, UnitChangeLink.role, AdministrativeUnit)
+        .join(AdministrativeUnit, AdministrativeUnit.id == UnitChangeLink.unit_id)
+        .where(UnitChangeLink.change_id.in_(change_ids))
+        .order_by(AdministrativeUnit.code, AdministrativeUnit.id)
+    )
+    for change_id, role, unit in (await session.execute(stmt)).all():
+        members[change_id][LinkRole(role)].append(unit)
+    return members
+
+
+@dataclass(frozen=True)
+class LineageEdge:
+    from_unit_id: uuid.UUID
+    to_unit: AdministrativeUnit
+    change: UnitChange
+
+
+async def lineage_edges(session: AsyncSession, unit_ids: Sequence[uuid.UUID], *, backwards: bool) -> list[LineageEdge]:
+    """One step of lineage: the units ``unit_ids`` came from (backwards) or became."""
+    own, other = aliased(UnitChangeLink), aliased(UnitChangeLink)
+    own_role, other_role = (LinkRole.RESULT, LinkRole.SOURCE) if backwards else (LinkRole.SOURCE, LinkRole.RESULT)
+    stmt = (
+        select(own.unit_id, AdministrativeUnit, UnitChange)
+        .join(other, and_(other.change_id == own.change_id, other.role == other_role))
+        .join(UnitChange, UnitChange.id == own.change_id)
+        .join(AdministrativeUnit, AdministrativeUnit.id == other.unit_id)
+        .where(own.unit_id.in_(unit_ids), own.role == own_role)
+        .order_by(AdministrativeUnit.code, AdministrativeUnit.id)
+    )
+    return [LineageEdge(from_id, unit, change) for from_id, unit, change in (await session.execute(stmt)).all()]

@@ -1,0 +1,189 @@
+"""HTTP routes of units and unit changes (published at the gateway under ``/api/v1/org``)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from haicap_shared.audit import Audit
+from haicap_shared.auth import CurrentPrincipal
+from haicap_shared.db import DbSession
+from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, problem_responses
+from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
+from haicap_shared.paging import Cursor, Limit, Page, fetch_page, keyset_page
+from haicap_shared.versioning import check_if_match, etag
+
+from . import repository, service
+from .models import ChangeKind, UnitKind, UnitLevel
+from .schemas import (
+    AdministrativeUnit,
+    AdministrativeUnitCreate,
+    AdministrativeUnitUpdate,
+    Lineage,
+    UnitChange,
+    UnitChangeCreate,
+    UnitCount,
+    UnitStats,
+)
+
+router = APIRouter(tags=["units"])
+
+AsOf = Annotated[date | None, Query(description="Only what is in force on this date (YYYY-MM-DD)")]
+UnitId = Annotated[uuid.UUID, Path(description="The unit's internal id")]
+ProvinceCode = Annotated[str | None, Query(pattern=r"^\d{2}$", description="Province code, e.g. `04` for Cao Bằng")]
+
+
+def _unit_response(unit: object, status_code: int = 200) -> JSONResponse:
+    body = AdministrativeUnit.model_validate(unit)
+    return JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers={"ETag": etag(body.version)})
+
+
+@router.get("/units", response_model=Page[AdministrativeUnit], responses=problem_responses(BadRequest))
+async def list_units(
+    session: DbSession,
+    _principal: CurrentPrincipal,
+    level: Annotated[UnitLevel | None, Query(description="province, district or commune")] = None,
+    kind: Annotated[UnitKind | None, Query(description="e.g. `xa`, `phuong`, `huyen`")] = None,
+    province: ProvinceCode = None,
+    parent_id: Annotated[uuid.UUID | None, Query(description="Units directly under this unit")] = None,
+    as_of: AsOf = None,
+    q: Annotated[str | None, Query(max_length=100, description="Name search, diacritics-insensitive: `thuc phan` finds Thục Phán")] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Page[AdministrativeUnit]:
+    """List administrative units, ordered by code, filtered and paged."""
+    filters = repository.UnitFilter(level=level, kind=kind, province=province, parent_id=parent_id, as_of=as_of, q=q)
+    return await keyset_page(
+        session, repository.list_units(filters), order_by=repository.UNIT_LIST_ORDER, limit=limit, cursor=cursor, item=AdministrativeUnit
+    )
+
+
+@router.get("/units/stats", response_model=UnitStats)
+async def unit_stats(
+    session: DbSession,
+    _principal: CurrentPrincipal,
+    as_of: Annotated[date, Query(description="Count the units in force on this date")],
+    province: ProvinceCode = None,
+) -> UnitStats:
+    """Count the units in force on a date, by level and kind (computed in SQL)."""
+    counts = await repository.count_units(session, repository.UnitFilter(province=province, as_of=as_of))
+    by_level = {level: 0 for level in UnitLevel}
+    for level, _kind, count in counts:
+        by_level[level] += count
+    return UnitStats(
+        as_of=as_of,
+        province=province,
+        total=sum(by_level.values()),
+        by_level=by_level,
+        by_kind=[UnitCount(level=level, kind=kind, count=count) for level, kind, count in sorted(counts)],
+    )
+
+
+@router.post(
+    "/units",
+    status_code=201,
+    response_model=AdministrativeUnit,
+    responses=problem_responses(service.UnitCodeOverlap, service.OutsideParentValidity, service.ParentNotFound, IdempotencyKeyReused),
+)
+async def create_unit(
+    payload: AdministrativeUnitCreate, session: DbSession, audit: Audit, principal: CurrentPrincipal, idempotency: Idempotency
+) -> JSONResponse:
+    """Record a unit. Refused when its code is held by another unit on a shared date."""
+    if (replayed := await idempotency.replay()) is not None:
+        return replayed
+    unit = await service.create_unit(session, audit, principal, payload)
+    body = AdministrativeUnit.model_validate(unit)
+    return await idempotency.respond(201, body, headers={"ETag": etag(body.version), "Location": f"units/{unit.id}"})
+
+
+@router.get("/units/by-code/{code}", response_model=AdministrativeUnit, responses=problem_responses(service.UnitNotFound))
+async def get_unit_by_code(
+    session: DbSession,
+    _principal: CurrentPrincipal,
+    code: Annotated[str, Path(pattern=r"^\d{2}(\d|\d{3})?$", description="Official code", examples=["01273"])],
+    as_of: Annotated[date | None, Query(description="The date on which the code is read; today when omitted")] = None,
+) -> JSONResponse:
+    """The unit holding a code on a date (a code may pass to a successor unit)."""
+    return _unit_response(await service.unit_by_code(session, code, as_of or date.today()))
+
+
+@router.get("/units/{unit_id}", response_model=AdministrativeUnit, responses=problem_responses(service.UnitNotFound))
+async def get_unit(unit_id: UnitId, session: DbSession, _principal: CurrentPrincipal) -> JSONResponse:
+    """One unit by id, with its ETag."""
+    return _unit_response(await service.get_unit(session, unit_id))
+
+
+@router.patch(
+    "/units/{unit_id}",
+    response_model=AdministrativeUnit,
+    responses=problem_responses(
+        service.UnitNotFound, service.UnitCodeOverlap, service.OutsideParentValidity, PreconditionFailed, PreconditionRequired
+    ),
+)
+async def update_unit(
+    unit_id: UnitId,
+    payload: AdministrativeUnitUpdate,
+    request: Request,
+    session: DbSession,
+    audit: Audit,
+    principal: CurrentPrincipal,
+) -> JSONResponse:
+    """Change a unit's name, parent or validity. Requires If-Match with the last ETag."""
+    unit = await service.get_unit(session, unit_id)
+    check_if_match(request, unit.version)
+    return _unit_response(await service.update_unit(session, audit, principal, unit, payload))
+
+
+@router.get("/units/{unit_id}/lineage", response_model=Lineage, responses=problem_responses(service.UnitNotFound))
+async def get_lineage(unit_id: UnitId, session: DbSession, _principal: CurrentPrincipal) -> Lineage:
+    """What the unit came from and what it became, transitively, with dates and legal basis."""
+    return await service.lineage(session, await service.get_unit(session, unit_id))
+
+
+@router.get("/unit-changes", response_model=Page[UnitChange], responses=problem_responses(BadRequest))
+async def list_unit_changes(
+    session: DbSession,
+    _principal: CurrentPrincipal,
+    province: ProvinceCode = None,
+    kind: Annotated[ChangeKind | None, Query()] = None,
+    unit_id: Annotated[uuid.UUID | None, Query(description="Changes this unit took part in")] = None,
+    effective_from: Annotated[date | None, Query(description="Effective on or after")] = None,
+    effective_to: Annotated[date | None, Query(description="Effective on or before")] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Page[UnitChange]:
+    """List reorganisations, ordered by effective date."""
+    stmt = repository.list_changes(
+        province=province, kind=kind, unit_id=unit_id, effective_from=effective_from, effective_to=effective_to
+    )
+    rows, next_cursor = await fetch_page(session, stmt, order_by=repository.CHANGE_LIST_ORDER, limit=limit, cursor=cursor)
+    return Page[UnitChange](items=await service.describe_changes(session, rows), next=next_cursor)
+
+
+@router.post(
+    "/unit-changes",
+    status_code=201,
+    response_model=UnitChange,
+    responses=problem_responses(service.ChangeUnitsNotFound, service.ChangeDatesInconsistent, IdempotencyKeyReused),
+)
+async def create_unit_change(
+    payload: UnitChangeCreate, session: DbSession, audit: Audit, principal: CurrentPrincipal, idempotency: Idempotency
+) -> JSONResponse:
+    """Record a reorganisation between existing units (the dates must line up)."""
+    if (replayed := await idempotency.replay()) is not None:
+        return replayed
+    change = await service.create_change(session, audit, principal, payload)
+    body = await service.get_change(session, change.id)
+    return await idempotency.respond(201, body, headers={"ETag": etag(body.version), "Location": f"unit-changes/{change.id}"})
+
+
+@router.get("/unit-changes/{change_id}", response_model=UnitChange, responses=problem_responses(service.ChangeNotFound))
+async def get_unit_change(change_id: uuid.UUID, session: DbSession, _principal: CurrentPrincipal, response: Response) -> UnitChange:
+    """One reorganisation with its former and resulting units."""
+    change = await service.get_change(session, change_id)
+    response.headers["ETag"] = etag(change.version)
+    return change

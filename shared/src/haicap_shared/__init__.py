@@ -1,0 +1,1 @@
+"""haicap's shared library: what every service stands on."""

@@ -1,0 +1,80 @@
+"""The app factory every service builds on.
+
+Nothing is created at import time: the database, the HTTP client and anything a service
+adds are built in the lifespan and disposed after it, so tests pass their own settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import MetaData
+
+from .audit import AuditTrail, audit_router
+from .db import Database
+from .errors import install_problem_handlers
+from .health import health_router
+from .http import new_http_client
+from .logs import configure_logging
+from .middleware import RequestIdMiddleware
+from .settings import ServiceSettings
+
+Extension = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def create_service_app(
+    *,
+    title: str,
+    description: str,
+    settings: ServiceSettings,
+    metadata: MetaData | None,
+    routers: Sequence[APIRouter] = (),
+    openapi_tags: list[dict[str, Any]] | None = None,
+    extensions: Sequence[Extension] = (),
+    version: str = "0.1.0",
+) -> FastAPI:
+    """A FastAPI app with haicap's database, errors, request ids, health and audit wired in.
+
+    ``metadata`` is the service's own (with the ``audit_event`` and ``idempotency_key``
+    tables); a service without a database passes ``None``.
+    """
+    configure_logging(settings.log_level, settings.service_name)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.http = new_http_client(settings.upstream_timeout_seconds)
+        if metadata is not None:
+            app.state.database = Database(settings.resolved_database_url(), echo=settings.log_sql)
+        try:
+            async with _nested(app, extensions):
+                yield
+        finally:
+            await app.state.http.aclose()
+            if metadata is not None:
+                await app.state.database.dispose()
+
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan, openapi_tags=openapi_tags)
+    app.state.settings = settings
+    install_problem_handlers(app)
+    app.add_middleware(RequestIdMiddleware)
+    app.include_router(health_router(settings.service_name))
+    if metadata is not None:
+        app.state.audit = AuditTrail(metadata.tables["audit_event"])
+        app.state.idempotency_table = metadata.tables["idempotency_key"]
+        app.include_router(audit_router(app.state.audit))
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+@asynccontextmanager
+async def _nested(app: FastAPI, extensions: Sequence[Extension]) -> AsyncIterator[None]:
+    if not extensions:
+        yield
+        return
+    first, *rest = extensions
+    async with first(app), _nested(app, rest):
+        yield

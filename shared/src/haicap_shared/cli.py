@@ -1,0 +1,60 @@
+"""The command line every service shares: ``migrate`` and ``serve``, plus its own commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import uvicorn
+
+from .logs import configure_logging
+from .migrations import upgrade_to_head
+from .settings import ServiceSettings
+
+Command = Callable[[argparse.Namespace, ServiceSettings], int]
+
+
+def run_service_cli(
+    *,
+    prog: str,
+    settings: ServiceSettings,
+    app_factory: str,
+    migrations: Path | None,
+    extra: Callable[[argparse._SubParsersAction], dict[str, Command]] | None = None,  # type: ignore[type-arg]
+    argv: list[str] | None = None,
+) -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=f"{prog}: run, migrate and maintain the service")
+    commands = parser.add_subparsers(dest="command", required=True)
+    if migrations is not None:
+        commands.add_parser("migrate", help="apply every database migration")
+    serve = commands.add_parser("serve", help="serve the API with uvicorn")
+    serve.add_argument("--host", default=settings.host)
+    serve.add_argument("--port", type=int, default=settings.port)
+    serve.add_argument("--limit-concurrency", type=int, default=None, help="shed load with 503 past this many requests")
+    own = extra(commands) if extra else {}
+    args = parser.parse_args(argv)
+    configure_logging(settings.log_level, settings.service_name)
+
+    if args.command == "migrate":
+        assert migrations is not None
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+        asyncio.run(upgrade_to_head(migrations, settings.resolved_database_url()))
+        return 0
+    if args.command == "serve":
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+        # NOTE: keep-alive above the clients' pool expiry, or a client reuses a socket the
+        # server is closing (PERFORMANCE.md).
+        uvicorn.run(
+            app_factory,
+            factory=True,
+            host=args.host,
+            port=args.port,
+            timeout_keep_alive=75,
+            limit_concurrency=args.limit_concurrency,
+            log_config=None,
+            access_log=False,
+        )
+        return 0
+    return own[args.command](args, settings)

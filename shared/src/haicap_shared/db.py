@@ -1,0 +1,107 @@
+"""Engines, sessions and the request-scoped unit of work.
+
+The session dependency is the only place that commits: routes and services ``flush()``.
+It uses FastAPI's ``scope="function"`` so the commit happens before the response is sent;
+a failed commit therefore becomes an error response, never a success the database lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_metadata() -> MetaData:
+    """A service's own metadata, with the naming convention Alembic batch mode needs."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def create_engine(url: str, *, echo: bool = False, **options: Any) -> AsyncEngine:
+    """An async engine with the per-dialect settings haicap relies on."""
+    if is_sqlite(url):
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, **options)
+        _make_sqlite_transactional(engine)
+        return engine
+    options.setdefault("pool_pre_ping", True)
+    return create_async_engine(url, echo=echo, **options)
+
+
+def _make_sqlite_transactional(engine: AsyncEngine) -> None:
+    # NOTE: the sqlite3 module opens transactions lazily and not before DDL, which breaks
+    # SAVEPOINT and transactional migrations; SQLAlchemy's documented recipe takes over
+    # BEGIN itself. WAL lets the API read while an import writes; foreign keys are off by
+    # default in SQLite.
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+class Database:
+    """A service's engine and session factory, created in the app's lifespan."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.engine = create_engine(url, echo=echo)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    def bind_to(self, connection: AsyncConnection) -> None:
+        """Run every session inside ``connection``'s transaction (tests roll it back)."""
+        self.sessionmaker = async_sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def null_pool_engine(url: str) -> AsyncEngine:
+    """An engine that holds no connection between uses (for one-shot commands)."""
+    engine = create_async_engine(url, poolclass=NullPool)
+    if is_sqlite(url):
+        _make_sqlite_transactional(engine)
+    return engine
+
+
+async def _session_scope(request: Request) -> AsyncIterator[AsyncSession]:
+    database: Database = request.app.state.database
+    async with database.sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
+
+
+DbSession = Annotated[AsyncSession, Depends(_session_scope, scope="function")]
+"""The request's unit of work: committed when the route returns, rolled back if it raises."""

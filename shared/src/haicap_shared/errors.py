@@ -1,0 +1,180 @@
+"""One tree of application errors, rendered once as RFC 9457 problem details.
+
+Services raise these; they never raise ``HTTPException``. Each class carries its HTTP status
+and a stable machine-readable ``code`` that clients may branch on.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+logger = logging.getLogger("haicap.errors")
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details body, with haicap's stable ``code`` extension."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    code: str
+    detail: str | None = None
+    instance: str | None = None
+
+
+class AppError(Exception):
+    """Base of every error a service reports to its caller."""
+
+    status: int = 500
+    code: str = "internal_error"
+    title: str = "Internal error"
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None, **extra: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        if code is not None:
+            self.code = code
+        self.extra = extra
+
+    def problem(self, instance: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": f"https://haicap.gov.vn/problems/{self.code}",
+            "title": self.title,
+            "status": self.status,
+            "code": self.code,
+        }
+        if self.detail:
+            body["detail"] = self.detail
+        if instance:
+            body["instance"] = instance
+        body.update(self.extra)
+        return body
+
+
+class BadRequest(AppError):
+    status, code, title = 422, "invalid_request", "The request is not valid"
+
+
+class NotFound(AppError):
+    status, code, title = 404, "not_found", "Not found"
+
+
+class Conflict(AppError):
+    status, code, title = 409, "conflict", "The request conflicts with the current state"
+
+
+class PreconditionFailed(AppError):
+    status, code, title = 412, "stale_version", "The resource has changed since it was read"
+
+
+class PreconditionRequired(AppError):
+    status, code, title = 428, "if_match_required", "If-Match is required to change this resource"
+
+
+class UpstreamUnavailable(AppError):
+    status, code, title = 503, "upstream_unavailable", "A service this request needs is unavailable"
+
+    def __init__(self, service: str, detail: str | None = None) -> None:
+        super().__init__(detail or f"The {service} service could not be reached", service=service)
+        self.service = service
+
+
+class UpstreamTimeout(AppError):
+    status, code, title = 504, "upstream_timeout", "A service this request needs did not answer in time"
+
+    def __init__(self, service: str, detail: str | None = None) -> None:
+        super().__init__(detail or f"The {service} service did not answer in time", service=service)
+        self.service = service
+
+
+def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def problem_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries declaring which problems a route may return."""
+    declared: dict[int | str, dict[str, Any]] = {}
+    for error in errors:
+        entry = declared.setdefault(error.status, {"model": Problem, "description": ""})
+        codes = [c for c in entry["description"].split(", ") if c]
+        entry["description"] = ", ".join([*codes, f"`{error.code}`: {error.title}"])
+        entry["content"] = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    return declared
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {"location": list(err.get("loc", ())), "message": err.get("msg", ""), "type": err.get("type", "")}
+        for err in exc.errors()
+    ]
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Render every error the app can raise, the framework's own included, as a problem."""
+
+    async def app_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, AppError)
+        return problem_response(exc.problem(request.url.path))
+
+    async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        body = {
+            "type": "https://haicap.gov.vn/problems/validation_error",
+            "title": "The request is malformed",
+            "status": 422,
+            "code": "validation_error",
+            "detail": "; ".join(
+                f"{'.'.join(str(p) for p in e['location'])}: {e['message']}" for e in _validation_errors(exc)
+            ),
+            "instance": request.url.path,
+            "errors": _validation_errors(exc),
+        }
+        return problem_response(body)
+
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
+        body = {
+            "type": "about:blank",
+            "title": str(exc.detail),
+            "status": exc.status_code,
+            "code": codes.get(exc.status_code, f"http_{exc.status_code}"),
+            "instance": request.url.path,
+        }
+        return problem_response(body, headers=dict(exc.headers or {}))
+
+    async def integrity_error(request: Request, exc: Exception) -> JSONResponse:
+        # NOTE: a constraint the service did not pre-check (typically a concurrent duplicate)
+        # is still a conflict with the current state, not a server fault.
+        logger.warning("integrity error: %s", exc)
+        return problem_response(
+            Conflict("The change conflicts with a concurrent change; read again and retry", code="integrity_conflict").problem(
+                request.url.path
+            )
+        )
+
+    async def stale_data(request: Request, exc: Exception) -> JSONResponse:
+        return problem_response(PreconditionFailed("The resource was changed by someone else meanwhile").problem(request.url.path))
+
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error", exc_info=exc)
+        return problem_response(AppError("An unexpected error occurred; it has been logged").problem(request.url.path))
+
+    app.add_exception_handler(AppError, app_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(IntegrityError, integrity_error)
+    app.add_exception_handler(StaleDataError, stale_data)
+    app.add_exception_handler(Exception, unexpected)

@@ -1,0 +1,37 @@
+"""``/healthz`` (the process is alive) and ``/readyz`` (it can reach its database)."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+logger = logging.getLogger("haicap.health")
+
+
+class Health(BaseModel):
+    status: str
+    service: str
+
+
+def health_router(service: str) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", response_model=Health)
+    async def healthz() -> Health:
+        """Liveness: the process answers."""
+        return Health(status="ok", service=service)
+
+    @router.get("/readyz", response_model=Health, responses={503: {"model": Health}})
+    async def readyz(request: Request) -> JSONResponse:
+        """Readiness: the service's database answers."""
+        try:
+            await request.app.state.database.ping()
+        except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+            logger.warning("database not reachable: %s", exc)
+            return JSONResponse({"status": "database unreachable", "service": service}, status_code=503)
+        return JSONResponse({"status": "ready", "service": service})
+
+    return router

@@ -1,0 +1,103 @@
+"""Calling another haicap service: one pooled client per process, one class per upstream.
+
+Failures are turned into problems here, in one place: a connection that cannot be made or
+an upstream 502/503/504 becomes 503 naming the service, a timeout 504. Safe methods are
+retried a bounded number of times; a POST is never retried, since the upstream may have
+acted on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import httpx
+
+from .errors import AppError, UpstreamTimeout, UpstreamUnavailable
+from .logs import request_id_var
+
+logger = logging.getLogger("haicap.http")
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_RETRYABLE_STATUS = frozenset({502, 503, 504})
+
+
+def new_http_client(timeout_seconds: float) -> httpx.AsyncClient:
+    """The process's pooled client: built once in the lifespan, closed at shutdown."""
+    # NOTE: keep-alive expiry stays below uvicorn's --timeout-keep-alive (75 s in haicap),
+    # or the client may reuse a socket the server is closing.
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout_seconds, connect=min(timeout_seconds, 3.0)),
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30),
+    )
+
+
+class UpstreamError(AppError):
+    """An upstream answered with a problem the caller should see (its status and code kept)."""
+
+    def __init__(self, service: str, status: int, body: dict[str, Any]) -> None:
+        super().__init__(body.get("detail") or body.get("title"), code=body.get("code", f"upstream_{status}"), service=service)
+        self.status = status
+        self.title = body.get("title", "The upstream service refused the request")
+
+
+class ServiceClient:
+    """A typed gateway to one upstream service."""
+
+    def __init__(self, name: str, base_url: str, http: httpx.AsyncClient, *, retries: int = 2, backoff_seconds: float = 0.1) -> None:
+        self.name = name
+        self.base_url = base_url.rstrip("/")
+        self.http = http
+        self.retries = retries
+        self.backoff_seconds = backoff_seconds
+
+    def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
+        headers = dict(extra or {})
+        request_id = request_id_var.get()
+        if request_id:
+            headers.setdefault("X-Request-ID", request_id)
+        return headers
+
+    async def request(self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
+        """Send one request; raise :class:`UpstreamUnavailable` / :class:`UpstreamTimeout` on failure."""
+        method = method.upper()
+        attempts = 1 + (self.retries if method in SAFE_METHODS else 0)
+        url = f"{self.base_url}{path}"
+        for attempt in range(1, attempts + 1):
+            last_attempt = attempt == attempts
+            try:
+                response = await self.http.request(method, url, headers=self._headers(headers), **kwargs)
+            except httpx.TimeoutException as exc:
+                logger.warning("upstream timeout", extra={"upstream": self.name, "url": url, "attempt": attempt})
+                if last_attempt:
+                    raise UpstreamTimeout(self.name) from exc
+            except httpx.TransportError as exc:
+                logger.warning("upstream unreachable", extra={"upstream": self.name, "url": url, "error": str(exc), "attempt": attempt})
+                if last_attempt:
+                    raise UpstreamUnavailable(self.name) from exc
+            else:
+                if response.status_code not in _RETRYABLE_STATUS:
+                    return response
+                if last_attempt:
+                    raise UpstreamUnavailable(self.name, f"The {self.name} service answered {response.status_code}")
+            await asyncio.sleep(self.backoff_seconds * attempt)
+        raise AssertionError("unreachable")
+
+    async def get_json(self, path: str, **kwargs: Any) -> Any:
+        """GET a JSON document; an upstream problem is passed on with its status and code."""
+        response = await self.request("GET", path, **kwargs)
+        if response.is_error:
+            try:
+                body = response.json()
+            except ValueError:
+                body = {"title": response.text[:200]}
+            raise UpstreamError(self.name, response.status_code, body if isinstance(body, dict) else {})
+        return response.json()
+
+    async def is_ready(self) -> bool:
+        try:
+            response = await self.http.get(f"{self.base_url}/readyz", headers=self._headers(None))
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200

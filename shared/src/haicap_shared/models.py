@@ -1,0 +1,67 @@
+"""Column mixins and the infrastructure tables every service database holds."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, Column, DateTime, Index, Integer, MetaData, String, Table, Uuid, func
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Entity:
+    """Internal id, creation and update times, and a version for optimistic locking.
+
+    ``version`` is SQLAlchemy's version counter: every UPDATE checks and bumps it, so a
+    concurrent writer that read an older row fails instead of overwriting silently. It is
+    also the resource's ETag.
+    """
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now(), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow, server_default=func.now(), nullable=False
+    )
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, object]:  # noqa: N805
+        return {"version_id_col": cls.__dict__.get("version") or cls.version}
+
+
+def define_audit_table(metadata: MetaData) -> Table:
+    """``audit_event``: who changed what, when, with the values before and after."""
+    return Table(
+        "audit_event",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("occurred_at", DateTime(timezone=True), nullable=False),
+        Column("actor", String(200), nullable=False),
+        Column("actor_role", String(50), nullable=True),
+        Column("request_id", String(128), nullable=True),
+        Column("entity_type", String(100), nullable=False),
+        Column("entity_id", String(100), nullable=False),
+        Column("action", String(20), nullable=False),
+        Column("before", JSON, nullable=True),
+        Column("after", JSON, nullable=True),
+        Index(None, "entity_type", "entity_id", "id"),
+    )
+
+
+def define_idempotency_table(metadata: MetaData) -> Table:
+    """``idempotency_key``: the first response to each keyed POST, replayed on retry."""
+    return Table(
+        "idempotency_key",
+        metadata,
+        Column("key", String(200), primary_key=True),
+        Column("fingerprint", String(64), nullable=False),
+        Column("status_code", Integer, nullable=False),
+        Column("response_body", JSON, nullable=True),
+        Column("response_headers", JSON, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+    )

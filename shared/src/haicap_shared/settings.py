@@ -1,0 +1,61 @@
+"""Settings common to every service, read from environment variables.
+
+Each service subclasses :class:`ServiceSettings` with its own prefix (``HAICAP_ORG_``,
+``HAICAP_PERSONNEL_``...), so one environment can configure all of them side by side.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_var_dir() -> Path:
+    """Where SQLite files live by default: ``var/`` in the working directory."""
+    return Path("var")
+
+
+class ServiceSettings(BaseSettings):
+    """What every service needs: where its database is, how it logs, how long it keeps keys."""
+
+    model_config = SettingsConfigDict(env_prefix="HAICAP_", extra="ignore")
+
+    service_name: str = "service"
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL. Empty: a SQLite file var/<service>.db. "
+        "postgresql://... or postgresql+asyncpg://... selects PostgreSQL.",
+    )
+    var_dir: Path = Field(default_factory=default_var_dir)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    log_sql: bool = False
+    idempotency_ttl_hours: int = Field(default=24, ge=1, le=24 * 30)
+    gateway_url: str = Field(default="http://127.0.0.1:8000", description="Where other services are reached.")
+    upstream_timeout_seconds: float = Field(default=10.0, gt=0)
+    upstream_retries: int = Field(default=2, ge=0, le=5)
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        return async_database_url(value) if value else value
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.var_dir / f'{self.service_name}.db').resolve()}"
+
+
+def async_database_url(url: str) -> str:
+    """Accept the plain URL forms operators write and pick the async driver for them."""
+    for plain, driver in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url

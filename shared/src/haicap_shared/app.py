@@ -18,7 +18,6 @@ from .db import Database
 from .errors import install_problem_handlers
 from .health import health_router
 from .http import new_http_client
-from .logs import configure_logging
 from .middleware import RequestIdMiddleware
 from .settings import ServiceSettings
 
@@ -41,8 +40,6 @@ def create_service_app(
     ``metadata`` is the service's own (with the ``audit_event`` and ``idempotency_key``
     tables); a service without a database passes ``None``.
     """
-    configure_logging(settings.log_level, settings.service_name)
-
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.http = new_http_client(settings.upstream_timeout_seconds)

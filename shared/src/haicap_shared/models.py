@@ -5,12 +5,35 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, Column, DateTime, Index, Integer, MetaData, String, Table, Uuid, func
+from sqlalchemy import JSON, Column, DateTime, Dialect, Index, Integer, MetaData, String, Table, TypeDecorator, Uuid, func
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC, on PostgreSQL and on SQLite alike.
+
+    SQLite has no time zones and hands back naive values; without this the same row would
+    serialise as ``...Z`` on one database and without a zone on the other.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC timestamp")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Entity:
@@ -22,9 +45,9 @@ class Entity:
     """
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now(), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, server_default=func.now(), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow, server_default=func.now(), nullable=False
+        UtcDateTime(), default=utcnow, onupdate=utcnow, server_default=func.now(), nullable=False
     )
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
@@ -39,7 +62,7 @@ def define_audit_table(metadata: MetaData) -> Table:
         "audit_event",
         metadata,
         Column("id", Integer, primary_key=True, autoincrement=True),
-        Column("occurred_at", DateTime(timezone=True), nullable=False),
+        Column("occurred_at", UtcDateTime(), nullable=False),
         Column("actor", String(200), nullable=False),
         Column("actor_role", String(50), nullable=True),
         Column("request_id", String(128), nullable=True),
@@ -62,6 +85,6 @@ def define_idempotency_table(metadata: MetaData) -> Table:
         Column("status_code", Integer, nullable=False),
         Column("response_body", JSON, nullable=True),
         Column("response_headers", JSON, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("expires_at", UtcDateTime(), nullable=False, index=True),
     )

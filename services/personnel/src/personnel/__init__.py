@@ -1,0 +1,1 @@
+"""personnel: cadres, civil servants and public employees, their positions and placements."""

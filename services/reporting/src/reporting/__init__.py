@@ -1,0 +1,1 @@
+"""reporting: province and commune summaries composed from the other services."""

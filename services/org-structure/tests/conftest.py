@@ -39,7 +39,9 @@ async def session(db_connection: AsyncConnection) -> AsyncIterator[AsyncSession]
 
 
 async def run_import(session: AsyncSession, plan: ImportPlan, scope: str) -> ImportSummary:
-    summary = await apply_plan(session, AuditTrail(metadata.tables["audit_event"]), Principal("test-import", "system"), plan, scope)
+    summary = await apply_plan(
+        session, AuditTrail(metadata.tables["audit_event"]), Principal("test-import", "system"), plan, scope
+    )
     await session.commit()
     return summary
 

@@ -35,7 +35,9 @@ async def test_cao_bang_lists_page_through_every_commune(client: httpx.AsyncClie
     seen: list[str] = []
     cursor = None
     while True:
-        params = {"province": "04", "level": "commune", "as_of": "2025-06-30", "limit": 50} | ({"cursor": cursor} if cursor else {})
+        params = {"province": "04", "level": "commune", "as_of": "2025-06-30", "limit": 50} | (
+            {"cursor": cursor} if cursor else {}
+        )
         page = (await client.get("/units", params=params)).json()
         seen += [u["code"] for u in page["items"]]
         cursor = page["next"]

@@ -34,7 +34,9 @@ async def test_successor_of_hoang_tung(client: httpx.AsyncClient, cao_bang) -> N
     hoang_tung = (await client.get("/units", params={"q": "hoang tung", "as_of": "2025-06-30"})).json()["items"]
     assert [u["name"] for u in hoang_tung] == ["Xã Hoàng Tung"]
     lineage = (await client.get(f"/units/{hoang_tung[0]['id']}/lineage")).json()
-    assert [(s["unit"]["name"], s["unit"]["code"], s["depth"]) for s in lineage["successors"]] == [("Phường Thục Phán", "01273", 1)]
+    assert [(s["unit"]["name"], s["unit"]["code"], s["depth"]) for s in lineage["successors"]] == [
+        ("Phường Thục Phán", "01273", 1)
+    ]
     assert lineage["predecessors"] == []
 
 

@@ -53,7 +53,9 @@ async def test_a_code_held_on_overlapping_dates_is_refused(client: httpx.AsyncCl
     total = await _count(client)
     # 01273 is Phường Thục Phán from 2025-07-01 on.
     body = assert_problem(
-        await client.post("/units", json=_commune(province["id"], code="01273", valid_from="2026-01-01")), 409, "unit_code_overlap"
+        await client.post("/units", json=_commune(province["id"], code="01273", valid_from="2026-01-01")),
+        409,
+        "unit_code_overlap",
     )
     assert "Thục Phán" in body["detail"]
     assert await _count(client) == total
@@ -101,7 +103,9 @@ async def test_update_needs_the_current_etag(client: httpx.AsyncClient, cao_bang
     assert renamed.status_code == 200, renamed.text
     assert renamed.headers["etag"] == '"2"'
     assert renamed.json()["short_name"] == "Thục Phán Mới"
-    assert [u["name"] for u in (await client.get("/units", params={"q": "thuc phan moi"})).json()["items"]] == ["Phường Thục Phán Mới"]
+    assert [u["name"] for u in (await client.get("/units", params={"q": "thuc phan moi"})).json()["items"]] == [
+        "Phường Thục Phán Mới"
+    ]
     # The first ETag is stale now.
     assert_problem(await client.patch(url, json={"name": "Phường Khác"}, headers={"If-Match": '"1"'}), 412, "stale_version")
     events = await _audit(client, unit["id"])
@@ -150,8 +154,16 @@ async def test_idempotent_create(client: httpx.AsyncClient, cao_bang) -> None:
 
 async def test_record_a_merge(client: httpx.AsyncClient, cao_bang) -> None:
     province = await _unit(client, "04", "2026-01-01")
-    a = (await client.post("/units", json=_commune(province["id"], code="01991", name="Xã A", valid_from="2026-01-01", valid_to="2026-12-31"))).json()
-    b = (await client.post("/units", json=_commune(province["id"], code="01992", name="Xã B", valid_from="2026-01-01", valid_to="2026-12-31"))).json()
+    a = (
+        await client.post(
+            "/units", json=_commune(province["id"], code="01991", name="Xã A", valid_from="2026-01-01", valid_to="2026-12-31")
+        )
+    ).json()
+    b = (
+        await client.post(
+            "/units", json=_commune(province["id"], code="01992", name="Xã B", valid_from="2026-01-01", valid_to="2026-12-31")
+        )
+    ).json()
     ab = (await client.post("/units", json=_commune(province["id"], code="01993", name="Xã AB", valid_from="2027-01-01"))).json()
     change = {
         "kind": "merge",
@@ -175,7 +187,11 @@ async def test_record_a_merge(client: httpx.AsyncClient, cao_bang) -> None:
 async def test_a_change_whose_dates_do_not_line_up_is_refused(client: httpx.AsyncClient, cao_bang) -> None:
     province = await _unit(client, "04", "2026-01-01")
     a = (await client.post("/units", json=_commune(province["id"], code="01991", name="Xã A", valid_from="2026-01-01"))).json()
-    b = (await client.post("/units", json=_commune(province["id"], code="01992", name="Xã B", valid_from="2026-01-01", valid_to="2026-12-31"))).json()
+    b = (
+        await client.post(
+            "/units", json=_commune(province["id"], code="01992", name="Xã B", valid_from="2026-01-01", valid_to="2026-12-31")
+        )
+    ).json()
     ab = (await client.post("/units", json=_commune(province["id"], code="01993", name="Xã AB", valid_from="2027-01-02"))).json()
     before = (await client.get("/unit-changes", params={"province": "04", "limit": 500})).json()["items"]
     change = {

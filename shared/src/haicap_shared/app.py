@@ -40,6 +40,7 @@ def create_service_app(
     ``metadata`` is the service's own (with the ``audit_event`` and ``idempotency_key``
     tables); a service without a database passes ``None``.
     """
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.http = new_http_client(settings.upstream_timeout_seconds)

@@ -72,9 +72,7 @@ class Database:
 
     def bind_to(self, connection: AsyncConnection) -> None:
         """Run every session inside ``connection``'s transaction (tests roll it back)."""
-        self.sessionmaker = async_sessionmaker(
-            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
-        )
+        self.sessionmaker = async_sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:

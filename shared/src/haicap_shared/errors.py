@@ -116,8 +116,7 @@ def problem_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]
 
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return [
-        {"location": list(err.get("loc", ())), "message": err.get("msg", ""), "type": err.get("type", "")}
-        for err in exc.errors()
+        {"location": list(err.get("loc", ())), "message": err.get("msg", ""), "type": err.get("type", "")} for err in exc.errors()
     ]
 
 
@@ -135,9 +134,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             "title": "The request is malformed",
             "status": 422,
             "code": "validation_error",
-            "detail": "; ".join(
-                f"{'.'.join(str(p) for p in e['location'])}: {e['message']}" for e in _validation_errors(exc)
-            ),
+            "detail": "; ".join(f"{'.'.join(str(p) for p in e['location'])}: {e['message']}" for e in _validation_errors(exc)),
             "instance": request.url.path,
             "errors": _validation_errors(exc),
         }
@@ -166,7 +163,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     async def stale_data(request: Request, exc: Exception) -> JSONResponse:
-        return problem_response(PreconditionFailed("The resource was changed by someone else meanwhile").problem(request.url.path))
+        return problem_response(
+            PreconditionFailed("The resource was changed by someone else meanwhile").problem(request.url.path)
+        )
 
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error", exc_info=exc)

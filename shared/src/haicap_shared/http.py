@@ -45,7 +45,9 @@ class UpstreamError(AppError):
 class ServiceClient:
     """A typed gateway to one upstream service."""
 
-    def __init__(self, name: str, base_url: str, http: httpx.AsyncClient, *, retries: int = 2, backoff_seconds: float = 0.1) -> None:
+    def __init__(
+        self, name: str, base_url: str, http: httpx.AsyncClient, *, retries: int = 2, backoff_seconds: float = 0.1
+    ) -> None:
         self.name = name
         self.base_url = base_url.rstrip("/")
         self.http = http
@@ -73,7 +75,9 @@ class ServiceClient:
                 if last_attempt:
                     raise UpstreamTimeout(self.name) from exc
             except httpx.TransportError as exc:
-                logger.warning("upstream unreachable", extra={"upstream": self.name, "url": url, "error": str(exc), "attempt": attempt})
+                logger.warning(
+                    "upstream unreachable", extra={"upstream": self.name, "url": url, "error": str(exc), "attempt": attempt}
+                )
                 if last_attempt:
                     raise UpstreamUnavailable(self.name) from exc
             else:

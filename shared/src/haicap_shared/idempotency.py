@@ -59,10 +59,14 @@ class IdempotentRequest:
             return None
         self._fingerprint = await request_fingerprint(self.request)
         row = (
-            await self.session.execute(
-                select(self.table).where(self.table.c.key == self.key, self.table.c.expires_at > utcnow())
+            (
+                await self.session.execute(
+                    select(self.table).where(self.table.c.key == self.key, self.table.c.expires_at > utcnow())
+                )
             )
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
         if row is None:
             return None
         if row["fingerprint"] != self._fingerprint:
@@ -72,7 +76,9 @@ class IdempotentRequest:
         headers = {**row["response_headers"], REPLAYED_HEADER: "true"}
         return JSONResponse(row["response_body"], status_code=row["status_code"], headers=headers)
 
-    async def respond(self, status_code: int, body: BaseModel | dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
+    async def respond(
+        self, status_code: int, body: BaseModel | dict[str, Any], headers: dict[str, str] | None = None
+    ) -> JSONResponse:
         """Build the response and, under a key, store it with the change."""
         content = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
         headers = headers or {}

@@ -9,12 +9,13 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
 from haicap_shared.audit import AuditTrail
 from haicap_shared.auth import Principal
 from haicap_shared.cli import Command, run_service_cli
 from haicap_shared.db import null_pool_engine
 from haicap_shared.settings import ServiceSettings
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from .db import metadata
 from .settings import OrgSettings
@@ -34,7 +35,11 @@ async def import_units(url: str, province: str | None) -> ImportSummary:
     try:
         async with async_sessionmaker(engine, expire_on_commit=False)() as session, session.begin():
             return await apply_plan(
-                session, AuditTrail(metadata.tables["audit_event"]), IMPORT_PRINCIPAL, plan, scope=f"province:{province}" if province else "national"
+                session,
+                AuditTrail(metadata.tables["audit_event"]),
+                IMPORT_PRINCIPAL,
+                plan,
+                scope=f"province:{province}" if province else "national",
             )
     finally:
         await engine.dispose()

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TypeVar
 
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnElement, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail
@@ -46,14 +46,16 @@ def _batches(rows: Sequence[T]) -> Iterable[Sequence[T]]:
         yield rows[start : start + BATCH]
 
 
-async def _present(session: AsyncSession, column: object, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+async def _present(session: AsyncSession, column: ColumnElement[uuid.UUID], ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
     found: set[uuid.UUID] = set()
     for chunk in _batches(ids):
-        found.update((await session.scalars(select(column).where(column.in_(chunk)))).all())  # type: ignore[attr-defined]
+        found.update((await session.scalars(select(column).where(column.in_(chunk)))).all())
     return found
 
 
-async def apply_plan(session: AsyncSession, audit: AuditTrail, principal: Principal, plan: ImportPlan, scope: str) -> ImportSummary:
+async def apply_plan(
+    session: AsyncSession, audit: AuditTrail, principal: Principal, plan: ImportPlan, scope: str
+) -> ImportSummary:
     summary = ImportSummary(
         scope=scope,
         units_by_level=dict(Counter(u.level.value for u in plan.units)),
@@ -66,17 +68,14 @@ async def apply_plan(session: AsyncSession, audit: AuditTrail, principal: Princi
     for chunk in _batches(missing_units):
         await session.execute(
             insert(unit_table),
-            [
-                {**asdict(u), "search_key": search_key(u.name), "created_at": now, "updated_at": now, "version": 1}
-                for u in chunk
-            ],
+            [{**asdict(u), "search_key": search_key(u.name), "created_at": now, "updated_at": now, "version": 1} for u in chunk],
         )
     summary.units_created = len(missing_units)
     summary.units_already_present = len(present_units)
 
     present_changes = await _present(session, change_table.c.id, [c.id for c in plan.changes])
     missing_changes = [c for c in plan.changes if c.id not in present_changes]
-    for chunk in _batches(missing_changes):
+    for changes in _batches(missing_changes):
         await session.execute(
             insert(change_table),
             [
@@ -91,7 +90,7 @@ async def apply_plan(session: AsyncSession, audit: AuditTrail, principal: Princi
                     "updated_at": now,
                     "version": 1,
                 }
-                for c in chunk
+                for c in changes
             ],
         )
     links = [
@@ -100,8 +99,8 @@ async def apply_plan(session: AsyncSession, audit: AuditTrail, principal: Princi
         for role, members in ((LinkRole.SOURCE, c.source_ids), (LinkRole.RESULT, c.result_ids))
         for uid in members
     ]
-    for chunk in _batches(links):
-        await session.execute(insert(link_table), list(chunk))
+    for link_rows in _batches(links):
+        await session.execute(insert(link_table), list(link_rows))
     summary.changes_created = len(missing_changes)
     summary.changes_already_present = len(present_changes)
 

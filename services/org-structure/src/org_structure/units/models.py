@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import date
+from typing import cast
 
-from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, Index, String, Table, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from haicap_shared.models import Entity
@@ -74,7 +75,9 @@ class LinkRole(enum.StrEnum):
 def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
     # NOTE: stored as plain strings checked by a named constraint (not a PostgreSQL enum
     # type) so a new kind is a one-line migration on both databases.
-    return Enum(kind, name=name, native_enum=False, create_constraint=True, length=30, values_callable=lambda e: [m.value for m in e])
+    return Enum(
+        kind, name=name, native_enum=False, create_constraint=True, length=30, values_callable=lambda e: [m.value for m in e]
+    )
 
 
 class AdministrativeUnit(Entity, Base):
@@ -126,6 +129,6 @@ class UnitChangeLink(Base):
     __table_args__ = (Index(None, "unit_id", "role"),)
 
 
-unit_table = AdministrativeUnit.__table__
-change_table = UnitChange.__table__
-link_table = UnitChangeLink.__table__
+unit_table = cast(Table, AdministrativeUnit.__table__)
+change_table = cast(Table, UnitChange.__table__)
+link_table = cast(Table, UnitChangeLink.__table__)

@@ -35,6 +35,8 @@ DISTRICT_END_BASIS = (
 # descriptive basis that a planner can correct.
 COMMUNE_RESOLUTIONS = {"04": "Nghị quyết 1657/NQ-UBTVQH15 ngày 16/06/2025 của Ủy ban Thường vụ Quốc hội"}
 
+GENERIC_COMMUNE_RESOLUTION = "Nghị quyết năm 2025 của Ủy ban Thường vụ Quốc hội về sắp xếp đơn vị hành chính cấp xã"
+
 _PROVINCE_KINDS = {"Tỉnh": UnitKind.TINH, "Thành phố": UnitKind.THANH_PHO_TRUC_THUOC_TW}
 _DISTRICT_KINDS = {
     "Huyện": UnitKind.HUYEN,
@@ -227,9 +229,8 @@ def national_plan() -> ImportPlan:
     absorbed: set[uuid.UUID] = set()
     for province_key, communes in sorted(converter["DICT_PROVINCE_WARD_NO_DIVIDED"].items()):
         code = province_codes[province_key]
-        basis = COMMUNE_RESOLUTIONS.get(
-            code, f"Nghị quyết năm 2025 của Ủy ban Thường vụ Quốc hội về sắp xếp đơn vị hành chính cấp xã của {new_provinces[province_key]['province']}"
-        )
+        province_name = new_provinces[province_key]["province"]
+        basis = COMMUNE_RESOLUTIONS.get(code, f"{GENERIC_COMMUNE_RESOLUTION} của {province_name}")
         for ward_key, old_keys in sorted(communes.items()):
             result = new_commune_ids[(province_key, ward_key)]
             sources = tuple(former_unit(k) for k in old_keys)
@@ -256,7 +257,10 @@ def national_plan() -> ImportPlan:
             source = former_unit(old_key)
             absorbed.add(source)
             results = tuple(new_commune_ids[(province_key, t["newWardKey"])] for t in targets)
-            default = next((new_commune_names[new_commune_ids[(province_key, t["newWardKey"])]] for t in targets if t["isDefaultNewWard"]), None)
+            default = next(
+                (new_commune_names[new_commune_ids[(province_key, t["newWardKey"])]] for t in targets if t["isDefaultNewWard"]),
+                None,
+            )
             note = (
                 "Ambiguous in the source data: this former unit was divided between "
                 + ", ".join(new_commune_names[r] for r in results)

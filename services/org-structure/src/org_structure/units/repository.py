@@ -117,7 +117,9 @@ async def children_outside(
     return (await session.scalars(stmt)).all()
 
 
-async def add_change(session: AsyncSession, change: UnitChange, sources: Iterable[uuid.UUID], results: Iterable[uuid.UUID]) -> None:
+async def add_change(
+    session: AsyncSession, change: UnitChange, sources: Iterable[uuid.UUID], results: Iterable[uuid.UUID]
+) -> None:
     session.add(change)
     await session.flush()
     session.add_all(

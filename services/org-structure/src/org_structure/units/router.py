@@ -51,14 +51,21 @@ async def list_units(
     province: ProvinceCode = None,
     parent_id: Annotated[uuid.UUID | None, Query(description="Units directly under this unit")] = None,
     as_of: AsOf = None,
-    q: Annotated[str | None, Query(max_length=100, description="Name search, diacritics-insensitive: `thuc phan` finds Thục Phán")] = None,
+    q: Annotated[
+        str | None, Query(max_length=100, description="Name search, diacritics-insensitive: `thuc phan` finds Thục Phán")
+    ] = None,
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> Page[AdministrativeUnit]:
     """List administrative units, ordered by code, filtered and paged."""
     filters = repository.UnitFilter(level=level, kind=kind, province=province, parent_id=parent_id, as_of=as_of, q=q)
     return await keyset_page(
-        session, repository.list_units(filters), order_by=repository.UNIT_LIST_ORDER, limit=limit, cursor=cursor, item=AdministrativeUnit
+        session,
+        repository.list_units(filters),
+        order_by=repository.UNIT_LIST_ORDER,
+        limit=limit,
+        cursor=cursor,
+        item=AdministrativeUnit,
     )
 
 
@@ -71,7 +78,7 @@ async def unit_stats(
 ) -> UnitStats:
     """Count the units in force on a date, by level and kind (computed in SQL)."""
     counts = await repository.count_units(session, repository.UnitFilter(province=province, as_of=as_of))
-    by_level = {level: 0 for level in UnitLevel}
+    by_level = dict.fromkeys(UnitLevel, 0)
     for level, _kind, count in counts:
         by_level[level] += count
     return UnitStats(
@@ -87,7 +94,9 @@ async def unit_stats(
     "/units",
     status_code=201,
     response_model=AdministrativeUnit,
-    responses=problem_responses(service.UnitCodeOverlap, service.OutsideParentValidity, service.ParentNotFound, IdempotencyKeyReused),
+    responses=problem_responses(
+        service.UnitCodeOverlap, service.OutsideParentValidity, service.ParentNotFound, IdempotencyKeyReused
+    ),
 )
 async def create_unit(
     payload: AdministrativeUnitCreate, session: DbSession, audit: Audit, principal: CurrentPrincipal, idempotency: Idempotency
@@ -182,7 +191,9 @@ async def create_unit_change(
 
 
 @router.get("/unit-changes/{change_id}", response_model=UnitChange, responses=problem_responses(service.ChangeNotFound))
-async def get_unit_change(change_id: uuid.UUID, session: DbSession, _principal: CurrentPrincipal, response: Response) -> UnitChange:
+async def get_unit_change(
+    change_id: uuid.UUID, session: DbSession, _principal: CurrentPrincipal, response: Response
+) -> UnitChange:
     """One reorganisation with its former and resulting units."""
     change = await service.get_change(session, change_id)
     response.headers["ETag"] = etag(change.version)

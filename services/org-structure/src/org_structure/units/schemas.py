@@ -12,7 +12,11 @@ from .models import CODE_LENGTH_BY_LEVEL, KINDS_BY_LEVEL, ChangeKind, UnitKind, 
 
 UnitCode = Annotated[
     str,
-    Field(pattern=r"^\d{2}(\d|\d{3})?$", description="Official code: 2 digits (province), 3 (district) or 5 (commune)", examples=["01273"]),
+    Field(
+        pattern=r"^\d{2}(\d|\d{3})?$",
+        description="Official code: 2 digits (province), 3 (district) or 5 (commune)",
+        examples=["01273"],
+    ),
 ]
 UnitName = Annotated[str, Field(min_length=1, max_length=200, examples=["Phường Thục Phán"])]
 

@@ -96,7 +96,9 @@ async def get_unit(session: AsyncSession, unit_id: uuid.UUID) -> AdministrativeU
 async def unit_by_code(session: AsyncSession, code: str, as_of: date) -> AdministrativeUnit:
     unit = await repository.unit_by_code(session, code, as_of)
     if unit is None:
-        raise UnitNotFound(f"No administrative unit has code {code} on {as_of.isoformat()}", unit_code=code, as_of=as_of.isoformat())
+        raise UnitNotFound(
+            f"No administrative unit has code {code} on {as_of.isoformat()}", unit_code=code, as_of=as_of.isoformat()
+        )
     return unit
 
 
@@ -113,7 +115,9 @@ async def _check_code_free(
         )
 
 
-async def _parent_for(session: AsyncSession, level: UnitLevel, parent_id: uuid.UUID | None, valid_from: date | None, valid_to: date | None) -> AdministrativeUnit | None:
+async def _parent_for(
+    session: AsyncSession, level: UnitLevel, parent_id: uuid.UUID | None, valid_from: date | None, valid_to: date | None
+) -> AdministrativeUnit | None:
     if parent_id is None:
         return None
     parent = await repository.get_unit(session, parent_id)
@@ -129,7 +133,9 @@ async def _parent_for(session: AsyncSession, level: UnitLevel, parent_id: uuid.U
     return parent
 
 
-async def create_unit(session: AsyncSession, audit: AuditTrail, principal: Principal, data: AdministrativeUnitCreate) -> AdministrativeUnit:
+async def create_unit(
+    session: AsyncSession, audit: AuditTrail, principal: Principal, data: AdministrativeUnitCreate
+) -> AdministrativeUnit:
     parent = await _parent_for(session, data.level, data.parent_id, data.valid_from, data.valid_to)
     await _check_code_free(session, data.code, data.valid_from, data.valid_to)
     unit = AdministrativeUnit(
@@ -179,7 +185,9 @@ async def update_unit(
     if parent is not None:
         unit.province_code = parent.province_code
     await session.flush()
-    await audit.record(session, principal, entity_type=ENTITY_UNIT, entity_id=unit.id, action="update", before=before, after=snapshot(unit))
+    await audit.record(
+        session, principal, entity_type=ENTITY_UNIT, entity_id=unit.id, action="update", before=before, after=snapshot(unit)
+    )
     return unit
 
 
@@ -215,12 +223,16 @@ async def create_change(session: AsyncSession, audit: AuditTrail, principal: Pri
         entity_type=ENTITY_CHANGE,
         entity_id=change.id,
         action="create",
-        after={**snapshot(change), "source_unit_ids": [str(u) for u in data.source_unit_ids], "result_unit_ids": [str(u) for u in data.result_unit_ids]},
+        after={
+            **snapshot(change),
+            "source_unit_ids": [str(u) for u in data.source_unit_ids],
+            "result_unit_ids": [str(u) for u in data.result_unit_ids],
+        },
     )
     return change
 
 
-async def describe_changes(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> list[UnitChangeOut]:
+async def describe_changes(session: AsyncSession, rows: Sequence[Mapping[Any, Any]]) -> list[UnitChangeOut]:
     """Changes (as column mappings) with their source and result units, for the API."""
     members = await repository.change_members(session, [row["id"] for row in rows])
     return [

@@ -23,7 +23,18 @@ down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-UNIT_KINDS = ("tinh", "thanh_pho_truc_thuoc_tw", "huyen", "quan", "thi_xa", "thanh_pho_thuoc_tinh", "xa", "phuong", "thi_tran", "dac_khu")
+UNIT_KINDS = (
+    "tinh",
+    "thanh_pho_truc_thuoc_tw",
+    "huyen",
+    "quan",
+    "thi_xa",
+    "thanh_pho_thuoc_tinh",
+    "xa",
+    "phuong",
+    "thi_tran",
+    "dac_khu",
+)
 CHANGE_KINDS = ("merge", "split", "rename", "reorganise", "abolish", "establish")
 
 
@@ -47,10 +58,14 @@ def upgrade() -> None:
         sa.Column("search_key", sa.String(200), nullable=False),
         *entity_columns_v1(),
         sa.PrimaryKeyConstraint("id", name="pk_administrative_unit"),
-        sa.ForeignKeyConstraint(["parent_id"], ["administrative_unit.id"], name="fk_administrative_unit_parent_id_administrative_unit"),
+        sa.ForeignKeyConstraint(
+            ["parent_id"], ["administrative_unit.id"], name="fk_administrative_unit_parent_id_administrative_unit"
+        ),
         sa.CheckConstraint(_in("kind", UNIT_KINDS), name="ck_administrative_unit_unit_kind"),
         sa.CheckConstraint(_in("level", ("province", "district", "commune")), name="ck_administrative_unit_unit_level"),
-        sa.CheckConstraint("valid_to IS NULL OR valid_from IS NULL OR valid_from <= valid_to", name="ck_administrative_unit_valid_interval"),
+        sa.CheckConstraint(
+            "valid_to IS NULL OR valid_from IS NULL OR valid_from <= valid_to", name="ck_administrative_unit_valid_interval"
+        ),
     )
     op.create_index("ix_administrative_unit_parent_id", "administrative_unit", ["parent_id"])
     op.create_index("ix_administrative_unit_code_valid_from", "administrative_unit", ["code", "valid_from"])
@@ -87,7 +102,9 @@ def upgrade() -> None:
         sa.Column("unit_id", sa.Uuid(), nullable=False),
         sa.Column("role", sa.String(30), nullable=False),
         sa.PrimaryKeyConstraint("change_id", "unit_id", "role", name="pk_unit_change_link"),
-        sa.ForeignKeyConstraint(["change_id"], ["unit_change.id"], name="fk_unit_change_link_change_id_unit_change", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["change_id"], ["unit_change.id"], name="fk_unit_change_link_change_id_unit_change", ondelete="CASCADE"
+        ),
         sa.ForeignKeyConstraint(["unit_id"], ["administrative_unit.id"], name="fk_unit_change_link_unit_id_administrative_unit"),
         sa.CheckConstraint(_in("role", ("source", "result")), name="ck_unit_change_link_link_role"),
     )

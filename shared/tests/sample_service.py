@@ -1,0 +1,97 @@
+"""A minimal service built on the shared library, to test its pieces through HTTP."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import String, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from haicap_shared.app import create_service_app
+from haicap_shared.audit import Audit, snapshot
+from haicap_shared.auth import CurrentPrincipal
+from haicap_shared.db import DbSession, new_metadata
+from haicap_shared.errors import NotFound
+from haicap_shared.idempotency import Idempotency
+from haicap_shared.models import Entity, define_audit_table, define_idempotency_table
+from haicap_shared.paging import Cursor, Limit, Page, keyset_page
+from haicap_shared.settings import ServiceSettings
+from haicap_shared.versioning import check_if_match, etag
+
+MIGRATIONS = Path(__file__).parent / "sample_migrations"
+metadata = new_metadata()
+define_audit_table(metadata)
+define_idempotency_table(metadata)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+class Note(Entity, Base):
+    __tablename__ = "note"
+    text: Mapped[str] = mapped_column(String(200))
+
+
+class NoteIn(BaseModel):
+    text: str = Field(min_length=1, max_length=200)
+
+
+class NoteOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    text: str
+    version: int
+
+
+router = APIRouter()
+
+
+@router.post("/notes", status_code=201, response_model=NoteOut)
+async def create_note(
+    payload: NoteIn, session: DbSession, audit: Audit, principal: CurrentPrincipal, idempotency: Idempotency
+) -> JSONResponse:
+    """Create a note."""
+    if (replayed := await idempotency.replay()) is not None:
+        return replayed
+    note = Note(text=payload.text)
+    session.add(note)
+    await session.flush()
+    await audit.record(session, principal, entity_type="note", entity_id=note.id, action="create", after=snapshot(note))
+    if payload.text == "fail after writing":
+        raise NotFound("failing on purpose after the write")
+    return await idempotency.respond(201, NoteOut.model_validate(note), headers={"ETag": etag(note.version)})
+
+
+@router.put("/notes/{note_id}", response_model=NoteOut)
+async def replace_note(note_id: uuid.UUID, payload: NoteIn, request: Request, session: DbSession) -> JSONResponse:
+    """Replace a note's text (If-Match required)."""
+    note = await session.get(Note, note_id)
+    if note is None:
+        raise NotFound("no such note")
+    check_if_match(request, note.version)
+    note.text = payload.text
+    await session.flush()
+    return JSONResponse(NoteOut.model_validate(note).model_dump(mode="json"), headers={"ETag": etag(note.version)})
+
+
+@router.get("/notes", response_model=Page[NoteOut])
+async def list_notes(
+    session: DbSession, limit: Limit = 10, cursor: Cursor = None, text: Annotated[str | None, Query()] = None
+) -> Page[NoteOut]:
+    """List notes by text."""
+    table = Note.__table__
+    stmt = select(table)
+    if text:
+        stmt = stmt.where(table.c.text == text)
+    return await keyset_page(session, stmt, order_by=[table.c.text, table.c.id], limit=limit, cursor=cursor, item=NoteOut)
+
+
+def create_sample_app(db_url: str, var_dir: Path) -> FastAPI:
+    settings = ServiceSettings(service_name="shared-sample", database_url=db_url, var_dir=var_dir)
+    return create_service_app(title="sample", description="sample", settings=settings, metadata=metadata, routers=[router])

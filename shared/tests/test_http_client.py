@@ -1,0 +1,77 @@
+"""The service-to-service client: retries for safe methods only, failures as problems."""
+
+import socket
+
+import httpx
+import pytest
+import respx
+
+from haicap_shared.errors import UpstreamTimeout, UpstreamUnavailable
+from haicap_shared.http import ServiceClient, UpstreamError, new_http_client
+from haicap_shared.logs import request_id_var
+
+
+@pytest.fixture
+async def http() -> httpx.AsyncClient:
+    async with new_http_client(2.0) as client:
+        yield client
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@respx.mock
+async def test_safe_requests_are_retried_and_carry_the_request_id(http: httpx.AsyncClient) -> None:
+    route = respx.get("http://org/units").mock(
+        side_effect=[httpx.Response(503), httpx.ConnectError("boom"), httpx.Response(200, json={"ok": 1})]
+    )
+    client = ServiceClient("org-structure", "http://org", http, retries=2, backoff_seconds=0)
+    token = request_id_var.set("rid-7")
+    try:
+        assert await client.get_json("/units") == {"ok": 1}
+    finally:
+        request_id_var.reset(token)
+    assert route.call_count == 3
+    assert route.calls.last.request.headers["x-request-id"] == "rid-7"
+
+
+@respx.mock
+async def test_a_post_is_never_retried(http: httpx.AsyncClient) -> None:
+    route = respx.post("http://org/units").mock(side_effect=httpx.ConnectError("boom"))
+    client = ServiceClient("org-structure", "http://org", http, retries=3, backoff_seconds=0)
+    with pytest.raises(UpstreamUnavailable) as raised:
+        await client.request("POST", "/units", json={})
+    assert route.call_count == 1
+    assert raised.value.problem()["service"] == "org-structure"
+    assert raised.value.status == 503
+
+
+@respx.mock
+async def test_timeouts_become_504(http: httpx.AsyncClient) -> None:
+    respx.get("http://org/slow").mock(side_effect=httpx.ReadTimeout("slow"))
+    client = ServiceClient("org-structure", "http://org", http, retries=1, backoff_seconds=0)
+    with pytest.raises(UpstreamTimeout) as raised:
+        await client.get_json("/slow")
+    assert raised.value.status == 504
+    assert raised.value.code == "upstream_timeout"
+
+
+@respx.mock
+async def test_an_upstream_problem_keeps_its_status_and_code(http: httpx.AsyncClient) -> None:
+    respx.get("http://org/units/x").mock(
+        return_value=httpx.Response(404, json={"title": "No such unit", "status": 404, "code": "unit_not_found"})
+    )
+    client = ServiceClient("org-structure", "http://org", http)
+    with pytest.raises(UpstreamError) as raised:
+        await client.get_json("/units/x")
+    assert (raised.value.status, raised.value.code) == (404, "unit_not_found")
+
+
+async def test_a_service_that_is_down(http: httpx.AsyncClient) -> None:
+    client = ServiceClient("personnel", f"http://127.0.0.1:{_closed_port()}", http, retries=1, backoff_seconds=0)
+    with pytest.raises(UpstreamUnavailable):
+        await client.get_json("/healthz")
+    assert await client.is_ready() is False

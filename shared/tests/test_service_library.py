@@ -1,0 +1,126 @@
+"""The shared pieces through a sample service: unit of work, audit, idempotency, ETags, paging, problems."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from haicap_shared.migrations import downgrade_to_base, upgrade_to_head
+from haicap_shared.models import utcnow
+from haicap_shared.testing import assert_problem
+
+from .sample_service import MIGRATIONS, Note, metadata
+
+
+async def _notes(db_connection: AsyncConnection) -> int:
+    return int(await db_connection.scalar(select(func.count()).select_from(Note.__table__)) or 0)
+
+
+async def _audit_rows(db_connection: AsyncConnection) -> int:
+    return int(await db_connection.scalar(select(func.count()).select_from(metadata.tables["audit_event"])) or 0)
+
+
+async def test_a_failing_request_writes_nothing(client: httpx.AsyncClient, db_connection: AsyncConnection) -> None:
+    assert_problem(await client.post("/notes", json={"text": "fail after writing"}), 404, "not_found")
+    assert await _notes(db_connection) == 0
+    assert await _audit_rows(db_connection) == 0
+    assert (await client.post("/notes", json={"text": "kept"})).status_code == 201
+    assert await _notes(db_connection) == 1
+    assert await _audit_rows(db_connection) == 1
+
+
+async def test_replay_and_reuse_of_idempotency_keys(client: httpx.AsyncClient, db_connection: AsyncConnection) -> None:
+    key = {"Idempotency-Key": "k-1"}
+    first = await client.post("/notes", json={"text": "a"}, headers=key)
+    # Whitespace and key order do not make another request.
+    replay = await client.post("/notes", content=b'{ "text" :  "a" }', headers=key | {"content-type": "application/json"})
+    assert replay.status_code == 201
+    assert replay.json() == first.json()
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert await _notes(db_connection) == 1
+    assert_problem(await client.post("/notes", json={"text": "b"}, headers=key), 422, "idempotency_key_reused")
+    assert await _notes(db_connection) == 1
+    # Without a key, each POST creates.
+    await client.post("/notes", json={"text": "a"})
+    assert await _notes(db_connection) == 2
+
+
+async def test_an_expired_key_may_be_used_again(client: httpx.AsyncClient, db_connection: AsyncConnection) -> None:
+    key = {"Idempotency-Key": "k-old"}
+    await client.post("/notes", json={"text": "a"}, headers=key)
+    table = metadata.tables["idempotency_key"]
+    await db_connection.execute(update(table).values(expires_at=utcnow() - timedelta(seconds=1)))
+    again = await client.post("/notes", json={"text": "b"}, headers=key)
+    assert again.status_code == 201
+    assert "idempotent-replayed" not in again.headers
+    assert await _notes(db_connection) == 2
+
+
+async def test_if_match(client: httpx.AsyncClient) -> None:
+    note = (await client.post("/notes", json={"text": "a"})).json()
+    url = f"/notes/{note['id']}"
+    assert_problem(await client.put(url, json={"text": "b"}), 428, "if_match_required")
+    body = assert_problem(await client.put(url, json={"text": "b"}, headers={"If-Match": '"9"'}), 412, "stale_version")
+    assert body["current_etag"] == '"1"'
+    ok = await client.put(url, json={"text": "b"}, headers={"If-Match": 'W/"1"'})
+    assert ok.status_code == 200
+    assert ok.headers["etag"] == '"2"'
+    assert (await client.put(url, json={"text": "c"}, headers={"If-Match": "*"})).headers["etag"] == '"3"'
+
+
+async def test_keyset_pages_cover_everything_once(client: httpx.AsyncClient) -> None:
+    texts = [f"note {i:02d}" for i in range(23)] + ["note 05"]  # a duplicate sort value
+    for text in texts:
+        await client.post("/notes", json={"text": text})
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        response = await client.get("/notes", params={"limit": 5} | ({"cursor": cursor} if cursor else {}))
+        page = response.json()
+        seen += [n["text"] for n in page["items"]]
+        pages += 1
+        cursor = page["next"]
+        if cursor is None:
+            break
+    assert pages == 5
+    assert seen == sorted(texts)
+    assert_problem(await client.get("/notes", params={"cursor": "eyJ4IjoxfQ"}), 422, "invalid_cursor")
+    assert_problem(await client.get("/notes", params={"limit": 0}), 422, "validation_error")
+    assert_problem(await client.get("/notes", params={"limit": 501}), 422, "validation_error")
+
+
+async def test_audit_events_are_readable(client: httpx.AsyncClient) -> None:
+    note = (await client.post("/notes", json={"text": "a"}, headers={"X-Request-ID": "req-42"})).json()
+    events = (await client.get("/audit-events", params={"entity_type": "note"})).json()["items"]
+    assert [(e["entity_id"], e["action"], e["request_id"], e["actor"]) for e in events] == [
+        (note["id"], "create", "req-42", "anonymous")
+    ]
+    assert events[0]["after"]["text"] == "a"
+
+
+async def test_request_ids_and_problems(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["x-request-id"] == "abc-123"
+    generated = (await client.get("/healthz", headers={"X-Request-ID": "bad id with spaces"})).headers["x-request-id"]
+    assert generated != "bad id with spaces"
+    assert len(generated) == 32
+    assert_problem(await client.get("/nowhere"), 404, "not_found")
+    assert_problem(await client.delete("/healthz"), 405, "method_not_allowed")
+    body = assert_problem(
+        await client.post("/notes", content=b"{not json", headers={"content-type": "application/json"}), 422, "validation_error"
+    )
+    assert body["errors"]
+
+
+async def test_readiness(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/readyz")).json() == {"status": "ready", "service": "shared-sample"}
+
+
+async def test_migrations_go_down_and_up(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+    await upgrade_to_head(MIGRATIONS, url)
+    await downgrade_to_base(MIGRATIONS, url)
+    await upgrade_to_head(MIGRATIONS, url)

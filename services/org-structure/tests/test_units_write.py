@@ -1,10 +1,15 @@
 """Creating and changing units and changes: the rules, and that bad input changes nothing."""
 
 import uuid
+from datetime import date
 
 import httpx
+import pytest
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 
 from haicap_shared.testing import assert_problem
+from org_structure.units.models import unit_table
 
 
 async def _unit(client: httpx.AsyncClient, code: str, as_of: str) -> dict:
@@ -209,3 +214,33 @@ async def test_a_change_whose_dates_do_not_line_up_is_refused(client: httpx.Asyn
     assert_problem(await client.post("/unit-changes", json=missing), 409, "change_units_not_found")
     assert_problem(await client.post("/unit-changes", json=change | {"kind": "split"}), 422, "validation_error")
     assert (await client.get("/unit-changes", params={"province": "04", "limit": 500})).json()["items"] == before
+
+
+async def test_delete_a_unit_recorded_by_mistake(client: httpx.AsyncClient, cao_bang) -> None:
+    province = await _unit(client, "04", "2026-01-01")
+    created = (await client.post("/units", json=_commune(province["id"]))).json()
+    url = f"/units/{created['id']}"
+    assert_problem(await client.delete(url), 428, "if_match_required")
+    assert_problem(await client.delete(url, headers={"If-Match": '"2"'}), 412, "stale_version")
+    assert (await client.delete(url, headers={"If-Match": '"1"'})).status_code == 204
+    assert_problem(await client.get(url), 404, "unit_not_found")
+    assert [e["action"] for e in await _audit(client, created["id"])] == ["create", "delete"]
+    # A unit with history stays: end its validity instead.
+    body = assert_problem(await client.delete(f"/units/{province['id']}", headers={"If-Match": '"1"'}), 409, "unit_in_use")
+    assert "end its validity" in body["detail"]
+    hop_giang = await _unit(client, "01273", "2025-06-01")
+    assert_problem(await client.delete(f"/units/{hop_giang['id']}", headers={"If-Match": '"1"'}), 409, "unit_in_use")
+    assert (await client.get(f"/units/{province['id']}")).status_code == 200
+
+
+async def test_postgresql_itself_refuses_overlapping_codes(db_backend: str, session, cao_bang) -> None:
+    """Beyond the service's check, PostgreSQL's exclusion constraint stops a racing writer."""
+    if db_backend != "postgresql":
+        pytest.skip("SQLite has no exclusion constraints; the service's check is what guards it there")
+    thuc_phan = (
+        await session.execute(select(unit_table).where(unit_table.c.code == "01273", unit_table.c.valid_to.is_(None)))
+    ).one()
+    row = dict(thuc_phan._mapping) | {"id": uuid.uuid4(), "valid_from": date(2026, 1, 1)}
+    with pytest.raises(IntegrityError, match="ex_administrative_unit_code_validity"):
+        async with session.begin_nested():
+            await session.execute(insert(unit_table).values(**row))

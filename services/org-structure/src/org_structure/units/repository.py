@@ -194,3 +194,15 @@ async def lineage_edges(session: AsyncSession, unit_ids: Sequence[uuid.UUID], *,
         .order_by(AdministrativeUnit.code, AdministrativeUnit.id)
     )
     return [LineageEdge(from_id, unit, change) for from_id, unit, change in (await session.execute(stmt)).all()]
+
+
+async def is_referenced(session: AsyncSession, unit_id: uuid.UUID) -> bool:
+    """Whether another unit hangs under this one or a change names it."""
+    child = select(unit_table.c.id).where(unit_table.c.parent_id == unit_id).limit(1)
+    link = select(UnitChangeLink.change_id).where(UnitChangeLink.unit_id == unit_id).limit(1)
+    return (await session.scalar(child)) is not None or (await session.scalar(link)) is not None
+
+
+async def delete_unit(session: AsyncSession, unit: AdministrativeUnit) -> None:
+    await session.delete(unit)
+    await session.flush()

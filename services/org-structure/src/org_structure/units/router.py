@@ -147,6 +147,21 @@ async def update_unit(
     return _unit_response(await service.update_unit(session, audit, principal, unit, payload))
 
 
+@router.delete(
+    "/units/{unit_id}",
+    status_code=204,
+    responses=problem_responses(service.UnitNotFound, service.UnitInUse, PreconditionFailed, PreconditionRequired),
+)
+async def delete_unit(
+    unit_id: UnitId, request: Request, session: DbSession, audit: Audit, principal: CurrentPrincipal
+) -> Response:
+    """Delete a unit recorded by mistake (not one with units under it or changes). Requires If-Match."""
+    unit = await service.get_unit(session, unit_id)
+    check_if_match(request, unit.version)
+    await service.delete_unit(session, audit, principal, unit)
+    return Response(status_code=204)
+
+
 @router.get("/units/{unit_id}/lineage", response_model=Lineage, responses=problem_responses(service.UnitNotFound))
 async def get_lineage(unit_id: UnitId, session: DbSession, _principal: CurrentPrincipal) -> Lineage:
     """What the unit came from and what it became, transitively, with dates and legal basis."""

@@ -55,6 +55,10 @@ class ParentLevelMismatch(Conflict):
     code, title = "parent_level_mismatch", "The parent is not of the level above"
 
 
+class UnitInUse(Conflict):
+    code, title = "unit_in_use", "The unit has units under it or takes part in a recorded change"
+
+
 class ChangeUnitsNotFound(Conflict):
     code, title = "change_units_not_found", "Some units of the change do not exist"
 
@@ -189,6 +193,15 @@ async def update_unit(
         session, principal, entity_type=ENTITY_UNIT, entity_id=unit.id, action="update", before=before, after=snapshot(unit)
     )
     return unit
+
+
+async def delete_unit(session: AsyncSession, audit: AuditTrail, principal: Principal, unit: AdministrativeUnit) -> None:
+    """Remove a unit recorded by mistake; one with history (children, changes) stays."""
+    if await repository.is_referenced(session, unit.id):
+        raise UnitInUse(f"{unit.name} has units under it or takes part in a change; end its validity instead")
+    before = snapshot(unit)
+    await repository.delete_unit(session, unit)
+    await audit.record(session, principal, entity_type=ENTITY_UNIT, entity_id=unit.id, action="delete", before=before)
 
 
 async def create_change(session: AsyncSession, audit: AuditTrail, principal: Principal, data: UnitChangeCreate) -> UnitChange:

@@ -1,0 +1,260 @@
+#!/usr/bin/env python3
+"""Run the whole haicap stack on this machine (``make run``).
+
+Migrates the four service databases, imports Cao Bằng (province 04; the whole country with
+``HAICAP_IMPORT_ALL=1``) into org-structure, starts the four services and the gateway,
+waits until each one is ready, prints where they are, and stops them all on Ctrl-C.
+Each process logs to ``var/log/<service>.log``. Ports follow the services' own variables
+(``HAICAP_ORG_PORT``, ``HAICAP_PERSONNEL_PORT``, ..., ``HAICAP_GATEWAY_PORT``), and the
+gateway is pointed at whatever ports the services got.
+
+Standard library and httpx only; the cross-service tests drive the same :class:`Stack`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import IO
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """One process of the stack: its name, command line, settings prefix and default port."""
+
+    name: str
+    cli: str
+    env_prefix: str
+    default_port: int
+    gateway_prefix: str | None = None
+    gateway_setting: str | None = None
+
+
+SERVICES = (
+    Spec("org-structure", "haicap-org", "HAICAP_ORG_", 8001, "org", "HAICAP_GATEWAY_ORG_URL"),
+    Spec("personnel", "haicap-personnel", "HAICAP_PERSONNEL_", 8002, "personnel", "HAICAP_GATEWAY_PERSONNEL_URL"),
+    Spec("assets", "haicap-assets", "HAICAP_ASSETS_", 8003, "assets", "HAICAP_GATEWAY_ASSETS_URL"),
+    Spec("reporting", "haicap-reporting", "HAICAP_REPORTING_", 8004, "reports", "HAICAP_GATEWAY_REPORTING_URL"),
+)
+GATEWAY = Spec("gateway", "haicap-gateway", "HAICAP_GATEWAY_", 8000)
+
+
+class StackError(RuntimeError):
+    """A step of the stack failed; the message says which and shows the end of its log."""
+
+
+def port_of(spec: Spec, env: Mapping[str, str]) -> int:
+    return int(env.get(f"{spec.env_prefix}PORT", spec.default_port))
+
+
+def stack_env(base: Mapping[str, str], var_dir: Path) -> dict[str, str]:
+    """The environment every process gets: its port, its var/ folder, and the gateway's upstream URLs."""
+    env = dict(base)
+    for spec in (*SERVICES, GATEWAY):
+        env[f"{spec.env_prefix}PORT"] = str(port_of(spec, base))
+        env.setdefault(f"{spec.env_prefix}VAR_DIR", str(var_dir))
+    for spec in SERVICES:
+        assert spec.gateway_setting is not None
+        # NOTE: always the ports this stack starts the services on, so an overridden port
+        # never leaves the gateway pointing at a default one.
+        env[spec.gateway_setting] = f"http://{HOST}:{port_of(spec, base)}"
+    return env
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    """The last ``lines`` lines of a log, for error messages."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return "(no log)"
+    return "\n".join(text.splitlines()[-lines:]) or "(empty log)"
+
+
+class Stack:
+    """The processes of one stack; a context manager that stops them all on exit."""
+
+    def __init__(
+        self, base_env: Mapping[str, str], var_dir: Path, *, bin_dir: Path = BIN, startup_timeout_seconds: float = 60.0
+    ) -> None:
+        self.env = stack_env(base_env, var_dir)
+        self.var_dir = var_dir
+        self.log_dir = var_dir / "log"
+        self.bin_dir = bin_dir
+        self.startup_timeout_seconds = startup_timeout_seconds
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._logs: dict[str, IO[bytes]] = {}
+
+    def __enter__(self) -> Stack:
+        return self
+
+    def __exit__(self, _type: type[BaseException] | None, _value: BaseException | None, _tb: TracebackType | None) -> None:
+        self.stop_all()
+
+    def url(self, name: str) -> str:
+        spec = next(s for s in (*SERVICES, GATEWAY) if s.name == name)
+        return f"http://{HOST}:{port_of(spec, self.env)}"
+
+    def log_path(self, name: str) -> Path:
+        return self.log_dir / f"{name}.log"
+
+    def failure(self, name: str, what: str) -> StackError:
+        """A :class:`StackError` saying ``what`` happened to ``name``, with the end of its log."""
+        return StackError(f"{name}: {what}; end of {self.log_path(name)}:\n{tail(self.log_path(name))}")
+
+    def _command(self, spec: Spec, *args: str) -> list[str]:
+        cli = self.bin_dir / spec.cli
+        if not cli.exists():
+            raise StackError(f"{cli} is missing: install the packages first (make install)")
+        return [str(cli), *args]
+
+    def run_step(self, spec: Spec, *args: str, timeout_seconds: float = 300.0) -> None:
+        """Run one command of ``spec`` to completion, its output appended to the service's log."""
+        command = self._command(spec, *args)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log_path = self.log_path(spec.name)
+        with log_path.open("ab") as log:
+            log.write(f"$ {' '.join([spec.cli, *args])}\n".encode())
+            log.flush()
+            try:
+                result = subprocess.run(  # noqa: S603 - our own console scripts, no shell
+                    command, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, timeout=timeout_seconds, check=False
+                )
+            except subprocess.TimeoutExpired as exc:
+                raise self.failure(spec.name, f"{spec.cli} {' '.join(args)} took over {timeout_seconds:.0f} s") from exc
+        if result.returncode != 0:
+            raise self.failure(spec.name, f"{spec.cli} {' '.join(args)} failed (exit {result.returncode})")
+
+    def prepare(self, *, province: str | None = "04") -> None:
+        """Migrate every service database, then import units: one province, or the country if ``province`` is None."""
+        for spec in SERVICES:
+            self.run_step(spec, "migrate")
+        scope = ["--province", province] if province else ["--all"]
+        self.run_step(SERVICES[0], "import-units", *scope, timeout_seconds=300.0 if province else 3600.0)
+
+    def start(self) -> None:
+        """Start the services, then the gateway, each one ready before the next step."""
+        for spec in SERVICES:
+            self._spawn(spec)
+        for spec in SERVICES:
+            self.wait_ready(spec.name)
+        self._spawn(GATEWAY)
+        self.wait_ready(GATEWAY.name)
+
+    def _spawn(self, spec: Spec) -> None:
+        command = self._command(spec, "serve")
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = self.log_path(spec.name).open("ab")
+        self._logs[spec.name] = log
+        # NOTE: a session of its own, so Ctrl-C reaches only this runner, which then stops
+        # the children in order instead of all of them racing to exit at once.
+        self.processes[spec.name] = subprocess.Popen(  # noqa: S603 - our own console scripts, no shell
+            command, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def wait_ready(self, name: str) -> None:
+        """Poll ``/readyz`` until it answers 200; fail fast if the process exits, or after the startup timeout."""
+        process = self.processes[name]
+        url = f"{self.url(name)}/readyz"
+        deadline = time.monotonic() + self.startup_timeout_seconds
+        with httpx.Client(timeout=2.0, trust_env=False) as client:
+            while True:
+                code = process.poll()
+                if code is not None:
+                    raise self.failure(name, f"exited with code {code} while starting")
+                try:
+                    if client.get(url).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise self.failure(name, f"not ready at {url} within {self.startup_timeout_seconds:.0f} s")
+                time.sleep(0.2)
+
+    def stop(self, name: str, *, timeout_seconds: float = 10.0) -> None:
+        """Stop one process: SIGTERM (uvicorn finishes in-flight requests), SIGKILL if it lingers."""
+        process = self.processes.pop(name, None)
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=timeout_seconds)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=timeout_seconds)
+        log = self._logs.pop(name, None)
+        if log is not None:
+            log.close()
+
+    def stop_all(self) -> None:
+        """Stop the gateway first, then the services, even if some already exited."""
+        for name in reversed(list(self.processes)):
+            self.stop(name)
+
+    def watch(self, poll_seconds: float = 0.5) -> None:
+        """Block while every process runs; raise when one exits on its own."""
+        while True:
+            for name, process in self.processes.items():
+                code = process.poll()
+                if code is not None:
+                    raise self.failure(name, f"exited with code {code}")
+            time.sleep(poll_seconds)
+
+    def table(self) -> str:
+        """Where everything is, for people."""
+        gateway = self.url(GATEWAY.name)
+        rows = [("service", "URL", "docs", "through the gateway")]
+        rows.append((GATEWAY.name, gateway, f"{gateway}/docs", f"{gateway}/readyz"))
+        for spec in SERVICES:
+            url = self.url(spec.name)
+            rows.append((spec.name, url, f"{url}/docs", f"{gateway}/api/v1/{spec.gateway_prefix}/"))
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+        return "\n".join([*lines, f"logs: {self.log_dir}/<service>.log; Ctrl-C stops everything."])
+
+
+def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="run_stack", description="Run the haicap services and gateway on this machine")
+    scope = parser.add_mutually_exclusive_group()
+    scope.add_argument("--province", default="04", help="province to import into org-structure (default 04, Cao Bằng)")
+    scope.add_argument(
+        "--all", action="store_true", default=os.environ.get("HAICAP_IMPORT_ALL") == "1", help="import the whole country"
+    )
+    parser.add_argument("--startup-timeout", type=float, default=60.0, help="seconds each process has to become ready")
+    args = parser.parse_args(argv)
+
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    with Stack(os.environ, ROOT / "var", startup_timeout_seconds=args.startup_timeout) as stack:
+        try:
+            print("migrating and importing units...", flush=True)
+            stack.prepare(province=None if args.all else args.province)
+            print("starting services...", flush=True)
+            stack.start()
+            print(stack.table(), flush=True)
+            stack.watch()
+        except KeyboardInterrupt:
+            print("\nstopping...", flush=True)
+        except StackError as exc:
+            print(f"run_stack: {exc}", file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -30,7 +30,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy -p haicap_shared -p org_structure -p personnel -p assets -p reporting -p gateway
+	$(BIN)/mypy -p haicap_shared -p org_structure -p personnel -p assets -p reporting -p haicap_gateway
 
 pytest: install
 	$(BIN)/pytest

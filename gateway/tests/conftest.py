@@ -1,22 +1,14 @@
 """The gateway in-process, with the network replaced by a recording fake of the services."""
 
-import sys
-
-# NOTE: pytest's importlib mode names this file ``gateway.tests.conftest`` and registers the
-# folder gateway/ as a namespace package called ``gateway``, which would shadow the real
-# package (gateway/src/gateway); drop that placeholder so the imports below find the real one.
-if getattr(sys.modules.get("gateway"), "__file__", "real") is None:
-    del sys.modules["gateway"]
-
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import httpx
 import pytest
 
-from gateway.app import create_app
-from gateway.settings import GatewaySettings
-from gateway.upstream import HttpxUpstream
+from haicap_gateway.app import create_app
+from haicap_gateway.settings import GatewaySettings
+from haicap_gateway.upstream import HttpxUpstream
 
 Handler = Callable[[httpx.Request], httpx.Response]
 GatewayFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]

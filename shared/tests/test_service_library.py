@@ -1,17 +1,15 @@
 """The shared pieces through a sample service: unit of work, audit, idempotency, ETags, paging, problems."""
 
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from haicap_shared.migrations import downgrade_to_base, upgrade_to_head
 from haicap_shared.models import utcnow
 from haicap_shared.testing import assert_problem
 
-from .sample_service import MIGRATIONS, Note, metadata
+from .sample_service import Note, metadata
 
 
 async def _notes(db_connection: AsyncConnection) -> int:
@@ -117,10 +115,3 @@ async def test_request_ids_and_problems(client: httpx.AsyncClient) -> None:
 
 async def test_readiness(client: httpx.AsyncClient) -> None:
     assert (await client.get("/readyz")).json() == {"status": "ready", "service": "shared-sample"}
-
-
-async def test_migrations_go_down_and_up(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
-    await upgrade_to_head(MIGRATIONS, url)
-    await downgrade_to_base(MIGRATIONS, url)
-    await upgrade_to_head(MIGRATIONS, url)

@@ -23,6 +23,11 @@ from .settings import ServiceSettings
 
 Extension = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
+_COMMON_TAGS: list[dict[str, Any]] = [
+    {"name": "audit", "description": "Who changed what, and when"},
+    {"name": "health", "description": "Liveness and readiness"},
+]
+
 
 def create_service_app(
     *,
@@ -33,12 +38,15 @@ def create_service_app(
     routers: Sequence[APIRouter] = (),
     openapi_tags: list[dict[str, Any]] | None = None,
     extensions: Sequence[Extension] = (),
+    readiness: APIRouter | None = None,
     version: str = "0.1.0",
 ) -> FastAPI:
     """A FastAPI app with haicap's database, errors, request ids, health and audit wired in.
 
     ``metadata`` is the service's own (with the ``audit_event`` and ``idempotency_key``
-    tables); a service without a database passes ``None``.
+    tables); a service without a database passes ``None``. ``/readyz`` checks the database
+    unless ``readiness`` brings the service's own check. The ``audit`` and ``health`` tags
+    are described here; ``openapi_tags`` adds the service's own.
     """
 
     @asynccontextmanager
@@ -54,11 +62,16 @@ def create_service_app(
             if metadata is not None:
                 await app.state.database.dispose()
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan, openapi_tags=openapi_tags)
+    tags = list(openapi_tags or [])
+    named = {tag["name"] for tag in tags}
+    tags += [tag for tag in _COMMON_TAGS if tag["name"] not in named and (metadata is not None or tag["name"] != "audit")]
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan, openapi_tags=tags)
     app.state.settings = settings
     install_problem_handlers(app)
     app.add_middleware(RequestIdMiddleware)
-    app.include_router(health_router(settings.service_name))
+    app.include_router(health_router(settings.service_name, database_readiness=metadata is not None and readiness is None))
+    if readiness is not None:
+        app.include_router(readiness)
     if metadata is not None:
         app.state.audit = AuditTrail(metadata.tables["audit_event"])
         app.state.idempotency_table = metadata.tables["idempotency_key"]

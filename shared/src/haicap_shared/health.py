@@ -16,13 +16,17 @@ class Health(BaseModel):
     service: str
 
 
-def health_router(service: str) -> APIRouter:
+def health_router(service: str, *, database_readiness: bool) -> APIRouter:
+    """``/healthz``, and ``/readyz`` when the service's readiness is its database's."""
     router = APIRouter(tags=["health"])
 
     @router.get("/healthz", response_model=Health)
     async def healthz() -> Health:
         """Liveness: the process answers."""
         return Health(status="ok", service=service)
+
+    if not database_readiness:
+        return router
 
     @router.get("/readyz", response_model=Health, responses={503: {"model": Health}})
     async def readyz(request: Request) -> JSONResponse:

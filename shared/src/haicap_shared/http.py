@@ -27,7 +27,10 @@ def new_http_client(timeout_seconds: float) -> httpx.AsyncClient:
     """The process's pooled client: built once in the lifespan, closed at shutdown."""
     # NOTE: keep-alive expiry stays below uvicorn's --timeout-keep-alive (75 s in haicap),
     # or the client may reuse a socket the server is closing.
+    # NOTE: trust_env=False: a proxy set in the environment must not divert calls between
+    # services on the private network.
     return httpx.AsyncClient(
+        trust_env=False,
         timeout=httpx.Timeout(timeout_seconds, connect=min(timeout_seconds, 3.0)),
         limits=httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30),
     )

@@ -27,11 +27,15 @@ import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from fastapi import FastAPI
+from sqlalchemy import MetaData, inspect
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from .db import create_engine
-from .migrations import upgrade_to_head
+from .db import create_engine, null_pool_engine
+from .migrations import downgrade_to_base, upgrade_to_head
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -154,6 +158,31 @@ async def client(service_app: FastAPI, db_connection: AsyncConnection) -> AsyncI
         transport = httpx.ASGITransport(app=service_app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http_client:
             yield http_client
+
+
+async def assert_migrations_match(script_location: Path, metadata: MetaData, tmp_path: Path) -> None:
+    """Check that a service's migrations go down and up again and build what its models say."""
+
+    def differences(connection: Connection) -> tuple[set[str], list[Any]]:
+        found = set(inspect(connection).get_table_names())
+        return found, compare_metadata(MigrationContext.configure(connection), metadata)
+
+    async def schema(url: str) -> tuple[set[str], list[Any]]:
+        engine = null_pool_engine(url)
+        try:
+            async with engine.connect() as connection:
+                return await connection.run_sync(differences)
+        finally:
+            await engine.dispose()
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}"
+    expected = {*metadata.tables, "alembic_version"}
+    await upgrade_to_head(script_location, url)
+    assert await schema(url) == (expected, [])
+    await downgrade_to_base(script_location, url)
+    assert (await schema(url))[0] == {"alembic_version"}
+    await upgrade_to_head(script_location, url)
+    assert await schema(url) == (expected, [])
 
 
 def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:

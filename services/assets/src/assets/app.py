@@ -27,8 +27,4 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
         description=DESCRIPTION,
         settings=settings,
         metadata=metadata,
-        openapi_tags=[
-            {"name": "audit", "description": "Who changed what, and when"},
-            {"name": "health", "description": "Liveness and readiness"},
-        ],
     )

@@ -33,7 +33,5 @@ def create_app(settings: OrgSettings | None = None) -> FastAPI:
         routers=[units_router],
         openapi_tags=[
             {"name": "units", "description": "Administrative units (đơn vị hành chính) and their reorganisations"},
-            {"name": "audit", "description": "Who changed what, and when"},
-            {"name": "health", "description": "Liveness and readiness"},
         ],
     )

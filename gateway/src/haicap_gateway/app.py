@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
-from fastapi.routing import APIRoute
+from fastapi import FastAPI
 
 from haicap_shared.app import create_service_app
 
@@ -59,25 +58,12 @@ def create_app(settings: GatewaySettings | None = None, upstream_factory: Upstre
         settings=settings,
         metadata=None,
         extensions=[upstream_lifespan],
+        # NOTE: the gateway has no database; it is ready when the services behind it are.
+        readiness=readiness_router(services),
         openapi_tags=[
             {"name": "health", "description": "Liveness, and readiness of every service behind the gateway"},
             *({"name": s.name, "description": f"Forwarded to {s.name} ({s.public_path}/...)"} for s in services),
         ],
     )
-    _drop_route(app.router, "/readyz")
-    app.include_router(readiness_router(services))
     app.include_router(proxy_router(services))
     return app
-
-
-def _drop_route(router: APIRouter, path: str) -> None:
-    """Remove the API route at ``path``, wherever it was included from."""
-    # NOTE: the shared /readyz pings a database, which the gateway does not have; its
-    # readiness is that of the services behind it, so that route gives way to the gateway's.
-    # FastAPI 0.165 keeps an included router as one entry holding the original router, so
-    # the route is removed there; this goes once create_service_app accepts a readiness check.
-    router.routes[:] = [r for r in router.routes if not (isinstance(r, APIRoute) and r.path == path)]
-    for entry in router.routes:
-        included = getattr(entry, "original_router", None)
-        if isinstance(included, APIRouter):
-            _drop_route(included, path)

@@ -11,7 +11,7 @@ def main(argv: list[str] | None = None) -> int:
     return run_service_cli(
         prog="haicap-gateway",
         settings=GatewaySettings(),
-        app_factory="gateway.app:create_app",
+        app_factory="haicap_gateway.app:create_app",
         migrations=None,
         argv=argv,
     )

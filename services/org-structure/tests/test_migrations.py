@@ -1,0 +1,12 @@
+"""org-structure's migrations: reversible, and in step with its models."""
+
+from pathlib import Path
+
+from haicap_shared.testing import assert_migrations_match
+from org_structure.cli import MIGRATIONS
+from org_structure.db import metadata
+from org_structure.units import models  # noqa: F401  (registers the tables)
+
+
+async def test_migrations_build_what_the_models_say(tmp_path: Path) -> None:
+    await assert_migrations_match(MIGRATIONS, metadata, tmp_path)

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 
-from haicap_shared.testing import ServiceMigrations
+from haicap_shared.testing import ServiceMigrations, TestTokens
 
 from .sample_service import MIGRATIONS, create_sample_app
 
@@ -14,5 +14,5 @@ def service_migrations() -> ServiceMigrations:
 
 
 @pytest.fixture
-def service_app(db_url: str, tmp_path: Path) -> FastAPI:
-    return create_sample_app(db_url, tmp_path)
+def service_app(db_url: str, tmp_path: Path, test_tokens: TestTokens) -> FastAPI:
+    return create_sample_app(db_url, tmp_path, test_tokens.jwks_json)

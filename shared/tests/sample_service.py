@@ -6,7 +6,7 @@ import uuid
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import String, select
@@ -14,12 +14,13 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from haicap_shared.app import create_service_app
 from haicap_shared.audit import Audit, snapshot
-from haicap_shared.auth import CurrentPrincipal
+from haicap_shared.auth import Principal, require
 from haicap_shared.db import DbSession, new_metadata
 from haicap_shared.errors import NotFound
 from haicap_shared.idempotency import Idempotency
 from haicap_shared.models import Entity, define_audit_table, define_idempotency_table
 from haicap_shared.paging import Cursor, Limit, Page, keyset_page
+from haicap_shared.roles import Role
 from haicap_shared.settings import ServiceSettings
 from haicap_shared.versioning import check_if_match, etag
 
@@ -50,11 +51,12 @@ class NoteOut(BaseModel):
 
 
 router = APIRouter()
+NotesAccess = Annotated[Principal, Depends(require(Role.ADMIN, Role.PROVINCE_OFFICER))]
 
 
 @router.post("/notes", status_code=201, response_model=NoteOut)
 async def create_note(
-    payload: NoteIn, session: DbSession, audit: Audit, principal: CurrentPrincipal, idempotency: Idempotency
+    payload: NoteIn, session: DbSession, audit: Audit, principal: NotesAccess, idempotency: Idempotency
 ) -> JSONResponse:
     """Create a note."""
     if (replayed := await idempotency.replay()) is not None:
@@ -69,7 +71,9 @@ async def create_note(
 
 
 @router.put("/notes/{note_id}", response_model=NoteOut)
-async def replace_note(note_id: uuid.UUID, payload: NoteIn, request: Request, session: DbSession) -> JSONResponse:
+async def replace_note(
+    note_id: uuid.UUID, payload: NoteIn, request: Request, session: DbSession, _principal: NotesAccess
+) -> JSONResponse:
     """Replace a note's text (If-Match required)."""
     note = await session.get(Note, note_id)
     if note is None:
@@ -82,7 +86,11 @@ async def replace_note(note_id: uuid.UUID, payload: NoteIn, request: Request, se
 
 @router.get("/notes", response_model=Page[NoteOut])
 async def list_notes(
-    session: DbSession, limit: Limit = 10, cursor: Cursor = None, text: Annotated[str | None, Query()] = None
+    session: DbSession,
+    _principal: NotesAccess,
+    limit: Limit = 10,
+    cursor: Cursor = None,
+    text: Annotated[str | None, Query()] = None,
 ) -> Page[NoteOut]:
     """List notes by text."""
     table = Note.__table__
@@ -92,6 +100,6 @@ async def list_notes(
     return await keyset_page(session, stmt, order_by=[table.c.text, table.c.id], limit=limit, cursor=cursor, item=NoteOut)
 
 
-def create_sample_app(db_url: str, var_dir: Path) -> FastAPI:
-    settings = ServiceSettings(service_name="shared-sample", database_url=db_url, var_dir=var_dir)
+def create_sample_app(db_url: str, var_dir: Path, jwks: str) -> FastAPI:
+    settings = ServiceSettings(service_name="shared-sample", database_url=db_url, var_dir=var_dir, jwks=jwks)
     return create_service_app(title="sample", description="sample", settings=settings, metadata=metadata, routers=[router])

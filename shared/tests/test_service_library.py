@@ -94,7 +94,7 @@ async def test_audit_events_are_readable(client: httpx.AsyncClient) -> None:
     note = (await client.post("/notes", json={"text": "a"}, headers={"X-Request-ID": "req-42"})).json()
     events = (await client.get("/audit-events", params={"entity_type": "note"})).json()["items"]
     assert [(e["entity_id"], e["action"], e["request_id"], e["actor"]) for e in events] == [
-        (note["id"], "create", "req-42", "anonymous")
+        (note["id"], "create", "req-42", "test-admin")
     ]
     assert events[0]["after"]["text"] == "a"
 

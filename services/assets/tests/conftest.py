@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from assets.app import create_app
 from assets.cli import MIGRATIONS
 from assets.settings import AssetsSettings
-from haicap_shared.testing import ServiceMigrations
+from haicap_shared.testing import ServiceMigrations, TestTokens
 
 
 @pytest.fixture(scope="session")
@@ -15,5 +15,5 @@ def service_migrations() -> ServiceMigrations:
 
 
 @pytest.fixture
-def service_app(db_url: str) -> FastAPI:
-    return create_app(AssetsSettings(database_url=db_url))
+def service_app(db_url: str, test_tokens: TestTokens) -> FastAPI:
+    return create_app(AssetsSettings(database_url=db_url, jwks=test_tokens.jwks_json))

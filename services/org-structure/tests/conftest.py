@@ -7,8 +7,8 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from haicap_shared.audit import AuditTrail
-from haicap_shared.auth import Principal
-from haicap_shared.testing import ServiceMigrations
+from haicap_shared.auth import system_principal
+from haicap_shared.testing import ServiceMigrations, TestTokens
 from org_structure import app as org_app
 from org_structure.cli import MIGRATIONS
 from org_structure.db import metadata
@@ -23,8 +23,8 @@ def service_migrations() -> ServiceMigrations:
 
 
 @pytest.fixture
-def service_app(db_url: str, tmp_path: Path) -> FastAPI:
-    return org_app.create_app(OrgSettings(database_url=db_url, var_dir=tmp_path))
+def service_app(db_url: str, tmp_path: Path, test_tokens: TestTokens) -> FastAPI:
+    return org_app.create_app(OrgSettings(database_url=db_url, var_dir=tmp_path, jwks=test_tokens.jwks_json))
 
 
 @pytest.fixture(scope="session")
@@ -39,9 +39,7 @@ async def session(db_connection: AsyncConnection) -> AsyncIterator[AsyncSession]
 
 
 async def run_import(session: AsyncSession, plan: ImportPlan, scope: str) -> ImportSummary:
-    summary = await apply_plan(
-        session, AuditTrail(metadata.tables["audit_event"]), Principal("test-import", "system"), plan, scope
-    )
+    summary = await apply_plan(session, AuditTrail(metadata.tables["audit_event"]), system_principal("test-import"), plan, scope)
     await session.commit()
     return summary
 

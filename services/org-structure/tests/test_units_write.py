@@ -48,7 +48,7 @@ async def test_create_a_unit_with_audit_and_etag(client: httpx.AsyncClient, cao_
     assert response.headers["location"] == f"units/{created['id']}"
     assert (await _unit(client, "01999", "2027-01-02"))["id"] == created["id"]
     [event] = await _audit(client, created["id"])
-    assert (event["action"], event["entity_type"], event["actor"]) == ("create", "administrative_unit", "anonymous")
+    assert (event["action"], event["entity_type"], event["actor"]) == ("create", "administrative_unit", "test-admin")
     assert event["before"] is None
     assert event["after"]["name"] == "Xã Thử Nghiệm"
 

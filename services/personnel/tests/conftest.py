@@ -3,7 +3,7 @@
 import pytest
 from fastapi import FastAPI
 
-from haicap_shared.testing import ServiceMigrations
+from haicap_shared.testing import ServiceMigrations, TestTokens
 from personnel.app import create_app
 from personnel.cli import MIGRATIONS
 from personnel.settings import PersonnelSettings
@@ -15,5 +15,5 @@ def service_migrations() -> ServiceMigrations:
 
 
 @pytest.fixture
-def service_app(db_url: str) -> FastAPI:
-    return create_app(PersonnelSettings(database_url=db_url))
+def service_app(db_url: str, test_tokens: TestTokens) -> FastAPI:
+    return create_app(PersonnelSettings(database_url=db_url, jwks=test_tokens.jwks_json))

@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import MetaData
 
 from .audit import AuditTrail, audit_router
+from .auth import KeySource
 from .db import Database
 from .errors import install_problem_handlers
 from .health import health_router
@@ -52,6 +53,7 @@ def create_service_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.http = new_http_client(settings.upstream_timeout_seconds)
+        app.state.keys = KeySource(settings, app.state.http)
         if metadata is not None:
             app.state.database = Database(settings.resolved_database_url(), echo=settings.log_sql)
         try:

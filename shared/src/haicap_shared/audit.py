@@ -13,11 +13,12 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Table, insert, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .auth import CurrentPrincipal, Principal
+from .auth import Principal, require
 from .db import DbSession
 from .logs import request_id_var
 from .models import utcnow
 from .paging import Limit, Page, keyset_page
+from .roles import Role
 
 
 def jsonable(value: Any) -> Any:
@@ -56,8 +57,8 @@ class AuditTrail:
         await session.execute(
             insert(self.table).values(
                 occurred_at=utcnow(),
-                actor=principal.subject,
-                actor_role=principal.role,
+                actor=principal.username,
+                actor_role=principal.role.value,
                 request_id=request_id_var.get(),
                 entity_type=entity_type,
                 entity_id=str(entity_id),
@@ -85,6 +86,9 @@ class AuditEvent(BaseModel):
     after: dict[str, Any] | None
 
 
+AuditReader = Annotated[Principal, Depends(require(Role.ADMIN, Role.AUDITOR))]
+
+
 def audit_router(trail: AuditTrail) -> APIRouter:
     """``GET /audit-events``: the service's audit log, newest last, filterable by entity."""
     router = APIRouter(tags=["audit"])
@@ -93,13 +97,13 @@ def audit_router(trail: AuditTrail) -> APIRouter:
     @router.get("/audit-events", response_model=Page[AuditEvent])
     async def list_audit_events(
         session: DbSession,
-        _principal: CurrentPrincipal,
+        _principal: AuditReader,
         entity_type: Annotated[str | None, Query(description="e.g. `administrative_unit`")] = None,
         entity_id: Annotated[str | None, Query(description="The changed record's id")] = None,
         limit: Limit = 50,
         cursor: Annotated[str | None, Query(description="`next` of the previous page")] = None,
     ) -> Page[AuditEvent]:
-        """List audit events (who changed what, when, before and after)."""
+        """List audit events (who changed what, when, before and after); admins and auditors only."""
         stmt = select(table)
         if entity_type:
             stmt = stmt.where(table.c.entity_type == entity_type)

@@ -125,7 +125,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def app_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, AppError)
-        return problem_response(exc.problem(request.url.path))
+        return problem_response(exc.problem(request.url.path), headers=getattr(exc, "headers", None))
 
     async def validation_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from .auth import Public
+
 logger = logging.getLogger("haicap.health")
 
 
@@ -18,7 +20,7 @@ class Health(BaseModel):
 
 def health_router(service: str, *, database_readiness: bool) -> APIRouter:
     """``/healthz``, and ``/readyz`` when the service's readiness is its database's."""
-    router = APIRouter(tags=["health"])
+    router = APIRouter(tags=["health"], dependencies=[Public])
 
     @router.get("/healthz", response_model=Health)
     async def healthz() -> Health:

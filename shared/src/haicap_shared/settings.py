@@ -37,6 +37,13 @@ class ServiceSettings(BaseSettings):
     gateway_url: str = Field(default="http://127.0.0.1:8000", description="Where other services are reached.")
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
     upstream_retries: int = Field(default=2, ge=0, le=5)
+    jwks_url: str = Field(
+        default="http://127.0.0.1:8000/api/v1/auth/jwks",
+        description="Where the gateway publishes the public keys that sign access tokens",
+    )
+    jwks: str = Field(default="", description="A JWKS (JSON) to trust instead of fetching jwks_url")
+    jwt_issuer: str = "haicap"
+    jwt_audience: str = "haicap-api"
 
     @field_validator("database_url")
     @classmethod

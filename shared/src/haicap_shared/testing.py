@@ -16,6 +16,7 @@ PostgreSQL is reached at ``HAICAP_TEST_POSTGRES_URL`` (default: postgres on
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -36,6 +37,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .db import create_engine, null_pool_engine
 from .migrations import downgrade_to_base, upgrade_to_head
+from .roles import Area, Role
+from .tokens import TokenIssuer, generate_private_key, jwks
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -117,6 +120,44 @@ class DatabaseRegistry:
                 await drop_postgres_database(url)
 
 
+NO_AUTH = {"Authorization": ""}
+"""Headers for a request without a token."""
+
+
+@dataclass
+class TestTokens:
+    """A signing key for the test run and tokens for any role and area."""
+
+    issuer: TokenIssuer
+    jwks_json: str
+
+    def headers(
+        self,
+        role: Role = Role.ADMIN,
+        *,
+        province: str | None = None,
+        commune: str | None = None,
+        agency: str | None = None,
+        username: str | None = None,
+        ttl_seconds: int = 600,
+    ) -> dict[str, str]:
+        token, _ = self.issuer.issue(
+            subject=f"test-{role.value}",
+            username=username or f"test-{role.value}",
+            role=role,
+            area=Area(province=province, commune=commune, agency=agency),
+            ttl_seconds=ttl_seconds,
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="session")
+def test_tokens() -> TestTokens:
+    """Tokens signed with a key made for this run; services trust it through ``jwks``."""
+    key = generate_private_key()
+    return TestTokens(TokenIssuer(key), json.dumps(jwks(key.public_key())))
+
+
 @pytest.fixture(scope="session", params=test_backends())
 def db_backend(request: pytest.FixtureRequest) -> str:
     """``sqlite`` or ``postgresql``: every database test runs on both."""
@@ -150,13 +191,21 @@ async def db_connection(
 
 
 @pytest_asyncio.fixture
-async def client(service_app: FastAPI, db_connection: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client for the service app, under its lifespan, on the test transaction."""
+async def client(
+    service_app: FastAPI, db_connection: AsyncConnection, test_tokens: TestTokens
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for the service app, under its lifespan, on the test transaction.
+
+    It signs in as ``admin`` unless a request brings its own ``Authorization`` header
+    (``test_tokens.headers(role, ...)``, or :data:`NO_AUTH` for none).
+    """
     async with service_app.router.lifespan_context(service_app):
         if hasattr(service_app.state, "database"):
             service_app.state.database.bind_to(db_connection)
         transport = httpx.ASGITransport(app=service_app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http_client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=test_tokens.headers()
+        ) as http_client:
             yield http_client
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from haicap_shared.audit import AuditTrail
-from haicap_shared.auth import Principal
+from haicap_shared.auth import system_principal
 from haicap_shared.cli import Command, run_service_cli
 from haicap_shared.db import null_pool_engine
 from haicap_shared.settings import ServiceSettings
@@ -23,7 +23,7 @@ from .units.importer import ImportSummary, apply_plan
 from .units.reference import national_plan, province_plan
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-IMPORT_PRINCIPAL = Principal(subject="import-units", role="system")
+IMPORT_PRINCIPAL = system_principal("import-units")
 
 
 async def import_units(url: str, province: str | None) -> ImportSummary:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from haicap_shared.audit import Audit
-from haicap_shared.auth import CurrentPrincipal
+from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
 from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
@@ -18,6 +18,7 @@ from haicap_shared.paging import Cursor, Limit, Page, fetch_page, keyset_page
 from haicap_shared.versioning import check_if_match, etag
 
 from . import repository, service
+from .auth import UnitsRead, UnitsWrite
 from .models import ChangeKind, UnitKind, UnitLevel
 from .schemas import (
     AdministrativeUnit,
@@ -30,7 +31,7 @@ from .schemas import (
     UnitStats,
 )
 
-router = APIRouter(tags=["units"])
+router = APIRouter(tags=["units"], responses=problem_responses(NotAuthenticated, RoleNotAllowed, OutsideArea))
 
 AsOf = Annotated[date | None, Query(description="Only what is in force on this date (YYYY-MM-DD)")]
 UnitId = Annotated[uuid.UUID, Path(description="The unit's internal id")]
@@ -45,7 +46,7 @@ def _unit_response(unit: object, status_code: int = 200) -> JSONResponse:
 @router.get("/units", response_model=Page[AdministrativeUnit], responses=problem_responses(BadRequest))
 async def list_units(
     session: DbSession,
-    _principal: CurrentPrincipal,
+    _principal: UnitsRead,
     level: Annotated[UnitLevel | None, Query(description="province, district or commune")] = None,
     kind: Annotated[UnitKind | None, Query(description="e.g. `xa`, `phuong`, `huyen`")] = None,
     province: ProvinceCode = None,
@@ -72,7 +73,7 @@ async def list_units(
 @router.get("/units/stats", response_model=UnitStats)
 async def unit_stats(
     session: DbSession,
-    _principal: CurrentPrincipal,
+    _principal: UnitsRead,
     as_of: Annotated[date, Query(description="Count the units in force on this date")],
     province: ProvinceCode = None,
 ) -> UnitStats:
@@ -99,7 +100,7 @@ async def unit_stats(
     ),
 )
 async def create_unit(
-    payload: AdministrativeUnitCreate, session: DbSession, audit: Audit, principal: CurrentPrincipal, idempotency: Idempotency
+    payload: AdministrativeUnitCreate, session: DbSession, audit: Audit, principal: UnitsWrite, idempotency: Idempotency
 ) -> JSONResponse:
     """Record a unit. Refused when its code is held by another unit on a shared date."""
     if (replayed := await idempotency.replay()) is not None:
@@ -112,7 +113,7 @@ async def create_unit(
 @router.get("/units/by-code/{code}", response_model=AdministrativeUnit, responses=problem_responses(service.UnitNotFound))
 async def get_unit_by_code(
     session: DbSession,
-    _principal: CurrentPrincipal,
+    _principal: UnitsRead,
     code: Annotated[str, Path(pattern=r"^\d{2}(\d|\d{3})?$", description="Official code", examples=["01273"])],
     as_of: Annotated[date | None, Query(description="The date on which the code is read; today when omitted")] = None,
 ) -> JSONResponse:
@@ -121,7 +122,7 @@ async def get_unit_by_code(
 
 
 @router.get("/units/{unit_id}", response_model=AdministrativeUnit, responses=problem_responses(service.UnitNotFound))
-async def get_unit(unit_id: UnitId, session: DbSession, _principal: CurrentPrincipal) -> JSONResponse:
+async def get_unit(unit_id: UnitId, session: DbSession, _principal: UnitsRead) -> JSONResponse:
     """One unit by id, with its ETag."""
     return _unit_response(await service.get_unit(session, unit_id))
 
@@ -139,7 +140,7 @@ async def update_unit(
     request: Request,
     session: DbSession,
     audit: Audit,
-    principal: CurrentPrincipal,
+    principal: UnitsWrite,
 ) -> JSONResponse:
     """Change a unit's name, parent or validity. Requires If-Match with the last ETag."""
     unit = await service.get_unit(session, unit_id)
@@ -152,9 +153,7 @@ async def update_unit(
     status_code=204,
     responses=problem_responses(service.UnitNotFound, service.UnitInUse, PreconditionFailed, PreconditionRequired),
 )
-async def delete_unit(
-    unit_id: UnitId, request: Request, session: DbSession, audit: Audit, principal: CurrentPrincipal
-) -> Response:
+async def delete_unit(unit_id: UnitId, request: Request, session: DbSession, audit: Audit, principal: UnitsWrite) -> Response:
     """Delete a unit recorded by mistake (not one with units under it or changes). Requires If-Match."""
     unit = await service.get_unit(session, unit_id)
     check_if_match(request, unit.version)
@@ -163,7 +162,7 @@ async def delete_unit(
 
 
 @router.get("/units/{unit_id}/lineage", response_model=Lineage, responses=problem_responses(service.UnitNotFound))
-async def get_lineage(unit_id: UnitId, session: DbSession, _principal: CurrentPrincipal) -> Lineage:
+async def get_lineage(unit_id: UnitId, session: DbSession, _principal: UnitsRead) -> Lineage:
     """What the unit came from and what it became, transitively, with dates and legal basis."""
     return await service.lineage(session, await service.get_unit(session, unit_id))
 
@@ -171,7 +170,7 @@ async def get_lineage(unit_id: UnitId, session: DbSession, _principal: CurrentPr
 @router.get("/unit-changes", response_model=Page[UnitChange], responses=problem_responses(BadRequest))
 async def list_unit_changes(
     session: DbSession,
-    _principal: CurrentPrincipal,
+    _principal: UnitsRead,
     province: ProvinceCode = None,
     kind: Annotated[ChangeKind | None, Query()] = None,
     unit_id: Annotated[uuid.UUID | None, Query(description="Changes this unit took part in")] = None,
@@ -195,7 +194,7 @@ async def list_unit_changes(
     responses=problem_responses(service.ChangeUnitsNotFound, service.ChangeDatesInconsistent, IdempotencyKeyReused),
 )
 async def create_unit_change(
-    payload: UnitChangeCreate, session: DbSession, audit: Audit, principal: CurrentPrincipal, idempotency: Idempotency
+    payload: UnitChangeCreate, session: DbSession, audit: Audit, principal: UnitsWrite, idempotency: Idempotency
 ) -> JSONResponse:
     """Record a reorganisation between existing units (the dates must line up)."""
     if (replayed := await idempotency.replay()) is not None:
@@ -206,9 +205,7 @@ async def create_unit_change(
 
 
 @router.get("/unit-changes/{change_id}", response_model=UnitChange, responses=problem_responses(service.ChangeNotFound))
-async def get_unit_change(
-    change_id: uuid.UUID, session: DbSession, _principal: CurrentPrincipal, response: Response
-) -> UnitChange:
+async def get_unit_change(change_id: uuid.UUID, session: DbSession, _principal: UnitsRead, response: Response) -> UnitChange:
     """One reorganisation with its former and resulting units."""
     change = await service.get_change(session, change_id)
     response.headers["ETag"] = etag(change.version)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail, snapshot
-from haicap_shared.auth import Principal
+from haicap_shared.auth import Principal, check_province
 from haicap_shared.errors import Conflict, NotFound
 from haicap_shared.text import search_key
 
@@ -141,6 +141,7 @@ async def create_unit(
     session: AsyncSession, audit: AuditTrail, principal: Principal, data: AdministrativeUnitCreate
 ) -> AdministrativeUnit:
     parent = await _parent_for(session, data.level, data.parent_id, data.valid_from, data.valid_to)
+    check_province(principal, parent.province_code if parent else data.code)
     await _check_code_free(session, data.code, data.valid_from, data.valid_to)
     unit = AdministrativeUnit(
         code=data.code,
@@ -163,6 +164,7 @@ async def create_unit(
 async def update_unit(
     session: AsyncSession, audit: AuditTrail, principal: Principal, unit: AdministrativeUnit, changes: AdministrativeUnitUpdate
 ) -> AdministrativeUnit:
+    check_province(principal, unit.province_code)
     before = snapshot(unit)
     fields = changes.model_dump(exclude_unset=True)
     valid_from = fields.get("valid_from", unit.valid_from)
@@ -197,6 +199,7 @@ async def update_unit(
 
 async def delete_unit(session: AsyncSession, audit: AuditTrail, principal: Principal, unit: AdministrativeUnit) -> None:
     """Remove a unit recorded by mistake; one with history (children, changes) stays."""
+    check_province(principal, unit.province_code)
     if await repository.is_referenced(session, unit.id):
         raise UnitInUse(f"{unit.name} has units under it or takes part in a change; end its validity instead")
     before = snapshot(unit)
@@ -209,6 +212,8 @@ async def create_change(session: AsyncSession, audit: AuditTrail, principal: Pri
     missing = [str(u) for u in [*data.source_unit_ids, *data.result_unit_ids] if u not in units]
     if missing:
         raise ChangeUnitsNotFound(f"Unknown unit ids: {', '.join(missing)}", unit_ids=missing)
+    for unit in units.values():
+        check_province(principal, unit.province_code)
     day_before = data.effective_date - timedelta(days=1)
     problems = [
         f"{units[u].name} ({units[u].code}) is valid to {units[u].valid_to or 'now'}, not {day_before}"

@@ -128,6 +128,8 @@ NO_AUTH = {"Authorization": ""}
 class TestTokens:
     """A signing key for the test run and tokens for any role and area."""
 
+    __test__ = False  # NOTE: a fixture's type, not a test class
+
     issuer: TokenIssuer
     jwks_json: str
 

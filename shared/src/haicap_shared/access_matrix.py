@@ -61,7 +61,7 @@ def routes_with_rules(app: FastAPI) -> list[RouteCase]:
             continue
         rule = access_rule_of(route.dependant)
         path_format = context.path_format or route.path_format
-        for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
+        for method in sorted((route.methods or set()) - {"HEAD", "OPTIONS"}):
             if rule is None:
                 missing.append(f"{method} {path_format}")
             else:

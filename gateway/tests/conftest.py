@@ -1,14 +1,20 @@
 """The gateway in-process, with the network replaced by a recording fake of the services."""
 
-from collections.abc import AsyncIterator, Callable
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import httpx
 import pytest
+import uvicorn
 
 from haicap_gateway.app import create_app
+from haicap_gateway.clients import HttpxClient
+from haicap_gateway.echo import create_echo_app
 from haicap_gateway.settings import GatewaySettings
-from haicap_gateway.upstream import HttpxUpstream
+from haicap_gateway.upstream import GatewayUpstream
 
 Handler = Callable[[httpx.Request], httpx.Response]
 GatewayFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
@@ -64,7 +70,7 @@ def make_gateway() -> GatewayFactory:
         factory = None
         if handler is not None:
             transport = httpx.MockTransport(handler)
-            factory = lambda s: HttpxUpstream.from_settings(s, transport=transport)  # noqa: E731
+            factory = lambda s: GatewayUpstream(HttpxClient.from_settings(s, transport=transport), s)  # noqa: E731
         app = create_app(config, factory)
         async with app.router.lifespan_context(app):
             transport_in = httpx.ASGITransport(app=app)
@@ -78,3 +84,52 @@ def make_gateway() -> GatewayFactory:
 async def client(make_gateway: GatewayFactory, fake: FakeServices) -> AsyncIterator[httpx.AsyncClient]:
     async with make_gateway(fake) as gateway_client:
         yield gateway_client
+
+
+class LoopbackServer:
+    """A uvicorn server on a free 127.0.0.1 port, in a thread of its own."""
+
+    def __init__(self, name: str) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        config = uvicorn.Config(create_echo_app(name), log_level="warning", timeout_keep_alive=75, access_log=False)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline, "the loopback server did not start"
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.sock.close()
+
+
+@pytest.fixture(scope="session")
+def echo_servers() -> Iterator[tuple[str, str]]:
+    """Two replicas of the tiny upstream (``haicap_gateway.echo``), answering with ``X-Upstream: a`` or ``b``."""
+    servers = [LoopbackServer("a"), LoopbackServer("b")]
+    for server in servers:
+        server.start()
+    try:
+        yield servers[0].url, servers[1].url
+    finally:
+        for server in servers:
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def echo_url(echo_servers: tuple[str, str]) -> str:
+    return echo_servers[0]
+
+
+def closed_port_url() -> str:
+    """A loopback URL nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}"

@@ -44,7 +44,7 @@ async def test_connection_refused_is_503_naming_the_service(make_gateway) -> Non
 
 
 async def test_no_answer_in_time_is_504_naming_the_service(make_gateway, silent_upstream: str) -> None:
-    async with make_gateway(assets_url=silent_upstream, upstream_timeout_seconds=0.3) as client:
+    async with make_gateway(assets_url=silent_upstream, read_timeout_seconds=0.3) as client:
         response = await asyncio.wait_for(client.get("/api/v1/assets/healthz"), timeout=10)
     body = assert_problem(response, 504, "upstream_timeout")
     assert body["service"] == "assets"

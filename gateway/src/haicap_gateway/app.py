@@ -9,9 +9,10 @@ from fastapi import FastAPI
 
 from haicap_shared.app import create_service_app
 
+from .plane import install_data_plane
 from .router import proxy_router, readiness_router
 from .settings import GatewaySettings
-from .upstream import HttpxUpstream, UpstreamFactory
+from .upstream import UpstreamFactory, upstream_from_settings
 
 DESCRIPTION = """
 The only public entry of haicap. Each service is published under its own prefix, and every
@@ -24,13 +25,16 @@ method, query string, body, status and header passes through (bodies are streame
 | `/api/v1/assets/...` | assets: premises, land, cars, allocations, dispositions |
 | `/api/v1/reports/...` | reporting: summaries composed from the other services |
 
-Documentation:
+Documentation: this page (`/docs`, spec at `/openapi.json`) is the whole API: the gateway's
+own routes and every service's routes under its prefix, with one sign-in scheme, so a frontend
+generates one client from it. Each service's own spec stays at `/api/v1/<prefix>/openapi.json`
+(paths relative to the prefix).
 
-* this page (`/docs`, spec at `/openapi.json`) describes the gateway itself;
-* each service's own API: `/api/v1/org/openapi.json`, `/api/v1/personnel/openapi.json`,
-  `/api/v1/assets/openapi.json`, `/api/v1/reports/openapi.json` (paths in those specs are
-  relative to the prefix); interactive docs on each service's port in development:
-  http://127.0.0.1:8001/docs (org-structure), :8002 (personnel), :8003 (assets), :8004 (reporting).
+A service may run as several replicas: requests go round robin, a replica that refuses a
+connection is set aside for a few seconds, and a request that could not connect is sent to
+another replica. Reads wait 10 s for an answer, writes 30 s, reports, imports, exports and
+bulk routes 120 s; request bodies are limited (413 `payload_too_large`); JSON is gzipped for
+callers that accept it.
 
 Every response carries `X-Request-ID` (the caller's, or a new one), which is passed to the
 service and appears in its logs. A service that cannot be reached gives 503
@@ -41,7 +45,7 @@ RFC 9457 problem details naming the service. `/readyz` reports each service's re
 
 def create_app(settings: GatewaySettings | None = None, upstream_factory: UpstreamFactory | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
-    make_upstream: UpstreamFactory = upstream_factory or HttpxUpstream.from_settings
+    make_upstream: UpstreamFactory = upstream_factory or upstream_from_settings
     services = settings.upstreams()
 
     @asynccontextmanager
@@ -66,4 +70,5 @@ def create_app(settings: GatewaySettings | None = None, upstream_factory: Upstre
         ],
     )
     app.include_router(proxy_router(services))
+    install_data_plane(app, settings)
     return app

@@ -14,10 +14,9 @@ from pydantic import BaseModel
 from haicap_shared.errors import UpstreamTimeout, UpstreamUnavailable, problem_responses
 
 from .settings import UpstreamService
-from .upstream import Readiness, Upstream
+from .upstream import Readiness, ReplicaReadiness, Upstream
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-_DOCUMENTED = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 
 
 def _upstream(request: Request) -> Upstream:
@@ -29,10 +28,17 @@ UpstreamClient = Annotated[Upstream, Depends(_upstream)]
 UpstreamPath = Annotated[str, Path(description="Path on the service, e.g. `units/by-code/01273`")]
 
 
+class ReplicaState(BaseModel):
+    url: str
+    state: Readiness
+    set_aside: bool
+
+
 class UpstreamState(BaseModel):
     service: str
     prefix: str
     state: Readiness
+    replicas: list[ReplicaState]
 
 
 class GatewayReadiness(BaseModel):
@@ -73,7 +79,9 @@ def proxy_router(services: tuple[UpstreamService, ...]) -> APIRouter:
                 operation_id=f"forward_{service.prefix}_{method.lower()}",
                 summary=f"Forward to {service.name}",
                 tags=[service.name],
-                include_in_schema=method in _DOCUMENTED,
+                # NOTE: the merged OpenAPI documents each service's own routes under its prefix;
+                # a catch-all here would only give generated clients a useless extra function.
+                include_in_schema=False,
                 responses=problem_responses(UpstreamUnavailable, UpstreamTimeout),
             )
     return router
@@ -85,17 +93,30 @@ def readiness_router(services: tuple[UpstreamService, ...]) -> APIRouter:
 
     @router.get("/readyz", response_model=GatewayReadiness, responses={503: {"model": GatewayReadiness}})
     async def readyz(upstream: UpstreamClient) -> JSONResponse:
-        """Readiness: every service behind the gateway answers its own /readyz."""
-        states = await asyncio.gather(*(upstream.readiness(service) for service in services))
+        """Readiness: every service behind the gateway has a replica whose own /readyz answers."""
+        per_service = await asyncio.gather(*(upstream.readiness(service) for service in services))
+        states = [_service_state(replicas) for replicas in per_service]
         ready = all(state is Readiness.READY for state in states)
         body = GatewayReadiness(
             status="ready" if ready else "not_ready",
             service="gateway",
             upstreams=[
-                UpstreamState(service=s.name, prefix=s.public_path, state=state)
-                for s, state in zip(services, states, strict=True)
+                UpstreamState(
+                    service=s.name,
+                    prefix=s.public_path,
+                    state=state,
+                    replicas=[ReplicaState(url=r.url, state=r.state, set_aside=r.set_aside) for r in replicas],
+                )
+                for s, state, replicas in zip(services, states, per_service, strict=True)
             ],
         )
         return JSONResponse(body.model_dump(mode="json"), status_code=200 if ready else 503)
 
     return router
+
+
+def _service_state(replicas: list[ReplicaReadiness]) -> Readiness:
+    """A service is ready when one of its replicas is; otherwise it is as its first replica."""
+    if any(r.state is Readiness.READY for r in replicas):
+        return Readiness.READY
+    return replicas[0].state

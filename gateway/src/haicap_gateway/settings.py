@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
@@ -8,15 +9,24 @@ from haicap_shared.settings import ServiceSettings
 
 @dataclass(frozen=True, slots=True)
 class UpstreamService:
-    """A service behind the gateway: published under ``/api/v1/<prefix>``, reached at ``base_url``."""
+    """A service behind the gateway: published under ``/api/v1/<prefix>``, reached at one of ``urls`` (replicas)."""
 
     prefix: str
     name: str
-    base_url: str
+    urls: tuple[str, ...]
 
     @property
     def public_path(self) -> str:
         return f"/api/v1/{self.prefix}"
+
+    @property
+    def base_url(self) -> str:
+        """The first replica's URL."""
+        return self.urls[0]
+
+
+def _url_list(value: str) -> tuple[str, ...]:
+    return tuple(url.strip().rstrip("/") for url in value.split(",") if url.strip())
 
 
 class GatewaySettings(ServiceSettings):
@@ -31,17 +41,39 @@ class GatewaySettings(ServiceSettings):
     assets_url: str = Field(default="http://127.0.0.1:8003", description="Base URL of assets (/api/v1/assets)")
     reporting_url: str = Field(default="http://127.0.0.1:8004", description="Base URL of reporting (/api/v1/reports)")
     readiness_timeout_seconds: float = Field(default=2.0, gt=0, description="How long /readyz waits for each upstream")
+    # NOTE: data plane (replicas, timeouts, limits, CORS, gzip, client); each *_url above may
+    # list several replicas, comma-separated.
+    replica_set_aside_seconds: float = Field(
+        default=5.0, ge=0, description="How long a replica that refused a connection is skipped"
+    )
+    connect_timeout_seconds: float = Field(default=3.0, gt=0, description="How long a connection to a replica may take")
+    read_timeout_seconds: float = Field(default=10.0, gt=0, description="GET/HEAD/OPTIONS: time for the upstream to answer")
+    write_timeout_seconds: float = Field(default=30.0, gt=0, description="POST/PUT/PATCH/DELETE: time for the upstream to answer")
+    long_timeout_seconds: float = Field(default=120.0, gt=0, description="Reports, imports, exports and bulk routes")
+    max_body_bytes: int = Field(default=50 * 1024 * 1024, gt=0, description="Largest request body, in bytes")
+    max_import_body_bytes: int = Field(default=500 * 1024 * 1024, gt=0, description="Largest body on import and bulk paths")
+    cors_origins: str = Field(default="", description="Frontend origins allowed by CORS, comma-separated; empty: none")
+    gzip_min_bytes: int = Field(default=1024, ge=0, description="Smallest JSON response the gateway compresses")
+    upstream_client: Literal["aiohttp", "httpx"] = Field(default="aiohttp", description="The HTTP client of the hot path")
+    openapi_cache_seconds: float = Field(default=30.0, ge=0, description="How long the merged OpenAPI is reused")
 
     @field_validator("org_url", "personnel_url", "assets_url", "reporting_url")
     @classmethod
-    def _no_trailing_slash(cls, value: str) -> str:
-        return value.rstrip("/")
+    def _replica_urls(cls, value: str) -> str:
+        urls = _url_list(value)
+        if not urls:
+            raise ValueError("at least one URL is needed")
+        return ",".join(urls)
+
+    def cors_origin_list(self) -> list[str]:
+        """The configured CORS origins (empty: CORS is off)."""
+        return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]
 
     def upstreams(self) -> tuple[UpstreamService, ...]:
         """Every service behind the gateway, in the order /readyz reports them."""
         return (
-            UpstreamService("org", "org-structure", self.org_url),
-            UpstreamService("personnel", "personnel", self.personnel_url),
-            UpstreamService("assets", "assets", self.assets_url),
-            UpstreamService("reports", "reporting", self.reporting_url),
+            UpstreamService("org", "org-structure", _url_list(self.org_url)),
+            UpstreamService("personnel", "personnel", _url_list(self.personnel_url)),
+            UpstreamService("assets", "assets", _url_list(self.assets_url)),
+            UpstreamService("reports", "reporting", _url_list(self.reporting_url)),
         )

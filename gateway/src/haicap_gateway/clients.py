@@ -1,0 +1,177 @@
+"""The two :class:`~haicap_gateway.upstream.HttpClient` implementations: aiohttp and httpx.
+
+Each maps its library's errors onto the three the forwarder knows (``ConnectFailed``:
+nothing was sent; ``Disconnected``; ``TimedOut``) and hands back the body undecoded. Both:
+one pool per process, built in the lifespan; keep-alive below the services' uvicorn
+``--timeout-keep-alive`` (75 s), or the pool reuses a socket the server is closing;
+``trust_env=False``, so an HTTP(S)_PROXY in the environment never diverts loopback traffic;
+no cookie jar, so a Set-Cookie from a service never travels with another caller's request.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
+
+import aiohttp
+import httpx
+from yarl import URL
+
+from .settings import GatewaySettings
+from .upstream import Answer, ConnectFailed, Disconnected, TimedOut
+
+KEEPALIVE_SECONDS = 30.0
+MAX_CONNECTIONS = 256
+_CHUNK = 64 * 1024
+# NOTE: the libraries add these to every request unless told otherwise; a forwarded request
+# carries only what the caller sent (an Accept-Encoding the caller never offered would get it
+# a body it cannot decode, since the gateway passes bodies through undecoded).
+_CLIENT_DEFAULT_HEADERS = ("accept", "accept-encoding", "user-agent")
+
+
+class AiohttpClient:
+    """:class:`HttpClient` on one ``aiohttp.ClientSession`` (the gateway's default: faster under load)."""
+
+    def __init__(self, session: aiohttp.ClientSession, *, connect_timeout: float) -> None:
+        self.session = session
+        self.connect_timeout = connect_timeout
+
+    @classmethod
+    def from_settings(cls, settings: GatewaySettings) -> AiohttpClient:
+        """The process's session; call it inside the running event loop (the lifespan)."""
+        connector = aiohttp.TCPConnector(limit=MAX_CONNECTIONS, keepalive_timeout=KEEPALIVE_SECONDS, use_dns_cache=True)
+        session = aiohttp.ClientSession(
+            connector=connector,
+            auto_decompress=False,
+            trust_env=False,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent", "Content-Type"),
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=settings.connect_timeout_seconds),
+            raise_for_status=False,
+        )
+        return cls(session, connect_timeout=settings.connect_timeout_seconds)
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        query: bytes,
+        headers: list[tuple[str, str]],
+        body: AsyncIterable[bytes] | None,
+        *,
+        read_timeout: float,
+    ) -> Answer:
+        """Send a request (``url`` already percent-encoded) and return once the response head arrived."""
+        # NOTE: encoded=True, so escapes such as %2F reach the service exactly as the caller wrote them.
+        target = URL(url + ("?" + query.decode("latin-1") if query else ""), encoded=True)
+        try:
+            response = await self.session.request(
+                method,
+                target,
+                headers=headers,
+                data=body,
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.connect_timeout, sock_read=read_timeout),
+            )
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+            raise ConnectFailed(str(exc)) from exc
+        except TimeoutError as exc:
+            raise TimedOut(str(exc)) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise Disconnected(repr(exc)) from exc
+        return Answer(response.status, list(response.raw_headers), _aiohttp_body(response), _aiohttp_closer(response))
+
+    async def aclose(self) -> None:
+        """Release the connection pool."""
+        await self.session.close()
+
+
+async def _aiohttp_body(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in response.content.iter_chunked(_CHUNK):
+            yield chunk
+    except TimeoutError as exc:
+        raise TimedOut(str(exc)) from exc
+    except (aiohttp.ClientError, OSError) as exc:
+        raise Disconnected(repr(exc)) from exc
+
+
+def _aiohttp_closer(response: aiohttp.ClientResponse) -> Callable[[], Awaitable[None]]:
+    async def close() -> None:
+        # NOTE: release() gives a fully read connection back to the pool; close() drops one
+        # whose body was not read to the end, which could not be reused anyway.
+        if response.content.at_eof():
+            response.release()
+        else:
+            response.close()
+
+    return close
+
+
+class HttpxClient:
+    """:class:`HttpClient` on one ``httpx.AsyncClient`` (simple; its pool contends under concurrency)."""
+
+    def __init__(self, client: httpx.AsyncClient, *, connect_timeout: float) -> None:
+        self.client = client
+        self.connect_timeout = connect_timeout
+
+    @classmethod
+    def from_settings(cls, settings: GatewaySettings, transport: httpx.AsyncBaseTransport | None = None) -> HttpxClient:
+        """The process's client (``transport`` replaces the network in tests)."""
+        no_cookies = http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+        client = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(settings.read_timeout_seconds, connect=settings.connect_timeout_seconds),
+            limits=httpx.Limits(
+                max_connections=MAX_CONNECTIONS, max_keepalive_connections=64, keepalive_expiry=KEEPALIVE_SECONDS
+            ),
+            follow_redirects=False,
+            trust_env=False,
+            cookies=no_cookies,
+        )
+        return cls(client, connect_timeout=settings.connect_timeout_seconds)
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        query: bytes,
+        headers: list[tuple[str, str]],
+        body: AsyncIterable[bytes] | None,
+        *,
+        read_timeout: float,
+    ) -> Answer:
+        """Send a request (``url`` already percent-encoded) and return once the response head arrived."""
+        target = httpx.URL(url)
+        if query:
+            target = target.copy_with(query=query)
+        outbound = self.client.build_request(
+            method, target, headers=headers, content=body, timeout=httpx.Timeout(read_timeout, connect=self.connect_timeout)
+        )
+        sent = {name.lower() for name, _ in headers}
+        for name in _CLIENT_DEFAULT_HEADERS:
+            if name not in sent:
+                outbound.headers.pop(name, None)
+        try:
+            response = await self.client.send(outbound, stream=True)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise ConnectFailed(str(exc)) from exc
+        except httpx.TimeoutException as exc:
+            raise TimedOut(str(exc)) from exc
+        except httpx.TransportError as exc:
+            raise Disconnected(repr(exc)) from exc
+        return Answer(response.status_code, list(response.headers.raw), _httpx_body(response), response.aclose)
+
+    async def aclose(self) -> None:
+        """Release the connection pool."""
+        await self.client.aclose()
+
+
+async def _httpx_body(response: httpx.Response) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in response.aiter_raw():
+            yield chunk
+    except httpx.TimeoutException as exc:
+        raise TimedOut(str(exc)) from exc
+    except httpx.TransportError as exc:
+        raise Disconnected(repr(exc)) from exc

@@ -1,0 +1,58 @@
+"""The gateway's data plane around the routes: body limit, gzip, CORS and the merged OpenAPI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import BaseRoute, Route
+
+from .compression import JsonGZipMiddleware
+from .limits import BodyLimitMiddleware
+from .openapi import MergedOpenApi
+from .settings import GatewaySettings
+
+CORS_ALLOWED_HEADERS = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key", "X-Request-ID"]
+CORS_EXPOSED_HEADERS = ["ETag", "X-Request-ID", "Idempotent-Replayed", "Location"]
+CORS_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def install_data_plane(app: FastAPI, settings: GatewaySettings) -> None:
+    """Add the limit, compression and CORS middleware, and serve the merged spec at the app's openapi_url."""
+    # NOTE: appended, hence innermost: inside the request-id middleware, so a 413 carries the
+    # request id like every other answer.
+    app.user_middleware.append(Middleware(BodyLimitMiddleware, settings=settings))
+    app.add_middleware(JsonGZipMiddleware, minimum_size=settings.gzip_min_bytes)
+    if origins := settings.cors_origin_list():
+        # NOTE: outermost, so a preflight is answered before anything else runs. No
+        # credentials: callers send a bearer token in Authorization, not cookies.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=CORS_METHODS,
+            allow_headers=CORS_ALLOWED_HEADERS,
+            expose_headers=CORS_EXPOSED_HEADERS,
+            allow_credentials=False,
+            max_age=600,
+        )
+    _serve_merged_openapi(app, settings)
+
+
+def _serve_merged_openapi(app: FastAPI, settings: GatewaySettings) -> None:
+    openapi_url = app.openapi_url or "/openapi.json"
+    merged = MergedOpenApi(app, settings.upstreams(), settings.openapi_cache_seconds)
+    app.state.merged_openapi = merged
+
+    async def openapi(request: Request) -> JSONResponse:
+        """The whole API: the gateway's routes and every service's, under their prefixes."""
+        spec: dict[str, Any] = await merged.spec(request.app.state.upstream)
+        return JSONResponse(spec)
+
+    # NOTE: FastAPI's own route serves only the gateway's routes, and synchronously; it is
+    # replaced in place, so /docs (which loads this URL) shows the merged spec.
+    routes: list[BaseRoute] = app.router.routes
+    routes[:] = [r for r in routes if not (isinstance(r, Route) and r.path == openapi_url)]
+    app.router.add_route(openapi_url, openapi, methods=["GET"], include_in_schema=False)

@@ -4,8 +4,7 @@ from pathlib import Path
 
 from haicap_shared.testing import assert_migrations_match
 from org_structure.cli import MIGRATIONS
-from org_structure.db import metadata
-from org_structure.units import models  # noqa: F401  (registers the tables)
+from org_structure.tables import metadata
 
 
 async def test_migrations_build_what_the_models_say(tmp_path: Path) -> None:

@@ -7,12 +7,12 @@ import uuid
 from datetime import date
 from typing import cast
 
-from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, Index, String, Table, Text, Uuid
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Table, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from haicap_shared.models import Entity
 
-from ..db import Base
+from ..db import Base, string_enum
 
 
 class UnitLevel(enum.StrEnum):
@@ -72,14 +72,6 @@ class LinkRole(enum.StrEnum):
     RESULT = "result"
 
 
-def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
-    # NOTE: stored as plain strings checked by a named constraint (not a PostgreSQL enum
-    # type) so a new kind is a one-line migration on both databases.
-    return Enum(
-        kind, name=name, native_enum=False, create_constraint=True, length=30, values_callable=lambda e: [m.value for m in e]
-    )
-
-
 class AdministrativeUnit(Entity, Base):
     """An administrative unit over its validity interval. A code may be reused by a successor."""
 
@@ -88,8 +80,8 @@ class AdministrativeUnit(Entity, Base):
     code: Mapped[str] = mapped_column(String(10))
     name: Mapped[str] = mapped_column(String(200))
     short_name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[UnitKind] = mapped_column(_enum(UnitKind, "unit_kind"))
-    level: Mapped[UnitLevel] = mapped_column(_enum(UnitLevel, "unit_level"))
+    kind: Mapped[UnitKind] = mapped_column(string_enum(UnitKind, "unit_kind"))
+    level: Mapped[UnitLevel] = mapped_column(string_enum(UnitLevel, "unit_level"))
     parent_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("administrative_unit.id"), index=True)
     province_code: Mapped[str] = mapped_column(String(2))
     valid_from: Mapped[date | None] = mapped_column(Date)
@@ -108,7 +100,7 @@ class UnitChange(Entity, Base):
 
     __tablename__ = "unit_change"
 
-    kind: Mapped[ChangeKind] = mapped_column(_enum(ChangeKind, "change_kind"))
+    kind: Mapped[ChangeKind] = mapped_column(string_enum(ChangeKind, "change_kind"))
     effective_date: Mapped[date] = mapped_column(Date)
     legal_basis: Mapped[str] = mapped_column(String(500))
     province_code: Mapped[str] = mapped_column(String(2))
@@ -124,7 +116,7 @@ class UnitChangeLink(Base):
 
     change_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("unit_change.id", ondelete="CASCADE"), primary_key=True)
     unit_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("administrative_unit.id"), primary_key=True)
-    role: Mapped[LinkRole] = mapped_column(_enum(LinkRole, "link_role"), primary_key=True)
+    role: Mapped[LinkRole] = mapped_column(string_enum(LinkRole, "link_role"), primary_key=True)
 
     __table_args__ = (Index(None, "unit_id", "role"),)
 

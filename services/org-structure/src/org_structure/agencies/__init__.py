@@ -1,0 +1,1 @@
+"""Agencies (cơ quan chuyên môn, tổ chức) and the decisions defining their functions."""

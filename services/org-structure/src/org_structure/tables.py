@@ -1,0 +1,8 @@
+"""Every table of org-structure, registered on its metadata (for migrations and checks)."""
+
+from .agencies import models as agency_models
+from .db import metadata
+from .tasks import models as task_models
+from .units import models as unit_models
+
+__all__ = ["agency_models", "metadata", "task_models", "unit_models"]

@@ -33,6 +33,8 @@ class FakeServices:
     def __init__(self) -> None:
         self.seen: list[httpx.Request] = []
         self.respond: Handler = lambda request: httpx.Response(200, json={"path": request.url.path})
+        # NOTE: hosts that refuse connections: refused before the body is read, as on a network.
+        self.refused_hosts: set[str] = set()
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.seen.append(request)
@@ -55,6 +57,16 @@ class _Unread(httpx.AsyncByteStream):
             yield chunk
 
 
+class _FakeNetwork(httpx.MockTransport):
+    """``httpx.MockTransport``, except that a host of ``refused_hosts`` refuses before the body is read."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if isinstance(self.handler, FakeServices) and request.url.host in self.handler.refused_hosts:
+            self.handler.seen.append(request)
+            raise httpx.ConnectError("connection refused", request=request)
+        return await super().handle_async_request(request)
+
+
 @pytest.fixture
 def fake() -> FakeServices:
     return FakeServices()
@@ -69,7 +81,7 @@ def make_gateway() -> GatewayFactory:
         config = GatewaySettings.model_validate({**FAKE_URLS, **settings})
         factory = None
         if handler is not None:
-            transport = httpx.MockTransport(handler)
+            transport = _FakeNetwork(handler)
             factory = lambda s: GatewayUpstream(HttpxClient.from_settings(s, transport=transport), s)  # noqa: E731
         app = create_app(config, factory)
         async with app.router.lifespan_context(app):

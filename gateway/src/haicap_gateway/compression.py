@@ -39,7 +39,12 @@ class JsonGZipMiddleware:
         async def choose(message: Message) -> None:
             nonlocal compressing
             if message["type"] == "http.response.start":
-                compressing = is_json(Headers(raw=message.get("headers", [])).get("content-type", ""))
+                headers = Headers(raw=message.get("headers", []))
+                length = headers.get("content-length", "")
+                # NOTE: a forwarded body always arrives as a stream, where the responder cannot
+                # see its size; the upstream's Content-Length tells that it is too small to gain.
+                small = length.isdigit() and int(length) < self.minimum_size
+                compressing = is_json(headers.get("content-type", "")) and not small
             if compressing:
                 await responder.send_with_compression(message)
             else:

@@ -1,0 +1,175 @@
+"""One OpenAPI for the whole API, merged from the services' own specs, checked as a client generator would."""
+
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+from haicap_shared.errors import NotFound, problem_responses
+from haicap_shared.paging import Page
+
+
+class Unit(BaseModel):
+    id: int
+    code: str
+
+
+class Person(BaseModel):
+    id: int
+    name: str
+
+
+def _service_spec(title: str, unit_fields: type[BaseModel]) -> dict[str, Any]:
+    """A service spec as FastAPI writes it: health, a list with Page, a problem, and a clashing ``Unit``."""
+    app = FastAPI(title=title)
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """Liveness."""
+        return {}
+
+    @app.get("/units", response_model=Page[unit_fields])  # type: ignore[valid-type]
+    async def list_units() -> Any:
+        """List."""
+
+    @app.get("/units/{unit_id}", response_model=unit_fields, responses=problem_responses(NotFound))
+    async def get_unit(unit_id: int) -> Any:
+        """One."""
+
+    @app.get("/people", response_model=list[Person], tags=["people"])
+    async def list_people() -> Any:
+        """People."""
+
+    return app.openapi()
+
+
+def _assets_unit() -> type[BaseModel]:
+    # NOTE: named "Unit" like org's, but different: the merge must keep both.
+    class Unit(BaseModel):
+        id: int
+        holder: str
+
+    return Unit
+
+
+SPECS = {"org.test": _service_spec("org", Unit), "assets.test": _service_spec("assets", _assets_unit())}
+
+
+def _serve_specs(down: frozenset[str] = frozenset()):
+    def respond(request: httpx.Request) -> httpx.Response:
+        if request.url.host in down or request.url.host not in SPECS:
+            return httpx.Response(503, json={})
+        assert request.url.path == "/openapi.json"
+        return httpx.Response(200, json=SPECS[request.url.host])
+
+    return respond
+
+
+def _resolve_all_refs(spec: dict[str, Any]) -> list[str]:
+    refs: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("$ref"), str):
+                refs.append(node["$ref"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec)
+    schemas = spec["components"]["schemas"]
+    unresolved = [ref for ref in refs if ref.removeprefix("#/components/schemas/") not in schemas]
+    assert not unresolved, f"unresolved $refs: {unresolved}"
+    return refs
+
+
+async def test_merged_spec_is_one_generatable_api(client: httpx.AsyncClient, fake) -> None:
+    fake.respond = _serve_specs()
+    spec = (await client.get("/openapi.json")).json()
+
+    operations = [(path, op) for path, item in spec["paths"].items() for op in item.values()]
+    ids = [op["operationId"] for _, op in operations]
+    assert len(ids) == len(set(ids)), "every operationId unique"
+    assert all(op.get("summary") for _, op in operations)
+    _resolve_all_refs(spec)
+    own = {"/healthz", "/readyz"}
+    assert all(path.startswith(("/api/v1/org/", "/api/v1/assets/")) for path in set(spec["paths"]) - own)
+    expected = {"/api/v1/org/units", "/api/v1/org/units/{unit_id}", "/api/v1/assets/units", "/healthz", "/readyz"}
+    assert expected <= set(spec["paths"])
+    assert not any("{path}" in path for path in spec["paths"]), "the catch-all forwarders are not documented"
+    assert spec["paths"]["/api/v1/org/units"]["get"]["operationId"] == "org_list_units_units_get"
+
+
+async def test_clashing_schemas_are_prefixed_and_shared_ones_kept_once(client: httpx.AsyncClient, fake) -> None:
+    fake.respond = _serve_specs()
+    spec = (await client.get("/openapi.json")).json()
+    schemas = spec["components"]["schemas"]
+    assert "Unit" not in schemas
+    assert set(schemas["OrgUnit"]["properties"]) == {"id", "code"}
+    assert set(schemas["AssetsUnit"]["properties"]) == {"id", "holder"}
+    assert "Problem" in schemas, "identical in every service: kept once"
+    assert not any(name.endswith("Problem") and name != "Problem" for name in schemas)
+    assert "Person" in schemas
+
+    # NOTE: Page_Unit_ is spelled the same in both services but holds a different Unit, so it splits too.
+    def listed(path: str) -> str:
+        ref: str = spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        return ref
+
+    org_page, assets_page = listed("/api/v1/org/units"), listed("/api/v1/assets/units")
+    assert org_page != assets_page
+    assert schemas[org_page.rsplit("/", 1)[1]]["properties"]["items"]["items"]["$ref"] == "#/components/schemas/OrgUnit"
+    org_one = spec["paths"]["/api/v1/org/units/{unit_id}"]["get"]["responses"]
+    assert org_one["200"]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/OrgUnit"
+    assert org_one["404"]["content"]["application/problem+json"]["schema"]["$ref"] == "#/components/schemas/Problem"
+
+
+async def test_security_scheme_applies_except_to_health(client: httpx.AsyncClient, fake) -> None:
+    fake.respond = _serve_specs()
+    spec = (await client.get("/openapi.json")).json()
+    scheme = spec["components"]["securitySchemes"]["OAuth2PasswordBearer"]
+    assert scheme["flows"]["password"]["tokenUrl"] == "/api/v1/auth/token"
+    assert spec["security"] == [{"OAuth2PasswordBearer": []}]
+    assert spec["paths"]["/healthz"]["get"]["security"] == []
+    assert spec["paths"]["/api/v1/org/healthz"]["get"]["security"] == []
+    assert "security" not in spec["paths"]["/api/v1/org/units"]["get"], "the global requirement applies"
+
+
+async def test_tags_are_merged(client: httpx.AsyncClient, fake) -> None:
+    fake.respond = _serve_specs()
+    spec = (await client.get("/openapi.json")).json()
+    names = [tag["name"] for tag in spec["tags"]]
+    assert len(names) == len(set(names))
+    assert {"health", "people", "org-structure", "assets"} <= set(names)
+    assert spec["paths"]["/api/v1/org/units"]["get"]["tags"] == ["org-structure"]
+
+
+async def test_a_service_that_is_down_is_left_out_and_named(make_gateway, fake) -> None:
+    fake.respond = _serve_specs(down=frozenset({"assets.test"}))
+    async with make_gateway(fake) as client:
+        spec = (await client.get("/openapi.json")).json()
+    assert "/api/v1/org/units" in spec["paths"]
+    assert not any(path.startswith("/api/v1/assets/") for path in spec["paths"])
+    assert set(spec["info"]["x-missing-services"]) == {"assets", "personnel", "reporting"}
+    assert "assets" in spec["info"]["description"].split("\n")[0]
+    _resolve_all_refs(spec)
+
+
+async def test_merged_spec_is_cached(make_gateway, fake) -> None:
+    fake.respond = _serve_specs()
+    async with make_gateway(fake, openapi_cache_seconds=60) as client:
+        first = (await client.get("/openapi.json")).json()
+        fetched = len(fake.seen)
+        second = (await client.get("/openapi.json")).json()
+    assert first == second
+    assert fetched == 4
+    assert len(fake.seen) == fetched, "the second answer came from the cache"
+
+
+async def test_docs_load_the_merged_spec(client: httpx.AsyncClient) -> None:
+    page = await client.get("/docs")
+    assert page.status_code == 200
+    assert "/openapi.json" in page.text

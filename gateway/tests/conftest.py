@@ -5,16 +5,21 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from haicap_gateway.app import create_app
+from haicap_gateway.cli import MIGRATIONS
 from haicap_gateway.clients import HttpxClient
 from haicap_gateway.echo import create_echo_app
 from haicap_gateway.settings import GatewaySettings
 from haicap_gateway.upstream import GatewayUpstream
+from haicap_shared.testing import DatabaseRegistry, ServiceMigrations, TestTokens
+from haicap_shared.tokens import private_key_pem
 
 Handler = Callable[[httpx.Request], httpx.Response]
 GatewayFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
@@ -67,24 +72,44 @@ class _FakeNetwork(httpx.MockTransport):
         return await super().handle_async_request(request)
 
 
+def test_key_pem(test_tokens: TestTokens) -> str:
+    """The test run's signing key, as the gateway's configured key."""
+    return private_key_pem(test_tokens.issuer.private_key)
+
+
 @pytest.fixture
 def fake() -> FakeServices:
     return FakeServices()
 
 
+@pytest.fixture(scope="session")
+async def gateway_sqlite_url(database_registry: DatabaseRegistry) -> str:
+    """A migrated SQLite gateway database for the tests that do not run per backend."""
+    return await database_registry.url_for(ServiceMigrations("gateway", MIGRATIONS), "sqlite")
+
+
 @pytest.fixture
-def make_gateway() -> GatewayFactory:
-    """Build a gateway client: on ``handler`` (a fake network) if given, else on the real network."""
+def make_gateway(tmp_path: Path, gateway_sqlite_url: str, test_tokens: TestTokens) -> GatewayFactory:
+    """Build a gateway client: on ``handler`` (a fake network) if given, else on the real network.
+
+    The gateway signs with the test run's key, so ``test_tokens`` tokens pass its checks;
+    ``connection`` runs its database sessions inside a test's transaction.
+    """
 
     @asynccontextmanager
-    async def build(handler: Handler | None = None, **settings: object) -> AsyncIterator[httpx.AsyncClient]:
-        config = GatewaySettings.model_validate({**FAKE_URLS, **settings})
+    async def build(
+        handler: Handler | None = None, *, connection: AsyncConnection | None = None, **settings: object
+    ) -> AsyncIterator[httpx.AsyncClient]:
+        defaults = {"var_dir": tmp_path, "database_url": gateway_sqlite_url, "jwt_private_key": test_key_pem(test_tokens)}
+        config = GatewaySettings.model_validate({**FAKE_URLS, **defaults, **settings})
         factory = None
         if handler is not None:
             transport = _FakeNetwork(handler)
             factory = lambda s: GatewayUpstream(HttpxClient.from_settings(s, transport=transport), s)  # noqa: E731
         app = create_app(config, factory)
         async with app.router.lifespan_context(app):
+            if connection is not None:
+                app.state.database.bind_to(connection)
             transport_in = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport_in, base_url="http://gateway.test") as client:
                 yield client

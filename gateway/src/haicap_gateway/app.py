@@ -9,6 +9,9 @@ from fastapi import FastAPI
 
 from haicap_shared.app import create_service_app
 
+from .db import metadata
+from .identity import setup as identity
+from .identity.guard import GUARD_RESPONSES, BearerGuard
 from .plane import install_data_plane
 from .router import proxy_router, readiness_router
 from .settings import GatewaySettings
@@ -60,15 +63,18 @@ def create_app(settings: GatewaySettings | None = None, upstream_factory: Upstre
         title="haicap gateway",
         description=DESCRIPTION,
         settings=settings,
-        metadata=None,
-        extensions=[upstream_lifespan],
-        # NOTE: the gateway has no database; it is ready when the services behind it are.
+        metadata=metadata,
+        routers=identity.ROUTERS,
+        extensions=[upstream_lifespan, identity.identity_lifespan],
+        # NOTE: its database holds only users and tokens; the gateway is ready when the
+        # services behind it are.
         readiness=readiness_router(services),
         openapi_tags=[
             {"name": "health", "description": "Liveness, and readiness of every service behind the gateway"},
+            *identity.OPENAPI_TAGS,
             *({"name": s.name, "description": f"Forwarded to {s.name} ({s.public_path}/...)"} for s in services),
         ],
     )
-    app.include_router(proxy_router(services))
+    app.include_router(proxy_router(services), dependencies=[BearerGuard], responses=GUARD_RESPONSES)
     install_data_plane(app, settings)
     return app

@@ -4,7 +4,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from haicap_shared.settings import ServiceSettings
+from .identity.settings import IdentitySettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +29,7 @@ def _url_list(value: str) -> tuple[str, ...]:
     return tuple(url.strip().rstrip("/") for url in value.split(",") if url.strip())
 
 
-class GatewaySettings(ServiceSettings):
+class GatewaySettings(IdentitySettings):
     """The gateway's settings, from ``HAICAP_GATEWAY_*`` variables (e.g. ``HAICAP_GATEWAY_ORG_URL``)."""
 
     model_config = SettingsConfigDict(env_prefix="HAICAP_GATEWAY_", extra="ignore")

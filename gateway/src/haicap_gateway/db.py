@@ -1,0 +1,14 @@
+"""The gateway's metadata and declarative base (users, service accounts, tokens, audit)."""
+
+from sqlalchemy.orm import DeclarativeBase
+
+from haicap_shared.db import new_metadata
+from haicap_shared.models import define_audit_table, define_idempotency_table
+
+metadata = new_metadata()
+define_audit_table(metadata)
+define_idempotency_table(metadata)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata

@@ -1,0 +1,109 @@
+"""What the gateway's operator commands do: create an admin, the demo users, a service account.
+
+Each runs in one transaction with its own engine and records its changes in the audit log
+as the command (``system:create-admin``, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from haicap_shared.audit import AuditTrail
+from haicap_shared.auth import Principal, system_principal
+from haicap_shared.db import null_pool_engine
+from haicap_shared.roles import Role
+
+from ..db import metadata
+from . import repository, service
+from .passwords import generate_password
+from .schemas import AreaFields, UserCreate
+
+T = TypeVar("T")
+
+DEMO_COMMUNES = {"04": ("01304", "Xã Quảng Lâm")}
+"""A commune per province for the demo commune officer (Cao Bằng: Xã Quảng Lâm)."""
+
+
+def demo_agency_id(province: str) -> str:
+    """A placeholder agency id for the demo agency officer.
+
+    NOTE: org-structure has no agencies yet, so this names none; replace the user's area
+    once agencies are recorded (``PATCH /api/v1/auth/users/{id}``).
+    """
+    return f"demo-agency-{province}"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: Role
+    area: AreaFields
+    password: str | None
+    """The generated password if the user was created now; None if it existed already."""
+
+    def area_text(self) -> str:
+        return ", ".join(f"{k} {v}" for k, v in self.area.model_dump(exclude_none=True).items()) or "-"
+
+
+async def _in_transaction(url: str, name: str, work: Callable[[AsyncSession, AuditTrail, Principal], Awaitable[T]]) -> T:
+    engine = null_pool_engine(url)
+    try:
+        async with async_sessionmaker(engine, expire_on_commit=False)() as session, session.begin():
+            return await work(session, AuditTrail(metadata.tables["audit_event"]), system_principal(name))
+    finally:
+        await engine.dispose()
+
+
+async def create_admin(url: str, username: str, display_name: str, password: str) -> None:
+    async def work(session: AsyncSession, audit: AuditTrail, principal: Principal) -> None:
+        payload = UserCreate(username=username, display_name=display_name, password=SecretStr(password), role=Role.ADMIN)
+        await service.create_user(session, audit, principal, payload)
+
+    await _in_transaction(url, "create-admin", work)
+
+
+def demo_users(province: str, commune: str, agency: str) -> list[tuple[str, str, Role, AreaFields]]:
+    """(username, display name, role, area) of the demo users of a province."""
+    p = province
+    return [
+        (f"demo{p}-admin", "Quản trị hệ thống (demo)", Role.ADMIN, AreaFields()),
+        (f"demo{p}-province", "Chuyên viên Sở Nội vụ (demo)", Role.PROVINCE_OFFICER, AreaFields(province=p)),
+        (f"demo{p}-commune", "Công chức UBND xã (demo)", Role.COMMUNE_OFFICER, AreaFields(province=p, commune=commune)),
+        (f"demo{p}-agency", "Công chức cơ quan chuyên môn (demo)", Role.AGENCY_OFFICER, AreaFields(province=p, agency=agency)),
+        (f"demo{p}-auditor", "Thanh tra (demo)", Role.AUDITOR, AreaFields()),
+        (f"demo{p}-viewer", "Người xem báo cáo (demo)", Role.VIEWER, AreaFields()),
+    ]
+
+
+async def create_demo_users(url: str, province: str, commune: str, agency: str) -> list[DemoUser]:
+    """One user per role; an existing one is left alone (not given a new password)."""
+
+    async def work(session: AsyncSession, audit: AuditTrail, principal: Principal) -> list[DemoUser]:
+        made = []
+        for username, display_name, role, area in demo_users(province, commune, agency):
+            existing = await repository.user_by_username(session, username)
+            if existing is not None:
+                made.append(DemoUser(username, existing.role, AreaFields.model_validate(existing.area.as_claim()), None))
+                continue
+            password = generate_password()
+            payload = UserCreate(username=username, display_name=display_name, password=SecretStr(password), role=role, area=area)
+            await service.create_user(session, audit, principal, payload)
+            made.append(DemoUser(username, role, area, password))
+        return made
+
+    return await _in_transaction(url, "create-demo-users", work)
+
+
+async def create_service_account(url: str, client_id: str, description: str) -> str:
+    """Create a service account; return its secret (the only time it is seen)."""
+
+    async def work(session: AsyncSession, audit: AuditTrail, principal: Principal) -> str:
+        _, secret = await service.create_service_account(session, audit, principal, client_id, description)
+        return secret
+
+    return await _in_transaction(url, "create-service-account", work)

@@ -1,0 +1,121 @@
+"""Tables of users, service accounts, refresh tokens, revoked access tokens and failed sign-ins."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Table, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from haicap_shared.models import Entity, UtcDateTime
+from haicap_shared.roles import Area, Role
+
+from ..db import Base
+
+
+def _role_enum() -> Enum:
+    # NOTE: a string checked by a named constraint, not a PostgreSQL enum type, so a new role
+    # is a one-line migration on both databases.
+    return Enum(
+        Role, name="role", native_enum=False, create_constraint=True, length=30, values_callable=lambda e: [m.value for m in e]
+    )
+
+
+class User(Entity, Base):
+    """A person who signs in with a username and password."""
+
+    __tablename__ = "user_account"
+
+    username: Mapped[str] = mapped_column(String(100))
+    # NOTE: usernames are unique without regard to case; the lower-cased copy carries the
+    # unique constraint on both databases (SQLite has no functional unique index in Alembic batch).
+    username_key: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(500))
+    role: Mapped[Role] = mapped_column(_role_enum())
+    province_code: Mapped[str | None] = mapped_column(String(2))
+    commune_code: Mapped[str | None] = mapped_column(String(5))
+    agency_id: Mapped[str | None] = mapped_column(String(100))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    __table_args__ = (Index(None, "username_key", "id"),)
+
+    @property
+    def area(self) -> Area:
+        return Area(province=self.province_code, commune=self.commune_code, agency=self.agency_id)
+
+
+class ServiceAccount(Entity, Base):
+    """A service that signs in with client credentials (role ``service``)."""
+
+    __tablename__ = "service_account"
+
+    client_id: Mapped[str] = mapped_column(String(100), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(String(200), default="")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class RefreshToken(Base):
+    """One refresh token (only its hash), in a family that rotation extends.
+
+    Each use marks the token used and issues the next in the same family. ``access_token_id``
+    is the access token issued with it, so revoking the family revokes that one too.
+    """
+
+    __tablename__ = "refresh_token"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    family_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    access_token_id: Mapped[str] = mapped_column(String(64))
+    access_expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class RevokedToken(Base):
+    """An access token refused before its expiry (kept until then)."""
+
+    __tablename__ = "revoked_token"
+
+    token_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    revoked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class FailureKind(enum.StrEnum):
+    USERNAME = "username"
+    ADDRESS = "address"
+
+
+class SignInFailure(Base):
+    """One failed sign-in, counted per username (or client id) and per client address."""
+
+    __tablename__ = "sign_in_failure"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[FailureKind] = mapped_column(
+        Enum(
+            FailureKind,
+            name="failure_kind",
+            native_enum=False,
+            create_constraint=True,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
+    key: Mapped[str] = mapped_column(String(200))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (Index(None, "kind", "key", "occurred_at"),)
+
+
+user_table = cast(Table, User.__table__)
+service_account_table = cast(Table, ServiceAccount.__table__)

@@ -1,0 +1,104 @@
+"""Checking access tokens at the gateway: signature and expiry, then the revoked set.
+
+The revoked token ids are read from the database into memory at most every
+``revocation_refresh_seconds`` (by whichever request finds the copy stale), so checking a
+token costs no query; a revocation made by this process counts at once, one made by another
+replica within those seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+
+from haicap_shared.db import Database
+from haicap_shared.models import utcnow
+from haicap_shared.tokens import AccessClaims, TokenInvalid, TokenIssuer, TokenVerifier
+
+from . import repository
+from .keys import SigningKeys
+
+logger = logging.getLogger("haicap.gateway.identity")
+
+
+class RevocationList:
+    """The ids of revoked, unexpired access tokens, refreshed from the database every few seconds."""
+
+    def __init__(self, database: Database, refresh_seconds: float) -> None:
+        self.database = database
+        self.refresh_seconds = refresh_seconds
+        self._ids: set[str] = set()
+        self._local: dict[str, float] = {}
+        self._loaded_at = -math.inf
+        self._lock = asyncio.Lock()
+
+    def __contains__(self, token_id: object) -> bool:
+        return token_id in self._ids
+
+    def add(self, *token_ids: str) -> None:
+        """Count a revocation this process just committed (others see it at their next refresh)."""
+        now = time.monotonic()
+        self._local.update(dict.fromkeys(token_ids, now))
+        self._ids.update(token_ids)
+
+    async def refresh_if_stale(self) -> None:
+        if time.monotonic() - self._loaded_at < self.refresh_seconds:
+            return
+        if self._lock.locked() and self._loaded_at > -math.inf:
+            return  # NOTE: another request is reading it; the copy in hand is a few seconds old at most
+        async with self._lock:
+            if time.monotonic() - self._loaded_at < self.refresh_seconds:
+                return
+            await self.reload()
+
+    async def reload(self) -> None:
+        async with self.database.sessionmaker() as session:
+            ids = await repository.revoked_token_ids(session, utcnow())
+        # NOTE: keep what this process revoked lately: its commit may not have been visible
+        # to this read yet.
+        now = time.monotonic()
+        self._local = {i: at for i, at in self._local.items() if now - at < 2 * self.refresh_seconds}
+        self._ids = ids | set(self._local)
+        self._loaded_at = now
+
+
+class _RevocationAwareVerifier(TokenVerifier):
+    def __init__(self, signing: SigningKeys, revoked: RevocationList, *, issuer: str, audience: str) -> None:
+        super().__init__(signing.jwks(), issuer=issuer, audience=audience)
+        self.revoked = revoked
+
+    def verify(self, token: str) -> AccessClaims:
+        claims = super().verify(token)
+        if claims.token_id in self.revoked:
+            raise TokenInvalid("the token has been revoked (signed out)")
+        return claims
+
+
+class GatewayTokens:
+    """Issues and checks access tokens; also what ``app.state.keys`` is at the gateway.
+
+    The shared :func:`haicap_shared.auth.current_principal` asks ``app.state.keys`` for a
+    verifier; at the gateway that is this object, so the gateway's own routes (``/me``, user
+    management, audit events) refuse revoked tokens too, without fetching its own JWKS.
+    """
+
+    def __init__(self, signing: SigningKeys, revoked: RevocationList, *, issuer: str, audience: str) -> None:
+        self.signing = signing
+        self.revoked = revoked
+        self.issuer = TokenIssuer(signing.current, issuer=issuer, audience=audience)
+        self._verifier = _RevocationAwareVerifier(signing, revoked, issuer=issuer, audience=audience)
+
+    async def verifier_for(self, token: str) -> TokenVerifier:
+        await self.revoked.refresh_if_stale()
+        return self._verifier
+
+    async def check(self, token: str) -> AccessClaims:
+        """The token's claims; :class:`TokenInvalid` when it is malformed, wrongly signed, expired or revoked."""
+        # NOTE: the signature first, so a forged or garbled token never costs a database read.
+        claims = TokenVerifier.verify(self._verifier, token)
+        await self.revoked.refresh_if_stale()
+        if claims.token_id in self.revoked:
+            raise TokenInvalid("the token has been revoked (signed out)")
+        return claims

@@ -1,0 +1,150 @@
+"""Request and response bodies of sign-in, tokens and user management."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from haicap_shared.roles import Role
+
+from .passwords import MIN_PASSWORD_LENGTH
+
+Username = Annotated[
+    str,
+    Field(
+        min_length=3,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$",
+        description="Letters, digits, `.`, `_`, `-`, `@`; unique without regard to case",
+        examples=["nguyen.van.a"],
+    ),
+]
+Password = Annotated[SecretStr, Field(min_length=MIN_PASSWORD_LENGTH, max_length=200, description="At least 10 characters")]
+ProvinceCode = Annotated[str, Field(pattern=r"^\d{2}$", description="Province code, e.g. `04` (Cao Bằng)", examples=["04"])]
+CommuneCode = Annotated[
+    str, Field(pattern=r"^\d{5}$", description="Commune code, e.g. `01304` (Xã Quảng Lâm)", examples=["01304"])
+]
+AgencyId = Annotated[str, Field(min_length=1, max_length=100, description="The agency's id in org-structure")]
+
+USER_ROLES = frozenset(Role) - {Role.SERVICE}
+"""Roles a user may have (``service`` is for service accounts)."""
+
+
+class AreaFields(BaseModel):
+    """Where a user acts: which parts must be present depends on the role."""
+
+    province: ProvinceCode | None = None
+    commune: CommuneCode | None = None
+    agency: AgencyId | None = None
+
+
+def area_problem(role: Role, area: AreaFields) -> str | None:
+    """Why ``area`` does not fit ``role``, or None when it does.
+
+    province_officer: a province only; commune_officer: a commune and its province;
+    agency_officer: an agency and its province (and its commune, for a commune agency);
+    admin, auditor, viewer: none.
+    """
+    if role not in USER_ROLES:
+        return f"the role {role.value} is for service accounts, not users"
+    given = {name for name in ("province", "commune", "agency") if getattr(area, name)}
+    allowed: dict[Role, tuple[set[str], set[str]]] = {
+        Role.PROVINCE_OFFICER: ({"province"}, set()),
+        Role.COMMUNE_OFFICER: ({"province", "commune"}, set()),
+        Role.AGENCY_OFFICER: ({"province", "agency"}, {"commune"}),
+    }
+    required, optional = allowed.get(role, (set(), set()))
+    if missing := required - given:
+        return f"a {role.value} needs {' and '.join(sorted(missing))} in area"
+    if extra := given - required - optional:
+        return f"a {role.value} has no {' or '.join(sorted(extra))} in area"
+    return None
+
+
+class UserCreate(BaseModel):
+    """A user to create; the area must fit the role (422 otherwise)."""
+
+    username: Username
+    display_name: str = Field(min_length=1, max_length=200, examples=["Nguyễn Văn A"])
+    password: Password
+    role: Role
+    area: AreaFields = Field(default_factory=AreaFields)
+
+    @model_validator(mode="after")
+    def _area_fits_role(self) -> Self:
+        if problem := area_problem(self.role, self.area):
+            raise ValueError(problem)
+        return self
+
+
+class UserUpdate(BaseModel):
+    """Fields to change; omitted ones stay. A new role usually needs a new area with it."""
+
+    display_name: str | None = Field(None, min_length=1, max_length=200)
+    password: Password | None = None
+    role: Role | None = None
+    area: AreaFields | None = None
+    is_active: bool | None = None
+
+
+class User(BaseModel):
+    """A user (never with the password)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    username: str
+    display_name: str
+    role: Role
+    area: AreaFields
+    is_active: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, user: Any) -> User:
+        """From a ``User`` row: a mapped object or a Core row mapping."""
+        get = user.__getitem__ if isinstance(user, Mapping) else user.__getattribute__
+        return cls(
+            id=get("id"),
+            username=get("username"),
+            display_name=get("display_name"),
+            role=get("role"),
+            area=AreaFields(province=get("province_code"), commune=get("commune_code"), agency=get("agency_id")),
+            is_active=get("is_active"),
+            version=get("version"),
+            created_at=get("created_at"),
+            updated_at=get("updated_at"),
+        )
+
+
+class TokenResponse(BaseModel):
+    """An OAuth2 token response (RFC 6749 §5.1), with the role as ``scope``."""
+
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 (the OAuth2 token type, not a secret)
+    expires_in: int = Field(description="Seconds the access token is valid")
+    refresh_token: str | None = Field(None, description="Absent for client credentials")
+    scope: str = Field(description="The role the token carries")
+    role: Role
+
+
+class Me(BaseModel):
+    """The caller, as the token names them."""
+
+    subject: str
+    username: str
+    role: Role
+    area: AreaFields
+    token_id: str | None
+
+
+class JsonWebKeySet(BaseModel):
+    """Public keys that verify access tokens: the current one first."""
+
+    keys: list[dict[str, Any]]

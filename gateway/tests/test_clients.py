@@ -36,7 +36,8 @@ async def test_request_is_passed_on_whole(make_gateway, echo_url: str, upstream_
     assert response.status_code == 200, response.text
     seen = response.json()
     headers = {k.lower(): v for k, v in seen["headers"]}
-    assert (seen["method"], seen["raw_path"], seen["query"]) == ("PATCH", "/echo/Ph%C6%B0%E1%BB%9Dng%2FX", "province=04&tag=a&tag=b")
+    assert (seen["method"], seen["raw_path"]) == ("PATCH", "/echo/Ph%C6%B0%E1%BB%9Dng%2FX")
+    assert seen["query"] == "province=04&tag=a&tag=b"
     assert seen["body_sha256"] == hashlib.sha256(b'{"name": "x"}').hexdigest()
     assert headers["content-type"] == "application/json"
     assert headers["if-match"] == '"7"'
@@ -66,12 +67,14 @@ async def test_a_streamed_upload_arrives_whole(make_gateway, echo_url: str, upst
 
 async def test_a_large_download_streams_through(make_gateway, echo_url: str, upstream_client: str) -> None:
     size = 20 * 1024 * 1024
-    async with make_gateway(org_url=echo_url, upstream_client=upstream_client) as client:
-        async with client.stream("GET", f"/api/v1/org/stream?size={size}") as response:
-            assert response.headers["content-length"] == str(size)
-            received = 0
-            async for chunk in response.aiter_raw():
-                received += len(chunk)
+    async with (
+        make_gateway(org_url=echo_url, upstream_client=upstream_client) as client,
+        client.stream("GET", f"/api/v1/org/stream?size={size}") as response,
+    ):
+        assert response.headers["content-length"] == str(size)
+        received = 0
+        async for chunk in response.aiter_raw():
+            received += len(chunk)
     # NOTE: httpx's ASGITransport collects the body, so memory is checked on real processes
     # (tests/test_gateway_processes.py); here, that every byte comes through.
     assert received == size

@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 
 from haicap_shared.text import like_pattern
 
+from ..agencies.models import agency_table
 from .models import AdministrativeUnit, LinkRole, UnitChange, UnitChangeLink, UnitKind, UnitLevel, change_table, unit_table
 
 
@@ -66,6 +67,10 @@ UNIT_LIST_ORDER = (unit_table.c.code, unit_table.c.id)
 
 def list_units(filters: UnitFilter) -> Select[Any]:
     return filters.apply(select(unit_table))
+
+
+def list_units_orm(filters: UnitFilter) -> Select[AdministrativeUnit]:
+    return filters.apply(select(AdministrativeUnit)).order_by(AdministrativeUnit.code)
 
 
 async def count_units(session: AsyncSession, filters: UnitFilter) -> list[tuple[UnitLevel, UnitKind, int]]:
@@ -197,10 +202,11 @@ async def lineage_edges(session: AsyncSession, unit_ids: Sequence[uuid.UUID], *,
 
 
 async def is_referenced(session: AsyncSession, unit_id: uuid.UUID) -> bool:
-    """Whether another unit hangs under this one or a change names it."""
+    """Whether another unit or an agency hangs under this one, or a change names it."""
     child = select(unit_table.c.id).where(unit_table.c.parent_id == unit_id).limit(1)
     link = select(UnitChangeLink.change_id).where(UnitChangeLink.unit_id == unit_id).limit(1)
-    return (await session.scalar(child)) is not None or (await session.scalar(link)) is not None
+    agency = select(agency_table.c.id).where(agency_table.c.unit_id == unit_id).limit(1)
+    return any([(await session.scalar(query)) is not None for query in (child, link, agency)])
 
 
 async def delete_unit(session: AsyncSession, unit: AdministrativeUnit) -> None:

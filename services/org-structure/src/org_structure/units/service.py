@@ -14,6 +14,7 @@ from haicap_shared.auth import Principal, check_province
 from haicap_shared.errors import Conflict, NotFound
 from haicap_shared.text import search_key
 
+from ..agencies import repository as agency_repository
 from . import repository
 from .models import KIND_LABELS, AdministrativeUnit, LinkRole, UnitChange, UnitKind, UnitLevel
 from .schemas import (
@@ -175,6 +176,13 @@ async def update_unit(
     parent = await _parent_for(session, unit.level, parent_id, valid_from, valid_to)
     if (valid_from, valid_to) != (unit.valid_from, unit.valid_to):
         await _check_code_free(session, unit.code, valid_from, valid_to, excluding=unit.id)
+        stranded_agencies = await agency_repository.agencies_outside(session, unit.id, valid_from, valid_to)
+        if stranded_agencies:
+            raise OutsideParentValidity(
+                f"{len(stranded_agencies)} or more agencies of {unit.name} would outlive it, "
+                f"e.g. {stranded_agencies[0].name}; change them first",
+                code="agencies_outside_validity",
+            )
         stranded = await repository.children_outside(session, unit.id, valid_from, valid_to)
         if stranded:
             raise OutsideParentValidity(

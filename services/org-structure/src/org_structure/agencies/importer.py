@@ -1,0 +1,144 @@
+"""Import agencies from the CSV or XLSX form provinces fill in, checking every row first."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import date
+from typing import IO, Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from haicap_shared.audit import AuditTrail
+from haicap_shared.auth import Principal
+from haicap_shared.errors import AppError
+from haicap_shared.models import utcnow
+from haicap_shared.tabular import ImportReport, RowProblem, parse_date, read_rows
+from haicap_shared.text import search_key
+
+from ..units.models import AdministrativeUnit, UnitLevel
+from . import repository, service
+from .auth import in_area
+from .models import KIND_LABELS, AgencyKind
+
+COLUMNS = {
+    "name": ("Tên cơ quan", "Tên cơ quan, tổ chức", "Tên"),
+    "kind": ("Loại", "Loại cơ quan"),
+    "unit_code": ("Mã đơn vị hành chính", "Mã ĐVHC", "Mã đơn vị"),
+    "valid_from": ("Từ ngày", "Ngày thành lập"),
+    "valid_to": ("Đến ngày",),
+}
+_KINDS = {search_key(k.value): k for k in AgencyKind} | {search_key(label): kind for kind, label in KIND_LABELS.items()}
+
+
+def parse_kind(value: Any) -> AgencyKind:
+    kind = _KINDS.get(search_key(str(value or "")))
+    if kind is None:
+        raise ValueError(f"kind {value!r} is not one of: {', '.join(k.value for k in AgencyKind)} (or their Vietnamese names)")
+    return kind
+
+
+def _unit_on(candidates: list[AdministrativeUnit], on: date) -> AdministrativeUnit | None:
+    for unit in candidates:
+        if (unit.valid_from is None or unit.valid_from <= on) and (unit.valid_to is None or unit.valid_to >= on):
+            return unit
+    return None
+
+
+async def import_agencies(
+    session: AsyncSession,
+    audit: AuditTrail,
+    principal: Principal,
+    stream: IO[bytes],
+    filename: str,
+    *,
+    partial: bool,
+    today: date,
+) -> ImportReport:
+    """Check every row; write them all (or, with ``partial``, the good ones) in one go."""
+    source = list(read_rows(stream, filename, COLUMNS))
+    codes = sorted({str(r.values["unit_code"]) for r in source if r.values.get("unit_code")})
+    units: dict[str, list[AdministrativeUnit]] = defaultdict(list)
+    for start in range(0, len(codes), 500):
+        for candidate in await session.scalars(
+            select(AdministrativeUnit).where(AdministrativeUnit.code.in_(codes[start : start + 500]))
+        ):
+            units[candidate.code].append(candidate)
+
+    problems: list[RowProblem] = []
+    accepted: list[dict[str, Any]] = []
+    seen: set[tuple[str, uuid.UUID]] = set()
+    now = utcnow()
+    for row in source:
+        errors: list[str] = []
+        values = row.values
+        name = str(values.get("name") or "").strip()
+        if len(name) < 2:
+            errors.append("name is missing")
+        try:
+            kind: AgencyKind | None = parse_kind(values.get("kind"))
+        except ValueError as exc:
+            errors.append(str(exc))
+            kind = None
+        try:
+            valid_from, valid_to = parse_date(values.get("valid_from")), parse_date(values.get("valid_to"))
+        except ValueError as exc:
+            errors.append(str(exc))
+            valid_from = valid_to = None
+        code = str(values.get("unit_code") or "")
+        unit = _unit_on(units.get(code, []), valid_from or today)
+        if unit is None:
+            errors.append(f"no administrative unit has code {code!r} on {(valid_from or today).isoformat()}")
+        if unit is not None and kind is not None:
+            valid_from = valid_from or unit.valid_from
+            valid_to = valid_to if valid_to is not None else unit.valid_to
+            try:
+                service.check_kind(kind, unit)
+                service.check_validity(unit, valid_from, valid_to)
+            except AppError as exc:
+                errors.append(str(exc))
+            commune_code = unit.code if unit.level is UnitLevel.COMMUNE else None
+            placement = service.Placement(uuid.uuid4(), name, unit.province_code, commune_code, None)
+            if not in_area(principal, placement):
+                errors.append(f"{unit.name} is outside your area")
+            if (search_key(name), unit.id) in seen:
+                errors.append("the same agency appears twice in the file")
+            seen.add((search_key(name), unit.id))
+            if not errors:
+                accepted.append(
+                    {
+                        "id": placement.id,
+                        "name": name,
+                        "kind": kind,
+                        "unit_id": unit.id,
+                        "level": unit.level,
+                        "province_code": unit.province_code,
+                        "commune_code": commune_code,
+                        "parent_id": None,
+                        "valid_from": valid_from,
+                        "valid_to": valid_to,
+                        "search_key": search_key(name),
+                        "created_at": now,
+                        "updated_at": now,
+                        "version": 1,
+                    }
+                )
+        if errors:
+            problems.append(RowProblem(row=row.number, errors=errors))
+
+    write = partial or not problems
+    written = await repository.add_agencies(session, accepted) if write else 0
+    report = ImportReport(
+        rows=len(source), accepted=len(accepted), rejected=len(problems), written=written, partial=partial, problems=problems
+    )
+    if written:
+        await audit.record(
+            session,
+            principal,
+            entity_type="agency_import",
+            entity_id=filename,
+            action="import",
+            after=report.model_dump(exclude={"problems"}) | {"agency_ids": [str(r["id"]) for r in accepted]},
+        )
+    return report

@@ -1,0 +1,169 @@
+"""Every query on agencies and function decisions."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from haicap_shared.text import like_pattern
+
+from ..units.models import UnitLevel
+from .models import REQUIRES_DECISION, Agency, AgencyKind, DecisionStatus, FunctionDecision, agency_table, decision_table
+
+
+def agency_in_force_on(as_of: date) -> ColumnElement[bool]:
+    c = agency_table.c
+    return and_(or_(c.valid_from.is_(None), c.valid_from <= as_of), or_(c.valid_to.is_(None), c.valid_to >= as_of))
+
+
+@dataclass(frozen=True)
+class AgencyFilter:
+    visible: ColumnElement[bool]
+    province: str | None = None
+    commune: str | None = None
+    level: UnitLevel | None = None
+    kind: AgencyKind | None = None
+    unit_id: uuid.UUID | None = None
+    parent_id: uuid.UUID | None = None
+    as_of: date | None = None
+    q: str | None = None
+
+    def apply(self, stmt: Select[Any]) -> Select[Any]:
+        c = agency_table.c
+        stmt = stmt.where(self.visible)
+        for column, value in (
+            (c.province_code, self.province),
+            (c.commune_code, self.commune),
+            (c.level, self.level),
+            (c.kind, self.kind),
+            (c.unit_id, self.unit_id),
+            (c.parent_id, self.parent_id),
+        ):
+            if value is not None:
+                stmt = stmt.where(column == value)
+        if self.as_of is not None:
+            stmt = stmt.where(agency_in_force_on(self.as_of))
+        if self.q:
+            stmt = stmt.where(c.search_key.like(like_pattern(self.q), escape="\\"))
+        return stmt
+
+
+AGENCY_LIST_ORDER = (agency_table.c.name, agency_table.c.id)
+
+
+def list_agencies(filters: AgencyFilter) -> Select[Any]:
+    return filters.apply(select(agency_table))
+
+
+async def get_agency(session: AsyncSession, agency_id: uuid.UUID) -> Agency | None:
+    return await session.get(Agency, agency_id)
+
+
+async def existing_kinds(session: AsyncSession, unit_ids: Sequence[uuid.UUID], on: date) -> set[tuple[uuid.UUID, AgencyKind]]:
+    """Which (unit, kind) pairs already have an agency in force on ``on``."""
+    found: set[tuple[uuid.UUID, AgencyKind]] = set()
+    for start in range(0, len(unit_ids), 500):
+        stmt = select(agency_table.c.unit_id, agency_table.c.kind).where(
+            agency_table.c.unit_id.in_(unit_ids[start : start + 500]), agency_in_force_on(on)
+        )
+        found.update((unit_id, AgencyKind(kind)) for unit_id, kind in (await session.execute(stmt)).all())
+    return found
+
+
+async def agencies_outside(
+    session: AsyncSession, unit_id: uuid.UUID, valid_from: date | None, valid_to: date | None
+) -> Sequence[Agency]:
+    """Agencies of ``unit_id`` valid on a day outside [valid_from, valid_to]."""
+    c = agency_table.c
+    outside: list[ColumnElement[bool]] = []
+    if valid_from is not None:
+        outside.append(or_(c.valid_from.is_(None), c.valid_from < valid_from))
+    if valid_to is not None:
+        outside.append(or_(c.valid_to.is_(None), c.valid_to > valid_to))
+    if not outside:
+        return []
+    return (await session.scalars(select(Agency).where(Agency.unit_id == unit_id, or_(*outside)).limit(20))).all()
+
+
+async def add_agencies(session: AsyncSession, rows: Iterable[dict[str, Any]]) -> int:
+    batch = list(rows)
+    if batch:
+        await session.execute(agency_table.insert(), batch)
+    return len(batch)
+
+
+def _decision_in_force(as_of: date) -> ColumnElement[bool]:
+    d = decision_table.c
+    return and_(
+        d.status.in_([DecisionStatus.ISSUED, DecisionStatus.SUPERSEDED]),
+        d.issued_on <= as_of,
+        or_(d.superseded_on.is_(None), d.superseded_on > as_of),
+    )
+
+
+async def decision_progress(
+    session: AsyncSession, *, as_of: date, province: str | None, visible: ColumnElement[bool]
+) -> list[tuple[UnitLevel, AgencyKind, int, int]]:
+    a = agency_table.c
+    decided = select(decision_table.c.agency_id).where(_decision_in_force(as_of)).distinct().subquery()
+    stmt = (
+        select(a.level, a.kind, func.count(), func.count(decided.c.agency_id))
+        .select_from(agency_table.outerjoin(decided, decided.c.agency_id == a.id))
+        .where(a.kind.in_(REQUIRES_DECISION), agency_in_force_on(as_of), visible)
+        .group_by(a.level, a.kind)
+    )
+    if province is not None:
+        stmt = stmt.where(a.province_code == province)
+    return [
+        (UnitLevel(level), AgencyKind(kind), required, issued)
+        for level, kind, required, issued in (await session.execute(stmt)).all()
+    ]
+
+
+async def agencies_without_decision(
+    session: AsyncSession, *, as_of: date, province: str | None, visible: ColumnElement[bool], limit: int = 500
+) -> list[uuid.UUID]:
+    a = agency_table.c
+    decided = select(decision_table.c.agency_id).where(_decision_in_force(as_of), decision_table.c.agency_id == a.id)
+    stmt = (
+        select(a.id)
+        .where(a.kind.in_(REQUIRES_DECISION), agency_in_force_on(as_of), visible, ~decided.exists())
+        .order_by(a.name, a.id)
+        .limit(limit)
+    )
+    if province is not None:
+        stmt = stmt.where(a.province_code == province)
+    return list((await session.scalars(stmt)).all())
+
+
+async def get_decision(session: AsyncSession, decision_id: uuid.UUID) -> FunctionDecision | None:
+    return await session.get(FunctionDecision, decision_id)
+
+
+async def issued_decisions_of(session: AsyncSession, agency_id: uuid.UUID) -> Sequence[FunctionDecision]:
+    stmt = select(FunctionDecision).where(
+        FunctionDecision.agency_id == agency_id, FunctionDecision.status == DecisionStatus.ISSUED
+    )
+    return (await session.scalars(stmt)).all()
+
+
+DECISION_LIST_ORDER = (decision_table.c.created_at, decision_table.c.id)
+
+
+def list_decisions(
+    *, visible: ColumnElement[bool], agency_id: uuid.UUID | None, status: DecisionStatus | None, province: str | None
+) -> Select[Any]:
+    stmt = select(decision_table).join(agency_table, agency_table.c.id == decision_table.c.agency_id).where(visible)
+    if agency_id is not None:
+        stmt = stmt.where(decision_table.c.agency_id == agency_id)
+    if status is not None:
+        stmt = stmt.where(decision_table.c.status == status)
+    if province is not None:
+        stmt = stmt.where(agency_table.c.province_code == province)
+    return stmt

@@ -1,0 +1,254 @@
+"""HTTP routes of agencies and function decisions (published under ``/api/v1/org``)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
+
+from haicap_shared.audit import Audit
+from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
+from haicap_shared.db import DbSession
+from haicap_shared.errors import BadRequest, Conflict, PreconditionFailed, PreconditionRequired, problem_responses
+from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
+from haicap_shared.paging import Cursor, Limit, Page, keyset_page
+from haicap_shared.tabular import ImportReport, UnreadableFile
+from haicap_shared.versioning import check_if_match, etag
+
+from ..units.models import UnitLevel
+from . import repository, service
+from .auth import OrgRead, OrgWrite, ProvinceWrite, visible_agencies
+from .importer import import_agencies
+from .models import AgencyKind, DecisionStatus
+from .schemas import (
+    Agency,
+    AgencyCreate,
+    AgencyUpdate,
+    DecisionCreate,
+    DecisionIssue,
+    DecisionProgress,
+    DecisionUpdate,
+    FunctionDecision,
+    StandardSetup,
+    StandardSetupResult,
+)
+
+router = APIRouter(responses=problem_responses(NotAuthenticated, RoleNotAllowed, OutsideArea))
+
+AgencyId = Annotated[uuid.UUID, Path(description="The agency's internal id")]
+DecisionId = Annotated[uuid.UUID, Path(description="The decision's internal id")]
+ProvinceCode = Annotated[str | None, Query(pattern=r"^\d{2}$", description="Province code, e.g. `04`")]
+
+
+class ImportRejected(Conflict):
+    code, title = "import_rejected", "Some rows have problems; nothing was written"
+
+
+def _json(body: Agency | FunctionDecision, status_code: int = 200) -> JSONResponse:
+    return JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers={"ETag": etag(body.version)})
+
+
+@router.get("/agencies", response_model=Page[Agency], tags=["agencies"], responses=problem_responses(BadRequest))
+async def list_agencies(
+    session: DbSession,
+    principal: OrgRead,
+    province: ProvinceCode = None,
+    commune: Annotated[str | None, Query(pattern=r"^\d{5}$", description="Commune code")] = None,
+    level: UnitLevel | None = None,
+    kind: AgencyKind | None = None,
+    unit_id: uuid.UUID | None = None,
+    parent_id: uuid.UUID | None = None,
+    as_of: Annotated[date | None, Query(description="Only agencies in force on this date")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="Name search, diacritics-insensitive")] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Page[Agency]:
+    """List the agencies in your area, ordered by name."""
+    filters = repository.AgencyFilter(
+        visible=visible_agencies(principal),
+        province=province,
+        commune=commune,
+        level=level,
+        kind=kind,
+        unit_id=unit_id,
+        parent_id=parent_id,
+        as_of=as_of,
+        q=q,
+    )
+    return await keyset_page(
+        session, repository.list_agencies(filters), order_by=repository.AGENCY_LIST_ORDER, limit=limit, cursor=cursor, item=Agency
+    )
+
+
+@router.post(
+    "/agencies",
+    status_code=201,
+    response_model=Agency,
+    tags=["agencies"],
+    responses=problem_responses(
+        service.AgencyUnitNotFound,
+        service.KindNotAtLevel,
+        service.OutsideUnitValidity,
+        service.EconomicOfficeVariant,
+        IdempotencyKeyReused,
+    ),
+)
+async def create_agency(
+    payload: AgencyCreate, session: DbSession, audit: Audit, principal: OrgWrite, idempotency: Idempotency
+) -> JSONResponse:
+    """Record an agency of a unit (it cannot exist before or outlive the unit)."""
+    if (replayed := await idempotency.replay()) is not None:
+        return replayed
+    agency = Agency.model_validate(await service.create_agency(session, audit, principal, payload))
+    return await idempotency.respond(201, agency, headers={"ETag": etag(agency.version), "Location": f"agencies/{agency.id}"})
+
+
+@router.post(
+    "/agencies/standard-setup",
+    response_model=StandardSetupResult,
+    tags=["agencies"],
+)
+async def set_up_standard_organisations(
+    payload: StandardSetup, session: DbSession, audit: Audit, principal: ProvinceWrite
+) -> StandardSetupResult:
+    """Create the 4 standard organisations of every commune of a province in force on a date (idempotent)."""
+    return await service.set_up_standard_organisations(session, audit, principal, payload.province, payload.as_of)
+
+
+@router.post(
+    "/agencies/imports",
+    status_code=201,
+    response_model=ImportReport,
+    tags=["agencies"],
+    responses=problem_responses(ImportRejected, UnreadableFile),
+)
+async def import_agencies_file(
+    file: UploadFile,
+    session: DbSession,
+    audit: Audit,
+    principal: OrgWrite,
+    partial: Annotated[bool, Query(description="Write the good rows even if some have problems")] = False,
+) -> ImportReport:
+    """Import agencies from CSV or XLSX (name, kind, unit code, from, to); every row checked first."""
+    report = await import_agencies(
+        session, audit, principal, file.file, file.filename or "upload.csv", partial=partial, today=date.today()
+    )
+    if report.problems and not partial:
+        raise ImportRejected(
+            f"{report.rejected} of {report.rows} rows have problems; nothing was written", report=report.model_dump()
+        )
+    return report
+
+
+@router.get(
+    "/agencies/{agency_id}", response_model=Agency, tags=["agencies"], responses=problem_responses(service.AgencyNotFound)
+)
+async def get_agency(agency_id: AgencyId, session: DbSession, principal: OrgRead) -> JSONResponse:
+    """One agency, with its ETag."""
+    return _json(Agency.model_validate(await service.get_agency(session, principal, agency_id)))
+
+
+@router.patch(
+    "/agencies/{agency_id}",
+    response_model=Agency,
+    tags=["agencies"],
+    responses=problem_responses(service.AgencyNotFound, service.OutsideUnitValidity, PreconditionFailed, PreconditionRequired),
+)
+async def update_agency(
+    agency_id: AgencyId, payload: AgencyUpdate, request: Request, session: DbSession, audit: Audit, principal: OrgWrite
+) -> JSONResponse:
+    """Rename an agency, move it under another, or change its validity. Requires If-Match."""
+    agency = await service.get_agency(session, principal, agency_id)
+    check_if_match(request, agency.version)
+    return _json(Agency.model_validate(await service.update_agency(session, audit, principal, agency, payload)))
+
+
+@router.get("/function-decisions", response_model=Page[FunctionDecision], tags=["decisions"])
+async def list_decisions(
+    session: DbSession,
+    principal: OrgRead,
+    agency_id: uuid.UUID | None = None,
+    status: DecisionStatus | None = None,
+    province: ProvinceCode = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Page[FunctionDecision]:
+    """List function decisions of the agencies in your area."""
+    stmt = repository.list_decisions(visible=visible_agencies(principal), agency_id=agency_id, status=status, province=province)
+    return await keyset_page(
+        session, stmt, order_by=repository.DECISION_LIST_ORDER, limit=limit, cursor=cursor, item=FunctionDecision
+    )
+
+
+@router.get("/function-decisions/progress", response_model=DecisionProgress, tags=["decisions"])
+async def decision_progress(
+    session: DbSession,
+    principal: OrgRead,
+    as_of: Annotated[date, Query(description="Count on this date")],
+    province: ProvinceCode = None,
+) -> DecisionProgress:
+    """Agencies with their decision issued, out of those that need one, by level and kind (computed in SQL)."""
+    return await service.decision_progress(session, principal, as_of, province)
+
+
+@router.post(
+    "/function-decisions",
+    status_code=201,
+    response_model=FunctionDecision,
+    tags=["decisions"],
+    responses=problem_responses(service.AgencyNotFound, IdempotencyKeyReused),
+)
+async def create_decision(
+    payload: DecisionCreate, session: DbSession, audit: Audit, principal: OrgWrite, idempotency: Idempotency
+) -> JSONResponse:
+    """Start drafting a decision on an agency's functions, duties and powers."""
+    if (replayed := await idempotency.replay()) is not None:
+        return replayed
+    decision = FunctionDecision.model_validate(await service.create_decision(session, audit, principal, payload))
+    return await idempotency.respond(
+        201, decision, headers={"ETag": etag(decision.version), "Location": f"function-decisions/{decision.id}"}
+    )
+
+
+@router.get(
+    "/function-decisions/{decision_id}",
+    response_model=FunctionDecision,
+    tags=["decisions"],
+    responses=problem_responses(service.DecisionNotFound),
+)
+async def get_decision(decision_id: DecisionId, session: DbSession, principal: OrgRead) -> JSONResponse:
+    """One function decision, with its ETag."""
+    return _json(FunctionDecision.model_validate(await service.get_decision(session, principal, decision_id)))
+
+
+@router.patch(
+    "/function-decisions/{decision_id}",
+    response_model=FunctionDecision,
+    tags=["decisions"],
+    responses=problem_responses(service.DecisionNotFound, service.DecisionNotDraft, PreconditionFailed, PreconditionRequired),
+)
+async def update_decision(
+    decision_id: DecisionId, payload: DecisionUpdate, request: Request, session: DbSession, audit: Audit, principal: OrgWrite
+) -> JSONResponse:
+    """Change a draft. Requires If-Match."""
+    decision = await service.get_decision(session, principal, decision_id)
+    check_if_match(request, decision.version)
+    return _json(FunctionDecision.model_validate(await service.update_decision(session, audit, principal, decision, payload)))
+
+
+@router.post(
+    "/function-decisions/{decision_id}/issue",
+    response_model=FunctionDecision,
+    tags=["decisions"],
+    responses=problem_responses(service.DecisionNotFound, service.DecisionNotDraft, PreconditionFailed, PreconditionRequired),
+)
+async def issue_decision(
+    decision_id: DecisionId, payload: DecisionIssue, request: Request, session: DbSession, audit: Audit, principal: OrgWrite
+) -> JSONResponse:
+    """Issue a draft; the agency's previous decision is superseded on the same date. Requires If-Match."""
+    decision = await service.get_decision(session, principal, decision_id)
+    check_if_match(request, decision.version)
+    return _json(FunctionDecision.model_validate(await service.issue_decision(session, audit, principal, decision, payload)))

@@ -1,0 +1,147 @@
+"""Request and response bodies of the agencies and decisions API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+
+from ..units.models import UnitLevel
+from .models import REQUIRES_DECISION, AgencyKind, DecisionStatus
+
+
+class _Validity(BaseModel):
+    valid_from: date | None = Field(None, description="First day in force; defaults to the unit's")
+    valid_to: date | None = Field(None, description="Last day in force; null: still in force")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        return self
+
+
+class AgencyCreate(_Validity):
+    """An agency to record under an administrative unit."""
+
+    name: str = Field(min_length=2, max_length=300, examples=["Phòng Kinh tế xã Quảng Lâm"])
+    kind: AgencyKind
+    unit_id: uuid.UUID = Field(description="The administrative unit it belongs to")
+    parent_id: uuid.UUID | None = Field(None, description="The agency it sits under, if any")
+
+
+class AgencyUpdate(BaseModel):
+    """Fields to change; omitted fields stay. Kind and unit stay fixed."""
+
+    name: str | None = Field(None, min_length=2, max_length=300)
+    parent_id: uuid.UUID | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
+class Agency(BaseModel):
+    """An agency over its validity interval."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    kind: AgencyKind
+    unit_id: uuid.UUID
+    level: UnitLevel
+    province_code: str
+    commune_code: str | None
+    parent_id: uuid.UUID | None
+    valid_from: date | None
+    valid_to: date | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @computed_field(description="Whether a decision must define its functions, duties and powers")  # type: ignore[prop-decorator]
+    @property
+    def requires_decision(self) -> bool:
+        return self.kind in REQUIRES_DECISION
+
+
+class StandardSetup(BaseModel):
+    """Set up the standard organisations of every commune of a province in force on a date."""
+
+    province: str = Field(pattern=r"^\d{2}$", examples=["04"])
+    as_of: date = Field(description="The communes in force on this date get them, valid from then", examples=["2025-07-01"])
+
+
+class StandardSetupResult(BaseModel):
+    communes: int = Field(description="Communes in force on the date")
+    created: int = Field(description="Organisations created now")
+    already_present: int = Field(description="Organisations that existed already (left as they were)")
+
+
+class DecisionCreate(BaseModel):
+    """A decision on an agency's functions, duties, powers and structure."""
+
+    agency_id: uuid.UUID
+    number: str = Field(min_length=1, max_length=100, examples=["15/2025/QĐ-UBND"])
+    issuer: str = Field(min_length=2, max_length=300, examples=["UBND tỉnh Cao Bằng"])
+    signed_on: date | None = None
+    document_url: str | None = Field(None, max_length=1000)
+    note: str | None = Field(None, max_length=4000)
+
+
+class DecisionUpdate(BaseModel):
+    """Fields of a draft to change."""
+
+    number: str | None = Field(None, min_length=1, max_length=100)
+    issuer: str | None = Field(None, min_length=2, max_length=300)
+    signed_on: date | None = None
+    document_url: str | None = Field(None, max_length=1000)
+    note: str | None = Field(None, max_length=4000)
+
+
+class DecisionIssue(BaseModel):
+    """Issue a draft: it takes effect on ``issued_on`` and supersedes the agency's previous one."""
+
+    issued_on: date
+    signed_on: date | None = Field(None, description="Defaults to the issue date when the draft has none")
+
+
+class FunctionDecision(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    agency_id: uuid.UUID
+    number: str
+    issuer: str
+    signed_on: date | None
+    status: DecisionStatus
+    issued_on: date | None
+    superseded_on: date | None
+    document_url: str | None
+    note: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProgressRow(BaseModel):
+    level: UnitLevel
+    kind: AgencyKind
+    required: int = Field(description="Agencies in force that need a decision")
+    issued: int = Field(description="Of those, with a decision in force")
+
+
+class LevelProgress(BaseModel):
+    required: int
+    issued: int
+
+
+class DecisionProgress(BaseModel):
+    """Agencies with their decision issued, out of those that need one, on a date."""
+
+    as_of: date
+    province: str | None
+    by_level: dict[UnitLevel, LevelProgress]
+    by_kind: list[ProgressRow]
+    missing: list[uuid.UUID] = Field(description="Agencies in force that still lack a decision (first 500)")

@@ -1,0 +1,341 @@
+"""The rules of agencies and their function decisions."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from haicap_shared.audit import AuditTrail, snapshot
+from haicap_shared.auth import Principal, check_province
+from haicap_shared.errors import Conflict, NotFound
+from haicap_shared.models import utcnow
+from haicap_shared.text import search_key
+
+from ..units import repository as unit_repository
+from ..units.models import AdministrativeUnit, UnitKind, UnitLevel
+from . import repository
+from .auth import check_agency, visible_agencies
+from .models import KIND_LABELS, LEVEL_OF_KIND, Agency, AgencyKind, DecisionStatus, FunctionDecision
+from .schemas import (
+    AgencyCreate,
+    AgencyUpdate,
+    DecisionCreate,
+    DecisionIssue,
+    DecisionProgress,
+    DecisionUpdate,
+    LevelProgress,
+    ProgressRow,
+    StandardSetupResult,
+)
+
+ENTITY_AGENCY = "agency"
+ENTITY_DECISION = "function_decision"
+
+
+class AgencyNotFound(NotFound):
+    code, title = "agency_not_found", "No such agency"
+
+
+class AgencyUnitNotFound(Conflict):
+    code, title = "unit_not_found", "The administrative unit does not exist"
+
+
+class KindNotAtLevel(Conflict):
+    code, title = "kind_not_at_level", "This kind of agency does not exist at the unit's level"
+
+
+class EconomicOfficeVariant(Conflict):
+    code, title = "economic_office_variant", "A xã has a Phòng Kinh tế, a phường a Phòng Kinh tế - Hạ tầng - Đô thị"
+
+
+class OutsideUnitValidity(Conflict):
+    code, title = "outside_unit_validity", "An agency cannot exist before or outlive its unit"
+
+
+class ParentAgencyInvalid(Conflict):
+    code, title = "parent_agency_invalid", "The parent agency does not exist or is of another province"
+
+
+class DecisionNotFound(NotFound):
+    code, title = "decision_not_found", "No such function decision"
+
+
+class DecisionNotDraft(Conflict):
+    code, title = "decision_not_draft", "Only a decision being drafted can be changed or issued"
+
+
+def economic_office_kind(unit_kind: UnitKind) -> AgencyKind:
+    """Phường have the urban variant of the economic office; xã and đặc khu the plain one."""
+    return AgencyKind.COMMUNE_ECONOMIC_URBAN_OFFICE if unit_kind is UnitKind.PHUONG else AgencyKind.COMMUNE_ECONOMIC_OFFICE
+
+
+STANDARD_COMMUNE_KINDS = (
+    AgencyKind.COMMUNE_OFFICE,
+    None,  # the economic office: its variant depends on the commune's kind
+    AgencyKind.COMMUNE_CULTURE_SOCIAL_OFFICE,
+    AgencyKind.COMMUNE_SERVICE_CENTRE,
+)
+
+
+def standard_name(kind: AgencyKind, unit: AdministrativeUnit) -> str:
+    """ "Phòng Kinh tế xã Quảng Lâm": the organisation's label and the commune's name."""
+    return f"{KIND_LABELS[kind]} {unit.name[:1].lower()}{unit.name[1:]}"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where an agency would sit, for the area check before it exists."""
+
+    id: uuid.UUID
+    name: str
+    province_code: str
+    commune_code: str | None
+    parent_id: uuid.UUID | None
+
+
+def _covers(unit: AdministrativeUnit, valid_from: date | None, valid_to: date | None) -> bool:
+    starts = unit.valid_from is None or (valid_from is not None and valid_from >= unit.valid_from)
+    ends = unit.valid_to is None or (valid_to is not None and valid_to <= unit.valid_to)
+    return starts and ends
+
+
+def check_kind(kind: AgencyKind, unit: AdministrativeUnit) -> None:
+    if unit.level not in LEVEL_OF_KIND[kind]:
+        raise KindNotAtLevel(f"A {KIND_LABELS[kind]} does not belong to a {unit.level.value} ({unit.name})")
+    economic = {AgencyKind.COMMUNE_ECONOMIC_OFFICE, AgencyKind.COMMUNE_ECONOMIC_URBAN_OFFICE}
+    if kind in economic and kind is not economic_office_kind(unit.kind):
+        raise EconomicOfficeVariant(f"{unit.name} has a {KIND_LABELS[economic_office_kind(unit.kind)]}")
+
+
+def check_validity(unit: AdministrativeUnit, valid_from: date | None, valid_to: date | None) -> None:
+    if not _covers(unit, valid_from, valid_to):
+        raise OutsideUnitValidity(
+            f"{unit.name} is in force from {unit.valid_from or 'the beginning'} to {unit.valid_to or 'now'}; "
+            "the agency's interval must lie within it"
+        )
+
+
+async def get_agency(session: AsyncSession, principal: Principal, agency_id: uuid.UUID) -> Agency:
+    agency = await repository.get_agency(session, agency_id)
+    if agency is None:
+        raise AgencyNotFound(f"No agency has id {agency_id}")
+    check_agency(principal, agency)
+    return agency
+
+
+async def _parent(session: AsyncSession, principal: Principal, parent_id: uuid.UUID | None, province_code: str) -> None:
+    if parent_id is None:
+        return
+    parent = await repository.get_agency(session, parent_id)
+    if parent is None or parent.province_code != province_code:
+        raise ParentAgencyInvalid(f"No agency {parent_id} in province {province_code}")
+    check_agency(principal, parent)
+
+
+async def create_agency(session: AsyncSession, audit: AuditTrail, principal: Principal, data: AgencyCreate) -> Agency:
+    unit = await unit_repository.get_unit(session, data.unit_id)
+    if unit is None:
+        raise AgencyUnitNotFound(f"No administrative unit has id {data.unit_id}")
+    check_kind(data.kind, unit)
+    valid_from = data.valid_from or unit.valid_from
+    valid_to = data.valid_to if data.valid_to is not None else unit.valid_to
+    check_validity(unit, valid_from, valid_to)
+    agency_id = uuid.uuid4()
+    commune_code = unit.code if unit.level is UnitLevel.COMMUNE else None
+    check_agency(principal, Placement(agency_id, data.name, unit.province_code, commune_code, data.parent_id))
+    await _parent(session, principal, data.parent_id, unit.province_code)
+    agency = Agency(
+        id=agency_id,
+        name=data.name,
+        kind=data.kind,
+        unit_id=unit.id,
+        level=unit.level,
+        province_code=unit.province_code,
+        commune_code=commune_code,
+        parent_id=data.parent_id,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        search_key=search_key(data.name),
+    )
+    session.add(agency)
+    await session.flush()
+    await audit.record(
+        session, principal, entity_type=ENTITY_AGENCY, entity_id=agency.id, action="create", after=snapshot(agency)
+    )
+    return agency
+
+
+async def update_agency(
+    session: AsyncSession, audit: AuditTrail, principal: Principal, agency: Agency, changes: AgencyUpdate
+) -> Agency:
+    before = snapshot(agency)
+    fields = changes.model_dump(exclude_unset=True)
+    unit = await unit_repository.get_unit(session, agency.unit_id)
+    assert unit is not None  # NOTE: a foreign key keeps it
+    valid_from = fields.get("valid_from", agency.valid_from)
+    valid_to = fields.get("valid_to", agency.valid_to)
+    if valid_from and valid_to and valid_to < valid_from:
+        raise Conflict("valid_to would be before valid_from", code="invalid_interval")
+    check_validity(unit, valid_from, valid_to)
+    if "parent_id" in fields:
+        if fields["parent_id"] == agency.id:
+            raise ParentAgencyInvalid("An agency cannot sit under itself")
+        await _parent(session, principal, fields["parent_id"], agency.province_code)
+    for name, value in fields.items():
+        setattr(agency, name, value)
+    if "name" in fields:
+        agency.search_key = search_key(agency.name)
+    await session.flush()
+    await audit.record(
+        session, principal, entity_type=ENTITY_AGENCY, entity_id=agency.id, action="update", before=before, after=snapshot(agency)
+    )
+    return agency
+
+
+async def set_up_standard_organisations(
+    session: AsyncSession, audit: AuditTrail, principal: Principal, province: str, as_of: date
+) -> StandardSetupResult:
+    """The four standard organisations of each commune in force on ``as_of``; idempotent."""
+    check_province(principal, province)
+    filters = unit_repository.UnitFilter(level=UnitLevel.COMMUNE, province=province, as_of=as_of)
+    communes = (await session.scalars(unit_repository.list_units_orm(filters))).all()
+    present = await repository.existing_kinds(session, [u.id for u in communes], as_of)
+    now = utcnow()
+    rows = []
+    for unit in communes:
+        for standard in STANDARD_COMMUNE_KINDS:
+            kind = standard or economic_office_kind(unit.kind)
+            if (unit.id, kind) in present:
+                continue
+            name = standard_name(kind, unit)
+            rows.append(
+                {
+                    "id": uuid.uuid4(),
+                    "name": name,
+                    "kind": kind,
+                    "unit_id": unit.id,
+                    "level": UnitLevel.COMMUNE,
+                    "province_code": unit.province_code,
+                    "commune_code": unit.code,
+                    "parent_id": None,
+                    "valid_from": max(as_of, unit.valid_from) if unit.valid_from else as_of,
+                    "valid_to": unit.valid_to,
+                    "search_key": search_key(name),
+                    "created_at": now,
+                    "updated_at": now,
+                    "version": 1,
+                }
+            )
+    created = await repository.add_agencies(session, rows)
+    result = StandardSetupResult(communes=len(communes), created=created, already_present=len(present))
+    if created:
+        await audit.record(
+            session,
+            principal,
+            entity_type="standard_setup",
+            entity_id=f"{province}:{as_of.isoformat()}",
+            action="create",
+            after=result.model_dump() | {"agency_ids": [str(r["id"]) for r in rows]},
+        )
+    return result
+
+
+async def get_decision(session: AsyncSession, principal: Principal, decision_id: uuid.UUID) -> FunctionDecision:
+    decision = await repository.get_decision(session, decision_id)
+    if decision is None:
+        raise DecisionNotFound(f"No function decision has id {decision_id}")
+    await get_agency(session, principal, decision.agency_id)
+    return decision
+
+
+async def create_decision(
+    session: AsyncSession, audit: AuditTrail, principal: Principal, data: DecisionCreate
+) -> FunctionDecision:
+    await get_agency(session, principal, data.agency_id)
+    decision = FunctionDecision(**data.model_dump(), status=DecisionStatus.DRAFTING)
+    session.add(decision)
+    await session.flush()
+    await audit.record(
+        session, principal, entity_type=ENTITY_DECISION, entity_id=decision.id, action="create", after=snapshot(decision)
+    )
+    return decision
+
+
+def _draft(decision: FunctionDecision) -> None:
+    if decision.status is not DecisionStatus.DRAFTING:
+        raise DecisionNotDraft(f"Decision {decision.number} is {decision.status.value}")
+
+
+async def update_decision(
+    session: AsyncSession, audit: AuditTrail, principal: Principal, decision: FunctionDecision, changes: DecisionUpdate
+) -> FunctionDecision:
+    _draft(decision)
+    before = snapshot(decision)
+    for name, value in changes.model_dump(exclude_unset=True).items():
+        setattr(decision, name, value)
+    await session.flush()
+    await audit.record(
+        session,
+        principal,
+        entity_type=ENTITY_DECISION,
+        entity_id=decision.id,
+        action="update",
+        before=before,
+        after=snapshot(decision),
+    )
+    return decision
+
+
+async def issue_decision(
+    session: AsyncSession, audit: AuditTrail, principal: Principal, decision: FunctionDecision, data: DecisionIssue
+) -> FunctionDecision:
+    """Issue a draft; the agency's decision in force until then is superseded the same day."""
+    _draft(decision)
+    for previous in await repository.issued_decisions_of(session, decision.agency_id):
+        before = snapshot(previous)
+        previous.status = DecisionStatus.SUPERSEDED
+        previous.superseded_on = data.issued_on
+        await session.flush()
+        await audit.record(
+            session,
+            principal,
+            entity_type=ENTITY_DECISION,
+            entity_id=previous.id,
+            action="supersede",
+            before=before,
+            after=snapshot(previous),
+        )
+    before = snapshot(decision)
+    decision.status = DecisionStatus.ISSUED
+    decision.issued_on = data.issued_on
+    decision.signed_on = data.signed_on or decision.signed_on or data.issued_on
+    await session.flush()
+    await audit.record(
+        session,
+        principal,
+        entity_type=ENTITY_DECISION,
+        entity_id=decision.id,
+        action="issue",
+        before=before,
+        after=snapshot(decision),
+    )
+    return decision
+
+
+async def decision_progress(session: AsyncSession, principal: Principal, as_of: date, province: str | None) -> DecisionProgress:
+    visible = visible_agencies(principal)
+    rows = await repository.decision_progress(session, as_of=as_of, province=province, visible=visible)
+    by_level = {level: LevelProgress(required=0, issued=0) for level in UnitLevel}
+    for level, _kind, required, issued in rows:
+        by_level[level].required += required
+        by_level[level].issued += issued
+    return DecisionProgress(
+        as_of=as_of,
+        province=province,
+        by_level=by_level,
+        by_kind=[ProgressRow(level=lv, kind=k, required=r, issued=i) for lv, k, r, i in sorted(rows)],
+        missing=await repository.agencies_without_decision(session, as_of=as_of, province=province, visible=visible),
+    )

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import String, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from haicap_shared import personal_data
 from haicap_shared.app import create_service_app
 from haicap_shared.audit import Audit, snapshot
 from haicap_shared.auth import Principal, require
@@ -52,6 +53,7 @@ class NoteOut(BaseModel):
 
 router = APIRouter()
 NotesAccess = Annotated[Principal, Depends(require(Role.ADMIN, Role.PROVINCE_OFFICER))]
+NoteReaders = Annotated[Principal, Depends(require(Role.ADMIN, Role.PROVINCE_OFFICER, Role.AUDITOR))]
 
 
 @router.post("/notes", status_code=201, response_model=NoteOut)
@@ -82,6 +84,25 @@ async def replace_note(
     note.text = payload.text
     await session.flush()
     return JSONResponse(NoteOut.model_validate(note).model_dump(mode="json"), headers={"ETag": etag(note.version)})
+
+
+@router.get("/notes/{note_id}", response_model=NoteOut)
+async def read_note(
+    note_id: uuid.UUID,
+    session: DbSession,
+    audit: Audit,
+    principal: NoteReaders,
+    reveal: Annotated[bool, Query(description="Show the text unmasked (audited)")] = False,
+) -> NoteOut:
+    """Read a note; its text counts as personal data here."""
+    note = await session.get(Note, note_id)
+    if note is None:
+        raise NotFound("no such note")
+    out = NoteOut.model_validate(note)
+    if reveal:
+        await personal_data.reveal(session, audit, principal, entity_type="note", entity_id=note.id, fields=["text"])
+        return out
+    return out.model_copy(update={"text": personal_data.mask(out.text)})
 
 
 @router.get("/notes", response_model=Page[NoteOut])

@@ -7,6 +7,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from haicap_shared.models import utcnow
+from haicap_shared.personal_data import mask
+from haicap_shared.roles import Role
 from haicap_shared.testing import assert_problem
 
 from .sample_service import Note, metadata
@@ -115,3 +117,22 @@ async def test_request_ids_and_problems(client: httpx.AsyncClient) -> None:
 
 async def test_readiness(client: httpx.AsyncClient) -> None:
     assert (await client.get("/readyz")).json() == {"status": "ready", "service": "shared-sample"}
+
+
+async def test_personal_data_is_masked_and_revealing_it_is_audited(client: httpx.AsyncClient, test_tokens) -> None:
+    note = (await client.post("/notes", json={"text": "001085012345"})).json()
+    url = f"/notes/{note['id']}"
+    assert (await client.get(url)).json()["text"] == "*********345"
+    assert (await client.get(url, params={"reveal": "true"})).json()["text"] == "001085012345"
+    auditor = test_tokens.headers(Role.AUDITOR)
+    assert (await client.get(url, headers=auditor)).json()["text"] == "*********345"
+    assert_problem(await client.get(url, params={"reveal": "true"}, headers=auditor), 403, "reveal_not_allowed")
+    events = (await client.get("/audit-events", params={"entity_id": note["id"]})).json()["items"]
+    assert [(e["action"], e["actor"]) for e in events] == [("create", "test-admin"), ("reveal", "test-admin")]
+    assert events[1]["after"] == {"fields": ["text"]}
+
+
+def test_mask_keeps_only_the_last_digits() -> None:
+    assert mask("001085012345") == "*********345"
+    assert mask("12") == "**"
+    assert mask(None) is None

@@ -7,8 +7,9 @@ import pytest
 import respx
 
 from haicap_shared.errors import UpstreamTimeout, UpstreamUnavailable
-from haicap_shared.http import ServiceClient, UpstreamError, new_http_client
+from haicap_shared.http import ClientCredentials, ServiceClient, UpstreamError, new_http_client
 from haicap_shared.logs import request_id_var
+from haicap_shared.settings import ServiceSettings
 
 
 @pytest.fixture
@@ -75,3 +76,57 @@ async def test_a_service_that_is_down(http: httpx.AsyncClient) -> None:
     with pytest.raises(UpstreamUnavailable):
         await client.get_json("/healthz")
     assert await client.is_ready() is False
+
+
+@respx.mock
+async def test_client_credentials_fetch_a_token_once_and_attach_it(http: httpx.AsyncClient) -> None:
+    token_route = respx.post("http://gateway/api/v1/auth/token").mock(
+        side_effect=[
+            httpx.Response(200, json={"access_token": "t-1", "token_type": "bearer", "expires_in": 600}),
+            httpx.Response(200, json={"access_token": "t-2", "token_type": "bearer", "expires_in": 600}),
+        ]
+    )
+    units = respx.get("http://org/units").mock(return_value=httpx.Response(200, json={"items": []}))
+    credentials = ClientCredentials(http, "http://gateway/api/v1/auth/token", "reporting", "s3cret-value")
+    client = ServiceClient("org-structure", "http://org", http, credentials=credentials)
+    await client.get_json("/units")
+    await client.get_json("/units")
+    assert token_route.call_count == 1
+    form = dict(item.split("=") for item in token_route.calls.last.request.content.decode().split("&"))
+    assert form == {"grant_type": "client_credentials", "client_id": "reporting", "client_secret": "s3cret-value"}
+    assert units.calls.last.request.headers["authorization"] == "Bearer t-1"
+    # A 401 drops the held token; the next call fetches a new one.
+    units.mock(return_value=httpx.Response(401, json={"code": "invalid_token"}))
+    with pytest.raises(UpstreamError):
+        await client.get_json("/units")
+    units.mock(return_value=httpx.Response(200, json={"items": []}))
+    await client.get_json("/units")
+    assert token_route.call_count == 2
+    assert units.calls.last.request.headers["authorization"] == "Bearer t-2"
+
+
+@respx.mock
+async def test_a_token_is_fetched_again_shortly_before_it_expires(http: httpx.AsyncClient) -> None:
+    token_route = respx.post("http://gateway/token").mock(
+        return_value=httpx.Response(200, json={"access_token": "short", "expires_in": 10})
+    )
+    credentials = ClientCredentials(http, "http://gateway/token", "reporting", "s", margin_seconds=30)
+    assert await credentials.token() == "short"
+    assert await credentials.token() == "short"
+    assert token_route.call_count == 2
+
+
+@respx.mock
+async def test_refused_credentials_are_a_503_naming_the_gateway(http: httpx.AsyncClient) -> None:
+    respx.post("http://gateway/token").mock(return_value=httpx.Response(401, json={"code": "invalid_client"}))
+    credentials = ClientCredentials(http, "http://gateway/token", "reporting", "wrong")
+    with pytest.raises(UpstreamUnavailable) as raised:
+        await credentials.token()
+    assert raised.value.service == "gateway"
+
+
+def test_credentials_come_from_settings(http: httpx.AsyncClient) -> None:
+    assert ClientCredentials.from_settings(ServiceSettings(), http) is None
+    credentials = ClientCredentials.from_settings(ServiceSettings(client_id="reporting", client_secret="x"), http)
+    assert credentials is not None
+    assert (credentials.client_id, credentials.token_url) == ("reporting", "http://127.0.0.1:8000/api/v1/auth/token")

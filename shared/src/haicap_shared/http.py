@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import httpx
 
 from .errors import AppError, UpstreamTimeout, UpstreamUnavailable
 from .logs import request_id_var
+from .settings import ServiceSettings
 
 logger = logging.getLogger("haicap.http")
 
@@ -45,23 +47,93 @@ class UpstreamError(AppError):
         self.title = body.get("title", "The upstream service refused the request")
 
 
-class ServiceClient:
-    """A typed gateway to one upstream service."""
+class ClientCredentials:
+    """A service's own access token, from the gateway's token URL with client credentials.
+
+    The token is kept until shortly before it expires, so a service asks the gateway about
+    once per token lifetime, not once per call.
+    """
 
     def __init__(
-        self, name: str, base_url: str, http: httpx.AsyncClient, *, retries: int = 2, backoff_seconds: float = 0.1
+        self, http: httpx.AsyncClient, token_url: str, client_id: str, client_secret: str, *, margin_seconds: float = 30.0
+    ) -> None:
+        self.http = http
+        self.token_url = token_url
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.margin_seconds = margin_seconds
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings, http: httpx.AsyncClient) -> ClientCredentials | None:
+        """The service's credentials, if it has any configured."""
+        secret = settings.client_secret.get_secret_value()
+        if not settings.client_id or not secret:
+            return None
+        return cls(http, settings.token_url, settings.client_id, secret)
+
+    async def token(self) -> str:
+        """A valid access token (fetched when none is held or it is about to expire)."""
+        if self._token is not None and time.monotonic() < self._expires_at:
+            return self._token
+        async with self._lock:
+            if self._token is None or time.monotonic() >= self._expires_at:
+                await self._fetch()
+            assert self._token is not None
+            return self._token
+
+    def forget(self) -> None:
+        """Drop the held token (after a 401), so the next call fetches a new one."""
+        self._token = None
+
+    async def _fetch(self) -> None:
+        data = {"grant_type": "client_credentials", "client_id": self.client_id, "client_secret": self.client_secret}
+        try:
+            response = await self.http.post(self.token_url, data=data)
+        except httpx.HTTPError as exc:
+            raise UpstreamUnavailable("gateway", "No access token: the gateway's token URL cannot be reached") from exc
+        if response.status_code != 200:
+            logger.warning("client credentials refused", extra={"url": self.token_url, "status": response.status_code})
+            raise UpstreamUnavailable("gateway", f"No access token: the gateway answered {response.status_code}")
+        body = response.json()
+        self._token = str(body["access_token"])
+        # NOTE: a token living less than the margin is used for this call only.
+        self._expires_at = time.monotonic() + float(body.get("expires_in", 60)) - self.margin_seconds
+
+
+class ServiceClient:
+    """A typed gateway to one upstream service (with ``credentials``, as the service's account)."""
+
+    def __init__(
+        self,
+        name: str,
+        base_url: str,
+        http: httpx.AsyncClient,
+        *,
+        retries: int = 2,
+        backoff_seconds: float = 0.1,
+        credentials: ClientCredentials | None = None,
     ) -> None:
         self.name = name
         self.base_url = base_url.rstrip("/")
         self.http = http
         self.retries = retries
         self.backoff_seconds = backoff_seconds
+        self.credentials = credentials
 
     def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
         headers = dict(extra or {})
         request_id = request_id_var.get()
         if request_id:
             headers.setdefault("X-Request-ID", request_id)
+        return headers
+
+    async def _authorised(self, extra: dict[str, str] | None) -> dict[str, str]:
+        headers = self._headers(extra)
+        if self.credentials is not None and not any(k.lower() == "authorization" for k in headers):
+            headers["Authorization"] = f"Bearer {await self.credentials.token()}"
         return headers
 
     async def request(self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
@@ -72,7 +144,7 @@ class ServiceClient:
         for attempt in range(1, attempts + 1):
             last_attempt = attempt == attempts
             try:
-                response = await self.http.request(method, url, headers=self._headers(headers), **kwargs)
+                response = await self.http.request(method, url, headers=await self._authorised(headers), **kwargs)
             except httpx.TimeoutException as exc:
                 logger.warning("upstream timeout", extra={"upstream": self.name, "url": url, "attempt": attempt})
                 if last_attempt:
@@ -84,6 +156,8 @@ class ServiceClient:
                 if last_attempt:
                     raise UpstreamUnavailable(self.name) from exc
             else:
+                if response.status_code == 401 and self.credentials is not None:
+                    self.credentials.forget()
                 if response.status_code not in _RETRYABLE_STATUS:
                     return response
                 if last_attempt:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -44,6 +44,11 @@ class ServiceSettings(BaseSettings):
     jwks: str = Field(default="", description="A JWKS (JSON) to trust instead of fetching jwks_url")
     jwt_issuer: str = "haicap"
     jwt_audience: str = "haicap-api"
+    client_id: str = Field(default="", description="This service's account at the gateway (client credentials); empty: none")
+    client_secret: SecretStr = Field(default=SecretStr(""), description="That account's secret")
+    token_url: str = Field(
+        default="http://127.0.0.1:8000/api/v1/auth/token", description="Where the service asks the gateway for a token"
+    )
 
     @field_validator("database_url")
     @classmethod

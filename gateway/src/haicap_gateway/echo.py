@@ -15,6 +15,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _BLOCK = bytes(range(256)) * 256  # 64 KiB
 
@@ -38,15 +39,27 @@ class Echo(BaseModel):
     body_sha256: str
 
 
+class _Tag:
+    """Add ``X-Upstream: <name>`` to every response (plain ASGI: no cost worth measuring)."""
+
+    def __init__(self, app: ASGIApp, name: str) -> None:
+        self.app = app
+        self.header = (b"x-upstream", name.encode())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def tagged(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), self.header]
+            await send(message)
+
+        await self.app(scope, receive, tagged)
+
+
 def create_echo_app(name: str = "echo") -> FastAPI:
     """The tiny upstream; ``name`` comes back in ``X-Upstream`` (to see which replica answered)."""
     app = FastAPI(title=f"haicap {name}")
 
-    @app.middleware("http")
-    async def tag(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response = await call_next(request)
-        response.headers["X-Upstream"] = name
-        return response
+    app.add_middleware(_Tag, name=name)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
                     )
 
         def median(name: str, connections: int, field: str) -> float:
-            return statistics.median(getattr(cell, field) for cell in results[(name, connections)])
+            return float(statistics.median(getattr(cell, field) for cell in results[(name, connections)]))
 
         print(f"\nmedians of {args.runs} run(s) of {args.duration} s, GET {PATH}, 1 uvicorn worker per process:\n")
         print(

@@ -24,6 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 
 from run_stack import GATEWAY, SERVICES, Stack
 
+from haicap_gateway.identity.keys import DEV_KEY_FILE
+from haicap_shared.roles import Area, Role
+from haicap_shared.tokens import TokenIssuer, load_private_key
+
 pytestmark = pytest.mark.processes
 
 
@@ -50,9 +54,22 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield running
 
 
+def sign_in(client: httpx.Client, stack: Stack, role: str) -> dict[str, str]:
+    """Sign in through the gateway as the demo user of ``role``; the Authorization header."""
+    user = next(u for u in stack.demo_users if u.role == role)
+    assert user.password, "a fresh stack creates every demo user, with a password"
+    response = client.post(
+        "/api/v1/auth/token", data={"grant_type": "password", "username": user.username, "password": user.password}
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
 @pytest.fixture(scope="module")
 def gateway(stack: Stack) -> Iterator[httpx.Client]:
+    """A client of the gateway signed in as the demo admin."""
     with httpx.Client(base_url=stack.url("gateway"), timeout=15.0, trust_env=False) as client:
+        client.headers.update(sign_in(client, stack, "admin"))
         yield client
 
 
@@ -91,6 +108,48 @@ def test_gateway_is_ready_when_every_service_is(gateway: httpx.Client) -> None:
     assert {u["service"]: u["state"] for u in response.json()["upstreams"]} == dict.fromkeys(
         ("org-structure", "personnel", "assets", "reporting"), "ready"
     )
+
+
+def test_a_bad_token_is_refused_at_the_gateway(stack: Stack, gateway: httpx.Client) -> None:
+    # NOTE: signed with the stack's own key, so only the expiry is wrong.
+    key = load_private_key((stack.var_dir / DEV_KEY_FILE).read_text())
+    expired, _ = TokenIssuer(key).issue(subject="x", username="x", role=Role.ADMIN, area=Area(), ttl_seconds=-60)
+    response = gateway.get("/api/v1/org/units", headers={"Authorization": f"Bearer {expired}"})
+    assert_problem(response, 401, "token_expired")
+
+    header, payload, signature = gateway.headers["Authorization"].split()[1].split(".")
+    tampered = f"{header}.{payload[:-2]}{'AA' if payload[-2:] != 'AA' else 'BB'}.{signature}"
+    assert_problem(gateway.get("/api/v1/org/units", headers={"Authorization": f"Bearer {tampered}"}), 401, "invalid_token")
+    assert_problem(gateway.get("/api/v1/org/units", headers={"Authorization": ""}), 401, "not_authenticated")
+
+
+def test_a_commune_officer_reads_units_but_not_the_audit_log(stack: Stack, gateway: httpx.Client) -> None:
+    with httpx.Client(base_url=stack.url("gateway"), timeout=15.0, trust_env=False) as client:
+        headers = sign_in(client, stack, "commune_officer")
+        me = client.get("/api/v1/auth/me", headers=headers).json()
+        assert (me["role"], me["area"]["commune"]) == ("commune_officer", "01304")
+        units = client.get("/api/v1/org/units", params={"province": "04", "level": "commune", "limit": 5}, headers=headers)
+        assert units.status_code == 200, units.text
+        assert len(units.json()["items"]) == 5
+        assert_problem(client.get("/api/v1/org/audit-events", headers=headers), 403, "role_not_allowed")
+
+        logout = client.post("/api/v1/auth/logout", headers=headers)
+        assert logout.status_code == 204
+        assert_problem(client.get("/api/v1/org/units", headers=headers), 401, "invalid_token")
+
+
+def test_the_reporting_service_account_gets_a_token(stack: Stack, gateway: httpx.Client) -> None:
+    response = gateway.post(
+        "/api/v1/auth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": stack.env["HAICAP_REPORTING_CLIENT_ID"],
+            "client_secret": stack.env["HAICAP_REPORTING_CLIENT_SECRET"],
+        },
+    )
+    assert response.status_code == 200, response.text
+    token = response.json()["access_token"]
+    assert gateway.get("/api/v1/org/units", params={"limit": 1}, headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
 
 def test_a_stopped_service_is_reported_unavailable(stack: Stack, gateway: httpx.Client) -> None:

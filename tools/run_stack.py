@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Run the whole haicap stack on this machine (``make run``).
 
-Migrates the four service databases, imports Cao Bằng (province 04; the whole country with
-``HAICAP_IMPORT_ALL=1``) into org-structure, starts the four services and the gateway,
-waits until each one is ready, prints where they are, and stops them all on Ctrl-C.
+Migrates the four service databases and the gateway's, imports Cao Bằng (province 04; the
+whole country with ``HAICAP_IMPORT_ALL=1``) into org-structure, creates the demo users (one
+per role) and the reporting service's account at the gateway, starts the four services and
+the gateway, waits until each one is ready, prints where they are and how to sign in, and
+stops them all on Ctrl-C.
 Each process logs to ``var/log/<service>.log``. Ports follow the services' own variables
 (``HAICAP_ORG_PORT``, ``HAICAP_PERSONNEL_PORT``, ..., ``HAICAP_GATEWAY_PORT``), and the
 gateway is pointed at whatever ports the services got.
@@ -14,6 +16,7 @@ Standard library and httpx only; the cross-service tests drive the same :class:`
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import subprocess
@@ -67,12 +70,26 @@ def stack_env(base: Mapping[str, str], var_dir: Path) -> dict[str, str]:
     for spec in (*SERVICES, GATEWAY):
         env[f"{spec.env_prefix}PORT"] = str(port_of(spec, base))
         env.setdefault(f"{spec.env_prefix}VAR_DIR", str(var_dir))
+    gateway = f"http://{HOST}:{port_of(GATEWAY, base)}"
     for spec in SERVICES:
         assert spec.gateway_setting is not None
         # NOTE: always the ports this stack starts the services on, so an overridden port
         # never leaves the gateway pointing at a default one.
         env[spec.gateway_setting] = f"http://{HOST}:{port_of(spec, base)}"
+        # NOTE: and every service trusts the keys of this stack's gateway, and asks it for tokens.
+        env[f"{spec.env_prefix}JWKS_URL"] = f"{gateway}/api/v1/auth/jwks"
+        env[f"{spec.env_prefix}TOKEN_URL"] = f"{gateway}/api/v1/auth/token"
     return env
+
+
+@dataclass(frozen=True, slots=True)
+class DemoUser:
+    """A demo user; ``password`` only when it was created by this run (existing ones keep theirs)."""
+
+    username: str
+    role: str
+    area: str
+    password: str | None
 
 
 def tail(path: Path, lines: int = 30) -> str:
@@ -97,6 +114,7 @@ class Stack:
         self.startup_timeout_seconds = startup_timeout_seconds
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self._logs: dict[str, IO[bytes]] = {}
+        self.demo_users: list[DemoUser] = []
 
     def __enter__(self) -> Stack:
         return self
@@ -121,8 +139,12 @@ class Stack:
             raise StackError(f"{cli} is missing: install the packages first (make install)")
         return [str(cli), *args]
 
-    def run_step(self, spec: Spec, *args: str, timeout_seconds: float = 300.0) -> None:
-        """Run one command of ``spec`` to completion, its output appended to the service's log."""
+    def run_step(self, spec: Spec, *args: str, timeout_seconds: float = 300.0, capture: bool = False) -> str:
+        """Run one command of ``spec`` to completion, its output appended to the service's log.
+
+        With ``capture``, its standard output is returned instead (it may hold secrets, so it
+        stays out of the log); its standard error still goes to the log.
+        """
         command = self._command(spec, *args)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.log_path(spec.name)
@@ -131,19 +153,43 @@ class Stack:
             log.flush()
             try:
                 result = subprocess.run(  # noqa: S603 - our own console scripts, no shell
-                    command, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, timeout=timeout_seconds, check=False
+                    command,
+                    env=self.env,
+                    cwd=ROOT,
+                    stdout=subprocess.PIPE if capture else log,
+                    stderr=log if capture else subprocess.STDOUT,
+                    timeout=timeout_seconds,
+                    check=False,
                 )
             except subprocess.TimeoutExpired as exc:
                 raise self.failure(spec.name, f"{spec.cli} {' '.join(args)} took over {timeout_seconds:.0f} s") from exc
         if result.returncode != 0:
             raise self.failure(spec.name, f"{spec.cli} {' '.join(args)} failed (exit {result.returncode})")
+        return result.stdout.decode() if capture else ""
 
     def prepare(self, *, province: str | None = "04") -> None:
-        """Migrate every service database, then import units: one province, or the country if ``province`` is None."""
-        for spec in SERVICES:
+        """Migrate every database, import units (one province, or the country if ``province`` is None), create accounts."""
+        for spec in (*SERVICES, GATEWAY):
             self.run_step(spec, "migrate")
         scope = ["--province", province] if province else ["--all"]
         self.run_step(SERVICES[0], "import-units", *scope, timeout_seconds=300.0 if province else 3600.0)
+        self.create_accounts(province or "04")
+
+    def create_accounts(self, province: str) -> None:
+        """The demo users of ``province`` (kept if they exist) and the reporting service's account.
+
+        NOTE: the reporting account gets a new secret on every run: only its hash is stored, and
+        the services are (re)started by this run anyway, with the new one in their environment.
+        """
+        made = json.loads(self.run_step(GATEWAY, "create-demo-users", "--province", province, "--json", capture=True))
+        self.demo_users = [
+            DemoUser(u["username"], u["role"], ", ".join(f"{k} {v}" for k, v in u["area"].items()) or "-", u["password"])
+            for u in made
+        ]
+        output = self.run_step(GATEWAY, "create-service-account", "--client-id", "reporting", "--reset-if-exists", capture=True)
+        values = dict(line.split("=", 1) for line in output.splitlines() if "=" in line)
+        self.env["HAICAP_REPORTING_CLIENT_ID"] = values["client_id"]
+        self.env["HAICAP_REPORTING_CLIENT_SECRET"] = values["client_secret"]
 
     def start(self) -> None:
         """Start the services, then the gateway, each one ready before the next step."""
@@ -220,9 +266,19 @@ class Stack:
         for spec in SERVICES:
             url = self.url(spec.name)
             rows.append((spec.name, url, f"{url}/docs", f"{gateway}/api/v1/{spec.gateway_prefix}/"))
-        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
-        return "\n".join([*lines, f"logs: {self.log_dir}/<service>.log; Ctrl-C stops everything."])
+        lines = _columns(rows)
+        if self.demo_users:
+            users = [("user", "role", "area", "password")]
+            users += [(u.username, u.role, u.area, u.password or "(unchanged since it was created)") for u in self.demo_users]
+            lines += ["", f"sign in at {gateway}/docs (Authorize) or POST {gateway}/api/v1/auth/token:", *_columns(users)]
+            if any(u.password for u in self.demo_users):
+                lines.append("passwords are shown this once; users that already existed keep theirs.")
+        return "\n".join([*lines, "", f"logs: {self.log_dir}/<service>.log; Ctrl-C stops everything."])
+
+
+def _columns(rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
 
 
 def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import json
 import sys
 from pathlib import Path
 
@@ -40,6 +41,7 @@ def _commands(parsers: argparse._SubParsersAction) -> dict[str, Command]:  # typ
     demo = parsers.add_parser("create-demo-users", help="one user per role for a province, with generated passwords printed once")
     demo.add_argument("--province", required=True, help="province code, e.g. 04 (Cao Bằng)")
     demo.add_argument("--commune", default=None, help="the commune officer's commune (known for 04: 01304, Xã Quảng Lâm)")
+    demo.add_argument("--json", action="store_true", help="print JSON (for scripts) instead of a table")
     demo.add_argument(
         "--agency", default=None, help="the agency officer's agency id (default: a placeholder, demo-agency-<province>)"
     )
@@ -47,6 +49,9 @@ def _commands(parsers: argparse._SubParsersAction) -> dict[str, Command]:  # typ
     account = parsers.add_parser("create-service-account", help="create a service account; its secret is printed once")
     account.add_argument("--client-id", required=True)
     account.add_argument("--description", default="")
+    account.add_argument(
+        "--reset-if-exists", action="store_true", help="give an existing account a new secret instead of failing"
+    )
 
     def create_admin(args: argparse.Namespace, settings: ServiceSettings) -> int:
         password = _read_password(args)
@@ -78,6 +83,9 @@ def _commands(parsers: argparse._SubParsersAction) -> dict[str, Command]:  # typ
         except (AppError, ValidationError) as exc:
             print(f"create-demo-users: {exc}", file=sys.stderr)
             return 1
+        if args.json:
+            print(json.dumps([u.as_json() for u in made], ensure_ascii=False))
+            return 0
         rows = [("username", "role", "area", "password")]
         rows += [(u.username, u.role.value, u.area_text(), u.password or "(exists; unchanged)") for u in made]
         widths = [max(len(row[i]) for row in rows) for i in range(4)]
@@ -88,7 +96,9 @@ def _commands(parsers: argparse._SubParsersAction) -> dict[str, Command]:  # typ
     def create_service_account(args: argparse.Namespace, settings: ServiceSettings) -> int:
         try:
             secret = asyncio.run(
-                commands.create_service_account(settings.resolved_database_url(), args.client_id, args.description)
+                commands.create_service_account(
+                    settings.resolved_database_url(), args.client_id, args.description, reset=args.reset_if_exists
+                )
             )
         except AppError as exc:
             print(f"create-service-account: {exc}", file=sys.stderr)

@@ -46,6 +46,14 @@ class DemoUser:
     password: str | None
     """The generated password if the user was created now; None if it existed already."""
 
+    def as_json(self) -> dict[str, object]:
+        return {
+            "username": self.username,
+            "role": self.role.value,
+            "area": self.area.model_dump(exclude_none=True),
+            "password": self.password,
+        }
+
     def area_text(self) -> str:
         return ", ".join(f"{k} {v}" for k, v in self.area.model_dump(exclude_none=True).items()) or "-"
 
@@ -99,11 +107,11 @@ async def create_demo_users(url: str, province: str, commune: str, agency: str) 
     return await _in_transaction(url, "create-demo-users", work)
 
 
-async def create_service_account(url: str, client_id: str, description: str) -> str:
-    """Create a service account; return its secret (the only time it is seen)."""
+async def create_service_account(url: str, client_id: str, description: str, *, reset: bool = False) -> str:
+    """Create a service account (or, with ``reset``, give an existing one a new secret); return the secret."""
 
     async def work(session: AsyncSession, audit: AuditTrail, principal: Principal) -> str:
-        _, secret = await service.create_service_account(session, audit, principal, client_id, description)
+        _, secret = await service.create_service_account(session, audit, principal, client_id, description, reset=reset)
         return secret
 
     return await _in_transaction(url, "create-service-account", work)

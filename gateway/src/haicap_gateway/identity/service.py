@@ -174,12 +174,32 @@ async def end_sessions(
 
 
 async def create_service_account(
-    session: AsyncSession, audit: AuditTrail, principal: Principal, client_id: str, description: str = ""
+    session: AsyncSession, audit: AuditTrail, principal: Principal, client_id: str, description: str = "", *, reset: bool = False
 ) -> tuple[ServiceAccount, str]:
-    """A new service account and its secret (shown once, stored only as a hash)."""
-    if await repository.service_account_by_client_id(session, client_id) is not None:
+    """A new service account and its secret (shown once, stored only as a hash).
+
+    With ``reset``, an existing account gets a new secret instead (the old one stops working).
+    """
+    existing = await repository.service_account_by_client_id(session, client_id)
+    if existing is not None and not reset:
         raise ClientIdTaken(f"The client id {client_id!r} is taken")
     secret = generate_password()
+    if existing is not None:
+        before = _audit_view(existing)
+        existing.secret_hash = await hash_password(secret)
+        existing.is_active = True
+        await repository.flush(session)
+        after = _audit_view(existing) | {"secret_changed": True}
+        await audit.record(
+            session,
+            principal,
+            entity_type=ENTITY_SERVICE_ACCOUNT,
+            entity_id=existing.id,
+            action="update",
+            before=before,
+            after=after,
+        )
+        return existing, secret
     account = ServiceAccount(
         client_id=client_id, secret_hash=await hash_password(secret), description=description, is_active=True
     )

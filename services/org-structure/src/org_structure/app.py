@@ -7,6 +7,7 @@ from haicap_shared.app import create_service_app
 from .agencies.router import router as agencies_router
 from .db import metadata
 from .settings import OrgSettings
+from .tasks.router import router as tasks_router
 from .units.router import router as units_router
 
 DESCRIPTION = """
@@ -31,10 +32,14 @@ def create_app(settings: OrgSettings | None = None) -> FastAPI:
         description=DESCRIPTION,
         settings=settings,
         metadata=metadata,
-        routers=[units_router, agencies_router],
+        routers=[units_router, agencies_router, tasks_router],
         openapi_tags=[
             {"name": "units", "description": "Administrative units (đơn vị hành chính) and their reorganisations"},
             {"name": "agencies", "description": "Agencies and organisations (cơ quan chuyên môn, tổ chức) of the units"},
             {"name": "decisions", "description": "Decisions on agencies' functions, duties and powers, and their progress"},
+            {
+                "name": "tasks",
+                "description": "State-management tasks (nhiệm vụ quản lý nhà nước), their owners over time and transfers",
+            },
         ],
     )

@@ -1,0 +1,69 @@
+"""Which tasks and transfers a caller sees and may change.
+
+Tasks follow their owners (agencies/auth.py): admins, auditors and service accounts see all;
+a province officer every task of their province (those left without an owner included); a
+commune or agency officer the tasks whose owners are in their area. Lists and statistics on
+a date use the lead owner on that date; a single task is readable by anyone who can see one
+of its owners, past or present, so a former owner can follow where its task went.
+Writes need the owners involved (current and new) in the caller's area.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, select, true
+
+from haicap_shared.auth import OutsideArea, Principal, check_province
+from haicap_shared.roles import Role
+
+from ..agencies.auth import check_agency, visible_agencies
+from ..agencies.models import agency_table
+from .models import ownership_table, task_table, transfer_table
+
+
+def _everywhere(principal: Principal) -> bool:
+    return principal.everywhere or principal.role is Role.ADMIN
+
+
+def lead_agency_visible(principal: Principal) -> ColumnElement[bool]:
+    """Condition on a select of tasks joined to their lead owner's ``agency`` row."""
+    if _everywhere(principal):
+        return true()
+    if principal.role is Role.PROVINCE_OFFICER:
+        return task_table.c.province_code == principal.area.province
+    return visible_agencies(principal)
+
+
+def visible_tasks(principal: Principal) -> ColumnElement[bool]:
+    """Condition on ``task``: tasks the caller may read, whoever owns them on which date."""
+    if _everywhere(principal):
+        return true()
+    if principal.role is Role.PROVINCE_OFFICER:
+        return task_table.c.province_code == principal.area.province
+    owned = (
+        select(ownership_table.c.task_id)
+        .join(agency_table, agency_table.c.id == ownership_table.c.agency_id)
+        .where(visible_agencies(principal))
+    )
+    return task_table.c.id.in_(owned)
+
+
+def visible_transfers(principal: Principal) -> ColumnElement[bool]:
+    """Condition on ``task_transfer``: transfers from or to an agency in the caller's area."""
+    if _everywhere(principal):
+        return true()
+    if principal.role is Role.PROVINCE_OFFICER:
+        return transfer_table.c.province_code == principal.area.province
+    agencies = select(agency_table.c.id).where(visible_agencies(principal))
+    return transfer_table.c.to_agency_id.in_(agencies) | transfer_table.c.from_agency_id.in_(agencies)
+
+
+def check_owner(principal: Principal, agency: Any | None, province_code: str) -> None:
+    """403 unless the caller may act for this owner; a task without one is the province's."""
+    if agency is not None:
+        check_agency(principal, agency)
+        return
+    if principal.role not in (Role.ADMIN, Role.PROVINCE_OFFICER):
+        raise OutsideArea("The task has no owner now; only its province's officers may change it")
+    check_province(principal, province_code)

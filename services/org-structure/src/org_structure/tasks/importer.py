@@ -1,0 +1,261 @@
+"""Importing a province's task catalogue from the CSV or XLSX form provinces fill in.
+
+Every row is checked; nothing is written when a row is wrong unless partial import was
+asked for, in which case the good rows are written and the bad ones reported. Rows are
+read in chunks off the event loop and written with batched Core inserts in the request's
+transaction (the ORM unit of work is for interactive edits, not imports).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from itertools import islice
+from typing import IO, Any
+
+import anyio
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from haicap_shared.audit import AuditTrail
+from haicap_shared.auth import Principal
+from haicap_shared.errors import Conflict
+from haicap_shared.models import utcnow
+from haicap_shared.tabular import ImportReport, RowProblem, SourceRow, parse_date, read_rows
+from haicap_shared.text import search_key
+
+from ..agencies.auth import in_area
+from . import repository
+from .models import ownership_table, task_table
+from .repository import AgencyInfo
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "code": ("Mã nhiệm vụ", "Mã", "task_code"),
+    "title": ("Tên nhiệm vụ", "Nhiệm vụ"),
+    "sector": ("Lĩnh vực",),
+    "legal_basis": ("Căn cứ pháp lý", "Căn cứ"),
+    "legal_article": ("Điều khoản", "Điều, khoản"),
+    "owner_agency_id": ("Cơ quan chủ trì", "owner_agency", "Cơ quan"),
+    "valid_from": ("Từ ngày", "Ngày hiệu lực"),
+    "shared": ("Dùng chung",),
+    "note": ("Ghi chú",),
+}
+BATCH = 1000
+_TRUE = {"1", "true", "yes", "x", "co", "dung chung"}
+_FALSE = {"0", "false", "no", "khong", ""}
+_LIMITS = {"code": 50, "title": 1000, "sector": 200, "legal_basis": 500, "legal_article": 200, "note": 4000}
+ENTITY_IMPORT = "task_import"
+
+
+class ImportRejected(Conflict):
+    code, title = "import_rejected", "Some rows are wrong; nothing was imported"
+
+
+class _Owners:
+    """The province's agencies, found by id or by exact (or diacritics-insensitive) name."""
+
+    def __init__(self, agencies: list[AgencyInfo]) -> None:
+        self.by_id = {agency.id: agency for agency in agencies}
+        self.by_name: dict[str, list[AgencyInfo]] = {}
+        self.by_key: dict[str, list[AgencyInfo]] = {}
+        for agency in agencies:
+            self.by_name.setdefault(agency.name, []).append(agency)
+            self.by_key.setdefault(search_key(agency.name), []).append(agency)
+
+    def find(self, value: Any, day: date | None) -> AgencyInfo | str:
+        """The agency, or why none could be chosen."""
+        text = str(value).strip()
+        try:
+            agency_id = uuid.UUID(text)
+        except ValueError:
+            pass
+        else:
+            return self.by_id.get(agency_id) or f"no agency {text} in this province"
+        candidates = self.by_name.get(text) or self.by_key.get(search_key(text)) or []
+        if len(candidates) > 1 and day is not None:
+            # NOTE: a name reused over time (a former and a new office) is resolved by the date.
+            candidates = [c for c in candidates if c.why_not_in_force(day) is None] or candidates
+        if not candidates:
+            return f"no agency named {text!r} in this province"
+        if len(candidates) > 1:
+            return f"{len(candidates)} agencies are named {text!r}; give the agency's id"
+        return candidates[0]
+
+
+def _shared(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return bool(value)
+    key = search_key(str(value or ""))
+    if key in _TRUE:
+        return True
+    if key in _FALSE:
+        return False
+    raise ValueError(f"shared: {value!r} is not yes/no (Có/Không, 1/0, x)")
+
+
+def _text(values: dict[str, Any], name: str, errors: list[str], *, required: bool) -> str | None:
+    value = values.get(name)
+    if value is None:
+        if required:
+            errors.append(f"{name} is missing")
+        return None
+    text = str(value).strip()
+    if len(text) > _LIMITS[name]:
+        errors.append(f"{name} is longer than {_LIMITS[name]} characters")
+    return text
+
+
+async def import_tasks(
+    session: AsyncSession,
+    audit: AuditTrail,
+    principal: Principal,
+    *,
+    stream: IO[bytes],
+    filename: str,
+    province: str,
+    partial: bool,
+) -> ImportReport:
+    """Check and write the rows of one province's file; raise :class:`ImportRejected` if refused."""
+    owners = _Owners(await repository.province_agencies(session, province))
+    taken = await repository.province_task_codes(session, province)
+    rows = read_rows(stream, filename, COLUMNS)
+    problems: list[RowProblem] = []
+    tasks: list[dict[str, Any]] = []
+    ownerships: list[dict[str, Any]] = []
+    read = accepted = written = 0
+
+    def next_chunk(source: Iterator[SourceRow] = rows) -> list[SourceRow]:
+        return list(islice(source, BATCH))
+
+    while chunk := await anyio.to_thread.run_sync(next_chunk):
+        for source in chunk:
+            read += 1
+            errors = _check_row(source, owners, taken, principal, province, tasks, ownerships)
+            if errors:
+                problems.append(RowProblem(row=source.number, errors=errors))
+            else:
+                accepted += 1
+        # NOTE: once a row is wrong and the import is all-or-nothing, nothing more is written;
+        # the rest is still checked so the report lists every problem at once.
+        if problems and not partial:
+            tasks.clear()
+            ownerships.clear()
+        if len(tasks) >= BATCH:
+            written += await _flush(session, tasks, ownerships)
+    if not problems or partial:
+        written += await _flush(session, tasks, ownerships)
+    report = ImportReport(
+        rows=read, accepted=accepted, rejected=len(problems), written=written, partial=partial, problems=problems
+    )
+    if problems and not partial:
+        report.written = 0
+        raise ImportRejected(
+            f"{len(problems)} of {read} rows are wrong; nothing was imported (fix them, or ask for partial=true)",
+            report=report.model_dump(mode="json"),
+        )
+    await audit.record(
+        session,
+        principal,
+        entity_type=ENTITY_IMPORT,
+        entity_id=uuid.uuid4(),
+        action="import",
+        after={"province": province, "filename": filename, **report.model_dump(mode="json", exclude={"problems"})},
+    )
+    return report
+
+
+async def _flush(session: AsyncSession, tasks: list[dict[str, Any]], ownerships: list[dict[str, Any]]) -> int:
+    count = len(tasks)
+    await repository.insert_rows(session, task_table, tasks)
+    await repository.insert_rows(session, ownership_table, ownerships)
+    tasks.clear()
+    ownerships.clear()
+    return count
+
+
+def _check_row(
+    source: SourceRow,
+    owners: _Owners,
+    taken: set[str],
+    principal: Principal,
+    province: str,
+    tasks: list[dict[str, Any]],
+    ownerships: list[dict[str, Any]],
+) -> list[str]:
+    values = source.values
+    errors: list[str] = []
+    code = _text(values, "code", errors, required=True)
+    title = _text(values, "title", errors, required=True)
+    sector = _text(values, "sector", errors, required=True)
+    legal_basis = _text(values, "legal_basis", errors, required=False)
+    legal_article = _text(values, "legal_article", errors, required=False)
+    note = _text(values, "note", errors, required=False)
+    valid_from: date | None = None
+    try:
+        valid_from = parse_date(values.get("valid_from"))
+        if valid_from is None:
+            errors.append("valid_from is missing")
+    except ValueError as exc:
+        errors.append(f"valid_from: {exc}")
+    shared = False
+    try:
+        shared = _shared(values.get("shared"))
+    except ValueError as exc:
+        errors.append(str(exc))
+    if code is not None:
+        if code in taken:
+            errors.append(f"task_code_taken: province {province} already has a task {code}")
+        taken.add(code)
+    owner: AgencyInfo | None = None
+    if values.get("owner_agency_id") is None:
+        errors.append("owner_agency_id is missing")
+    else:
+        found = owners.find(values["owner_agency_id"], valid_from)
+        if isinstance(found, str):
+            errors.append(f"owner_not_found: {found}")
+        else:
+            owner = found
+            if not in_area(principal, owner):
+                errors.append(f"outside_area: {owner.name} is outside your area")
+            if valid_from is not None and (why := owner.why_not_in_force(valid_from)) is not None:
+                errors.append(f"owner_not_in_force: {why}")
+    if errors:
+        return errors
+    assert code is not None
+    assert title is not None
+    assert sector is not None
+    assert owner is not None
+    assert valid_from is not None
+    now, task_id = utcnow(), uuid.uuid4()
+    tasks.append(
+        {
+            "id": task_id,
+            "code": code,
+            "title": title,
+            "sector": sector,
+            "legal_basis": legal_basis,
+            "legal_article": legal_article,
+            "province_code": province,
+            "shared": shared,
+            "search_key": repository.task_search_key(sector, title),
+            "note": note,
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+    )
+    ownerships.append(
+        {
+            "id": uuid.uuid4(),
+            "task_id": task_id,
+            "agency_id": owner.id,
+            "level": owner.level,
+            "is_lead": True,
+            "valid_from": valid_from,
+            "valid_to": None,
+            "transfer_id": None,
+        }
+    )
+    return []

@@ -42,8 +42,9 @@ async def add_agency(
     valid_from: date | None = None,
     valid_to: date | None = None,
     parent_id: uuid.UUID | None = None,
+    unit_on_day: date | None = None,
 ) -> uuid.UUID:
-    unit = await unit_on(session, unit_code, valid_from or valid_to or AFTER)
+    unit = await unit_on(session, unit_code, unit_on_day or valid_from or valid_to or AFTER)
     agency_id = uuid.uuid4()
     await session.execute(
         insert(agency_table).values(
@@ -100,7 +101,7 @@ async def cao_bang_agencies(session: AsyncSession) -> Agencies:
 def task_body(owner: uuid.UUID, code: str = "NV-001", **overrides: Any) -> dict[str, Any]:
     return {
         "code": code,
-        "title": "Cấp giấy phép hoạt động khám bệnh, chữa bệnh",
+        "title": f"Cấp giấy phép hoạt động khám bệnh, chữa bệnh ({code})",
         "sector": "Y tế",
         "legal_basis": "Luật Khám bệnh, chữa bệnh 2023",
         "legal_article": "Điều 48",

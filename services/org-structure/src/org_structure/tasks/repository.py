@@ -552,8 +552,7 @@ def overlap_findings(scope: FindingScope) -> Select[Any]:
             *_FINDING_TASK_COLUMNS,
             first.c.agency_id.label("agency_id"),
             second.c.agency_id.label("other_agency_id"),
-            first.c.is_lead.label("first_lead"),
-            second.c.is_lead.label("second_lead"),
+            t.c.shared,
         )
         .select_from(
             t.join(first, first.c.task_id == t.c.id).join(second, and_(second.c.task_id == t.c.id, first.c.id < second.c.id))

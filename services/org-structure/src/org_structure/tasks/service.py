@@ -646,7 +646,7 @@ def _finding(
     related: list[uuid.UUID] = []
     if kind is FindingKind.OVERLAP:
         both = " and ".join(x.name for x in named)
-        shared = "a shared task with two leads" if row["first_lead"] and row["second_lead"] else "not a shared task"
+        shared = "a shared task with two leads" if row["shared"] else "not a shared task"
         reason = f"Held by {both} on {day} ({shared})"
     elif kind is FindingKind.NO_OWNER:
         reason = (

@@ -24,6 +24,12 @@ async def test_every_route_against_every_role(client: httpx.AsyncClient, service
     assert table["GET /audit-events"]["auditor"] == 200
     assert table["GET /audit-events"]["province_officer"] == 403
     assert table["GET /healthz"]["anonymous"] == 200
+    assert table["GET /tasks"]["viewer"] == 403
+    assert table["GET /tasks"]["agency_officer"] == 200
+    assert table["GET /tasks/findings"]["auditor"] == 422  # admitted; `as_of` is required
+    assert table["POST /task-transfers/bulk"]["auditor"] == 403
+    assert table["POST /tasks/{task_id}/transfers"]["service"] == 403
+    assert table["POST /tasks/imports"]["commune_officer"] == 422
 
 
 async def test_a_province_officer_changes_only_their_province(

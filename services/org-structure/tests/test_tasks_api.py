@@ -200,3 +200,18 @@ async def test_idempotent_create(client: httpx.AsyncClient, session: AsyncSessio
     assert (first.status_code, again.status_code, again.headers["idempotent-replayed"]) == (201, 201, "true")
     assert first.json() == again.json()
     assert await _count(session) == (1, 1)
+
+
+async def test_the_task_routes_declare_their_problems(client: httpx.AsyncClient) -> None:
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    assert "tasks" in paths["/tasks"]["get"]["tags"]
+    assert "task_code_taken" in paths["/tasks"]["post"]["responses"]["409"]["description"]
+    transfer = paths["/tasks/{task_id}/transfers"]["post"]["responses"]
+    for code in ("transfer_before_start", "owner_not_in_force", "transfer_to_same_owner"):
+        assert code in transfer["409"]["description"]
+    assert {"412", "428", "403"} <= set(transfer)
+    assert "bulk_transfer_rejected" in paths["/task-transfers/bulk"]["post"]["responses"]["409"]["description"]
+    assert "import_rejected" in paths["/tasks/imports"]["post"]["responses"]["409"]["description"]
+    parameters = {p["name"] for p in paths["/tasks"]["get"]["parameters"]}
+    assert parameters == {"province", "sector", "level", "agency_id", "unit_id", "as_of", "q", "limit", "cursor"}
+    assert {p["name"] for p in paths["/task-transfers/stats"]["get"]["parameters"]} == {"province", "from", "to"}

@@ -4,7 +4,9 @@ One gateway per HTTP client (aiohttp, httpx), each pointed at a tiny upstream
 (``haicap_gateway.echo``) for org-structure and at a closed port for personnel.
 """
 
+import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -147,3 +149,75 @@ def test_a_slow_service_is_504_within_the_route_time(gateway: Gateway) -> None:
     response = httpx.get(f"{gateway.url}/api/v1/org/slow?seconds=5", timeout=10, trust_env=False)
     assert assert_problem(response, 504, "upstream_timeout")["service"] == "org-structure"
     assert 0.9 < time.monotonic() - started < 2.5
+
+
+@pytest.fixture(scope="module")
+def replicated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Two org-structure processes on one SQLite file (WAL) behind a gateway; yields the gateway and replica 2."""
+    first, second, gateway_port = free_ports(3)
+    var = tmp_path_factory.mktemp("replicas")
+    gateway_url = f"http://127.0.0.1:{gateway_port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HAICAP_")}
+    env |= {
+        "HAICAP_ORG_VAR_DIR": str(var),
+        "HAICAP_ORG_JWKS_URL": f"{gateway_url}/api/v1/auth/jwks",
+        "HAICAP_GATEWAY_VAR_DIR": str(var),
+        "HAICAP_GATEWAY_PORT": str(gateway_port),
+        "HAICAP_GATEWAY_ORG_URL": f"http://127.0.0.1:{first},http://127.0.0.1:{second}",
+    }
+    log = var / "stack.log"
+    org_cli, gateway_cli = str(BIN / "haicap-org"), str(BIN / "haicap-gateway")
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        with log.open("ab") as out:
+            subprocess.run([org_cli, "migrate"], env=env, stdout=out, stderr=subprocess.STDOUT, check=True, timeout=120)
+            if "migrate" in subprocess.run([gateway_cli, "--help"], capture_output=True, text=True, check=False, env=env).stdout:
+                subprocess.run([gateway_cli, "migrate"], env=env, stdout=out, stderr=subprocess.STDOUT, check=True, timeout=60)
+            for port in (first, second):
+                command = [org_cli, "serve", "--port", str(port)]
+                processes.append(subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT))
+            processes.append(subprocess.Popen([gateway_cli, "serve"], env=env, stdout=out, stderr=subprocess.STDOUT))
+        for port, process in zip((first, second, gateway_port), processes, strict=True):
+            wait_until_up(f"http://127.0.0.1:{port}", process, log)
+        yield gateway_url, processes[1]
+    finally:
+        for process in reversed(processes):
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=10)
+
+
+def test_with_two_replicas_one_killed_mid_run_safe_requests_keep_succeeding(
+    replicated: tuple[str, subprocess.Popen[bytes]],
+) -> None:
+    gateway_url, second = replicated
+    outcomes: list[int | str] = []
+    with httpx.Client(base_url=gateway_url, timeout=10, trust_env=False) as client:
+        started = time.monotonic()
+        while time.monotonic() - started < 3.0:
+            if second.poll() is None and time.monotonic() - started > 1.0:
+                second.kill()  # NOTE: SIGKILL: no graceful shutdown, connections just die
+                second.wait(timeout=10)
+            try:
+                outcomes.append(client.get("/api/v1/org/readyz").status_code)
+            except httpx.HTTPError as exc:
+                outcomes.append(repr(exc))
+        readiness = client.get("/readyz").json()
+    assert len(outcomes) > 20
+    assert set(outcomes) == {200}, [o for o in outcomes if o != 200][:5]
+    org = next(u for u in readiness["upstreams"] if u["service"] == "org-structure")
+    assert org["state"] == "ready"
+    assert [(r["state"], r["set_aside"]) for r in org["replicas"]] == [("ready", False), ("unreachable", True)]
+
+
+def test_the_merged_openapi_of_the_real_service(replicated: tuple[str, subprocess.Popen[bytes]]) -> None:
+    spec = httpx.get(f"{replicated[0]}/openapi.json", timeout=10, trust_env=False).json()
+    operations = [(path, op) for path, item in spec["paths"].items() for op in item.values() if isinstance(op, dict)]
+    ids = [op["operationId"] for _, op in operations]
+    assert len(ids) == len(set(ids))
+    assert {"/api/v1/org/units", "/api/v1/org/units/by-code/{code}"} <= set(spec["paths"])
+    assert all(path.startswith("/api/v1/org/") for path, op in operations if op["operationId"].startswith("org_"))
+    text = json.dumps(spec)
+    refs = set(re.findall(r'"#/components/schemas/([^"]+)"', text))
+    assert refs <= set(spec["components"]["schemas"]), refs - set(spec["components"]["schemas"])
+    assert {"personnel", "assets", "reporting"} <= set(spec["info"]["x-missing-services"])

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from assets.cli import MIGRATIONS
-from assets.db import metadata
+from assets.tables import metadata
 from haicap_shared.testing import assert_migrations_match
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, RowMapping, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.text import like_pattern
@@ -128,18 +128,18 @@ async def decision_progress(
 
 async def agencies_without_decision(
     session: AsyncSession, *, as_of: date, province: str | None, visible: ColumnElement[bool], limit: int = 500
-) -> list[uuid.UUID]:
+) -> Sequence[RowMapping]:
     a = agency_table.c
     decided = select(decision_table.c.agency_id).where(_decision_in_force(as_of), decision_table.c.agency_id == a.id)
     stmt = (
-        select(a.id)
+        select(a.id, a.name, a.kind, a.level)
         .where(a.kind.in_(REQUIRES_DECISION), agency_in_force_on(as_of), visible, ~decided.exists())
         .order_by(a.name, a.id)
         .limit(limit)
     )
     if province is not None:
         stmt = stmt.where(a.province_code == province)
-    return list((await session.scalars(stmt)).all())
+    return (await session.execute(stmt)).mappings().all()
 
 
 async def get_decision(session: AsyncSession, decision_id: uuid.UUID) -> FunctionDecision | None:

@@ -137,6 +137,13 @@ class LevelProgress(BaseModel):
     issued: int
 
 
+class AgencyRef(BaseModel):
+    id: uuid.UUID
+    name: str
+    kind: AgencyKind
+    level: UnitLevel
+
+
 class DecisionProgress(BaseModel):
     """Agencies with their decision issued, out of those that need one, on a date."""
 
@@ -144,4 +151,4 @@ class DecisionProgress(BaseModel):
     province: str | None
     by_level: dict[UnitLevel, LevelProgress]
     by_kind: list[ProgressRow]
-    missing: list[uuid.UUID] = Field(description="Agencies in force that still lack a decision (first 500)")
+    missing: list[AgencyRef] = Field(description="Agencies in force that still lack a decision (first 500, by name)")

@@ -21,6 +21,7 @@ from .auth import check_agency, visible_agencies
 from .models import KIND_LABELS, LEVEL_OF_KIND, Agency, AgencyKind, DecisionStatus, FunctionDecision
 from .schemas import (
     AgencyCreate,
+    AgencyRef,
     AgencyUpdate,
     DecisionCreate,
     DecisionIssue,
@@ -337,5 +338,8 @@ async def decision_progress(session: AsyncSession, principal: Principal, as_of: 
         province=province,
         by_level=by_level,
         by_kind=[ProgressRow(level=lv, kind=k, required=r, issued=i) for lv, k, r, i in sorted(rows)],
-        missing=await repository.agencies_without_decision(session, as_of=as_of, province=province, visible=visible),
+        missing=[
+            AgencyRef.model_validate(dict(row))
+            for row in await repository.agencies_without_decision(session, as_of=as_of, province=province, visible=visible)
+        ],
     )

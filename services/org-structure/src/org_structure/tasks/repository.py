@@ -14,17 +14,22 @@ from sqlalchemy import (
     FromClause,
     RowMapping,
     Select,
+    String,
     Table,
+    Uuid,
     and_,
+    cast,
     delete,
     exists,
     func,
     insert,
-    literal,
+    literal_column,
     not_,
+    null,
     or_,
     select,
     tuple_,
+    union_all,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -430,73 +435,75 @@ async def transfer_counts(
 # --- statistics -----------------------------------------------------------------------------
 
 
-def _held_tasks(day: date, province: str | None, visible: ColumnElement[bool]) -> Select[Any]:
-    """Tasks joined to their lead owner (and its agency) on ``day``: one row per task."""
-    later = o.alias("later_lead")
+def _leads_on(day: date, province: str | None, visible: ColumnElement[bool]) -> Any:
+    """Each task with its lead owner on ``day`` (one row per task), as a CTE."""
     # NOTE: the service never lets two leads overlap, but a task must count once even if
-    # bad data does (the overlap finding reports it): only the newest lead row is kept.
-    newest = ~exists(
-        select(literal(1)).where(
-            later.c.task_id == o.c.task_id,
-            held_on(later, day),
-            or_(later.c.valid_from > o.c.valid_from, and_(later.c.valid_from == o.c.valid_from, later.c.id > o.c.id)),
-        )
-    )
-    stmt = (
-        select()
+    # bad data does (the overlap finding reports it): only the newest lead row is ranked 1.
+    rank = func.row_number().over(partition_by=o.c.task_id, order_by=(o.c.valid_from.desc(), o.c.id.desc()))
+    ranked = (
+        select(t.c.id.label("task_id"), t.c.sector, o.c.level, o.c.agency_id, rank.label("rank"))
         .select_from(t.join(o, o.c.task_id == t.c.id).join(a, a.c.id == o.c.agency_id))
-        .where(held_on(o, day), newest, visible)
+        .where(held_on(o, day), visible)
     )
     if province is not None:
-        stmt = stmt.where(t.c.province_code == province)
-    return stmt
+        ranked = ranked.where(t.c.province_code == province)
+    inner = ranked.subquery("ranked")
+    return select(inner).where(inner.c.rank == 1).cte("lead")
 
 
-async def count_by_level(
-    session: AsyncSession, day: date, province: str | None, visible: ColumnElement[bool]
-) -> list[tuple[str, int]]:
-    stmt = _held_tasks(day, province, visible).add_columns(o.c.level, func.count()).group_by(o.c.level)
-    return [(level, int(n)) for level, n in (await session.execute(stmt)).all()]
+@dataclass(frozen=True)
+class TaskCounts:
+    by_level: list[tuple[str, int]]
+    by_sector: list[tuple[str, int]]
+    by_unit: list[RowMapping]
+    by_agency: list[RowMapping]
 
 
-async def count_by_sector(
-    session: AsyncSession, day: date, province: str | None, visible: ColumnElement[bool]
-) -> list[tuple[str, int]]:
-    stmt = _held_tasks(day, province, visible).add_columns(t.c.sector, func.count()).group_by(t.c.sector).order_by(t.c.sector)
-    return [(sector, int(n)) for sector, n in (await session.execute(stmt)).all()]
+async def count_tasks(session: AsyncSession, day: date, province: str | None, visible: ColumnElement[bool]) -> TaskCounts:
+    """Tasks held on ``day`` by level, sector, unit and agency, in one statement."""
+    lead = _leads_on(day, province, visible)
+    null_text, null_id = cast(null(), String), cast(null(), Uuid)
 
+    def grouping(dim: str, *columns: Any) -> Select[Any]:
+        return select(literal_column(f"'{dim}'").label("dim"), *columns, func.count().label("count"))
 
-async def count_by_unit(
-    session: AsyncSession, day: date, province: str | None, visible: ColumnElement[bool]
-) -> Sequence[RowMapping]:
-    stmt = (
-        _held_tasks(day, province, visible)
-        .join(u, u.c.id == a.c.unit_id)
-        .add_columns(
-            u.c.id.label("unit_id"),
-            u.c.code.label("unit_code"),
-            u.c.name.label("unit_name"),
-            u.c.level.label("level"),
-            func.count().label("count"),
-        )
-        .group_by(u.c.id, u.c.code, u.c.name, u.c.level)
-        .order_by(u.c.code, u.c.id)
+    by_level = grouping(
+        "level",
+        lead.c.level.label("level"),
+        null_text.label("sector"),
+        null_id.label("id"),
+        null_text.label("code"),
+        null_text.label("name"),
+    ).group_by(lead.c.level)
+    by_sector = grouping("sector", null_text, lead.c.sector, null_id, null_text, null_text).group_by(lead.c.sector)
+    by_unit = (
+        grouping("unit", u.c.level, null_text, u.c.id, u.c.code, u.c.name)
+        .select_from(lead.join(a, a.c.id == lead.c.agency_id).join(u, u.c.id == a.c.unit_id))
+        .group_by(u.c.level, u.c.id, u.c.code, u.c.name)
     )
-    return (await session.execute(stmt)).mappings().all()
-
-
-async def count_by_agency(
-    session: AsyncSession, day: date, province: str | None, visible: ColumnElement[bool]
-) -> Sequence[RowMapping]:
-    stmt = (
-        _held_tasks(day, province, visible)
-        .add_columns(
-            a.c.id.label("agency_id"), a.c.name.label("agency_name"), a.c.level.label("level"), func.count().label("count")
-        )
-        .group_by(a.c.id, a.c.name, a.c.level)
-        .order_by(a.c.name, a.c.id)
+    by_agency = (
+        grouping("agency", a.c.level, null_text, a.c.id, null_text, a.c.name)
+        .select_from(lead.join(a, a.c.id == lead.c.agency_id))
+        .group_by(a.c.level, a.c.id, a.c.name)
     )
-    return (await session.execute(stmt)).mappings().all()
+    # NOTE: the four groupings sit in one UNION ALL over one CTE: one round trip, and the
+    # ranking of leads is computed once (GROUPING SETS would do, but SQLite has none).
+    stmt = union_all(by_level, by_sector, by_unit, by_agency)
+    rows = (await session.execute(stmt)).mappings().all()
+    counts = TaskCounts([], [], [], [])
+    for row in rows:
+        if row["dim"] == "level":
+            counts.by_level.append((row["level"], int(row["count"])))
+        elif row["dim"] == "sector":
+            counts.by_sector.append((row["sector"], int(row["count"])))
+        elif row["dim"] == "unit":
+            counts.by_unit.append(row)
+        else:
+            counts.by_agency.append(row)
+    counts.by_sector.sort()
+    counts.by_unit.sort(key=lambda r: (r["code"], str(r["id"])))
+    counts.by_agency.sort(key=lambda r: (r["name"], str(r["id"])))
+    return counts
 
 
 # --- findings -------------------------------------------------------------------------------
@@ -528,8 +535,10 @@ class FindingScope:
 
 def _in_catalogue(day: date) -> ColumnElement[bool]:
     """Tasks that had entered the catalogue by ``day`` (or were recorded without any owner)."""
-    any_row = select(o.c.id).where(o.c.task_id == t.c.id)
-    return or_(exists(any_row.where(o.c.valid_from <= day)), ~exists(any_row))
+    # NOTE: one grouped pass over ownership and a hashed anti-join, rather than two
+    # correlated EXISTS per task.
+    not_yet = select(o.c.task_id).group_by(o.c.task_id).having(func.min(o.c.valid_from) > day)
+    return t.c.id.not_in(not_yet)
 
 
 def _lead_agency_on(day: date, *, up_to: bool = False) -> Any:

@@ -552,21 +552,22 @@ async def _record_many(
 
 
 async def task_stats(session: AsyncSession, principal: Principal, as_of: date, province: str | None) -> TaskStats:
-    visible = lead_agency_visible(principal)
+    counts = await repository.count_tasks(session, as_of, province, lead_agency_visible(principal))
     by_level = dict.fromkeys(UnitLevel, 0)
-    for level, count in await repository.count_by_level(session, as_of, province, visible):
+    for level, count in counts.by_level:
         by_level[UnitLevel(level)] = count
     return TaskStats(
         as_of=as_of,
         province=province,
         total=sum(by_level.values()),
         by_level=by_level,
-        by_sector=[
-            SectorCount(sector=s, count=n) for s, n in await repository.count_by_sector(session, as_of, province, visible)
+        by_sector=[SectorCount(sector=s, count=n) for s, n in counts.by_sector],
+        by_unit=[
+            UnitCount(unit_id=r["id"], unit_code=r["code"], unit_name=r["name"], level=r["level"], count=r["count"])
+            for r in counts.by_unit
         ],
-        by_unit=[UnitCount.model_validate(dict(r)) for r in await repository.count_by_unit(session, as_of, province, visible)],
         by_agency=[
-            AgencyCount.model_validate(dict(r)) for r in await repository.count_by_agency(session, as_of, province, visible)
+            AgencyCount(agency_id=r["id"], agency_name=r["name"], level=r["level"], count=r["count"]) for r in counts.by_agency
         ],
     )
 

@@ -1,0 +1,338 @@
+#!/usr/bin/env python3
+"""Benchmark org-structure's task statistics and checks on a national-scale catalogue.
+
+Builds a throwaway PostgreSQL database (created and dropped here) at org-structure's
+migration head, loads a synthetic but consistent catalogue with COPY (34 provinces, about
+700 former districts and 3,300 communes, 5,000 agencies, 50,000 tasks, of which 30% were
+district tasks taken over on 2025-07-01), then times, in one run:
+
+* ``by_level``: cross-checked against the same aggregate by hand (``DISTINCT ON``, and the
+  naive ``count(*)``, whose ratio shows what counting each task once costs);
+* the service's statistics (one UNION ALL of four GROUP BYs over one CTE), and
+  ``GET /tasks/stats`` through the app in process (auth, JSON), against one hand-written
+  ``GROUPING SETS`` query computing the same four aggregates;
+* ``GET /tasks/findings`` (complete counts of the five kinds and the first 100 findings)
+  against five hand-written count queries.
+
+Each figure is the median of ``--runs`` runs after one warm-up; results are cross-checked.
+
+    .venv/bin/python bench/org_stats.py
+    .venv/bin/python bench/org_stats.py --tasks 20000 --agencies 2000 --runs 3
+    HAICAP_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/org_stats.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+import httpx
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from haicap_shared.auth import system_principal
+from haicap_shared.db import create_engine
+from haicap_shared.migrations import upgrade_to_head
+from haicap_shared.roles import Area, Role
+from haicap_shared.text import search_key
+from haicap_shared.tokens import TokenIssuer, generate_private_key, jwks
+from org_structure.app import create_app
+from org_structure.cli import MIGRATIONS
+from org_structure.settings import OrgSettings
+from org_structure.tasks import repository, service
+from org_structure.tasks.auth import lead_agency_visible
+
+T = TypeVar("T")
+ADMIN_URL = os.environ.get("HAICAP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+BEFORE, AFTER = date(2025, 6, 30), date(2025, 7, 1)
+AS_OF = date(2026, 4, 15)
+SECTORS = ["Nội vụ", "Tài chính", "Tư pháp", "Y tế", "Giáo dục", "Xây dựng", "Nông nghiệp và Môi trường", "Công thương"]
+NOW = datetime.now(UTC)
+
+# --- the same aggregates, written by hand ---------------------------------------------------
+
+_HELD = "o.valid_from <= $1 AND (o.valid_to IS NULL OR o.valid_to >= $1)"
+RAW_BY_LEVEL_NAIVE = f"SELECT o.level, count(*) FROM task_ownership o WHERE o.is_lead AND {_HELD} GROUP BY o.level"
+_LEAD = f"""
+WITH lead AS (
+    SELECT DISTINCT ON (o.task_id) o.task_id, o.agency_id, o.level
+    FROM task_ownership o WHERE o.is_lead AND {_HELD}
+    ORDER BY o.task_id, o.valid_from DESC, o.id DESC
+)"""
+RAW_BY_LEVEL = _LEAD + "SELECT level, count(*) FROM lead GROUP BY level"
+RAW_STATS = (
+    _LEAD
+    + """
+SELECT l.level, t.sector, u.id AS unit_id, u.code, u.name AS unit_name, u.level AS unit_level,
+       l.agency_id, a.name AS agency_name, a.level AS agency_level, count(*) AS n
+FROM lead l JOIN task t ON t.id = l.task_id JOIN agency a ON a.id = l.agency_id JOIN administrative_unit u ON u.id = a.unit_id
+GROUP BY GROUPING SETS ((l.level), (t.sector), (u.id, u.code, u.name, u.level), (l.agency_id, a.name, a.level))
+"""
+)
+_IN_CATALOGUE = """(EXISTS (SELECT 1 FROM task_ownership x WHERE x.task_id = t.id AND x.valid_from <= $1)
+    OR NOT EXISTS (SELECT 1 FROM task_ownership x WHERE x.task_id = t.id))"""
+RAW_FINDINGS = {
+    "overlap": """SELECT count(*) FROM task t
+        JOIN task_ownership p ON p.task_id = t.id JOIN task_ownership q ON q.task_id = t.id AND p.id < q.id
+        WHERE p.valid_from <= $1 AND (p.valid_to IS NULL OR p.valid_to >= $1)
+          AND q.valid_from <= $1 AND (q.valid_to IS NULL OR q.valid_to >= $1)
+          AND (NOT t.shared OR (p.is_lead AND q.is_lead))""",
+    "no_owner": f"""SELECT count(*) FROM task t WHERE {_IN_CATALOGUE}
+        AND NOT EXISTS (SELECT 1 FROM task_ownership o WHERE o.task_id = t.id AND o.is_lead AND {_HELD})""",
+    "no_legal_basis": f"""SELECT count(*) FROM task t WHERE {_IN_CATALOGUE}
+        AND (t.legal_basis IS NULL OR trim(t.legal_basis) = '')""",
+    "ended_owner": f"""SELECT count(*) FROM task_ownership o JOIN agency a ON a.id = o.agency_id
+        JOIN administrative_unit u ON u.id = a.unit_id WHERE {_HELD}
+        AND NOT ((a.valid_from IS NULL OR a.valid_from <= $1) AND (a.valid_to IS NULL OR a.valid_to >= $1)
+             AND (u.valid_from IS NULL OR u.valid_from <= $1) AND (u.valid_to IS NULL OR u.valid_to >= $1))""",
+    "duplicate": f"""SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM task t WHERE {_IN_CATALOGUE}
+        GROUP BY t.province_code, t.search_key HAVING count(*) > 1) g""",
+}
+
+
+# --- the catalogue --------------------------------------------------------------------------
+
+
+def _entity() -> dict[str, Any]:
+    return {"id": uuid.uuid4(), "created_at": NOW, "updated_at": NOW, "version": 1}
+
+
+def build(tasks: int, agencies: int, seed: int) -> dict[str, list[dict[str, Any]]]:
+    """Units, agencies, tasks, ownership and transfers, consistent with the two-tier reform."""
+    rng = random.Random(seed)
+    units: list[dict[str, Any]] = []
+    provinces: list[dict[str, Any]] = []
+    districts: list[dict[str, Any]] = []
+    communes: list[dict[str, Any]] = []
+    for p in range(1, 35):
+        code = f"{p:02d}"
+        province = _entity() | {"code": code, "name": f"Tỉnh {code}", "kind": "tinh", "level": "province"}
+        province |= {"parent_id": None, "province_code": code, "valid_from": None, "valid_to": None}
+        provinces.append(province)
+        for _d in range(20 if p <= 20 else 21):
+            dcode = f"{len(districts):03d}"
+            districts.append(
+                _entity()
+                | {"code": dcode, "name": f"Huyện {dcode}", "kind": "huyen", "level": "district", "parent_id": province["id"]}
+                | {"province_code": code, "valid_from": None, "valid_to": BEFORE}
+            )
+        for _c in range(98):
+            ccode = f"{len(communes):05d}"
+            communes.append(
+                _entity()
+                | {"code": ccode, "name": f"Xã {ccode}", "kind": "xa", "level": "commune", "parent_id": province["id"]}
+                | {"province_code": code, "valid_from": AFTER, "valid_to": None}
+            )
+    for unit in (units := provinces + districts + communes):
+        unit["short_name"] = unit["name"].split(" ", 1)[1]
+        unit["search_key"] = search_key(unit["name"])
+
+    def agency(name: str, kind: str, unit: dict[str, Any], valid_to: date | None = None) -> dict[str, Any]:
+        return _entity() | {
+            "name": name,
+            "kind": kind,
+            "unit_id": unit["id"],
+            "level": unit["level"],
+            "province_code": unit["province_code"],
+            "commune_code": unit["code"] if unit["level"] == "commune" else None,
+            "parent_id": None,
+            "valid_from": unit["valid_from"],
+            "valid_to": valid_to or unit["valid_to"],
+            "search_key": search_key(name),
+        }
+
+    departments = [agency(f"Sở {n} tỉnh {p['code']}", "provincial_department", p) for p in provinces for n in range(14)]
+    district_offices = [agency(f"Phòng Kinh tế {d['code']}", "district_office", d) for d in districts]
+    commune_offices = [
+        agency(f"Văn phòng {i} xã {communes[i % len(communes)]['code']}", "commune_office", communes[i % len(communes)])
+        for i in range(max(0, agencies - len(departments) - len(district_offices)))
+    ]
+    by_province: dict[str, dict[str, list[dict[str, Any]]]] = {p["code"]: {"dep": [], "dis": [], "com": []} for p in provinces}
+    for key, group in (("dep", departments), ("dis", district_offices), ("com", commune_offices)):
+        for a in group:
+            by_province[a["province_code"]][key].append(a)
+
+    task_rows: list[dict[str, Any]] = []
+    ownerships: list[dict[str, Any]] = []
+    transfers: list[dict[str, Any]] = []
+    for n in range(tasks):
+        province = provinces[n % 34]["code"]
+        pool = by_province[province]
+        kind = rng.random()
+        sector = SECTORS[n % len(SECTORS)]
+        title = f"Nhiệm vụ quản lý nhà nước số {n}" if rng.random() > 0.01 else f"Nhiệm vụ trùng {n % 50}"
+        task = _entity() | {"code": f"NV-{n:06d}", "title": title, "sector": sector, "province_code": province}
+        task |= {"legal_basis": None if rng.random() < 0.02 else "Nghị định 150/2025/NĐ-CP", "legal_article": None}
+        task |= {"shared": False, "note": None, "search_key": repository.task_search_key(sector, title)}
+        task_rows.append(task)
+
+        def own(
+            a: dict[str, Any],
+            start: date,
+            end: date | None = None,
+            transfer: uuid.UUID | None = None,
+            task_id: uuid.UUID = task["id"],
+        ) -> None:
+            ownerships.append(
+                {"id": uuid.uuid4(), "task_id": task_id, "agency_id": a["id"], "level": a["level"], "is_lead": True}
+                | {"valid_from": start, "valid_to": end, "transfer_id": transfer}
+            )
+
+        if kind < 0.6 or not pool["com"]:
+            own(rng.choice(pool["dep"]), date(2020, 1, 1))
+        elif kind < 0.9:
+            office = rng.choice(pool["dis"])
+            if rng.random() < 0.01:  # left behind: a gap the checks must find
+                own(office, date(2020, 1, 1))
+                continue
+            target = rng.choice(pool["com"]) if rng.random() < 0.7 else rng.choice(pool["dep"])
+            transfer_id = uuid.uuid4()
+            transfers.append(
+                _entity()
+                | {"id": transfer_id, "task_id": task["id"], "mode": "taken_over_from_district", "from_level": "district"}
+                | {"from_agency_id": office["id"], "from_authority": None, "to_level": target["level"]}
+                | {"to_agency_id": target["id"], "effective_date": AFTER, "legal_basis": "Luật 72/2025/QH15"}
+                | {"batch_id": None, "province_code": province}
+            )
+            own(office, date(2020, 1, 1), BEFORE)
+            own(target, AFTER, None, transfer_id)
+        else:
+            own(rng.choice(pool["com"]), AFTER)
+    return {
+        "administrative_unit": units,
+        "agency": departments + district_offices + commune_offices,
+        "task": task_rows,
+        "task_transfer": transfers,
+        "task_ownership": ownerships,
+    }
+
+
+async def load(connection: asyncpg.Connection, data: dict[str, list[dict[str, Any]]]) -> None:
+    for table, rows in data.items():
+        if rows:
+            columns = list(rows[0])
+            await connection.copy_records_to_table(table, records=[tuple(r[c] for c in columns) for r in rows], columns=columns)
+    await connection.execute("ANALYZE")
+
+
+# --- timing ---------------------------------------------------------------------------------
+
+
+async def timed(runs: int, call: Callable[[], Awaitable[T]]) -> tuple[float, T]:
+    """Median milliseconds of ``runs`` calls after one warm-up, and the last result."""
+    result = await call()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = await call()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), result
+
+
+async def bench(args: argparse.Namespace) -> int:
+    name = f"haicap_bench_org_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(ADMIN_URL, timeout=10)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    base = ADMIN_URL.rsplit("/", 1)[0]
+    raw_url, app_url = f"{base}/{name}", f"{base.replace('postgresql://', 'postgresql+asyncpg://', 1)}/{name}"
+    try:
+        started = time.perf_counter()
+        await upgrade_to_head(MIGRATIONS, app_url)
+        data = build(args.tasks, args.agencies, args.seed)
+        raw = await asyncpg.connect(raw_url, timeout=10)
+        await raw.execute(f"SET statement_timeout = '{args.statement_timeout}s'")
+        await load(raw, data)
+        counts = {table: len(rows) for table, rows in data.items()}
+        print(f"loaded in {time.perf_counter() - started:.1f} s: " + ", ".join(f"{n:,} {t}" for t, n in counts.items()))
+
+        engine = create_engine(app_url)
+        key = generate_private_key()
+        token, _ = TokenIssuer(key).issue(subject="bench", username="bench", role=Role.ADMIN, area=Area(), ttl_seconds=3600)
+        settings = OrgSettings(database_url=app_url, var_dir=Path(tempfile.mkdtemp()), jwks=json.dumps(jwks(key.public_key())))
+        app = create_app(settings)
+        principal = system_principal("bench")
+        rows: list[tuple[str, float, float]] = []
+        async with app.router.lifespan_context(app), engine.connect() as connection:
+            await connection.exec_driver_sql(f"SET statement_timeout = '{args.statement_timeout}s'")
+            session = async_sessionmaker(bind=connection)()
+            client = httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://bench", headers={"Authorization": f"Bearer {token}"}
+            )
+            visible = lead_agency_visible(principal)
+            for day in (BEFORE, AS_OF):
+                naive_ms, naive = await timed(args.runs, partial(raw.fetch, RAW_BY_LEVEL_NAIVE, day))
+                raw_ms, by_hand = await timed(args.runs, partial(raw.fetch, RAW_BY_LEVEL, day))
+                levels = (await repository.count_tasks(session, day, None, visible)).by_level
+                assert dict(levels) == {r[0]: r[1] for r in by_hand} == {r[0]: r[1] for r in naive}, (levels, by_hand)
+                print(f"by_level on {day}: {dict(sorted(levels))}")
+                rows.append((f"raw by_level {day}: naive count(*) vs DISTINCT ON (cost of one-per-task)", naive_ms, raw_ms))
+
+            api_ms, response = await timed(args.runs, lambda: client.get("/tasks/stats", params={"as_of": AS_OF.isoformat()}))
+            assert response.status_code == 200, response.text
+            grouping_ms, grouped = await timed(args.runs, lambda: raw.fetch(RAW_STATS, AS_OF))
+            body = response.json()
+            assert len(body["by_agency"]) == sum(1 for r in grouped if r["agency_id"] is not None)
+            assert sum(r["n"] for r in grouped if r["sector"] is not None) == body["total"]
+            svc_ms, _ = await timed(args.runs, lambda: service.task_stats(session, principal, AS_OF, None))
+            rows.append(("service.task_stats (one UNION ALL of 4 GROUP BYs) vs GROUPING SETS", svc_ms, grouping_ms))
+            rows.append(("GET /tasks/stats (HTTP in process, ~1 MB JSON) vs GROUPING SETS", api_ms, grouping_ms))
+
+            params = {"as_of": AS_OF.isoformat(), "limit": "100"}
+            findings_ms, found = await timed(args.runs, lambda: client.get("/tasks/findings", params=params))
+            assert found.status_code == 200, found.text
+
+            async def raw_findings() -> dict[str, int]:
+                return {kind: int(await raw.fetchval(sql, AS_OF)) for kind, sql in RAW_FINDINGS.items()}
+
+            raw_findings_ms, by_hand_counts = await timed(args.runs, raw_findings)
+            assert found.json()["counts"] == by_hand_counts, (found.json()["counts"], by_hand_counts)
+            print(f"findings on {AS_OF}: {by_hand_counts}")
+            rows.append(("GET /tasks/findings (counts + 100 items) vs 5 raw counts", findings_ms, raw_findings_ms))
+            await client.aclose()
+            await session.close()
+        await engine.dispose()
+        await raw.close()
+
+        print(f"\nmedians of {args.runs} runs (after 1 warm-up), {args.tasks:,} tasks, {len(data['agency']):,} agencies:\n")
+        print("| measurement | measured ms | baseline (raw SQL) ms | ratio |")
+        print("| --- | ---: | ---: | ---: |")
+        for label, ours, theirs in rows:
+            print(f"| {label} | {ours:.1f} | {theirs:.1f} | {ours / theirs:.2f} |")
+        print(f"\ntotal {time.perf_counter() - started:.1f} s")
+        return 0
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tasks", type=int, default=50_000)
+    parser.add_argument("--agencies", type=int, default=5_000)
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per measurement; medians are printed")
+    parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument("--timeout", type=float, default=600, help="give up after this many seconds")
+    parser.add_argument("--statement-timeout", type=int, default=60, help="PostgreSQL statement_timeout, seconds")
+    args = parser.parse_args(argv)
+    try:
+        return asyncio.run(asyncio.wait_for(bench(args), args.timeout))
+    except TimeoutError:
+        print(f"gave up after {args.timeout:.0f} s", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

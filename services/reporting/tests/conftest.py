@@ -8,6 +8,9 @@ from reporting.app import create_app
 from reporting.cli import MIGRATIONS
 from reporting.settings import ReportingSettings
 
+GATEWAY = "http://gateway.test"
+ORG = f"{GATEWAY}/api/v1/org"
+
 
 @pytest.fixture(scope="session")
 def service_migrations() -> ServiceMigrations:
@@ -16,4 +19,8 @@ def service_migrations() -> ServiceMigrations:
 
 @pytest.fixture
 def service_app(db_url: str, test_tokens: TestTokens) -> FastAPI:
-    return create_app(ReportingSettings(database_url=db_url, jwks=test_tokens.jwks_json))
+    # NOTE: the sources are reached at a fake gateway (respx answers for it in the tests).
+    settings = ReportingSettings(
+        database_url=db_url, jwks=test_tokens.jwks_json, gateway_url=GATEWAY, upstream_retries=0, section_timeout_seconds=5
+    )
+    return create_app(settings)

@@ -1,4 +1,4 @@
-"""reporting's skeleton: health, readiness, the empty audit log and problem responses."""
+"""reporting's plumbing: health, readiness, the empty audit log, problem responses, the spec."""
 
 import httpx
 
@@ -32,4 +32,11 @@ async def test_unknown_path_is_a_problem(client: httpx.AsyncClient) -> None:
 async def test_openapi_lists_what_is_served(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
     assert spec["info"]["title"] == "haicap reporting"
-    assert set(spec["paths"]) == {"/healthz", "/readyz", "/audit-events"}
+    assert set(spec["paths"]) == {
+        "/healthz",
+        "/readyz",
+        "/audit-events",
+        "/provinces/{code}/summary",
+        "/provinces/{code}/transition-gaps",
+        "/communes/{code}/profile",
+    }

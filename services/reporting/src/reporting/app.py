@@ -1,11 +1,17 @@
 """reporting's app factory."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from haicap_shared.app import create_service_app
 
+from .cache import ReportCache
 from .db import metadata
+from .router import router
 from .settings import ReportingSettings
+from .sources import Sources
 
 DESCRIPTION = """
 Cross-domain reports composed from the other services' APIs: the province summary for any
@@ -13,8 +19,18 @@ date, commune profiles, the transition-gap report (tasks, people, assets and age
 merger left without an owner), qualification statistics and asset-disposition progress.
 It owns no source data; its database will only cache reports and hold its audit log.
 
-**Today this service is a skeleton**: it produces no reports yet and serves only
-`/healthz` (alive), `/readyz` (its database answers) and `/audit-events` (its audit log).
+Reports, each for a place and a date (`as_of`, today by default), as `format=json` (default),
+`csv` or `xlsx` (one sheet per section, Vietnamese headings, native charts):
+
+* `GET /provinces/{code}/summary`: tasks by level (`tasks.by_level` with `province`,
+  `district`, `commune`; `compare_to` adds another date and the change), function decisions,
+  staff, assets, streamlining, dispositions;
+* `GET /communes/{code}/profile`: the commune's lineage, agencies, tasks, people, assets;
+* `GET /provinces/{code}/transition-gaps`: what the merger left without an owner or decision.
+
+The sources are called concurrently, each with a time limit. When one is down the report
+still answers: its sections are `null` and `missing` says which and why; `complete` is
+false. Complete reports for past dates are kept a few minutes, for today a few seconds.
 
 * Errors are RFC 9457 problem details with a stable `code`.
 """
@@ -22,9 +38,21 @@ It owns no source data; its database will only cache reports and hold its audit 
 
 def create_app(settings: ReportingSettings | None = None) -> FastAPI:
     settings = settings or ReportingSettings()
+
+    @asynccontextmanager
+    async def sources(app: FastAPI) -> AsyncIterator[None]:
+        app.state.sources = Sources.from_settings(settings, app.state.http)
+        app.state.report_cache = ReportCache(
+            past_seconds=settings.past_report_ttl_seconds, current_seconds=settings.current_report_ttl_seconds
+        )
+        yield
+
     return create_service_app(
         title="haicap reporting",
         description=DESCRIPTION,
         settings=settings,
         metadata=metadata,
+        routers=[router],
+        extensions=[sources],
+        openapi_tags=[{"name": "reports", "description": "Reports composed from the other services"}],
     )

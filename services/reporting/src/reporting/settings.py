@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from haicap_shared.settings import ServiceSettings
@@ -10,3 +11,6 @@ class ReportingSettings(ServiceSettings):
 
     service_name: str = "reporting"
     port: int = 8004
+    section_timeout_seconds: float = Field(default=30.0, gt=0, description="How long a report waits for each source")
+    past_report_ttl_seconds: float = Field(default=300.0, ge=0, description="How long a complete report of a past date is kept")
+    current_report_ttl_seconds: float = Field(default=15.0, ge=0, description="How long a report of today or later is kept")

@@ -1,0 +1,121 @@
+"""Composing a report from sections fetched concurrently, each allowed to be missing.
+
+A section is built from one source service. All sections are requested at once, each with
+its own time limit; a source that is down or too slow leaves its section out, and the
+report says which and why instead of failing as a whole.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from haicap_shared.errors import AppError, UpstreamTimeout, UpstreamUnavailable
+from haicap_shared.http import UpstreamError
+
+logger = logging.getLogger("haicap.reporting")
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows to show as a table: ``columns`` are (key, Vietnamese heading) pairs."""
+
+    title: str
+    columns: list[tuple[str, str]]
+    rows: list[dict[str, Any]]
+    formats: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A native chart over one of the section's tables."""
+
+    kind: Literal["bar", "pie"]
+    title: str
+    table: int
+    category: str
+    values: list[str]
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    title: str
+    data: dict[str, Any]
+    tables: list[Table] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Missing:
+    section: str
+    service: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    name: str
+    service: str
+    build: Callable[[], Awaitable[Section]]
+
+
+@dataclass(frozen=True)
+class Report:
+    kind: str
+    title: str
+    subject: dict[str, Any]
+    as_of: date
+    section_names: list[str]
+    sections: list[Section]
+    missing: list[Missing]
+    generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    def as_json(self) -> dict[str, Any]:
+        built = {s.name: s.data for s in self.sections}
+        return {
+            "report": self.kind,
+            "title": self.title,
+            **self.subject,
+            "as_of": self.as_of.isoformat(),
+            "generated_at": self.generated_at.isoformat(timespec="seconds"),
+            "complete": self.complete,
+            "missing": [{"section": m.section, "service": m.service, "reason": m.reason} for m in self.missing],
+            **{name: built.get(name) for name in self.section_names},
+        }
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return "did not answer in time"
+    if isinstance(exc, (UpstreamUnavailable, UpstreamTimeout)):
+        return str(exc)
+    if isinstance(exc, UpstreamError):
+        return f"answered {exc.status} {exc.code}: {exc}"
+    return str(exc)
+
+
+async def compose(
+    kind: str, title: str, subject: dict[str, Any], as_of: date, specs: Sequence[SectionSpec], *, timeout_seconds: float
+) -> Report:
+    """Build every section concurrently; those whose source fails are reported missing."""
+    results = await asyncio.gather(*(asyncio.wait_for(spec.build(), timeout_seconds) for spec in specs), return_exceptions=True)
+    sections: list[Section] = []
+    missing: list[Missing] = []
+    for spec, result in zip(specs, results, strict=True):
+        if isinstance(result, Section):
+            sections.append(result)
+        elif isinstance(result, (TimeoutError, AppError)):
+            logger.warning("section missing", extra={"section": spec.name, "upstream": spec.service, "reason": _reason(result)})
+            missing.append(Missing(spec.name, spec.service, _reason(result)))
+        else:
+            raise result  # NOTE: a bug in reporting itself must not pass for a missing source
+    return Report(kind, title, subject, as_of, [s.name for s in specs], sections, missing)

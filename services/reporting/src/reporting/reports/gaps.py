@@ -1,0 +1,24 @@
+"""The transition-gap report: everything the merger left without an owner or a decision."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ..composition import Report, SectionSpec, compose
+from ..sections import org
+from ..sources import Sources
+
+
+async def transition_gaps(sources: Sources, province: str, as_of: date, *, timeout_seconds: float) -> Report:
+    specs = [
+        SectionSpec("tasks", "org-structure", lambda: org.task_findings(sources.org, province, as_of)),
+        SectionSpec("agencies", "org-structure", lambda: org.agencies_without_decision(sources.org, province, as_of)),
+    ]
+    return await compose(
+        "transition_gaps",
+        f"Những việc chưa có chủ sau sắp xếp, tỉnh {province}",
+        {"province": province},
+        as_of,
+        specs,
+        timeout_seconds=timeout_seconds,
+    )

@@ -1,0 +1,31 @@
+"""The commune profile: where the commune came from, its agencies, tasks, people and assets."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from haicap_shared.auth import Principal
+
+from ..auth import check_report_area
+from ..composition import Report, Section, SectionSpec, compose
+from ..sections import org
+from ..sources import Sources
+
+
+async def commune_profile(sources: Sources, principal: Principal, code: str, as_of: date, *, timeout_seconds: float) -> Report:
+    # NOTE: the unit itself is needed to know the commune's province (for the area check)
+    # and its id; without org-structure there is no profile to give.
+    unit, lineage = await org.lineage(sources.org, code, as_of)
+    province = str(unit["province_code"])
+    check_report_area(principal, province, code)
+
+    async def lineage_section() -> Section:
+        return lineage
+
+    specs = [
+        SectionSpec("lineage", "org-structure", lineage_section),
+        SectionSpec("agencies", "org-structure", lambda: org.commune_agencies(sources.org, code, as_of)),
+        SectionSpec("tasks", "org-structure", lambda: org.commune_tasks(sources.org, province, str(unit["id"]), as_of)),
+    ]
+    subject = {"commune": code, "name": unit["name"], "province": province}
+    return await compose("commune_profile", f"Hồ sơ {unit['name']}", subject, as_of, specs, timeout_seconds=timeout_seconds)

@@ -1,0 +1,22 @@
+"""The province summary: the figures a province reports to the centre, for any date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ..composition import Report, SectionSpec, compose
+from ..sections import org
+from ..sources import Sources
+
+
+async def province_summary(
+    sources: Sources, province: str, as_of: date, compare_to: date | None, *, timeout_seconds: float
+) -> Report:
+    specs = [
+        SectionSpec("tasks", "org-structure", lambda: org.tasks(sources.org, province, as_of, compare_to)),
+        SectionSpec("decisions", "org-structure", lambda: org.decisions(sources.org, province, as_of)),
+    ]
+    subject = {"province": province} | ({"compare_to": compare_to.isoformat()} if compare_to else {})
+    return await compose(
+        "province_summary", f"Báo cáo tổng hợp tỉnh {province}", subject, as_of, specs, timeout_seconds=timeout_seconds
+    )

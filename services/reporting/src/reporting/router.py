@@ -1,0 +1,131 @@
+"""HTTP routes of the reports (published under ``/api/v1/reports``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
+from haicap_shared.errors import UpstreamTimeout, UpstreamUnavailable, problem_responses
+
+from .auth import CommuneReports, ProvinceReports, check_report_area
+from .cache import ReportCache
+from .composition import Report
+from .render.tabular import chunks, csv_lines, xlsx_file
+from .reports.gaps import transition_gaps
+from .reports.profile import commune_profile
+from .reports.summary import province_summary
+from .sources import Sources
+
+router = APIRouter(
+    tags=["reports"],
+    responses=problem_responses(NotAuthenticated, RoleNotAllowed, OutsideArea, UpstreamUnavailable, UpstreamTimeout),
+)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class Format(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+ProvinceCode = Annotated[str, Path(pattern=r"^\d{2}$", description="Province code, e.g. `04` (Cao Bằng)")]
+CommuneCode = Annotated[str, Path(pattern=r"^\d{5}$", description="Commune code, e.g. `01273` (Phường Thục Phán)")]
+AsOf = Annotated[date | None, Query(description="The date the figures are for; today when omitted")]
+OutputFormat = Annotated[
+    Format, Query(description="`json` (default), `csv` (long format, UTF-8) or `xlsx` (one sheet per section, with charts)")
+]
+
+_REPORT_DOC: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The report. JSON has one key per section (null when its source is missing, listed in `missing`).",
+        "content": {"text/csv": {}, XLSX: {}},
+    }
+}
+
+
+async def _cached(
+    request: Request, key: tuple[Any, ...], as_of: date, build: Callable[[], Awaitable[Report]]
+) -> tuple[Report, float]:
+    cache: ReportCache = request.app.state.report_cache
+    report = cache.get(key)
+    if report is None:
+        report = await build()
+        cache.put(key, report)
+    return report, cache.ttl(as_of) if report.complete else 0
+
+
+def _respond(report: Report, output: Format, ttl: float, filename: str) -> Response:
+    headers = {"Cache-Control": f"private, max-age={int(ttl)}" if ttl else "no-store"}
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", filename)
+    if output is Format.CSV:
+        headers["Content-Disposition"] = f'attachment; filename="{safe}.csv"'
+        return StreamingResponse(csv_lines(report), media_type="text/csv; charset=utf-8", headers=headers)
+    if output is Format.XLSX:
+        headers["Content-Disposition"] = f'attachment; filename="{safe}.xlsx"'
+        return StreamingResponse(chunks(xlsx_file(report)), media_type=XLSX, headers=headers)
+    return JSONResponse(report.as_json(), headers=headers)
+
+
+def _sources(request: Request) -> Sources:
+    sources: Sources = request.app.state.sources
+    return sources
+
+
+def _timeout(request: Request) -> float:
+    return float(request.app.state.settings.section_timeout_seconds)
+
+
+@router.get("/provinces/{code}/summary", response_class=Response, responses=_REPORT_DOC)
+async def get_province_summary(
+    request: Request,
+    principal: ProvinceReports,
+    code: ProvinceCode,
+    as_of: AsOf = None,
+    compare_to: Annotated[date | None, Query(description="Also show the figures on this date, and the change")] = None,
+    format: OutputFormat = Format.JSON,
+) -> Response:
+    """The province summary: tasks by level, decisions, staff, assets, streamlining, dispositions."""
+    check_report_area(principal, code)
+    day = as_of or date.today()
+    report, ttl = await _cached(
+        request,
+        ("summary", code, day, compare_to),
+        day,
+        lambda: province_summary(_sources(request), code, day, compare_to, timeout_seconds=_timeout(request)),
+    )
+    return _respond(report, format, ttl, f"tong-hop-{code}-{day.isoformat()}")
+
+
+@router.get("/provinces/{code}/transition-gaps", response_class=Response, responses=_REPORT_DOC)
+async def get_transition_gaps(
+    request: Request, principal: ProvinceReports, code: ProvinceCode, as_of: AsOf = None, format: OutputFormat = Format.JSON
+) -> Response:
+    """What the merger left without an owner or a decision, each finding linked to its record."""
+    check_report_area(principal, code)
+    day = as_of or date.today()
+    report, ttl = await _cached(
+        request,
+        ("gaps", code, day),
+        day,
+        lambda: transition_gaps(_sources(request), code, day, timeout_seconds=_timeout(request)),
+    )
+    return _respond(report, format, ttl, f"khoang-trong-{code}-{day.isoformat()}")
+
+
+@router.get("/communes/{code}/profile", response_class=Response, responses=_REPORT_DOC)
+async def get_commune_profile(
+    request: Request, principal: CommuneReports, code: CommuneCode, as_of: AsOf = None, format: OutputFormat = Format.JSON
+) -> Response:
+    """A commune's profile: lineage, agencies, tasks, people against quota, assets, open dispositions, gaps."""
+    day = as_of or date.today()
+    report = await commune_profile(_sources(request), principal, code, day, timeout_seconds=_timeout(request))
+    return _respond(report, format, 0, f"ho-so-{code}-{day.isoformat()}")

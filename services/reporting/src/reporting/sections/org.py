@@ -1,0 +1,165 @@
+"""Sections read from org-structure: tasks by level, function decisions, task findings, lineage, agencies."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from haicap_shared.http import ServiceClient
+
+from ..composition import Chart, Section, Table
+from ..labels import COUNT, LEVELS
+
+LEVEL_KEYS = ("province", "district", "commune")
+
+
+async def tasks(org: ServiceClient, province: str, as_of: date, compare_to: date | None) -> Section:
+    """Tasks by level on ``as_of`` (and on ``compare_to``, with the change)."""
+    now = await org.get_json("/tasks/stats", params={"as_of": as_of.isoformat(), "province": province})
+    data: dict[str, Any] = {
+        "total": now["total"],
+        "by_level": {k: now["by_level"].get(k, 0) for k in LEVEL_KEYS},
+        "by_sector": now["by_sector"],
+    }
+    columns = [("level", "Cấp"), ("now", f"Ngày {as_of.isoformat()}")]
+    rows: list[dict[str, Any]] = [{"level": LEVELS[k], "now": data["by_level"][k]} for k in LEVEL_KEYS]
+    if compare_to is not None:
+        before = await org.get_json("/tasks/stats", params={"as_of": compare_to.isoformat(), "province": province})
+        before_by_level = {k: before["by_level"].get(k, 0) for k in LEVEL_KEYS}
+        data["change"] = {
+            "from": compare_to.isoformat(),
+            "total": before["total"],
+            "by_level": before_by_level,
+            "delta": {k: data["by_level"][k] - before_by_level[k] for k in LEVEL_KEYS},
+        }
+        columns = [
+            ("level", "Cấp"),
+            ("before", f"Ngày {compare_to.isoformat()}"),
+            ("now", f"Ngày {as_of.isoformat()}"),
+            ("delta", "Tăng/giảm"),
+        ]
+        rows = [
+            {"level": LEVELS[k], "before": before_by_level[k], "now": data["by_level"][k], "delta": data["change"]["delta"][k]}
+            for k in LEVEL_KEYS
+        ]
+    rows.append({**{c: sum(r[c] for r in rows) for c, _ in columns[1:]}, "level": "Tổng cộng"})
+    by_level = Table("Nhiệm vụ quản lý nhà nước theo cấp", columns, rows, {c: COUNT for c, _ in columns[1:]})
+    sectors = Table(
+        "Nhiệm vụ theo lĩnh vực",
+        [("sector", "Lĩnh vực"), ("count", "Số nhiệm vụ")],
+        [{"sector": s["sector"], "count": s["count"]} for s in now["by_sector"]],
+        {"count": COUNT},
+    )
+    chart = Chart("bar", "Nhiệm vụ theo cấp qua thời gian", 0, "level", [c for c, _ in columns[1:] if c != "delta"])
+    return Section("tasks", "Nhiệm vụ quản lý nhà nước", data, [by_level, sectors], [chart])
+
+
+async def decisions(org: ServiceClient, province: str, as_of: date) -> Section:
+    """Agencies and commune organisations with their function decision issued."""
+    progress = await org.get_json("/function-decisions/progress", params={"as_of": as_of.isoformat(), "province": province})
+    data = {
+        "by_level": {k: progress["by_level"].get(k, {"required": 0, "issued": 0}) for k in LEVEL_KEYS},
+        "by_kind": progress["by_kind"],
+        "missing": progress["missing"],
+    }
+    rows = [
+        {"level": LEVELS[k], "required": v["required"], "issued": v["issued"], "missing": v["required"] - v["issued"]}
+        for k, v in data["by_level"].items()
+        if v["required"]
+    ]
+    table = Table(
+        "Quyết định quy định chức năng, nhiệm vụ, quyền hạn",
+        [("level", "Cấp"), ("required", "Phải ban hành"), ("issued", "Đã ban hành"), ("missing", "Còn thiếu")],
+        rows,
+        {"required": COUNT, "issued": COUNT, "missing": COUNT},
+    )
+    chart = Chart("bar", "Tiến độ ban hành quyết định", 0, "level", ["required", "issued"])
+    return Section("decisions", "Quyết định chức năng, nhiệm vụ", data, [table], [chart])
+
+
+async def task_findings(org: ServiceClient, province: str, as_of: date) -> Section:
+    """Tasks without an owner, owned by an ended agency, owned twice, without legal basis, or duplicated."""
+    findings = await org.get_json("/tasks/findings", params={"as_of": as_of.isoformat(), "province": province, "limit": 500})
+    rows = [
+        {
+            "kind": f["kind"],
+            "code": f["task_code"],
+            "title": f["task_title"],
+            "agencies": ", ".join(a["name"] for a in f["agencies"]),
+            "reason": f["reason"],
+            "link": f"/api/v1/org/tasks/{f['task_id']}",
+        }
+        for f in findings["items"]
+    ]
+    table = Table(
+        "Nhiệm vụ chưa rõ người, rõ việc, rõ thẩm quyền",
+        [
+            ("kind", "Loại"),
+            ("code", "Mã"),
+            ("title", "Nhiệm vụ"),
+            ("agencies", "Cơ quan"),
+            ("reason", "Lý do"),
+            ("link", "Bản ghi"),
+        ],
+        rows,
+    )
+    data = {"counts": findings["counts"], "total": findings["total"], "truncated": findings["truncated"], "items": rows}
+    return Section("tasks", "Nhiệm vụ", data, [table])
+
+
+async def agencies_without_decision(org: ServiceClient, province: str, as_of: date) -> Section:
+    """Agencies and commune organisations in force that still lack their function decision."""
+    progress = await org.get_json("/function-decisions/progress", params={"as_of": as_of.isoformat(), "province": province})
+    rows = [
+        {"name": a["name"], "kind": a["kind"], "level": LEVELS[a["level"]], "link": f"/api/v1/org/agencies/{a['id']}"}
+        for a in progress["missing"]
+    ]
+    table = Table(
+        "Cơ quan, tổ chức chưa có quyết định chức năng, nhiệm vụ",
+        [("name", "Tên"), ("kind", "Loại"), ("level", "Cấp"), ("link", "Bản ghi")],
+        rows,
+    )
+    return Section("agencies", "Cơ quan chưa có quyết định", {"total": len(rows), "items": rows}, [table])
+
+
+async def lineage(org: ServiceClient, commune_code: str, as_of: date) -> tuple[dict[str, Any], Section]:
+    """The commune (as of the date) and the former units it came from."""
+    unit = await org.get_json(f"/units/by-code/{commune_code}", params={"as_of": as_of.isoformat()})
+    steps = (await org.get_json(f"/units/{unit['id']}/lineage"))["predecessors"]
+    rows = [
+        {
+            "code": s["unit"]["code"],
+            "name": s["unit"]["name"],
+            "until": s["unit"]["valid_to"],
+            "change": s["change"]["kind"],
+            "basis": s["change"]["legal_basis"],
+        }
+        for s in steps
+    ]
+    table = Table(
+        "Đơn vị hành chính trước sắp xếp",
+        [("code", "Mã"), ("name", "Tên"), ("until", "Đến ngày"), ("change", "Hình thức"), ("basis", "Căn cứ")],
+        rows,
+    )
+    data = {"unit": {k: unit[k] for k in ("id", "code", "name", "kind", "valid_from", "province_code")}, "predecessors": rows}
+    return unit, Section("lineage", "Nguồn gốc đơn vị", data, [table])
+
+
+async def commune_agencies(org: ServiceClient, commune_code: str, as_of: date) -> Section:
+    page = await org.get_json("/agencies", params={"commune": commune_code, "as_of": as_of.isoformat(), "limit": 500})
+    rows = [{"name": a["name"], "kind": a["kind"], "link": f"/api/v1/org/agencies/{a['id']}"} for a in page["items"]]
+    table = Table("Cơ quan, tổ chức của xã", [("name", "Tên"), ("kind", "Loại"), ("link", "Bản ghi")], rows)
+    return Section("agencies", "Cơ quan, tổ chức", {"total": len(rows), "items": rows}, [table])
+
+
+async def commune_tasks(org: ServiceClient, province: str, unit_id: str, as_of: date) -> Section:
+    """How many tasks the commune's agencies hold on the date."""
+    stats = await org.get_json("/tasks/stats", params={"as_of": as_of.isoformat(), "province": province})
+    total = next((u["count"] for u in stats["by_unit"] if u["unit_id"] == unit_id), 0)
+    table = Table(
+        "Nhiệm vụ của xã",
+        [("label", "Chỉ tiêu"), ("count", "Số nhiệm vụ")],
+        [{"label": "Nhiệm vụ do các cơ quan của xã đảm nhận", "count": total}],
+        {"count": COUNT},
+    )
+    return Section("tasks", "Nhiệm vụ", {"total": total}, [table])

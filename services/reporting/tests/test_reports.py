@@ -1,0 +1,198 @@
+"""Reports composed from the sources (answered here by respx for the gateway)."""
+
+import csv
+import io
+import uuid
+
+import httpx
+import pytest
+import respx
+from openpyxl import load_workbook
+
+from haicap_shared.roles import Role
+from haicap_shared.testing import TestTokens, assert_problem
+
+from .conftest import ORG
+
+PROVINCE = "04"
+QUANG_LAM_ID = str(uuid.uuid4())
+
+
+def _stats(province: int, district: int, commune: int) -> dict:
+    return {
+        "as_of": "x",
+        "province": PROVINCE,
+        "total": province + district + commune,
+        "by_level": {"province": province, "district": district, "commune": commune},
+        "by_sector": [{"sector": "Nội vụ", "count": province}],
+        "by_unit": [{"unit_id": QUANG_LAM_ID, "unit_code": "01304", "unit_name": "Xã Quảng Lâm", "level": "commune", "count": 9}],
+        "by_agency": [],
+    }
+
+
+PROGRESS = {
+    "as_of": "2026-04-15",
+    "province": PROVINCE,
+    "by_level": {
+        "province": {"required": 14, "issued": 12},
+        "district": {"required": 0, "issued": 0},
+        "commune": {"required": 224, "issued": 224},
+    },
+    "by_kind": [],
+    "missing": [
+        {"id": str(uuid.uuid4()), "name": "Sở Ngoại vụ tỉnh Cao Bằng", "kind": "provincial_department", "level": "province"},
+        {
+            "id": str(uuid.uuid4()),
+            "name": "Sở Dân tộc và Tôn giáo tỉnh Cao Bằng",
+            "kind": "provincial_department",
+            "level": "province",
+        },
+    ],
+}
+
+
+@pytest.fixture
+def org():
+    with respx.mock(base_url=ORG, assert_all_called=False) as mock:
+        mock.get("/tasks/stats", params={"as_of": "2025-06-30"}).respond(json=_stats(1330, 596, 113))
+        mock.get("/tasks/stats", params={"as_of": "2026-04-15"}).respond(json=_stats(1687, 0, 527))
+        mock.get("/function-decisions/progress").respond(json=PROGRESS)
+        yield mock
+
+
+async def test_province_summary(client: httpx.AsyncClient, org) -> None:
+    response = await client.get(f"/provinces/{PROVINCE}/summary", params={"as_of": "2026-04-15", "compare_to": "2025-06-30"})
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert report["complete"] is True
+    assert report["missing"] == []
+    assert report["tasks"]["by_level"] == {"province": 1687, "district": 0, "commune": 527}
+    assert report["tasks"]["total"] == 2214
+    assert report["tasks"]["change"]["by_level"] == {"province": 1330, "district": 596, "commune": 113}
+    assert report["tasks"]["change"]["delta"] == {"province": 357, "district": -596, "commune": 414}
+    assert report["decisions"]["by_level"]["province"] == {"required": 14, "issued": 12}
+    assert report["decisions"]["by_level"]["commune"] == {"required": 224, "issued": 224}
+    assert response.headers["cache-control"] == "private, max-age=300"
+
+
+async def test_a_complete_report_for_a_past_date_is_kept(client: httpx.AsyncClient, org) -> None:
+    params = {"as_of": "2026-04-15"}
+    await client.get(f"/provinces/{PROVINCE}/summary", params=params)
+    calls = org.calls.call_count
+    await client.get(f"/provinces/{PROVINCE}/summary", params=params)
+    assert org.calls.call_count == calls
+
+
+async def test_a_source_down_leaves_its_sections_missing(client: httpx.AsyncClient) -> None:
+    with respx.mock(base_url=ORG) as mock:
+        mock.route().mock(side_effect=httpx.ConnectError("refused"))
+        response = await client.get(f"/provinces/{PROVINCE}/summary", params={"as_of": "2026-04-15"})
+    assert response.status_code == 200
+    report = response.json()
+    assert report["complete"] is False
+    assert {(m["section"], m["service"]) for m in report["missing"]} == {
+        ("tasks", "org-structure"),
+        ("decisions", "org-structure"),
+    }
+    assert report["tasks"] is None
+    assert "could not be reached" in report["missing"][0]["reason"]
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def test_the_xlsx_holds_the_same_numbers_with_charts(client: httpx.AsyncClient, org) -> None:
+    response = await client.get(
+        f"/provinces/{PROVINCE}/summary", params={"as_of": "2026-04-15", "compare_to": "2025-06-30", "format": "xlsx"}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-disposition"] == 'attachment; filename="tong-hop-04-2026-04-15.xlsx"'
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames[:3] == ["Tổng quan", "Nhiệm vụ quản lý nhà nước", "Quyết định chức năng, nhiệm vụ"]
+    tasks = book["Nhiệm vụ quản lý nhà nước"]
+    rows = {r[0]: r[1:] for r in tasks.iter_rows(min_row=3, max_row=6, values_only=True)}
+    assert rows["Cấp tỉnh"][:3] == (1330, 1687, 357)
+    assert rows["Cấp huyện"][:3] == (596, 0, -596)
+    assert rows["Cấp xã"][:3] == (113, 527, 414)
+    assert rows["Tổng cộng"][:3] == (2039, 2214, 175)
+    assert tasks["B4"].number_format == "#,##0"
+    assert len(tasks._charts) == 1
+    decisions = book["Quyết định chức năng, nhiệm vụ"]
+    assert next(r for r in decisions.iter_rows(min_row=3, values_only=True) if r[0] == "Cấp tỉnh")[:4] == ("Cấp tỉnh", 14, 12, 2)
+
+
+async def test_the_csv_is_long_format(client: httpx.AsyncClient, org) -> None:
+    response = await client.get(f"/provinces/{PROVINCE}/summary", params={"as_of": "2026-04-15", "format": "csv"})
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
+    assert rows[0] == ["muc", "bang", "chi_tieu", "cot", "gia_tri"]
+    assert ["Nhiệm vụ quản lý nhà nước", "Nhiệm vụ quản lý nhà nước theo cấp", "Cấp xã", "Ngày 2026-04-15", "527"] in rows
+
+
+async def test_transition_gaps_name_agencies_without_decision(client: httpx.AsyncClient, org) -> None:
+    org.get("/tasks/findings").respond(
+        json={"as_of": "2026-04-15", "province": PROVINCE, "counts": {}, "total": 0, "items": [], "truncated": False}
+    )
+    report = (await client.get(f"/provinces/{PROVINCE}/transition-gaps", params={"as_of": "2026-04-15"})).json()
+    assert report["complete"] is True
+    assert [a["name"] for a in report["agencies"]["items"]] == [
+        "Sở Ngoại vụ tỉnh Cao Bằng",
+        "Sở Dân tộc và Tôn giáo tỉnh Cao Bằng",
+    ]
+    assert report["agencies"]["items"][0]["link"].startswith("/api/v1/org/agencies/")
+
+
+async def test_who_may_read_which_report(client: httpx.AsyncClient, test_tokens: TestTokens, org) -> None:
+    url = f"/provinces/{PROVINCE}/summary"
+    params = {"as_of": "2026-04-15"}
+    commune_officer = test_tokens.headers(Role.COMMUNE_OFFICER, province=PROVINCE, commune="01304")
+    assert_problem(await client.get(url, params=params, headers=commune_officer), 403, "role_not_allowed")
+    other_province = test_tokens.headers(Role.PROVINCE_OFFICER, province="08")
+    assert_problem(await client.get(url, params=params, headers=other_province), 403, "outside_area")
+    assert (await client.get(url, params=params, headers=test_tokens.headers(Role.VIEWER))).status_code == 200
+    assert (
+        await client.get(url, params=params, headers=test_tokens.headers(Role.PROVINCE_OFFICER, province=PROVINCE))
+    ).status_code == 200
+
+
+async def test_a_commune_officer_reads_only_their_commune_profile(
+    client: httpx.AsyncClient, test_tokens: TestTokens, org
+) -> None:
+    unit = {
+        "id": QUANG_LAM_ID,
+        "code": "01304",
+        "name": "Xã Quảng Lâm",
+        "kind": "xa",
+        "valid_from": "2025-07-01",
+        "province_code": PROVINCE,
+    }
+    org.get("/units/by-code/01304").respond(json=unit)
+    org.get(f"/units/{QUANG_LAM_ID}/lineage").respond(
+        json={
+            "unit": unit,
+            "successors": [],
+            "predecessors": [
+                {
+                    "unit": {"code": "01303", "name": "Xã Quảng Lâm", "valid_to": "2025-06-30"},
+                    "change": {"kind": "merge", "legal_basis": "Nghị quyết 1657/NQ-UBTVQH15"},
+                    "depth": 1,
+                }
+            ],
+        }
+    )
+    org.get("/agencies").respond(
+        json={
+            "items": [{"id": str(uuid.uuid4()), "name": "Phòng Kinh tế xã Quảng Lâm", "kind": "commune_economic_office"}],
+            "next": None,
+        }
+    )
+    own = test_tokens.headers(Role.COMMUNE_OFFICER, province=PROVINCE, commune="01304")
+    response = await client.get("/communes/01304/profile", params={"as_of": "2026-04-15"}, headers=own)
+    assert response.status_code == 200, response.text
+    profile = response.json()
+    assert profile["name"] == "Xã Quảng Lâm"
+    assert [p["code"] for p in profile["lineage"]["predecessors"]] == ["01303"]
+    assert profile["tasks"]["total"] == 9
+    assert profile["agencies"]["total"] == 1
+    other = test_tokens.headers(Role.COMMUNE_OFFICER, province=PROVINCE, commune="01273")
+    assert_problem(
+        await client.get("/communes/01304/profile", params={"as_of": "2026-04-15"}, headers=other), 403, "outside_area"
+    )

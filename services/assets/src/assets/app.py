@@ -1,30 +1,78 @@
 """assets's app factory."""
 
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from haicap_shared.app import create_service_app
+from haicap_shared.http import ClientCredentials, ServiceClient
 
-from .db import metadata
+from .allocations.router import router as allocations_router
+from .dispositions.router import router as dispositions_router
+from .norms.router import router as norms_router
+from .org_client import SERVICE, OrgDirectory, OrgStructureClient
+from .register.router import router as register_router
 from .settings import AssetsSettings
+from .stats.router import router as stats_router
+from .tables import metadata
 
 DESCRIPTION = """
 Public assets (tài sản công) of the province and its communes: premises and land (cơ sở nhà,
-đất), cars and other equipment, their allocation (bố trí) to agencies and communes,
-disposition plans (phương án sắp xếp, xử lý: keep, transfer, repurpose, sell, liquidate,
-recover) and the car norms per commune.
+đất), cars and other equipment, their allocation (bố trí) to agencies and communes, the
+hand-over of former units' assets to the new communes, disposition plans (phương án sắp xếp,
+xử lý) with their approval under Decree 186/2025/NĐ-CP, the car norms of Decree
+153/2025/NĐ-CP, and statistics on any date.
 
-**Today this service is a skeleton**: it holds no asset records yet and serves only
-`/healthz` (alive), `/readyz` (its database answers) and `/audit-events` (its audit log).
-
+* Holders (agencies, units) are checked with org-structure when written; when it cannot be
+  reached the answer is 503 `upstream_unavailable` and nothing is written.
+* Every change to an asset is in its history (`/assets/{id}/history`) and the audit log.
+* Lists are keyset-paginated (`limit`, `cursor`); statistics take `as_of=YYYY-MM-DD`.
+* Single resources carry an `ETag`; send it back as `If-Match` to change them (412 when stale,
+  428 when missing). `Idempotency-Key` on POST makes a retry safe.
 * Errors are RFC 9457 problem details with a stable `code`.
 """
 
+OrgFactory = Callable[[FastAPI], OrgDirectory]
 
-def create_app(settings: AssetsSettings | None = None) -> FastAPI:
+
+def org_structure_client(app: FastAPI) -> OrgDirectory:
+    """org-structure through the gateway, as this service's account."""
+    settings: AssetsSettings = app.state.settings
+    client = ServiceClient(
+        SERVICE,
+        f"{settings.gateway_url.rstrip('/')}/api/v1/org",
+        app.state.http,
+        retries=settings.upstream_retries,
+        credentials=ClientCredentials.from_settings(settings, app.state.http),
+    )
+    return OrgStructureClient(client)
+
+
+def create_app(settings: AssetsSettings | None = None, *, org_client_factory: OrgFactory | None = None) -> FastAPI:
+    """The assets app; tests pass their own settings and a fake org-structure."""
     settings = settings or AssetsSettings()
+    factory = org_client_factory or org_structure_client
+
+    @asynccontextmanager
+    async def org_directory(app: FastAPI) -> AsyncIterator[None]:
+        app.state.org = factory(app)
+        yield
+
     return create_service_app(
         title="haicap assets",
         description=DESCRIPTION,
         settings=settings,
         metadata=metadata,
+        routers=[register_router, allocations_router, dispositions_router, norms_router, stats_router],
+        extensions=[org_directory],
+        openapi_tags=[
+            {"name": "assets", "description": "The register of public assets and their history"},
+            {"name": "allocations", "description": "Allocations to holders and hand-overs on merger"},
+            {"name": "dispositions", "description": "Disposition plans in the order of priority, and their approval"},
+            {"name": "norms", "description": "Car norms per commune"},
+            {"name": "statistics", "description": "Figures on any date, computed in SQL"},
+        ],
     )

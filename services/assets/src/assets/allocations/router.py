@@ -1,0 +1,70 @@
+"""HTTP routes of allocations and hand-overs."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import JSONResponse
+
+from haicap_shared.audit import Audit
+from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
+from haicap_shared.db import DbSession
+from haicap_shared.errors import PreconditionFailed, PreconditionRequired, UpstreamUnavailable, problem_responses
+from haicap_shared.versioning import check_if_match, etag
+
+from ..holders import HolderNotAllowed, HolderNotInForce
+from ..org_client import HolderNotFound, Org
+from ..register import service as register_service
+from ..register.auth import AssetsWrite, ProvinceWrite
+from ..register.schemas import AllocationOut
+from . import service
+from .schemas import AllocationCreate, HandoverCreate, HandoverReport
+
+router = APIRouter(tags=["allocations"], responses=problem_responses(NotAuthenticated, RoleNotAllowed, OutsideArea))
+
+HOLDER_PROBLEMS = (HolderNotFound, HolderNotInForce, HolderNotAllowed, UpstreamUnavailable)
+
+
+@router.post(
+    "/assets/{asset_id}/allocations",
+    status_code=201,
+    response_model=AllocationOut,
+    responses=problem_responses(
+        *HOLDER_PROBLEMS,
+        register_service.AssetNotFound,
+        service.AssetNotHeld,
+        service.AllocationDateInvalid,
+        service.CarNormExceeded,
+        service.CarPriceOverNorm,
+        PreconditionFailed,
+        PreconditionRequired,
+    ),
+)
+async def allocate_asset(
+    asset_id: Annotated[uuid.UUID, Path(description="The asset's internal id")],
+    payload: AllocationCreate,
+    request: Request,
+    session: DbSession,
+    audit: Audit,
+    principal: AssetsWrite,
+    org: Org,
+) -> JSONResponse:
+    """Give the asset to a new holder from a date (the current allocation ends the day before). If-Match: the asset's ETag."""
+    asset = await register_service.get_asset(session, principal, asset_id)
+    check_if_match(request, asset.version)
+    allocation = AllocationOut.model_validate(await service.allocate(session, audit, principal, org, asset, payload))
+    return JSONResponse(allocation.model_dump(mode="json"), status_code=201, headers={"ETag": etag(asset.version)})
+
+
+@router.post(
+    "/handovers",
+    response_model=HandoverReport,
+    responses=problem_responses(*HOLDER_PROBLEMS, service.HandoverRejected, service.NothingToHandOver),
+)
+async def hand_over(
+    payload: HandoverCreate, session: DbSession, audit: Audit, principal: ProvinceWrite, org: Org
+) -> HandoverReport:
+    """Hand every asset of former units over to one holder from a date, in one transaction, with a per-asset report."""
+    return await service.hand_over(session, audit, principal, org, payload)

@@ -1,0 +1,273 @@
+"""The rules of allocations: one holder at a time, history kept, hand-overs all or nothing."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from haicap_shared.audit import AuditTrail, snapshot
+from haicap_shared.auth import Principal
+from haicap_shared.errors import Conflict
+
+from .. import holders
+from ..holders import Holder, day_before
+from ..norms import repository as norm_repository
+from ..org_client import OrgDirectory
+from ..register import repository as register_repository
+from ..register.auth import check_holder
+from ..register.models import Asset, AssetKind, AssetStatus, EventKind, HolderKind, HolderLevel
+from . import repository
+from .models import Allocation, Purpose
+from .schemas import AllocationCreate, HandoverCreate, HandoverReport, HandoverRow
+
+ENTITY_ALLOCATION = "allocation"
+ENTITY_HANDOVER = "handover"
+
+
+class AllocationDateInvalid(Conflict):
+    code, title = "allocation_date_invalid", "A new allocation must start after the current one"
+
+
+class CarNormExceeded(Conflict):
+    code, title = "car_norm_exceeded", "The commune already has as many general-work cars as the norm allows"
+
+
+class CarPriceOverNorm(Conflict):
+    code, title = "car_price_over_norm", "The car's price is above the norm's cap for a general-work car"
+
+
+class AssetNotHeld(Conflict):
+    code, title = "asset_disposed", "The asset has been disposed of; it has no holder to move"
+
+
+class HandoverRejected(Conflict):
+    code, title = "handover_rejected", "Some assets cannot be handed over; nothing was written"
+
+
+class NothingToHandOver(Conflict):
+    code, title = "nothing_to_hand_over", "The former holders hold no assets"
+
+
+async def check_car_norm(session: AsyncSession, asset: Asset, holder: Holder, purpose: Purpose, on: date) -> None:
+    """A general-work car for a commune: within the norm's count and price cap in force on ``on``."""
+    if asset.kind is not AssetKind.CAR or purpose is not Purpose.GENERAL_WORK_CAR or holder.level is not HolderLevel.COMMUNE:
+        return
+    norm = await norm_repository.norm_on(session, on)
+    if norm is None:
+        return
+    if asset.original_value is not None and asset.original_value > norm.max_price_vnd:
+        raise CarPriceOverNorm(
+            f"{asset.original_value:,} VND is above the cap of {norm.max_price_vnd:,} VND ({norm.legal_basis})",
+            max_price_vnd=norm.max_price_vnd,
+        )
+    assert holder.commune_code is not None
+    held = await repository.general_cars_of_commune(session, holder.commune_code, on, excluding=asset.id)
+    if held >= norm.max_general_cars_per_commune:
+        raise CarNormExceeded(
+            f"{holder.name} already has {held} general-work car(s); the norm allows {norm.max_general_cars_per_commune}"
+            f" ({norm.legal_basis})",
+            held=held,
+            norm=norm.max_general_cars_per_commune,
+        )
+
+
+async def open_allocation(
+    session: AsyncSession,
+    asset: Asset,
+    holder: Holder,
+    purpose: Purpose,
+    on: date,
+    *,
+    decision_number: str | None = None,
+    handover_id: uuid.UUID | None = None,
+    disposition_id: uuid.UUID | None = None,
+    note: str | None = None,
+) -> Allocation:
+    """Start an allocation and copy its holder onto the asset."""
+    allocation = Allocation(
+        id=uuid.uuid4(),
+        asset_id=asset.id,
+        purpose=purpose,
+        valid_from=on,
+        decision_number=decision_number,
+        handover_id=handover_id,
+        disposition_id=disposition_id,
+        note=note,
+        **holder.columns(),
+    )
+    session.add(allocation)
+    for name, value in holder.columns().items():
+        setattr(asset, name, value)
+    await session.flush()
+    return allocation
+
+
+async def close_current(session: AsyncSession, asset: Asset, on: date) -> Allocation | None:
+    """End the open allocation on the day before ``on`` (refused if it starts on or after ``on``)."""
+    current = await register_repository.open_allocation(session, asset.id)
+    if current is None:
+        return None
+    if current.valid_from >= on:
+        raise AllocationDateInvalid(f"The current allocation of {asset.code} starts on {current.valid_from}; choose a later date")
+    current.valid_to = day_before(on)
+    await session.flush()
+    return current
+
+
+def release(asset: Asset) -> None:
+    """The asset leaves the public-use register (sold, liquidated, ...): it has no holder any more."""
+    for name in (
+        "holder_kind",
+        "holder_id",
+        "holder_name",
+        "holder_province_code",
+        "holder_commune_code",
+        "holder_level",
+        "holder_unit_id",
+        "holder_valid_to",
+    ):
+        setattr(asset, name, None)
+
+
+async def allocate(
+    session: AsyncSession, audit: AuditTrail, principal: Principal, org: OrgDirectory, asset: Asset, data: AllocationCreate
+) -> Allocation:
+    holder = await holders.resolve(org, data.holder, data.valid_from)
+    if asset.status is AssetStatus.DISPOSED:
+        raise AssetNotHeld(f"Asset {asset.code} was disposed of")
+    holders.require_in_force(holder, data.valid_from)
+    check_holder(principal, holder)
+    await check_car_norm(session, asset, holder, data.purpose, data.valid_from)
+    before = snapshot(asset)
+    previous = await close_current(session, asset, data.valid_from)
+    allocation = await open_allocation(
+        session, asset, holder, data.purpose, data.valid_from, decision_number=data.decision_number, note=data.note
+    )
+    await register_repository.record_event(
+        session,
+        principal,
+        asset.id,
+        EventKind.ALLOCATED,
+        data.valid_from,
+        allocation_id=allocation.id,
+        detail={"from": previous.holder_name if previous else None, "to": holder.name, "purpose": data.purpose.value},
+    )
+    await audit.record(
+        session, principal, entity_type=ENTITY_ALLOCATION, entity_id=allocation.id, action="create", after=snapshot(allocation)
+    )
+    await audit.record(
+        session, principal, entity_type="asset", entity_id=asset.id, action="update", before=before, after=snapshot(asset)
+    )
+    return allocation
+
+
+async def _former_holders(org: OrgDirectory, data: HandoverCreate, target: Holder) -> list[Holder]:
+    on = day_before(data.effective_date)
+    found = [await holders.resolve(org, ref, on) for ref in data.from_holders]
+    if data.from_predecessors:
+        for unit in await org.predecessors(target.unit_id):
+            found.append(
+                holders.unit_holder(
+                    unit.id,
+                    unit.code,
+                    unit.name,
+                    unit.level,
+                    unit.province_code or target.province_code,
+                    unit.valid_from,
+                    unit.valid_to,
+                )
+            )
+    unique: dict[uuid.UUID, Holder] = {h.id: h for h in found}
+    return list(unique.values())
+
+
+async def hand_over(
+    session: AsyncSession, audit: AuditTrail, principal: Principal, org: OrgDirectory, data: HandoverCreate
+) -> HandoverReport:
+    """Move every asset of the former holders to the new one; all or nothing, ids and history kept."""
+    target = await holders.resolve(org, data.to_holder, data.effective_date)
+    holders.require_in_force(target, data.effective_date)
+    check_holder(principal, target)
+    former = await _former_holders(org, data, target)
+    for holder in former:
+        check_holder(principal, holder)
+    unit_ids = [h.id for h in former if h.kind is HolderKind.UNIT]
+    agency_ids = [h.id for h in former if h.kind is HolderKind.AGENCY]
+    held = await repository.held_by(session, unit_ids, agency_ids)
+    names = [h.name for h in former]
+    if not held:
+        raise NothingToHandOver(f"{', '.join(names)} hold no assets")
+    handover_id = uuid.uuid4()
+    rows = [
+        HandoverRow(
+            asset_id=asset.id,
+            code=asset.code,
+            name=asset.name,
+            from_holder=allocation.holder_name,
+            errors=[f"its allocation starts on {allocation.valid_from}, not before {data.effective_date}"]
+            if allocation.valid_from >= data.effective_date
+            else [],
+        )
+        for asset, allocation in held
+    ]
+    rejected = sum(1 for r in rows if r.errors)
+    report = HandoverReport(
+        handover_id=handover_id,
+        effective_date=data.effective_date,
+        to_holder=target.name,
+        from_holders=names,
+        assets=len(rows),
+        handed_over=0,
+        rejected=rejected,
+        rows=rows,
+    )
+    if rejected:
+        raise HandoverRejected(
+            f"{rejected} of {len(rows)} assets cannot be handed over; nothing was written", report=report.model_dump(mode="json")
+        )
+    former_communes = {h.commune_code for h in former if h.commune_code}
+    for (asset, current), row in zip(held, rows, strict=True):
+        current.valid_to = day_before(data.effective_date)
+        await session.flush()
+        allocation = await open_allocation(
+            session,
+            asset,
+            target,
+            data.purpose or current.purpose,
+            data.effective_date,
+            decision_number=data.decision_number,
+            handover_id=handover_id,
+            note=data.note,
+        )
+        moved = target.commune_code is not None and asset.commune_code in former_communes
+        if moved:
+            # NOTE: the former commune no longer exists; the asset now stands in the commune it became part of.
+            asset.commune_code = target.commune_code
+        await register_repository.record_event(
+            session,
+            principal,
+            asset.id,
+            EventKind.HANDED_OVER,
+            data.effective_date,
+            allocation_id=allocation.id,
+            detail={
+                "from": current.holder_name,
+                "to": target.name,
+                "decision": data.decision_number,
+                "handover_id": str(handover_id),
+            },
+        )
+        row.allocation_id = allocation.id
+    report.handed_over = len(rows)
+    await audit.record(
+        session,
+        principal,
+        entity_type=ENTITY_HANDOVER,
+        entity_id=handover_id,
+        action="create",
+        after=report.model_dump(mode="json", exclude={"rows"})
+        | {"asset_ids": [str(r.asset_id) for r in rows], "decision": data.decision_number},
+    )
+    return report

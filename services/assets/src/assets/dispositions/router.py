@@ -1,0 +1,205 @@
+"""HTTP routes of dispositions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
+
+from haicap_shared.audit import Audit
+from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
+from haicap_shared.db import DbSession
+from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, UpstreamUnavailable, problem_responses
+from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
+from haicap_shared.paging import Cursor, Limit, Page, fetch_page
+from haicap_shared.versioning import check_if_match, etag
+
+from ..holders import HolderNotAllowed
+from ..org_client import HolderNotFound, Org
+from ..register import service as register_service
+from ..register.auth import AssetsRead, AssetsWrite, ProvinceWrite, visible
+from ..register.models import AssetKind
+from . import forms, repository, service
+from .models import Disposition, DispositionStatus, Form, RepurposeTo
+from .schemas import Disposition as DispositionOut
+from .schemas import DispositionCreate, DispositionDecide, DispositionExecute, DispositionSubmit, FormInfo
+
+router = APIRouter(tags=["dispositions"], responses=problem_responses(NotAuthenticated, RoleNotAllowed, OutsideArea))
+
+DispositionId = Annotated[uuid.UUID, Path(description="The disposition's internal id")]
+STEP_PROBLEMS = (
+    service.DispositionNotFound,
+    service.WrongStatus,
+    service.DatesOutOfOrder,
+    PreconditionFailed,
+    PreconditionRequired,
+)
+
+
+def _days(request: Request) -> int:
+    return int(request.app.state.settings.decision_days)
+
+
+def _response(request: Request, disposition: Disposition, status_code: int = 200) -> JSONResponse:
+    body = service.present(disposition, date.today(), _days(request))
+    return JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers={"ETag": etag(body.version)})
+
+
+@router.get("/disposition-forms", response_model=list[FormInfo])
+async def list_forms(_principal: AssetsRead) -> list[FormInfo]:
+    """The forms of handling in their order of priority, and which need a reason."""
+    rows = [
+        FormInfo(
+            form=form,
+            repurpose_to=to,
+            rank=forms.rank(form, to),
+            label=forms.LABELS[form] + (f" ({to.value})" if to else ""),
+            reason_required=forms.needs_reason(form, to),
+        )
+        for form in Form
+        for to in (list(RepurposeTo) if form is Form.REPURPOSE else [None])
+    ]
+    return sorted(rows, key=lambda r: (r.rank == 0, r.rank))
+
+
+@router.get("/dispositions", response_model=Page[DispositionOut], responses=problem_responses(BadRequest))
+async def list_dispositions(
+    request: Request,
+    session: DbSession,
+    principal: AssetsRead,
+    province: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
+    asset_id: uuid.UUID | None = None,
+    asset_kind: AssetKind | None = None,
+    form: Form | None = None,
+    status: DispositionStatus | None = None,
+    overdue: Annotated[bool, Query(description="Only submitted plans whose decision is overdue today")] = False,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Page[DispositionOut]:
+    """List the dispositions of the assets in your area, oldest proposal first."""
+    today = date.today()
+    filters = repository.DispositionFilter(
+        visible=visible(principal),
+        province=province,
+        asset_id=asset_id,
+        asset_kind=asset_kind,
+        form=form,
+        status=status,
+        overdue_before=today - timedelta(days=_days(request)) if overdue else None,
+    )
+    rows, next_cursor = await fetch_page(
+        session, repository.list_dispositions(filters), order_by=repository.DISPOSITION_LIST_ORDER, limit=limit, cursor=cursor
+    )
+    items = [service.present(r, today, _days(request)) for r in rows]
+    return Page[DispositionOut](items=items, next=next_cursor)
+
+
+@router.post(
+    "/dispositions",
+    status_code=201,
+    response_model=DispositionOut,
+    responses=problem_responses(
+        register_service.AssetNotFound,
+        register_service.AssetDisposed,
+        service.DispositionOpen,
+        service.ReasonRequired,
+        service.ReceiverRequired,
+        HolderNotFound,
+        HolderNotAllowed,
+        UpstreamUnavailable,
+        IdempotencyKeyReused,
+    ),
+)
+async def propose_disposition(
+    payload: DispositionCreate,
+    request: Request,
+    session: DbSession,
+    audit: Audit,
+    principal: AssetsWrite,
+    org: Org,
+    idempotency: Idempotency,
+) -> JSONResponse:
+    """Propose a plan for an asset (one open plan per asset; lower-priority forms need a reason)."""
+    if (replayed := await idempotency.replay()) is not None:
+        return replayed
+    disposition = await service.propose(session, audit, principal, org, payload)
+    body = service.present(disposition, date.today(), _days(request))
+    return await idempotency.respond(201, body, headers={"ETag": etag(body.version), "Location": f"dispositions/{body.id}"})
+
+
+@router.get(
+    "/dispositions/{disposition_id}", response_model=DispositionOut, responses=problem_responses(service.DispositionNotFound)
+)
+async def get_disposition(
+    disposition_id: DispositionId, request: Request, session: DbSession, principal: AssetsRead
+) -> JSONResponse:
+    """One disposition, with its ETag and whether its decision is overdue."""
+    disposition, _asset = await service.get_disposition(session, principal, disposition_id)
+    return _response(request, disposition)
+
+
+@router.post("/dispositions/{disposition_id}/submit", response_model=DispositionOut, responses=problem_responses(*STEP_PROBLEMS))
+async def submit_disposition(
+    disposition_id: DispositionId,
+    payload: DispositionSubmit,
+    request: Request,
+    session: DbSession,
+    audit: Audit,
+    principal: AssetsWrite,
+) -> JSONResponse:
+    """Submit the complete dossier to the competent authority. Requires If-Match."""
+    disposition, _asset = await service.get_disposition(session, principal, disposition_id)
+    check_if_match(request, disposition.version)
+    return _response(request, await service.submit(session, audit, principal, disposition, payload))
+
+
+@router.post("/dispositions/{disposition_id}/approve", response_model=DispositionOut, responses=problem_responses(*STEP_PROBLEMS))
+async def approve_disposition(
+    disposition_id: DispositionId,
+    payload: DispositionDecide,
+    request: Request,
+    session: DbSession,
+    audit: Audit,
+    principal: ProvinceWrite,
+) -> JSONResponse:
+    """Approve a submitted plan with the decision's number (province officers, admins). Requires If-Match."""
+    disposition, asset = await service.get_disposition(session, principal, disposition_id)
+    check_if_match(request, disposition.version)
+    return _response(request, await service.decide(session, audit, principal, disposition, asset, payload, approve=True))
+
+
+@router.post("/dispositions/{disposition_id}/reject", response_model=DispositionOut, responses=problem_responses(*STEP_PROBLEMS))
+async def reject_disposition(
+    disposition_id: DispositionId,
+    payload: DispositionDecide,
+    request: Request,
+    session: DbSession,
+    audit: Audit,
+    principal: ProvinceWrite,
+) -> JSONResponse:
+    """Reject a submitted plan with the decision's number; the asset gets its former status back. Requires If-Match."""
+    disposition, asset = await service.get_disposition(session, principal, disposition_id)
+    check_if_match(request, disposition.version)
+    return _response(request, await service.decide(session, audit, principal, disposition, asset, payload, approve=False))
+
+
+@router.post(
+    "/dispositions/{disposition_id}/execute",
+    response_model=DispositionOut,
+    responses=problem_responses(*STEP_PROBLEMS, service.NotApproved, service.ReceiverRequired),
+)
+async def execute_disposition(
+    disposition_id: DispositionId,
+    payload: DispositionExecute,
+    request: Request,
+    session: DbSession,
+    audit: Audit,
+    principal: AssetsWrite,
+) -> JSONResponse:
+    """Carry out an approved plan (hand-over record); a transfer or reallocation moves the holder in the same transaction."""
+    disposition, asset = await service.get_disposition(session, principal, disposition_id)
+    check_if_match(request, disposition.version)
+    return _response(request, await service.execute(session, audit, principal, disposition, asset, payload))

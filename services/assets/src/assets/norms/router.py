@@ -1,0 +1,28 @@
+"""HTTP routes of car norms."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from haicap_shared.audit import Audit
+from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
+from haicap_shared.db import DbSession
+from haicap_shared.errors import problem_responses
+
+from ..register.auth import AdminWrite, AssetsRead
+from . import repository, service
+from .schemas import CarNorm, CarNormCreate
+
+router = APIRouter(tags=["norms"], responses=problem_responses(NotAuthenticated, RoleNotAllowed, OutsideArea))
+
+
+@router.get("/car-norms", response_model=list[CarNorm])
+async def list_car_norms(session: DbSession, _principal: AssetsRead) -> list[CarNorm]:
+    """Every car norm with its validity, oldest first."""
+    return [CarNorm.model_validate(n) for n in await repository.all_norms(session)]
+
+
+@router.post("/car-norms", status_code=201, response_model=CarNorm, responses=problem_responses(service.NormDateInvalid))
+async def create_car_norm(payload: CarNormCreate, session: DbSession, audit: Audit, principal: AdminWrite) -> CarNorm:
+    """Record a norm that replaces the one in force from its first day (admins)."""
+    return CarNorm.model_validate(await service.create_norm(session, audit, principal, payload))

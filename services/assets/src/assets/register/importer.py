@@ -1,0 +1,419 @@
+"""Import assets from the CSV or XLSX inventory form, checking every row first.
+
+Each row's fields are parsed and checked as the file is read (types, the plate, the rules
+of premises and cars); holders are resolved with org-structure once per distinct holder.
+The rows that pass go into a temporary staging table (PostgreSQL: ``COPY``; SQLite: batched
+inserts; both unlogged, dropped at the end), where SQL finds codes repeated in the file or
+already recorded, and one ``INSERT ... SELECT`` per table writes assets, allocations and
+their first history events, in the request's transaction. Nothing is written when a row has
+a problem, unless ``partial`` was asked for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from typing import IO, Any
+
+from pydantic import ValidationError
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from haicap_shared.audit import AuditTrail
+from haicap_shared.auth import Principal
+from haicap_shared.errors import AppError, UpstreamTimeout, UpstreamUnavailable
+from haicap_shared.models import UtcDateTime, utcnow
+from haicap_shared.tabular import ImportReport, RowProblem, parse_date, read_rows
+from haicap_shared.text import search_key
+
+from .. import holders
+from ..allocations.models import Purpose, allocation_table
+from ..holders import Holder, HolderRef
+from ..org_client import OrgDirectory
+from .auth import holder_in_area
+from .models import AssetKind, AssetStatus, Condition, EventKind, HolderKind, asset_table, event_table
+from .schemas import check_details
+
+COLUMNS = {
+    "code": ("Mã tài sản", "Mã"),
+    "name": ("Tên tài sản", "Tên"),
+    "kind": ("Loại tài sản", "Loại"),
+    "province_code": ("Mã tỉnh",),
+    "commune_code": ("Mã xã", "Mã xã nơi đặt"),
+    "address": ("Địa chỉ",),
+    "land_area_m2": ("Diện tích đất", "Diện tích đất (m2)"),
+    "floor_area_m2": ("Diện tích sàn", "Diện tích sàn (m2)"),
+    "year_built": ("Năm xây dựng",),
+    "condition": ("Hiện trạng",),
+    "land_use_certificate": ("Giấy chứng nhận", "Số GCN QSDĐ"),
+    "plate": ("Biển số", "Biển kiểm soát"),
+    "seats": ("Số chỗ ngồi", "Số chỗ"),
+    "model_year": ("Năm sản xuất",),
+    "original_value": ("Nguyên giá",),
+    "residual_value": ("Giá trị còn lại",),
+    "status": ("Tình trạng",),
+    "holder_code": ("Mã đơn vị sử dụng", "Mã đơn vị quản lý"),
+    "holder_agency_id": ("Mã cơ quan sử dụng", "Cơ quan sử dụng (id)"),
+    "purpose": ("Mục đích sử dụng", "Mục đích"),
+    "allocated_from": ("Từ ngày", "Ngày giao"),
+    "decision_number": ("Số quyết định", "Quyết định giao"),
+}
+_KINDS = {search_key(k.value): k for k in AssetKind} | {
+    "nha dat": AssetKind.PREMISES,
+    "co so nha dat": AssetKind.PREMISES,
+    "dat": AssetKind.PREMISES,
+    "o to": AssetKind.CAR,
+    "xe o to": AssetKind.CAR,
+    "thiet bi": AssetKind.EQUIPMENT,
+}
+_DETAIL_NUMBERS = {"land_area_m2": float, "floor_area_m2": float, "year_built": int, "seats": int, "model_year": int}
+_MONEY = ("original_value", "residual_value")
+_RESOLVE_CONCURRENCY = 8
+_BATCH = 5_000
+
+
+def _staging(name: str) -> Table:
+    # NOTE: a temporary table per import (its own name), so concurrent imports never meet
+    # and PostgreSQL writes no WAL for it; dropped at the end.
+    return Table(
+        name,
+        MetaData(),
+        Column("row_number", Integer, nullable=False),
+        Column("id", Uuid, nullable=False),
+        Column("allocation_id", Uuid, nullable=False),
+        Column("kind", String(20), nullable=False),
+        Column("code", String(50), nullable=False),
+        Column("name", String(300), nullable=False),
+        Column("search_key", String(300), nullable=False),
+        Column("province_code", String(2), nullable=False),
+        Column("commune_code", String(5)),
+        Column("address", String(500)),
+        Column("land_area_m2", Float),
+        Column("floor_area_m2", Float),
+        Column("year_built", Integer),
+        Column("condition", String(20)),
+        Column("land_use_certificate", String(100)),
+        Column("plate", String(20)),
+        Column("seats", Integer),
+        Column("model_year", Integer),
+        Column("original_value", BigInteger),
+        Column("residual_value", BigInteger),
+        Column("status", String(20), nullable=False),
+        Column("holder_kind", String(10), nullable=False),
+        Column("holder_id", Uuid, nullable=False),
+        Column("holder_name", String(300), nullable=False),
+        Column("holder_province_code", String(2), nullable=False),
+        Column("holder_commune_code", String(5)),
+        Column("holder_level", String(10), nullable=False),
+        Column("holder_unit_id", Uuid, nullable=False),
+        Column("holder_valid_to", Date),
+        Column("purpose", String(30), nullable=False),
+        Column("valid_from", Date, nullable=False),
+        Column("decision_number", String(100)),
+        prefixes=["TEMPORARY"],
+    )
+
+
+ASSET_COLUMNS = (
+    "id",
+    "kind",
+    "code",
+    "name",
+    "search_key",
+    "province_code",
+    "commune_code",
+    "address",
+    "land_area_m2",
+    "floor_area_m2",
+    "year_built",
+    "condition",
+    "land_use_certificate",
+    "plate",
+    "seats",
+    "model_year",
+    "original_value",
+    "residual_value",
+    "status",
+)
+HOLDER_COLUMNS = (
+    "holder_kind",
+    "holder_id",
+    "holder_name",
+    "holder_province_code",
+    "holder_commune_code",
+    "holder_level",
+    "holder_unit_id",
+    "holder_valid_to",
+)
+
+
+def _enum(kind: type[Any], value: Any, what: str, aliases: dict[str, Any] | None = None) -> Any:
+    key = search_key(str(value or ""))
+    for member in kind:
+        if key in (member.value, search_key(member.value.replace("_", " "))):
+            return member
+    if aliases and key in aliases:
+        return aliases[key]
+    raise ValueError(f"{what} {value!r} is not one of: {', '.join(m.value for m in kind)}")
+
+
+def _number(value: Any, cast: type[Any], what: str) -> Any:
+    if value is None:
+        return None
+    try:
+        text = str(value).replace(" ", "")
+        return cast(float(text)) if cast is int else cast(text)
+    except ValueError as exc:
+        raise ValueError(f"{what} {value!r} is not a number") from exc
+
+
+def parse_row(values: dict[str, Any], today: date) -> tuple[dict[str, Any], HolderRef | None, list[str]]:
+    """The row's asset fields (typed, checked), its holder reference, and its problems."""
+    errors: list[str] = []
+    record: dict[str, Any] = {}
+    code, name = str(values.get("code") or "").strip(), str(values.get("name") or "").strip()
+    if not code or len(code) > 50:
+        errors.append("code is missing (or longer than 50)")
+    if len(name) < 2 or len(name) > 300:
+        errors.append("name is missing (or longer than 300)")
+    province = str(values.get("province_code") or "").strip().zfill(2)
+    if not (len(province) == 2 and province.isdigit()):
+        errors.append(f"province_code {values.get('province_code')!r} is not 2 digits")
+    commune = str(values.get("commune_code") or "").strip() or None
+    if commune is not None:
+        commune = commune.zfill(5)
+        if not (len(commune) == 5 and commune.isdigit()):
+            errors.append(f"commune_code {values.get('commune_code')!r} is not 5 digits")
+    kind: AssetKind | None = None
+    try:
+        kind = _enum(AssetKind, values.get("kind"), "kind", _KINDS)
+    except ValueError as exc:
+        errors.append(str(exc))
+    details: dict[str, Any] = {f: values.get(f) for f in ("address", "land_use_certificate", "plate")}
+    for field, cast in _DETAIL_NUMBERS.items():
+        try:
+            details[field] = _number(values.get(field), cast, field)
+        except ValueError as exc:
+            errors.append(str(exc))
+    for field in _MONEY:
+        try:
+            amount = _number(values.get(field), int, field)
+            if amount is not None and amount < 0:
+                raise ValueError(f"{field} is negative")
+            details[field] = amount
+        except ValueError as exc:
+            errors.append(str(exc))
+    try:
+        details["condition"] = _enum(Condition, values["condition"], "condition") if values.get("condition") else None
+        status = _enum(AssetStatus, values.get("status"), "status") if values.get("status") else AssetStatus.IN_USE
+        if status not in (AssetStatus.IN_USE, AssetStatus.SURPLUS):
+            raise ValueError("status of an imported asset is in_use or surplus")
+        purpose = _enum(Purpose, values.get("purpose"), "purpose")
+        allocated_from = parse_date(values.get("allocated_from")) or today
+    except ValueError as exc:
+        errors.append(str(exc))
+        status, purpose, allocated_from = AssetStatus.IN_USE, Purpose.OTHER, today
+    if kind is not None and not errors:
+        try:
+            details = check_details(kind, details, province)
+        except ValueError as exc:
+            errors.append(str(exc))
+    ref: HolderRef | None = None
+    try:
+        holder_code, agency_id = values.get("holder_code"), values.get("holder_agency_id")
+        if bool(holder_code) == bool(agency_id):
+            raise ValueError("give holder_code (a unit's code) or holder_agency_id, one of them")
+        ref = (
+            HolderRef(kind=HolderKind.UNIT, code=str(holder_code).strip(), as_of=allocated_from)
+            if holder_code
+            else HolderRef(kind=HolderKind.AGENCY, id=uuid.UUID(str(agency_id)))
+        )
+    except (ValueError, ValidationError) as exc:
+        errors.append(f"holder: {exc}".splitlines()[0])
+    record.update(
+        details,
+        kind=kind,
+        code=code,
+        name=name,
+        search_key=search_key(" ".join(filter(None, [code, name, details.get("plate"), details.get("address")])))[:300],
+        province_code=province,
+        commune_code=commune,
+        status=status,
+        purpose=purpose,
+        valid_from=allocated_from,
+        decision_number=(str(values.get("decision_number")).strip() or None) if values.get("decision_number") else None,
+    )
+    return record, ref, errors
+
+
+def _ref_key(ref: HolderRef) -> tuple[str, str, date | None]:
+    return (ref.kind.value, str(ref.id or ref.code), ref.as_of)
+
+
+async def resolve_all(org: OrgDirectory, refs: Sequence[HolderRef]) -> dict[tuple[str, str, date | None], Holder | str]:
+    """Each distinct holder once (a few at a time); a holder org-structure does not know becomes its problem text."""
+    gate = asyncio.Semaphore(_RESOLVE_CONCURRENCY)
+    found: dict[tuple[str, str, date | None], Holder | str] = {}
+
+    async def one(ref: HolderRef) -> None:
+        async with gate:
+            try:
+                found[_ref_key(ref)] = await holders.resolve(org, ref, ref.as_of or date.today())
+            except (UpstreamUnavailable, UpstreamTimeout):
+                raise
+            except AppError as exc:
+                found[_ref_key(ref)] = str(exc)
+
+    unique = {_ref_key(r): r for r in refs}
+    await asyncio.gather(*(one(r) for r in unique.values()))
+    return found
+
+
+async def _load(session: AsyncSession, staging: Table, records: list[dict[str, Any]]) -> None:
+    connection = await session.connection()
+    await connection.run_sync(lambda sync: staging.create(sync))
+    if connection.dialect.name == "postgresql":
+        raw = await connection.get_raw_connection()
+        names = [c.name for c in staging.columns]
+        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+            staging.name, records=[tuple(r[n] for n in names) for r in records], columns=names
+        )
+        return
+    for start in range(0, len(records), _BATCH):
+        await session.execute(insert(staging), records[start : start + _BATCH])
+
+
+async def _problems_in_sql(session: AsyncSession, staging: Table) -> dict[int, list[str]]:
+    s = staging.c
+    found: dict[int, list[str]] = {}
+    first = func.row_number().over(partition_by=(s.province_code, s.code), order_by=s.row_number).label("nth")
+    ranked = select(s.row_number, s.code, first).subquery()
+    for number, code in (await session.execute(select(ranked.c.row_number, ranked.c.code).where(ranked.c.nth > 1))).all():
+        found.setdefault(number, []).append(f"code {code} appears on an earlier row of the file")
+    a = asset_table.c
+    taken = select(s.row_number, s.code).join(asset_table, (a.province_code == s.province_code) & (a.code == s.code))
+    for number, code in (await session.execute(taken)).all():
+        found.setdefault(number, []).append(f"code {code} is already recorded in the province")
+    return found
+
+
+async def _write(session: AsyncSession, staging: Table, actor: str) -> int:
+    s = staging.c
+    count = int((await session.execute(select(func.count()).select_from(staging))).scalar_one())
+    now = literal(utcnow(), UtcDateTime())
+    asset_select = select(*(s[c] for c in ASSET_COLUMNS), *(s[c] for c in HOLDER_COLUMNS), now, now, literal(1))
+    asset_insert = insert(asset_table).from_select(
+        [*ASSET_COLUMNS, *HOLDER_COLUMNS, "created_at", "updated_at", "version"], asset_select
+    )
+    await session.execute(asset_insert)
+    allocation_select = select(
+        s.allocation_id, s.id, s.purpose, s.valid_from, s.decision_number, *(s[c] for c in HOLDER_COLUMNS), now, now, literal(1)
+    )
+    await session.execute(
+        insert(allocation_table).from_select(
+            [
+                "id",
+                "asset_id",
+                "purpose",
+                "valid_from",
+                "decision_number",
+                *HOLDER_COLUMNS,
+                "created_at",
+                "updated_at",
+                "version",
+            ],
+            allocation_select,
+        )
+    )
+    event_select = select(s.id, s.valid_from, now, literal(EventKind.REGISTERED.value), s.status, s.allocation_id, literal(actor))
+    await session.execute(
+        insert(event_table).from_select(
+            ["asset_id", "event_date", "occurred_at", "kind", "status", "allocation_id", "actor"], event_select
+        )
+    )
+    return count
+
+
+async def import_assets(
+    session: AsyncSession,
+    audit: AuditTrail,
+    principal: Principal,
+    org: OrgDirectory,
+    stream: IO[bytes],
+    filename: str,
+    *,
+    partial: bool,
+    today: date,
+) -> ImportReport:
+    """Check every row; write them all (or, with ``partial``, the good ones) in one go."""
+    parsed = [(row.number, *parse_row(row.values, today)) for row in read_rows(stream, filename, COLUMNS)]
+    resolved = await resolve_all(org, [ref for _, _, ref, _ in parsed if ref is not None])
+    problems: dict[int, list[str]] = {}
+    records: list[dict[str, Any]] = []
+    for number, record, ref, errors in parsed:
+        holder = resolved.get(_ref_key(ref)) if ref is not None else None
+        if isinstance(holder, str):
+            errors.append(holder)
+        elif holder is not None:
+            if not holder.in_force_on(record["valid_from"]):
+                errors.append(f"{holder.name} is not in force on {record['valid_from']}")
+            if not holder_in_area(principal, holder):
+                errors.append(f"{holder.name} is outside your area")
+        if errors:
+            problems[number] = errors
+            continue
+        assert holder is not None
+        assert not isinstance(holder, str)
+        records.append(record | holder.columns() | {"row_number": number, "id": uuid.uuid4(), "allocation_id": uuid.uuid4()})
+    for record in records:
+        for key in ("kind", "condition", "status", "purpose", "holder_kind", "holder_level"):
+            if record[key] is not None:
+                record[key] = record[key].value
+    staging = _staging(f"asset_staging_{uuid.uuid4().hex[:12]}")
+    written = 0
+    # NOTE: no try/finally around the staging table: when a step fails the request's
+    # transaction is rolled back, and the table's creation with it.
+    await _load(session, staging, records)
+    for number, errors in (await _problems_in_sql(session, staging)).items():
+        problems.setdefault(number, []).extend(errors)
+    if partial or not problems:
+        if problems:
+            await session.execute(delete(staging).where(staging.c.row_number.in_(sorted(problems))))
+        written = await _write(session, staging, principal.username)
+    connection = await session.connection()
+    await connection.run_sync(lambda sync: staging.drop(sync))
+    report = ImportReport(
+        rows=len(parsed),
+        accepted=len(parsed) - len(problems),
+        rejected=len(problems),
+        written=written,
+        partial=partial,
+        problems=[RowProblem(row=n, errors=e) for n, e in sorted(problems.items())],
+    )
+    if written:
+        await audit.record(
+            session,
+            principal,
+            entity_type="asset_import",
+            entity_id=filename[:100],
+            action="import",
+            after=report.model_dump(exclude={"problems"}),
+        )
+    return report

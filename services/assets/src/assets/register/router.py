@@ -1,0 +1,171 @@
+"""HTTP routes of the asset register (published under ``/api/v1/assets``)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
+
+from haicap_shared.audit import Audit
+from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
+from haicap_shared.db import DbSession
+from haicap_shared.errors import (
+    BadRequest,
+    Conflict,
+    PreconditionFailed,
+    PreconditionRequired,
+    UpstreamUnavailable,
+    problem_responses,
+)
+from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
+from haicap_shared.paging import Cursor, Limit, Page, keyset_page
+from haicap_shared.tabular import ImportReport, UnreadableFile
+from haicap_shared.versioning import check_if_match, etag
+
+from ..allocations import service as allocation_service
+from ..holders import HolderNotAllowed, HolderNotInForce
+from ..org_client import HolderNotFound, Org
+from . import importer, repository, service
+from .auth import AssetsRead, AssetsWrite, visible
+from .models import AssetKind, AssetStatus, HolderKind
+from .schemas import AllocationOut, Asset, AssetCreate, AssetEvent, AssetUpdate, History
+
+router = APIRouter(tags=["assets"], responses=problem_responses(NotAuthenticated, RoleNotAllowed, OutsideArea))
+
+AssetId = Annotated[uuid.UUID, Path(description="The asset's internal id")]
+HOLDER_PROBLEMS = (HolderNotFound, HolderNotInForce, HolderNotAllowed, UpstreamUnavailable)
+
+
+class ImportRejected(Conflict):
+    code, title = "import_rejected", "Some rows have problems; nothing was written"
+
+
+def asset_response(body: Asset, status_code: int = 200) -> JSONResponse:
+    return JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers={"ETag": etag(body.version)})
+
+
+@router.get("/assets", response_model=Page[Asset], responses=problem_responses(BadRequest))
+async def list_assets(
+    session: DbSession,
+    principal: AssetsRead,
+    province: Annotated[str | None, Query(pattern=r"^\d{2}$", description="Province where it stands")] = None,
+    commune: Annotated[str | None, Query(pattern=r"^\d{5}$", description="Commune where it stands")] = None,
+    kind: AssetKind | None = None,
+    status: AssetStatus | None = None,
+    holder_kind: HolderKind | None = None,
+    holder_id: uuid.UUID | None = None,
+    holder_unit_id: Annotated[uuid.UUID | None, Query(description="Held by this unit or one of its agencies")] = None,
+    holder_commune: Annotated[str | None, Query(pattern=r"^\d{5}$", description="Held by this commune or its agencies")] = None,
+    plate: Annotated[str | None, Query(max_length=20, description="Normalised plate, e.g. 11A-123.45")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="Code, name, plate or address; diacritics-insensitive")] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Page[Asset]:
+    """List the assets in your area, ordered by code."""
+    filters = repository.AssetFilter(
+        visible=visible(principal),
+        province=province,
+        commune=commune,
+        kind=kind,
+        status=status,
+        holder_kind=holder_kind,
+        holder_id=holder_id,
+        holder_unit_id=holder_unit_id,
+        holder_commune=holder_commune,
+        plate=plate,
+        q=q,
+    )
+    return await keyset_page(
+        session, repository.list_assets(filters), order_by=repository.ASSET_LIST_ORDER, limit=limit, cursor=cursor, item=Asset
+    )
+
+
+@router.post(
+    "/assets",
+    status_code=201,
+    response_model=Asset,
+    responses=problem_responses(
+        *HOLDER_PROBLEMS,
+        service.AssetCodeTaken,
+        allocation_service.CarNormExceeded,
+        allocation_service.CarPriceOverNorm,
+        IdempotencyKeyReused,
+    ),
+)
+async def create_asset(
+    payload: AssetCreate, session: DbSession, audit: Audit, principal: AssetsWrite, org: Org, idempotency: Idempotency
+) -> JSONResponse:
+    """Record an asset with its first holder (checked with org-structure)."""
+    if (replayed := await idempotency.replay()) is not None:
+        return replayed
+    asset = Asset.model_validate(await service.create_asset(session, audit, principal, org, payload))
+    return await idempotency.respond(201, asset, headers={"ETag": etag(asset.version), "Location": f"assets/{asset.id}"})
+
+
+@router.post(
+    "/assets/imports",
+    status_code=201,
+    response_model=ImportReport,
+    responses=problem_responses(ImportRejected, UnreadableFile, UpstreamUnavailable),
+)
+async def import_assets(
+    file: UploadFile,
+    session: DbSession,
+    audit: Audit,
+    principal: AssetsWrite,
+    org: Org,
+    partial: Annotated[bool, Query(description="Write the good rows even if some have problems")] = False,
+) -> ImportReport:
+    """Import assets from CSV or XLSX with their holders; every row checked, nothing written unless all pass (or partial)."""
+    report = await importer.import_assets(
+        session, audit, principal, org, file.file, file.filename or "upload.csv", partial=partial, today=date.today()
+    )
+    if report.problems and not partial:
+        raise ImportRejected(
+            f"{report.rejected} of {report.rows} rows have problems; nothing was written", report=report.model_dump()
+        )
+    return report
+
+
+@router.get("/assets/{asset_id}", response_model=Asset, responses=problem_responses(service.AssetNotFound))
+async def get_asset(asset_id: AssetId, session: DbSession, principal: AssetsRead) -> JSONResponse:
+    """One asset, with its ETag."""
+    return asset_response(Asset.model_validate(await service.get_asset(session, principal, asset_id)))
+
+
+@router.patch(
+    "/assets/{asset_id}",
+    response_model=Asset,
+    responses=problem_responses(
+        service.AssetNotFound,
+        service.AssetDisposed,
+        service.StatusLockedByDisposition,
+        service.InvalidAsset,
+        PreconditionFailed,
+        PreconditionRequired,
+    ),
+)
+async def update_asset(
+    asset_id: AssetId, payload: AssetUpdate, request: Request, session: DbSession, audit: Audit, principal: AssetsWrite
+) -> JSONResponse:
+    """Change an asset's description, values or status (in use / surplus). Requires If-Match."""
+    asset = await service.get_asset(session, principal, asset_id)
+    check_if_match(request, asset.version)
+    return asset_response(
+        Asset.model_validate(await service.update_asset(session, audit, principal, asset, payload, date.today()))
+    )
+
+
+@router.get("/assets/{asset_id}/history", response_model=History, responses=problem_responses(service.AssetNotFound))
+async def get_history(asset_id: AssetId, session: DbSession, principal: AssetsRead) -> History:
+    """Everything that happened to the asset, oldest first, and its holders over time."""
+    asset = await service.get_asset(session, principal, asset_id)
+    events, allocations = await repository.history(session, asset.id)
+    return History(
+        asset_id=asset.id,
+        events=[AssetEvent.model_validate(e) for e in events],
+        allocations=[AllocationOut.model_validate(a) for a in allocations],
+    )

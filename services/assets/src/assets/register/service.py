@@ -1,0 +1,147 @@
+"""The rules of the asset register."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from haicap_shared.audit import AuditTrail, snapshot
+from haicap_shared.auth import Principal
+from haicap_shared.errors import BadRequest, Conflict, NotFound
+from haicap_shared.text import search_key
+
+from .. import holders
+from ..allocations import service as allocation_service
+from ..org_client import OrgDirectory
+from . import repository
+from .auth import check_asset, check_holder
+from .models import Asset, AssetStatus, EventKind
+from .schemas import AssetCreate, AssetUpdate, check_details
+
+ENTITY_ASSET = "asset"
+
+
+class AssetNotFound(NotFound):
+    code, title = "asset_not_found", "No such asset"
+
+
+class AssetCodeTaken(Conflict):
+    code, title = "asset_code_taken", "Another asset of the province has this code"
+
+
+class AssetDisposed(Conflict):
+    code, title = "asset_disposed", "The asset has been disposed of; its record is history"
+
+
+class StatusLockedByDisposition(Conflict):
+    code, title = "status_locked", "The asset's status follows its disposition while one is open"
+
+
+class InvalidAsset(BadRequest):
+    code, title = "invalid_asset", "The asset's fields do not fit together"
+
+
+async def get_asset(session: AsyncSession, principal: Principal, asset_id: uuid.UUID) -> Asset:
+    asset = await repository.get_asset(session, asset_id)
+    if asset is None:
+        raise AssetNotFound(f"No asset has id {asset_id}")
+    check_asset(principal, asset)
+    return asset
+
+
+async def create_asset(
+    session: AsyncSession, audit: AuditTrail, principal: Principal, org: OrgDirectory, data: AssetCreate
+) -> Asset:
+    # NOTE: every check that needs org-structure runs before anything is written, so an
+    # unreachable org-structure (503) leaves nothing behind.
+    holder = await holders.resolve(org, data.holder, data.allocated_from)
+    holders.require_in_force(holder, data.allocated_from)
+    check_holder(principal, holder)
+    asset = Asset(
+        id=uuid.uuid4(),
+        kind=data.kind,
+        code=data.code,
+        name=data.name,
+        search_key="",
+        province_code=data.province_code,
+        commune_code=data.commune_code,
+        status=data.status,
+        **holder.columns(),
+        **data.model_dump(include=set(_detail_fields())),
+    )
+    asset.search_key = _search_key(asset)
+    if await repository.code_taken(session, data.province_code, data.code):
+        raise AssetCodeTaken(f"Province {data.province_code} already has an asset {data.code}")
+    await allocation_service.check_car_norm(session, asset, holder, data.purpose, data.allocated_from)
+    session.add(asset)
+    await session.flush()
+    allocation = await allocation_service.open_allocation(
+        session, asset, holder, data.purpose, data.allocated_from, decision_number=data.decision_number
+    )
+    await repository.record_event(
+        session,
+        principal,
+        asset.id,
+        EventKind.REGISTERED,
+        data.allocated_from,
+        status=asset.status,
+        allocation_id=allocation.id,
+        detail={"holder": holder.name, "purpose": data.purpose.value},
+    )
+    await audit.record(session, principal, entity_type=ENTITY_ASSET, entity_id=asset.id, action="create", after=snapshot(asset))
+    return asset
+
+
+def _detail_fields() -> tuple[str, ...]:
+    return (
+        "address",
+        "land_area_m2",
+        "floor_area_m2",
+        "year_built",
+        "condition",
+        "land_use_certificate",
+        "plate",
+        "seats",
+        "model_year",
+        "original_value",
+        "residual_value",
+        "note",
+    )
+
+
+def _search_key(asset: Asset) -> str:
+    return search_key(" ".join(filter(None, [asset.code, asset.name, asset.plate, asset.address])))[:300]
+
+
+async def update_asset(
+    session: AsyncSession, audit: AuditTrail, principal: Principal, asset: Asset, changes: AssetUpdate, today: date
+) -> Asset:
+    if asset.status is AssetStatus.DISPOSED:
+        raise AssetDisposed(f"Asset {asset.code} was disposed of")
+    before = snapshot(asset)
+    fields = changes.model_dump(exclude_unset=True)
+    merged = {name: fields.get(name, getattr(asset, name)) for name in _detail_fields()}
+    try:
+        checked = check_details(asset.kind, merged, asset.province_code)
+    except ValueError as exc:
+        raise InvalidAsset(str(exc)) from exc
+    if "plate" in fields:
+        fields["plate"] = checked["plate"]
+    status = fields.pop("status", None)
+    if status is not None and status != asset.status:
+        if asset.status is AssetStatus.IN_DISPOSITION:
+            raise StatusLockedByDisposition(f"Asset {asset.code} has an open disposition")
+        asset.status = status
+        await repository.record_event(session, principal, asset.id, EventKind.STATUS_CHANGED, today, status=status)
+    for name, value in fields.items():
+        setattr(asset, name, value)
+    asset.search_key = _search_key(asset)
+    await session.flush()
+    changed = sorted(k for k, v in snapshot(asset).items() if before.get(k) != v and k not in {"version", "updated_at"})
+    await repository.record_event(session, principal, asset.id, EventKind.UPDATED, today, detail={"fields": changed})
+    await audit.record(
+        session, principal, entity_type=ENTITY_ASSET, entity_id=asset.id, action="update", before=before, after=snapshot(asset)
+    )
+    return asset

@@ -1,0 +1,203 @@
+"""The statistics' queries: one GROUP BY each, on any date; nothing is counted in Python."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import BigInteger, ColumnElement, Integer, Select, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..allocations.models import Purpose, allocation_table
+from ..allocations.repository import in_force_on
+from ..dispositions.models import DispositionStatus, disposition_table
+from ..register.models import AssetKind, AssetStatus, HolderLevel, asset_table, event_table
+
+al, a, d, ev = allocation_table.c, asset_table.c, disposition_table.c, event_table.c
+
+
+def _sum(column: ColumnElement[Any]) -> ColumnElement[int]:
+    # NOTE: PostgreSQL sums a bigint as numeric; the cast keeps the figure an integer on both databases.
+    return cast(func.coalesce(func.sum(column), 0), BigInteger)
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return cast(func.coalesce(func.sum(case((condition, 1), else_=0)), 0), Integer)
+
+
+def _held(as_of: date, province: str | None, visible: ColumnElement[bool]) -> Select[Any]:
+    stmt = select().select_from(allocation_table.join(asset_table, a.id == al.asset_id)).where(in_force_on(as_of), visible)
+    if province is not None:
+        stmt = stmt.where(al.holder_province_code == province)
+    return stmt
+
+
+def summary_query(as_of: date, province: str | None, visible: ColumnElement[bool]) -> Select[Any]:
+    general = and_(a.kind == AssetKind.CAR, al.purpose == Purpose.GENERAL_WORK_CAR)
+    return (
+        _held(as_of, province, visible)
+        .add_columns(
+            a.kind,
+            al.holder_level,
+            func.count().label("assets"),
+            _count_if(general).label("general_work_cars"),
+            func.count(func.distinct(al.holder_commune_code)).label("communes"),
+            func.count(func.distinct(case((general, al.holder_commune_code)))).label("communes_with_general_cars"),
+        )
+        .group_by(a.kind, al.holder_level)
+        .order_by(a.kind, al.holder_level)
+    )
+
+
+async def summary(session: AsyncSession, as_of: date, province: str | None, visible: ColumnElement[bool]) -> Sequence[Any]:
+    rows: Sequence[Any] = (await session.execute(summary_query(as_of, province, visible))).all()
+    return rows
+
+
+GROUPS: dict[str, tuple[ColumnElement[Any], ...]] = {
+    "level": (al.holder_level,),
+    "unit": (al.holder_unit_id, al.holder_level, al.holder_commune_code),
+    "holder": (al.holder_kind, al.holder_id, al.holder_name, al.holder_level),
+}
+
+
+async def holdings(
+    session: AsyncSession, as_of: date, province: str | None, visible: ColumnElement[bool], group_by: str, kind: AssetKind | None
+) -> Sequence[Any]:
+    keys = GROUPS[group_by]
+    stmt = _held(as_of, province, visible).add_columns(
+        a.kind,
+        *keys,
+        func.count().label("assets"),
+        _sum(a.original_value).label("original_value"),
+        _sum(a.residual_value).label("residual_value"),
+    )
+    if kind is not None:
+        stmt = stmt.where(a.kind == kind)
+    return (await session.execute(stmt.group_by(a.kind, *keys).order_by(*keys, a.kind))).mappings().all()
+
+
+def step_on(as_of: date) -> ColumnElement[str]:
+    """A plan's step on ``as_of``, from the dates of its steps."""
+    return case(
+        (d.executed_on <= as_of, literal(DispositionStatus.EXECUTED.value)),
+        (and_(d.decided_on <= as_of, d.status == DispositionStatus.REJECTED), literal(DispositionStatus.REJECTED.value)),
+        (d.decided_on <= as_of, literal(DispositionStatus.APPROVED.value)),
+        (d.submitted_on <= as_of, literal(DispositionStatus.SUBMITTED.value)),
+        else_=literal(DispositionStatus.PROPOSED.value),
+    )
+
+
+async def dispositions(
+    session: AsyncSession,
+    as_of: date,
+    province: str | None,
+    visible: ColumnElement[bool],
+    kind: AssetKind | None,
+    overdue_before: date,
+) -> tuple[Sequence[Any], int]:
+    step = step_on(as_of).label("step")
+    base = select().select_from(disposition_table.join(asset_table, a.id == d.asset_id)).where(d.proposed_on <= as_of, visible)
+    if province is not None:
+        base = base.where(d.province_code == province)
+    if kind is not None:
+        base = base.where(d.asset_kind == kind)
+    grouped = (
+        base.add_columns(d.asset_kind, d.form, d.repurpose_to, d.priority_rank, step, func.count().label("plans"))
+        .group_by(d.asset_kind, d.form, d.repurpose_to, d.priority_rank, step)
+        .order_by(d.asset_kind, d.priority_rank, d.form, d.repurpose_to, step)
+    )
+    rows = (await session.execute(grouped)).mappings().all()
+    undecided = or_(d.decided_on.is_(None), d.decided_on > as_of)
+    overdue = base.add_columns(func.count()).where(d.submitted_on < overdue_before, undecided)
+    return rows, int((await session.execute(overdue)).scalar_one())
+
+
+def status_on(as_of: date) -> Any:
+    """Each asset's status on ``as_of``: that of its latest status-setting event up to then."""
+    ranked = (
+        select(
+            ev.asset_id,
+            ev.status,
+            func.row_number().over(partition_by=ev.asset_id, order_by=(ev.event_date.desc(), ev.id.desc())).label("rn"),
+        )
+        .where(ev.status.is_not(None), ev.event_date <= as_of)
+        .subquery()
+    )
+    return select(ranked.c.asset_id, ranked.c.status).where(ranked.c.rn == 1).subquery("status_on")
+
+
+async def value(session: AsyncSession, as_of: date, province: str | None, visible: ColumnElement[bool]) -> Sequence[Any]:
+    st = status_on(as_of)
+    stmt = (
+        select(
+            st.c.status,
+            a.kind,
+            func.count().label("assets"),
+            _sum(a.original_value).label("original_value"),
+            _sum(a.residual_value).label("residual_value"),
+        )
+        .select_from(st.join(asset_table, a.id == st.c.asset_id))
+        .where(visible)
+        .group_by(st.c.status, a.kind)
+        .order_by(st.c.status, a.kind)
+    )
+    if province is not None:
+        stmt = stmt.where(a.province_code == province)
+    return (await session.execute(stmt)).mappings().all()
+
+
+async def surplus_without_plan(
+    session: AsyncSession, as_of: date, province: str | None, visible: ColumnElement[bool], kind: AssetKind | None
+) -> Sequence[Any]:
+    st = status_on(as_of)
+    stmt = (
+        select(a.kind, func.count().label("assets"))
+        .select_from(st.join(asset_table, a.id == st.c.asset_id))
+        .where(st.c.status == AssetStatus.SURPLUS, visible)
+        .group_by(a.kind)
+    )
+    if province is not None:
+        stmt = stmt.where(a.province_code == province)
+    if kind is not None:
+        stmt = stmt.where(a.kind == kind)
+    return (await session.execute(stmt)).all()
+
+
+async def gaps(session: AsyncSession, as_of: date, province: str | None, visible: ColumnElement[bool]) -> Sequence[Any]:
+    planned = exists().where(
+        d.asset_id == al.asset_id,
+        d.proposed_on <= as_of,
+        or_(d.status != DispositionStatus.REJECTED, d.decided_on > as_of),
+    )
+    stmt = (
+        _held(as_of, province, visible)
+        .add_columns(
+            al.holder_kind,
+            al.holder_id,
+            al.holder_name,
+            al.holder_level,
+            al.holder_valid_to,
+            a.kind,
+            func.count().label("assets"),
+        )
+        .where(al.holder_valid_to < as_of, ~planned)
+        .group_by(al.holder_kind, al.holder_id, al.holder_name, al.holder_level, al.holder_valid_to, a.kind)
+        .order_by(al.holder_name, al.holder_id, a.kind)
+    )
+    return (await session.execute(stmt)).mappings().all()
+
+
+async def general_cars_by_commune(
+    session: AsyncSession, as_of: date, province: str, visible: ColumnElement[bool], max_price: int
+) -> Sequence[Any]:
+    stmt = (
+        _held(as_of, province, visible)
+        .add_columns(
+            al.holder_commune_code, func.count().label("cars"), _count_if(a.original_value > max_price).label("over_price")
+        )
+        .where(al.holder_level == HolderLevel.COMMUNE, a.kind == AssetKind.CAR, al.purpose == Purpose.GENERAL_WORK_CAR)
+        .group_by(al.holder_commune_code)
+    )
+    return (await session.execute(stmt)).mappings().all()

@@ -1,0 +1,80 @@
+"""HTTP routes of the asset statistics (computed in SQL on any date)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+
+from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
+from haicap_shared.db import DbSession
+from haicap_shared.errors import UpstreamUnavailable, problem_responses
+
+from ..org_client import Org
+from ..register.auth import AssetsRead
+from ..register.models import AssetKind
+from . import service
+from .schemas import CarNormStats, DispositionStats, Gaps, Holdings, Summary, ValueStats
+
+router = APIRouter(tags=["statistics"], responses=problem_responses(NotAuthenticated, RoleNotAllowed, OutsideArea))
+
+AsOf = Annotated[date, Query(description="Count what held on this date")]
+Province = Annotated[str | None, Query(pattern=r"^\d{2}$", description="Province code, e.g. `04`")]
+
+
+@router.get("/stats/summary", response_model=Summary)
+async def summary(session: DbSession, principal: AssetsRead, as_of: AsOf, province: Province = None) -> Summary:
+    """Premises and general-work cars held by communes, and assets by holder level, on a date."""
+    return await service.summary(session, principal, as_of, province)
+
+
+@router.get("/stats/holdings", response_model=Holdings)
+async def holdings(
+    session: DbSession,
+    principal: AssetsRead,
+    as_of: AsOf,
+    province: Province = None,
+    group_by: Literal["level", "unit", "holder"] = "level",
+    kind: AssetKind | None = None,
+) -> Holdings:
+    """Assets held on a date with their values, by holder level, unit or holder."""
+    return await service.holdings(session, principal, as_of, province, group_by, kind)
+
+
+@router.get("/stats/dispositions", response_model=DispositionStats)
+async def dispositions(
+    request: Request,
+    session: DbSession,
+    principal: AssetsRead,
+    as_of: AsOf,
+    province: Province = None,
+    kind: AssetKind | None = None,
+) -> DispositionStats:
+    """Plans by form and step on a date, overdue decisions, and surplus assets without a plan."""
+    days = int(request.app.state.settings.decision_days)
+    return await service.dispositions(session, principal, as_of, province, kind, days)
+
+
+@router.get("/stats/car-norms", response_model=CarNormStats, responses=problem_responses(UpstreamUnavailable))
+async def car_norms(
+    session: DbSession,
+    principal: AssetsRead,
+    org: Org,
+    as_of: AsOf,
+    province: Annotated[str, Query(pattern=r"^\d{2}$", description="Province code, e.g. `04`")],
+) -> CarNormStats:
+    """General-work cars per commune against the norm in force on a date: excess, shortfall, over the price cap."""
+    return await service.car_norms(session, principal, org, as_of, province)
+
+
+@router.get("/stats/gaps", response_model=Gaps)
+async def gaps(session: DbSession, principal: AssetsRead, as_of: AsOf, province: Province = None) -> Gaps:
+    """Assets still held by units or agencies no longer in force, with no plan (the merger's gap)."""
+    return await service.gaps(session, principal, as_of, province)
+
+
+@router.get("/stats/value", response_model=ValueStats)
+async def value(session: DbSession, principal: AssetsRead, as_of: AsOf, province: Province = None) -> ValueStats:
+    """Assets and their original and residual value by status on a date."""
+    return await service.value(session, principal, as_of, province)

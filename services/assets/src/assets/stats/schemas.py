@@ -1,0 +1,133 @@
+"""Response bodies of the asset statistics (every figure computed in SQL)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from ..dispositions.models import DispositionStatus, Form, RepurposeTo
+from ..register.models import AssetKind, AssetStatus, HolderKind, HolderLevel
+
+
+class LevelCount(BaseModel):
+    kind: AssetKind
+    holder_level: HolderLevel | None
+    assets: int
+    general_work_cars: int
+
+
+class Summary(BaseModel):
+    """What the reporting service reads: assets held on ``as_of`` by level, and the communes' headline figures."""
+
+    as_of: date
+    province: str | None
+    premises_held_by_communes: int = Field(description="Premises (cơ sở nhà, đất) held by communes or their agencies")
+    communes_holding_premises: int
+    general_work_cars_held_by_communes: int = Field(description="Cars allocated for general work to communes")
+    communes_holding_general_work_cars: int
+    by_level: list[LevelCount]
+
+
+class HoldingRow(BaseModel):
+    kind: AssetKind
+    holder_level: HolderLevel | None = None
+    holder_unit_id: uuid.UUID | None = None
+    holder_commune_code: str | None = None
+    holder_kind: HolderKind | None = None
+    holder_id: uuid.UUID | None = None
+    holder_name: str | None = None
+    assets: int
+    original_value: int
+    residual_value: int
+
+
+class Holdings(BaseModel):
+    """Assets held on ``as_of``, grouped by level, unit or holder."""
+
+    as_of: date
+    province: str | None
+    group_by: Literal["level", "unit", "holder"]
+    rows: list[HoldingRow]
+
+
+class DispositionRow(BaseModel):
+    asset_kind: AssetKind
+    form: Form
+    repurpose_to: RepurposeTo | None
+    priority_rank: int
+    status: DispositionStatus = Field(description="The plan's step on as_of")
+    plans: int
+
+
+class DispositionStats(BaseModel):
+    """Plans by form (in the order of priority) and by their step on ``as_of``; overdue decisions."""
+
+    as_of: date
+    province: str | None
+    rows: list[DispositionRow]
+    overdue_decisions: int = Field(description="Submitted with a complete dossier more than the allowed days ago, undecided")
+    surplus_without_plan: dict[AssetKind, int] = Field(description="Assets surplus on as_of with no open plan")
+
+
+class CommuneCars(BaseModel):
+    commune_code: str
+    commune_name: str | None
+    in_force: bool = Field(description="Whether org-structure has the commune in force on as_of")
+    general_work_cars: int
+    norm: int
+    excess: int
+    shortfall: int
+    over_price: int = Field(description="General-work cars whose price is above the norm's cap")
+
+
+class CarNormStats(BaseModel):
+    """General-work cars per commune against the norm in force on ``as_of``."""
+
+    as_of: date
+    province: str
+    norm_legal_basis: str | None
+    max_general_cars_per_commune: int | None
+    max_price_vnd: int | None
+    communes: int
+    general_work_cars: int
+    communes_over_norm: int
+    communes_under_norm: int
+    rows: list[CommuneCars]
+
+
+class GapRow(BaseModel):
+    holder_kind: HolderKind | None
+    holder_id: uuid.UUID | None
+    holder_name: str | None
+    holder_level: HolderLevel | None
+    holder_valid_to: date | None
+    kind: AssetKind
+    assets: int
+
+
+class Gaps(BaseModel):
+    """Assets still held on ``as_of`` by a unit or agency no longer in force, with no plan: the merger's gap."""
+
+    as_of: date
+    province: str | None
+    total: int
+    rows: list[GapRow]
+
+
+class ValueRow(BaseModel):
+    status: AssetStatus
+    kind: AssetKind
+    assets: int
+    original_value: int
+    residual_value: int
+
+
+class ValueStats(BaseModel):
+    """Assets and their value by status on ``as_of``."""
+
+    as_of: date
+    province: str | None
+    rows: list[ValueRow]

@@ -37,6 +37,11 @@ def _commands(parsers: argparse._SubParsersAction) -> dict[str, Command]:  # typ
     admin.add_argument("--username", required=True)
     admin.add_argument("--display-name", default=None, help="defaults to the username")
     admin.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    admin.add_argument(
+        "--reset-if-exists",
+        action="store_true",
+        help="give an existing admin this password (and end its sessions) instead of failing",
+    )
 
     demo = parsers.add_parser("create-demo-users", help="one user per role for a province, with generated passwords printed once")
     demo.add_argument("--province", required=True, help="province code, e.g. 04 (Cao Bằng)")
@@ -61,15 +66,19 @@ def _commands(parsers: argparse._SubParsersAction) -> dict[str, Command]:  # typ
             print(f"create-admin: the password needs at least {MIN_PASSWORD_LENGTH} characters", file=sys.stderr)
             return 2
         try:
-            asyncio.run(
+            created = asyncio.run(
                 commands.create_admin(
-                    settings.resolved_database_url(), args.username, args.display_name or args.username, password
+                    settings.resolved_database_url(),
+                    args.username,
+                    args.display_name or args.username,
+                    password,
+                    reset=args.reset_if_exists,
                 )
             )
         except (AppError, ValidationError) as exc:
             print(f"create-admin: {exc}", file=sys.stderr)
             return 1
-        print(f"created admin {args.username}")
+        print(f"{'created' if created else 'reset the password of'} admin {args.username}")
         return 0
 
     def create_demo_users(args: argparse.Namespace, settings: ServiceSettings) -> int:

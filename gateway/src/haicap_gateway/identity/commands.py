@@ -67,12 +67,23 @@ async def _in_transaction(url: str, name: str, work: Callable[[AsyncSession, Aud
         await engine.dispose()
 
 
-async def create_admin(url: str, username: str, display_name: str, password: str) -> None:
-    async def work(session: AsyncSession, audit: AuditTrail, principal: Principal) -> None:
-        payload = UserCreate(username=username, display_name=display_name, password=SecretStr(password), role=Role.ADMIN)
-        await service.create_user(session, audit, principal, payload)
+async def create_admin(url: str, username: str, display_name: str, password: str, *, reset: bool = False) -> bool:
+    """Create an admin; with ``reset``, an existing admin gets this password instead.
 
-    await _in_transaction(url, "create-admin", work)
+    Returns whether the user was created. A reset ends the admin's sessions (their tokens are
+    revoked in the database; a running gateway picks that up within seconds).
+    """
+
+    async def work(session: AsyncSession, audit: AuditTrail, principal: Principal) -> bool:
+        existing = await repository.user_by_username(session, username)
+        if existing is None or not reset:
+            payload = UserCreate(username=username, display_name=display_name, password=SecretStr(password), role=Role.ADMIN)
+            await service.create_user(session, audit, principal, payload)
+            return True
+        await service.reset_admin_password(session, audit, principal, existing, password)
+        return False
+
+    return await _in_transaction(url, "create-admin", work)
 
 
 def demo_users(province: str, commune: str, agency: str) -> list[tuple[str, str, Role, AreaFields]]:

@@ -161,6 +161,23 @@ async def deactivate_user(
     return await update_user(session, audit, tokens, principal, user, UserUpdate(is_active=False))
 
 
+async def reset_admin_password(session: AsyncSession, audit: AuditTrail, principal: Principal, user: User, password: str) -> None:
+    """An operator's recovery of an admin account: new password, active, sessions ended."""
+    if user.role is not Role.ADMIN:
+        raise UsernameTaken(f"{user.username!r} exists and is not an admin; its password is changed through the API")
+    before = _audit_view(user)
+    user.password_hash = await hash_password(password)
+    user.is_active = True
+    await repository.flush(session)
+    now = utcnow()
+    access = await repository.revoke_families(session, now, user_id=user.id)
+    await repository.revoke_access_tokens(session, access, now)
+    after = _audit_view(user) | {"password_changed": True}
+    await audit.record(
+        session, principal, entity_type=ENTITY_USER, entity_id=user.id, action="update", before=before, after=after
+    )
+
+
 async def end_sessions(
     session: AsyncSession, tokens: GatewayTokens, *, user_id: uuid.UUID | None = None, family_id: uuid.UUID | None = None
 ) -> None:

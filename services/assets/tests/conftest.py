@@ -1,4 +1,4 @@
-"""What haicap's pytest plugin needs from assets: its migrations and its app."""
+"""What haicap's pytest plugin needs from assets: its migrations and its app (with a fake org-structure)."""
 
 import pytest
 from fastapi import FastAPI
@@ -8,6 +8,8 @@ from assets.cli import MIGRATIONS
 from assets.settings import AssetsSettings
 from haicap_shared.testing import ServiceMigrations, TestTokens
 
+from .fake_org import FakeOrg
+
 
 @pytest.fixture(scope="session")
 def service_migrations() -> ServiceMigrations:
@@ -15,5 +17,10 @@ def service_migrations() -> ServiceMigrations:
 
 
 @pytest.fixture
-def service_app(db_url: str, test_tokens: TestTokens) -> FastAPI:
-    return create_app(AssetsSettings(database_url=db_url, jwks=test_tokens.jwks_json))
+def fake_org() -> FakeOrg:
+    return FakeOrg()
+
+
+@pytest.fixture
+def service_app(db_url: str, test_tokens: TestTokens, fake_org: FakeOrg) -> FastAPI:
+    return create_app(AssetsSettings(database_url=db_url, jwks=test_tokens.jwks_json), org_client_factory=lambda _app: fake_org)

@@ -36,16 +36,16 @@ SCHOOL = OrgAgency(
 LAND_FUND = OrgAgency(
     id=_id(502), name="Trung tâm Phát triển quỹ đất tỉnh Cao Bằng", unit_id=CAO_BANG.id, level="province", province_code="04"
 )
-DEPARTMENT_ELSEWHERE = OrgAgency(id=_id(503), name="Sở Tài chính tỉnh Tuyên Quang", unit_id=HA_GIANG.id, level="province", province_code="08")
+DEPARTMENT_ELSEWHERE = OrgAgency(
+    id=_id(503), name="Sở Tài chính tỉnh Tuyên Quang", unit_id=HA_GIANG.id, level="province", province_code="08"
+)
 
 
 @dataclass
 class FakeOrg:
     """In-memory org-structure; ``down`` makes every call fail as an unreachable service would."""
 
-    units: list[OrgUnit] = field(
-        default_factory=lambda: [CAO_BANG, *FORMER, QUANG_LAM, THUC_PHAN, FORMER_DISTRICT, HA_GIANG]
-    )
+    units: list[OrgUnit] = field(default_factory=lambda: [CAO_BANG, *FORMER, QUANG_LAM, THUC_PHAN, FORMER_DISTRICT, HA_GIANG])
     agencies: list[OrgAgency] = field(default_factory=lambda: [SCHOOL, LAND_FUND, DEPARTMENT_ELSEWHERE])
     down: bool = False
     calls: int = 0
@@ -85,5 +85,7 @@ class FakeOrg:
         return [
             u
             for u in self.units
-            if u.level == "commune" and u.province_code == province and (u.valid_from or date.min) <= as_of <= (u.valid_to or date.max)
+            if u.level == "commune"
+            and u.province_code == province
+            and (u.valid_from or date.min) <= as_of <= (u.valid_to or date.max)
         ]

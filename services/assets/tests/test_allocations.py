@@ -41,11 +41,21 @@ async def test_general_work_cars_within_the_norm(client: httpx.AsyncClient) -> N
     }
     body = assert_problem(await client.post("/assets", json=third), 409, "car_norm_exceeded")
     assert (body["held"], body["norm"]) == (2, 2)
-    dear = third | {"code": "XE-04", "plate": "11A-000.04", "holder": {"kind": "unit", "code": "01273"}, "original_value": 990_000_000}
+    dear = third | {
+        "code": "XE-04",
+        "plate": "11A-000.04",
+        "holder": {"kind": "unit", "code": "01273"},
+        "original_value": 990_000_000,
+    }
     body = assert_problem(await client.post("/assets", json=dear), 409, "car_price_over_norm")
     assert body["max_price_vnd"] == 950_000_000
     # A later norm replaces it from its first day (admins only).
-    norm = {"valid_from": "2027-01-01", "max_general_cars_per_commune": 3, "max_price_vnd": 1_000_000_000, "legal_basis": "Nghị định X"}
+    norm = {
+        "valid_from": "2027-01-01",
+        "max_general_cars_per_commune": 3,
+        "max_price_vnd": 1_000_000_000,
+        "legal_basis": "Nghị định X",
+    }
     response = await client.post("/car-norms", json=norm)
     assert response.status_code == 201, response.text
     norms = (await client.get("/car-norms")).json()
@@ -86,7 +96,10 @@ async def test_hand_over_the_former_communes_assets(client: httpx.AsyncClient, t
     assert sorted(a["id"] for a in held) == sorted(a["id"] for a in made)
     assert {a["commune_code"] for a in held} == {"01304"}
     history = (await client.get(f"/assets/{made[0]['id']}/history")).json()
-    assert [(a["holder_name"], a["valid_to"]) for a in history["allocations"]] == [("Xã Lý Bôn", "2025-06-30"), ("Xã Quảng Lâm", None)]
+    assert [(a["holder_name"], a["valid_to"]) for a in history["allocations"]] == [
+        ("Xã Lý Bôn", "2025-06-30"),
+        ("Xã Quảng Lâm", None),
+    ]
     assert [e["kind"] for e in history["events"]] == ["registered", "handed_over"]
     # Again: nothing is left to hand over.
     assert_problem(await client.post("/handovers", json=request), 409, "nothing_to_hand_over")

@@ -32,4 +32,17 @@ async def test_unknown_path_is_a_problem(client: httpx.AsyncClient) -> None:
 async def test_openapi_lists_what_is_served(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
     assert spec["info"]["title"] == "haicap assets"
-    assert set(spec["paths"]) == {"/healthz", "/readyz", "/audit-events"}
+    assert set(spec["paths"]) >= {
+        "/healthz",
+        "/readyz",
+        "/audit-events",
+        "/assets",
+        "/handovers",
+        "/dispositions",
+        "/stats/summary",
+    }
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            assert operation.get("summary"), f"{method} {path} has no docstring"
+            if path not in {"/healthz", "/readyz", "/audit-events"}:
+                assert "403" in operation["responses"], f"{method} {path} declares no problems"

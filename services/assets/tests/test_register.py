@@ -123,7 +123,11 @@ async def test_edits_need_the_current_etag(client: httpx.AsyncClient) -> None:
     assert (await client.get(url)).json()["name"] == "Trụ sở UBND xã"
     assert_problem(await client.patch(url, json={"plate": "11A-123.45"}, headers={"If-Match": '"2"'}), 422, "invalid_asset")
     history = (await client.get(f"{url}/history")).json()["events"]
-    assert [(e["kind"], e["status"]) for e in history] == [("registered", "in_use"), ("status_changed", "surplus"), ("updated", None)]
+    assert [(e["kind"], e["status"]) for e in history] == [
+        ("registered", "in_use"),
+        ("status_changed", "surplus"),
+        ("updated", None),
+    ]
 
 
 async def test_a_retried_create_records_once(client: httpx.AsyncClient) -> None:

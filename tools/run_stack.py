@@ -22,7 +22,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -113,6 +113,7 @@ class Stack:
         self.bin_dir = bin_dir
         self.startup_timeout_seconds = startup_timeout_seconds
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.replica_ports: dict[str, int] = {}
         self._logs: dict[str, IO[bytes]] = {}
         self.demo_users: list[DemoUser] = []
 
@@ -123,6 +124,8 @@ class Stack:
         self.stop_all()
 
     def url(self, name: str) -> str:
+        if name in self.replica_ports:
+            return f"http://{HOST}:{self.replica_ports[name]}"
         spec = next(s for s in (*SERVICES, GATEWAY) if s.name == name)
         return f"http://{HOST}:{port_of(spec, self.env)}"
 
@@ -191,24 +194,43 @@ class Stack:
         self.env["HAICAP_REPORTING_CLIENT_ID"] = values["client_id"]
         self.env["HAICAP_REPORTING_CLIENT_SECRET"] = values["client_secret"]
 
-    def start(self) -> None:
-        """Start the services, then the gateway, each one ready before the next step."""
+    def start(self, *, replicas: Mapping[str, Sequence[int]] | None = None) -> None:
+        """Start the services, then the gateway, each one ready before the next step.
+
+        ``replicas`` gives a service more processes on the same database, one per extra port
+        (``{"org-structure": [8101]}`` starts ``org-structure-2`` on 8101); the gateway is
+        given every replica of it, comma-separated.
+        """
+        extra = {name: list(ports) for name, ports in (replicas or {}).items()}
+        unknown = set(extra) - {spec.name for spec in SERVICES}
+        if unknown:
+            raise StackError(f"no such service: {', '.join(sorted(unknown))}")
         for spec in SERVICES:
             self._spawn(spec)
+            for number, port in enumerate(extra.get(spec.name, []), start=2):
+                self.replica_ports[f"{spec.name}-{number}"] = port
+                self._spawn(spec, name=f"{spec.name}-{number}", port=port)
+        for name in list(self.processes):
+            self.wait_ready(name)
         for spec in SERVICES:
-            self.wait_ready(spec.name)
+            if extra.get(spec.name):
+                assert spec.gateway_setting is not None
+                urls = [self.url(spec.name), *(f"http://{HOST}:{port}" for port in extra[spec.name])]
+                self.env[spec.gateway_setting] = ",".join(urls)
         self._spawn(GATEWAY)
         self.wait_ready(GATEWAY.name)
 
-    def _spawn(self, spec: Spec) -> None:
+    def _spawn(self, spec: Spec, *, name: str | None = None, port: int | None = None) -> None:
+        name = name or spec.name
         command = self._command(spec, "serve")
+        env = self.env if port is None else {**self.env, f"{spec.env_prefix}PORT": str(port)}
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = self.log_path(spec.name).open("ab")
-        self._logs[spec.name] = log
+        log = self.log_path(name).open("ab")
+        self._logs[name] = log
         # NOTE: a session of its own, so Ctrl-C reaches only this runner, which then stops
         # the children in order instead of all of them racing to exit at once.
-        self.processes[spec.name] = subprocess.Popen(  # noqa: S603 - our own console scripts, no shell
-            command, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        self.processes[name] = subprocess.Popen(  # noqa: S603 - our own console scripts, no shell
+            command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
     def wait_ready(self, name: str) -> None:

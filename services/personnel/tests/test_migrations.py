@@ -4,7 +4,7 @@ from pathlib import Path
 
 from haicap_shared.testing import assert_migrations_match
 from personnel.cli import MIGRATIONS
-from personnel.db import metadata
+from personnel.tables import metadata
 
 
 async def test_migrations_build_what_the_models_say(tmp_path: Path) -> None:

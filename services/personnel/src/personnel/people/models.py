@@ -1,0 +1,148 @@
+"""Tables of people, their recruitment from non-specialised commune work, and their training."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import cast
+
+from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Table, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from haicap_shared.models import Entity
+
+from ..agency_ref import AgencyRefColumns
+from ..db import Base, string_enum
+
+
+class Category(enum.StrEnum):
+    """Cán bộ, công chức, viên chức, người hoạt động không chuyên trách cấp xã, hợp đồng."""
+
+    CADRE = "cadre"
+    CIVIL_SERVANT = "civil_servant"
+    PUBLIC_EMPLOYEE = "public_employee"
+    NON_SPECIALISED = "non_specialised"
+    CONTRACT = "contract"
+
+
+class Sex(enum.StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+
+
+class EducationLevel(enum.StrEnum):
+    """Trình độ chuyên môn, lowest first (their order is :data:`EDUCATION_RANK`)."""
+
+    NONE = "none"
+    VOCATIONAL = "vocational"
+    COLLEGE = "college"
+    UNIVERSITY = "university"
+    MASTER = "master"
+    DOCTORATE = "doctorate"
+
+
+EDUCATION_RANK = {level: rank for rank, level in enumerate(EducationLevel)}
+UNIVERSITY_OR_HIGHER = (EducationLevel.UNIVERSITY, EducationLevel.MASTER, EducationLevel.DOCTORATE)
+
+
+class PoliticalTheory(enum.StrEnum):
+    """Trình độ lý luận chính trị: sơ cấp, trung cấp, cao cấp (cử nhân counted as cao cấp)."""
+
+    NONE = "none"
+    ELEMENTARY = "elementary"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
+
+
+class StateManagement(enum.StrEnum):
+    """Quản lý nhà nước: chương trình chuyên viên, chuyên viên chính, chuyên viên cao cấp."""
+
+    NONE = "none"
+    OFFICER = "officer"
+    PRINCIPAL = "principal"
+    SENIOR = "senior"
+
+
+# NOTE: the Vietnamese names accepted in imports (compared without diacritics); the API takes the values.
+LABELS: dict[type[enum.StrEnum], dict[str, str]] = {
+    Category: {
+        "can bo": "cadre",
+        "cong chuc": "civil_servant",
+        "vien chuc": "public_employee",
+        "nguoi hoat dong khong chuyen trach cap xa": "non_specialised",
+        "khong chuyen trach": "non_specialised",
+        "hop dong": "contract",
+    },
+    Sex: {"nam": "male", "nu": "female"},
+    EducationLevel: {
+        "duoi trung cap": "none",
+        "trung cap": "vocational",
+        "cao dang": "college",
+        "dai hoc": "university",
+        "thac si": "master",
+        "tien si": "doctorate",
+    },
+    PoliticalTheory: {
+        "chua qua dao tao": "none",
+        "so cap": "elementary",
+        "trung cap": "intermediate",
+        "cao cap": "advanced",
+        "cu nhan": "advanced",
+    },
+    StateManagement: {
+        "chuyen vien": "officer",
+        "chuyen vien chinh": "principal",
+        "chuyen vien cao cap": "senior",
+    },
+}
+
+
+class Person(AgencyRefColumns, Entity, Base):
+    """A cadre, civil servant, public employee or worker; the agency is the one managing the record."""
+
+    __tablename__ = "person"
+
+    category: Mapped[Category] = mapped_column(string_enum(Category, "person_category"))
+    full_name: Mapped[str] = mapped_column(String(200))
+    search_key: Mapped[str] = mapped_column(String(200))
+    birth_date: Mapped[date] = mapped_column(Date)
+    sex: Mapped[Sex] = mapped_column(string_enum(Sex, "person_sex"))
+    ethnicity: Mapped[str | None] = mapped_column(String(50))
+    national_id: Mapped[str] = mapped_column(String(12), unique=True)
+    education_level: Mapped[EducationLevel] = mapped_column(string_enum(EducationLevel, "person_education"))
+    field_of_study: Mapped[str | None] = mapped_column(String(200))
+    field_key: Mapped[str | None] = mapped_column(String(200))
+    political_theory: Mapped[PoliticalTheory] = mapped_column(string_enum(PoliticalTheory, "person_political_theory"))
+    state_management: Mapped[StateManagement] = mapped_column(string_enum(StateManagement, "person_state_management"))
+    certificates: Mapped[str | None] = mapped_column(String(1000))
+    social_insurance_start_date: Mapped[date | None] = mapped_column(Date)
+    salary_coefficient: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    position_allowance: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    seniority_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    allowance_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    left_on: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (
+        Index(None, "province_code", "id"),
+        Index(None, "commune_code", "id"),
+        Index(None, "agency_id", "id"),
+    )
+
+
+class Recruitment(Entity, Base):
+    """A former non-specialised commune worker recruited as a civil servant (tiếp nhận vào công chức)."""
+
+    __tablename__ = "recruitment"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("person.id"), index=True)
+    from_category: Mapped[Category] = mapped_column(string_enum(Category, "recruitment_from_category"))
+    to_category: Mapped[Category] = mapped_column(string_enum(Category, "recruitment_to_category"))
+    placement_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("placement.id"))
+    effective_date: Mapped[date] = mapped_column(Date)
+    decision_number: Mapped[str] = mapped_column(String(100))
+
+
+person_table = cast(Table, Person.__table__)
+recruitment_table = cast(Table, Recruitment.__table__)

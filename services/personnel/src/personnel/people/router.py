@@ -1,0 +1,143 @@
+"""HTTP routes of people (published under ``/api/v1/personnel``)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
+
+from haicap_shared.audit import Audit
+from haicap_shared.db import DbSession
+from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, UpstreamUnavailable, problem_responses
+from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
+from haicap_shared.paging import Cursor, Limit, Page, fetch_page
+from haicap_shared.personal_data import RevealNotAllowed
+from haicap_shared.tabular import ImportReport, UnreadableFile
+from haicap_shared.versioning import check_if_match, etag
+
+from ..agency_ref import AgencyNotFound, Org
+from ..auth import PersonnelRead, PersonnelWrite, visible
+from ..common import COMMON_PROBLEMS, CommuneCode, ProvinceCode
+from . import repository, service
+from .importer import ImportRejected, import_people
+from .models import Category, EducationLevel, person_table
+from .schemas import Person, PersonCreate, PersonUpdate
+
+router = APIRouter(tags=["people"], responses=COMMON_PROBLEMS)
+PersonId = Annotated[uuid.UUID, Path(description="The person's internal id")]
+
+
+def _json(body: Person, status_code: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(
+        body.model_dump(mode="json"), status_code=status_code, headers={"ETag": etag(body.version), **(headers or {})}
+    )
+
+
+@router.get("/people", response_model=Page[Person], responses=problem_responses(BadRequest))
+async def list_people(
+    session: DbSession,
+    principal: PersonnelRead,
+    province: ProvinceCode = None,
+    commune: CommuneCode = None,
+    agency_id: uuid.UUID | None = None,
+    category: Category | None = None,
+    education_level: EducationLevel | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="Name search, diacritics-insensitive")] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Page[Person]:
+    """List the people in your area (national ids masked), keyset-paginated by id."""
+    filters = repository.PersonFilter(
+        visible=visible(principal, person_table),
+        province=province,
+        commune=commune,
+        agency_id=agency_id,
+        category=category,
+        education_level=education_level,
+        q=q,
+    )
+    rows, next_cursor = await fetch_page(
+        session, repository.list_people(filters), order_by=repository.PERSON_LIST_ORDER, limit=limit, cursor=cursor
+    )
+    return Page[Person](items=[service.person_out(r) for r in rows], next=next_cursor)
+
+
+@router.post(
+    "/people",
+    status_code=201,
+    response_model=Person,
+    responses=problem_responses(service.NationalIdTaken, AgencyNotFound, UpstreamUnavailable, IdempotencyKeyReused),
+)
+async def create_person(
+    payload: PersonCreate, session: DbSession, audit: Audit, org: Org, principal: PersonnelWrite, idempotency: Idempotency
+) -> JSONResponse:
+    """Record a person of an agency in your area; the national id is checked and must be unique."""
+    if (replayed := await idempotency.replay()) is not None:
+        return replayed
+    person = service.person_out(await service.create_person(session, audit, org, principal, payload))
+    return await idempotency.respond(201, person, headers={"ETag": etag(person.version), "Location": f"people/{person.id}"})
+
+
+@router.post(
+    "/people/imports",
+    status_code=201,
+    response_model=ImportReport,
+    responses=problem_responses(ImportRejected, UnreadableFile, UpstreamUnavailable),
+)
+async def import_people_file(
+    file: UploadFile,
+    session: DbSession,
+    audit: Audit,
+    org: Org,
+    principal: PersonnelWrite,
+    partial: Annotated[bool, Query(description="Write the good rows even if some have problems")] = False,
+) -> ImportReport:
+    """Import people from CSV or XLSX; every row checked, a per-row report, nothing written unless all pass (or partial)."""
+    report = await import_people(session, audit, org, principal, file.file, file.filename or "upload.csv", partial=partial)
+    if report.problems and not partial:
+        raise ImportRejected(
+            f"{report.rejected} of {report.rows} rows have problems; nothing was written", report=report.model_dump()
+        )
+    return report
+
+
+@router.get("/people/{person_id}", response_model=Person, responses=problem_responses(service.PersonNotFound, RevealNotAllowed))
+async def get_person(
+    person_id: PersonId,
+    session: DbSession,
+    audit: Audit,
+    principal: PersonnelRead,
+    reveal: Annotated[bool, Query(description="Show the national id unmasked (roles that handle records; audited)")] = False,
+) -> JSONResponse:
+    """One person, with their ETag; `reveal=true` unmasks the national id and is audited."""
+    return _json(await service.read_person(session, audit, principal, person_id, revealed=reveal))
+
+
+@router.patch(
+    "/people/{person_id}",
+    response_model=Person,
+    responses=problem_responses(
+        service.PersonNotFound,
+        service.NationalIdTaken,
+        service.InvalidNationalId,
+        AgencyNotFound,
+        PreconditionFailed,
+        PreconditionRequired,
+        UpstreamUnavailable,
+    ),
+)
+async def update_person(
+    person_id: PersonId,
+    payload: PersonUpdate,
+    request: Request,
+    session: DbSession,
+    audit: Audit,
+    org: Org,
+    principal: PersonnelWrite,
+) -> JSONResponse:
+    """Change a person's record (history in the audit log). Requires If-Match."""
+    person = await service.get_person(session, principal, person_id)
+    check_if_match(request, person.version)
+    return _json(service.person_out(await service.update_person(session, audit, org, principal, person, payload)))

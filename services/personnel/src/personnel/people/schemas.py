@@ -1,0 +1,95 @@
+"""Request and response bodies of the people API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Self
+
+from pydantic import BaseModel, Field, model_validator
+
+from . import national_id
+from .models import Category, EducationLevel, PoliticalTheory, Sex, StateManagement
+
+NationalId = Annotated[str, Field(pattern=r"^\d{12}$", description="12 digits (số định danh cá nhân)", examples=["004066001234"])]
+Coefficient = Annotated[Decimal, Field(ge=0, le=30, max_digits=5, decimal_places=2)]
+Percent = Annotated[Decimal, Field(ge=0, le=200, max_digits=5, decimal_places=2)]
+
+
+class _PersonFields(BaseModel):
+    full_name: str = Field(min_length=2, max_length=200, examples=["Nông Văn An"])
+    category: Category
+    birth_date: date
+    sex: Sex
+    ethnicity: str | None = Field(None, max_length=50, examples=["Tày"])
+    education_level: EducationLevel
+    field_of_study: str | None = Field(None, max_length=200, examples=["Luật"])
+    political_theory: PoliticalTheory = PoliticalTheory.NONE
+    state_management: StateManagement = StateManagement.NONE
+    certificates: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=10, description="IT and language certificates", examples=[["Tin học cơ bản", "B1"]]
+    )
+    social_insurance_start_date: date | None = Field(None, description="First month of compulsory social insurance")
+    salary_coefficient: Coefficient | None = Field(None, description="Hệ số lương", examples=["4.65"])
+    position_allowance: Coefficient | None = Field(None, description="Hệ số phụ cấp chức vụ", examples=["0.60"])
+    seniority_percent: Percent | None = Field(None, description="Phụ cấp thâm niên vượt khung, % of the salary coefficient")
+    allowance_percent: Percent | None = Field(
+        None,
+        description="Percentage allowances (công vụ 25%, ưu đãi nghề...), % of salary + position + seniority",
+        examples=["25"],
+    )
+
+
+class PersonCreate(_PersonFields):
+    """A person to record; the national id is checked against the birth date and sex."""
+
+    national_id: NationalId
+    agency_id: uuid.UUID = Field(description="The agency (in org-structure) managing the record")
+
+    @model_validator(mode="after")
+    def _national_id(self) -> Self:
+        if found := national_id.problems(self.national_id, self.birth_date, self.sex):
+            raise ValueError("; ".join(found))
+        if self.birth_date >= date.today():
+            raise ValueError("birth_date is not in the past")
+        return self
+
+
+class PersonUpdate(BaseModel):
+    """Fields to change; omitted fields stay."""
+
+    full_name: str | None = Field(None, min_length=2, max_length=200)
+    category: Category | None = None
+    birth_date: date | None = None
+    sex: Sex | None = None
+    ethnicity: str | None = Field(None, max_length=50)
+    national_id: NationalId | None = None
+    education_level: EducationLevel | None = None
+    field_of_study: str | None = Field(None, max_length=200)
+    political_theory: PoliticalTheory | None = None
+    state_management: StateManagement | None = None
+    certificates: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(None, max_length=10)
+    social_insurance_start_date: date | None = None
+    salary_coefficient: Coefficient | None = None
+    position_allowance: Coefficient | None = None
+    seniority_percent: Percent | None = None
+    allowance_percent: Percent | None = None
+    agency_id: uuid.UUID | None = None
+    left_on: date | None = Field(None, description="Last day in service (retired, left)")
+
+
+class Person(_PersonFields):
+    """A person, with the national id masked unless revealed."""
+
+    id: uuid.UUID
+    national_id: str = Field(description="Masked (`*********345`) unless `reveal=true` was asked by a role allowed to")
+    agency_id: uuid.UUID
+    province_code: str
+    commune_code: str | None
+    agency_level: str
+    unit_id: uuid.UUID
+    left_on: date | None
+    version: int
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,160 @@
+"""HTTP routes of placements, bulk re-placement and recruitment."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
+
+from haicap_shared.audit import Audit
+from haicap_shared.db import DbSession
+from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, problem_responses
+from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
+from haicap_shared.paging import Cursor, Limit, Page, keyset_page
+from haicap_shared.versioning import check_if_match, etag
+
+from ..auth import PersonnelRead, PersonnelWrite, visible
+from ..common import COMMON_PROBLEMS, ProvinceCode, with_etag
+from ..people import service as people_service
+from . import repository, service
+from .models import Suitability, placement_table
+from .schemas import (
+    BulkReplacement,
+    BulkReplacementReport,
+    Placement,
+    PlacementCreate,
+    PlacementUpdate,
+    Recruitment,
+    RecruitmentResult,
+)
+
+router = APIRouter(tags=["placements"], responses=COMMON_PROBLEMS)
+PlacementId = Annotated[uuid.UUID, Path(description="The placement's internal id")]
+
+
+@router.get("/placements", response_model=Page[Placement], responses=problem_responses(BadRequest))
+async def list_placements(
+    session: DbSession,
+    principal: PersonnelRead,
+    person_id: uuid.UUID | None = None,
+    position_id: uuid.UUID | None = None,
+    agency_id: uuid.UUID | None = None,
+    province: ProvinceCode = None,
+    suitability: Suitability | None = None,
+    is_primary: bool | None = None,
+    as_of: Annotated[date | None, Query(description="Only placements in force on this date")] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Page[Placement]:
+    """List placements in your area, by start date."""
+    filters = repository.PlacementFilter(
+        visible=visible(principal, placement_table),
+        person_id=person_id,
+        position_id=position_id,
+        agency_id=agency_id,
+        province=province,
+        suitability=suitability,
+        is_primary=is_primary,
+        as_of=as_of,
+    )
+    return await keyset_page(
+        session,
+        repository.list_placements(filters),
+        order_by=repository.PLACEMENT_LIST_ORDER,
+        limit=limit,
+        cursor=cursor,
+        item=Placement,
+    )
+
+
+@router.post(
+    "/placements",
+    status_code=201,
+    response_model=Placement,
+    responses=problem_responses(
+        service.PersonMissing,
+        service.PositionMissing,
+        service.PositionNotApproved,
+        service.PlacementOverlap,
+        IdempotencyKeyReused,
+    ),
+)
+async def create_placement(
+    payload: PlacementCreate, session: DbSession, audit: Audit, principal: PersonnelWrite, idempotency: Idempotency
+) -> JSONResponse:
+    """Place a person in an approved position; suitability is computed; one primary placement at a time."""
+    if (replayed := await idempotency.replay()) is not None:
+        return replayed
+    placement = Placement.model_validate(await service.create_placement(session, audit, principal, payload))
+    return await idempotency.respond(
+        201, placement, headers={"ETag": etag(placement.version), "Location": f"placements/{placement.id}"}
+    )
+
+
+@router.post(
+    "/placements/bulk",
+    response_model=BulkReplacementReport,
+    responses=problem_responses(service.BulkRejected),
+)
+async def bulk_replace(
+    payload: BulkReplacement, session: DbSession, audit: Audit, principal: PersonnelWrite
+) -> BulkReplacementReport:
+    """Re-place the people of former agencies into new positions from one date: all or nothing, nobody twice, nobody lost."""
+    return await service.bulk_replace(session, audit, principal, payload)
+
+
+@router.get("/placements/{placement_id}", response_model=Placement, responses=problem_responses(service.PlacementNotFound))
+async def get_placement(placement_id: PlacementId, session: DbSession, principal: PersonnelRead) -> JSONResponse:
+    """One placement, with its ETag."""
+    return with_etag(Placement.model_validate(await service.get_placement(session, principal, placement_id)))
+
+
+@router.patch(
+    "/placements/{placement_id}",
+    response_model=Placement,
+    responses=problem_responses(service.PlacementNotFound, service.PlacementOverlap, PreconditionFailed, PreconditionRequired),
+)
+async def update_placement(
+    placement_id: PlacementId,
+    payload: PlacementUpdate,
+    request: Request,
+    session: DbSession,
+    audit: Audit,
+    principal: PersonnelWrite,
+) -> JSONResponse:
+    """End a placement (set its last day). Requires If-Match."""
+    placement = await service.get_placement(session, principal, placement_id)
+    check_if_match(request, placement.version)
+    return with_etag(Placement.model_validate(await service.update_placement(session, audit, principal, placement, payload)))
+
+
+@router.post(
+    "/people/{person_id}/recruitment",
+    status_code=201,
+    response_model=RecruitmentResult,
+    tags=["people"],
+    responses=problem_responses(
+        people_service.PersonNotFound,
+        service.NotNonSpecialised,
+        service.StandardsNotMet,
+        service.PositionNotApproved,
+        service.PlacementOverlap,
+        PreconditionFailed,
+        PreconditionRequired,
+    ),
+)
+async def recruit(
+    person_id: Annotated[uuid.UUID, Path(description="The person's internal id")],
+    payload: Recruitment,
+    request: Request,
+    session: DbSession,
+    audit: Audit,
+    principal: PersonnelWrite,
+) -> RecruitmentResult:
+    """Recruit a former non-specialised commune worker as a civil servant into an approved position. Requires If-Match."""
+    person = await people_service.get_person(session, principal, person_id)
+    check_if_match(request, person.version)
+    return await service.recruit(session, audit, principal, person, payload)

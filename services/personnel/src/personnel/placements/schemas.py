@@ -1,0 +1,108 @@
+"""Request and response bodies of the placements API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from haicap_shared.tabular import RowProblem
+
+from ..people.models import Category
+from .models import Suitability
+
+
+class PlacementCreate(BaseModel):
+    """A person in an approved position from a date; one primary placement at a time."""
+
+    person_id: uuid.UUID
+    position_id: uuid.UUID
+    valid_from: date
+    valid_to: date | None = Field(None, description="Last day; null: open")
+    is_primary: bool = Field(True, description="The person's main post (kiêm nhiệm placements are not primary)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.valid_to is not None and self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        return self
+
+
+class PlacementUpdate(BaseModel):
+    """End a placement (or change its last day)."""
+
+    valid_to: date | None
+
+
+class Placement(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    person_id: uuid.UUID
+    position_id: uuid.UUID
+    agency_id: uuid.UUID
+    province_code: str
+    commune_code: str | None
+    agency_level: str
+    unit_id: uuid.UUID
+    is_primary: bool
+    valid_from: date
+    valid_to: date | None
+    suitability: Suitability
+    suitability_reasons: list[str]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ReplacementRow(BaseModel):
+    person_id: uuid.UUID
+    position_id: uuid.UUID
+
+
+class BulkReplacement(BaseModel):
+    """People of former agencies go to positions of the new agencies from one date, all or nothing."""
+
+    effective_date: date = Field(examples=["2025-07-01"])
+    from_agency_ids: list[uuid.UUID] = Field(
+        min_length=1,
+        max_length=500,
+        description="The former agencies: everyone placed there the day before must be accounted for",
+    )
+    rows: list[ReplacementRow] = Field(min_length=1, max_length=20000)
+
+
+class Unaccounted(BaseModel):
+    """Someone placed in a former agency the day before, neither re-placed nor in a streamlining case."""
+
+    person_id: uuid.UUID
+    full_name: str
+    agency_id: uuid.UUID
+
+
+class BulkReplacementReport(BaseModel):
+    rows: int
+    placed: int = Field(description="New placements written (0 when refused)")
+    ended: int = Field(description="Placements in the former agencies ended the day before")
+    problems: list[RowProblem] = Field(description="Rows numbered from 1 in the order sent")
+    unaccounted: list[Unaccounted]
+
+
+class Recruitment(BaseModel):
+    """Recruit a former non-specialised commune worker as a civil servant, into an approved position."""
+
+    position_id: uuid.UUID
+    effective_date: date
+    decision_number: str = Field(min_length=1, max_length=100, examples=["123/QĐ-UBND"])
+
+
+class RecruitmentResult(BaseModel):
+    id: uuid.UUID
+    person_id: uuid.UUID
+    from_category: Category
+    to_category: Category
+    placement: Placement
+    effective_date: date
+    decision_number: str

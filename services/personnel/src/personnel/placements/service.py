@@ -1,0 +1,373 @@
+"""The rules of placements: one primary placement at a time, suitability, bulk re-placement, recruitment."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from haicap_shared.audit import AuditTrail, snapshot
+from haicap_shared.auth import Principal
+from haicap_shared.errors import Conflict, NotFound
+from haicap_shared.models import utcnow
+from haicap_shared.tabular import RowProblem
+
+from ..auth import check_area, in_area
+from ..people import repository as people_repository
+from ..people.models import Category, Person, Recruitment, person_table
+from ..positions import repository as position_repository
+from ..positions.models import JobPosition, PositionStatus
+from ..streamlining.models import CaseStatus, case_table
+from . import repository
+from .models import Placement, placement_table
+from .schemas import BulkReplacement, BulkReplacementReport, PlacementCreate, PlacementUpdate, RecruitmentResult, Unaccounted
+from .schemas import Placement as PlacementOut
+from .schemas import Recruitment as RecruitmentIn
+from .suitability import assess
+
+ENTITY_PLACEMENT = "placement"
+AGENCY_COLUMNS = ("agency_id", "province_code", "commune_code", "agency_level", "unit_id")
+
+
+class PlacementNotFound(NotFound):
+    code, title = "placement_not_found", "No such placement"
+
+
+class PersonMissing(Conflict):
+    code, title = "person_not_found", "No such person"
+
+
+class PositionMissing(Conflict):
+    code, title = "position_not_found", "No such job position"
+
+
+class PositionNotApproved(Conflict):
+    code, title = "position_not_approved", "Only an approved position can be filled"
+
+
+class PlacementOverlap(Conflict):
+    code, title = "placement_overlap", "The person already has a primary placement on some of these days"
+
+
+class BulkRejected(Conflict):
+    code, title = "replacement_rejected", "Some rows have problems or someone is unaccounted for; nothing was written"
+
+
+class NotNonSpecialised(Conflict):
+    code, title = "not_non_specialised", "Only a former non-specialised commune worker is recruited this way"
+
+
+class StandardsNotMet(Conflict):
+    code, title = "standards_not_met", "The person's training does not meet the position's standard"
+
+
+def _agency_of(position: JobPosition) -> dict[str, Any]:
+    return {name: getattr(position, name) for name in AGENCY_COLUMNS}
+
+
+async def get_placement(session: AsyncSession, principal: Principal, placement_id: uuid.UUID) -> Placement:
+    placement = await repository.get_placement(session, placement_id)
+    if placement is None:
+        raise PlacementNotFound(f"No placement has id {placement_id}")
+    check_area(principal, placement, "This placement")
+    return placement
+
+
+async def _person(session: AsyncSession, principal: Principal, person_id: uuid.UUID) -> Person:
+    person = await people_repository.get_person(session, person_id)
+    if person is None:
+        raise PersonMissing(f"No person has id {person_id}")
+    check_area(principal, person, f"The record of {person.full_name}")
+    return person
+
+
+async def _approved_position(session: AsyncSession, principal: Principal, position_id: uuid.UUID) -> JobPosition:
+    position = await position_repository.get_position(session, position_id)
+    if position is None:
+        raise PositionMissing(f"No job position has id {position_id}")
+    check_area(principal, position, f"The position {position.title}")
+    if position.status is not PositionStatus.APPROVED:
+        raise PositionNotApproved(f"{position.title} is {position.status.value}")
+    return position
+
+
+def _overlap(existing: Placement) -> PlacementOverlap:
+    return PlacementOverlap(
+        f"The person's primary placement {existing.id} runs from {existing.valid_from} to {existing.valid_to or 'open'}",
+        placement_id=str(existing.id),
+    )
+
+
+def _follow(person: Person, position: JobPosition) -> None:
+    """The person's record moves to the agency of their newest primary placement."""
+    for name, value in _agency_of(position).items():
+        setattr(person, name, value)
+
+
+async def _place(
+    session: AsyncSession,
+    audit: AuditTrail,
+    principal: Principal,
+    person: Person,
+    position: JobPosition,
+    valid_from: date,
+    valid_to: date | None,
+    is_primary: bool,
+) -> Placement:
+    if is_primary and (existing := await repository.overlapping_primary(session, person.id, valid_from, valid_to)) is not None:
+        raise _overlap(existing)
+    suitability, reasons = assess(person.education_level, person.field_key, position.required_education, position.required_fields)
+    placement = Placement(
+        person_id=person.id,
+        position_id=position.id,
+        is_primary=is_primary,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        suitability=suitability,
+        suitability_reasons=reasons,
+        **_agency_of(position),
+    )
+    session.add(placement)
+    if is_primary and valid_to is None:
+        _follow(person, position)
+    await session.flush()
+    await audit.record(
+        session, principal, entity_type=ENTITY_PLACEMENT, entity_id=placement.id, action="create", after=snapshot(placement)
+    )
+    return placement
+
+
+async def create_placement(session: AsyncSession, audit: AuditTrail, principal: Principal, data: PlacementCreate) -> Placement:
+    person = await _person(session, principal, data.person_id)
+    position = await _approved_position(session, principal, data.position_id)
+    return await _place(session, audit, principal, person, position, data.valid_from, data.valid_to, data.is_primary)
+
+
+async def update_placement(
+    session: AsyncSession, audit: AuditTrail, principal: Principal, placement: Placement, changes: PlacementUpdate
+) -> Placement:
+    valid_to = changes.valid_to
+    if valid_to is not None and valid_to < placement.valid_from:
+        raise Conflict(f"valid_to would be before valid_from ({placement.valid_from})", code="invalid_interval")
+    if placement.is_primary:
+        existing = await repository.overlapping_primary(
+            session, placement.person_id, placement.valid_from, valid_to, other_than=placement.id
+        )
+        if existing is not None:
+            raise _overlap(existing)
+    before = snapshot(placement)
+    placement.valid_to = valid_to
+    await session.flush()
+    await audit.record(
+        session,
+        principal,
+        entity_type=ENTITY_PLACEMENT,
+        entity_id=placement.id,
+        action="update",
+        before=before,
+        after=snapshot(placement),
+    )
+    return placement
+
+
+async def recompute_for_person(session: AsyncSession, audit: AuditTrail, principal: Principal, person: Person) -> None:
+    """Suitability again for the person's placements in force today or later (their training changed)."""
+    for placement in await repository.current_and_later_of(session, person.id, date.today()):
+        position = await position_repository.get_position(session, placement.position_id)
+        assert position is not None  # NOTE: a foreign key keeps it
+        suitability, reasons = assess(
+            person.education_level, person.field_key, position.required_education, position.required_fields
+        )
+        if (suitability, reasons) != (placement.suitability, placement.suitability_reasons):
+            before = snapshot(placement)
+            placement.suitability, placement.suitability_reasons = suitability, reasons
+            await session.flush()
+            await audit.record(
+                session,
+                principal,
+                entity_type=ENTITY_PLACEMENT,
+                entity_id=placement.id,
+                action="reassess",
+                before=before,
+                after=snapshot(placement),
+            )
+
+
+async def bulk_replace(
+    session: AsyncSession, audit: AuditTrail, principal: Principal, data: BulkReplacement
+) -> BulkReplacementReport:
+    """Re-place people of former agencies into positions of new ones from one date, atomically.
+
+    Every row is checked; nobody may be listed twice; everyone placed in a former agency the
+    day before must be re-placed or be in a streamlining case (not withdrawn). Any problem:
+    nothing is written and the report says what (409 ``replacement_rejected``).
+    """
+    day_before = data.effective_date - timedelta(days=1)
+    people = await people_repository.get_people(session, list({r.person_id for r in data.rows}))
+    positions: dict[uuid.UUID, JobPosition | None] = {}
+    for position_id in {r.position_id for r in data.rows}:
+        positions[position_id] = await position_repository.get_position(session, position_id)
+    current = await repository.primaries_from(session, list(people), day_before)
+    by_person: dict[uuid.UUID, list[Placement]] = defaultdict(list)
+    for placement in current:
+        by_person[placement.person_id].append(placement)
+
+    seen: dict[uuid.UUID, int] = {}
+    problems: list[RowProblem] = []
+    for number, row in enumerate(data.rows, start=1):
+        errors: list[str] = []
+        person = people.get(row.person_id)
+        position = positions.get(row.position_id)
+        if person is None:
+            errors.append(f"no person has id {row.person_id}")
+        elif not in_area(principal, person):
+            errors.append(f"{person.full_name} is outside your area")
+        if row.person_id in seen:
+            errors.append(f"the person is already placed by row {seen[row.person_id]}")
+        else:
+            seen[row.person_id] = number
+        if position is None:
+            errors.append(f"no job position has id {row.position_id}")
+        else:
+            if not in_area(principal, position):
+                errors.append(f"the position {position.title} is outside your area")
+            if position.status is not PositionStatus.APPROVED:
+                errors.append(f"the position {position.title} is {position.status.value}, not approved")
+        for placement in by_person.get(row.person_id, []):
+            if placement.valid_from >= data.effective_date:
+                errors.append(f"the person already has a primary placement from {placement.valid_from}")
+            elif placement.agency_id not in data.from_agency_ids:
+                errors.append(
+                    f"the person's placement in force on {day_before} is in agency {placement.agency_id}, not a former one"
+                )
+        if errors:
+            problems.append(RowProblem(row=number, errors=errors))
+
+    listed = {r.person_id for r in data.rows}
+    placed_before = await repository.placed_in_on(session, data.from_agency_ids, day_before)
+    missing = [person_id for person_id, _ in placed_before if person_id not in listed]
+    in_case: set[uuid.UUID] = set()
+    for start in range(0, len(missing), 500):
+        stmt = select(case_table.c.person_id).where(
+            case_table.c.person_id.in_(missing[start : start + 500]), case_table.c.status != CaseStatus.WITHDRAWN
+        )
+        in_case.update((await session.execute(stmt)).scalars().all())
+    lost_ids = [p for p in missing if p not in in_case]
+    lost_people = await people_repository.get_people(session, lost_ids)
+    agency_of = dict(placed_before)
+    unaccounted = [
+        Unaccounted(person_id=p, full_name=lost_people[p].full_name, agency_id=agency_of[p]) for p in lost_ids if p in lost_people
+    ]
+    report = BulkReplacementReport(rows=len(data.rows), placed=0, ended=0, problems=problems, unaccounted=unaccounted)
+    if problems or unaccounted:
+        raise BulkRejected(
+            f"{len(problems)} rows have problems and {len(unaccounted)} people are unaccounted for; nothing was written",
+            report=report.model_dump(mode="json"),
+        )
+
+    now = utcnow()
+    ended_ids = [p.id for p in current if p.valid_from < data.effective_date]
+    for start in range(0, len(ended_ids), 500):
+        await session.execute(
+            update(placement_table)
+            .where(placement_table.c.id.in_(ended_ids[start : start + 500]))
+            .values(valid_to=day_before, updated_at=now, version=placement_table.c.version + 1)
+        )
+    new_rows: list[dict[str, Any]] = []
+    moved: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for row in data.rows:
+        person, position = people[row.person_id], positions[row.position_id]
+        assert position is not None
+        suitability, reasons = assess(
+            person.education_level, person.field_key, position.required_education, position.required_fields
+        )
+        new_rows.append(
+            {
+                "id": uuid.uuid4(),
+                "person_id": person.id,
+                "position_id": position.id,
+                "is_primary": True,
+                "valid_from": data.effective_date,
+                "valid_to": None,
+                "suitability": suitability,
+                "suitability_reasons": reasons,
+                "created_at": now,
+                "updated_at": now,
+                "version": 1,
+                **_agency_of(position),
+            }
+        )
+        moved[position.id].append(person.id)
+    await session.execute(placement_table.insert(), new_rows)
+    for position_id, person_ids in moved.items():
+        position = positions[position_id]
+        assert position is not None
+        for start in range(0, len(person_ids), 500):
+            await session.execute(
+                update(person_table)
+                .where(person_table.c.id.in_(person_ids[start : start + 500]))
+                .values(**_agency_of(position), updated_at=now, version=person_table.c.version + 1)
+            )
+    # NOTE: the ORM objects loaded above are now stale; drop them so later reads see the rows.
+    session.expire_all()
+    report.placed, report.ended = len(new_rows), len(ended_ids)
+    await audit.record(
+        session,
+        principal,
+        entity_type="bulk_replacement",
+        entity_id=data.effective_date.isoformat(),
+        action="create",
+        after=report.model_dump(mode="json", exclude={"problems", "unaccounted"})
+        | {
+            "from_agency_ids": [str(a) for a in data.from_agency_ids],
+            "ended_placement_ids": [str(i) for i in ended_ids],
+            "placement_ids": [str(r["id"]) for r in new_rows],
+        },
+    )
+    return report
+
+
+async def recruit(
+    session: AsyncSession, audit: AuditTrail, principal: Principal, person: Person, data: RecruitmentIn
+) -> RecruitmentResult:
+    """A former non-specialised commune worker becomes a civil servant in an approved position."""
+    if person.category is not Category.NON_SPECIALISED:
+        raise NotNonSpecialised(f"{person.full_name} is {person.category.value}")
+    position = await _approved_position(session, principal, data.position_id)
+    suitability, reasons = assess(person.education_level, person.field_key, position.required_education, position.required_fields)
+    if reasons and suitability.value == "unsuitable":
+        raise StandardsNotMet(f"{person.full_name}: {'; '.join(reasons)}", reasons=reasons)
+    before = snapshot(person)
+    for placement in await repository.primaries_from(session, [person.id], data.effective_date):
+        if placement.valid_from >= data.effective_date:
+            raise _overlap(placement)
+        placement.valid_to = data.effective_date - timedelta(days=1)
+    await session.flush()
+    placement = await _place(session, audit, principal, person, position, data.effective_date, None, True)
+    person.category = Category.CIVIL_SERVANT
+    recruitment = Recruitment(
+        person_id=person.id,
+        from_category=Category.NON_SPECIALISED,
+        to_category=Category.CIVIL_SERVANT,
+        placement_id=placement.id,
+        effective_date=data.effective_date,
+        decision_number=data.decision_number,
+    )
+    session.add(recruitment)
+    await session.flush()
+    await audit.record(
+        session, principal, entity_type="person", entity_id=person.id, action="recruit", before=before, after=snapshot(person)
+    )
+    return RecruitmentResult(
+        id=recruitment.id,
+        person_id=person.id,
+        from_category=recruitment.from_category,
+        to_category=recruitment.to_category,
+        placement=PlacementOut.model_validate(placement),
+        effective_date=data.effective_date,
+        decision_number=data.decision_number,
+    )

@@ -1,0 +1,132 @@
+"""HTTP routes of job positions and their approval."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
+
+from haicap_shared.audit import Audit
+from haicap_shared.db import DbSession
+from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, UpstreamUnavailable, problem_responses
+from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
+from haicap_shared.paging import Cursor, Limit, Page, keyset_page
+from haicap_shared.versioning import check_if_match, etag
+
+from ..agency_ref import AgencyNotFound, Org
+from ..auth import PersonnelRead, PersonnelWrite, visible
+from ..common import COMMON_PROBLEMS, ProvinceCode, with_etag
+from . import repository, service
+from .models import PositionGroup, PositionStatus, position_table
+from .schemas import JobPosition, PositionCreate, PositionEvent, PositionTransition, PositionUpdate
+
+router = APIRouter(tags=["positions"], responses=COMMON_PROBLEMS)
+PositionId = Annotated[uuid.UUID, Path(description="The position's internal id")]
+
+
+@router.get("/positions", response_model=Page[JobPosition], responses=problem_responses(BadRequest))
+async def list_positions(
+    session: DbSession,
+    principal: PersonnelRead,
+    province: ProvinceCode = None,
+    agency_id: uuid.UUID | None = None,
+    status: PositionStatus | None = None,
+    group: PositionGroup | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="Title search, diacritics-insensitive")] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Page[JobPosition]:
+    """List the job positions in your area, ordered by title."""
+    filters = repository.PositionFilter(
+        visible=visible(principal, position_table), province=province, agency_id=agency_id, status=status, group=group, q=q
+    )
+    return await keyset_page(
+        session,
+        repository.list_positions(filters),
+        order_by=repository.POSITION_LIST_ORDER,
+        limit=limit,
+        cursor=cursor,
+        item=JobPosition,
+    )
+
+
+@router.post(
+    "/positions",
+    status_code=201,
+    response_model=JobPosition,
+    responses=problem_responses(AgencyNotFound, UpstreamUnavailable, IdempotencyKeyReused),
+)
+async def create_position(
+    payload: PositionCreate, session: DbSession, audit: Audit, org: Org, principal: PersonnelWrite, idempotency: Idempotency
+) -> JSONResponse:
+    """Draft a job position of an agency in your area."""
+    if (replayed := await idempotency.replay()) is not None:
+        return replayed
+    position = JobPosition.model_validate(await service.create_position(session, audit, org, principal, payload))
+    return await idempotency.respond(
+        201, position, headers={"ETag": etag(position.version), "Location": f"positions/{position.id}"}
+    )
+
+
+@router.get("/positions/{position_id}", response_model=JobPosition, responses=problem_responses(service.PositionNotFound))
+async def get_position(position_id: PositionId, session: DbSession, principal: PersonnelRead) -> JSONResponse:
+    """One job position, with its ETag."""
+    return with_etag(JobPosition.model_validate(await service.get_position(session, principal, position_id)))
+
+
+@router.patch(
+    "/positions/{position_id}",
+    response_model=JobPosition,
+    responses=problem_responses(service.PositionNotFound, service.PositionNotEditable, PreconditionFailed, PreconditionRequired),
+)
+async def update_position(
+    position_id: PositionId,
+    payload: PositionUpdate,
+    request: Request,
+    session: DbSession,
+    audit: Audit,
+    principal: PersonnelWrite,
+) -> JSONResponse:
+    """Change a drafting or returned position. Requires If-Match."""
+    position = await service.get_position(session, principal, position_id)
+    check_if_match(request, position.version)
+    return with_etag(JobPosition.model_validate(await service.update_position(session, audit, principal, position, payload)))
+
+
+@router.post(
+    "/positions/{position_id}/transitions",
+    response_model=JobPosition,
+    responses=problem_responses(service.PositionNotFound, service.TransitionNotAllowed, PreconditionFailed, PreconditionRequired),
+)
+async def transition_position(
+    position_id: PositionId,
+    payload: PositionTransition,
+    request: Request,
+    session: DbSession,
+    audit: Audit,
+    principal: PersonnelWrite,
+) -> JSONResponse:
+    """Submit, appraise (Sở Nội vụ), approve (UBND tỉnh) or return a position, by the role allowed to. Requires If-Match."""
+    position = await service.get_position(session, principal, position_id)
+    check_if_match(request, position.version)
+    return with_etag(JobPosition.model_validate(await service.transition(session, audit, principal, position, payload)))
+
+
+@router.get(
+    "/positions/{position_id}/history", response_model=Page[PositionEvent], responses=problem_responses(service.PositionNotFound)
+)
+async def position_history(
+    position_id: PositionId, session: DbSession, principal: PersonnelRead, limit: Limit = 100, cursor: Cursor = None
+) -> Page[PositionEvent]:
+    """The approval steps of a position, oldest first."""
+    await service.get_position(session, principal, position_id)
+    return await keyset_page(
+        session,
+        repository.list_events(position_id),
+        order_by=repository.EVENT_LIST_ORDER,
+        limit=limit,
+        cursor=cursor,
+        item=PositionEvent,
+    )

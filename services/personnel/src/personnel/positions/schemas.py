@@ -1,0 +1,100 @@
+"""Request and response bodies of the job positions API."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ..people.models import EducationLevel
+from .models import PositionGroup, PositionStatus
+
+FieldName = Annotated[str, Field(min_length=2, max_length=200)]
+
+
+class PositionCreate(BaseModel):
+    """A position of an agency, drafted; it needs approval before anyone is placed in it."""
+
+    agency_id: uuid.UUID
+    title: str = Field(min_length=2, max_length=300, examples=["Chuyên viên quản lý đất đai"])
+    group: PositionGroup
+    rank: str | None = Field(None, max_length=100, description="Ngạch công chức/viên chức", examples=["Chuyên viên (01.003)"])
+    required_education: EducationLevel = EducationLevel.UNIVERSITY
+    required_fields: list[FieldName] = Field(
+        default_factory=list,
+        max_length=30,
+        description="Fields of study that suit it; empty: any",
+        examples=[["Quản lý đất đai"]],
+    )
+    posts: int = Field(1, ge=1, le=10000, description="Number of posts of this position")
+
+
+class PositionUpdate(BaseModel):
+    """Fields of a draft (or a returned position) to change."""
+
+    title: str | None = Field(None, min_length=2, max_length=300)
+    group: PositionGroup | None = None
+    rank: str | None = Field(None, max_length=100)
+    required_education: EducationLevel | None = None
+    required_fields: list[FieldName] | None = Field(None, max_length=30)
+    posts: int | None = Field(None, ge=1, le=10000)
+
+
+class PositionAction(enum.StrEnum):
+    SUBMIT = "submit"
+    APPRAISE = "appraise"
+    APPROVE = "approve"
+    RETURN = "return"
+
+
+class PositionTransition(BaseModel):
+    """A step of the approval: submit (the agency), appraise (Sở Nội vụ), approve (UBND tỉnh), or return with reasons."""
+
+    action: PositionAction
+    reason: str | None = Field(None, max_length=4000, description="Required to return")
+
+    @model_validator(mode="after")
+    def _reason(self) -> Self:
+        if self.action is PositionAction.RETURN and not (self.reason or "").strip():
+            raise ValueError("a position is returned with its reasons")
+        return self
+
+
+class JobPosition(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    agency_id: uuid.UUID
+    province_code: str
+    commune_code: str | None
+    agency_level: str
+    unit_id: uuid.UUID
+    title: str
+    group: PositionGroup
+    rank: str | None
+    required_education: EducationLevel
+    required_fields: list[str]
+    posts: int
+    status: PositionStatus
+    returned_reason: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class PositionEvent(BaseModel):
+    """One step of a position's approval."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    occurred_at: datetime
+    actor: str
+    actor_role: str
+    action: str
+    from_status: PositionStatus
+    to_status: PositionStatus
+    reason: str | None

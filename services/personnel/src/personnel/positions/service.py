@@ -1,0 +1,146 @@
+"""The rules of job positions and their approval."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from haicap_shared.audit import AuditTrail, snapshot
+from haicap_shared.auth import Principal
+from haicap_shared.errors import Conflict, NotFound
+from haicap_shared.models import utcnow
+from haicap_shared.text import search_key
+
+from ..agency_ref import fetch_agency
+from ..auth import check_area
+from ..org_client import OrgDirectory
+from . import repository
+from .auth import WORKFLOW, check_step_role
+from .models import JobPosition, PositionEvent, PositionStatus
+from .schemas import PositionCreate, PositionTransition, PositionUpdate
+
+ENTITY_POSITION = "job_position"
+EDITABLE = frozenset({PositionStatus.DRAFTING, PositionStatus.RETURNED})
+
+
+class PositionNotFound(NotFound):
+    code, title = "position_not_found", "No such job position"
+
+
+class PositionNotEditable(Conflict):
+    code, title = "position_not_editable", "Only a drafting or returned position can be changed"
+
+
+class TransitionNotAllowed(Conflict):
+    code, title = "transition_not_allowed", "The position is not at a status this step starts from"
+
+
+def _fields(values: list[str]) -> list[str]:
+    return [v.strip() for v in values if v.strip()]
+
+
+async def get_position(session: AsyncSession, principal: Principal, position_id: uuid.UUID) -> JobPosition:
+    position = await repository.get_position(session, position_id)
+    if position is None:
+        raise PositionNotFound(f"No job position has id {position_id}")
+    check_area(principal, position, f"The position {position.title}")
+    return position
+
+
+async def _event(
+    session: AsyncSession,
+    principal: Principal,
+    position: JobPosition,
+    action: str,
+    from_status: PositionStatus,
+    reason: str | None = None,
+) -> None:
+    session.add(
+        PositionEvent(
+            position_id=position.id,
+            occurred_at=utcnow(),
+            actor=principal.username,
+            actor_role=principal.role.value,
+            action=action,
+            from_status=from_status,
+            to_status=position.status,
+            reason=reason,
+        )
+    )
+    await session.flush()
+
+
+async def create_position(
+    session: AsyncSession, audit: AuditTrail, org: OrgDirectory, principal: Principal, data: PositionCreate
+) -> JobPosition:
+    agency = await fetch_agency(org, principal, data.agency_id)
+    position = JobPosition(
+        **data.model_dump(exclude={"agency_id", "required_fields"}),
+        **agency.columns(),
+        required_fields=_fields(data.required_fields),
+        search_key=search_key(data.title),
+        status=PositionStatus.DRAFTING,
+    )
+    session.add(position)
+    await session.flush()
+    await _event(session, principal, position, "create", PositionStatus.DRAFTING)
+    await audit.record(
+        session, principal, entity_type=ENTITY_POSITION, entity_id=position.id, action="create", after=snapshot(position)
+    )
+    return position
+
+
+async def update_position(
+    session: AsyncSession, audit: AuditTrail, principal: Principal, position: JobPosition, changes: PositionUpdate
+) -> JobPosition:
+    if position.status not in EDITABLE:
+        raise PositionNotEditable(f"{position.title} is {position.status.value}; a new position is drafted instead")
+    before = snapshot(position)
+    fields = changes.model_dump(exclude_unset=True)
+    for name in ("title", "group", "required_education", "posts", "required_fields"):
+        if name in fields and fields[name] is None:
+            fields.pop(name)
+    if "required_fields" in fields:
+        fields["required_fields"] = _fields(fields["required_fields"])
+    for name, value in fields.items():
+        setattr(position, name, value)
+    position.search_key = search_key(position.title)
+    await session.flush()
+    await audit.record(
+        session,
+        principal,
+        entity_type=ENTITY_POSITION,
+        entity_id=position.id,
+        action="update",
+        before=before,
+        after=snapshot(position),
+    )
+    return position
+
+
+async def transition(
+    session: AsyncSession, audit: AuditTrail, principal: Principal, position: JobPosition, step: PositionTransition
+) -> JobPosition:
+    """Move a position one step through its approval, by the role allowed to take that step."""
+    found = WORKFLOW.get((step.action, position.status))
+    if found is None:
+        raise TransitionNotAllowed(f"A {position.status.value} position cannot be sent to {step.action.value}")
+    target, roles = found
+    check_step_role(principal.role, step.action, roles)
+    before = snapshot(position)
+    from_status = position.status
+    position.status = target
+    position.returned_reason = step.reason if target is PositionStatus.RETURNED else position.returned_reason
+    await session.flush()
+    await _event(session, principal, position, step.action.value, from_status, step.reason)
+    await audit.record(
+        session,
+        principal,
+        entity_type=ENTITY_POSITION,
+        entity_id=position.id,
+        action=step.action.value,
+        before=before,
+        after=snapshot(position),
+    )
+    return position

@@ -1,0 +1,90 @@
+"""HTTP routes of staffing quotas."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
+
+from haicap_shared.audit import Audit
+from haicap_shared.db import DbSession
+from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, UpstreamUnavailable, problem_responses
+from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
+from haicap_shared.paging import Cursor, Limit, Page, keyset_page
+from haicap_shared.versioning import check_if_match, etag
+
+from ..agency_ref import AgencyNotFound, Org
+from ..auth import PersonnelRead, PersonnelWrite, visible
+from ..common import COMMON_PROBLEMS, ProvinceCode, with_etag
+from . import repository, service
+from .models import quota_table
+from .schemas import QuotaCreate, QuotaUpdate, StaffingQuota
+
+router = APIRouter(tags=["quotas"], responses=COMMON_PROBLEMS)
+QuotaId = Annotated[uuid.UUID, Path(description="The quota's internal id")]
+QUOTA_PROBLEMS = (
+    service.QuotaAbovePredecessors,
+    service.PredecessorQuotasUnknown,
+    service.UnitNotFound,
+    AgencyNotFound,
+    UpstreamUnavailable,
+)
+
+
+@router.get("/quotas", response_model=Page[StaffingQuota], responses=problem_responses(BadRequest))
+async def list_quotas(
+    session: DbSession,
+    principal: PersonnelRead,
+    province: ProvinceCode = None,
+    agency_id: uuid.UUID | None = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Page[StaffingQuota]:
+    """List the staffing quotas in your area, by year."""
+    stmt = repository.list_quotas(visible(principal, quota_table), province=province, agency_id=agency_id, year=year)
+    return await keyset_page(session, stmt, order_by=repository.QUOTA_LIST_ORDER, limit=limit, cursor=cursor, item=StaffingQuota)
+
+
+@router.post(
+    "/quotas",
+    status_code=201,
+    response_model=StaffingQuota,
+    responses=problem_responses(service.QuotaExists, *QUOTA_PROBLEMS, IdempotencyKeyReused),
+)
+async def create_quota(
+    payload: QuotaCreate, session: DbSession, audit: Audit, org: Org, principal: PersonnelWrite, idempotency: Idempotency
+) -> JSONResponse:
+    """Set an agency's quota for a year; a merged unit's total may not exceed its former units' (Resolution 76/2025)."""
+    if (replayed := await idempotency.replay()) is not None:
+        return replayed
+    quota = StaffingQuota.model_validate(await service.create_quota(session, audit, org, principal, payload))
+    return await idempotency.respond(201, quota, headers={"ETag": etag(quota.version), "Location": f"quotas/{quota.id}"})
+
+
+@router.get("/quotas/{quota_id}", response_model=StaffingQuota, responses=problem_responses(service.QuotaNotFound))
+async def get_quota(quota_id: QuotaId, session: DbSession, principal: PersonnelRead) -> JSONResponse:
+    """One staffing quota, with its ETag."""
+    return with_etag(StaffingQuota.model_validate(await service.get_quota(session, principal, quota_id)))
+
+
+@router.patch(
+    "/quotas/{quota_id}",
+    response_model=StaffingQuota,
+    responses=problem_responses(service.QuotaNotFound, *QUOTA_PROBLEMS, PreconditionFailed, PreconditionRequired),
+)
+async def update_quota(
+    quota_id: QuotaId,
+    payload: QuotaUpdate,
+    request: Request,
+    session: DbSession,
+    audit: Audit,
+    org: Org,
+    principal: PersonnelWrite,
+) -> JSONResponse:
+    """Change a quota's posts or note (a raise is checked against the predecessors). Requires If-Match."""
+    quota = await service.get_quota(session, principal, quota_id)
+    check_if_match(request, quota.version)
+    return with_etag(StaffingQuota.model_validate(await service.update_quota(session, audit, org, principal, quota, payload)))

@@ -1,0 +1,160 @@
+"""The aggregate queries: one GROUP BY each, computed in the database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, case, exists, func, literal, null, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import FromClause
+
+from ..people.models import UNIVERSITY_OR_HIGHER, Category, PoliticalTheory, StateManagement, person_table
+from ..placements.models import Suitability, placement_table
+from ..placements.repository import in_force_on
+from ..quotas.models import quota_table
+from ..streamlining.models import CaseStatus, case_table
+from .schemas import Dimension
+
+DIMENSION_COLUMNS = {
+    Dimension.LEVEL: "agency_level",
+    Dimension.PROVINCE: "province_code",
+    Dimension.COMMUNE: "commune_code",
+    Dimension.UNIT: "unit_id",
+    Dimension.AGENCY: "agency_id",
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    as_of: date
+    province: str | None
+    commune: str | None
+    level: str | None
+    category: Category | None
+    by: Sequence[Dimension]
+
+
+def _dims(scope: Scope, area: FromClause, person: FromClause | None) -> list[ColumnElement[Any]]:
+    columns: list[ColumnElement[Any]] = []
+    for dim in scope.by:
+        if dim is Dimension.CATEGORY:
+            columns.append((person.c.category if person is not None else null()).label(dim.value))
+        else:
+            columns.append(area.c[DIMENSION_COLUMNS[dim]].label(dim.value))
+    return columns
+
+
+def _where(scope: Scope, area: FromClause, person: FromClause | None, visible: ColumnElement[bool]) -> list[ColumnElement[Any]]:
+    conditions: list[ColumnElement[Any]] = [visible]
+    for column, value in (("province_code", scope.province), ("commune_code", scope.commune), ("agency_level", scope.level)):
+        if value is not None:
+            conditions.append(area.c[column] == value)
+    if scope.category is not None and person is not None:
+        conditions.append(person.c.category == scope.category)
+    return conditions
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def in_service(scope: Scope) -> FromClause:
+    """Primary placements in force on ``as_of`` joined to their person."""
+    return placement_table.join(person_table, person_table.c.id == placement_table.c.person_id)
+
+
+def qualifications(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
+    p, per = placement_table, person_table
+    dims = _dims(scope, p, per)
+    stmt = (
+        select(
+            *dims,
+            func.count().label("headcount"),
+            _count_if(per.c.education_level.in_(UNIVERSITY_OR_HIGHER)).label("university_or_higher"),
+            *[_count_if(per.c.political_theory == level).label(f"pt_{level.value}") for level in PoliticalTheory],
+            *[_count_if(per.c.state_management == level).label(f"sm_{level.value}") for level in StateManagement],
+        )
+        .select_from(in_service(scope))
+        .where(p.c.is_primary.is_(True), in_force_on(scope.as_of), *_where(scope, p, per, visible))
+    )
+    return stmt.group_by(*dims) if dims else stmt
+
+
+def suitability(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
+    p, per = placement_table, person_table
+    dims = _dims(scope, p, per)
+    stmt = (
+        select(
+            *dims,
+            func.count().label("placements"),
+            *[_count_if(p.c.suitability == s).label(f"s_{s.value}") for s in Suitability],
+        )
+        .select_from(in_service(scope))
+        .where(p.c.is_primary.is_(True), in_force_on(scope.as_of), *_where(scope, p, per, visible))
+    )
+    return stmt.group_by(*dims) if dims else stmt
+
+
+def headcount(scope: Scope, visible_placements: ColumnElement[bool], visible_quotas: ColumnElement[bool]) -> Select[Any]:
+    """Headcount and quota side by side: UNION ALL of both, then one GROUP BY (no FULL JOIN needed)."""
+    p, per, q = placement_table, person_table, quota_table
+    with_quota = scope.category is None and Dimension.CATEGORY not in scope.by
+    people = (
+        select(*_dims(scope, p, per), literal(1).label("people"), literal(0).label("posts"))
+        .select_from(in_service(scope))
+        .where(p.c.is_primary.is_(True), in_force_on(scope.as_of), *_where(scope, p, per, visible_placements))
+    )
+    parts = [people]
+    if with_quota:
+        parts.append(
+            select(*_dims(scope, q, None), literal(0).label("people"), q.c.posts.label("posts")).where(
+                q.c.year == scope.as_of.year, *_where(scope, q, None, visible_quotas)
+            )
+        )
+    both = union_all(*parts).subquery("both")
+    dims = [both.c[d.value] for d in scope.by]
+    stmt = select(*dims, func.sum(both.c.people).label("headcount"), func.sum(both.c.posts).label("quota"))
+    return stmt.group_by(*dims) if dims else stmt
+
+
+def gaps(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
+    """People in service without a primary placement on the date and without an open streamlining case."""
+    per = person_table
+    placed = exists().where(
+        placement_table.c.person_id == per.c.id, placement_table.c.is_primary.is_(True), in_force_on(scope.as_of)
+    )
+    in_case = exists().where(case_table.c.person_id == per.c.id, case_table.c.status != CaseStatus.WITHDRAWN)
+    return select(per).where(
+        *_where(scope, per, per, visible), (per.c.left_on.is_(None)) | (per.c.left_on >= scope.as_of), ~placed, ~in_case
+    )
+
+
+def gap_counts(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
+    base = gaps(scope, visible).subquery("gap")
+    dims = [base.c[DIMENSION_COLUMNS[d]] if d is not Dimension.CATEGORY else base.c.category for d in scope.by]
+    labelled = [c.label(d.value) for c, d in zip(dims, scope.by, strict=True)]
+    stmt = select(*labelled, func.count().label("people"))
+    return stmt.group_by(*dims) if dims else stmt
+
+
+def streamlining(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
+    c, per = case_table, person_table
+    needs_person = scope.category is not None or Dimension.CATEGORY in scope.by
+    source: FromClause = c.join(per, per.c.id == c.c.person_id) if needs_person else c
+    dims = _dims(scope, c, per if needs_person else None)
+    return (
+        select(
+            *dims, c.c.policy, c.c.status, func.count().label("cases"), func.coalesce(func.sum(c.c.amount_vnd), 0).label("amount")
+        )
+        .select_from(source)
+        .where(c.c.proposed_on <= scope.as_of, *_where(scope, c, per if needs_person else None, visible))
+        .group_by(*dims, c.c.policy, c.c.status)
+    )
+
+
+async def rows(session: AsyncSession, stmt: Select[Any]) -> Sequence[Any]:
+    found: Sequence[Any] = (await session.execute(stmt)).mappings().all()
+    return found

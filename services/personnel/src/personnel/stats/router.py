@@ -1,0 +1,111 @@
+"""HTTP routes of the statistics (computed in SQL; the reporting service reads them)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from haicap_shared.db import DbSession
+
+from ..auth import PersonnelRead
+from ..common import COMMON_PROBLEMS, CommuneCode, ProvinceCode
+from ..people.models import Category
+from . import service
+from .repository import Scope
+from .schemas import Dimension, GapStats, HeadcountStats, QualificationStats, StreamliningStats, SuitabilityStats
+
+router = APIRouter(prefix="/stats", tags=["stats"], responses=COMMON_PROBLEMS)
+
+AsOf = Annotated[date, Query(description="Count on this date")]
+Level = Annotated[str | None, Query(pattern=r"^(province|district|commune)$", description="The agency's level")]
+By = Annotated[list[Dimension] | None, Query(description="Group by these (repeat the parameter); none: one total")]
+
+
+def _scope(
+    as_of: date,
+    province: str | None,
+    commune: str | None,
+    level: str | None,
+    category: Category | None,
+    by: list[Dimension] | None,
+) -> Scope:
+    return Scope(
+        as_of=as_of, province=province, commune=commune, level=level, category=category, by=list(dict.fromkeys(by or []))
+    )
+
+
+@router.get("/qualifications", response_model=QualificationStats)
+async def qualifications(
+    session: DbSession,
+    principal: PersonnelRead,
+    as_of: AsOf,
+    province: ProvinceCode = None,
+    commune: CommuneCode = None,
+    level: Level = None,
+    category: Category | None = None,
+    by: By = None,
+) -> QualificationStats:
+    """Share with a university degree or higher, political-theory and state-management levels of the people in service."""
+    return await service.qualifications(session, principal, _scope(as_of, province, commune, level, category, by))
+
+
+@router.get("/headcount", response_model=HeadcountStats)
+async def headcount(
+    session: DbSession,
+    principal: PersonnelRead,
+    as_of: AsOf,
+    province: ProvinceCode = None,
+    commune: CommuneCode = None,
+    level: Level = None,
+    category: Category | None = None,
+    by: By = None,
+) -> HeadcountStats:
+    """People in service against the staffing quotas of the year."""
+    return await service.headcount(session, principal, _scope(as_of, province, commune, level, category, by))
+
+
+@router.get("/suitability", response_model=SuitabilityStats)
+async def suitability(
+    session: DbSession,
+    principal: PersonnelRead,
+    as_of: AsOf,
+    province: ProvinceCode = None,
+    commune: CommuneCode = None,
+    level: Level = None,
+    category: Category | None = None,
+    by: By = None,
+) -> SuitabilityStats:
+    """Primary placements in force by suitability (suitable, partly, unsuitable)."""
+    return await service.suitability(session, principal, _scope(as_of, province, commune, level, category, by))
+
+
+@router.get("/gaps", response_model=GapStats)
+async def gaps(
+    session: DbSession,
+    principal: PersonnelRead,
+    as_of: AsOf,
+    province: ProvinceCode = None,
+    commune: CommuneCode = None,
+    level: Level = None,
+    category: Category | None = None,
+    by: By = None,
+) -> GapStats:
+    """People neither placed nor in a streamlining case on the date (the gap the merger must not leave)."""
+    return await service.gaps(session, principal, _scope(as_of, province, commune, level, category, by))
+
+
+@router.get("/streamlining", response_model=StreamliningStats)
+async def streamlining(
+    session: DbSession,
+    principal: PersonnelRead,
+    as_of: AsOf,
+    province: ProvinceCode = None,
+    commune: CommuneCode = None,
+    level: Level = None,
+    category: Category | None = None,
+    by: By = None,
+) -> StreamliningStats:
+    """Streamlining cases and amounts by policy and status."""
+    return await service.streamlining(session, principal, _scope(as_of, province, commune, level, category, by))

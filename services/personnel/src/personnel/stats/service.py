@@ -1,0 +1,151 @@
+"""The statistics: SQL aggregates, shaped for the reporting service and for people."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from haicap_shared.auth import Principal
+
+from ..auth import visible
+from ..people.models import PoliticalTheory, StateManagement, person_table
+from ..placements.models import Suitability, placement_table
+from ..quotas.models import quota_table
+from ..streamlining.models import CaseStatus, Policy, case_table
+from . import repository
+from .repository import Scope
+from .schemas import (
+    GapRow,
+    GapStats,
+    HeadcountRow,
+    HeadcountStats,
+    QualificationRow,
+    QualificationStats,
+    Share,
+    StreamliningRow,
+    StreamliningStats,
+    SuitabilityRow,
+    SuitabilityStats,
+)
+
+
+def share(count: int, of: int) -> Share:
+    percent = (Decimal(count * 100) / Decimal(of)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) if of else None
+    return Share(count=count, percent=percent)
+
+
+def _group(scope: Scope, row: Any) -> dict[str, str | None]:
+    return {d.value: (None if row[d.value] is None else str(row[d.value])) for d in scope.by}
+
+
+def _scope_fields(scope: Scope) -> dict[str, Any]:
+    return {
+        "as_of": scope.as_of,
+        "province": scope.province,
+        "commune": scope.commune,
+        "level": scope.level,
+        "category": scope.category,
+        "by": list(scope.by),
+    }
+
+
+def _qualification_row(group: dict[str, str | None], values: dict[str, int]) -> QualificationRow:
+    n = values["headcount"]
+    return QualificationRow(
+        group=group,
+        headcount=n,
+        university_or_higher=share(values["university_or_higher"], n),
+        political_theory={lv.value: share(values[f"pt_{lv.value}"], n) for lv in PoliticalTheory},
+        state_management={lv.value: share(values[f"sm_{lv.value}"], n) for lv in StateManagement},
+    )
+
+
+def _ints(row: Any, keys: list[str]) -> dict[str, int]:
+    return {k: int(row[k] or 0) for k in keys}
+
+
+async def qualifications(session: AsyncSession, principal: Principal, scope: Scope) -> QualificationStats:
+    keys = ["headcount", "university_or_higher"]
+    keys += [f"pt_{lv.value}" for lv in PoliticalTheory] + [f"sm_{lv.value}" for lv in StateManagement]
+    found = await repository.rows(session, repository.qualifications(scope, visible(principal, placement_table)))
+    groups = [(_group(scope, r), _ints(r, keys)) for r in found if r["headcount"]]
+    # NOTE: the total adds up the groups the database returned (a handful of rows), never people.
+    total = {k: sum(values[k] for _, values in groups) for k in keys}
+    return QualificationStats(
+        **_scope_fields(scope),
+        rows=[_qualification_row(g, v) for g, v in sorted(groups, key=lambda gv: [str(x) for x in gv[0].values()])],
+        total=_qualification_row({}, total),
+    )
+
+
+def _headcount_row(group: dict[str, str | None], people: int, quota: int | None) -> HeadcountRow:
+    return HeadcountRow(group=group, headcount=people, quota=quota, over_quota=None if quota is None else max(people - quota, 0))
+
+
+async def headcount(session: AsyncSession, principal: Principal, scope: Scope) -> HeadcountStats:
+    with_quota = scope.category is None and "category" not in scope.by
+    stmt = repository.headcount(scope, visible(principal, placement_table), visible(principal, quota_table))
+    found = [(_group(scope, r), int(r["headcount"] or 0), int(r["quota"] or 0)) for r in await repository.rows(session, stmt)]
+    found = [f for f in found if f[1] or f[2]]
+    rows = [
+        _headcount_row(g, n, q if with_quota else None)
+        for g, n, q in sorted(found, key=lambda f: [str(x) for x in f[0].values()])
+    ]
+    people, posts = sum(f[1] for f in found), sum(f[2] for f in found)
+    return HeadcountStats(
+        **_scope_fields(scope), year=scope.as_of.year, rows=rows, total=_headcount_row({}, people, posts if with_quota else None)
+    )
+
+
+def _suitability_row(group: dict[str, str | None], values: dict[str, int]) -> SuitabilityRow:
+    n = values["placements"]
+    return SuitabilityRow(group=group, placements=n, counts={s: share(values[f"s_{s.value}"], n) for s in Suitability})
+
+
+async def suitability(session: AsyncSession, principal: Principal, scope: Scope) -> SuitabilityStats:
+    keys = ["placements"] + [f"s_{s.value}" for s in Suitability]
+    found = await repository.rows(session, repository.suitability(scope, visible(principal, placement_table)))
+    groups = [(_group(scope, r), _ints(r, keys)) for r in found if r["placements"]]
+    total = {k: sum(values[k] for _, values in groups) for k in keys}
+    return SuitabilityStats(
+        **_scope_fields(scope),
+        rows=[_suitability_row(g, v) for g, v in sorted(groups, key=lambda gv: [str(x) for x in gv[0].values()])],
+        total=_suitability_row({}, total),
+    )
+
+
+async def gaps(session: AsyncSession, principal: Principal, scope: Scope) -> GapStats:
+    area = visible(principal, person_table)
+    found = await repository.rows(session, repository.gap_counts(scope, area))
+    rows = sorted(
+        (GapRow(group=_group(scope, r), people=int(r["people"])) for r in found if r["people"]),
+        key=lambda row: [str(x) for x in row.group.values()],
+    )
+    sample_stmt = repository.gaps(scope, area).with_only_columns(person_table.c.id).order_by(person_table.c.id).limit(100)
+    sample = [str(r) for r in (await session.execute(sample_stmt)).scalars().all()]
+    return GapStats(**_scope_fields(scope), rows=rows, total=sum(r.people for r in rows), sample=sample)
+
+
+async def streamlining(session: AsyncSession, principal: Principal, scope: Scope) -> StreamliningStats:
+    found = await repository.rows(session, repository.streamlining(scope, visible(principal, case_table)))
+    rows = sorted(
+        (
+            StreamliningRow(
+                group=_group(scope, r),
+                policy=Policy(r["policy"]),
+                status=CaseStatus(r["status"]),
+                cases=int(r["cases"]),
+                amount_vnd=Decimal(r["amount"]).quantize(Decimal(1)),
+            )
+            for r in found
+        ),
+        key=lambda row: ([str(x) for x in row.group.values()], row.policy.value, row.status.value),
+    )
+    return StreamliningStats(
+        **_scope_fields(scope),
+        rows=rows,
+        cases=sum(r.cases for r in rows),
+        amount_vnd=sum((r.amount_vnd for r in rows), Decimal(0)),
+    )

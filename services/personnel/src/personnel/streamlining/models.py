@@ -1,0 +1,59 @@
+"""Streamlining cases (tinh giản biên chế, dôi dư): a person, a policy, the entitlement computed."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, Table, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from haicap_shared.models import Entity
+
+from ..agency_ref import AgencyRefColumns
+from ..db import Base, string_enum
+
+
+class Policy(enum.StrEnum):
+    """The policies of Nghị định 178/2024/NĐ-CP (as amended by Nghị định 67/2025/NĐ-CP)."""
+
+    EARLY_RETIREMENT = "early_retirement"  # Điều 7: nghỉ hưu trước tuổi
+    RESIGNATION = "resignation"  # Điều 9: nghỉ thôi việc
+    NON_SPECIALISED_LEAVE = "non_specialised_leave"  # người hoạt động không chuyên trách cấp xã nghỉ việc
+    LEADERSHIP_RELINQUISHED = "leadership_relinquished"  # thôi giữ chức vụ lãnh đạo, quản lý
+    OTHER = "other"
+
+
+class CaseStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    PAID = "paid"
+    WITHDRAWN = "withdrawn"
+
+
+class StreamliningCase(AgencyRefColumns, Entity, Base):
+    """One person's streamlining case, with the calculator's inputs, items and rule version kept."""
+
+    __tablename__ = "streamlining_case"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("person.id"))
+    policy: Mapped[Policy] = mapped_column(string_enum(Policy, "streamlining_policy"))
+    status: Mapped[CaseStatus] = mapped_column(string_enum(CaseStatus, "streamlining_status"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    proposed_on: Mapped[date] = mapped_column(Date)
+    leave_date: Mapped[date] = mapped_column(Date)
+    rule_version: Mapped[str] = mapped_column(String(100))
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    amount_vnd: Mapped[Decimal] = mapped_column(Numeric(18, 0))
+
+    __table_args__ = (
+        Index(None, "person_id"),
+        Index(None, "province_code", "proposed_on", "id"),
+    )
+
+
+case_table = cast(Table, StreamliningCase.__table__)

@@ -1,0 +1,97 @@
+"""HTTP routes of streamlining cases and the entitlement calculator."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import JSONResponse
+
+from haicap_shared.audit import Audit
+from haicap_shared.db import DbSession
+from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, problem_responses
+from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
+from haicap_shared.paging import Cursor, Limit, Page, keyset_page
+from haicap_shared.versioning import check_if_match, etag
+
+from ..auth import PersonnelRead, PersonnelWrite, visible
+from ..common import COMMON_PROBLEMS, ProvinceCode, with_etag
+from . import repository, service
+from .entitlement import Entitlement
+from .models import CaseStatus, Policy, case_table
+from .schemas import CalculationRequest, CaseCreate, CaseTransition, StreamliningCase
+
+router = APIRouter(tags=["streamlining"], responses=COMMON_PROBLEMS)
+CaseId = Annotated[uuid.UUID, Path(description="The case's internal id")]
+
+
+@router.post(
+    "/streamlining/calculate",
+    response_model=Entitlement,
+    responses=problem_responses(service.PolicyNotApplicable, service.SalaryMissing),
+)
+async def calculate(payload: CalculationRequest, _principal: PersonnelRead) -> Entitlement:
+    """Preview an entitlement from explicit inputs (itemised, whole VND, rule version and readings); records nothing."""
+    return service.calculate(payload)
+
+
+@router.get("/streamlining-cases", response_model=Page[StreamliningCase], responses=problem_responses(BadRequest))
+async def list_cases(
+    session: DbSession,
+    principal: PersonnelRead,
+    province: ProvinceCode = None,
+    person_id: uuid.UUID | None = None,
+    policy: Policy | None = None,
+    status: CaseStatus | None = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Page[StreamliningCase]:
+    """List streamlining cases in your area, by the date proposed."""
+    stmt = repository.list_cases(
+        visible(principal, case_table), province=province, person_id=person_id, policy=policy, status=status
+    )
+    return await keyset_page(
+        session, stmt, order_by=repository.CASE_LIST_ORDER, limit=limit, cursor=cursor, item=StreamliningCase
+    )
+
+
+@router.post(
+    "/streamlining-cases",
+    status_code=201,
+    response_model=StreamliningCase,
+    responses=problem_responses(
+        service.PersonMissing, service.CaseExists, service.PolicyNotApplicable, service.SalaryMissing, IdempotencyKeyReused
+    ),
+)
+async def create_case(
+    payload: CaseCreate, request: Request, session: DbSession, audit: Audit, principal: PersonnelWrite, idempotency: Idempotency
+) -> JSONResponse:
+    """Propose a person for streamlining; the entitlement is computed and kept with its inputs and rule version."""
+    if (replayed := await idempotency.replay()) is not None:
+        return replayed
+    base = request.app.state.settings.base_salary_vnd
+    case = StreamliningCase.model_validate(
+        await service.create_case(session, audit, principal, payload, default_base_salary=base)
+    )
+    return await idempotency.respond(201, case, headers={"ETag": etag(case.version), "Location": f"streamlining-cases/{case.id}"})
+
+
+@router.get("/streamlining-cases/{case_id}", response_model=StreamliningCase, responses=problem_responses(service.CaseNotFound))
+async def get_case(case_id: CaseId, session: DbSession, principal: PersonnelRead) -> JSONResponse:
+    """One streamlining case, with its ETag."""
+    return with_etag(StreamliningCase.model_validate(await service.get_case(session, principal, case_id)))
+
+
+@router.post(
+    "/streamlining-cases/{case_id}/transitions",
+    response_model=StreamliningCase,
+    responses=problem_responses(service.CaseNotFound, service.CaseStepNotAllowed, PreconditionFailed, PreconditionRequired),
+)
+async def transition_case(
+    case_id: CaseId, payload: CaseTransition, request: Request, session: DbSession, audit: Audit, principal: PersonnelWrite
+) -> JSONResponse:
+    """Approve, mark paid (province) or withdraw a case. Requires If-Match."""
+    case = await service.get_case(session, principal, case_id)
+    check_if_match(request, case.version)
+    return with_etag(StreamliningCase.model_validate(await service.transition(session, audit, principal, case, payload)))

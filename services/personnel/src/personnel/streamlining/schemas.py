@@ -1,0 +1,95 @@
+"""Request and response bodies of the streamlining API."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..people.models import Sex
+from .entitlement import Entitlement
+from .models import CaseStatus, Policy
+
+Money = Annotated[Decimal, Field(ge=0, le=Decimal("1e15"), decimal_places=4)]
+Coefficient = Annotated[Decimal, Field(ge=0, le=30, decimal_places=2)]
+Percent = Annotated[Decimal, Field(ge=0, le=200, decimal_places=2)]
+
+
+class SalaryIn(BaseModel):
+    """Tiền lương hiện hưởng from its parts (or give ``monthly_salary_vnd`` instead)."""
+
+    base_salary_vnd: Money = Field(Decimal(2340000), description="Mức lương cơ sở")
+    salary_coefficient: Coefficient = Field(examples=["4.65"])
+    position_allowance: Coefficient = Decimal(0)
+    seniority_percent: Percent = Decimal(0)
+    allowance_percent: Percent = Field(Decimal(0), examples=["25"])
+
+
+class CalculationRequest(BaseModel):
+    """Every input of the calculator, for a preview that records nothing."""
+
+    policy: Policy
+    birth_date: date
+    sex: Sex
+    leave_date: date = Field(description="The day the retirement or resignation takes effect")
+    decision_date: date = Field(description="The reorganisation decision of the competent authority")
+    social_insurance_months: int = Field(ge=0, le=12 * 60)
+    salary: SalaryIn | None = None
+    monthly_salary_vnd: Money | None = None
+    entered_amount_vnd: Money | None = Field(None, description="For the policies this version does not compute")
+
+
+class CaseCreate(BaseModel):
+    """Propose a person for streamlining; the entitlement is computed from their record and these inputs."""
+
+    person_id: uuid.UUID
+    policy: Policy
+    reason: str | None = Field(None, max_length=4000, description="Why the person is surplus (dôi dư)")
+    leave_date: date
+    decision_date: date
+    proposed_on: date | None = Field(None, description="Defaults to today")
+    base_salary_vnd: Money | None = Field(None, description="Defaults to the service's setting (2,340,000)")
+    social_insurance_months: int | None = Field(
+        None, ge=0, le=12 * 60, description="Defaults to the months from the person's social-insurance start to leaving"
+    )
+    monthly_salary_vnd: Money | None = Field(None, description="Overrides the salary computed from the person's coefficients")
+    entered_amount_vnd: Money | None = None
+
+
+class CaseAction(enum.StrEnum):
+    APPROVE = "approve"
+    PAY = "pay"
+    WITHDRAW = "withdraw"
+
+
+class CaseTransition(BaseModel):
+    action: CaseAction
+    note: str | None = Field(None, max_length=4000)
+
+
+class StreamliningCase(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    person_id: uuid.UUID
+    agency_id: uuid.UUID
+    province_code: str
+    commune_code: str | None
+    agency_level: str
+    unit_id: uuid.UUID
+    policy: Policy
+    status: CaseStatus
+    reason: str | None
+    proposed_on: date
+    leave_date: date
+    rule_version: str
+    inputs: dict[str, Any]
+    result: Entitlement
+    amount_vnd: Decimal
+    version: int
+    created_at: datetime
+    updated_at: datetime

@@ -231,6 +231,10 @@ async def hand_over(
     for (asset, current), row in zip(held, rows, strict=True):
         current.valid_to = day_before(data.effective_date)
         await session.flush()
+        moved = target.commune_code is not None and asset.commune_code in former_communes
+        if moved:
+            # NOTE: the former commune no longer exists; the asset now stands in the commune it became part of.
+            asset.commune_code = target.commune_code
         allocation = await open_allocation(
             session,
             asset,
@@ -241,10 +245,6 @@ async def hand_over(
             handover_id=handover_id,
             note=data.note,
         )
-        moved = target.commune_code is not None and asset.commune_code in former_communes
-        if moved:
-            # NOTE: the former commune no longer exists; the asset now stands in the commune it became part of.
-            asset.commune_code = target.commune_code
         await register_repository.record_event(
             session,
             principal,

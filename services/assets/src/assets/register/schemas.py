@@ -86,6 +86,7 @@ class AssetUpdate(_Details):
     name: str | None = Field(None, min_length=2, max_length=300)
     commune_code: CommuneCode | None = None
     status: AssetStatus | None = Field(None, description="in_use or surplus; the disposition workflow sets the others")
+    status_since: date | None = Field(None, description="From when the new status holds (for statistics); today when omitted")
 
     @model_validator(mode="after")
     def _status(self) -> Self:

@@ -130,6 +130,7 @@ async def update_asset(
     if "plate" in fields:
         fields["plate"] = checked["plate"]
     status = fields.pop("status", None)
+    since = fields.pop("status_since", None) or today
     status_changed = status is not None and status != asset.status
     if status_changed and asset.status is AssetStatus.IN_DISPOSITION:
         raise StatusLockedByDisposition(f"Asset {asset.code} has an open disposition")
@@ -140,7 +141,7 @@ async def update_asset(
     asset.search_key = _search_key(asset)
     await session.flush()
     if status_changed:
-        await repository.record_event(session, principal, asset.id, EventKind.STATUS_CHANGED, today, status=status)
+        await repository.record_event(session, principal, asset.id, EventKind.STATUS_CHANGED, since, status=status)
     changed = sorted(k for k, v in snapshot(asset).items() if before.get(k) != v and k not in {"version", "updated_at"})
     await repository.record_event(session, principal, asset.id, EventKind.UPDATED, today, detail={"fields": changed})
     await audit.record(

@@ -10,7 +10,9 @@ from haicap_shared.testing import assert_problem
 from .fake_org import FORMER, SCHOOL, FakeOrg
 from .helpers import create_asset
 
-HEADER = "Mã tài sản,Tên tài sản,Loại tài sản,Mã tỉnh,Mã xã,Diện tích đất,Biển số,Số chỗ,Nguyên giá,Giá trị còn lại,Mã đơn vị sử dụng,Mã cơ quan sử dụng,Mục đích,Từ ngày"
+COLUMNS = ["Mã tài sản", "Tên tài sản", "Loại tài sản", "Mã tỉnh", "Mã xã", "Diện tích đất", "Biển số", "Số chỗ"]
+COLUMNS += ["Nguyên giá", "Giá trị còn lại", "Mã đơn vị sử dụng", "Mã cơ quan sử dụng", "Mục đích", "Từ ngày"]
+HEADER = ",".join(COLUMNS)
 GOOD = [
     "NĐ-01,Trụ sở xã Lý Bôn (cũ),nhà đất,04,01288,900,,,2000000000,800000000,01288,,office,01/01/2015",
     "NĐ-02,Trạm y tế cũ,premises,04,01291,500,,,1000000000,300000000,01291,,public_service_facility,2015-01-01",

@@ -79,6 +79,7 @@ def stack_env(base: Mapping[str, str], var_dir: Path) -> dict[str, str]:
         # NOTE: and every service trusts the keys of this stack's gateway, and asks it for tokens.
         env[f"{spec.env_prefix}JWKS_URL"] = f"{gateway}/api/v1/auth/jwks"
         env[f"{spec.env_prefix}TOKEN_URL"] = f"{gateway}/api/v1/auth/token"
+        env[f"{spec.env_prefix}GATEWAY_URL"] = gateway
     return env
 
 
@@ -179,7 +180,7 @@ class Stack:
         self.create_accounts(province or "04")
 
     def create_accounts(self, province: str) -> None:
-        """The demo users of ``province`` (kept if they exist) and the reporting service's account.
+        """The demo users of ``province`` (kept if they exist) and the reporting and assets service accounts.
 
         NOTE: the reporting account gets a new secret on every run: only its hash is stored, and
         the services are (re)started by this run anyway, with the new one in their environment.
@@ -189,10 +190,12 @@ class Stack:
             DemoUser(u["username"], u["role"], ", ".join(f"{k} {v}" for k, v in u["area"].items()) or "-", u["password"])
             for u in made
         ]
-        output = self.run_step(GATEWAY, "create-service-account", "--client-id", "reporting", "--reset-if-exists", capture=True)
-        values = dict(line.split("=", 1) for line in output.splitlines() if "=" in line)
-        self.env["HAICAP_REPORTING_CLIENT_ID"] = values["client_id"]
-        self.env["HAICAP_REPORTING_CLIENT_SECRET"] = values["client_secret"]
+        # NOTE: assets reads org-structure (holders) as its own account, like reporting reads the others.
+        for client_id, prefix in (("reporting", "HAICAP_REPORTING_"), ("assets", "HAICAP_ASSETS_")):
+            output = self.run_step(GATEWAY, "create-service-account", "--client-id", client_id, "--reset-if-exists", capture=True)
+            values = dict(line.split("=", 1) for line in output.splitlines() if "=" in line)
+            self.env[f"{prefix}CLIENT_ID"] = values["client_id"]
+            self.env[f"{prefix}CLIENT_SECRET"] = values["client_secret"]
 
     def start(self, *, replicas: Mapping[str, Sequence[int]] | None = None) -> None:
         """Start the services, then the gateway, each one ready before the next step.

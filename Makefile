@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-PACKAGES := shared services/org-structure services/personnel services/assets services/reporting gateway
+PACKAGES := shared services/org-structure services/personnel services/assets services/reporting gateway scenario
 STAMP := $(VENV)/.installed
 PYPROJECTS := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 
@@ -30,7 +30,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy -p haicap_shared -p org_structure -p personnel -p assets -p reporting -p haicap_gateway
+	$(BIN)/mypy -p haicap_shared -p org_structure -p personnel -p assets -p reporting -p haicap_gateway -p haicap_scenario
 
 pytest: install
 	$(BIN)/pytest

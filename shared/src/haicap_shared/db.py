@@ -24,6 +24,10 @@ NAMING_CONVENTION = {
 }
 
 
+IMMEDIATE_OPTION = "haicap_sqlite_immediate"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def new_metadata() -> MetaData:
     """A service's own metadata, with the naming convention Alembic batch mode needs."""
     return MetaData(naming_convention=NAMING_CONVENTION)
@@ -59,7 +63,11 @@ def _make_sqlite_transactional(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # NOTE: a write transaction takes the write lock up front (BEGIN IMMEDIATE). A deferred
+        # one that reads first and writes later fails at once with "database is locked" when
+        # another writer committed meanwhile, whatever the busy timeout.
+        immediate = connection.get_execution_options().get(IMMEDIATE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 class Database:
@@ -69,6 +77,7 @@ class Database:
         self.url = url
         self.engine = create_engine(url, echo=echo)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.serialise_writes = is_sqlite(url)
 
     def bind_to(self, connection: AsyncConnection) -> None:
         """Run every session inside ``connection``'s transaction (tests roll it back)."""
@@ -93,6 +102,8 @@ def null_pool_engine(url: str) -> AsyncEngine:
 async def _session_scope(request: Request) -> AsyncIterator[AsyncSession]:
     database: Database = request.app.state.database
     async with database.sessionmaker() as session:
+        if database.serialise_writes and request.method not in SAFE_METHODS:
+            await session.connection(execution_options={IMMEDIATE_OPTION: True})
         try:
             yield session
         except BaseException:

@@ -87,9 +87,11 @@ async def import_agencies(
             errors.append(str(exc))
             valid_from = valid_to = None
         code = str(values.get("unit_code") or "")
-        unit = _unit_on(units.get(code, []), valid_from or today)
+        # NOTE: a code names different units over time; the row's own dates say which.
+        on = valid_from or valid_to or today
+        unit = _unit_on(units.get(code, []), on)
         if unit is None:
-            errors.append(f"no administrative unit has code {code!r} on {(valid_from or today).isoformat()}")
+            errors.append(f"no administrative unit has code {code!r} on {on.isoformat()}")
         if unit is not None and kind is not None:
             valid_from = valid_from or unit.valid_from
             valid_to = valid_to if valid_to is not None else unit.valid_to

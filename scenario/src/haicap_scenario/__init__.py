@@ -1,0 +1,1 @@
+"""The demo scenario: a province's agencies, tasks, people and assets, loaded through the APIs."""

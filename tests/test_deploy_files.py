@@ -11,7 +11,8 @@
   and in the manifests, or listed in deploy/README.md as left at its default; every
   ``HAICAP_*`` variable set there is one the process reads. Ports, probes, image names,
   commands and databases agree with the packages.
-- deploy/nginx/haicap.conf passes ``nginx -t`` (when nginx is installed).
+- deploy/nginx/haicap.conf passes ``nginx -t``, and a real nginx with it ends TLS and sets
+  the caching headers in front of a stand-in gateway (when nginx is installed).
 """
 
 from __future__ import annotations
@@ -24,13 +25,20 @@ import json
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
+import threading
+import time
 import tomllib
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import jsonschema
 import kubernetes_validate
 import pytest
@@ -276,8 +284,8 @@ def test_compose_migrates_before_serving_and_waits_for_health(compose: dict[str,
         assert "SERVICE_PORT" in test
     gateway = services["gateway"]["depends_on"]
     assert {name: gateway[name] for name in SERVICES} == {name: {"condition": "service_healthy"} for name in SERVICES}
-    for process in SERVICES:
-        assert services[process]["depends_on"]["postgres"] == {"condition": "service_healthy"}
+    for name in SERVICES:
+        assert services[name]["depends_on"]["postgres"] == {"condition": "service_healthy"}
 
 
 def test_compose_sets_what_each_process_reads(compose: dict[str, Any]) -> None:
@@ -400,7 +408,8 @@ def runtime_requirements(distribution: str) -> set[str]:
         seen.add((_normalised(name), extras))
         for text in importlib.metadata.requires(name) or []:
             requirement = Requirement(text)
-            wanted = [{**default_environment(), "extra": extra} for extra in (extras or {""})]
+            here: dict[str, str] = dict(default_environment())  # type: ignore[arg-type]
+            wanted = [{**here, "extra": extra} for extra in (extras or {""})]
             if requirement.marker is None or any(requirement.marker.evaluate(env) for env in wanted):
                 pending.append((requirement.name, frozenset(requirement.extras)))
     return {name for name, _ in seen}
@@ -763,5 +772,74 @@ NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin
 @pytest.mark.skipif(NGINX is None, reason="nginx is not installed here")
 def test_nginx_accepts_the_configuration(tmp_path: Path) -> None:
     main = nginx_config(tmp_path, "127.0.0.1:9", 8443, 8080)
+    assert NGINX is not None
     result = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-c", str(main)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+class _Upstream(BaseHTTPRequestHandler):
+    """Stands in for the gateway: any path, a small JSON body with a cache header nginx must replace."""
+
+    def do_GET(self) -> None:
+        body = json.dumps({"path": self.path, "request_id": self.headers.get("X-Request-ID")}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "public, max-age=999")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+@pytest.mark.processes
+@pytest.mark.skipif(NGINX is None, reason="nginx is not installed here")
+def test_nginx_terminates_tls_and_sets_caching_headers(tmp_path: Path) -> None:
+    assert NGINX is not None
+    upstream = ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    https_port, http_port = _free_ports(2)
+    main = nginx_config(tmp_path, f"127.0.0.1:{upstream.server_address[1]}", https_port, http_port)
+    nginx = subprocess.Popen(
+        [NGINX, "-p", str(tmp_path), "-c", str(main), "-g", "daemon off;"], stderr=subprocess.PIPE, start_new_session=True
+    )
+    try:
+        with httpx.Client(base_url=f"https://127.0.0.1:{https_port}", verify=False, timeout=5.0, trust_env=False) as client:  # noqa: S501 - its own self-signed certificate
+            for _ in range(50):
+                try:
+                    client.get("/healthz")
+                    break
+                except httpx.TransportError:
+                    assert nginx.poll() is None, nginx.stderr.read() if nginx.stderr else ""
+                    time.sleep(0.1)
+            expected = {
+                "/api/v1/org/units?province=04": "private, no-cache",
+                "/api/v1/auth/me": "no-store",
+                "/api/v1/auth/jwks": "public, max-age=300",
+                "/openapi.json": "public, max-age=60",
+                "/readyz": "no-store",
+            }
+            for path, cache_control in expected.items():
+                response = client.get(path, headers={"X-Request-ID": "nginx-test"})
+                assert response.status_code == 200, path
+                assert response.headers.get_list("cache-control") == [cache_control], path
+                assert response.json() == {"path": path, "request_id": "nginx-test"}
+                assert response.headers["strict-transport-security"].startswith("max-age=")
+            assert client.get("/api/v1/org/units").headers["vary"] == "Authorization"
+        with httpx.Client(timeout=5.0, trust_env=False) as plain:
+            redirect = plain.get(f"http://127.0.0.1:{http_port}/api/v1/org/units")
+            assert redirect.status_code == 301
+            assert redirect.headers["location"].startswith("https://")
+    finally:
+        os.killpg(nginx.pid, signal.SIGTERM)
+        nginx.wait(timeout=10)
+        upstream.shutdown()
+
+
+def _free_ports(count: int) -> list[int]:
+    with ExitStack() as held:
+        sockets = [held.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]

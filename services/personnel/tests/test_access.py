@@ -1,13 +1,31 @@
-"""Every route against every role: nothing is open but health."""
+"""Every route against every role: nothing is open but health; viewers see nothing."""
 
 import httpx
 from fastapi import FastAPI
 
 from haicap_shared.access_matrix import assert_access_matrix, routes_with_rules
+from haicap_shared.roles import Role
 from haicap_shared.testing import TestTokens
+
+AREAS = {
+    Role.PROVINCE_OFFICER: {"province": "04"},
+    Role.COMMUNE_OFFICER: {"province": "04", "commune": "01010"},
+    Role.AGENCY_OFFICER: {"province": "04", "agency": "00000000-0000-0000-0000-0000000000c8"},
+}
 
 
 async def test_every_route_against_every_role(client: httpx.AsyncClient, service_app: FastAPI, test_tokens: TestTokens) -> None:
-    table = await assert_access_matrix(client, routes_with_rules(service_app), test_tokens.headers)
+    cases = routes_with_rules(service_app)
+    assert len(cases) == 37
+    table = await assert_access_matrix(client, cases, lambda role: test_tokens.headers(role, **AREAS.get(role, {})))
     assert table["GET /audit-events"]["anonymous"] == 401
     assert table["GET /audit-events"]["auditor"] == 200
+    assert table["GET /people"]["viewer"] == 403
+    assert table["GET /people"]["service"] == 200
+    assert table["GET /people/{person_id}"]["commune_officer"] == 404
+    assert table["POST /people"]["auditor"] == 403
+    assert table["POST /people"]["service"] == 403
+    assert table["POST /placements/bulk"]["agency_officer"] == 422
+    assert table["GET /stats/qualifications"]["service"] == 422  # admitted; as_of is required
+    assert table["GET /stats/qualifications"]["viewer"] == 403
+    assert table["POST /streamlining/calculate"]["auditor"] == 422

@@ -21,7 +21,9 @@ from personnel.streamlining.models import Policy
 SALARY = Salary(Decimal(2340000), Decimal("4.65"), Decimal("0.6"), allowance_percent=Decimal(25)).monthly()
 
 
-def early(birth: date, leave: date, *, si_months: int = 22 * 12, decision: date = date(2025, 3, 1), sex: Sex = Sex.MALE) -> Inputs:
+def early(
+    birth: date, leave: date, *, si_months: int = 22 * 12, decision: date = date(2025, 3, 1), sex: Sex = Sex.MALE
+) -> Inputs:
     return Inputs(Policy.EARLY_RETIREMENT, birth, sex, leave, decision, si_months, SALARY)
 
 
@@ -30,7 +32,7 @@ def amounts(inputs: Inputs) -> dict[str, Decimal]:
 
 
 def test_golden_case_of_the_ministry_guidance() -> None:
-    assert SALARY == Decimal("15356250")
+    assert Decimal("15356250") == SALARY
     result = calculate(early(date(1966, 1, 15), date(2025, 5, 1)))
     assert result.retirement_age == "61y9m"
     assert result.statutory_retirement_date == date(2027, 11, 1)

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import String, Uuid
+from sqlalchemy import Date, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from haicap_shared.auth import Principal
@@ -30,6 +30,9 @@ class AgencyRefColumns:
     commune_code: Mapped[str | None] = mapped_column(String(5))
     agency_level: Mapped[str] = mapped_column(String(20))
     unit_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    # NOTE: the agency's last day (abolished with its commune, say): after it, a placement
+    # there no longer counts as serving, even before anyone ends it.
+    agency_valid_to: Mapped[date | None] = mapped_column(Date)
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class AgencyFacts:
             "commune_code": self.commune_code,
             "agency_level": self.agency_level,
             "unit_id": self.unit_id,
+            "agency_valid_to": self.valid_to,
         }
 
 

@@ -129,6 +129,7 @@ class AgencyCheck:
                 "commune_code": agency.commune_code,
                 "agency_level": agency.level,
                 "unit_id": agency.unit_id,
+                "agency_valid_to": agency.valid_to,
             }
             if not in_area(self.principal, SimpleNamespace(**facts)):
                 self.problem[raw] = f"agency {agency.name} is outside your area"
@@ -387,7 +388,7 @@ WITH src AS (
     FROM parts OFFSET 0
 ), checked AS MATERIALIZED (
     SELECT s.*, {", ".join(f"{defaults[n]} AS {n}_v" for n in ENUMS)},
-        a.agency_id AS agency_uuid, a.province_code, a.commune_code, a.agency_level, a.unit_id,
+        a.agency_id AS agency_uuid, a.province_code, a.commune_code, a.agency_level, a.unit_id, a.valid_to AS agency_valid_to,
         {key.format(col="s.full_name")} AS name_key,
         CASE WHEN s.field_of_study IS NOT NULL THEN {key.format(col="s.field_of_study")} END AS field_key,
         array_remove(ARRAY[{", ".join(errors)}]::text[], NULL) AS errors
@@ -498,15 +499,24 @@ async def _import_postgres(
     await agencies.load(agency_values)
     await raw.execute(
         "CREATE TEMP TABLE import_agency (raw text, agency_id uuid, province_code text, commune_code text, "
-        "agency_level text, unit_id uuid, problem text) ON COMMIT DROP"
+        "agency_level text, unit_id uuid, valid_to date, problem text) ON COMMIT DROP"
     )
     await raw.copy_records_to_table(
         "import_agency",
         records=[
-            (k, f["agency_id"], f["province_code"], f["commune_code"], f["agency_level"], f["unit_id"], None)
+            (
+                k,
+                f["agency_id"],
+                f["province_code"],
+                f["commune_code"],
+                f["agency_level"],
+                f["unit_id"],
+                f["agency_valid_to"],
+                None,
+            )
             for k, f in agencies.found.items()
         ]
-        + [(k, None, None, None, None, None, p) for k, p in agencies.problem.items()],
+        + [(k, None, None, None, None, None, None, p) for k, p in agencies.problem.items()],
     )
 
     result = (

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, model_validator
 from . import national_id
 from .models import Category, EducationLevel, PoliticalTheory, Sex, StateManagement
 
-NationalId = Annotated[str, Field(pattern=r"^\d{12}$", description="12 digits (số định danh cá nhân)", examples=["004066001234"])]
+NationalId = Annotated[str, Field(max_length=20, description="12 digits (số định danh cá nhân)", examples=["004066001234"])]
 Coefficient = Annotated[Decimal, Field(ge=0, le=30, max_digits=5, decimal_places=2)]
 Percent = Annotated[Decimal, Field(ge=0, le=200, max_digits=5, decimal_places=2)]
 

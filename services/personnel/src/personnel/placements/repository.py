@@ -19,6 +19,12 @@ def in_force_on(as_of: date, table: Any = placement_table) -> ColumnElement[bool
     return and_(c.valid_from <= as_of, or_(c.valid_to.is_(None), c.valid_to >= as_of))
 
 
+def serving_on(as_of: date) -> ColumnElement[bool]:
+    """In force on ``as_of``, in an agency that still exists then."""
+    c = placement_table.c
+    return and_(in_force_on(as_of), or_(c.agency_valid_to.is_(None), c.agency_valid_to >= as_of))
+
+
 @dataclass(frozen=True)
 class PlacementFilter:
     visible: ColumnElement[bool]

@@ -30,7 +30,7 @@ from .schemas import Recruitment as RecruitmentIn
 from .suitability import assess
 
 ENTITY_PLACEMENT = "placement"
-AGENCY_COLUMNS = ("agency_id", "province_code", "commune_code", "agency_level", "unit_id")
+AGENCY_COLUMNS = ("agency_id", "province_code", "commune_code", "agency_level", "unit_id", "agency_valid_to")
 
 
 class PlacementNotFound(NotFound):

@@ -13,7 +13,7 @@ from sqlalchemy.sql import FromClause
 
 from ..people.models import UNIVERSITY_OR_HIGHER, Category, PoliticalTheory, StateManagement, person_table
 from ..placements.models import Suitability, placement_table
-from ..placements.repository import in_force_on
+from ..placements.repository import serving_on
 from ..quotas.models import quota_table
 from ..streamlining.models import CaseStatus, case_table
 from .schemas import Dimension
@@ -78,7 +78,7 @@ def qualifications(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
             *[_count_if(per.c.state_management == level).label(f"sm_{level.value}") for level in StateManagement],
         )
         .select_from(in_service(scope))
-        .where(p.c.is_primary.is_(True), in_force_on(scope.as_of), *_where(scope, p, per, visible))
+        .where(p.c.is_primary.is_(True), serving_on(scope.as_of), *_where(scope, p, per, visible))
     )
     return stmt.group_by(*dims) if dims else stmt
 
@@ -93,7 +93,7 @@ def suitability(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
             *[_count_if(p.c.suitability == s).label(f"s_{s.value}") for s in Suitability],
         )
         .select_from(in_service(scope))
-        .where(p.c.is_primary.is_(True), in_force_on(scope.as_of), *_where(scope, p, per, visible))
+        .where(p.c.is_primary.is_(True), serving_on(scope.as_of), *_where(scope, p, per, visible))
     )
     return stmt.group_by(*dims) if dims else stmt
 
@@ -105,7 +105,7 @@ def headcount(scope: Scope, visible_placements: ColumnElement[bool], visible_quo
     people = (
         select(*_dims(scope, p, per), literal(1).label("people"), literal(0).label("posts"))
         .select_from(in_service(scope))
-        .where(p.c.is_primary.is_(True), in_force_on(scope.as_of), *_where(scope, p, per, visible_placements))
+        .where(p.c.is_primary.is_(True), serving_on(scope.as_of), *_where(scope, p, per, visible_placements))
     )
     parts = [people]
     if with_quota:
@@ -124,7 +124,7 @@ def gaps(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
     """People in service without a primary placement on the date and without an open streamlining case."""
     per = person_table
     placed = exists().where(
-        placement_table.c.person_id == per.c.id, placement_table.c.is_primary.is_(True), in_force_on(scope.as_of)
+        placement_table.c.person_id == per.c.id, placement_table.c.is_primary.is_(True), serving_on(scope.as_of)
     )
     in_case = exists().where(case_table.c.person_id == per.c.id, case_table.c.status != CaseStatus.WITHDRAWN)
     return select(per).where(
@@ -136,7 +136,7 @@ def gap_counts(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
     base = gaps(scope, visible).subquery("gap")
     dims = [base.c[DIMENSION_COLUMNS[d]] if d is not Dimension.CATEGORY else base.c.category for d in scope.by]
     labelled = [c.label(d.value) for c, d in zip(dims, scope.by, strict=True)]
-    stmt = select(*labelled, func.count().label("people"))
+    stmt = select(*labelled, func.count().label("people")).select_from(base)
     return stmt.group_by(*dims) if dims else stmt
 
 

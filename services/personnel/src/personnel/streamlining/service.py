@@ -151,6 +151,7 @@ async def create_case(
         commune_code=person.commune_code,
         agency_level=person.agency_level,
         unit_id=person.unit_id,
+        agency_valid_to=person.agency_valid_to,
     )
     session.add(case)
     await session.flush()

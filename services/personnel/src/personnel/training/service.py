@@ -47,6 +47,7 @@ async def create_record(session: AsyncSession, audit: AuditTrail, principal: Pri
         commune_code=person.commune_code,
         agency_level=person.agency_level,
         unit_id=person.unit_id,
+        agency_valid_to=person.agency_valid_to,
     )
     session.add(record)
     await session.flush()

@@ -104,6 +104,7 @@ def upgrade() -> None:
         sa.Column("commune_code", sa.String(length=5), nullable=True),
         sa.Column("agency_level", sa.String(length=20), nullable=False),
         sa.Column("unit_id", sa.Uuid(), nullable=False),
+        sa.Column("agency_valid_to", sa.Date(), nullable=True),
         *entity_columns_v1(),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_person")),
         sa.UniqueConstraint("national_id", name=op.f("uq_person_national_id")),

@@ -114,8 +114,11 @@ class Cell:
 
 
 def _ms(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if match is None:
+        raise ValueError(f"wrk printed a latency of {text!r}")
+    number, unit = match.groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
 def wrk(url: str, connections: int, duration: int, token: str | None) -> Cell:
@@ -125,9 +128,12 @@ def wrk(url: str, connections: int, duration: int, token: str | None) -> Cell:
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
     if "Non-2xx" in out or "Socket errors" in out:
         print(f"warning: {url} at {connections} connections:\n{out}", file=sys.stderr)
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    try:
+        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+        p50 = _ms(re.search(r"^\s*50%\s+(\S+)", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
+        p99 = _ms(re.search(r"^\s*99%\s+(\S+)", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
+    except (AttributeError, ValueError) as exc:
+        raise SystemExit(f"cannot read wrk's output for {url} at {connections} connections:\n{out}") from exc
     return Cell(rps, p50, p99)
 
 
@@ -228,32 +234,42 @@ def main(argv: list[str] | None = None) -> int:
         for url in targets.values():
             wrk(url, 8, 1, args.token)  # warm-up
         results: dict[tuple[str, int], list[Cell]] = {}
+        loads: list[float] = []
         for run in range(args.runs):
             for name, url in targets.items():
                 for connections in (1, 32):
                     cell = wrk(url, connections, args.duration, args.token)
                     results.setdefault((name, connections), []).append(cell)
+                    # NOTE: the 1-minute load average right after the cell: the machine is
+                    # shared, and other work changes every figure.
+                    loads.append(os.getloadavg()[0])
                     print(
                         f"run {run + 1}: {name:<18} c={connections:<2} {cell.rps:>9.0f} rps"
-                        f"  p50 {cell.p50_ms:.2f} ms  p99 {cell.p99_ms:.2f} ms",
+                        f"  p50 {cell.p50_ms:.2f} ms  p99 {cell.p99_ms:.2f} ms  load {loads[-1]:.2f}",
                         flush=True,
                     )
 
         def median(name: str, connections: int, field: str) -> float:
             return float(statistics.median(getattr(cell, field) for cell in results[(name, connections)]))
 
-        print(f"\nmedians of {args.runs} run(s) of {args.duration} s, GET {PATH}, 1 uvicorn worker per process:\n")
+        print(f"\nmedians of {args.runs} run(s) of {args.duration} s, GET {PATH}, 1 uvicorn worker per process")
+        print(
+            f"1-minute load average after each cell: median {statistics.median(loads):.2f},"
+            f" min {min(loads):.2f}, max {max(loads):.2f} (2 cores: above 2, other work shares them)\n"
+        )
         print(
             "| path | rps c=1 | p50 c=1 | p99 c=1 | rps c=32 | p50 c=32 | p99 c=32"
-            " | throughput vs direct (c=32) | added p50 (c=1) |"
+            " | throughput vs direct (c=32) | vs nginx (c=32) | added p50 (c=1) |"
         )
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         direct_rps = median("direct", 32, "rps")
+        nginx_rps = median("nginx (keepalive)", 32, "rps")
         direct_p50 = median("direct", 1, "p50_ms")
         for name in targets:
             one = f"{median(name, 1, 'rps'):.0f} | {median(name, 1, 'p50_ms'):.2f} ms | {median(name, 1, 'p99_ms'):.2f} ms"
             many = f"{median(name, 32, 'rps'):.0f} | {median(name, 32, 'p50_ms'):.2f} ms | {median(name, 32, 'p99_ms'):.2f} ms"
-            ratios = f"{median(name, 32, 'rps') / direct_rps:.2f} | +{median(name, 1, 'p50_ms') - direct_p50:.2f} ms"
+            rps = median(name, 32, "rps")
+            ratios = f"{rps / direct_rps:.2f} | {rps / nginx_rps:.2f} | {median(name, 1, 'p50_ms') - direct_p50:+.2f} ms"
             print(f"| {name} | {one} | {many} | {ratios} |")
 
         if args.idle_check > 0:

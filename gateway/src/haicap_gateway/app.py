@@ -11,9 +11,8 @@ from haicap_shared.app import create_service_app
 
 from .db import metadata
 from .identity import setup as identity
-from .identity.guard import GUARD_RESPONSES, BearerGuard
 from .plane import install_data_plane
-from .router import proxy_router, readiness_router
+from .router import readiness_router
 from .settings import GatewaySettings
 from .upstream import UpstreamFactory, upstream_from_settings
 
@@ -75,6 +74,5 @@ def create_app(settings: GatewaySettings | None = None, upstream_factory: Upstre
             *({"name": s.name, "description": f"Forwarded to {s.name} ({s.public_path}/...)"} for s in services),
         ],
     )
-    app.include_router(proxy_router(services), dependencies=[BearerGuard], responses=GUARD_RESPONSES)
     install_data_plane(app, settings)
     return app

@@ -22,7 +22,9 @@ from .upstream import Answer, ConnectFailed, Disconnected, TimedOut
 
 KEEPALIVE_SECONDS = 30.0
 MAX_CONNECTIONS = 256
-_CHUNK = 64 * 1024
+# NOTE: a body up to this size with a Content-Length is read together with the head and sent
+# to the caller as one message (most API answers); a larger or unsized one is streamed.
+SMALL_BODY_BYTES = 64 * 1024
 # NOTE: the libraries add these to every request unless told otherwise; a forwarded request
 # carries only what the caller sent (an Accept-Encoding the caller never offered would get it
 # a body it cannot decode, since the gateway passes bodies through undecoded).
@@ -35,6 +37,7 @@ class AiohttpClient:
     def __init__(self, session: aiohttp.ClientSession, *, connect_timeout: float) -> None:
         self.session = session
         self.connect_timeout = connect_timeout
+        self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
 
     @classmethod
     def from_settings(cls, settings: GatewaySettings) -> AiohttpClient:
@@ -63,15 +66,15 @@ class AiohttpClient:
     ) -> Answer:
         """Send a request (``url`` already percent-encoded) and return once the response head arrived."""
         # NOTE: encoded=True, so escapes such as %2F reach the service exactly as the caller wrote them.
-        target = URL(url + ("?" + query.decode("latin-1") if query else ""), encoded=True)
+        target = URL(url + "?" + query.decode("latin-1") if query else url, encoded=True)
+        timeout = self._timeouts.get(read_timeout)
+        if timeout is None:
+            timeout = self._timeouts[read_timeout] = aiohttp.ClientTimeout(
+                total=None, sock_connect=self.connect_timeout, sock_read=read_timeout
+            )
         try:
             response = await self.session.request(
-                method,
-                target,
-                headers=headers,
-                data=body,
-                allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.connect_timeout, sock_read=read_timeout),
+                method, target, headers=headers, data=body, allow_redirects=False, timeout=timeout
             )
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             raise ConnectFailed(str(exc)) from exc
@@ -79,6 +82,18 @@ class AiohttpClient:
             raise TimedOut(str(exc)) from exc
         except (aiohttp.ClientError, OSError) as exc:
             raise Disconnected(repr(exc)) from exc
+        length = response.content_length
+        if method == "HEAD" or (length is not None and length <= SMALL_BODY_BYTES):
+            try:
+                content = await response.read()
+            except TimeoutError as exc:
+                response.close()
+                raise TimedOut(str(exc)) from exc
+            except (aiohttp.ClientError, OSError) as exc:
+                response.close()
+                raise Disconnected(repr(exc)) from exc
+            response.release()
+            return Answer(response.status, list(response.raw_headers), _whole(content), _nothing_to_close, content=content)
         return Answer(response.status, list(response.raw_headers), _aiohttp_body(response), _aiohttp_closer(response))
 
     async def aclose(self) -> None:
@@ -86,9 +101,20 @@ class AiohttpClient:
         await self.session.close()
 
 
+async def _whole(content: bytes) -> AsyncIterator[bytes]:
+    if content:
+        yield content
+
+
+async def _nothing_to_close() -> None:
+    return None
+
+
 async def _aiohttp_body(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
     try:
-        async for chunk in response.content.iter_chunked(_CHUNK):
+        # NOTE: whatever has arrived, as it arrives; aiohttp's flow control bounds how much
+        # that can be (the socket is paused past its read buffer), so memory stays bounded.
+        async for chunk in response.content.iter_any():
             yield chunk
     except TimeoutError as exc:
         raise TimedOut(str(exc)) from exc

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from starlette.requests import Request
+from starlette.types import Scope
 
 from haicap_shared.logs import request_id_var
 
@@ -36,31 +36,50 @@ _REPLACED_ON_REQUEST = frozenset({"host", "x-request-id", "x-forwarded-proto", "
 _REPLACED_ON_RESPONSE = frozenset({"date", "server", "x-request-id"})
 
 
-def _connection_tokens(headers: Iterable[tuple[str, str]]) -> set[str]:
-    return {
+_HOP_BY_HOP_RAW = frozenset(name.encode() for name in HOP_BY_HOP)
+_DROPPED_ON_REQUEST = _HOP_BY_HOP_RAW | {name.encode() for name in _REPLACED_ON_REQUEST} | {b"x-forwarded-for"}
+_DROPPED_ON_RESPONSE = _HOP_BY_HOP_RAW | {name.encode() for name in _REPLACED_ON_RESPONSE}
+
+
+def _connection_tokens(headers: Iterable[tuple[bytes, bytes]]) -> frozenset[bytes]:
+    """The header names a Connection header lists (lower case): hop-by-hop too."""
+    return frozenset(
         token.strip().lower()
         for name, value in headers
-        if name.lower() == "connection"
-        for token in value.split(",")
+        if name.lower() == b"connection"
+        for token in value.split(b",")
         if token.strip()
-    }
+    )
 
 
-def _end_to_end(headers: list[tuple[str, str]], replaced: frozenset[str]) -> list[tuple[str, str]]:
-    dropped = HOP_BY_HOP | replaced | _connection_tokens(headers)
-    return [(name, value) for name, value in headers if name.lower() not in dropped]
+def upstream_request_headers(scope: Scope) -> list[tuple[str, str]]:
+    """The incoming request's end-to-end headers plus X-Request-ID and X-Forwarded-For/-Proto/-Host.
 
-
-def upstream_request_headers(request: Request) -> list[tuple[str, str]]:
-    """The incoming request's end-to-end headers plus X-Request-ID and X-Forwarded-For/-Proto/-Host."""
-    incoming = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
-    headers = [(name, value) for name, value in _end_to_end(incoming, _REPLACED_ON_REQUEST) if name.lower() != "x-forwarded-for"]
-    client = request.client.host if request.client else "unknown"
-    earlier = request.headers.get("x-forwarded-for")
-    headers.append(("X-Forwarded-For", f"{earlier}, {client}" if earlier else client))
-    headers.append(("X-Forwarded-Proto", request.url.scheme))
-    if "host" in request.headers:
-        headers.append(("X-Forwarded-Host", request.headers["host"]))
+    NOTE: one pass over the raw (already lower-case, as ASGI servers give them) header pairs:
+    this runs for every forwarded request.
+    """
+    raw: list[tuple[bytes, bytes]] = scope["headers"]
+    dropped = _DROPPED_ON_REQUEST
+    if any(name.lower() == b"connection" for name, _ in raw):
+        dropped = dropped | _connection_tokens(raw)
+    host: bytes | None = None
+    earlier: bytes | None = None
+    headers: list[tuple[str, str]] = []
+    for name, value in raw:
+        lower = name.lower()
+        if lower in dropped:
+            if lower == b"host":
+                host = value
+            elif lower == b"x-forwarded-for":
+                earlier = value if earlier is None else earlier + b", " + value
+            continue
+        headers.append((lower.decode("latin-1"), value.decode("latin-1")))
+    client = scope.get("client")
+    peer = client[0] if client else "unknown"
+    headers.append(("X-Forwarded-For", f"{earlier.decode('latin-1')}, {peer}" if earlier else peer))
+    headers.append(("X-Forwarded-Proto", scope.get("scheme", "http")))
+    if host is not None:
+        headers.append(("X-Forwarded-Host", host.decode("latin-1")))
     request_id = request_id_var.get()
     if request_id:
         headers.append(("X-Request-ID", request_id))
@@ -68,8 +87,9 @@ def upstream_request_headers(request: Request) -> list[tuple[str, str]]:
 
 
 def downstream_response_headers(raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """The upstream response's end-to-end headers, raw (repeated ones such as Set-Cookie kept)."""
-    pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw]
-    return [
-        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in _end_to_end(pairs, _REPLACED_ON_RESPONSE)
-    ]
+    """The upstream response's end-to-end headers, raw (repeated ones such as Set-Cookie kept), names in lower case."""
+    pairs = [(name.lower(), value) for name, value in raw]
+    dropped = _DROPPED_ON_RESPONSE
+    if any(name == b"connection" for name, _ in pairs):
+        dropped = dropped | _connection_tokens(pairs)
+    return [(name, value) for name, value in pairs if name not in dropped]

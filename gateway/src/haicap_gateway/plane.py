@@ -1,4 +1,4 @@
-"""The gateway's data plane around the routes: body limit, gzip, CORS and the merged OpenAPI."""
+"""The gateway's data plane around the routes: forwarding, body limit, gzip, CORS and the merged OpenAPI."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Route
 
 from .compression import JsonGZipMiddleware
+from .forwarding import ForwardingMiddleware
 from .limits import BodyLimitMiddleware
 from .openapi import MergedOpenApi
 from .settings import GatewaySettings
@@ -21,10 +22,12 @@ CORS_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def install_data_plane(app: FastAPI, settings: GatewaySettings) -> None:
-    """Add the limit, compression and CORS middleware, and serve the merged spec at the app's openapi_url."""
+    """Add forwarding, the limit, compression and CORS middleware, and serve the merged spec at the app's openapi_url."""
     # NOTE: appended, hence innermost: inside the request-id middleware, so a 413 carries the
-    # request id like every other answer.
+    # request id like every other answer; forwarding innermost of all, so every layer above
+    # applies to forwarded requests, while FastAPI's router serves only the gateway's own.
     app.user_middleware.append(Middleware(BodyLimitMiddleware, settings=settings))
+    app.user_middleware.append(Middleware(ForwardingMiddleware, services=settings.upstreams()))
     app.add_middleware(JsonGZipMiddleware, minimum_size=settings.gzip_min_bytes)
     if origins := settings.cors_origin_list():
         # NOTE: outermost, so a preflight is answered before anything else runs. No

@@ -1,22 +1,16 @@
-"""The gateway's routes: forwarding under ``/api/v1/<service>/`` and readiness of the whole stack."""
+"""The gateway's readiness of the whole stack (forwarding under ``/api/v1/<service>/`` is ``forwarding.py``)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Annotated
-from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from haicap_shared.errors import UpstreamTimeout, UpstreamUnavailable, problem_responses
-
 from .settings import UpstreamService
 from .upstream import Readiness, ReplicaReadiness, Upstream
-
-METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
 def _upstream(request: Request) -> Upstream:
@@ -25,7 +19,6 @@ def _upstream(request: Request) -> Upstream:
 
 
 UpstreamClient = Annotated[Upstream, Depends(_upstream)]
-UpstreamPath = Annotated[str, Path(description="Path on the service, e.g. `units/by-code/01273`")]
 
 
 class ReplicaState(BaseModel):
@@ -45,46 +38,6 @@ class GatewayReadiness(BaseModel):
     status: str
     service: str
     upstreams: list[UpstreamState]
-
-
-def _upstream_path(request: Request, service: UpstreamService, path: str) -> str:
-    # NOTE: the raw path, not the decoded ``path`` parameter, so percent-escapes such as %2F
-    # reach the service exactly as the caller wrote them.
-    raw = request.scope.get("raw_path", b"").decode("latin-1")
-    prefix = service.public_path + "/"
-    return raw[len(service.public_path) :] if raw.startswith(prefix) else "/" + quote(path)
-
-
-def _forwarder(service: UpstreamService) -> Callable[[Request, Upstream, str], Awaitable[Response]]:
-    async def forward(request: Request, upstream: UpstreamClient, path: UpstreamPath) -> Response:
-        """Forward the request to the service; query, body, status and headers pass through."""
-        return await upstream.forward(service, request, _upstream_path(request, service, path))
-
-    return forward
-
-
-def proxy_router(services: tuple[UpstreamService, ...]) -> APIRouter:
-    """One route per service and method: ``/api/v1/<prefix>/{path}`` -> ``<base_url>/{path}``."""
-    router = APIRouter()
-    for service in services:
-        endpoint = _forwarder(service)
-        for method in METHODS:
-            # NOTE: one route per method, since FastAPI gives a multi-method route one
-            # operation id for all its methods; HEAD and OPTIONS work but stay out of the docs.
-            router.add_api_route(
-                f"{service.public_path}/{{path:path}}",
-                endpoint,
-                methods=[method],
-                name=f"forward_{service.prefix}_{method.lower()}",
-                operation_id=f"forward_{service.prefix}_{method.lower()}",
-                summary=f"Forward to {service.name}",
-                tags=[service.name],
-                # NOTE: the merged OpenAPI documents each service's own routes under its prefix;
-                # a catch-all here would only give generated clients a useless extra function.
-                include_in_schema=False,
-                responses=problem_responses(UpstreamUnavailable, UpstreamTimeout),
-            )
-    return router
 
 
 def readiness_router(services: tuple[UpstreamService, ...]) -> APIRouter:

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-from starlette.background import BackgroundTask
-from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from haicap_shared.errors import UpstreamTimeout, UpstreamUnavailable
 from haicap_shared.logs import request_id_var
@@ -59,12 +59,18 @@ class TimedOut(Exception):
 
 @dataclass(slots=True)
 class Answer:
-    """An upstream's response head, with its body still to be read (raw: never decoded)."""
+    """An upstream's response head, with its body still to be read (raw: never decoded).
+
+    ``content`` is the whole body when the client already read it (a small body with a
+    Content-Length, read with the head); ``body`` then yields just that.
+    """
 
     status: int
     headers: list[tuple[bytes, bytes]]
     body: AsyncIterator[bytes]
     close: Callable[[], Awaitable[None]]
+    content: bytes | None = None
+    closed_by_caller: bool = False
 
 
 class HttpClient(Protocol):
@@ -132,15 +138,28 @@ class _ReplayGuard:
     no byte of it has been taken, which is the case when the connection could not be made.
     """
 
-    def __init__(self, request: Request) -> None:
-        self._source = request.stream()
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
         self.consumed = False
+        self.finished = False
 
     async def stream(self) -> AsyncIterator[bytes]:
         self.consumed = True
-        async for chunk in self._source:
-            if chunk:
+        while not self.finished:
+            message = await self._receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnect()
+            self.finished = not message.get("more_body", False)
+            if chunk := message.get("body", b""):
                 yield chunk
+
+
+def _has_body(raw_headers: list[tuple[bytes, bytes]]) -> bool:
+    """A request with neither Content-Length nor Transfer-Encoding has no body (HTTP/1.1)."""
+    return any(name in _BODY_HEADERS for name, _ in raw_headers)
+
+
+_BODY_HEADERS = frozenset({b"content-length", b"transfer-encoding"})
 
 
 class GatewayUpstream:
@@ -159,28 +178,27 @@ class GatewayUpstream:
 
     async def forward(self, service: UpstreamService, request: Request, path: str) -> Response:
         """Send ``request`` to ``service`` at ``path`` (raw, with its leading ``/``) and stream the answer back."""
-        limits = route_limits(request.method, request.url.path, self.settings)
+        scope = request.scope
+        method: str = scope["method"]
+        limits = route_limits(method, scope["path"], self.settings)
         # NOTE: a request without Content-Length or Transfer-Encoding has no body; sending a
         # stream anyway would make the client send an empty chunked body with every GET.
-        has_body = "content-length" in request.headers or "transfer-encoding" in request.headers
-        body = _ReplayGuard(request) if has_body else None
+        body = _ReplayGuard(request.receive) if _has_body(scope["headers"]) else None
         try:
             answer = await self._send(
                 service,
-                request.method,
+                method,
                 path,
-                request.scope.get("query_string", b""),
-                upstream_request_headers(request),
+                scope.get("query_string", b""),
+                upstream_request_headers(scope),
                 body,
                 deadline_seconds=limits.timeout_seconds,
             )
         except (UpstreamUnavailable, UpstreamTimeout) as exc:
-            if request.scope.get(BODY_TOO_LARGE):
+            if scope.get(BODY_TOO_LARGE):
                 raise PayloadTooLarge(limits.max_body_bytes) from exc
             raise
-        response = StreamingResponse(_relay(answer, service), status_code=answer.status, background=BackgroundTask(answer.close))
-        response.raw_headers = downstream_response_headers(answer.headers)
-        return response
+        return RelayResponse(answer, service, request_finished=body is None or body.finished)
 
     async def _send(
         self,
@@ -293,19 +311,69 @@ class GatewayUpstream:
         await self.client.aclose()
 
 
-async def _relay(answer: Answer, service: UpstreamService) -> AsyncIterator[bytes]:
-    # NOTE: raw, so a compressed body passes through as it came, matching its Content-Length
-    # and Content-Encoding. The finally closes the upstream response when the client goes
-    # away mid-body, where Starlette skips the background task. A failure mid-body cannot
-    # change the status any more: the connection to the caller is cut, so it sees a short body.
-    try:
-        async for chunk in answer.body:
-            yield chunk
-    except (TimedOut, Disconnected, ConnectFailed) as exc:
-        logger.warning("upstream body cut", extra={"upstream": service.name, "error": repr(exc)})
-        raise
-    finally:
-        await answer.close()
+class RelayResponse(Response):
+    """An upstream's answer as an ASGI response: the head, then the body as it arrives.
+
+    NOTE: not Starlette's ``StreamingResponse``, which starts a task group (a second task
+    listening for the caller's disconnect) for every response, a large share of a small
+    request's cost. Here a body the client already read whole (small, with a Content-Length)
+    goes out as one message; only a body that really streams gets a disconnect watcher, so a
+    caller that goes away mid-body stops the upstream read at once. The body is raw, so a
+    compressed one passes through as it came, matching its Content-Length and Content-Encoding.
+    """
+
+    def __init__(self, answer: Answer, service: UpstreamService, *, request_finished: bool = True) -> None:
+        # NOTE: Response.__init__ is not called: it would render a body this class never has.
+        self.status_code = answer.status
+        self.raw_headers = downstream_response_headers(answer.headers)
+        self.background = None
+        self.answer = answer
+        self.service = service
+        self.request_finished = request_finished
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        answer = self.answer
+        try:
+            await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+            if answer.content is not None:
+                await send({"type": "http.response.body", "body": answer.content, "more_body": False})
+                return
+            if not self.request_finished:
+                # NOTE: the request body is still being read (by the client's sending): the
+                # caller's messages are not this task's to take.
+                await self._relay(send, answer)
+                return
+            watcher = asyncio.ensure_future(_watch_disconnect(receive, answer))
+            try:
+                await self._relay(send, answer)
+            finally:
+                watcher.cancel()
+        finally:
+            await answer.close()
+
+    async def _relay(self, send: Send, answer: Answer) -> None:
+        # NOTE: a failure mid-body cannot change the status any more: the connection to the
+        # caller is cut (the exception reaches the server), so it sees a short body.
+        try:
+            async for chunk in answer.body:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except (TimedOut, Disconnected, ConnectFailed) as exc:
+            if answer.closed_by_caller:
+                return
+            logger.warning("upstream body cut", extra={"upstream": self.service.name, "error": repr(exc)})
+            raise
+        if not answer.closed_by_caller:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def _watch_disconnect(receive: Receive, answer: Answer) -> None:
+    """When the caller goes away mid-body, close the upstream answer: the relay stops reading."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            answer.closed_by_caller = True
+            await answer.close()
+            return
 
 
 def upstream_from_settings(settings: GatewaySettings) -> Upstream:

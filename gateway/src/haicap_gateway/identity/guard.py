@@ -4,32 +4,35 @@ A request with a bearer token that is malformed, wrongly signed, expired or revo
 answered 401 by the gateway itself, before it reaches a service. A request without one (or
 with another scheme) passes on unchanged: the service answers 401 itself, so the error is
 the same whether it is called directly or through the gateway.
+
+Plain functions over the ASGI scope's raw headers: the forwarding layer (``forwarding.py``)
+calls them for every forwarded request, without FastAPI's dependency solving.
 """
 
 from __future__ import annotations
 
-from fastapi import Depends, Request
-
 from haicap_shared.auth import NotAuthenticated
-from haicap_shared.errors import problem_responses
 from haicap_shared.tokens import TokenInvalid
 
 from .revocation import GatewayTokens
 
 
-async def check_bearer_token(request: Request) -> None:
-    """Refuse a forwarded request whose bearer token is not valid here."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
+def bearer_token(raw_headers: list[tuple[bytes, bytes]]) -> str | None:
+    """The token of the first Authorization header if its scheme is Bearer, else None."""
+    for name, value in raw_headers:
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            token = token.strip()
+            return token if scheme.lower() == "bearer" and token else None
+    return None
+
+
+async def check_bearer_token(raw_headers: list[tuple[bytes, bytes]], tokens: GatewayTokens) -> None:
+    """Refuse (:class:`NotAuthenticated`, 401) a forwarded request whose bearer token is not valid here."""
+    token = bearer_token(raw_headers)
+    if token is None:
         return
-    tokens: GatewayTokens = request.app.state.tokens
     try:
         await tokens.check(token)
     except TokenInvalid as exc:
         raise NotAuthenticated(str(exc), code="token_expired" if exc.expired else "invalid_token") from exc
-
-
-BearerGuard = Depends(check_bearer_token)
-"""For the forwarding routes: ``include_router(..., dependencies=[BearerGuard])``."""
-GUARD_RESPONSES = problem_responses(NotAuthenticated)

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import math
 import time
+from collections import OrderedDict
 
 from haicap_shared.db import Database
 from haicap_shared.models import utcnow
@@ -21,6 +22,12 @@ from . import repository
 from .keys import SigningKeys
 
 logger = logging.getLogger("haicap.gateway.identity")
+
+VERIFIED_CACHE_SIZE = 4096
+"""How many verified access tokens a gateway process remembers (LRU), to skip verifying them again."""
+# NOTE: the leeway TokenVerifier gives ``exp`` (PyJWT's ``leeway=5``): a remembered token
+# stops being accepted exactly when verifying it again would say it has expired.
+EXPIRY_LEEWAY_SECONDS = 5
 
 
 class RevocationList:
@@ -84,20 +91,39 @@ class GatewayTokens:
     management, audit events) refuse revoked tokens too, without fetching its own JWKS.
     """
 
-    def __init__(self, signing: SigningKeys, revoked: RevocationList, *, issuer: str, audience: str) -> None:
+    def __init__(
+        self, signing: SigningKeys, revoked: RevocationList, *, issuer: str, audience: str, cache_size: int = VERIFIED_CACHE_SIZE
+    ) -> None:
         self.signing = signing
         self.revoked = revoked
         self.issuer = TokenIssuer(signing.current, issuer=issuer, audience=audience)
         self._verifier = _RevocationAwareVerifier(signing, revoked, issuer=issuer, audience=audience)
+        self._verified: OrderedDict[str, AccessClaims] = OrderedDict()
+        self._cache_size = cache_size
 
     async def verifier_for(self, token: str) -> TokenVerifier:
         await self.revoked.refresh_if_stale()
         return self._verifier
 
     async def check(self, token: str) -> AccessClaims:
-        """The token's claims; :class:`TokenInvalid` when it is malformed, wrongly signed, expired or revoked."""
-        # NOTE: the signature first, so a forged or garbled token never costs a database read.
-        claims = TokenVerifier.verify(self._verifier, token)
+        """The token's claims; :class:`TokenInvalid` when it is malformed, wrongly signed, expired or revoked.
+
+        NOTE: a token whose signature and claims were verified is remembered (a small LRU keyed
+        by the token string) until it expires, so a caller's next requests skip the Ed25519
+        check and the JSON decoding; expiry is checked again on every use, with the verifier's
+        leeway, and revocation is always checked against the current set. Only tokens that
+        verified are kept, so a flood of garbage tokens cannot fill it with anything useful.
+        """
+        claims = self._verified.get(token)
+        if claims is not None and time.time() < claims.expires_at + EXPIRY_LEEWAY_SECONDS:
+            self._verified.move_to_end(token)
+        else:
+            # NOTE: the signature first, so a forged or garbled token never costs a database read.
+            self._verified.pop(token, None)
+            claims = TokenVerifier.verify(self._verifier, token)
+            self._verified[token] = claims
+            if len(self._verified) > self._cache_size:
+                self._verified.popitem(last=False)
         await self.revoked.refresh_if_stale()
         if claims.token_id in self.revoked:
             raise TokenInvalid("the token has been revoked (signed out)")

@@ -30,27 +30,34 @@ class JsonGZipMiddleware:
         self.minimum_size = minimum_size
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or "gzip" not in Headers(scope=scope).get("accept-encoding", "").lower():
+        if scope["type"] != "http" or not _accepts_gzip(scope["headers"]):
             await self.app(scope, receive, send)
             return
-        responder = GZipResponder(self.app, self.minimum_size, compresslevel=_COMPRESSLEVEL)
-        compressing = False
+        responder: GZipResponder | None = None
 
         async def choose(message: Message) -> None:
-            nonlocal compressing
+            nonlocal responder
             if message["type"] == "http.response.start":
                 headers = Headers(raw=message.get("headers", []))
                 length = headers.get("content-length", "")
                 # NOTE: a forwarded body always arrives as a stream, where the responder cannot
                 # see its size; the upstream's Content-Length tells that it is too small to gain.
                 small = length.isdigit() and int(length) < self.minimum_size
-                compressing = is_json(headers.get("content-type", "")) and not small
-            if compressing:
+                if is_json(headers.get("content-type", "")) and not small:
+                    # NOTE: made only for a response it compresses (it allocates a gzip stream).
+                    responder = GZipResponder(self.app, self.minimum_size, compresslevel=_COMPRESSLEVEL)
+                    responder.send = send
+                else:
+                    responder = None
+            if responder is not None:
                 await responder.send_with_compression(message)
             else:
                 await send(message)
 
         # NOTE: the responder is driven message by message, so the decision (JSON or not) is
         # taken on the response head, before a byte of the body is touched.
-        responder.send = send
         await self.app(scope, receive, choose)
+
+
+def _accepts_gzip(raw_headers: list[tuple[bytes, bytes]]) -> bool:
+    return any(name == b"accept-encoding" and b"gzip" in value.lower() for name, value in raw_headers)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from haicap_shared.errors import AppError, problem_response
@@ -33,8 +32,18 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        declared: bytes | None = None
+        has_body = False
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                declared, has_body = value, True
+            elif name == b"transfer-encoding":
+                has_body = True
+        if not has_body:
+            # NOTE: neither Content-Length nor Transfer-Encoding: no body to count (HTTP/1.1).
+            await self.app(scope, receive, send)
+            return
         limit = route_limits(scope["method"], scope["path"], self.settings).max_body_bytes
-        declared = Headers(scope=scope).get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             # NOTE: refused before a byte of the body is read or anything is sent upstream.
             await problem_response(PayloadTooLarge(limit).problem(scope["path"]))(scope, receive, send)

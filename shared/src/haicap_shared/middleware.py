@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .logs import request_id_var
 
 REQUEST_ID_HEADER = "x-request-id"
+_HEADER_RAW = REQUEST_ID_HEADER.encode()
 _ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 access_log = logging.getLogger("haicap.access")
 
@@ -26,8 +27,13 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
+        incoming = ""
+        for name, value in scope["headers"]:
+            if name == _HEADER_RAW:
+                incoming = value.decode("latin-1")
+                break
         request_id = incoming if _ACCEPTABLE_ID.match(incoming) else uuid.uuid4().hex
+        id_header = (_HEADER_RAW, request_id.encode())
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
@@ -36,20 +42,22 @@ class RequestIdMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                message["headers"] = [*message.get("headers", ()), id_header]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            access_log.info(
-                "request",
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
-            )
+            # NOTE: the record (and its extras) only when someone will see it: this runs for
+            # every request, and a disabled level costs one cached check.
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info(
+                    "request",
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    },
+                )
             request_id_var.reset(token)

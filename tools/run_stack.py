@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -54,6 +55,7 @@ SERVICES = (
     Spec("reporting", "haicap-reporting", "HAICAP_REPORTING_", 8004, "reports", "HAICAP_GATEWAY_REPORTING_URL"),
 )
 GATEWAY = Spec("gateway", "haicap-gateway", "HAICAP_GATEWAY_", 8000)
+SCENARIO_LOADER = "scenario-loader"
 
 
 class StackError(RuntimeError):
@@ -143,7 +145,9 @@ class Stack:
             raise StackError(f"{cli} is missing: install the packages first (make install)")
         return [str(cli), *args]
 
-    def run_step(self, spec: Spec, *args: str, timeout_seconds: float = 300.0, capture: bool = False) -> str:
+    def run_step(
+        self, spec: Spec, *args: str, timeout_seconds: float = 300.0, capture: bool = False, stdin: str | None = None
+    ) -> str:
         """Run one command of ``spec`` to completion, its output appended to the service's log.
 
         With ``capture``, its standard output is returned instead (it may hold secrets, so it
@@ -158,6 +162,7 @@ class Stack:
             try:
                 result = subprocess.run(  # noqa: S603 - our own console scripts, no shell
                     command,
+                    input=None if stdin is None else f"{stdin}\n".encode(),
                     env=self.env,
                     cwd=ROOT,
                     stdout=subprocess.PIPE if capture else log,
@@ -197,6 +202,34 @@ class Stack:
             self.env[f"{prefix}CLIENT_ID"] = values["client_id"]
             self.env[f"{prefix}CLIENT_SECRET"] = values["client_secret"]
 
+    def load_scenario(self, province: str, *, seed: int = 2025) -> dict[str, object]:
+        """Load the demo scenario of ``province`` through the gateway (skipped if already loaded).
+
+        It signs in as ``scenario-loader``, an admin whose password is made anew by this run.
+        """
+        password = secrets.token_urlsafe(24)
+        self.run_step(
+            GATEWAY, "create-admin", "--username", SCENARIO_LOADER, "--reset-if-exists", "--password-stdin", stdin=password
+        )
+        loader = Spec("scenario", "haicap-scenario", "HAICAP_SCENARIO_", 0)
+        output = self.run_step(
+            loader,
+            "--gateway",
+            self.url(GATEWAY.name),
+            "--username",
+            SCENARIO_LOADER,
+            "--password-stdin",
+            "--province",
+            province,
+            "--seed",
+            str(seed),
+            stdin=password,
+            capture=True,
+            timeout_seconds=1800.0,
+        )
+        summary: dict[str, object] = json.loads(output)
+        return summary
+
     def start(self, *, replicas: Mapping[str, Sequence[int]] | None = None) -> None:
         """Start the services, then the gateway, each one ready before the next step.
 
@@ -222,6 +255,12 @@ class Stack:
                 self.env[spec.gateway_setting] = ",".join(urls)
         self._spawn(GATEWAY)
         self.wait_ready(GATEWAY.name)
+
+    def restart(self, name: str) -> None:
+        """Start a stopped service again (same port, same environment) and wait until it is ready."""
+        spec = next(s for s in (*SERVICES, GATEWAY) if s.name == name)
+        self._spawn(spec)
+        self.wait_ready(name)
 
     def _spawn(self, spec: Spec, *, name: str | None = None, port: int | None = None) -> None:
         name = name or spec.name
@@ -301,7 +340,7 @@ class Stack:
         return "\n".join([*lines, "", f"logs: {self.log_dir}/<service>.log; Ctrl-C stops everything."])
 
 
-def _columns(rows: list[tuple[str, ...]]) -> list[str]:
+def _columns(rows: Sequence[tuple[str, ...]]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
 
@@ -327,6 +366,10 @@ def main(argv: list[str] | None = None) -> int:
             stack.prepare(province=None if args.all else args.province)
             print("starting services...", flush=True)
             stack.start()
+            if os.environ.get("HAICAP_SCENARIO", "1") != "0":
+                print("loading the demo scenario through the gateway (once; HAICAP_SCENARIO=0 skips it)...", flush=True)
+                summary = stack.load_scenario(args.province if not args.all else "04")
+                print(json.dumps(summary, ensure_ascii=False), flush=True)
             print(stack.table(), flush=True)
             stack.watch()
         except KeyboardInterrupt:

@@ -13,7 +13,12 @@ from .units.router import router as units_router
 DESCRIPTION = """
 Administrative units of Vietnam before and after the 1 July 2025 reorganisation
 (province and commune levels; the district level until 2025-06-30), the changes that
-connect them (merge, split, rename, abolish, establish) and their lineage.
+connect them (merge, split, rename, abolish, establish) and their lineage; the agencies of
+each unit and the decisions defining their functions; the catalogue of state-management
+tasks with their owners over time, transfers, statistics and the no-overlap, no-gap checks.
+
+Every route needs a bearer token from the gateway (`/api/v1/auth/token`); agencies, decisions
+and tasks are read and written within the caller's area (403 `outside_area` outside it).
 
 * Lists are keyset-paginated: pass `limit`, then the `next` value of a page as `cursor`.
 * `as_of=YYYY-MM-DD` keeps what was in force on that date; a code may pass from a former

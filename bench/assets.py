@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""Benchmark assets at national scale on PostgreSQL: bulk import and statistics on 300,000 assets.
+
+One run, one fresh database (created and dropped here), the installed repository
+(``make install``) and PostgreSQL at ``HAICAP_TEST_POSTGRES_URL`` (default: postgres on
+127.0.0.1:5432):
+
+    .venv/bin/python bench/assets.py                 # 300,000 assets, 5 timed runs per query
+    .venv/bin/python bench/assets.py --rows 50000 --runs 3
+
+What it measures, each against its floor in the same run:
+
+* the import (``POST /assets/imports``'s code: CSV read and checked row by row, holders
+  resolved once each, COPY into a staging table, duplicate checks in SQL, INSERT ... SELECT
+  into ``asset``, ``allocation`` and ``asset_event``) against asyncpg ``COPY`` of the same,
+  already parsed rows straight into a copy of ``asset`` with its indexes (the floor for the
+  asset table alone; the import writes three tables);
+* ``/stats/summary``'s and ``/stats/value``'s queries through the service code (SQLAlchemy
+  Core on an AsyncSession) against the same aggregate written as one raw SQL query on asyncpg.
+
+org-structure is replaced by an in-process directory (3,321 communes in 34 provinces): the
+point is the database, not HTTP. Prints rows per second, medians and the ratios.
+"""
+
+# ruff: noqa: E402 (the script's folder leaves sys.path before the service packages are imported)
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# NOTE: run as a script, this file's folder comes first on sys.path and its name would shadow
+# the ``assets`` package it benchmarks.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import argparse
+import asyncio
+import csv
+import io
+import os
+import random
+import statistics
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assets.cli import MIGRATIONS
+from assets.org_client import HolderNotFound, OrgAgency, OrgUnit
+from assets.plates import PLATE_PREFIXES
+from assets.register import importer
+from assets.stats import service as stats_service
+from assets.tables import metadata
+from haicap_shared.audit import AuditTrail
+from haicap_shared.auth import system_principal
+from haicap_shared.db import create_engine
+from haicap_shared.migrations import upgrade_to_head
+from haicap_shared.testing import create_postgres_database, drop_postgres_database
+
+AS_OF = date(2026, 1, 1)
+PROVINCES = [f"{p:02d}" for p in (1, 4, 8, 11, 12, 14, 15, 19, 20, 22, 24, 25, 31, 33, 37, 38, 40, 42, 44, 46, 48, 51, 52)] + [
+    f"{p:02d}" for p in (56, 66, 68, 75, 79, 80, 82, 86, 91, 92, 96)
+]
+COMMUNES = 3_321
+NAMESPACE = uuid.UUID("6f1c1b0e-0000-4000-8000-000000000004")
+
+
+class Directory:
+    """org-structure in memory: every generated commune, in force from before the records."""
+
+    def __init__(self, communes: dict[str, str]) -> None:
+        self.communes = communes
+
+    async def agency(self, agency_id: uuid.UUID) -> OrgAgency:
+        raise HolderNotFound(f"no agency {agency_id}")
+
+    async def unit(self, unit_id: uuid.UUID) -> OrgUnit:
+        raise HolderNotFound(f"no unit {unit_id}")
+
+    async def unit_by_code(self, code: str, as_of: date) -> OrgUnit:
+        if code not in self.communes:
+            raise HolderNotFound(f"no unit {code}")
+        return OrgUnit(
+            id=uuid.uuid5(NAMESPACE, code), code=code, name=f"Xã {code}", level="commune", province_code=self.communes[code]
+        )
+
+    async def predecessors(self, unit_id: uuid.UUID) -> list[OrgUnit]:
+        return []
+
+    async def communes(self, province: str, as_of: date) -> list[OrgUnit]:
+        return []
+
+
+def generate(rows: int, seed: int) -> tuple[bytes, dict[str, str]]:
+    """A seeded inventory CSV: 70% premises, 20% cars, 10% equipment, spread over the communes."""
+    rng = random.Random(seed)
+    communes = {f"{n:05d}": PROVINCES[n % len(PROVINCES)] for n in range(1, COMMUNES + 1)}
+    codes = list(communes)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    header = ["code", "name", "kind", "province_code", "commune_code", "land_area_m2", "floor_area_m2", "plate", "seats"]
+    writer.writerow([*header, "original_value", "residual_value", "holder_code", "purpose", "allocated_from", "status"])
+    for n in range(rows):
+        commune = codes[n % len(codes)]
+        province = communes[commune]
+        roll = rng.random()
+        value = rng.randrange(100, 5_000) * 1_000_000
+        residual = value * rng.randrange(10, 90) // 100
+        status = "surplus" if rng.random() < 0.1 else "in_use"
+        if roll < 0.7:
+            kind, purpose, land, floor, plate, seats = (
+                "premises",
+                "office",
+                rng.randrange(100, 5000),
+                rng.randrange(50, 2000),
+                "",
+                "",
+            )
+        elif roll < 0.9:
+            prefix = sorted(PLATE_PREFIXES.get(province, {"99"}))[0]
+            plate, seats = f"{prefix}A-{n // 1000 % 1000:03d}.{n % 100:02d}", 7
+            kind, purpose, land, floor, value = "car", "general_work_car", "", "", rng.randrange(600, 950) * 1_000_000
+            residual = value // 2
+        else:
+            kind, purpose, land, floor, plate, seats = "equipment", "office", "", "", "", ""
+        described = [f"TS-{n:07d}", f"Tài sản {n}", kind, province, commune, land, floor, plate, seats]
+        writer.writerow([*described, value, residual, commune, purpose, "2025-07-01", status])
+    return out.getvalue().encode(), communes
+
+
+def median_of(runs: int, make: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[float]]:
+    async def timed() -> float:
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            await make()
+            times.append(time.perf_counter() - started)
+        return float(statistics.median(times))
+
+    return timed
+
+
+RAW_SUMMARY = """
+SELECT a.kind, al.holder_level, count(*),
+       sum(CASE WHEN a.kind = 'car' AND al.purpose = 'general_work_car' THEN 1 ELSE 0 END),
+       count(DISTINCT al.holder_commune_code),
+       count(DISTINCT CASE WHEN a.kind = 'car' AND al.purpose = 'general_work_car' THEN al.holder_commune_code END)
+FROM allocation al JOIN asset a ON a.id = al.asset_id
+WHERE al.valid_from <= $1 AND (al.valid_to IS NULL OR al.valid_to >= $1)
+GROUP BY a.kind, al.holder_level
+"""
+RAW_VALUE = """
+SELECT s.status, a.kind, count(*), coalesce(sum(a.original_value), 0), coalesce(sum(a.residual_value), 0)
+FROM (SELECT asset_id, status, row_number() OVER (PARTITION BY asset_id ORDER BY event_date DESC, id DESC) AS rn
+      FROM asset_event WHERE status IS NOT NULL AND event_date <= $1) s
+JOIN asset a ON a.id = s.asset_id
+WHERE s.rn = 1
+GROUP BY s.status, a.kind
+"""
+
+
+async def run(rows: int, runs: int, seed: int) -> None:
+    print(f"generating {rows:,} assets over {COMMUNES:,} communes in {len(PROVINCES)} provinces...", flush=True)
+    data, communes = generate(rows, seed)
+    url = await create_postgres_database("haicap_bench_assets")
+    raw_url = url.replace("postgresql+asyncpg://", "postgresql://")
+    engine = create_engine(url)
+    try:
+        await upgrade_to_head(Path(MIGRATIONS), url)
+        audit = AuditTrail(metadata.tables["audit_event"])
+        principal = system_principal("bench")
+        org = Directory(communes)
+
+        started = time.perf_counter()
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            report = await importer.import_assets(
+                session, audit, principal, org, io.BytesIO(data), "bench.csv", partial=False, today=AS_OF
+            )
+            await session.commit()
+        import_seconds = time.perf_counter() - started
+        assert report.written == rows, report.model_dump(exclude={"problems"}) | {"problems": report.problems[:3]}
+
+        # The floor: the same rows, parsed already, COPYed into a copy of ``asset`` with its indexes.
+        parsed = [
+            importer.parse_row({k: v or None for k, v in r.items()}, AS_OF) for r in csv.DictReader(io.StringIO(data.decode()))
+        ]
+        columns = [*importer.ASSET_COLUMNS, "created_at", "updated_at", "version"]
+        stamp = datetime.now(UTC)
+        records = [
+            tuple(
+                [uuid.uuid4()] + [getattr(record[c], "value", record[c]) for c in importer.ASSET_COLUMNS[1:]] + [stamp, stamp, 1]
+            )
+            for record, _, _ in parsed
+        ]
+        connection = await asyncpg.connect(raw_url)
+        try:
+            await connection.execute("CREATE TABLE asset_copy (LIKE asset INCLUDING ALL)")
+            started = time.perf_counter()
+            await connection.copy_records_to_table("asset_copy", records=records, columns=columns)
+            copy_seconds = time.perf_counter() - started
+            await connection.execute("ANALYZE")
+
+            async def through_service() -> None:
+                async with AsyncSession(engine) as session:
+                    await stats_service.summary(session, principal, AS_OF, None)
+
+            async def through_service_value() -> None:
+                async with AsyncSession(engine) as session:
+                    await stats_service.value(session, principal, AS_OF, None)
+
+            async def raw_summary() -> None:
+                await connection.fetch(RAW_SUMMARY, AS_OF)
+
+            async def raw_value() -> None:
+                await connection.fetch(RAW_VALUE, AS_OF)
+
+            await through_service()  # NOTE: warm the caches and the statement cache once
+            await raw_summary()
+            service_summary = await median_of(runs, through_service)()
+            raw_summary_s = await median_of(runs, raw_summary)()
+            service_value = await median_of(runs, through_service_value)()
+            raw_value_s = await median_of(runs, raw_value)()
+            summary = await connection.fetch(RAW_SUMMARY, AS_OF)
+        finally:
+            await connection.close()
+    finally:
+        await engine.dispose()
+        await drop_postgres_database(url)
+
+    print(f"\nimport of {rows:,} assets (asset + allocation + asset_event rows, checks included):")
+    print(f"  import            {import_seconds:7.2f} s  {rows / import_seconds:10,.0f} assets/s")
+    print(f"  COPY asset only   {copy_seconds:7.2f} s  {rows / copy_seconds:10,.0f} rows/s")
+    print(f"  ratio import/COPY {import_seconds / copy_seconds:7.2f}")
+    print("\nstatistics on", AS_OF, f"(median of {runs})")
+    for name, through, raw in (("summary", service_summary, raw_summary_s), ("value", service_value, raw_value_s)):
+        print(f"  {name:8} service {through * 1000:8.1f} ms   raw SQL {raw * 1000:8.1f} ms   ratio {through / raw:5.2f}")
+    held = {(r[0], r[1]): r[2] for r in summary}
+    print(f"  premises held by communes: {held.get(('premises', 'commune'), 0):,}; cars: {held.get(('car', 'commune'), 0):,}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench/assets.py", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--rows", type=int, default=300_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=4)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("HAICAP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    asyncio.run(run(args.rows, args.runs, args.seed))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

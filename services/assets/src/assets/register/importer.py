@@ -12,6 +12,7 @@ a problem, unless ``partial`` was asked for.
 from __future__ import annotations
 
 import asyncio
+import enum
 import functools
 import uuid
 from collections.abc import Sequence
@@ -166,11 +167,11 @@ HOLDER_COLUMNS = (
 
 
 @functools.cache
-def _spellings(kind: type[Any]) -> dict[str, Any]:
+def _spellings(kind: type[enum.StrEnum]) -> dict[str, Any]:
     return {spelling: m for m in kind for spelling in (m.value, search_key(m.value.replace("_", " ")))}
 
 
-def _enum(kind: type[Any], value: Any, what: str, aliases: dict[str, Any] | None = None) -> Any:
+def _enum(kind: type[enum.StrEnum], value: Any, what: str, aliases: dict[str, Any] | None = None) -> Any:
     spellings = _spellings(kind)
     # NOTE: the exact value first: at national scale most cells are written as the API spells them.
     found = spellings.get(value) if isinstance(value, str) else None

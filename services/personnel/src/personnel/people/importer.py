@@ -457,6 +457,9 @@ async def _import_postgres(
     raw = (await connection.get_raw_connection()).driver_connection
     assert raw is not None
     columns = ", ".join(f"{f} text" for f in FIELDS)
+    # NOTE: ON COMMIT DROP ends them with the request's transaction; the DROP covers a
+    # connection whose transaction is still open (a test's, around its requests).
+    await raw.execute("DROP TABLE IF EXISTS pg_temp.person_import, pg_temp.import_label, pg_temp.import_agency")
     await raw.execute(f"CREATE TEMP TABLE person_import (row_no bigserial, {columns}) ON COMMIT DROP")
     loaded = False
     if filename.lower().endswith((".csv", ".txt")) and stream.seekable():
@@ -529,16 +532,19 @@ async def _import_postgres(
     rejected = int(result["rejected"])
     written = int(result["written"])
     accepted = int(result["accepted"])
-    if written < accepted and (partial or not rejected):
-        # NOTE: ON CONFLICT skipped rows: a national id repeated within the file (its first row
-        # was written). Reported like any bad row; without partial the whole import is refused.
-        dupes = [
-            RowProblem(row=r["row"], errors=[f"national_id appears earlier in the file (row {r['first']})"])
-            for r in await raw.fetch(DUPLICATES_SQL)
-        ]
-        problems = sorted([*problems, *dupes], key=lambda p: p.row)[:MAX_PROBLEMS]
-        rejected += accepted - written
-        accepted = written
+    if written < accepted or (rejected and not partial):
+        # NOTE: a national id repeated within the file: ON CONFLICT wrote its first row and
+        # skipped the others (or the import is refused anyway). Looked for only then, since it
+        # sorts the staging table; reported like the Python path does, on the later rows.
+        by_row = {p.row: p for p in problems}
+        for found in await raw.fetch(DUPLICATES_SQL):
+            message = f"national_id appears earlier in the file (row {found['first']})"
+            if found["row"] in by_row:
+                by_row[found["row"]].errors.append(message)
+            else:
+                by_row[found["row"]] = RowProblem(row=found["row"], errors=[message])
+                rejected += 1
+        problems = sorted(by_row.values(), key=lambda p: p.row)[:MAX_PROBLEMS]
         if not partial:
             # NOTE: the router refuses the import, and the transaction with it.
             written = 0

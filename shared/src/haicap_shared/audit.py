@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -54,18 +55,31 @@ class AuditTrail:
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
     ) -> None:
+        await self.record_many(session, principal, entity_type=entity_type, action=action, changes=[(entity_id, before, after)])
+
+    async def record_many(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        *,
+        entity_type: str,
+        action: str,
+        changes: Sequence[tuple[object, dict[str, Any] | None, dict[str, Any] | None]],
+    ) -> None:
+        """One event per changed record, ``(entity_id, before, after)``, in one statement (for bulk changes)."""
+        if not changes:
+            return
+        common = {
+            "occurred_at": utcnow(),
+            "actor": principal.username,
+            "actor_role": principal.role.value,
+            "request_id": request_id_var.get(),
+            "entity_type": entity_type,
+            "action": action,
+        }
         await session.execute(
-            insert(self.table).values(
-                occurred_at=utcnow(),
-                actor=principal.username,
-                actor_role=principal.role.value,
-                request_id=request_id_var.get(),
-                entity_type=entity_type,
-                entity_id=str(entity_id),
-                action=action,
-                before=before,
-                after=after,
-            )
+            insert(self.table),
+            [{**common, "entity_id": str(entity_id), "before": before, "after": after} for entity_id, before, after in changes],
         )
 
 

@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import RowMapping, Select, insert
+from sqlalchemy import RowMapping, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail, jsonable, snapshot
 from haicap_shared.auth import Principal
 from haicap_shared.errors import Conflict, NotFound
-from haicap_shared.logs import request_id_var
 from haicap_shared.models import utcnow
 
 from ..agencies.auth import check_agency, in_area
@@ -430,11 +429,12 @@ async def bulk_transfer(
     )
     await repository.insert_rows(session, ownership_table, opened)
     await repository.touch_tasks(session, [i.task_id for i in items if i.task_id is not None])
-    await _record_many(
+    await audit.record_many(
         session,
-        audit,
         principal,
-        [
+        entity_type=ENTITY_TASK,
+        action="transfer",
+        changes=[
             (
                 transfer["task_id"],
                 {"owner": {"agency_id": str(from_agency.id), "valid_from": jsonable(item.lead["valid_from"])}}
@@ -516,35 +516,6 @@ def _bulk_report(
         remaining_with_from_agency=remaining,
         problems=problems,
         transfers=transfers,
-    )
-
-
-async def _record_many(
-    session: AsyncSession,
-    audit: AuditTrail,
-    principal: Principal,
-    events: Sequence[tuple[uuid.UUID, dict[str, Any] | None, dict[str, Any]]],
-) -> None:
-    """One audit event per task, written in one statement (what AuditTrail.record does, in bulk)."""
-    if not events:
-        return
-    now, request_id = utcnow(), request_id_var.get()
-    await session.execute(
-        insert(audit.table),
-        [
-            {
-                "occurred_at": now,
-                "actor": principal.username,
-                "actor_role": principal.role.value,
-                "request_id": request_id,
-                "entity_type": ENTITY_TASK,
-                "entity_id": str(task_id),
-                "action": "transfer",
-                "before": before,
-                "after": after,
-            }
-            for task_id, before, after in events
-        ],
     )
 
 

@@ -10,6 +10,7 @@ no cookie jar, so a Set-Cookie from a service never travels with another caller'
 
 from __future__ import annotations
 
+import asyncio
 import http.cookiejar
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 
@@ -37,7 +38,7 @@ class AiohttpClient:
     def __init__(self, session: aiohttp.ClientSession, *, connect_timeout: float) -> None:
         self.session = session
         self.connect_timeout = connect_timeout
-        self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
+        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout)
 
     @classmethod
     def from_settings(cls, settings: GatewaySettings) -> AiohttpClient:
@@ -67,14 +68,12 @@ class AiohttpClient:
         """Send a request (``url`` already percent-encoded) and return once the response head arrived."""
         # NOTE: encoded=True, so escapes such as %2F reach the service exactly as the caller wrote them.
         target = URL(url + "?" + query.decode("latin-1") if query else url, encoded=True)
-        timeout = self._timeouts.get(read_timeout)
-        if timeout is None:
-            timeout = self._timeouts[read_timeout] = aiohttp.ClientTimeout(
-                total=None, sock_connect=self.connect_timeout, sock_read=read_timeout
-            )
         try:
+            # NOTE: no sock_read timeout: aiohttp would re-arm a timer on every packet. The head
+            # (and a small body) are within the caller's deadline (GatewayUpstream._send); each
+            # read of a streamed body gets ``read_timeout`` in _aiohttp_body.
             response = await self.session.request(
-                method, target, headers=headers, data=body, allow_redirects=False, timeout=timeout
+                method, target, headers=headers, data=body, allow_redirects=False, timeout=self._timeout
             )
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             raise ConnectFailed(str(exc)) from exc
@@ -94,7 +93,9 @@ class AiohttpClient:
                 raise Disconnected(repr(exc)) from exc
             response.release()
             return Answer(response.status, list(response.raw_headers), _whole(content), _nothing_to_close, content=content)
-        return Answer(response.status, list(response.raw_headers), _aiohttp_body(response), _aiohttp_closer(response))
+        return Answer(
+            response.status, list(response.raw_headers), _aiohttp_body(response, read_timeout), _aiohttp_closer(response)
+        )
 
     async def aclose(self) -> None:
         """Release the connection pool."""
@@ -110,11 +111,16 @@ async def _nothing_to_close() -> None:
     return None
 
 
-async def _aiohttp_body(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+async def _aiohttp_body(response: aiohttp.ClientResponse, read_timeout: float) -> AsyncIterator[bytes]:
     try:
         # NOTE: whatever has arrived, as it arrives; aiohttp's flow control bounds how much
         # that can be (the socket is paused past its read buffer), so memory stays bounded.
-        async for chunk in response.content.iter_any():
+        # Each read may wait the route's time.
+        while True:
+            async with asyncio.timeout(read_timeout):
+                chunk = await response.content.readany()
+            if not chunk:
+                return
             yield chunk
     except TimeoutError as exc:
         raise TimedOut(str(exc)) from exc

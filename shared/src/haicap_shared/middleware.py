@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import time
-import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -32,7 +32,7 @@ class RequestIdMiddleware:
             if name == _HEADER_RAW:
                 incoming = value.decode("latin-1")
                 break
-        request_id = incoming if _ACCEPTABLE_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if _ACCEPTABLE_ID.match(incoming) else secrets.token_hex(16)
         id_header = (_HEADER_RAW, request_id.encode())
         token = request_id_var.set(request_id)
         started = time.perf_counter()

@@ -185,7 +185,7 @@ class Stack:
         self.create_accounts(province or "04")
 
     def create_accounts(self, province: str) -> None:
-        """The demo users of ``province`` (kept if they exist) and the reporting and assets service accounts.
+        """The demo users of ``province`` (kept if they exist) and the reporting, assets and personnel service accounts.
 
         NOTE: the reporting account gets a new secret on every run: only its hash is stored, and
         the services are (re)started by this run anyway, with the new one in their environment.
@@ -195,8 +195,10 @@ class Stack:
             DemoUser(u["username"], u["role"], ", ".join(f"{k} {v}" for k, v in u["area"].items()) or "-", u["password"])
             for u in made
         ]
-        # NOTE: assets reads org-structure (holders) as its own account, like reporting reads the others.
-        for client_id, prefix in (("reporting", "HAICAP_REPORTING_"), ("assets", "HAICAP_ASSETS_")):
+        # NOTE: assets and personnel read org-structure (holders, agencies, lineage) as their own
+        # accounts, like reporting reads the others.
+        accounts = (("reporting", "HAICAP_REPORTING_"), ("assets", "HAICAP_ASSETS_"), ("personnel", "HAICAP_PERSONNEL_"))
+        for client_id, prefix in accounts:
             output = self.run_step(GATEWAY, "create-service-account", "--client-id", client_id, "--reset-if-exists", capture=True)
             values = dict(line.split("=", 1) for line in output.splitlines() if "=" in line)
             self.env[f"{prefix}CLIENT_ID"] = values["client_id"]

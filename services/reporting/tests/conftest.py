@@ -10,6 +10,7 @@ from reporting.settings import ReportingSettings
 
 GATEWAY = "http://gateway.test"
 ORG = f"{GATEWAY}/api/v1/org"
+ASSETS = f"{GATEWAY}/api/v1/assets"
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from haicap_shared.roles import Role
 from haicap_shared.testing import TestTokens, assert_problem
 
-from .conftest import ORG
+from .conftest import GATEWAY
 
 PROVINCE = "04"
 QUANG_LAM_ID = str(uuid.uuid4())
@@ -51,12 +51,65 @@ PROGRESS = {
 }
 
 
+ASSETS_SUMMARY = {
+    "as_of": "2026-04-15",
+    "province": PROVINCE,
+    "premises_held_by_communes": 2098,
+    "communes_holding_premises": 56,
+    "general_work_cars_held_by_communes": 59,
+    "communes_holding_general_work_cars": 56,
+    "by_level": [],
+}
+CAR_NORMS = {
+    "as_of": "2026-04-15",
+    "province": PROVINCE,
+    "norm_legal_basis": "Nghị định 153/2025/NĐ-CP",
+    "max_general_cars_per_commune": 2,
+    "max_price_vnd": 950000000,
+    "communes": 56,
+    "general_work_cars": 59,
+    "communes_over_norm": 0,
+    "communes_under_norm": 0,
+    "rows": [],
+}
+DISPOSITIONS = {
+    "as_of": "2026-04-15",
+    "province": PROVINCE,
+    "rows": [
+        {
+            "asset_kind": "premises",
+            "form": "repurpose",
+            "repurpose_to": "education",
+            "priority_rank": 3,
+            "status": "executed",
+            "plans": 7,
+        },
+        {"asset_kind": "premises", "form": "sell", "repurpose_to": None, "priority_rank": 6, "status": "approved", "plans": 2},
+        {
+            "asset_kind": "premises",
+            "form": "repurpose",
+            "repurpose_to": "health",
+            "priority_rank": 3,
+            "status": "submitted",
+            "plans": 3,
+        },
+    ],
+    "overdue_decisions": 1,
+    "surplus_without_plan": {"premises": 4},
+}
+
+
 @pytest.fixture
 def org():
-    with respx.mock(base_url=ORG, assert_all_called=False) as mock:
-        mock.get("/tasks/stats", params={"as_of": "2025-06-30"}).respond(json=_stats(1330, 596, 113))
-        mock.get("/tasks/stats", params={"as_of": "2026-04-15"}).respond(json=_stats(1687, 0, 527))
-        mock.get("/function-decisions/progress").respond(json=PROGRESS)
+    """The gateway as reporting sees it: org-structure and assets answer (``org`` for short)."""
+    with respx.mock(base_url=GATEWAY, assert_all_called=False) as mock:
+        mock.get("/api/v1/org/tasks/stats", params={"as_of": "2025-06-30"}).respond(json=_stats(1330, 596, 113))
+        mock.get("/api/v1/org/tasks/stats", params={"as_of": "2026-04-15"}).respond(json=_stats(1687, 0, 527))
+        mock.get("/api/v1/org/function-decisions/progress").respond(json=PROGRESS)
+        mock.get("/api/v1/assets/stats/summary").respond(json=ASSETS_SUMMARY)
+        mock.get("/api/v1/assets/stats/car-norms").respond(json=CAR_NORMS)
+        mock.get("/api/v1/assets/stats/dispositions").respond(json=DISPOSITIONS)
+        mock.get("/api/v1/assets/stats/gaps").respond(json={"as_of": "2026-04-15", "province": PROVINCE, "total": 0, "rows": []})
         yield mock
 
 
@@ -72,6 +125,10 @@ async def test_province_summary(client: httpx.AsyncClient, org) -> None:
     assert report["tasks"]["change"]["delta"] == {"province": 357, "district": -596, "commune": 414}
     assert report["decisions"]["by_level"]["province"] == {"required": 14, "issued": 12}
     assert report["decisions"]["by_level"]["commune"] == {"required": 224, "issued": 224}
+    assert (report["assets"]["premises_held_by_communes"], report["assets"]["cars_held_by_communes"]) == (2098, 59)
+    assert report["dispositions"]["by_form"]["repurpose"]["executed"] == 7
+    assert report["dispositions"]["by_status"] == {"proposed": 0, "submitted": 3, "approved": 2, "rejected": 0, "executed": 7}
+    assert report["dispositions"]["overdue_decisions"] == 1
     assert response.headers["cache-control"] == "private, max-age=300"
 
 
@@ -84,8 +141,11 @@ async def test_a_complete_report_for_a_past_date_is_kept(client: httpx.AsyncClie
 
 
 async def test_a_source_down_leaves_its_sections_missing(client: httpx.AsyncClient) -> None:
-    with respx.mock(base_url=ORG) as mock:
-        mock.route().mock(side_effect=httpx.ConnectError("refused"))
+    with respx.mock(base_url=GATEWAY, assert_all_called=False) as mock:
+        mock.route(path__startswith="/api/v1/org/").mock(side_effect=httpx.ConnectError("refused"))
+        mock.get("/api/v1/assets/stats/summary").respond(json=ASSETS_SUMMARY)
+        mock.get("/api/v1/assets/stats/car-norms").respond(json=CAR_NORMS)
+        mock.get("/api/v1/assets/stats/dispositions").respond(json=DISPOSITIONS)
         response = await client.get(f"/provinces/{PROVINCE}/summary", params={"as_of": "2026-04-15"})
     assert response.status_code == 200
     report = response.json()
@@ -95,6 +155,7 @@ async def test_a_source_down_leaves_its_sections_missing(client: httpx.AsyncClie
         ("decisions", "org-structure"),
     }
     assert report["tasks"] is None
+    assert report["assets"]["premises_held_by_communes"] == 2098
     assert "could not be reached" in report["missing"][0]["reason"]
     assert response.headers["cache-control"] == "no-store"
 
@@ -128,7 +189,7 @@ async def test_the_csv_is_long_format(client: httpx.AsyncClient, org) -> None:
 
 
 async def test_transition_gaps_name_agencies_without_decision(client: httpx.AsyncClient, org) -> None:
-    org.get("/tasks/findings").respond(
+    org.get("/api/v1/org/tasks/findings").respond(
         json={"as_of": "2026-04-15", "province": PROVINCE, "counts": {}, "total": 0, "items": [], "truncated": False}
     )
     report = (await client.get(f"/provinces/{PROVINCE}/transition-gaps", params={"as_of": "2026-04-15"})).json()
@@ -164,8 +225,8 @@ async def test_a_commune_officer_reads_only_their_commune_profile(
         "valid_from": "2025-07-01",
         "province_code": PROVINCE,
     }
-    org.get("/units/by-code/01304").respond(json=unit)
-    org.get(f"/units/{QUANG_LAM_ID}/lineage").respond(
+    org.get("/api/v1/org/units/by-code/01304").respond(json=unit)
+    org.get(f"/api/v1/org/units/{QUANG_LAM_ID}/lineage").respond(
         json={
             "unit": unit,
             "successors": [],
@@ -178,11 +239,19 @@ async def test_a_commune_officer_reads_only_their_commune_profile(
             ],
         }
     )
-    org.get("/agencies").respond(
+    org.get("/api/v1/org/agencies").respond(
         json={
             "items": [{"id": str(uuid.uuid4()), "name": "Phòng Kinh tế xã Quảng Lâm", "kind": "commune_economic_office"}],
             "next": None,
         }
+    )
+    holdings = [
+        {"kind": "premises", "holder_commune_code": "01304", "assets": 37, "original_value": 9, "residual_value": 5_000_000_000},
+        {"kind": "car", "holder_commune_code": "01304", "assets": 1, "original_value": 9, "residual_value": 700_000_000},
+        {"kind": "premises", "holder_commune_code": "01273", "assets": 40, "original_value": 9, "residual_value": 1},
+    ]
+    org.get("/api/v1/assets/stats/holdings").respond(
+        json={"as_of": "2026-04-15", "province": PROVINCE, "group_by": "unit", "rows": holdings}
     )
     own = test_tokens.headers(Role.COMMUNE_OFFICER, province=PROVINCE, commune="01304")
     response = await client.get("/communes/01304/profile", params={"as_of": "2026-04-15"}, headers=own)
@@ -192,6 +261,7 @@ async def test_a_commune_officer_reads_only_their_commune_profile(
     assert [p["code"] for p in profile["lineage"]["predecessors"]] == ["01303"]
     assert profile["tasks"]["total"] == 9
     assert profile["agencies"]["total"] == 1
+    assert profile["assets"]["total"] == 38
     other = test_tokens.headers(Role.COMMUNE_OFFICER, province=PROVINCE, commune="01273")
     assert_problem(
         await client.get("/communes/01304/profile", params={"as_of": "2026-04-15"}, headers=other), 403, "outside_area"

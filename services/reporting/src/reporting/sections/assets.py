@@ -1,0 +1,141 @@
+"""Sections read from assets: what the communes hold, disposition progress, and the merger's asset gap."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from haicap_shared.http import ServiceClient
+
+from ..composition import Chart, Section, Table
+from ..labels import COUNT, MONEY
+
+FORMS = {
+    "keep_reallocate": "Giữ lại, bố trí lại",
+    "share_use": "Sử dụng chung",
+    "transfer": "Điều chuyển",
+    "repurpose": "Chuyển đổi công năng",
+    "hand_over_housing_land_fund": "Giao tổ chức phát triển quỹ đất, kinh doanh nhà",
+    "sell": "Bán",
+    "liquidate": "Thanh lý",
+    "destroy": "Tiêu hủy",
+    "recover": "Thu hồi",
+}
+STATUSES = {
+    "proposed": "Đề xuất",
+    "submitted": "Đã trình",
+    "approved": "Đã phê duyệt",
+    "rejected": "Không phê duyệt",
+    "executed": "Đã thực hiện",
+}
+
+
+async def holdings(assets: ServiceClient, province: str, as_of: date) -> Section:
+    """Premises and general-work cars held by the communes (and the car norm)."""
+    summary = await assets.get_json("/stats/summary", params={"as_of": as_of.isoformat(), "province": province})
+    cars = await assets.get_json("/stats/car-norms", params={"as_of": as_of.isoformat(), "province": province})
+    data = {
+        "premises_held_by_communes": summary["premises_held_by_communes"],
+        "communes_holding_premises": summary["communes_holding_premises"],
+        "cars_held_by_communes": summary["general_work_cars_held_by_communes"],
+        "communes_holding_cars": summary["communes_holding_general_work_cars"],
+        "car_norm": {
+            "max_per_commune": cars["max_general_cars_per_commune"],
+            "communes": cars["communes"],
+            "over_norm": cars["communes_over_norm"],
+            "under_norm": cars["communes_under_norm"],
+        },
+    }
+    rows = [
+        {"label": "Cơ sở nhà, đất do cấp xã quản lý", "value": data["premises_held_by_communes"]},
+        {"label": "Số xã có cơ sở nhà, đất", "value": data["communes_holding_premises"]},
+        {"label": "Xe ô tô phục vụ công tác chung của cấp xã", "value": data["cars_held_by_communes"]},
+        {"label": "Số xã có xe ô tô", "value": data["communes_holding_cars"]},
+        {"label": "Số xã vượt định mức xe", "value": cars["communes_over_norm"]},
+        {"label": "Số xã thiếu xe so với định mức", "value": cars["communes_under_norm"]},
+    ]
+    table = Table("Tài sản giao cho cấp xã", [("label", "Chỉ tiêu"), ("value", "Số lượng")], rows, {"value": COUNT})
+    return Section("assets", "Tài sản công", data, [table])
+
+
+async def dispositions(assets: ServiceClient, province: str, as_of: date) -> Section:
+    """Disposition plans by form (in order of priority) and step; overdue decisions."""
+    stats = await assets.get_json("/stats/dispositions", params={"as_of": as_of.isoformat(), "province": province})
+    by_form: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATUSES, 0))
+    ranks: dict[str, int] = {}
+    for row in stats["rows"]:
+        by_form[row["form"]][row["status"]] += row["plans"]
+        ranks[row["form"]] = row["priority_rank"]
+    totals = dict.fromkeys(STATUSES, 0)
+    for counts in by_form.values():
+        for status, count in counts.items():
+            totals[status] += count
+    data = {
+        "by_form": {form: dict(counts) for form, counts in by_form.items()},
+        "by_status": totals,
+        "plans": sum(totals.values()),
+        "overdue_decisions": stats["overdue_decisions"],
+        "surplus_without_plan": stats["surplus_without_plan"],
+    }
+    rows = [
+        {"form": FORMS.get(form, form), **counts, "total": sum(counts.values())}
+        for form, counts in sorted(by_form.items(), key=lambda item: ranks.get(item[0], 99))
+    ]
+    columns = [("form", "Hình thức xử lý"), *((s, label) for s, label in STATUSES.items()), ("total", "Tổng")]
+    table = Table("Phương án sắp xếp, xử lý tài sản", columns, rows, {c: COUNT for c, _ in columns[1:]})
+    chart = Chart("bar", "Tiến độ xử lý tài sản", 0, "form", ["approved", "executed"])
+    return Section("dispositions", "Xử lý tài sản", data, [table], [chart])
+
+
+async def gaps(assets: ServiceClient, province: str, as_of: date) -> Section:
+    """Assets of units or agencies no longer in force, with no plan; and overdue decisions."""
+    found = await assets.get_json("/stats/gaps", params={"as_of": as_of.isoformat(), "province": province})
+    plans = await assets.get_json("/stats/dispositions", params={"as_of": as_of.isoformat(), "province": province})
+    rows: list[dict[str, Any]] = [
+        {
+            "holder": r["holder_name"],
+            "until": r["holder_valid_to"],
+            "kind": r["kind"],
+            "assets": r["assets"],
+            "link": f"/api/v1/assets/assets?holder_id={r['holder_id']}" if r["holder_id"] else None,
+        }
+        for r in found["rows"]
+    ]
+    table = Table(
+        "Tài sản của đơn vị đã kết thúc hoạt động chưa có phương án xử lý",
+        [
+            ("holder", "Đơn vị quản lý"),
+            ("until", "Kết thúc ngày"),
+            ("kind", "Loại"),
+            ("assets", "Số tài sản"),
+            ("link", "Bản ghi"),
+        ],
+        rows,
+        {"assets": COUNT},
+    )
+    overdue = Table(
+        "Quyết định xử lý tài sản quá hạn",
+        [("label", "Chỉ tiêu"), ("value", "Số lượng")],
+        [{"label": "Hồ sơ đầy đủ quá 20 ngày chưa có quyết định", "value": plans["overdue_decisions"]}],
+        {"value": COUNT},
+    )
+    data = {"total": found["total"], "items": rows, "overdue_decisions": plans["overdue_decisions"]}
+    return Section("assets", "Tài sản chưa có chủ", data, [table, overdue])
+
+
+async def commune_assets(assets: ServiceClient, province: str, commune_code: str, as_of: date) -> Section:
+    """What the commune and its agencies hold, and their value."""
+    held = await assets.get_json("/stats/holdings", params={"as_of": as_of.isoformat(), "province": province, "group_by": "unit"})
+    rows = [
+        {"kind": r["kind"], "assets": r["assets"], "residual_value": r["residual_value"]}
+        for r in held["rows"]
+        if r.get("holder_commune_code") == commune_code
+    ]
+    table = Table(
+        "Tài sản do xã quản lý",
+        [("kind", "Loại tài sản"), ("assets", "Số lượng"), ("residual_value", "Giá trị còn lại (đồng)")],
+        rows,
+        {"assets": COUNT, "residual_value": MONEY},
+    )
+    return Section("assets", "Tài sản", {"total": sum(r["assets"] for r in rows), "by_kind": rows}, [table])

@@ -99,6 +99,44 @@ DISPOSITIONS = {
 }
 
 
+def _qualification(category: str, level: str, headcount: int, university: int, advanced: int, intermediate: int) -> dict:
+    def share(count: int) -> dict:
+        return {"count": count, "percent": None}
+
+    return {
+        "group": {"category": category, "level": level},
+        "headcount": headcount,
+        "university_or_higher": share(university),
+        "political_theory": {
+            "advanced": share(advanced),
+            "intermediate": share(intermediate),
+            "elementary": share(0),
+            "none": share(0),
+        },
+        "state_management": {},
+    }
+
+
+QUALIFICATIONS = {
+    "rows": [
+        _qualification("cadre", "province", 100, 100, 40, 50),
+        _qualification("civil_servant", "province", 400, 396, 60, 200),
+        _qualification("civil_servant", "commune", 500, 487, 47, 301),
+        _qualification("public_employee", "province", 1000, 861, 9, 93),
+    ]
+}
+SCOPE = {"as_of": "2026-04-15", "province": PROVINCE, "commune": None, "level": None, "category": None, "by": []}
+STREAMLINING = {
+    **SCOPE,
+    "rows": [
+        {"group": {}, "policy": "early_retirement", "status": "paid", "cases": 3, "amount_vnd": "2234364375"},
+        {"group": {}, "policy": "resignation", "status": "approved", "cases": 1, "amount_vnd": "150000000"},
+    ],
+    "cases": 4,
+    "amount_vnd": "2384364375",
+}
+
+
 @pytest.fixture
 def org():
     """The gateway as reporting sees it: org-structure and assets answer (``org`` for short)."""
@@ -110,6 +148,16 @@ def org():
         mock.get("/api/v1/assets/stats/car-norms").respond(json=CAR_NORMS)
         mock.get("/api/v1/assets/stats/dispositions").respond(json=DISPOSITIONS)
         mock.get("/api/v1/assets/stats/gaps").respond(json={"as_of": "2026-04-15", "province": PROVINCE, "total": 0, "rows": []})
+        mock.get("/api/v1/personnel/stats/qualifications").respond(
+            json={**SCOPE, **QUALIFICATIONS, "total": QUALIFICATIONS["rows"][0]}
+        )
+        mock.get("/api/v1/personnel/stats/streamlining").respond(json=STREAMLINING)
+        mock.get("/api/v1/personnel/stats/gaps").respond(json={**SCOPE, "rows": [], "total": 0, "sample": []})
+        over = {"group": {"agency": "Phòng Kinh tế xã Quảng Lâm"}, "headcount": 9, "quota": 8, "over_quota": 1}
+        total = {"group": {}, "headcount": 9, "quota": 8, "over_quota": 1}
+        mock.get("/api/v1/personnel/stats/headcount", name="personnel_headcount").respond(
+            json={**SCOPE, "year": 2026, "rows": [over], "total": total}
+        )
         yield mock
 
 
@@ -129,6 +177,15 @@ async def test_province_summary(client: httpx.AsyncClient, org) -> None:
     assert report["dispositions"]["by_form"]["repurpose"]["executed"] == 7
     assert report["dispositions"]["by_status"] == {"proposed": 0, "submitted": 3, "approved": 2, "rejected": 0, "executed": 7}
     assert report["dispositions"]["overdue_decisions"] == 1
+    staff = report["staff"]
+    assert staff["cadres_and_civil_servants"]["all"]["headcount"] == 1000
+    assert staff["cadres_and_civil_servants"]["all"]["university_or_higher"] == {"count": 983, "share": 0.983}
+    assert staff["cadres_and_civil_servants"]["commune"]["university_or_higher"]["share"] == 0.974
+    assert staff["cadres_and_civil_servants"]["all"]["political_theory"]["advanced"] == {"count": 147, "share": 0.147}
+    assert staff["public_employees"]["all"]["political_theory"]["intermediate"]["share"] == 0.093
+    assert staff["by_category"] == {"cadre": 100, "civil_servant": 900, "public_employee": 1000}
+    assert report["streamlining"]["cases"] == 4
+    assert report["streamlining"]["by_policy"]["early_retirement"]["amount_vnd"] == 2234364375
     assert response.headers["cache-control"] == "private, max-age=300"
 
 
@@ -146,6 +203,7 @@ async def test_a_source_down_leaves_its_sections_missing(client: httpx.AsyncClie
         mock.get("/api/v1/assets/stats/summary").respond(json=ASSETS_SUMMARY)
         mock.get("/api/v1/assets/stats/car-norms").respond(json=CAR_NORMS)
         mock.get("/api/v1/assets/stats/dispositions").respond(json=DISPOSITIONS)
+        mock.route(path__startswith="/api/v1/personnel/").respond(503)
         response = await client.get(f"/provinces/{PROVINCE}/summary", params={"as_of": "2026-04-15"})
     assert response.status_code == 200
     report = response.json()
@@ -153,6 +211,8 @@ async def test_a_source_down_leaves_its_sections_missing(client: httpx.AsyncClie
     assert {(m["section"], m["service"]) for m in report["missing"]} == {
         ("tasks", "org-structure"),
         ("decisions", "org-structure"),
+        ("staff", "personnel"),
+        ("streamlining", "personnel"),
     }
     assert report["tasks"] is None
     assert report["assets"]["premises_held_by_communes"] == 2098
@@ -199,6 +259,7 @@ async def test_transition_gaps_name_agencies_without_decision(client: httpx.Asyn
         "Sở Dân tộc và Tôn giáo tỉnh Cao Bằng",
     ]
     assert report["agencies"]["items"][0]["link"].startswith("/api/v1/org/agencies/")
+    assert report["people"]["over_quota"] == [{"agency": "Phòng Kinh tế xã Quảng Lâm", "headcount": 9, "quota": 8, "over": 1}]
 
 
 async def test_who_may_read_which_report(client: httpx.AsyncClient, test_tokens: TestTokens, org) -> None:
@@ -250,6 +311,10 @@ async def test_a_commune_officer_reads_only_their_commune_profile(
         {"kind": "car", "holder_commune_code": "01304", "assets": 1, "original_value": 9, "residual_value": 700_000_000},
         {"kind": "premises", "holder_commune_code": "01273", "assets": 40, "original_value": 9, "residual_value": 1},
     ]
+    headcount = {**SCOPE, "year": 2026, "rows": [{"group": {"agency": "a"}, "headcount": 12, "quota": 14, "over_quota": 0}]}
+    org.get("/api/v1/personnel/stats/headcount").respond(
+        json={**headcount, "total": {"group": {}, "headcount": 12, "quota": 14, "over_quota": 0}}
+    )
     org.get("/api/v1/assets/stats/holdings").respond(
         json={"as_of": "2026-04-15", "province": PROVINCE, "group_by": "unit", "rows": holdings}
     )
@@ -262,6 +327,7 @@ async def test_a_commune_officer_reads_only_their_commune_profile(
     assert profile["tasks"]["total"] == 9
     assert profile["agencies"]["total"] == 1
     assert profile["assets"]["total"] == 38
+    assert (profile["people"]["headcount"], profile["people"]["quota"]) == (12, 14)
     other = test_tokens.headers(Role.COMMUNE_OFFICER, province=PROVINCE, commune="01273")
     assert_problem(
         await client.get("/communes/01304/profile", params={"as_of": "2026-04-15"}, headers=other), 403, "outside_area"

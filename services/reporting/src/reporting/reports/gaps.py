@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from ..composition import Report, SectionSpec, compose
-from ..sections import assets, org
+from ..sections import assets, org, personnel
 from ..sources import Sources
 
 
@@ -13,6 +13,7 @@ async def transition_gaps(sources: Sources, province: str, as_of: date, *, timeo
     specs = [
         SectionSpec("tasks", "org-structure", lambda: org.task_findings(sources.org, province, as_of)),
         SectionSpec("agencies", "org-structure", lambda: org.agencies_without_decision(sources.org, province, as_of)),
+        SectionSpec("people", "personnel", lambda: personnel.gaps(sources.personnel, province, as_of)),
         SectionSpec("assets", "assets", lambda: assets.gaps(sources.assets, province, as_of)),
     ]
     return await compose(

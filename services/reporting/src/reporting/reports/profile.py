@@ -8,7 +8,7 @@ from haicap_shared.auth import Principal
 
 from ..auth import check_report_area
 from ..composition import Report, Section, SectionSpec, compose
-from ..sections import assets, org
+from ..sections import assets, org, personnel
 from ..sources import Sources
 
 
@@ -26,6 +26,7 @@ async def commune_profile(sources: Sources, principal: Principal, code: str, as_
         SectionSpec("lineage", "org-structure", lineage_section),
         SectionSpec("agencies", "org-structure", lambda: org.commune_agencies(sources.org, code, as_of)),
         SectionSpec("tasks", "org-structure", lambda: org.commune_tasks(sources.org, province, str(unit["id"]), as_of)),
+        SectionSpec("people", "personnel", lambda: personnel.commune_people(sources.personnel, province, code, as_of)),
         SectionSpec("assets", "assets", lambda: assets.commune_assets(sources.assets, province, code, as_of)),
     ]
     subject = {"commune": code, "name": unit["name"], "province": province}

@@ -1,0 +1,176 @@
+"""Sections read from personnel: staff qualifications, streamlining, and people the merger left unplaced."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from haicap_shared.http import ServiceClient
+
+from ..composition import Chart, Section, Table
+from ..labels import COUNT, MONEY, SHARE
+
+# NOTE: the province reports "cán bộ, công chức" together and "viên chức" apart.
+GROUPS = {"cadres_and_civil_servants": ("cadre", "civil_servant"), "public_employees": ("public_employee",)}
+GROUP_LABELS = {"cadres_and_civil_servants": "Cán bộ, công chức", "public_employees": "Viên chức"}
+SCOPES = {"all": "Chung", "province": "Cấp tỉnh", "commune": "Cấp xã"}
+POLICIES = {
+    "early_retirement": "Nghỉ hưu trước tuổi",
+    "resignation": "Thôi việc",
+    "non_specialised_leave": "Người hoạt động không chuyên trách nghỉ việc",
+    "leadership_relinquished": "Thôi giữ chức vụ lãnh đạo",
+    "other": "Khác",
+}
+
+
+def _share(count: int, total: int) -> float | None:
+    return round(count / total, 4) if total else None
+
+
+def _figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    headcount = sum(r["headcount"] for r in rows)
+    university = sum(r["university_or_higher"]["count"] for r in rows)
+    advanced = sum(r["political_theory"].get("advanced", {"count": 0})["count"] for r in rows)
+    intermediate = sum(r["political_theory"].get("intermediate", {"count": 0})["count"] for r in rows)
+    return {
+        "headcount": headcount,
+        "university_or_higher": {"count": university, "share": _share(university, headcount)},
+        "political_theory": {
+            "advanced": {"count": advanced, "share": _share(advanced, headcount)},
+            "intermediate": {"count": intermediate, "share": _share(intermediate, headcount)},
+        },
+    }
+
+
+async def staff(personnel: ServiceClient, province: str, as_of: date) -> Section:
+    """Qualification and political-theory shares by category, overall and at each level."""
+    stats = await personnel.get_json(
+        "/stats/qualifications",
+        params=[("as_of", as_of.isoformat()), ("province", province), ("by", "category"), ("by", "level")],
+    )
+    data: dict[str, Any] = {"by_category": {}}
+    for row in stats["rows"]:
+        data["by_category"].setdefault(row["group"]["category"], 0)
+        data["by_category"][row["group"]["category"]] += row["headcount"]
+    table_rows = []
+    for group, categories in GROUPS.items():
+        data[group] = {}
+        for scope in SCOPES:
+            rows = [
+                r for r in stats["rows"] if r["group"]["category"] in categories and scope in ("all", r["group"].get("level"))
+            ]
+            figures = _figures(rows)
+            data[group][scope] = figures
+            table_rows.append(
+                {
+                    "group": f"{GROUP_LABELS[group]} - {SCOPES[scope]}",
+                    "headcount": figures["headcount"],
+                    "university": figures["university_or_higher"]["share"],
+                    "advanced": figures["political_theory"]["advanced"]["share"],
+                    "intermediate": figures["political_theory"]["intermediate"]["share"],
+                }
+            )
+    table = Table(
+        "Trình độ cán bộ, công chức, viên chức",
+        [
+            ("group", "Nhóm"),
+            ("headcount", "Số người"),
+            ("university", "Đại học trở lên"),
+            ("advanced", "Lý luận chính trị cao cấp"),
+            ("intermediate", "Lý luận chính trị trung cấp"),
+        ],
+        table_rows,
+        {"headcount": COUNT, "university": SHARE, "advanced": SHARE, "intermediate": SHARE},
+    )
+    chart = Chart(
+        "bar", "Tỷ lệ trình độ đại học trở lên và lý luận chính trị", 0, "group", ["university", "advanced", "intermediate"]
+    )
+    return Section("staff", "Đội ngũ cán bộ, công chức, viên chức", data, [table], [chart])
+
+
+async def streamlining(personnel: ServiceClient, province: str, as_of: date) -> Section:
+    """Streamlining cases and amounts by policy and status."""
+    stats = await personnel.get_json("/stats/streamlining", params={"as_of": as_of.isoformat(), "province": province})
+    by_policy: dict[str, dict[str, Any]] = defaultdict(lambda: {"cases": 0, "amount_vnd": 0, "by_status": {}})
+    for row in stats["rows"]:
+        entry = by_policy[row["policy"]]
+        entry["cases"] += row["cases"]
+        entry["amount_vnd"] += int(Decimal(str(row["amount_vnd"])))
+        entry["by_status"][row["status"]] = entry["by_status"].get(row["status"], 0) + row["cases"]
+    data = {"cases": stats["cases"], "amount_vnd": int(Decimal(str(stats["amount_vnd"]))), "by_policy": dict(by_policy)}
+    rows = [
+        {"policy": POLICIES.get(policy, policy), "cases": v["cases"], "amount": v["amount_vnd"], **v["by_status"]}
+        for policy, v in sorted(by_policy.items())
+    ]
+    table = Table(
+        "Tinh giản biên chế",
+        [
+            ("policy", "Chính sách"),
+            ("cases", "Số trường hợp"),
+            ("proposed", "Đề xuất"),
+            ("approved", "Đã duyệt"),
+            ("paid", "Đã chi trả"),
+            ("amount", "Kinh phí (đồng)"),
+        ],
+        rows,
+        {"cases": COUNT, "proposed": COUNT, "approved": COUNT, "paid": COUNT, "amount": MONEY},
+    )
+    return Section("streamlining", "Tinh giản biên chế", data, [table])
+
+
+async def gaps(personnel: ServiceClient, province: str, as_of: date) -> Section:
+    """People neither placed nor in a streamlining case, and agencies staffed above their quota.
+
+    A quota above the former units' total cannot be recorded (personnel refuses it), so what
+    remains to report is headcount above the quota.
+    """
+    stats = await personnel.get_json(
+        "/stats/gaps", params=[("as_of", as_of.isoformat()), ("province", province), ("by", "agency")]
+    )
+    headcount = await personnel.get_json(
+        "/stats/headcount", params=[("as_of", as_of.isoformat()), ("province", province), ("by", "agency")]
+    )
+    over = [
+        {"agency": r["group"].get("agency"), "headcount": r["headcount"], "quota": r["quota"], "over": r["over_quota"]}
+        for r in headcount["rows"]
+        if r["over_quota"]
+    ]
+    rows = [{"agency": r["group"].get("agency"), "people": r["people"]} for r in stats["rows"]]
+    links = [{"person": f"/api/v1/personnel/people/{pid}"} for pid in stats["sample"]]
+    table = Table(
+        "Người chưa được bố trí và chưa có phương án tinh giản",
+        [("agency", "Cơ quan cũ"), ("people", "Số người")],
+        rows,
+        {"people": COUNT},
+    )
+    sample = Table("Một số hồ sơ", [("person", "Bản ghi")], links)
+    over_table = Table(
+        "Cơ quan có số người vượt biên chế",
+        [("agency", "Cơ quan"), ("headcount", "Số người"), ("quota", "Biên chế"), ("over", "Vượt")],
+        over,
+        {"headcount": COUNT, "quota": COUNT, "over": COUNT},
+    )
+    data = {"total": stats["total"], "by_agency": rows, "sample": links, "over_quota": over}
+    return Section("people", "Người chưa có chỗ", data, [table, sample, over_table])
+
+
+async def commune_people(personnel: ServiceClient, province: str, commune_code: str, as_of: date) -> Section:
+    """People of the commune's agencies against their quota."""
+    stats = await personnel.get_json(
+        "/stats/headcount",
+        params=[("as_of", as_of.isoformat()), ("province", province), ("commune", commune_code), ("by", "agency")],
+    )
+    rows = [
+        {"agency": r["group"].get("agency"), "headcount": r["headcount"], "quota": r["quota"], "over": r["over_quota"]}
+        for r in stats["rows"]
+    ]
+    table = Table(
+        "Biên chế và số người",
+        [("agency", "Cơ quan"), ("headcount", "Số người"), ("quota", "Biên chế giao"), ("over", "Vượt")],
+        rows,
+        {"headcount": COUNT, "quota": COUNT, "over": COUNT},
+    )
+    total = stats["total"]
+    return Section("people", "Nhân sự", {"headcount": total["headcount"], "quota": total["quota"], "by_agency": rows}, [table])

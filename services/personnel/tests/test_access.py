@@ -16,7 +16,7 @@ AREAS = {
 
 async def test_every_route_against_every_role(client: httpx.AsyncClient, service_app: FastAPI, test_tokens: TestTokens) -> None:
     cases = routes_with_rules(service_app)
-    assert len(cases) == 37
+    assert len(cases) == 38
     table = await assert_access_matrix(client, cases, lambda role: test_tokens.headers(role, **AREAS.get(role, {})))
     assert table["GET /audit-events"]["anonymous"] == 401
     assert table["GET /audit-events"]["auditor"] == 200

@@ -25,6 +25,8 @@ from .schemas import (
     BulkReplacement,
     BulkReplacementReport,
     Placement,
+    PlacementBatch,
+    PlacementBatchReport,
     PlacementCreate,
     PlacementUpdate,
     Recruitment,
@@ -92,6 +94,21 @@ async def create_placement(
     return await idempotency.respond(
         201, placement, headers={"ETag": etag(placement.version), "Location": f"placements/{placement.id}"}
     )
+
+
+@router.post(
+    "/placements/batch",
+    status_code=201,
+    response_model=PlacementBatchReport,
+    responses=problem_responses(service.BatchRejected, IdempotencyKeyReused),
+)
+async def place_batch(
+    payload: PlacementBatch, session: DbSession, audit: Audit, principal: PersonnelWrite, idempotency: Idempotency
+) -> JSONResponse:
+    """Record up to 5,000 placements at once, each checked as a single one would be: all or nothing."""
+    if (replayed := await idempotency.replay()) is not None:
+        return replayed
+    return await idempotency.respond(201, await service.place_batch(session, audit, principal, payload))
 
 
 @router.post(

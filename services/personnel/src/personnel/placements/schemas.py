@@ -57,6 +57,18 @@ class Placement(BaseModel):
     updated_at: datetime
 
 
+class PlacementBatch(BaseModel):
+    """Placements to record at once (the people of an import, say): each row checked as ``POST /placements``, all or nothing."""
+
+    rows: list[PlacementCreate] = Field(min_length=1, max_length=5000)
+
+
+class PlacementBatchReport(BaseModel):
+    rows: int
+    placed: int = Field(description="Placements written (0 when refused)")
+    problems: list[RowProblem] = Field(description="Rows numbered from 1 in the order sent")
+
+
 class ReplacementRow(BaseModel):
     person_id: uuid.UUID
     position_id: uuid.UUID

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from haicap_shared.audit import AuditTrail, snapshot
+from haicap_shared.audit import AuditTrail, jsonable, snapshot
 from haicap_shared.auth import Principal
 from haicap_shared.errors import Conflict, NotFound
 from haicap_shared.models import utcnow
@@ -24,7 +24,16 @@ from ..positions.models import JobPosition, PositionStatus
 from ..streamlining.models import CaseStatus, case_table
 from . import repository
 from .models import Placement, placement_table
-from .schemas import BulkReplacement, BulkReplacementReport, PlacementCreate, PlacementUpdate, RecruitmentResult, Unaccounted
+from .schemas import (
+    BulkReplacement,
+    BulkReplacementReport,
+    PlacementBatch,
+    PlacementBatchReport,
+    PlacementCreate,
+    PlacementUpdate,
+    RecruitmentResult,
+    Unaccounted,
+)
 from .schemas import Placement as PlacementOut
 from .schemas import Recruitment as RecruitmentIn
 from .suitability import assess
@@ -55,6 +64,10 @@ class PlacementOverlap(Conflict):
 
 class BulkRejected(Conflict):
     code, title = "replacement_rejected", "Some rows have problems or someone is unaccounted for; nothing was written"
+
+
+class BatchRejected(Conflict):
+    code, title = "placement_batch_rejected", "Some rows have problems; nothing was written"
 
 
 class NotNonSpecialised(Conflict):
@@ -145,6 +158,102 @@ async def create_placement(session: AsyncSession, audit: AuditTrail, principal: 
     person = await _person(session, principal, data.person_id)
     position = await _approved_position(session, principal, data.position_id)
     return await _place(session, audit, principal, person, position, data.valid_from, data.valid_to, data.is_primary)
+
+
+def _share_a_day(a_from: date, a_to: date | None, b_from: date, b_to: date | None) -> bool:
+    return (a_to is None or b_from <= a_to) and (b_to is None or a_from <= b_to)
+
+
+async def place_batch(
+    session: AsyncSession, audit: AuditTrail, principal: Principal, data: PlacementBatch
+) -> PlacementBatchReport:
+    """Record many placements at once, each checked as :func:`create_placement` would; all or nothing.
+
+    Every row is checked (the person and the approved position in the caller's area; a primary
+    placement sharing no day with the person's others, recorded or in the batch). Any problem:
+    nothing is written and the report says what (409 ``placement_batch_rejected``).
+    """
+    people = await people_repository.get_people(session, list({r.person_id for r in data.rows}))
+    positions = await position_repository.get_positions(session, list({r.position_id for r in data.rows}))
+    earliest = min(r.valid_from for r in data.rows)
+    existing: dict[uuid.UUID, list[tuple[date, date | None, str]]] = defaultdict(list)
+    for placement in await repository.primaries_from(session, list(people), earliest):
+        existing[placement.person_id].append((placement.valid_from, placement.valid_to, f"the primary placement {placement.id}"))
+    problems: list[RowProblem] = []
+    for number, row in enumerate(data.rows, start=1):
+        errors: list[str] = []
+        person = people.get(row.person_id)
+        position = positions.get(row.position_id)
+        if person is None:
+            errors.append(f"no person has id {row.person_id}")
+        elif not in_area(principal, person):
+            errors.append(f"the record of {person.full_name} is outside your area")
+        if position is None:
+            errors.append(f"no job position has id {row.position_id}")
+        else:
+            if not in_area(principal, position):
+                errors.append(f"the position {position.title} is outside your area")
+            if position.status is not PositionStatus.APPROVED:
+                errors.append(f"the position {position.title} is {position.status.value}, not approved")
+        if row.is_primary:
+            for valid_from, valid_to, what in existing[row.person_id]:
+                if _share_a_day(valid_from, valid_to, row.valid_from, row.valid_to):
+                    errors.append(f"{what} of the person runs from {valid_from} to {valid_to or 'open'}")
+            existing[row.person_id].append((row.valid_from, row.valid_to, f"row {number}"))
+        if errors:
+            problems.append(RowProblem(row=number, errors=errors))
+    report = PlacementBatchReport(rows=len(data.rows), placed=0, problems=problems)
+    if problems:
+        raise BatchRejected(
+            f"{len(problems)} of {len(data.rows)} rows have problems; nothing was written", report=report.model_dump(mode="json")
+        )
+
+    now = utcnow()
+    new_rows: list[dict[str, Any]] = []
+    follows: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for row in data.rows:
+        person, position = people[row.person_id], positions[row.position_id]
+        suitability, reasons = assess(
+            person.education_level, person.field_key, position.required_education, position.required_fields
+        )
+        new_rows.append(
+            {
+                "id": uuid.uuid4(),
+                "person_id": person.id,
+                "position_id": position.id,
+                "is_primary": row.is_primary,
+                "valid_from": row.valid_from,
+                "valid_to": row.valid_to,
+                "suitability": suitability,
+                "suitability_reasons": reasons,
+                "created_at": now,
+                "updated_at": now,
+                "version": 1,
+                **_agency_of(position),
+            }
+        )
+        if row.is_primary and row.valid_to is None:
+            follows[position.id].append(person.id)
+    for start in range(0, len(new_rows), 5000):
+        await session.execute(placement_table.insert(), new_rows[start : start + 5000])
+    for position_id, person_ids in follows.items():
+        for start in range(0, len(person_ids), 500):
+            await session.execute(
+                update(person_table)
+                .where(person_table.c.id.in_(person_ids[start : start + 500]))
+                .values(**_agency_of(positions[position_id]), updated_at=now, version=person_table.c.version + 1)
+            )
+    # NOTE: the ORM objects loaded above are now stale; drop them so later reads see the rows.
+    session.expire_all()
+    report.placed = len(new_rows)
+    await audit.record_many(
+        session,
+        principal,
+        entity_type=ENTITY_PLACEMENT,
+        action="create",
+        changes=[(r["id"], None, {k: jsonable(v) for k, v in r.items()}) for r in new_rows],
+    )
+    return report
 
 
 async def update_placement(

@@ -50,6 +50,14 @@ async def get_position(session: AsyncSession, position_id: uuid.UUID) -> JobPosi
     return await session.get(JobPosition, position_id)
 
 
+async def get_positions(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, JobPosition]:
+    found: dict[uuid.UUID, JobPosition] = {}
+    for start in range(0, len(ids), 500):
+        for position in await session.scalars(select(JobPosition).where(JobPosition.id.in_(ids[start : start + 500]))):
+            found[position.id] = position
+    return found
+
+
 def list_events(position_id: uuid.UUID) -> Select[Any]:
     return select(position_event_table).where(position_event_table.c.position_id == position_id)
 

@@ -161,3 +161,10 @@ class _AsyncStream(httpx.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
         async for chunk in self.chunks:
             yield chunk
+
+
+async def test_a_method_no_service_route_takes_is_405(client: httpx.AsyncClient, fake) -> None:
+    response = await client.request("TRACE", "/api/v1/org/units")
+    assert_problem(response, 405, "method_not_allowed")
+    assert "GET" in response.headers["allow"]
+    assert fake.seen == []

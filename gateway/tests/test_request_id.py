@@ -20,3 +20,14 @@ async def test_gateway_makes_a_request_id_when_none_is_given(client: httpx.Async
 async def test_unacceptable_request_id_is_replaced(client: httpx.AsyncClient, fake) -> None:
     response = await client.get("/api/v1/org/units", headers={"X-Request-ID": "no spaces allowed"})
     assert fake.last.headers["x-request-id"] == response.headers["x-request-id"] != "no spaces allowed"
+
+
+async def test_the_access_log_can_be_turned_off(make_gateway, fake, caplog) -> None:
+    caplog.set_level("INFO", logger="haicap.access")
+    async with make_gateway(fake) as client:
+        await client.get("/api/v1/org/units")
+    assert [r for r in caplog.records if r.name == "haicap.access"], "one line per request by default"
+    caplog.clear()
+    async with make_gateway(fake, access_log=False) as client:
+        await client.get("/api/v1/org/units")
+    assert not [r for r in caplog.records if r.name == "haicap.access"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from haicap_shared.app import create_service_app
+from haicap_shared.middleware import access_log
 
 from .db import metadata
 from .identity import setup as identity
@@ -53,9 +55,15 @@ def create_app(settings: GatewaySettings | None = None, upstream_factory: Upstre
     @asynccontextmanager
     async def upstream_lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.upstream = make_upstream(settings)
+        # NOTE: the request-id middleware writes the access line only when its logger is
+        # enabled for INFO; turned off, a request costs no log record at all.
+        level = access_log.level
+        if not settings.access_log:
+            access_log.setLevel(logging.WARNING)
         try:
             yield
         finally:
+            access_log.setLevel(level)
             await app.state.upstream.aclose()
 
     app = create_service_app(

@@ -56,6 +56,10 @@ class GatewaySettings(IdentitySettings):
     gzip_min_bytes: int = Field(default=1024, ge=0, description="Smallest JSON response the gateway compresses")
     upstream_client: Literal["aiohttp", "httpx"] = Field(default="aiohttp", description="The HTTP client of the hot path")
     openapi_cache_seconds: float = Field(default=30.0, ge=0, description="How long the merged OpenAPI is reused")
+    access_log: bool = Field(
+        default=True,
+        description="One JSON line per request (logger haicap.access, at INFO); false where the ingress logs requests",
+    )
 
     @field_validator("org_url", "personnel_url", "assets_url", "reporting_url")
     @classmethod

@@ -10,6 +10,8 @@ adds rather than what a database costs.
     .venv/bin/python bench/gateway.py                  # 3 runs of 10 s per cell, 60 s idle-gap check
     .venv/bin/python bench/gateway.py --runs 1 --duration 5 --idle-check 20
     .venv/bin/python bench/gateway.py --token "$TOKEN"  # adds Authorization: Bearer <token>
+    .venv/bin/python bench/gateway.py --signed          # the gateways sign with a new key; every request
+                                                        # carries a valid token (checked at the gateway)
 
 Prints: requests per second and p50/p99 latency at 1 and 32 connections for each path, the
 ratios vs direct, connection errors over a run with idle gaps of about 5 s (the keep-alive
@@ -184,8 +186,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs; medians are printed (default 3)")
     parser.add_argument("--idle-check", type=float, default=60.0, help="seconds of the idle-gap check (0: skip)")
     parser.add_argument("--stream-mb", type=int, default=200, help="size of the streamed response (default 200 MB)")
+    parser.add_argument(
+        "--log-level", default="WARNING", help="the gateways' log level (INFO: one access-log line per request; default WARNING)"
+    )
     parser.add_argument("--token", default=None, help="a bearer token sent with every request")
+    parser.add_argument(
+        "--signed", action="store_true", help="give the gateways a new signing key and send a token it signed (like real callers)"
+    )
     args = parser.parse_args(argv)
+    signing_pem = ""
+    if args.signed:
+        from haicap_shared.roles import Area, Role
+        from haicap_shared.tokens import TokenIssuer, generate_private_key, private_key_pem
+
+        key = generate_private_key()
+        signing_pem = private_key_pem(key)
+        args.token, _ = TokenIssuer(key).issue(subject="bench", username="bench", role=Role.VIEWER, area=Area(), ttl_seconds=3600)
     for tool in ("wrk", "nginx"):
         if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
             raise SystemExit(f"{tool} is missing: apt-get update && apt-get install -y wrk nginx-light")
@@ -198,13 +214,17 @@ def main(argv: list[str] | None = None) -> int:
     gateway_cli = str(BIN / "haicap-gateway")
 
     def gateway_env(client: str) -> dict[str, str]:
-        return env | {
-            "HAICAP_GATEWAY_PORT": str(ports[client]),
-            "HAICAP_GATEWAY_VAR_DIR": str(tmp / client),
-            "HAICAP_GATEWAY_UPSTREAM_CLIENT": client,
-            "HAICAP_GATEWAY_ORG_URL": upstream,
-            "HAICAP_GATEWAY_LOG_LEVEL": "WARNING",
-        }
+        return (
+            env
+            | {
+                "HAICAP_GATEWAY_PORT": str(ports[client]),
+                "HAICAP_GATEWAY_VAR_DIR": str(tmp / client),
+                "HAICAP_GATEWAY_UPSTREAM_CLIENT": client,
+                "HAICAP_GATEWAY_ORG_URL": upstream,
+                "HAICAP_GATEWAY_LOG_LEVEL": args.log_level,
+            }
+            | ({"HAICAP_GATEWAY_JWT_PRIVATE_KEY": signing_pem} if signing_pem else {})
+        )
 
     for client in ("httpx", "aiohttp"):
         help_text = subprocess.run([gateway_cli, "--help"], capture_output=True, text=True, check=False).stdout  # noqa: S603
@@ -252,7 +272,11 @@ def main(argv: list[str] | None = None) -> int:
         def median(name: str, connections: int, field: str) -> float:
             return float(statistics.median(getattr(cell, field) for cell in results[(name, connections)]))
 
-        print(f"\nmedians of {args.runs} run(s) of {args.duration} s, GET {PATH}, 1 uvicorn worker per process")
+        token = "a token the gateway signed" if args.signed else ("the token given" if args.token else "no token")
+        print(
+            f"\nmedians of {args.runs} run(s) of {args.duration} s, GET {PATH}, 1 uvicorn worker per process,"
+            f" {token}, gateway log level {args.log_level}"
+        )
         print(
             f"1-minute load average after each cell: median {statistics.median(loads):.2f},"
             f" min {min(loads):.2f}, max {max(loads):.2f} (2 cores: above 2, other work shares them)\n"
@@ -271,6 +295,20 @@ def main(argv: list[str] | None = None) -> int:
             rps = median(name, 32, "rps")
             ratios = f"{rps / direct_rps:.2f} | {rps / nginx_rps:.2f} | {median(name, 1, 'p50_ms') - direct_p50:+.2f} ms"
             print(f"| {name} | {one} | {many} | {ratios} |")
+        # NOTE: each run's ratio against direct in the same run: other work on a shared machine
+        # moves whole runs up and down together, which a ratio of medians does not cancel.
+        print("\nper-run ratios (each run against direct in the same run): c=32 throughput, added p50 at c=1")
+        for name in targets:
+            if name == "direct":
+                continue
+            many_pairs = zip(results[(name, 32)], results[("direct", 32)], strict=True)
+            one_pairs = zip(results[(name, 1)], results[("direct", 1)], strict=True)
+            throughput = [mine.rps / direct.rps for mine, direct in many_pairs]
+            added = [mine.p50_ms - direct.p50_ms for mine, direct in one_pairs]
+            print(
+                f"  {name}: {' '.join(f'{r:.2f}' for r in throughput)} (median {statistics.median(throughput):.2f});"
+                f" {' '.join(f'{a:+.2f}' for a in added)} ms (median {statistics.median(added):+.2f} ms)"
+            )
 
         if args.idle_check > 0:
             print(f"\nidle-gap check: {args.idle_check:.0f} s of 20-request bursts with ~5 s idle gaps, per path", flush=True)

@@ -3,18 +3,14 @@
 Every process of the stack runs on loopback (tools/run_stack.py's Stack), each on its own
 fresh PostgreSQL database (created here, dropped at the end): org-structure and personnel
 twice each, on the same database per service; the gateway is given both replicas of each
-(comma-separated URLs). Four clients send a bounded load through the gateway: 200 agency
-creations at org-structure, each with an Idempotency-Key and retried with the same key after
-a failure, one in ten sent once more on purpose after it succeeded; and reads of
-org-structure and of personnel. When a third of the writes are acknowledged, the second
-org-structure replica is killed (SIGKILL: a crash) and the second personnel replica stopped
-(SIGTERM: what a rolling update does). Then, in the database and through the API: every
+(comma-separated URLs). Four clients send a bounded load through the gateway: 200 writes,
+half of them agency creations at org-structure and half people recorded at personnel, each
+with an Idempotency-Key and retried with the same key after a failure, one in ten sent once
+more on purpose after it succeeded; and reads of org-structure and of personnel. When a
+third of the writes are acknowledged, the second org-structure replica is killed (SIGKILL:
+a crash) and the second personnel replica stopped (SIGTERM: what a rolling update does). Then, in the database and through the API: every
 acknowledged write is there exactly once, with one audit event; every repeat was replayed,
 not doubled; every read succeeded.
-
-NOTE: the writes go to org-structure for both streams: personnel's people API was not
-committed when this test was written. personnel's replicas serve reads from its database
-(its audit log), which is what a replica stopped mid-run must not break.
 """
 
 import asyncio
@@ -53,6 +49,7 @@ KILL_AFTER = WRITES // 3
 TIME_LIMIT_SECONDS = 180.0
 WRITE_ATTEMPTS = 6
 NAME_PREFIX = "Scale-out agency"
+PERSON_PREFIX = "Người thử"
 
 
 def free_ports(count: int) -> list[int]:
@@ -118,7 +115,20 @@ def sign_in(client: httpx.Client, stack: Stack) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def create_agency(client: httpx.Client, key: str, body: dict[str, str], tally: Tally) -> httpx.Response | None:
+def person(number: int, agency_id: str) -> dict[str, str]:
+    """A valid person: born in Cao Bằng (004) in 1985, a man (century/sex digit 0)."""
+    return {
+        "full_name": f"{PERSON_PREFIX} {number:03d}",
+        "category": "civil_servant",
+        "birth_date": "1985-03-01",
+        "sex": "male",
+        "education_level": "university",
+        "national_id": f"004085{number:06d}",
+        "agency_id": agency_id,
+    }
+
+
+def create(client: httpx.Client, path: str, key: str, body: dict[str, str], tally: Tally) -> httpx.Response | None:
     """POST with the Idempotency-Key, retried with the same key while the stack answers 5xx or not at all."""
     for attempt in range(WRITE_ATTEMPTS):
         if attempt:
@@ -126,7 +136,7 @@ def create_agency(client: httpx.Client, key: str, body: dict[str, str], tally: T
                 tally.retried_writes += 1
             time.sleep(0.1 * attempt)
         try:
-            response = client.post("/api/v1/org/agencies", json=body, headers={"Idempotency-Key": key})
+            response = client.post(path, json=body, headers={"Idempotency-Key": key})
         except httpx.TransportError as exc:
             with tally.lock:
                 tally.write_failures[type(exc).__name__] += 1
@@ -139,8 +149,15 @@ def create_agency(client: httpx.Client, key: str, body: dict[str, str], tally: T
 
 
 def client_loop(
-    base_url: str, headers: dict[str, str], unit_id: str, jobs: list[int], tally: Tally, deadline: float, reads: list[str]
+    base_url: str,
+    headers: dict[str, str],
+    targets: tuple[str, str],
+    jobs: list[int],
+    tally: Tally,
+    deadline: float,
+    reads: list[str],
 ) -> None:
+    unit_id, agency_id = targets
     with httpx.Client(base_url=base_url, headers=headers, timeout=30.0, trust_env=False) as client:
         while time.monotonic() < deadline:
             with tally.lock:
@@ -148,8 +165,14 @@ def client_loop(
                     return
                 number = jobs.pop()
             key = f"scale-out-{number:03d}-{uuid.uuid4().hex}"
-            body = {"name": f"{NAME_PREFIX} {number:03d}", "kind": "provincial_department", "unit_id": unit_id}
-            response = create_agency(client, key, body, tally)
+            if number % 2:
+                path, body = (
+                    "/api/v1/org/agencies",
+                    {"name": f"{NAME_PREFIX} {number:03d}", "kind": "provincial_department", "unit_id": unit_id},
+                )
+            else:
+                path, body = "/api/v1/personnel/people", person(number, agency_id)
+            response = create(client, path, key, body, tally)
             if response is None or response.status_code != 201:
                 with tally.lock:
                     tally.unacknowledged.append(f"{number}: {response.status_code if response else 'no answer'}")
@@ -158,7 +181,7 @@ def client_loop(
                 tally.acknowledged[key] = response.json()["id"]
             if number % REPEAT_EVERY == 0:
                 # NOTE: a client that never saw the answer sends the same request again.
-                again = create_agency(client, key, body, tally)
+                again = create(client, path, key, body, tally)
                 assert again is not None
                 with tally.lock:
                     tally.replays.append((key, response.json()["id"], again.json()["id"] if again.status_code == 201 else ""))
@@ -180,6 +203,23 @@ def client_loop(
 def replica_states(client: httpx.Client) -> dict[str, list[str]]:
     body = client.get("/readyz").json()
     return {u["service"]: [r["state"] for r in u["replicas"]] for u in body["upstreams"]}
+
+
+async def people_rows(url: str) -> tuple[list[tuple[str, int]], int, int]:
+    connection = await asyncpg.connect(plain_url(url))
+    try:
+        names = await connection.fetch(
+            "SELECT full_name, count(*) AS n FROM person WHERE full_name LIKE $1 GROUP BY full_name", f"{PERSON_PREFIX} %"
+        )
+        audits = await connection.fetchval(
+            "SELECT count(*) FROM audit_event WHERE action = 'create' AND entity_id IN "
+            "(SELECT CAST(id AS varchar) FROM person WHERE full_name LIKE $1)",
+            f"{PERSON_PREFIX} %",
+        )
+        keys = await connection.fetchval("SELECT count(*) FROM idempotency_key WHERE key LIKE 'scale-out-%'")
+    finally:
+        await connection.close()
+    return [(r["full_name"], r["n"]) for r in names], int(audits), int(keys)
 
 
 async def agency_rows(url: str) -> tuple[list[tuple[str, int]], int, int]:
@@ -214,6 +254,10 @@ def test_two_replicas_one_lost_mid_run_lose_no_write_and_fail_no_read(replicated
         province = client.get("/api/v1/org/units/by-code/04", params={"as_of": "2025-07-01"})
         assert province.status_code == 200, province.text
         unit_id = province.json()["id"]
+        home = client.post(
+            "/api/v1/org/agencies", json={"name": "Sở Nội vụ tỉnh Cao Bằng", "kind": "provincial_department", "unit_id": unit_id}
+        )
+        assert home.status_code == 201, home.text
 
         reads = [
             "/api/v1/org/agencies?province=04&limit=20",
@@ -226,7 +270,11 @@ def test_two_replicas_one_lost_mid_run_lose_no_write_and_fail_no_read(replicated
         started = time.monotonic()
         deadline = started + TIME_LIMIT_SECONDS
         threads = [
-            threading.Thread(target=client_loop, args=(gateway, headers, unit_id, jobs, tally, deadline, reads), daemon=True)
+            threading.Thread(
+                target=client_loop,
+                args=(gateway, headers, (unit_id, home.json()["id"]), jobs, tally, deadline, reads),
+                daemon=True,
+            )
             for _ in range(CLIENTS)
         ]
         for thread in threads:
@@ -249,25 +297,28 @@ def test_two_replicas_one_lost_mid_run_lose_no_write_and_fail_no_read(replicated
         listed = client.get("/api/v1/org/agencies", params={"province": "04", "limit": 500})
 
     rows, audits, keys = asyncio.run(agency_rows(replicated.databases["org-structure"]))
+    people, people_audits, people_keys = asyncio.run(people_rows(replicated.databases["personnel"]))
     print(
         f"\nscale-out: {WRITES} writes by {CLIENTS} clients in {elapsed:.1f} s; replicas lost after "
         f"{acknowledged_at_kill} acknowledged ({stopped_at - started:.1f} s in); {tally.retried_writes} write retries "
         f"(failures seen: {dict(tally.write_failures)}); {len(tally.replays)} deliberate repeats; "
-        f"reads: {dict(tally.reads)}; rows {len(rows)}, audit events {audits}, idempotency keys {keys}"
+        f"reads: {dict(tally.reads)}; agencies {len(rows)} (audit {audits}, keys {keys}), "
+        f"people {len(people)} (audit {people_audits}, keys {people_keys})"
     )
 
     assert 0 < acknowledged_at_kill < WRITES, "the replicas must be lost in the middle of the load"
     assert not tally.unacknowledged, tally.unacknowledged
     assert len(tally.acknowledged) == WRITES
     # NOTE: exactly once: one row per write, no name twice, the ids the clients were given.
-    assert len(rows) == WRITES
-    assert all(count == 1 for _, count in rows), [r for r in rows if r[1] != 1]
-    assert audits == WRITES
-    assert keys == WRITES
+    assert len(rows) == len(people) == WRITES // 2
+    assert all(count == 1 for _, count in rows + people), [r for r in rows + people if r[1] != 1]
+    assert audits == people_audits == WRITES // 2
+    assert keys == people_keys == WRITES // 2
     assert listed.status_code == 200, listed.text
     assert listed.json()["next"] is None
     ids = [item["id"] for item in listed.json()["items"] if item["name"].startswith(NAME_PREFIX)]
-    assert sorted(ids) == sorted(tally.acknowledged.values())
+    agency_ids = {agency_id for key, agency_id in tally.acknowledged.items() if int(key.split("-")[2]) % 2}
+    assert sorted(ids) == sorted(agency_ids)
     assert len(tally.replays) == WRITES // REPEAT_EVERY
     assert all(first == again for _, first, again in tally.replays), tally.replays
     # NOTE: every read succeeded, the first time, while a replica of each service went away.

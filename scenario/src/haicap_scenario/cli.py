@@ -10,19 +10,38 @@ import sys
 import time
 
 from .api import Api, ScenarioError
-from .org import load_org
+from .assets import load_assets
+from .org import load_org, read_state
+from .people import load_people
 from .targets import AFTER, BEFORE, CAO_BANG, Targets
 
 
 async def load(base_url: str, username: str, password: str, province: str, seed: int, targets: Targets) -> dict[str, object]:
-    """Load the scenario unless the province already has tasks; return what the APIs now count."""
+    """Load each part of the scenario (org, people, assets) the province does not have yet; return what the APIs count."""
     api = await Api.sign_in(base_url, username, password)
     try:
         existing = await api.get("/api/v1/org/tasks", province=province, limit=1)
-        loaded = bool(existing["items"])
+        org_loaded = bool(existing["items"])
         started = time.perf_counter()
-        if not loaded:
+        parts: dict[str, object] = {}
+        if not org_loaded:
             await load_org(api, random.Random(seed), province, targets)
+            parts["org_seconds"] = round(time.perf_counter() - started, 1)
+        # NOTE: each part is loaded unless its records are there, with its own seeded generator,
+        # so a part can be (re)loaded on its own and the others' records stay the same.
+        people_loaded = bool((await api.get("/api/v1/personnel/people", province=province, limit=1))["items"])
+        assets_loaded = bool((await api.get("/api/v1/assets/assets", province=province, limit=1))["items"])
+        loaded = org_loaded and people_loaded and assets_loaded
+        if not (people_loaded and assets_loaded):
+            state = await read_state(api, province)
+            if not people_loaded:
+                mark = time.perf_counter()
+                parts["people"] = await load_people(api, random.Random(f"{seed}:people"), province, targets, state)
+                parts["people_seconds"] = round(time.perf_counter() - mark, 1)
+            if not assets_loaded:
+                mark = time.perf_counter()
+                parts["assets"] = await load_assets(api, random.Random(f"{seed}:assets"), province, targets, state)
+                parts["assets_seconds"] = round(time.perf_counter() - mark, 1)
         before = await api.get("/api/v1/org/tasks/stats", province=province, as_of=BEFORE.isoformat())
         after = await api.get("/api/v1/org/tasks/stats", province=province, as_of=AFTER.isoformat())
         return {
@@ -30,6 +49,7 @@ async def load(base_url: str, username: str, password: str, province: str, seed:
             "seed": seed,
             "already_loaded": loaded,
             "seconds": round(time.perf_counter() - started, 1),
+            "parts": parts,
             "tasks_by_level": {BEFORE.isoformat(): before["by_level"], AFTER.isoformat(): after["by_level"]},
         }
     finally:

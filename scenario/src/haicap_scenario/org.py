@@ -52,6 +52,54 @@ class OrgState:
     communes: list[dict[str, Any]] = field(default_factory=list)
     former_communes: list[dict[str, Any]] = field(default_factory=list)
     successor: dict[str, str] = field(default_factory=dict)  # former commune id -> new commune id
+    districts: list[dict[str, Any]] = field(default_factory=list)
+    district_offices: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (district id, office name)
+    committees: dict[str, dict[str, Any]] = field(default_factory=dict)  # former commune id -> its People's Committee
+
+    def lower(self, name: str) -> str:
+        return f"{name[:1].lower()}{name[1:]}"
+
+    def communes_of_district(self) -> dict[str, list[dict[str, Any]]]:
+        """The new communes each former district's communes became part of."""
+        by_id = {c["id"]: c for c in self.communes}
+        found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for former in self.former_communes:
+            new_id = self.successor.get(former["id"])
+            if new_id and former["parent_id"] and by_id[new_id] not in found[former["parent_id"]]:
+                found[former["parent_id"]].append(by_id[new_id])
+        return found
+
+
+async def read_state(api: Api, province_code: str) -> OrgState:
+    """What the org part made, read back through the gateway (so the other parts also run on their own)."""
+    org = "/api/v1/org"
+    province = await api.get(f"{org}/units/by-code/{province_code}", as_of=AFTER.isoformat())
+    state = OrgState(province=province)
+    state.communes = await api.all(f"{org}/units", province=province_code, level="commune", as_of=AFTER.isoformat())
+    state.former_communes = await api.all(f"{org}/units", province=province_code, level="commune", as_of=BEFORE.isoformat())
+    state.districts = await api.all(f"{org}/units", province=province_code, level="district", as_of=BEFORE.isoformat())
+    for office in await api.all(f"{org}/agencies", province=province_code, level="commune", as_of=AFTER.isoformat()):
+        state.commune_offices[(office["unit_id"], office["kind"])] = office
+    departments = {f"{s.department} tỉnh {province['short_name']}": s.name for s in SECTORS}
+    for agency in await api.all(f"{org}/agencies", province=province_code, level="province", as_of=AFTER.isoformat()):
+        if agency["name"] in departments:
+            state.departments[departments[agency["name"]]] = agency
+    district_by_id = {d["id"]: d for d in state.districts}
+    offices = sorted({s.district_office for s in SECTORS})
+    for agency in await api.all(f"{org}/agencies", province=province_code, as_of=BEFORE.isoformat()):
+        if agency["kind"] == "district_office" and agency["unit_id"] in district_by_id:
+            district = district_by_id[agency["unit_id"]]
+            for office_name in offices:
+                if agency["name"] == f"{office_name} {state.lower(district['name'])}":
+                    state.district_offices[(district["id"], office_name)] = agency
+        elif agency["kind"] == "commune_office" and agency["level"] == "commune":
+            state.committees[agency["unit_id"]] = agency
+    lineages = await each(state.communes, lambda c: api.get(f"{org}/units/{c['id']}/lineage"))
+    for commune, lineage in zip(state.communes, lineages, strict=True):
+        for step in lineage["predecessors"]:
+            if step["depth"] == 1 and step["unit"]["level"] == "commune":
+                state.successor[step["unit"]["id"]] = commune["id"]
+    return state
 
 
 def _title_pool(rng: random.Random, sector: Sector) -> list[str]:

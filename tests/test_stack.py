@@ -4,6 +4,7 @@ The tests run in file order on one stack (started once for this module on free p
 SQLite in a temporary folder); the last one stops a service on purpose.
 """
 
+import importlib
 import os
 import socket
 import sys
@@ -25,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 from run_stack import GATEWAY, SERVICES, Stack
 
 from haicap_gateway.identity.keys import DEV_KEY_FILE
+from haicap_shared.access_matrix import assert_access_matrix, routes_with_rules
 from haicap_shared.roles import Area, Role
 from haicap_shared.tokens import TokenIssuer, load_private_key
 
@@ -150,6 +152,44 @@ def test_the_reporting_service_account_gets_a_token(stack: Stack, gateway: httpx
     assert response.status_code == 200, response.text
     token = response.json()["access_token"]
     assert gateway.get("/api/v1/org/units", params={"limit": 1}, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+SERVICE_APPS = {
+    "org": "org_structure.app",
+    "personnel": "personnel.app",
+    "assets": "assets.app",
+    "reports": "reporting.app",
+}
+
+
+@pytest.fixture(scope="module")
+def role_headers(stack: Stack, gateway: httpx.Client) -> dict[Role, dict[str, str]]:
+    """A signed-in Authorization header for every role (the service role as reporting's account)."""
+    headers = {Role(user.role): sign_in(gateway, stack, user.role) for user in stack.demo_users}
+    service = gateway.post(
+        "/api/v1/auth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": stack.env["HAICAP_REPORTING_CLIENT_ID"],
+            "client_secret": stack.env["HAICAP_REPORTING_CLIENT_SECRET"],
+        },
+    )
+    headers[Role.SERVICE] = {"Authorization": f"Bearer {service.json()['access_token']}"}
+    assert set(headers) == set(Role)
+    return headers
+
+
+async def test_every_route_of_every_service_against_every_role_through_the_gateway(
+    stack: Stack, role_headers: dict[Role, dict[str, str]]
+) -> None:
+    """The access matrix on the real processes: each service's routes, read from its app, for each role."""
+    async with httpx.AsyncClient(base_url=stack.url("gateway"), timeout=30.0, trust_env=False) as client:
+        for prefix, module in SERVICE_APPS.items():
+            app = importlib.import_module(module).create_app()
+            cases = routes_with_rules(app)
+            table = await assert_access_matrix(client, cases, role_headers.__getitem__, prefix=f"/api/v1/{prefix}")
+            assert table["GET /healthz"]["anonymous"] == 200
+            assert table["GET /audit-events"]["viewer"] == 403
 
 
 def test_a_stopped_service_is_reported_unavailable(stack: Stack, gateway: httpx.Client) -> None:

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from haicap_shared.auth import Public
+
 from .settings import UpstreamService
 from .upstream import Readiness, ReplicaReadiness, Upstream
 
@@ -42,7 +44,7 @@ class GatewayReadiness(BaseModel):
 
 def readiness_router(services: tuple[UpstreamService, ...]) -> APIRouter:
     """``/readyz``: ready when every service behind the gateway is."""
-    router = APIRouter(tags=["health"])
+    router = APIRouter(tags=["health"], dependencies=[Public])
 
     @router.get("/readyz", response_model=GatewayReadiness, responses={503: {"model": GatewayReadiness}})
     async def readyz(upstream: UpstreamClient) -> JSONResponse:

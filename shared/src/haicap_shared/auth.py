@@ -13,7 +13,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -141,6 +141,9 @@ async def current_principal(request: Request, token: Annotated[str | None, Depen
     return principal
 
 
+SIGNED_IN = AccessRule(roles=frozenset(Role))
+current_principal.access_rule = SIGNED_IN  # type: ignore[attr-defined]
+
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 """Any authenticated caller (the route checks what it may see)."""
 
@@ -168,15 +171,22 @@ Public = Depends(_public)
 
 
 def access_rule_of(dependant: Any) -> AccessRule | None:
-    """The access rule a route's dependency tree declares, if any (for tests and docs)."""
+    """The access rule a route's dependency tree declares, if any (for tests and docs).
+
+    A role check (``require``) or ``Public`` wins over the plain "any signed-in caller" that
+    every role check itself depends on.
+    """
+    rules = list(_rules(dependant))
+    specific = [rule for rule in rules if rule is not SIGNED_IN]
+    return specific[0] if specific else (rules[0] if rules else None)
+
+
+def _rules(dependant: Any) -> Iterator[AccessRule]:
     rule: AccessRule | None = getattr(dependant.call, "access_rule", None)
     if rule is not None:
-        return rule
+        yield rule
     for sub in dependant.dependencies:
-        found = access_rule_of(sub)
-        if found is not None:
-            return found
-    return None
+        yield from _rules(sub)
 
 
 def check_province(principal: Principal, province_code: str | None) -> None:

@@ -10,10 +10,11 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from haicap_scenario.targets import AFTER, BEFORE, CAO_BANG
+from haicap_scenario.targets import AFTER, BEFORE, CAO_BANG, Qualified, percent
 from openpyxl import load_workbook
 
 from haicap_shared.testing import assert_problem
@@ -28,6 +29,9 @@ pytestmark = pytest.mark.processes
 
 TASKS = CAO_BANG.tasks
 DECISIONS = CAO_BANG.decisions
+STAFF = CAO_BANG.staff
+STREAMLINING = CAO_BANG.streamlining
+ASSETS = CAO_BANG.assets
 
 
 @pytest.fixture(scope="module")
@@ -94,9 +98,99 @@ def test_the_xlsx_holds_the_same_numbers(gateway: httpx.Client) -> None:
     assert rows["Tổng cộng"] == (2039, 2214, 175)
 
 
-def test_no_task_is_left_without_an_owner(gateway: httpx.Client) -> None:
+def _published(figures: dict[str, Any]) -> tuple[float, float, float]:
+    """The shares of a staff figure as the province publishes them (percent, one decimal)."""
+    theory = figures["political_theory"]
+    shares = (figures["university_or_higher"]["share"], theory["advanced"]["share"], theory["intermediate"]["share"])
+    return (round(100 * shares[0], 1), round(100 * shares[1], 1), round(100 * shares[2], 1))
+
+
+def _intended(target: Qualified) -> tuple[float, float, float]:
+    n = target.headcount
+    return (percent(target.university, n), percent(target.advanced, n), percent(target.intermediate, n))
+
+
+def _counts(figures: dict[str, Any]) -> Qualified:
+    theory = figures["political_theory"]
+    return Qualified(
+        figures["headcount"],
+        figures["university_or_higher"]["count"],
+        theory["advanced"]["count"],
+        theory["intermediate"]["count"],
+    )
+
+
+def test_staff_qualifications_are_the_published_shares(gateway: httpx.Client) -> None:
+    staff = _summary(gateway).json()["staff"]
+    civil = staff["cadres_and_civil_servants"]
+    assert _counts(civil["all"]) == STAFF.cadres_and_civil_servants
+    assert _counts(civil["province"]) == STAFF.province
+    assert _counts(civil["commune"]) == STAFF.commune
+    assert _counts(staff["public_employees"]["all"]) == STAFF.public_employees
+    # The published figures: 98.2% (commune level 97.7%); advanced 14.7%, intermediate 55.1%.
+    assert _published(civil["all"]) == _intended(STAFF.cadres_and_civil_servants) == (98.2, 14.7, 55.1)
+    assert _published(civil["commune"])[0] == percent(STAFF.commune.university, STAFF.commune.headcount) == 97.7
+    assert _published(staff["public_employees"]["all"]) == _intended(STAFF.public_employees) == (86.1, 0.9, 9.3)
+    assert staff["by_category"]["cadre"] == STAFF.commune_cadres
+
+
+def test_streamlining_cases_with_calculated_amounts(gateway: httpx.Client) -> None:
+    streamlining = _summary(gateway).json()["streamlining"]
+    assert streamlining["cases"] == STREAMLINING.cases
+    by_policy = streamlining["by_policy"]
+    assert by_policy["early_retirement"]["by_status"] == STREAMLINING.early_retirement
+    assert by_policy["resignation"]["by_status"] == STREAMLINING.resignation | {"withdrawn": STREAMLINING.withdrawn}
+    # Amounts are the calculator's: every case carries its items, and they add up to the total.
+    cases = gateway.get("/api/v1/personnel/streamlining-cases", params={"province": "04", "limit": 100}).json()["items"]
+    assert len(cases) == STREAMLINING.cases
+    assert all(c["amount_vnd"] == str(sum(int(i["amount_vnd"]) for i in c["result"]["items"])) for c in cases)
+    assert streamlining["amount_vnd"] == sum(int(c["amount_vnd"]) for c in cases) > 10_000_000_000
+
+
+def test_premises_and_cars_held_by_the_communes(gateway: httpx.Client) -> None:
+    assets = _summary(gateway).json()["assets"]
+    assert assets["premises_held_by_communes"] == ASSETS.premises_held_by_communes == 2098
+    assert assets["cars_held_by_communes"] == ASSETS.cars_to_communes == 59
+    assert assets["communes_holding_cars"] == assets["communes_holding_premises"] == ASSETS.communes == 56
+    assert assets["car_norm"]["over_norm"] == 0
+    before = _summary(gateway, as_of=BEFORE.isoformat(), compare_to=AFTER.isoformat()).json()["assets"]
+    assert before["cars_held_by_communes"] == 0  # the cars were the districts'
+
+
+def test_surplus_premises_in_disposition(gateway: httpx.Client) -> None:
+    plans = _summary(gateway).json()["dispositions"]
+    for step in ("proposed", "submitted", "approved", "executed"):
+        assert plans["by_status"][step] == ASSETS.count(step=step), step
+    assert plans["plans"] == ASSETS.count()
+    repurposed = plans["by_form"]["repurpose"]
+    assert repurposed["executed"] == ASSETS.repurposed_to_communes
+    for form in ("hand_over_housing_land_fund", "sell"):
+        assert sum(plans["by_form"][form].values()) == ASSETS.count(form=form)
+    assert plans["overdue_decisions"] == ASSETS.overdue >= 1
+    assert plans["surplus_without_plan"] == {}
+
+
+def test_the_xlsx_holds_the_same_staff_and_assets(gateway: httpx.Client) -> None:
+    response = _summary(gateway, format="xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    staff = {r[0]: r[1:5] for r in book["Đội ngũ cán bộ, công chức, viên"].iter_rows(min_row=3, values_only=True)}
+    assert staff["Cán bộ, công chức - Chung"] == (STAFF.cadres_and_civil_servants.headcount, 0.982, 0.147, 0.551)
+    assert staff["Cán bộ, công chức - Cấp xã"][:2] == (STAFF.commune.headcount, round(1270 / 1300, 4))
+    assert staff["Viên chức - Chung"] == (STAFF.public_employees.headcount, 0.861, 0.009, 0.093)
+    assets = {r[0]: r[1] for r in book["Tài sản công"].iter_rows(min_row=3, values_only=True)}
+    assert assets["Cơ sở nhà, đất do cấp xã quản lý"] == 2098
+    assert assets["Xe ô tô phục vụ công tác chung của cấp xã"] == 59
+    assert assets["Số xã có xe ô tô"] == 56
+
+
+def test_no_task_person_or_asset_is_left_without_an_owner(gateway: httpx.Client) -> None:
     gaps = gateway.get("/api/v1/reports/provinces/04/transition-gaps", params={"as_of": AFTER.isoformat()}).json()
+    assert gaps["complete"] is True
     assert gaps["tasks"]["total"] == 0
+    assert (gaps["people"]["total"], gaps["people"]["over_quota"]) == (0, [])
+    assert gaps["assets"]["total"] == 0
+    assert gaps["assets"]["overdue_decisions"] == ASSETS.overdue
     assert [a["name"] for a in gaps["agencies"]["items"]] == ["Sở Dân tộc và Tôn giáo tỉnh Cao Bằng", "Sở Ngoại vụ tỉnh Cao Bằng"]
 
 
@@ -109,6 +203,12 @@ def test_a_commune_officer_reads_their_profile_but_not_the_province(stack: Stack
         assert body["name"] == "Xã Quảng Lâm"
         assert {p["name"] for p in body["lineage"]["predecessors"]} == {"Xã Quảng Lâm", "Xã Thạch Lâm"}
         assert body["agencies"]["total"] == 4
+        people, assets = body["people"], body["assets"]
+        assert 0 < people["headcount"] <= people["quota"]
+        assert len(people["by_agency"]) == 4
+        kinds = {row["kind"]: row["assets"] for row in assets["by_kind"]}
+        assert kinds["premises"] > 10
+        assert kinds["car"] in (1, 2)
         assert_problem(client.get("/api/v1/reports/provinces/04/summary", headers=headers), 403, "role_not_allowed")
         assert_problem(client.get("/api/v1/reports/communes/01273/profile", headers=headers), 403, "outside_area")
 

@@ -8,9 +8,9 @@ half of them agency creations at org-structure and half people recorded at perso
 with an Idempotency-Key and retried with the same key after a failure, one in ten sent once
 more on purpose after it succeeded; and reads of org-structure and of personnel. When a
 third of the writes are acknowledged, the second org-structure replica is killed (SIGKILL:
-a crash) and the second personnel replica stopped (SIGTERM: what a rolling update does). Then, in the database and through the API: every
-acknowledged write is there exactly once, with one audit event; every repeat was replayed,
-not doubled; every read succeeded.
+a crash) and the second personnel replica stopped (SIGTERM: what a rolling update does).
+Then, in the database and through the API: every acknowledged write is there exactly once,
+with one audit event; every repeat was replayed, not doubled; every read succeeded.
 """
 
 import asyncio

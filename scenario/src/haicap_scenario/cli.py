@@ -1,4 +1,8 @@
-"""``haicap-scenario``: load the demo scenario of a province through the gateway."""
+"""``haicap-scenario``: load the demo scenario of a province through the gateway.
+
+``haicap-scenario national ...`` instead writes the national-scale benchmark data set
+straight into the services' PostgreSQL databases (see :mod:`haicap_scenario.national`).
+"""
 
 from __future__ import annotations
 
@@ -56,7 +60,35 @@ async def load(base_url: str, username: str, password: str, province: str, seed:
         await api.aclose()
 
 
+def national(argv: list[str]) -> int:
+    """``haicap-scenario national``: the national-scale data set, written into fresh databases."""
+    from . import national as data
+
+    parser = argparse.ArgumentParser(
+        prog="haicap-scenario national", description=data.__doc__.split("\n\n")[0] if data.__doc__ else None
+    )
+    parser.add_argument("--org-url", required=True, help="org-structure's database (postgresql://...), fresh")
+    parser.add_argument("--personnel-url", required=True, help="personnel's database, fresh")
+    parser.add_argument("--assets-url", required=True, help="assets' database, fresh")
+    parser.add_argument("--people", type=int, default=3_000_000)
+    parser.add_argument("--assets", type=int, default=300_000)
+    parser.add_argument("--tasks", type=int, default=50_000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    urls = data.Urls(args.org_url, args.personnel_url, args.assets_url)
+    try:
+        summary = data.run(urls, data.Sizes(people=args.people, assets=args.assets, tasks=args.tasks), args.seed)
+    except RuntimeError as exc:
+        print(f"haicap-scenario national: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(summary, ensure_ascii=False, indent=2))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["national"]:
+        return national(argv[1:])
     parser = argparse.ArgumentParser(prog="haicap-scenario", description=__doc__)
     parser.add_argument("--gateway", default="http://127.0.0.1:8000")
     parser.add_argument("--username", required=True, help="an admin's username")

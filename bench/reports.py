@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""Benchmark reporting at national scale: each report against the slowest of the calls it composes.
+
+One run: fresh PostgreSQL databases (one per service and the gateway's, created here and
+dropped at the end unless ``--keep``), the national data set written into them
+(``haicap_scenario.national``: the real 34 provinces and 3,321 communes, their agencies, a task
+catalogue, ``--people`` people with placements, ``--assets`` assets), then the whole stack
+started on them (``tools/run_stack.py``'s Stack: 1 uvicorn worker per process, loopback only),
+an admin signed in at the gateway, and for each province of ``--provinces``:
+
+* the province summary (``compare_to`` included) and the transition-gap report, through the
+  gateway and directly at reporting;
+* each aggregate call those reports make (the same paths and parameters), directly at its
+  service; the slowest of them is what the report is compared with, since reporting calls
+  them concurrently.
+
+Reporting's cache is off for the whole run (``HAICAP_REPORTING_PAST_REPORT_TTL_SECONDS=0``
+and ``..._CURRENT_REPORT_TTL_SECONDS=0``): every timed report is composed anew. Each figure
+is the median of ``--runs`` runs after one warm-up. The goal: a report takes at most 1.5
+times its slowest source.
+
+    .venv/bin/python bench/reports.py                           # 3,000,000 people (loading takes minutes)
+    .venv/bin/python bench/reports.py --people 300000 --assets 30000 --runs 5
+"""
+
+# ruff: noqa: E402 (the folder of this script leaves sys.path before the packages are imported)
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+import argparse
+import asyncio
+import os
+import shutil
+import socket
+import statistics
+import tempfile
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+import httpx
+from haicap_scenario import national
+from run_stack import GATEWAY, SERVICES, Stack
+
+from haicap_shared.testing import create_postgres_database, drop_postgres_database
+
+AS_OF = "2026-04-15"
+COMPARE_TO = "2025-06-30"
+Params = list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Call:
+    service: str  # a process of the stack
+    path: str
+    params: Params
+
+    def label(self) -> str:
+        extra = ",".join(f"{k}={v}" for k, v in self.params if k != "province" and (k, v) != ("as_of", AS_OF))
+        return f"{self.service.split('-')[0]} {self.path}" + (f" ({extra})" if extra else "")
+
+
+def summary_calls(province: str) -> list[Call]:
+    """What ``reports/summary.py``'s sections call (``sections/{org,personnel,assets}.py``)."""
+    on = [("as_of", AS_OF), ("province", province)]
+    return [
+        Call("org-structure", "/tasks/stats", on),
+        Call("org-structure", "/tasks/stats", [("as_of", COMPARE_TO), ("province", province)]),
+        Call("org-structure", "/function-decisions/progress", on),
+        Call("personnel", "/stats/qualifications", [*on, ("by", "category"), ("by", "level")]),
+        Call("personnel", "/stats/streamlining", on),
+        Call("assets", "/stats/summary", on),
+        Call("assets", "/stats/car-norms", on),
+        Call("assets", "/stats/dispositions", on),
+    ]
+
+
+def gaps_calls(province: str) -> list[Call]:
+    """What ``reports/gaps.py``'s sections call."""
+    on = [("as_of", AS_OF), ("province", province)]
+    return [
+        Call("org-structure", "/tasks/findings", [*on, ("limit", "500")]),
+        Call("org-structure", "/function-decisions/progress", on),
+        Call("personnel", "/stats/gaps", [*on, ("by", "agency")]),
+        Call("personnel", "/stats/headcount", [*on, ("by", "agency")]),
+        Call("assets", "/stats/gaps", on),
+        Call("assets", "/stats/dispositions", on),
+    ]
+
+
+def free_ports(count: int) -> list[int]:
+    with ExitStack() as held:
+        sockets = [held.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+
+
+def timed_get(client: httpx.Client, url: str, params: Params, *, report: bool = False) -> float:
+    started = time.perf_counter()
+    response = client.get(url, params=params)
+    took = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {url} {params}: {response.status_code} {response.text[:300]}")
+    if report:
+        body = response.json()
+        if not body["complete"]:
+            raise RuntimeError(f"GET {url}: incomplete report, missing {body['missing']}")
+    return took
+
+
+@dataclass
+class Result:
+    province: str
+    report: str
+    via_gateway: float
+    at_reporting: float
+    sources: dict[str, float]
+
+    @property
+    def slowest(self) -> tuple[str, float]:
+        label = max(self.sources, key=lambda k: self.sources[k])
+        return label, self.sources[label]
+
+
+def measure(stack: Stack, token: str, province: str, runs: int) -> list[Result]:
+    results = []
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(timeout=300.0, trust_env=False, headers=headers) as client:
+        for report, path, calls in (
+            ("summary", f"/provinces/{province}/summary", summary_calls(province)),
+            ("transition-gaps", f"/provinces/{province}/transition-gaps", gaps_calls(province)),
+        ):
+            params: Params = [("as_of", AS_OF)] + ([("compare_to", COMPARE_TO)] if report == "summary" else [])
+            gateway_url = f"{stack.url(GATEWAY.name)}/api/v1/reports{path}"
+            reporting_url = f"{stack.url('reporting')}{path}"
+            times: dict[str, list[float]] = {"gateway": [], "reporting": []} | {c.label(): [] for c in calls}
+            for run in range(runs + 1):  # NOTE: the first run warms every cache and connection pool, and is not counted
+                took = {c.label(): timed_get(client, f"{stack.url(c.service)}{c.path}", c.params) for c in calls}
+                took["reporting"] = timed_get(client, reporting_url, params, report=True)
+                took["gateway"] = timed_get(client, gateway_url, params, report=True)
+                if run:
+                    for key, value in took.items():
+                        times[key].append(value)
+            medians = {k: statistics.median(v) for k, v in times.items()}
+            sources = {c.label(): medians[c.label()] for c in calls}
+            results.append(Result(province, report, medians["gateway"], medians["reporting"], sources))
+            print(f"  {province} {report}: gateway {medians['gateway']:.0f} ms, reporting {medians['reporting']:.0f} ms, "
+                  f"sources {', '.join(f'{k} {v:.0f}' for k, v in sources.items())}", flush=True)  # fmt: skip
+    return results
+
+
+def print_table(results: list[Result], sizes: national.Sizes, runs: int, load: str) -> None:
+    print(f"\n{sizes.people:,} people, {sizes.assets:,} assets, {sizes.tasks:,} tasks; median of {runs} runs; "
+          f"reporting's cache off; as_of {AS_OF} (summary with compare_to {COMPARE_TO}); load average {load}\n")  # fmt: skip
+    print("| province | report | via gateway | at reporting | slowest source (direct) | gateway / slowest "
+          "| reporting / slowest |")  # fmt: skip
+    print("| --- | --- | ---: | ---: | --- | ---: | ---: |")
+    for r in results:
+        label, slowest = r.slowest
+        print(
+            f"| {r.province} | {r.report} | {r.via_gateway:.0f} ms | {r.at_reporting:.0f} ms | {label}: {slowest:.0f} ms "
+            f"| **{r.via_gateway / slowest:.2f}** | {r.at_reporting / slowest:.2f} |"
+        )
+    print("\nEvery source call, direct (median ms):")
+    for r in results:
+        print(f"  {r.province} {r.report}: " + ", ".join(f"{k} {v:.0f}" for k, v in r.sources.items()))
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "?"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench/reports.py", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--people", type=int, default=3_000_000)
+    parser.add_argument("--assets", type=int, default=300_000)
+    parser.add_argument("--tasks", type=int, default=50_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--provinces", default="79,04", help="comma-separated province codes (default: Hồ Chí Minh, Cao Bằng)")
+    parser.add_argument("--keep", action="store_true", help="keep the databases (and print their URLs) instead of dropping them")
+    parser.add_argument(
+        "--reuse",
+        metavar="NAME=URL,...",
+        help="time again on databases a --keep run printed (no loading; pass the same sizes); they are kept",
+    )
+    args = parser.parse_args(argv)
+    os.environ.setdefault("HAICAP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    sizes = national.Sizes(people=args.people, assets=args.assets, tasks=args.tasks)
+    names = [spec.name for spec in (*SERVICES, GATEWAY)]
+    databases: dict[str, str] = {}
+    work = Path(tempfile.mkdtemp(prefix="haicap-bench-reports-"))
+    try:
+        if args.reuse:
+            args.keep = True
+            databases.update(pair.split("=", 1) for pair in args.reuse.split(","))
+        for name in names:
+            if name not in databases:
+                url = asyncio.run(create_postgres_database(f"haicap_bench_reports_{name.replace('-', '_')}"))
+                databases[name] = url.replace("postgresql+asyncpg://", "postgresql://", 1)
+        if not args.reuse:
+            print(
+                f"loading {sizes.people:,} people, {sizes.assets:,} assets, {sizes.tasks:,} tasks, seed {args.seed}", flush=True
+            )
+            urls = national.Urls(databases["org-structure"], databases["personnel"], databases["assets"])
+            summary = asyncio.run(national.load(urls, sizes, args.seed, log=lambda line: print(f"  {line}", flush=True)))
+            print(f"loaded in {summary['seconds']:.0f} s", flush=True)
+
+        env = {key: value for key, value in os.environ.items() if not key.startswith("HAICAP_")}
+        for spec, port in zip((*SERVICES, GATEWAY), free_ports(len(names)), strict=True):
+            env[f"{spec.env_prefix}PORT"] = str(port)
+            env[f"{spec.env_prefix}DATABASE_URL"] = databases[spec.name]
+        env["HAICAP_REPORTING_PAST_REPORT_TTL_SECONDS"] = "0"
+        env["HAICAP_REPORTING_CURRENT_REPORT_TTL_SECONDS"] = "0"
+        env["HAICAP_REPORTING_SECTION_TIMEOUT_SECONDS"] = "300"
+        with Stack(env, work, startup_timeout_seconds=120) as stack:
+            for spec in (SERVICES[3], GATEWAY):  # NOTE: the others were migrated by the loader
+                stack.run_step(spec, "migrate")
+            stack.create_accounts("04")
+            stack.start()
+            admin = next(u for u in stack.demo_users if u.role == "admin")
+            with httpx.Client(base_url=stack.url(GATEWAY.name), timeout=30.0, trust_env=False) as client:
+                response = client.post(
+                    "/api/v1/auth/token", data={"grant_type": "password", "username": admin.username, "password": admin.password}
+                )
+                response.raise_for_status()
+                token = response.json()["access_token"]
+            print(f"stack up (logs in {work / 'log'}); timing, load average {load_average()}", flush=True)
+            results = [r for province in args.provinces.split(",") for r in measure(stack, token, province, args.runs)]
+        print_table(results, sizes, args.runs, load_average())
+    finally:
+        if args.keep:
+            print("kept: " + ", ".join(f"{k}={v}" for k, v in databases.items()) + f"; logs in {work}")
+        else:
+            for url in databases.values():
+                asyncio.run(drop_postgres_database(url))
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -128,3 +128,13 @@ async def test_upstream_json_is_gzipped(make_gateway, echo_url: str, upstream_cl
         response = await client.get("/api/v1/org/items?count=2000", headers={"Accept-Encoding": "gzip"})
     assert response.headers["content-encoding"] == "gzip"
     assert len(response.json()) == 2000
+
+
+async def test_head_gets_the_head_only(make_gateway, echo_url: str, upstream_client: str) -> None:
+    async with make_gateway(org_url=echo_url, upstream_client=upstream_client) as client:
+        response = await client.head("/api/v1/org/units/by-code/04")
+        after = await client.get("/api/v1/org/units/by-code/04")
+    # NOTE: the echo's GET route does not take HEAD: its 405 head comes back, without a body,
+    # and the pooled connection is still good for the next request.
+    assert (response.status_code, response.content) == (405, b"")
+    assert after.status_code == 200

@@ -1,9 +1,10 @@
 """How the gateway reaches the services behind it.
 
-Routes depend on the small :class:`Upstream` protocol; :class:`GatewayUpstream` holds every
-rule of the data plane once (replicas, retries, deadlines, failure mapping, streaming) and
-talks to the network through an :class:`HttpClient`, of which there are two: aiohttp (the
-default, chosen by measurement: see gateway/README.md) and httpx (``clients.py``).
+The forwarding layer (``forwarding.py``) and the routes depend on the small :class:`Upstream`
+protocol; :class:`GatewayUpstream` holds every rule of the data plane once (replicas, retries,
+deadlines, failure mapping, streaming) and talks to the network through an
+:class:`HttpClient`, of which there are two: aiohttp (the default, chosen by measurement: see
+gateway/README.md) and httpx (``clients.py``).
 
 Failures become problems here, in one place: no replica reachable -> 503
 ``upstream_unavailable``, no answer within the route's time -> 504 ``upstream_timeout``,

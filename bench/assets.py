@@ -46,6 +46,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import asyncpg
+from haicap_scenario.national import PROVINCES, draw_asset
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assets.cli import MIGRATIONS
@@ -61,9 +62,6 @@ from haicap_shared.migrations import upgrade_to_head
 from haicap_shared.testing import create_postgres_database, drop_postgres_database
 
 AS_OF = date(2026, 1, 1)
-PROVINCES = [f"{p:02d}" for p in (1, 4, 8, 11, 12, 14, 15, 19, 20, 22, 24, 25, 31, 33, 37, 38, 40, 42, 44, 46, 48, 51, 52)] + [
-    f"{p:02d}" for p in (56, 66, 68, 75, 79, 80, 82, 86, 91, 92, 96)
-]
 COMMUNES = 3_321
 NAMESPACE = uuid.UUID("6f1c1b0e-0000-4000-8000-000000000004")
 
@@ -106,26 +104,10 @@ def generate(rows: int, seed: int) -> tuple[bytes, dict[str, str]]:
     for n in range(rows):
         commune = codes[n % len(codes)]
         province = communes[commune]
-        roll = rng.random()
-        value = rng.randrange(100, 5_000) * 1_000_000
-        residual = value * rng.randrange(10, 90) // 100
-        status = "surplus" if rng.random() < 0.1 else "in_use"
-        if roll < 0.7:
-            kind, purpose, land, floor, plate, seats = (
-                "premises",
-                "office",
-                rng.randrange(100, 5000),
-                rng.randrange(50, 2000),
-                "",
-                "",
-            )
-        elif roll < 0.9:
-            prefix = sorted(PLATE_PREFIXES.get(province, {"99"}))[0]
-            plate, seats = f"{prefix}A-{n // 1000 % 1000:03d}.{n % 100:02d}", 7
-            kind, purpose, land, floor, value = "car", "general_work_car", "", "", rng.randrange(600, 950) * 1_000_000
-            residual = value // 2
-        else:
-            kind, purpose, land, floor, plate, seats = "equipment", "office", "", "", "", ""
+        # NOTE: drawn as for the national data set (haicap_scenario.national).
+        d = draw_asset(rng, n, sorted(PLATE_PREFIXES.get(province, {"99"}))[0])
+        kind, purpose, value, residual, status = d.kind, d.purpose, d.original_value, d.residual_value, d.status
+        land, floor, plate, seats = (d.land_area_m2 or "", d.floor_area_m2 or "", d.plate or "", d.seats or "")
         described = [f"TS-{n:07d}", f"Tài sản {n}", kind, province, commune, land, floor, plate, seats]
         writer.writerow([*described, value, residual, commune, purpose, "2025-07-01", status])
     return out.getvalue().encode(), communes

@@ -41,6 +41,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 import httpx
+from haicap_scenario.national import Pools, task_catalogue
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from haicap_shared.auth import system_principal
@@ -160,57 +161,18 @@ def build(tasks: int, agencies: int, seed: int) -> dict[str, list[dict[str, Any]
         agency(f"Văn phòng {i} xã {communes[i % len(communes)]['code']}", "commune_office", communes[i % len(communes)])
         for i in range(max(0, agencies - len(departments) - len(district_offices)))
     ]
-    by_province: dict[str, dict[str, list[dict[str, Any]]]] = {p["code"]: {"dep": [], "dis": [], "com": []} for p in provinces}
-    for key, group in (("dep", departments), ("dis", district_offices), ("com", commune_offices)):
+    pools = {p["code"]: Pools() for p in provinces}
+    for group, attribute in (
+        (departments, "departments"),
+        (district_offices, "district_offices"),
+        (commune_offices, "commune_orgs"),
+    ):
         for a in group:
-            by_province[a["province_code"]][key].append(a)
-
-    task_rows: list[dict[str, Any]] = []
-    ownerships: list[dict[str, Any]] = []
-    transfers: list[dict[str, Any]] = []
-    for n in range(tasks):
-        province = provinces[n % 34]["code"]
-        pool = by_province[province]
-        kind = rng.random()
-        sector = SECTORS[n % len(SECTORS)]
-        title = f"Nhiệm vụ quản lý nhà nước số {n}" if rng.random() > 0.01 else f"Nhiệm vụ trùng {n % 50}"
-        task = _entity() | {"code": f"NV-{n:06d}", "title": title, "sector": sector, "province_code": province}
-        task |= {"legal_basis": None if rng.random() < 0.02 else "Nghị định 150/2025/NĐ-CP", "legal_article": None}
-        task |= {"shared": False, "note": None, "search_key": repository.task_search_key(sector, title)}
-        task_rows.append(task)
-
-        def own(
-            a: dict[str, Any],
-            start: date,
-            end: date | None = None,
-            transfer: uuid.UUID | None = None,
-            task_id: uuid.UUID = task["id"],
-        ) -> None:
-            ownerships.append(
-                {"id": uuid.uuid4(), "task_id": task_id, "agency_id": a["id"], "level": a["level"], "is_lead": True}
-                | {"valid_from": start, "valid_to": end, "transfer_id": transfer}
-            )
-
-        if kind < 0.6 or not pool["com"]:
-            own(rng.choice(pool["dep"]), date(2020, 1, 1))
-        elif kind < 0.9:
-            office = rng.choice(pool["dis"])
-            if rng.random() < 0.01:  # left behind: a gap the checks must find
-                own(office, date(2020, 1, 1))
-                continue
-            target = rng.choice(pool["com"]) if rng.random() < 0.7 else rng.choice(pool["dep"])
-            transfer_id = uuid.uuid4()
-            transfers.append(
-                _entity()
-                | {"id": transfer_id, "task_id": task["id"], "mode": "taken_over_from_district", "from_level": "district"}
-                | {"from_agency_id": office["id"], "from_authority": None, "to_level": target["level"]}
-                | {"to_agency_id": target["id"], "effective_date": AFTER, "legal_basis": "Luật 72/2025/QH15"}
-                | {"batch_id": None, "province_code": province}
-            )
-            own(office, date(2020, 1, 1), BEFORE)
-            own(target, AFTER, None, transfer_id)
-        else:
-            own(rng.choice(pool["com"]), AFTER)
+            getattr(pools[a["province_code"]], attribute).append(a)
+    # NOTE: the catalogue is the one haicap_scenario.national builds for the national data set.
+    task_rows, transfers, ownerships = task_catalogue(
+        rng, tasks, [p["code"] for p in provinces], pools, SECTORS, repository.task_search_key, uuid.uuid4, NOW
+    )
     return {
         "administrative_unit": units,
         "agency": departments + district_offices + commune_offices,

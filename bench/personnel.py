@@ -42,7 +42,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
+from haicap_scenario.national import PROVINCES, draw_person  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
 
 from haicap_shared.audit import AuditTrail  # noqa: E402
@@ -73,12 +74,6 @@ HEADER = ["Họ và tên", "Ngày sinh", "Giới tính", "Số định danh", "�
 TABLE_COLUMNS = ["id", "created_at", "updated_at", "version", "national_id", "full_name", "search_key", "birth_date", "sex",
                  "category", "education_level", "field_of_study", "field_key", "political_theory", "state_management",
                  "salary_coefficient", "agency_id", "province_code", "commune_code", "agency_level", "unit_id"]  # fmt: skip
-CATEGORIES = [("Công chức", "civil_servant"), ("Viên chức", "public_employee"), ("Cán bộ", "cadre")]
-EDUCATION = [("Đại học", "university"), ("Thạc sĩ", "master"), ("Cao đẳng", "college"), ("Trung cấp", "vocational")]
-THEORY = [("Trung cấp", "intermediate"), ("Cao cấp", "advanced"), ("Sơ cấp", "elementary"), ("", "none")]
-FIELDS = [("Luật", "luat"), ("Kinh tế", "kinh te"), ("Quản lý đất đai", "quan ly dat dai"), ("Kế toán", "ke toan")]
-PROVINCES = ["01", "04", "08", "11", "12", "14", "15", "19", "20", "22", "24", "25", "31", "33", "37", "38", "40", "42",
-             "44", "46", "48", "51", "52", "56", "66", "68", "75", "79", "80", "82", "86", "91", "92", "96"]  # fmt: skip
 
 
 class FakeOrg:
@@ -113,31 +108,21 @@ def write_files(org: FakeOrg, people: int, upload: Path, baseline: Path, seed: i
     """The same rows twice: as a province sends them, and in the table's own columns for \\copy."""
     rng = random.Random(seed)
     now = "2025-07-01 00:00:00+00"
-    born_from = date(1965, 1, 1)
     with upload.open("w", newline="", encoding="utf-8") as u, baseline.open("w", newline="", encoding="utf-8") as b:
         up, base = csv.writer(u), csv.writer(b)
         up.writerow(HEADER)
         for n in range(people):
-            birth = born_from + timedelta(days=rng.randrange(13000))
-            female = rng.random() < 0.5
-            digit = ((birth.year // 100 - 19) % 5) * 2 + (1 if female else 0)
+            # NOTE: the person's own fields are drawn as for the national data set (haicap_scenario.national).
+            d = draw_person(rng, n)
             agency = org.agencies[org.ids[rng.randrange(len(org.ids))]]
-            # NOTE: the province-of-birth prefix varies with n so 3 million numbers stay unique.
-            nid = f"{int(PROVINCES[n // 1_000_000 * 11 % 34]):03d}{digit}{birth.year % 100:02d}{n % 1_000_000:06d}"
-            category, education, theory, field = (
-                rng.choice(CATEGORIES),
-                rng.choice(EDUCATION),
-                rng.choice(THEORY),
-                rng.choice(FIELDS),
-            )
             name = f"Người {n}"
-            coefficient = f"{rng.randrange(200, 700) / 100:.2f}"
-            up.writerow([name, birth.strftime("%d/%m/%Y"), "Nữ" if female else "Nam", nid, category[0], education[0], field[0],
-                         theory[0], "", coefficient.replace(".", ","), str(agency.id)])  # fmt: skip
-            base.writerow([uuid.UUID(int=rng.getrandbits(128)), now, now, 1, nid, name, f"nguoi {n}", birth.isoformat(),
-                           "female" if female else "male", category[1], education[1], field[0], field[1], theory[1], "none",
-                           coefficient, agency.id, agency.province_code, agency.commune_code or "", agency.level,
-                           agency.unit_id])  # fmt: skip
+            up.writerow([name, d.birth.strftime("%d/%m/%Y"), "Nữ" if d.female else "Nam", d.national_id, d.category[0],
+                         d.education[0], d.field[0], d.theory[0], "", d.coefficient.replace(".", ","),
+                         str(agency.id)])  # fmt: skip
+            base.writerow([uuid.UUID(int=rng.getrandbits(128)), now, now, 1, d.national_id, name, f"nguoi {n}",
+                           d.birth.isoformat(), "female" if d.female else "male", d.category[1], d.education[1],
+                           d.field[0], d.field[1], d.theory[1], "none", d.coefficient, agency.id, agency.province_code,
+                           agency.commune_code or "", agency.level, agency.unit_id])  # fmt: skip
 
 
 def reset_peak_rss() -> None:

@@ -18,13 +18,14 @@ Outside the area is 403 ``outside_area``, as in org-structure; lists are filtere
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
 from fastapi import Depends
-from sqlalchemy import ColumnElement, Table, false, true
+from sqlalchemy import ColumnElement, Table
 
-from haicap_shared.auth import OutsideArea, Principal, require
+from haicap_shared import areas
+from haicap_shared.areas import area_condition, ensure_in_area
+from haicap_shared.auth import Principal, require
 from haicap_shared.roles import Role
 
 READERS = (Role.ADMIN, Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER, Role.AGENCY_OFFICER, Role.AUDITOR, Role.SERVICE)
@@ -35,47 +36,19 @@ PersonnelWrite = Annotated[Principal, Depends(require(*WRITERS, writes=True))]
 ProvinceWrite = Annotated[Principal, Depends(require(Role.ADMIN, Role.PROVINCE_OFFICER, writes=True))]
 
 
-def _agency_id(principal: Principal) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(principal.area.agency) if principal.area.agency else None
-    except ValueError:
-        return None
-
-
-def everywhere(principal: Principal) -> bool:
-    return principal.everywhere or principal.role is Role.ADMIN
-
-
 def visible(principal: Principal, table: Table) -> ColumnElement[bool]:
     """The rows of ``table`` (with ``province_code``, ``commune_code``, ``agency_id``) in the caller's area."""
     c = table.c
-    if everywhere(principal):
-        return true()
-    if principal.role is Role.PROVINCE_OFFICER and principal.area.province:
-        return c.province_code == principal.area.province
-    if principal.role is Role.COMMUNE_OFFICER and principal.area.commune:
-        return c.commune_code == principal.area.commune
-    agency_id = _agency_id(principal)
-    if principal.role is Role.AGENCY_OFFICER and agency_id is not None:
-        return c.agency_id == agency_id
-    return false()
+    return area_condition(principal, province=[c.province_code], commune=[c.commune_code], agency=lambda a: c.agency_id == a)
 
 
 def in_area(principal: Principal, row: Any) -> bool:
     """Whether a record (anything with ``province_code``, ``commune_code``, ``agency_id``) is in the caller's area."""
-    if everywhere(principal):
-        return True
-    if principal.role is Role.PROVINCE_OFFICER:
-        return principal.area.province is not None and row.province_code == principal.area.province
-    if principal.role is Role.COMMUNE_OFFICER:
-        return principal.area.commune is not None and row.commune_code == principal.area.commune
-    agency_id = _agency_id(principal)
-    if principal.role is Role.AGENCY_OFFICER and agency_id is not None:
-        return bool(row.agency_id == agency_id)
-    return False
+    return areas.in_area(
+        principal, provinces=[row.province_code], communes=[row.commune_code], agency=lambda a: bool(row.agency_id == a)
+    )
 
 
 def check_area(principal: Principal, row: Any, what: str) -> None:
     """403 ``outside_area`` unless the record is in the caller's area."""
-    if not in_area(principal, row):
-        raise OutsideArea(f"{what} is outside your area ({principal.area.as_claim() or 'none'})")
+    ensure_in_area(principal, in_area(principal, row), what)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail, snapshot
-from haicap_shared.auth import Principal
+from haicap_shared.auth import Principal, check_province
 from haicap_shared.errors import Conflict, NotFound
 
 from .. import holders
@@ -20,7 +20,7 @@ from ..holders import Holder
 from ..org_client import OrgDirectory
 from ..register import repository as register_repository
 from ..register import service as register_service
-from ..register.auth import check_asset, check_holder, check_province
+from ..register.auth import check_asset, check_holder
 from ..register.models import Asset, AssetStatus, EventKind, HolderKind, HolderLevel
 from . import forms, repository
 from .models import Disposition, DispositionStatus, Form

@@ -36,13 +36,16 @@ def test_some_roles_act_everywhere(role: Role) -> None:
 
 def test_each_bound_role_sees_its_own_area_only() -> None:
     province = principal(Role.PROVINCE_OFFICER, province="04")
-    assert record(province) and not record(province, province="08")
+    assert record(province)
+    assert not record(province, province="08")
     assert "province_code = '04'" in sql(province)
     commune = principal(Role.COMMUNE_OFFICER, province="04", commune="01304")
-    assert record(commune) and not record(commune, commune="01273")
+    assert record(commune)
+    assert not record(commune, commune="01273")
     assert "commune_code = '01304'" in sql(commune)
     agency = principal(Role.AGENCY_OFFICER, province="04", agency=str(AGENCY))
-    assert record(agency) and not record(agency, agency=uuid.uuid4())
+    assert record(agency)
+    assert not record(agency, agency=uuid.uuid4())
     assert AGENCY.hex in sql(agency)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from datetime import date
 from typing import Any
@@ -33,8 +34,10 @@ STATUSES = {
 
 async def holdings(assets: ServiceClient, province: str, as_of: date) -> Section:
     """Premises and general-work cars held by the communes (and the car norm)."""
-    summary = await assets.get_json("/stats/summary", params={"as_of": as_of.isoformat(), "province": province})
-    cars = await assets.get_json("/stats/car-norms", params={"as_of": as_of.isoformat(), "province": province})
+    params = {"as_of": as_of.isoformat(), "province": province}
+    summary, cars = await asyncio.gather(
+        assets.get_json("/stats/summary", params=params), assets.get_json("/stats/car-norms", params=params)
+    )
     data = {
         "premises_held_by_communes": summary["premises_held_by_communes"],
         "communes_holding_premises": summary["communes_holding_premises"],
@@ -90,8 +93,10 @@ async def dispositions(assets: ServiceClient, province: str, as_of: date) -> Sec
 
 async def gaps(assets: ServiceClient, province: str, as_of: date) -> Section:
     """Assets of units or agencies no longer in force, with no plan; and overdue decisions."""
-    found = await assets.get_json("/stats/gaps", params={"as_of": as_of.isoformat(), "province": province})
-    plans = await assets.get_json("/stats/dispositions", params={"as_of": as_of.isoformat(), "province": province})
+    params = {"as_of": as_of.isoformat(), "province": province}
+    found, plans = await asyncio.gather(
+        assets.get_json("/stats/gaps", params=params), assets.get_json("/stats/dispositions", params=params)
+    )
     rows: list[dict[str, Any]] = [
         {
             "holder": r["holder_name"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
@@ -126,11 +127,9 @@ async def gaps(personnel: ServiceClient, province: str, as_of: date) -> Section:
     A quota above the former units' total cannot be recorded (personnel refuses it), so what
     remains to report is headcount above the quota.
     """
-    stats = await personnel.get_json(
-        "/stats/gaps", params=[("as_of", as_of.isoformat()), ("province", province), ("by", "agency")]
-    )
-    headcount = await personnel.get_json(
-        "/stats/headcount", params=[("as_of", as_of.isoformat()), ("province", province), ("by", "agency")]
+    params = [("as_of", as_of.isoformat()), ("province", province), ("by", "agency")]
+    stats, headcount = await asyncio.gather(
+        personnel.get_json("/stats/gaps", params=params), personnel.get_json("/stats/headcount", params=params)
     )
     over = [
         {"agency": r["group"].get("agency"), "headcount": r["headcount"], "quota": r["quota"], "over": r["over_quota"]}

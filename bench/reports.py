@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 import argparse
 import asyncio
 import os
+import secrets
 import shutil
 import socket
 import statistics
@@ -225,10 +226,14 @@ def main(argv: list[str] | None = None) -> int:
                 stack.run_step(spec, "migrate")
             stack.create_accounts("04")
             stack.start()
-            admin = next(u for u in stack.demo_users if u.role == "admin")
+            # NOTE: an admin of this run (a reused database keeps its demo users' passwords unknown).
+            password = secrets.token_urlsafe(24)
+            stack.run_step(
+                GATEWAY, "create-admin", "--username", "bench-admin", "--reset-if-exists", "--password-stdin", stdin=password
+            )
             with httpx.Client(base_url=stack.url(GATEWAY.name), timeout=30.0, trust_env=False) as client:
                 response = client.post(
-                    "/api/v1/auth/token", data={"grant_type": "password", "username": admin.username, "password": admin.password}
+                    "/api/v1/auth/token", data={"grant_type": "password", "username": "bench-admin", "password": password}
                 )
                 response.raise_for_status()
                 token = response.json()["access_token"]

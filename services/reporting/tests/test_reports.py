@@ -1,5 +1,7 @@
 """Reports composed from the sources (answered here by respx for the gateway)."""
 
+import asyncio
+import contextlib
 import csv
 import io
 import uuid
@@ -332,3 +334,42 @@ async def test_a_commune_officer_reads_only_their_commune_profile(
     assert_problem(
         await client.get("/communes/01304/profile", params={"as_of": "2026-04-15"}, headers=other), 403, "outside_area"
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "expected"),
+    [
+        # tasks on both dates, decisions, qualifications, streamlining, holdings, car norms, dispositions
+        ("summary", {"as_of": "2026-04-15", "compare_to": "2025-06-30"}, 8),
+        # task findings, decisions, people gaps, headcount, asset gaps, dispositions
+        ("transition-gaps", {"as_of": "2026-04-15"}, 6),
+    ],
+)
+async def test_every_call_of_a_report_is_in_flight_at_once(
+    client: httpx.AsyncClient, org, path: str, params: dict[str, str], expected: int
+) -> None:
+    """Sections run concurrently, and so do the calls inside a section: a report takes as long as its slowest call."""
+    in_flight = 0
+    peak = 0
+    everyone = asyncio.Event()
+
+    async def held(request: httpx.Request, route: respx.Route) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        if in_flight == expected:
+            everyone.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(everyone.wait(), 2)
+        in_flight -= 1
+        return route.return_value
+
+    org.get("/api/v1/org/tasks/findings").respond(
+        json={"as_of": "2026-04-15", "province": PROVINCE, "counts": {}, "total": 0, "items": [], "truncated": False}
+    )
+    for route in org.routes:
+        route.side_effect = held
+    response = await client.get(f"/provinces/{PROVINCE}/{path}", params=params)
+    assert response.status_code == 200, response.text
+    assert response.json()["complete"] is True
+    assert peak == expected

@@ -116,6 +116,18 @@ def timed_get(client: httpx.Client, url: str, params: Params, *, report: bool = 
     return took
 
 
+async def at_once(urls: list[tuple[str, Params]], headers: dict[str, str]) -> float:
+    """Milliseconds of every call made at once, directly, the way reporting makes them (without reporting)."""
+    async with httpx.AsyncClient(timeout=300.0, trust_env=False, headers=headers) as client:
+        started = time.perf_counter()
+        responses = await asyncio.gather(*(client.get(url, params=params) for url, params in urls))
+        took = (time.perf_counter() - started) * 1000
+    failed = [r for r in responses if r.status_code != 200]
+    if failed:
+        raise RuntimeError(f"{failed[0].request.url}: {failed[0].status_code} {failed[0].text[:300]}")
+    return took
+
+
 @dataclass
 class Result:
     province: str
@@ -123,6 +135,7 @@ class Result:
     via_gateway: float
     at_reporting: float
     sources: dict[str, float]
+    all_at_once: float
 
     @property
     def slowest(self) -> tuple[str, float]:
@@ -141,9 +154,11 @@ def measure(stack: Stack, token: str, province: str, runs: int) -> list[Result]:
             params: Params = [("as_of", AS_OF)] + ([("compare_to", COMPARE_TO)] if report == "summary" else [])
             gateway_url = f"{stack.url(GATEWAY.name)}/api/v1/reports{path}"
             reporting_url = f"{stack.url('reporting')}{path}"
-            times: dict[str, list[float]] = {"gateway": [], "reporting": []} | {c.label(): [] for c in calls}
+            times: dict[str, list[float]] = {"gateway": [], "reporting": [], "at_once": []} | {c.label(): [] for c in calls}
+            direct = [(f"{stack.url(c.service)}{c.path}", c.params) for c in calls]
             for run in range(runs + 1):  # NOTE: the first run warms every cache and connection pool, and is not counted
                 took = {c.label(): timed_get(client, f"{stack.url(c.service)}{c.path}", c.params) for c in calls}
+                took["at_once"] = asyncio.run(at_once(direct, headers))
                 took["reporting"] = timed_get(client, reporting_url, params, report=True)
                 took["gateway"] = timed_get(client, gateway_url, params, report=True)
                 if run:
@@ -151,8 +166,9 @@ def measure(stack: Stack, token: str, province: str, runs: int) -> list[Result]:
                         times[key].append(value)
             medians = {k: statistics.median(v) for k, v in times.items()}
             sources = {c.label(): medians[c.label()] for c in calls}
-            results.append(Result(province, report, medians["gateway"], medians["reporting"], sources))
+            results.append(Result(province, report, medians["gateway"], medians["reporting"], sources, medians["at_once"]))
             print(f"  {province} {report}: gateway {medians['gateway']:.0f} ms, reporting {medians['reporting']:.0f} ms, "
+                  f"all at once {medians['at_once']:.0f} ms, "
                   f"sources {', '.join(f'{k} {v:.0f}' for k, v in sources.items())}", flush=True)  # fmt: skip
     return results
 
@@ -160,14 +176,15 @@ def measure(stack: Stack, token: str, province: str, runs: int) -> list[Result]:
 def print_table(results: list[Result], sizes: national.Sizes, runs: int, load: str) -> None:
     print(f"\n{sizes.people:,} people, {sizes.assets:,} assets, {sizes.tasks:,} tasks; median of {runs} runs; "
           f"reporting's cache off; as_of {AS_OF} (summary with compare_to {COMPARE_TO}); load average {load}\n")  # fmt: skip
-    print("| province | report | via gateway | at reporting | slowest source (direct) | gateway / slowest "
-          "| reporting / slowest |")  # fmt: skip
-    print("| --- | --- | ---: | ---: | --- | ---: | ---: |")
+    print("| province | report | via gateway | at reporting | slowest source (direct) | its sources one by one (sum) "
+          "| its sources all at once (direct) | gateway / slowest | reporting / slowest | reporting / all at once |")  # fmt: skip
+    print("| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
     for r in results:
         label, slowest = r.slowest
         print(
             f"| {r.province} | {r.report} | {r.via_gateway:.0f} ms | {r.at_reporting:.0f} ms | {label}: {slowest:.0f} ms "
-            f"| **{r.via_gateway / slowest:.2f}** | {r.at_reporting / slowest:.2f} |"
+            f"| {sum(r.sources.values()):.0f} ms | {r.all_at_once:.0f} ms | **{r.via_gateway / slowest:.2f}** "
+            f"| {r.at_reporting / slowest:.2f} | {r.at_reporting / r.all_at_once:.2f} |"
         )
     print("\nEvery source call, direct (median ms):")
     for r in results:

@@ -414,7 +414,7 @@ def _names() -> dict[str, list[tuple[str, str]]]:
     return out
 
 
-def _people(
+def people_rows(
     rng: random.Random, country: Country, count: int, rule_version: str
 ) -> Iterator[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
     """Batches of (person records, streamlining-case records)."""
@@ -522,7 +522,7 @@ async def load_personnel(url: str, country: Country, sizes: Sizes, seed: int) ->
     people = cases = 0
     try:
         async with connection.transaction():
-            for batch, case_batch in _people(rng, country, sizes.people, RULE_VERSION):
+            for batch, case_batch in people_rows(rng, country, sizes.people, RULE_VERSION):
                 await connection.copy_records_to_table("person", records=batch, columns=PERSON_COLUMNS)
                 people += len(batch)
                 if case_batch:

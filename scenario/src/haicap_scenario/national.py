@@ -6,10 +6,11 @@ take hours. It is benchmark data, like the benches' own, and it stays inside eac
 own schema: every database is first migrated by its service's own ``migrate`` command, the
 real units are imported by org-structure's ``import-units --all``, and then only that
 service's own tables are written, with the columns its code writes (denormalised agency and
-holder fields included), so the services read it as if it had come through their APIs. No
-service's tables are written with another service's data it does not hold itself, and
-nothing is written to a database that is not at its migration head. No audit events are
-written (nobody made these records).
+holder fields included), so the services read it as if it had come through their APIs. Each
+database gets only what its service holds (personnel and assets keep, as they do, their own
+copy of the agency or unit fields they filter on), and only at its migration head. No audit
+events are written (nobody made these records). Load into fresh databases only: it refuses
+an org-structure database that already holds agencies.
 
 What it makes, consistent across the three databases (the same agency ids in org-structure,
 in personnel's placements and in assets' holders):

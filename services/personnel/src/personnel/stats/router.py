@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from haicap_shared.db import DbSession
 
@@ -23,89 +23,68 @@ Level = Annotated[str | None, Query(pattern=r"^(province|district|commune)$", de
 By = Annotated[list[Dimension] | None, Query(description="Group by these (repeat the parameter); none: one total")]
 
 
-def _scope(
-    as_of: date,
-    province: str | None,
-    commune: str | None,
-    level: str | None,
-    category: Category | None,
-    by: list[Dimension] | None,
+async def _scope(
+    as_of: AsOf,
+    province: ProvinceCode = None,
+    commune: CommuneCode = None,
+    level: Level = None,
+    category: Category | None = None,
+    by: By = None,
 ) -> Scope:
     return Scope(
         as_of=as_of, province=province, commune=commune, level=level, category=category, by=list(dict.fromkeys(by or []))
     )
 
 
+StatsScope = Annotated[Scope, Depends(_scope)]
+"""The filters every statistic takes: as_of, province, commune, level, category, and ``by``."""
+
+
 @router.get("/qualifications", response_model=QualificationStats)
 async def qualifications(
     session: DbSession,
     principal: PersonnelRead,
-    as_of: AsOf,
-    province: ProvinceCode = None,
-    commune: CommuneCode = None,
-    level: Level = None,
-    category: Category | None = None,
-    by: By = None,
+    scope: StatsScope,
 ) -> QualificationStats:
     """Share with a university degree or higher, political-theory and state-management levels of the people in service."""
-    return await service.qualifications(session, principal, _scope(as_of, province, commune, level, category, by))
+    return await service.qualifications(session, principal, scope)
 
 
 @router.get("/headcount", response_model=HeadcountStats)
 async def headcount(
     session: DbSession,
     principal: PersonnelRead,
-    as_of: AsOf,
-    province: ProvinceCode = None,
-    commune: CommuneCode = None,
-    level: Level = None,
-    category: Category | None = None,
-    by: By = None,
+    scope: StatsScope,
 ) -> HeadcountStats:
     """People in service against the staffing quotas of the year."""
-    return await service.headcount(session, principal, _scope(as_of, province, commune, level, category, by))
+    return await service.headcount(session, principal, scope)
 
 
 @router.get("/suitability", response_model=SuitabilityStats)
 async def suitability(
     session: DbSession,
     principal: PersonnelRead,
-    as_of: AsOf,
-    province: ProvinceCode = None,
-    commune: CommuneCode = None,
-    level: Level = None,
-    category: Category | None = None,
-    by: By = None,
+    scope: StatsScope,
 ) -> SuitabilityStats:
     """Primary placements in force by suitability (suitable, partly, unsuitable)."""
-    return await service.suitability(session, principal, _scope(as_of, province, commune, level, category, by))
+    return await service.suitability(session, principal, scope)
 
 
 @router.get("/gaps", response_model=GapStats)
 async def gaps(
     session: DbSession,
     principal: PersonnelRead,
-    as_of: AsOf,
-    province: ProvinceCode = None,
-    commune: CommuneCode = None,
-    level: Level = None,
-    category: Category | None = None,
-    by: By = None,
+    scope: StatsScope,
 ) -> GapStats:
     """People neither placed nor in a streamlining case on the date (the gap the merger must not leave)."""
-    return await service.gaps(session, principal, _scope(as_of, province, commune, level, category, by))
+    return await service.gaps(session, principal, scope)
 
 
 @router.get("/streamlining", response_model=StreamliningStats)
 async def streamlining(
     session: DbSession,
     principal: PersonnelRead,
-    as_of: AsOf,
-    province: ProvinceCode = None,
-    commune: CommuneCode = None,
-    level: Level = None,
-    category: Category | None = None,
-    by: By = None,
+    scope: StatsScope,
 ) -> StreamliningStats:
     """Streamlining cases and amounts by policy and status."""
-    return await service.streamlining(session, principal, _scope(as_of, province, commune, level, category, by))
+    return await service.streamlining(session, principal, scope)

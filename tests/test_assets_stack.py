@@ -1,53 +1,22 @@
 """assets with the real processes: holders checked against org-structure through the gateway,
 as the assets service account; a merger hand-over from the real lineage; org-structure down is 503."""
 
-import os
-import socket
-import sys
 from collections.abc import Iterator
-from contextlib import ExitStack
-from pathlib import Path
 
 import httpx
 import pytest
 
 from haicap_shared.testing import assert_problem
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
-
-from run_stack import GATEWAY, SERVICES, Stack
+from .stack_support import Stack, fresh_stack, sign_in
 
 pytestmark = pytest.mark.processes
-
-
-# NOTE: the same two helpers as test_stack.py (tests/ is not a package, so they are not shared).
-def free_ports(count: int) -> list[int]:
-    with ExitStack() as held:
-        sockets = [held.enter_context(socket.socket()) for _ in range(count)]
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
-
-
-def sign_in(client: httpx.Client, stack: Stack, role: str) -> dict[str, str]:
-    user = next(u for u in stack.demo_users if u.role == role)
-    assert user.password
-    response = client.post(
-        "/api/v1/auth/token", data={"grant_type": "password", "username": user.username, "password": user.password}
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Cao Bằng imported, every service and the gateway ready; stopped at the end."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("HAICAP_")}
-    for spec, port in zip((*SERVICES, GATEWAY), free_ports(len(SERVICES) + 1), strict=True):
-        env[f"{spec.env_prefix}PORT"] = str(port)
-    with Stack(env, tmp_path_factory.mktemp("assets-stack"), startup_timeout_seconds=60) as running:
-        running.prepare(province="04")
-        running.start()
+    with fresh_stack(tmp_path_factory.mktemp("assets-stack")) as running:
         yield running
 
 

@@ -11,7 +11,6 @@ import asyncio
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,9 +19,7 @@ import pytest
 
 from haicap_shared import testing as shared_testing
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
-
-from run_stack import GATEWAY, SERVICES, Stack
+from .stack_support import GATEWAY, SERVICES, Stack
 
 pytestmark = [
     pytest.mark.processes,

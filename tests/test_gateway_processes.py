@@ -7,12 +7,10 @@ One gateway per HTTP client (aiohttp, httpx), each pointed at a tiny upstream
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +19,8 @@ import pytest
 
 from haicap_shared.testing import assert_problem
 
+from .stack_support import free_ports
+
 pytestmark = pytest.mark.processes
 
 BIN = Path(sys.executable).parent
@@ -28,14 +28,6 @@ STREAM_BYTES = 100 * 1024 * 1024
 # NOTE: measured under 1 MB of growth with either client for 100 MB (gateway/README.md);
 # a gateway that held the body would grow by 100 MB.
 RSS_GROWTH_BOUND = 25 * 1024 * 1024
-
-
-def free_ports(count: int) -> list[int]:
-    with ExitStack() as held:
-        sockets = [held.enter_context(socket.socket()) for _ in range(count)]
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
 
 
 def memory_kib(pid: int) -> dict[str, int]:

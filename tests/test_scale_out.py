@@ -15,16 +15,12 @@ with one audit event; every repeat was replayed, not doubled; every read succeed
 
 import asyncio
 import os
-import socket
-import sys
 import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import asyncpg
 import httpx
@@ -32,9 +28,7 @@ import pytest
 
 from haicap_shared import testing as shared_testing
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
-
-from run_stack import GATEWAY, SERVICES, Stack
+from .stack_support import GATEWAY, SERVICES, Stack, free_ports, sign_in
 
 pytestmark = [
     pytest.mark.processes,
@@ -50,14 +44,6 @@ TIME_LIMIT_SECONDS = 180.0
 WRITE_ATTEMPTS = 6
 NAME_PREFIX = "Scale-out agency"
 PERSON_PREFIX = "Người thử"
-
-
-def free_ports(count: int) -> list[int]:
-    with ExitStack() as held:
-        sockets = [held.enter_context(socket.socket()) for _ in range(count)]
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
 
 
 def plain_url(url: str) -> str:
@@ -104,15 +90,6 @@ class Tally:
     reads: Counter[str] = field(default_factory=Counter)
     failed_reads: list[str] = field(default_factory=list)
     unacknowledged: list[str] = field(default_factory=list)
-
-
-def sign_in(client: httpx.Client, stack: Stack) -> dict[str, str]:
-    user = next(u for u in stack.demo_users if u.role == "admin")
-    response = client.post(
-        "/api/v1/auth/token", data={"grant_type": "password", "username": user.username, "password": user.password}
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 def person(number: int, agency_id: str) -> dict[str, str]:
@@ -243,7 +220,7 @@ def test_two_replicas_one_lost_mid_run_lose_no_write_and_fail_no_read(replicated
     stack = replicated.stack
     gateway = stack.url("gateway")
     with httpx.Client(base_url=gateway, timeout=15.0, trust_env=False) as client:
-        headers = sign_in(client, stack)
+        headers = sign_in(client, stack, "admin")
         client.headers.update(headers)
         assert replica_states(client) == {
             "org-structure": ["ready", "ready"],

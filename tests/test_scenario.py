@@ -6,10 +6,7 @@ province's published figures.
 """
 
 import io
-import os
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,11 +16,7 @@ from openpyxl import load_workbook
 
 from haicap_shared.testing import assert_problem
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
-
-from run_stack import GATEWAY, SERVICES, Stack
-
-from .test_stack import free_ports, sign_in
+from .stack_support import Stack, fresh_stack, sign_in
 
 pytestmark = pytest.mark.processes
 
@@ -36,12 +29,7 @@ ASSETS = CAO_BANG.assets
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("HAICAP_")}
-    for spec, port in zip((*SERVICES, GATEWAY), free_ports(len(SERVICES) + 1), strict=True):
-        env[f"{spec.env_prefix}PORT"] = str(port)
-    with Stack(env, tmp_path_factory.mktemp("scenario"), startup_timeout_seconds=60) as running:
-        running.prepare(province="04")
-        running.start()
+    with fresh_stack(tmp_path_factory.mktemp("scenario")) as running:
         yield running
 
 

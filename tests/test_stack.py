@@ -5,66 +5,28 @@ SQLite in a temporary folder); the last one stops a service on purpose.
 """
 
 import importlib
-import os
-import socket
-import sys
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
-from pathlib import Path
 
 import httpx
 import pytest
 
-from haicap_shared.testing import assert_problem
-
-# NOTE: the runner is a script in tools/, not a package; its Stack is what these tests drive.
-# The fixtures live here rather than in tests/conftest.py because shared/tests is a package
-# named ``tests``, whose conftest would share that module name.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
-
-from run_stack import GATEWAY, SERVICES, Stack
-
 from haicap_gateway.identity.keys import DEV_KEY_FILE
 from haicap_shared.access_matrix import assert_access_matrix, routes_with_rules
 from haicap_shared.roles import Area, Role
+from haicap_shared.testing import assert_problem
 from haicap_shared.tokens import TokenIssuer, load_private_key
 
+from .stack_support import Stack, fresh_stack, sign_in
+
 pytestmark = pytest.mark.processes
-
-
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct ports nothing listens on now (held together so none repeats)."""
-    with ExitStack() as held:
-        sockets = [held.enter_context(socket.socket()) for _ in range(count)]
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Migrated, Cao Bằng imported, every service and the gateway ready; all stopped at the end."""
-    # NOTE: no HAICAP_* from the caller's environment: a DATABASE_URL or port set there must
-    # not send these processes to a real database or a fixed port.
-    env = {key: value for key, value in os.environ.items() if not key.startswith("HAICAP_")}
-    for spec, port in zip((*SERVICES, GATEWAY), free_ports(len(SERVICES) + 1), strict=True):
-        env[f"{spec.env_prefix}PORT"] = str(port)
-    with Stack(env, tmp_path_factory.mktemp("stack"), startup_timeout_seconds=60) as running:
-        running.prepare(province="04")
-        running.start()
+    with fresh_stack(tmp_path_factory.mktemp("stack")) as running:
         yield running
-
-
-def sign_in(client: httpx.Client, stack: Stack, role: str) -> dict[str, str]:
-    """Sign in through the gateway as the demo user of ``role``; the Authorization header."""
-    user = next(u for u in stack.demo_users if u.role == role)
-    assert user.password, "a fresh stack creates every demo user, with a password"
-    response = client.post(
-        "/api/v1/auth/token", data={"grant_type": "password", "username": user.username, "password": user.password}
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 @pytest.fixture(scope="module")

@@ -2,31 +2,11 @@
 
 import httpx
 
-from haicap_shared.testing import assert_problem
+from haicap_shared.testing import assert_service_plumbing
 
 
-async def test_healthz_answers(client: httpx.AsyncClient) -> None:
-    response = await client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok", "service": "assets"}
-
-
-async def test_readyz_reaches_the_database(client: httpx.AsyncClient) -> None:
-    response = await client.get("/readyz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ready", "service": "assets"}
-
-
-async def test_audit_log_starts_empty(client: httpx.AsyncClient) -> None:
-    response = await client.get("/audit-events")
-    assert response.status_code == 200
-    assert response.json() == {"items": [], "next": None}
-
-
-async def test_unknown_path_is_a_problem(client: httpx.AsyncClient) -> None:
-    response = await client.get("/no-such-thing")
-    body = assert_problem(response, 404, "not_found")
-    assert body["instance"] == "/no-such-thing"
+async def test_health_readiness_audit_log_and_problems(client: httpx.AsyncClient) -> None:
+    await assert_service_plumbing(client, "assets")
 
 
 async def test_openapi_lists_what_is_served(client: httpx.AsyncClient) -> None:

@@ -236,6 +236,21 @@ async def assert_migrations_match(script_location: Path, metadata: MetaData, tmp
     assert await schema(url) == (expected, [])
 
 
+async def assert_service_plumbing(client: httpx.AsyncClient, service: str) -> None:
+    """What every service serves the same way: liveness, readiness, an empty audit log, 404 as a problem."""
+    health = await client.get("/healthz")
+    assert health.status_code == 200
+    assert health.json() == {"status": "ok", "service": service}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ready", "service": service}
+    audit = await client.get("/audit-events")
+    assert audit.status_code == 200
+    assert audit.json() == {"items": [], "next": None}
+    body = assert_problem(await client.get("/no-such-thing"), 404, "not_found")
+    assert body["instance"] == "/no-such-thing"
+
+
 def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
     """Check that ``response`` is a problem+json body with this status and code."""
     assert response.status_code == status, response.text

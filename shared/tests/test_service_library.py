@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from haicap_shared.models import utcnow
 from haicap_shared.personal_data import mask
 from haicap_shared.roles import Role
-from haicap_shared.testing import assert_problem
+from haicap_shared.testing import TestTokens, assert_problem
 
 from .sample_service import Note, metadata
 
@@ -98,7 +98,7 @@ async def test_audit_events_are_readable(client: httpx.AsyncClient) -> None:
     assert [(e["entity_id"], e["action"], e["request_id"], e["actor"]) for e in events] == [
         (note["id"], "create", "req-42", "test-admin")
     ]
-    assert events[0]["after"]["text"] == "a"
+    assert events[0]["after"]["text"] == "*"
 
 
 async def test_request_ids_and_problems(client: httpx.AsyncClient) -> None:
@@ -130,6 +130,26 @@ async def test_personal_data_is_masked_and_revealing_it_is_audited(client: httpx
     events = (await client.get("/audit-events", params={"entity_id": note["id"]})).json()["items"]
     assert [(e["action"], e["actor"]) for e in events] == [("create", "test-admin"), ("reveal", "test-admin")]
     assert events[1]["after"] == {"fields": ["text"]}
+
+
+async def test_audit_snapshots_mask_personal_fields_and_revealing_them_is_audited(
+    client: httpx.AsyncClient, test_tokens: TestTokens
+) -> None:
+    note = (await client.post("/notes", json={"text": "001085012345"})).json()
+    await client.post("/notes", json={"text": "001085054321"})
+    auditor = test_tokens.headers(Role.AUDITOR)
+    for headers in ({}, auditor):
+        masked = await client.get("/audit-events", params={"entity_type": "note"}, headers=headers)
+        assert "001085012345" not in masked.text
+        assert "001085054321" not in masked.text
+        assert masked.json()["items"][0]["after"]["text"] == "*********345"
+    assert_problem(await client.get("/audit-events", params={"reveal": "true"}, headers=auditor), 403, "reveal_not_allowed")
+
+    shown = (await client.get("/audit-events", params={"entity_id": note["id"], "reveal": "true"})).json()["items"]
+    assert [e["after"]["text"] for e in shown] == ["001085012345"]
+    reveals = (await client.get("/audit-events", params={"entity_id": note["id"], "entity_type": "note"})).json()["items"]
+    assert [(e["action"], e["actor"]) for e in reveals] == [("create", "test-admin"), ("reveal", "test-admin")]
+    assert reveals[1]["after"] == {"fields": ["text"], "audit_events": [shown[0]["id"]]}
 
 
 def test_mask_keeps_only_the_last_digits() -> None:

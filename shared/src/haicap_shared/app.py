@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import MetaData
 
-from .audit import AuditTrail, audit_router
+from .audit import AuditTrail, PersonalFields, audit_router
 from .auth import KeySource
 from .db import Database
 from .errors import install_problem_handlers
@@ -41,13 +41,15 @@ def create_service_app(
     extensions: Sequence[Extension] = (),
     readiness: APIRouter | None = None,
     version: str = "0.1.0",
+    personal_fields: PersonalFields | None = None,
 ) -> FastAPI:
     """A FastAPI app with haicap's database, errors, request ids, health and audit wired in.
 
     ``metadata`` is the service's own (with the ``audit_event`` and ``idempotency_key``
     tables); a service without a database passes ``None``. ``/readyz`` checks the database
     unless ``readiness`` brings the service's own check. The ``audit`` and ``health`` tags
-    are described here; ``openapi_tags`` adds the service's own.
+    are described here; ``openapi_tags`` adds the service's own. ``personal_fields`` names the
+    personal fields of the service's audit snapshots by entity type, masked when the log is read.
     """
 
     @asynccontextmanager
@@ -75,7 +77,7 @@ def create_service_app(
     if readiness is not None:
         app.include_router(readiness)
     if metadata is not None:
-        app.state.audit = AuditTrail(metadata.tables["audit_event"])
+        app.state.audit = AuditTrail(metadata.tables["audit_event"], personal_fields)
         app.state.idempotency_table = metadata.tables["idempotency_key"]
         app.include_router(audit_router(app.state.audit))
     for router in routers:

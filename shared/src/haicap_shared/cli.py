@@ -16,6 +16,11 @@ from .settings import ServiceSettings
 Command = Callable[[argparse.Namespace, ServiceSettings], int]
 
 
+def forwarded_allow_list(value: str) -> list[str]:
+    """The proxies a ``forwarded_allow_ips`` setting names (addresses or networks); empty: none."""
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 def run_service_cli(
     *,
     prog: str,
@@ -45,13 +50,18 @@ def run_service_cli(
     if args.command == "serve":
         settings.var_dir.mkdir(parents=True, exist_ok=True)
         # NOTE: keep-alive above the clients' pool expiry, or a client reuses a socket the
-        # server is closing (PERFORMANCE.md).
+        # server is closing (PERFORMANCE.md). Forwarded headers only from the configured
+        # proxies: uvicorn's default trusts 127.0.0.1 (or $FORWARDED_ALLOW_IPS), so anyone
+        # on the same host could name any address and defeat the per-address sign-in limit.
+        trusted = forwarded_allow_list(settings.forwarded_allow_ips)
         uvicorn.run(
             app_factory,
             factory=True,
             host=args.host,
             port=args.port,
             timeout_keep_alive=75,
+            proxy_headers=bool(trusted),
+            forwarded_allow_ips=trusted or [],
             limit_concurrency=args.limit_concurrency,
             log_config=None,
             access_log=False,

@@ -31,6 +31,11 @@ class ServiceSettings(BaseSettings):
     var_dir: Path = Field(default_factory=default_var_dir)
     host: str = "127.0.0.1"
     port: int = 8000
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="Proxies whose X-Forwarded-For/-Proto are trusted (addresses or networks, comma-separated); "
+        "empty: none, the connection's own address counts",
+    )
     log_level: str = "INFO"
     log_sql: bool = False
     idempotency_ttl_hours: int = Field(default=24, ge=1, le=24 * 30)

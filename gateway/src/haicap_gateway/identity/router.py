@@ -45,8 +45,9 @@ Tokens = Annotated[GatewayTokens, Depends(_tokens)]
 
 def _grant_context(request: Request, tokens: Tokens) -> service.GrantContext:
     settings: IdentitySettings = request.app.state.settings
-    # NOTE: the address the connection came from; behind a proxy that is the proxy, which then
-    # shares one address budget (configure the proxy's own limits, or raise the per-address one).
+    # NOTE: the address the connection came from. X-Forwarded-For counts only when it comes
+    # from a proxy named in HAICAP_GATEWAY_FORWARDED_ALLOW_IPS (none by default), so a caller
+    # cannot pick a new address per attempt; behind an unnamed proxy all callers share one.
     address = request.client.host if request.client else "unknown"
     return service.GrantContext(settings=settings, tokens=tokens, address=address)
 

@@ -2,6 +2,7 @@
 
 import httpx
 
+from haicap_shared.personal_data import mask
 from haicap_shared.roles import Role
 from haicap_shared.testing import TestTokens, assert_problem
 
@@ -66,7 +67,40 @@ async def test_reveal_is_for_roles_that_handle_records_and_is_audited(
     events = (await client.get("/audit-events", params={"entity_id": person["id"]})).json()["items"]
     assert [e["action"] for e in events] == ["create", "reveal"]
     assert events[1]["after"] == {"fields": ["national_id"]}
-    assert body["national_id"] not in str(events[0]["after"]) or events[0]["after"]["national_id"] == body["national_id"]
+    assert events[0]["after"]["national_id"] == person["national_id"]
+
+
+async def test_audit_events_mask_national_ids_and_revealing_them_is_audited(
+    client: httpx.AsyncClient, world: World, test_tokens: TestTokens
+) -> None:
+    first = person_body(world.department.id, birth_date="1971-03-17")
+    person = await create_person(client, world.department.id, birth_date="1971-03-17", national_id=first["national_id"])
+    second = national_id(1971)
+    changed = await client.patch(f"/people/{person['id']}", json={"national_id": second}, headers={"If-Match": '"1"'})
+    assert changed.status_code == 200, changed.text
+    auditor = test_tokens.headers(Role.AUDITOR)
+    for headers in ({}, auditor):
+        response = await client.get("/audit-events", params={"entity_id": person["id"]}, headers=headers)
+        assert first["national_id"] not in response.text
+        assert second not in response.text
+        create, update = response.json()["items"]
+        assert create["after"]["national_id"] == "*********" + first["national_id"][-3:]
+        assert (update["before"]["national_id"], update["after"]["national_id"]) == (mask(first["national_id"]), mask(second))
+        # NOTE: the people API shows the birth date to every role that reads records, auditors included.
+        assert create["after"]["birth_date"] == "1971-03-17"
+    assert_problem(
+        await client.get("/audit-events", params={"entity_id": person["id"], "reveal": "true"}, headers=auditor),
+        403,
+        "reveal_not_allowed",
+    )
+    province = test_tokens.headers(Role.PROVINCE_OFFICER, province="04")
+    assert_problem(await client.get("/audit-events", params={"reveal": "true"}, headers=province), 403, "role_not_allowed")
+
+    shown = (await client.get("/audit-events", params={"entity_id": person["id"], "reveal": "true"})).json()["items"]
+    assert [e["after"]["national_id"] for e in shown] == [first["national_id"], second]
+    events = (await client.get("/audit-events", params={"entity_id": person["id"]})).json()["items"]
+    assert [(e["action"], e["actor_role"]) for e in events] == [("create", "admin"), ("update", "admin"), ("reveal", "admin")]
+    assert events[2]["after"] == {"fields": ["national_id"], "audit_events": [shown[0]["id"], shown[1]["id"]]}
 
 
 async def test_edits_need_the_current_etag_and_keep_history(client: httpx.AsyncClient, world: World) -> None:

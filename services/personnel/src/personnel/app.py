@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from haicap_shared.app import create_service_app
 
 from .org_client import OrgDirectory, default_org_client
+from .people import service as people_service
 from .people.router import router as people_router
 from .placements.router import router as placements_router
 from .positions.router import router as positions_router
@@ -28,7 +29,8 @@ streamlining cases (tinh giản biên chế) with the entitlement calculator, tr
 qualification statistics computed in SQL for any date.
 
 * Agencies and units are org-structure's: each reference is checked there when written.
-* National ids are masked in every response; `reveal=true` (roles that handle records) is audited.
+* National ids are masked in every response, audit events included; `reveal=true` (roles that handle
+  records, in their area) is audited.
 * Lists are keyset-paginated: pass `limit`, then the `next` value of a page as `cursor`.
 * Single resources carry an `ETag`; send it back as `If-Match` to change them (412 when stale,
   428 when missing). `Idempotency-Key` on POST makes a retry safe.
@@ -72,4 +74,5 @@ def create_app(settings: PersonnelSettings | None = None, *, org_client_factory:
             {"name": "stats", "description": "Statistics computed in SQL for any date"},
         ],
         extensions=[org_client],
+        personal_fields=people_service.PERSONAL_FIELDS,
     )

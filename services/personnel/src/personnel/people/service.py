@@ -23,6 +23,13 @@ from .schemas import Person as PersonOut
 from .schemas import PersonCreate, PersonUpdate
 
 ENTITY_PERSON = "person"
+PERSONAL_FIELDS = {ENTITY_PERSON: ("national_id",)}
+"""What responses mask unless revealed, by audited entity type: the audit log masks the same.
+
+NOTE: the birth date is not here: the people API shows it to every role that may read a
+person's record (auditors and service accounts included), so the audit log, read by admins
+and auditors only, shows it as well; viewers read neither.
+"""
 
 
 class PersonNotFound(NotFound):
@@ -71,7 +78,9 @@ async def read_person(
 ) -> PersonOut:
     person = await get_person(session, principal, person_id)
     if revealed:
-        await reveal(session, audit, principal, entity_type=ENTITY_PERSON, entity_id=person.id, fields=["national_id"])
+        await reveal(
+            session, audit, principal, entity_type=ENTITY_PERSON, entity_id=person.id, fields=list(PERSONAL_FIELDS[ENTITY_PERSON])
+        )
     return person_out(person, revealed=revealed)
 
 

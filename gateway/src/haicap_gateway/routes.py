@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from haicap_shared.request_limits import is_bulk_path
+
 from .settings import GatewaySettings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_LONG_MARKERS = ("/imports", "/import", "/exports", "/export", "/bulk")
 _REPORTS_PREFIX = "/api/v1/reports/"
 
 
@@ -31,13 +32,9 @@ class RouteLimits:
     max_body_bytes: int
 
 
-def _is_bulk_path(path: str) -> bool:
-    return any(marker in path for marker in _LONG_MARKERS)
-
-
 def route_limits(method: str, path: str, settings: GatewaySettings) -> RouteLimits:
     """The limits of ``method path`` (the public path, e.g. ``/api/v1/org/units/imports``)."""
-    bulk = _is_bulk_path(path)
+    bulk = is_bulk_path(path)
     max_body = settings.max_import_body_bytes if bulk else settings.max_body_bytes
     if bulk or path.startswith(_REPORTS_PREFIX):
         return RouteLimits(RouteClass.LONG, settings.long_timeout_seconds, max_body)

@@ -11,6 +11,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .tabular import ImportLimits
+
 
 def default_var_dir() -> Path:
     """Where SQLite files live by default: ``var/`` in the working directory."""
@@ -40,6 +42,10 @@ class ServiceSettings(BaseSettings):
     log_sql: bool = False
     idempotency_ttl_hours: int = Field(default=24, ge=1, le=24 * 30)
     gateway_url: str = Field(default="http://127.0.0.1:8000", description="Where other services are reached.")
+    max_body_bytes: int = Field(default=50 * 1024 * 1024, gt=0, description="Largest request body, in bytes")
+    max_import_body_bytes: int = Field(
+        default=500 * 1024 * 1024, gt=0, description="Largest request body on import, export and bulk paths, in bytes"
+    )
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
     upstream_retries: int = Field(default=2, ge=0, le=5)
     jwks_url: str = Field(
@@ -53,6 +59,11 @@ class ServiceSettings(BaseSettings):
     client_secret: SecretStr = Field(default=SecretStr(""), description="That account's secret")
     token_url: str = Field(
         default="http://127.0.0.1:8000/api/v1/auth/token", description="Where the service asks the gateway for a token"
+    )
+    imports: ImportLimits = Field(
+        default_factory=ImportLimits,
+        description="Limits of CSV/XLSX imports (upload size, line length, rows, XLSX sizes, concurrent imports), "
+        "as JSON: HAICAP_<SERVICE>_IMPORTS='{\"max_rows\": 200000}'",
     )
 
     @field_validator("database_url")

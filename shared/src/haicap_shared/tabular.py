@@ -1,33 +1,96 @@
-"""Reading the spreadsheets provinces send: CSV or XLSX uploads, one dict per row.
+"""Reading the spreadsheets provinces send: CSV or XLSX uploads, one dict per row, within limits.
 
-Rows are read lazily (openpyxl in read-only mode, csv line by line) so a large file is not
+Rows are read lazily (csv line by line, openpyxl in read-only mode) so a large file is never
 held whole in memory; each row keeps its number in the file for the per-row error report.
 Headers are matched without regard to case, diacritics or spacing, so "Mã nhiệm vụ",
 "ma nhiem vu" and "MA_NHIEM_VU" name the same column.
+
+Every read is bounded by :class:`ImportLimits` and stops at the first limit reached, with a
+problem that names it: a CSV line (or quoted record) longer than ``max_line_bytes``
+(``line_too_long``, with the line number), bytes that are not UTF-8 (``invalid_encoding``),
+more than ``max_rows`` rows (``too_many_rows``), and an XLSX whose zip directory announces
+more entries or more uncompressed bytes than allowed, or too many shared strings
+(``xlsx_too_large``): XLSX is a zip, so its sizes are checked from the central directory
+before anything is decompressed. The readers are synchronous: the import pipeline
+(``haicap_shared.imports``) runs them in a worker thread, off the event loop.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
-import io
+import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, Any
+from xml.etree.ElementTree import ParseError, iterparse
 
 from openpyxl import load_workbook
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from .errors import BadRequest
+from .errors import AppError, BadRequest
 from .text import search_key
 
 CSV_TYPES = frozenset({"text/csv", "application/csv", "text/plain", "application/vnd.ms-excel"})
 XLSX_TYPES = frozenset({"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
+MiB = 1024 * 1024
+
+
+class ImportLimits(BaseModel):
+    """How much one import may send and cost; the first limit reached refuses the file.
+
+    A service's settings hold one block (``imports``), set from the environment as JSON, e.g.
+    ``HAICAP_PERSONNEL_IMPORTS='{"max_rows": 200000}'``.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    max_upload_bytes: int = Field(
+        default=200 * MiB, gt=0, description="Largest import request body (the multipart upload), in bytes: 413 upload_too_large"
+    )
+    max_line_bytes: int = Field(
+        default=64 * 1024, gt=0, description="Longest CSV line, or quoted record over several lines, in bytes: 422 line_too_long"
+    )
+    max_rows: int = Field(default=500_000, gt=0, description="Most rows of a file, blank ones included: 413 too_many_rows")
+    max_xlsx_bytes: int = Field(
+        default=512 * MiB, gt=0, description="Most uncompressed bytes of all an XLSX's parts together: 413 xlsx_too_large"
+    )
+    max_xlsx_part_bytes: int = Field(
+        default=32 * MiB,
+        gt=0,
+        description="Most uncompressed bytes of one XLSX part read whole (shared strings, styles, workbook): 413 xlsx_too_large",
+    )
+    max_xlsx_entries: int = Field(default=500, gt=0, description="Most entries in an XLSX zip: 413 xlsx_too_large")
+    max_shared_strings: int = Field(default=500_000, gt=0, description="Most shared strings of an XLSX: 413 xlsx_too_large")
+    max_concurrent: int = Field(
+        default=2, gt=0, description="Imports one service process runs at once; more get 503 imports_busy with Retry-After"
+    )
+    retry_after_seconds: int = Field(default=30, gt=0, description="Retry-After of a 503 imports_busy")
+    chunk_rows: int = Field(default=1000, gt=0, description="Rows read, checked and staged at a time")
+    max_problems: int = Field(default=1000, gt=0, description="Bad rows listed in the report (all are counted)")
+
+
+DEFAULT_LIMITS = ImportLimits()
 
 
 class UnreadableFile(BadRequest):
     code, title = "unreadable_file", "The file is not a CSV or XLSX table this import can read"
+
+
+class InvalidEncoding(BadRequest):
+    code, title = "invalid_encoding", "The CSV is not UTF-8 text"
+
+
+class LineTooLong(BadRequest):
+    code, title = "line_too_long", "A line of the file is longer than this import accepts"
+
+
+class TooManyRows(AppError):
+    status, code, title = 413, "too_many_rows", "The file has more rows than one import accepts"
+
+
+class XlsxTooLarge(AppError):
+    status, code, title = 413, "xlsx_too_large", "The XLSX expands to more than one import accepts"
 
 
 def header_key(text: str) -> str:
@@ -55,7 +118,7 @@ class ImportReport(BaseModel):
     rejected: int = Field(description="Rows with problems")
     written: int = Field(description="Rows written to the records (0 when the import was refused)")
     partial: bool = Field(description="Whether partial import was asked for")
-    problems: list[RowProblem]
+    problems: list[RowProblem] = Field(description="The bad rows, in file order (at most the service's max_problems)")
 
 
 def _clean(value: Any) -> Any:
@@ -67,16 +130,27 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def read_rows(stream: IO[bytes], filename: str, columns: Mapping[str, tuple[str, ...]]) -> Iterator[SourceRow]:
+def is_csv(filename: str) -> bool:
+    return filename.lower().endswith((".csv", ".txt"))
+
+
+def is_xlsx(filename: str) -> bool:
+    return filename.lower().endswith(".xlsx")
+
+
+def read_rows(
+    stream: IO[bytes], filename: str, columns: Mapping[str, tuple[str, ...]], limits: ImportLimits = DEFAULT_LIMITS
+) -> Iterator[SourceRow]:
     """Rows of the first sheet (or the CSV), with values under the canonical column names.
 
-    ``columns`` maps each canonical name to the header spellings accepted for it.
+    ``columns`` maps each canonical name to the header spellings accepted for it. Blocking:
+    call it from a worker thread (``haicap_shared.imports.row_chunks`` does).
     """
     accepted = {header_key(alias): name for name, aliases in columns.items() for alias in (name, *aliases)}
-    if filename.lower().endswith(".xlsx"):
-        yield from _xlsx_rows(stream, accepted)
-    elif filename.lower().endswith((".csv", ".txt")):
-        yield from _csv_rows(stream, accepted)
+    if is_xlsx(filename):
+        yield from _xlsx_rows(stream, accepted, limits)
+    elif is_csv(filename):
+        yield from _csv_rows(stream, accepted, limits)
     else:
         raise UnreadableFile(f"{filename}: send a .csv (UTF-8) or .xlsx file")
 
@@ -88,39 +162,165 @@ def _header_map(header: list[Any], accepted: Mapping[str, str]) -> dict[int, str
     return mapping
 
 
-def _csv_rows(stream: IO[bytes], accepted: Mapping[str, str]) -> Iterator[SourceRow]:
-    text = codecs.getreader("utf-8-sig")(stream)
-    reader = csv.reader(text)
+class _Lines:
+    """The CSV's lines, decoded one at a time, never more than ``limit`` bytes read for one record.
+
+    ``readline(limit + 1)`` reads at most that much, so a 100 MB line costs one bounded read
+    before it is refused (``codecs.getreader`` grew its buffer quadratically on such a line).
+    The csv module pulls several lines for a quoted field that spans lines: ``record_bytes``
+    counts them, and the reader resets it after each record.
+    """
+
+    def __init__(self, stream: IO[bytes], limit: int) -> None:
+        self.stream = stream
+        self.limit = limit
+        self.line = 0
+        self.record_bytes = 0
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        raw = self.stream.readline(self.limit + 1)
+        if not raw:
+            raise StopIteration
+        self.line += 1
+        self.record_bytes += len(raw)
+        if self.record_bytes > self.limit:
+            raise LineTooLong(
+                f"Line {self.line} is longer than {self.limit} bytes (a row, or a quoted cell, too long for an import)",
+                line=self.line,
+                limit=self.limit,
+            )
+        if self.line == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidEncoding(f"Line {self.line} is not UTF-8 text; save the file as 'CSV UTF-8'", line=self.line) from exc
+
+
+def _too_many_rows(limits: ImportLimits) -> TooManyRows:
+    return TooManyRows(f"The file has more than {limits.max_rows} rows; split it", limit=limits.max_rows)
+
+
+def _csv_rows(stream: IO[bytes], accepted: Mapping[str, str], limits: ImportLimits) -> Iterator[SourceRow]:
+    lines = _Lines(stream, limits.max_line_bytes)
+    reader = csv.reader(lines)
+    # NOTE: the line limit already bounds a field; the csv module's own (128 KiB) must not refuse first.
+    csv.field_size_limit(max(csv.field_size_limit(), limits.max_line_bytes))
     try:
-        header = next(reader)
+        header = next(reader, None)
+        if header is None:
+            return
+        lines.record_bytes = 0
         mapping = _header_map(header, accepted)
         for number, record in enumerate(reader, start=2):
+            lines.record_bytes = 0
+            if number > limits.max_rows + 1:
+                raise _too_many_rows(limits)
             if not any(cell.strip() for cell in record):
                 continue
             yield SourceRow(number, {name: _clean(record[i]) if i < len(record) else None for i, name in mapping.items()})
-    except UnicodeDecodeError as exc:
-        raise UnreadableFile("The CSV is not UTF-8; save it as 'CSV UTF-8'") from exc
-    except StopIteration:
-        return
     except csv.Error as exc:
-        raise UnreadableFile(f"The CSV cannot be read: {exc}") from exc
+        raise UnreadableFile(f"The CSV cannot be read near line {lines.line}: {exc}", line=lines.line) from exc
 
 
-def _xlsx_rows(stream: IO[bytes], accepted: Mapping[str, str]) -> Iterator[SourceRow]:
+_WORKSHEET_PREFIX = "xl/worksheets/"
+_SHARED_STRINGS = "xl/sharedStrings.xml"
+_SI_TAG = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}si"
+MAX_COLUMNS = 500
+
+
+def check_xlsx(stream: IO[bytes], limits: ImportLimits) -> None:
+    """Refuse a zip bomb from the zip's central directory, before anything is decompressed.
+
+    The sizes are those the directory announces; Python's zipfile never inflates an entry past
+    its announced size, so a lying directory cannot expand more than it announced.
+    """
     try:
-        workbook = load_workbook(io.BytesIO(stream.read()) if not stream.seekable() else stream, read_only=True, data_only=True)
+        archive = zipfile.ZipFile(stream)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UnreadableFile(f"The XLSX cannot be opened: {exc}") from exc
+    with archive:
+        entries = archive.infolist()
+        if len(entries) > limits.max_xlsx_entries:
+            raise XlsxTooLarge(
+                f"The XLSX holds {len(entries)} entries; at most {limits.max_xlsx_entries} are accepted",
+                limit=limits.max_xlsx_entries,
+            )
+        total = sum(entry.file_size for entry in entries)
+        if total > limits.max_xlsx_bytes:
+            raise XlsxTooLarge(
+                f"The XLSX expands to {total} bytes; at most {limits.max_xlsx_bytes} are accepted", limit=limits.max_xlsx_bytes
+            )
+        for entry in entries:
+            # NOTE: worksheets are streamed row by row; every other part is read whole.
+            streamed = entry.filename.startswith(_WORKSHEET_PREFIX) and entry.filename.endswith(".xml")
+            if not streamed and entry.file_size > limits.max_xlsx_part_bytes:
+                raise XlsxTooLarge(
+                    f"The XLSX part {entry.filename} expands to {entry.file_size} bytes; "
+                    f"at most {limits.max_xlsx_part_bytes} are accepted",
+                    limit=limits.max_xlsx_part_bytes,
+                )
+        if _SHARED_STRINGS in archive.namelist():
+            count = 0
+            try:
+                with archive.open(_SHARED_STRINGS) as source:
+                    root = None
+                    # NOTE: expat (2.4 and later) refuses entity-amplification ("billion laughs")
+                    # documents itself, and the part's size is bounded above.
+                    for event, element in iterparse(source, events=("start", "end")):  # noqa: S314
+                        if root is None:
+                            root = element
+                        if event == "end" and element.tag == _SI_TAG:
+                            count += 1
+                            if count % 10_000 == 0:
+                                # NOTE: cleared elements stay children of the root; dropped here
+                                # so counting holds only a bounded part of the tree.
+                                root.clear()
+                            if count > limits.max_shared_strings:
+                                raise XlsxTooLarge(
+                                    f"The XLSX has more than {limits.max_shared_strings} shared strings",
+                                    limit=limits.max_shared_strings,
+                                )
+            except (ParseError, zipfile.BadZipFile, OSError, EOFError) as exc:
+                raise UnreadableFile(f"The XLSX cannot be read: {exc}") from exc
+    stream.seek(0)
+
+
+def _xlsx_rows(stream: IO[bytes], accepted: Mapping[str, str], limits: ImportLimits) -> Iterator[SourceRow]:
+    if not stream.seekable():
+        raise UnreadableFile("The XLSX must be uploaded as a file")
+    check_xlsx(stream, limits)
+    try:
+        workbook = load_workbook(stream, read_only=True, data_only=True)
     except Exception as exc:
         raise UnreadableFile(f"The XLSX cannot be opened: {exc}") from exc
     try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
+        sheet = workbook.worksheets[0]
+        # NOTE: the dimension a file declares is not trusted: a sheet claiming A1:XFD1048576
+        # would have every row padded to 16,384 cells. Rows are as wide as the header.
+        sheet.reset_dimensions()
+        first = next(sheet.iter_rows(min_row=1, max_row=1, max_col=MAX_COLUMNS, values_only=True), None)
+        if first is None:
             return
-        mapping = _header_map(list(header), accepted)
-        for number, record in enumerate(rows, start=2):
+        header = list(first)
+        while header and header[-1] is None:
+            header.pop()
+        if not header:
+            return
+        mapping = _header_map(header, accepted)
+        for number, record in enumerate(sheet.iter_rows(min_row=2, max_col=len(header), values_only=True), start=2):
+            if number > limits.max_rows + 1:
+                raise _too_many_rows(limits)
             if all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in record):
                 continue
             yield SourceRow(number, {name: _clean(record[i]) if i < len(record) else None for i, name in mapping.items()})
+    except (AppError, GeneratorExit):
+        raise
+    except Exception as exc:
+        raise UnreadableFile(f"The XLSX cannot be read: {exc}") from exc
     finally:
         workbook.close()
 

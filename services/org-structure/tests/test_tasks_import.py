@@ -148,7 +148,7 @@ async def test_unreadable_files_and_areas(
     ag = await cao_bang_agencies(session)
     assert_problem(await _import(client, b"\x00\x01", "tasks.pdf"), 422, "unreadable_file")
     assert_problem(await _import(client, b"foo,bar\n1,2\n"), 422, "unreadable_file")
-    assert_problem(await _import(client, "Mã nhiệm vụ\nX\n".encode("utf-16")), 422, "unreadable_file")
+    assert_problem(await _import(client, "Mã nhiệm vụ\nX\n".encode("utf-16")), 422, "invalid_encoding")
     elsewhere = test_tokens.headers(Role.PROVINCE_OFFICER, province="08")
     content = csv_file([_row("YT-001", str(ag.health))], VIETNAMESE_HEADER)
     response = await client.post(

@@ -45,6 +45,7 @@ async def test_general_work_cars_within_the_norm(client: httpx.AsyncClient) -> N
         "code": "XE-04",
         "plate": "11A-000.04",
         "holder": {"kind": "unit", "code": "01273"},
+        "seats": 5,
         "original_value": 990_000_000,
     }
     body = assert_problem(await client.post("/assets", json=dear), 409, "car_price_over_norm")

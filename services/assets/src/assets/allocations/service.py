@@ -13,7 +13,7 @@ from haicap_shared.errors import Conflict
 
 from .. import holders
 from ..holders import Holder, day_before
-from ..norms import repository as norm_repository
+from ..norms import service as norm_service
 from ..org_client import OrgDirectory
 from ..register import repository as register_repository
 from ..register.auth import check_holder
@@ -35,7 +35,7 @@ class CarNormExceeded(Conflict):
 
 
 class CarPriceOverNorm(Conflict):
-    code, title = "car_price_over_norm", "The car's price is above the norm's cap for a general-work car"
+    code, title = "car_price_over_norm", "The car's price is above the norm's cap for its kind of car"
 
 
 class AssetNotHeld(Conflict):
@@ -51,17 +51,25 @@ class NothingToHandOver(Conflict):
 
 
 async def check_car_norm(session: AsyncSession, asset: Asset, holder: Holder, purpose: Purpose, on: date) -> None:
-    """A general-work car for a commune: within the norm's count and price cap in force on ``on``."""
-    if asset.kind is not AssetKind.CAR or purpose is not Purpose.GENERAL_WORK_CAR or holder.level is not HolderLevel.COMMUNE:
+    """A commune's car: within the price cap of its kind, and a general-work car within the norm's count, on ``on``."""
+    specialised = purpose is Purpose.SPECIALISED_CAR
+    if asset.kind is not AssetKind.CAR or holder.level is not HolderLevel.COMMUNE:
         return
-    norm = await norm_repository.norm_on(session, on)
-    if norm is None:
+    if purpose is not Purpose.GENERAL_WORK_CAR and not specialised:
         return
-    if asset.original_value is not None and asset.original_value > norm.max_price_vnd:
+    found = await norm_service.cap_on(session, on, asset.seats, specialised)
+    if found is None:
+        return
+    norm, cap = found
+    if asset.original_value is not None and cap.max_price_vnd is not None and asset.original_value > cap.max_price_vnd:
         raise CarPriceOverNorm(
-            f"{asset.original_value:,} VND is above the cap of {norm.max_price_vnd:,} VND ({norm.legal_basis})",
-            max_price_vnd=norm.max_price_vnd,
+            f"{asset.original_value:,} VND is above the cap of {cap.max_price_vnd:,} VND for a car of kind {cap.kind}"
+            f" ({cap.source})",
+            max_price_vnd=cap.max_price_vnd,
+            car_kind=cap.kind.value,
         )
+    if specialised:
+        return
     assert holder.commune_code is not None
     held = await repository.general_cars_of_commune(session, holder.commune_code, on, excluding=asset.id)
     if held >= norm.max_general_cars_per_commune:

@@ -1,14 +1,15 @@
-"""Every query on car norms."""
+"""Every query on car norms and the caps of their kinds of car."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import CarNorm
+from .models import CarKindCap, CarNorm
 
 
 async def norm_on(session: AsyncSession, on: date) -> CarNorm | None:
@@ -22,3 +23,11 @@ async def all_norms(session: AsyncSession) -> Sequence[CarNorm]:
 
 async def open_norm(session: AsyncSession) -> CarNorm | None:
     return (await session.scalars(select(CarNorm).where(CarNorm.valid_to.is_(None)))).first()
+
+
+async def kind_caps(session: AsyncSession, norm_ids: Sequence[uuid.UUID]) -> Sequence[CarKindCap]:
+    """The caps of the kinds of car (other than the common car) of these norms."""
+    if not norm_ids:
+        return []
+    stmt = select(CarKindCap).where(CarKindCap.norm_id.in_(norm_ids)).order_by(CarKindCap.norm_id, CarKindCap.kind)
+    return (await session.scalars(stmt)).all()

@@ -18,11 +18,12 @@ router = APIRouter(tags=["norms"], responses=problem_responses(NotAuthenticated,
 
 @router.get("/car-norms", response_model=list[CarNorm])
 async def list_car_norms(session: DbSession, _principal: AssetsRead) -> list[CarNorm]:
-    """Every car norm with its validity, oldest first."""
-    return [CarNorm.model_validate(n) for n in await repository.all_norms(session)]
+    """Every car norm with its validity and the cap of each kind of car, oldest first."""
+    return await service.describe(session, await repository.all_norms(session))
 
 
 @router.post("/car-norms", status_code=201, response_model=CarNorm, responses=problem_responses(service.NormDateInvalid))
 async def create_car_norm(payload: CarNormCreate, session: DbSession, audit: Audit, principal: AdminWrite) -> CarNorm:
-    """Record a norm that replaces the one in force from its first day (admins)."""
-    return CarNorm.model_validate(await service.create_norm(session, audit, principal, payload))
+    """Record a norm that replaces the one in force from its first day, with its kinds' caps (admins)."""
+    norm = await service.create_norm(session, audit, principal, payload)
+    return (await service.describe(session, [norm]))[0]

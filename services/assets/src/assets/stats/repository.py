@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Integer, Select, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import BigInteger, ColumnElement, Integer, Select, and_, case, cast, exists, func, literal, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..allocations.models import Purpose, allocation_table
@@ -26,22 +26,26 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return cast(func.coalesce(func.sum(case((condition, 1), else_=0)), 0), Integer)
 
 
-def _held(as_of: date, province: str | None, visible: ColumnElement[bool]) -> Select[Any]:
+def _held(as_of: date, province: str | None, visible: ColumnElement[bool], commune: str | None = None) -> Select[Any]:
     stmt = select().select_from(allocation_table.join(asset_table, a.id == al.asset_id)).where(in_force_on(as_of), visible)
     if province is not None:
         stmt = stmt.where(al.holder_province_code == province)
+    if commune is not None:
+        stmt = stmt.where(al.holder_commune_code == commune)
     return stmt
 
 
-def summary_query(as_of: date, province: str | None, visible: ColumnElement[bool]) -> Select[Any]:
+def summary_query(as_of: date, province: str | None, visible: ColumnElement[bool], commune: str | None = None) -> Select[Any]:
     general = and_(a.kind == AssetKind.CAR, al.purpose == Purpose.GENERAL_WORK_CAR)
+    specialised = and_(a.kind == AssetKind.CAR, al.purpose == Purpose.SPECIALISED_CAR)
     return (
-        _held(as_of, province, visible)
+        _held(as_of, province, visible, commune)
         .add_columns(
             a.kind,
             al.holder_level,
             func.count().label("assets"),
             _count_if(general).label("general_work_cars"),
+            _count_if(specialised).label("specialised_cars"),
             func.count(func.distinct(al.holder_commune_code)).label("communes"),
             func.count(func.distinct(case((general, al.holder_commune_code)))).label("communes_with_general_cars"),
         )
@@ -50,8 +54,10 @@ def summary_query(as_of: date, province: str | None, visible: ColumnElement[bool
     )
 
 
-async def summary(session: AsyncSession, as_of: date, province: str | None, visible: ColumnElement[bool]) -> Sequence[Any]:
-    rows: Sequence[Any] = (await session.execute(summary_query(as_of, province, visible))).all()
+async def summary(
+    session: AsyncSession, as_of: date, province: str | None, visible: ColumnElement[bool], commune: str | None = None
+) -> Sequence[Any]:
+    rows: Sequence[Any] = (await session.execute(summary_query(as_of, province, visible, commune))).all()
     return rows
 
 
@@ -189,14 +195,21 @@ async def gaps(session: AsyncSession, as_of: date, province: str | None, visible
     return (await session.execute(stmt)).mappings().all()
 
 
+def price_cap(common: int | None, seat_caps: Sequence[tuple[int, int, int | None]]) -> ColumnElement[Any]:
+    """A car's price cap by its seats: that of the kind whose range holds them, else the common car's."""
+    whens = [
+        (a.seats.between(low, high), literal(cap, BigInteger) if cap is not None else null()) for low, high, cap in seat_caps
+    ]
+    fallback = literal(common, BigInteger) if common is not None else null()
+    return case(*whens, else_=fallback) if whens else fallback
+
+
 async def general_cars_by_commune(
-    session: AsyncSession, as_of: date, province: str, visible: ColumnElement[bool], max_price: int
+    session: AsyncSession, as_of: date, province: str, visible: ColumnElement[bool], cap: ColumnElement[Any]
 ) -> Sequence[Any]:
     stmt = (
         _held(as_of, province, visible)
-        .add_columns(
-            al.holder_commune_code, func.count().label("cars"), _count_if(a.original_value > max_price).label("over_price")
-        )
+        .add_columns(al.holder_commune_code, func.count().label("cars"), _count_if(a.original_value > cap).label("over_price"))
         .where(al.holder_level == HolderLevel.COMMUNE, a.kind == AssetKind.CAR, al.purpose == Purpose.GENERAL_WORK_CAR)
         .group_by(al.holder_commune_code)
     )

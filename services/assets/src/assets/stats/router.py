@@ -24,9 +24,15 @@ Province = Annotated[str | None, Query(pattern=r"^\d{2}$", description="Province
 
 
 @router.get("/stats/summary", response_model=Summary)
-async def summary(session: DbSession, principal: AssetsRead, as_of: AsOf, province: Province = None) -> Summary:
-    """Premises and general-work cars held by communes, and assets by holder level, on a date."""
-    return await service.summary(session, principal, as_of, province)
+async def summary(
+    session: DbSession,
+    principal: AssetsRead,
+    as_of: AsOf,
+    province: Province = None,
+    commune: Annotated[str | None, Query(pattern=r"^\d{5}$", description="Count what this commune holds")] = None,
+) -> Summary:
+    """Premises and cars (general-work, specialised, all) held by communes, and assets by holder level, on a date."""
+    return await service.summary(session, principal, as_of, province, commune)
 
 
 @router.get("/stats/holdings", response_model=Holdings)
@@ -64,7 +70,7 @@ async def car_norms(
     as_of: AsOf,
     province: Annotated[str, Query(pattern=r"^\d{2}$", description="Province code, e.g. `04`")],
 ) -> CarNormStats:
-    """General-work cars per commune against the norm in force on a date: excess, shortfall, over the price cap."""
+    """General-work cars per commune against the norm in force on a date: excess, shortfall, over the cap of their kind."""
     return await service.car_norms(session, principal, org, as_of, province)
 
 

@@ -15,19 +15,31 @@ from ..register.models import AssetKind, AssetStatus, HolderKind, HolderLevel
 class LevelCount(BaseModel):
     kind: AssetKind
     holder_level: HolderLevel | None
-    assets: int
-    general_work_cars: int
+    assets: int = Field(description="Assets of the kind held at the level (for cars: every car, whatever its purpose)")
+    general_work_cars: int = Field(description="Cars allocated for general work (phục vụ công tác chung)")
+    specialised_cars: int = Field(description="Cars allocated as specialised cars (xe chuyên dùng: ambulances, ...)")
 
 
 class Summary(BaseModel):
-    """What the reporting service reads: assets held on ``as_of`` by level, and the communes' headline figures."""
+    """What the reporting service reads: assets held on ``as_of`` by level, and the communes' headline figures.
+
+    Each ``*_held_by_communes`` figure counts what communes or their agencies hold; with
+    ``commune`` it counts what that one commune holds, so the communes' figures add up to the
+    province's. Cars are counted three ways: for general work, specialised, and all cars
+    (which may hold cars allocated for another purpose).
+    """
 
     as_of: date
     province: str | None
+    commune: str | None = Field(None, description="The commune counted, when one was asked for")
     premises_held_by_communes: int = Field(description="Premises (cơ sở nhà, đất) held by communes or their agencies")
     communes_holding_premises: int
     general_work_cars_held_by_communes: int = Field(description="Cars allocated for general work to communes")
     communes_holding_general_work_cars: int
+    specialised_cars_held_by_communes: int = Field(description="Cars allocated to communes as specialised cars")
+    all_cars_held_by_communes: int = Field(description="Every car held by communes, whatever its purpose")
+    communes_holding_cars: int = Field(description="Communes holding at least one car of any purpose")
+    assets_held_by_communes: int = Field(description="Every asset held by communes: premises, cars and equipment")
     by_level: list[LevelCount]
 
 
@@ -80,7 +92,7 @@ class CommuneCars(BaseModel):
     norm: int
     excess: int
     shortfall: int
-    over_price: int = Field(description="General-work cars whose price is above the norm's cap")
+    over_price: int = Field(description="General-work cars whose price is above the cap of their kind of car")
 
 
 class CarNormStats(BaseModel):

@@ -32,20 +32,33 @@ from .schemas import (
 )
 
 
-async def summary(session: AsyncSession, principal: Principal, as_of: date, province: str | None) -> Summary:
-    rows = await repository.summary(session, as_of, province, visible(principal, allocation_table))
+async def summary(
+    session: AsyncSession, principal: Principal, as_of: date, province: str | None, commune: str | None = None
+) -> Summary:
+    rows = await repository.summary(session, as_of, province, visible(principal, allocation_table), commune)
     commune_rows = [r for r in rows if r.holder_level is HolderLevel.COMMUNE]
     premises = next((r for r in commune_rows if r.kind is AssetKind.PREMISES), None)
     cars = next((r for r in commune_rows if r.kind is AssetKind.CAR), None)
     return Summary(
         as_of=as_of,
         province=province,
+        commune=commune,
         premises_held_by_communes=premises.assets if premises else 0,
         communes_holding_premises=premises.communes if premises else 0,
         general_work_cars_held_by_communes=cars.general_work_cars if cars else 0,
         communes_holding_general_work_cars=cars.communes_with_general_cars if cars else 0,
+        specialised_cars_held_by_communes=cars.specialised_cars if cars else 0,
+        all_cars_held_by_communes=cars.assets if cars else 0,
+        communes_holding_cars=cars.communes if cars else 0,
+        assets_held_by_communes=sum(r.assets for r in commune_rows),
         by_level=[
-            LevelCount(kind=r.kind, holder_level=r.holder_level, assets=r.assets, general_work_cars=r.general_work_cars)
+            LevelCount(
+                kind=r.kind,
+                holder_level=r.holder_level,
+                assets=r.assets,
+                general_work_cars=r.general_work_cars,
+                specialised_cars=r.specialised_cars,
+            )
             for r in rows
         ],
     )
@@ -95,7 +108,9 @@ async def car_norms(session: AsyncSession, principal: Principal, org: OrgDirecto
     """Cars per commune against the norm; the communes in force come from org-structure."""
     norm = await norm_repository.norm_on(session, as_of)
     limit = norm.max_general_cars_per_commune if norm else 0
-    cap = norm.max_price_vnd if norm else 2**62
+    caps = await norm_repository.kind_caps(session, [norm.id]) if norm else []
+    seat_caps = [(c.min_seats, c.max_seats, c.max_price_vnd) for c in caps if c.min_seats is not None and c.max_seats is not None]
+    cap = repository.price_cap(norm.max_price_vnd if norm else None, seat_caps)
     counted = {
         r["holder_commune_code"]: r
         for r in await repository.general_cars_by_commune(session, as_of, province, visible(principal, allocation_table), cap)

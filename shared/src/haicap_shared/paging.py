@@ -7,16 +7,18 @@ scan however deep the caller pages (an OFFSET would rescan every skipped row).
 from __future__ import annotations
 
 import base64
-import binascii
+import enum
 import json
+import math
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, RowMapping, Select, literal, tuple_
+from sqlalchemy import BigInteger, ColumnElement, Integer, RowMapping, Select, SmallInteger, TypeDecorator, literal, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .errors import BadRequest
@@ -25,6 +27,10 @@ T = TypeVar("T", bound=BaseModel)
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size (1 to 500)")]
 Cursor = Annotated[str | None, Query(description="Opaque cursor: the `next` value of the previous page")]
+
+
+class InvalidCursor(BadRequest):
+    code, title = "invalid_cursor", "The cursor is not one this list returned"
 
 
 class Page(BaseModel, Generic[T]):
@@ -45,27 +51,95 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+MAX_CURSOR_LENGTH = 4096
+"""A longer cursor was not made by a list of ours (its keys are a code, a name, a date or an id)."""
+
+# NOTE: most specific first: BigInteger and SmallInteger are Integers too.
+_INT_BITS = {BigInteger: 64, SmallInteger: 16, Integer: 32}
+
+
 def decode_cursor(cursor: str, columns: Sequence[ColumnElement[Any]]) -> list[Any]:
+    """The key values a cursor carries, checked against the key columns' types.
+
+    Anything else than a cursor this list returned (garbage, another list's cursor, values of
+    the wrong type, count or range) is a 422 ``invalid_cursor``, never a database error.
+    """
     try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError("cursor too long")
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         values = json.loads(raw)
         if not isinstance(values, list) or len(values) != len(columns):
             raise ValueError("cursor shape")
         return [_typed(value, column) for value, column in zip(values, columns, strict=True)]
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
-        raise BadRequest("The cursor is not one this list returned", code="invalid_cursor") from exc
+    # NOTE: RecursionError from deeply nested JSON, OverflowError from dates past year 9999.
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        raise InvalidCursor("Use the `next` value of the previous page, or no cursor for the first page") from exc
 
 
 def _typed(value: Any, column: ColumnElement[Any]) -> Any:
-    python_type = column.type.python_type
+    """``value`` as the column's Python type, or ValueError/TypeError when it cannot be one."""
+    column_type = column.type
+    if isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl_instance
+    if value is None or isinstance(value, (list, dict)):
+        raise TypeError("cursor values are scalars")
+    try:
+        python_type = column_type.python_type
+    except NotImplementedError:
+        python_type = None
     if python_type is uuid.UUID:
-        return uuid.UUID(value)
+        return uuid.UUID(_text(value, 64))
     if python_type is datetime:
-        return datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(_text(value, 64))
+        if getattr(column_type, "timezone", False):
+            if moment.tzinfo is None:
+                raise ValueError("cursor timestamp without a zone")
+            moment = moment.astimezone(UTC)
+        return moment
     if python_type is date:
-        return date.fromisoformat(value)
-    if not isinstance(value, python_type):
+        return date.fromisoformat(_text(value, 32))
+    if python_type is bool:
+        if not isinstance(value, bool):
+            raise TypeError("cursor value type")
+        return value
+    if python_type is int:
+        if type(value) is not int:
+            raise TypeError("cursor value type")
+        bits = next((b for t, b in _INT_BITS.items() if isinstance(column_type, t)), 64)
+        if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+            raise ValueError("cursor integer out of the column's range")
+        return value
+    if python_type is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise TypeError("cursor value type")
+        return float(value)
+    if python_type is Decimal:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise TypeError("cursor value type")
+        number = Decimal(str(value))
+        if not number.is_finite():
+            raise ValueError("cursor number not finite")
+        return number
+    if python_type is str:
+        return _text(value, MAX_CURSOR_LENGTH)
+    if isinstance(python_type, type) and issubclass(python_type, enum.Enum):
+        return python_type(value)
+    # NOTE: a key column of a type not named above takes a JSON scalar as it came.
+    if python_type is not None and python_type is not object and not isinstance(value, python_type):
         raise TypeError("cursor value type")
+    if isinstance(value, str):
+        _text(value, MAX_CURSOR_LENGTH)
+    return value
+
+
+def _text(value: Any, max_length: int) -> str:
+    """A string a database accepts as a parameter: no NUL, valid UTF-8 (no lone surrogate)."""
+    if not isinstance(value, str):
+        raise TypeError("cursor value type")
+    if len(value) > max_length or "\x00" in value:
+        raise ValueError("cursor text")
+    value.encode("utf-8")  # NOTE: raises UnicodeEncodeError (a ValueError) on a lone surrogate
     return value
 
 

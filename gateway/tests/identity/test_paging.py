@@ -1,0 +1,17 @@
+"""A made-up paging cursor is a 422 ``invalid_cursor`` on every list of the gateway, never a 500."""
+
+from typing import cast
+
+import httpx
+import pytest
+
+from haicap_shared.paging_checks import CRAFTED_CURSORS, crafted_cursor_failures, paged_routes
+
+
+@pytest.mark.parametrize("cursor", [c for _, c in CRAFTED_CURSORS], ids=[name for name, _ in CRAFTED_CURSORS])
+async def test_a_crafted_cursor_is_refused_by_every_list(gateway: httpx.AsyncClient, admin: dict[str, str], cursor: str) -> None:
+    # NOTE: the fixture hands out the client only; its transport holds the app.
+    app = cast(httpx.ASGITransport, gateway._transport).app
+    routes = paged_routes(app)  # type: ignore[arg-type]
+    assert {str(r) for r in routes} == {"GET /audit-events", "GET /api/v1/auth/users"}
+    assert await crafted_cursor_failures(gateway, routes, cursor, headers=admin) == []

@@ -1,0 +1,14 @@
+"""A made-up paging cursor is a 422 ``invalid_cursor`` on every list of the service, never a 500."""
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from haicap_shared.paging_checks import CRAFTED_CURSORS, crafted_cursor_failures, paged_routes
+
+
+@pytest.mark.parametrize("cursor", [c for _, c in CRAFTED_CURSORS], ids=[name for name, _ in CRAFTED_CURSORS])
+async def test_a_crafted_cursor_is_refused_by_every_list(client: httpx.AsyncClient, service_app: FastAPI, cursor: str) -> None:
+    routes = paged_routes(service_app)
+    assert routes
+    assert await crafted_cursor_failures(client, routes, cursor) == []

@@ -1,0 +1,21 @@
+"""A made-up paging cursor is a 422 ``invalid_cursor`` on every list of the service, never a 500."""
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from haicap_shared.paging_checks import CRAFTED_CURSORS, crafted_cursor_failures, paged_routes
+
+from .conftest import World
+
+
+@pytest.mark.parametrize("cursor", [c for _, c in CRAFTED_CURSORS], ids=[name for name, _ in CRAFTED_CURSORS])
+async def test_a_crafted_cursor_is_refused_by_every_list(
+    client: httpx.AsyncClient, service_app: FastAPI, world: World, cursor: str
+) -> None:
+    body = {"agency_id": str(world.department.id), "title": "Chuyên viên", "group": "professional", "posts": 5}
+    position = await client.post("/positions", json=body)
+    assert position.status_code == 201, position.text
+    routes = paged_routes(service_app, {"position_id": position.json()["id"]})
+    assert "GET /positions/{position_id}/history" in {str(r) for r in routes}
+    assert await crafted_cursor_failures(client, routes, cursor) == []

@@ -2,7 +2,10 @@
 
 Ids are stable, so a unit or change already present is left as it is (an operator may have
 corrected it since) and only what is missing is written: running the import twice changes
-nothing. The run itself is one audit event carrying its summary.
+nothing. Three updates bring a database imported by an earlier version in line: a unit
+still open that the plan ends (a later change) gets its end date, a value the official list
+corrects is replaced where the row still holds the package's, and a change built from links
+the same-name rule drops is removed. The run itself is one audit event carrying its summary.
 """
 
 from __future__ import annotations
@@ -11,9 +14,10 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, insert, select
+from sqlalchemy import ColumnElement, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail
@@ -21,8 +25,8 @@ from haicap_shared.auth import Principal
 from haicap_shared.models import utcnow
 from haicap_shared.text import search_key
 
-from .models import LinkRole, UnitLevel, change_table, link_table, unit_table
-from .reference import ImportPlan
+from .models import CorrectedField, LinkRole, UnitLevel, change_table, correction_table, link_table, unit_table
+from .reference import REFORM_DATE, ImportPlan
 
 T = TypeVar("T")
 BATCH = 1000
@@ -39,6 +43,16 @@ class ImportSummary:
     units_by_level: dict[str, int] = field(default_factory=dict)
     changes_by_kind: dict[str, int] = field(default_factory=dict)
     ambiguous_splits: list[str] = field(default_factory=list)
+    # Package links rejected by the same-name rule, each with its reason.
+    dropped_links: list[str] = field(default_factory=list)
+    # Official codes and names that replace the package's, each dated with its source.
+    corrections: list[str] = field(default_factory=list)
+    corrections_created: int = 0
+    units_corrected: int = 0
+    units_ended: int = 0
+    changes_retracted: int = 0
+    # Anything of the official lists or later changes the package could not be matched to.
+    unmatched: list[str] = field(default_factory=list)
 
 
 def _batches(rows: Sequence[T]) -> Iterable[Sequence[T]]:
@@ -61,8 +75,14 @@ async def apply_plan(
         units_by_level=dict(Counter(u.level.value for u in plan.units)),
         changes_by_kind=dict(Counter(c.kind.value for c in plan.changes)),
         ambiguous_splits=plan.splits,
+        dropped_links=[d.describe() for d in plan.dropped_links],
+        corrections=[c.describe() for c in plan.corrections],
+        unmatched=plan.unmatched,
     )
     now = utcnow()
+    summary.changes_retracted = await _retract(session, list(plan.superseded_change_ids))
+    summary.units_corrected = await _correct(session, plan, now)
+    summary.units_ended = await _end(session, plan, now)
     present_units = await _present(session, unit_table.c.id, [u.id for u in plan.units])
     missing_units = sorted((u for u in plan.units if u.id not in present_units), key=lambda u: (_LEVEL_ORDER[u.level], u.code))
     for chunk in _batches(missing_units):
@@ -104,6 +124,72 @@ async def apply_plan(
     summary.changes_created = len(missing_changes)
     summary.changes_already_present = len(present_changes)
 
-    if summary.units_created or summary.changes_created:
+    present_corrections = await _present(session, correction_table.c.id, [c.id for c in plan.corrections])
+    missing_corrections = [c for c in plan.corrections if c.id not in present_corrections]
+    if missing_corrections:
+        await session.execute(
+            insert(correction_table),
+            [{**asdict(c), "created_at": now, "updated_at": now, "version": 1} for c in missing_corrections],
+        )
+    summary.corrections_created = len(missing_corrections)
+
+    if any(
+        (
+            summary.units_created,
+            summary.changes_created,
+            summary.corrections_created,
+            summary.units_corrected,
+            summary.units_ended,
+            summary.changes_retracted,
+        )
+    ):
         await audit.record(session, principal, entity_type="unit_import", entity_id=scope, action="import", after=asdict(summary))
     return summary
+
+
+async def _retract(session: AsyncSession, change_ids: Sequence[uuid.UUID]) -> int:
+    """Remove changes an earlier import built from links the plan no longer holds."""
+    present = sorted(await _present(session, change_table.c.id, change_ids))
+    for chunk in _batches(present):
+        await session.execute(delete(link_table).where(link_table.c.change_id.in_(chunk)))
+        await session.execute(delete(change_table).where(change_table.c.id.in_(chunk)))
+    return len(present)
+
+
+async def _correct(session: AsyncSession, plan: ImportPlan, now: datetime) -> int:
+    """Put the official value on units already present that still hold the package's."""
+    corrected = 0
+    for correction in plan.corrections:
+        column = unit_table.c.code if correction.field is CorrectedField.CODE else unit_table.c.name
+        values: dict[str, object] = {
+            column.key: correction.official_value,
+            "updated_at": now,
+            "version": unit_table.c.version + 1,
+        }
+        if correction.field is CorrectedField.NAME:
+            planned = next(u for u in plan.units if u.id == correction.unit_id)
+            values |= {"short_name": planned.short_name, "kind": planned.kind, "search_key": search_key(planned.name)}
+        result = await session.execute(
+            update(unit_table)
+            .where(unit_table.c.id == correction.unit_id, column == correction.package_value)
+            .returning(unit_table.c.id)
+            .values(**values)
+        )
+        corrected += len(result.all())
+    return corrected
+
+
+async def _end(session: AsyncSession, plan: ImportPlan, now: datetime) -> int:
+    """End units still open that the plan ends (a change after 2025-07-01 replaced them)."""
+    ended = 0
+    for unit in plan.units:
+        if unit.valid_to is None or unit.valid_to < REFORM_DATE:
+            continue
+        result = await session.execute(
+            update(unit_table)
+            .where(unit_table.c.id == unit.id, unit_table.c.valid_to.is_(None))
+            .values(valid_to=unit.valid_to, updated_at=now, version=unit_table.c.version + 1)
+            .returning(unit_table.c.id)
+        )
+        ended += len(result.all())
+    return ended

@@ -67,6 +67,11 @@ class ChangeKind(enum.StrEnum):
     ESTABLISH = "establish"
 
 
+class CorrectedField(enum.StrEnum):
+    CODE = "code"
+    NAME = "name"
+
+
 class LinkRole(enum.StrEnum):
     SOURCE = "source"
     RESULT = "result"
@@ -121,6 +126,25 @@ class UnitChangeLink(Base):
     __table_args__ = (Index(None, "unit_id", "role"),)
 
 
+class UnitCorrection(Entity, Base):
+    """An official value that replaced the reference package's for a unit, from a date, with its source.
+
+    Not a reorganisation: the unit stays the same record (same id, same lineage); only the
+    value the package had wrong is replaced.
+    """
+
+    __tablename__ = "unit_correction"
+
+    unit_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("administrative_unit.id"), index=True)
+    field: Mapped[CorrectedField] = mapped_column(string_enum(CorrectedField, "corrected_field"))
+    package_value: Mapped[str] = mapped_column(String(200))
+    official_value: Mapped[str] = mapped_column(String(200))
+    effective_date: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(500))
+    province_code: Mapped[str] = mapped_column(String(2))
+
+
 unit_table = cast(Table, AdministrativeUnit.__table__)
 change_table = cast(Table, UnitChange.__table__)
 link_table = cast(Table, UnitChangeLink.__table__)
+correction_table = cast(Table, UnitCorrection.__table__)

@@ -4,22 +4,40 @@ The package ships the 63 former provinces with their districts and communes, the
 provinces and 3,321 communes in force since 2025-07-01, and which former units formed each
 new commune. This module turns that into a plan of units and changes with stable ids:
 the same unit always gets the same id, so importing twice changes nothing.
+
+Three rules sit on top of the package (see the service README, "Reference data rules"):
+
+- same-named communes: the package matched former units by name alone where a resolution
+  names a commune with its district, so a former commune can be linked to the successor of a
+  same-named commune elsewhere. Such links are dropped (:func:`_resolve_same_names`) and
+  reported;
+- official codes and names (``data/communes.csv``, ``data/provinces.csv``) win over the
+  package's; each difference is a dated :class:`PlannedCorrection`;
+- the changes after 2025-07-01 (``data/changes_after_2025-07-01.csv``) are applied on their
+  dates.
 """
 
 from __future__ import annotations
 
+import csv
 import importlib.resources
+import io
 import json
+import math
+import re
+import unicodedata
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from typing import Any
 
 from vietnamadminunits.database import query
 
-from .models import ChangeKind, UnitKind, UnitLevel
+from haicap_shared.text import search_key
+
+from .models import KIND_LABELS, ChangeKind, CorrectedField, UnitKind, UnitLevel
 
 REFORM_DATE = date(2025, 7, 1)
 LAST_DAY_BEFORE_REFORM = date(2025, 6, 30)
@@ -36,6 +54,12 @@ DISTRICT_END_BASIS = (
 COMMUNE_RESOLUTIONS = {"04": "Nghị quyết 1657/NQ-UBTVQH15 ngày 16/06/2025 của Ủy ban Thường vụ Quốc hội"}
 
 GENERIC_COMMUNE_RESOLUTION = "Nghị quyết năm 2025 của Ủy ban Thường vụ Quốc hội về sắp xếp đơn vị hành chính cấp xã"
+
+OFFICIAL_LIST = (
+    "Danh mục và mã số đơn vị hành chính cấp xã (Công văn 1027/CTK-CSCL ngày 25/06/2025 của Cục Thống kê; "
+    "mã theo danhmuchanhchinh.nso.gov.vn), bản sao data/communes.csv"
+)
+OFFICIAL_PROVINCES = "Danh mục đơn vị hành chính cấp tỉnh (Công văn 915/CTK-CSCL của Cục Thống kê), bản sao data/provinces.csv"
 
 _PROVINCE_KINDS = {"Tỉnh": UnitKind.TINH, "Thành phố": UnitKind.THANH_PHO_TRUC_THUOC_TW}
 _DISTRICT_KINDS = {
@@ -73,20 +97,90 @@ class PlannedChange:
     result_ids: tuple[uuid.UUID, ...]
 
 
+@dataclass(frozen=True)
+class PlannedCorrection:
+    """An official value that replaces the package's for one unit, from ``effective_date``."""
+
+    id: uuid.UUID
+    unit_id: uuid.UUID
+    field: CorrectedField
+    package_value: str
+    official_value: str
+    effective_date: date
+    source: str
+    province_code: str
+
+    def describe(self) -> str:
+        return (
+            f"{self.field.value} {self.package_value} -> {self.official_value} "
+            f"({self.province_code}, from {self.effective_date}; {self.source})"
+        )
+
+
+@dataclass(frozen=True)
+class DroppedLink:
+    """A package link from a former unit to a new one that the same-name rule rejected."""
+
+    former_code: str
+    former_name: str
+    former_district: str
+    former_province: str
+    new_code: str
+    new_name: str
+    province_code: str
+    reason: str
+
+    def describe(self) -> str:
+        return (
+            f"{self.former_name} ({self.former_code}, {self.former_district}, {self.former_province}) -x-> "
+            f"{self.new_name} ({self.new_code}) [{self.province_code}]: {self.reason}"
+        )
+
+
 @dataclass
 class ImportPlan:
     units: list[PlannedUnit] = field(default_factory=list)
     changes: list[PlannedChange] = field(default_factory=list)
     splits: list[str] = field(default_factory=list)
+    dropped_links: list[DroppedLink] = field(default_factory=list)
+    corrections: list[PlannedCorrection] = field(default_factory=list)
+    # NOTE: changes an earlier import wrote from the package's raw links (before the
+    # same-name rule); the importer removes them where present so a database imported before
+    # the rule converges on the same lineage as a fresh one.
+    superseded_change_ids: dict[uuid.UUID, str] = field(default_factory=dict)  # id -> province code
+    unmatched: list[str] = field(default_factory=list)
 
 
 def unit_id(level: UnitLevel, code: str, valid_from: date | None) -> uuid.UUID:
     return uuid.uuid5(_ID_NAMESPACE, f"{level.value}:{code}:{valid_from.isoformat() if valid_from else 'before-2025-07-01'}")
 
 
-def _change_id(kind: ChangeKind, sources: Iterable[uuid.UUID], results: Iterable[uuid.UUID]) -> uuid.UUID:
+def _change_id(
+    kind: ChangeKind, sources: Iterable[uuid.UUID], results: Iterable[uuid.UUID], effective: date = REFORM_DATE
+) -> uuid.UUID:
     members = ",".join(sorted(map(str, sources))) + "->" + ",".join(sorted(map(str, results)))
-    return uuid.uuid5(_ID_NAMESPACE, f"change:{kind.value}:{REFORM_DATE.isoformat()}:{members}")
+    return uuid.uuid5(_ID_NAMESPACE, f"change:{kind.value}:{effective.isoformat()}:{members}")
+
+
+def _correction_id(unit: uuid.UUID, corrected: CorrectedField, official: str) -> uuid.UUID:
+    return uuid.uuid5(_ID_NAMESPACE, f"correction:{unit}:{corrected.value}:{official}")
+
+
+_TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
+# NOTE: "Hoà" (new style, mark on the last vowel) and "Hòa" (old style, used by the official
+# list) are one name; the mark is moved onto the first vowel of a final oa/oe/uy ("quý" keeps it).
+_NEW_STYLE_TONE = re.compile(f"(?<![qQ])([oOuU])([aAeEyY])([{_TONE_MARKS}])(?![\\w])")
+
+
+def tone_key(name: str) -> str:
+    """``name`` with tone marks placed the old (official) way, for comparing names."""
+    decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFC", name))
+    return unicodedata.normalize("NFC", _NEW_STYLE_TONE.sub(r"\1\3\2", decomposed))
+
+
+def _data_csv(name: str) -> list[dict[str, str]]:
+    text = importlib.resources.files("org_structure.units").joinpath("data", name).read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
 
 
 def _strip(name: str, prefixes: Iterable[str]) -> str:
@@ -113,9 +207,12 @@ def national_plan() -> ImportPlan:
     """Every unit and change of the 2025 reorganisation, nationwide."""
     legacy = query(
         "SELECT DISTINCT province, provinceCode, provinceKey, district, districtType, districtCode, districtKey, "
-        "ward, wardType, wardCode, wardKey FROM admin_units_legacy"
+        "ward, wardType, wardCode, wardKey, wardLat, wardLon FROM admin_units_legacy"
     )
-    current = query("SELECT DISTINCT province, provinceCode, provinceKey, ward, wardType, wardCode, wardKey FROM admin_units")
+    current = query(
+        "SELECT DISTINCT province, provinceCode, provinceKey, ward, wardType, wardCode, wardKey, wardLat, wardLon "
+        "FROM admin_units"
+    )
     converter = _converter()
     plan = ImportPlan()
 
@@ -226,21 +323,35 @@ def national_plan() -> ImportPlan:
         return district_ids[(province_key, district_key)]
 
     province_codes = {key: row["provinceCode"] for key, row in new_provinces.items()}
+    former_rows = {f"{r['provinceKey']}_{r['districtKey']}_{r['wardKey'] or ''}": r for r in legacy}
+    new_rows = {(r["provinceKey"], r["wardKey"]): r for r in current}
     absorbed: set[uuid.UUID] = set()
     for province_key, communes in sorted(converter["DICT_PROVINCE_WARD_NO_DIVIDED"].items()):
         code = province_codes[province_key]
         province_name = new_provinces[province_key]["province"]
         basis = COMMUNE_RESOLUTIONS.get(code, f"{GENERIC_COMMUNE_RESOLUTION} của {province_name}")
-        for ward_key, old_keys in sorted(communes.items()):
-            result = new_commune_ids[(province_key, ward_key)]
-            sources = tuple(former_unit(k) for k in old_keys)
-            absorbed.update(sources)
+        divided = converter["DICT_PROVINCE_WARD_DIVIDED"].get(province_key, {})
+        links = _PackageLinks(communes, divided)
+        kept = _resolve_same_names(links, former_rows, new_rows, province_key, code, plan.dropped_links)
+
+        def change_kind(sources: tuple[uuid.UUID, ...], result: uuid.UUID) -> ChangeKind:
             if len(sources) > 1:
-                kind = ChangeKind.MERGE
-            elif former_names[sources[0]] != new_commune_names[result]:
-                kind = ChangeKind.RENAME
-            else:
-                kind = ChangeKind.REORGANISE
+                return ChangeKind.MERGE
+            return ChangeKind.RENAME if former_names[sources[0]] != new_commune_names[result] else ChangeKind.REORGANISE
+
+        for ward_key in sorted(links.sources):
+            result = new_commune_ids[(province_key, ward_key)]
+            raw_whole = [k for k in links.sources[ward_key] if k in links.whole_of]
+            # NOTE: a former unit left with one successor after the same-name rule joins it whole.
+            whole = raw_whole + sorted(k for k in links.sources[ward_key] if k in links.divided and kept[k] == [ward_key])
+            if raw_whole and raw_whole != whole:
+                raw_sources = tuple(former_unit(k) for k in raw_whole)
+                plan.superseded_change_ids[_change_id(change_kind(raw_sources, result), raw_sources, [result])] = code
+            if not whole:
+                continue
+            sources = tuple(former_unit(k) for k in whole)
+            absorbed.update(sources)
+            kind = change_kind(sources, result)
             plan.changes.append(
                 PlannedChange(
                     id=_change_id(kind, sources, [result]),
@@ -253,12 +364,18 @@ def national_plan() -> ImportPlan:
                     result_ids=(result,),
                 )
             )
-        for old_key, targets in sorted(converter["DICT_PROVINCE_WARD_DIVIDED"].get(province_key, {}).items()):
+        for old_key, targets in sorted(divided.items()):
             source = former_unit(old_key)
             absorbed.add(source)
-            results = tuple(new_commune_ids[(province_key, t["newWardKey"])] for t in targets)
+            raw_results = tuple(new_commune_ids[(province_key, t["newWardKey"])] for t in targets)
+            remaining = [t for t in targets if t["newWardKey"] in kept[old_key]]
+            if len(remaining) != len(targets):
+                plan.superseded_change_ids[_change_id(ChangeKind.SPLIT, [source], raw_results)] = code
+            if len(remaining) < 2:
+                continue
+            results = tuple(new_commune_ids[(province_key, t["newWardKey"])] for t in remaining)
             default = next(
-                (new_commune_names[new_commune_ids[(province_key, t["newWardKey"])]] for t in targets if t["isDefaultNewWard"]),
+                (new_commune_names[new_commune_ids[(province_key, t["newWardKey"])]] for t in remaining if t["isDefaultNewWard"]),
                 None,
             )
             note = (
@@ -298,7 +415,243 @@ def national_plan() -> ImportPlan:
                 result_ids=(),
             )
         )
+    _apply_official_list(plan)
+    _apply_later_changes(plan)
     return plan
+
+
+@dataclass
+class _PackageLinks:
+    """The package's links in one new province: whole (old -> one new) and divided (old -> several)."""
+
+    sources: dict[str, list[str]]  # new ward key -> old keys, whole ones first, in the package's order
+    whole_of: dict[str, str]  # old key -> the new ward key it went to whole
+    divided: dict[str, list[dict[str, Any]]]  # old key -> the package's targets
+
+    def __init__(self, whole: dict[str, list[str]], divided: dict[str, list[dict[str, Any]]]) -> None:
+        self.sources = {ward: list(olds) for ward, olds in whole.items()}
+        self.whole_of = {old: ward for ward, olds in whole.items() for old in olds}
+        self.divided = divided
+        for old, targets in sorted(divided.items()):
+            for target in targets:
+                self.sources.setdefault(target["newWardKey"], []).append(old)
+
+    def targets(self, old: str) -> list[str]:
+        if old in self.whole_of:
+            return [self.whole_of[old]]
+        return [t["newWardKey"] for t in self.divided[old]]
+
+
+def _district_of(old_key: str) -> str:
+    return old_key.rsplit("_", 1)[0]
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Distance on the ground, flat-earth approximation (fine at a province's scale)."""
+    return math.hypot((lat1 - lat2) * 111.2, (lon1 - lon2) * 111.2 * math.cos(math.radians((lat1 + lat2) / 2)))
+
+
+def _resolve_same_names(
+    links: _PackageLinks,
+    former: dict[str, dict[str, Any]],
+    new: dict[tuple[str, str], dict[str, Any]],
+    province_key: str,
+    province_code: str,
+    dropped: list[DroppedLink],
+) -> dict[str, list[str]]:
+    """Each former unit's successors once links that only a shared name supports are dropped.
+
+    Former units are told apart by (former province, former district, name) and code. When a
+    new commune's sources include same-named units of different former districts, the
+    package matched a name of the resolution ("xã Hòa Bình") to all of them. The genuine one
+    is the unit of a former district that also gives the new commune a source with another
+    name; when no such district exists, the one nearest to the new commune by the package's
+    own coordinates. The link of each other same-named unit is dropped if that unit keeps
+    another successor; a unit is never left without one (it would then be kept and reported).
+    """
+    kept = {old: links.targets(old) for old in [*links.whole_of, *links.divided]}
+    for ward_key, olds in sorted(links.sources.items()):
+        by_name: dict[str, list[str]] = defaultdict(list)
+        for old in olds:
+            by_name[search_key(tone_key(former[old]["ward"] or former[old]["district"]))].append(old)
+        clashes = {name: members for name, members in by_name.items() if len({_district_of(m) for m in members}) > 1}
+        if not clashes:
+            continue
+        anchors = {_district_of(m) for name, members in by_name.items() if name not in clashes for m in members}
+        target = new[(province_key, ward_key)]
+        for members in clashes.values():
+            genuine = [m for m in members if _district_of(m) in anchors]
+            reason = (
+                "same name as the unit of {kept}, whose former district forms this commune; "
+                "nothing else in the source links this unit here"
+            )
+            if not genuine and target["wardLat"] is not None and all(former[m]["wardLat"] is not None for m in members):
+                distance = {
+                    m: _km(former[m]["wardLat"], former[m]["wardLon"], target["wardLat"], target["wardLon"]) for m in members
+                }
+                genuine = [min(members, key=lambda m: distance[m])]
+                reason = (
+                    "same name as the unit of {kept}, the nearer to this commune by the package's coordinates ("
+                    + ", ".join(f"{former[m]['district']} {distance[m]:.0f} km" for m in sorted(members))
+                    + "); nothing else in the source links this unit here"
+                )
+            if not genuine:
+                continue
+            for member in members:
+                if member in genuine or ward_key not in kept[member] or len(kept[member]) < 2:
+                    continue
+                kept[member] = [w for w in kept[member] if w != ward_key]
+                row = former[member]
+                dropped.append(
+                    DroppedLink(
+                        former_code=row["wardCode"],
+                        former_name=row["ward"],
+                        former_district=row["district"],
+                        former_province=row["province"],
+                        new_code=target["wardCode"],
+                        new_name=target["ward"],
+                        province_code=province_code,
+                        reason=reason.format(
+                            kept=", ".join(sorted(f"{former[g]['district']} ({former[g]['province']})" for g in genuine))
+                        ),
+                    )
+                )
+    return kept
+
+
+def _apply_official_list(plan: ImportPlan) -> None:
+    """Official codes and names replace the package's; each difference becomes a correction."""
+    official_communes = {row["code"]: row for row in _data_csv("communes.csv")}
+    official_provinces = {row["code"]: row for row in _data_csv("provinces.csv")}
+    by_name = {(row["province_code"], tone_key(row["full_name"])): row for row in official_communes.values()}
+    current = [u for u in plan.units if u.valid_from == REFORM_DATE or (u.level is UnitLevel.PROVINCE and u.valid_to is None)]
+    current_codes = {u.code for u in current if u.level is UnitLevel.COMMUNE}
+    matched: set[str] = set()
+    replaced: dict[uuid.UUID, PlannedUnit] = {}
+    for unit in current:
+        if unit.level is UnitLevel.PROVINCE:
+            official = official_provinces.get(unit.code)
+            source = OFFICIAL_PROVINCES
+        else:
+            # NOTE: matched by code when the names agree, else by (province, name) to a code the
+            # package does not use (a wrong code), else by code alone (a wrong name).
+            official = official_communes.get(unit.code)
+            if official is None or tone_key(official["full_name"]) != tone_key(unit.name):
+                candidate = by_name.get((unit.province_code, tone_key(unit.name)))
+                if candidate and candidate["code"] not in current_codes:
+                    official = candidate
+            source = OFFICIAL_LIST
+        if official is None:
+            plan.unmatched.append(f"{unit.name} ({unit.code}, {unit.province_code}) is not in the official list")
+            continue
+        matched.add(f"{unit.level.value}:{official['code']}")
+        fixed = unit
+        if official["code"] != unit.code:
+            fixed = replace(fixed, code=official["code"])
+            plan.corrections.append(_correction(unit, CorrectedField.CODE, unit.code, official["code"], source))
+        if tone_key(official["full_name"]) != tone_key(unit.name):
+            kinds = _PROVINCE_KINDS if unit.level is UnitLevel.PROVINCE else _COMMUNE_KINDS
+            fixed = replace(
+                fixed,
+                name=official["full_name"],
+                short_name=_strip(official["full_name"], kinds),
+                kind=_kind(official["full_name"], kinds),
+            )
+            plan.corrections.append(_correction(unit, CorrectedField.NAME, unit.name, official["full_name"], source))
+        if fixed is not unit:
+            replaced[unit.id] = fixed
+    for level, rows in ((UnitLevel.COMMUNE, official_communes), (UnitLevel.PROVINCE, official_provinces)):
+        plan.unmatched += [
+            f"{row['full_name']} ({code}) of the official list is not in the package"
+            for code, row in sorted(rows.items())
+            if f"{level.value}:{code}" not in matched
+        ]
+    plan.units = [replaced.get(u.id, u) for u in plan.units]
+
+
+def _correction(unit: PlannedUnit, corrected: CorrectedField, package: str, official: str, source: str) -> PlannedCorrection:
+    return PlannedCorrection(
+        id=_correction_id(unit.id, corrected, official),
+        unit_id=unit.id,
+        field=corrected,
+        package_value=package,
+        official_value=official,
+        effective_date=unit.valid_from or REFORM_DATE,
+        source=source,
+        province_code=unit.province_code,
+    )
+
+
+def _apply_later_changes(plan: ImportPlan) -> None:
+    """The changes after 2025-07-01 (``data/changes_after_2025-07-01.csv``), on their dates.
+
+    A province that changes kind or name ends and a new unit begins; its communes are
+    re-established under the new one (``reorganise``), or renamed when listed (a xã that
+    became a phường). A listed commune of an unchanged province is renamed under it.
+    """
+    rows = sorted(_data_csv("changes_after_2025-07-01.csv"), key=lambda r: (r["effective_from"], r["level"] != "province"))
+    for row in rows:
+        effective = date.fromisoformat(row["effective_from"])
+        day_before = effective - timedelta(days=1)
+        if any(
+            (u.code, u.level.value, u.valid_from, u.name) == (row["code"], row["level"], effective, row["full_name_after"])
+            for u in plan.units
+        ):
+            continue  # a commune already renamed with its province
+        in_force = {
+            u.id: u
+            for u in plan.units
+            if (u.valid_from is None or u.valid_from <= day_before) and (u.valid_to is None or u.valid_to >= day_before)
+        }
+        old = next((u for u in in_force.values() if u.code == row["code"] and u.level.value == row["level"]), None)
+        if old is None or old.valid_to is not None:
+            plan.unmatched.append(f"later change of {row['full_name_2025_07_01']} ({row['code']}): no such unit in force")
+            continue
+        if tone_key(old.name) != tone_key(row["full_name_2025_07_01"]):
+            plan.unmatched.append(f"later change of {row['code']}: {old.name} in force, not {row['full_name_2025_07_01']}")
+            continue
+        moved = [old]
+        if old.level is UnitLevel.PROVINCE:
+            moved += [u for u in in_force.values() if u.parent_id == old.id and u.valid_to is None]
+        new_ids = {u.id: unit_id(u.level, u.code, effective) for u in moved}
+        renamed = {r["code"]: r for r in rows if r["level"] == "commune" and r["effective_from"] == row["effective_from"]}
+        replaced: dict[uuid.UUID, PlannedUnit] = {}
+        new_names: dict[uuid.UUID, str] = {}
+        for unit in moved:
+            new_name = row["full_name_after"] if unit is old else renamed.get(unit.code, {}).get("full_name_after", unit.name)
+            kinds = _PROVINCE_KINDS if unit.level is UnitLevel.PROVINCE else _COMMUNE_KINDS
+            successor = replace(
+                unit,
+                id=new_ids[unit.id],
+                name=new_name,
+                short_name=_strip(new_name, kinds),
+                kind=_kind(new_name, kinds),
+                parent_id=new_ids.get(unit.parent_id, unit.parent_id) if unit.parent_id else None,
+                valid_from=effective,
+                valid_to=None,
+            )
+            replaced[unit.id] = replace(unit, valid_to=day_before)
+            new_names[successor.id] = successor.name
+            plan.units.append(successor)
+            kind = ChangeKind.RENAME if successor.name != unit.name else ChangeKind.REORGANISE
+            note = (
+                f"{unit.name} ({KIND_LABELS[unit.kind]}) -> {successor.name} ({KIND_LABELS[successor.kind]})"
+                if kind is ChangeKind.RENAME
+                else f"re-established under {new_names.get(successor.parent_id or successor.id, successor.name)}"
+            )
+            plan.changes.append(
+                PlannedChange(
+                    id=_change_id(kind, [unit.id], [successor.id], effective),
+                    kind=kind,
+                    effective_date=effective,
+                    legal_basis=(renamed.get(unit.code) or row)["basis"] if unit is not old else row["basis"],
+                    province_code=unit.province_code,
+                    note=note,
+                    source_ids=(unit.id,),
+                    result_ids=(successor.id,),
+                )
+            )
+        plan.units = [replaced.get(u.id, u) for u in plan.units]
 
 
 def _province(pid: uuid.UUID, row: dict[str, Any], valid_from: date | None, valid_to: date | None) -> PlannedUnit:
@@ -327,7 +680,7 @@ def province_plan(plan: ImportPlan, province_code: str) -> ImportPlan:
     if not any(u.level is UnitLevel.PROVINCE and u.code == province_code and u.valid_to is None for u in plan.units):
         raise LookupError(f"no province with code {province_code} is in force since {REFORM_DATE}")
     changes = [c for c in plan.changes if c.province_code == province_code]
-    wanted = {u.id for u in plan.units if u.province_code == province_code and u.valid_to is None}
+    wanted = {u.id for u in plan.units if u.province_code == province_code and (u.valid_to is None or u.valid_to >= REFORM_DATE)}
     for change in changes:
         wanted.update(change.source_ids, change.result_ids)
     children: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
@@ -350,4 +703,8 @@ def province_plan(plan: ImportPlan, province_code: str) -> ImportPlan:
         units=[u for u in plan.units if u.id in wanted],
         changes=changes,
         splits=[s for s in plan.splits if f"({province_code})" in s],
+        dropped_links=[d for d in plan.dropped_links if d.province_code == province_code],
+        corrections=[c for c in plan.corrections if c.province_code == province_code],
+        superseded_change_ids={i: p for i, p in plan.superseded_change_ids.items() if p == province_code},
+        unmatched=list(plan.unmatched),
     )

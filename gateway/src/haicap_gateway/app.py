@@ -76,6 +76,9 @@ def create_app(settings: GatewaySettings | None = None, upstream_factory: Upstre
         # NOTE: its database holds only users and tokens; the gateway is ready when the
         # services behind it are.
         readiness=readiness_router(services),
+        # NOTE: the gateway's own body limit (route classes, and the forwarder's view of a
+        # cut-off upload) is installed with the data plane.
+        limit_bodies=False,
         openapi_tags=[
             {"name": "health", "description": "Liveness, and readiness of every service behind the gateway"},
             *identity.OPENAPI_TAGS,

@@ -20,6 +20,7 @@ from .errors import install_problem_handlers
 from .health import health_router
 from .http import new_http_client
 from .middleware import RequestIdMiddleware
+from .request_limits import BodyLimitMiddleware, default_body_limit
 from .settings import ServiceSettings
 
 Extension = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -42,6 +43,7 @@ def create_service_app(
     readiness: APIRouter | None = None,
     version: str = "0.1.0",
     personal_fields: PersonalFields | None = None,
+    limit_bodies: bool = True,
 ) -> FastAPI:
     """A FastAPI app with haicap's database, errors, request ids, health and audit wired in.
 
@@ -50,6 +52,11 @@ def create_service_app(
     unless ``readiness`` brings the service's own check. The ``audit`` and ``health`` tags
     are described here; ``openapi_tags`` adds the service's own. ``personal_fields`` names the
     personal fields of the service's audit snapshots by entity type, masked when the log is read.
+
+    Every request body is limited (``settings.max_body_bytes``, ``max_import_body_bytes`` on
+    import and bulk paths, or an allowance a service puts in ``app.state.body_allowances``,
+    path prefix to bytes); ``limit_bodies=False`` leaves that to the caller (the gateway has
+    its own route classes).
     """
 
     @asynccontextmanager
@@ -72,6 +79,10 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan, openapi_tags=tags)
     app.state.settings = settings
     install_problem_handlers(app)
+    app.state.body_allowances = {}
+    if limit_bodies:
+        # NOTE: added first, hence inside the request-id middleware: a 413 carries the request id.
+        app.add_middleware(BodyLimitMiddleware, limit=default_body_limit(settings, app.state.body_allowances))
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health_router(settings.service_name, database_readiness=metadata is not None and readiness is None))
     if readiness is not None:

@@ -1,0 +1,74 @@
+"""What every process refuses or adds on its own, called directly (in process; no request reaches a database).
+
+- A body over the limit is refused with 413 ``payload_too_large``, declared or streamed (chunked),
+  before the route runs; import paths have the larger limit. Until issue 12, only the gateway
+  limited bodies: a service called directly read whatever it was sent.
+- A request with both Content-Length and Transfer-Encoding is refused with 400.
+"""
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from assets.app import create_app as create_assets
+from assets.settings import AssetsSettings
+from haicap_shared.testing import assert_problem
+from org_structure.app import create_app as create_org
+from org_structure.settings import OrgSettings
+from personnel.app import create_app as create_personnel
+from personnel.settings import PersonnelSettings
+from reporting.app import create_app as create_reporting
+from reporting.settings import ReportingSettings
+
+LIMIT = 1000
+IMPORT_LIMIT = 4000
+LIMITS = {"max_body_bytes": LIMIT, "max_import_body_bytes": IMPORT_LIMIT}
+
+# NOTE: (app factory, a write route, an import route) per service.
+SERVICES: dict[str, tuple[Callable[[Path], FastAPI], str, str]] = {
+    "org-structure": (lambda var: create_org(OrgSettings(var_dir=var, **LIMITS)), "/agencies", "/agencies/imports"),
+    "personnel": (lambda var: create_personnel(PersonnelSettings(var_dir=var, **LIMITS)), "/people", "/people/imports"),
+    "assets": (lambda var: create_assets(AssetsSettings(var_dir=var, **LIMITS)), "/assets", "/assets/imports"),
+    "reporting": (
+        lambda var: create_reporting(ReportingSettings(var_dir=var, **LIMITS)),
+        "/provinces/04/summary",
+        "/imports",
+    ),
+}
+
+
+async def _chunks(size: int) -> AsyncIterator[bytes]:
+    for _ in range(size // 100):
+        yield b"x" * 100
+
+
+@asynccontextmanager
+async def _client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of ``app`` under its lifespan (its database is never reached: every request is refused first)."""
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client,
+    ):
+        yield client
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+async def test_every_service_limits_request_bodies_on_its_own(service: str, tmp_path: Path) -> None:
+    factory, write_path, import_path = SERVICES[service]
+    async with _client(factory(tmp_path)) as client:
+        declared = await client.post(write_path, content=b"x" * (LIMIT + 1), headers={"content-type": "application/json"})
+        assert assert_problem(declared, 413, "payload_too_large")["limit"] == LIMIT
+        assert declared.headers["x-request-id"]
+        if service != "reporting":  # NOTE: reporting has no route that reads a body
+            streamed = await client.post(write_path, content=_chunks(LIMIT + 100), headers={"content-type": "application/json"})
+            assert_problem(streamed, 413, "payload_too_large")
+        # NOTE: an import path takes the larger limit: past the body limit, the route runs (and asks for a token).
+        larger = await client.post(import_path, content=b"x" * (LIMIT + 100), headers={"content-type": "text/csv"})
+        assert larger.status_code != 413, larger.text
+        assert_problem(await client.post(import_path, content=b"x" * (IMPORT_LIMIT + 1)), 413, "payload_too_large")
+        both = await client.post(write_path, content=b"{}", headers={"content-length": "2", "transfer-encoding": "chunked"})
+        assert_problem(both, 400, "ambiguous_body_length")

@@ -1,12 +1,15 @@
 """Import assets from the CSV or XLSX inventory form, checking every row first.
 
-Each row's fields are parsed and checked as the file is read (types, the plate, the rules
-of premises and cars); holders are resolved with org-structure once per distinct holder.
-The rows that pass go into a temporary staging table (PostgreSQL: ``COPY``; SQLite: batched
-inserts; both unlogged, dropped at the end), where SQL finds codes repeated in the file or
-already recorded, and one ``INSERT ... SELECT`` per table writes assets, allocations and
-their first history events, in the request's transaction. Nothing is written when a row has
-a problem, unless ``partial`` was asked for.
+The file comes through the shared bounded pipeline (``haicap_shared.imports``): received on
+disk within the service's upload limit, read and parsed (types, the plate, the rules of
+premises and cars) in a worker thread ``chunk_rows`` rows at a time, refused at the first
+limit reached (line length, rows, XLSX sizes). Holders are resolved with org-structure once
+per distinct holder, as they first appear. The rows that pass go, chunk by chunk, into a
+temporary staging table (PostgreSQL: ``COPY``; SQLite: batched inserts; both unlogged,
+dropped at the end), where SQL finds codes repeated in the file or already recorded, and one
+``INSERT ... SELECT`` per table writes assets, allocations and their first history events, in
+the request's transaction. Nothing is written when a row has a problem, unless ``partial``
+was asked for. Only a chunk, the holders and the report's first bad rows are in memory.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import functools
 import uuid
 from collections.abc import Sequence
 from datetime import date
-from typing import IO, Any
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import (
@@ -27,6 +30,7 @@ from sqlalchemy import (
     Float,
     Integer,
     MetaData,
+    Select,
     String,
     Table,
     Uuid,
@@ -35,14 +39,16 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    union,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail
 from haicap_shared.auth import Principal
 from haicap_shared.errors import AppError, UpstreamTimeout, UpstreamUnavailable
+from haicap_shared.imports import ProblemLog, Upload, row_chunks
 from haicap_shared.models import UtcDateTime, utcnow
-from haicap_shared.tabular import ImportReport, RowProblem, parse_date, read_rows
+from haicap_shared.tabular import ImportReport, RowProblem, SourceRow, parse_date
 from haicap_shared.text import search_key
 
 from .. import holders
@@ -286,10 +292,15 @@ def _ref_key(ref: HolderRef) -> tuple[str, str, date | None]:
     return (ref.kind.value, str(ref.id or ref.code), ref.as_of)
 
 
-async def resolve_all(org: OrgDirectory, refs: Sequence[HolderRef]) -> dict[tuple[str, str, date | None], Holder | str]:
-    """Each distinct holder once (a few at a time); a holder org-structure does not know becomes its problem text."""
+async def resolve_all(
+    org: OrgDirectory, refs: Sequence[HolderRef], found: dict[tuple[str, str, date | None], Holder | str] | None = None
+) -> dict[tuple[str, str, date | None], Holder | str]:
+    """Each distinct holder once (a few at a time); a holder org-structure does not know becomes its problem text.
+
+    ``found`` holds the holders resolved before (an earlier chunk of the file); only the others are asked for.
+    """
     gate = asyncio.Semaphore(_RESOLVE_CONCURRENCY)
-    found: dict[tuple[str, str, date | None], Holder | str] = {}
+    found = {} if found is None else found
 
     async def one(ref: HolderRef) -> None:
         async with gate:
@@ -300,14 +311,15 @@ async def resolve_all(org: OrgDirectory, refs: Sequence[HolderRef]) -> dict[tupl
             except AppError as exc:
                 found[_ref_key(ref)] = str(exc)
 
-    unique = {_ref_key(r): r for r in refs}
+    unique = {_ref_key(r): r for r in refs if _ref_key(r) not in found}
     await asyncio.gather(*(one(r) for r in unique.values()))
     return found
 
 
 async def _load(session: AsyncSession, staging: Table, records: list[dict[str, Any]]) -> None:
+    if not records:
+        return
     connection = await session.connection()
-    await connection.run_sync(lambda sync: staging.create(sync))
     if connection.dialect.name == "postgresql":
         raw = await connection.get_raw_connection()
         names = [c.name for c in staging.columns]
@@ -315,22 +327,44 @@ async def _load(session: AsyncSession, staging: Table, records: list[dict[str, A
             staging.name, records=[tuple(r[n] for n in names) for r in records], columns=names
         )
         return
-    for start in range(0, len(records), _BATCH):
-        await session.execute(insert(staging), records[start : start + _BATCH])
+    await session.execute(insert(staging), records)
 
 
-async def _problems_in_sql(session: AsyncSession, staging: Table) -> dict[int, list[str]]:
+def _refusals(staging: Table) -> tuple[Select[Any], Select[Any]]:
+    """The staged rows whose code appears on an earlier row, and those whose code is already recorded."""
     s = staging.c
-    found: dict[int, list[str]] = {}
     first = func.row_number().over(partition_by=(s.province_code, s.code), order_by=s.row_number).label("nth")
     ranked = select(s.row_number, s.code, first).subquery()
-    for number, code in (await session.execute(select(ranked.c.row_number, ranked.c.code).where(ranked.c.nth > 1))).all():
-        found.setdefault(number, []).append(f"code {code} appears on an earlier row of the file")
+    repeated = select(ranked.c.row_number, ranked.c.code).where(ranked.c.nth > 1)
     a = asset_table.c
     taken = select(s.row_number, s.code).join(asset_table, (a.province_code == s.province_code) & (a.code == s.code))
-    for number, code in (await session.execute(taken)).all():
-        found.setdefault(number, []).append(f"code {code} is already recorded in the province")
-    return found
+    return repeated, taken
+
+
+def _refused_rows(staging: Table) -> Select[Any]:
+    repeated, taken = _refusals(staging)
+    both = union(repeated, taken).subquery()
+    return select(both.c.row_number).distinct()
+
+
+async def _problems_in_sql(session: AsyncSession, staging: Table, limit: int) -> tuple[int, dict[int, list[str]]]:
+    """How many staged rows SQL refuses, and the problems of the first ``limit`` of each kind."""
+    repeated, taken = _refusals(staging)
+    found: dict[int, list[str]] = {}
+    for query, message in (
+        (repeated, "code {} appears on an earlier row of the file"),
+        (taken, "code {} is already recorded in the province"),
+    ):
+        ordered = query.order_by(query.selected_columns[0]).limit(limit)
+        for number, code in (await session.execute(ordered)).all():
+            found.setdefault(number, []).append(message.format(code))
+    count = int((await session.execute(select(func.count()).select_from(_refused_rows(staging).subquery()))).scalar_one())
+    return count, found
+
+
+async def _drop_refused(session: AsyncSession, staging: Table) -> None:
+    """Partial import: the staged rows SQL refuses are not written."""
+    await session.execute(delete(staging).where(staging.c.row_number.in_(_refused_rows(staging))))
 
 
 async def _write(session: AsyncSession, staging: Table, actor: str) -> int:
@@ -370,68 +404,82 @@ async def _write(session: AsyncSession, staging: Table, actor: str) -> int:
     return count
 
 
+def _parsed(today: date) -> Any:
+    def parse(row: SourceRow) -> tuple[int, dict[str, Any], HolderRef | None, list[str]]:
+        return (row.number, *parse_row(row.values, today))
+
+    return parse
+
+
 async def import_assets(
     session: AsyncSession,
     audit: AuditTrail,
     principal: Principal,
     org: OrgDirectory,
-    stream: IO[bytes],
-    filename: str,
+    upload: Upload,
     *,
     partial: bool,
     today: date,
 ) -> ImportReport:
     """Check every row; write them all (or, with ``partial``, the good ones) in one go."""
-    parsed = [(row.number, *parse_row(row.values, today)) for row in read_rows(stream, filename, COLUMNS)]
-    resolved = await resolve_all(org, [ref for _, _, ref, _ in parsed if ref is not None])
-    problems: dict[int, list[str]] = {}
-    records: list[dict[str, Any]] = []
-    for number, record, ref, errors in parsed:
-        holder = resolved.get(_ref_key(ref)) if ref is not None else None
-        if isinstance(holder, str):
-            errors.append(holder)
-        elif holder is not None:
-            if not holder.in_force_on(record["valid_from"]):
-                errors.append(f"{holder.name} is not in force on {record['valid_from']}")
-            if not holder_in_area(principal, holder):
-                errors.append(f"{holder.name} is outside your area")
-        if errors:
-            problems[number] = errors
-            continue
-        assert holder is not None
-        assert not isinstance(holder, str)
-        records.append(record | holder.columns() | {"row_number": number, "id": uuid.uuid4(), "allocation_id": uuid.uuid4()})
-    for record in records:
-        for key in ("kind", "condition", "status", "purpose", "holder_kind", "holder_level"):
-            if record[key] is not None:
-                record[key] = record[key].value
+    limits = upload.limits
     staging = _staging(f"asset_staging_{uuid.uuid4().hex[:12]}")
-    written = 0
     # NOTE: no try/finally around the staging table: when a step fails the request's
     # transaction is rolled back, and the table's creation with it.
-    await _load(session, staging, records)
-    for number, errors in (await _problems_in_sql(session, staging)).items():
-        problems.setdefault(number, []).extend(errors)
-    if partial or not problems:
-        if problems:
-            await session.execute(delete(staging).where(staging.c.row_number.in_(sorted(problems))))
-        written = await _write(session, staging, principal.username)
     connection = await session.connection()
+    await connection.run_sync(lambda sync: staging.create(sync))
+    checked = ProblemLog(limits.max_problems)
+    resolved: dict[tuple[str, str, date | None], Holder | str] = {}
+    read = 0
+    async for chunk in row_chunks(upload, COLUMNS, transform=_parsed(today)):
+        read += len(chunk)
+        await resolve_all(org, [ref for _, _, ref, _ in chunk if ref is not None], resolved)
+        records: list[dict[str, Any]] = []
+        for number, record, ref, errors in chunk:
+            holder = resolved.get(_ref_key(ref)) if ref is not None else None
+            if isinstance(holder, str):
+                errors.append(holder)
+            elif holder is not None:
+                if not holder.in_force_on(record["valid_from"]):
+                    errors.append(f"{holder.name} is not in force on {record['valid_from']}")
+                if not holder_in_area(principal, holder):
+                    errors.append(f"{holder.name} is outside your area")
+            if errors:
+                checked.add(number, errors)
+                continue
+            assert holder is not None
+            assert not isinstance(holder, str)
+            record = record | holder.columns() | {"row_number": number, "id": uuid.uuid4(), "allocation_id": uuid.uuid4()}
+            for key in ("kind", "condition", "status", "purpose", "holder_kind", "holder_level"):
+                if record[key] is not None:
+                    record[key] = record[key].value
+            records.append(record)
+        await _load(session, staging, records)
+    in_sql, found = await _problems_in_sql(session, staging, limits.max_problems)
+    rejected = checked.count + in_sql
+    problems = {p.row: p.errors for p in checked.listed}
+    for number, errors in found.items():
+        problems.setdefault(number, []).extend(errors)
+    written = 0
+    if partial or not rejected:
+        if in_sql:
+            await _drop_refused(session, staging)
+        written = await _write(session, staging, principal.username)
     await connection.run_sync(lambda sync: staging.drop(sync))
     report = ImportReport(
-        rows=len(parsed),
-        accepted=len(parsed) - len(problems),
-        rejected=len(problems),
+        rows=read,
+        accepted=read - rejected,
+        rejected=rejected,
         written=written,
         partial=partial,
-        problems=[RowProblem(row=n, errors=e) for n, e in sorted(problems.items())],
+        problems=[RowProblem(row=n, errors=e) for n, e in sorted(problems.items())[: limits.max_problems]],
     )
     if written:
         await audit.record(
             session,
             principal,
             entity_type="asset_import",
-            entity_id=filename[:100],
+            entity_id=upload.filename[:100],
             action="import",
             after=report.model_dump(exclude={"problems"}),
         )

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from haicap_shared.audit import Audit
@@ -22,7 +22,8 @@ from haicap_shared.errors import (
 )
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.paging import Cursor, Limit, Page, keyset_page
-from haicap_shared.tabular import ImportReport, UnreadableFile
+from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUpload
+from haicap_shared.tabular import ImportReport
 from haicap_shared.versioning import check_if_match, etag
 
 from ..allocations import service as allocation_service
@@ -109,20 +110,19 @@ async def create_asset(
     "/assets/imports",
     status_code=201,
     response_model=ImportReport,
-    responses=problem_responses(ImportRejected, UnreadableFile, UpstreamUnavailable),
+    responses=problem_responses(ImportRejected, *IMPORT_PROBLEMS, UpstreamUnavailable),
+    openapi_extra=IMPORT_REQUEST_BODY,
 )
 async def import_assets(
-    file: UploadFile,
     session: DbSession,
     audit: Audit,
     principal: AssetsWrite,
     org: Org,
+    upload: ImportUpload,
     partial: Annotated[bool, Query(description="Write the good rows even if some have problems")] = False,
 ) -> ImportReport:
     """Import assets from CSV or XLSX with their holders; every row checked, nothing written unless all pass (or partial)."""
-    report = await importer.import_assets(
-        session, audit, principal, org, file.file, file.filename or "upload.csv", partial=partial, today=date.today()
-    )
+    report = await importer.import_assets(session, audit, principal, org, upload, partial=partial, today=date.today())
     if report.problems and not partial:
         raise ImportRejected(
             f"{report.rejected} of {report.rows} rows have problems; nothing was written", report=report.model_dump()

@@ -1,13 +1,18 @@
 """Import people from CSV or XLSX, checking every row; a per-row report.
 
-On PostgreSQL (PERFORMANCE.md, "Bulk loading"): a well-formed CSV is streamed as it is into
-``COPY`` (a temporary, index-free staging table); an XLSX, or a CSV COPY refuses (ragged
-rows, blank lines), is read row by row and sent with ``copy_records_to_table``. Then one
-statement validates every row in SQL and inserts the good ones with ``INSERT ... SELECT ...
-ON CONFLICT``, and the bad rows are reported from the staging table. Only a bounded chunk
-of the file is ever in memory, whatever its size.
+The file comes through the shared bounded pipeline (``haicap_shared.imports``): received on
+disk within the service's upload limit, read in a worker thread ``chunk_rows`` rows at a
+time, refused at the first limit reached (line length, rows, XLSX sizes). Only a chunk of
+the file is ever in memory, on both databases.
 
-On SQLite (no COPY): the same checks in Python, and batched Core inserts.
+On PostgreSQL (PERFORMANCE.md, "Bulk loading"): each chunk goes into a temporary, index-free
+staging table with ``copy_records_to_table``. Then one statement validates every row in SQL
+and inserts the good ones with ``INSERT ... SELECT ... ON CONFLICT``, and the bad rows are
+reported from the staging table.
+
+On SQLite (no COPY): each chunk is checked in Python (the agencies and recorded national ids
+it names are looked up once, as they first appear) and written with batched Core inserts as
+long as the import may still succeed; a refused import is rolled back with the request.
 
 The checks and their messages are the same on both (``test_people_import`` runs one file with
 bad rows on both databases and compares the reports). Agencies are fetched from org-structure
@@ -18,16 +23,14 @@ The report lists the first :data:`MAX_PROBLEMS` bad rows; ``rejected`` counts th
 from __future__ import annotations
 
 import asyncio
-import csv
 import enum
 import json
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
-from typing import IO, Any
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,8 +38,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from haicap_shared.audit import AuditTrail
 from haicap_shared.auth import Principal
 from haicap_shared.errors import Conflict
+from haicap_shared.imports import ProblemLog, Upload, row_chunks
 from haicap_shared.models import utcnow
-from haicap_shared.tabular import ImportReport, RowProblem, UnreadableFile, header_key, parse_date, read_rows
+from haicap_shared.tabular import ImportReport, RowProblem, SourceRow, parse_date
 from haicap_shared.text import search_key
 
 from ..auth import in_area
@@ -45,8 +49,6 @@ from . import national_id
 from .models import LABELS, Category, EducationLevel, PoliticalTheory, Sex, StateManagement, person_table
 
 MAX_PROBLEMS = 1000
-BATCH = 5000
-COPY_CHUNK = 1 << 20
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "national_id": ("Số định danh", "Số định danh cá nhân", "Số CCCD", "CCCD"),
@@ -207,46 +209,49 @@ def check_values(values: dict[str, Any], agencies: AgencyCheck, today: date) -> 
 
 
 async def _import_python(
-    session: AsyncSession, rows: Iterator[Any], agencies: AgencyCheck, partial: bool, today: date
+    session: AsyncSession, upload: Upload, agencies: AgencyCheck, partial: bool, today: date
 ) -> tuple[int, int, int, list[RowProblem]]:
-    """SQLite: every row checked in Python, then batched Core inserts (all or, with ``partial``, the good)."""
-    source = list(rows)
-    await agencies.load(sorted({str(r.values["agency_id"]).strip() for r in source if r.values.get("agency_id")}))
-    ids = sorted({str(r.values["national_id"]).strip() for r in source if r.values.get("national_id")})
-    taken: set[str] = set()
-    for start in range(0, len(ids), 500):
-        stmt = (
-            person_table.select()
-            .with_only_columns(person_table.c.national_id)
-            .where(person_table.c.national_id.in_(ids[start : start + 500]))
-        )
-        taken.update((await session.execute(stmt)).scalars().all())
-    problems: list[RowProblem] = []
-    good: list[dict[str, Any]] = []
+    """SQLite: each chunk checked in Python, then batched Core inserts (all or, with ``partial``, the good)."""
+    problems = ProblemLog(MAX_PROBLEMS)
     first_row: dict[str, int] = {}
     now = utcnow()
-    rejected = 0
-    for source_row in source:
-        row, errors = check_values(source_row.values, agencies, today)
-        number = str(source_row.values.get("national_id") or "").strip()
-        if number and number in first_row:
-            errors.append(f"national_id appears earlier in the file (row {first_row[number]})")
-        elif number:
-            first_row[number] = source_row.number
-            if number in taken:
-                errors.append("a person with this national_id is already recorded")
-        if errors:
-            rejected += 1
-            if len(problems) < MAX_PROBLEMS:
-                problems.append(RowProblem(row=source_row.number, errors=errors))
-        elif row is not None:
-            good.append(row | {"id": uuid.uuid4(), "created_at": now, "updated_at": now, "version": 1})
-    written = 0
-    if partial or not rejected:
-        for start in range(0, len(good), BATCH):
-            await session.execute(person_table.insert(), good[start : start + BATCH])
-        written = len(good)
-    return len(source), written, rejected, problems
+    read = written = 0
+    async for chunk in row_chunks(upload, COLUMNS):
+        read += len(chunk)
+        named = {str(r.values["agency_id"]).strip() for r in chunk if r.values.get("agency_id")}
+        await agencies.load(sorted(named - agencies.found.keys() - agencies.problem.keys()))
+        ids = sorted({str(r.values["national_id"]).strip() for r in chunk if r.values.get("national_id")} - first_row.keys())
+        taken: set[str] = set()
+        for start in range(0, len(ids), 500):
+            stmt = (
+                person_table.select()
+                .with_only_columns(person_table.c.national_id)
+                .where(person_table.c.national_id.in_(ids[start : start + 500]))
+            )
+            taken.update((await session.execute(stmt)).scalars().all())
+        good: list[dict[str, Any]] = []
+        for source_row in chunk:
+            row, errors = check_values(source_row.values, agencies, today)
+            number = str(source_row.values.get("national_id") or "").strip()
+            if number and number in first_row:
+                errors.append(f"national_id appears earlier in the file (row {first_row[number]})")
+            elif number:
+                first_row[number] = source_row.number
+                if number in taken:
+                    errors.append("a person with this national_id is already recorded")
+            if errors:
+                problems.add(source_row.number, errors)
+            elif row is not None:
+                good.append(row | {"id": uuid.uuid4(), "created_at": now, "updated_at": now, "version": 1})
+        # NOTE: once a row is wrong and the import is all-or-nothing, nothing more is written (the
+        # router refuses it, and the request's transaction is rolled back); the rest is still
+        # checked so that the report lists every problem at once.
+        if good and (partial or not problems):
+            await session.execute(person_table.insert(), good)
+            written += len(good)
+    if problems and not partial:
+        written = 0
+    return read, written, problems.count, problems.listed
 
 
 # --- PostgreSQL: COPY, validate in SQL, one INSERT ... SELECT ------------------------------
@@ -425,40 +430,16 @@ SELECT row_no + 1 AS row, first + 1 AS first FROM (
 """
 
 
-def _header(line: bytes) -> list[str]:
-    try:
-        return next(csv.reader([line.decode("utf-8-sig")]))
-    except (UnicodeDecodeError, StopIteration, csv.Error) as exc:
-        raise UnreadableFile("The CSV header cannot be read; save the file as 'CSV UTF-8'") from exc
-
-
-def _targets(header: list[str]) -> list[str]:
-    accepted = {header_key(alias): name for name, aliases in COLUMNS.items() for alias in (name, *aliases)}
-    names: list[str] = []
-    for i, cell in enumerate(header):
-        name = accepted.get(header_key(cell))
-        names.append(name if name is not None and name not in names else f"ignored_{i}")
-    if not set(names) & set(FIELDS):
-        raise UnreadableFile(f"No known column in the header row; expected some of: {', '.join(FIELDS)}")
-    return names
-
-
-async def _chunks(stream: IO[bytes]) -> AsyncIterator[bytes]:
-    while chunk := stream.read(COPY_CHUNK):
-        yield chunk
-
-
-def _records(rows: Iterator[Any]) -> Iterator[tuple[Any, ...]]:
-    for row in rows:
-        yield (row.number - 1, *[None if row.values.get(f) is None else str(row.values[f]) for f in FIELDS])
+def _record(row: SourceRow) -> tuple[Any, ...]:
+    return (row.number - 1, *[None if row.values.get(f) is None else str(row.values[f]) for f in FIELDS])
 
 
 async def _import_postgres(
-    session: AsyncSession, stream: IO[bytes], filename: str, agencies: AgencyCheck, partial: bool
+    session: AsyncSession, upload: Upload, agencies: AgencyCheck, partial: bool
 ) -> tuple[int, int, int, list[RowProblem]]:
     connection = await session.connection()
     # NOTE: the driver begins the transaction lazily, on the first statement it runs; the raw
-    # COPY and savepoints below must run inside it.
+    # COPY below must run inside it.
     await connection.execute(text("SELECT 1"))
     raw = (await connection.get_raw_connection()).driver_connection
     assert raw is not None
@@ -467,32 +448,9 @@ async def _import_postgres(
     # connection whose transaction is still open (a test's, around its requests).
     await raw.execute("DROP TABLE IF EXISTS pg_temp.person_import, pg_temp.import_label, pg_temp.import_agency")
     await raw.execute(f"CREATE TEMP TABLE person_import (row_no bigserial, {columns}) ON COMMIT DROP")
-    loaded = False
-    if filename.lower().endswith((".csv", ".txt")) and stream.seekable():
-        header_line = stream.readline()
-        targets = _targets(_header(header_line))
-        extra = [t for t in targets if t.startswith("ignored_")]
-        for name in extra:
-            await raw.execute(f"ALTER TABLE person_import ADD COLUMN {name} text")
-        await raw.execute("SAVEPOINT person_copy")
-        try:
-            await raw.copy_to_table("person_import", source=_chunks(stream), columns=targets, format="csv", encoding="utf-8")
-            await raw.execute("RELEASE SAVEPOINT person_copy")
-            # NOTE: the serial counts data rows from 1; the file's row 1 is the header.
-            loaded = True
-        except Exception:  # noqa: BLE001 - COPY refuses a ragged or blank-lined file; the row reader copes
-            await raw.execute("ROLLBACK TO SAVEPOINT person_copy")
-            await raw.execute("TRUNCATE person_import")
-            stream.seek(0)
-    if not loaded:
-        batch: list[tuple[Any, ...]] = []
-        for record in _records(read_rows(stream, filename, COLUMNS)):
-            batch.append(record)
-            if len(batch) >= BATCH:
-                await raw.copy_records_to_table("person_import", records=batch, columns=["row_no", *FIELDS])
-                batch = []
-        if batch:
-            await raw.copy_records_to_table("person_import", records=batch, columns=["row_no", *FIELDS])
+    # NOTE: row_no is the file's row number less one (the header is row 1), as COPY's serial was.
+    async for chunk in row_chunks(upload, COLUMNS, transform=_record):
+        await raw.copy_records_to_table("person_import", records=chunk, columns=["row_no", *FIELDS])
     await raw.execute("ANALYZE person_import")
 
     # The labels and agencies the file uses: a handful of distinct values, mapped in Python.
@@ -562,21 +520,16 @@ async def import_people(
     audit: AuditTrail,
     org: OrgDirectory,
     principal: Principal,
-    stream: IO[bytes],
-    filename: str,
+    upload: Upload,
     *,
     partial: bool,
 ) -> ImportReport:
-    """Check every row; write them all (or, with ``partial``, the good ones) in one go."""
+    """Check every row; write them all (or, with ``partial``, the good ones), chunk by chunk."""
     agencies = AgencyCheck(org, principal)
-    if not filename.lower().endswith((".csv", ".txt", ".xlsx")):
-        raise UnreadableFile(f"{filename}: send a .csv (UTF-8) or .xlsx file")
     if (await session.connection()).dialect.name == "postgresql":
-        rows, written, rejected, problems = await _import_postgres(session, stream, filename, agencies, partial)
+        rows, written, rejected, problems = await _import_postgres(session, upload, agencies, partial)
     else:
-        rows, written, rejected, problems = await _import_python(
-            session, read_rows(stream, filename, COLUMNS), agencies, partial, date.today()
-        )
+        rows, written, rejected, problems = await _import_python(session, upload, agencies, partial, date.today())
     report = ImportReport(
         rows=rows, accepted=rows - rejected, rejected=rejected, written=written, partial=partial, problems=problems
     )
@@ -585,7 +538,7 @@ async def import_people(
             session,
             principal,
             entity_type="person_import",
-            entity_id=filename,
+            entity_id=upload.filename[:100],
             action="import",
             after=report.model_dump(exclude={"problems"}),
         )

@@ -5,16 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from haicap_shared.audit import Audit
 from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, UpstreamUnavailable, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
+from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUpload
 from haicap_shared.paging import Cursor, Limit, Page, fetch_page
 from haicap_shared.personal_data import RevealNotAllowed
-from haicap_shared.tabular import ImportReport, UnreadableFile
+from haicap_shared.tabular import ImportReport
 from haicap_shared.versioning import check_if_match, etag
 
 from ..agency_ref import AgencyNotFound, Org
@@ -84,18 +85,19 @@ async def create_person(
     "/people/imports",
     status_code=201,
     response_model=ImportReport,
-    responses=problem_responses(ImportRejected, UnreadableFile, UpstreamUnavailable),
+    responses=problem_responses(ImportRejected, *IMPORT_PROBLEMS, UpstreamUnavailable),
+    openapi_extra=IMPORT_REQUEST_BODY,
 )
 async def import_people_file(
-    file: UploadFile,
     session: DbSession,
     audit: Audit,
     org: Org,
     principal: PersonnelWrite,
+    upload: ImportUpload,
     partial: Annotated[bool, Query(description="Write the good rows even if some have problems")] = False,
 ) -> ImportReport:
     """Import people from CSV or XLSX; every row checked, a per-row report, nothing written unless all pass (or partial)."""
-    report = await import_people(session, audit, org, principal, file.file, file.filename or "upload.csv", partial=partial)
+    report = await import_people(session, audit, org, principal, upload, partial=partial)
     if report.problems and not partial:
         raise ImportRejected(
             f"{report.rejected} of {report.rows} rows have problems; nothing was written", report=report.model_dump()

@@ -70,7 +70,7 @@ async def test_a_batch_stays_in_the_callers_area(client: httpx.AsyncClient, worl
     )
     assert [p["errors"] for p in refused["report"]["problems"]] == [
         ["the position Chuyên viên is outside your area"],
-        ["the record of Nông Văn An is outside your area"],
+        ["the person's record is outside your area"],
         ["no job position has id 00000000-0000-0000-0000-000000000999"],
     ]
     viewer = await client.post("/placements/batch", json={"rows": rows[:1]}, headers=test_tokens.headers(Role.VIEWER))

@@ -78,6 +78,11 @@ def in_area(
 
 
 def ensure_in_area(principal: Principal, inside: bool, what: str) -> None:
-    """403 ``outside_area`` naming ``what`` unless it is inside the caller's area."""
+    """403 ``outside_area`` naming ``what`` unless it is inside the caller's area.
+
+    ``what`` goes to a caller who may not see the record: say what kind of record it is ("This
+    person's record", "This asset") or name public things only (a unit, an agency), never a
+    person's name or national id, nor an asset's code.
+    """
     if not inside:
         raise OutsideArea(f"{what} is outside your area ({principal.area.as_claim() or 'none'})")

@@ -63,7 +63,7 @@ def asset_in_area(principal: Principal, asset: Any) -> bool:
 
 def check_asset(principal: Principal, asset: Any) -> None:
     """403 ``outside_area`` unless the asset is in the caller's area."""
-    ensure_in_area(principal, asset_in_area(principal, asset), f"Asset {asset.code}")
+    ensure_in_area(principal, asset_in_area(principal, asset), "This asset")
 
 
 def holder_in_area(principal: Principal, holder: Holder) -> bool:

@@ -69,7 +69,7 @@ async def get_person(session: AsyncSession, principal: Principal, person_id: uui
     person = await repository.get_person(session, person_id)
     if person is None:
         raise PersonNotFound(f"No person has id {person_id}")
-    check_area(principal, person, f"The record of {person.full_name}")
+    check_area(principal, person, "This person's record")
     return person
 
 

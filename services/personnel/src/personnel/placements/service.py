@@ -94,7 +94,7 @@ async def _person(session: AsyncSession, principal: Principal, person_id: uuid.U
     person = await people_repository.get_person(session, person_id)
     if person is None:
         raise PersonMissing(f"No person has id {person_id}")
-    check_area(principal, person, f"The record of {person.full_name}")
+    check_area(principal, person, "This person's record")
     return person
 
 
@@ -187,7 +187,7 @@ async def place_batch(
         if person is None:
             errors.append(f"no person has id {row.person_id}")
         elif not in_area(principal, person):
-            errors.append(f"the record of {person.full_name} is outside your area")
+            errors.append("the person's record is outside your area")
         if position is None:
             errors.append(f"no job position has id {row.position_id}")
         else:
@@ -334,7 +334,7 @@ async def bulk_replace(
         if person is None:
             errors.append(f"no person has id {row.person_id}")
         elif not in_area(principal, person):
-            errors.append(f"{person.full_name} is outside your area")
+            errors.append("the person's record is outside your area")
         if row.person_id in seen:
             errors.append(f"the person is already placed by row {seen[row.person_id]}")
         else:

@@ -102,7 +102,7 @@ async def create_case(
     person = await people_repository.get_person(session, data.person_id)
     if person is None:
         raise PersonMissing(f"No person has id {data.person_id}")
-    check_area(principal, person, f"The record of {person.full_name}")
+    check_area(principal, person, "This person's record")
     if (existing := await repository.open_case_of(session, person.id)) is not None:
         raise CaseExists(f"{person.full_name} has case {existing.id} ({existing.status.value})", case_id=str(existing.id))
     si_months = data.social_insurance_months

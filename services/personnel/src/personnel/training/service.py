@@ -39,7 +39,7 @@ async def create_record(session: AsyncSession, audit: AuditTrail, principal: Pri
     person = await people_repository.get_person(session, data.person_id)
     if person is None:
         raise PersonMissing(f"No person has id {data.person_id}")
-    check_area(principal, person, f"The record of {person.full_name}")
+    check_area(principal, person, "This person's record")
     record = TrainingRecord(
         **data.model_dump(),
         agency_id=person.agency_id,

@@ -107,8 +107,21 @@ async def test_hand_over_the_former_communes_assets(client: httpx.AsyncClient, t
 
 
 async def test_a_hand_over_with_a_bad_row_writes_nothing(client: httpx.AsyncClient) -> None:
-    ok = await create_asset(client, code="NĐ-1", holder={"kind": "unit", "id": str(FORMER[0].id)}, allocated_from="2020-01-01")
-    late = await create_asset(client, code="NĐ-2", holder={"kind": "unit", "id": str(FORMER[1].id)}, allocated_from="2025-06-01")
+    # NOTE: before the merger the premises stand in the former communes, which exist then.
+    ok = await create_asset(
+        client,
+        code="NĐ-1",
+        commune_code=FORMER[0].code,
+        holder={"kind": "unit", "id": str(FORMER[0].id)},
+        allocated_from="2020-01-01",
+    )
+    late = await create_asset(
+        client,
+        code="NĐ-2",
+        commune_code=FORMER[1].code,
+        holder={"kind": "unit", "id": str(FORMER[1].id)},
+        allocated_from="2025-06-01",
+    )
     request = {
         "from_holders": [{"kind": "unit", "code": FORMER[0].code}, {"kind": "unit", "id": str(FORMER[1].id)}],
         "to_holder": {"kind": "unit", "id": str(QUANG_LAM.id)},

@@ -16,7 +16,7 @@ from ..holders import Holder, day_before
 from ..norms import service as norm_service
 from ..org_client import OrgDirectory
 from ..register import repository as register_repository
-from ..register.auth import check_holder
+from ..register.auth import check_current_holder, check_holder
 from ..register.models import Asset, AssetKind, AssetStatus, EventKind, HolderKind, HolderLevel
 from . import repository
 from .models import Allocation, Purpose
@@ -146,6 +146,8 @@ async def allocate(
     if asset.status is AssetStatus.DISPOSED:
         raise AssetNotHeld(f"Asset {asset.code} was disposed of")
     holders.require_in_force(holder, data.valid_from)
+    # NOTE: where the asset stands lets an officer see it, not take it from its holder.
+    check_current_holder(principal, asset)
     check_holder(principal, holder)
     await check_car_norm(session, asset, holder, data.purpose, data.valid_from)
     before = snapshot(asset)

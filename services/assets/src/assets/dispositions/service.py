@@ -20,7 +20,7 @@ from ..holders import Holder
 from ..org_client import OrgDirectory
 from ..register import repository as register_repository
 from ..register import service as register_service
-from ..register.auth import check_asset, check_holder
+from ..register.auth import check_asset, check_current_holder, check_holder
 from ..register.models import Asset, AssetStatus, EventKind, HolderKind, HolderLevel
 from . import forms, repository
 from .models import Disposition, DispositionStatus, Form
@@ -105,6 +105,7 @@ async def propose(
         receiver = await holders.resolve(org, data.receiving_holder, data.proposed_on)
     if asset.status is AssetStatus.DISPOSED:
         raise register_service.AssetDisposed(f"Asset {asset.code} was disposed of")
+    check_current_holder(principal, asset)
     if (existing := await repository.open_disposition(session, asset.id)) is not None:
         raise DispositionOpen(
             f"Asset {asset.code} has a {existing.status.value} disposition ({existing.form.value}); finish or reject it first",
@@ -254,6 +255,7 @@ async def execute(
     data: DispositionExecute,
 ) -> Disposition:
     """Carry out an approved plan; a move of holder happens in this same transaction."""
+    check_current_holder(principal, asset)
     if disposition.status is not DispositionStatus.APPROVED:
         raise NotApproved(f"This disposition is {disposition.status.value}; it must be approved by the competent authority first")
     _not_before(data.executed_on, disposition.decided_on, "executed_on")

@@ -21,8 +21,8 @@ from haicap_shared.errors import (
     problem_responses,
 )
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
-from haicap_shared.paging import Cursor, Limit, Page, keyset_page
 from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUpload
+from haicap_shared.paging import Cursor, Limit, Page, keyset_page
 from haicap_shared.tabular import ImportReport
 from haicap_shared.versioning import check_if_match, etag
 
@@ -90,6 +90,7 @@ async def list_assets(
     response_model=Asset,
     responses=problem_responses(
         *HOLDER_PROBLEMS,
+        service.LocationNotFound,
         service.AssetCodeTaken,
         allocation_service.CarNormExceeded,
         allocation_service.CarPriceOverNorm,
@@ -144,18 +145,26 @@ async def get_asset(asset_id: AssetId, session: DbSession, principal: AssetsRead
         service.AssetDisposed,
         service.StatusLockedByDisposition,
         service.InvalidAsset,
+        service.LocationNotFound,
+        UpstreamUnavailable,
         PreconditionFailed,
         PreconditionRequired,
     ),
 )
 async def update_asset(
-    asset_id: AssetId, payload: AssetUpdate, request: Request, session: DbSession, audit: Audit, principal: AssetsWrite
+    asset_id: AssetId,
+    payload: AssetUpdate,
+    request: Request,
+    session: DbSession,
+    audit: Audit,
+    principal: AssetsWrite,
+    org: Org,
 ) -> JSONResponse:
-    """Change an asset's description, values or status (in use / surplus). Requires If-Match."""
+    """Change an asset's description, values, location or status (in use / surplus). Requires If-Match."""
     asset = await service.get_asset(session, principal, asset_id)
     check_if_match(request, asset.version)
     return asset_response(
-        Asset.model_validate(await service.update_asset(session, audit, principal, asset, payload, date.today()))
+        Asset.model_validate(await service.update_asset(session, audit, principal, org, asset, payload, date.today()))
     )
 
 

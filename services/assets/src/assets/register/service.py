@@ -14,9 +14,9 @@ from haicap_shared.text import search_key
 
 from .. import holders
 from ..allocations import service as allocation_service
-from ..org_client import OrgDirectory
+from ..org_client import HolderNotFound, OrgDirectory
 from . import repository
-from .auth import check_asset, check_holder
+from .auth import check_asset, check_holder, check_location
 from .models import Asset, AssetStatus, EventKind
 from .schemas import AssetCreate, AssetUpdate, check_details
 
@@ -43,6 +43,24 @@ class InvalidAsset(BadRequest):
     code, title = "invalid_asset", "The asset's fields do not fit together"
 
 
+class LocationNotFound(BadRequest):
+    code, title = "location_not_found", "org-structure has no such commune in force in the asset's province"
+
+
+async def validate_location(
+    org: OrgDirectory, principal: Principal, province_code: str, commune_code: str | None, on: date
+) -> None:
+    """The asset's location: a commune org-structure has in force on ``on``, in its province and the caller's area."""
+    if commune_code is not None:
+        try:
+            unit = await org.unit_by_code(commune_code, on)
+        except HolderNotFound as exc:
+            raise LocationNotFound(f"org-structure has no commune {commune_code} on {on}", commune_code=commune_code) from exc
+        if unit.level != "commune" or unit.province_code != province_code:
+            raise LocationNotFound(f"{unit.code} on {on} is not a commune of province {province_code}", commune_code=commune_code)
+    check_location(principal, province_code, commune_code)
+
+
 async def get_asset(session: AsyncSession, principal: Principal, asset_id: uuid.UUID) -> Asset:
     asset = await repository.get_asset(session, asset_id)
     if asset is None:
@@ -59,6 +77,7 @@ async def create_asset(
     holder = await holders.resolve(org, data.holder, data.allocated_from)
     holders.require_in_force(holder, data.allocated_from)
     check_holder(principal, holder)
+    await validate_location(org, principal, data.province_code, data.commune_code, data.allocated_from)
     asset = Asset(
         id=uuid.uuid4(),
         kind=data.kind,
@@ -116,12 +135,20 @@ def _search_key(asset: Asset) -> str:
 
 
 async def update_asset(
-    session: AsyncSession, audit: AuditTrail, principal: Principal, asset: Asset, changes: AssetUpdate, today: date
+    session: AsyncSession,
+    audit: AuditTrail,
+    principal: Principal,
+    org: OrgDirectory,
+    asset: Asset,
+    changes: AssetUpdate,
+    today: date,
 ) -> Asset:
     if asset.status is AssetStatus.DISPOSED:
         raise AssetDisposed(f"Asset {asset.code} was disposed of")
     before = snapshot(asset)
     fields = changes.model_dump(exclude_unset=True)
+    if fields.get("commune_code") is not None and fields["commune_code"] != asset.commune_code:
+        await validate_location(org, principal, asset.province_code, fields["commune_code"], today)
     merged = {name: fields.get(name, getattr(asset, name)) for name in _detail_fields()}
     try:
         checked = check_details(asset.kind, merged, asset.province_code)

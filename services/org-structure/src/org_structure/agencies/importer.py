@@ -1,11 +1,18 @@
-"""Import agencies from the CSV or XLSX form provinces fill in, checking every row first."""
+"""Import agencies from the CSV or XLSX form provinces fill in, checking every row first.
+
+The file comes through the shared bounded pipeline (``haicap_shared.imports``): received on
+disk within the service's upload limit, read in a worker thread ``chunk_rows`` rows at a
+time, refused at the first limit reached. Each chunk is checked (its units looked up once per
+code) and its good rows written with one batched insert while the import may still succeed;
+a refused import is rolled back with the request's transaction.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
 from datetime import date
-from typing import IO, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,8 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from haicap_shared.audit import AuditTrail
 from haicap_shared.auth import Principal
 from haicap_shared.errors import AppError
+from haicap_shared.imports import ProblemLog, Upload, row_chunks
 from haicap_shared.models import utcnow
-from haicap_shared.tabular import ImportReport, RowProblem, parse_date, read_rows
+from haicap_shared.tabular import ImportReport, SourceRow, parse_date
 from haicap_shared.text import search_key
 
 from ..units.models import AdministrativeUnit, UnitLevel
@@ -50,97 +58,119 @@ async def import_agencies(
     session: AsyncSession,
     audit: AuditTrail,
     principal: Principal,
-    stream: IO[bytes],
-    filename: str,
+    upload: Upload,
     *,
     partial: bool,
     today: date,
 ) -> ImportReport:
-    """Check every row; write them all (or, with ``partial``, the good ones) in one go."""
-    source = list(read_rows(stream, filename, COLUMNS))
-    codes = sorted({str(r.values["unit_code"]) for r in source if r.values.get("unit_code")})
+    """Check every row; write them all (or, with ``partial``, the good ones), chunk by chunk."""
     units: dict[str, list[AdministrativeUnit]] = defaultdict(list)
-    for start in range(0, len(codes), 500):
-        for candidate in await session.scalars(
-            select(AdministrativeUnit).where(AdministrativeUnit.code.in_(codes[start : start + 500]))
-        ):
-            units[candidate.code].append(candidate)
-
-    problems: list[RowProblem] = []
-    accepted: list[dict[str, Any]] = []
+    looked_up: set[str] = set()
+    problems = ProblemLog(upload.limits.max_problems)
     seen: set[tuple[str, uuid.UUID]] = set()
+    written_ids: list[uuid.UUID] = []
+    read = accepted_count = written = 0
     now = utcnow()
-    for row in source:
-        errors: list[str] = []
-        values = row.values
-        name = str(values.get("name") or "").strip()
-        if len(name) < 2:
-            errors.append("name is missing")
-        try:
-            kind: AgencyKind | None = parse_kind(values.get("kind"))
-        except ValueError as exc:
-            errors.append(str(exc))
-            kind = None
-        try:
-            valid_from, valid_to = parse_date(values.get("valid_from")), parse_date(values.get("valid_to"))
-        except ValueError as exc:
-            errors.append(str(exc))
-            valid_from = valid_to = None
-        code = str(values.get("unit_code") or "")
-        # NOTE: a code names different units over time; the row's own dates say which.
-        on = valid_from or valid_to or today
-        unit = _unit_on(units.get(code, []), on)
-        if unit is None:
-            errors.append(f"no administrative unit has code {code!r} on {on.isoformat()}")
-        if unit is not None and kind is not None:
-            valid_from = valid_from or unit.valid_from
-            valid_to = valid_to if valid_to is not None else unit.valid_to
-            try:
-                service.check_kind(kind, unit)
-                service.check_validity(unit, valid_from, valid_to)
-            except AppError as exc:
-                errors.append(str(exc))
-            commune_code = unit.code if unit.level is UnitLevel.COMMUNE else None
-            placement = service.Placement(uuid.uuid4(), name, unit.province_code, commune_code, None)
-            if not in_area(principal, placement):
-                errors.append(f"{unit.name} is outside your area")
-            if (search_key(name), unit.id) in seen:
-                errors.append("the same agency appears twice in the file")
-            seen.add((search_key(name), unit.id))
-            if not errors:
-                accepted.append(
-                    {
-                        "id": placement.id,
-                        "name": name,
-                        "kind": kind,
-                        "unit_id": unit.id,
-                        "level": unit.level,
-                        "province_code": unit.province_code,
-                        "commune_code": commune_code,
-                        "parent_id": None,
-                        "valid_from": valid_from,
-                        "valid_to": valid_to,
-                        "search_key": search_key(name),
-                        "created_at": now,
-                        "updated_at": now,
-                        "version": 1,
-                    }
-                )
-        if errors:
-            problems.append(RowProblem(row=row.number, errors=errors))
-
-    write = partial or not problems
-    written = await repository.add_agencies(session, accepted) if write else 0
+    async for chunk in row_chunks(upload, COLUMNS):
+        read += len(chunk)
+        codes = sorted({str(r.values["unit_code"]) for r in chunk if r.values.get("unit_code")} - looked_up)
+        looked_up.update(codes)
+        for start in range(0, len(codes), 500):
+            for candidate in await session.scalars(
+                select(AdministrativeUnit).where(AdministrativeUnit.code.in_(codes[start : start + 500]))
+            ):
+                units[candidate.code].append(candidate)
+        accepted: list[dict[str, Any]] = []
+        for row in chunk:
+            errors = _check_row(row, units, principal, seen, today, now, accepted)
+            if errors:
+                problems.add(row.number, errors)
+        accepted_count += len(accepted)
+        # NOTE: once a row is wrong and the import is all-or-nothing, nothing more is written
+        # (the router refuses it, and the transaction is rolled back); the rest is still checked.
+        if partial or not problems:
+            written += await repository.add_agencies(session, accepted)
+            written_ids += [r["id"] for r in accepted]
+    if problems and not partial:
+        written = 0
     report = ImportReport(
-        rows=len(source), accepted=len(accepted), rejected=len(problems), written=written, partial=partial, problems=problems
+        rows=read, accepted=accepted_count, rejected=problems.count, written=written, partial=partial, problems=problems.listed
     )
     if written:
         await audit.record(
             session,
             principal,
             entity_type="agency_import",
-            entity_id=filename,
+            entity_id=upload.filename[:100],
             action="import",
-            after=report.model_dump(exclude={"problems"}) | {"agency_ids": [str(r["id"]) for r in accepted]},
+            after=report.model_dump(exclude={"problems"}) | {"agency_ids": [str(i) for i in written_ids]},
         )
     return report
+
+
+def _check_row(
+    row: SourceRow,
+    units: dict[str, list[AdministrativeUnit]],
+    principal: Principal,
+    seen: set[tuple[str, uuid.UUID]],
+    today: date,
+    now: Any,
+    accepted: list[dict[str, Any]],
+) -> list[str]:
+    """What is wrong with one row; a good row is appended to ``accepted``."""
+    errors: list[str] = []
+    values = row.values
+    name = str(values.get("name") or "").strip()
+    if len(name) < 2:
+        errors.append("name is missing")
+    try:
+        kind: AgencyKind | None = parse_kind(values.get("kind"))
+    except ValueError as exc:
+        errors.append(str(exc))
+        kind = None
+    try:
+        valid_from, valid_to = parse_date(values.get("valid_from")), parse_date(values.get("valid_to"))
+    except ValueError as exc:
+        errors.append(str(exc))
+        valid_from = valid_to = None
+    code = str(values.get("unit_code") or "")
+    # NOTE: a code names different units over time; the row's own dates say which.
+    on = valid_from or valid_to or today
+    unit = _unit_on(units.get(code, []), on)
+    if unit is None:
+        errors.append(f"no administrative unit has code {code!r} on {on.isoformat()}")
+    if unit is not None and kind is not None:
+        valid_from = valid_from or unit.valid_from
+        valid_to = valid_to if valid_to is not None else unit.valid_to
+        try:
+            service.check_kind(kind, unit)
+            service.check_validity(unit, valid_from, valid_to)
+        except AppError as exc:
+            errors.append(str(exc))
+        commune_code = unit.code if unit.level is UnitLevel.COMMUNE else None
+        placement = service.Placement(uuid.uuid4(), name, unit.province_code, commune_code, None)
+        if not in_area(principal, placement):
+            errors.append(f"{unit.name} is outside your area")
+        if (search_key(name), unit.id) in seen:
+            errors.append("the same agency appears twice in the file")
+        seen.add((search_key(name), unit.id))
+        if not errors:
+            accepted.append(
+                {
+                    "id": placement.id,
+                    "name": name,
+                    "kind": kind,
+                    "unit_id": unit.id,
+                    "level": unit.level,
+                    "province_code": unit.province_code,
+                    "commune_code": commune_code,
+                    "parent_id": None,
+                    "valid_from": valid_from,
+                    "valid_to": valid_to,
+                    "search_key": search_key(name),
+                    "created_at": now,
+                    "updated_at": now,
+                    "version": 1,
+                }
+            )
+    return errors

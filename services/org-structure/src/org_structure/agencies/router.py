@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from haicap_shared.audit import Audit
@@ -14,8 +14,9 @@ from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
 from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, Conflict, PreconditionFailed, PreconditionRequired, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
+from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUpload
 from haicap_shared.paging import Cursor, Limit, Page, keyset_page
-from haicap_shared.tabular import ImportReport, UnreadableFile
+from haicap_shared.tabular import ImportReport
 from haicap_shared.versioning import check_if_match, etag
 
 from ..units.models import UnitLevel
@@ -123,19 +124,18 @@ async def set_up_standard_organisations(
     status_code=201,
     response_model=ImportReport,
     tags=["agencies"],
-    responses=problem_responses(ImportRejected, UnreadableFile),
+    responses=problem_responses(ImportRejected, *IMPORT_PROBLEMS),
+    openapi_extra=IMPORT_REQUEST_BODY,
 )
 async def import_agencies_file(
-    file: UploadFile,
     session: DbSession,
     audit: Audit,
     principal: OrgWrite,
+    upload: ImportUpload,
     partial: Annotated[bool, Query(description="Write the good rows even if some have problems")] = False,
 ) -> ImportReport:
     """Import agencies from CSV or XLSX (name, kind, unit code, from, to); every row checked first."""
-    report = await import_agencies(
-        session, audit, principal, file.file, file.filename or "upload.csv", partial=partial, today=date.today()
-    )
+    report = await import_agencies(session, audit, principal, upload, partial=partial, today=date.today())
     if report.problems and not partial:
         raise ImportRejected(
             f"{report.rejected} of {report.rows} rows have problems; nothing was written", report=report.model_dump()

@@ -1,27 +1,27 @@
 """Importing a province's task catalogue from the CSV or XLSX form provinces fill in.
 
 Every row is checked; nothing is written when a row is wrong unless partial import was
-asked for, in which case the good rows are written and the bad ones reported. Rows are
-read in chunks off the event loop and written with batched Core inserts in the request's
-transaction (the ORM unit of work is for interactive edits, not imports).
+asked for, in which case the good rows are written and the bad ones reported. The file comes
+through the shared bounded pipeline (``haicap_shared.imports``): received on disk within the
+service's upload limit, read in chunks in a worker thread, off the event loop, refused at the
+first limit reached; rows are written with batched Core inserts in the request's transaction
+(the ORM unit of work is for interactive edits, not imports).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import date
-from itertools import islice
-from typing import IO, Any
+from typing import Any
 
-import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail
 from haicap_shared.auth import Principal
 from haicap_shared.errors import Conflict
+from haicap_shared.imports import ProblemLog, Upload, row_chunks
 from haicap_shared.models import utcnow
-from haicap_shared.tabular import ImportReport, RowProblem, SourceRow, parse_date, read_rows
+from haicap_shared.tabular import ImportReport, SourceRow, parse_date
 from haicap_shared.text import search_key
 
 from ..agencies.auth import in_area
@@ -112,29 +112,23 @@ async def import_tasks(
     audit: AuditTrail,
     principal: Principal,
     *,
-    stream: IO[bytes],
-    filename: str,
+    upload: Upload,
     province: str,
     partial: bool,
 ) -> ImportReport:
     """Check and write the rows of one province's file; raise :class:`ImportRejected` if refused."""
     owners = _Owners(await repository.province_agencies(session, province))
     taken = await repository.province_task_codes(session, province)
-    rows = read_rows(stream, filename, COLUMNS)
-    problems: list[RowProblem] = []
+    problems = ProblemLog(upload.limits.max_problems)
     tasks: list[dict[str, Any]] = []
     ownerships: list[dict[str, Any]] = []
     read = accepted = written = 0
-
-    def next_chunk(source: Iterator[SourceRow] = rows) -> list[SourceRow]:
-        return list(islice(source, BATCH))
-
-    while chunk := await anyio.to_thread.run_sync(next_chunk):
+    async for chunk in row_chunks(upload, COLUMNS):
         for source in chunk:
             read += 1
             errors = _check_row(source, owners, taken, principal, province, tasks, ownerships)
             if errors:
-                problems.append(RowProblem(row=source.number, errors=errors))
+                problems.add(source.number, errors)
             else:
                 accepted += 1
         # NOTE: once a row is wrong and the import is all-or-nothing, nothing more is written;
@@ -147,12 +141,12 @@ async def import_tasks(
     if not problems or partial:
         written += await _flush(session, tasks, ownerships)
     report = ImportReport(
-        rows=read, accepted=accepted, rejected=len(problems), written=written, partial=partial, problems=problems
+        rows=read, accepted=accepted, rejected=problems.count, written=written, partial=partial, problems=problems.listed
     )
     if problems and not partial:
         report.written = 0
         raise ImportRejected(
-            f"{len(problems)} of {read} rows are wrong; nothing was imported (fix them, or ask for partial=true)",
+            f"{problems.count} of {read} rows are wrong; nothing was imported (fix them, or ask for partial=true)",
             report=report.model_dump(mode="json"),
         )
     await audit.record(
@@ -161,7 +155,7 @@ async def import_tasks(
         entity_type=ENTITY_IMPORT,
         entity_id=uuid.uuid4(),
         action="import",
-        after={"province": province, "filename": filename, **report.model_dump(mode="json", exclude={"problems"})},
+        after={"province": province, "filename": upload.filename, **report.model_dump(mode="json", exclude={"problems"})},
     )
     return report
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from haicap_shared.audit import Audit
@@ -14,8 +14,9 @@ from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed, ch
 from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
+from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUpload
 from haicap_shared.paging import Cursor, Limit, Page, fetch_page, keyset_page
-from haicap_shared.tabular import ImportReport, UnreadableFile
+from haicap_shared.tabular import ImportReport
 from haicap_shared.versioning import check_if_match, etag
 
 from ..agencies.auth import OrgRead, OrgWrite
@@ -125,21 +126,20 @@ async def task_findings(
 @router.post(
     "/tasks/imports",
     response_model=ImportReport,
-    responses=problem_responses(importer.ImportRejected, UnreadableFile),
+    responses=problem_responses(importer.ImportRejected, *IMPORT_PROBLEMS),
+    openapi_extra=IMPORT_REQUEST_BODY,
 )
 async def import_tasks(
     session: DbSession,
     audit: Audit,
     principal: OrgWrite,
-    file: Annotated[UploadFile, File(description="The province's form: .csv (UTF-8) or .xlsx, one task a row")],
+    upload: ImportUpload,
     province: Annotated[str, Query(pattern=r"^\d{2}$", description="The province the file is for")],
     partial: Annotated[bool, Query(description="Write the good rows even if some are wrong")] = False,
 ) -> ImportReport:
     """Import tasks from CSV or XLSX: every row checked, all or nothing unless `partial=true`."""
     check_province(principal, province)
-    return await importer.import_tasks(
-        session, audit, principal, stream=file.file, filename=file.filename or "upload", province=province, partial=partial
-    )
+    return await importer.import_tasks(session, audit, principal, upload=upload, province=province, partial=partial)
 
 
 @router.get("/tasks/{task_id}", response_model=Task, responses=problem_responses(service.TaskNotFound))

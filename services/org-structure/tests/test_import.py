@@ -83,6 +83,14 @@ async def test_national_import(client: httpx.AsyncClient, session: AsyncSession,
     before = await _stats(client, "2025-06-30")
     assert before["by_level"] == {"province": 63, "district": 696, "commune": 10035}
 
+    # The measured national figures (README): 14,234 units and 4,534 changes, of which 96 units
+    # and 96 changes are Đồng Nai's of 2026-04-30; 31 links of the package dropped, 1 code corrected.
+    assert len(country_plan.units) == 14234
+    assert summary.changes_by_kind == {"merge": 3071, "split": 442, "rename": 93, "reorganise": 237, "abolish": 691}
+    assert len(summary.dropped_links) == 31
+    assert summary.corrections == [c.describe() for c in country_plan.corrections]
+    assert len(summary.corrections) == 1
+
     # Former communes divided between several new ones are recorded as splits and reported.
     assert summary.changes_by_kind["split"] == len(summary.ambiguous_splits) > 0
     splits = (await client.get("/unit-changes", params={"kind": "split", "limit": 1})).json()["items"]

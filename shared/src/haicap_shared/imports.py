@@ -58,6 +58,7 @@ __all__ = [
     "Upload",
     "UploadTooLarge",
     "import_limits",
+    "import_slots",
     "row_chunks",
 ]
 
@@ -138,6 +139,11 @@ def _gate(app: FastAPI, limits: ImportLimits) -> _Gate:
         gate = _Gate(limits.max_concurrent)
         app.state.import_gate = gate
     return gate
+
+
+def import_slots(app: FastAPI) -> asyncio.Semaphore:
+    """The semaphore of ``app``'s import slots (a test holds one to see the next import refused)."""
+    return _gate(app, import_limits(app)).semaphore
 
 
 async def _counted(request: Request, limit: int) -> AsyncGenerator[bytes, None]:

@@ -1,0 +1,63 @@
+"""Hostile files for the import limits' tests, generated when a test runs (never committed).
+
+- :func:`long_line_csv`: a header, then one line of ``size`` bytes (the 100 MB line that froze
+  personnel for 31 minutes);
+- :func:`many_rows_csv`: the same row repeated, for the row limit and the memory bound;
+- :func:`zip_bomb_xlsx`: a small XLSX whose shared strings expand to far more than the file
+  (a million strings, about 250 MB, in about 1 MB).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from fastapi import FastAPI
+from openpyxl import Workbook
+
+from .tabular import ImportLimits
+
+SHARED_STRINGS = "xl/sharedStrings.xml"
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def long_line_csv(header: str, size: int) -> bytes:
+    """``header``, then one line of ``size`` bytes."""
+    return f"{header}\n".encode() + b"x" * size + b"\n"
+
+
+def many_rows_csv(header: str, row: str, rows: int) -> bytes:
+    """``header``, then ``row`` ``rows`` times."""
+    return f"{header}\n".encode() + f"{row}\n".encode() * rows
+
+
+def zip_bomb_xlsx(header: list[str], *, strings: int = 1_000_000, length: int = 240) -> bytes:
+    """A real workbook (``header`` in row 1) whose shared-strings part holds ``strings`` strings of ``length`` characters."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(header)
+    plain = io.BytesIO()
+    workbook.save(plain)
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+        for entry in source.infolist():
+            if entry.filename != SHARED_STRINGS:
+                target.writestr(entry, source.read(entry.filename))
+        with target.open(SHARED_STRINGS, "w", force_zip64=True) as out:
+            out.write(f'<sst xmlns="{_MAIN}" count="{strings}" uniqueCount="{strings}">'.encode())
+            item = b"<si><t>" + b"a" * length + b"</t></si>"
+            block = 10_000
+            for _ in range(strings // block):
+                out.write(item * block)
+            out.write(item * (strings % block))
+            out.write(b"</sst>")
+    return bomb.getvalue()
+
+
+def with_import_limits(app: FastAPI, **changes: int) -> ImportLimits:
+    """Give ``app`` (already built) other import limits, for one test; the new limits."""
+    settings = app.state.settings
+    limits = settings.imports.model_copy(update=changes)
+    app.state.settings = settings.model_copy(update={"imports": limits})
+    return limits

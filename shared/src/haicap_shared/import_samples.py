@@ -58,6 +58,6 @@ def zip_bomb_xlsx(header: list[str], *, strings: int = 1_000_000, length: int = 
 def with_import_limits(app: FastAPI, **changes: int) -> ImportLimits:
     """Give ``app`` (already built) other import limits, for one test; the new limits."""
     settings = app.state.settings
-    limits = settings.imports.model_copy(update=changes)
+    limits: ImportLimits = settings.imports.model_copy(update=changes)
     app.state.settings = settings.model_copy(update={"imports": limits})
     return limits

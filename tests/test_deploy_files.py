@@ -11,8 +11,9 @@
   and in the manifests, or listed in deploy/README.md as left at its default; every
   ``HAICAP_*`` variable set there is one the process reads. Ports, probes, image names,
   commands and databases agree with the packages.
-- deploy/nginx/haicap.conf passes ``nginx -t``, and a real nginx with it ends TLS and sets
-  the caching headers in front of a stand-in gateway (when nginx is installed).
+- deploy/nginx/haicap.conf passes ``nginx -t``, and a real nginx with it ends TLS, passes the
+  application's caching headers on and sets the security headers in front of a stand-in
+  gateway (when nginx is installed); the Ingress sets the same security headers.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from reporting.settings import ReportingSettings
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
+NGINX_SITE = DEPLOY / "nginx" / "haicap.conf"
 
 
 @dataclass(frozen=True)
@@ -698,6 +700,34 @@ def test_only_the_gateway_is_published(cao_bang: list[dict[str, Any]]) -> None:
     assert policy["ingress"][0]["from"][0]["podSelector"]["matchLabels"].items() <= gateway_labels.items()
 
 
+def nginx_security_headers() -> dict[str, str]:
+    """The headers deploy/nginx/haicap.conf adds to every answer (``add_header ... always``)."""
+    found = {}
+    for name, value in re.findall(r"^\s*add_header\s+(\S+)\s+(\"[^\"]*\"|\S+)\s+always;", NGINX_SITE.read_text(), re.MULTILINE):
+        found[name.lower()] = value.strip('"')
+    return found
+
+
+def test_the_ingress_sets_the_security_headers_of_the_nginx_file(cao_bang: list[dict[str, Any]]) -> None:
+    expected = nginx_security_headers()
+    assert expected == {
+        "strict-transport-security": "max-age=63072000; includeSubDomains",
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "no-referrer",
+    }
+    (ingress,) = [d for d in cao_bang if d["kind"] == "Ingress"]
+    snippet = ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/configuration-snippet"]
+    ingress_headers = {}
+    for header in re.findall(r'more_set_headers\s+"([^"]+)";', snippet):
+        name, _, value = header.partition(":")
+        ingress_headers[name.strip().lower()] = value.strip()
+    assert ingress_headers == expected
+    # NOTE: caching is the application's on both: neither rewrites Cache-Control.
+    assert "cache-control" not in snippet.lower()
+    site = NGINX_SITE.read_text()
+    assert not re.search(r"^\s*(proxy_hide_header|add_header)\s+Cache-Control", site, re.MULTILINE | re.IGNORECASE)
+
+
 def test_the_overlay_runs_tagged_images_from_its_registry(cao_bang: list[dict[str, Any]]) -> None:
     for document in cao_bang:
         for pod in _pod_specs(document):
@@ -738,7 +768,7 @@ def nginx_config(tmp_path: Path, upstream: str, https_port: int, http_port: int)
     (tls / "privkey.pem").write_bytes(
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
-    site = (DEPLOY / "nginx" / "haicap.conf").read_text()
+    site = NGINX_SITE.read_text()
     site = site.replace("server gateway:8000;", f"server {upstream};").replace("/etc/nginx/tls/", f"{tls}/")
     # NOTE: unprivileged ports on loopback only, and no IPv6 (not every test machine has it).
     site = "\n".join(line for line in site.splitlines() if "listen [::]" not in line)
@@ -778,14 +808,15 @@ def test_nginx_accepts_the_configuration(tmp_path: Path) -> None:
 
 
 class _Upstream(BaseHTTPRequestHandler):
-    """Stands in for the gateway: any path, a small JSON body with a cache header nginx must replace."""
+    """Stands in for the gateway: any path, a small JSON body with the caching and nosniff headers the application sets."""
 
     def do_GET(self) -> None:
         body = json.dumps({"path": self.path, "request_id": self.headers.get("X-Request-ID")}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "public, max-age=999")
+        self.send_header("Cache-Control", "public, max-age=300" if self.path.endswith("/jwks") else "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
         self.end_headers()
         self.wfile.write(body)
 
@@ -795,7 +826,7 @@ class _Upstream(BaseHTTPRequestHandler):
 
 @pytest.mark.processes
 @pytest.mark.skipif(NGINX is None, reason="nginx is not installed here")
-def test_nginx_terminates_tls_and_sets_caching_headers(tmp_path: Path) -> None:
+def test_nginx_terminates_tls_passes_caching_on_and_sets_the_security_headers(tmp_path: Path) -> None:
     assert NGINX is not None
     upstream = ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
@@ -814,10 +845,10 @@ def test_nginx_terminates_tls_and_sets_caching_headers(tmp_path: Path) -> None:
                     assert nginx.poll() is None, nginx.stderr.read() if nginx.stderr else ""
                     time.sleep(0.1)
             expected = {
-                "/api/v1/org/units?province=04": "private, no-cache",
+                "/api/v1/org/units?province=04": "no-store",
+                "/api/v1/personnel/people": "no-store",
                 "/api/v1/auth/me": "no-store",
                 "/api/v1/auth/jwks": "public, max-age=300",
-                "/openapi.json": "public, max-age=60",
                 "/readyz": "no-store",
             }
             for path, cache_control in expected.items():
@@ -825,8 +856,8 @@ def test_nginx_terminates_tls_and_sets_caching_headers(tmp_path: Path) -> None:
                 assert response.status_code == 200, path
                 assert response.headers.get_list("cache-control") == [cache_control], path
                 assert response.json() == {"path": path, "request_id": "nginx-test"}
-                assert response.headers["strict-transport-security"].startswith("max-age=")
-            assert client.get("/api/v1/org/units").headers["vary"] == "Authorization"
+                for name, value in nginx_security_headers().items():
+                    assert response.headers.get_list(name) == [value], (path, name)
         with httpx.Client(timeout=5.0, trust_env=False) as plain:
             redirect = plain.get(f"http://127.0.0.1:{http_port}/api/v1/org/units")
             assert redirect.status_code == 301

@@ -4,6 +4,8 @@
   before the route runs; import paths have the larger limit. Until issue 12, only the gateway
   limited bodies: a service called directly read whatever it was sent.
 - A request with both Content-Length and Transfer-Encoding is refused with 400.
+- Every response carries ``X-Content-Type-Options: nosniff`` and, unless the route chose its own
+  caching, ``Cache-Control: no-store``.
 """
 
 from collections.abc import AsyncIterator, Callable
@@ -16,6 +18,8 @@ from fastapi import FastAPI
 
 from assets.app import create_app as create_assets
 from assets.settings import AssetsSettings
+from haicap_gateway.app import create_app as create_gateway
+from haicap_gateway.settings import GatewaySettings
 from haicap_shared.testing import assert_problem
 from org_structure.app import create_app as create_org
 from org_structure.settings import OrgSettings
@@ -72,3 +76,28 @@ async def test_every_service_limits_request_bodies_on_its_own(service: str, tmp_
         assert_problem(await client.post(import_path, content=b"x" * (IMPORT_LIMIT + 1)), 413, "payload_too_large")
         both = await client.post(write_path, content=b"{}", headers={"content-length": "2", "transfer-encoding": "chunked"})
         assert_problem(both, 400, "ambiguous_body_length")
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+async def test_every_service_answers_with_nosniff_and_no_store(service: str, tmp_path: Path) -> None:
+    factory, write_path, _ = SERVICES[service]
+    async with _client(factory(tmp_path)) as client:
+        for response in (
+            await client.get("/healthz"),
+            await client.get(write_path, headers={"Authorization": "Bearer not-a-token"}),
+            await client.post(write_path, json={}),
+        ):
+            assert response.headers["x-content-type-options"] == "nosniff", response.request.url
+            assert response.headers.get_list("cache-control") == ["no-store"], response.request.url
+
+
+async def test_the_gateway_answers_with_nosniff_and_no_store_and_keeps_the_jwks_cacheable(tmp_path: Path) -> None:
+    app = create_gateway(GatewaySettings(var_dir=tmp_path, database_url=f"sqlite+aiosqlite:///{tmp_path / 'gw.db'}"))
+    async with _client(app) as client:
+        for path in ("/healthz", "/api/v1/auth/me"):
+            response = await client.get(path)
+            assert response.headers["x-content-type-options"] == "nosniff"
+            assert response.headers.get_list("cache-control") == ["no-store"]
+        jwks = await client.get("/api/v1/auth/jwks")
+        assert jwks.headers.get_list("cache-control") == ["public, max-age=300"]
+        assert jwks.headers["x-content-type-options"] == "nosniff"

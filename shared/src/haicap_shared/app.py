@@ -21,6 +21,7 @@ from .health import health_router
 from .http import new_http_client
 from .middleware import RequestIdMiddleware
 from .request_limits import BodyLimitMiddleware, default_body_limit
+from .security_headers import SecurityHeadersMiddleware
 from .settings import ServiceSettings
 
 Extension = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -56,7 +57,8 @@ def create_service_app(
     Every request body is limited (``settings.max_body_bytes``, ``max_import_body_bytes`` on
     import and bulk paths, or an allowance a service puts in ``app.state.body_allowances``,
     path prefix to bytes); ``limit_bodies=False`` leaves that to the caller (the gateway has
-    its own route classes).
+    its own route classes). Every response gets ``X-Content-Type-Options: nosniff`` and, unless
+    its route chose its own, ``Cache-Control: no-store``.
     """
 
     @asynccontextmanager
@@ -84,6 +86,7 @@ def create_service_app(
         # NOTE: added first, hence inside the request-id middleware: a 413 carries the request id.
         app.add_middleware(BodyLimitMiddleware, limit=default_body_limit(settings, app.state.body_allowances))
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(health_router(settings.service_name, database_readiness=metadata is not None and readiness is None))
     if readiness is not None:
         app.include_router(readiness)

@@ -93,7 +93,7 @@ async def test_cars_are_counted_by_purpose_and_in_all(client: httpx.AsyncClient)
         "assets_held_by_communes",
     )
     assert [province[f] for f in figures] == [2, 1, 1, 2, 4]
-    assert (province["communes_holding_cars"], province["communes_holding_general_work_cars"]) == (1, 1)
+    assert (province["communes_holding_any_car"], province["communes_holding_general_work_cars"]) == (1, 1)
     cars = next(r for r in province["by_level"] if r["kind"] == "car")
     assert (cars["assets"], cars["general_work_cars"], cars["specialised_cars"]) == (2, 1, 1)
     # Each commune's figures add up to the province's.

@@ -60,6 +60,10 @@ ASSETS_SUMMARY = {
     "communes_holding_premises": 56,
     "general_work_cars_held_by_communes": 59,
     "communes_holding_general_work_cars": 56,
+    "specialised_cars_held_by_communes": 1,
+    "all_cars_held_by_communes": 60,
+    "communes_holding_any_car": 56,
+    "assets_held_by_communes": 2158,
     "by_level": [],
 }
 CAR_NORMS = {
@@ -124,7 +128,8 @@ QUALIFICATIONS = {
         _qualification("cadre", "province", 100, 100, 40, 50),
         _qualification("civil_servant", "province", 400, 396, 60, 200),
         _qualification("civil_servant", "commune", 500, 487, 47, 301),
-        _qualification("public_employee", "province", 1000, 861, 9, 93),
+        _qualification("public_employee", "province", 880, 758, 8, 82),
+        _qualification("public_employee", "commune", 120, 103, 1, 11),
     ]
 }
 SCOPE = {"as_of": "2026-04-15", "province": PROVINCE, "commune": None, "level": None, "category": None, "by": []}
@@ -175,7 +180,12 @@ async def test_province_summary(client: httpx.AsyncClient, org) -> None:
     assert report["tasks"]["change"]["delta"] == {"province": 357, "district": -596, "commune": 414}
     assert report["decisions"]["by_level"]["province"] == {"required": 14, "issued": 12}
     assert report["decisions"]["by_level"]["commune"] == {"required": 224, "issued": 224}
-    assert (report["assets"]["premises_held_by_communes"], report["assets"]["cars_held_by_communes"]) == (2098, 59)
+    assets = report["assets"]
+    assert (assets["premises_held_by_communes"], assets["general_work_cars_held_by_communes"]) == (2098, 59)
+    # One ambulance: the cars are named for what they count, general-work, specialised and all.
+    assert (assets["specialised_cars_held_by_communes"], assets["all_cars_held_by_communes"]) == (1, 60)
+    assert (assets["communes_holding_general_work_cars"], assets["communes_holding_any_car"]) == (56, 56)
+    assert "cars_held_by_communes" not in assets
     assert report["dispositions"]["by_form"]["repurpose"]["executed"] == 7
     assert report["dispositions"]["by_status"] == {"proposed": 0, "submitted": 3, "approved": 2, "rejected": 0, "executed": 7}
     assert report["dispositions"]["overdue_decisions"] == 1
@@ -186,6 +196,8 @@ async def test_province_summary(client: httpx.AsyncClient, org) -> None:
     assert staff["cadres_and_civil_servants"]["all"]["political_theory"]["advanced"] == {"count": 147, "share": 0.147}
     assert staff["public_employees"]["all"]["political_theory"]["intermediate"]["share"] == 0.093
     assert staff["by_category"] == {"cadre": 100, "civil_servant": 900, "public_employee": 1000}
+    # Everyone placed at the communes, and the cadres and civil servants among them.
+    assert (staff["people_placed_at_communes"], staff["cadres_and_civil_servants_at_communes"]) == (620, 500)
     assert report["streamlining"]["cases"] == 4
     assert report["streamlining"]["by_policy"]["early_retirement"]["amount_vnd"] == 2234364375
     assert response.headers["cache-control"] == "private, max-age=300"
@@ -277,6 +289,22 @@ async def test_who_may_read_which_report(client: httpx.AsyncClient, test_tokens:
     ).status_code == 200
 
 
+def _commune_headcount(request: httpx.Request) -> httpx.Response:
+    """Personnel's headcount of Xã Quảng Lâm, by agency (with the quota) or by category (at the commune level)."""
+    if request.url.params.get_list("by") == ["category"]:
+        assert request.url.params["level"] == "commune"
+        rows = [
+            {"group": {"category": "civil_servant"}, "headcount": 8, "quota": None, "over_quota": None},
+            {"group": {"category": "cadre"}, "headcount": 1, "quota": None, "over_quota": None},
+            {"group": {"category": "public_employee"}, "headcount": 3, "quota": None, "over_quota": None},
+        ]
+        total = {"group": {}, "headcount": 12, "quota": None, "over_quota": None}
+    else:
+        rows = [{"group": {"agency": "a"}, "headcount": 12, "quota": 14, "over_quota": 0}]
+        total = {"group": {}, "headcount": 12, "quota": 14, "over_quota": 0}
+    return httpx.Response(200, json={**SCOPE, "year": 2026, "rows": rows, "total": total})
+
+
 async def test_a_commune_officer_reads_only_their_commune_profile(
     client: httpx.AsyncClient, test_tokens: TestTokens, org
 ) -> None:
@@ -310,26 +338,40 @@ async def test_a_commune_officer_reads_only_their_commune_profile(
     )
     holdings = [
         {"kind": "premises", "holder_commune_code": "01304", "assets": 37, "original_value": 9, "residual_value": 5_000_000_000},
-        {"kind": "car", "holder_commune_code": "01304", "assets": 1, "original_value": 9, "residual_value": 700_000_000},
+        {"kind": "car", "holder_commune_code": "01304", "assets": 2, "original_value": 9, "residual_value": 700_000_000},
         {"kind": "premises", "holder_commune_code": "01273", "assets": 40, "original_value": 9, "residual_value": 1},
     ]
-    headcount = {**SCOPE, "year": 2026, "rows": [{"group": {"agency": "a"}, "headcount": 12, "quota": 14, "over_quota": 0}]}
-    org.get("/api/v1/personnel/stats/headcount").respond(
-        json={**headcount, "total": {"group": {}, "headcount": 12, "quota": 14, "over_quota": 0}}
-    )
+    org.get("/api/v1/personnel/stats/headcount").mock(side_effect=_commune_headcount)
     org.get("/api/v1/assets/stats/holdings").respond(
         json={"as_of": "2026-04-15", "province": PROVINCE, "group_by": "unit", "rows": holdings}
     )
+    quang_lam = {
+        "premises_held_by_communes": 37,
+        "general_work_cars_held_by_communes": 1,
+        "specialised_cars_held_by_communes": 1,
+        "all_cars_held_by_communes": 2,
+        "assets_held_by_communes": 39,
+    }
+
+    def commune_summary(request: httpx.Request) -> httpx.Response:
+        assert request.url.params["commune"] == "01304"
+        return httpx.Response(200, json=ASSETS_SUMMARY | quang_lam | {"commune": "01304"})
+
+    org.get("/api/v1/assets/stats/summary").mock(side_effect=commune_summary)
     own = test_tokens.headers(Role.COMMUNE_OFFICER, province=PROVINCE, commune="01304")
     response = await client.get("/communes/01304/profile", params={"as_of": "2026-04-15"}, headers=own)
     assert response.status_code == 200, response.text
     profile = response.json()
     assert profile["name"] == "Xã Quảng Lâm"
     assert [p["code"] for p in profile["lineage"]["predecessors"]] == ["01303"]
-    assert profile["tasks"]["total"] == 9
-    assert profile["agencies"]["total"] == 1
-    assert profile["assets"]["total"] == 38
-    assert (profile["people"]["headcount"], profile["people"]["quota"]) == (12, 14)
+    assert profile["tasks"]["tasks_of_commune_agencies"] == 9
+    assert profile["agencies"]["agencies_of_commune"] == 1
+    assert profile["assets"]["premises_held_by_communes"] == 37
+    assert (profile["assets"]["all_cars_held_by_communes"], profile["assets"]["specialised_cars_held_by_communes"]) == (2, 1)
+    assert profile["assets"]["assets_held_by_communes"] == 39
+    people = profile["people"]
+    assert (people["people_placed_at_communes"], people["cadres_and_civil_servants_at_communes"]) == (12, 9)
+    assert people["staffing_quota"] == 14
     other = test_tokens.headers(Role.COMMUNE_OFFICER, province=PROVINCE, commune="01273")
     assert_problem(
         await client.get("/communes/01304/profile", params={"as_of": "2026-04-15"}, headers=other), 403, "outside_area"

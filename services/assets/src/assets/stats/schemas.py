@@ -38,7 +38,7 @@ class Summary(BaseModel):
     communes_holding_general_work_cars: int
     specialised_cars_held_by_communes: int = Field(description="Cars allocated to communes as specialised cars")
     all_cars_held_by_communes: int = Field(description="Every car held by communes, whatever its purpose")
-    communes_holding_cars: int = Field(description="Communes holding at least one car of any purpose")
+    communes_holding_any_car: int = Field(description="Communes holding at least one car of any purpose")
     assets_held_by_communes: int = Field(description="Every asset held by communes: premises, cars and equipment")
     by_level: list[LevelCount]
 

@@ -49,7 +49,7 @@ async def summary(
         communes_holding_general_work_cars=cars.communes_with_general_cars if cars else 0,
         specialised_cars_held_by_communes=cars.specialised_cars if cars else 0,
         all_cars_held_by_communes=cars.assets if cars else 0,
-        communes_holding_cars=cars.communes if cars else 0,
+        communes_holding_any_car=cars.communes if cars else 0,
         assets_held_by_communes=sum(r.assets for r in commune_rows),
         by_level=[
             LevelCount(

@@ -32,29 +32,37 @@ STATUSES = {
 }
 
 
+# NOTE: every figure is named for what it counts; the commune profile gives the same names for
+# one commune (assets' /stats/summary with ``commune=``), so the 56 profiles add up to the summary.
+HELD_BY_COMMUNES = {
+    "premises_held_by_communes": "Cơ sở nhà, đất do cấp xã quản lý",
+    "general_work_cars_held_by_communes": "Xe ô tô phục vụ công tác chung của cấp xã",
+    "specialised_cars_held_by_communes": "Xe ô tô chuyên dùng của cấp xã",
+    "all_cars_held_by_communes": "Tổng số xe ô tô của cấp xã",
+    "assets_held_by_communes": "Tổng số tài sản do cấp xã quản lý",
+}
+COMMUNES_HOLDING = {
+    "communes_holding_premises": "Số xã có cơ sở nhà, đất",
+    "communes_holding_general_work_cars": "Số xã có xe ô tô phục vụ công tác chung",
+    "communes_holding_any_car": "Số xã có xe ô tô (mọi loại)",
+}
+
+
 async def holdings(assets: ServiceClient, province: str, as_of: date) -> Section:
-    """Premises and general-work cars held by the communes (and the car norm)."""
+    """Premises and cars (general-work, specialised, all) held by the communes, and the car norm."""
     params = {"as_of": as_of.isoformat(), "province": province}
     summary, cars = await asyncio.gather(
         assets.get_json("/stats/summary", params=params), assets.get_json("/stats/car-norms", params=params)
     )
-    data = {
-        "premises_held_by_communes": summary["premises_held_by_communes"],
-        "communes_holding_premises": summary["communes_holding_premises"],
-        "cars_held_by_communes": summary["general_work_cars_held_by_communes"],
-        "communes_holding_cars": summary["communes_holding_general_work_cars"],
-        "car_norm": {
-            "max_per_commune": cars["max_general_cars_per_commune"],
-            "communes": cars["communes"],
-            "over_norm": cars["communes_over_norm"],
-            "under_norm": cars["communes_under_norm"],
-        },
+    data: dict[str, Any] = {name: summary[name] for name in (*HELD_BY_COMMUNES, *COMMUNES_HOLDING)}
+    data["car_norm"] = {
+        "max_per_commune": cars["max_general_cars_per_commune"],
+        "communes": cars["communes"],
+        "over_norm": cars["communes_over_norm"],
+        "under_norm": cars["communes_under_norm"],
     }
-    rows = [
-        {"label": "Cơ sở nhà, đất do cấp xã quản lý", "value": data["premises_held_by_communes"]},
-        {"label": "Số xã có cơ sở nhà, đất", "value": data["communes_holding_premises"]},
-        {"label": "Xe ô tô phục vụ công tác chung của cấp xã", "value": data["cars_held_by_communes"]},
-        {"label": "Số xã có xe ô tô", "value": data["communes_holding_cars"]},
+    rows = [{"label": label, "value": data[name]} for name, label in (*HELD_BY_COMMUNES.items(), *COMMUNES_HOLDING.items())]
+    rows += [
         {"label": "Số xã vượt định mức xe", "value": cars["communes_over_norm"]},
         {"label": "Số xã thiếu xe so với định mức", "value": cars["communes_under_norm"]},
     ]
@@ -130,17 +138,27 @@ async def gaps(assets: ServiceClient, province: str, as_of: date) -> Section:
 
 
 async def commune_assets(assets: ServiceClient, province: str, commune_code: str, as_of: date) -> Section:
-    """What the commune and its agencies hold, and their value."""
-    held = await assets.get_json("/stats/holdings", params={"as_of": as_of.isoformat(), "province": province, "group_by": "unit"})
+    """What the commune and its agencies hold, and their value; figures named as in the province summary."""
+    held, summary = await asyncio.gather(
+        assets.get_json("/stats/holdings", params={"as_of": as_of.isoformat(), "province": province, "group_by": "unit"}),
+        assets.get_json("/stats/summary", params={"as_of": as_of.isoformat(), "province": province, "commune": commune_code}),
+    )
     rows = [
         {"kind": r["kind"], "assets": r["assets"], "residual_value": r["residual_value"]}
         for r in held["rows"]
         if r.get("holder_commune_code") == commune_code
     ]
+    figures = Table(
+        "Tài sản của xã theo loại",
+        [("label", "Chỉ tiêu"), ("value", "Số lượng")],
+        [{"label": label, "value": summary[name]} for name, label in HELD_BY_COMMUNES.items()],
+        {"value": COUNT},
+    )
     table = Table(
         "Tài sản do xã quản lý",
         [("kind", "Loại tài sản"), ("assets", "Số lượng"), ("residual_value", "Giá trị còn lại (đồng)")],
         rows,
         {"assets": COUNT, "residual_value": MONEY},
     )
-    return Section("assets", "Tài sản", {"total": sum(r["assets"] for r in rows), "by_kind": rows}, [table])
+    data: dict[str, Any] = {name: summary[name] for name in HELD_BY_COMMUNES} | {"by_kind": rows}
+    return Section("assets", "Tài sản", data, [figures, table])

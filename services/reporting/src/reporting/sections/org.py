@@ -159,7 +159,7 @@ async def commune_agencies(org: ServiceClient, commune_code: str, as_of: date) -
     page = await org.get_json("/agencies", params={"commune": commune_code, "as_of": as_of.isoformat(), "limit": 500})
     rows = [{"name": a["name"], "kind": a["kind"], "link": f"/api/v1/org/agencies/{a['id']}"} for a in page["items"]]
     table = Table("Cơ quan, tổ chức của xã", [("name", "Tên"), ("kind", "Loại"), ("link", "Bản ghi")], rows)
-    return Section("agencies", "Cơ quan, tổ chức", {"total": len(rows), "items": rows}, [table])
+    return Section("agencies", "Cơ quan, tổ chức", {"agencies_of_commune": len(rows), "items": rows}, [table])
 
 
 async def commune_tasks(org: ServiceClient, province: str, unit_id: str, as_of: date) -> Section:
@@ -172,4 +172,4 @@ async def commune_tasks(org: ServiceClient, province: str, unit_id: str, as_of: 
         [{"label": "Nhiệm vụ do các cơ quan của xã đảm nhận", "count": total}],
         {"count": COUNT},
     )
-    return Section("tasks", "Nhiệm vụ", {"total": total}, [table])
+    return Section("tasks", "Nhiệm vụ", {"tasks_of_commune_agencies": total}, [table])

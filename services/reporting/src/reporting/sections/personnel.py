@@ -30,6 +30,20 @@ def _share(count: int, total: int) -> float | None:
     return round(count / total, 4) if total else None
 
 
+def _at_communes(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Everyone placed in commune-level agencies, and the cadres and civil servants among them.
+
+    The commune profile gives the same two figures for one commune, so the profiles add up to
+    the summary's.
+    """
+    return {
+        "people_placed_at_communes": sum(r["headcount"] for r in rows),
+        "cadres_and_civil_servants_at_communes": sum(
+            r["headcount"] for r in rows if r["group"].get("category") in GROUPS["cadres_and_civil_servants"]
+        ),
+    }
+
+
 def _figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
     headcount = sum(r["headcount"] for r in rows)
     university = sum(r["university_or_higher"]["count"] for r in rows)
@@ -55,6 +69,8 @@ async def staff(personnel: ServiceClient, province: str, as_of: date) -> Section
     for row in stats["rows"]:
         data["by_category"].setdefault(row["group"]["category"], 0)
         data["by_category"][row["group"]["category"]] += row["headcount"]
+    at_communes = [r for r in stats["rows"] if r["group"].get("level") == "commune"]
+    data |= _at_communes(at_communes)
     table_rows = []
     for group, categories in GROUPS.items():
         data[group] = {}
@@ -156,10 +172,11 @@ async def gaps(personnel: ServiceClient, province: str, as_of: date) -> Section:
 
 
 async def commune_people(personnel: ServiceClient, province: str, commune_code: str, as_of: date) -> Section:
-    """People of the commune's agencies against their quota."""
-    stats = await personnel.get_json(
-        "/stats/headcount",
-        params=[("as_of", as_of.isoformat()), ("province", province), ("commune", commune_code), ("by", "agency")],
+    """People of the commune's agencies against their quota; everyone placed, and the cadres and civil servants."""
+    scope = [("as_of", as_of.isoformat()), ("province", province), ("commune", commune_code)]
+    stats, categories = await asyncio.gather(
+        personnel.get_json("/stats/headcount", params=[*scope, ("by", "agency")]),
+        personnel.get_json("/stats/headcount", params=[*scope, ("level", "commune"), ("by", "category")]),
     )
     rows = [
         {"agency": r["group"].get("agency"), "headcount": r["headcount"], "quota": r["quota"], "over": r["over_quota"]}
@@ -171,5 +188,16 @@ async def commune_people(personnel: ServiceClient, province: str, commune_code: 
         rows,
         {"headcount": COUNT, "quota": COUNT, "over": COUNT},
     )
-    total = stats["total"]
-    return Section("people", "Nhân sự", {"headcount": total["headcount"], "quota": total["quota"], "by_agency": rows}, [table])
+    placed = _at_communes([{"headcount": r["headcount"], "group": r["group"]} for r in categories["rows"]])
+    figures = Table(
+        "Số người của xã",
+        [("label", "Chỉ tiêu"), ("value", "Số người")],
+        [
+            {"label": "Người được bố trí tại các cơ quan của xã", "value": placed["people_placed_at_communes"]},
+            {"label": "Trong đó: cán bộ, công chức", "value": placed["cadres_and_civil_servants_at_communes"]},
+            {"label": "Biên chế giao", "value": stats["total"]["quota"]},
+        ],
+        {"value": COUNT},
+    )
+    data = placed | {"staffing_quota": stats["total"]["quota"], "by_agency": rows}
+    return Section("people", "Nhân sự", data, [figures, table])

@@ -4,17 +4,20 @@ Each test imports only the province it needs (the whole country takes seconds).
 """
 
 import csv
+import json
 import uuid
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from org_structure import cli
 from org_structure.units.importer import ImportSummary
-from org_structure.units.models import UnitLevel, correction_table, unit_table
+from org_structure.units.models import UnitLevel, change_table, correction_table, link_table, unit_table
 from org_structure.units.reference import ImportPlan, province_plan, tone_key
 
 from .conftest import run_import
@@ -242,3 +245,34 @@ async def test_the_cli_scope_reports_everything(session: AsyncSession, country_p
     assert len(summary.dropped_links) == 6
     rows = (await session.execute(select(unit_table.c.id))).all()
     assert len(rows) == summary.units_created
+
+
+async def test_changes_built_from_dropped_links_are_retracted(session: AsyncSession, country_plan: ImportPlan) -> None:
+    plan = province_plan(country_plan, "82")
+    await _import(session, plan, "82")
+    # As an import before the same-name rule left them: Phường 4 of Mỹ Tho split to two communes.
+    stale = next(iter(plan.superseded_change_ids))
+    await session.execute(
+        insert(change_table).values(
+            id=stale, kind="split", effective_date=date(2025, 7, 1), legal_basis="x", province_code="82", version=1
+        )
+    )
+    await session.execute(insert(link_table).values(change_id=stale, unit_id=plan.units[0].id, role="source"))
+    again = await _import(session, plan, "82")
+    assert (again.changes_retracted, again.changes_created, again.units_created) == (1, 0, 0)
+    assert await session.scalar(select(change_table.c.id).where(change_table.c.id == stale)) is None
+
+
+def test_the_cli_prints_the_dropped_links_and_corrections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HAICAP_ORG_DATABASE_URL", f"sqlite:///{tmp_path / 'org.db'}")
+    monkeypatch.setenv("HAICAP_ORG_VAR_DIR", str(tmp_path))
+    assert cli.main(["migrate"]) == 0
+    capsys.readouterr()
+    assert cli.main(["import-units", "--province", "82"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert len(report["dropped_links"]) == 6
+    assert any(line.startswith("Phường 4 (28252, Thành phố Mỹ Tho") for line in report["dropped_links"])
+    assert report["corrections"] == []
+    assert report["unmatched"] == []

@@ -25,6 +25,7 @@ from haicap_shared.auth import Principal
 from haicap_shared.models import utcnow
 from haicap_shared.text import search_key
 
+from ..agencies import repository as agency_repository
 from .models import CorrectedField, LinkRole, UnitLevel, change_table, correction_table, link_table, unit_table
 from .reference import REFORM_DATE, ImportPlan
 
@@ -51,6 +52,8 @@ class ImportSummary:
     units_corrected: int = 0
     units_ended: int = 0
     changes_retracted: int = 0
+    # Agencies left open on a unit the import ended: to be ended and set up on its successor.
+    agencies_outliving_units: list[str] = field(default_factory=list)
     # Anything of the official lists or later changes the package could not be matched to.
     unmatched: list[str] = field(default_factory=list)
 
@@ -82,7 +85,7 @@ async def apply_plan(
     now = utcnow()
     summary.changes_retracted = await _retract(session, list(plan.superseded_change_ids))
     summary.units_corrected = await _correct(session, plan, now)
-    summary.units_ended = await _end(session, plan, now)
+    summary.units_ended, summary.agencies_outliving_units = await _end(session, plan, now)
     present_units = await _present(session, unit_table.c.id, [u.id for u in plan.units])
     missing_units = sorted((u for u in plan.units if u.id not in present_units), key=lambda u: (_LEVEL_ORDER[u.level], u.code))
     for chunk in _batches(missing_units):
@@ -179,9 +182,14 @@ async def _correct(session: AsyncSession, plan: ImportPlan, now: datetime) -> in
     return corrected
 
 
-async def _end(session: AsyncSession, plan: ImportPlan, now: datetime) -> int:
-    """End units still open that the plan ends (a change after 2025-07-01 replaced them)."""
+async def _end(session: AsyncSession, plan: ImportPlan, now: datetime) -> tuple[int, list[str]]:
+    """End units still open that the plan ends (a change after 2025-07-01 replaced them).
+
+    NOTE: agencies of such a unit are not moved (which successor organisation takes over is a
+    decision, not reference data); they are named in the summary instead.
+    """
     ended = 0
+    stranded: list[str] = []
     for unit in plan.units:
         if unit.valid_to is None or unit.valid_to < REFORM_DATE:
             continue
@@ -191,5 +199,8 @@ async def _end(session: AsyncSession, plan: ImportPlan, now: datetime) -> int:
             .values(valid_to=unit.valid_to, updated_at=now, version=unit_table.c.version + 1)
             .returning(unit_table.c.id)
         )
-        ended += len(result.all())
-    return ended
+        if result.all():
+            ended += 1
+            agencies = await agency_repository.agencies_outside(session, unit.id, unit.valid_from, unit.valid_to)
+            stranded += [f"{a.name} ({a.id}) on {unit.name} ({unit.code}), which ends {unit.valid_to}" for a in agencies]
+    return ended, stranded

@@ -347,7 +347,23 @@ def _columns(rows: Sequence[tuple[str, ...]]) -> list[str]:
     return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
 
 
-def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+class _Stopping:
+    """Whether the runner's shutdown has begun: then no further signal may interrupt it."""
+
+    begun = False
+
+
+def _stop_once(_signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM and SIGINT: the first starts the shutdown; later ones are ignored.
+
+    NOTE: ``make run`` stopped by a signal to its process group delivers it twice (to make,
+    which forwards it, and to this runner), and people press Ctrl-C twice: a second
+    KeyboardInterrupt raised inside ``stop_all`` would leave the services running, holding
+    their ports.
+    """
+    if _Stopping.begun:
+        return
+    _Stopping.begun = True
     raise KeyboardInterrupt
 
 
@@ -359,10 +375,12 @@ def main(argv: list[str] | None = None) -> int:
         "--all", action="store_true", default=os.environ.get("HAICAP_IMPORT_ALL") == "1", help="import the whole country"
     )
     parser.add_argument("--startup-timeout", type=float, default=60.0, help="seconds each process has to become ready")
+    parser.add_argument("--var-dir", type=Path, default=ROOT / "var", help="databases and logs (default var/)")
     args = parser.parse_args(argv)
 
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    with Stack(os.environ, ROOT / "var", startup_timeout_seconds=args.startup_timeout) as stack:
+    signal.signal(signal.SIGTERM, _stop_once)
+    signal.signal(signal.SIGINT, _stop_once)
+    with Stack(os.environ, args.var_dir.resolve(), startup_timeout_seconds=args.startup_timeout) as stack:
         try:
             print("migrating and importing units...", flush=True)
             stack.prepare(province=None if args.all else args.province)
@@ -379,6 +397,10 @@ def main(argv: list[str] | None = None) -> int:
         except StackError as exc:
             print(f"run_stack: {exc}", file=sys.stderr)
             return 1
+        finally:
+            # NOTE: from here on the processes are being stopped (Stack.__exit__): a signal now
+            # must not cut that short.
+            _Stopping.begun = True
     return 0
 
 

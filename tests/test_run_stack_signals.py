@@ -1,0 +1,98 @@
+"""Stopping ``make run`` with signals: however many arrive, every process stops and every port is freed.
+
+``make run`` stopped by SIGTERM to its process group (a supervisor, ``timeout``, ``kill --
+-PGID``) delivers the signal twice to tools/run_stack.py (make forwards its own); a double
+Ctrl-C does the same with SIGINT. The second one used to interrupt the shutdown half-way,
+leaving the services running without a parent, holding their ports.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .stack_support import GATEWAY, SERVICES, isolated_env
+
+pytestmark = pytest.mark.processes
+
+RUN_STACK = Path(__file__).resolve().parent.parent / "tools" / "run_stack.py"
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found |= {int(child) for child in (task / "children").read_text().split()}
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def test_repeated_signals_to_the_group_stop_every_process_and_free_every_port(tmp_path: Path) -> None:
+    # NOTE: SIGTERM; SIGINT (Ctrl-C) goes through the same handler in the runner.
+    signum = signal.SIGTERM
+    env = isolated_env({"HAICAP_SCENARIO": "0"})
+    ports = [int(env[f"{spec.env_prefix}PORT"]) for spec in (*SERVICES, GATEWAY)]
+    log = (tmp_path / "run_stack.log").open("wb")
+    runner = subprocess.Popen(
+        [sys.executable, str(RUN_STACK), "--var-dir", str(tmp_path / "var")],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    children: set[int] = set()
+    try:
+        gateway = f"http://127.0.0.1:{env['HAICAP_GATEWAY_PORT']}"
+        deadline = time.monotonic() + 240
+        with httpx.Client(timeout=2, trust_env=False) as client:
+            while True:
+                assert runner.poll() is None, (tmp_path / "run_stack.log").read_text()
+                assert time.monotonic() < deadline, "the stack did not start"
+                try:
+                    if client.get(f"{gateway}/readyz").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.3)
+        children = _children(runner.pid)
+        assert len(children) == len(ports)
+        # NOTE: one signal, then more while the runner is stopping its processes, as make
+        # forwarding it (or a second Ctrl-C) would deliver them.
+        for _ in range(8):
+            os.killpg(runner.pid, signum)
+            time.sleep(0.15)
+        assert runner.wait(timeout=90) == 0, (tmp_path / "run_stack.log").read_text()
+        deadline = time.monotonic() + 10
+        while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [pid for pid in children if _alive(pid)] == []
+        assert [port for port in ports if not _port_free(port)] == []
+    finally:
+        for pid in children:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        if runner.poll() is None:
+            runner.kill()
+            runner.wait()
+        log.close()

@@ -16,7 +16,7 @@ AREAS = {
 
 async def test_every_route_against_every_role(client: httpx.AsyncClient, service_app: FastAPI, test_tokens: TestTokens) -> None:
     cases = routes_with_rules(service_app)
-    assert len(cases) == 38
+    assert len(cases) == 39
     table = await assert_access_matrix(client, cases, lambda role: test_tokens.headers(role, **AREAS.get(role, {})))
     assert table["GET /audit-events"]["anonymous"] == 401
     assert table["GET /audit-events"]["auditor"] == 200
@@ -29,3 +29,4 @@ async def test_every_route_against_every_role(client: httpx.AsyncClient, service
     assert table["GET /stats/qualifications"]["service"] == 422  # admitted; as_of is required
     assert table["GET /stats/qualifications"]["viewer"] == 403
     assert table["POST /streamlining/calculate"]["auditor"] == 422
+    assert table["PATCH /streamlining-cases/{case_id}"]["auditor"] == 403

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Numeric, String, Table, Text, Uuid
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, Numeric, String, Table, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from haicap_shared.models import Entity
@@ -49,6 +49,12 @@ class StreamliningCase(AgencyRefColumns, Entity, Base):
     inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     amount_vnd: Mapped[Decimal] = mapped_column(Numeric(18, 0))
+    # NOTE: the qualifying months for the lowered retirement age (Nghị định 135/2020/NĐ-CP
+    # Phụ lục II) are inputs like the others (also in ``inputs``), kept as columns so that the
+    # cases under the lowered age can be counted; the basis is the one the result used.
+    difficult_area_months: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    hazardous_job_months: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    retirement_age_basis: Mapped[str] = mapped_column(String(20), default="appendix_i", server_default="appendix_i")
 
     __table_args__ = (
         Index(None, "person_id"),

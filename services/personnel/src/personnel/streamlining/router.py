@@ -20,7 +20,7 @@ from ..common import COMMON_PROBLEMS, ProvinceCode, with_etag
 from . import repository, service
 from .entitlement import Entitlement
 from .models import CaseStatus, Policy, case_table
-from .schemas import CalculationRequest, CaseCreate, CaseTransition, StreamliningCase
+from .schemas import CalculationRequest, CaseCreate, CaseTransition, CaseUpdate, StreamliningCase
 
 router = APIRouter(tags=["streamlining"], responses=COMMON_PROBLEMS)
 CaseId = Annotated[uuid.UUID, Path(description="The case's internal id")]
@@ -29,10 +29,10 @@ CaseId = Annotated[uuid.UUID, Path(description="The case's internal id")]
 @router.post(
     "/streamlining/calculate",
     response_model=Entitlement,
-    responses=problem_responses(service.PolicyNotApplicable, service.SalaryMissing),
+    responses=problem_responses(*service.CALCULATOR_PROBLEMS),
 )
 async def calculate(payload: CalculationRequest, _principal: PersonnelRead) -> Entitlement:
-    """Preview an entitlement from explicit inputs (itemised, whole VND, rule version and readings); records nothing."""
+    """Preview an entitlement from explicit inputs (itemised, whole VND, rule version, age basis, readings); records nothing."""
     return service.calculate(payload)
 
 
@@ -60,14 +60,12 @@ async def list_cases(
     "/streamlining-cases",
     status_code=201,
     response_model=StreamliningCase,
-    responses=problem_responses(
-        service.PersonMissing, service.CaseExists, service.PolicyNotApplicable, service.SalaryMissing, IdempotencyKeyReused
-    ),
+    responses=problem_responses(service.PersonMissing, service.CaseExists, *service.CASE_INPUT_PROBLEMS, IdempotencyKeyReused),
 )
 async def create_case(
     payload: CaseCreate, request: Request, session: DbSession, audit: Audit, principal: PersonnelWrite, idempotency: Idempotency
 ) -> JSONResponse:
-    """Propose a person for streamlining; the entitlement is computed and kept with its inputs and rule version."""
+    """Propose a person for streamlining; the entitlement is computed with the current rule version and kept with its inputs."""
     if (replayed := await idempotency.replay()) is not None:
         return replayed
     base = request.app.state.settings.base_salary_vnd
@@ -81,6 +79,27 @@ async def create_case(
 async def get_case(case_id: CaseId, session: DbSession, principal: PersonnelRead) -> JSONResponse:
     """One streamlining case, with its ETag."""
     return with_etag(StreamliningCase.model_validate(await service.get_case(session, principal, case_id)))
+
+
+@router.patch(
+    "/streamlining-cases/{case_id}",
+    response_model=StreamliningCase,
+    responses=problem_responses(
+        service.CaseNotFound, service.CaseNotEditable, *service.CASE_INPUT_PROBLEMS, PreconditionFailed, PreconditionRequired
+    ),
+)
+async def update_case(
+    case_id: CaseId, payload: CaseUpdate, request: Request, session: DbSession, audit: Audit, principal: PersonnelWrite
+) -> JSONResponse:
+    """Change a proposed case's inputs (recalculated with its own rule version, or the one given). Requires If-Match."""
+    case = await service.get_case(session, principal, case_id)
+    check_if_match(request, case.version)
+    base = request.app.state.settings.base_salary_vnd
+    return with_etag(
+        StreamliningCase.model_validate(
+            await service.update_case(session, audit, principal, case, payload, default_base_salary=base)
+        )
+    )
 
 
 @router.post(

@@ -11,12 +11,26 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..people.models import Sex
-from .entitlement import Entitlement
+from .entitlement import Entitlement, RetirementAgeBasis
 from .models import CaseStatus, Policy
+from .rules import CURRENT, RULES
 
 Money = Annotated[Decimal, Field(ge=0, le=Decimal("1e15"), decimal_places=4)]
 Coefficient = Annotated[Decimal, Field(ge=0, le=30, decimal_places=2)]
 Percent = Annotated[Decimal, Field(ge=0, le=200, decimal_places=2)]
+QualifyingMonths = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=12 * 60,
+        description="Months worked there (Nghị định 135/2020/NĐ-CP Điều 5); 15 years (180) or more, alone or with the "
+        "other kind, lowers the retirement age to Phụ lục II",
+    ),
+]
+RuleVersion = Annotated[
+    str,
+    Field(description=f"A rule version of the table: {', '.join(f'`{v}`' for v in RULES)}", examples=[CURRENT.version]),
+]
 
 
 class SalaryIn(BaseModel):
@@ -41,6 +55,9 @@ class CalculationRequest(BaseModel):
     salary: SalaryIn | None = None
     monthly_salary_vnd: Money | None = None
     entered_amount_vnd: Money | None = Field(None, description="For the policies this version does not compute")
+    difficult_area_months: QualifyingMonths = Field(0, description="In areas with especially difficult conditions")
+    hazardous_job_months: QualifyingMonths = Field(0, description="In arduous, hazardous or dangerous jobs")
+    rule_version: RuleVersion | None = Field(None, description="Defaults to the current rule version")
 
 
 class CaseCreate(BaseModel):
@@ -58,6 +75,28 @@ class CaseCreate(BaseModel):
     )
     monthly_salary_vnd: Money | None = Field(None, description="Overrides the salary computed from the person's coefficients")
     entered_amount_vnd: Money | None = None
+    difficult_area_months: QualifyingMonths = Field(0, description="In areas with especially difficult conditions")
+    hazardous_job_months: QualifyingMonths = Field(0, description="In arduous, hazardous or dangerous jobs")
+
+
+class CaseUpdate(BaseModel):
+    """Change a proposed case (applied with ``exclude_unset``).
+
+    A change of its inputs recalculates it with the case's own rule version; give
+    ``rule_version`` to recalculate it with another one (the current one, to take a corrected
+    reading).
+    """
+
+    reason: str | None = Field(None, max_length=4000)
+    leave_date: date | None = None
+    decision_date: date | None = None
+    base_salary_vnd: Money | None = None
+    social_insurance_months: int | None = Field(None, ge=0, le=12 * 60)
+    monthly_salary_vnd: Money | None = None
+    entered_amount_vnd: Money | None = None
+    difficult_area_months: QualifyingMonths | None = None
+    hazardous_job_months: QualifyingMonths | None = None
+    rule_version: RuleVersion | None = Field(None, description="Recalculate with this rule version")
 
 
 class CaseAction(enum.StrEnum):
@@ -90,6 +129,9 @@ class StreamliningCase(BaseModel):
     inputs: dict[str, Any]
     result: Entitlement
     amount_vnd: Decimal
+    difficult_area_months: int
+    hazardous_job_months: int
+    retirement_age_basis: RetirementAgeBasis
     version: int
     created_at: datetime
     updated_at: datetime

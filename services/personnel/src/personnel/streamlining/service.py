@@ -1,4 +1,9 @@
-"""The rules of streamlining cases: one open case per person, the entitlement kept with its inputs."""
+"""The rules of streamlining cases: one open case per person, the entitlement kept with its inputs and rule version.
+
+A case is calculated once with the current rule version and keeps it: a change of its inputs
+recalculates it with that same version, and only an explicit ``rule_version`` moves it to
+another. Approved and paid cases are not changed at all.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail, jsonable, snapshot
 from haicap_shared.auth import Principal, RoleNotAllowed
-from haicap_shared.errors import Conflict, NotFound
+from haicap_shared.errors import BadRequest, Conflict, NotFound
 from haicap_shared.roles import Role
 
 from ..auth import check_area
 from ..people import repository as people_repository
-from . import entitlement, repository
-from .models import CaseStatus, StreamliningCase
-from .schemas import CalculationRequest, CaseAction, CaseCreate, CaseTransition
+from ..people.models import Person, Sex
+from . import entitlement, repository, rules
+from .models import CaseStatus, Policy, StreamliningCase
+from .schemas import CalculationRequest, CaseAction, CaseCreate, CaseTransition, CaseUpdate
 
 ENTITY_CASE = "streamlining_case"
 
@@ -59,19 +65,91 @@ class CaseStepNotAllowed(Conflict):
     code, title = "transition_not_allowed", "The case is not at a status this step starts from"
 
 
-def _monthly(request: CalculationRequest) -> Decimal:
-    if request.monthly_salary_vnd is not None:
-        return request.monthly_salary_vnd
-    if request.salary is None:
-        raise SalaryMissing("Give salary (coefficients) or monthly_salary_vnd")
-    s = request.salary
-    return entitlement.Salary(
-        s.base_salary_vnd, s.salary_coefficient, s.position_allowance, s.seniority_percent, s.allowance_percent
-    ).monthly()
+class CaseNotEditable(Conflict):
+    code, title = "case_not_editable", "Only a proposed case can be changed; an approved or paid one keeps its amounts"
+
+
+class ImpossibleInput(BadRequest):
+    code, title = "impossible_input", "An input cannot be true (each field is named, with why)"
+
+
+class RecordImpossible(Conflict):
+    code, title = "person_record_impossible", "The person's record gives an input that cannot be true (each field named)"
+
+
+class UnknownRuleVersion(BadRequest):
+    code, title = "unknown_rule_version", "The calculator has no rule version of this name"
+
+
+CALCULATOR_PROBLEMS = (PolicyNotApplicable, SalaryMissing, ImpossibleInput, UnknownRuleVersion)
+CASE_INPUT_PROBLEMS = (*CALCULATOR_PROBLEMS, RecordImpossible)
+
+
+def _rules(version: str | None) -> rules.RuleSet:
+    if version is None:
+        return rules.CURRENT
+    try:
+        return rules.rules_for(version)
+    except rules.UnknownRuleVersion as exc:
+        raise UnknownRuleVersion(
+            f"No rule version {version!r}; the table has {', '.join(rules.RULES)}", field="rule_version"
+        ) from exc
+
+
+def _compute(inputs: entitlement.Inputs, rule_set: rules.RuleSet, from_record: dict[str, str]) -> entitlement.Entitlement:
+    """The calculator, its outcomes as problems; ``from_record`` maps the inputs taken from the person's record."""
+    try:
+        return entitlement.calculate(inputs, rule_set)
+    except entitlement.Impossible as exc:
+        raise _impossible(exc, from_record) from exc
+    except entitlement.NotApplicable as exc:
+        raise PolicyNotApplicable(str(exc), field=exc.field) from exc
+
+
+def _impossible(exc: entitlement.Impossible, from_record: dict[str, str]) -> ImpossibleInput | RecordImpossible:
+    # NOTE: an impossible value in the request is a malformed request (422); one that comes
+    # from the person's stored record is a conflict with that record (409), to be corrected there.
+    errors = [
+        {
+            "field": from_record.get(v.field, v.field),
+            "reason": v.reason,
+            "source": "person_record" if v.field in from_record else "request",
+        }
+        for v in exc.violations
+    ]
+    detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+    if all(e["source"] == "person_record" for e in errors):
+        return RecordImpossible(detail, field=errors[0]["field"], errors=errors)
+    return ImpossibleInput(detail, field=errors[0]["field"], errors=errors)
+
+
+def _salary(parts: dict[str, Any], prefix: str) -> Decimal:
+    salary = entitlement.Salary(
+        Decimal(str(parts["base_salary_vnd"])),
+        Decimal(str(parts["salary_coefficient"])),
+        Decimal(str(parts.get("position_allowance") or 0)),
+        Decimal(str(parts.get("seniority_percent") or 0)),
+        Decimal(str(parts.get("allowance_percent") or 0)),
+    )
+    try:
+        entitlement.check_salary(salary)
+    except entitlement.Impossible as exc:
+        raise _impossible(
+            entitlement.Impossible([entitlement.Violation(prefix + v.field, v.reason) for v in exc.violations]),
+            {"salary_coefficient": "salary_coefficient"} if not prefix else {},
+        ) from exc
+    return salary.monthly()
 
 
 def calculate(request: CalculationRequest) -> entitlement.Entitlement:
-    """A preview: the calculator on explicit inputs."""
+    """A preview: the calculator on explicit inputs, with the rule version asked for (the current one by default)."""
+    rule_set = _rules(request.rule_version)
+    if request.monthly_salary_vnd is not None:
+        monthly = request.monthly_salary_vnd
+    elif request.salary is not None:
+        monthly = _salary(request.salary.model_dump(), "salary.")
+    else:
+        raise SalaryMissing("Give salary (coefficients) or monthly_salary_vnd")
     inputs = entitlement.Inputs(
         policy=request.policy,
         birth_date=request.birth_date,
@@ -79,13 +157,12 @@ def calculate(request: CalculationRequest) -> entitlement.Entitlement:
         leave_date=request.leave_date,
         decision_date=request.decision_date,
         social_insurance_months=request.social_insurance_months,
-        monthly_salary=_monthly(request),
+        monthly_salary=monthly,
         entered_amount=request.entered_amount_vnd,
+        difficult_area_months=request.difficult_area_months,
+        hazardous_job_months=request.hazardous_job_months,
     )
-    try:
-        return entitlement.calculate(inputs)
-    except entitlement.NotApplicable as exc:
-        raise PolicyNotApplicable(str(exc)) from exc
+    return _compute(inputs, rule_set, {})
 
 
 async def get_case(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> StreamliningCase:
@@ -94,6 +171,65 @@ async def get_case(session: AsyncSession, principal: Principal, case_id: uuid.UU
         raise CaseNotFound(f"No streamlining case has id {case_id}")
     check_area(principal, case, "This case")
     return case
+
+
+def _calculate_stored(stored: dict[str, Any], rule_set: rules.RuleSet) -> entitlement.Entitlement:
+    """The entitlement of a case's kept inputs (filling in the months of social insurance when they come from the record).
+
+    The kept inputs are what the case shows: the person's birth date, sex and salary parts as
+    they were when it was calculated, so a recalculation with the same version gives the same
+    amounts.
+    """
+    from_record = {"birth_date": "birth_date", "sex": "sex"}
+    leave = date.fromisoformat(stored["leave_date"])
+    if "social_insurance_start_date" in stored:
+        stored["social_insurance_months"] = entitlement.whole_months(
+            date.fromisoformat(stored["social_insurance_start_date"]), leave
+        )
+        from_record["social_insurance_months"] = "social_insurance_start_date"
+    if "monthly_salary_vnd" in stored:
+        monthly = Decimal(str(stored["monthly_salary_vnd"]))
+    elif "salary" in stored:
+        monthly = _salary(stored["salary"], "")
+    else:
+        raise SalaryMissing("Record the person's salary coefficient or give monthly_salary_vnd")
+    entered = stored.get("entered_amount_vnd")
+    inputs = entitlement.Inputs(
+        policy=Policy(stored["policy"]),
+        birth_date=date.fromisoformat(stored["birth_date"]),
+        sex=Sex(stored["sex"]),
+        leave_date=leave,
+        decision_date=date.fromisoformat(stored["decision_date"]),
+        social_insurance_months=int(stored.get("social_insurance_months", 0)),
+        monthly_salary=monthly,
+        entered_amount=None if entered is None else Decimal(str(entered)),
+        difficult_area_months=int(stored.get("difficult_area_months", 0)),
+        hazardous_job_months=int(stored.get("hazardous_job_months", 0)),
+    )
+    return _compute(inputs, rule_set, from_record)
+
+
+def _record_salary(person: Person, base_salary: Decimal) -> dict[str, Any] | None:
+    if person.salary_coefficient is None:
+        return None
+    return {
+        "base_salary_vnd": jsonable(base_salary),
+        "salary_coefficient": jsonable(person.salary_coefficient),
+        "position_allowance": jsonable(person.position_allowance or Decimal(0)),
+        "seniority_percent": jsonable(person.seniority_percent or Decimal(0)),
+        "allowance_percent": jsonable(person.allowance_percent or Decimal(0)),
+    }
+
+
+def _apply_result(case: StreamliningCase, stored: dict[str, Any], result: entitlement.Entitlement) -> None:
+    case.leave_date = date.fromisoformat(stored["leave_date"])
+    case.rule_version = result.rule_version
+    case.inputs = stored
+    case.result = result.model_dump(mode="json")
+    case.amount_vnd = result.total_vnd
+    case.difficult_area_months = int(stored.get("difficult_area_months", 0))
+    case.hazardous_job_months = int(stored.get("hazardous_job_months", 0))
+    case.retirement_age_basis = result.retirement_age_basis.value
 
 
 async def create_case(
@@ -105,47 +241,32 @@ async def create_case(
     check_area(principal, person, "This person's record")
     if (existing := await repository.open_case_of(session, person.id)) is not None:
         raise CaseExists(f"{person.full_name} has case {existing.id} ({existing.status.value})", case_id=str(existing.id))
-    si_months = data.social_insurance_months
-    if si_months is None:
-        start = person.social_insurance_start_date
-        si_months = entitlement.whole_months(start, data.leave_date) if start else 0
-    salary = None
-    if data.monthly_salary_vnd is None and person.salary_coefficient is not None:
-        salary = {
-            "base_salary_vnd": data.base_salary_vnd or default_base_salary,
-            "salary_coefficient": person.salary_coefficient,
-            "position_allowance": person.position_allowance or Decimal(0),
-            "seniority_percent": person.seniority_percent or Decimal(0),
-            "allowance_percent": person.allowance_percent or Decimal(0),
-        }
-    request = CalculationRequest.model_validate(
-        {
-            "policy": data.policy,
-            "birth_date": person.birth_date,
-            "sex": person.sex,
-            "leave_date": data.leave_date,
-            "decision_date": data.decision_date,
-            "social_insurance_months": si_months,
-            "salary": salary,
-            "monthly_salary_vnd": data.monthly_salary_vnd,
-            "entered_amount_vnd": data.entered_amount_vnd,
-        }
-    )
-    result = calculate(request)
-    inputs: dict[str, Any] = {k: jsonable(v) for k, v in request.model_dump(exclude_none=True).items() if k != "salary"}
-    if salary is not None:
-        inputs["salary"] = {k: jsonable(v) for k, v in salary.items()}
+    stored: dict[str, Any] = {
+        "policy": data.policy.value,
+        "birth_date": person.birth_date.isoformat(),
+        "sex": person.sex.value,
+        "leave_date": data.leave_date.isoformat(),
+        "decision_date": data.decision_date.isoformat(),
+        "difficult_area_months": data.difficult_area_months,
+        "hazardous_job_months": data.hazardous_job_months,
+    }
+    if data.social_insurance_months is not None:
+        stored["social_insurance_months"] = data.social_insurance_months
+    elif person.social_insurance_start_date is not None:
+        stored["social_insurance_start_date"] = person.social_insurance_start_date.isoformat()
+    if data.monthly_salary_vnd is not None:
+        stored["monthly_salary_vnd"] = jsonable(data.monthly_salary_vnd)
+    elif (salary := _record_salary(person, data.base_salary_vnd or default_base_salary)) is not None:
+        stored["salary"] = salary
+    if data.entered_amount_vnd is not None:
+        stored["entered_amount_vnd"] = jsonable(data.entered_amount_vnd)
+    result = _calculate_stored(stored, rules.CURRENT)
     case = StreamliningCase(
         person_id=person.id,
         policy=data.policy,
         status=CaseStatus.PROPOSED,
         reason=data.reason,
         proposed_on=data.proposed_on or date.today(),
-        leave_date=data.leave_date,
-        rule_version=result.rule_version,
-        inputs=inputs,
-        result=result.model_dump(mode="json"),
-        amount_vnd=result.total_vnd,
         agency_id=person.agency_id,
         province_code=person.province_code,
         commune_code=person.commune_code,
@@ -153,10 +274,78 @@ async def create_case(
         unit_id=person.unit_id,
         agency_valid_to=person.agency_valid_to,
     )
+    _apply_result(case, stored, result)
     session.add(case)
     await session.flush()
     await audit.record(session, principal, entity_type=ENTITY_CASE, entity_id=case.id, action="create", after=snapshot(case))
     return case
+
+
+async def update_case(
+    session: AsyncSession,
+    audit: AuditTrail,
+    principal: Principal,
+    case: StreamliningCase,
+    changes: CaseUpdate,
+    *,
+    default_base_salary: Decimal,
+) -> StreamliningCase:
+    """Change a proposed case; a change of its inputs recalculates it with its own rule version, unless another is asked for."""
+    if case.status is not CaseStatus.PROPOSED:
+        raise CaseNotEditable(f"The case is {case.status.value}; it keeps the amounts of {case.rule_version}")
+    fields = changes.model_dump(exclude_unset=True)
+    before = snapshot(case)
+    if "reason" in fields:
+        case.reason = fields.pop("reason")
+    version = fields.pop("rule_version", None)
+    if fields or version is not None:
+        rule_set = _rules(version or case.rule_version)
+        stored = await _changed_inputs(session, case, fields, default_base_salary)
+        _apply_result(case, stored, _calculate_stored(stored, rule_set))
+    await session.flush()
+    await audit.record(
+        session, principal, entity_type=ENTITY_CASE, entity_id=case.id, action="update", before=before, after=snapshot(case)
+    )
+    return case
+
+
+async def _changed_inputs(
+    session: AsyncSession, case: StreamliningCase, fields: dict[str, Any], default_base_salary: Decimal
+) -> dict[str, Any]:
+    stored = dict(case.inputs)
+    for name in ("leave_date", "decision_date"):
+        if name in fields:
+            if fields[name] is None:
+                raise BadRequest(f"{name} cannot be emptied", code="field_required", field=name)
+            stored[name] = fields[name].isoformat()
+    for name in ("difficult_area_months", "hazardous_job_months"):
+        if name in fields:
+            stored[name] = fields[name] or 0
+    person = None
+    if any(fields.get(name, 0) is None for name in ("social_insurance_months", "monthly_salary_vnd")):
+        person = await people_repository.get_person(session, case.person_id)
+    if "social_insurance_months" in fields:
+        stored.pop("social_insurance_start_date", None)
+        stored.pop("social_insurance_months", None)
+        if fields["social_insurance_months"] is not None:
+            stored["social_insurance_months"] = fields["social_insurance_months"]
+        elif person is not None and person.social_insurance_start_date is not None:
+            stored["social_insurance_start_date"] = person.social_insurance_start_date.isoformat()
+    base = fields.get("base_salary_vnd")
+    if "monthly_salary_vnd" in fields:
+        stored.pop("monthly_salary_vnd", None)
+        stored.pop("salary", None)
+        if fields["monthly_salary_vnd"] is not None:
+            stored["monthly_salary_vnd"] = jsonable(fields["monthly_salary_vnd"])
+        elif person is not None and (salary := _record_salary(person, base or default_base_salary)) is not None:
+            stored["salary"] = salary
+    elif base is not None and "salary" in stored:
+        stored["salary"] = stored["salary"] | {"base_salary_vnd": jsonable(base)}
+    if "entered_amount_vnd" in fields:
+        stored.pop("entered_amount_vnd", None)
+        if fields["entered_amount_vnd"] is not None:
+            stored["entered_amount_vnd"] = jsonable(fields["entered_amount_vnd"])
+    return stored
 
 
 async def transition(

@@ -1,4 +1,9 @@
-"""CSV and XLSX renderings of a report: one long CSV, or one sheet per section with charts."""
+"""CSV and XLSX renderings of a report: one long CSV, or one sheet per section with charts.
+
+Every cell goes through :mod:`haicap_shared.exports`, so names and titles that came from
+users (an agency named ``=HYPERLINK(...)``, a task titled ``=1+1``) are text in both formats,
+never formulas.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, PieChart, Reference
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+
+from haicap_shared.exports import csv_row, xlsx_append, xlsx_write
 
 from ..composition import Chart, Report, Section, Table
 
@@ -31,16 +38,16 @@ def csv_lines(report: Report) -> Iterator[str]:
         return text
 
     buffer.write("\ufeff")  # NOTE: Excel opens UTF-8 CSV correctly only with a BOM
-    writer.writerow(CSV_HEADER)
+    writer.writerow(csv_row(CSV_HEADER))
     yield flush()
     for missing in report.missing:
-        writer.writerow(["THIẾU", missing.section, missing.service, "lý do", missing.reason])
+        writer.writerow(csv_row(["THIẾU", missing.section, missing.service, "lý do", missing.reason]))
     for section in report.sections:
         for table in section.tables:
             label_key, _ = table.columns[0]
             for row in table.rows:
                 for key, heading in table.columns[1:]:
-                    writer.writerow([section.title, table.title, row.get(label_key), heading, _cell(row.get(key))])
+                    writer.writerow(csv_row([section.title, table.title, row.get(label_key), heading, _cell(row.get(key))]))
             yield flush()
 
 
@@ -54,15 +61,15 @@ def xlsx_file(report: Report) -> IO[bytes]:
     cover = book.active
     assert cover is not None
     cover.title = "Tổng quan"
-    cover.append([report.title])
+    xlsx_append(cover, [report.title])
     cover["A1"].font = Font(bold=True, size=14)
     for key, value in report.subject.items():
-        cover.append([key, str(value)])
-    cover.append(["Ngày số liệu", report.as_of.isoformat()])
-    cover.append(["Lập lúc", report.generated_at.isoformat(timespec="seconds")])
-    cover.append(["Đầy đủ", "có" if report.complete else "không"])
+        xlsx_append(cover, [key, str(value)])
+    xlsx_append(cover, ["Ngày số liệu", report.as_of.isoformat()])
+    xlsx_append(cover, ["Lập lúc", report.generated_at.isoformat(timespec="seconds")])
+    xlsx_append(cover, ["Đầy đủ", "có" if report.complete else "không"])
     for missing in report.missing:
-        cover.append(["Thiếu mục", missing.section, missing.service, missing.reason])
+        xlsx_append(cover, ["Thiếu mục", missing.section, missing.service, missing.reason])
     cover.column_dimensions["A"].width = 22
     for section in report.sections:
         _sheet(book, section)
@@ -85,15 +92,15 @@ def _sheet(book: Workbook, section: Section) -> None:
     anchors: list[tuple[int, int, Table]] = []
     row = 1
     for table in section.tables:
-        sheet.cell(row=row, column=1, value=table.title).font = Font(bold=True)
+        xlsx_write(sheet, row, 1, table.title).font = Font(bold=True)
         row += 1
         header_row = row
         for col, (_, heading) in enumerate(table.columns, start=1):
-            sheet.cell(row=row, column=col, value=heading).font = Font(bold=True)
+            xlsx_write(sheet, row, col, heading).font = Font(bold=True)
         for record in table.rows:
             row += 1
             for col, (key, _) in enumerate(table.columns, start=1):
-                cell = sheet.cell(row=row, column=col, value=record.get(key))
+                cell = xlsx_write(sheet, row, col, record.get(key))
                 if key in table.formats:
                     cell.number_format = table.formats[key]
         anchors.append((header_row, row, table))

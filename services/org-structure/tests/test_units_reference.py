@@ -166,6 +166,10 @@ async def test_ba_che_takes_its_official_code_with_a_dated_correction(
         ("code", "06970", "06978", "2025-07-01")
     ]
     assert "1027/CTK-CSCL" in rows[0]["source"]
+    served = (await client.get(f"/units/{ba_che['id']}/corrections")).json()
+    assert [(c["field"], c["package_value"], c["official_value"], c["effective_date"]) for c in served] == [
+        ("code", "06970", "06978", "2025-07-01")
+    ]
     assert summary.corrections_created == 1
     assert len(summary.corrections) == 1
     assert "06970 -> 06978" in summary.corrections[0]

@@ -15,7 +15,17 @@ from sqlalchemy.orm import aliased
 from haicap_shared.text import like_pattern
 
 from ..agencies.models import agency_table
-from .models import AdministrativeUnit, LinkRole, UnitChange, UnitChangeLink, UnitKind, UnitLevel, change_table, unit_table
+from .models import (
+    AdministrativeUnit,
+    LinkRole,
+    UnitChange,
+    UnitChangeLink,
+    UnitCorrection,
+    UnitKind,
+    UnitLevel,
+    change_table,
+    unit_table,
+)
 
 
 def in_force_on(as_of: date) -> ColumnElement[bool]:
@@ -212,3 +222,13 @@ async def is_referenced(session: AsyncSession, unit_id: uuid.UUID) -> bool:
 async def delete_unit(session: AsyncSession, unit: AdministrativeUnit) -> None:
     await session.delete(unit)
     await session.flush()
+
+
+async def corrections_of(session: AsyncSession, unit_id: uuid.UUID) -> Sequence[UnitCorrection]:
+    """The official corrections of one unit, oldest first."""
+    query = (
+        select(UnitCorrection)
+        .where(UnitCorrection.unit_id == unit_id)
+        .order_by(UnitCorrection.effective_date, UnitCorrection.field, UnitCorrection.id)
+    )
+    return (await session.scalars(query)).all()

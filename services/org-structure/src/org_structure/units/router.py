@@ -27,6 +27,7 @@ from .schemas import (
     Lineage,
     UnitChange,
     UnitChangeCreate,
+    UnitCorrection,
     UnitCount,
     UnitStats,
 )
@@ -165,6 +166,14 @@ async def delete_unit(unit_id: UnitId, request: Request, session: DbSession, aud
 async def get_lineage(unit_id: UnitId, session: DbSession, _principal: UnitsRead) -> Lineage:
     """What the unit came from and what it became, transitively, with dates and legal basis."""
     return await service.lineage(session, await service.get_unit(session, unit_id))
+
+
+@router.get(
+    "/units/{unit_id}/corrections", response_model=list[UnitCorrection], responses=problem_responses(service.UnitNotFound)
+)
+async def get_corrections(unit_id: UnitId, session: DbSession, _principal: UnitsRead) -> list[UnitCorrection]:
+    """Where the official list replaced the reference package's code or name of the unit, with date and source."""
+    return await service.corrections(session, await service.get_unit(session, unit_id))
 
 
 @router.get("/unit-changes", response_model=Page[UnitChange], responses=problem_responses(BadRequest))

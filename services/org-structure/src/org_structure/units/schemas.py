@@ -8,7 +8,7 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .models import CODE_LENGTH_BY_LEVEL, KINDS_BY_LEVEL, ChangeKind, UnitKind, UnitLevel
+from .models import CODE_LENGTH_BY_LEVEL, KINDS_BY_LEVEL, ChangeKind, CorrectedField, UnitKind, UnitLevel
 
 UnitCode = Annotated[
     str,
@@ -184,3 +184,17 @@ class Lineage(BaseModel):
     unit: UnitRef
     predecessors: list[LineageStep]
     successors: list[LineageStep]
+
+
+class UnitCorrection(BaseModel):
+    """An official code or name that replaced the reference package's, from a date, with its source."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    unit_id: uuid.UUID
+    field: CorrectedField
+    package_value: str
+    official_value: str
+    effective_date: date
+    source: str

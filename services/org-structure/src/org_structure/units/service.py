@@ -24,6 +24,7 @@ from .schemas import (
     Lineage,
     LineageStep,
     UnitChangeCreate,
+    UnitCorrection,
     UnitRef,
 )
 from .schemas import UnitChange as UnitChangeOut
@@ -316,3 +317,8 @@ async def lineage(session: AsyncSession, unit: AdministrativeUnit) -> Lineage:
         return steps
 
     return Lineage(unit=UnitRef.model_validate(unit), predecessors=await walk(True), successors=await walk(False))
+
+
+async def corrections(session: AsyncSession, unit: AdministrativeUnit) -> list[UnitCorrection]:
+    """Where the official list replaced the reference package's code or name of ``unit``."""
+    return [UnitCorrection.model_validate(c) for c in await repository.corrections_of(session, unit.id)]

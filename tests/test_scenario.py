@@ -6,7 +6,10 @@ province's published figures.
 """
 
 import io
+import random
+from collections import Counter
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import httpx
@@ -138,11 +141,13 @@ def test_streamlining_cases_with_calculated_amounts(gateway: httpx.Client) -> No
 def test_premises_and_cars_held_by_the_communes(gateway: httpx.Client) -> None:
     assets = _summary(gateway).json()["assets"]
     assert assets["premises_held_by_communes"] == ASSETS.premises_held_by_communes == 2098
-    assert assets["cars_held_by_communes"] == ASSETS.cars_to_communes == 59
-    assert assets["communes_holding_cars"] == assets["communes_holding_premises"] == ASSETS.communes == 56
+    assert assets["general_work_cars_held_by_communes"] == ASSETS.cars_to_communes == 59
+    assert (assets["specialised_cars_held_by_communes"], assets["all_cars_held_by_communes"]) == (0, 59)
+    assert assets["communes_holding_general_work_cars"] == assets["communes_holding_premises"] == ASSETS.communes == 56
+    assert assets["communes_holding_any_car"] == 56
     assert assets["car_norm"]["over_norm"] == 0
     before = _summary(gateway, as_of=BEFORE.isoformat(), compare_to=AFTER.isoformat()).json()["assets"]
-    assert before["cars_held_by_communes"] == 0  # the cars were the districts'
+    assert before["general_work_cars_held_by_communes"] == before["all_cars_held_by_communes"] == 0  # the districts' cars
 
 
 def test_surplus_premises_in_disposition(gateway: httpx.Client) -> None:
@@ -168,8 +173,9 @@ def test_the_xlsx_holds_the_same_staff_and_assets(gateway: httpx.Client) -> None
     assert staff["Viên chức - Chung"] == (STAFF.public_employees.headcount, 0.861, 0.009, 0.093)
     assets = {r[0]: r[1] for r in book["Tài sản công"].iter_rows(min_row=3, values_only=True)}
     assert assets["Cơ sở nhà, đất do cấp xã quản lý"] == 2098
-    assert assets["Xe ô tô phục vụ công tác chung của cấp xã"] == 59
-    assert assets["Số xã có xe ô tô"] == 56
+    assert assets["Xe ô tô phục vụ công tác chung của cấp xã"] == assets["Tổng số xe ô tô của cấp xã"] == 59
+    assert assets["Xe ô tô chuyên dùng của cấp xã"] == 0
+    assert assets["Số xã có xe ô tô phục vụ công tác chung"] == 56
 
 
 def test_no_task_person_or_asset_is_left_without_an_owner(gateway: httpx.Client) -> None:
@@ -190,13 +196,14 @@ def test_a_commune_officer_reads_their_profile_but_not_the_province(stack: Stack
         body = profile.json()
         assert body["name"] == "Xã Quảng Lâm"
         assert {p["name"] for p in body["lineage"]["predecessors"]} == {"Xã Quảng Lâm", "Xã Thạch Lâm"}
-        assert body["agencies"]["total"] == 4
+        assert body["agencies"]["agencies_of_commune"] == 4
         people, assets = body["people"], body["assets"]
-        assert 0 < people["headcount"] <= people["quota"]
+        assert 0 < people["cadres_and_civil_servants_at_communes"] <= people["people_placed_at_communes"]
+        assert people["people_placed_at_communes"] <= people["staffing_quota"]
         assert len(people["by_agency"]) == 4
         kinds = {row["kind"]: row["assets"] for row in assets["by_kind"]}
-        assert kinds["premises"] > 10
-        assert kinds["car"] in (1, 2)
+        assert kinds["premises"] == assets["premises_held_by_communes"] > 10
+        assert kinds["car"] == assets["general_work_cars_held_by_communes"] == assets["all_cars_held_by_communes"] in (1, 2)
         assert_problem(client.get("/api/v1/reports/provinces/04/summary", headers=headers), 403, "role_not_allowed")
         assert_problem(client.get("/api/v1/reports/communes/01273/profile", headers=headers), 403, "outside_area")
 
@@ -215,3 +222,140 @@ def test_a_source_down_is_marked_missing_then_comes_back(stack: Stack, gateway: 
     report = _summary(gateway, as_of="2026-04-14").json()
     assert report["complete"] is True
     assert report["tasks"]["by_level"]["commune"] > 0
+
+
+# --- the commune profiles add up to the province summary ----------------------------------
+
+CHANGED_ON = date(2026, 4, 20)
+CHECKED_ON = date(2026, 4, 30)
+
+
+def _figures(report: dict[str, Any]) -> dict[str, int | float]:
+    """Every numeric figure at the top of every section of a report, by name (each name once in a report)."""
+    found: dict[str, int | float] = {}
+    for section in report.values():
+        if not isinstance(section, dict):
+            continue
+        for name, figure in section.items():
+            if isinstance(figure, (int, float)) and not isinstance(figure, bool):
+                assert name not in found, f"{name} is in two sections: a figure's name must say what it counts"
+                found[name] = figure
+    return found
+
+
+def _profiles_add_up(gateway: httpx.Client, as_of: date) -> dict[str, int | float]:
+    """For every figure the commune profiles share with the province summary, the 56 profiles sum to it."""
+    summary = gateway.get("/api/v1/reports/provinces/04/summary", params={"as_of": as_of.isoformat()})
+    assert summary.status_code == 200, summary.text
+    assert summary.json()["complete"] is True
+    province = _figures(summary.json())
+    communes = gateway.get(
+        "/api/v1/org/units", params={"province": "04", "level": "commune", "as_of": as_of.isoformat(), "limit": 100}
+    )
+    assert communes.status_code == 200, communes.text
+    codes = [u["code"] for u in communes.json()["items"]]
+    assert len(codes) == ASSETS.communes
+    totals: Counter[str] = Counter()
+    names: set[str] | None = None
+    for code in codes:
+        response = gateway.get(f"/api/v1/reports/communes/{code}/profile", params={"as_of": as_of.isoformat()})
+        assert response.status_code == 200, response.text
+        assert response.json()["complete"] is True
+        figures = _figures(response.json())
+        assert names is None or set(figures) == names
+        names = set(figures)
+        totals.update(figures)
+    shared = sorted(set(province) & set(totals))
+    assert shared == [
+        "all_cars_held_by_communes",
+        "assets_held_by_communes",
+        "cadres_and_civil_servants_at_communes",
+        "general_work_cars_held_by_communes",
+        "people_placed_at_communes",
+        "premises_held_by_communes",
+        "specialised_cars_held_by_communes",
+    ]
+    assert {name: totals[name] for name in shared} == {name: province[name] for name in shared}
+    return province
+
+
+def _random_changes(gateway: httpx.Client, rng: random.Random) -> None:
+    """An ambulance, a lawful 16-seat car, a car moved, a car turned specialised, people unplaced and moved."""
+    day = CHANGED_ON.isoformat()
+    norms = gateway.get("/api/v1/assets/stats/car-norms", params={"as_of": day, "province": "04"}).json()["rows"]
+    one_car = sorted(r["commune_code"] for r in norms if r["in_force"] and r["general_work_cars"] == 1)
+
+    def new_car(code: str, commune: str, seats: int, price: int, purpose: str) -> dict[str, Any]:
+        body = {
+            "kind": "car",
+            "code": code,
+            "name": f"Xe ô tô {seats} chỗ",
+            "province_code": "04",
+            "commune_code": commune,
+            "plate": f"11A-9{rng.randint(0, 99):02d}.{rng.randint(0, 99):02d}",
+            "seats": seats,
+            "model_year": 2026,
+            "original_value": price,
+            "residual_value": price,
+            "holder": {"kind": "unit", "code": commune},
+            "purpose": purpose,
+            "allocated_from": day,
+        }
+        response = gateway.post("/api/v1/assets/assets", json=body)
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        return created
+
+    new_car("04.TEST.CC.01", rng.choice(one_car), 16, 1_900_000_000, "specialised_car")  # an ambulance
+    sixteen = new_car("04.TEST.XE.16", rng.choice(one_car), 16, 1_250_000_000, "general_work_car")  # lawful since Decree 153
+    # Move a car between communes, and turn another commune's car into a specialised one.
+    source, target = sixteen["holder_commune_code"], rng.choice([c for c in one_car if c != sixteen["holder_commune_code"]])
+    turned = rng.choice([c for c in one_car if c not in (source, target)])
+    for commune, to, purpose, on in (
+        (source, target, "general_work_car", "2026-04-22"),
+        (turned, turned, "specialised_car", "2026-04-23"),
+    ):
+        cars = gateway.get("/api/v1/assets/assets", params={"holder_commune": commune, "kind": "car", "as_of": on}).json()[
+            "items"
+        ]
+        car = rng.choice([c for c in cars if c["code"] != "04.TEST.CC.01"])
+        response = gateway.post(
+            f"/api/v1/assets/assets/{car['id']}/allocations",
+            json={"holder": {"kind": "unit", "code": to}, "purpose": purpose, "valid_from": on},
+            headers={"If-Match": f'"{car["version"]}"'},
+        )
+        assert response.status_code == 201, response.text
+    # Unplace three people, and place the third again in a position of another commune.
+    placements = []
+    for commune in rng.sample(one_car, 4):
+        agencies = gateway.get("/api/v1/org/agencies", params={"commune": commune, "as_of": day, "limit": 50}).json()["items"]
+        found = [
+            p
+            for agency in agencies
+            for p in gateway.get(
+                "/api/v1/personnel/placements", params={"agency_id": agency["id"], "as_of": day, "is_primary": True, "limit": 20}
+            ).json()["items"]
+        ]
+        placements.append(rng.choice(found))
+    for placement in placements[:3]:
+        response = gateway.patch(
+            f"/api/v1/personnel/placements/{placement['id']}",
+            json={"valid_to": "2026-04-21"},
+            headers={"If-Match": f'"{placement["version"]}"'},
+        )
+        assert response.status_code == 200, response.text
+    moved = {"person_id": placements[2]["person_id"], "position_id": placements[3]["position_id"], "valid_from": "2026-04-22"}
+    response = gateway.post("/api/v1/personnel/placements", json=moved)
+    assert response.status_code == 201, response.text
+
+
+def test_the_commune_profiles_add_up_to_the_province_summary(gateway: httpx.Client) -> None:
+    """For the demo and after seeded random changes, every figure a profile shares with the summary adds up."""
+    demo = _profiles_add_up(gateway, AFTER)
+    assert (demo["premises_held_by_communes"], demo["general_work_cars_held_by_communes"]) == (2098, 59)
+    assert (demo["specialised_cars_held_by_communes"], demo["all_cars_held_by_communes"]) == (0, 59)
+    _random_changes(gateway, random.Random(11))
+    changed = _profiles_add_up(gateway, CHECKED_ON)
+    # One ambulance and one car turned specialised; one 16-seat general-work car added.
+    assert (changed["specialised_cars_held_by_communes"], changed["all_cars_held_by_communes"]) == (2, 61)
+    assert changed["general_work_cars_held_by_communes"] == 59

@@ -104,3 +104,17 @@ async def test_cars_are_counted_by_purpose_and_in_all(client: httpx.AsyncClient)
     assert by_commune[0]["commune"] == "01304"
     for f in figures:
         assert sum(c[f] for c in by_commune) == province[f], f
+
+
+async def test_car_norm_figures_before_any_norm(client: httpx.AsyncClient) -> None:
+    """Before Decree 153's norm (2025-07-01) no cap applies: the figures answer, no car over any cap."""
+    lyb_bon = {"kind": "unit", "code": "01288"}
+    await create_asset(
+        client, **_car("XE-LB", 5, 1_200_000_000, commune_code="01288", holder=lyb_bon, allocated_from="2020-01-01")
+    )
+    stats = await client.get("/stats/car-norms", params={"as_of": "2025-06-30", "province": "04"})
+    assert stats.status_code == 200, stats.text
+    body = stats.json()
+    assert (body["max_price_vnd"], body["max_general_cars_per_commune"]) == (None, None)
+    rows = {r["commune_code"]: r for r in body["rows"]}
+    assert (rows["01288"]["general_work_cars"], rows["01288"]["over_price"], rows["01288"]["excess"]) == (1, 0, 0)

@@ -195,21 +195,24 @@ async def gaps(session: AsyncSession, as_of: date, province: str | None, visible
     return (await session.execute(stmt)).mappings().all()
 
 
-def price_cap(common: int | None, seat_caps: Sequence[tuple[int, int, int | None]]) -> ColumnElement[Any]:
-    """A car's price cap by its seats: that of the kind whose range holds them, else the common car's."""
+def price_cap(common: int | None, seat_caps: Sequence[tuple[int, int, int | None]]) -> ColumnElement[Any] | None:
+    """A car's price cap by its seats: that of the kind whose range holds them, else the common car's (none: no norm)."""
+    if common is None:
+        return None
     whens = [
         (a.seats.between(low, high), literal(cap, BigInteger) if cap is not None else null()) for low, high, cap in seat_caps
     ]
-    fallback = literal(common, BigInteger) if common is not None else null()
-    return case(*whens, else_=fallback) if whens else fallback
+    return case(*whens, else_=literal(common, BigInteger)) if whens else literal(common, BigInteger)
 
 
 async def general_cars_by_commune(
-    session: AsyncSession, as_of: date, province: str, visible: ColumnElement[bool], cap: ColumnElement[Any]
+    session: AsyncSession, as_of: date, province: str, visible: ColumnElement[bool], cap: ColumnElement[Any] | None
 ) -> Sequence[Any]:
+    # NOTE: a kind without a cap of its own (null) is never over it; with no norm in force, no car is.
+    over = _count_if(a.original_value > cap) if cap is not None else literal(0, Integer)
     stmt = (
         _held(as_of, province, visible)
-        .add_columns(al.holder_commune_code, func.count().label("cars"), _count_if(a.original_value > cap).label("over_price"))
+        .add_columns(al.holder_commune_code, func.count().label("cars"), over.label("over_price"))
         .where(al.holder_level == HolderLevel.COMMUNE, a.kind == AssetKind.CAR, al.purpose == Purpose.GENERAL_WORK_CAR)
         .group_by(al.holder_commune_code)
     )

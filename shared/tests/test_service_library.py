@@ -47,6 +47,21 @@ async def test_replay_and_reuse_of_idempotency_keys(client: httpx.AsyncClient, d
     assert await _notes(db_connection) == 2
 
 
+async def test_a_key_belongs_to_the_caller_who_sent_it(
+    client: httpx.AsyncClient, db_connection: AsyncConnection, test_tokens: TestTokens
+) -> None:
+    key = {"Idempotency-Key": "k-shared"}
+    first = await client.post("/notes", json={"text": "a"}, headers=key | test_tokens.headers(subject="user-a"))
+    # Another caller with the same key and body is a new request, not a replay of the first one's response.
+    other = await client.post("/notes", json={"text": "a"}, headers=key | test_tokens.headers(subject="user-b"))
+    assert (first.status_code, other.status_code) == (201, 201)
+    assert "idempotent-replayed" not in other.headers
+    assert other.json()["id"] != first.json()["id"]
+    again = await client.post("/notes", json={"text": "a"}, headers=key | test_tokens.headers(subject="user-a"))
+    assert (again.headers["idempotent-replayed"], again.json()["id"]) == ("true", first.json()["id"])
+    assert await _notes(db_connection) == 2
+
+
 async def test_an_expired_key_may_be_used_again(client: httpx.AsyncClient, db_connection: AsyncConnection) -> None:
     key = {"Idempotency-Key": "k-old"}
     await client.post("/notes", json={"text": "a"}, headers=key)

@@ -3,6 +3,10 @@
 The first response to a key is stored in the same transaction as the change it made, so
 either both exist or neither does. The same key with the same request replays that
 response; with another request it is refused (422), since the caller has mixed up keys.
+
+A key belongs to the caller who sent it (the token's subject): another caller sending the
+same key and body is a new request, checked and carried out as its own, never handed the
+first caller's response. The replay happens in the route, after its role check has run.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import Table, delete, insert, select
 
+from .auth import CurrentPrincipal
 from .db import DbSession
 from .errors import AppError
 from .models import utcnow
@@ -45,10 +50,11 @@ async def request_fingerprint(request: Request) -> str:
 class IdempotentRequest:
     """The idempotency state of one POST; a no-op when the caller sent no key."""
 
-    def __init__(self, request: Request, session: DbSession, key: str | None) -> None:
+    def __init__(self, request: Request, session: DbSession, key: str | None, owner: str = "") -> None:
         self.request = request
         self.session = session
         self.key = key
+        self.owner = owner
         self.table: Table = request.app.state.idempotency_table
         self.ttl = timedelta(hours=request.app.state.settings.idempotency_ttl_hours)
         self._fingerprint: str | None = None
@@ -61,7 +67,9 @@ class IdempotentRequest:
         row = (
             (
                 await self.session.execute(
-                    select(self.table).where(self.table.c.key == self.key, self.table.c.expires_at > utcnow())
+                    select(self.table).where(
+                        self.table.c.owner == self.owner, self.table.c.key == self.key, self.table.c.expires_at > utcnow()
+                    )
                 )
             )
             .mappings()
@@ -88,6 +96,7 @@ class IdempotentRequest:
             await self.session.execute(delete(self.table).where(self.table.c.expires_at <= now))
             await self.session.execute(
                 insert(self.table).values(
+                    owner=self.owner,
                     key=self.key,
                     fingerprint=fingerprint,
                     status_code=status_code,
@@ -103,6 +112,7 @@ class IdempotentRequest:
 async def _idempotent_request(
     request: Request,
     session: DbSession,
+    principal: CurrentPrincipal,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -112,7 +122,7 @@ async def _idempotent_request(
         ),
     ] = None,
 ) -> IdempotentRequest:
-    return IdempotentRequest(request, session, idempotency_key)
+    return IdempotentRequest(request, session, idempotency_key, owner=principal.subject)
 
 
 Idempotency = Annotated[IdempotentRequest, Depends(_idempotent_request)]

@@ -123,6 +123,28 @@ def drop_infrastructure_tables_v1() -> None:
     op.drop_table("audit_event")
 
 
+def scope_idempotency_keys_v2() -> None:
+    """``idempotency_key.owner``: keys belong to the caller who sent them (the key becomes ``(owner, key)``).
+
+    Responses stored before have no owner and can no longer be replayed; they expire as before.
+    """
+    with op.batch_alter_table("idempotency_key") as batch:
+        batch.add_column(sa.Column("owner", sa.String(200), nullable=False, server_default=""))
+        batch.drop_constraint("pk_idempotency_key", type_="primary")
+        batch.create_primary_key("pk_idempotency_key", ["owner", "key"])
+    with op.batch_alter_table("idempotency_key") as batch:
+        batch.alter_column("owner", server_default=None, existing_type=sa.String(200), existing_nullable=False)
+
+
+def unscope_idempotency_keys_v2() -> None:
+    """Back to keys shared by every caller; the stored responses go (two callers may share a key)."""
+    op.execute(sa.text("DELETE FROM idempotency_key"))
+    with op.batch_alter_table("idempotency_key") as batch:
+        batch.drop_constraint("pk_idempotency_key", type_="primary")
+        batch.create_primary_key("pk_idempotency_key", ["key"])
+        batch.drop_column("owner")
+
+
 def entity_columns_v1() -> list[Any]:
     """The columns of :class:`haicap_shared.models.Entity`, for a migration's create_table."""
     return [

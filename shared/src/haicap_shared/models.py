@@ -76,10 +76,15 @@ def define_audit_table(metadata: MetaData) -> Table:
 
 
 def define_idempotency_table(metadata: MetaData) -> Table:
-    """``idempotency_key``: the first response to each keyed POST, replayed on retry."""
+    """``idempotency_key``: the first response to each keyed POST, replayed on retry.
+
+    A key belongs to the caller who sent it (``owner``: the token's subject), so another
+    caller's key is a new key, never a replay of someone else's response.
+    """
     return Table(
         "idempotency_key",
         metadata,
+        Column("owner", String(200), primary_key=True),
         Column("key", String(200), primary_key=True),
         Column("fingerprint", String(64), nullable=False),
         Column("status_code", Integer, nullable=False),

@@ -141,10 +141,11 @@ class TestTokens:
         commune: str | None = None,
         agency: str | None = None,
         username: str | None = None,
+        subject: str | None = None,
         ttl_seconds: int = 600,
     ) -> dict[str, str]:
         token, _ = self.issuer.issue(
-            subject=f"test-{role.value}",
+            subject=subject or f"test-{role.value}",
             username=username or f"test-{role.value}",
             role=role,
             area=Area(province=province, commune=commune, agency=agency),

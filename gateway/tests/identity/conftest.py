@@ -43,7 +43,13 @@ def new_user(gateway: httpx.AsyncClient, admin: dict[str, str]) -> Callable[...,
     """Create a user through the API (as an admin) and return it."""
 
     async def create(username: str = "nguyen.van.a", password: str = PASSWORD, **fields: object) -> dict:
-        body = {"username": username, "display_name": "Nguyễn Văn A", "password": password, "role": "viewer"} | fields
+        body = {
+            "username": username,
+            "display_name": "Nguyễn Văn A",
+            "password": password,
+            "role": "viewer",
+            "area": {"province": "04"},
+        } | fields
         response = await gateway.post("/api/v1/auth/users", json=body, headers=admin)
         assert response.status_code == 201, response.text
         return response.json()

@@ -36,7 +36,7 @@ async def test_password_grant_returns_a_token_the_jwks_verifies(gateway: httpx.A
         "subject": user["id"],
         "username": "nguyen.van.a",
         "role": "commune_officer",
-        "area": {"province": "04", "commune": "01304", "agency": None},
+        "area": {"province": "04", "commune": "01304", "agency": None, "national": False},
         "token_id": None,
     }
 
@@ -86,7 +86,13 @@ async def test_failures_are_limited_per_username_with_retry_after(make_gateway, 
     ) as gateway:
         created = await gateway.post(
             "/api/v1/auth/users",
-            json={"username": "le.van.c", "display_name": "C", "password": "mat-khau-dung-1", "role": "viewer"},
+            json={
+                "username": "le.van.c",
+                "display_name": "C",
+                "password": "mat-khau-dung-1",
+                "role": "viewer",
+                "area": {"province": "04"},
+            },
             headers=test_tokens.headers(),
         )
         assert created.status_code == 201
@@ -119,7 +125,13 @@ async def test_failures_are_limited_per_address_and_success_does_not_reset_it(
         assert (
             await gateway.post(
                 "/api/v1/auth/users",
-                json={"username": "pham.d", "display_name": "D", "password": "mat-khau-dung-1", "role": "viewer"},
+                json={
+                    "username": "pham.d",
+                    "display_name": "D",
+                    "password": "mat-khau-dung-1",
+                    "role": "viewer",
+                    "area": {"province": "04"},
+                },
                 headers=test_tokens.headers(),
             )
         ).status_code == 201
@@ -143,7 +155,13 @@ async def test_a_success_resets_the_username_count(make_gateway, fake, db_url, d
         assert (
             await gateway.post(
                 "/api/v1/auth/users",
-                json={"username": "vu.e", "display_name": "E", "password": "mat-khau-dung-1", "role": "viewer"},
+                json={
+                    "username": "vu.e",
+                    "display_name": "E",
+                    "password": "mat-khau-dung-1",
+                    "role": "viewer",
+                    "area": {"province": "04"},
+                },
                 headers=test_tokens.headers(),
             )
         ).status_code == 201

@@ -10,7 +10,13 @@ USERS = "/api/v1/auth/users"
 
 
 def _body(**fields: object) -> dict:
-    return {"username": "hoang.f", "display_name": "Hoàng F", "password": "mat-khau-dung-1", "role": "viewer"} | fields
+    return {
+        "username": "hoang.f",
+        "display_name": "Hoàng F",
+        "password": "mat-khau-dung-1",
+        "role": "viewer",
+        "area": {"province": "04"},
+    } | fields
 
 
 async def test_create_get_and_audit(gateway: httpx.AsyncClient, admin) -> None:
@@ -21,7 +27,7 @@ async def test_create_get_and_audit(gateway: httpx.AsyncClient, admin) -> None:
     created = response.json()
     assert response.headers["etag"] == '"1"'
     assert response.headers["location"] == f"users/{created['id']}"
-    assert created["area"] == {"province": "04", "commune": None, "agency": "so-noi-vu"}
+    assert created["area"] == {"province": "04", "commune": None, "agency": "so-noi-vu", "national": False}
     assert "password" not in response.text
     assert "hash" not in response.text
     fetched = await gateway.get(f"{USERS}/{created['id']}", headers=admin)
@@ -56,6 +62,10 @@ async def test_a_username_is_unique_without_regard_to_case(gateway: httpx.AsyncC
         ("agency_officer", {"province": "04"}),
         ("admin", {"province": "04"}),
         ("viewer", {"agency": "x"}),
+        ("viewer", {}),
+        ("viewer", {"commune": "01304"}),
+        ("viewer", {"national": True, "province": "04"}),
+        ("auditor", {"national": True}),
         ("service", {}),
     ],
 )
@@ -155,3 +165,22 @@ async def test_every_auth_route_is_documented(gateway: httpx.AsyncClient) -> Non
     assert "refresh_token_reused" in token["401"]["description"]
     assert "too_many_attempts" in token["429"]["description"]
     assert "username_taken" in auth_paths["/api/v1/auth/users"]["post"]["responses"]["409"]["description"]
+
+
+async def test_a_viewer_is_bound_to_an_area_and_a_national_one_is_explicit(gateway: httpx.AsyncClient, admin, sign_in) -> None:
+    commune = await gateway.post(
+        USERS, json=_body(username="viewer.xa", area={"province": "04", "commune": "01304"}), headers=admin
+    )
+    assert commune.status_code == 201, commune.text
+    assert commune.json()["area"] == {"province": "04", "commune": "01304", "agency": None, "national": False}
+    token = (await sign_in("viewer.xa", "mat-khau-dung-1")).json()["access_token"]
+    me = (await gateway.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})).json()
+    assert me["area"] == {"province": "04", "commune": "01304", "agency": None, "national": False}
+    national = await gateway.post(USERS, json=_body(username="viewer.quoc-gia", area={"national": True}), headers=admin)
+    assert national.status_code == 201, national.text
+    assert national.json()["area"] == {"province": None, "commune": None, "agency": None, "national": True}
+    # NOTE: a national viewer keeps being one through an update that leaves the area alone.
+    url = f"{USERS}/{national.json()['id']}"
+    renamed = await gateway.patch(url, json={"display_name": "Quốc gia"}, headers=admin | {"If-Match": '"1"'})
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["area"]["national"] is True

@@ -7,7 +7,7 @@
 | ``agency_officer`` | their agency (and the reference data) | their agency |
 | ``commune_officer`` | their commune and its agencies | the same |
 | ``auditor`` | everything, audit logs included | nothing |
-| ``viewer`` | reports only | nothing |
+| ``viewer`` | reports only, of their province or commune (or, explicitly, national) | nothing |
 | ``service`` | everything (service accounts, e.g. reporting reading the others) | nothing |
 
 An area is a province code, a commune code (with its province) or an agency id (with its

@@ -50,12 +50,12 @@ class DemoUser:
         return {
             "username": self.username,
             "role": self.role.value,
-            "area": self.area.model_dump(exclude_none=True),
+            "area": self.area.model_dump(exclude_none=True, exclude_defaults=True),
             "password": self.password,
         }
 
     def area_text(self) -> str:
-        return ", ".join(f"{k} {v}" for k, v in self.area.model_dump(exclude_none=True).items()) or "-"
+        return ", ".join(f"{k} {v}" for k, v in self.area.model_dump(exclude_none=True, exclude_defaults=True).items()) or "-"
 
 
 async def _in_transaction(url: str, name: str, work: Callable[[AsyncSession, AuditTrail, Principal], Awaitable[T]]) -> T:
@@ -95,7 +95,7 @@ def demo_users(province: str, commune: str, agency: str) -> list[tuple[str, str,
         (f"demo{p}-commune", "Công chức UBND xã (demo)", Role.COMMUNE_OFFICER, AreaFields(province=p, commune=commune)),
         (f"demo{p}-agency", "Công chức cơ quan chuyên môn (demo)", Role.AGENCY_OFFICER, AreaFields(province=p, agency=agency)),
         (f"demo{p}-auditor", "Thanh tra (demo)", Role.AUDITOR, AreaFields()),
-        (f"demo{p}-viewer", "Người xem báo cáo (demo)", Role.VIEWER, AreaFields()),
+        (f"demo{p}-viewer", "Người xem báo cáo (demo)", Role.VIEWER, AreaFields(province=p)),
     ]
 
 
@@ -107,7 +107,15 @@ async def create_demo_users(url: str, province: str, commune: str, agency: str) 
         for username, display_name, role, area in demo_users(province, commune, agency):
             existing = await repository.user_by_username(session, username)
             if existing is not None:
-                made.append(DemoUser(username, existing.role, AreaFields.model_validate(existing.area.as_claim()), None))
+                area_now = existing.area
+                made.append(
+                    DemoUser(
+                        username,
+                        existing.role,
+                        AreaFields.of(existing.role, area_now.province, area_now.commune, area_now.agency),
+                        None,
+                    )
+                )
                 continue
             password = generate_password()
             payload = UserCreate(username=username, display_name=display_name, password=SecretStr(password), role=role, area=area)

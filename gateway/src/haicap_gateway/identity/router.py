@@ -138,7 +138,7 @@ async def me(principal: CurrentPrincipal) -> Me:
         subject=principal.subject,
         username=principal.username,
         role=principal.role,
-        area=AreaFields.model_validate(principal.area.as_claim()),
+        area=AreaFields.of(principal.role, principal.area.province, principal.area.commune, principal.area.agency),
         token_id=principal.token_id,
     )
 

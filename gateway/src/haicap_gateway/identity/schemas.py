@@ -40,6 +40,16 @@ class AreaFields(BaseModel):
     province: ProvinceCode | None = None
     commune: CommuneCode | None = None
     agency: AgencyId | None = None
+    national: bool = Field(
+        default=False,
+        description="A viewer of every province's reports: only for the role viewer, and then with no other field",
+    )
+
+    @classmethod
+    def of(cls, role: Role, province: str | None, commune: str | None, agency: str | None) -> AreaFields:
+        """A stored area; a viewer with none is a national viewer."""
+        national = role is Role.VIEWER and not (province or commune or agency)
+        return cls(province=province, commune=commune, agency=agency, national=national)
 
 
 def area_problem(role: Role, area: AreaFields) -> str | None:
@@ -47,15 +57,23 @@ def area_problem(role: Role, area: AreaFields) -> str | None:
 
     province_officer: a province only; commune_officer: a commune and its province;
     agency_officer: an agency and its province (and its commune, for a commune agency);
-    admin, auditor, viewer: none.
+    viewer: a province (and a commune in it, for one commune's reports), or ``national``
+    (every province's reports), said explicitly; admin, auditor: none.
     """
     if role not in USER_ROLES:
         return f"the role {role.value} is for service accounts, not users"
     given = {name for name in ("province", "commune", "agency") if getattr(area, name)}
+    if area.national:
+        if role is not Role.VIEWER:
+            return "only a viewer may have a national area"
+        return f"a national area has no {' or '.join(sorted(given))}" if given else None
     allowed: dict[Role, tuple[set[str], set[str]]] = {
         Role.PROVINCE_OFFICER: ({"province"}, set()),
         Role.COMMUNE_OFFICER: ({"province", "commune"}, set()),
         Role.AGENCY_OFFICER: ({"province", "agency"}, {"commune"}),
+        # NOTE: a viewer is bound to an area like the other roles; reading every province is
+        # a choice an admin makes explicitly (national), never what an omitted area means.
+        Role.VIEWER: ({"province"}, {"commune"}),
     }
     required, optional = allowed.get(role, (set(), set()))
     if missing := required - given:
@@ -115,7 +133,7 @@ class User(BaseModel):
             username=get("username"),
             display_name=get("display_name"),
             role=get("role"),
-            area=AreaFields(province=get("province_code"), commune=get("commune_code"), agency=get("agency_id")),
+            area=AreaFields.of(Role(get("role")), get("province_code"), get("commune_code"), get("agency_id")),
             is_active=get("is_active"),
             version=get("version"),
             created_at=get("created_at"),

@@ -128,7 +128,11 @@ async def update_user(
     before = _audit_view(user)
     changes = payload.model_dump(exclude_unset=True)
     role = payload.role if payload.role is not None else user.role
-    area = payload.area if "area" in changes and payload.area is not None else AreaFields.model_validate(user.area.as_claim())
+    area = (
+        payload.area
+        if "area" in changes and payload.area is not None
+        else AreaFields.of(user.role, user.area.province, user.area.commune, user.area.agency)
+    )
     # NOTE: 422, not 409: the rule is about the request alone (this role with this area),
     # whatever else is recorded; 409 is kept for conflicts with other records.
     if problem := area_problem(role, area):

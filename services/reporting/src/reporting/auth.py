@@ -1,8 +1,9 @@
 """Who may read which report.
 
 Province-wide reports (the summary, the transition gaps) need a province-wide role: admin,
-auditor and service accounts for any province; a province officer, or a viewer bound to a
-province, for theirs. A commune profile is also open to the commune's own officers.
+auditor, service accounts and national viewers for any province; a province officer, or a
+viewer bound to a province, for theirs. A commune profile is also open to the commune's own
+officers and to a viewer bound to that commune (who reads no province-wide report).
 Commune and agency officers are refused province-wide reports (403 ``role_not_allowed``).
 """
 
@@ -29,7 +30,12 @@ def check_report_area(principal: Principal, province: str, commune: str | None =
         if commune is None or principal.area.commune != commune:
             raise OutsideArea(f"Your area is commune {principal.area.commune}")
         return
-    if principal.role is Role.VIEWER and principal.area.province is None:
-        return  # NOTE: a viewer bound to no province reads every province's reports
+    if principal.role is Role.VIEWER:
+        area = principal.area
+        if area.province is None and area.commune is None and area.agency is None:
+            return  # NOTE: a national viewer (an admin gave it no area, explicitly) reads every province
+        if area.commune is not None and (commune is None or area.commune != commune):
+            # NOTE: a viewer of one commune reads that commune's profile, no province-wide report.
+            raise OutsideArea(f"Your area is commune {area.commune}")
     if principal.area.province != province:
         raise OutsideArea(f"Your area is province {principal.area.province}")

@@ -102,7 +102,7 @@ class CarNormStats(BaseModel):
     province: str
     norm_legal_basis: str | None
     max_general_cars_per_commune: int | None
-    max_price_vnd: int | None
+    max_price_vnd: int | None = Field(description="The common car's cap; every kind's cap is in GET /car-norms")
     communes: int
     general_work_cars: int
     communes_over_norm: int

@@ -112,6 +112,13 @@ class StreamliningTargets:
 
     ``by_status`` counts the cases of people who left (not re-placed); ``withdrawn`` cases
     belong to people who stayed and were re-placed like the others.
+
+    The amounts are not targets: the calculator computes them from each person's record. For
+    the record, the 45 cases of the seeded demo total 45,581,803,317 VND under rule version
+    ``nd178-2024+nd67-2025/v2``; under v1 they totalled 44,862,648,192. The difference,
+    719,155,125, is the 28 early retirements (29 to 35 years of social insurance, all leaving
+    from 2025-07-01), each paid 1.5 months' salary more by the 15-year form; the resignations
+    are unchanged.
     """
 
     early_retirement: dict[str, int]  # status -> cases

@@ -30,7 +30,7 @@ from personnel.streamlining.entitlement import (
 from personnel.streamlining.models import Policy
 from personnel.streamlining.rules import CURRENT
 
-PROPERTY = settings(max_examples=300, deadline=None, derandomize=True)
+PROPERTY = settings(max_examples=300, deadline=None, derandomize=True, database=None)
 
 
 @dataclass(frozen=True)

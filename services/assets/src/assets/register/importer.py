@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+import anyio
 from pydantic import ValidationError
 from sqlalchemy import (
     BigInteger,
@@ -411,6 +412,36 @@ def _parsed(today: date) -> Any:
     return parse
 
 
+def _checked(
+    chunk: list[tuple[int, dict[str, Any], HolderRef | None, list[str]]],
+    resolved: dict[tuple[str, str, date | None], Holder | str],
+    principal: Principal,
+    checked: ProblemLog,
+) -> list[dict[str, Any]]:
+    """The chunk's rows ready for staging; the others' problems go to ``checked``."""
+    records: list[dict[str, Any]] = []
+    for number, record, ref, errors in chunk:
+        holder = resolved.get(_ref_key(ref)) if ref is not None else None
+        if isinstance(holder, str):
+            errors.append(holder)
+        elif holder is not None:
+            if not holder.in_force_on(record["valid_from"]):
+                errors.append(f"{holder.name} is not in force on {record['valid_from']}")
+            if not holder_in_area(principal, holder):
+                errors.append(f"{holder.name} is outside your area")
+        if errors:
+            checked.add(number, errors)
+            continue
+        assert holder is not None
+        assert not isinstance(holder, str)
+        record = record | holder.columns() | {"row_number": number, "id": uuid.uuid4(), "allocation_id": uuid.uuid4()}
+        for key in ("kind", "condition", "status", "purpose", "holder_kind", "holder_level"):
+            if record[key] is not None:
+                record[key] = record[key].value
+        records.append(record)
+    return records
+
+
 async def import_assets(
     session: AsyncSession,
     audit: AuditTrail,
@@ -434,26 +465,8 @@ async def import_assets(
     async for chunk in row_chunks(upload, COLUMNS, transform=_parsed(today)):
         read += len(chunk)
         await resolve_all(org, [ref for _, _, ref, _ in chunk if ref is not None], resolved)
-        records: list[dict[str, Any]] = []
-        for number, record, ref, errors in chunk:
-            holder = resolved.get(_ref_key(ref)) if ref is not None else None
-            if isinstance(holder, str):
-                errors.append(holder)
-            elif holder is not None:
-                if not holder.in_force_on(record["valid_from"]):
-                    errors.append(f"{holder.name} is not in force on {record['valid_from']}")
-                if not holder_in_area(principal, holder):
-                    errors.append(f"{holder.name} is outside your area")
-            if errors:
-                checked.add(number, errors)
-                continue
-            assert holder is not None
-            assert not isinstance(holder, str)
-            record = record | holder.columns() | {"row_number": number, "id": uuid.uuid4(), "allocation_id": uuid.uuid4()}
-            for key in ("kind", "condition", "status", "purpose", "holder_kind", "holder_level"):
-                if record[key] is not None:
-                    record[key] = record[key].value
-            records.append(record)
+        # NOTE: checked in a worker thread too: a chunk's checks must not hold the event loop.
+        records = await anyio.to_thread.run_sync(_checked, chunk, resolved, principal, checked)
         await _load(session, staging, records)
     in_sql, found = await _problems_in_sql(session, staging, limits.max_problems)
     rejected = checked.count + in_sql

@@ -14,6 +14,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
+import anyio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -80,11 +81,17 @@ async def import_agencies(
                 select(AdministrativeUnit).where(AdministrativeUnit.code.in_(codes[start : start + 500]))
             ):
                 units[candidate.code].append(candidate)
-        accepted: list[dict[str, Any]] = []
-        for row in chunk:
-            errors = _check_row(row, units, principal, seen, today, now, accepted)
-            if errors:
-                problems.add(row.number, errors)
+
+        def check(chunk: list[SourceRow] = chunk) -> list[dict[str, Any]]:
+            accepted: list[dict[str, Any]] = []
+            for row in chunk:
+                errors = _check_row(row, units, principal, seen, today, now, accepted)
+                if errors:
+                    problems.add(row.number, errors)
+            return accepted
+
+        # NOTE: checked in a worker thread too: a chunk's checks must not hold the event loop.
+        accepted = await anyio.to_thread.run_sync(check)
         accepted_count += len(accepted)
         # NOTE: once a row is wrong and the import is all-or-nothing, nothing more is written
         # (the router refuses it, and the transaction is rolled back); the rest is still checked.

@@ -14,6 +14,7 @@ import uuid
 from datetime import date
 from typing import Any
 
+import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail
@@ -123,14 +124,21 @@ async def import_tasks(
     tasks: list[dict[str, Any]] = []
     ownerships: list[dict[str, Any]] = []
     read = accepted = written = 0
-    async for chunk in row_chunks(upload, COLUMNS):
+
+    def check(chunk: list[SourceRow]) -> int:
+        good = 0
         for source in chunk:
-            read += 1
             errors = _check_row(source, owners, taken, principal, province, tasks, ownerships)
             if errors:
                 problems.add(source.number, errors)
             else:
-                accepted += 1
+                good += 1
+        return good
+
+    async for chunk in row_chunks(upload, COLUMNS):
+        read += len(chunk)
+        # NOTE: checked in a worker thread too: a chunk's checks must not hold the event loop.
+        accepted += await anyio.to_thread.run_sync(check, chunk)
         # NOTE: once a row is wrong and the import is all-or-nothing, nothing more is written;
         # the rest is still checked so the report lists every problem at once.
         if problems and not partial:

@@ -32,6 +32,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+import anyio
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -229,20 +230,26 @@ async def _import_python(
                 .where(person_table.c.national_id.in_(ids[start : start + 500]))
             )
             taken.update((await session.execute(stmt)).scalars().all())
-        good: list[dict[str, Any]] = []
-        for source_row in chunk:
-            row, errors = check_values(source_row.values, agencies, today)
-            number = str(source_row.values.get("national_id") or "").strip()
-            if number and number in first_row:
-                errors.append(f"national_id appears earlier in the file (row {first_row[number]})")
-            elif number:
-                first_row[number] = source_row.number
-                if number in taken:
-                    errors.append("a person with this national_id is already recorded")
-            if errors:
-                problems.add(source_row.number, errors)
-            elif row is not None:
-                good.append(row | {"id": uuid.uuid4(), "created_at": now, "updated_at": now, "version": 1})
+
+        def check(chunk: list[SourceRow] = chunk, taken: set[str] = taken) -> list[dict[str, Any]]:
+            good: list[dict[str, Any]] = []
+            for source_row in chunk:
+                row, errors = check_values(source_row.values, agencies, today)
+                number = str(source_row.values.get("national_id") or "").strip()
+                if number and number in first_row:
+                    errors.append(f"national_id appears earlier in the file (row {first_row[number]})")
+                elif number:
+                    first_row[number] = source_row.number
+                    if number in taken:
+                        errors.append("a person with this national_id is already recorded")
+                if errors:
+                    problems.add(source_row.number, errors)
+                elif row is not None:
+                    good.append(row | {"id": uuid.uuid4(), "created_at": now, "updated_at": now, "version": 1})
+            return good
+
+        # NOTE: checked in a worker thread too: a chunk's checks must not hold the event loop.
+        good = await anyio.to_thread.run_sync(check)
         # NOTE: once a row is wrong and the import is all-or-nothing, nothing more is written (the
         # router refuses it, and the request's transaction is rolled back); the rest is still
         # checked so that the report lists every problem at once.

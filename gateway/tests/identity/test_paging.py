@@ -5,7 +5,7 @@ from typing import cast
 import httpx
 import pytest
 
-from haicap_shared.paging_checks import CRAFTED_CURSORS, crafted_cursor_failures, paged_routes
+from haicap_shared.paging_checks import CRAFTED_CURSORS, crafted_cursor_failures, paged_routes, undeclared_cursor_problems
 
 
 @pytest.mark.parametrize("cursor", [c for _, c in CRAFTED_CURSORS], ids=[name for name, _ in CRAFTED_CURSORS])
@@ -15,3 +15,8 @@ async def test_a_crafted_cursor_is_refused_by_every_list(gateway: httpx.AsyncCli
     routes = paged_routes(app)  # type: ignore[arg-type]
     assert {str(r) for r in routes} == {"GET /audit-events", "GET /api/v1/auth/users"}
     assert await crafted_cursor_failures(gateway, routes, cursor, headers=admin) == []
+
+
+async def test_every_list_declares_invalid_cursor(gateway: httpx.AsyncClient) -> None:
+    app = cast(httpx.ASGITransport, gateway._transport).app
+    assert undeclared_cursor_problems(app) == []  # type: ignore[arg-type]

@@ -4,7 +4,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from haicap_shared.paging_checks import CRAFTED_CURSORS, crafted_cursor_failures, paged_routes
+from haicap_shared.paging_checks import CRAFTED_CURSORS, crafted_cursor_failures, paged_routes, undeclared_cursor_problems
 
 
 @pytest.mark.parametrize("cursor", [c for _, c in CRAFTED_CURSORS], ids=[name for name, _ in CRAFTED_CURSORS])
@@ -12,3 +12,7 @@ async def test_a_crafted_cursor_is_refused_by_every_list(client: httpx.AsyncClie
     routes = paged_routes(service_app)
     assert routes
     assert await crafted_cursor_failures(client, routes, cursor) == []
+
+
+def test_every_list_declares_invalid_cursor(service_app: FastAPI) -> None:
+    assert undeclared_cursor_problems(service_app) == []

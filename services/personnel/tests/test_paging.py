@@ -4,7 +4,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from haicap_shared.paging_checks import CRAFTED_CURSORS, crafted_cursor_failures, paged_routes
+from haicap_shared.paging_checks import CRAFTED_CURSORS, crafted_cursor_failures, paged_routes, undeclared_cursor_problems
 
 from .conftest import World
 
@@ -19,3 +19,7 @@ async def test_a_crafted_cursor_is_refused_by_every_list(
     routes = paged_routes(service_app, {"position_id": position.json()["id"]})
     assert "GET /positions/{position_id}/history" in {str(r) for r in routes}
     assert await crafted_cursor_failures(client, routes, cursor) == []
+
+
+def test_every_list_declares_invalid_cursor(service_app: FastAPI) -> None:
+    assert undeclared_cursor_problems(service_app) == []

@@ -20,6 +20,7 @@ from .errors import install_problem_handlers
 from .health import health_router
 from .http import new_http_client
 from .middleware import RequestIdMiddleware
+from .paging import declare_cursor_problems
 from .request_limits import BodyLimitMiddleware, default_body_limit
 from .security_headers import SecurityHeadersMiddleware
 from .settings import ServiceSettings
@@ -96,6 +97,7 @@ def create_service_app(
         app.include_router(audit_router(app.state.audit))
     for router in routers:
         app.include_router(router)
+    declare_cursor_problems(app)
     return app
 
 

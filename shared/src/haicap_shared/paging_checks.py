@@ -49,6 +49,13 @@ CRAFTED_CURSORS: list[tuple[str, str]] = [
 ]
 
 
+class _Unfilled(dict[str, str]):
+    """Path values; a parameter without one stays ``{name}``."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 @dataclass(frozen=True)
 class PagedRoute:
     path: str
@@ -68,7 +75,7 @@ def paged_routes(app: FastAPI, path_values: dict[str, str] | None = None) -> lis
         if not any(param.name == "cursor" for param in route.dependant.query_params):
             continue
         template = context.path_format or route.path_format
-        routes.append(PagedRoute(template.format(**(path_values or {})), template))
+        routes.append(PagedRoute(template.format_map(_Unfilled(path_values or {})), template))
     return routes
 
 
@@ -85,3 +92,14 @@ async def crafted_cursor_failures(
         if response.status_code != 422 or code != "invalid_cursor":
             failures.append(f"{route}: {response.status_code} {code}")
     return failures
+
+
+def undeclared_cursor_problems(app: FastAPI) -> list[str]:
+    """The paged routes whose OpenAPI operation does not declare 422 ``invalid_cursor``."""
+    paths = app.openapi()["paths"]
+    missing: list[str] = []
+    for route in paged_routes(app):
+        responses = paths.get(route.template, {}).get("get", {}).get("responses", {})
+        if "`invalid_cursor`" not in responses.get("422", {}).get("description", ""):
+            missing.append(str(route))
+    return missing

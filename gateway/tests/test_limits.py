@@ -30,7 +30,7 @@ def test_route_classes(method: str, path: str, expected: RouteClass, timeout: fl
 def test_import_paths_take_larger_bodies() -> None:
     settings = GatewaySettings()
     assert route_limits("POST", "/api/v1/org/units", settings).max_body_bytes == 50 * 1024 * 1024
-    assert route_limits("POST", "/api/v1/org/units/imports", settings).max_body_bytes == 500 * 1024 * 1024
+    assert route_limits("POST", "/api/v1/org/units/imports", settings).max_body_bytes == 200 * 1024 * 1024
 
 
 async def test_declared_length_over_the_limit_is_413_before_anything_is_sent(make_gateway, fake) -> None:

@@ -51,7 +51,11 @@ class GatewaySettings(IdentitySettings):
     write_timeout_seconds: float = Field(default=30.0, gt=0, description="POST/PUT/PATCH/DELETE: time for the upstream to answer")
     long_timeout_seconds: float = Field(default=120.0, gt=0, description="Reports, imports, exports and bulk routes")
     max_body_bytes: int = Field(default=50 * 1024 * 1024, gt=0, description="Largest request body, in bytes")
-    max_import_body_bytes: int = Field(default=500 * 1024 * 1024, gt=0, description="Largest body on import and bulk paths")
+    max_import_body_bytes: int = Field(
+        default=200 * 1024 * 1024,
+        gt=0,
+        description="Largest body on import and bulk paths (the services' imports.max_upload_bytes is the same by default)",
+    )
     cors_origins: str = Field(default="", description="Frontend origins allowed by CORS, comma-separated; empty: none")
     gzip_min_bytes: int = Field(default=1024, ge=0, description="Smallest JSON response the gateway compresses")
     upstream_client: Literal["aiohttp", "httpx"] = Field(default="aiohttp", description="The HTTP client of the hot path")

@@ -44,7 +44,10 @@ class ServiceSettings(BaseSettings):
     gateway_url: str = Field(default="http://127.0.0.1:8000", description="Where other services are reached.")
     max_body_bytes: int = Field(default=50 * 1024 * 1024, gt=0, description="Largest request body, in bytes")
     max_import_body_bytes: int = Field(
-        default=500 * 1024 * 1024, gt=0, description="Largest request body on import, export and bulk paths, in bytes"
+        default=200 * 1024 * 1024,
+        gt=0,
+        description="Largest request body on import, export and bulk paths, in bytes (as the gateway's; an import's own "
+        "limit is imports.max_upload_bytes)",
     )
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
     upstream_retries: int = Field(default=2, ge=0, le=5)

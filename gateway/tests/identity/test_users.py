@@ -156,6 +156,7 @@ async def test_every_auth_route_is_documented(gateway: httpx.AsyncClient) -> Non
         "/api/v1/auth/users",
         "/api/v1/auth/users/{user_id}",
         "/api/v1/auth/users/{user_id}/deactivate",
+        "/api/v1/auth/users/{user_id}/unlock",
     }
     for path, operations in auth_paths.items():
         for method, operation in operations.items():

@@ -93,10 +93,12 @@ class RevokedToken(Base):
 class FailureKind(enum.StrEnum):
     USERNAME = "username"
     ADDRESS = "address"
+    USER_ADDRESS = "user_address"
+    """A username (or client id) at one client address: key ``"<username key> <address>"``."""
 
 
 class SignInFailure(Base):
-    """One failed sign-in, counted per username (or client id) and per client address."""
+    """One failed sign-in, counted per client address and per username (or client id) at an address."""
 
     __tablename__ = "sign_in_failure"
 

@@ -105,16 +105,32 @@ async def revoked_token_ids(session: AsyncSession, now: datetime) -> set[str]:
     return set((await session.scalars(select(RevokedToken.token_id).where(RevokedToken.expires_at > now))).all())
 
 
-async def count_failures(session: AsyncSession, kind: FailureKind, key: str, since: datetime) -> tuple[int, datetime | None]:
-    """How many failures of ``key`` since ``since``, and when the oldest of them was."""
-    count, oldest = (
+async def failure_times(
+    session: AsyncSession, kind: FailureKind, key: str, since: datetime
+) -> tuple[int, datetime | None, datetime | None]:
+    """How many failures of ``key`` since ``since``, and when the oldest and the latest of them were."""
+    count, oldest, latest = (
         await session.execute(
-            select(func.count(), func.min(SignInFailure.occurred_at)).where(
+            select(func.count(), func.min(SignInFailure.occurred_at), func.max(SignInFailure.occurred_at)).where(
                 SignInFailure.kind == kind, SignInFailure.key == key, SignInFailure.occurred_at > since
             )
         )
     ).one()
-    return int(count), oldest
+    return int(count), oldest, latest
+
+
+async def clear_failures_of_user(session: AsyncSession, name_key: str) -> int:
+    """Forget every failed sign-in of a username (at any address); how many there were."""
+    result = await session.execute(
+        delete(SignInFailure).where(
+            SignInFailure.kind == FailureKind.USER_ADDRESS,
+            SignInFailure.key.startswith(f"{name_key} ", autoescape=True),
+        )
+    )
+    username = await session.execute(
+        delete(SignInFailure).where(SignInFailure.kind == FailureKind.USERNAME, SignInFailure.key == name_key)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) + int(getattr(username, "rowcount", 0) or 0)
 
 
 async def add_failures(session: AsyncSession, keys: Sequence[tuple[FailureKind, str]], now: datetime) -> None:

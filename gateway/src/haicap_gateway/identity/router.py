@@ -217,3 +217,11 @@ async def deactivate_user(
     user = await service.get_user(session, user_id)
     check_if_match(request, user.version)
     return _user_response(await service.deactivate_user(session, audit, tokens, principal, user))
+
+
+@users.post("/{user_id}/unlock", status_code=204, responses=problem_responses(service.UserNotFound))
+async def unlock_user(user_id: UserId, session: DbSession, audit: Audit, principal: UsersWrite) -> Response:
+    """Forget a user's failed sign-ins, so their next attempt from any address need not wait."""
+    user = await service.get_user(session, user_id)
+    await service.unlock_user(session, audit, principal, user)
+    return Response(status_code=204)

@@ -182,6 +182,21 @@ async def reset_admin_password(session: AsyncSession, audit: AuditTrail, princip
     )
 
 
+async def unlock_user(session: AsyncSession, audit: AuditTrail, principal: Principal, user: User) -> int:
+    """Forget the user's failed sign-ins at every address, so no attempt of theirs waits; audited."""
+    cleared = await repository.clear_failures_of_user(session, repository.username_key(user.username))
+    await audit.record(
+        session,
+        principal,
+        entity_type=ENTITY_USER,
+        entity_id=user.id,
+        action="unlock",
+        before={"failed_sign_ins": cleared},
+        after={"failed_sign_ins": 0},
+    )
+    return cleared
+
+
 async def end_sessions(
     session: AsyncSession, tokens: GatewayTokens, *, user_id: uuid.UUID | None = None, family_id: uuid.UUID | None = None
 ) -> None:
@@ -243,26 +258,43 @@ class GrantContext:
     address: str
 
 
+def pair_key(name_key: str, address: str) -> str:
+    """The key of a username (or client id) at one client address (usernames hold no space)."""
+    return f"{name_key} {address}"
+
+
 async def _check_rate(session: AsyncSession, ctx: GrantContext, name_key: str, now: datetime) -> None:
+    """429 with Retry-After while this address must wait, for this user or for everyone.
+
+    NOTE: failures slow down the one address they come from, for the one user they name: past
+    ``sign_in_free_failures`` each further attempt waits twice as long as the last (up to
+    ``sign_in_max_delay_seconds``). The user is never locked out as a whole, so nobody can lock
+    out a known user by guessing at their password; from another address the right password
+    still gets in. The per-address limit stops one address from trying many usernames.
+    """
     settings = ctx.settings
     window = timedelta(seconds=settings.sign_in_window_seconds)
-    retry_after = 0
-    for kind, key, limit in (
-        (FailureKind.USERNAME, name_key, settings.sign_in_max_failures_per_username),
-        (FailureKind.ADDRESS, ctx.address, settings.sign_in_max_failures_per_address),
-    ):
-        count, oldest = await repository.count_failures(session, kind, key, now - window)
-        if count >= limit and oldest is not None:
-            retry_after = max(retry_after, math.ceil((oldest + window - now).total_seconds()))
-    if retry_after:
+    wait = 0.0
+    count, oldest, _ = await repository.failure_times(session, FailureKind.ADDRESS, ctx.address, now - window)
+    if count >= settings.sign_in_max_failures_per_address and oldest is not None:
+        wait = (oldest + window - now).total_seconds()
+    pair = pair_key(name_key, ctx.address)
+    failures, _, latest = await repository.failure_times(session, FailureKind.USER_ADDRESS, pair, now - window)
+    if failures >= settings.sign_in_free_failures and latest is not None:
+        doublings = min(failures - settings.sign_in_free_failures, 32)
+        delay = min(settings.sign_in_delay_seconds * 2**doublings, settings.sign_in_max_delay_seconds)
+        wait = max(wait, (latest + timedelta(seconds=delay) - now).total_seconds())
+    if wait > 0:
         logger.warning("sign-in refused: too many failures", extra={"sign_in": name_key, "address": ctx.address})
-        raise TooManyAttempts(max(retry_after, 1))
+        raise TooManyAttempts(max(math.ceil(wait), 1))
 
 
 async def _fail(session: AsyncSession, ctx: GrantContext, name_key: str, now: datetime, reason: str) -> None:
     # NOTE: old failures are dropped here, so the table holds one window's worth.
     await repository.forget_failures_before(session, now - timedelta(seconds=ctx.settings.sign_in_window_seconds))
-    await repository.add_failures(session, [(FailureKind.USERNAME, name_key), (FailureKind.ADDRESS, ctx.address)], now)
+    await repository.add_failures(
+        session, [(FailureKind.USER_ADDRESS, pair_key(name_key, ctx.address)), (FailureKind.ADDRESS, ctx.address)], now
+    )
     logger.warning("sign-in refused", extra={"sign_in": name_key, "address": ctx.address, "reason": reason})
 
 
@@ -299,7 +331,7 @@ async def password_grant(session: AsyncSession, ctx: GrantContext, username: str
         reason = "unknown user" if user is None else ("wrong password" if not matches else "inactive user")
         await _fail(session, ctx, name_key, now, reason)
         raise InvalidCredentials()
-    await repository.clear_failures(session, FailureKind.USERNAME, name_key)
+    await repository.clear_failures(session, FailureKind.USER_ADDRESS, pair_key(name_key, ctx.address))
     logger.info("signed in", extra={"sign_in": name_key, "address": ctx.address, "role": user.role.value})
     return await _issue_for_user(session, ctx, user, uuid.uuid4())
 

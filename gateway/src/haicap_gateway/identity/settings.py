@@ -31,7 +31,13 @@ class IdentitySettings(ServiceSettings):
         default=5.0, gt=0, description="How often the revoked access tokens are reread from the database"
     )
     sign_in_window_seconds: int = Field(default=900, ge=1, description="The window failed sign-ins are counted in")
-    sign_in_max_failures_per_username: int = Field(default=5, ge=1, description="Failures per username within the window")
+    sign_in_free_failures: int = Field(
+        default=5, ge=1, description="Failures of one user from one address within the window before each next attempt waits"
+    )
+    sign_in_delay_seconds: float = Field(
+        default=2.0, gt=0, description="The first wait after those failures; it doubles with each further failure"
+    )
+    sign_in_max_delay_seconds: float = Field(default=900.0, gt=0, description="The longest wait between two attempts")
     sign_in_max_failures_per_address: int = Field(default=20, ge=1, description="Failures per client address within the window")
 
     @model_validator(mode="after")

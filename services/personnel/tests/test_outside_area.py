@@ -6,7 +6,7 @@ from haicap_shared.roles import Role
 from haicap_shared.testing import TestTokens, assert_problem
 
 from .conftest import World
-from .helpers import approved_position, create_person, person_body
+from .helpers import approved_position, create_person, person_body, place
 
 
 async def test_refusals_outside_the_area_carry_no_personal_data(
@@ -73,3 +73,43 @@ async def test_refusals_outside_the_area_carry_no_personal_data(
     for response in (batch, bulk):
         assert body["full_name"] not in response.text
         assert body["national_id"] not in response.text
+
+
+async def test_a_re_placement_names_no_one_left_behind_outside_the_area(
+    client: httpx.AsyncClient, world: World, test_tokens: TestTokens
+) -> None:
+    body = person_body(world.department.id, full_name="Hoàng Thị Bí Mật", sex="female", birth_date="1969-08-21")
+    stranger = await create_person(client, world.department.id, **{k: v for k, v in body.items() if k != "agency_id"})
+    theirs = await approved_position(client, test_tokens, world.department.id)
+    assert (await place(client, stranger["id"], theirs["id"], "2024-01-01")).status_code == 201
+    neighbour = await create_person(client, world.former_offices[0].id, full_name="Nông Văn Láng Giềng")
+    former = await approved_position(client, test_tokens, world.former_offices[0].id)
+    assert (await place(client, neighbour["id"], former["id"], "2024-01-01")).status_code == 201
+    mine = await approved_position(client, test_tokens, world.new_office.id)
+    own = await create_person(client, world.new_office.id)
+    commune = test_tokens.headers(Role.COMMUNE_OFFICER, province="04", commune="01010")
+    # The officer of the new commune names the province's department and a former commune's office as former agencies.
+    bulk = await client.post(
+        "/placements/bulk",
+        json={
+            "effective_date": "2025-07-01",
+            "from_agency_ids": [str(world.department.id), str(world.former_offices[0].id)],
+            "rows": [{"person_id": own["id"], "position_id": mine["id"]}],
+        },
+        headers=commune,
+    )
+    unaccounted = assert_problem(bulk, 409, "replacement_rejected")["report"]["unaccounted"]
+    assert {(u["person_id"], u["full_name"]) for u in unaccounted} == {(stranger["id"], None), (neighbour["id"], None)}
+    assert body["full_name"] not in bulk.text
+    assert body["national_id"] not in bulk.text
+    admin = await client.post(
+        "/placements/bulk",
+        json={
+            "effective_date": "2025-07-01",
+            "from_agency_ids": [str(world.department.id)],
+            "rows": [{"person_id": own["id"], "position_id": mine["id"]}],
+        },
+    )
+    assert [u["full_name"] for u in assert_problem(admin, 409, "replacement_rejected")["report"]["unaccounted"]] == [
+        body["full_name"]
+    ]

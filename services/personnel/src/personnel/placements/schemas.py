@@ -90,7 +90,7 @@ class Unaccounted(BaseModel):
     """Someone placed in a former agency the day before, neither re-placed nor in a streamlining case."""
 
     person_id: uuid.UUID
-    full_name: str
+    full_name: str | None = Field(description="Null when the person's record is outside your area")
     agency_id: uuid.UUID
 
 

@@ -368,8 +368,16 @@ async def bulk_replace(
     lost_ids = [p for p in missing if p not in in_case]
     lost_people = await people_repository.get_people(session, lost_ids)
     agency_of = dict(placed_before)
+    # NOTE: the former agencies named by the caller may lie outside their area; those people are
+    # counted and identified by id, not named.
     unaccounted = [
-        Unaccounted(person_id=p, full_name=lost_people[p].full_name, agency_id=agency_of[p]) for p in lost_ids if p in lost_people
+        Unaccounted(
+            person_id=p,
+            full_name=lost_people[p].full_name if in_area(principal, lost_people[p]) else None,
+            agency_id=agency_of[p],
+        )
+        for p in lost_ids
+        if p in lost_people
     ]
     report = BulkReplacementReport(rows=len(data.rows), placed=0, ended=0, problems=problems, unaccounted=unaccounted)
     if problems or unaccounted:

@@ -13,8 +13,9 @@ What must hold, for each body (XLSX decoded cell by cell):
 
 - a national id in full only for ``reveal=true``, by a role that may reveal, for a person in
   its area; then it is there, and a ``reveal`` event for it is in personnel's audit log;
-- a birth date only for a role that reads people's records, for a person in its area (the
-  people API shows it to them, auditors and service accounts included; never to a viewer);
+- a birth date (or a name) only for a role that reads people's records, for a person in its
+  area (the people API shows it to them, auditors and service accounts included; never to a
+  viewer);
 - no 12-digit personal identification number of anyone else, ever;
 - a 403 ``outside_area`` names no person (name, national id) and no asset code.
 """
@@ -412,6 +413,8 @@ def _check(role: Role, read: Read, response: httpx.Response, world: World) -> li
                 leaks.append(f"{where}: revealed, but the national id {number} of {person.key} is not there")
         if not (role in PEOPLE_READERS and _in_area(role, person, world)):
             leaks += [f"{where}: the birth date of {person.key}" for form in person.birth_forms if form in text]
+            if person.full_name in text:
+                leaks.append(f"{where}: the name of {person.key}, outside the area")
     known = {number for person in world.people for number in person.national_ids}
     leaks += [f"{where}: an unknown personal id {n}" for n in set(ID_SHAPED.findall(text)) - known]
     if response.status_code == 403 and "outside_area" in text:

@@ -88,3 +88,22 @@ async def test_a_commune_officer_places_assets_in_their_own_commune_only(
     response = await client.patch(url, json={"commune_code": "01273"}, headers=province | {"If-Match": '"1"'})
     assert response.status_code == 200, response.text
     assert response.json()["commune_code"] == "01273"
+
+
+async def test_an_import_checks_locations_like_a_create(client: httpx.AsyncClient, test_tokens: TestTokens) -> None:
+    header = "Mã tài sản,Tên tài sản,Loại tài sản,Mã tỉnh,Mã xã,Diện tích đất,Nguyên giá,Mã đơn vị sử dụng,Mục đích,Từ ngày"
+    rows = [
+        "NĐ-01,Trụ sở xã,nhà đất,04,01304,900,1000,01304,office,2025-07-01",
+        "NĐ-02,Nhà văn hóa,nhà đất,04,99999,900,1000,01304,office,2025-07-01",
+        "NĐ-03,Trạm y tế,nhà đất,04,01288,900,1000,01304,office,2025-07-01",
+        "NĐ-04,Kho,nhà đất,04,01273,900,1000,01304,office,2025-07-01",
+    ]
+    upload = {"file": ("assets.csv", "\n".join([header, *rows]).encode(), "text/csv")}
+    officer = test_tokens.headers(Role.COMMUNE_OFFICER, province="04", commune="01304")
+    body = assert_problem(await client.post("/assets/imports", files=upload, headers=officer), 409, "import_rejected")
+    problems = {p["row"]: " ".join(p["errors"]) for p in body["report"]["problems"]}
+    assert sorted(problems) == [3, 4, 5]
+    assert "no commune 99999" in problems[3]
+    assert "no commune 01288 on 2025-07-01" in problems[4]  # merged away the day before
+    assert "01273 is outside your area" in problems[5]
+    assert (await client.get("/assets")).json()["items"] == []

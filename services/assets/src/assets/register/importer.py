@@ -56,8 +56,8 @@ from .. import holders
 from ..allocations.models import Purpose, allocation_table
 from ..holders import Holder, HolderRef
 from ..org_client import OrgDirectory
-from .auth import holder_in_area
-from .models import AssetKind, AssetStatus, Condition, EventKind, HolderKind, asset_table, event_table
+from .auth import holder_in_area, location_in_area
+from .models import AssetKind, AssetStatus, Condition, EventKind, HolderKind, HolderLevel, asset_table, event_table
 from .schemas import check_details
 
 COLUMNS = {
@@ -293,6 +293,32 @@ def _ref_key(ref: HolderRef) -> tuple[str, str, date | None]:
     return (ref.kind.value, str(ref.id or ref.code), ref.as_of)
 
 
+def _location_ref(record: dict[str, Any]) -> HolderRef | None:
+    """The unit of the row's location (its commune on the allocation date), resolved like a holder."""
+    commune = record.get("commune_code")
+    if not (isinstance(commune, str) and len(commune) == 5 and commune.isdigit()):
+        return None
+    return HolderRef(kind=HolderKind.UNIT, code=commune, as_of=record["valid_from"])
+
+
+def _location_errors(
+    record: dict[str, Any], resolved: dict[tuple[str, str, date | None], Holder | str], principal: Principal
+) -> list[str]:
+    """The problems of the row's location: a commune in force in its province, in the caller's area."""
+    ref = _location_ref(record)
+    if ref is None:
+        return []
+    commune, province, on = record["commune_code"], record["province_code"], record["valid_from"]
+    unit = resolved.get(_ref_key(ref))
+    if isinstance(unit, str) or unit is None:
+        return [f"commune_code {commune}: org-structure has no commune {commune} on {on}"]
+    if unit.level is not HolderLevel.COMMUNE or unit.province_code != province:
+        return [f"commune_code {commune} is not a commune of province {province} on {on}"]
+    if not location_in_area(principal, province, commune):
+        return [f"commune {commune} is outside your area"]
+    return []
+
+
 async def resolve_all(
     org: OrgDirectory, refs: Sequence[HolderRef], found: dict[tuple[str, str, date | None], Holder | str] | None = None
 ) -> dict[tuple[str, str, date | None], Holder | str]:
@@ -429,6 +455,7 @@ def _checked(
                 errors.append(f"{holder.name} is not in force on {record['valid_from']}")
             if not holder_in_area(principal, holder):
                 errors.append(f"{holder.name} is outside your area")
+        errors += _location_errors(record, resolved, principal)
         if errors:
             checked.add(number, errors)
             continue
@@ -464,7 +491,10 @@ async def import_assets(
     read = 0
     async for chunk in row_chunks(upload, COLUMNS, transform=_parsed(today)):
         read += len(chunk)
-        await resolve_all(org, [ref for _, _, ref, _ in chunk if ref is not None], resolved)
+        refs = [ref for _, _, ref, _ in chunk if ref is not None]
+        # NOTE: locations are units too, resolved once each (usually the holder itself).
+        refs += [loc for _, record, _, _ in chunk if (loc := _location_ref(record)) is not None]
+        await resolve_all(org, refs, resolved)
         # NOTE: checked in a worker thread too: a chunk's checks must not hold the event loop.
         records = await anyio.to_thread.run_sync(_checked, chunk, resolved, principal, checked)
         await _load(session, staging, records)

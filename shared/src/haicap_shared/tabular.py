@@ -200,6 +200,24 @@ class _Lines:
             raise InvalidEncoding(f"Line {self.line} is not UTF-8 text; save the file as 'CSV UTF-8'", line=self.line) from exc
 
 
+def check_csv_lines(stream: IO[bytes], limits: ImportLimits) -> int:
+    """Read a CSV's lines once, without parsing them, within the limits; how many there are.
+
+    For a reader that hands the file as it is to something else (PostgreSQL's ``COPY``): every
+    line fits ``max_line_bytes`` and is UTF-8, and there are at most ``max_rows`` after the
+    header, or the same problem :func:`read_rows` gives is raised. Blocking (a worker thread's).
+    """
+    lines = _Lines(stream, limits.max_line_bytes)
+    count = 0
+    for _ in lines:
+        lines.record_bytes = 0
+        count += 1
+        if count > limits.max_rows + 1:
+            raise _too_many_rows(limits)
+    stream.seek(0)
+    return count
+
+
 def _too_many_rows(limits: ImportLimits) -> TooManyRows:
     return TooManyRows(f"The file has more than {limits.max_rows} rows; split it", limit=limits.max_rows)
 
@@ -214,14 +232,19 @@ def _csv_rows(stream: IO[bytes], accepted: Mapping[str, str], limits: ImportLimi
         if header is None:
             return
         lines.record_bytes = 0
-        mapping = _header_map(header, accepted)
+        mapping = list(_header_map(header, accepted).items())
+        last_row = limits.max_rows + 1
         for number, record in enumerate(reader, start=2):
             lines.record_bytes = 0
-            if number > limits.max_rows + 1:
+            if number > last_row:
                 raise _too_many_rows(limits)
-            if not any(cell.strip() for cell in record):
+            width = len(record)
+            # NOTE: every CSV cell is text: stripped, and empty is None (as _clean does), inline
+            # because this line runs once per cell of files of hundreds of thousands of rows.
+            values = {name: (record[i].strip() or None) if i < width else None for i, name in mapping}
+            if all(value is None for value in values.values()) and not any(cell.strip() for cell in record):
                 continue
-            yield SourceRow(number, {name: _clean(record[i]) if i < len(record) else None for i, name in mapping.items()})
+            yield SourceRow(number, values)
     except csv.Error as exc:
         raise UnreadableFile(f"The CSV cannot be read near line {lines.line}: {exc}", line=lines.line) from exc
 

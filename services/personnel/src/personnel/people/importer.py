@@ -5,10 +5,12 @@ disk within the service's upload limit, read in a worker thread ``chunk_rows`` r
 time, refused at the first limit reached (line length, rows, XLSX sizes). Only a chunk of
 the file is ever in memory, on both databases.
 
-On PostgreSQL (PERFORMANCE.md, "Bulk loading"): each chunk goes into a temporary, index-free
-staging table with ``copy_records_to_table``. Then one statement validates every row in SQL
-and inserts the good ones with ``INSERT ... SELECT ... ON CONFLICT``, and the bad rows are
-reported from the staging table.
+On PostgreSQL (PERFORMANCE.md, "Bulk loading"): a CSV is first read once in a worker thread
+for the limits alone (line length, encoding, rows, no parsing), then streamed as it is into
+``COPY`` (a temporary, index-free staging table); an XLSX, or a CSV COPY refuses (ragged rows,
+blank lines), goes in chunk by chunk with ``copy_records_to_table``. Then one statement
+validates every row in SQL and inserts the good ones with ``INSERT ... SELECT ... ON
+CONFLICT``, and the bad rows are reported from the staging table.
 
 On SQLite (no COPY): each chunk is checked in Python (the agencies and recorded national ids
 it names are looked up once, as they first appear) and written with batched Core inserts as
@@ -23,14 +25,16 @@ The report lists the first :data:`MAX_PROBLEMS` bad rows; ``rejected`` counts th
 from __future__ import annotations
 
 import asyncio
+import csv
 import enum
 import json
 import re
 import uuid
+from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
-from typing import Any
+from typing import IO, Any
 
 import anyio
 from sqlalchemy import text
@@ -41,7 +45,16 @@ from haicap_shared.auth import Principal
 from haicap_shared.errors import Conflict
 from haicap_shared.imports import ProblemLog, Upload, row_chunks
 from haicap_shared.models import utcnow
-from haicap_shared.tabular import ImportReport, RowProblem, SourceRow, parse_date
+from haicap_shared.tabular import (
+    ImportReport,
+    RowProblem,
+    SourceRow,
+    UnreadableFile,
+    check_csv_lines,
+    header_key,
+    is_csv,
+    parse_date,
+)
 from haicap_shared.text import search_key
 
 from ..auth import in_area
@@ -50,6 +63,7 @@ from . import national_id
 from .models import LABELS, Category, EducationLevel, PoliticalTheory, Sex, StateManagement, person_table
 
 MAX_PROBLEMS = 1000
+COPY_CHUNK = 1 << 20
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "national_id": ("Số định danh", "Số định danh cá nhân", "Số CCCD", "CCCD"),
@@ -437,8 +451,32 @@ SELECT row_no + 1 AS row, first + 1 AS first FROM (
 """
 
 
+def _header(line: bytes) -> list[str]:
+    try:
+        return next(csv.reader([line.decode("utf-8-sig")]))
+    except (UnicodeDecodeError, StopIteration, csv.Error) as exc:
+        raise UnreadableFile("The CSV header cannot be read; save the file as 'CSV UTF-8'") from exc
+
+
+def _targets(header: list[str]) -> list[str]:
+    accepted = {header_key(alias): name for name, aliases in COLUMNS.items() for alias in (name, *aliases)}
+    names: list[str] = []
+    for i, cell in enumerate(header):
+        name = accepted.get(header_key(cell))
+        names.append(name if name is not None and name not in names else f"ignored_{i}")
+    if not set(names) & set(FIELDS):
+        raise UnreadableFile(f"No known column in the header row; expected some of: {', '.join(FIELDS)}")
+    return names
+
+
+async def _chunks(stream: IO[bytes]) -> AsyncIterator[bytes]:
+    while chunk := await anyio.to_thread.run_sync(stream.read, COPY_CHUNK):
+        yield chunk
+
+
 def _record(row: SourceRow) -> tuple[Any, ...]:
-    return (row.number - 1, *[None if row.values.get(f) is None else str(row.values[f]) for f in FIELDS])
+    values = row.values
+    return (row.number - 1, *[None if (v := values.get(f)) is None else v if isinstance(v, str) else str(v) for f in FIELDS])
 
 
 async def _import_postgres(
@@ -446,7 +484,7 @@ async def _import_postgres(
 ) -> tuple[int, int, int, list[RowProblem]]:
     connection = await session.connection()
     # NOTE: the driver begins the transaction lazily, on the first statement it runs; the raw
-    # COPY below must run inside it.
+    # COPY and savepoints below must run inside it.
     await connection.execute(text("SELECT 1"))
     raw = (await connection.get_raw_connection()).driver_connection
     assert raw is not None
@@ -455,9 +493,28 @@ async def _import_postgres(
     # connection whose transaction is still open (a test's, around its requests).
     await raw.execute("DROP TABLE IF EXISTS pg_temp.person_import, pg_temp.import_label, pg_temp.import_agency")
     await raw.execute(f"CREATE TEMP TABLE person_import (row_no bigserial, {columns}) ON COMMIT DROP")
-    # NOTE: row_no is the file's row number less one (the header is row 1), as COPY's serial was.
-    async for chunk in row_chunks(upload, COLUMNS, transform=_record):
-        await raw.copy_records_to_table("person_import", records=chunk, columns=["row_no", *FIELDS])
+    loaded = False
+    if is_csv(upload.filename):
+        # NOTE: the limits first (line length, encoding, rows), in a worker thread, without
+        # parsing; then the file goes as it is into COPY, the fast path, parsed by the server.
+        await anyio.to_thread.run_sync(check_csv_lines, upload.file, upload.limits)
+        targets = _targets(_header(upload.file.readline(upload.limits.max_line_bytes + 1)))
+        for name in [t for t in targets if t.startswith("ignored_")]:
+            await raw.execute(f"ALTER TABLE person_import ADD COLUMN {name} text")
+        await raw.execute("SAVEPOINT person_copy")
+        try:
+            await raw.copy_to_table("person_import", source=_chunks(upload.file), columns=targets, format="csv", encoding="utf-8")
+            await raw.execute("RELEASE SAVEPOINT person_copy")
+            # NOTE: the serial counts data rows from 1; the file's row 1 is the header.
+            loaded = True
+        except Exception:  # noqa: BLE001 - COPY refuses a ragged or blank-lined file; the row reader copes
+            await raw.execute("ROLLBACK TO SAVEPOINT person_copy")
+            await raw.execute("TRUNCATE person_import")
+            upload.file.seek(0)
+    if not loaded:
+        # NOTE: row_no is the file's row number less one (the header is row 1), as COPY's serial is.
+        async for chunk in row_chunks(upload, COLUMNS, transform=_record):
+            await raw.copy_records_to_table("person_import", records=chunk, columns=["row_no", *FIELDS])
     await raw.execute("ANALYZE person_import")
 
     # The labels and agencies the file uses: a handful of distinct values, mapped in Python.

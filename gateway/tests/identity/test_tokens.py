@@ -51,7 +51,7 @@ async def test_reusing_a_refresh_token_revokes_its_family(gateway: httpx.AsyncCl
     # The newer refresh token, and the access token issued with it, stop working too.
     assert_problem(await _refresh(gateway, newer["refresh_token"]), 401, "invalid_refresh_token")
     seen = len(fake.seen)
-    assert_problem(await gateway.get("/api/v1/org/units", headers=bearer(newer["access_token"])), 401, "invalid_token")
+    assert_problem(await gateway.get("/api/v1/org/units", headers=bearer(newer["access_token"])), 401, "token_revoked")
     assert len(fake.seen) == seen
 
 
@@ -64,8 +64,8 @@ async def test_logout_revokes_the_access_token_and_the_family(gateway: httpx.Asy
     assert (await gateway.get("/api/v1/auth/me", headers=headers)).status_code == 200
     response = await gateway.post("/api/v1/auth/logout", data={"refresh_token": signed_in["refresh_token"]}, headers=headers)
     assert response.status_code == 204, response.text
-    assert_problem(await gateway.get("/api/v1/auth/me", headers=headers), 401, "invalid_token")
-    body = assert_problem(await gateway.get("/api/v1/personnel/people", headers=headers), 401, "invalid_token")
+    assert_problem(await gateway.get("/api/v1/auth/me", headers=headers), 401, "token_revoked")
+    body = assert_problem(await gateway.get("/api/v1/personnel/people", headers=headers), 401, "token_revoked")
     assert "revoked" in body["detail"]
     assert fake.seen == []
     assert_problem(await _refresh(gateway, signed_in["refresh_token"]), 401, "invalid_refresh_token")
@@ -82,7 +82,7 @@ async def test_a_revocation_is_seen_by_another_gateway_replica(
     async with make_gateway(fake, connection=db_connection, database_url=db_url, revocation_refresh_seconds=0.001) as replica:
         assert (await replica.get("/api/v1/org/units", headers=headers)).status_code == 200
         assert (await gateway.post("/api/v1/auth/logout", headers=headers)).status_code == 204
-        assert_problem(await replica.get("/api/v1/org/units", headers=headers), 401, "invalid_token")
+        assert_problem(await replica.get("/api/v1/org/units", headers=headers), 401, "token_revoked")
 
 
 def _tampered(token: str) -> str:
@@ -148,3 +148,17 @@ async def test_client_credentials(gateway: httpx.AsyncClient, session: AsyncSess
             data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret},
         )
         assert_problem(refused, 401, "invalid_client")
+
+
+async def test_the_revoked_tokens_are_published_for_the_services(gateway: httpx.AsyncClient, new_user, sign_in) -> None:
+    await new_user()
+    signed_in = (await sign_in()).json()
+    claims = TokenVerifier((await gateway.get("/api/v1/auth/jwks")).json()).verify(signed_in["access_token"])
+    before = await gateway.get("/api/v1/auth/revoked")
+    assert before.status_code == 200
+    assert claims.token_id not in before.json()["token_ids"]
+    assert before.headers["cache-control"] == "no-store"
+    assert (await gateway.post("/api/v1/auth/logout", headers=bearer(signed_in["access_token"]))).status_code == 204
+    after = (await gateway.get("/api/v1/auth/revoked")).json()
+    assert claims.token_id in after["token_ids"]
+    assert after["refresh_seconds"] == 5.0

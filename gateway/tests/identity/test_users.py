@@ -117,7 +117,7 @@ async def test_deactivation_ends_sessions(gateway: httpx.AsyncClient, admin, sig
         "invalid_refresh_token",
     )
     me = await gateway.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
-    assert_problem(me, 401, "invalid_token")
+    assert_problem(me, 401, "token_revoked")
     assert [u["username"] for u in (await gateway.get(USERS, params={"active": "false"}, headers=admin)).json()["items"]] == [
         "hoang.f"
     ]
@@ -153,6 +153,7 @@ async def test_every_auth_route_is_documented(gateway: httpx.AsyncClient) -> Non
         "/api/v1/auth/logout",
         "/api/v1/auth/jwks",
         "/api/v1/auth/me",
+        "/api/v1/auth/revoked",
         "/api/v1/auth/users",
         "/api/v1/auth/users/{user_id}",
         "/api/v1/auth/users/{user_id}/deactivate",

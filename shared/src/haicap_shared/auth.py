@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -61,6 +62,10 @@ class NotAuthenticated(AppError):
         self.headers = {"WWW-Authenticate": 'Bearer realm="haicap"'}
 
 
+class TokenRevoked(NotAuthenticated):
+    status, code, title = 401, "token_revoked", "The token has been revoked (signed out); sign in again"
+
+
 class RoleNotAllowed(AppError):
     status, code, title = 403, "role_not_allowed", "Your role may not do this"
 
@@ -97,6 +102,11 @@ class KeySource:
         )
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
+        self.revocations_url = settings.resolved_revocations_url()
+        self.revocation_refresh_seconds = settings.revocation_refresh_seconds
+        self._revoked: frozenset[str] = frozenset()
+        self._revoked_at = -math.inf
+        self._revoked_lock = asyncio.Lock()
 
     async def verifier_for(self, token: str) -> TokenVerifier:
         verifier = self._verifier
@@ -123,6 +133,32 @@ class KeySource:
         self._verifier = TokenVerifier(key_set, issuer=self.issuer, audience=self.audience)
         self._fetched_at = time.monotonic()
 
+    async def is_revoked(self, token_id: str | None) -> bool:
+        """Whether the gateway lists ``token_id`` as revoked (signed out, sessions ended).
+
+        NOTE: the list is fetched again at most every ``revocation_refresh_seconds``, while a
+        request needs it; meanwhile requests use the copy in hand. When the gateway cannot be
+        reached, the last list is kept (and the failure logged): revocation is checked
+        "within seconds" while the gateway answers, never by refusing every caller when not.
+        """
+        if self.revocations_url is None or not token_id:
+            return False
+        stale = time.monotonic() - self._revoked_at >= self.revocation_refresh_seconds
+        if stale and (not self._revoked_lock.locked() or self._revoked_at == -math.inf):
+            async with self._revoked_lock:
+                if time.monotonic() - self._revoked_at >= self.revocation_refresh_seconds:
+                    await self._fetch_revoked(self.revocations_url)
+        return token_id in self._revoked
+
+    async def _fetch_revoked(self, url: str) -> None:
+        try:
+            response = await self.http.get(url, timeout=2.0)
+            response.raise_for_status()
+            self._revoked = frozenset(str(token_id) for token_id in response.json()["token_ids"])
+        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+            logger.warning("cannot fetch the revoked tokens", extra={"url": url, "error": str(exc)})
+        self._revoked_at = time.monotonic()
+
 
 async def current_principal(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
     """The caller named by the request's bearer token; 401 without a valid one."""
@@ -133,7 +169,11 @@ async def current_principal(request: Request, token: Annotated[str | None, Depen
     try:
         claims = verifier.verify(token)
     except TokenInvalid as exc:
-        raise NotAuthenticated(str(exc), code="token_expired" if exc.expired else "invalid_token") from exc
+        if exc.revoked:
+            raise TokenRevoked(str(exc)) from exc
+        raise NotAuthenticated(str(exc), code=exc.code) from exc
+    if await keys.is_revoked(claims.token_id):
+        raise TokenRevoked()
     principal = Principal(
         subject=claims.subject, username=claims.username, role=claims.role, area=claims.area, token_id=claims.token_id
     )

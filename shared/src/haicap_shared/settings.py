@@ -56,6 +56,14 @@ class ServiceSettings(BaseSettings):
         description="Where the gateway publishes the public keys that sign access tokens",
     )
     jwks: str = Field(default="", description="A JWKS (JSON) to trust instead of fetching jwks_url")
+    revocations_url: str | None = Field(
+        default=None,
+        description="Where the gateway publishes the revoked access tokens; unset: beside jwks_url "
+        "(.../revoked; not checked with a fixed jwks); empty: not checked",
+    )
+    revocation_refresh_seconds: float = Field(
+        default=5.0, gt=0, description="How often the revoked access tokens are fetched again"
+    )
     jwt_issuer: str = "haicap"
     jwt_audience: str = "haicap-api"
     client_id: str = Field(default="", description="This service's account at the gateway (client credentials); empty: none")
@@ -73,6 +81,15 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def _async_driver(cls, value: str) -> str:
         return async_database_url(value) if value else value
+
+    def resolved_revocations_url(self) -> str | None:
+        """The URL of the revocation list, or None when revocations are not checked."""
+        if self.revocations_url is not None:
+            return self.revocations_url or None
+        if self.jwks:
+            return None
+        base, _, last = self.jwks_url.rstrip("/").rpartition("/")
+        return f"{base}/revoked" if last == "jwks" else None
 
     def resolved_database_url(self) -> str:
         if self.database_url:

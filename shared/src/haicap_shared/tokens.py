@@ -28,9 +28,15 @@ DEFAULT_AUDIENCE = "haicap-api"
 class TokenInvalid(Exception):
     """The token cannot be trusted: malformed, wrongly signed, for someone else, or expired."""
 
-    def __init__(self, reason: str, *, expired: bool = False) -> None:
+    def __init__(self, reason: str, *, expired: bool = False, revoked: bool = False) -> None:
         super().__init__(reason)
         self.expired = expired
+        self.revoked = revoked
+
+    @property
+    def code(self) -> str:
+        """The problem code a 401 for this token carries."""
+        return "token_revoked" if self.revoked else "token_expired" if self.expired else "invalid_token"
 
 
 @dataclass(frozen=True, slots=True)

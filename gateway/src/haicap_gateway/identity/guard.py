@@ -11,7 +11,7 @@ calls them for every forwarded request, without FastAPI's dependency solving.
 
 from __future__ import annotations
 
-from haicap_shared.auth import NotAuthenticated
+from haicap_shared.auth import NotAuthenticated, TokenRevoked
 from haicap_shared.tokens import TokenInvalid
 
 from .revocation import GatewayTokens
@@ -35,4 +35,6 @@ async def check_bearer_token(raw_headers: list[tuple[bytes, bytes]], tokens: Gat
     try:
         await tokens.check(token)
     except TokenInvalid as exc:
-        raise NotAuthenticated(str(exc), code="token_expired" if exc.expired else "invalid_token") from exc
+        if exc.revoked:
+            raise TokenRevoked(str(exc)) from exc
+        raise NotAuthenticated(str(exc), code=exc.code) from exc

@@ -44,6 +44,10 @@ class RevocationList:
     def __contains__(self, token_id: object) -> bool:
         return token_id in self._ids
 
+    def ids(self) -> frozenset[str]:
+        """The revoked, unexpired access tokens known now (what the services fetch)."""
+        return frozenset(self._ids)
+
     def add(self, *token_ids: str) -> None:
         """Count a revocation this process just committed (others see it at their next refresh)."""
         now = time.monotonic()
@@ -79,7 +83,7 @@ class _RevocationAwareVerifier(TokenVerifier):
     def verify(self, token: str) -> AccessClaims:
         claims = super().verify(token)
         if claims.token_id in self.revoked:
-            raise TokenInvalid("the token has been revoked (signed out)")
+            raise TokenInvalid("the token has been revoked (signed out)", revoked=True)
         return claims
 
 
@@ -105,6 +109,11 @@ class GatewayTokens:
         await self.revoked.refresh_if_stale()
         return self._verifier
 
+    async def is_revoked(self, token_id: str | None) -> bool:
+        """Whether ``token_id`` is revoked (the shared ``current_principal`` asks every key source)."""
+        await self.revoked.refresh_if_stale()
+        return bool(token_id) and token_id in self.revoked
+
     async def check(self, token: str) -> AccessClaims:
         """The token's claims; :class:`TokenInvalid` when it is malformed, wrongly signed, expired or revoked.
 
@@ -126,5 +135,5 @@ class GatewayTokens:
                 self._verified.popitem(last=False)
         await self.revoked.refresh_if_stale()
         if claims.token_id in self.revoked:
-            raise TokenInvalid("the token has been revoked (signed out)")
+            raise TokenInvalid("the token has been revoked (signed out)", revoked=True)
         return claims

@@ -20,7 +20,7 @@ from haicap_shared.versioning import check_if_match, etag
 from . import repository, service
 from .auth import UsersRead, UsersWrite
 from .revocation import GatewayTokens
-from .schemas import AreaFields, JsonWebKeySet, Me, TokenResponse, User, UserCreate, UserUpdate
+from .schemas import AreaFields, JsonWebKeySet, Me, RevokedTokens, TokenResponse, User, UserCreate, UserUpdate
 from .settings import IdentitySettings
 
 PREFIX = "/api/v1/auth"
@@ -129,6 +129,16 @@ async def logout(
 async def jwks(tokens: Tokens) -> JSONResponse:
     """The public keys that verify access tokens (current first, then previous ones)."""
     return JSONResponse(tokens.signing.jwks(), headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/revoked", response_model=RevokedTokens, dependencies=[Public])
+async def revoked_tokens(request: Request, tokens: Tokens) -> RevokedTokens:
+    """The access tokens revoked before they expire (ids only), which every service refuses."""
+    # NOTE: public like the keys: a token id alone opens nothing, and the services fetch this
+    # list without an account (org-structure has none). Never cached (no-store by default).
+    settings: IdentitySettings = request.app.state.settings
+    await tokens.revoked.refresh_if_stale()
+    return RevokedTokens(token_ids=sorted(tokens.revoked.ids()), refresh_seconds=settings.revocation_refresh_seconds)
 
 
 @router.get("/me", response_model=Me, responses=problem_responses(NotAuthenticated))

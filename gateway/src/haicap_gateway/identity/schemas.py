@@ -166,3 +166,10 @@ class JsonWebKeySet(BaseModel):
     """Public keys that verify access tokens: the current one first."""
 
     keys: list[dict[str, Any]]
+
+
+class RevokedTokens(BaseModel):
+    """The ids (``jti``) of access tokens revoked before they expire; the services refuse them."""
+
+    token_ids: list[str]
+    refresh_seconds: float = Field(description="How often this list is worth fetching again")

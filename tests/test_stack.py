@@ -99,7 +99,7 @@ def test_a_commune_officer_reads_units_but_not_the_audit_log(stack: Stack, gatew
 
         logout = client.post("/api/v1/auth/logout", headers=headers)
         assert logout.status_code == 204
-        assert_problem(client.get("/api/v1/org/units", headers=headers), 401, "invalid_token")
+        assert_problem(client.get("/api/v1/org/units", headers=headers), 401, "token_revoked")
 
 
 def test_the_reporting_service_account_gets_a_token(stack: Stack, gateway: httpx.Client) -> None:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -26,11 +27,10 @@ BIN = Path(sys.executable).parent
 MAX_FAILURES_PER_ADDRESS = 3
 
 
-@pytest.fixture(scope="module")
-def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def _gateway(var: Path, **settings: str) -> Iterator[str]:
     """A migrated gateway process in front of the tiny upstream (as org-structure), with a low per-address limit."""
     port, upstream_port = free_ports(2)
-    var = tmp_path_factory.mktemp("security")
     env = {k: v for k, v in os.environ.items() if not k.startswith("HAICAP_") and k != "FORWARDED_ALLOW_IPS"}
     env |= {
         "HAICAP_GATEWAY_PORT": str(port),
@@ -38,6 +38,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "HAICAP_GATEWAY_ORG_URL": f"http://127.0.0.1:{upstream_port}",
         "HAICAP_GATEWAY_SIGN_IN_MAX_FAILURES_PER_ADDRESS": str(MAX_FAILURES_PER_ADDRESS),
         "HAICAP_GATEWAY_WRITE_TIMEOUT_SECONDS": "30",
+        **settings,
     }
     log = var / "processes.log"
     cli = str(BIN / "haicap-gateway")
@@ -58,7 +59,15 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             process.wait(timeout=10)
 
 
-def test_rotating_x_forwarded_for_does_not_defeat_the_per_address_sign_in_limit(gateway: str) -> None:
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The gateway as deployed by default: it trusts no proxy."""
+    with _gateway(tmp_path_factory.mktemp("security")) as url:
+        yield url
+
+
+def _spray(gateway: str) -> list[int]:
+    """Failed sign-ins for ever new usernames, each claiming another address in X-Forwarded-For."""
     statuses = []
     with httpx.Client(base_url=gateway, timeout=10, trust_env=False) as client:
         for number in range(MAX_FAILURES_PER_ADDRESS + 2):
@@ -68,7 +77,17 @@ def test_rotating_x_forwarded_for_does_not_defeat_the_per_address_sign_in_limit(
                 headers={"X-Forwarded-For": f"203.0.113.{number + 1}"},
             )
             statuses.append(response.status_code)
-    assert statuses == [401] * MAX_FAILURES_PER_ADDRESS + [429, 429]
+    return statuses
+
+
+def test_rotating_x_forwarded_for_does_not_defeat_the_per_address_sign_in_limit(gateway: str) -> None:
+    assert _spray(gateway) == [401] * MAX_FAILURES_PER_ADDRESS + [429, 429]
+
+
+def test_x_forwarded_for_counts_when_it_comes_from_a_configured_proxy(tmp_path: Path) -> None:
+    # NOTE: here the test itself is the proxy (127.0.0.1): each forwarded address counts on its own.
+    with _gateway(tmp_path, HAICAP_GATEWAY_FORWARDED_ALLOW_IPS="127.0.0.1") as url:
+        assert _spray(url) == [401] * (MAX_FAILURES_PER_ADDRESS + 2)
 
 
 def test_content_length_with_a_chunked_body_is_refused_at_once(gateway: str) -> None:

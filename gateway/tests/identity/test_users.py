@@ -3,6 +3,7 @@
 import httpx
 import pytest
 
+from haicap_shared.access_matrix import assert_access_matrix, routes_with_rules
 from haicap_shared.roles import Role
 from haicap_shared.testing import assert_problem
 
@@ -186,3 +187,17 @@ async def test_a_viewer_is_bound_to_an_area_and_a_national_one_is_explicit(gatew
     renamed = await gateway.patch(url, json={"display_name": "Quốc gia"}, headers=admin | {"If-Match": '"1"'})
     assert renamed.status_code == 200, renamed.text
     assert renamed.json()["area"]["national"] is True
+
+
+async def test_every_gateway_route_has_a_rule_and_keeps_it(gateway: httpx.AsyncClient, test_tokens) -> None:
+    """The access matrix of the gateway's own routes (unlock and the revocation list included)."""
+    cases = routes_with_rules(gateway._transport.app)  # type: ignore[attr-defined]
+    rules = {str(case): case.rule for case in cases}
+    assert rules["POST /api/v1/auth/users/{user_id}/unlock"].roles == {Role.ADMIN}
+    assert rules["POST /api/v1/auth/users/{user_id}/unlock"].writes
+    assert rules["GET /api/v1/auth/revoked"].public
+
+    def headers_for(role: Role) -> dict[str, str]:
+        return test_tokens.headers(role, province="04" if role is not Role.ADMIN else None)
+
+    await assert_access_matrix(gateway, cases, headers_for)

@@ -4,7 +4,9 @@
   personnel for 31 minutes);
 - :func:`many_rows_csv`: the same row repeated, for the row limit and the memory bound;
 - :func:`zip_bomb_xlsx`: a small XLSX whose shared strings expand to far more than the file
-  (a million strings, about 250 MB, in about 1 MB).
+  (a million strings, about 250 MB, in about 1 MB);
+- :func:`wide_row_xlsx`: a small XLSX with one row of a million cells (openpyxl builds a row
+  whole: 450 MB for this 33 KB file), or one cell of many characters.
 """
 
 from __future__ import annotations
@@ -53,6 +55,31 @@ def zip_bomb_xlsx(header: list[str], *, strings: int = 1_000_000, length: int = 
             out.write(item * (strings % block))
             out.write(b"</sst>")
     return bomb.getvalue()
+
+
+def wide_row_xlsx(header: list[str], *, cells: int = 1_000_000, cell_chars: int = 1) -> bytes:
+    """A real workbook (``header`` in row 1) whose row 2 has ``cells`` cells of ``cell_chars`` digits each."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(header)
+    plain = io.BytesIO()
+    workbook.save(plain)
+    wide = io.BytesIO()
+    name = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(wide, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            if entry.filename != name:
+                target.writestr(entry, source.read(entry.filename))
+        sheet_xml = source.read(name)
+        head, _, tail = sheet_xml.partition(b"</sheetData>")
+        with target.open(name, "w", force_zip64=True) as out:
+            out.write(head + b'<row r="2">')
+            cell = b"<c><v>" + b"1" * cell_chars + b"</v></c>"
+            for start in range(0, cells, 10_000):
+                out.write(cell * min(10_000, cells - start))
+            out.write(b"</row></sheetData>" + tail)
+    return wide.getvalue()
 
 
 def with_import_limits(app: FastAPI, **changes: int) -> ImportLimits:

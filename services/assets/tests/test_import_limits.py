@@ -36,6 +36,13 @@ async def test_a_zip_bomb_is_refused_without_expanding_it(client: httpx.AsyncCli
     assert await _assets(client) == 0
 
 
+async def test_a_zip_bomb_under_another_name(client: httpx.AsyncClient) -> None:
+    # NOTE: the shared strings are found as the workbook declares them, not by their usual name.
+    hidden = zip_bomb_xlsx(HEADER.split(","), strings=200_000, part="xl/worksheets/strings.xml")
+    refused = assert_problem(await _upload(client, "assets.xlsx", hidden), 413, "xlsx_too_large")
+    assert "xl/worksheets/strings.xml" in refused["detail"]
+
+
 async def test_a_long_line_and_too_many_rows(client: httpx.AsyncClient, service_app: FastAPI) -> None:
     refused = assert_problem(await _upload(client, "assets.csv", long_line_csv(HEADER, 10_000_000)), 422, "line_too_long")
     assert refused["line"] == 2

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from xml.sax.saxutils import escape
 
 from fastapi import FastAPI
 from openpyxl import Workbook
@@ -21,6 +22,8 @@ from .tabular import ImportLimits
 
 SHARED_STRINGS = "xl/sharedStrings.xml"
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_SST_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
 
 
 def long_line_csv(header: str, size: int) -> bytes:
@@ -33,8 +36,12 @@ def many_rows_csv(header: str, row: str, rows: int) -> bytes:
     return f"{header}\n".encode() + f"{row}\n".encode() * rows
 
 
-def zip_bomb_xlsx(header: list[str], *, strings: int = 1_000_000, length: int = 240) -> bytes:
-    """A real workbook (``header`` in row 1) whose shared-strings part holds ``strings`` strings of ``length`` characters."""
+def zip_bomb_xlsx(header: list[str], *, strings: int = 1_000_000, length: int = 240, part: str = SHARED_STRINGS) -> bytes:
+    """A real workbook: its shared strings are ``header`` (row 1 refers to them), then ``strings`` of ``length`` characters.
+
+    The table is declared as Excel does (content type and workbook relationship), so a reader
+    that opens the workbook loads it whole; ``part`` names it (a reader must not trust the name).
+    """
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -44,10 +51,23 @@ def zip_bomb_xlsx(header: list[str], *, strings: int = 1_000_000, length: int = 
     bomb = io.BytesIO()
     with zipfile.ZipFile(plain) as source, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
         for entry in source.infolist():
-            if entry.filename != SHARED_STRINGS:
-                target.writestr(entry, source.read(entry.filename))
-        with target.open(SHARED_STRINGS, "w", force_zip64=True) as out:
-            out.write(f'<sst xmlns="{_MAIN}" count="{strings}" uniqueCount="{strings}">'.encode())
+            data = source.read(entry.filename)
+            if entry.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", f'<Override PartName="/{part}" ContentType="{_SST_TYPE}"/></Types>'.encode())
+            elif entry.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(
+                    b"</Relationships>",
+                    f'<Relationship Id="rIdStrings" Type="{_SST_REL}" Target="/{part}"/></Relationships>'.encode(),
+                )
+            elif entry.filename == "xl/worksheets/sheet1.xml":
+                for number, text in enumerate(header):
+                    inline = f'<c r="{_column(number)}1" t="inlineStr"><is><t>{escape(text)}</t></is></c>'.encode()
+                    data = data.replace(inline, f'<c r="{_column(number)}1" t="s"><v>{number}</v></c>'.encode())
+            target.writestr(entry, data)
+        with target.open(part, "w", force_zip64=True) as out:
+            total = len(header) + strings
+            out.write(f'<sst xmlns="{_MAIN}" count="{total}" uniqueCount="{total}">'.encode())
+            out.write("".join(f"<si><t>{escape(text)}</t></si>" for text in header).encode())
             item = b"<si><t>" + b"a" * length + b"</t></si>"
             block = 10_000
             for _ in range(strings // block):
@@ -55,6 +75,15 @@ def zip_bomb_xlsx(header: list[str], *, strings: int = 1_000_000, length: int = 
             out.write(item * (strings % block))
             out.write(b"</sst>")
     return bomb.getvalue()
+
+
+def _column(number: int) -> str:
+    name = ""
+    number += 1
+    while number:
+        number, rest = divmod(number - 1, 26)
+        name = chr(65 + rest) + name
+    return name
 
 
 def wide_row_xlsx(header: list[str], *, cells: int = 1_000_000, cell_chars: int = 1) -> bytes:

@@ -23,10 +23,18 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, Any
-from xml.etree.ElementTree import ParseError, iterparse
+from xml.etree.ElementTree import iterparse
 from xml.parsers import expat
 
-from openpyxl import load_workbook
+from openpyxl.packaging.manifest import Manifest
+from openpyxl.packaging.relationship import get_rels_path
+from openpyxl.reader.excel import _find_workbook_part
+from openpyxl.reader.strings import read_string_table
+from openpyxl.reader.workbook import WorkbookParser
+from openpyxl.styles.stylesheet import apply_stylesheet
+from openpyxl.worksheet._reader import WorkSheetParser
+from openpyxl.xml.constants import ARC_CONTENT_TYPES, ARC_STYLE, SHARED_STRINGS
+from openpyxl.xml.functions import fromstring
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import AppError, BadRequest
@@ -56,10 +64,13 @@ class ImportLimits(BaseModel):
     max_xlsx_bytes: int = Field(
         default=512 * MiB, gt=0, description="Most uncompressed bytes of all an XLSX's parts together: 413 xlsx_too_large"
     )
+    max_shared_strings_bytes: int = Field(
+        default=32 * MiB, gt=0, description="Most uncompressed bytes of an XLSX's shared strings (read whole): 413 xlsx_too_large"
+    )
     max_xlsx_part_bytes: int = Field(
-        default=32 * MiB,
+        default=4 * MiB,
         gt=0,
-        description="Most uncompressed bytes of one XLSX part read whole (shared strings, styles, workbook): 413 xlsx_too_large",
+        description="Most uncompressed bytes of any other XLSX part read whole (styles, workbook, theme): 413 xlsx_too_large",
     )
     max_xlsx_entries: int = Field(default=500, gt=0, description="Most entries in an XLSX zip: 413 xlsx_too_large")
     max_shared_strings: int = Field(default=500_000, gt=0, description="Most shared strings of an XLSX: 413 xlsx_too_large")
@@ -251,155 +262,217 @@ def _csv_rows(stream: IO[bytes], accepted: Mapping[str, str], limits: ImportLimi
         raise UnreadableFile(f"The CSV cannot be read near line {lines.line}: {exc}", line=lines.line) from exc
 
 
-_WORKSHEET_PREFIX = "xl/worksheets/"
-_SHARED_STRINGS = "xl/sharedStrings.xml"
 _SI_TAG = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}si"
 MAX_COLUMNS = 500
+# NOTE: what a sheet holds besides its cells (merged ranges, validations, formats, views) is
+# parsed whole into objects; a form has a few hundred such elements, never this many.
+MAX_SHEET_OTHER_ELEMENTS = 50_000
 
 
-def check_xlsx(stream: IO[bytes], limits: ImportLimits) -> None:
+def _archive_sizes(archive: zipfile.ZipFile, limits: ImportLimits) -> None:
     """Refuse a zip bomb from the zip's central directory, before anything is decompressed.
 
     The sizes are those the directory announces; Python's zipfile never inflates an entry past
     its announced size, so a lying directory cannot expand more than it announced.
     """
+    entries = archive.infolist()
+    if len(entries) > limits.max_xlsx_entries:
+        raise XlsxTooLarge(
+            f"The XLSX holds {len(entries)} entries; at most {limits.max_xlsx_entries} are accepted",
+            limit=limits.max_xlsx_entries,
+        )
+    total = sum(entry.file_size for entry in entries)
+    if total > limits.max_xlsx_bytes:
+        raise XlsxTooLarge(
+            f"The XLSX expands to {total} bytes; at most {limits.max_xlsx_bytes} are accepted", limit=limits.max_xlsx_bytes
+        )
+
+
+def _whole(archive: zipfile.ZipFile, name: str, most: int) -> None:
+    """A part about to be read whole: its announced size first."""
     try:
-        archive = zipfile.ZipFile(stream)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise UnreadableFile(f"The XLSX cannot be opened: {exc}") from exc
-    with archive:
-        entries = archive.infolist()
-        if len(entries) > limits.max_xlsx_entries:
-            raise XlsxTooLarge(
-                f"The XLSX holds {len(entries)} entries; at most {limits.max_xlsx_entries} are accepted",
-                limit=limits.max_xlsx_entries,
-            )
-        total = sum(entry.file_size for entry in entries)
-        if total > limits.max_xlsx_bytes:
-            raise XlsxTooLarge(
-                f"The XLSX expands to {total} bytes; at most {limits.max_xlsx_bytes} are accepted", limit=limits.max_xlsx_bytes
-            )
-        for entry in entries:
-            # NOTE: worksheets are streamed row by row; every other part is read whole.
-            streamed = entry.filename.startswith(_WORKSHEET_PREFIX) and entry.filename.endswith(".xml")
-            if not streamed and entry.file_size > limits.max_xlsx_part_bytes:
-                raise XlsxTooLarge(
-                    f"The XLSX part {entry.filename} expands to {entry.file_size} bytes; "
-                    f"at most {limits.max_xlsx_part_bytes} are accepted",
-                    limit=limits.max_xlsx_part_bytes,
-                )
-        for entry in entries:
-            if entry.filename.startswith(_WORKSHEET_PREFIX) and entry.filename.endswith(".xml"):
-                _scan_sheet(archive, entry.filename, limits)
-        if _SHARED_STRINGS in archive.namelist():
-            count = 0
-            try:
-                with archive.open(_SHARED_STRINGS) as source:
-                    root = None
-                    # NOTE: expat (2.4 and later) refuses entity-amplification ("billion laughs")
-                    # documents itself, and the part's size is bounded above.
-                    for event, element in iterparse(source, events=("start", "end")):  # noqa: S314
-                        if root is None:
-                            root = element
-                        if event == "end" and element.tag == _SI_TAG:
-                            count += 1
-                            if count % 10_000 == 0:
-                                # NOTE: cleared elements stay children of the root; dropped here
-                                # so counting holds only a bounded part of the tree.
-                                root.clear()
-                            if count > limits.max_shared_strings:
-                                raise XlsxTooLarge(
-                                    f"The XLSX has more than {limits.max_shared_strings} shared strings",
-                                    limit=limits.max_shared_strings,
-                                )
-            except (ParseError, zipfile.BadZipFile, OSError, EOFError) as exc:
-                raise UnreadableFile(f"The XLSX cannot be read: {exc}") from exc
-    stream.seek(0)
+        size = archive.getinfo(name).file_size
+    except KeyError:
+        return
+    if size > most:
+        raise XlsxTooLarge(f"The XLSX part {name} expands to {size} bytes; at most {most} are accepted", limit=most)
+
+
+def _count_strings(archive: zipfile.ZipFile, name: str, limits: ImportLimits) -> None:
+    count = 0
+    with archive.open(name) as source:
+        root = None
+        # NOTE: expat (2.4 and later) refuses entity-amplification ("billion laughs") documents
+        # itself, and the part's size is bounded before this.
+        for event, element in iterparse(source, events=("start", "end")):  # noqa: S314
+            if root is None:
+                root = element
+            if event == "end" and element.tag == _SI_TAG:
+                count += 1
+                if count > limits.max_shared_strings:
+                    raise XlsxTooLarge(
+                        f"The XLSX has more than {limits.max_shared_strings} shared strings", limit=limits.max_shared_strings
+                    )
+                if count % 10_000 == 0:
+                    # NOTE: cleared elements stay children of the root; dropped here so that
+                    # counting holds only a bounded part of the tree.
+                    root.clear()
 
 
 def _scan_sheet(archive: zipfile.ZipFile, name: str, limits: ImportLimits) -> None:
-    """Stream a sheet's XML once (expat, nothing kept) for rows too wide and cells too long.
+    """Stream the sheet's XML once (expat, nothing kept) for what openpyxl would build whole.
 
-    openpyxl builds each row whole before handing it over: a 33 KB file with one row of a
-    million cells took 450 MB and 6 s. Here a row may hold ``max_xlsx_row_cells`` cells and a
-    cell ``max_line_bytes`` characters, as a CSV line may.
+    openpyxl builds each row whole before handing it over (a 33 KB file with one row of a
+    million cells took 450 MB and 6 s), and whatever else the sheet holds (merged ranges,
+    validations, headers) whole too. Here a row may hold ``max_xlsx_row_cells`` cells, a cell
+    ``max_line_bytes`` characters, an element's attributes as much, and the rest of the sheet
+    :data:`MAX_SHEET_OTHER_ELEMENTS` elements and ``max_xlsx_part_bytes`` characters.
     """
-    cells = 0
-    text = 0
-    in_cell = False
+    cells = others = outside_text = cell_text = 0
+    in_cell = in_data = False
 
-    def start(tag: str, _attributes: dict[str, str]) -> None:
-        nonlocal cells, text, in_cell
+    def too_large(what: str, limit: int) -> XlsxTooLarge:
+        return XlsxTooLarge(f"{what} of {name} is beyond {limit}", limit=limit)
+
+    def start(tag: str, attributes: dict[str, str]) -> None:
+        nonlocal cells, others, cell_text, in_cell, in_data
         local = tag.rpartition(":")[2]
+        if sum(len(value) for value in attributes.values()) > limits.max_line_bytes:
+            raise too_large(f"The attributes of a {local} element", limits.max_line_bytes)
         if local == "c":
             cells += 1
-            text, in_cell = 0, True
+            cell_text, in_cell = 0, True
             if cells > limits.max_xlsx_row_cells:
-                raise XlsxTooLarge(
-                    f"A row of {name} has more than {limits.max_xlsx_row_cells} cells", limit=limits.max_xlsx_row_cells
-                )
+                raise too_large("The number of cells in a row", limits.max_xlsx_row_cells)
         elif local == "row":
             cells = 0
+        elif local == "sheetData":
+            in_data = True
+        elif not in_data:
+            others += 1
+            if others > MAX_SHEET_OTHER_ELEMENTS:
+                raise too_large("The number of elements besides the cells", MAX_SHEET_OTHER_ELEMENTS)
 
     def end(tag: str) -> None:
-        nonlocal in_cell
-        if tag.rpartition(":")[2] == "c":
+        nonlocal in_cell, in_data
+        local = tag.rpartition(":")[2]
+        if local == "c":
             in_cell = False
+        elif local == "sheetData":
+            in_data = False
 
     def characters(data: str) -> None:
-        nonlocal text
+        nonlocal cell_text, outside_text
         if in_cell:
-            text += len(data)
-            if text > limits.max_line_bytes:
-                raise XlsxTooLarge(
-                    f"A cell of {name} is longer than {limits.max_line_bytes} characters", limit=limits.max_line_bytes
-                )
+            cell_text += len(data)
+            if cell_text > limits.max_line_bytes:
+                raise too_large("The text of a cell", limits.max_line_bytes)
+        elif not in_data:
+            outside_text += len(data)
+            if outside_text > limits.max_xlsx_part_bytes:
+                raise too_large("The text besides the cells", limits.max_xlsx_part_bytes)
 
     parser = expat.ParserCreate()
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = characters
+    with archive.open(name) as source:
+        parser.ParseFile(source)
+
+
+def check_xlsx(stream: IO[bytes], limits: ImportLimits) -> None:
+    """The XLSX's sizes from its zip directory, without opening the workbook (entries, total size)."""
     try:
-        with archive.open(name) as source:
-            parser.ParseFile(source)
-    except (expat.ExpatError, zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise UnreadableFile(f"The XLSX cannot be read: {exc}") from exc
+        with zipfile.ZipFile(stream) as archive:
+            _archive_sizes(archive, limits)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UnreadableFile(f"The XLSX cannot be opened: {exc}") from exc
+    stream.seek(0)
+
+
+def _first_sheet(archive: zipfile.ZipFile, limits: ImportLimits) -> WorkSheetParser | None:
+    """A parser of the workbook's first worksheet, every part read on the way within its limit.
+
+    Only what a table needs is read, as openpyxl's read-only mode does but without the rest
+    (other sheets, chart sheets, external links, properties): the content types, the workbook
+    and its relationships, the styles (which number formats are dates) and the shared strings,
+    each found as openpyxl finds it (by content type and relationship, not by a file name an
+    attacker chooses), and each checked from the directory before it is read.
+    """
+    part = limits.max_xlsx_part_bytes
+    _whole(archive, ARC_CONTENT_TYPES, part)
+    manifest = Manifest.from_tree(fromstring(archive.read(ARC_CONTENT_TYPES)))
+    workbook_part = _find_workbook_part(manifest)
+    if workbook_part is None:
+        raise UnreadableFile("The XLSX has no workbook")
+    workbook_name = workbook_part.PartName[1:]
+    _whole(archive, workbook_name, part)
+    _whole(archive, get_rels_path(workbook_name), part)
+    book = WorkbookParser(archive, workbook_name, keep_links=False)
+    book.parse()
+    names = set(archive.namelist())
+    sheet = next((rel.target for _, rel in book.find_sheets() if rel.Type.endswith("/worksheet") and rel.target in names), None)
+    if sheet is None:
+        return None
+    _scan_sheet(archive, sheet, limits)
+    _whole(archive, ARC_STYLE, part)
+    apply_stylesheet(archive, book.wb)
+    strings: list[Any] = []
+    table = manifest.find(SHARED_STRINGS)
+    if table is not None and table.PartName[1:] in names:
+        table_name = table.PartName[1:]
+        _whole(archive, table_name, limits.max_shared_strings_bytes)
+        _count_strings(archive, table_name, limits)
+        with archive.open(table_name) as source:
+            strings = read_string_table(source)
+    return WorkSheetParser(
+        archive.open(sheet),
+        strings,
+        data_only=True,
+        epoch=book.wb.epoch,
+        date_formats=book.wb._date_formats,
+        timedelta_formats=book.wb._timedelta_formats,
+    )
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _xlsx_rows(stream: IO[bytes], accepted: Mapping[str, str], limits: ImportLimits) -> Iterator[SourceRow]:
     if not stream.seekable():
         raise UnreadableFile("The XLSX must be uploaded as a file")
-    check_xlsx(stream, limits)
     try:
-        workbook = load_workbook(stream, read_only=True, data_only=True)
-    except Exception as exc:
+        archive = zipfile.ZipFile(stream)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise UnreadableFile(f"The XLSX cannot be opened: {exc}") from exc
-    try:
-        sheet = workbook.worksheets[0]
-        # NOTE: the dimension a file declares is not trusted: a sheet claiming A1:XFD1048576
-        # would have every row padded to 16,384 cells. Rows are as wide as the header.
-        sheet.reset_dimensions()
-        first = next(sheet.iter_rows(min_row=1, max_row=1, max_col=MAX_COLUMNS, values_only=True), None)
-        if first is None:
-            return
-        header = list(first)
-        while header and header[-1] is None:
-            header.pop()
-        if not header:
-            return
-        mapping = _header_map(header, accepted)
-        for number, record in enumerate(sheet.iter_rows(min_row=2, max_col=len(header), values_only=True), start=2):
-            if number > limits.max_rows + 1:
-                raise _too_many_rows(limits)
-            if all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in record):
-                continue
-            yield SourceRow(number, {name: _clean(record[i]) if i < len(record) else None for i, name in mapping.items()})
-    except (AppError, GeneratorExit):
-        raise
-    except Exception as exc:
-        raise UnreadableFile(f"The XLSX cannot be read: {exc}") from exc
-    finally:
-        workbook.close()
+    with archive:
+        _archive_sizes(archive, limits)
+        try:
+            parser = _first_sheet(archive, limits)
+            if parser is None:
+                return
+            mapping: dict[int, str] | None = None
+            last_row = limits.max_rows + 1
+            # NOTE: a row's number is the one the file gives it (rows may be missing); the first
+            # row present is the header. Only the header's columns are read.
+            for number, cells in parser.parse():
+                if number > last_row:
+                    raise _too_many_rows(limits)
+                values = {cell["column"]: cell["value"] for cell in cells if cell["column"] <= MAX_COLUMNS}
+                if mapping is None:
+                    header = [values.get(column) for column in range(1, max(values, default=0) + 1)]
+                    if all(_blank(h) for h in header):
+                        continue
+                    mapping = {i + 1: name for i, name in _header_map(header, accepted).items()}
+                    continue
+                if all(_blank(value) for value in values.values()):
+                    continue
+                yield SourceRow(number, {name: _clean(values.get(column)) for column, name in mapping.items()})
+        except (AppError, GeneratorExit):
+            raise
+        except Exception as exc:
+            raise UnreadableFile(f"The XLSX cannot be read: {exc}") from exc
 
 
 def parse_date(value: Any) -> date | None:

@@ -1,0 +1,29 @@
+"""Per-row problem reports that stay linear in the input.
+
+A row reports its own problems once, in at most :data:`MAX_ERRORS_PER_ROW` messages: when it
+has more, the last message counts the ones left out. Batch and bulk routes build their reports with
+:func:`row_problem` so that no single row (5,000 identical rows overlapping each other, say)
+can make a report grow with the square of the rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .tabular import RowProblem
+
+MAX_ERRORS_PER_ROW = 10
+
+
+def capped(errors: Sequence[str], *, more: int = 0, limit: int = MAX_ERRORS_PER_ROW) -> list[str]:
+    """At most ``limit`` messages in all: past it, the last one counts the others (``more`` were never written)."""
+    if more == 0 and len(errors) <= limit:
+        return list(errors)
+    kept = list(errors[: limit - 1])
+    rest = len(errors) - len(kept) + more
+    return [*kept, f"and {rest} more problem{'s' if rest != 1 else ''} in this row"]
+
+
+def row_problem(row: int, errors: Sequence[str], *, more: int = 0, limit: int = MAX_ERRORS_PER_ROW) -> RowProblem:
+    """The problem of one row with its messages capped (see :func:`capped`)."""
+    return RowProblem(row=row, errors=capped(errors, more=more, limit=limit))

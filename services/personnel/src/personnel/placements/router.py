@@ -105,7 +105,11 @@ async def create_placement(
 async def place_batch(
     payload: PlacementBatch, session: DbSession, audit: Audit, principal: PersonnelWrite, idempotency: Idempotency
 ) -> JSONResponse:
-    """Record up to 5,000 placements at once, each checked as a single one would be: all or nothing."""
+    """Record up to 5,000 placements at once, each checked as a single one would be: all or nothing.
+
+    More than 5,000 rows is a 422. A refusal (409) reports each bad row once, in at most 10
+    messages (the last one counting the rest); a row overlapping earlier ones names the first of them.
+    """
     if (replayed := await idempotency.replay()) is not None:
         return replayed
     return await idempotency.respond(201, await service.place_batch(session, audit, principal, payload))
@@ -119,7 +123,11 @@ async def place_batch(
 async def bulk_replace(
     payload: BulkReplacement, session: DbSession, audit: Audit, principal: PersonnelWrite
 ) -> BulkReplacementReport:
-    """Re-place the people of former agencies into new positions from one date: all or nothing, nobody twice, nobody lost."""
+    """Re-place the people of former agencies into new positions from one date: all or nothing, nobody twice, nobody lost.
+
+    At most 20,000 rows and 500 former agencies (more is a 422). A refusal (409) reports each bad
+    row once, in at most 10 messages (the last one counting the rest).
+    """
     return await service.bulk_replace(session, audit, principal, payload)
 
 

@@ -19,6 +19,7 @@ from .db import Database
 from .errors import install_problem_handlers
 from .health import health_router
 from .http import new_http_client
+from .logs import skip_logged_errors_in_server_log
 from .middleware import RequestIdMiddleware
 from .paging import declare_cursor_problems
 from .request_limits import BodyLimitMiddleware, default_body_limit
@@ -86,8 +87,11 @@ def create_service_app(
     if limit_bodies:
         # NOTE: added first, hence inside the request-id middleware: a 413 carries the request id.
         app.add_middleware(BodyLimitMiddleware, limit=default_body_limit(settings, app.state.body_allowances))
+    # NOTE: the request-id middleware logs an unhandled error (once, with the request id) and
+    # answers its 500 problem; uvicorn's copy of that log line is dropped.
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    skip_logged_errors_in_server_log()
     app.include_router(health_router(settings.service_name, database_readiness=metadata is not None and readiness is None))
     if readiness is not None:
         app.include_router(readiness)

@@ -17,6 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .logs import already_logged, mark_logged
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 logger = logging.getLogger("haicap.errors")
 
@@ -103,6 +105,24 @@ def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None
     return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
+def log_unhandled(exc: BaseException, *, method: str, path: str) -> None:
+    """Log an error no handler took, once: the first call logs it (with its traceback), later ones do nothing.
+
+    NOTE: the request-id middleware calls this while the request id is known; the exception is
+    then marked, so Starlette's server-error handler and uvicorn (which see it later, outside
+    the request id) do not log it again (:class:`~haicap_shared.logs.SkipLoggedErrors`).
+    """
+    if already_logged(exc):
+        return
+    logger.error("unhandled error", exc_info=exc, extra={"method": method, "path": path})
+    mark_logged(exc)
+
+
+def internal_error_response(instance: str | None = None) -> JSONResponse:
+    """The 500 problem of an unhandled error (which says nothing of the error itself)."""
+    return problem_response(AppError("An unexpected error occurred; it has been logged").problem(instance))
+
+
 def problem_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries declaring which problems a route may return."""
     declared: dict[int | str, dict[str, Any]] = {}
@@ -168,8 +188,10 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        logger.exception("unhandled error", exc_info=exc)
-        return problem_response(AppError("An unexpected error occurred; it has been logged").problem(request.url.path))
+        # NOTE: Starlette's server-error middleware calls this, outside the request-id
+        # middleware; an error raised inside it was logged there already, with the request id.
+        log_unhandled(exc, method=request.method, path=request.url.path)
+        return internal_error_response(request.url.path)
 
     app.add_exception_handler(AppError, app_error)
     app.add_exception_handler(RequestValidationError, validation_error)

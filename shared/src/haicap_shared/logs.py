@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 import logging
@@ -35,6 +36,35 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+_LOGGED_MARK = "_haicap_logged"
+
+
+def mark_logged(exc: BaseException) -> None:
+    """Note on ``exc`` that it has been logged (with its traceback and request id)."""
+    # NOTE: an exception type without __dict__ cannot be marked; it would be logged twice.
+    with contextlib.suppress(AttributeError):
+        setattr(exc, _LOGGED_MARK, True)
+
+
+def already_logged(exc: BaseException | None) -> bool:
+    """Whether :func:`mark_logged` was called on ``exc``."""
+    return exc is not None and getattr(exc, _LOGGED_MARK, False) is True
+
+
+class SkipLoggedErrors(logging.Filter):
+    """Drop a record about an exception already logged with its request id (uvicorn's "Exception in ASGI application")."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not already_logged(record.exc_info[1] if record.exc_info else None)
+
+
+def skip_logged_errors_in_server_log() -> None:
+    """Put :class:`SkipLoggedErrors` on uvicorn's error logger (once), so an unhandled error is logged once."""
+    server_log = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, SkipLoggedErrors) for f in server_log.filters):
+        server_log.addFilter(SkipLoggedErrors())
+
+
 def configure_logging(level: str = "INFO", service: str | None = None) -> None:
     """Send every log record, uvicorn's included, to stdout as JSON lines."""
     handler = logging.StreamHandler(sys.stdout)
@@ -47,6 +77,7 @@ def configure_logging(level: str = "INFO", service: str | None = None) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    skip_logged_errors_in_server_log()
 
 
 class _ServiceFilter(logging.Filter):

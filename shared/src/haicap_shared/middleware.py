@@ -1,4 +1,11 @@
-"""Request id propagation and one access-log line per request, as plain ASGI middleware."""
+"""Request id propagation, one access-log line per request, and the one log line of an unhandled error.
+
+An exception no handler took is logged here, once, while the request id is still known:
+Starlette's server-error middleware and uvicorn sit outside this middleware (the id is
+gone there) and each used to log the same error again. This middleware answers the 500
+problem itself when no response has started; when one has, the error goes on up, marked as
+logged, and :mod:`haicap_shared.logs` drops the copies the server and Starlette would log.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .errors import internal_error_response, log_unhandled
 from .logs import request_id_var
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -37,16 +45,25 @@ class RequestIdMiddleware:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
+        response_started = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status = message["status"]
+                response_started = True
                 message["headers"] = [*message.get("headers", ()), id_header]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            log_unhandled(exc, method=scope["method"], path=scope["path"])
+            if response_started:
+                # NOTE: too late for a problem: the server ends the connection, so the
+                # client sees a cut-off answer (the error is marked as logged already).
+                raise
+            await internal_error_response(scope["path"])(scope, receive, send_with_id)
         finally:
             # NOTE: the record (and its extras) only when someone will see it: this runs for
             # every request, and a disabled level costs one cached check.

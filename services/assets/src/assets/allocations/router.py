@@ -66,5 +66,8 @@ async def allocate_asset(
 async def hand_over(
     payload: HandoverCreate, session: DbSession, audit: Audit, principal: ProvinceWrite, org: Org
 ) -> HandoverReport:
-    """Hand every asset of former units over to one holder from a date, in one transaction, with a per-asset report."""
+    """Hand every asset of former units over to one holder from a date, in one transaction, with a per-asset report.
+
+    At most 500 former holders in ``from_holders`` (more is a 422); the report has one row per asset held.
+    """
     return await service.hand_over(session, audit, principal, org, payload)

@@ -277,7 +277,10 @@ async def transfer_stats(
 async def bulk_transfer(
     payload: BulkTransferCreate, session: DbSession, audit: Audit, principal: OrgWrite, idempotency: Idempotency
 ) -> JSONResponse:
-    """Transfer many tasks of one former owner on one date, all or nothing, with a per-row report."""
+    """Transfer many tasks of one former owner on one date, all or nothing, with a per-row report.
+
+    At most 5,000 rows (more is a 422); a refusal (409) reports each bad row once, in at most 10 messages.
+    """
     if (replayed := await idempotency.replay()) is not None:
         return replayed
     report = await service.bulk_transfer(session, audit, principal, payload)

@@ -16,6 +16,7 @@ from haicap_shared.audit import AuditTrail, jsonable, snapshot
 from haicap_shared.auth import Principal
 from haicap_shared.errors import Conflict, NotFound
 from haicap_shared.models import utcnow
+from haicap_shared.row_problems import capped
 
 from ..agencies.auth import check_agency, in_area
 from ..units.models import UnitLevel
@@ -371,7 +372,9 @@ async def bulk_transfer(
     for item in items:
         _check_bulk_item(item, principal, from_agency, targets, leads, seen, eff)
 
-    problems = [BulkRowProblem(row=i.row, task_id=i.task_id, task_code=i.task_code, errors=i.errors) for i in items if i.errors]
+    problems = [
+        BulkRowProblem(row=i.row, task_id=i.task_id, task_code=i.task_code, errors=capped(i.errors)) for i in items if i.errors
+    ]
     if problems:
         report = _bulk_report(data, items, problems, batch_id=None, transfers=[], remaining=0)
         report.remaining_with_from_agency = await repository.count_led_by(session, from_agency.id, eff)

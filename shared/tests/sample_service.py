@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +25,8 @@ from haicap_shared.models import Entity, define_audit_table, define_idempotency_
 from haicap_shared.paging import Cursor, Limit, Page, keyset_page
 from haicap_shared.roles import Role
 from haicap_shared.settings import ServiceSettings
+from haicap_shared.text import like_pattern
+from haicap_shared.values import IsoDate, Money, NationalId
 from haicap_shared.versioning import check_if_match, etag
 
 MIGRATIONS = Path(__file__).parent / "sample_migrations"
@@ -119,6 +123,35 @@ async def list_notes(
     if text:
         stmt = stmt.where(table.c.text == text)
     return await keyset_page(session, stmt, order_by=[table.c.text, table.c.id], limit=limit, cursor=cursor, item=NoteOut)
+
+
+class Day(BaseModel):
+    on: IsoDate
+    week_before: IsoDate
+    pattern: str | None
+    amount: Money
+
+
+class Payment(BaseModel):
+    paid_on: IsoDate
+    national_id: NationalId
+    amount: Money
+
+
+@router.get("/days", response_model=Day)
+async def read_day(
+    _principal: NoteReaders,
+    on: Annotated[IsoDate, Query(description="Any date")],
+    q: Annotated[str | None, Query(max_length=100)] = None,
+) -> Day:
+    """A date and the week before it (day arithmetic on what the caller sent), and the search pattern of ``q``."""
+    return Day(on=on, week_before=on - timedelta(days=7), pattern=like_pattern(q) if q else None, amount=Decimal("1E+3"))
+
+
+@router.post("/payments", response_model=Payment)
+async def echo_payment(payload: Payment, _principal: NotesAccess) -> Payment:
+    """A payment, as the service read it."""
+    return payload
 
 
 def create_sample_app(db_url: str, var_dir: Path, jwks: str) -> FastAPI:

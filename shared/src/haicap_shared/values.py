@@ -1,0 +1,139 @@
+"""Constrained value types every schema and query parameter shares.
+
+- :data:`IsoDate`: a calendar date written ``YYYY-MM-DD`` and nothing else (pydantic's ``date``
+  in lax mode takes ``0`` as 1970-01-01 and ``1e9`` as 2001-09-09), from 1900-01-01 to
+  2100-12-31, so that no date a caller sends can overflow the day arithmetic done on it
+  (``as_of - timedelta(days=30)`` on 0001-01-01 raised ``OverflowError``, a 500).
+- :data:`NationalId`: the 12-digit personal identification number, as a pattern in the schema.
+- :data:`Money` and :data:`DecimalString`: exact decimals, sent as strings such as ``"2340000"``
+  or ``"1234.5"`` and accepted as such or as JSON numbers; the schema states the pattern in both
+  directions (pydantic's own ``Decimal`` shows ``number | string`` without one).
+
+Date objects handed over by Python code (an ORM row, a parsed spreadsheet cell) are taken as
+they are: the format and range concern what a caller types.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, GetJsonSchemaHandler, PlainSerializer
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
+
+MIN_DATE = date(1900, 1, 1)
+MAX_DATE = date(2100, 12, 31)
+ISO_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+NATIONAL_ID_PATTERN = r"^[0-9]{12}$"
+DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+MONEY_PATTERN = r"^[0-9]+(\.[0-9]{1,4})?$"
+
+_ISO_DATE = re.compile(ISO_DATE_PATTERN)
+
+
+def parse_iso_date(value: Any) -> Any:
+    """A ``YYYY-MM-DD`` string within :data:`MIN_DATE`..:data:`MAX_DATE` as a date; a date as it is.
+
+    Anything else (an integer, a float, ``2025-7-1``, ``20250701``, a datetime string) is refused
+    with a pydantic error whose type names the problem (``date_format``, ``date_out_of_range``).
+    """
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise PydanticCustomError("date_format", "Input should be a date written YYYY-MM-DD")
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError as exc:
+        raise PydanticCustomError(
+            "date_format", "Input should be a real date written YYYY-MM-DD: {reason}", {"reason": str(exc)}
+        ) from None
+    if not MIN_DATE <= parsed <= MAX_DATE:
+        raise PydanticCustomError(
+            "date_out_of_range",
+            "Input should be a date from {min} to {max}",
+            {"min": MIN_DATE.isoformat(), "max": MAX_DATE.isoformat()},
+        )
+    return parsed
+
+
+class _IsoDateSchema:
+    """Adds the ``YYYY-MM-DD`` pattern to the ``format: date`` string pydantic documents."""
+
+    def __get_pydantic_json_schema__(self, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema.update({"type": "string", "format": "date"})
+        if handler.mode == "validation":
+            schema["pattern"] = ISO_DATE_PATTERN
+        return schema
+
+
+IsoDate = Annotated[date, BeforeValidator(parse_iso_date), _IsoDateSchema()]
+"""A date as ``YYYY-MM-DD``, 1900-01-01 to 2100-12-31: use it for every date a caller sends."""
+
+
+NationalId = Annotated[
+    str,
+    Field(pattern=NATIONAL_ID_PATTERN, description="12 digits (số định danh cá nhân)", examples=["004066001234"]),
+]
+"""The 12-digit personal identification number (CCCD)."""
+
+
+def _decimal_text(pattern: str) -> tuple[Any, ...]:
+    """The validator, serializer and schema of an exact decimal written as digits (see :data:`DecimalString`)."""
+    compiled = re.compile(pattern)
+
+    def check(value: Any) -> Any:
+        if isinstance(value, bool):
+            raise PydanticCustomError("decimal_type", 'Input should be a decimal number or a string such as "1234.5"')
+        if isinstance(value, str) and not compiled.fullmatch(value):
+            raise PydanticCustomError(
+                "decimal_format", "Input should be a decimal written as digits matching {pattern}", {"pattern": pattern}
+            )
+        return value
+
+    return BeforeValidator(check), PlainSerializer(_plain, return_type=str, when_used="json"), _DecimalSchema(pattern)
+
+
+def _plain(value: Decimal) -> str:
+    # NOTE: str(Decimal) may give "1E+3" or "0E-8"; the fixed-point form always fits the pattern.
+    return format(value, "f")
+
+
+class _DecimalSchema:
+    """Documents the decimal as what it is: a patterned string out, a number or such a string in."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+
+    def __get_pydantic_json_schema__(self, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        if handler.mode == "serialization":
+            kept = {k: v for k, v in schema.items() if k in ("title", "description", "examples")}
+            return {**kept, "type": "string", "pattern": self.pattern}
+        for branch in schema.get("anyOf", []):
+            if branch.get("type") == "string":
+                branch["pattern"] = self.pattern
+        return schema
+
+
+_DECIMAL_TEXT = _decimal_text(DECIMAL_PATTERN)
+_MONEY_TEXT = _decimal_text(MONEY_PATTERN)
+
+# NOTE: numeric constraints (ge, le, decimal_places) must come before the validator in the
+# Annotated list, as in Money: placed after it, pydantic cannot push them into the decimal
+# schema and writes them into the JSON Schema as unknown keywords.
+DecimalString = Annotated[Decimal, _DECIMAL_TEXT[0], _DECIMAL_TEXT[1], _DECIMAL_TEXT[2]]
+"""An exact decimal: sent as a string (``"1234.5"``), taken as a JSON number or such a string."""
+
+Money = Annotated[
+    Decimal,
+    Field(ge=0, le=Decimal("1e15"), decimal_places=4, description="Vietnamese đồng, exact"),
+    _MONEY_TEXT[0],
+    _MONEY_TEXT[1],
+    _MONEY_TEXT[2],
+]
+"""An amount in Vietnamese đồng (0 to 10^15, at most 4 decimals): sent as a string such as
+``"2340000"``, taken as a JSON number or such a string."""

@@ -12,10 +12,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from .logs import already_logged, mark_logged
 
@@ -134,6 +136,24 @@ def problem_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]
     return declared
 
 
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app takes on the request's path (the ``Allow`` of a 405).
+
+    NOTE: Starlette's 405 names only the methods of the first route whose path matched, so a
+    path served by a GET route and a POST route was answered ``Allow: GET``.
+    """
+    methods: set[str] = set()
+    # NOTE: FastAPI keeps an included router as one entry; iter_route_contexts yields its routes.
+    for route in iter_route_contexts(request.app.routes):
+        route_methods = route.methods
+        if route_methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= set(route_methods)
+    return sorted(methods, key=lambda m: (_METHOD_ORDER.index(m) if m in _METHOD_ORDER else len(_METHOD_ORDER), m))
+
+
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return [
         {"location": list(err.get("loc", ())), "message": err.get("msg", ""), "type": err.get("type", "")} for err in exc.errors()
@@ -170,7 +190,10 @@ def install_problem_handlers(app: FastAPI) -> None:
             "code": codes.get(exc.status_code, f"http_{exc.status_code}"),
             "instance": request.url.path,
         }
-        return problem_response(body, headers=dict(exc.headers or {}))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return problem_response(body, headers=headers)
 
     async def integrity_error(request: Request, exc: Exception) -> JSONResponse:
         # NOTE: a constraint the service did not pre-check (typically a concurrent duplicate)

@@ -1,0 +1,17 @@
+"""Strict query input through a sample service: unknown parameters, searches without text, and the 405's Allow."""
+
+from __future__ import annotations
+
+import httpx
+
+from haicap_shared.testing import assert_problem
+
+
+async def test_a_405_allows_every_method_of_the_path(client: httpx.AsyncClient) -> None:
+    response = await client.delete("/notes")
+    assert_problem(response, 405, "method_not_allowed")
+    assert response.headers["allow"] == "GET, POST"
+    created = await client.post("/notes", json={"text": "x"})
+    response = await client.post(f"/notes/{created.json()['id']}", json={"text": "y"})
+    assert_problem(response, 405, "method_not_allowed")
+    assert response.headers["allow"] == "GET, PUT"

@@ -15,3 +15,11 @@ async def test_a_405_allows_every_method_of_the_path(client: httpx.AsyncClient) 
     response = await client.post(f"/notes/{created.json()['id']}", json={"text": "y"})
     assert_problem(response, 405, "method_not_allowed")
     assert response.headers["allow"] == "GET, PUT"
+
+
+async def test_a_search_of_punctuation_only_is_refused(client: httpx.AsyncClient) -> None:
+    for q in ["!!!", " - ", "%_%", "..."]:
+        problem = assert_problem(await client.get("/days", params={"on": "2025-07-01", "q": q}), 422, "empty_search")
+        assert problem["parameter"] == "q"
+    found = await client.get("/days", params={"on": "2025-07-01", "q": "Cao Bằng!"})
+    assert found.json()["pattern"] == "%cao bang!%"

@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.models import utcnow
-from haicap_shared.text import search_key
+from haicap_shared.text import search_key, searched_key
 
 from ..agencies.models import AgencyKind, agency_table
 from ..units.models import UnitLevel, unit_table
@@ -255,7 +255,7 @@ def list_tasks(filters: TaskFilter, visible: ColumnElement[bool], today: date) -
     if filters.unit_id is not None:
         stmt = stmt.where(a.c.unit_id == filters.unit_id)
     if filters.q:
-        escaped = normalised(filters.q).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        escaped = normalised(searched_key(filters.q)).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         stmt = stmt.where(or_(t.c.search_key.like(f"%{escaped}%", escape="\\"), t.c.code == filters.q.strip()))
     return stmt
 

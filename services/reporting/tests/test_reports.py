@@ -144,10 +144,28 @@ STREAMLINING = {
 }
 
 
+CAO_BANG = {
+    "id": str(uuid.uuid4()),
+    "code": PROVINCE,
+    "name": "Tỉnh Cao Bằng",
+    "short_name": "Cao Bằng",
+    "kind": "tinh",
+    "level": "province",
+    "parent_id": None,
+    "province_code": PROVINCE,
+    "valid_from": None,
+    "valid_to": None,
+    "version": 1,
+    "created_at": "2026-01-01T00:00:00Z",
+    "updated_at": "2026-01-01T00:00:00Z",
+}
+
+
 @pytest.fixture
 def org():
     """The gateway as reporting sees it: org-structure and assets answer (``org`` for short)."""
     with respx.mock(base_url=GATEWAY, assert_all_called=False) as mock:
+        mock.get(f"/api/v1/org/units/by-code/{PROVINCE}", name="province").respond(json=CAO_BANG)
         mock.get("/api/v1/org/tasks/stats", params={"as_of": "2025-06-30"}).respond(json=_stats(1330, 596, 113))
         mock.get("/api/v1/org/tasks/stats", params={"as_of": "2026-04-15"}).respond(json=_stats(1687, 0, 527))
         mock.get("/api/v1/org/function-decisions/progress").respond(json=PROGRESS)
@@ -305,9 +323,8 @@ def _commune_headcount(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, json={**SCOPE, "year": 2026, "rows": rows, "total": total})
 
 
-async def test_a_commune_officer_reads_only_their_commune_profile(
-    client: httpx.AsyncClient, test_tokens: TestTokens, org
-) -> None:
+def fake_quang_lam(org: respx.MockRouter) -> None:
+    """org-structure, personnel and assets as they answer for Xã Quảng Lâm (01304)."""
     unit = {
         "id": QUANG_LAM_ID,
         "code": "01304",
@@ -358,6 +375,12 @@ async def test_a_commune_officer_reads_only_their_commune_profile(
         return httpx.Response(200, json=ASSETS_SUMMARY | quang_lam | {"commune": "01304"})
 
     org.get("/api/v1/assets/stats/summary").mock(side_effect=commune_summary)
+
+
+async def test_a_commune_officer_reads_only_their_commune_profile(
+    client: httpx.AsyncClient, test_tokens: TestTokens, org
+) -> None:
+    fake_quang_lam(org)
     own = test_tokens.headers(Role.COMMUNE_OFFICER, province=PROVINCE, commune="01304")
     response = await client.get("/communes/01304/profile", params={"as_of": "2026-04-15"}, headers=own)
     assert response.status_code == 200, response.text
@@ -381,10 +404,10 @@ async def test_a_commune_officer_reads_only_their_commune_profile(
 @pytest.mark.parametrize(
     ("path", "params", "expected"),
     [
-        # tasks on both dates, decisions, qualifications, streamlining, holdings, car norms, dispositions
-        ("summary", {"as_of": "2026-04-15", "compare_to": "2025-06-30"}, 8),
-        # task findings, decisions, people gaps, headcount, asset gaps, dispositions
-        ("transition-gaps", {"as_of": "2026-04-15"}, 6),
+        # the province itself, tasks on both dates, decisions, qualifications, streamlining, holdings, car norms, dispositions
+        ("summary", {"as_of": "2026-04-15", "compare_to": "2025-06-30"}, 9),
+        # the province itself, task findings, decisions, people gaps, headcount, asset gaps, dispositions
+        ("transition-gaps", {"as_of": "2026-04-15"}, 7),
     ],
 )
 async def test_every_call_of_a_report_is_in_flight_at_once(

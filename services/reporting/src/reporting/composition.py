@@ -12,12 +12,15 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel
 
 from haicap_shared.errors import AppError, UpstreamTimeout, UpstreamUnavailable
 from haicap_shared.http import UpstreamError
 
 logger = logging.getLogger("haicap.reporting")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -43,9 +46,11 @@ class Chart:
 
 @dataclass(frozen=True)
 class Section:
+    """A section's figures (``data``, its model in :mod:`reporting.reports.schemas`) and how to show them."""
+
     name: str
     title: str
-    data: dict[str, Any]
+    data: BaseModel
     tables: list[Table] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
 
@@ -66,31 +71,41 @@ class SectionSpec:
 
 @dataclass(frozen=True)
 class Report:
+    """A composed report; ``model`` is its JSON body's model, which the JSON is serialised through."""
+
     kind: str
+    model: type[BaseModel]
     title: str
     subject: dict[str, Any]
     as_of: date
     section_names: list[str]
     sections: list[Section]
     missing: list[Missing]
-    generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # NOTE: whole seconds, as the report has always shown its time
+    generated_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
 
     @property
     def complete(self) -> bool:
         return not self.missing
 
-    def as_json(self) -> dict[str, Any]:
+    def body(self) -> BaseModel:
+        """The JSON body as its model: a section or subject field the model lacks, or one missing, fails here."""
         built = {s.name: s.data for s in self.sections}
-        return {
-            "report": self.kind,
-            "title": self.title,
+        return self.model(
+            report=self.kind,
+            title=self.title,
             **self.subject,
-            "as_of": self.as_of.isoformat(),
-            "generated_at": self.generated_at.isoformat(timespec="seconds"),
-            "complete": self.complete,
-            "missing": [{"section": m.section, "service": m.service, "reason": m.reason} for m in self.missing],
+            as_of=self.as_of,
+            generated_at=self.generated_at,
+            complete=self.complete,
+            missing=[{"section": m.section, "service": m.service, "reason": m.reason} for m in self.missing],
             **{name: built.get(name) for name in self.section_names},
-        }
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON body, serialised through its model."""
+        body: dict[str, Any] = self.body().model_dump(mode="json", by_alias=True)
+        return body
 
 
 def _reason(exc: BaseException) -> str:
@@ -104,7 +119,14 @@ def _reason(exc: BaseException) -> str:
 
 
 async def compose(
-    kind: str, title: str, subject: dict[str, Any], as_of: date, specs: Sequence[SectionSpec], *, timeout_seconds: float
+    kind: str,
+    model: type[BaseModel],
+    title: str,
+    subject: dict[str, Any],
+    as_of: date,
+    specs: Sequence[SectionSpec],
+    *,
+    timeout_seconds: float,
 ) -> Report:
     """Build every section concurrently; those whose source fails are reported missing."""
     results = await asyncio.gather(*(asyncio.wait_for(spec.build(), timeout_seconds) for spec in specs), return_exceptions=True)
@@ -118,4 +140,20 @@ async def compose(
             missing.append(Missing(spec.name, spec.service, _reason(result)))
         else:
             raise result  # NOTE: a bug in reporting itself must not pass for a missing source
-    return Report(kind, title, subject, as_of, [s.name for s in specs], sections, missing)
+    return Report(kind, model, title, subject, as_of, [s.name for s in specs], sections, missing)
+
+
+async def alongside(check: Awaitable[None], work: Awaitable[T]) -> T:
+    """``work``, started while ``check`` runs; if the check fails, the work is cancelled and the check's error raised.
+
+    A report checks its subject (does the province exist?) without waiting for the answer
+    before it asks for the sections: the report takes as long as its slowest call still.
+    """
+    task = asyncio.ensure_future(work)
+    try:
+        await check
+    except BaseException:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        raise
+    return await task

@@ -10,16 +10,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel
 
 from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
-from haicap_shared.errors import UpstreamTimeout, UpstreamUnavailable, problem_responses
+from haicap_shared.errors import AppError, UpstreamTimeout, UpstreamUnavailable, problem_responses
 
 from .auth import CommuneReports, ProvinceReports, check_report_area
 from .cache import ReportCache
 from .composition import Report
 from .render.tabular import chunks, csv_lines, xlsx_file
 from .reports.gaps import transition_gaps
+from .reports.places import CommuneNotFound, ProvinceNotFound
 from .reports.profile import commune_profile
+from .reports.schemas import CommuneProfile, ProvinceSummary, TransitionGaps
 from .reports.summary import province_summary
 from .sources import Sources
 
@@ -44,12 +47,22 @@ OutputFormat = Annotated[
     Format, Query(description="`json` (default), `csv` (long format, UTF-8) or `xlsx` (one sheet per section, with charts)")
 ]
 
-_REPORT_DOC: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "The report. JSON has one key per section (null when its source is missing, listed in `missing`).",
-        "content": {"text/csv": {}, XLSX: {}},
+
+def _report_doc(model: type[BaseModel], not_found: type[AppError]) -> dict[int | str, dict[str, Any]]:
+    """The 200 response in its three media types (JSON typed by ``model``), and the 404 of an unknown place."""
+    return {
+        200: {
+            "model": model,
+            "description": "The report, as `format` asks: JSON (the default) has one key per section "
+            "(null when its source is missing, listed in `missing`); CSV in long format; XLSX with one sheet per section.",
+            "content": {
+                "application/json": {},
+                "text/csv": {"schema": {"type": "string", "description": "UTF-8 with a BOM, long format"}},
+                XLSX: {"schema": {"type": "string", "format": "binary"}},
+            },
+        },
+        **problem_responses(not_found),
     }
-}
 
 
 async def _cached(
@@ -72,6 +85,7 @@ def _respond(report: Report, output: Format, ttl: float, filename: str) -> Respo
     if output is Format.XLSX:
         headers["Content-Disposition"] = f'attachment; filename="{safe}.xlsx"'
         return StreamingResponse(chunks(xlsx_file(report)), media_type=XLSX, headers=headers)
+    # NOTE: serialised through the report's model, so the JSON is what OpenAPI documents
     return JSONResponse(report.as_json(), headers=headers)
 
 
@@ -84,7 +98,7 @@ def _timeout(request: Request) -> float:
     return float(request.app.state.settings.section_timeout_seconds)
 
 
-@router.get("/provinces/{code}/summary", response_class=Response, responses=_REPORT_DOC)
+@router.get("/provinces/{code}/summary", response_class=Response, responses=_report_doc(ProvinceSummary, ProvinceNotFound))
 async def get_province_summary(
     request: Request,
     principal: ProvinceReports,
@@ -105,7 +119,7 @@ async def get_province_summary(
     return _respond(report, format, ttl, f"tong-hop-{code}-{day.isoformat()}")
 
 
-@router.get("/provinces/{code}/transition-gaps", response_class=Response, responses=_REPORT_DOC)
+@router.get("/provinces/{code}/transition-gaps", response_class=Response, responses=_report_doc(TransitionGaps, ProvinceNotFound))
 async def get_transition_gaps(
     request: Request, principal: ProvinceReports, code: ProvinceCode, as_of: AsOf = None, format: OutputFormat = Format.JSON
 ) -> Response:
@@ -121,11 +135,11 @@ async def get_transition_gaps(
     return _respond(report, format, ttl, f"khoang-trong-{code}-{day.isoformat()}")
 
 
-@router.get("/communes/{code}/profile", response_class=Response, responses=_REPORT_DOC)
+@router.get("/communes/{code}/profile", response_class=Response, responses=_report_doc(CommuneProfile, CommuneNotFound))
 async def get_commune_profile(
     request: Request, principal: CommuneReports, code: CommuneCode, as_of: AsOf = None, format: OutputFormat = Format.JSON
 ) -> Response:
-    """A commune's profile: lineage, agencies, tasks, people against quota, assets, open dispositions, gaps."""
+    """A commune's profile: lineage, agencies, tasks, people against quota, assets."""
     day = as_of or date.today()
     report = await commune_profile(_sources(request), principal, code, day, timeout_seconds=_timeout(request))
     return _respond(report, format, 0, f"ho-so-{code}-{day.isoformat()}")

@@ -64,7 +64,8 @@ def xlsx_file(report: Report) -> IO[bytes]:
     xlsx_append(cover, [report.title])
     cover["A1"].font = Font(bold=True, size=14)
     for key, value in report.subject.items():
-        xlsx_append(cover, [key, str(value)])
+        if value is not None:
+            xlsx_append(cover, [key, str(value)])
     xlsx_append(cover, ["Ngày số liệu", report.as_of.isoformat()])
     xlsx_append(cover, ["Lập lúc", report.generated_at.isoformat(timespec="seconds")])
     xlsx_append(cover, ["Đầy đủ", "có" if report.complete else "không"])

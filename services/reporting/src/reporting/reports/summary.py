@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..composition import Report, SectionSpec, compose
+from ..composition import Report, SectionSpec, alongside, compose
 from ..sections import assets, org, personnel
 from ..sources import Sources
+from . import places
+from .schemas import ProvinceSummary
 
 
 async def province_summary(
     sources: Sources, province: str, as_of: date, compare_to: date | None, *, timeout_seconds: float
 ) -> Report:
+    """The summary; 404 ``province_not_found`` when org-structure knows no such province on ``as_of``."""
     specs = [
         SectionSpec("tasks", "org-structure", lambda: org.tasks(sources.org, province, as_of, compare_to)),
         SectionSpec("decisions", "org-structure", lambda: org.decisions(sources.org, province, as_of)),
@@ -20,7 +23,15 @@ async def province_summary(
         SectionSpec("streamlining", "personnel", lambda: personnel.streamlining(sources.personnel, province, as_of)),
         SectionSpec("dispositions", "assets", lambda: assets.dispositions(sources.assets, province, as_of)),
     ]
-    subject = {"province": province} | ({"compare_to": compare_to.isoformat()} if compare_to else {})
-    return await compose(
-        "province_summary", f"Báo cáo tổng hợp tỉnh {province}", subject, as_of, specs, timeout_seconds=timeout_seconds
+    return await alongside(
+        places.check_province(sources.org, province, as_of, timeout_seconds=timeout_seconds),
+        compose(
+            "province_summary",
+            ProvinceSummary,
+            f"Báo cáo tổng hợp tỉnh {province}",
+            {"province": province, "compare_to": compare_to},
+            as_of,
+            specs,
+            timeout_seconds=timeout_seconds,
+        ),
     )

@@ -11,6 +11,7 @@ from haicap_shared.http import ServiceClient
 
 from ..composition import Chart, Section, Table
 from ..labels import COUNT, MONEY
+from ..reports import schemas
 
 FORMS = {
     "keep_reallocate": "Giữ lại, bố trí lại",
@@ -54,14 +55,17 @@ async def holdings(assets: ServiceClient, province: str, as_of: date) -> Section
     summary, cars = await asyncio.gather(
         assets.get_json("/stats/summary", params=params), assets.get_json("/stats/car-norms", params=params)
     )
-    data: dict[str, Any] = {name: summary[name] for name in (*HELD_BY_COMMUNES, *COMMUNES_HOLDING)}
-    data["car_norm"] = {
-        "max_per_commune": cars["max_general_cars_per_commune"],
-        "communes": cars["communes"],
-        "over_norm": cars["communes_over_norm"],
-        "under_norm": cars["communes_under_norm"],
-    }
-    rows = [{"label": label, "value": data[name]} for name, label in (*HELD_BY_COMMUNES.items(), *COMMUNES_HOLDING.items())]
+    figures = {name: summary[name] for name in (*HELD_BY_COMMUNES, *COMMUNES_HOLDING)}
+    data = schemas.SummaryAssets(
+        **figures,
+        car_norm=schemas.CarNormFigures(
+            max_per_commune=cars["max_general_cars_per_commune"],
+            communes=cars["communes"],
+            over_norm=cars["communes_over_norm"],
+            under_norm=cars["communes_under_norm"],
+        ),
+    )
+    rows = [{"label": label, "value": figures[name]} for name, label in (*HELD_BY_COMMUNES.items(), *COMMUNES_HOLDING.items())]
     rows += [
         {"label": "Số xã vượt định mức xe", "value": cars["communes_over_norm"]},
         {"label": "Số xã thiếu xe so với định mức", "value": cars["communes_under_norm"]},
@@ -82,13 +86,13 @@ async def dispositions(assets: ServiceClient, province: str, as_of: date) -> Sec
     for counts in by_form.values():
         for status, count in counts.items():
             totals[status] += count
-    data = {
-        "by_form": {form: dict(counts) for form, counts in by_form.items()},
-        "by_status": totals,
-        "plans": sum(totals.values()),
-        "overdue_decisions": stats["overdue_decisions"],
-        "surplus_without_plan": stats["surplus_without_plan"],
-    }
+    data = schemas.SummaryDispositions(
+        by_form={form: schemas.DispositionSteps(**counts) for form, counts in by_form.items()},
+        by_status=schemas.DispositionSteps(**totals),
+        plans=sum(totals.values()),
+        overdue_decisions=stats["overdue_decisions"],
+        surplus_without_plan=stats["surplus_without_plan"],
+    )
     rows = [
         {"form": FORMS.get(form, form), **counts, "total": sum(counts.values())}
         for form, counts in sorted(by_form.items(), key=lambda item: ranks.get(item[0], 99))
@@ -133,7 +137,11 @@ async def gaps(assets: ServiceClient, province: str, as_of: date) -> Section:
         [{"label": "Hồ sơ đầy đủ quá 20 ngày chưa có quyết định", "value": plans["overdue_decisions"]}],
         {"value": COUNT},
     )
-    data = {"total": found["total"], "items": rows, "overdue_decisions": plans["overdue_decisions"]}
+    data = schemas.GapAssets(
+        total=found["total"],
+        items=[schemas.UnplannedAssets(**r) for r in rows],
+        overdue_decisions=plans["overdue_decisions"],
+    )
     return Section("assets", "Tài sản chưa có chủ", data, [table, overdue])
 
 
@@ -160,5 +168,7 @@ async def commune_assets(assets: ServiceClient, province: str, commune_code: str
         rows,
         {"assets": COUNT, "residual_value": MONEY},
     )
-    data: dict[str, Any] = {name: summary[name] for name in HELD_BY_COMMUNES} | {"by_kind": rows}
+    data = schemas.ProfileAssets(
+        **{name: summary[name] for name in HELD_BY_COMMUNES}, by_kind=[schemas.AssetsOfKind(**r) for r in rows]
+    )
     return Section("assets", "Tài sản", data, [figures, table])

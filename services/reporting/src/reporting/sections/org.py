@@ -10,6 +10,7 @@ from haicap_shared.http import ServiceClient
 
 from ..composition import Chart, Section, Table
 from ..labels import COUNT, LEVELS
+from ..reports import schemas
 
 LEVEL_KEYS = ("province", "district", "commune")
 
@@ -27,33 +28,34 @@ async def tasks(org: ServiceClient, province: str, as_of: date, compare_to: date
         if compare_to is not None
         else _none(),
     )
-    data: dict[str, Any] = {
-        "total": now["total"],
-        "by_level": {k: now["by_level"].get(k, 0) for k in LEVEL_KEYS},
-        "by_sector": now["by_sector"],
-    }
+    by_level = {k: now["by_level"].get(k, 0) for k in LEVEL_KEYS}
+    change: schemas.TasksChange | None = None
     columns = [("level", "Cấp"), ("now", f"Ngày {as_of.isoformat()}")]
-    rows: list[dict[str, Any]] = [{"level": LEVELS[k], "now": data["by_level"][k]} for k in LEVEL_KEYS]
+    rows: list[dict[str, Any]] = [{"level": LEVELS[k], "now": by_level[k]} for k in LEVEL_KEYS]
     if compare_to is not None and before is not None:
         before_by_level = {k: before["by_level"].get(k, 0) for k in LEVEL_KEYS}
-        data["change"] = {
-            "from": compare_to.isoformat(),
-            "total": before["total"],
-            "by_level": before_by_level,
-            "delta": {k: data["by_level"][k] - before_by_level[k] for k in LEVEL_KEYS},
-        }
+        delta = {k: by_level[k] - before_by_level[k] for k in LEVEL_KEYS}
+        change = schemas.TasksChange(
+            from_=compare_to,
+            total=before["total"],
+            by_level=schemas.LevelCounts(**before_by_level),
+            delta=schemas.LevelCounts(**delta),
+        )
         columns = [
             ("level", "Cấp"),
             ("before", f"Ngày {compare_to.isoformat()}"),
             ("now", f"Ngày {as_of.isoformat()}"),
             ("delta", "Tăng/giảm"),
         ]
-        rows = [
-            {"level": LEVELS[k], "before": before_by_level[k], "now": data["by_level"][k], "delta": data["change"]["delta"][k]}
-            for k in LEVEL_KEYS
-        ]
+        rows = [{"level": LEVELS[k], "before": before_by_level[k], "now": by_level[k], "delta": delta[k]} for k in LEVEL_KEYS]
+    data = schemas.SummaryTasks(
+        total=now["total"],
+        by_level=schemas.LevelCounts(**by_level),
+        by_sector=[schemas.SectorTasks(sector=s["sector"], count=s["count"]) for s in now["by_sector"]],
+        change=change,
+    )
     rows.append({**{c: sum(r[c] for r in rows) for c, _ in columns[1:]}, "level": "Tổng cộng"})
-    by_level = Table("Nhiệm vụ quản lý nhà nước theo cấp", columns, rows, {c: COUNT for c, _ in columns[1:]})
+    levels_table = Table("Nhiệm vụ quản lý nhà nước theo cấp", columns, rows, {c: COUNT for c, _ in columns[1:]})
     sectors = Table(
         "Nhiệm vụ theo lĩnh vực",
         [("sector", "Lĩnh vực"), ("count", "Số nhiệm vụ")],
@@ -61,20 +63,29 @@ async def tasks(org: ServiceClient, province: str, as_of: date, compare_to: date
         {"count": COUNT},
     )
     chart = Chart("bar", "Nhiệm vụ theo cấp qua thời gian", 0, "level", [c for c, _ in columns[1:] if c != "delta"])
-    return Section("tasks", "Nhiệm vụ quản lý nhà nước", data, [by_level, sectors], [chart])
+    return Section("tasks", "Nhiệm vụ quản lý nhà nước", data, [levels_table, sectors], [chart])
 
 
 async def decisions(org: ServiceClient, province: str, as_of: date) -> Section:
     """Agencies and commune organisations with their function decision issued."""
     progress = await org.get_json("/function-decisions/progress", params={"as_of": as_of.isoformat(), "province": province})
-    data = {
-        "by_level": {k: progress["by_level"].get(k, {"required": 0, "issued": 0}) for k in LEVEL_KEYS},
-        "by_kind": progress["by_kind"],
-        "missing": progress["missing"],
-    }
+    by_level = {k: progress["by_level"].get(k, {"required": 0, "issued": 0}) for k in LEVEL_KEYS}
+    data = schemas.SummaryDecisions(
+        by_level=schemas.DecisionsByLevel(
+            **{k: schemas.DecisionsIssued(required=v["required"], issued=v["issued"]) for k, v in by_level.items()}
+        ),
+        by_kind=[
+            schemas.DecisionKindProgress(level=r["level"], kind=r["kind"], required=r["required"], issued=r["issued"])
+            for r in progress["by_kind"]
+        ],
+        missing=[
+            schemas.AgencyWithoutDecision(id=a["id"], name=a["name"], kind=a["kind"], level=a["level"])
+            for a in progress["missing"]
+        ],
+    )
     rows = [
         {"level": LEVELS[k], "required": v["required"], "issued": v["issued"], "missing": v["required"] - v["issued"]}
-        for k, v in data["by_level"].items()
+        for k, v in by_level.items()
         if v["required"]
     ]
     table = Table(
@@ -113,7 +124,12 @@ async def task_findings(org: ServiceClient, province: str, as_of: date) -> Secti
         ],
         rows,
     )
-    data = {"counts": findings["counts"], "total": findings["total"], "truncated": findings["truncated"], "items": rows}
+    data = schemas.GapTasks(
+        counts=findings["counts"],
+        total=findings["total"],
+        truncated=findings["truncated"],
+        items=[schemas.TaskFindingItem(**r) for r in rows],
+    )
     return Section("tasks", "Nhiệm vụ", data, [table])
 
 
@@ -129,7 +145,8 @@ async def agencies_without_decision(org: ServiceClient, province: str, as_of: da
         [("name", "Tên"), ("kind", "Loại"), ("level", "Cấp"), ("link", "Bản ghi")],
         rows,
     )
-    return Section("agencies", "Cơ quan chưa có quyết định", {"total": len(rows), "items": rows}, [table])
+    data = schemas.GapAgencies(total=len(rows), items=[schemas.AgencyWithoutDecisionItem(**r) for r in rows])
+    return Section("agencies", "Cơ quan chưa có quyết định", data, [table])
 
 
 async def lineage(org: ServiceClient, commune_code: str, as_of: date) -> tuple[dict[str, Any], Section]:
@@ -151,7 +168,10 @@ async def lineage(org: ServiceClient, commune_code: str, as_of: date) -> tuple[d
         [("code", "Mã"), ("name", "Tên"), ("until", "Đến ngày"), ("change", "Hình thức"), ("basis", "Căn cứ")],
         rows,
     )
-    data = {"unit": {k: unit[k] for k in ("id", "code", "name", "kind", "valid_from", "province_code")}, "predecessors": rows}
+    data = schemas.ProfileLineage(
+        unit=schemas.ProfileUnit(**{k: unit[k] for k in ("id", "code", "name", "kind", "valid_from", "province_code")}),
+        predecessors=[schemas.Predecessor(**r) for r in rows],
+    )
     return unit, Section("lineage", "Nguồn gốc đơn vị", data, [table])
 
 
@@ -159,7 +179,8 @@ async def commune_agencies(org: ServiceClient, commune_code: str, as_of: date) -
     page = await org.get_json("/agencies", params={"commune": commune_code, "as_of": as_of.isoformat(), "limit": 500})
     rows = [{"name": a["name"], "kind": a["kind"], "link": f"/api/v1/org/agencies/{a['id']}"} for a in page["items"]]
     table = Table("Cơ quan, tổ chức của xã", [("name", "Tên"), ("kind", "Loại"), ("link", "Bản ghi")], rows)
-    return Section("agencies", "Cơ quan, tổ chức", {"agencies_of_commune": len(rows), "items": rows}, [table])
+    data = schemas.ProfileAgencies(agencies_of_commune=len(rows), items=[schemas.CommuneAgency(**r) for r in rows])
+    return Section("agencies", "Cơ quan, tổ chức", data, [table])
 
 
 async def commune_tasks(org: ServiceClient, province: str, unit_id: str, as_of: date) -> Section:
@@ -172,4 +193,4 @@ async def commune_tasks(org: ServiceClient, province: str, unit_id: str, as_of: 
         [{"label": "Nhiệm vụ do các cơ quan của xã đảm nhận", "count": total}],
         {"count": COUNT},
     )
-    return Section("tasks", "Nhiệm vụ", {"tasks_of_commune_agencies": total}, [table])
+    return Section("tasks", "Nhiệm vụ", schemas.ProfileTasks(tasks_of_commune_agencies=total), [table])

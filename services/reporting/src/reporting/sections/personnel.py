@@ -12,6 +12,7 @@ from haicap_shared.http import ServiceClient
 
 from ..composition import Chart, Section, Table
 from ..labels import COUNT, MONEY, SHARE
+from ..reports import schemas
 
 # NOTE: the province reports "cán bộ, công chức" together and "viên chức" apart.
 GROUPS = {"cadres_and_civil_servants": ("cadre", "civil_servant"), "public_employees": ("public_employee",)}
@@ -44,19 +45,20 @@ def _at_communes(rows: list[dict[str, Any]]) -> dict[str, int]:
     }
 
 
-def _figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _figures(rows: list[dict[str, Any]]) -> schemas.QualificationFigures:
     headcount = sum(r["headcount"] for r in rows)
     university = sum(r["university_or_higher"]["count"] for r in rows)
     advanced = sum(r["political_theory"].get("advanced", {"count": 0})["count"] for r in rows)
     intermediate = sum(r["political_theory"].get("intermediate", {"count": 0})["count"] for r in rows)
-    return {
-        "headcount": headcount,
-        "university_or_higher": {"count": university, "share": _share(university, headcount)},
-        "political_theory": {
-            "advanced": {"count": advanced, "share": _share(advanced, headcount)},
-            "intermediate": {"count": intermediate, "share": _share(intermediate, headcount)},
-        },
-    }
+
+    def share(count: int) -> schemas.CountShare:
+        return schemas.CountShare(count=count, share=_share(count, headcount))
+
+    return schemas.QualificationFigures(
+        headcount=headcount,
+        university_or_higher=share(university),
+        political_theory=schemas.PoliticalTheoryShares(advanced=share(advanced), intermediate=share(intermediate)),
+    )
 
 
 async def staff(personnel: ServiceClient, province: str, as_of: date) -> Section:
@@ -65,30 +67,36 @@ async def staff(personnel: ServiceClient, province: str, as_of: date) -> Section
         "/stats/qualifications",
         params=[("as_of", as_of.isoformat()), ("province", province), ("by", "category"), ("by", "level")],
     )
-    data: dict[str, Any] = {"by_category": {}}
+    by_category: dict[str, int] = {}
     for row in stats["rows"]:
-        data["by_category"].setdefault(row["group"]["category"], 0)
-        data["by_category"][row["group"]["category"]] += row["headcount"]
-    at_communes = [r for r in stats["rows"] if r["group"].get("level") == "commune"]
-    data |= _at_communes(at_communes)
+        by_category.setdefault(row["group"]["category"], 0)
+        by_category[row["group"]["category"]] += row["headcount"]
+    at_communes = _at_communes([r for r in stats["rows"] if r["group"].get("level") == "commune"])
+    groups: dict[str, schemas.QualificationScopes] = {}
     table_rows = []
     for group, categories in GROUPS.items():
-        data[group] = {}
+        scopes: dict[str, schemas.QualificationFigures] = {}
         for scope in SCOPES:
             rows = [
                 r for r in stats["rows"] if r["group"]["category"] in categories and scope in ("all", r["group"].get("level"))
             ]
-            figures = _figures(rows)
-            data[group][scope] = figures
+            figures = scopes[scope] = _figures(rows)
             table_rows.append(
                 {
                     "group": f"{GROUP_LABELS[group]} - {SCOPES[scope]}",
-                    "headcount": figures["headcount"],
-                    "university": figures["university_or_higher"]["share"],
-                    "advanced": figures["political_theory"]["advanced"]["share"],
-                    "intermediate": figures["political_theory"]["intermediate"]["share"],
+                    "headcount": figures.headcount,
+                    "university": figures.university_or_higher.share,
+                    "advanced": figures.political_theory.advanced.share,
+                    "intermediate": figures.political_theory.intermediate.share,
                 }
             )
+        groups[group] = schemas.QualificationScopes(**scopes)
+    data = schemas.SummaryStaff(
+        by_category=by_category,
+        **at_communes,
+        cadres_and_civil_servants=groups["cadres_and_civil_servants"],
+        public_employees=groups["public_employees"],
+    )
     table = Table(
         "Trình độ cán bộ, công chức, viên chức",
         [
@@ -116,7 +124,11 @@ async def streamlining(personnel: ServiceClient, province: str, as_of: date) -> 
         entry["cases"] += row["cases"]
         entry["amount_vnd"] += int(Decimal(str(row["amount_vnd"])))
         entry["by_status"][row["status"]] = entry["by_status"].get(row["status"], 0) + row["cases"]
-    data = {"cases": stats["cases"], "amount_vnd": int(Decimal(str(stats["amount_vnd"]))), "by_policy": dict(by_policy)}
+    data = schemas.SummaryStreamlining(
+        cases=stats["cases"],
+        amount_vnd=int(Decimal(str(stats["amount_vnd"]))),
+        by_policy={policy: schemas.PolicyFigures(**v) for policy, v in by_policy.items()},
+    )
     rows = [
         {"policy": POLICIES.get(policy, policy), "cases": v["cases"], "amount": v["amount_vnd"], **v["by_status"]}
         for policy, v in sorted(by_policy.items())
@@ -167,7 +179,12 @@ async def gaps(personnel: ServiceClient, province: str, as_of: date) -> Section:
         over,
         {"headcount": COUNT, "quota": COUNT, "over": COUNT},
     )
-    data = {"total": stats["total"], "by_agency": rows, "sample": links, "over_quota": over}
+    data = schemas.GapPeople(
+        total=stats["total"],
+        by_agency=[schemas.UnplacedByAgency(**r) for r in rows],
+        sample=[schemas.PersonLink(**link) for link in links],
+        over_quota=[schemas.AgencyHeadcount(**r) for r in over],
+    )
     return Section("people", "Người chưa có chỗ", data, [table, sample, over_table])
 
 
@@ -199,5 +216,7 @@ async def commune_people(personnel: ServiceClient, province: str, commune_code: 
         ],
         {"value": COUNT},
     )
-    data = placed | {"staffing_quota": stats["total"]["quota"], "by_agency": rows}
+    data = schemas.ProfilePeople(
+        **placed, staffing_quota=stats["total"]["quota"], by_agency=[schemas.AgencyHeadcount(**r) for r in rows]
+    )
     return Section("people", "Nhân sự", data, [figures, table])

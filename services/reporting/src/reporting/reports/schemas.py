@@ -1,0 +1,380 @@
+"""The reports' JSON: one pydantic model per report and per section, what frontends generate types from.
+
+Sections build these models and the routes serialise the whole report through them, so the
+JSON sent and the schema in OpenAPI cannot drift apart. Every model forbids extra fields, and
+every field is required (a figure that may be absent is ``null``, never left out). A section
+is ``null`` when its source is missing (``missing`` says which and why).
+
+Field names are the ones documented in the service README ("What each figure counts"): a
+figure the commune profile shares with the province summary has the same name in both.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Level = Literal["province", "district", "commune"]
+
+
+class ReportModel(BaseModel):
+    """Base of every report model: no extra field, names as sent."""
+
+    model_config = ConfigDict(extra="forbid", validate_by_name=True, validate_by_alias=True)
+
+
+# --- common ------------------------------------------------------------------------------
+
+
+class MissingSection(ReportModel):
+    """A section left out because its source failed; its key in the report is ``null``."""
+
+    section: str = Field(description="The section's key in the report, e.g. `tasks`")
+    service: str = Field(description="The source service, e.g. `org-structure`")
+    reason: str = Field(description="Why, e.g. `did not answer in time` or `answered 503 upstream_unavailable: ...`")
+
+
+class _ReportHeader(ReportModel):
+    title: str = Field(description="The report's Vietnamese title")
+    as_of: date = Field(description="The date the figures are for")
+    generated_at: datetime = Field(description="When the report was composed (a kept report keeps its time)")
+    complete: bool = Field(description="Every section is there (`missing` is empty)")
+    missing: list[MissingSection]
+
+
+class LevelCounts(ReportModel):
+    """A count at each level of government (the district level is gone since 1 July 2025)."""
+
+    province: int
+    district: int
+    commune: int
+
+
+class CountShare(ReportModel):
+    count: int
+    share: float | None = Field(description="count / headcount, 4 decimals; null when the headcount is 0")
+
+
+class AgencyHeadcount(ReportModel):
+    """People placed in an agency against the posts of its quota."""
+
+    agency: str | None = Field(description="The agency's name")
+    headcount: int
+    quota: int | None = Field(description="Posts of the agency's quotas for the year; null when none is recorded")
+    over: int | None = Field(description="headcount - quota when positive, else 0")
+
+
+# --- province summary --------------------------------------------------------------------
+
+
+class SectorTasks(ReportModel):
+    sector: str = Field(description="Lĩnh vực")
+    count: int
+
+
+class TasksChange(ReportModel):
+    """The task counts on `compare_to`, and the change to `as_of`."""
+
+    from_: date = Field(alias="from", description="The earlier date (`compare_to`)")
+    total: int
+    by_level: LevelCounts
+    delta: LevelCounts = Field(description="as_of minus compare_to, at each level")
+
+
+class SummaryTasks(ReportModel):
+    """State-management tasks held on the date, by level of the owning agency and by sector."""
+
+    total: int
+    by_level: LevelCounts
+    by_sector: list[SectorTasks]
+    change: TasksChange | None = Field(description="Only with `compare_to`; null otherwise")
+
+
+class DecisionsIssued(ReportModel):
+    required: int = Field(description="Agencies in force that need a functions/duties/powers decision")
+    issued: int = Field(description="Of those, with a decision in force")
+
+
+class DecisionsByLevel(ReportModel):
+    province: DecisionsIssued
+    district: DecisionsIssued
+    commune: DecisionsIssued
+
+
+class DecisionKindProgress(ReportModel):
+    level: Level
+    kind: str = Field(description="The agency kind, e.g. `provincial_department`")
+    required: int
+    issued: int
+
+
+class AgencyWithoutDecision(ReportModel):
+    id: uuid.UUID
+    name: str
+    kind: str
+    level: Level
+
+
+class SummaryDecisions(ReportModel):
+    """Agencies and commune organisations with their functions/duties/powers decision issued."""
+
+    by_level: DecisionsByLevel
+    by_kind: list[DecisionKindProgress]
+    missing: list[AgencyWithoutDecision] = Field(description="Agencies in force still without a decision (first 500)")
+
+
+class PoliticalTheoryShares(ReportModel):
+    advanced: CountShare = Field(description="Cao cấp")
+    intermediate: CountShare = Field(description="Trung cấp")
+
+
+class QualificationFigures(ReportModel):
+    headcount: int = Field(description="People with a primary placement in force: the denominator of every share")
+    university_or_higher: CountShare
+    political_theory: PoliticalTheoryShares
+
+
+class QualificationScopes(ReportModel):
+    all: QualificationFigures = Field(description="Every level")
+    province: QualificationFigures
+    commune: QualificationFigures
+
+
+class SummaryStaff(ReportModel):
+    """Headcount by category, people at the communes, and qualification shares by group and level."""
+
+    by_category: dict[str, int] = Field(description="Headcount by category (`cadre`, `civil_servant`, ...)")
+    people_placed_at_communes: int = Field(description="Everyone with a primary placement in a commune-level agency")
+    cadres_and_civil_servants_at_communes: int = Field(description="The cadres and civil servants among them")
+    cadres_and_civil_servants: QualificationScopes = Field(description="Cán bộ, công chức")
+    public_employees: QualificationScopes = Field(description="Viên chức")
+
+
+class CarNormFigures(ReportModel):
+    max_per_commune: int | None = Field(description="General-work cars a commune may hold; null without a norm")
+    communes: int
+    over_norm: int = Field(description="Communes holding more general-work cars than the norm")
+    under_norm: int = Field(description="Communes holding fewer")
+
+
+class SummaryAssets(ReportModel):
+    """What the communes hold: premises and cars, and the communes holding any."""
+
+    premises_held_by_communes: int = Field(description="Premises (cơ sở nhà, đất) held by the communes or their agencies")
+    general_work_cars_held_by_communes: int = Field(description="Cars allocated for general work")
+    specialised_cars_held_by_communes: int = Field(description="Cars allocated as specialised cars (ambulances, ...)")
+    all_cars_held_by_communes: int = Field(description="Every car, whatever its purpose")
+    assets_held_by_communes: int = Field(description="Every asset: premises, cars, equipment")
+    communes_holding_premises: int
+    communes_holding_general_work_cars: int
+    communes_holding_any_car: int
+    car_norm: CarNormFigures
+
+
+class PolicyFigures(ReportModel):
+    cases: int
+    amount_vnd: int = Field(description="Entitlements, đồng")
+    by_status: dict[str, int] = Field(description="Cases by status (`proposed`, `approved`, `paid`, ...)")
+
+
+class SummaryStreamlining(ReportModel):
+    """Streamlining cases and their amounts, by policy and status."""
+
+    cases: int
+    amount_vnd: int = Field(description="Entitlements, đồng")
+    by_policy: dict[str, PolicyFigures] = Field(description="By policy (`early_retirement`, `resignation`, ...)")
+
+
+class DispositionSteps(ReportModel):
+    """Disposition plans at each step on the date."""
+
+    proposed: int
+    submitted: int
+    approved: int
+    rejected: int
+    executed: int
+
+
+class SummaryDispositions(ReportModel):
+    """Asset disposition plans by form and step; overdue decisions; surplus assets without a plan."""
+
+    by_form: dict[str, DispositionSteps] = Field(description="By form (`repurpose`, `sell`, `transfer`, ...)")
+    by_status: DispositionSteps
+    plans: int
+    overdue_decisions: int = Field(description="Complete dossiers waiting for a decision past the allowed days")
+    surplus_without_plan: dict[str, int] = Field(description="Surplus assets with no open plan, by asset kind")
+
+
+class ProvinceSummary(_ReportHeader):
+    """The province summary (`format=json`)."""
+
+    report: Literal["province_summary"]
+    province: str = Field(description="Province code")
+    compare_to: date | None = Field(description="The earlier date asked for; null when none was")
+    tasks: SummaryTasks | None
+    decisions: SummaryDecisions | None
+    staff: SummaryStaff | None
+    assets: SummaryAssets | None
+    streamlining: SummaryStreamlining | None
+    dispositions: SummaryDispositions | None
+
+
+# --- transition gaps ---------------------------------------------------------------------
+
+
+class TaskFindingItem(ReportModel):
+    kind: str = Field(description="`no_owner`, `ended_owner`, `overlap`, `no_legal_basis`, `duplicate`")
+    code: str
+    title: str
+    agencies: str = Field(description="The agencies' names, comma-separated")
+    reason: str
+    link: str = Field(description="The task's record at the gateway")
+
+
+class GapTasks(ReportModel):
+    """Tasks without an owner, owned by an ended agency, owned twice, without legal basis, or duplicated."""
+
+    counts: dict[str, int] = Field(description="Findings by kind")
+    total: int
+    truncated: bool = Field(description="More findings exist than `items` holds")
+    items: list[TaskFindingItem]
+
+
+class AgencyWithoutDecisionItem(ReportModel):
+    name: str
+    kind: str
+    level: str = Field(description="The level, in Vietnamese (`Cấp tỉnh`, `Cấp xã`)")
+    link: str = Field(description="The agency's record at the gateway")
+
+
+class GapAgencies(ReportModel):
+    """Agencies and commune organisations in force still without their function decision."""
+
+    total: int
+    items: list[AgencyWithoutDecisionItem]
+
+
+class UnplacedByAgency(ReportModel):
+    agency: str | None = Field(description="The former agency's name")
+    people: int
+
+
+class PersonLink(ReportModel):
+    person: str = Field(description="The person's record at the gateway")
+
+
+class GapPeople(ReportModel):
+    """People neither placed nor in a streamlining case, and agencies staffed above their quota."""
+
+    total: int
+    by_agency: list[UnplacedByAgency]
+    sample: list[PersonLink]
+    over_quota: list[AgencyHeadcount]
+
+
+class UnplannedAssets(ReportModel):
+    holder: str | None = Field(description="The holder no longer in force")
+    until: date | None = Field(description="Its last day in force")
+    kind: str = Field(description="Asset kind")
+    assets: int
+    link: str | None = Field(description="The holder's assets at the gateway")
+
+
+class GapAssets(ReportModel):
+    """Assets of units or agencies no longer in force with no plan, and overdue disposition decisions."""
+
+    total: int
+    items: list[UnplannedAssets]
+    overdue_decisions: int
+
+
+class TransitionGaps(_ReportHeader):
+    """The transition-gap report (`format=json`)."""
+
+    report: Literal["transition_gaps"]
+    province: str = Field(description="Province code")
+    tasks: GapTasks | None
+    agencies: GapAgencies | None
+    people: GapPeople | None
+    assets: GapAssets | None
+
+
+# --- commune profile ---------------------------------------------------------------------
+
+
+class ProfileUnit(ReportModel):
+    id: uuid.UUID
+    code: str
+    name: str
+    kind: str = Field(description="`xa`, `phuong` or `dac_khu`")
+    valid_from: date | None
+    province_code: str
+
+
+class Predecessor(ReportModel):
+    code: str
+    name: str
+    until: date | None = Field(description="The former unit's last day")
+    change: str = Field(description="The change, e.g. `merge`")
+    basis: str = Field(description="Its legal basis")
+
+
+class ProfileLineage(ReportModel):
+    """The commune on the date and the former units it came from."""
+
+    unit: ProfileUnit
+    predecessors: list[Predecessor]
+
+
+class CommuneAgency(ReportModel):
+    name: str
+    kind: str
+    link: str = Field(description="The agency's record at the gateway")
+
+
+class ProfileAgencies(ReportModel):
+    agencies_of_commune: int = Field(description="The commune's agencies in force")
+    items: list[CommuneAgency]
+
+
+class ProfileTasks(ReportModel):
+    tasks_of_commune_agencies: int = Field(description="Tasks the commune's agencies hold on the date")
+
+
+class ProfilePeople(ReportModel):
+    people_placed_at_communes: int = Field(description="Everyone with a primary placement in the commune's agencies")
+    cadres_and_civil_servants_at_communes: int = Field(description="The cadres and civil servants among them")
+    staffing_quota: int | None = Field(description="Posts of the quotas of the commune's agencies")
+    by_agency: list[AgencyHeadcount]
+
+
+class AssetsOfKind(ReportModel):
+    kind: str
+    assets: int
+    residual_value: int = Field(description="Residual value, đồng")
+
+
+class ProfileAssets(ReportModel):
+    premises_held_by_communes: int
+    general_work_cars_held_by_communes: int
+    specialised_cars_held_by_communes: int
+    all_cars_held_by_communes: int
+    assets_held_by_communes: int
+    by_kind: list[AssetsOfKind]
+
+
+class CommuneProfile(_ReportHeader):
+    """A commune's profile (`format=json`); figures shared with the summary have its names."""
+
+    report: Literal["commune_profile"]
+    commune: str = Field(description="Commune code")
+    name: str = Field(description="The commune's name on the date")
+    province: str = Field(description="Its province's code")
+    lineage: ProfileLineage | None
+    agencies: ProfileAgencies | None
+    tasks: ProfileTasks | None
+    people: ProfilePeople | None
+    assets: ProfileAssets | None

@@ -81,6 +81,8 @@ def stack_env(base: Mapping[str, str], var_dir: Path) -> dict[str, str]:
         # NOTE: and every service trusts the keys of this stack's gateway, and asks it for tokens.
         env[f"{spec.env_prefix}JWKS_URL"] = f"{gateway}/api/v1/auth/jwks"
         env[f"{spec.env_prefix}TOKEN_URL"] = f"{gateway}/api/v1/auth/token"
+        # NOTE: and the "Authorize" button of its own /docs signs in at this gateway.
+        env.setdefault(f"{spec.env_prefix}PUBLIC_TOKEN_URL", f"{gateway}/api/v1/auth/token")
         env[f"{spec.env_prefix}GATEWAY_URL"] = gateway
     return env
 

@@ -16,7 +16,16 @@ from .limits import BodyLimitMiddleware
 from .openapi import MergedOpenApi
 from .settings import GatewaySettings
 
-CORS_ALLOWED_HEADERS = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key", "X-Request-ID"]
+# NOTE: X-Requested-With: Swagger UI sends it when it signs in (a service's /docs, by CORS).
+CORS_ALLOWED_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "If-None-Match",
+    "Idempotency-Key",
+    "X-Request-ID",
+    "X-Requested-With",
+]
 CORS_EXPOSED_HEADERS = ["ETag", "X-Request-ID", "Idempotent-Replayed", "Location"]
 CORS_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -29,9 +38,10 @@ def install_data_plane(app: FastAPI, settings: GatewaySettings) -> None:
     app.user_middleware.append(Middleware(BodyLimitMiddleware, settings=settings))
     app.user_middleware.append(Middleware(ForwardingMiddleware, services=settings.upstreams()))
     app.add_middleware(JsonGZipMiddleware, minimum_size=settings.gzip_min_bytes)
-    if origins := settings.cors_origin_list():
+    if origins := list(dict.fromkeys([*settings.cors_origin_list(), *settings.service_docs_origins()])):
         # NOTE: outermost, so a preflight is answered before anything else runs. No
-        # credentials: callers send a bearer token in Authorization, not cookies.
+        # credentials: callers send a bearer token in Authorization, not cookies. The
+        # services' own /docs pages are among the origins (they sign in here).
         app.add_middleware(
             CORSMiddleware,
             allow_origins=origins,

@@ -1,5 +1,6 @@
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
@@ -23,6 +24,9 @@ class UpstreamService:
     def base_url(self) -> str:
         """The first replica's URL."""
         return self.urls[0]
+
+
+_LOOPBACK_NAMES = ("127.0.0.1", "localhost")
 
 
 def _url_list(value: str) -> tuple[str, ...]:
@@ -60,6 +64,14 @@ class GatewaySettings(IdentitySettings):
     gzip_min_bytes: int = Field(default=1024, ge=0, description="Smallest JSON response the gateway compresses")
     upstream_client: Literal["aiohttp", "httpx"] = Field(default="aiohttp", description="The HTTP client of the hot path")
     openapi_cache_seconds: float = Field(default=30.0, ge=0, description="How long the merged OpenAPI is reused")
+    public_token_url: str = Field(
+        default="/api/v1/auth/token", description='Where the "Authorize" button of /docs signs in: here'
+    )
+    service_docs_cors: bool = Field(
+        default=True,
+        description="Let the services' own /docs pages (the origins of the service URLs above) call the gateway by CORS, "
+        'so their "Authorize" button signs in here',
+    )
     access_log: bool = Field(
         default=True,
         description="One JSON line per request (logger haicap.access, at INFO); false where the ingress logs requests",
@@ -76,6 +88,24 @@ class GatewaySettings(IdentitySettings):
     def cors_origin_list(self) -> list[str]:
         """The configured CORS origins (empty: CORS is off)."""
         return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]
+
+    def service_docs_origins(self) -> list[str]:
+        """The origins of the services' own /docs pages (their URLs), when ``service_docs_cors`` is on.
+
+        NOTE: a browser on the same machine may name a loopback service 127.0.0.1 or localhost.
+        """
+        if not self.service_docs_cors:
+            return []
+        origins: list[str] = []
+        for service in self.upstreams():
+            for url in service.urls:
+                parts = urlsplit(url)
+                if parts.hostname in _LOOPBACK_NAMES:
+                    port = f":{parts.port}" if parts.port else ""
+                    origins += [f"{parts.scheme}://{host}{port}" for host in _LOOPBACK_NAMES]
+                else:
+                    origins.append(f"{parts.scheme}://{parts.netloc}")
+        return list(dict.fromkeys(origins))
 
     def upstreams(self) -> tuple[UpstreamService, ...]:
         """Every service behind the gateway, in the order /readyz reports them."""

@@ -71,6 +71,11 @@ class ServiceSettings(BaseSettings):
     token_url: str = Field(
         default="http://127.0.0.1:8000/api/v1/auth/token", description="Where the service asks the gateway for a token"
     )
+    public_token_url: str = Field(
+        default="http://127.0.0.1:8000/api/v1/auth/token",
+        description='The gateway\'s token endpoint as a browser reaches it: where the "Authorize" button of this '
+        "service's /docs signs in (the OpenAPI password flow's tokenUrl)",
+    )
     imports: ImportLimits = Field(
         default_factory=ImportLimits,
         description="Limits of CSV/XLSX imports (upload size, line length, rows, XLSX sizes, concurrent imports), "

@@ -9,9 +9,11 @@ Each service runs alone (uvicorn on a loopback port, SQLite, trusting this run's
 A thread polls /healthz every 20 ms meanwhile and reads the process's resident memory
 (/proc/<pid>/status); the peak (VmHWM, reset first) is compared with the memory before. The
 figures are printed (``pytest -s``); the bounds asserted are generous for a shared 2-core machine
-(the issue asks 100 ms for /healthz and 200 MB of growth; measured on 2026-11-29: /healthz at most
-26 ms, 16 ms and 79 ms, medians 9, 7 and 10 ms; memory +3, +2 and +6 MiB; the 100 MB line refused
-in 2.8 s, the bomb in 0.1 s, the 490,000 rows checked in 29 s).
+(the issue asks 100 ms for /healthz and 200 MB of growth). Measured on 2026-11-29 with other
+engineers' test runs on the machine (load average 3 to 7): /healthz at most 11-43 ms during the
+100 MB line, 5-12 ms during the bomb, 35-81 ms during the 490,000 rows, 90-300 ms during the XLSX
+(medians 2-16 ms throughout); memory +3, +2, +6 and +1 to +5 MiB; the 100 MB line refused in 1 to
+4.6 s, the bomb in 0.05 to 0.16 s.
 """
 
 import io

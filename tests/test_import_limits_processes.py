@@ -6,7 +6,7 @@ Each service runs alone (uvicorn on a loopback port, SQLite, trusting this run's
 - assets is sent a zip-bomb XLSX (a million shared strings, about 250 MB expanded, in 1 MB);
 - org-structure is sent about 130 MB of agencies (490,000 rows, just under the row limit), all read,
   checked and reported, then an XLSX of 50,000.
-A thread polls /healthz every 20 ms meanwhile and reads the process's resident memory
+A separate process polls /healthz every 20 ms meanwhile and reads the service's resident memory
 (/proc/<pid>/status); the peak (VmHWM, reset first) is compared with the memory before. The
 figures are printed (``pytest -s``); the bounds asserted are generous for a shared 2-core machine
 (the issue asks 100 ms for /healthz and 200 MB of growth). Measured on 2026-11-29 with other

@@ -23,3 +23,18 @@ async def test_a_search_of_punctuation_only_is_refused(client: httpx.AsyncClient
         assert problem["parameter"] == "q"
     found = await client.get("/days", params={"on": "2025-07-01", "q": "Cao Bằng!"})
     assert found.json()["pattern"] == "%cao bang!%"
+
+
+async def test_unknown_query_parameters_are_a_422_naming_them(client: httpx.AsyncClient) -> None:
+    problem = assert_problem(await client.get("/notes", params={"limt": "5", "txt": "a"}), 422, "unknown_query_parameter")
+    assert problem["parameters"] == ["limt", "txt"]
+    assert "`limt`" in problem["detail"]
+    assert "`txt`" in problem["detail"]
+    assert [e["location"] for e in problem["errors"]] == [["query", "limt"], ["query", "txt"]]
+    # Declared parameters, a dependency's included, pass.
+    assert (await client.get("/notes", params={"limit": "5", "text": "a"})).status_code == 200
+    created = await client.post("/notes", json={"text": "x"})
+    assert (await client.get(f"/notes/{created.json()['id']}", params={"reveal": "true"})).status_code == 200
+    assert_problem(await client.get(f"/notes/{created.json()['id']}", params={"revael": "true"}), 422, "unknown_query_parameter")
+    # The shared routes too.
+    assert_problem(await client.get("/audit-events", params={"entity": "note"}), 422, "unknown_query_parameter")

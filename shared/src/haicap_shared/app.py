@@ -10,19 +10,19 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy import MetaData
 
 from .audit import AuditTrail, PersonalFields, audit_router
 from .auth import KeySource
 from .db import Database
-from .docs import install_offline_docs, sign_in_at
 from .errors import install_problem_handlers
 from .health import health_router
 from .http import new_http_client
 from .logs import skip_logged_errors_in_server_log
 from .middleware import RequestIdMiddleware
 from .paging import declare_cursor_problems
+from .query import reject_unknown_query_parameters
 from .request_limits import BodyLimitMiddleware, default_body_limit
 from .security_headers import SecurityHeadersMiddleware
 from .settings import ServiceSettings
@@ -61,7 +61,8 @@ def create_service_app(
     import and bulk paths, or an allowance a service puts in ``app.state.body_allowances``,
     path prefix to bytes); ``limit_bodies=False`` leaves that to the caller (the gateway has
     its own route classes). Every response gets ``X-Content-Type-Options: nosniff`` and, unless
-    its route chose its own, ``Cache-Control: no-store``.
+    its route chose its own, ``Cache-Control: no-store``. A query parameter a route does not
+    declare is refused (422 ``unknown_query_parameter``, see :mod:`haicap_shared.query`).
     """
 
     @asynccontextmanager
@@ -81,7 +82,16 @@ def create_service_app(
     tags = list(openapi_tags or [])
     named = {tag["name"] for tag in tags}
     tags += [tag for tag in _COMMON_TAGS if tag["name"] not in named and (metadata is not None or tag["name"] != "audit")]
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan, openapi_tags=tags)
+    # NOTE: an app-wide dependency, so every route (the gateway's own included) refuses query
+    # parameters it does not declare instead of ignoring a misspelt one.
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        openapi_tags=tags,
+        dependencies=[Depends(reject_unknown_query_parameters)],
+    )
     app.state.settings = settings
     install_problem_handlers(app)
     app.state.body_allowances = {}
@@ -103,8 +113,6 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     declare_cursor_problems(app)
-    install_offline_docs(app)
-    sign_in_at(app, settings.public_token_url)
     return app
 
 

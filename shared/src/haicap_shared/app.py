@@ -16,6 +16,7 @@ from sqlalchemy import MetaData
 from .audit import AuditTrail, PersonalFields, audit_router
 from .auth import KeySource
 from .db import Database
+from .docs import install_offline_docs, sign_in_at
 from .errors import install_problem_handlers
 from .health import health_router
 from .http import new_http_client
@@ -113,6 +114,8 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     declare_cursor_problems(app)
+    install_offline_docs(app)
+    sign_in_at(app, settings.public_token_url)
     return app
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -10,6 +10,7 @@ import httpx
 import pytest
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from haicap_shared.tabular import parse_date
 from haicap_shared.testing import assert_problem
 from haicap_shared.values import DECIMAL_PATTERN, MONEY_PATTERN, DecimalString, IsoDate, Money, NationalId
 
@@ -94,3 +95,11 @@ async def test_a_body_date_as_an_integer_is_refused(client: httpx.AsyncClient) -
     assert problem["errors"][0]["location"] == ["body", "paid_on"]
     accepted = await client.post("/payments", json=body | {"paid_on": "2025-07-01", "amount": 1234.5})
     assert accepted.json() == {"paid_on": "2025-07-01", "national_id": "004066001234", "amount": "1234.5"}
+
+
+def test_imported_dates_are_bounded_like_the_api_s() -> None:
+    assert parse_date("01/07/2025") == date(2025, 7, 1)
+    assert parse_date(datetime(2025, 7, 1)) == date(2025, 7, 1)
+    for cell in ["0001-01-01", "31/12/1899", date(2101, 1, 1), datetime(1, 1, 1)]:
+        with pytest.raises(ValueError, match="outside 1900-01-01 to 2100-12-31"):
+            parse_date(cell)

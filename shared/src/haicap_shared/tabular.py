@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import AppError, BadRequest
 from .text import search_key
+from .values import in_date_range
 
 CSV_TYPES = frozenset({"text/csv", "application/csv", "text/plain", "application/vnd.ms-excel"})
 XLSX_TYPES = frozenset({"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
@@ -504,13 +505,20 @@ def _xlsx_rows(stream: IO[bytes], accepted: Mapping[str, str], limits: ImportLim
 
 
 def parse_date(value: Any) -> date | None:
-    """A date cell: a real date, or text as YYYY-MM-DD or DD/MM/YYYY (the Vietnamese habit)."""
-    if value is None or isinstance(value, date):
-        return value
+    """A date cell: a real date, or text as YYYY-MM-DD or DD/MM/YYYY (the Vietnamese habit), 1900 to 2100.
+
+    NOTE: bounded like the API's dates (haicap_shared.values), so no imported date overflows
+    the day arithmetic done on it later (a day before 0001-01-01 is an OverflowError).
+    """
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return in_date_range(value.date() if isinstance(value, datetime) else value)
     text = str(value).strip()
     for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
         try:
-            return datetime.strptime(text, pattern).date()
+            parsed = datetime.strptime(text, pattern).date()
         except ValueError:
             continue
+        return in_date_range(parsed)
     raise ValueError(f"{text!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")

@@ -59,6 +59,13 @@ def parse_iso_date(value: Any) -> Any:
     return parsed
 
 
+def in_date_range(value: date) -> date:
+    """``value`` if it lies within :data:`MIN_DATE`..:data:`MAX_DATE`; ``ValueError`` otherwise (imports' cells)."""
+    if not MIN_DATE <= value <= MAX_DATE:
+        raise ValueError(f"{value.isoformat()} is outside {MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}")
+    return value
+
+
 class _IsoDateSchema:
     """Adds the ``YYYY-MM-DD`` pattern to the ``format: date`` string pydantic documents."""
 

@@ -51,6 +51,7 @@ from haicap_shared.imports import ProblemLog, Upload, row_chunks
 from haicap_shared.models import UtcDateTime, utcnow
 from haicap_shared.tabular import ImportReport, RowProblem, SourceRow, parse_date
 from haicap_shared.text import search_key
+from haicap_shared.values import in_date_range
 
 from .. import holders
 from ..allocations.models import Purpose, allocation_table
@@ -194,7 +195,7 @@ def _date(value: Any) -> date | None:
     # NOTE: ISO dates (most cells of a large file) skip strptime, a third of a row's cost.
     if isinstance(value, str) and len(value) == 10 and value[4] == "-":
         try:
-            return date.fromisoformat(value)
+            return in_date_range(date.fromisoformat(value))
         except ValueError:
             pass
     return parse_date(value)

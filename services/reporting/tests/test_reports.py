@@ -15,6 +15,7 @@ from haicap_shared.roles import Role
 from haicap_shared.testing import TestTokens, assert_problem
 
 from .conftest import GATEWAY
+from .producers import assert_fakes_match_producers
 
 PROVINCE = "04"
 QUANG_LAM_ID = str(uuid.uuid4())
@@ -22,7 +23,7 @@ QUANG_LAM_ID = str(uuid.uuid4())
 
 def _stats(province: int, district: int, commune: int) -> dict:
     return {
-        "as_of": "x",
+        "as_of": "2026-04-15",
         "province": PROVINCE,
         "total": province + district + commune,
         "by_level": {"province": province, "district": district, "commune": commune},
@@ -184,6 +185,8 @@ def org():
             json={**SCOPE, "year": 2026, "rows": [over], "total": total}
         )
         yield mock
+        # NOTE: after the test, so the routes a test adds are checked too
+        assert_fakes_match_producers(mock)
 
 
 async def test_province_summary(client: httpx.AsyncClient, org) -> None:
@@ -237,6 +240,7 @@ async def test_a_source_down_leaves_its_sections_missing(client: httpx.AsyncClie
         mock.get("/api/v1/assets/stats/dispositions").respond(json=DISPOSITIONS)
         mock.route(path__startswith="/api/v1/personnel/").respond(503)
         response = await client.get(f"/provinces/{PROVINCE}/summary", params={"as_of": "2026-04-15"})
+        assert_fakes_match_producers(mock)
     assert response.status_code == 200
     report = response.json()
     assert report["complete"] is False
@@ -323,35 +327,64 @@ def _commune_headcount(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, json={**SCOPE, "year": 2026, "rows": rows, "total": total})
 
 
+def commune_unit(unit_id: str, code: str, name: str) -> dict:
+    """org-structure's ``/units/by-code/{code}`` for a commune formed on 2025-07-01."""
+    return CAO_BANG | {
+        "id": unit_id,
+        "code": code,
+        "name": name,
+        "short_name": name.removeprefix("Xã "),
+        "kind": "xa",
+        "level": "commune",
+        "parent_id": CAO_BANG["id"],
+        "valid_from": "2025-07-01",
+    }
+
+
+def lineage(unit: dict, *predecessors: dict) -> dict:
+    """org-structure's ``/units/{id}/lineage``: ``predecessors`` are former units, merged on 2025-07-01."""
+    keys = ("id", "code", "name", "kind", "level", "valid_from", "valid_to")
+    change = {
+        "id": str(uuid.uuid4()),
+        "kind": "merge",
+        "effective_date": "2025-07-01",
+        "legal_basis": "Nghị quyết 1657/NQ-UBTVQH15",
+    }
+    return {
+        "unit": {k: unit[k] for k in keys},
+        "successors": [],
+        "predecessors": [{"unit": {k: p[k] for k in keys}, "change": change, "depth": 1} for p in predecessors],
+    }
+
+
+def commune_agency(unit: dict, name: str, kind: str) -> dict:
+    """One item of org-structure's ``/agencies``: an agency of the commune in force since it was formed."""
+    return {
+        "id": str(uuid.uuid4()),
+        "name": name,
+        "kind": kind,
+        "unit_id": unit["id"],
+        "level": "commune",
+        "province_code": PROVINCE,
+        "commune_code": unit["code"],
+        "parent_id": None,
+        "valid_from": "2025-07-01",
+        "valid_to": None,
+        "version": 1,
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-01T00:00:00Z",
+        "requires_decision": True,
+    }
+
+
 def fake_quang_lam(org: respx.MockRouter) -> None:
     """org-structure, personnel and assets as they answer for Xã Quảng Lâm (01304)."""
-    unit = {
-        "id": QUANG_LAM_ID,
-        "code": "01304",
-        "name": "Xã Quảng Lâm",
-        "kind": "xa",
-        "valid_from": "2025-07-01",
-        "province_code": PROVINCE,
-    }
+    unit = commune_unit(QUANG_LAM_ID, "01304", "Xã Quảng Lâm")
+    former = commune_unit(str(uuid.uuid4()), "01303", "Xã Quảng Lâm") | {"valid_from": None, "valid_to": "2025-06-30"}
     org.get("/api/v1/org/units/by-code/01304").respond(json=unit)
-    org.get(f"/api/v1/org/units/{QUANG_LAM_ID}/lineage").respond(
-        json={
-            "unit": unit,
-            "successors": [],
-            "predecessors": [
-                {
-                    "unit": {"code": "01303", "name": "Xã Quảng Lâm", "valid_to": "2025-06-30"},
-                    "change": {"kind": "merge", "legal_basis": "Nghị quyết 1657/NQ-UBTVQH15"},
-                    "depth": 1,
-                }
-            ],
-        }
-    )
+    org.get(f"/api/v1/org/units/{QUANG_LAM_ID}/lineage").respond(json=lineage(unit, former))
     org.get("/api/v1/org/agencies").respond(
-        json={
-            "items": [{"id": str(uuid.uuid4()), "name": "Phòng Kinh tế xã Quảng Lâm", "kind": "commune_economic_office"}],
-            "next": None,
-        }
+        json={"items": [commune_agency(unit, "Phòng Kinh tế xã Quảng Lâm", "commune_economic_office")], "next": None}
     )
     holdings = [
         {"kind": "premises", "holder_commune_code": "01304", "assets": 37, "original_value": 9, "residual_value": 5_000_000_000},

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
 from haicap_shared.errors import AppError, UpstreamTimeout, UpstreamUnavailable, problem_responses
+from haicap_shared.values import IsoDate
 
 from .auth import CommuneReports, ProvinceReports, check_report_area
 from .cache import ReportCache
@@ -25,6 +26,7 @@ from .reports.profile import commune_profile
 from .reports.schemas import CommuneProfile, ProvinceSummary, TransitionGaps
 from .reports.summary import province_summary
 from .sources import Sources
+from .sources.base import SourceShapeError
 
 router = APIRouter(
     tags=["reports"],
@@ -42,14 +44,14 @@ class Format(StrEnum):
 
 ProvinceCode = Annotated[str, Path(pattern=r"^\d{2}$", description="Province code, e.g. `04` (Cao Bằng)")]
 CommuneCode = Annotated[str, Path(pattern=r"^\d{5}$", description="Commune code, e.g. `01273` (Phường Thục Phán)")]
-AsOf = Annotated[date | None, Query(description="The date the figures are for; today when omitted")]
+AsOf = Annotated[IsoDate | None, Query(description="The date the figures are for; today when omitted")]
 OutputFormat = Annotated[
     Format, Query(description="`json` (default), `csv` (long format, UTF-8) or `xlsx` (one sheet per section, with charts)")
 ]
 
 
-def _report_doc(model: type[BaseModel], not_found: type[AppError]) -> dict[int | str, dict[str, Any]]:
-    """The 200 response in its three media types (JSON typed by ``model``), and the 404 of an unknown place."""
+def _report_doc(model: type[BaseModel], *errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
+    """The 200 response in its three media types (JSON typed by ``model``), and the route's own problems."""
     return {
         200: {
             "model": model,
@@ -61,7 +63,7 @@ def _report_doc(model: type[BaseModel], not_found: type[AppError]) -> dict[int |
                 XLSX: {"schema": {"type": "string", "format": "binary"}},
             },
         },
-        **problem_responses(not_found),
+        **problem_responses(*errors),
     }
 
 
@@ -104,7 +106,7 @@ async def get_province_summary(
     principal: ProvinceReports,
     code: ProvinceCode,
     as_of: AsOf = None,
-    compare_to: Annotated[date | None, Query(description="Also show the figures on this date, and the change")] = None,
+    compare_to: Annotated[IsoDate | None, Query(description="Also show the figures on this date, and the change")] = None,
     format: OutputFormat = Format.JSON,
 ) -> Response:
     """The province summary: tasks by level, decisions, staff, assets, streamlining, dispositions."""
@@ -135,7 +137,9 @@ async def get_transition_gaps(
     return _respond(report, format, ttl, f"khoang-trong-{code}-{day.isoformat()}")
 
 
-@router.get("/communes/{code}/profile", response_class=Response, responses=_report_doc(CommuneProfile, CommuneNotFound))
+@router.get(
+    "/communes/{code}/profile", response_class=Response, responses=_report_doc(CommuneProfile, CommuneNotFound, SourceShapeError)
+)
 async def get_commune_profile(
     request: Request, principal: CommuneReports, code: CommuneCode, as_of: AsOf = None, format: OutputFormat = Format.JSON
 ) -> Response:

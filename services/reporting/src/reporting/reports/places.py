@@ -9,7 +9,9 @@ import asyncio
 from datetime import date
 
 from haicap_shared.errors import AppError, NotFound
-from haicap_shared.http import ServiceClient, UpstreamError
+from haicap_shared.http import UpstreamError
+
+from ..sources.org import OrgSource
 
 UNIT_NOT_FOUND = "unit_not_found"
 
@@ -33,16 +35,19 @@ def is_unknown_unit(exc: UpstreamError) -> bool:
     return exc.status == 404 and exc.code == UNIT_NOT_FOUND
 
 
-async def check_province(org: ServiceClient, province: str, as_of: date, *, timeout_seconds: float) -> None:
+async def check_province(org: OrgSource, province: str, as_of: date, *, timeout_seconds: float) -> None:
     """404 ``province_not_found`` when org-structure holds no province with the code on the date.
 
     When org-structure cannot answer (down, too slow, or refusing), the check is passed over:
     its sections go missing and the report says so, as for any source that is down.
     """
     try:
-        await asyncio.wait_for(org.get_json(f"/units/by-code/{province}", params={"as_of": as_of.isoformat()}), timeout_seconds)
+        unit = await asyncio.wait_for(org.unit_by_code(province, as_of), timeout_seconds)
     except UpstreamError as exc:
         if is_unknown_unit(exc):
             raise ProvinceNotFound(province, as_of) from exc
+        return
     except (AppError, TimeoutError):
         return
+    if unit.level != "province":
+        raise ProvinceNotFound(province, as_of)

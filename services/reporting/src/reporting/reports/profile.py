@@ -25,7 +25,7 @@ async def commune_profile(sources: Sources, principal: Principal, code: str, as_
         if places.is_unknown_unit(exc):
             raise places.CommuneNotFound(code, as_of) from exc
         raise
-    province = str(unit["province_code"])
+    province = unit.province_code
     check_report_area(principal, province, code)
 
     async def lineage_section() -> Section:
@@ -34,11 +34,11 @@ async def commune_profile(sources: Sources, principal: Principal, code: str, as_
     specs = [
         SectionSpec("lineage", "org-structure", lineage_section),
         SectionSpec("agencies", "org-structure", lambda: org.commune_agencies(sources.org, code, as_of)),
-        SectionSpec("tasks", "org-structure", lambda: org.commune_tasks(sources.org, province, str(unit["id"]), as_of)),
+        SectionSpec("tasks", "org-structure", lambda: org.commune_tasks(sources.org, province, unit.id, as_of)),
         SectionSpec("people", "personnel", lambda: personnel.commune_people(sources.personnel, province, code, as_of)),
         SectionSpec("assets", "assets", lambda: assets.commune_assets(sources.assets, province, code, as_of)),
     ]
-    subject = {"commune": code, "name": unit["name"], "province": province}
+    subject = {"commune": code, "name": unit.name, "province": province}
     return await compose(
-        "commune_profile", CommuneProfile, f"Hồ sơ {unit['name']}", subject, as_of, specs, timeout_seconds=timeout_seconds
+        "commune_profile", CommuneProfile, f"Hồ sơ {unit.name}", subject, as_of, specs, timeout_seconds=timeout_seconds
     )

@@ -7,11 +7,10 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from haicap_shared.http import ServiceClient
-
 from ..composition import Chart, Section, Table
 from ..labels import COUNT, MONEY
 from ..reports import schemas
+from ..sources.assets import AssetsSource
 
 FORMS = {
     "keep_reallocate": "Giữ lại, bố trí lại",
@@ -49,39 +48,36 @@ COMMUNES_HOLDING = {
 }
 
 
-async def holdings(assets: ServiceClient, province: str, as_of: date) -> Section:
+async def holdings(assets: AssetsSource, province: str, as_of: date) -> Section:
     """Premises and cars (general-work, specialised, all) held by the communes, and the car norm."""
-    params = {"as_of": as_of.isoformat(), "province": province}
-    summary, cars = await asyncio.gather(
-        assets.get_json("/stats/summary", params=params), assets.get_json("/stats/car-norms", params=params)
-    )
-    figures = {name: summary[name] for name in (*HELD_BY_COMMUNES, *COMMUNES_HOLDING)}
+    summary, cars = await asyncio.gather(assets.summary(province, as_of), assets.car_norms(province, as_of))
+    figures = summary.model_dump(include={*HELD_BY_COMMUNES, *COMMUNES_HOLDING})
     data = schemas.SummaryAssets(
         **figures,
         car_norm=schemas.CarNormFigures(
-            max_per_commune=cars["max_general_cars_per_commune"],
-            communes=cars["communes"],
-            over_norm=cars["communes_over_norm"],
-            under_norm=cars["communes_under_norm"],
+            max_per_commune=cars.max_general_cars_per_commune,
+            communes=cars.communes,
+            over_norm=cars.communes_over_norm,
+            under_norm=cars.communes_under_norm,
         ),
     )
     rows = [{"label": label, "value": figures[name]} for name, label in (*HELD_BY_COMMUNES.items(), *COMMUNES_HOLDING.items())]
     rows += [
-        {"label": "Số xã vượt định mức xe", "value": cars["communes_over_norm"]},
-        {"label": "Số xã thiếu xe so với định mức", "value": cars["communes_under_norm"]},
+        {"label": "Số xã vượt định mức xe", "value": cars.communes_over_norm},
+        {"label": "Số xã thiếu xe so với định mức", "value": cars.communes_under_norm},
     ]
     table = Table("Tài sản giao cho cấp xã", [("label", "Chỉ tiêu"), ("value", "Số lượng")], rows, {"value": COUNT})
     return Section("assets", "Tài sản công", data, [table])
 
 
-async def dispositions(assets: ServiceClient, province: str, as_of: date) -> Section:
+async def dispositions(assets: AssetsSource, province: str, as_of: date) -> Section:
     """Disposition plans by form (in order of priority) and step; overdue decisions."""
-    stats = await assets.get_json("/stats/dispositions", params={"as_of": as_of.isoformat(), "province": province})
+    stats = await assets.dispositions(province, as_of)
     by_form: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATUSES, 0))
     ranks: dict[str, int] = {}
-    for row in stats["rows"]:
-        by_form[row["form"]][row["status"]] += row["plans"]
-        ranks[row["form"]] = row["priority_rank"]
+    for row in stats.rows:
+        by_form[row.form][row.status] += row.plans
+        ranks[row.form] = row.priority_rank
     totals = dict.fromkeys(STATUSES, 0)
     for counts in by_form.values():
         for status, count in counts.items():
@@ -90,8 +86,8 @@ async def dispositions(assets: ServiceClient, province: str, as_of: date) -> Sec
         by_form={form: schemas.DispositionSteps(**counts) for form, counts in by_form.items()},
         by_status=schemas.DispositionSteps(**totals),
         plans=sum(totals.values()),
-        overdue_decisions=stats["overdue_decisions"],
-        surplus_without_plan=stats["surplus_without_plan"],
+        overdue_decisions=stats.overdue_decisions,
+        surplus_without_plan=stats.surplus_without_plan,
     )
     rows = [
         {"form": FORMS.get(form, form), **counts, "total": sum(counts.values())}
@@ -103,21 +99,18 @@ async def dispositions(assets: ServiceClient, province: str, as_of: date) -> Sec
     return Section("dispositions", "Xử lý tài sản", data, [table], [chart])
 
 
-async def gaps(assets: ServiceClient, province: str, as_of: date) -> Section:
+async def gaps(assets: AssetsSource, province: str, as_of: date) -> Section:
     """Assets of units or agencies no longer in force, with no plan; and overdue decisions."""
-    params = {"as_of": as_of.isoformat(), "province": province}
-    found, plans = await asyncio.gather(
-        assets.get_json("/stats/gaps", params=params), assets.get_json("/stats/dispositions", params=params)
-    )
+    found, plans = await asyncio.gather(assets.gaps(province, as_of), assets.dispositions(province, as_of))
     rows: list[dict[str, Any]] = [
         {
-            "holder": r["holder_name"],
-            "until": r["holder_valid_to"],
-            "kind": r["kind"],
-            "assets": r["assets"],
-            "link": f"/api/v1/assets/assets?holder_id={r['holder_id']}" if r["holder_id"] else None,
+            "holder": r.holder_name,
+            "until": r.holder_valid_to,
+            "kind": r.kind,
+            "assets": r.assets,
+            "link": f"/api/v1/assets/assets?holder_id={r.holder_id}" if r.holder_id else None,
         }
-        for r in found["rows"]
+        for r in found.rows
     ]
     table = Table(
         "Tài sản của đơn vị đã kết thúc hoạt động chưa có phương án xử lý",
@@ -134,32 +127,31 @@ async def gaps(assets: ServiceClient, province: str, as_of: date) -> Section:
     overdue = Table(
         "Quyết định xử lý tài sản quá hạn",
         [("label", "Chỉ tiêu"), ("value", "Số lượng")],
-        [{"label": "Hồ sơ đầy đủ quá 20 ngày chưa có quyết định", "value": plans["overdue_decisions"]}],
+        [{"label": "Hồ sơ đầy đủ quá 20 ngày chưa có quyết định", "value": plans.overdue_decisions}],
         {"value": COUNT},
     )
     data = schemas.GapAssets(
-        total=found["total"],
+        total=found.total,
         items=[schemas.UnplannedAssets(**r) for r in rows],
-        overdue_decisions=plans["overdue_decisions"],
+        overdue_decisions=plans.overdue_decisions,
     )
     return Section("assets", "Tài sản chưa có chủ", data, [table, overdue])
 
 
-async def commune_assets(assets: ServiceClient, province: str, commune_code: str, as_of: date) -> Section:
+async def commune_assets(assets: AssetsSource, province: str, commune_code: str, as_of: date) -> Section:
     """What the commune and its agencies hold, and their value; figures named as in the province summary."""
     held, summary = await asyncio.gather(
-        assets.get_json("/stats/holdings", params={"as_of": as_of.isoformat(), "province": province, "group_by": "unit"}),
-        assets.get_json("/stats/summary", params={"as_of": as_of.isoformat(), "province": province, "commune": commune_code}),
+        assets.holdings_by_unit(province, as_of), assets.summary(province, as_of, commune=commune_code)
     )
     rows = [
-        {"kind": r["kind"], "assets": r["assets"], "residual_value": r["residual_value"]}
-        for r in held["rows"]
-        if r.get("holder_commune_code") == commune_code
+        {"kind": r.kind, "assets": r.assets, "residual_value": r.residual_value}
+        for r in held.rows
+        if r.holder_commune_code == commune_code
     ]
     figures = Table(
         "Tài sản của xã theo loại",
         [("label", "Chỉ tiêu"), ("value", "Số lượng")],
-        [{"label": label, "value": summary[name]} for name, label in HELD_BY_COMMUNES.items()],
+        [{"label": label, "value": getattr(summary, name)} for name, label in HELD_BY_COMMUNES.items()],
         {"value": COUNT},
     )
     table = Table(
@@ -169,6 +161,6 @@ async def commune_assets(assets: ServiceClient, province: str, commune_code: str
         {"assets": COUNT, "residual_value": MONEY},
     )
     data = schemas.ProfileAssets(
-        **{name: summary[name] for name in HELD_BY_COMMUNES}, by_kind=[schemas.AssetsOfKind(**r) for r in rows]
+        **summary.model_dump(include=set(HELD_BY_COMMUNES)), by_kind=[schemas.AssetsOfKind(**r) for r in rows]
     )
     return Section("assets", "Tài sản", data, [figures, table])

@@ -6,38 +6,36 @@ import asyncio
 from datetime import date
 from typing import Any
 
-from haicap_shared.http import ServiceClient
-
 from ..composition import Chart, Section, Table
 from ..labels import COUNT, LEVELS
 from ..reports import schemas
+from ..sources.org import Level, LevelProgress, OrgSource, TaskStats, Unit
 
-LEVEL_KEYS = ("province", "district", "commune")
+LEVEL_KEYS: tuple[Level, ...] = ("province", "district", "commune")
 
 
 async def _none() -> None:
     return None
 
 
-async def tasks(org: ServiceClient, province: str, as_of: date, compare_to: date | None) -> Section:
+async def tasks(org: OrgSource, province: str, as_of: date, compare_to: date | None) -> Section:
     """Tasks by level on ``as_of`` (and on ``compare_to``, with the change)."""
     # NOTE: both dates at once: the section takes as long as the slower call, not the sum.
+    now: TaskStats
+    before: TaskStats | None
     now, before = await asyncio.gather(
-        org.get_json("/tasks/stats", params={"as_of": as_of.isoformat(), "province": province}),
-        org.get_json("/tasks/stats", params={"as_of": compare_to.isoformat(), "province": province})
-        if compare_to is not None
-        else _none(),
+        org.task_stats(province, as_of), org.task_stats(province, compare_to) if compare_to is not None else _none()
     )
-    by_level = {k: now["by_level"].get(k, 0) for k in LEVEL_KEYS}
+    by_level = {k: now.by_level.get(k, 0) for k in LEVEL_KEYS}
     change: schemas.TasksChange | None = None
     columns = [("level", "Cấp"), ("now", f"Ngày {as_of.isoformat()}")]
     rows: list[dict[str, Any]] = [{"level": LEVELS[k], "now": by_level[k]} for k in LEVEL_KEYS]
     if compare_to is not None and before is not None:
-        before_by_level = {k: before["by_level"].get(k, 0) for k in LEVEL_KEYS}
+        before_by_level = {k: before.by_level.get(k, 0) for k in LEVEL_KEYS}
         delta = {k: by_level[k] - before_by_level[k] for k in LEVEL_KEYS}
         change = schemas.TasksChange(
             from_=compare_to,
-            total=before["total"],
+            total=before.total,
             by_level=schemas.LevelCounts(**before_by_level),
             delta=schemas.LevelCounts(**delta),
         )
@@ -49,9 +47,9 @@ async def tasks(org: ServiceClient, province: str, as_of: date, compare_to: date
         ]
         rows = [{"level": LEVELS[k], "before": before_by_level[k], "now": by_level[k], "delta": delta[k]} for k in LEVEL_KEYS]
     data = schemas.SummaryTasks(
-        total=now["total"],
+        total=now.total,
         by_level=schemas.LevelCounts(**by_level),
-        by_sector=[schemas.SectorTasks(sector=s["sector"], count=s["count"]) for s in now["by_sector"]],
+        by_sector=[schemas.SectorTasks(sector=s.sector, count=s.count) for s in now.by_sector],
         change=change,
     )
     rows.append({**{c: sum(r[c] for r in rows) for c, _ in columns[1:]}, "level": "Tổng cộng"})
@@ -59,34 +57,30 @@ async def tasks(org: ServiceClient, province: str, as_of: date, compare_to: date
     sectors = Table(
         "Nhiệm vụ theo lĩnh vực",
         [("sector", "Lĩnh vực"), ("count", "Số nhiệm vụ")],
-        [{"sector": s["sector"], "count": s["count"]} for s in now["by_sector"]],
+        [{"sector": s.sector, "count": s.count} for s in now.by_sector],
         {"count": COUNT},
     )
     chart = Chart("bar", "Nhiệm vụ theo cấp qua thời gian", 0, "level", [c for c, _ in columns[1:] if c != "delta"])
     return Section("tasks", "Nhiệm vụ quản lý nhà nước", data, [levels_table, sectors], [chart])
 
 
-async def decisions(org: ServiceClient, province: str, as_of: date) -> Section:
+async def decisions(org: OrgSource, province: str, as_of: date) -> Section:
     """Agencies and commune organisations with their function decision issued."""
-    progress = await org.get_json("/function-decisions/progress", params={"as_of": as_of.isoformat(), "province": province})
-    by_level = {k: progress["by_level"].get(k, {"required": 0, "issued": 0}) for k in LEVEL_KEYS}
+    progress = await org.decision_progress(province, as_of)
+    none = LevelProgress(required=0, issued=0)
+    levels = {k: schemas.DecisionsIssued(**progress.by_level.get(k, none).model_dump()) for k in LEVEL_KEYS}
     data = schemas.SummaryDecisions(
-        by_level=schemas.DecisionsByLevel(
-            **{k: schemas.DecisionsIssued(required=v["required"], issued=v["issued"]) for k, v in by_level.items()}
-        ),
+        by_level=schemas.DecisionsByLevel(**levels),
         by_kind=[
-            schemas.DecisionKindProgress(level=r["level"], kind=r["kind"], required=r["required"], issued=r["issued"])
-            for r in progress["by_kind"]
+            schemas.DecisionKindProgress(level=r.level, kind=r.kind, required=r.required, issued=r.issued)
+            for r in progress.by_kind
         ],
-        missing=[
-            schemas.AgencyWithoutDecision(id=a["id"], name=a["name"], kind=a["kind"], level=a["level"])
-            for a in progress["missing"]
-        ],
+        missing=[schemas.AgencyWithoutDecision(id=a.id, name=a.name, kind=a.kind, level=a.level) for a in progress.missing],
     )
     rows = [
-        {"level": LEVELS[k], "required": v["required"], "issued": v["issued"], "missing": v["required"] - v["issued"]}
-        for k, v in by_level.items()
-        if v["required"]
+        {"level": LEVELS[k], "required": v.required, "issued": v.issued, "missing": v.required - v.issued}
+        for k, v in levels.items()
+        if v.required
     ]
     table = Table(
         "Quyết định quy định chức năng, nhiệm vụ, quyền hạn",
@@ -98,19 +92,19 @@ async def decisions(org: ServiceClient, province: str, as_of: date) -> Section:
     return Section("decisions", "Quyết định chức năng, nhiệm vụ", data, [table], [chart])
 
 
-async def task_findings(org: ServiceClient, province: str, as_of: date) -> Section:
+async def task_findings(org: OrgSource, province: str, as_of: date) -> Section:
     """Tasks without an owner, owned by an ended agency, owned twice, without legal basis, or duplicated."""
-    findings = await org.get_json("/tasks/findings", params={"as_of": as_of.isoformat(), "province": province, "limit": 500})
+    findings = await org.task_findings(province, as_of, limit=500)
     rows = [
         {
-            "kind": f["kind"],
-            "code": f["task_code"],
-            "title": f["task_title"],
-            "agencies": ", ".join(a["name"] for a in f["agencies"]),
-            "reason": f["reason"],
-            "link": f"/api/v1/org/tasks/{f['task_id']}",
+            "kind": f.kind,
+            "code": f.task_code,
+            "title": f.task_title,
+            "agencies": ", ".join(a.name for a in f.agencies),
+            "reason": f.reason,
+            "link": f"/api/v1/org/tasks/{f.task_id}",
         }
-        for f in findings["items"]
+        for f in findings.items
     ]
     table = Table(
         "Nhiệm vụ chưa rõ người, rõ việc, rõ thẩm quyền",
@@ -125,20 +119,20 @@ async def task_findings(org: ServiceClient, province: str, as_of: date) -> Secti
         rows,
     )
     data = schemas.GapTasks(
-        counts=findings["counts"],
-        total=findings["total"],
-        truncated=findings["truncated"],
+        counts=findings.counts,
+        total=findings.total,
+        truncated=findings.truncated,
         items=[schemas.TaskFindingItem(**r) for r in rows],
     )
     return Section("tasks", "Nhiệm vụ", data, [table])
 
 
-async def agencies_without_decision(org: ServiceClient, province: str, as_of: date) -> Section:
+async def agencies_without_decision(org: OrgSource, province: str, as_of: date) -> Section:
     """Agencies and commune organisations in force that still lack their function decision."""
-    progress = await org.get_json("/function-decisions/progress", params={"as_of": as_of.isoformat(), "province": province})
+    progress = await org.decision_progress(province, as_of)
     rows = [
-        {"name": a["name"], "kind": a["kind"], "level": LEVELS[a["level"]], "link": f"/api/v1/org/agencies/{a['id']}"}
-        for a in progress["missing"]
+        {"name": a.name, "kind": a.kind, "level": LEVELS[a.level], "link": f"/api/v1/org/agencies/{a.id}"}
+        for a in progress.missing
     ]
     table = Table(
         "Cơ quan, tổ chức chưa có quyết định chức năng, nhiệm vụ",
@@ -149,17 +143,17 @@ async def agencies_without_decision(org: ServiceClient, province: str, as_of: da
     return Section("agencies", "Cơ quan chưa có quyết định", data, [table])
 
 
-async def lineage(org: ServiceClient, commune_code: str, as_of: date) -> tuple[dict[str, Any], Section]:
+async def lineage(org: OrgSource, commune_code: str, as_of: date) -> tuple[Unit, Section]:
     """The commune (as of the date) and the former units it came from."""
-    unit = await org.get_json(f"/units/by-code/{commune_code}", params={"as_of": as_of.isoformat()})
-    steps = (await org.get_json(f"/units/{unit['id']}/lineage"))["predecessors"]
-    rows = [
+    unit = await org.unit_by_code(commune_code, as_of)
+    steps = (await org.lineage(unit.id)).predecessors
+    rows: list[dict[str, Any]] = [
         {
-            "code": s["unit"]["code"],
-            "name": s["unit"]["name"],
-            "until": s["unit"]["valid_to"],
-            "change": s["change"]["kind"],
-            "basis": s["change"]["legal_basis"],
+            "code": s.unit.code,
+            "name": s.unit.name,
+            "until": s.unit.valid_to,
+            "change": s.change.kind,
+            "basis": s.change.legal_basis,
         }
         for s in steps
     ]
@@ -169,24 +163,31 @@ async def lineage(org: ServiceClient, commune_code: str, as_of: date) -> tuple[d
         rows,
     )
     data = schemas.ProfileLineage(
-        unit=schemas.ProfileUnit(**{k: unit[k] for k in ("id", "code", "name", "kind", "valid_from", "province_code")}),
+        unit=schemas.ProfileUnit(
+            id=unit.id,
+            code=unit.code,
+            name=unit.name,
+            kind=unit.kind,
+            valid_from=unit.valid_from,
+            province_code=unit.province_code,
+        ),
         predecessors=[schemas.Predecessor(**r) for r in rows],
     )
     return unit, Section("lineage", "Nguồn gốc đơn vị", data, [table])
 
 
-async def commune_agencies(org: ServiceClient, commune_code: str, as_of: date) -> Section:
-    page = await org.get_json("/agencies", params={"commune": commune_code, "as_of": as_of.isoformat(), "limit": 500})
-    rows = [{"name": a["name"], "kind": a["kind"], "link": f"/api/v1/org/agencies/{a['id']}"} for a in page["items"]]
+async def commune_agencies(org: OrgSource, commune_code: str, as_of: date) -> Section:
+    page = await org.commune_agencies(commune_code, as_of, limit=500)
+    rows = [{"name": a.name, "kind": a.kind, "link": f"/api/v1/org/agencies/{a.id}"} for a in page.items]
     table = Table("Cơ quan, tổ chức của xã", [("name", "Tên"), ("kind", "Loại"), ("link", "Bản ghi")], rows)
     data = schemas.ProfileAgencies(agencies_of_commune=len(rows), items=[schemas.CommuneAgency(**r) for r in rows])
     return Section("agencies", "Cơ quan, tổ chức", data, [table])
 
 
-async def commune_tasks(org: ServiceClient, province: str, unit_id: str, as_of: date) -> Section:
+async def commune_tasks(org: OrgSource, province: str, unit_id: str, as_of: date) -> Section:
     """How many tasks the commune's agencies hold on the date."""
-    stats = await org.get_json("/tasks/stats", params={"as_of": as_of.isoformat(), "province": province})
-    total = next((u["count"] for u in stats["by_unit"] if u["unit_id"] == unit_id), 0)
+    stats = await org.task_stats(province, as_of)
+    total = next((u.count for u in stats.by_unit if u.unit_id == unit_id), 0)
     table = Table(
         "Nhiệm vụ của xã",
         [("label", "Chỉ tiêu"), ("count", "Số nhiệm vụ")],

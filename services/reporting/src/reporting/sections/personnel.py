@@ -5,14 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from datetime import date
-from decimal import Decimal
 from typing import Any
-
-from haicap_shared.http import ServiceClient
 
 from ..composition import Chart, Section, Table
 from ..labels import COUNT, MONEY, SHARE
 from ..reports import schemas
+from ..sources.personnel import HeadcountRow, PersonnelSource, QualificationRow
 
 # NOTE: the province reports "cán bộ, công chức" together and "viên chức" apart.
 GROUPS = {"cadres_and_civil_servants": ("cadre", "civil_servant"), "public_employees": ("public_employee",)}
@@ -31,25 +29,25 @@ def _share(count: int, total: int) -> float | None:
     return round(count / total, 4) if total else None
 
 
-def _at_communes(rows: list[dict[str, Any]]) -> dict[str, int]:
+def _at_communes(rows: list[QualificationRow] | list[HeadcountRow]) -> dict[str, int]:
     """Everyone placed in commune-level agencies, and the cadres and civil servants among them.
 
     The commune profile gives the same two figures for one commune, so the profiles add up to
     the summary's.
     """
     return {
-        "people_placed_at_communes": sum(r["headcount"] for r in rows),
+        "people_placed_at_communes": sum(r.headcount for r in rows),
         "cadres_and_civil_servants_at_communes": sum(
-            r["headcount"] for r in rows if r["group"].get("category") in GROUPS["cadres_and_civil_servants"]
+            r.headcount for r in rows if r.group.get("category") in GROUPS["cadres_and_civil_servants"]
         ),
     }
 
 
-def _figures(rows: list[dict[str, Any]]) -> schemas.QualificationFigures:
-    headcount = sum(r["headcount"] for r in rows)
-    university = sum(r["university_or_higher"]["count"] for r in rows)
-    advanced = sum(r["political_theory"].get("advanced", {"count": 0})["count"] for r in rows)
-    intermediate = sum(r["political_theory"].get("intermediate", {"count": 0})["count"] for r in rows)
+def _figures(rows: list[QualificationRow]) -> schemas.QualificationFigures:
+    headcount = sum(r.headcount for r in rows)
+    university = sum(r.university_or_higher.count for r in rows)
+    advanced = sum(theory.count for r in rows if (theory := r.political_theory.get("advanced")))
+    intermediate = sum(theory.count for r in rows if (theory := r.political_theory.get("intermediate")))
 
     def share(count: int) -> schemas.CountShare:
         return schemas.CountShare(count=count, share=_share(count, headcount))
@@ -61,25 +59,22 @@ def _figures(rows: list[dict[str, Any]]) -> schemas.QualificationFigures:
     )
 
 
-async def staff(personnel: ServiceClient, province: str, as_of: date) -> Section:
+async def staff(personnel: PersonnelSource, province: str, as_of: date) -> Section:
     """Qualification and political-theory shares by category, overall and at each level."""
-    stats = await personnel.get_json(
-        "/stats/qualifications",
-        params=[("as_of", as_of.isoformat()), ("province", province), ("by", "category"), ("by", "level")],
+    stats = await personnel.qualifications(
+        [("as_of", as_of.isoformat()), ("province", province), ("by", "category"), ("by", "level")]
     )
     by_category: dict[str, int] = {}
-    for row in stats["rows"]:
-        by_category.setdefault(row["group"]["category"], 0)
-        by_category[row["group"]["category"]] += row["headcount"]
-    at_communes = _at_communes([r for r in stats["rows"] if r["group"].get("level") == "commune"])
+    for row in stats.rows:
+        category = str(row.group.get("category"))
+        by_category[category] = by_category.get(category, 0) + row.headcount
+    at_communes = _at_communes([r for r in stats.rows if r.group.get("level") == "commune"])
     groups: dict[str, schemas.QualificationScopes] = {}
     table_rows = []
     for group, categories in GROUPS.items():
         scopes: dict[str, schemas.QualificationFigures] = {}
         for scope in SCOPES:
-            rows = [
-                r for r in stats["rows"] if r["group"]["category"] in categories and scope in ("all", r["group"].get("level"))
-            ]
+            rows = [r for r in stats.rows if r.group.get("category") in categories and scope in ("all", r.group.get("level"))]
             figures = scopes[scope] = _figures(rows)
             table_rows.append(
                 {
@@ -115,18 +110,18 @@ async def staff(personnel: ServiceClient, province: str, as_of: date) -> Section
     return Section("staff", "Đội ngũ cán bộ, công chức, viên chức", data, [table], [chart])
 
 
-async def streamlining(personnel: ServiceClient, province: str, as_of: date) -> Section:
+async def streamlining(personnel: PersonnelSource, province: str, as_of: date) -> Section:
     """Streamlining cases and amounts by policy and status."""
-    stats = await personnel.get_json("/stats/streamlining", params={"as_of": as_of.isoformat(), "province": province})
+    stats = await personnel.streamlining(province, as_of)
     by_policy: dict[str, dict[str, Any]] = defaultdict(lambda: {"cases": 0, "amount_vnd": 0, "by_status": {}})
-    for row in stats["rows"]:
-        entry = by_policy[row["policy"]]
-        entry["cases"] += row["cases"]
-        entry["amount_vnd"] += int(Decimal(str(row["amount_vnd"])))
-        entry["by_status"][row["status"]] = entry["by_status"].get(row["status"], 0) + row["cases"]
+    for row in stats.rows:
+        entry = by_policy[row.policy]
+        entry["cases"] += row.cases
+        entry["amount_vnd"] += int(row.amount_vnd)
+        entry["by_status"][row.status] = entry["by_status"].get(row.status, 0) + row.cases
     data = schemas.SummaryStreamlining(
-        cases=stats["cases"],
-        amount_vnd=int(Decimal(str(stats["amount_vnd"]))),
+        cases=stats.cases,
+        amount_vnd=int(stats.amount_vnd),
         by_policy={policy: schemas.PolicyFigures(**v) for policy, v in by_policy.items()},
     )
     rows = [
@@ -149,23 +144,21 @@ async def streamlining(personnel: ServiceClient, province: str, as_of: date) -> 
     return Section("streamlining", "Tinh giản biên chế", data, [table])
 
 
-async def gaps(personnel: ServiceClient, province: str, as_of: date) -> Section:
+async def gaps(personnel: PersonnelSource, province: str, as_of: date) -> Section:
     """People neither placed nor in a streamlining case, and agencies staffed above their quota.
 
     A quota above the former units' total cannot be recorded (personnel refuses it), so what
     remains to report is headcount above the quota.
     """
     params = [("as_of", as_of.isoformat()), ("province", province), ("by", "agency")]
-    stats, headcount = await asyncio.gather(
-        personnel.get_json("/stats/gaps", params=params), personnel.get_json("/stats/headcount", params=params)
-    )
+    stats, headcount = await asyncio.gather(personnel.gaps(params), personnel.headcount(params))
     over = [
-        {"agency": r["group"].get("agency"), "headcount": r["headcount"], "quota": r["quota"], "over": r["over_quota"]}
-        for r in headcount["rows"]
-        if r["over_quota"]
+        {"agency": r.group.get("agency"), "headcount": r.headcount, "quota": r.quota, "over": r.over_quota}
+        for r in headcount.rows
+        if r.over_quota
     ]
-    rows = [{"agency": r["group"].get("agency"), "people": r["people"]} for r in stats["rows"]]
-    links = [{"person": f"/api/v1/personnel/people/{pid}"} for pid in stats["sample"]]
+    rows = [{"agency": r.group.get("agency"), "people": r.people} for r in stats.rows]
+    links = [{"person": f"/api/v1/personnel/people/{pid}"} for pid in stats.sample]
     table = Table(
         "Người chưa được bố trí và chưa có phương án tinh giản",
         [("agency", "Cơ quan cũ"), ("people", "Số người")],
@@ -180,7 +173,7 @@ async def gaps(personnel: ServiceClient, province: str, as_of: date) -> Section:
         {"headcount": COUNT, "quota": COUNT, "over": COUNT},
     )
     data = schemas.GapPeople(
-        total=stats["total"],
+        total=stats.total,
         by_agency=[schemas.UnplacedByAgency(**r) for r in rows],
         sample=[schemas.PersonLink(**link) for link in links],
         over_quota=[schemas.AgencyHeadcount(**r) for r in over],
@@ -188,16 +181,15 @@ async def gaps(personnel: ServiceClient, province: str, as_of: date) -> Section:
     return Section("people", "Người chưa có chỗ", data, [table, sample, over_table])
 
 
-async def commune_people(personnel: ServiceClient, province: str, commune_code: str, as_of: date) -> Section:
+async def commune_people(personnel: PersonnelSource, province: str, commune_code: str, as_of: date) -> Section:
     """People of the commune's agencies against their quota; everyone placed, and the cadres and civil servants."""
     scope = [("as_of", as_of.isoformat()), ("province", province), ("commune", commune_code)]
     stats, categories = await asyncio.gather(
-        personnel.get_json("/stats/headcount", params=[*scope, ("by", "agency")]),
-        personnel.get_json("/stats/headcount", params=[*scope, ("level", "commune"), ("by", "category")]),
+        personnel.headcount([*scope, ("by", "agency")]),
+        personnel.headcount([*scope, ("level", "commune"), ("by", "category")]),
     )
     rows = [
-        {"agency": r["group"].get("agency"), "headcount": r["headcount"], "quota": r["quota"], "over": r["over_quota"]}
-        for r in stats["rows"]
+        {"agency": r.group.get("agency"), "headcount": r.headcount, "quota": r.quota, "over": r.over_quota} for r in stats.rows
     ]
     table = Table(
         "Biên chế và số người",
@@ -205,18 +197,18 @@ async def commune_people(personnel: ServiceClient, province: str, commune_code: 
         rows,
         {"headcount": COUNT, "quota": COUNT, "over": COUNT},
     )
-    placed = _at_communes([{"headcount": r["headcount"], "group": r["group"]} for r in categories["rows"]])
+    placed = _at_communes(categories.rows)
     figures = Table(
         "Số người của xã",
         [("label", "Chỉ tiêu"), ("value", "Số người")],
         [
             {"label": "Người được bố trí tại các cơ quan của xã", "value": placed["people_placed_at_communes"]},
             {"label": "Trong đó: cán bộ, công chức", "value": placed["cadres_and_civil_servants_at_communes"]},
-            {"label": "Biên chế giao", "value": stats["total"]["quota"]},
+            {"label": "Biên chế giao", "value": stats.total.quota},
         ],
         {"value": COUNT},
     )
     data = schemas.ProfilePeople(
-        **placed, staffing_quota=stats["total"]["quota"], by_agency=[schemas.AgencyHeadcount(**r) for r in rows]
+        **placed, staffing_quota=stats.total.quota, by_agency=[schemas.AgencyHeadcount(**r) for r in rows]
     )
     return Section("people", "Nhân sự", data, [figures, table])

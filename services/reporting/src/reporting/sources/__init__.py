@@ -1,7 +1,9 @@
 """The services reports are composed from, each reached through the gateway as reporting's account.
 
 Reporting owns no source data: it reads the other services' aggregate endpoints (computed in
-SQL there) with its service account, and applies the caller's area itself.
+SQL there) with its service account, and applies the caller's area itself. Each source is a
+typed client (``org``, ``personnel``, ``assets`` here) returning the small models of what
+reporting reads, so a producer's change of a field reporting needs fails in one place.
 """
 
 from __future__ import annotations
@@ -12,14 +14,17 @@ import httpx
 
 from haicap_shared.http import ClientCredentials, ServiceClient
 
-from .settings import ReportingSettings
+from ..settings import ReportingSettings
+from .assets import AssetsSource
+from .org import OrgSource
+from .personnel import PersonnelSource
 
 
 @dataclass(frozen=True)
 class Sources:
-    org: ServiceClient
-    personnel: ServiceClient
-    assets: ServiceClient
+    org: OrgSource
+    personnel: PersonnelSource
+    assets: AssetsSource
 
     @classmethod
     def from_settings(cls, settings: ReportingSettings, http: httpx.AsyncClient) -> Sources:
@@ -32,5 +37,7 @@ class Sources:
             )
 
         return cls(
-            org=client("org-structure", "org"), personnel=client("personnel", "personnel"), assets=client("assets", "assets")
+            org=OrgSource(client("org-structure", "org")),
+            personnel=PersonnelSource(client("personnel", "personnel")),
+            assets=AssetsSource(client("assets", "assets")),
         )

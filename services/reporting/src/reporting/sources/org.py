@@ -1,0 +1,161 @@
+"""org-structure as reporting reads it: task counts and findings, decision progress, units, agencies."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from haicap_shared.http import ServiceClient
+
+from .base import Read, read
+
+Level = Literal["province", "district", "commune"]
+
+
+class SectorCount(Read):
+    sector: str
+    count: int
+
+
+class UnitCount(Read):
+    unit_id: str
+    count: int
+
+
+class TaskStats(Read):
+    """``GET /tasks/stats``: tasks held on a date, by level, sector and unit."""
+
+    total: int
+    by_level: dict[Level, int]
+    by_sector: list[SectorCount]
+    by_unit: list[UnitCount]
+
+
+class LevelProgress(Read):
+    required: int
+    issued: int
+
+
+class ProgressRow(Read):
+    level: Level
+    kind: str
+    required: int
+    issued: int
+
+
+class AgencyRef(Read):
+    id: str
+    name: str
+    kind: str
+    level: Level
+
+
+class DecisionProgress(Read):
+    """``GET /function-decisions/progress``: agencies with their function decision, out of those needing one."""
+
+    by_level: dict[Level, LevelProgress]
+    by_kind: list[ProgressRow]
+    missing: list[AgencyRef]
+
+
+class FindingAgency(Read):
+    name: str
+
+
+class Finding(Read):
+    kind: str
+    task_id: str
+    task_code: str
+    task_title: str
+    agencies: list[FindingAgency]
+    reason: str
+
+
+class Findings(Read):
+    """``GET /tasks/findings``: tasks without an owner, owned twice, ..."""
+
+    counts: dict[str, int]
+    total: int
+    items: list[Finding]
+    truncated: bool
+
+
+class Unit(Read):
+    """``GET /units/by-code/{code}``: the unit holding a code on a date."""
+
+    id: str
+    code: str
+    name: str
+    kind: str
+    level: Level
+    valid_from: date | None
+    province_code: str
+
+
+class UnitRef(Read):
+    code: str
+    name: str
+    valid_to: date | None
+
+
+class ChangeRef(Read):
+    kind: str
+    legal_basis: str
+
+
+class LineageStep(Read):
+    unit: UnitRef
+    change: ChangeRef
+
+
+class Lineage(Read):
+    """``GET /units/{id}/lineage``: the former units a unit came from."""
+
+    predecessors: list[LineageStep]
+
+
+class Agency(Read):
+    id: str
+    name: str
+    kind: str
+
+
+class AgencyPage(Read):
+    """``GET /agencies``: one page of agencies."""
+
+    items: list[Agency]
+
+
+class OrgSource:
+    """org-structure, read through the gateway as reporting's account."""
+
+    def __init__(self, client: ServiceClient) -> None:
+        self.client = client
+        self.name = client.name
+
+    async def task_stats(self, province: str, as_of: date) -> TaskStats:
+        return await read(self.client, TaskStats, "/tasks/stats", params={"as_of": as_of.isoformat(), "province": province})
+
+    async def decision_progress(self, province: str, as_of: date) -> DecisionProgress:
+        return await read(
+            self.client,
+            DecisionProgress,
+            "/function-decisions/progress",
+            params={"as_of": as_of.isoformat(), "province": province},
+        )
+
+    async def task_findings(self, province: str, as_of: date, *, limit: int) -> Findings:
+        return await read(
+            self.client, Findings, "/tasks/findings", params={"as_of": as_of.isoformat(), "province": province, "limit": limit}
+        )
+
+    async def unit_by_code(self, code: str, as_of: date) -> Unit:
+        return await read(self.client, Unit, f"/units/by-code/{code}", params={"as_of": as_of.isoformat()})
+
+    async def lineage(self, unit_id: str) -> Lineage:
+        return await read(self.client, Lineage, f"/units/{unit_id}/lineage")
+
+    async def commune_agencies(self, commune: str, as_of: date, *, limit: int) -> AgencyPage:
+        return await read(
+            self.client, AgencyPage, "/agencies", params={"commune": commune, "as_of": as_of.isoformat(), "limit": limit}
+        )

@@ -1,0 +1,94 @@
+"""personnel as reporting reads it: qualification, streamlining, gap and headcount statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from haicap_shared.http import ServiceClient
+
+from .base import Read, read
+
+Params = Sequence[tuple[str, str]]
+
+
+class ShareCount(Read):
+    count: int
+
+
+class QualificationRow(Read):
+    group: dict[str, str | None]
+    headcount: int
+    university_or_higher: ShareCount
+    political_theory: dict[str, ShareCount]
+
+
+class QualificationStats(Read):
+    """``GET /stats/qualifications``: headcount and qualifications by group."""
+
+    rows: list[QualificationRow]
+
+
+class StreamliningRow(Read):
+    policy: str
+    status: str
+    cases: int
+    amount_vnd: Decimal
+
+
+class StreamliningStats(Read):
+    """``GET /stats/streamlining``: cases and amounts by policy and status."""
+
+    rows: list[StreamliningRow]
+    cases: int
+    amount_vnd: Decimal
+
+
+class GapRow(Read):
+    group: dict[str, str | None]
+    people: int
+
+
+class GapStats(Read):
+    """``GET /stats/gaps``: people neither placed nor in a streamlining case."""
+
+    rows: list[GapRow]
+    total: int
+    sample: list[str]
+
+
+class HeadcountRow(Read):
+    group: dict[str, str | None]
+    headcount: int
+    quota: int | None
+    over_quota: int | None
+
+
+class HeadcountStats(Read):
+    """``GET /stats/headcount``: people placed against quota by group."""
+
+    rows: list[HeadcountRow]
+    total: HeadcountRow
+
+
+class PersonnelSource:
+    """personnel, read through the gateway as reporting's account. ``params`` are personnel's filters."""
+
+    def __init__(self, client: ServiceClient) -> None:
+        self.client = client
+        self.name = client.name
+
+    async def qualifications(self, params: Params) -> QualificationStats:
+        return await read(self.client, QualificationStats, "/stats/qualifications", params=list(params))
+
+    async def streamlining(self, province: str, as_of: date) -> StreamliningStats:
+        return await read(
+            self.client, StreamliningStats, "/stats/streamlining", params={"as_of": as_of.isoformat(), "province": province}
+        )
+
+    async def gaps(self, params: Params) -> GapStats:
+        return await read(self.client, GapStats, "/stats/gaps", params=list(params))
+
+    async def headcount(self, params: Params) -> HeadcountStats:
+        return await read(self.client, HeadcountStats, "/stats/headcount", params=list(params))

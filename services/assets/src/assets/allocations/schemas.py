@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Self
 
 from pydantic import BaseModel, Field, model_validator
+
+from haicap_shared.values import IsoDate
 
 from ..holders import HolderRef
 from .models import Purpose
@@ -17,7 +18,7 @@ class AllocationCreate(BaseModel):
 
     holder: HolderRef
     purpose: Purpose
-    valid_from: date
+    valid_from: IsoDate
     decision_number: str | None = Field(None, max_length=100)
     note: str | None = Field(None, max_length=4000)
 
@@ -32,7 +33,7 @@ class HandoverCreate(BaseModel):
     from_holders: list[HolderRef] = Field(default_factory=list, max_length=500)
     from_predecessors: bool = Field(False, description="Hand over the assets of the units the receiving unit came from")
     to_holder: HolderRef
-    effective_date: date = Field(examples=["2025-07-01"])
+    effective_date: IsoDate = Field(examples=["2025-07-01"])
     decision_number: str = Field(min_length=2, max_length=100, description="The decision ordering the hand-over")
     purpose: Purpose | None = Field(None, description="New purpose for every asset; omitted: each keeps its own")
     note: str | None = Field(None, max_length=4000)
@@ -59,7 +60,7 @@ class HandoverReport(BaseModel):
     """What a hand-over did: every asset, written only if none had a problem."""
 
     handover_id: uuid.UUID
-    effective_date: date
+    effective_date: IsoDate
     to_holder: str
     from_holders: list[str]
     assets: int

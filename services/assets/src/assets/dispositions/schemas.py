@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from haicap_shared.values import IsoDate
 
 from ..allocations.models import Purpose
 from ..holders import HolderRef
@@ -23,7 +25,7 @@ class DispositionCreate(BaseModel):
     reason_higher_forms_unfit: str | None = Field(None, min_length=10, max_length=4000)
     receiving_holder: HolderRef | None = Field(None, description="Who receives it (transfer: required)")
     receiving_purpose: Purpose | None = Field(None, description="What the receiver uses it for; repurpose: its new use")
-    proposed_on: date
+    proposed_on: IsoDate
     note: str | None = Field(None, max_length=4000)
 
     @model_validator(mode="after")
@@ -36,7 +38,7 @@ class DispositionCreate(BaseModel):
 class DispositionSubmit(BaseModel):
     """The dossier is complete: the authority's 20 days start."""
 
-    submitted_on: date
+    submitted_on: IsoDate
     dossier_ref: str | None = Field(None, max_length=200)
 
 
@@ -44,7 +46,7 @@ class DispositionDecide(BaseModel):
     """The competent authority's decision."""
 
     decision_number: str = Field(min_length=2, max_length=100, examples=["1234/QĐ-UBND"])
-    decided_on: date
+    decided_on: IsoDate
     authority: str = Field("UBND tỉnh", min_length=2, max_length=300)
     rejection_reason: str | None = Field(None, max_length=4000, description="Why the plan is rejected (rejections only)")
 
@@ -52,7 +54,7 @@ class DispositionDecide(BaseModel):
 class DispositionExecute(BaseModel):
     """The plan carried out: the hand-over record (biên bản bàn giao)."""
 
-    executed_on: date
+    executed_on: IsoDate
     handover_record: str = Field(min_length=2, max_length=200)
 
 
@@ -71,14 +73,14 @@ class Disposition(BaseModel):
     reason_higher_forms_unfit: str | None
     status: DispositionStatus
     asset_status_before: AssetStatus
-    proposed_on: date
-    submitted_on: date | None
+    proposed_on: IsoDate
+    submitted_on: IsoDate | None
     dossier_ref: str | None
     decision_number: str | None
-    decided_on: date | None
+    decided_on: IsoDate | None
     authority: str | None
     rejection_reason: str | None
-    executed_on: date | None
+    executed_on: IsoDate | None
     handover_record: str | None
     receiving_purpose: Purpose | None
     receiving_holder_kind: HolderKind | None
@@ -88,7 +90,7 @@ class Disposition(BaseModel):
     receiving_commune_code: str | None
     receiving_level: HolderLevel | None
     note: str | None
-    decision_due_on: date | None = Field(None, description="Last day for the decision (submitted plans)")
+    decision_due_on: IsoDate | None = Field(None, description="Last day for the decision (submitted plans)")
     decision_overdue: bool = Field(False, description="Submitted, complete, and past the decision's due day")
     version: int
     created_at: datetime

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import date
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from haicap_shared.values import IsoDate
 
 from .models import CarKind
 
@@ -38,7 +39,7 @@ class CarKindCapCreate(BaseModel):
 class CarNormCreate(BaseModel):
     """A norm that replaces the one in force from ``valid_from`` (which then ends the day before)."""
 
-    valid_from: date
+    valid_from: IsoDate
     max_general_cars_per_commune: int = Field(ge=0, le=100)
     max_price_vnd: int = Field(gt=0, le=10**12, description="The common car's cap: any general-work car not of another kind")
     legal_basis: str = Field(min_length=3, max_length=300)
@@ -77,8 +78,8 @@ class CarNorm(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    valid_from: date
-    valid_to: date | None
+    valid_from: IsoDate
+    valid_to: IsoDate | None
     max_general_cars_per_commune: int
     max_price_vnd: int = Field(description="The common car's cap: any general-work car not of another kind")
     legal_basis: str

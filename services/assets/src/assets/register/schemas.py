@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from haicap_shared.values import IsoDate
 
 from ..allocations.models import Purpose
 from ..holders import HolderRef
@@ -67,7 +69,7 @@ class AssetCreate(_Details):
     status: AssetStatus = AssetStatus.IN_USE
     holder: HolderRef
     purpose: Purpose
-    allocated_from: date = Field(description="From when the holder holds it")
+    allocated_from: IsoDate = Field(description="From when the holder holds it")
     decision_number: str | None = Field(None, max_length=100, description="The allocation decision")
 
     @model_validator(mode="after")
@@ -86,7 +88,7 @@ class AssetUpdate(_Details):
     name: str | None = Field(None, min_length=2, max_length=300)
     commune_code: CommuneCode | None = None
     status: AssetStatus | None = Field(None, description="in_use or surplus; the disposition workflow sets the others")
-    status_since: date | None = Field(None, description="From when the new status holds (for statistics); today when omitted")
+    status_since: IsoDate | None = Field(None, description="From when the new status holds (for statistics); today when omitted")
 
     @model_validator(mode="after")
     def _status(self) -> Self:
@@ -125,7 +127,7 @@ class Asset(BaseModel):
     holder_commune_code: str | None
     holder_level: HolderLevel | None
     holder_unit_id: uuid.UUID | None
-    holder_valid_to: date | None = Field(description="Last day the holder is in force in org-structure (null: still)")
+    holder_valid_to: IsoDate | None = Field(description="Last day the holder is in force in org-structure (null: still)")
     note: str | None
     version: int
     created_at: datetime
@@ -138,7 +140,7 @@ class AssetEvent(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    event_date: date
+    event_date: IsoDate
     occurred_at: datetime
     kind: EventKind
     status: AssetStatus | None = Field(description="The status after this step, when it set one")
@@ -171,8 +173,8 @@ class AllocationOut(BaseModel):
     holder_level: HolderLevel | None
     holder_unit_id: uuid.UUID | None
     purpose: Purpose
-    valid_from: date
-    valid_to: date | None
+    valid_from: IsoDate
+    valid_to: IsoDate | None
     decision_number: str | None
     handover_id: uuid.UUID | None
     disposition_id: uuid.UUID | None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
 from haicap_shared.db import DbSession
 from haicap_shared.errors import UpstreamUnavailable, problem_responses
+from haicap_shared.values import IsoDate
 
 from ..org_client import Org
 from ..register.auth import AssetsRead
@@ -19,7 +19,7 @@ from .schemas import CarNormStats, DispositionStats, Gaps, Holdings, Summary, Va
 
 router = APIRouter(tags=["statistics"], responses=problem_responses(NotAuthenticated, RoleNotAllowed, OutsideArea))
 
-AsOf = Annotated[date, Query(description="Count what held on this date")]
+AsOf = Annotated[IsoDate, Query(description="Count what held on this date")]
 Province = Annotated[str | None, Query(pattern=r"^\d{2}$", description="Province code, e.g. `04`")]
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from haicap_shared.values import IsoDate
 
 from ..dispositions.models import DispositionStatus, Form, RepurposeTo
 from ..register.models import AssetKind, AssetStatus, HolderKind, HolderLevel
@@ -29,7 +30,7 @@ class Summary(BaseModel):
     (which may hold cars allocated for another purpose).
     """
 
-    as_of: date
+    as_of: IsoDate
     province: str | None
     commune: str | None = Field(None, description="The commune counted, when one was asked for")
     premises_held_by_communes: int = Field(description="Premises (cơ sở nhà, đất) held by communes or their agencies")
@@ -59,7 +60,7 @@ class HoldingRow(BaseModel):
 class Holdings(BaseModel):
     """Assets held on ``as_of``, grouped by level, unit or holder."""
 
-    as_of: date
+    as_of: IsoDate
     province: str | None
     group_by: Literal["level", "unit", "holder"]
     rows: list[HoldingRow]
@@ -77,7 +78,7 @@ class DispositionRow(BaseModel):
 class DispositionStats(BaseModel):
     """Plans by form (in the order of priority) and by their step on ``as_of``; overdue decisions."""
 
-    as_of: date
+    as_of: IsoDate
     province: str | None
     rows: list[DispositionRow]
     overdue_decisions: int = Field(description="Submitted with a complete dossier more than the allowed days ago, undecided")
@@ -98,7 +99,7 @@ class CommuneCars(BaseModel):
 class CarNormStats(BaseModel):
     """General-work cars per commune against the norm in force on ``as_of``."""
 
-    as_of: date
+    as_of: IsoDate
     province: str
     norm_legal_basis: str | None
     max_general_cars_per_commune: int | None
@@ -115,7 +116,7 @@ class GapRow(BaseModel):
     holder_id: uuid.UUID | None
     holder_name: str | None
     holder_level: HolderLevel | None
-    holder_valid_to: date | None
+    holder_valid_to: IsoDate | None
     kind: AssetKind
     assets: int
 
@@ -123,7 +124,7 @@ class GapRow(BaseModel):
 class Gaps(BaseModel):
     """Assets still held on ``as_of`` by a unit or agency no longer in force, with no plan: the merger's gap."""
 
-    as_of: date
+    as_of: IsoDate
     province: str | None
     total: int
     rows: list[GapRow]
@@ -140,6 +141,6 @@ class ValueRow(BaseModel):
 class ValueStats(BaseModel):
     """Assets and their value by status on ``as_of``."""
 
-    as_of: date
+    as_of: IsoDate
     province: str | None
     rows: list[ValueRow]

@@ -17,6 +17,7 @@ from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUpload
 from haicap_shared.paging import Cursor, Limit, Page, keyset_page
 from haicap_shared.tabular import ImportReport
+from haicap_shared.values import IsoDate
 from haicap_shared.versioning import check_if_match, etag
 
 from ..units.models import UnitLevel
@@ -62,7 +63,7 @@ async def list_agencies(
     kind: AgencyKind | None = None,
     unit_id: uuid.UUID | None = None,
     parent_id: uuid.UUID | None = None,
-    as_of: Annotated[date | None, Query(description="Only agencies in force on this date")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Only agencies in force on this date")] = None,
     q: Annotated[str | None, Query(max_length=100, description="Name search, diacritics-insensitive")] = None,
     limit: Limit = 100,
     cursor: Cursor = None,
@@ -187,7 +188,7 @@ async def list_decisions(
 async def decision_progress(
     session: DbSession,
     principal: OrgRead,
-    as_of: Annotated[date, Query(description="Count on this date")],
+    as_of: Annotated[IsoDate, Query(description="Count on this date")],
     province: ProvinceCode = None,
 ) -> DecisionProgress:
     """Agencies with their decision issued, out of those that need one, by level and kind (computed in SQL)."""

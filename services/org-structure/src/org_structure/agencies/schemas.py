@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+
+from haicap_shared.values import IsoDate
 
 from ..units.models import UnitLevel
 from .models import REQUIRES_DECISION, AgencyKind, DecisionStatus
 
 
 class _Validity(BaseModel):
-    valid_from: date | None = Field(None, description="First day in force; defaults to the unit's")
-    valid_to: date | None = Field(None, description="Last day in force; null: still in force")
+    valid_from: IsoDate | None = Field(None, description="First day in force; defaults to the unit's")
+    valid_to: IsoDate | None = Field(None, description="Last day in force; null: still in force")
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -37,8 +39,8 @@ class AgencyUpdate(BaseModel):
 
     name: str | None = Field(None, min_length=2, max_length=300)
     parent_id: uuid.UUID | None = None
-    valid_from: date | None = None
-    valid_to: date | None = None
+    valid_from: IsoDate | None = None
+    valid_to: IsoDate | None = None
 
 
 class Agency(BaseModel):
@@ -54,8 +56,8 @@ class Agency(BaseModel):
     province_code: str
     commune_code: str | None
     parent_id: uuid.UUID | None
-    valid_from: date | None
-    valid_to: date | None
+    valid_from: IsoDate | None
+    valid_to: IsoDate | None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -70,7 +72,7 @@ class StandardSetup(BaseModel):
     """Set up the standard organisations of every commune of a province in force on a date."""
 
     province: str = Field(pattern=r"^\d{2}$", examples=["04"])
-    as_of: date = Field(description="The communes in force on this date get them, valid from then", examples=["2025-07-01"])
+    as_of: IsoDate = Field(description="The communes in force on this date get them, valid from then", examples=["2025-07-01"])
 
 
 class StandardSetupResult(BaseModel):
@@ -85,7 +87,7 @@ class DecisionCreate(BaseModel):
     agency_id: uuid.UUID
     number: str = Field(min_length=1, max_length=100, examples=["15/2025/QĐ-UBND"])
     issuer: str = Field(min_length=2, max_length=300, examples=["UBND tỉnh Cao Bằng"])
-    signed_on: date | None = None
+    signed_on: IsoDate | None = None
     document_url: str | None = Field(None, max_length=1000)
     note: str | None = Field(None, max_length=4000)
 
@@ -95,7 +97,7 @@ class DecisionUpdate(BaseModel):
 
     number: str | None = Field(None, min_length=1, max_length=100)
     issuer: str | None = Field(None, min_length=2, max_length=300)
-    signed_on: date | None = None
+    signed_on: IsoDate | None = None
     document_url: str | None = Field(None, max_length=1000)
     note: str | None = Field(None, max_length=4000)
 
@@ -103,8 +105,8 @@ class DecisionUpdate(BaseModel):
 class DecisionIssue(BaseModel):
     """Issue a draft: it takes effect on ``issued_on`` and supersedes the agency's previous one."""
 
-    issued_on: date
-    signed_on: date | None = Field(None, description="Defaults to the issue date when the draft has none")
+    issued_on: IsoDate
+    signed_on: IsoDate | None = Field(None, description="Defaults to the issue date when the draft has none")
 
 
 class FunctionDecision(BaseModel):
@@ -114,10 +116,10 @@ class FunctionDecision(BaseModel):
     agency_id: uuid.UUID
     number: str
     issuer: str
-    signed_on: date | None
+    signed_on: IsoDate | None
     status: DecisionStatus
-    issued_on: date | None
-    superseded_on: date | None
+    issued_on: IsoDate | None
+    superseded_on: IsoDate | None
     document_url: str | None
     note: str | None
     version: int
@@ -147,7 +149,7 @@ class AgencyRef(BaseModel):
 class DecisionProgress(BaseModel):
     """Agencies with their decision issued, out of those that need one, on a date."""
 
-    as_of: date
+    as_of: IsoDate
     province: str | None
     by_level: dict[UnitLevel, LevelProgress]
     by_kind: list[ProgressRow]

@@ -17,6 +17,7 @@ from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUpload
 from haicap_shared.paging import Cursor, Limit, Page, fetch_page, keyset_page
 from haicap_shared.tabular import ImportReport
+from haicap_shared.values import IsoDate
 from haicap_shared.versioning import check_if_match, etag
 
 from ..agencies.auth import OrgRead, OrgWrite
@@ -46,7 +47,7 @@ Sector = Annotated[str | None, Query(max_length=200, description="Exact sector (
 _OWNER_PROBLEMS = (service.OwnerNotFound, service.OwnerNotInForce, service.OwnerInOtherProvince)
 
 
-async def _task_response(session: DbSession, task_id: uuid.UUID, day: date, status_code: int = 200) -> JSONResponse:
+async def _task_response(session: DbSession, task_id: uuid.UUID, day: IsoDate, status_code: int = 200) -> JSONResponse:
     body = Task.model_validate(dict(await service.task_view(session, task_id, day)))
     return JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers={"ETag": etag(body.version)})
 
@@ -60,7 +61,7 @@ async def list_tasks(
     level: Annotated[UnitLevel | None, Query(description="The lead owner's level on the date")] = None,
     agency_id: Annotated[uuid.UUID | None, Query(description="Tasks this agency leads on the date")] = None,
     unit_id: Annotated[uuid.UUID | None, Query(description="Tasks led by an agency of this unit on the date")] = None,
-    as_of: Annotated[date | None, Query(description="Only tasks held on this date, with that day's owner")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Only tasks held on this date, with that day's owner")] = None,
     q: Annotated[
         str | None, Query(max_length=200, description="Title, sector or exact code, diacritics-insensitive: `y te` finds Y tế")
     ] = None,
@@ -102,7 +103,7 @@ async def create_task(
 async def task_stats(
     session: DbSession,
     principal: OrgRead,
-    as_of: Annotated[date, Query(description="Count the tasks held on this date")],
+    as_of: Annotated[IsoDate, Query(description="Count the tasks held on this date")],
     province: ProvinceCode = None,
 ) -> TaskStats:
     """Count tasks on a date by level, sector, unit and agency (computed in SQL)."""
@@ -113,7 +114,7 @@ async def task_stats(
 async def task_findings(
     session: DbSession,
     principal: OrgRead,
-    as_of: Annotated[date, Query(description="Check the catalogue as it stands on this date")],
+    as_of: Annotated[IsoDate, Query(description="Check the catalogue as it stands on this date")],
     province: ProvinceCode = None,
     sector: Sector = None,
     kind: Annotated[FindingKind | None, Query(description="Only findings of this kind")] = None,
@@ -147,7 +148,7 @@ async def get_task(
     task_id: TaskId,
     session: DbSession,
     principal: OrgRead,
-    as_of: Annotated[date | None, Query(description="Show the owner on this date; today when omitted")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Show the owner on this date; today when omitted")] = None,
 ) -> JSONResponse:
     """One task with its lead owner on a date, and its ETag."""
     await service.get_task(session, principal, task_id)
@@ -235,8 +236,8 @@ async def list_transfers(
     agency_id: Annotated[uuid.UUID | None, Query(description="Transfers from or to this agency")] = None,
     mode: Annotated[TransferMode | None, Query()] = None,
     batch_id: Annotated[uuid.UUID | None, Query(description="Transfers of one bulk request")] = None,
-    effective_from: Annotated[date | None, Query(description="Effective on or after")] = None,
-    effective_to: Annotated[date | None, Query(description="Effective on or before")] = None,
+    effective_from: Annotated[IsoDate | None, Query(description="Effective on or after")] = None,
+    effective_to: Annotated[IsoDate | None, Query(description="Effective on or before")] = None,
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> Page[TaskTransfer]:
@@ -261,8 +262,8 @@ async def transfer_stats(
     session: DbSession,
     principal: OrgRead,
     province: ProvinceCode = None,
-    date_from: Annotated[date | None, Query(alias="from", description="Effective on or after")] = None,
-    date_to: Annotated[date | None, Query(alias="to", description="Effective on or before")] = None,
+    date_from: Annotated[IsoDate | None, Query(alias="from", description="Effective on or after")] = None,
+    date_to: Annotated[IsoDate | None, Query(alias="to", description="Effective on or before")] = None,
 ) -> TransferStats:
     """Count transfers effective in a period by mode and by route (computed in SQL)."""
     return await service.transfer_stats(session, principal, province, date_from, date_to)

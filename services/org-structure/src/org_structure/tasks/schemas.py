@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from haicap_shared.values import IsoDate
 
 from ..agencies.models import AgencyKind
 from ..units.models import UnitLevel
@@ -47,7 +49,7 @@ class TaskCreate(BaseModel):
     shared: bool = Field(False, description="Held by several agencies at once, with one lead")
     note: str | None = Field(None, max_length=4000)
     owner_agency_id: uuid.UUID = Field(description="The lead agency")
-    valid_from: date = Field(description="First day the owner holds the task")
+    valid_from: IsoDate = Field(description="First day the owner holds the task")
     co_owner_agency_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50, description="Only for a shared task")
     origin: TaskOrigin | None = Field(None, description="When the task was handed down from a central authority")
 
@@ -90,8 +92,8 @@ class Task(BaseModel):
     level: UnitLevel | None = Field(description="The lead owner's level on the date; null without an owner")
     owner_agency_id: uuid.UUID | None
     owner_agency_name: str | None
-    owner_since: date | None
-    owner_until: date | None
+    owner_since: IsoDate | None
+    owner_until: IsoDate | None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -107,8 +109,8 @@ class TaskOwnership(BaseModel):
     agency_kind: AgencyKind
     level: UnitLevel
     is_lead: bool
-    valid_from: date
-    valid_to: date | None
+    valid_from: IsoDate
+    valid_to: IsoDate | None
     transfer_id: uuid.UUID | None
 
 
@@ -117,7 +119,7 @@ class TaskTransferCreate(BaseModel):
 
     to_agency_id: uuid.UUID
     mode: TransferMode
-    effective_date: date = Field(description="First day of the new owner; the old one ends the day before")
+    effective_date: IsoDate = Field(description="First day of the new owner; the old one ends the day before")
     legal_basis: LegalBasis
 
 
@@ -135,7 +137,7 @@ class TaskTransfer(BaseModel):
     to_level: TaskLevel
     to_agency_id: uuid.UUID
     to_agency_name: str
-    effective_date: date
+    effective_date: IsoDate
     legal_basis: str
     batch_id: uuid.UUID | None
     province_code: str
@@ -163,7 +165,7 @@ class BulkTransferCreate(BaseModel):
     """
 
     from_agency_id: uuid.UUID
-    effective_date: date
+    effective_date: IsoDate
     mode: TransferMode
     legal_basis: LegalBasis
     rows: list[BulkTransferRow] = Field(default_factory=list, max_length=5000)
@@ -190,7 +192,7 @@ class BulkTransferReport(BaseModel):
 
     batch_id: uuid.UUID | None = Field(description="Shared by the transfers written; null when refused")
     from_agency_id: uuid.UUID
-    effective_date: date
+    effective_date: IsoDate
     mode: TransferMode
     rows: int = Field(description="Tasks considered (listed rows plus unlisted tasks sent to the default owner)")
     accepted: int
@@ -224,7 +226,7 @@ class AgencyCount(BaseModel):
 class TaskStats(BaseModel):
     """Tasks on ``as_of``, each counted once at its lead owner's level (computed in SQL)."""
 
-    as_of: date
+    as_of: IsoDate
     province: str | None
     total: int
     by_level: dict[UnitLevel, int]
@@ -244,8 +246,8 @@ class TransferStats(BaseModel):
     """Transfers effective within [from, to], by mode and by route (computed in SQL)."""
 
     province: str | None
-    date_from: date | None = Field(serialization_alias="from")
-    date_to: date | None = Field(serialization_alias="to")
+    date_from: IsoDate | None = Field(serialization_alias="from")
+    date_to: IsoDate | None = Field(serialization_alias="to")
     total: int
     by_mode: dict[TransferMode, int]
     by_route: list[TransferRouteCount]
@@ -263,8 +265,8 @@ class FindingAgency(BaseModel):
     id: uuid.UUID
     name: str
     level: UnitLevel
-    valid_from: date | None
-    valid_to: date | None
+    valid_from: IsoDate | None
+    valid_to: IsoDate | None
 
 
 class Finding(BaseModel):
@@ -284,7 +286,7 @@ class Finding(BaseModel):
 class Findings(BaseModel):
     """The findings on ``as_of``: complete counts by kind, and the first ``limit`` findings."""
 
-    as_of: date
+    as_of: IsoDate
     province: str | None
     counts: dict[FindingKind, int]
     total: int

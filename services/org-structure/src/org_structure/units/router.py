@@ -15,6 +15,7 @@ from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.paging import Cursor, Limit, Page, fetch_page, keyset_page
+from haicap_shared.values import IsoDate
 from haicap_shared.versioning import check_if_match, etag
 
 from . import repository, service
@@ -34,7 +35,7 @@ from .schemas import (
 
 router = APIRouter(tags=["units"], responses=problem_responses(NotAuthenticated, RoleNotAllowed, OutsideArea))
 
-AsOf = Annotated[date | None, Query(description="Only what is in force on this date (YYYY-MM-DD)")]
+AsOf = Annotated[IsoDate | None, Query(description="Only what is in force on this date (YYYY-MM-DD)")]
 UnitId = Annotated[uuid.UUID, Path(description="The unit's internal id")]
 ProvinceCode = Annotated[str | None, Query(pattern=r"^\d{2}$", description="Province code, e.g. `04` for Cao Bằng")]
 
@@ -75,7 +76,7 @@ async def list_units(
 async def unit_stats(
     session: DbSession,
     _principal: UnitsRead,
-    as_of: Annotated[date, Query(description="Count the units in force on this date")],
+    as_of: Annotated[IsoDate, Query(description="Count the units in force on this date")],
     province: ProvinceCode = None,
 ) -> UnitStats:
     """Count the units in force on a date, by level and kind (computed in SQL)."""
@@ -116,7 +117,7 @@ async def get_unit_by_code(
     session: DbSession,
     _principal: UnitsRead,
     code: Annotated[str, Path(pattern=r"^\d{2}(\d|\d{3})?$", description="Official code", examples=["01273"])],
-    as_of: Annotated[date | None, Query(description="The date on which the code is read; today when omitted")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="The date on which the code is read; today when omitted")] = None,
 ) -> JSONResponse:
     """The unit holding a code on a date (a code may pass to a successor unit)."""
     return _unit_response(await service.unit_by_code(session, code, as_of or date.today()))
@@ -183,8 +184,8 @@ async def list_unit_changes(
     province: ProvinceCode = None,
     kind: Annotated[ChangeKind | None, Query()] = None,
     unit_id: Annotated[uuid.UUID | None, Query(description="Changes this unit took part in")] = None,
-    effective_from: Annotated[date | None, Query(description="Effective on or after")] = None,
-    effective_to: Annotated[date | None, Query(description="Effective on or before")] = None,
+    effective_from: Annotated[IsoDate | None, Query(description="Effective on or after")] = None,
+    effective_to: Annotated[IsoDate | None, Query(description="Effective on or before")] = None,
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> Page[UnitChange]:

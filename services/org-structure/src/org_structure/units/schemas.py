@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from haicap_shared.values import IsoDate
 
 from .models import CODE_LENGTH_BY_LEVEL, KINDS_BY_LEVEL, ChangeKind, CorrectedField, UnitKind, UnitLevel
 
@@ -22,8 +24,8 @@ UnitName = Annotated[str, Field(min_length=1, max_length=200, examples=["Phườ
 
 
 class _Validity(BaseModel):
-    valid_from: date | None = Field(None, description="First day in force; null: in force before the records begin")
-    valid_to: date | None = Field(None, description="Last day in force; null: still in force")
+    valid_from: IsoDate | None = Field(None, description="First day in force; null: in force before the records begin")
+    valid_to: IsoDate | None = Field(None, description="Last day in force; null: still in force")
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -59,8 +61,8 @@ class AdministrativeUnitUpdate(BaseModel):
     name: UnitName | None = None
     short_name: str | None = Field(None, max_length=200)
     parent_id: uuid.UUID | None = None
-    valid_from: date | None = None
-    valid_to: date | None = None
+    valid_from: IsoDate | None = None
+    valid_to: IsoDate | None = None
 
 
 class AdministrativeUnit(BaseModel):
@@ -76,8 +78,8 @@ class AdministrativeUnit(BaseModel):
     level: UnitLevel
     parent_id: uuid.UUID | None
     province_code: str = Field(description="Code of the province the unit belongs (or belonged) to")
-    valid_from: date | None
-    valid_to: date | None
+    valid_from: IsoDate | None
+    valid_to: IsoDate | None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -93,8 +95,8 @@ class UnitRef(BaseModel):
     name: str
     kind: UnitKind
     level: UnitLevel
-    valid_from: date | None
-    valid_to: date | None
+    valid_from: IsoDate | None
+    valid_to: IsoDate | None
 
 
 class UnitCount(BaseModel):
@@ -106,7 +108,7 @@ class UnitCount(BaseModel):
 class UnitStats(BaseModel):
     """How many units of each level and kind are in force on ``as_of``."""
 
-    as_of: date
+    as_of: IsoDate
     province: str | None
     total: int
     by_level: dict[UnitLevel, int]
@@ -122,7 +124,7 @@ class UnitChangeCreate(BaseModel):
     """
 
     kind: ChangeKind
-    effective_date: date
+    effective_date: IsoDate
     legal_basis: str = Field(min_length=3, max_length=500, examples=["Nghị quyết 1657/NQ-UBTVQH15 ngày 16/06/2025"])
     note: str | None = Field(None, max_length=4000)
     source_unit_ids: list[uuid.UUID] = Field(default_factory=list, max_length=500)
@@ -153,7 +155,7 @@ class UnitChange(BaseModel):
 
     id: uuid.UUID
     kind: ChangeKind
-    effective_date: date
+    effective_date: IsoDate
     legal_basis: str
     province_code: str
     note: str | None
@@ -166,7 +168,7 @@ class UnitChange(BaseModel):
 class ChangeRef(BaseModel):
     id: uuid.UUID
     kind: ChangeKind
-    effective_date: date
+    effective_date: IsoDate
     legal_basis: str
 
 
@@ -196,5 +198,5 @@ class UnitCorrection(BaseModel):
     field: CorrectedField
     package_value: str
     official_value: str
-    effective_date: date
+    effective_date: IsoDate
     source: str

@@ -9,6 +9,8 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, Field, model_validator
 
+from haicap_shared.values import IsoDate
+
 from . import national_id
 from .models import Category, EducationLevel, PoliticalTheory, Sex, StateManagement
 
@@ -20,7 +22,7 @@ Percent = Annotated[Decimal, Field(ge=0, le=200, max_digits=5, decimal_places=2)
 class _PersonFields(BaseModel):
     full_name: str = Field(min_length=2, max_length=200, examples=["Nông Văn An"])
     category: Category
-    birth_date: date
+    birth_date: IsoDate
     sex: Sex
     ethnicity: str | None = Field(None, max_length=50, examples=["Tày"])
     education_level: EducationLevel
@@ -30,7 +32,7 @@ class _PersonFields(BaseModel):
     certificates: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
         default_factory=list, max_length=10, description="IT and language certificates", examples=[["Tin học cơ bản", "B1"]]
     )
-    social_insurance_start_date: date | None = Field(None, description="First month of compulsory social insurance")
+    social_insurance_start_date: IsoDate | None = Field(None, description="First month of compulsory social insurance")
     salary_coefficient: Coefficient | None = Field(None, description="Hệ số lương", examples=["4.65"])
     position_allowance: Coefficient | None = Field(None, description="Hệ số phụ cấp chức vụ", examples=["0.60"])
     seniority_percent: Percent | None = Field(None, description="Phụ cấp thâm niên vượt khung, % of the salary coefficient")
@@ -61,7 +63,7 @@ class PersonUpdate(BaseModel):
 
     full_name: str | None = Field(None, min_length=2, max_length=200)
     category: Category | None = None
-    birth_date: date | None = None
+    birth_date: IsoDate | None = None
     sex: Sex | None = None
     ethnicity: str | None = Field(None, max_length=50)
     national_id: NationalId | None = None
@@ -70,13 +72,13 @@ class PersonUpdate(BaseModel):
     political_theory: PoliticalTheory | None = None
     state_management: StateManagement | None = None
     certificates: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(None, max_length=10)
-    social_insurance_start_date: date | None = None
+    social_insurance_start_date: IsoDate | None = None
     salary_coefficient: Coefficient | None = None
     position_allowance: Coefficient | None = None
     seniority_percent: Percent | None = None
     allowance_percent: Percent | None = None
     agency_id: uuid.UUID | None = None
-    left_on: date | None = Field(None, description="Last day in service (retired, left)")
+    left_on: IsoDate | None = Field(None, description="Last day in service (retired, left)")
 
 
 class Person(_PersonFields):
@@ -89,7 +91,7 @@ class Person(_PersonFields):
     commune_code: str | None
     agency_level: str
     unit_id: uuid.UUID
-    left_on: date | None
+    left_on: IsoDate | None
     version: int
     created_at: datetime
     updated_at: datetime

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
@@ -14,6 +13,7 @@ from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.paging import Cursor, Limit, Page, keyset_page
+from haicap_shared.values import IsoDate
 from haicap_shared.versioning import check_if_match, etag
 
 from ..auth import PersonnelRead, PersonnelWrite, visible
@@ -47,7 +47,7 @@ async def list_placements(
     province: ProvinceCode = None,
     suitability: Suitability | None = None,
     is_primary: bool | None = None,
-    as_of: Annotated[date | None, Query(description="Only placements in force on this date")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Only placements in force on this date")] = None,
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> Page[Placement]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from haicap_shared.tabular import RowProblem
+from haicap_shared.values import IsoDate
 
 from ..people.models import Category
 from .models import Suitability
@@ -19,8 +20,8 @@ class PlacementCreate(BaseModel):
 
     person_id: uuid.UUID
     position_id: uuid.UUID
-    valid_from: date
-    valid_to: date | None = Field(None, description="Last day; null: open")
+    valid_from: IsoDate
+    valid_to: IsoDate | None = Field(None, description="Last day; null: open")
     is_primary: bool = Field(True, description="The person's main post (kiêm nhiệm placements are not primary)")
 
     @model_validator(mode="after")
@@ -33,7 +34,7 @@ class PlacementCreate(BaseModel):
 class PlacementUpdate(BaseModel):
     """End a placement (or change its last day)."""
 
-    valid_to: date | None
+    valid_to: IsoDate | None
 
 
 class Placement(BaseModel):
@@ -48,8 +49,8 @@ class Placement(BaseModel):
     agency_level: str
     unit_id: uuid.UUID
     is_primary: bool
-    valid_from: date
-    valid_to: date | None
+    valid_from: IsoDate
+    valid_to: IsoDate | None
     suitability: Suitability
     suitability_reasons: list[str]
     version: int
@@ -77,7 +78,7 @@ class ReplacementRow(BaseModel):
 class BulkReplacement(BaseModel):
     """People of former agencies go to positions of the new agencies from one date, all or nothing."""
 
-    effective_date: date = Field(examples=["2025-07-01"])
+    effective_date: IsoDate = Field(examples=["2025-07-01"])
     from_agency_ids: list[uuid.UUID] = Field(
         min_length=1,
         max_length=500,
@@ -106,7 +107,7 @@ class Recruitment(BaseModel):
     """Recruit a former non-specialised commune worker as a civil servant, into an approved position."""
 
     position_id: uuid.UUID
-    effective_date: date
+    effective_date: IsoDate
     decision_number: str = Field(min_length=1, max_length=100, examples=["123/QĐ-UBND"])
 
 
@@ -116,5 +117,5 @@ class RecruitmentResult(BaseModel):
     from_category: Category
     to_category: Category
     placement: Placement
-    effective_date: date
+    effective_date: IsoDate
     decision_number: str

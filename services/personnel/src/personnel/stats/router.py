@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from haicap_shared.db import DbSession
+from haicap_shared.values import IsoDate
 
 from ..auth import PersonnelRead
 from ..common import COMMON_PROBLEMS, CommuneCode, ProvinceCode
@@ -18,7 +18,7 @@ from .schemas import Dimension, GapStats, HeadcountStats, QualificationStats, St
 
 router = APIRouter(prefix="/stats", tags=["stats"], responses=COMMON_PROBLEMS)
 
-AsOf = Annotated[date, Query(description="Count on this date")]
+AsOf = Annotated[IsoDate, Query(description="Count on this date")]
 Level = Annotated[str | None, Query(pattern=r"^(province|district|commune)$", description="The agency's level")]
 By = Annotated[list[Dimension] | None, Query(description="Group by these (repeat the parameter); none: one total")]
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
-from datetime import date
 from decimal import Decimal
 
 from pydantic import BaseModel, Field
+
+from haicap_shared.values import IsoDate
 
 from ..people.models import Category
 from ..placements.models import Suitability
@@ -32,7 +33,7 @@ class Share(BaseModel):
 
 
 class Scope(BaseModel):
-    as_of: date
+    as_of: IsoDate
     province: str | None
     commune: str | None
     level: str | None

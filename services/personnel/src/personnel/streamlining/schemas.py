@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from haicap_shared.values import IsoDate
 
 from ..people.models import Sex
 from .entitlement import Entitlement, RetirementAgeBasis
@@ -47,10 +49,10 @@ class CalculationRequest(BaseModel):
     """Every input of the calculator, for a preview that records nothing."""
 
     policy: Policy
-    birth_date: date
+    birth_date: IsoDate
     sex: Sex
-    leave_date: date = Field(description="The day the retirement or resignation takes effect")
-    decision_date: date = Field(description="The reorganisation decision of the competent authority")
+    leave_date: IsoDate = Field(description="The day the retirement or resignation takes effect")
+    decision_date: IsoDate = Field(description="The reorganisation decision of the competent authority")
     social_insurance_months: int = Field(ge=0, le=12 * 60)
     salary: SalaryIn | None = None
     monthly_salary_vnd: Money | None = None
@@ -66,9 +68,9 @@ class CaseCreate(BaseModel):
     person_id: uuid.UUID
     policy: Policy
     reason: str | None = Field(None, max_length=4000, description="Why the person is surplus (dôi dư)")
-    leave_date: date
-    decision_date: date
-    proposed_on: date | None = Field(None, description="Defaults to today")
+    leave_date: IsoDate
+    decision_date: IsoDate
+    proposed_on: IsoDate | None = Field(None, description="Defaults to today")
     base_salary_vnd: Money | None = Field(None, description="Defaults to the service's setting (2,340,000)")
     social_insurance_months: int | None = Field(
         None, ge=0, le=12 * 60, description="Defaults to the months from the person's social-insurance start to leaving"
@@ -88,8 +90,8 @@ class CaseUpdate(BaseModel):
     """
 
     reason: str | None = Field(None, max_length=4000)
-    leave_date: date | None = None
-    decision_date: date | None = None
+    leave_date: IsoDate | None = None
+    decision_date: IsoDate | None = None
     base_salary_vnd: Money | None = None
     social_insurance_months: int | None = Field(None, ge=0, le=12 * 60)
     monthly_salary_vnd: Money | None = None
@@ -123,8 +125,8 @@ class StreamliningCase(BaseModel):
     policy: Policy
     status: CaseStatus
     reason: str | None
-    proposed_on: date
-    leave_date: date
+    proposed_on: IsoDate
+    leave_date: IsoDate
     rule_version: str
     inputs: dict[str, Any]
     result: Entitlement

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from haicap_shared.values import IsoDate
 
 from .models import TrainingResult, TrainingTopic
 
@@ -18,8 +20,8 @@ class TrainingCreate(BaseModel):
     person_id: uuid.UUID
     course: str = Field(min_length=2, max_length=300, examples=["Bồi dưỡng kỹ năng số cho cán bộ cấp xã"])
     topic: TrainingTopic
-    start_date: date
-    end_date: date | None = None
+    start_date: IsoDate
+    end_date: IsoDate | None = None
     hours: Decimal = Field(ge=0, le=5000, decimal_places=1, examples=["40"])
     result: TrainingResult = TrainingResult.IN_PROGRESS
     certificate: str | None = Field(None, max_length=200)
@@ -41,8 +43,8 @@ class TrainingRecord(BaseModel):
     commune_code: str | None
     course: str
     topic: TrainingTopic
-    start_date: date
-    end_date: date | None
+    start_date: IsoDate
+    end_date: IsoDate | None
     hours: Decimal
     result: TrainingResult
     certificate: str | None

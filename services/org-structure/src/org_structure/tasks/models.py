@@ -61,7 +61,12 @@ class Task(Entity, Base):
     search_key: Mapped[str] = mapped_column(String(1000))
     note: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (UniqueConstraint("province_code", "code"), Index(None, "province_code", "sector", "id"))
+    # NOTE: (code, id) is the tasks list's keyset order (migration 0005).
+    __table_args__ = (
+        UniqueConstraint("province_code", "code"),
+        Index(None, "province_code", "sector", "id"),
+        Index(None, "code", "id"),
+    )
 
 
 class TaskOwnership(Base):
@@ -83,6 +88,8 @@ class TaskOwnership(Base):
         Index(None, "task_id", "valid_from"),
         Index(None, "agency_id", "valid_from"),
         Index(None, "level", "valid_from", "valid_to"),
+        # NOTE: the tasks list's join to the lead owner with a level filter (migration 0005).
+        Index(None, "task_id", "level", "valid_from"),
     )
 
 

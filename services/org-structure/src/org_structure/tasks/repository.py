@@ -15,6 +15,7 @@ from sqlalchemy import (
     RowMapping,
     Select,
     String,
+    Subquery,
     Table,
     Uuid,
     and_,
@@ -217,41 +218,56 @@ class TaskFilter:
 TASK_LIST_ORDER = (t.c.code, t.c.id)
 
 
-def list_tasks(filters: TaskFilter, visible: ColumnElement[bool], today: date) -> Select[Any]:
-    """Tasks with their lead owner on ``as_of`` (today when omitted), one row per task."""
-    day = filters.as_of or today
-    lead_id = (
-        select(o.c.id)
-        .where(o.c.task_id == t.c.id, held_on(o, day))
-        .order_by(o.c.valid_from.desc(), o.c.id.desc())
-        .limit(1)
-        .correlate(t)
-        .scalar_subquery()
+def leads_on(day: date, task_id: uuid.UUID | None = None) -> Subquery:
+    """Each task's lead ownership on ``day`` (the latest, should two overlap), as a subquery ``lead``.
+
+    Joined to ``task`` on ``task_id`` (an index on either side), and "no later lead that day" is
+    an anti-join on the ownership's ``(task_id, valid_from)`` index: the plan is the same
+    whichever filters are given. The former join on ``id = (correlated subquery)`` let SQLite
+    scan every task for every ownership of a level: 6 to 13 s for 2,200 tasks.
+    """
+    later = o.alias("later")
+    newer = exists().where(
+        later.c.task_id == o.c.task_id,
+        held_on(later, day),
+        or_(later.c.valid_from > o.c.valid_from, and_(later.c.valid_from == o.c.valid_from, later.c.id > o.c.id)),
     )
+    stmt = select(o).where(held_on(o, day), ~newer)
+    if task_id is not None:
+        stmt = stmt.where(o.c.task_id == task_id)
+    return stmt.subquery("lead")
+
+
+def list_tasks(
+    filters: TaskFilter, visible: ColumnElement[bool], today: date, *, task_id: uuid.UUID | None = None
+) -> Select[Any]:
+    """Tasks with their lead owner on ``as_of`` (today when omitted), one row per task (or only ``task_id``)."""
+    day = filters.as_of or today
+    lead = leads_on(day, task_id)
     stmt = (
         select(
             *t.c,
-            o.c.level,
-            o.c.agency_id.label("owner_agency_id"),
+            lead.c.level,
+            lead.c.agency_id.label("owner_agency_id"),
             a.c.name.label("owner_agency_name"),
-            o.c.valid_from.label("owner_since"),
-            o.c.valid_to.label("owner_until"),
+            lead.c.valid_from.label("owner_since"),
+            lead.c.valid_to.label("owner_until"),
         )
-        .select_from(t.outerjoin(o, o.c.id == lead_id).outerjoin(a, a.c.id == o.c.agency_id))
+        .select_from(t.outerjoin(lead, lead.c.task_id == t.c.id).outerjoin(a, a.c.id == lead.c.agency_id))
         .where(visible)
     )
     # NOTE: with a date, a task not held that day was not in force; without one, today's
     # list still shows tasks left without an owner (they are findings, not gone).
     if filters.as_of is not None or filters.level or filters.agency_id or filters.unit_id:
-        stmt = stmt.where(o.c.id.is_not(None))
+        stmt = stmt.where(lead.c.id.is_not(None))
     if filters.province is not None:
         stmt = stmt.where(t.c.province_code == filters.province)
     if filters.sector is not None:
         stmt = stmt.where(t.c.sector == filters.sector)
     if filters.level is not None:
-        stmt = stmt.where(o.c.level == filters.level)
+        stmt = stmt.where(lead.c.level == filters.level)
     if filters.agency_id is not None:
-        stmt = stmt.where(o.c.agency_id == filters.agency_id)
+        stmt = stmt.where(lead.c.agency_id == filters.agency_id)
     if filters.unit_id is not None:
         stmt = stmt.where(a.c.unit_id == filters.unit_id)
     if filters.q:
@@ -261,7 +277,7 @@ def list_tasks(filters: TaskFilter, visible: ColumnElement[bool], today: date) -
 
 
 async def task_row(session: AsyncSession, task_id: uuid.UUID, day: date) -> RowMapping | None:
-    stmt = list_tasks(TaskFilter(), t.c.id == task_id, day)
+    stmt = list_tasks(TaskFilter(), t.c.id == task_id, day, task_id=task_id)
     row: RowMapping | None = (await session.execute(stmt)).mappings().first()
     return row
 

@@ -20,7 +20,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, GetJsonSchemaHandler, PlainSerializer
+from pydantic import AfterValidator, BeforeValidator, Field, GetJsonSchemaHandler, PlainSerializer
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
@@ -32,6 +32,7 @@ DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
 MONEY_PATTERN = r"^[0-9]+(\.[0-9]{1,4})?$"
 
 _ISO_DATE = re.compile(ISO_DATE_PATTERN)
+_NATIONAL_ID = re.compile(NATIONAL_ID_PATTERN)
 
 
 def parse_iso_date(value: Any) -> Any:
@@ -81,9 +82,22 @@ IsoDate = Annotated[date, BeforeValidator(parse_iso_date), _IsoDateSchema()]
 """A date as ``YYYY-MM-DD``, 1900-01-01 to 2100-12-31: use it for every date a caller sends."""
 
 
+def _check_national_id(value: Any) -> Any:
+    if isinstance(value, str) and not _NATIONAL_ID.fullmatch(value):
+        raise PydanticCustomError("national_id_format", "national_id must be 12 digits")
+    return value
+
+
 NationalId = Annotated[
     str,
-    Field(pattern=NATIONAL_ID_PATTERN, description="12 digits (số định danh cá nhân)", examples=["004066001234"]),
+    AfterValidator(_check_national_id),
+    # NOTE: the pattern is stated in the schema and checked above, with a message saying what a
+    # person typing the number needs to hear ("12 digits") rather than the regular expression.
+    Field(
+        description="12 digits (số định danh cá nhân)",
+        examples=["004066001234"],
+        json_schema_extra={"pattern": NATIONAL_ID_PATTERN, "minLength": 12, "maxLength": 12},
+    ),
 ]
 """The 12-digit personal identification number (CCCD)."""
 

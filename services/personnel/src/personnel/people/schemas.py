@@ -9,12 +9,11 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, Field, model_validator
 
-from haicap_shared.values import IsoDate
+from haicap_shared.values import IsoDate, NationalId
 
 from . import national_id
 from .models import Category, EducationLevel, PoliticalTheory, Sex, StateManagement
 
-NationalId = Annotated[str, Field(max_length=20, description="12 digits (số định danh cá nhân)", examples=["004066001234"])]
 Coefficient = Annotated[Decimal, Field(ge=0, le=30, max_digits=5, decimal_places=2)]
 Percent = Annotated[Decimal, Field(ge=0, le=200, max_digits=5, decimal_places=2)]
 
@@ -85,7 +84,10 @@ class Person(_PersonFields):
     """A person, with the national id masked unless revealed."""
 
     id: uuid.UUID
-    national_id: str = Field(description="Masked (`*********345`) unless `reveal=true` was asked by a role allowed to")
+    national_id: str = Field(
+        pattern=r"^(?:[0-9]{12}|\*{9}[0-9]{3})$",
+        description="Masked (`*********345`) unless `reveal=true` was asked by a role allowed to",
+    )
     agency_id: uuid.UUID
     province_code: str
     commune_code: str | None

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import enum
-from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
-from haicap_shared.values import IsoDate
+from haicap_shared.values import DecimalString, IsoDate, Money
 
 from ..people.models import Category
 from ..placements.models import Suitability
@@ -29,7 +28,7 @@ class Share(BaseModel):
     """``count`` of the row's denominator; ``percent`` rounded half up to 1 decimal, for display only."""
 
     count: int
-    percent: Decimal | None = Field(description="null when the denominator is 0")
+    percent: DecimalString | None = Field(description="null when the denominator is 0")
 
 
 class Scope(BaseModel):
@@ -98,7 +97,7 @@ class StreamliningRow(BaseModel):
     policy: Policy
     status: CaseStatus
     cases: int
-    amount_vnd: Decimal
+    amount_vnd: Money
 
 
 class StreamliningStats(Scope):
@@ -106,4 +105,4 @@ class StreamliningStats(Scope):
 
     rows: list[StreamliningRow]
     cases: int
-    amount_vnd: Decimal
+    amount_vnd: Money

@@ -27,6 +27,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from pydantic import BaseModel, Field
 
+from haicap_shared.values import DecimalString, Money
+
 from ..people.models import Sex
 from .models import Policy
 from .rules import CURRENT, RuleSet, rules_for
@@ -105,7 +107,7 @@ class Item(BaseModel):
     code: str
     label: str
     formula: str
-    amount_vnd: Decimal = Field(description="Whole VND")
+    amount_vnd: Money = Field(description="Whole VND")
 
 
 class Entitlement(BaseModel):
@@ -113,7 +115,7 @@ class Entitlement(BaseModel):
 
     rule_version: str = Field(RULE_VERSION, description="The rule table entry the amounts were computed with")
     policy: Policy
-    monthly_salary: Decimal
+    monthly_salary: DecimalString
     retirement_age: str = Field(description="years and months, e.g. `61y9m`")
     retirement_age_basis: RetirementAgeBasis = Field(
         RetirementAgeBasis.APPENDIX_I,
@@ -123,7 +125,7 @@ class Entitlement(BaseModel):
     statutory_retirement_date: date
     months_to_retirement: int
     items: list[Item]
-    total_vnd: Decimal
+    total_vnd: Money
     readings: list[str]
 
 

@@ -10,14 +10,13 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from haicap_shared.values import IsoDate
+from haicap_shared.values import IsoDate, Money
 
 from ..people.models import Sex
 from .entitlement import Entitlement, RetirementAgeBasis
 from .models import CaseStatus, Policy
 from .rules import CURRENT, RULES
 
-Money = Annotated[Decimal, Field(ge=0, le=Decimal("1e15"), decimal_places=4)]
 Coefficient = Annotated[Decimal, Field(ge=0, le=30, decimal_places=2)]
 Percent = Annotated[Decimal, Field(ge=0, le=200, decimal_places=2)]
 QualifyingMonths = Annotated[
@@ -130,7 +129,7 @@ class StreamliningCase(BaseModel):
     rule_version: str
     inputs: dict[str, Any]
     result: Entitlement
-    amount_vnd: Decimal
+    amount_vnd: Money
     difficult_area_months: int
     hazardous_job_months: int
     retirement_age_basis: RetirementAgeBasis

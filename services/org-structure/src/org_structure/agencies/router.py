@@ -20,6 +20,7 @@ from haicap_shared.tabular import ImportReport
 from haicap_shared.values import IsoDate
 from haicap_shared.versioning import check_if_match, etag
 
+from ..units import service as unit_service
 from ..units.models import UnitLevel
 from . import repository, service
 from .auth import OrgRead, OrgWrite, ProvinceWrite, visible_agencies
@@ -112,6 +113,7 @@ async def create_agency(
     "/agencies/standard-setup",
     response_model=StandardSetupResult,
     tags=["agencies"],
+    responses=problem_responses(unit_service.UnitNotFound),
 )
 async def set_up_standard_organisations(
     payload: StandardSetup, session: DbSession, audit: Audit, principal: ProvinceWrite

@@ -15,6 +15,7 @@ from haicap_shared.models import utcnow
 from haicap_shared.text import search_key
 
 from ..units import repository as unit_repository
+from ..units import service as unit_service
 from ..units.models import AdministrativeUnit, UnitKind, UnitLevel
 from . import repository
 from .auth import check_agency, visible_agencies
@@ -201,6 +202,8 @@ async def set_up_standard_organisations(
 ) -> StandardSetupResult:
     """The four standard organisations of each commune in force on ``as_of``; idempotent."""
     check_province(principal, province)
+    # NOTE: a province code held by no unit on the date is a 404 naming it, not "0 communes set up".
+    await unit_service.unit_by_code(session, province, as_of)
     filters = unit_repository.UnitFilter(level=UnitLevel.COMMUNE, province=province, as_of=as_of)
     communes = (await session.scalars(unit_repository.list_units_orm(filters))).all()
     present = await repository.existing_kinds(session, [u.id for u in communes], as_of)

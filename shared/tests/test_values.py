@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -12,7 +13,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from haicap_shared.tabular import parse_date
 from haicap_shared.testing import assert_problem
-from haicap_shared.values import DECIMAL_PATTERN, MONEY_PATTERN, DecimalString, IsoDate, Money, NationalId
+from haicap_shared.values import DECIMAL_PATTERN, ISO_DATE_PATTERN, MONEY_PATTERN, DecimalString, IsoDate, Money, NationalId
 
 
 class _Dated(BaseModel):
@@ -47,7 +48,10 @@ def test_a_date_within_the_range_and_a_python_date_are_taken() -> None:
 
 def test_the_date_schema_states_format_and_pattern() -> None:
     schema = TypeAdapter(IsoDate).json_schema(mode="validation")
-    assert schema == {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+    assert schema == {"type": "string", "format": "date", "pattern": ISO_DATE_PATTERN}
+    assert re.fullmatch(ISO_DATE_PATTERN, "2100-12-31")
+    assert not re.fullmatch(ISO_DATE_PATTERN, "2101-01-01")
+    assert not re.fullmatch(ISO_DATE_PATTERN, "1899-12-31")
     assert TypeAdapter(IsoDate).json_schema(mode="serialization") == {"type": "string", "format": "date"}
 
 

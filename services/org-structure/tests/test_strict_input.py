@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.testing import assert_problem
+from haicap_shared.values import ISO_DATE_PATTERN
 from org_structure.agencies.models import agency_table
 
 
@@ -66,4 +67,4 @@ async def test_a_405_lists_every_method_of_the_path(client: httpx.AsyncClient) -
 async def test_dates_are_documented_as_yyyy_mm_dd(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
     [as_of] = [p for p in spec["paths"]["/units"]["get"]["parameters"] if p["name"] == "as_of"]
-    assert {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"} in as_of["schema"]["anyOf"]
+    assert {"type": "string", "format": "date", "pattern": ISO_DATE_PATTERN} in as_of["schema"]["anyOf"]

@@ -26,12 +26,15 @@ from pydantic_core import CoreSchema, PydanticCustomError
 
 MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2100, 12, 31)
-ISO_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# NOTE: the documented pattern carries the range (years 1900 to 2100), so a client generated
+# from the schema, or a fuzzer, knows which dates are accepted; checked as shape, then range.
+ISO_DATE_PATTERN = r"^(19[0-9]{2}|20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+_DATE_SHAPE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 NATIONAL_ID_PATTERN = r"^[0-9]{12}$"
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
 MONEY_PATTERN = r"^[0-9]+(\.[0-9]{1,4})?$"
 
-_ISO_DATE = re.compile(ISO_DATE_PATTERN)
+_ISO_DATE = re.compile(_DATE_SHAPE)
 _NATIONAL_ID = re.compile(NATIONAL_ID_PATTERN)
 
 

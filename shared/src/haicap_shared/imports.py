@@ -31,6 +31,7 @@ from fastapi import Depends, FastAPI, Request
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from .deadlines import takes_up_to
 from .errors import AppError
 from .tabular import (
     DEFAULT_LIMITS,
@@ -92,7 +93,9 @@ IMPORT_PROBLEMS: tuple[type[AppError], ...] = (
 
 # The request body of an import route, for ``openapi_extra`` (the body is read by
 # :data:`ImportUpload`, not declared as a FastAPI parameter, so that it can be bounded).
+# NOTE: also declares the import slow (x-haicap-timeout-seconds), so the gateway waits for it.
 IMPORT_REQUEST_BODY: dict[str, Any] = {
+    **takes_up_to(),
     "requestBody": {
         "required": True,
         "description": "The table as the multipart field `file`: .csv (UTF-8) or .xlsx, one record a row, a header first. "
@@ -106,7 +109,7 @@ IMPORT_REQUEST_BODY: dict[str, Any] = {
                 }
             }
         },
-    }
+    },
 }
 
 

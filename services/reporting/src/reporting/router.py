@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 
 from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
+from haicap_shared.deadlines import takes_up_to
 from haicap_shared.errors import AppError, UpstreamTimeout, UpstreamUnavailable, problem_responses
 from haicap_shared.values import IsoDate
 
@@ -100,7 +101,12 @@ def _timeout(request: Request) -> float:
     return float(request.app.state.settings.section_timeout_seconds)
 
 
-@router.get("/provinces/{code}/summary", response_class=Response, responses=_report_doc(ProvinceSummary, ProvinceNotFound))
+@router.get(
+    "/provinces/{code}/summary",
+    response_class=Response,
+    responses=_report_doc(ProvinceSummary, ProvinceNotFound),
+    openapi_extra=takes_up_to(),
+)
 async def get_province_summary(
     request: Request,
     principal: ProvinceReports,
@@ -121,7 +127,12 @@ async def get_province_summary(
     return _respond(report, format, ttl, f"tong-hop-{code}-{day.isoformat()}")
 
 
-@router.get("/provinces/{code}/transition-gaps", response_class=Response, responses=_report_doc(TransitionGaps, ProvinceNotFound))
+@router.get(
+    "/provinces/{code}/transition-gaps",
+    response_class=Response,
+    responses=_report_doc(TransitionGaps, ProvinceNotFound),
+    openapi_extra=takes_up_to(),
+)
 async def get_transition_gaps(
     request: Request, principal: ProvinceReports, code: ProvinceCode, as_of: AsOf = None, format: OutputFormat = Format.JSON
 ) -> Response:
@@ -138,7 +149,10 @@ async def get_transition_gaps(
 
 
 @router.get(
-    "/communes/{code}/profile", response_class=Response, responses=_report_doc(CommuneProfile, CommuneNotFound, SourceShapeError)
+    "/communes/{code}/profile",
+    response_class=Response,
+    responses=_report_doc(CommuneProfile, CommuneNotFound, SourceShapeError),
+    openapi_extra=takes_up_to(),
 )
 async def get_commune_profile(
     request: Request, principal: CommuneReports, code: CommuneCode, as_of: AsOf = None, format: OutputFormat = Format.JSON

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from haicap_shared.audit import Audit
 from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
 from haicap_shared.db import DbSession
+from haicap_shared.deadlines import takes_up_to
 from haicap_shared.errors import PreconditionFailed, PreconditionRequired, UpstreamUnavailable, problem_responses
 from haicap_shared.versioning import check_if_match, etag
 
@@ -62,6 +63,7 @@ async def allocate_asset(
     "/handovers",
     response_model=HandoverReport,
     responses=problem_responses(*HOLDER_PROBLEMS, service.HandoverRejected, service.NothingToHandOver),
+    openapi_extra=takes_up_to(),
 )
 async def hand_over(
     payload: HandoverCreate, session: DbSession, audit: Audit, principal: ProvinceWrite, org: Org

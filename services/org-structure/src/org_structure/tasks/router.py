@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from haicap_shared.audit import Audit
 from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed, check_province
 from haicap_shared.db import DbSession
+from haicap_shared.deadlines import takes_up_to
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUpload
@@ -274,6 +275,7 @@ async def transfer_stats(
     status_code=201,
     response_model=BulkTransferReport,
     responses=problem_responses(service.BulkTransferRejected, service.OwnerNotFound, IdempotencyKeyReused),
+    openapi_extra=takes_up_to(),
 )
 async def bulk_transfer(
     payload: BulkTransferCreate, session: DbSession, audit: Audit, principal: OrgWrite, idempotency: Idempotency

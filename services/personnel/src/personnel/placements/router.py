@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from haicap_shared.audit import Audit
 from haicap_shared.db import DbSession
+from haicap_shared.deadlines import takes_up_to
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.paging import Cursor, Limit, Page, keyset_page
@@ -101,6 +102,7 @@ async def create_placement(
     status_code=201,
     response_model=PlacementBatchReport,
     responses=problem_responses(service.BatchRejected, IdempotencyKeyReused),
+    openapi_extra=takes_up_to(),
 )
 async def place_batch(
     payload: PlacementBatch, session: DbSession, audit: Audit, principal: PersonnelWrite, idempotency: Idempotency
@@ -119,6 +121,7 @@ async def place_batch(
     "/placements/bulk",
     response_model=BulkReplacementReport,
     responses=problem_responses(service.BulkRejected),
+    openapi_extra=takes_up_to(),
 )
 async def bulk_replace(
     payload: BulkReplacement, session: DbSession, audit: Audit, principal: PersonnelWrite

@@ -100,7 +100,14 @@ def make_gateway(tmp_path: Path, gateway_sqlite_url: str, test_tokens: TestToken
     async def build(
         handler: Handler | None = None, *, connection: AsyncConnection | None = None, **settings: object
     ) -> AsyncIterator[httpx.AsyncClient]:
-        defaults = {"var_dir": tmp_path, "database_url": gateway_sqlite_url, "jwt_private_key": test_key_pem(test_tokens)}
+        defaults = {
+            "var_dir": tmp_path,
+            "database_url": gateway_sqlite_url,
+            "jwt_private_key": test_key_pem(test_tokens),
+            # NOTE: off unless a test asks: reading the services' /openapi.json for deadlines
+            # would add requests to what the fake services see (test_deadlines turns it on).
+            "deadlines_from_openapi": False,
+        }
         config = GatewaySettings.model_validate({**FAKE_URLS, **defaults, **settings})
         factory = None
         if handler is not None:

@@ -17,6 +17,8 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from haicap_shared.deadlines import takes_up_to
+
 _BLOCK = bytes(range(256)) * 256  # 64 KiB
 
 
@@ -99,6 +101,12 @@ def create_echo_app(name: str = "echo") -> FastAPI:
     @app.get("/slow")
     async def slow(seconds: float = 1.0) -> dict[str, float]:
         """Answer after ``seconds``."""
+        await asyncio.sleep(seconds)
+        return {"slept": seconds}
+
+    @app.get("/reports/slow", openapi_extra=takes_up_to(5))
+    async def slow_report(seconds: float = 1.0) -> dict[str, float]:
+        """Answer after ``seconds``, like a report: declares in its OpenAPI that it may take 5 s."""
         await asyncio.sleep(seconds)
         return {"slept": seconds}
 

@@ -1,7 +1,8 @@
-"""Route classes: how long the gateway waits for an upstream, and how large a body it accepts.
+"""Route classes: how large a body the gateway accepts, and the default wait by method.
 
-Plain reads answer fast; writes may do more work; reports, imports, exports and bulk
-operations are allowed much longer (and imports a much larger body).
+Imports and bulk paths take a much larger body. How long the gateway waits for an operation is
+what its service declares in its OpenAPI (``deadlines.Deadlines``); ``timeout_seconds`` here
+is only the default by method, for operations that declare nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from haicap_shared.request_limits import is_bulk_path
 from .settings import GatewaySettings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_REPORTS_PREFIX = "/api/v1/reports/"
 
 
 class RouteClass(StrEnum):
@@ -36,8 +36,8 @@ def route_limits(method: str, path: str, settings: GatewaySettings) -> RouteLimi
     """The limits of ``method path`` (the public path, e.g. ``/api/v1/org/units/imports``)."""
     bulk = is_bulk_path(path)
     max_body = settings.max_import_body_bytes if bulk else settings.max_body_bytes
-    if bulk or path.startswith(_REPORTS_PREFIX):
-        return RouteLimits(RouteClass.LONG, settings.long_timeout_seconds, max_body)
-    if method.upper() in SAFE_METHODS:
-        return RouteLimits(RouteClass.READ, settings.read_timeout_seconds, max_body)
-    return RouteLimits(RouteClass.WRITE, settings.write_timeout_seconds, max_body)
+    safe = method.upper() in SAFE_METHODS
+    timeout = settings.read_timeout_seconds if safe else settings.write_timeout_seconds
+    if bulk:
+        return RouteLimits(RouteClass.LONG, timeout, max_body)
+    return RouteLimits(RouteClass.READ if safe else RouteClass.WRITE, timeout, max_body)

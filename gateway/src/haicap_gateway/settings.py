@@ -53,7 +53,17 @@ class GatewaySettings(IdentitySettings):
     connect_timeout_seconds: float = Field(default=3.0, gt=0, description="How long a connection to a replica may take")
     read_timeout_seconds: float = Field(default=10.0, gt=0, description="GET/HEAD/OPTIONS: time for the upstream to answer")
     write_timeout_seconds: float = Field(default=30.0, gt=0, description="POST/PUT/PATCH/DELETE: time for the upstream to answer")
-    long_timeout_seconds: float = Field(default=120.0, gt=0, description="Reports, imports, exports and bulk routes")
+    long_timeout_seconds: float = Field(
+        default=120.0, gt=0, description="The most an operation may declare (x-haicap-timeout-seconds in its service's OpenAPI)"
+    )
+    deadlines_from_openapi: bool = Field(
+        default=True,
+        description="Wait for each operation as long as its service's OpenAPI declares (x-haicap-timeout-seconds); "
+        "false: the read or write default for every operation",
+    )
+    deadline_refresh_seconds: float = Field(
+        default=300.0, gt=0, description="How often a service's OpenAPI is read again for its operations' deadlines"
+    )
     max_body_bytes: int = Field(default=50 * 1024 * 1024, gt=0, description="Largest request body, in bytes")
     max_import_body_bytes: int = Field(
         default=200 * 1024 * 1024,

@@ -35,6 +35,7 @@ from starlette.types import Receive, Scope, Send
 from haicap_shared.errors import UpstreamTimeout, UpstreamUnavailable
 from haicap_shared.logs import request_id_var
 
+from .deadlines import Deadlines
 from .headers import downstream_response_headers, upstream_request_headers
 from .limits import BODY_TOO_LARGE, PayloadTooLarge
 from .replicas import Replica, ReplicaSet
@@ -170,6 +171,7 @@ class GatewayUpstream:
         self.client = client
         self.settings = settings
         self.replica_sets = {s.prefix: ReplicaSet(s, settings.replica_set_aside_seconds) for s in settings.upstreams()}
+        self.deadlines = Deadlines(settings, lambda service: self.get_json(service, "/openapi.json"))
 
     def replicas_of(self, service: UpstreamService) -> ReplicaSet:
         known = self.replica_sets.get(service.prefix)
@@ -193,7 +195,7 @@ class GatewayUpstream:
                 scope.get("query_string", b""),
                 upstream_request_headers(scope),
                 body,
-                deadline_seconds=limits.timeout_seconds,
+                deadline_seconds=await self.deadlines.seconds(service, method, path),
             )
         except (UpstreamUnavailable, UpstreamTimeout) as exc:
             if scope.get(BODY_TOO_LARGE):
@@ -308,7 +310,8 @@ class GatewayUpstream:
         return json.loads(b"".join(chunks))
 
     async def aclose(self) -> None:
-        """Release the connection pool."""
+        """Stop reading deadlines and release the connection pool."""
+        await self.deadlines.aclose()
         await self.client.aclose()
 
 

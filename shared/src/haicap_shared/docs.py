@@ -31,6 +31,9 @@ DOCS_ASSETS_PATH = "/docs-assets"
 # NOTE: the scheme name FastAPI gives ``OAuth2PasswordBearer`` (haicap_shared.auth's bearer).
 BEARER_SCHEME = "OAuth2PasswordBearer"
 _ASSETS_CACHE = "public, max-age=86400"
+# NOTE: images only from here: ReDoc shows Redocly's logo from its CDN (hidden when it fails to
+# load), and a closed network should not even try.
+PAGE_POLICY = {"Content-Security-Policy": "img-src 'self' data:"}
 
 
 def docs_assets_directory() -> Path:
@@ -71,6 +74,7 @@ const config = {{
   showCommonExtensions: true,
   presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],
   oauth2RedirectUrl: window.location.origin + prefix + "/docs/oauth2-redirect",
+  validatorUrl: null,
 }};
 if (prefix) {{
   fetch(prefix + "/openapi.json")
@@ -90,7 +94,7 @@ if (prefix) {{
 
 def swagger_ui_page(title: str) -> HTMLResponse:
     """Swagger UI for the spec beside the page, with its files from ``docs-assets/``."""
-    return HTMLResponse(_SWAGGER_PAGE.format(title=html.escape(f"{title} - Swagger UI")))
+    return HTMLResponse(_SWAGGER_PAGE.format(title=html.escape(f"{title} - Swagger UI")), headers=PAGE_POLICY)
 
 
 def install_offline_docs(app: FastAPI) -> None:
@@ -115,13 +119,15 @@ def install_offline_docs(app: FastAPI) -> None:
 
     async def redoc(request: Request) -> HTMLResponse:
         """ReDoc."""
-        return get_redoc_html(
+        page = get_redoc_html(
             openapi_url="openapi.json",
             title=f"{title} - ReDoc",
             redoc_js_url="docs-assets/redoc.standalone.js",
             redoc_favicon_url="docs-assets/favicon.png",
             with_google_fonts=False,
         )
+        page.headers.update(PAGE_POLICY)
+        return page
 
     app.mount(DOCS_ASSETS_PATH, DocsAssets(directory=docs_assets_directory()), name="docs-assets")
     if docs_url:

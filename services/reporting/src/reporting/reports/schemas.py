@@ -38,6 +38,7 @@ class MissingSection(ReportModel):
 
 
 class _ReportHeader(ReportModel):
+    report: str = Field(description="Which report: `province_summary`, `transition_gaps` or `commune_profile`")
     title: str = Field(description="The report's Vietnamese title")
     as_of: date = Field(description="The date the figures are for")
     generated_at: datetime = Field(description="When the report was composed (a kept report keeps its time)")

@@ -71,6 +71,7 @@ def summary_calls(province: str) -> list[Call]:
     """What ``reports/summary.py``'s sections call (``sections/{org,personnel,assets}.py``)."""
     on = [("as_of", AS_OF), ("province", province)]
     return [
+        Call("org-structure", f"/units/by-code/{province}", [("as_of", AS_OF)]),  # NOTE: the province exists
         Call("org-structure", "/tasks/stats", on),
         Call("org-structure", "/tasks/stats", [("as_of", COMPARE_TO), ("province", province)]),
         Call("org-structure", "/function-decisions/progress", on),
@@ -86,6 +87,7 @@ def gaps_calls(province: str) -> list[Call]:
     """What ``reports/gaps.py``'s sections call."""
     on = [("as_of", AS_OF), ("province", province)]
     return [
+        Call("org-structure", f"/units/by-code/{province}", [("as_of", AS_OF)]),  # NOTE: the province exists
         Call("org-structure", "/tasks/findings", [*on, ("limit", "500")]),
         Call("org-structure", "/function-decisions/progress", on),
         Call("personnel", "/stats/gaps", [*on, ("by", "agency")]),

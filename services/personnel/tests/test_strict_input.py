@@ -42,6 +42,10 @@ async def test_national_id_and_money_have_patterns_in_the_schema(client: httpx.A
     assert person_create["properties"]["national_id"]["pattern"] == "^[0-9]{12}$"
     person = schemas.get("Person") or schemas["Person-Output"]
     assert person["properties"]["national_id"]["pattern"] == r"^(?:[0-9]{12}|\*{9}[0-9]{3})$"
+    # Coefficients and percentages too: no `number | string` without a pattern anywhere.
+    coefficient = person_create["properties"]["salary_coefficient"]["anyOf"]
+    assert {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"} in coefficient
+    assert {"type": "number", "minimum": 0.0, "maximum": 30.0} in coefficient
     # Sent: a decimal string with its pattern; taken: a number or such a string.
     entitlement = schemas.get("Entitlement-Output") or schemas["Entitlement"]
     assert entitlement["properties"]["total_vnd"]["type"] == "string"

@@ -20,9 +20,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, GetJsonSchemaHandler, PlainSerializer
+from pydantic import AfterValidator, BeforeValidator, Field, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema, PydanticCustomError
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2100, 12, 31)
@@ -105,35 +105,42 @@ NationalId = Annotated[
 """The 12-digit personal identification number (CCCD)."""
 
 
-def _decimal_text(pattern: str) -> tuple[Any, ...]:
-    """The validator, serializer and schema of an exact decimal written as digits (see :data:`DecimalString`)."""
-    compiled = re.compile(pattern)
+class DecimalText:
+    """Annotated metadata for an exact decimal written as digits: ``Annotated[Decimal, Field(ge=0), DecimalText()]``.
 
-    def check(value: Any) -> Any:
+    Taken as a JSON number or a string matching ``pattern`` (``"1e3"``, ``"1,000"`` and
+    booleans are refused); sent as such a string, never in exponent form. The schema says so
+    in both modes: ``number | string`` with the pattern for requests, a patterned string for
+    responses (pydantic's own ``Decimal`` shows ``number | string`` without a pattern).
+
+    NOTE: put the numeric constraints (``Field(ge=..., le=..., decimal_places=...)``) before it,
+    so that they stay in the decimal schema and in the JSON Schema as ``minimum``/``maximum``.
+    """
+
+    def __init__(self, pattern: str = DECIMAL_PATTERN) -> None:
+        self.pattern = pattern
+        self._compiled = re.compile(pattern)
+
+    def _check(self, value: Any) -> Any:
         if isinstance(value, bool):
             raise PydanticCustomError("decimal_type", 'Input should be a decimal number or a string such as "1234.5"')
-        if isinstance(value, str) and not compiled.fullmatch(value):
+        if isinstance(value, str) and not self._compiled.fullmatch(value):
             raise PydanticCustomError(
-                "decimal_format", "Input should be a decimal written as digits matching {pattern}", {"pattern": pattern}
+                "decimal_format", "Input should be a decimal written as digits matching {pattern}", {"pattern": self.pattern}
             )
         return value
 
-    return BeforeValidator(check), PlainSerializer(_plain, return_type=str, when_used="json"), _DecimalSchema(pattern)
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(
+            self._check,
+            handler(source),
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                _plain, return_schema=core_schema.str_schema(), when_used="json"
+            ),
+        )
 
-
-def _plain(value: Decimal) -> str:
-    # NOTE: str(Decimal) may give "1E+3" or "0E-8"; the fixed-point form always fits the pattern.
-    return format(value, "f")
-
-
-class _DecimalSchema:
-    """Documents the decimal as what it is: a patterned string out, a number or such a string in."""
-
-    def __init__(self, pattern: str) -> None:
-        self.pattern = pattern
-
-    def __get_pydantic_json_schema__(self, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
-        schema = handler(core_schema)
+    def __get_pydantic_json_schema__(self, schema_in: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler(schema_in)
         if handler.mode == "serialization":
             kept = {k: v for k, v in schema.items() if k in ("title", "description", "examples")}
             return {**kept, "type": "string", "pattern": self.pattern}
@@ -143,21 +150,18 @@ class _DecimalSchema:
         return schema
 
 
-_DECIMAL_TEXT = _decimal_text(DECIMAL_PATTERN)
-_MONEY_TEXT = _decimal_text(MONEY_PATTERN)
+def _plain(value: Decimal) -> str:
+    # NOTE: str(Decimal) may give "1E+3" or "0E-8"; the fixed-point form always fits the pattern.
+    return format(value, "f")
 
-# NOTE: numeric constraints (ge, le, decimal_places) must come before the validator in the
-# Annotated list, as in Money: placed after it, pydantic cannot push them into the decimal
-# schema and writes them into the JSON Schema as unknown keywords.
-DecimalString = Annotated[Decimal, _DECIMAL_TEXT[0], _DECIMAL_TEXT[1], _DECIMAL_TEXT[2]]
+
+DecimalString = Annotated[Decimal, DecimalText()]
 """An exact decimal: sent as a string (``"1234.5"``), taken as a JSON number or such a string."""
 
 Money = Annotated[
     Decimal,
     Field(ge=0, le=Decimal("1e15"), decimal_places=4, description="Vietnamese đồng, exact"),
-    _MONEY_TEXT[0],
-    _MONEY_TEXT[1],
-    _MONEY_TEXT[2],
+    DecimalText(MONEY_PATTERN),
 ]
 """An amount in Vietnamese đồng (0 to 10^15, at most 4 decimals): sent as a string such as
 ``"2340000"``, taken as a JSON number or such a string."""

@@ -9,13 +9,13 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, Field, model_validator
 
-from haicap_shared.values import IsoDate, NationalId
+from haicap_shared.values import DecimalText, IsoDate, NationalId
 
 from . import national_id
 from .models import Category, EducationLevel, PoliticalTheory, Sex, StateManagement
 
-Coefficient = Annotated[Decimal, Field(ge=0, le=30, max_digits=5, decimal_places=2)]
-Percent = Annotated[Decimal, Field(ge=0, le=200, max_digits=5, decimal_places=2)]
+Coefficient = Annotated[Decimal, Field(ge=0, le=30, max_digits=5, decimal_places=2), DecimalText()]
+Percent = Annotated[Decimal, Field(ge=0, le=200, max_digits=5, decimal_places=2), DecimalText()]
 
 
 class _PersonFields(BaseModel):

@@ -10,15 +10,15 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from haicap_shared.values import IsoDate, Money
+from haicap_shared.values import DecimalText, IsoDate, Money
 
 from ..people.models import Sex
 from .entitlement import Entitlement, RetirementAgeBasis
 from .models import CaseStatus, Policy
 from .rules import CURRENT, RULES
 
-Coefficient = Annotated[Decimal, Field(ge=0, le=30, decimal_places=2)]
-Percent = Annotated[Decimal, Field(ge=0, le=200, decimal_places=2)]
+Coefficient = Annotated[Decimal, Field(ge=0, le=30, decimal_places=2), DecimalText()]
+Percent = Annotated[Decimal, Field(ge=0, le=200, decimal_places=2), DecimalText()]
 QualifyingMonths = Annotated[
     int,
     Field(

@@ -5,13 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Self
+from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from haicap_shared.values import IsoDate
+from haicap_shared.values import DecimalString, DecimalText, IsoDate
 
 from .models import TrainingResult, TrainingTopic
+
+Hours = Annotated[Decimal, Field(ge=0, le=5000, decimal_places=1), DecimalText()]
 
 
 class TrainingCreate(BaseModel):
@@ -22,7 +24,7 @@ class TrainingCreate(BaseModel):
     topic: TrainingTopic
     start_date: IsoDate
     end_date: IsoDate | None = None
-    hours: Decimal = Field(ge=0, le=5000, decimal_places=1, examples=["40"])
+    hours: Hours = Field(examples=["40"])
     result: TrainingResult = TrainingResult.IN_PROGRESS
     certificate: str | None = Field(None, max_length=200)
 
@@ -45,7 +47,7 @@ class TrainingRecord(BaseModel):
     topic: TrainingTopic
     start_date: IsoDate
     end_date: IsoDate | None
-    hours: Decimal
+    hours: DecimalString
     result: TrainingResult
     certificate: str | None
     version: int

@@ -30,3 +30,11 @@ async def test_a_body_date_must_be_iso(client: httpx.AsyncClient) -> None:
         await client.post("/dispositions", json={"asset_id": "x", "proposed_on": 20250801}), 422, "validation_error"
     )
     assert ["body", "proposed_on"] in [e["location"] for e in body["errors"]]
+
+
+async def test_car_norms_of_a_province_that_does_not_exist_is_a_404_naming_it(client: httpx.AsyncClient) -> None:
+    body = assert_problem(
+        await client.get("/stats/car-norms", params={"as_of": "2025-07-01", "province": "99"}), 404, "province_not_found"
+    )
+    assert body["province"] == "99"
+    assert (await client.get("/stats/car-norms", params={"as_of": "2025-07-01", "province": "04"})).status_code == 200

@@ -62,7 +62,9 @@ async def dispositions(
     return await service.dispositions(session, principal, as_of, province, kind, days)
 
 
-@router.get("/stats/car-norms", response_model=CarNormStats, responses=problem_responses(UpstreamUnavailable))
+@router.get(
+    "/stats/car-norms", response_model=CarNormStats, responses=problem_responses(UpstreamUnavailable, service.ProvinceNotFound)
+)
 async def car_norms(
     session: DbSession,
     principal: AssetsRead,

@@ -8,11 +8,12 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.auth import Principal
+from haicap_shared.errors import NotFound
 from haicap_shared.roles import Role
 
 from ..allocations.models import allocation_table
 from ..norms import repository as norm_repository
-from ..org_client import OrgDirectory
+from ..org_client import HolderNotFound, OrgDirectory
 from ..register.auth import visible
 from ..register.models import AssetKind, HolderLevel
 from . import repository
@@ -104,6 +105,18 @@ async def value(session: AsyncSession, principal: Principal, as_of: date, provin
     return ValueStats(as_of=as_of, province=province, rows=[ValueRow.model_validate(dict(r)) for r in rows])
 
 
+class ProvinceNotFound(NotFound):
+    code, title = "province_not_found", "No province has this code on the date"
+
+
+async def _check_province(org: OrgDirectory, province: str, as_of: date) -> None:
+    """A province with no commune on the date must exist: an unknown code is a 404 naming it, not a table of zeros."""
+    try:
+        await org.unit_by_code(province, as_of)
+    except HolderNotFound as exc:
+        raise ProvinceNotFound(f"No province has code {province} on {as_of.isoformat()}", province=province) from exc
+
+
 async def car_norms(session: AsyncSession, principal: Principal, org: OrgDirectory, as_of: date, province: str) -> CarNormStats:
     """Cars per commune against the norm; the communes in force come from org-structure."""
     norm = await norm_repository.norm_on(session, as_of)
@@ -116,6 +129,8 @@ async def car_norms(session: AsyncSession, principal: Principal, org: OrgDirecto
         for r in await repository.general_cars_by_commune(session, as_of, province, visible(principal, allocation_table), cap)
     }
     communes = {u.code: u.name for u in await org.communes(province, as_of)}
+    if not communes:
+        await _check_province(org, province, as_of)
     if principal.role is Role.COMMUNE_OFFICER:
         communes = {code: name for code, name in communes.items() if code == principal.area.commune}
     rows: list[CommuneCars] = []

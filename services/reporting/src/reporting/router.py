@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -79,7 +80,7 @@ async def _cached(
     return report, cache.ttl(as_of) if report.complete else 0
 
 
-def _respond(report: Report, output: Format, ttl: float, filename: str) -> Response:
+async def _respond(report: Report, output: Format, ttl: float, filename: str) -> Response:
     headers = {"Cache-Control": f"private, max-age={int(ttl)}" if ttl else "no-store"}
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", filename)
     if output is Format.CSV:
@@ -87,7 +88,10 @@ def _respond(report: Report, output: Format, ttl: float, filename: str) -> Respo
         return StreamingResponse(csv_lines(report), media_type="text/csv; charset=utf-8", headers=headers)
     if output is Format.XLSX:
         headers["Content-Disposition"] = f'attachment; filename="{safe}.xlsx"'
-        return StreamingResponse(chunks(xlsx_file(report)), media_type=XLSX, headers=headers)
+        # NOTE: openpyxl builds the workbook in pure Python: a worker thread keeps /healthz and
+        # the other requests answering meanwhile.
+        workbook = await asyncio.to_thread(xlsx_file, report)
+        return StreamingResponse(chunks(workbook), media_type=XLSX, headers=headers)
     # NOTE: serialised through the report's model, so the JSON is what OpenAPI documents
     return JSONResponse(report.as_json(), headers=headers)
 
@@ -124,7 +128,7 @@ async def get_province_summary(
         day,
         lambda: province_summary(_sources(request), code, day, compare_to, timeout_seconds=_timeout(request)),
     )
-    return _respond(report, format, ttl, f"tong-hop-{code}-{day.isoformat()}")
+    return await _respond(report, format, ttl, f"tong-hop-{code}-{day.isoformat()}")
 
 
 @router.get(
@@ -145,7 +149,7 @@ async def get_transition_gaps(
         day,
         lambda: transition_gaps(_sources(request), code, day, timeout_seconds=_timeout(request)),
     )
-    return _respond(report, format, ttl, f"khoang-trong-{code}-{day.isoformat()}")
+    return await _respond(report, format, ttl, f"khoang-trong-{code}-{day.isoformat()}")
 
 
 @router.get(
@@ -160,4 +164,4 @@ async def get_commune_profile(
     """A commune's profile: lineage, agencies, tasks, people against quota, assets."""
     day = as_of or date.today()
     report = await commune_profile(_sources(request), principal, code, day, timeout_seconds=_timeout(request))
-    return _respond(report, format, 0, f"ho-so-{code}-{day.isoformat()}")
+    return await _respond(report, format, 0, f"ho-so-{code}-{day.isoformat()}")

@@ -142,3 +142,16 @@ async def test_xlsx_and_unreadable_files(client: httpx.AsyncClient, world: World
     assert_problem(await _upload(client, "people.pdf", b"%PDF"), 422, "unreadable_file")
     assert_problem(await _upload(client, "people.csv", b"a,b\n1,2\n"), 422, "unreadable_file")
     assert await _people(client) == 1
+
+
+async def test_dates_outside_1900_2100_are_no_dates_on_either_database(
+    client: httpx.AsyncClient, world: World, test_tokens: TestTokens
+) -> None:
+    client.headers.update(test_tokens.headers(Role.PROVINCE_OFFICER, province="04"))
+    rows = [_row(world), _row(world, birth="0001-01-01"), _row(world, birth="12/05/1890"), _row(world, birth="01/01/2101")]
+    refused = assert_problem(await _upload(client, "people.csv", _csv(rows)), 409, "import_rejected")
+    assert sorted(refused["report"]["problems"], key=lambda p: p["row"]) == [
+        {"row": row, "errors": [f"birth_date {birth} is not a date (use YYYY-MM-DD or DD/MM/YYYY)"]}
+        for row, birth in [(3, "0001-01-01"), (4, "12/05/1890"), (5, "01/01/2101")]
+    ]
+    assert await _people(client) == 0

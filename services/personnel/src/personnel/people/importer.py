@@ -56,6 +56,7 @@ from haicap_shared.tabular import (
     parse_date,
 )
 from haicap_shared.text import search_key
+from haicap_shared.values import MAX_DATE, MIN_DATE
 
 from ..auth import in_area
 from ..org_client import OrgDirectory
@@ -294,10 +295,12 @@ def _date_parts(column: str) -> str:
 
 
 def _date_of(parts: str) -> str:
-    # NOTE: CASE branches are tried in order, so make_date never sees a month or day out of range.
+    # NOTE: CASE branches are tried in order, so make_date never sees a month or day out of range;
+    # years outside 1900-2100 are no date, as haicap_shared.tabular.parse_date says on SQLite.
     return (
         f"CASE WHEN {parts} IS NULL THEN NULL "
-        f"WHEN {parts}[1] < 1 OR {parts}[2] NOT BETWEEN 1 AND 12 OR {parts}[3] < 1 THEN NULL "
+        f"WHEN {parts}[1] NOT BETWEEN {MIN_DATE.year} AND {MAX_DATE.year} OR {parts}[2] NOT BETWEEN 1 AND 12 "
+        f"OR {parts}[3] < 1 THEN NULL "
         f"WHEN {parts}[3] <= extract(day FROM make_date({parts}[1], {parts}[2], 1) + interval '1 month - 1 day') "
         f"THEN make_date({parts}[1], {parts}[2], {parts}[3]) END"
     )

@@ -39,9 +39,6 @@ KNOWN: dict[FailureKey, str] = {
     FailureKey("negative_data_rejection", "PATCH /api/v1/auth/users/{user_id}"): (
         "request bodies are read in pydantic's lax mode: `is_active: 0` passes as false (then If-Match decides)"
     ),
-    FailureKey("response_schema_conformance", "POST /api/v1/personnel/streamlining/calculate"): (
-        "422 impossible_input sends `errors` as {field, reason}; the shared Problem declares {location, message, type}"
-    ),
 }
 
 SETTINGS = {

@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import String, select
@@ -27,7 +27,7 @@ from haicap_shared.roles import Role
 from haicap_shared.settings import ServiceSettings
 from haicap_shared.text import like_pattern
 from haicap_shared.values import IsoDate, Money, NationalId
-from haicap_shared.versioning import check_if_match, etag
+from haicap_shared.versioning import IfMatch, etag
 
 MIGRATIONS = Path(__file__).parent / "sample_migrations"
 metadata = new_metadata()
@@ -78,13 +78,13 @@ async def create_note(
 
 @router.put("/notes/{note_id}", response_model=NoteOut)
 async def replace_note(
-    note_id: uuid.UUID, payload: NoteIn, request: Request, session: DbSession, _principal: NotesAccess
+    note_id: uuid.UUID, payload: NoteIn, if_match: IfMatch, session: DbSession, _principal: NotesAccess
 ) -> JSONResponse:
     """Replace a note's text (If-Match required)."""
     note = await session.get(Note, note_id)
     if note is None:
         raise NotFound("no such note")
-    check_if_match(request, note.version)
+    if_match.check(note.version)
     note.text = payload.text
     await session.flush()
     return JSONResponse(NoteOut.model_validate(note).model_dump(mode="json"), headers={"ETag": etag(note.version)})

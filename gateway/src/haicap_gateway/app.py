@@ -68,6 +68,7 @@ def create_app(settings: GatewaySettings | None = None, upstream_factory: Upstre
 
     app = create_service_app(
         title="haicap gateway",
+        operation_prefix="gateway",
         description=DESCRIPTION,
         settings=settings,
         metadata=metadata,

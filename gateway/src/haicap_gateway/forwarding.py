@@ -20,7 +20,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from haicap_shared.errors import AppError, problem_response
+from haicap_shared.errors import PROBLEM_TYPE_BASE, AppError, problem_response
 
 from .identity.guard import check_bearer_token
 from .settings import UpstreamService
@@ -60,7 +60,12 @@ class ForwardingMiddleware:
             await self.app(scope, receive, send)
             return
         if scope["method"] not in METHODS:
-            body = {"type": "about:blank", "title": "Method Not Allowed", "status": 405, "code": "method_not_allowed"}
+            body = {
+                "type": f"{PROBLEM_TYPE_BASE}method_not_allowed",
+                "title": "Method Not Allowed",
+                "status": 405,
+                "code": "method_not_allowed",
+            }
             await problem_response({**body, "instance": path}, headers={"Allow": _ALLOW})(scope, receive, send)
             return
         state = scope["app"].state

@@ -3,15 +3,19 @@
 Each service's ``/openapi.json`` is fetched through the gateway's upstream and merged:
 
 * paths move under the service's prefix (``/units`` -> ``/api/v1/org/units``);
-* every operationId gets the service's prefix (``org_list_units_units_get``). NOTE: always,
-  not only on a clash, so an id a frontend generated a function from never changes because
-  another service starts using the same name;
+* operationIds keep the form every service gives them, its prefix first (``org.units.list``,
+  ``haicap_shared.openapi``); an id without it gets it. NOTE: always, not only on a clash, so
+  an id a frontend generated a function from never changes because another service starts
+  using the same name;
+* every forwarded operation also documents what the gateway itself may answer for it: 401
+  for a bearer token it refuses, 503 ``upstream_unavailable``, 504 ``upstream_timeout``;
 * a schema defined the same way everywhere (``Problem``, ``Health``) is kept once; a name
   defined differently by two services (or depending on such a name) is prefixed with the
   service (``OrgUnit``), in every service that defines it, and each ``$ref`` follows;
 * one OAuth2 password-flow scheme (token at ``/api/v1/auth/token``) is required globally;
-  health and OpenAPI paths are public. A service that declares its own security keeps its
-  per-route choices (a route it leaves unsecured stays public), mapped onto this scheme.
+  health and OpenAPI paths are public, and so is a route of the gateway's own that declares no
+  bearer scheme. A service that declares its own security keeps its per-route choices (a route
+  it leaves unsecured stays public), mapped onto this scheme.
 
 The result is reused for ``openapi_cache_seconds``. A service that cannot be reached is left
 out, the description says which, and that incomplete result is reused only briefly.
@@ -29,7 +33,9 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from haicap_shared.errors import AppError
+from haicap_shared.auth import InvalidToken, TokenExpired, TokenRevoked
+from haicap_shared.errors import AppError, UpstreamTimeout, UpstreamUnavailable
+from haicap_shared.openapi import add_problems, problems_of
 
 from .settings import UpstreamService
 from .upstream import Upstream
@@ -49,6 +55,8 @@ PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs", "/doc
 _REF = "#/components/schemas/"
 _HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 _INCOMPLETE_CACHE_SECONDS = 5.0
+# NOTE: what the forwarding layer answers itself (identity.guard, upstream), on any forwarded path.
+FORWARDING_PROBLEMS = problems_of(InvalidToken, TokenExpired, TokenRevoked, UpstreamUnavailable, UpstreamTimeout)
 
 
 def schema_prefix(service: UpstreamService) -> str:
@@ -136,7 +144,9 @@ def merge_specs(
     paths: dict[str, Any] = merged.setdefault("paths", {})
     for path, item in paths.items():
         for method, operation in item.items():
-            if method in _HTTP_METHODS and path in PUBLIC_PATHS:
+            # NOTE: a route of the gateway's own that declares no bearer scheme is public (the
+            # JWKS, the revocation list), not under the global requirement.
+            if method in _HTTP_METHODS and (path in PUBLIC_PATHS or not operation.get("security")):
                 operation["security"] = []
 
     for service, spec in specs:
@@ -154,8 +164,9 @@ def merge_specs(
             for method, operation in new_item.items():
                 if method not in _HTTP_METHODS:
                     continue
-                if "operationId" in operation:
-                    operation["operationId"] = f"{service.prefix}_{operation['operationId']}"
+                if "operationId" in operation and not str(operation["operationId"]).startswith(f"{service.prefix}."):
+                    operation["operationId"] = f"{service.prefix}.{operation['operationId']}"
+                add_problems(operation, FORWARDING_PROBLEMS)
                 operation["tags"] = operation.get("tags") or [service.name]
                 security = _service_security(operation, path, declares_security)
                 operation.pop("security", None)

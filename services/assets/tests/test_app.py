@@ -1,8 +1,9 @@
 """assets's skeleton: health, readiness, the empty audit log and problem responses."""
 
 import httpx
+from fastapi import FastAPI
 
-from haicap_shared.testing import assert_service_plumbing
+from haicap_shared.testing import assert_openapi_contract, assert_service_plumbing
 
 
 async def test_health_readiness_audit_log_and_problems(client: httpx.AsyncClient) -> None:
@@ -26,3 +27,10 @@ async def test_openapi_lists_what_is_served(client: httpx.AsyncClient) -> None:
             assert operation.get("summary"), f"{method} {path} has no docstring"
             if path not in {"/healthz", "/readyz", "/audit-events"}:
                 assert "403" in operation["responses"], f"{method} {path} declares no problems"
+
+
+async def test_the_document_keeps_the_contract(client: httpx.AsyncClient, service_app: FastAPI) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    assert_openapi_contract(spec, "assets", service_app)
+    assert spec["paths"]["/assets/{asset_id}"]["patch"]["operationId"] == "assets.assets.update"
+    assert spec["paths"]["/dispositions/{disposition_id}/submit"]["post"]["operationId"] == "assets.dispositions.submit"

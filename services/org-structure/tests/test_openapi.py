@@ -1,6 +1,9 @@
 """What a frontend developer reads: every route documented, errors declared as problems."""
 
 import httpx
+from fastapi import FastAPI
+
+from haicap_shared.testing import assert_openapi_contract
 
 
 async def test_every_route_has_a_summary_and_declares_its_problems(client: httpx.AsyncClient) -> None:
@@ -20,7 +23,34 @@ async def test_every_route_has_a_summary_and_declares_its_problems(client: httpx
             assert operation.get("summary"), f"{method.upper()} {path} has no summary"
             assert operation.get("description"), f"{method.upper()} {path} has no docstring"
     assert "application/problem+json" in paths["/units/by-code/{code}"]["get"]["responses"]["404"]["content"]
+    assert "application/json" not in paths["/units/by-code/{code}"]["get"]["responses"]["404"]["content"]
     assert "unit_code_overlap" in paths["/units"]["post"]["responses"]["409"]["description"]
     assert "Problem" in spec["components"]["schemas"]
     parameters = {p["name"] for p in paths["/units"]["get"]["parameters"]}
     assert parameters == {"level", "kind", "province", "parent_id", "as_of", "q", "limit", "cursor"}
+
+
+async def test_the_document_keeps_the_contract(client: httpx.AsyncClient, service_app: FastAPI) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    assert_openapi_contract(spec, "org", service_app)
+    paths = spec["paths"]
+    assert paths["/units"]["get"]["operationId"] == "org.units.list"
+    assert paths["/units/{unit_id}"]["patch"]["operationId"] == "org.units.update"
+    assert paths["/function-decisions/{decision_id}/issue"]["post"]["operationId"] == "org.functionDecisions.issue"
+    assert paths["/tasks/{task_id}/transfers"]["post"]["operationId"] == "org.tasks.transfers.create"
+    update = paths["/units/{unit_id}"]["patch"]
+    if_match = next(p for p in update["parameters"] if p["name"] == "If-Match")
+    assert (if_match["in"], if_match["required"], if_match["schema"]["type"]) == ("header", True, "string")
+    assert update["responses"]["428"]["x-problem-codes"] == ["if_match_required"]
+    assert update["responses"]["412"]["x-problem-codes"] == ["stale_version"]
+    assert "ETag" in update["responses"]["200"]["headers"]
+    # NOTE: FastAPI's own 422 (HTTPValidationError in application/json) is replaced by the problem the API sends.
+    created = paths["/units"]["post"]["responses"]
+    assert set(created["422"]["x-problem-codes"]) == {"validation_error", "idempotency_key_reused", "unknown_query_parameter"}
+    assert {"ETag", "Location", "Idempotent-Replayed"} <= set(created["201"]["headers"])
+    assert set(created["400"]["x-problem-codes"]) == {"ambiguous_body_length", "malformed_body"}
+    assert "invalid_cursor" in paths["/units"]["get"]["responses"]["422"]["x-problem-codes"]
+    assert paths["/units/{unit_id}"]["get"]["responses"]["404"]["x-problem-codes"] == ["unit_not_found", "not_found"]
+    schemas = spec["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas
+    assert set(schemas["Problem"]["properties"]) == {"type", "title", "status", "code", "detail", "instance", "errors"}

@@ -20,9 +20,6 @@ KNOWN: dict[FailureKey, str] = {
     FailureKey("unsupported_method", "POST /people/imports"): OVERLAPPING_PATHS,
     FailureKey("unsupported_method", "POST /placements/batch"): OVERLAPPING_PATHS,
     FailureKey("unsupported_method", "POST /placements/bulk"): OVERLAPPING_PATHS,
-    FailureKey("response_schema_conformance", "POST /streamlining/calculate"): (
-        "422 impossible_input sends `errors` as {field, reason}; the shared Problem declares {location, message, type}"
-    ),
 }
 
 

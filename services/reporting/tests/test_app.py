@@ -1,8 +1,9 @@
 """reporting's plumbing: health, readiness, the empty audit log, problem responses, the spec."""
 
 import httpx
+from fastapi import FastAPI
 
-from haicap_shared.testing import assert_service_plumbing
+from haicap_shared.testing import assert_openapi_contract, assert_service_plumbing
 
 
 async def test_health_readiness_audit_log_and_problems(client: httpx.AsyncClient) -> None:
@@ -20,3 +21,10 @@ async def test_openapi_lists_what_is_served(client: httpx.AsyncClient) -> None:
         "/provinces/{code}/transition-gaps",
         "/communes/{code}/profile",
     }
+
+
+async def test_the_document_keeps_the_contract(client: httpx.AsyncClient, service_app: FastAPI) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    assert_openapi_contract(spec, "reports", service_app)
+    assert spec["paths"]["/provinces/{code}/summary"]["get"]["operationId"] == "reports.provinces.summary"
+    assert spec["paths"]["/communes/{code}/profile"]["get"]["operationId"] == "reports.communes.profile"

@@ -22,8 +22,8 @@ from .health import health_router
 from .http import new_http_client
 from .logs import skip_logged_errors_in_server_log
 from .middleware import RequestIdMiddleware
-from .paging import declare_cursor_problems
-from .query import reject_unknown_query_parameters
+from .openapi import declare_problems, install_contract
+from .query import UnknownQueryParameter, reject_unknown_query_parameters
 from .request_limits import BodyLimitMiddleware, default_body_limit
 from .security_headers import SecurityHeadersMiddleware
 from .settings import ServiceSettings
@@ -49,6 +49,7 @@ def create_service_app(
     version: str = "0.1.0",
     personal_fields: PersonalFields | None = None,
     limit_bodies: bool = True,
+    operation_prefix: str | None = None,
 ) -> FastAPI:
     """A FastAPI app with haicap's database, errors, request ids, health and audit wired in.
 
@@ -57,6 +58,8 @@ def create_service_app(
     unless ``readiness`` brings the service's own check. The ``audit`` and ``health`` tags
     are described here; ``openapi_tags`` adds the service's own. ``personal_fields`` names the
     personal fields of the service's audit snapshots by entity type, masked when the log is read.
+    ``operation_prefix`` (the service's path at the gateway: ``org``, ``reports``; the service's
+    name by default) starts every operationId (``org.units.list``, see :mod:`haicap_shared.openapi`).
 
     Every request body is limited (``settings.max_body_bytes``, ``max_import_body_bytes`` on
     import and bulk paths, or an allowance a service puts in ``app.state.body_allowances``,
@@ -113,7 +116,9 @@ def create_service_app(
         app.include_router(audit_router(app.state.audit))
     for router in routers:
         app.include_router(router)
-    declare_cursor_problems(app)
+    # NOTE: one contract in every document (haicap_shared.openapi): operationIds, problems, headers.
+    install_contract(app, operation_prefix or settings.service_name)
+    declare_problems(app, UnknownQueryParameter)
     install_offline_docs(app)
     sign_in_at(app, settings.public_token_url)
     return app

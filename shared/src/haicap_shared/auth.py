@@ -66,6 +66,14 @@ class TokenRevoked(NotAuthenticated):
     status, code, title = 401, "token_revoked", "The token has been revoked (signed out); sign in again"
 
 
+class InvalidToken(NotAuthenticated):
+    status, code, title = 401, "invalid_token", "The token is malformed, wrongly signed or not for this API"
+
+
+class TokenExpired(NotAuthenticated):
+    status, code, title = 401, "token_expired", "The token has expired; refresh it or sign in again"
+
+
 class RoleNotAllowed(AppError):
     status, code, title = 403, "role_not_allowed", "Your role may not do this"
 
@@ -171,7 +179,7 @@ async def current_principal(request: Request, token: Annotated[str | None, Depen
     except TokenInvalid as exc:
         if exc.revoked:
             raise TokenRevoked(str(exc)) from exc
-        raise NotAuthenticated(str(exc), code=exc.code) from exc
+        raise (TokenExpired if exc.expired else InvalidToken)(str(exc)) from exc
     if await keys.is_revoked(claims.token_id):
         raise TokenRevoked()
     principal = Principal(
@@ -183,6 +191,9 @@ async def current_principal(request: Request, token: Annotated[str | None, Depen
 
 SIGNED_IN = AccessRule(roles=frozenset(Role))
 current_principal.access_rule = SIGNED_IN  # type: ignore[attr-defined]
+# NOTE: what the dependency answers, documented on every route that depends on it
+# (haicap_shared.openapi); 503 when the keys that sign tokens cannot be fetched.
+current_principal.problems = (NotAuthenticated, InvalidToken, TokenExpired, TokenRevoked, UpstreamUnavailable)  # type: ignore[attr-defined]
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 """Any authenticated caller (the route checks what it may see)."""
@@ -198,6 +209,7 @@ def require(*roles: Role, writes: bool = False) -> Callable[..., Awaitable[Princ
         return principal
 
     admitted.access_rule = AccessRule(roles=allowed, writes=writes)  # type: ignore[attr-defined]
+    admitted.problems = (RoleNotAllowed,) if allowed != frozenset(Role) else ()  # type: ignore[attr-defined]
     return admitted
 
 

@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -25,17 +25,36 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 logger = logging.getLogger("haicap.errors")
 
 
+PROBLEM_TYPE_BASE = "https://haicap.gov.vn/problems/"
+
+
+class ProblemFieldError(BaseModel):
+    """One failing part of a malformed request (a 422 ``validation_error``)."""
+
+    location: list[str | int] = Field(
+        description="Where: `body`, `query`, `path`, `header` (or `record`: a stored record's field), then the field's path"
+    )
+    message: str
+    type: str = Field(description="The kind of failure, e.g. `missing`, `string_too_long`")
+
+
 class Problem(BaseModel):
-    """An RFC 9457 problem details body, with haicap's stable ``code`` extension."""
+    """An RFC 9457 problem details body, with haicap's stable `code` to branch on.
+
+    Each response of an operation lists the codes it may carry. A problem may have more
+    members that say more about it (`service`, `current_etag`, `limit`, `retry_after`, a
+    per-row report...).
+    """
 
     model_config = ConfigDict(extra="allow")
 
-    type: str = "about:blank"
+    type: str = Field(description=f"A URI naming the kind of problem: `{PROBLEM_TYPE_BASE}<code>`")
     title: str
-    status: int
-    code: str
+    status: int = Field(description="The HTTP status")
+    code: str = Field(description="The stable code to branch on")
     detail: str | None = None
-    instance: str | None = None
+    instance: str | None = Field(None, description="The path of the request")
+    errors: list[ProblemFieldError] | None = Field(None, description="The failing fields of a 422 `validation_error`")
 
 
 class AppError(Exception):
@@ -54,7 +73,7 @@ class AppError(Exception):
 
     def problem(self, instance: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "type": f"https://haicap.gov.vn/problems/{self.code}",
+            "type": f"{PROBLEM_TYPE_BASE}{self.code}",
             "title": self.title,
             "status": self.status,
             "code": self.code,
@@ -103,6 +122,18 @@ class UpstreamTimeout(AppError):
         self.service = service
 
 
+class MalformedBody(AppError):
+    status, code, title = 400, "malformed_body", "The request body cannot be parsed"
+
+
+class ValidationFailed(AppError):
+    status, code, title = 422, "validation_error", "The request is malformed"
+
+
+class IntegrityConflict(Conflict):
+    code = "integrity_conflict"
+
+
 def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
@@ -126,14 +157,17 @@ def internal_error_response(instance: str | None = None) -> JSONResponse:
 
 
 def problem_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` entries declaring which problems a route may return."""
-    declared: dict[int | str, dict[str, Any]] = {}
+    """OpenAPI ``responses`` entries declaring which problems a route may return.
+
+    Each status lists its codes (``x-problem-codes``, an enum of ``code``, the description);
+    ``haicap_shared.openapi`` adds what the shared library answers itself (401, 422...).
+    """
+    from .openapi import problem_entry
+
+    codes: dict[int, dict[str, str]] = {}
     for error in errors:
-        entry = declared.setdefault(error.status, {"model": Problem, "description": ""})
-        codes = [c for c in entry["description"].split(", ") if c]
-        entry["description"] = ", ".join([*codes, f"`{error.code}`: {error.title}"])
-        entry["content"] = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
-    return declared
+        codes.setdefault(error.status, {}).setdefault(error.code, error.title)
+    return {status: problem_entry(found) for status, found in codes.items()}
 
 
 _METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -170,10 +204,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def validation_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         body = {
-            "type": "https://haicap.gov.vn/problems/validation_error",
-            "title": "The request is malformed",
-            "status": 422,
-            "code": "validation_error",
+            "type": f"{PROBLEM_TYPE_BASE}{ValidationFailed.code}",
+            "title": ValidationFailed.title,
+            "status": ValidationFailed.status,
+            "code": ValidationFailed.code,
             "detail": "; ".join(f"{'.'.join(str(p) for p in e['location'])}: {e['message']}" for e in _validation_errors(exc)),
             "instance": request.url.path,
             "errors": _validation_errors(exc),
@@ -183,13 +217,14 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
-        body = {
-            "type": "about:blank",
-            "title": str(exc.detail),
-            "status": exc.status_code,
-            "code": codes.get(exc.status_code, f"http_{exc.status_code}"),
-            "instance": request.url.path,
-        }
+        code = codes.get(exc.status_code, f"http_{exc.status_code}")
+        body: dict[str, Any] = {"title": str(exc.detail)}
+        if exc.status_code == MalformedBody.status:
+            # NOTE: FastAPI's 400 for a body it cannot read (bytes that are not UTF-8 JSON, a broken form).
+            code = MalformedBody.code
+            body = {"title": MalformedBody.title, "detail": str(exc.detail)}
+        body = {"type": f"{PROBLEM_TYPE_BASE}{code}", **body, "status": exc.status_code, "code": code}
+        body["instance"] = request.url.path
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(allowed_methods(request))
@@ -200,9 +235,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         # is still a conflict with the current state, not a server fault.
         logger.warning("integrity error: %s", exc)
         return problem_response(
-            Conflict("The change conflicts with a concurrent change; read again and retry", code="integrity_conflict").problem(
-                request.url.path
-            )
+            IntegrityConflict("The change conflicts with a concurrent change; read again and retry").problem(request.url.path)
         )
 
     async def stale_data(request: Request, exc: Exception) -> JSONResponse:

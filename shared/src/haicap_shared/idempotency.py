@@ -116,6 +116,7 @@ async def _idempotent_request(
     idempotency_key: Annotated[
         str | None,
         Header(
+            alias="Idempotency-Key",
             max_length=200,
             description="Any unique string (a UUID is best). Retrying with the same key and body "
             "returns the first response instead of creating again.",
@@ -124,5 +125,7 @@ async def _idempotent_request(
 ) -> IdempotentRequest:
     return IdempotentRequest(request, session, idempotency_key, owner=principal.subject)
 
+
+_idempotent_request.problems = (IdempotencyKeyReused,)  # type: ignore[attr-defined]
 
 Idempotency = Annotated[IdempotentRequest, Depends(_idempotent_request)]

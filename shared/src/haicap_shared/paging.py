@@ -16,12 +16,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import FastAPI, Query
+from fastapi import Query
 from pydantic import BaseModel, Field
 from sqlalchemy import BigInteger, ColumnElement, Integer, RowMapping, Select, SmallInteger, TypeDecorator, literal, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .errors import BadRequest, problem_responses
+from .errors import BadRequest
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -141,32 +141,6 @@ def _text(value: Any, max_length: int) -> str:
         raise ValueError("cursor text")
     value.encode("utf-8")  # NOTE: raises UnicodeEncodeError (a ValueError) on a lone surrogate
     return value
-
-
-def declare_cursor_problems(app: FastAPI) -> None:
-    """Declare 422 ``invalid_cursor`` in the OpenAPI document for every operation of ``app`` that takes a cursor."""
-    declared = problem_responses(InvalidCursor)[InvalidCursor.status]
-    build = app.openapi
-
-    # NOTE: applied to the built document, not to the routes: FastAPI merges an included
-    # router's responses into copies, so a route changed afterwards would not show it.
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = build()
-        for path_item in schema.get("paths", {}).values():
-            for operation in path_item.values():
-                parameters = operation.get("parameters", []) if isinstance(operation, dict) else []
-                if not any(p.get("in") == "query" and p.get("name") == "cursor" for p in parameters):
-                    continue
-                entry = operation.setdefault("responses", {}).setdefault(str(InvalidCursor.status), {})
-                description = entry.get("description", "")
-                if f"`{InvalidCursor.code}`" not in description:
-                    entry["description"] = ", ".join(filter(None, [description, declared["description"]]))
-                    entry.setdefault("content", {}).update(declared["content"])
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def after_cursor(stmt: Select[Any], order_by: Sequence[ColumnElement[Any]], cursor: str | None) -> Select[Any]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -260,3 +261,137 @@ def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str
     assert body["status"] == status
     assert body["code"] == code, body
     return body
+
+
+def openapi_contract_violations(
+    document: dict[str, Any], prefixes: str | tuple[str, ...], app: FastAPI | None = None
+) -> list[str]:
+    """How ``document`` breaks the contract of :mod:`haicap_shared.openapi` (empty when it keeps it).
+
+    Every operation: an operationId ``<prefix>.<domain>...<verb>`` with one of ``prefixes``,
+    unique; every status >= 400 a problem (``application/problem+json``, the shared ``Problem``
+    narrowed to the codes it lists, never ``application/json``; health's own readiness body
+    excepted); 400, 413 and 500 (the body limit and errors every route may meet); 401 where a
+    token is needed; 422 ``validation_error`` where there is a parameter or a body; 404
+    ``not_found`` where there is a path parameter; a required ``If-Match`` exactly where 412
+    and 428 are answered; ``invalid_cursor`` with a cursor, ``idempotency_key_reused`` with an
+    Idempotency-Key; Retry-After on 429 and 503. With ``app``, also 403 ``role_not_allowed``
+    where the route's role check admits fewer than every role, and a required ``If-Match``
+    wherever the route depends on ``IfMatch``.
+    """
+    from .auth import access_rule_of
+    from .openapi import OPERATION_ID_PATTERN, PROBLEM_REF, problem_codes
+    from .roles import Role
+    from .versioning import if_match_dependency
+
+    wanted = (prefixes,) if isinstance(prefixes, str) else prefixes
+    schemas = document.get("components", {}).get("schemas", {})
+    found: list[str] = []
+    if "Problem" not in schemas:
+        found.append("components.schemas has no Problem")
+    found += [
+        f"components.schemas has FastAPI's {name}" for name in ("HTTPValidationError", "ValidationError") if name in schemas
+    ]
+    text = json.dumps(document)
+    found += [f"$ref to a missing schema: {name}" for name in sorted(set(_SCHEMA_REF.findall(text)) - set(schemas))]
+
+    routes: dict[tuple[str, str], Any] = {}
+    if app is not None:
+        from fastapi.routing import APIRoute, iter_route_contexts
+
+        for context in iter_route_contexts(app.routes):
+            if isinstance(context.original_route, APIRoute):
+                for method in context.methods or ():
+                    routes[(method.lower(), str(context.path_format))] = context
+
+    seen: dict[str, str] = {}
+    for path, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            if method not in {"get", "put", "post", "delete", "patch", "head", "options", "trace"}:
+                continue
+            where = f"{method.upper()} {path}"
+            identifier = str(operation.get("operationId", ""))
+            if not OPERATION_ID_PATTERN.match(identifier) or identifier.split(".")[0] not in wanted:
+                found.append(f"{where}: operationId {identifier!r} is not <{'|'.join(wanted)}>.<domain>...<verb>")
+            if identifier in seen:
+                found.append(f"{where}: operationId {identifier!r} is also {seen[identifier]}'s")
+            seen[identifier] = where
+            responses: dict[str, Any] = operation.get("responses", {})
+            health = "health" in (operation.get("tags") or [])
+            codes: dict[str, set[str]] = {}
+            for status, entry in responses.items():
+                if not status.isdigit() or int(status) < 400:
+                    continue
+                content = entry.get("content") or {}
+                if "application/json" in content and not health:
+                    found.append(f"{where}: {status} is documented as application/json")
+                problem = content.get("application/problem+json")
+                if problem is None:
+                    if not health:
+                        found.append(f"{where}: {status} is not documented as application/problem+json")
+                    continue
+                listed = entry.get("x-problem-codes") or []
+                schema = problem.get("schema") or {}
+                parts = schema.get("allOf") or [schema]
+                enum = next((p["properties"]["code"].get("enum") for p in parts if "code" in p.get("properties", {})), None)
+                if not any(p.get("$ref") == PROBLEM_REF for p in parts):
+                    found.append(f"{where}: {status} is not the shared Problem schema")
+                if not listed or enum != listed or list(problem_codes(entry)) != listed:
+                    found.append(f"{where}: {status} does not list its codes (x-problem-codes, enum of code, description)")
+                codes[status] = set(listed)
+                if status in {"429", "503"} and "Retry-After" not in (entry.get("headers") or {}):
+                    found.append(f"{where}: {status} has no Retry-After header")
+
+            def needs(status: str, code: str, why: str, where: str = where, codes: dict[str, set[str]] = codes) -> None:
+                if code not in codes.get(status, set()):
+                    found.append(f"{where}: {why}, yet {status} `{code}` is not documented")
+
+            for status, code in (("400", "ambiguous_body_length"), ("413", "payload_too_large"), ("500", "internal_error")):
+                needs(status, code, "every route is behind the body limit and the error handlers")
+            security = operation.get("security", document.get("security", []))
+            if security:
+                needs("401", "not_authenticated", "it needs a token")
+            parameters = operation.get("parameters", [])
+            if "requestBody" in operation or any(p.get("name") != "If-Match" for p in parameters):
+                needs("422", "validation_error", "it takes parameters or a body")
+            if any(p.get("in") == "path" for p in parameters):
+                needs("404", "not_found", "it has a path parameter")
+            if any(p.get("in") == "query" and p.get("name") == "cursor" for p in parameters):
+                needs("422", "invalid_cursor", "it takes a cursor")
+            if any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in parameters):
+                needs("422", "idempotency_key_reused", "it takes an Idempotency-Key")
+            if_match = [p for p in parameters if p.get("in") == "header" and p.get("name", "").lower() == "if-match"]
+            if if_match:
+                if not all(p.get("name") == "If-Match" and p.get("required") for p in if_match):
+                    found.append(f"{where}: If-Match is not a required header parameter named If-Match")
+                needs("412", "stale_version", "it takes If-Match")
+                needs("428", "if_match_required", "it takes If-Match")
+            elif "if_match_required" in codes.get("428", set()):
+                found.append(
+                    f"{where}: answers 428 `if_match_required` without declaring the If-Match header (depend on IfMatch)"
+                )
+            route_context = routes.get((method, path))
+            if route_context is not None:
+                rule = access_rule_of(route_context.dependant)
+                if rule is not None and not rule.public and rule.roles != frozenset(Role):
+                    needs("403", "role_not_allowed", "its role check admits only some roles")
+                calls = {d.call for d in _dependants(route_context.dependant)}
+                if if_match_dependency in calls and not if_match:
+                    found.append(f"{where}: depends on IfMatch, yet does not declare the If-Match header")
+    return found
+
+
+_SCHEMA_REF = re.compile(r'"#/components/schemas/([^"]+)"')
+
+
+def _dependants(dependant: Any) -> list[Any]:
+    found = [dependant]
+    for sub in dependant.dependencies:
+        found += _dependants(sub)
+    return found
+
+
+def assert_openapi_contract(document: dict[str, Any], prefixes: str | tuple[str, ...], app: FastAPI | None = None) -> None:
+    """Fail, listing every violation, when ``document`` breaks haicap's OpenAPI contract (see above)."""
+    violations = openapi_contract_violations(document, prefixes, app)
+    assert not violations, f"{len(violations)} violations of the OpenAPI contract:\n" + "\n".join(violations)

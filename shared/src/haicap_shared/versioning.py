@@ -1,10 +1,21 @@
-"""ETags from row versions, and If-Match enforcement on writes."""
+"""ETags from row versions, and If-Match enforcement on writes.
+
+A route that changes a versioned resource depends on :data:`IfMatch` and calls
+``if_match.check(resource.version)``: the dependency declares the ``If-Match`` header, so
+the OpenAPI document shows it as a required header parameter of that operation, with its
+412 and 428 problems (``haicap_shared.openapi``).
+"""
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
 
 from .errors import PreconditionFailed, PreconditionRequired
+
+IF_MATCH_HEADER = "If-Match"
+_DECLARED = "haicap_if_match_declared"
 
 
 def etag(version: int) -> str:
@@ -12,7 +23,13 @@ def etag(version: int) -> str:
 
 
 def check_if_match(request: Request, current_version: int) -> None:
-    """Refuse a write without If-Match (428) or with a stale one (412)."""
+    """Refuse a write without If-Match (428) or with a stale one (412).
+
+    The route must depend on :data:`IfMatch` (so its documentation says it needs the header);
+    one that does not is a programming error, raised as such.
+    """
+    if not getattr(request.state, _DECLARED, False):
+        raise RuntimeError(f"{request.method} {request.url.path} checks If-Match without depending on IfMatch")
     header = request.headers.get("if-match")
     if header is None:
         raise PreconditionRequired("Send If-Match with the ETag you last read")
@@ -24,3 +41,37 @@ def check_if_match(request: Request, current_version: int) -> None:
             f"The resource is at version {current_version}; read it again and retry",
             current_etag=etag(current_version),
         )
+
+
+class IfMatchCondition:
+    """The request's ``If-Match``, to be checked against the resource's version once it is loaded."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+
+    def check(self, current_version: int) -> None:
+        """428 without If-Match, 412 when it names another version than ``current_version``."""
+        check_if_match(self.request, current_version)
+
+
+async def if_match_dependency(
+    request: Request,
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias=IF_MATCH_HEADER,
+            description="The ETag you last read (or `*`). Required: without it the answer is 428 "
+            "`if_match_required`; with a stale one, 412 `stale_version`.",
+        ),
+    ] = None,
+) -> IfMatchCondition:
+    # NOTE: optional for FastAPI, so that a request without it gets 428 (RFC 6585) from
+    # check(), not a 422; the OpenAPI document marks it required (haicap_shared.openapi).
+    setattr(request.state, _DECLARED, True)
+    return IfMatchCondition(request)
+
+
+if_match_dependency.problems = (PreconditionFailed, PreconditionRequired)  # type: ignore[attr-defined]
+
+IfMatch = Annotated[IfMatchCondition, Depends(if_match_dependency)]
+"""The ``If-Match`` a write requires: ``if_match.check(resource.version)`` once the resource is loaded."""

@@ -15,7 +15,7 @@ from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionReq
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.paging import Cursor, Limit, Page, fetch_page
 from haicap_shared.roles import Role
-from haicap_shared.versioning import check_if_match, etag
+from haicap_shared.versioning import IfMatch, etag
 
 from . import repository, service
 from .auth import UsersRead, UsersWrite
@@ -203,7 +203,7 @@ async def get_user(user_id: UserId, session: DbSession, _principal: UsersRead) -
 async def update_user(
     user_id: UserId,
     payload: UserUpdate,
-    request: Request,
+    if_match: IfMatch,
     session: DbSession,
     audit: Audit,
     tokens: Tokens,
@@ -211,7 +211,7 @@ async def update_user(
 ) -> JSONResponse:
     """Change a user's name, password, role, area or active flag. Requires If-Match."""
     user = await service.get_user(session, user_id)
-    check_if_match(request, user.version)
+    if_match.check(user.version)
     return _user_response(await service.update_user(session, audit, tokens, principal, user, payload))
 
 
@@ -221,11 +221,11 @@ async def update_user(
     responses=problem_responses(service.UserNotFound, PreconditionFailed, PreconditionRequired),
 )
 async def deactivate_user(
-    user_id: UserId, request: Request, session: DbSession, audit: Audit, tokens: Tokens, principal: UsersWrite
+    user_id: UserId, if_match: IfMatch, session: DbSession, audit: Audit, tokens: Tokens, principal: UsersWrite
 ) -> JSONResponse:
     """Deactivate a user: no more sign-ins, and their sessions end. Requires If-Match."""
     user = await service.get_user(session, user_id)
-    check_if_match(request, user.version)
+    if_match.check(user.version)
     return _user_response(await service.deactivate_user(session, audit, tokens, principal, user))
 
 

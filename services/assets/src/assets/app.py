@@ -63,6 +63,7 @@ def create_app(settings: AssetsSettings | None = None, *, org_client_factory: Or
 
     return create_service_app(
         title="haicap assets",
+        operation_prefix="assets",
         description=DESCRIPTION,
         settings=settings,
         metadata=metadata,

@@ -34,6 +34,7 @@ def create_app(settings: OrgSettings | None = None) -> FastAPI:
     settings = settings or OrgSettings()
     return create_service_app(
         title="haicap org-structure",
+        operation_prefix="org",
         description=DESCRIPTION,
         settings=settings,
         metadata=metadata,

@@ -52,6 +52,7 @@ def create_app(settings: PersonnelSettings | None = None, *, org_client_factory:
 
     return create_service_app(
         title="haicap personnel",
+        operation_prefix="personnel",
         description=DESCRIPTION,
         settings=settings,
         metadata=metadata,

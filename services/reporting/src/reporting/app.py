@@ -49,6 +49,7 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
 
     return create_service_app(
         title="haicap reporting",
+        operation_prefix="reports",
         description=DESCRIPTION,
         settings=settings,
         metadata=metadata,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
 from haicap_shared.audit import Audit
@@ -13,7 +13,7 @@ from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
 from haicap_shared.db import DbSession
 from haicap_shared.deadlines import takes_up_to
 from haicap_shared.errors import PreconditionFailed, PreconditionRequired, UpstreamUnavailable, problem_responses
-from haicap_shared.versioning import check_if_match, etag
+from haicap_shared.versioning import IfMatch, etag
 
 from ..holders import HolderNotAllowed, HolderNotInForce
 from ..org_client import HolderNotFound, Org
@@ -46,7 +46,7 @@ HOLDER_PROBLEMS = (HolderNotFound, HolderNotInForce, HolderNotAllowed, UpstreamU
 async def allocate_asset(
     asset_id: Annotated[uuid.UUID, Path(description="The asset's internal id")],
     payload: AllocationCreate,
-    request: Request,
+    if_match: IfMatch,
     session: DbSession,
     audit: Audit,
     principal: AssetsWrite,
@@ -54,7 +54,7 @@ async def allocate_asset(
 ) -> JSONResponse:
     """Give the asset to a new holder from a date (the current allocation ends the day before). If-Match: the asset's ETag."""
     asset = await register_service.get_asset(session, principal, asset_id)
-    check_if_match(request, asset.version)
+    if_match.check(asset.version)
     allocation = AllocationOut.model_validate(await service.allocate(session, audit, principal, org, asset, payload))
     return JSONResponse(allocation.model_dump(mode="json"), status_code=201, headers={"ETag": etag(asset.version)})
 

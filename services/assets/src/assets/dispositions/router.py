@@ -15,7 +15,7 @@ from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, UpstreamUnavailable, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.paging import Cursor, Limit, Page, fetch_page
-from haicap_shared.versioning import check_if_match, etag
+from haicap_shared.versioning import IfMatch, etag
 
 from ..holders import HolderNotAllowed
 from ..org_client import HolderNotFound, Org
@@ -146,13 +146,14 @@ async def submit_disposition(
     disposition_id: DispositionId,
     payload: DispositionSubmit,
     request: Request,
+    if_match: IfMatch,
     session: DbSession,
     audit: Audit,
     principal: AssetsWrite,
 ) -> JSONResponse:
     """Submit the complete dossier to the competent authority. Requires If-Match."""
     disposition, _asset = await service.get_disposition(session, principal, disposition_id)
-    check_if_match(request, disposition.version)
+    if_match.check(disposition.version)
     return _response(request, await service.submit(session, audit, principal, disposition, payload))
 
 
@@ -161,13 +162,14 @@ async def approve_disposition(
     disposition_id: DispositionId,
     payload: DispositionDecide,
     request: Request,
+    if_match: IfMatch,
     session: DbSession,
     audit: Audit,
     principal: ProvinceWrite,
 ) -> JSONResponse:
     """Approve a submitted plan with the decision's number (province officers, admins). Requires If-Match."""
     disposition, asset = await service.get_disposition(session, principal, disposition_id)
-    check_if_match(request, disposition.version)
+    if_match.check(disposition.version)
     return _response(request, await service.decide(session, audit, principal, disposition, asset, payload, approve=True))
 
 
@@ -176,13 +178,14 @@ async def reject_disposition(
     disposition_id: DispositionId,
     payload: DispositionDecide,
     request: Request,
+    if_match: IfMatch,
     session: DbSession,
     audit: Audit,
     principal: ProvinceWrite,
 ) -> JSONResponse:
     """Reject a submitted plan with the decision's number; the asset gets its former status back. Requires If-Match."""
     disposition, asset = await service.get_disposition(session, principal, disposition_id)
-    check_if_match(request, disposition.version)
+    if_match.check(disposition.version)
     return _response(request, await service.decide(session, audit, principal, disposition, asset, payload, approve=False))
 
 
@@ -195,11 +198,12 @@ async def execute_disposition(
     disposition_id: DispositionId,
     payload: DispositionExecute,
     request: Request,
+    if_match: IfMatch,
     session: DbSession,
     audit: Audit,
     principal: AssetsWrite,
 ) -> JSONResponse:
     """Carry out an approved plan (hand-over record); a transfer or reallocation moves the holder in the same transaction."""
     disposition, asset = await service.get_disposition(session, principal, disposition_id)
-    check_if_match(request, disposition.version)
+    if_match.check(disposition.version)
     return _response(request, await service.execute(session, audit, principal, disposition, asset, payload))

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
 from haicap_shared.audit import Audit
@@ -24,7 +24,7 @@ from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUpload
 from haicap_shared.paging import Cursor, Limit, Page, keyset_page
 from haicap_shared.tabular import ImportReport
-from haicap_shared.versioning import check_if_match, etag
+from haicap_shared.versioning import IfMatch, etag
 
 from ..allocations import service as allocation_service
 from ..holders import HolderNotAllowed, HolderNotInForce
@@ -154,7 +154,7 @@ async def get_asset(asset_id: AssetId, session: DbSession, principal: AssetsRead
 async def update_asset(
     asset_id: AssetId,
     payload: AssetUpdate,
-    request: Request,
+    if_match: IfMatch,
     session: DbSession,
     audit: Audit,
     principal: AssetsWrite,
@@ -162,7 +162,7 @@ async def update_asset(
 ) -> JSONResponse:
     """Change an asset's description, values, location or status (in use / surplus). Requires If-Match."""
     asset = await service.get_asset(session, principal, asset_id)
-    check_if_match(request, asset.version)
+    if_match.check(asset.version)
     return asset_response(
         Asset.model_validate(await service.update_asset(session, audit, principal, org, asset, payload, date.today()))
     )

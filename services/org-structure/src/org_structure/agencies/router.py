@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
 from haicap_shared.audit import Audit
@@ -18,7 +18,7 @@ from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUp
 from haicap_shared.paging import Cursor, Limit, Page, keyset_page
 from haicap_shared.tabular import ImportReport
 from haicap_shared.values import IsoDate
-from haicap_shared.versioning import check_if_match, etag
+from haicap_shared.versioning import IfMatch, etag
 
 from ..units import service as unit_service
 from ..units.models import UnitLevel
@@ -161,11 +161,11 @@ async def get_agency(agency_id: AgencyId, session: DbSession, principal: OrgRead
     responses=problem_responses(service.AgencyNotFound, service.OutsideUnitValidity, PreconditionFailed, PreconditionRequired),
 )
 async def update_agency(
-    agency_id: AgencyId, payload: AgencyUpdate, request: Request, session: DbSession, audit: Audit, principal: OrgWrite
+    agency_id: AgencyId, payload: AgencyUpdate, if_match: IfMatch, session: DbSession, audit: Audit, principal: OrgWrite
 ) -> JSONResponse:
     """Rename an agency, move it under another, or change its validity. Requires If-Match."""
     agency = await service.get_agency(session, principal, agency_id)
-    check_if_match(request, agency.version)
+    if_match.check(agency.version)
     return _json(Agency.model_validate(await service.update_agency(session, audit, principal, agency, payload)))
 
 
@@ -234,11 +234,11 @@ async def get_decision(decision_id: DecisionId, session: DbSession, principal: O
     responses=problem_responses(service.DecisionNotFound, service.DecisionNotDraft, PreconditionFailed, PreconditionRequired),
 )
 async def update_decision(
-    decision_id: DecisionId, payload: DecisionUpdate, request: Request, session: DbSession, audit: Audit, principal: OrgWrite
+    decision_id: DecisionId, payload: DecisionUpdate, if_match: IfMatch, session: DbSession, audit: Audit, principal: OrgWrite
 ) -> JSONResponse:
     """Change a draft. Requires If-Match."""
     decision = await service.get_decision(session, principal, decision_id)
-    check_if_match(request, decision.version)
+    if_match.check(decision.version)
     return _json(FunctionDecision.model_validate(await service.update_decision(session, audit, principal, decision, payload)))
 
 
@@ -249,9 +249,9 @@ async def update_decision(
     responses=problem_responses(service.DecisionNotFound, service.DecisionNotDraft, PreconditionFailed, PreconditionRequired),
 )
 async def issue_decision(
-    decision_id: DecisionId, payload: DecisionIssue, request: Request, session: DbSession, audit: Audit, principal: OrgWrite
+    decision_id: DecisionId, payload: DecisionIssue, if_match: IfMatch, session: DbSession, audit: Audit, principal: OrgWrite
 ) -> JSONResponse:
     """Issue a draft; the agency's previous decision is superseded on the same date. Requires If-Match."""
     decision = await service.get_decision(session, principal, decision_id)
-    check_if_match(request, decision.version)
+    if_match.check(decision.version)
     return _json(FunctionDecision.model_validate(await service.issue_decision(session, audit, principal, decision, payload)))

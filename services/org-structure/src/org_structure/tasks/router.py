@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import JSONResponse
 
 from haicap_shared.audit import Audit
@@ -19,7 +19,7 @@ from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUp
 from haicap_shared.paging import Cursor, Limit, Page, fetch_page, keyset_page
 from haicap_shared.tabular import ImportReport
 from haicap_shared.values import IsoDate
-from haicap_shared.versioning import check_if_match, etag
+from haicap_shared.versioning import IfMatch, etag
 
 from ..agencies.auth import OrgRead, OrgWrite
 from ..units.models import UnitLevel
@@ -162,11 +162,11 @@ async def get_task(
     responses=problem_responses(service.TaskNotFound, service.TaskHasCoOwners, PreconditionFailed, PreconditionRequired),
 )
 async def update_task(
-    task_id: TaskId, payload: TaskUpdate, request: Request, session: DbSession, audit: Audit, principal: OrgWrite
+    task_id: TaskId, payload: TaskUpdate, if_match: IfMatch, session: DbSession, audit: Audit, principal: OrgWrite
 ) -> JSONResponse:
     """Change a task's title, sector, legal basis, shared flag or note. Requires If-Match."""
     task = await service.get_task(session, principal, task_id)
-    check_if_match(request, task.version)
+    if_match.check(task.version)
     today = date.today()
     await service.update_task(session, audit, principal, task, payload, today)
     return await _task_response(session, task_id, today)
@@ -177,10 +177,10 @@ async def update_task(
     status_code=204,
     responses=problem_responses(service.TaskNotFound, service.TaskInUse, PreconditionFailed, PreconditionRequired),
 )
-async def delete_task(task_id: TaskId, request: Request, session: DbSession, audit: Audit, principal: OrgWrite) -> Response:
+async def delete_task(task_id: TaskId, if_match: IfMatch, session: DbSession, audit: Audit, principal: OrgWrite) -> Response:
     """Delete a task recorded by mistake (not one that was transferred). Requires If-Match."""
     task = await service.get_task(session, principal, task_id)
-    check_if_match(request, task.version)
+    if_match.check(task.version)
     await service.delete_task(session, audit, principal, task, date.today())
     return Response(status_code=204)
 
@@ -210,7 +210,7 @@ async def get_ownership(task_id: TaskId, session: DbSession, principal: OrgRead)
 async def transfer_task(
     task_id: TaskId,
     payload: TaskTransferCreate,
-    request: Request,
+    if_match: IfMatch,
     session: DbSession,
     audit: Audit,
     principal: OrgWrite,
@@ -220,7 +220,7 @@ async def transfer_task(
     if (replayed := await idempotency.replay()) is not None:
         return replayed
     task = await service.get_task(session, principal, task_id)
-    check_if_match(request, task.version)
+    if_match.check(task.version)
     transfer = await service.transfer_task(session, audit, principal, task, payload)
     body = await service.transfer_view(session, transfer.id)
     return await idempotency.respond(

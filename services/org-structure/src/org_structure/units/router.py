@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import JSONResponse
 
 from haicap_shared.audit import Audit
@@ -16,7 +16,7 @@ from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionReq
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.paging import Cursor, Limit, Page, fetch_page, keyset_page
 from haicap_shared.values import IsoDate
-from haicap_shared.versioning import check_if_match, etag
+from haicap_shared.versioning import IfMatch, etag
 
 from . import repository, service
 from .auth import UnitsRead, UnitsWrite
@@ -139,14 +139,14 @@ async def get_unit(unit_id: UnitId, session: DbSession, _principal: UnitsRead) -
 async def update_unit(
     unit_id: UnitId,
     payload: AdministrativeUnitUpdate,
-    request: Request,
+    if_match: IfMatch,
     session: DbSession,
     audit: Audit,
     principal: UnitsWrite,
 ) -> JSONResponse:
     """Change a unit's name, parent or validity. Requires If-Match with the last ETag."""
     unit = await service.get_unit(session, unit_id)
-    check_if_match(request, unit.version)
+    if_match.check(unit.version)
     return _unit_response(await service.update_unit(session, audit, principal, unit, payload))
 
 
@@ -155,10 +155,10 @@ async def update_unit(
     status_code=204,
     responses=problem_responses(service.UnitNotFound, service.UnitInUse, PreconditionFailed, PreconditionRequired),
 )
-async def delete_unit(unit_id: UnitId, request: Request, session: DbSession, audit: Audit, principal: UnitsWrite) -> Response:
+async def delete_unit(unit_id: UnitId, if_match: IfMatch, session: DbSession, audit: Audit, principal: UnitsWrite) -> Response:
     """Delete a unit recorded by mistake (not one with units under it or changes). Requires If-Match."""
     unit = await service.get_unit(session, unit_id)
-    check_if_match(request, unit.version)
+    if_match.check(unit.version)
     await service.delete_unit(session, audit, principal, unit)
     return Response(status_code=204)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
 from haicap_shared.audit import Audit
@@ -16,7 +16,7 @@ from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUp
 from haicap_shared.paging import Cursor, Limit, Page, fetch_page
 from haicap_shared.personal_data import RevealNotAllowed
 from haicap_shared.tabular import ImportReport
-from haicap_shared.versioning import check_if_match, etag
+from haicap_shared.versioning import IfMatch, etag
 
 from ..agency_ref import AgencyNotFound, Org
 from ..auth import PersonnelRead, PersonnelWrite, visible
@@ -133,7 +133,7 @@ async def get_person(
 async def update_person(
     person_id: PersonId,
     payload: PersonUpdate,
-    request: Request,
+    if_match: IfMatch,
     session: DbSession,
     audit: Audit,
     org: Org,
@@ -141,5 +141,5 @@ async def update_person(
 ) -> JSONResponse:
     """Change a person's record (history in the audit log). Requires If-Match."""
     person = await service.get_person(session, principal, person_id)
-    check_if_match(request, person.version)
+    if_match.check(person.version)
     return _json(service.person_out(await service.update_person(session, audit, org, principal, person, payload)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
 from haicap_shared.audit import Audit
@@ -15,7 +15,7 @@ from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionReq
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.paging import Cursor, Limit, Page, keyset_page
 from haicap_shared.values import IsoDate
-from haicap_shared.versioning import check_if_match, etag
+from haicap_shared.versioning import IfMatch, etag
 
 from ..auth import PersonnelRead, PersonnelWrite, visible
 from ..common import COMMON_PROBLEMS, ProvinceCode, with_etag
@@ -148,14 +148,14 @@ async def get_placement(placement_id: PlacementId, session: DbSession, principal
 async def update_placement(
     placement_id: PlacementId,
     payload: PlacementUpdate,
-    request: Request,
+    if_match: IfMatch,
     session: DbSession,
     audit: Audit,
     principal: PersonnelWrite,
 ) -> JSONResponse:
     """End a placement (set its last day). Requires If-Match."""
     placement = await service.get_placement(session, principal, placement_id)
-    check_if_match(request, placement.version)
+    if_match.check(placement.version)
     return with_etag(Placement.model_validate(await service.update_placement(session, audit, principal, placement, payload)))
 
 
@@ -177,12 +177,12 @@ async def update_placement(
 async def recruit(
     person_id: Annotated[uuid.UUID, Path(description="The person's internal id")],
     payload: Recruitment,
-    request: Request,
+    if_match: IfMatch,
     session: DbSession,
     audit: Audit,
     principal: PersonnelWrite,
 ) -> RecruitmentResult:
     """Recruit a former non-specialised commune worker as a civil servant into an approved position. Requires If-Match."""
     person = await people_service.get_person(session, principal, person_id)
-    check_if_match(request, person.version)
+    if_match.check(person.version)
     return await service.recruit(session, audit, principal, person, payload)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
 from haicap_shared.audit import Audit
@@ -13,7 +13,7 @@ from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, UpstreamUnavailable, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.paging import Cursor, Limit, Page, keyset_page
-from haicap_shared.versioning import check_if_match, etag
+from haicap_shared.versioning import IfMatch, etag
 
 from ..agency_ref import AgencyNotFound, Org
 from ..auth import PersonnelRead, PersonnelWrite, visible
@@ -84,14 +84,14 @@ async def get_position(position_id: PositionId, session: DbSession, principal: P
 async def update_position(
     position_id: PositionId,
     payload: PositionUpdate,
-    request: Request,
+    if_match: IfMatch,
     session: DbSession,
     audit: Audit,
     principal: PersonnelWrite,
 ) -> JSONResponse:
     """Change a drafting or returned position. Requires If-Match."""
     position = await service.get_position(session, principal, position_id)
-    check_if_match(request, position.version)
+    if_match.check(position.version)
     return with_etag(JobPosition.model_validate(await service.update_position(session, audit, principal, position, payload)))
 
 
@@ -103,14 +103,14 @@ async def update_position(
 async def transition_position(
     position_id: PositionId,
     payload: PositionTransition,
-    request: Request,
+    if_match: IfMatch,
     session: DbSession,
     audit: Audit,
     principal: PersonnelWrite,
 ) -> JSONResponse:
     """Submit, appraise (Sở Nội vụ), approve (UBND tỉnh) or return a position, by the role allowed to. Requires If-Match."""
     position = await service.get_position(session, principal, position_id)
-    check_if_match(request, position.version)
+    if_match.check(position.version)
     return with_etag(JobPosition.model_validate(await service.transition(session, audit, principal, position, payload)))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
 from haicap_shared.audit import Audit
@@ -13,7 +13,7 @@ from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, UpstreamUnavailable, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.paging import Cursor, Limit, Page, keyset_page
-from haicap_shared.versioning import check_if_match, etag
+from haicap_shared.versioning import IfMatch, etag
 
 from ..agency_ref import AgencyNotFound, Org
 from ..auth import PersonnelRead, PersonnelWrite, visible
@@ -78,7 +78,7 @@ async def get_quota(quota_id: QuotaId, session: DbSession, principal: PersonnelR
 async def update_quota(
     quota_id: QuotaId,
     payload: QuotaUpdate,
-    request: Request,
+    if_match: IfMatch,
     session: DbSession,
     audit: Audit,
     org: Org,
@@ -86,5 +86,5 @@ async def update_quota(
 ) -> JSONResponse:
     """Change a quota's posts or note (a raise is checked against the predecessors). Requires If-Match."""
     quota = await service.get_quota(session, principal, quota_id)
-    check_if_match(request, quota.version)
+    if_match.check(quota.version)
     return with_etag(StaffingQuota.model_validate(await service.update_quota(session, audit, org, principal, quota, payload)))

@@ -13,7 +13,7 @@ from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.paging import Cursor, Limit, Page, keyset_page
-from haicap_shared.versioning import check_if_match, etag
+from haicap_shared.versioning import IfMatch, etag
 
 from ..auth import PersonnelRead, PersonnelWrite, visible
 from ..common import COMMON_PROBLEMS, ProvinceCode, with_etag
@@ -89,11 +89,17 @@ async def get_case(case_id: CaseId, session: DbSession, principal: PersonnelRead
     ),
 )
 async def update_case(
-    case_id: CaseId, payload: CaseUpdate, request: Request, session: DbSession, audit: Audit, principal: PersonnelWrite
+    case_id: CaseId,
+    payload: CaseUpdate,
+    request: Request,
+    if_match: IfMatch,
+    session: DbSession,
+    audit: Audit,
+    principal: PersonnelWrite,
 ) -> JSONResponse:
     """Change a proposed case's inputs (recalculated with its own rule version, or the one given). Requires If-Match."""
     case = await service.get_case(session, principal, case_id)
-    check_if_match(request, case.version)
+    if_match.check(case.version)
     base = request.app.state.settings.base_salary_vnd
     return with_etag(
         StreamliningCase.model_validate(
@@ -108,9 +114,9 @@ async def update_case(
     responses=problem_responses(service.CaseNotFound, service.CaseStepNotAllowed, PreconditionFailed, PreconditionRequired),
 )
 async def transition_case(
-    case_id: CaseId, payload: CaseTransition, request: Request, session: DbSession, audit: Audit, principal: PersonnelWrite
+    case_id: CaseId, payload: CaseTransition, if_match: IfMatch, session: DbSession, audit: Audit, principal: PersonnelWrite
 ) -> JSONResponse:
     """Approve, mark paid (province) or withdraw a case. Requires If-Match."""
     case = await service.get_case(session, principal, case_id)
-    check_if_match(request, case.version)
+    if_match.check(case.version)
     return with_etag(StreamliningCase.model_validate(await service.transition(session, audit, principal, case, payload)))

@@ -109,8 +109,13 @@ def _compute(inputs: entitlement.Inputs, rule_set: rules.RuleSet, from_record: d
 def _impossible(exc: entitlement.Impossible, from_record: dict[str, str]) -> ImpossibleInput | RecordImpossible:
     # NOTE: an impossible value in the request is a malformed request (422); one that comes
     # from the person's stored record is a conflict with that record (409), to be corrected there.
+    # NOTE: each item has the shared shape of a problem's `errors` (location, message, type),
+    # and says which field it is, why, and whether it came from the request or the record.
     errors = [
         {
+            "location": ["record" if v.field in from_record else "body", from_record.get(v.field, v.field)],
+            "message": v.reason,
+            "type": "impossible_value",
             "field": from_record.get(v.field, v.field),
             "reason": v.reason,
             "source": "person_record" if v.field in from_record else "request",

@@ -35,7 +35,7 @@ from fastapi import FastAPI
 
 from haicap_shared.auth import InvalidToken, TokenExpired, TokenRevoked
 from haicap_shared.errors import AppError, UpstreamTimeout, UpstreamUnavailable
-from haicap_shared.openapi import add_problems, problems_of
+from haicap_shared.openapi import add_problems, problems_of, schema_refs
 
 from .settings import UpstreamService
 from .upstream import Upstream
@@ -64,21 +64,6 @@ def schema_prefix(service: UpstreamService) -> str:
     return "".join(part.capitalize() for part in service.prefix.replace("-", "_").split("_"))
 
 
-def _refs(node: Any) -> set[str]:
-    """The schema names ``node`` refers to."""
-    found: set[str] = set()
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith(_REF):
-            found.add(ref[len(_REF) :])
-        for value in node.values():
-            found |= _refs(value)
-    elif isinstance(node, list):
-        for value in node:
-            found |= _refs(value)
-    return found
-
-
 def _rewrite_refs(node: Any, rename: Callable[[str], str]) -> Any:
     if isinstance(node, dict):
         out = {key: _rewrite_refs(value, rename) for key, value in node.items()}
@@ -104,7 +89,7 @@ def _clashing_names(definitions: dict[str, dict[str, Any]]) -> set[str]:
     while changed:
         changed = False
         for name, owners in definitions.items():
-            if name not in clashing and any(_refs(schema) & clashing for schema in owners.values()):
+            if name not in clashing and any(schema_refs(schema) & clashing for schema in owners.values()):
                 clashing.add(name)
                 changed = True
     return clashing

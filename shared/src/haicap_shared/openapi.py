@@ -204,7 +204,7 @@ def _is_problem_content(media: str, value: Any) -> bool:
     """Whether a media type of a response documents a problem (to be replaced by the one problem schema)."""
     if media == PROBLEM_MEDIA_TYPE:
         return True
-    refs = _refs(value)
+    refs = schema_refs(value)
     return media == "application/json" and bool(refs) and refs <= {"Problem", "HTTPValidationError"}
 
 
@@ -242,17 +242,18 @@ def problem_components() -> dict[str, Any]:
     return definitions
 
 
-def _refs(node: Any) -> set[str]:
+def schema_refs(node: Any) -> set[str]:
+    """The names of the ``components.schemas`` entries ``node`` refers to, at any depth."""
     found: set[str] = set()
     if isinstance(node, dict):
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith(_SCHEMAS):
             found.add(ref[len(_SCHEMAS) :])
         for value in node.values():
-            found |= _refs(value)
+            found |= schema_refs(value)
     elif isinstance(node, list):
         for value in node:
-            found |= _refs(value)
+            found |= schema_refs(value)
     return found
 
 
@@ -441,7 +442,7 @@ def apply_contract(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
         seen[identifier] = where
     for name, schema in problem_components().items():
         schemas[name] = schema
-    remaining = _refs({k: v for k, v in document.items() if k != "components"}) | _refs(
+    remaining = schema_refs({k: v for k, v in document.items() if k != "components"}) | schema_refs(
         {k: v for k, v in schemas.items() if k not in {"HTTPValidationError", "ValidationError"}}
     )
     for unused in ("HTTPValidationError", "ValidationError"):

@@ -315,9 +315,7 @@ def _random_changes(gateway: httpx.Client, rng: random.Random) -> None:
         (source, target, "general_work_car", "2026-04-22"),
         (turned, turned, "specialised_car", "2026-04-23"),
     ):
-        cars = gateway.get("/api/v1/assets/assets", params={"holder_commune": commune, "kind": "car"}).json()[
-            "items"
-        ]
+        cars = gateway.get("/api/v1/assets/assets", params={"holder_commune": commune, "kind": "car"}).json()["items"]
         car = rng.choice([c for c in cars if c["code"] != "04.TEST.CC.01"])
         response = gateway.post(
             f"/api/v1/assets/assets/{car['id']}/allocations",

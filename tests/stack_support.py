@@ -58,3 +58,24 @@ def sign_in(client: httpx.Client, stack: Stack, role: str) -> dict[str, str]:
     )
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def sign_in_service_account(client: httpx.Client, stack: Stack) -> dict[str, str]:
+    """Sign in through the gateway as reporting's service account; the Authorization header."""
+    response = client.post(
+        "/api/v1/auth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": stack.env["HAICAP_REPORTING_CLIENT_ID"],
+            "client_secret": stack.env["HAICAP_REPORTING_CLIENT_SECRET"],
+        },
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def sign_in_every_role(client: httpx.Client, stack: Stack) -> dict[str, dict[str, str]]:
+    """An Authorization header per role name: the demo users, and ``service`` as reporting's account."""
+    headers = {user.role: sign_in(client, stack, user.role) for user in stack.demo_users}
+    headers["service"] = sign_in_service_account(client, stack)
+    return headers

@@ -42,7 +42,7 @@ from haicap_shared.access_matrix import routes_with_rules
 from haicap_shared.personal_data import MAY_REVEAL
 from haicap_shared.roles import Role
 
-from .stack_support import Stack, fresh_stack, sign_in
+from .stack_support import Stack, fresh_stack, sign_in, sign_in_every_role
 
 pytestmark = pytest.mark.processes
 
@@ -182,16 +182,7 @@ def world(stack: Stack, gateway: httpx.Client) -> World:
             ),
             200,
         )
-        headers = {Role(u.role): sign_in(gateway, stack, u.role) for u in stack.demo_users}
-        service = gateway.post(
-            "/api/v1/auth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": stack.env["HAICAP_REPORTING_CLIENT_ID"],
-                "client_secret": stack.env["HAICAP_REPORTING_CLIENT_SECRET"],
-            },
-        )
-        headers[Role.SERVICE] = {"Authorization": f"Bearer {_ok(service, 200)['access_token']}"}
+        headers = {Role(role): header for role, header in sign_in_every_role(gateway, stack).items()}
         usernames[Role.SERVICE] = stack.env["HAICAP_REPORTING_CLIENT_ID"]
         assert set(headers) == set(Role)
 

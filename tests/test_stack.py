@@ -17,7 +17,7 @@ from haicap_shared.roles import Area, Role
 from haicap_shared.testing import assert_problem
 from haicap_shared.tokens import TokenIssuer, load_private_key
 
-from .stack_support import Stack, fresh_stack, sign_in
+from .stack_support import Stack, fresh_stack, sign_in, sign_in_every_role, sign_in_service_account
 
 pytestmark = pytest.mark.processes
 
@@ -103,17 +103,8 @@ def test_a_commune_officer_reads_units_but_not_the_audit_log(stack: Stack, gatew
 
 
 def test_the_reporting_service_account_gets_a_token(stack: Stack, gateway: httpx.Client) -> None:
-    response = gateway.post(
-        "/api/v1/auth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": stack.env["HAICAP_REPORTING_CLIENT_ID"],
-            "client_secret": stack.env["HAICAP_REPORTING_CLIENT_SECRET"],
-        },
-    )
-    assert response.status_code == 200, response.text
-    token = response.json()["access_token"]
-    assert gateway.get("/api/v1/org/units", params={"limit": 1}, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    headers = sign_in_service_account(gateway, stack)
+    assert gateway.get("/api/v1/org/units", params={"limit": 1}, headers=headers).status_code == 200
 
 
 SERVICE_APPS = {
@@ -127,16 +118,7 @@ SERVICE_APPS = {
 @pytest.fixture(scope="module")
 def role_headers(stack: Stack, gateway: httpx.Client) -> dict[Role, dict[str, str]]:
     """A signed-in Authorization header for every role (the service role as reporting's account)."""
-    headers = {Role(user.role): sign_in(gateway, stack, user.role) for user in stack.demo_users}
-    service = gateway.post(
-        "/api/v1/auth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": stack.env["HAICAP_REPORTING_CLIENT_ID"],
-            "client_secret": stack.env["HAICAP_REPORTING_CLIENT_SECRET"],
-        },
-    )
-    headers[Role.SERVICE] = {"Authorization": f"Bearer {service.json()['access_token']}"}
+    headers = {Role(role): header for role, header in sign_in_every_role(gateway, stack).items()}
     assert set(headers) == set(Role)
     return headers
 

@@ -5,7 +5,6 @@ The files are generated here: a CSV with one 100 MB line, a zip-bomb XLSX (a mil
 strings, about 250 MB expanded, in about 1 MB), more rows than allowed, bytes that are not UTF-8.
 """
 
-import asyncio
 import time
 from typing import Any
 
@@ -15,7 +14,7 @@ from fastapi import FastAPI
 
 from haicap_shared.import_samples import long_line_csv, many_rows_csv, wide_row_xlsx, with_import_limits, zip_bomb_xlsx
 from haicap_shared.imports import import_slots
-from haicap_shared.testing import assert_problem
+from haicap_shared.testing import assert_problem, while_polling_healthz
 
 from .conftest import World
 from .helpers import national_id
@@ -41,22 +40,10 @@ async def _people(client: httpx.AsyncClient) -> int:
     return len((await client.get("/people", params={"limit": 500})).json()["items"])
 
 
-async def _while_healthz(client: httpx.AsyncClient, work: Any) -> tuple[httpx.Response, float]:
-    """Run ``work`` while polling /healthz; its answer and the slowest /healthz (seconds)."""
-    task = asyncio.ensure_future(work)
-    slowest = 0.0
-    while not task.done():
-        started = time.perf_counter()
-        assert (await client.get("/healthz")).status_code == 200
-        slowest = max(slowest, time.perf_counter() - started)
-        await asyncio.sleep(0.01)
-    return await task, slowest
-
-
 async def test_a_100_mb_line_is_refused_at_once_and_healthz_answers(client: httpx.AsyncClient, world: World) -> None:
     content = long_line_csv(HEADER, 100 * MiB)
     started = time.perf_counter()
-    response, slowest = await _while_healthz(client, _upload(client, "people.csv", content))
+    response, slowest = await while_polling_healthz(client, _upload(client, "people.csv", content))
     elapsed = time.perf_counter() - started
     refused = assert_problem(response, 422, "line_too_long")
     assert (refused["line"], refused["limit"]) == (2, 64 * 1024)

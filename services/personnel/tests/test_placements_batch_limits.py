@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any
 
 import httpx
 
-from haicap_shared.testing import TestTokens, assert_problem
+from haicap_shared.testing import TestTokens, assert_problem, while_polling_healthz
 
 from .conftest import World
 from .helpers import approved_position, create_person
@@ -16,24 +14,12 @@ from .helpers import approved_position, create_person
 MiB = 1024 * 1024
 
 
-async def _while_healthz(client: httpx.AsyncClient, work: Any) -> tuple[httpx.Response, float]:
-    """Run ``work`` while polling /healthz; its answer and the slowest /healthz (seconds)."""
-    task = asyncio.ensure_future(work)
-    slowest = 0.0
-    while not task.done():
-        started = time.perf_counter()
-        assert (await client.get("/healthz")).status_code == 200
-        slowest = max(slowest, time.perf_counter() - started)
-        await asyncio.sleep(0.01)
-    return await task, slowest
-
-
 async def test_5000_identical_rows_report_each_row_once(client: httpx.AsyncClient, world: World, test_tokens: TestTokens) -> None:
     position = await approved_position(client, test_tokens, world.department.id)
     person = await create_person(client, world.department.id)
     row = {"person_id": person["id"], "position_id": position["id"], "valid_from": "2025-07-01"}
     # Before issue 13, row n listed the n - 1 rows before it: 12.5 million messages, 670 MB.
-    response, slowest = await _while_healthz(client, client.post("/placements/batch", json={"rows": [row] * 5000}))
+    response, slowest = await while_polling_healthz(client, client.post("/placements/batch", json={"rows": [row] * 5000}))
     assert len(response.content) < 5 * MiB, len(response.content)
     report = assert_problem(response, 409, "placement_batch_rejected")["report"]
     assert (report["rows"], report["placed"]) == (5000, 0)

@@ -16,11 +16,13 @@ PostgreSQL is reached at ``HAICAP_TEST_POSTGRES_URL`` (default: postgres on
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -395,3 +397,19 @@ def assert_openapi_contract(document: dict[str, Any], prefixes: str | tuple[str,
     """Fail, listing every violation, when ``document`` breaks haicap's OpenAPI contract (see above)."""
     violations = openapi_contract_violations(document, prefixes, app)
     assert not violations, f"{len(violations)} violations of the OpenAPI contract:\n" + "\n".join(violations)
+
+
+async def while_polling_healthz(client: httpx.AsyncClient, work: Awaitable[httpx.Response]) -> tuple[httpx.Response, float]:
+    """Run ``work`` while polling the app's ``/healthz``: its answer, and the slowest ``/healthz`` in seconds.
+
+    NOTE: in process the app shares this event loop, so a slow ``/healthz`` means the work
+    held the loop: the figure the bounded-work goals are about.
+    """
+    task = asyncio.ensure_future(work)
+    slowest = 0.0
+    while not task.done():
+        started = time.perf_counter()
+        assert (await client.get("/healthz")).status_code == 200
+        slowest = max(slowest, time.perf_counter() - started)
+        await asyncio.sleep(0.01)
+    return await task, slowest

@@ -30,7 +30,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy -p haicap_shared -p org_structure -p personnel -p assets -p reporting -p haicap_gateway -p haicap_scenario
+	$(BIN)/mypy -p haicap_shared -p haicap_org_structure -p haicap_personnel -p haicap_assets -p haicap_reporting -p haicap_gateway -p haicap_scenario
 
 pytest: install
 	$(BIN)/pytest

@@ -49,12 +49,12 @@ import asyncpg
 from haicap_scenario.national import PROVINCES, draw_asset
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assets.cli import MIGRATIONS
-from assets.org_client import HolderNotFound, OrgAgency, OrgUnit
-from assets.plates import PLATE_PREFIXES
-from assets.register import importer
-from assets.stats import service as stats_service
-from assets.tables import metadata
+from haicap_assets.cli import MIGRATIONS
+from haicap_assets.org_client import HolderNotFound, OrgAgency, OrgUnit
+from haicap_assets.plates import PLATE_PREFIXES
+from haicap_assets.register import importer
+from haicap_assets.stats import service as stats_service
+from haicap_assets.tables import metadata
 from haicap_shared.audit import AuditTrail
 from haicap_shared.auth import system_principal
 from haicap_shared.db import create_engine

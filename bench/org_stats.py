@@ -44,17 +44,17 @@ import httpx
 from haicap_scenario.national import Pools, task_catalogue
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from haicap_org_structure.app import create_app
+from haicap_org_structure.cli import MIGRATIONS
+from haicap_org_structure.settings import OrgSettings
+from haicap_org_structure.tasks import repository, service
+from haicap_org_structure.tasks.auth import lead_agency_visible
 from haicap_shared.auth import system_principal
 from haicap_shared.db import create_engine
 from haicap_shared.migrations import upgrade_to_head
 from haicap_shared.roles import Area, Role
 from haicap_shared.text import search_key
 from haicap_shared.tokens import TokenIssuer, generate_private_key, jwks
-from org_structure.app import create_app
-from org_structure.cli import MIGRATIONS
-from org_structure.settings import OrgSettings
-from org_structure.tasks import repository, service
-from org_structure.tasks.auth import lead_agency_visible
 
 T = TypeVar("T")
 ADMIN_URL = os.environ.get("HAICAP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

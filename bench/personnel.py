@@ -55,6 +55,12 @@ import httpx  # noqa: E402
 from haicap_scenario.national import PROVINCES, draw_person  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
 
+from haicap_personnel.app import create_app  # noqa: E402
+from haicap_personnel.cli import MIGRATIONS  # noqa: E402
+from haicap_personnel.org_client import OrgAgency, OrgLineage  # noqa: E402
+from haicap_personnel.people.importer import import_people  # noqa: E402
+from haicap_personnel.settings import PersonnelSettings  # noqa: E402
+from haicap_personnel.tables import metadata  # noqa: E402
 from haicap_shared.audit import AuditTrail  # noqa: E402
 from haicap_shared.auth import system_principal  # noqa: E402
 from haicap_shared.db import create_engine  # noqa: E402
@@ -63,12 +69,6 @@ from haicap_shared.migrations import upgrade_to_head  # noqa: E402
 from haicap_shared.roles import Area, Role  # noqa: E402
 from haicap_shared.testing import create_postgres_database, drop_postgres_database, postgres_admin_url  # noqa: E402
 from haicap_shared.tokens import TokenIssuer, generate_private_key, jwks  # noqa: E402
-from personnel.app import create_app  # noqa: E402
-from personnel.cli import MIGRATIONS  # noqa: E402
-from personnel.org_client import OrgAgency, OrgLineage  # noqa: E402
-from personnel.people.importer import import_people  # noqa: E402
-from personnel.settings import PersonnelSettings  # noqa: E402
-from personnel.tables import metadata  # noqa: E402
 
 HEADER = ["Họ và tên", "Ngày sinh", "Giới tính", "Số định danh", "Đối tượng", "Trình độ chuyên môn", "Chuyên ngành",
           "Lý luận chính trị", "Quản lý nhà nước", "Hệ số lương", "Mã cơ quan"]  # fmt: skip

@@ -60,7 +60,7 @@ def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     backend: str = request.param
     urls: dict[str, str] = {}
     if backend == "postgresql":
-        for name in ("org_structure", "personnel"):
+        for name in ("org", "personnel"):
             urls[name] = asyncio.run(create_postgres_database(f"haicap_bounded_{name}"))
     extra = {f"HAICAP_{name.upper()}_DATABASE_URL": url for name, url in urls.items()}
     try:

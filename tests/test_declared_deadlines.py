@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from assets.app import create_app as create_assets
-from assets.settings import AssetsSettings
+from haicap_assets.app import create_app as create_assets
+from haicap_assets.settings import AssetsSettings
 from haicap_gateway.deadlines import DeadlineTable
-from org_structure.app import create_app as create_org
-from org_structure.settings import OrgSettings
-from personnel.app import create_app as create_personnel
-from personnel.settings import PersonnelSettings
-from reporting.app import create_app as create_reporting
-from reporting.settings import ReportingSettings
+from haicap_org_structure.app import create_app as create_org
+from haicap_org_structure.settings import OrgSettings
+from haicap_personnel.app import create_app as create_personnel
+from haicap_personnel.settings import PersonnelSettings
+from haicap_reporting.app import create_app as create_reporting
+from haicap_reporting.settings import ReportingSettings
 
 DECLARED = {
     "org-structure": [

@@ -48,11 +48,11 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from pydantic_settings import BaseSettings
 
-from assets.settings import AssetsSettings
+from haicap_assets.settings import AssetsSettings
 from haicap_gateway.settings import GatewaySettings
-from org_structure.settings import OrgSettings
-from personnel.settings import PersonnelSettings
-from reporting.settings import ReportingSettings
+from haicap_org_structure.settings import OrgSettings
+from haicap_personnel.settings import PersonnelSettings
+from haicap_reporting.settings import ReportingSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"

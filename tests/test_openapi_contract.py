@@ -11,18 +11,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from assets.app import create_app as assets_app
-from assets.settings import AssetsSettings
+from haicap_assets.app import create_app as assets_app
+from haicap_assets.settings import AssetsSettings
 from haicap_gateway.app import create_app as gateway_app
 from haicap_gateway.openapi import merge_specs
 from haicap_gateway.settings import GatewaySettings
+from haicap_org_structure.app import create_app as org_app
+from haicap_org_structure.settings import OrgSettings
+from haicap_personnel.app import create_app as personnel_app
+from haicap_personnel.settings import PersonnelSettings
+from haicap_reporting.app import create_app as reporting_app
+from haicap_reporting.settings import ReportingSettings
 from haicap_shared.testing import assert_openapi_contract
-from org_structure.app import create_app as org_app
-from org_structure.settings import OrgSettings
-from personnel.app import create_app as personnel_app
-from personnel.settings import PersonnelSettings
-from reporting.app import create_app as reporting_app
-from reporting.settings import ReportingSettings
 
 PREFIXES = ("gateway", "org", "personnel", "assets", "reports")
 METHODS = {"get", "put", "post", "delete", "patch"}

@@ -48,10 +48,10 @@ pytestmark = pytest.mark.processes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 APPS = {
-    "/api/v1/org": "org_structure.app",
-    "/api/v1/personnel": "personnel.app",
-    "/api/v1/assets": "assets.app",
-    "/api/v1/reports": "reporting.app",
+    "/api/v1/org": "haicap_org_structure.app",
+    "/api/v1/personnel": "haicap_personnel.app",
+    "/api/v1/assets": "haicap_assets.app",
+    "/api/v1/reports": "haicap_reporting.app",
     "": "haicap_gateway.app",
 }
 PEOPLE_READERS = frozenset(Role) - {Role.VIEWER}

@@ -108,10 +108,10 @@ def test_the_reporting_service_account_gets_a_token(stack: Stack, gateway: httpx
 
 
 SERVICE_APPS = {
-    "org": "org_structure.app",
-    "personnel": "personnel.app",
-    "assets": "assets.app",
-    "reports": "reporting.app",
+    "org": "haicap_org_structure.app",
+    "personnel": "haicap_personnel.app",
+    "assets": "haicap_assets.app",
+    "reports": "haicap_reporting.app",
 }
 
 

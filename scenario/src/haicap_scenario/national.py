@@ -352,8 +352,8 @@ def make_agencies(country: Country, ids: Ids, search_key: Callable[[str], str]) 
 
 
 async def load_org(url: str, country: Country, sizes: Sizes, seed: int) -> dict[str, int]:
+    from haicap_org_structure.tasks.repository import task_search_key
     from haicap_shared.text import search_key
-    from org_structure.tasks.repository import task_search_key
 
     rng = random.Random(f"{seed}:org")
     ids = Ids(rng)
@@ -516,7 +516,7 @@ FROM person, (VALUES (2025), (2026)) AS years(y) WHERE agency_valid_to IS NULL G
 
 
 async def load_personnel(url: str, country: Country, sizes: Sizes, seed: int) -> dict[str, int]:
-    from personnel.streamlining.entitlement import RULE_VERSION
+    from haicap_personnel.streamlining.entitlement import RULE_VERSION
 
     rng = random.Random(f"{seed}:personnel")
     connection = await asyncpg.connect(plain(url))
@@ -559,9 +559,9 @@ STEPS = ("proposed", "submitted", "approved", "rejected", "executed")
 
 
 async def load_assets(url: str, country: Country, sizes: Sizes, seed: int) -> dict[str, int]:
-    from assets.dispositions.forms import rank
-    from assets.dispositions.models import Form
-    from assets.plates import PLATE_PREFIXES
+    from haicap_assets.dispositions.forms import rank
+    from haicap_assets.dispositions.models import Form
+    from haicap_assets.plates import PLATE_PREFIXES
 
     rng = random.Random(f"{seed}:assets")
     ids = Ids(rng)

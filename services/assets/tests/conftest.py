@@ -3,9 +3,9 @@
 import pytest
 from fastapi import FastAPI
 
-from assets.app import create_app
-from assets.cli import MIGRATIONS
-from assets.settings import AssetsSettings
+from haicap_assets.app import create_app
+from haicap_assets.cli import MIGRATIONS
+from haicap_assets.settings import AssetsSettings
 from haicap_shared.testing import ServiceMigrations, TestTokens
 
 from .fake_org import FakeOrg

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
-from assets.org_client import SERVICE, HolderNotFound, OrgAgency, OrgUnit
+from haicap_assets.org_client import SERVICE, HolderNotFound, OrgAgency, OrgUnit
 from haicap_shared.errors import UpstreamUnavailable
 
 MERGER = date(2025, 7, 1)

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from assets.app import create_app
-from assets.cli import MIGRATIONS
-from assets.settings import AssetsSettings
+from haicap_assets.app import create_app
+from haicap_assets.cli import MIGRATIONS
+from haicap_assets.settings import AssetsSettings
 from haicap_shared import contract_testing
 from haicap_shared.contract_testing import ANY, OVERLAPPING_PATHS, REFUSED_ON_PURPOSE, FailureKey
 from haicap_shared.testing import TestTokens

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from assets.cli import MIGRATIONS
-from assets.tables import metadata
+from haicap_assets.cli import MIGRATIONS
+from haicap_assets.tables import metadata
 from haicap_shared.testing import assert_migrations_match
 
 

@@ -9,8 +9,8 @@ import respx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from assets.app import create_app
-from assets.settings import AssetsSettings
+from haicap_assets.app import create_app
+from haicap_assets.settings import AssetsSettings
 from haicap_shared.testing import TestTokens, assert_problem
 
 from .fake_org import QUANG_LAM

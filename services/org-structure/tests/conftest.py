@@ -6,15 +6,15 @@ import pytest_asyncio
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from haicap_org_structure import app as org_app
+from haicap_org_structure.cli import MIGRATIONS
+from haicap_org_structure.db import metadata
+from haicap_org_structure.settings import OrgSettings
+from haicap_org_structure.units.importer import ImportSummary, apply_plan
+from haicap_org_structure.units.reference import ImportPlan, national_plan, province_plan
 from haicap_shared.audit import AuditTrail
 from haicap_shared.auth import system_principal
 from haicap_shared.testing import ServiceMigrations, TestTokens
-from org_structure import app as org_app
-from org_structure.cli import MIGRATIONS
-from org_structure.db import metadata
-from org_structure.settings import OrgSettings
-from org_structure.units.importer import ImportSummary, apply_plan
-from org_structure.units.reference import ImportPlan, national_plan, province_plan
 
 
 @pytest.fixture(scope="session")

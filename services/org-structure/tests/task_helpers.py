@@ -16,9 +16,9 @@ import httpx
 from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_org_structure.agencies.models import AgencyKind, agency_table
+from haicap_org_structure.units.models import UnitLevel, unit_table
 from haicap_shared.text import search_key
-from org_structure.agencies.models import AgencyKind, agency_table
-from org_structure.units.models import UnitLevel, unit_table
 
 BEFORE = date(2025, 6, 30)
 AFTER = date(2025, 7, 1)

@@ -4,18 +4,18 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_org_structure import app as org_app
+from haicap_org_structure.cli import MIGRATIONS
+from haicap_org_structure.db import metadata
+from haicap_org_structure.settings import OrgSettings
+from haicap_org_structure.units.importer import apply_plan
+from haicap_org_structure.units.reference import national_plan, province_plan
 from haicap_shared import contract_testing
 from haicap_shared.audit import AuditTrail
 from haicap_shared.auth import system_principal
 from haicap_shared.contract_testing import ANY, OVERLAPPING_PATHS, REFUSED_ON_PURPOSE, FailureKey
 from haicap_shared.db import null_pool_engine
 from haicap_shared.testing import TestTokens
-from org_structure import app as org_app
-from org_structure.cli import MIGRATIONS
-from org_structure.db import metadata
-from org_structure.settings import OrgSettings
-from org_structure.units.importer import apply_plan
-from org_structure.units.reference import national_plan, province_plan
 
 MAX_EXAMPLES = 20
 

@@ -4,8 +4,8 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from org_structure.units.models import change_table, unit_table
-from org_structure.units.reference import ImportPlan, province_plan
+from haicap_org_structure.units.models import change_table, unit_table
+from haicap_org_structure.units.reference import ImportPlan, province_plan
 
 from .conftest import run_import
 

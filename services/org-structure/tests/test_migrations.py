@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
+from haicap_org_structure.cli import MIGRATIONS
+from haicap_org_structure.tables import metadata
 from haicap_shared.testing import assert_migrations_match
-from org_structure.cli import MIGRATIONS
-from org_structure.tables import metadata
 
 
 async def test_migrations_build_what_the_models_say(tmp_path: Path) -> None:

@@ -4,9 +4,9 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_org_structure.agencies.models import agency_table
 from haicap_shared.testing import assert_problem
 from haicap_shared.values import ISO_DATE_PATTERN
-from org_structure.agencies.models import agency_table
 
 
 async def _agencies(session: AsyncSession) -> int:

@@ -6,9 +6,9 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_org_structure.tasks.models import ownership_table, task_table
 from haicap_shared.roles import Role
 from haicap_shared.testing import TestTokens, assert_problem
-from org_structure.tasks.models import ownership_table, task_table
 
 from .task_helpers import cao_bang_agencies, create_task, task_body
 

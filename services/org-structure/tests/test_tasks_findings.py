@@ -7,11 +7,11 @@ import httpx
 from sqlalchemy import delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_org_structure.agencies.models import AgencyKind
+from haicap_org_structure.tasks.models import ownership_table
+from haicap_org_structure.units.models import UnitLevel
 from haicap_shared.roles import Role
 from haicap_shared.testing import TestTokens
-from org_structure.agencies.models import AgencyKind
-from org_structure.tasks.models import ownership_table
-from org_structure.units.models import UnitLevel
 
 from .task_helpers import BEFORE, add_agency, cao_bang_agencies, create_task, findings, stats
 

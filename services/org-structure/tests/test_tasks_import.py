@@ -9,10 +9,10 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_org_structure.agencies.models import AgencyKind
+from haicap_org_structure.tasks.models import ownership_table, task_table
 from haicap_shared.roles import Role
 from haicap_shared.testing import TestTokens, assert_problem
-from org_structure.agencies.models import AgencyKind
-from org_structure.tasks.models import ownership_table, task_table
 
 from .task_helpers import AFTER, add_agency, cao_bang_agencies, csv_file, stats
 

@@ -18,9 +18,9 @@ import httpx
 from sqlalchemy import event, select, text, true
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from org_structure.agencies.models import AgencyKind
-from org_structure.tasks import repository
-from org_structure.units.models import UnitLevel, unit_table
+from haicap_org_structure.agencies.models import AgencyKind
+from haicap_org_structure.tasks import repository
+from haicap_org_structure.units.models import UnitLevel, unit_table
 
 from .task_helpers import AFTER, BEFORE, add_agency, csv_file
 

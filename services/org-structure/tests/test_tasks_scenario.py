@@ -13,8 +13,8 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from org_structure.agencies.models import AgencyKind
-from org_structure.units.models import UnitLevel, unit_table
+from haicap_org_structure.agencies.models import AgencyKind
+from haicap_org_structure.units.models import UnitLevel, unit_table
 
 from .task_helpers import AFTER, BEFORE, add_agency, csv_file, findings, stats
 

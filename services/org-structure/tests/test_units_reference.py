@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from org_structure import cli
-from org_structure.units.importer import ImportSummary
-from org_structure.units.models import UnitLevel, change_table, correction_table, link_table, unit_table
-from org_structure.units.reference import ImportPlan, province_plan, tone_key
+from haicap_org_structure import cli
+from haicap_org_structure.units.importer import ImportSummary
+from haicap_org_structure.units.models import UnitLevel, change_table, correction_table, link_table, unit_table
+from haicap_org_structure.units.reference import ImportPlan, province_plan, tone_key
 
 from .conftest import run_import
 
@@ -188,7 +188,7 @@ async def test_a_unit_imported_with_the_package_code_is_corrected_once(session: 
 
 
 def test_every_code_and_name_agrees_with_the_official_list(country_plan: ImportPlan) -> None:
-    with (Path(__file__).parents[1] / "src/org_structure/units/data/communes.csv").open(encoding="utf-8") as data:
+    with (Path(__file__).parents[1] / "src/haicap_org_structure/units/data/communes.csv").open(encoding="utf-8") as data:
         official = {row["code"]: row["full_name"] for row in csv.DictReader(data)}
     current = {
         u.code: u.name for u in country_plan.units if u.level is UnitLevel.COMMUNE and u.valid_from and u.valid_from.year == 2025

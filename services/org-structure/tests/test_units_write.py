@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
+from haicap_org_structure.units.models import unit_table
 from haicap_shared.testing import assert_problem
-from org_structure.units.models import unit_table
 
 
 async def _unit(client: httpx.AsyncClient, code: str, as_of: str) -> dict:

@@ -8,12 +8,12 @@ from datetime import date
 import pytest
 from fastapi import FastAPI
 
+from haicap_personnel.app import create_app
+from haicap_personnel.cli import MIGRATIONS
+from haicap_personnel.org_client import OrgAgency, OrgChange, OrgLineage, OrgLineageStep, OrgUnit
+from haicap_personnel.settings import PersonnelSettings
 from haicap_shared.errors import UpstreamUnavailable
 from haicap_shared.testing import ServiceMigrations, TestTokens
-from personnel.app import create_app
-from personnel.cli import MIGRATIONS
-from personnel.org_client import OrgAgency, OrgChange, OrgLineage, OrgLineageStep, OrgUnit
-from personnel.settings import PersonnelSettings
 
 MERGED = date(2025, 7, 1)
 

@@ -2,12 +2,12 @@
 
 from pathlib import Path
 
+from haicap_personnel.app import create_app
+from haicap_personnel.cli import MIGRATIONS
+from haicap_personnel.settings import PersonnelSettings
 from haicap_shared import contract_testing
 from haicap_shared.contract_testing import ANY, OVERLAPPING_PATHS, REFUSED_ON_PURPOSE, FailureKey
 from haicap_shared.testing import TestTokens
-from personnel.app import create_app
-from personnel.cli import MIGRATIONS
-from personnel.settings import PersonnelSettings
 
 from .conftest import World
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from personnel.people.models import Sex
-from personnel.streamlining.entitlement import (
+from haicap_personnel.people.models import Sex
+from haicap_personnel.streamlining.entitlement import (
     Impossible,
     Inputs,
     NotApplicable,
@@ -20,8 +20,8 @@ from personnel.streamlining.entitlement import (
     whole_months,
     years_of,
 )
-from personnel.streamlining.models import Policy
-from personnel.streamlining.rules import CURRENT, RULES, V1, V2, rules_for
+from haicap_personnel.streamlining.models import Policy
+from haicap_personnel.streamlining.rules import CURRENT, RULES, V1, V2, rules_for
 
 SALARY = Salary(Decimal(2340000), Decimal("4.65"), Decimal("0.6"), allowance_percent=Decimal(25)).monthly()
 

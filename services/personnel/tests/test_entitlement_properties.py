@@ -16,8 +16,8 @@ from decimal import Decimal
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from personnel.people.models import Sex
-from personnel.streamlining.entitlement import (
+from haicap_personnel.people.models import Sex
+from haicap_personnel.streamlining.entitlement import (
     FIVE_YEARS,
     Impossible,
     Inputs,
@@ -27,8 +27,8 @@ from personnel.streamlining.entitlement import (
     statutory_retirement_date,
     whole_months,
 )
-from personnel.streamlining.models import Policy
-from personnel.streamlining.rules import CURRENT
+from haicap_personnel.streamlining.models import Policy
+from haicap_personnel.streamlining.rules import CURRENT
 
 PROPERTY = settings(max_examples=300, deadline=None, derandomize=True, database=None)
 

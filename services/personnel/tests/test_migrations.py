@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
+from haicap_personnel.cli import MIGRATIONS
+from haicap_personnel.tables import metadata
 from haicap_shared.testing import assert_migrations_match
-from personnel.cli import MIGRATIONS
-from personnel.tables import metadata
 
 
 async def test_migrations_build_what_the_models_say(tmp_path: Path) -> None:

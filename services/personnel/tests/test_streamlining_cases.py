@@ -5,8 +5,8 @@ from typing import Any
 import httpx
 import pytest
 
+from haicap_personnel.streamlining.rules import CURRENT, V1
 from haicap_shared.testing import assert_problem
-from personnel.streamlining.rules import CURRENT, V1
 
 from .conftest import World
 from .helpers import create_person

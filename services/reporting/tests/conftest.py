@@ -3,10 +3,10 @@
 import pytest
 from fastapi import FastAPI
 
+from haicap_reporting.app import create_app
+from haicap_reporting.cli import MIGRATIONS
+from haicap_reporting.settings import ReportingSettings
 from haicap_shared.testing import ServiceMigrations, TestTokens
-from reporting.app import create_app
-from reporting.cli import MIGRATIONS
-from reporting.settings import ReportingSettings
 
 GATEWAY = "http://gateway.test"
 ORG = f"{GATEWAY}/api/v1/org"

@@ -16,12 +16,12 @@ from typing import Any
 import respx
 from pydantic import BaseModel
 
-from assets.stats import schemas as assets_stats
+from haicap_assets.stats import schemas as assets_stats
+from haicap_org_structure.agencies import schemas as org_agencies
+from haicap_org_structure.tasks import schemas as org_tasks
+from haicap_org_structure.units import schemas as org_units
+from haicap_personnel.stats import schemas as personnel_stats
 from haicap_shared.paging import Page
-from org_structure.agencies import schemas as org_agencies
-from org_structure.tasks import schemas as org_tasks
-from org_structure.units import schemas as org_units
-from personnel.stats import schemas as personnel_stats
 
 # NOTE: the routes reporting reads, as published by the gateway, with the model each answers with.
 PRODUCERS: dict[str, type[BaseModel]] = {

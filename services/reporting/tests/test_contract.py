@@ -2,12 +2,12 @@
 
 from pathlib import Path
 
+from haicap_reporting.app import create_app
+from haicap_reporting.cli import MIGRATIONS
+from haicap_reporting.settings import ReportingSettings
 from haicap_shared import contract_testing
 from haicap_shared.contract_testing import ANY, REFUSED_ON_PURPOSE, FailureKey
 from haicap_shared.testing import TestTokens
-from reporting.app import create_app
-from reporting.cli import MIGRATIONS
-from reporting.settings import ReportingSettings
 
 MAX_EXAMPLES = 20
 

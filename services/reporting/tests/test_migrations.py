@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
+from haicap_reporting.cli import MIGRATIONS
+from haicap_reporting.db import metadata
 from haicap_shared.testing import assert_migrations_match
-from reporting.cli import MIGRATIONS
-from reporting.db import metadata
 
 
 async def test_migrations_build_what_the_models_say(tmp_path: Path) -> None:

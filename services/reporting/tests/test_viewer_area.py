@@ -6,10 +6,10 @@ Until issue 12, a viewer read every province's reports.
 import httpx
 import pytest
 
+from haicap_reporting.auth import check_report_area
 from haicap_shared.auth import OutsideArea, Principal
 from haicap_shared.roles import Area, Role
 from haicap_shared.testing import TestTokens, assert_problem
-from reporting.auth import check_report_area
 
 
 def _viewer(**area: str) -> Principal:

@@ -1,4 +1,4 @@
-"""``haicap-personnel``: migrate and serve."""
+"""``haicap-assets``: migrate and serve."""
 
 from __future__ import annotations
 
@@ -6,16 +6,16 @@ from pathlib import Path
 
 from haicap_shared.cli import run_service_cli
 
-from .settings import PersonnelSettings
+from .settings import AssetsSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def main(argv: list[str] | None = None) -> int:
     return run_service_cli(
-        prog="haicap-personnel",
-        settings=PersonnelSettings(),
-        app_factory="personnel.app:create_app",
+        prog="haicap-assets",
+        settings=AssetsSettings(),
+        app_factory="haicap_assets.app:create_app",
         migrations=MIGRATIONS,
         argv=argv,
     )

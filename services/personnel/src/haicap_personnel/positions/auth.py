@@ -1,4 +1,4 @@
-"""Who moves a job position through its approval (on top of the area rules in ``personnel.auth``).
+"""Who moves a job position through its approval (on top of the area rules in ``haicap_personnel.auth``).
 
 | step | from | to | by |
 | --- | --- | --- | --- |

@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     return run_service_cli(
         prog="haicap-org",
         settings=OrgSettings(),
-        app_factory="org_structure.app:create_app",
+        app_factory="haicap_org_structure.app:create_app",
         migrations=MIGRATIONS,
         extra=_commands,
         argv=argv,

@@ -46,7 +46,7 @@ class Chart:
 
 @dataclass(frozen=True)
 class Section:
-    """A section's figures (``data``, its model in :mod:`reporting.reports.schemas`) and how to show them."""
+    """A section's figures (``data``, its model in :mod:`haicap_reporting.reports.schemas`) and how to show them."""
 
     name: str
     title: str

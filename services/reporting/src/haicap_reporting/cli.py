@@ -1,4 +1,4 @@
-"""``haicap-assets``: migrate and serve."""
+"""``haicap-reporting``: migrate and serve."""
 
 from __future__ import annotations
 
@@ -6,16 +6,16 @@ from pathlib import Path
 
 from haicap_shared.cli import run_service_cli
 
-from .settings import AssetsSettings
+from .settings import ReportingSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def main(argv: list[str] | None = None) -> int:
     return run_service_cli(
-        prog="haicap-assets",
-        settings=AssetsSettings(),
-        app_factory="assets.app:create_app",
+        prog="haicap-reporting",
+        settings=ReportingSettings(),
+        app_factory="haicap_reporting.app:create_app",
         migrations=MIGRATIONS,
         argv=argv,
     )

@@ -1,6 +1,6 @@
 """Alembic environment of personnel: only this service's metadata."""
 
+from haicap_personnel.tables import metadata
 from haicap_shared.migrations import run_env
-from personnel.tables import metadata
 
 run_env(metadata)

@@ -179,7 +179,7 @@ def tone_key(name: str) -> str:
 
 
 def _data_csv(name: str) -> list[dict[str, str]]:
-    text = importlib.resources.files("org_structure.units").joinpath("data", name).read_text(encoding="utf-8")
+    text = importlib.resources.files("haicap_org_structure.units").joinpath("data", name).read_text(encoding="utf-8")
     return list(csv.DictReader(io.StringIO(text)))
 
 

@@ -1,4 +1,4 @@
-"""``haicap-reporting``: migrate and serve."""
+"""``haicap-personnel``: migrate and serve."""
 
 from __future__ import annotations
 
@@ -6,16 +6,16 @@ from pathlib import Path
 
 from haicap_shared.cli import run_service_cli
 
-from .settings import ReportingSettings
+from .settings import PersonnelSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def main(argv: list[str] | None = None) -> int:
     return run_service_cli(
-        prog="haicap-reporting",
-        settings=ReportingSettings(),
-        app_factory="reporting.app:create_app",
+        prog="haicap-personnel",
+        settings=PersonnelSettings(),
+        app_factory="haicap_personnel.app:create_app",
         migrations=MIGRATIONS,
         argv=argv,
     )

@@ -1,1 +1,0 @@
-"""assets: public assets handed to the communes, and what becomes of them."""

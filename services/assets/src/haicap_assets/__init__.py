@@ -1,0 +1,1 @@
+"""haicap_assets: public assets handed to the communes, and what becomes of them."""

@@ -1,0 +1,1 @@
+"""haicap_personnel: cadres, civil servants and public employees, their positions and placements."""

@@ -1,1 +1,0 @@
-"""personnel: cadres, civil servants and public employees, their positions and placements."""

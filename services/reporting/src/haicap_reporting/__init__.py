@@ -1,0 +1,1 @@
+"""haicap_reporting: province and commune summaries composed from the other services."""

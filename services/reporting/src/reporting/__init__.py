@@ -1,1 +1,0 @@
-"""reporting: province and commune summaries composed from the other services."""

@@ -28,7 +28,7 @@ from haicap_shared.text import search_key
 
 from ..units.models import AdministrativeUnit, UnitLevel
 from . import repository, service
-from .auth import in_area
+from .access import in_area
 from .models import KIND_LABELS, AgencyKind
 
 COLUMNS = {

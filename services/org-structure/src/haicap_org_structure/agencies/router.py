@@ -23,7 +23,7 @@ from haicap_shared.versioning import IfMatch, etag
 from ..units import service as unit_service
 from ..units.models import UnitLevel
 from . import repository, service
-from .auth import OrgRead, OrgWrite, ProvinceWrite, visible_agencies
+from .access import OrgRead, OrgWrite, ProvinceWrite, visible_agencies
 from .importer import import_agencies
 from .models import AgencyKind, DecisionStatus
 from .schemas import (

@@ -18,7 +18,7 @@ from ..units import repository as unit_repository
 from ..units import service as unit_service
 from ..units.models import AdministrativeUnit, UnitKind, UnitLevel
 from . import repository
-from .auth import check_agency, visible_agencies
+from .access import check_agency, visible_agencies
 from .models import KIND_LABELS, LEVEL_OF_KIND, Agency, AgencyKind, DecisionStatus, FunctionDecision
 from .schemas import (
     AgencyCreate,

@@ -1,6 +1,6 @@
 """Which tasks and transfers a caller sees and may change.
 
-Tasks follow their owners (agencies/auth.py): admins, auditors and service accounts see all;
+Tasks follow their owners (agencies/access.py): admins, auditors and service accounts see all;
 a province officer every task of their province (those left without an owner included); a
 commune or agency officer the tasks whose owners are in their area. Lists and statistics on
 a date use the lead owner on that date; a single task is readable by anyone who can see one
@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, select, true
 from haicap_shared.auth import OutsideArea, Principal, check_province
 from haicap_shared.roles import Role
 
-from ..agencies.auth import check_agency, visible_agencies
+from ..agencies.access import check_agency, visible_agencies
 from ..agencies.models import agency_table
 from .models import ownership_table, task_table, transfer_table
 

@@ -25,7 +25,7 @@ from haicap_shared.models import utcnow
 from haicap_shared.tabular import ImportReport, SourceRow, parse_date
 from haicap_shared.text import search_key
 
-from ..agencies.auth import in_area
+from ..agencies.access import in_area
 from . import repository
 from .models import ownership_table, task_table
 from .repository import AgencyInfo

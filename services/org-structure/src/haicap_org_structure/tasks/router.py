@@ -21,7 +21,7 @@ from haicap_shared.tabular import ImportReport
 from haicap_shared.values import IsoDate
 from haicap_shared.versioning import IfMatch, etag
 
-from ..agencies.auth import OrgRead, OrgWrite
+from ..agencies.access import OrgRead, OrgWrite
 from ..units.models import UnitLevel
 from . import importer, repository, service
 from .models import TransferMode

@@ -18,7 +18,7 @@ from haicap_shared.errors import Conflict, NotFound
 from haicap_shared.models import utcnow
 from haicap_shared.row_problems import capped
 
-from ..agencies.auth import check_agency, in_area
+from ..agencies.access import check_agency, in_area
 from ..units.models import UnitLevel
 from . import repository
 from .auth import check_owner, lead_agency_visible, visible_tasks, visible_transfers

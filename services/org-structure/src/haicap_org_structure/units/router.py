@@ -19,7 +19,7 @@ from haicap_shared.values import IsoDate
 from haicap_shared.versioning import IfMatch, etag
 
 from . import repository, service
-from .auth import UnitsRead, UnitsWrite
+from .access import UnitsRead, UnitsWrite
 from .models import ChangeKind, UnitKind, UnitLevel
 from .schemas import (
     AdministrativeUnit,

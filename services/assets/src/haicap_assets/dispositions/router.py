@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
@@ -14,13 +14,13 @@ from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
 from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, UpstreamUnavailable, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
-from haicap_shared.paging import Cursor, Limit, Page, fetch_page
+from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.versioning import IfMatch, etag
 
 from ..holders import HolderNotAllowed
 from ..org_client import HolderNotFound, Org
 from ..register import service as register_service
-from ..register.auth import AssetsRead, AssetsWrite, ProvinceWrite, visible
+from ..register.auth import AssetsRead, AssetsWrite, ProvinceWrite
 from ..register.models import AssetKind
 from . import forms, repository, service
 from .models import Disposition, DispositionStatus, Form, RepurposeTo
@@ -80,21 +80,10 @@ async def list_dispositions(
     cursor: Cursor = None,
 ) -> Page[DispositionOut]:
     """List the dispositions of the assets in your area, oldest proposal first."""
-    today = date.today()
-    filters = repository.DispositionFilter(
-        visible=visible(principal),
-        province=province,
-        asset_id=asset_id,
-        asset_kind=asset_kind,
-        form=form,
-        status=status,
-        overdue_before=today - timedelta(days=_days(request)) if overdue else None,
+    filters = repository.DispositionFilter(province=province, asset_id=asset_id, asset_kind=asset_kind, form=form, status=status)
+    return await service.list_dispositions(
+        session, principal, filters, overdue=overdue, today=date.today(), decision_days=_days(request), limit=limit, cursor=cursor
     )
-    rows, next_cursor = await fetch_page(
-        session, repository.list_dispositions(filters), order_by=repository.DISPOSITION_LIST_ORDER, limit=limit, cursor=cursor
-    )
-    items = [service.present(r, today, _days(request)) for r in rows]
-    return Page[DispositionOut](items=items, next=next_cursor)
 
 
 @router.post(

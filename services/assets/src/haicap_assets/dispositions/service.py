@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from haicap_shared.audit import AuditTrail, snapshot
 from haicap_shared.auth import Principal, check_province
 from haicap_shared.errors import Conflict, NotFound
+from haicap_shared.paging import Page
 
 from .. import holders
 from ..allocations import service as allocation_service
@@ -20,7 +21,7 @@ from ..holders import Holder
 from ..org_client import OrgDirectory
 from ..register import repository as register_repository
 from ..register import service as register_service
-from ..register.auth import check_asset, check_current_holder, check_holder
+from ..register.auth import check_asset, check_current_holder, check_holder, visible
 from ..register.models import Asset, AssetStatus, EventKind, HolderKind, HolderLevel
 from . import forms, repository
 from .models import Disposition, DispositionStatus, Form
@@ -65,6 +66,29 @@ def present(disposition: Any, today: date, decision_days: int) -> DispositionOut
         body.decision_due_on = body.submitted_on + timedelta(days=decision_days)
         body.decision_overdue = today > body.decision_due_on
     return body
+
+
+async def list_dispositions(
+    session: AsyncSession,
+    principal: Principal,
+    filters: repository.DispositionFilter,
+    *,
+    overdue: bool,
+    today: date,
+    decision_days: int,
+    limit: int,
+    cursor: str | None,
+) -> Page[DispositionOut]:
+    """One page of the plans of the assets in the caller's area; ``overdue``: only those whose decision is late on ``today``."""
+    rows, next_cursor = await repository.page_of_dispositions(
+        session,
+        filters,
+        visible(principal),
+        submitted_before=today - timedelta(days=decision_days) if overdue else None,
+        limit=limit,
+        cursor=cursor,
+    )
+    return Page[DispositionOut](items=[present(r, today, decision_days) for r in rows], next=next_cursor)
 
 
 async def get_disposition(session: AsyncSession, principal: Principal, disposition_id: uuid.UUID) -> tuple[Disposition, Asset]:

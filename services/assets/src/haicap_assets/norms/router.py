@@ -10,7 +10,7 @@ from haicap_shared.db import DbSession
 from haicap_shared.errors import problem_responses
 
 from ..register.auth import AdminWrite, AssetsRead
-from . import repository, service
+from . import service
 from .schemas import CarNorm, CarNormCreate
 
 router = APIRouter(tags=["norms"], responses=problem_responses(NotAuthenticated, RoleNotAllowed, OutsideArea))
@@ -19,7 +19,7 @@ router = APIRouter(tags=["norms"], responses=problem_responses(NotAuthenticated,
 @router.get("/car-norms", response_model=list[CarNorm])
 async def list_car_norms(session: DbSession, _principal: AssetsRead) -> list[CarNorm]:
     """Every car norm with its validity and the cap of each kind of car, oldest first."""
-    return await service.describe(session, await repository.all_norms(session))
+    return await service.list_norms(session)
 
 
 @router.post("/car-norms", status_code=201, response_model=CarNorm, responses=problem_responses(service.NormDateInvalid))

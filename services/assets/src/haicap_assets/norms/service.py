@@ -98,6 +98,11 @@ async def describe(session: AsyncSession, norms: Sequence[CarNorm]) -> list[CarN
     ]
 
 
+async def list_norms(session: AsyncSession) -> list[CarNormOut]:
+    """Every norm with every kind's cap, oldest first."""
+    return await describe(session, await repository.all_norms(session))
+
+
 async def create_norm(session: AsyncSession, audit: AuditTrail, principal: Principal, data: CarNormCreate) -> CarNorm:
     current = await repository.open_norm(session)
     carried: list[dict[str, object]] = []

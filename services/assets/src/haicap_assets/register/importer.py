@@ -24,41 +24,23 @@ from typing import Any
 
 import anyio
 from pydantic import ValidationError
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Date,
-    Float,
-    Integer,
-    MetaData,
-    Select,
-    String,
-    Table,
-    Uuid,
-    delete,
-    func,
-    insert,
-    literal,
-    select,
-    union,
-)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail
 from haicap_shared.auth import Principal
 from haicap_shared.errors import AppError, UpstreamTimeout, UpstreamUnavailable
 from haicap_shared.imports import ProblemLog, Upload, row_chunks
-from haicap_shared.models import UtcDateTime, utcnow
 from haicap_shared.tabular import ImportReport, RowProblem, SourceRow, parse_date
 from haicap_shared.text import search_key
 from haicap_shared.values import in_date_range
 
 from .. import holders
-from ..allocations.models import Purpose, allocation_table
+from ..allocations.models import Purpose
 from ..holders import Holder, HolderRef
 from ..org_client import OrgDirectory
+from . import repository
 from .auth import holder_in_area, location_in_area
-from .models import AssetKind, AssetStatus, Condition, EventKind, HolderKind, HolderLevel, asset_table, event_table
+from .models import AssetKind, AssetStatus, Condition, HolderKind, HolderLevel
 from .schemas import check_details
 
 COLUMNS = {
@@ -96,82 +78,6 @@ _KINDS = {search_key(k.value): k for k in AssetKind} | {
 _DETAIL_NUMBERS = {"land_area_m2": float, "floor_area_m2": float, "year_built": int, "seats": int, "model_year": int}
 _MONEY = ("original_value", "residual_value")
 _RESOLVE_CONCURRENCY = 8
-_BATCH = 5_000
-
-
-def _staging(name: str) -> Table:
-    # NOTE: a temporary table per import (its own name), so concurrent imports never meet
-    # and PostgreSQL writes no WAL for it; dropped at the end.
-    return Table(
-        name,
-        MetaData(),
-        Column("row_number", Integer, nullable=False),
-        Column("id", Uuid, nullable=False),
-        Column("allocation_id", Uuid, nullable=False),
-        Column("kind", String(20), nullable=False),
-        Column("code", String(50), nullable=False),
-        Column("name", String(300), nullable=False),
-        Column("search_key", String(300), nullable=False),
-        Column("province_code", String(2), nullable=False),
-        Column("commune_code", String(5)),
-        Column("address", String(500)),
-        Column("land_area_m2", Float),
-        Column("floor_area_m2", Float),
-        Column("year_built", Integer),
-        Column("condition", String(20)),
-        Column("land_use_certificate", String(100)),
-        Column("plate", String(20)),
-        Column("seats", Integer),
-        Column("model_year", Integer),
-        Column("original_value", BigInteger),
-        Column("residual_value", BigInteger),
-        Column("status", String(20), nullable=False),
-        Column("holder_kind", String(10), nullable=False),
-        Column("holder_id", Uuid, nullable=False),
-        Column("holder_name", String(300), nullable=False),
-        Column("holder_province_code", String(2), nullable=False),
-        Column("holder_commune_code", String(5)),
-        Column("holder_level", String(10), nullable=False),
-        Column("holder_unit_id", Uuid, nullable=False),
-        Column("holder_valid_to", Date),
-        Column("purpose", String(30), nullable=False),
-        Column("valid_from", Date, nullable=False),
-        Column("decision_number", String(100)),
-        prefixes=["TEMPORARY"],
-    )
-
-
-ASSET_COLUMNS = (
-    "id",
-    "kind",
-    "code",
-    "name",
-    "search_key",
-    "province_code",
-    "commune_code",
-    "address",
-    "land_area_m2",
-    "floor_area_m2",
-    "year_built",
-    "condition",
-    "land_use_certificate",
-    "plate",
-    "seats",
-    "model_year",
-    "original_value",
-    "residual_value",
-    "status",
-)
-HOLDER_COLUMNS = (
-    "holder_kind",
-    "holder_id",
-    "holder_name",
-    "holder_province_code",
-    "holder_commune_code",
-    "holder_level",
-    "holder_unit_id",
-    "holder_valid_to",
-)
 
 
 @functools.cache
@@ -344,94 +250,6 @@ async def resolve_all(
     return found
 
 
-async def _load(session: AsyncSession, staging: Table, records: list[dict[str, Any]]) -> None:
-    if not records:
-        return
-    connection = await session.connection()
-    if connection.dialect.name == "postgresql":
-        raw = await connection.get_raw_connection()
-        names = [c.name for c in staging.columns]
-        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-            staging.name, records=[tuple(r[n] for n in names) for r in records], columns=names
-        )
-        return
-    await session.execute(insert(staging), records)
-
-
-def _refusals(staging: Table) -> tuple[Select[Any], Select[Any]]:
-    """The staged rows whose code appears on an earlier row, and those whose code is already recorded."""
-    s = staging.c
-    first = func.row_number().over(partition_by=(s.province_code, s.code), order_by=s.row_number).label("nth")
-    ranked = select(s.row_number, s.code, first).subquery()
-    repeated = select(ranked.c.row_number, ranked.c.code).where(ranked.c.nth > 1)
-    a = asset_table.c
-    taken = select(s.row_number, s.code).join(asset_table, (a.province_code == s.province_code) & (a.code == s.code))
-    return repeated, taken
-
-
-def _refused_rows(staging: Table) -> Select[Any]:
-    repeated, taken = _refusals(staging)
-    both = union(repeated, taken).subquery()
-    return select(both.c.row_number).distinct()
-
-
-async def _problems_in_sql(session: AsyncSession, staging: Table, limit: int) -> tuple[int, dict[int, list[str]]]:
-    """How many staged rows SQL refuses, and the problems of the first ``limit`` of each kind."""
-    repeated, taken = _refusals(staging)
-    found: dict[int, list[str]] = {}
-    for query, message in (
-        (repeated, "code {} appears on an earlier row of the file"),
-        (taken, "code {} is already recorded in the province"),
-    ):
-        ordered = query.order_by(query.selected_columns[0]).limit(limit)
-        for number, code in (await session.execute(ordered)).all():
-            found.setdefault(number, []).append(message.format(code))
-    count = int((await session.execute(select(func.count()).select_from(_refused_rows(staging).subquery()))).scalar_one())
-    return count, found
-
-
-async def _drop_refused(session: AsyncSession, staging: Table) -> None:
-    """Partial import: the staged rows SQL refuses are not written."""
-    await session.execute(delete(staging).where(staging.c.row_number.in_(_refused_rows(staging))))
-
-
-async def _write(session: AsyncSession, staging: Table, actor: str) -> int:
-    s = staging.c
-    count = int((await session.execute(select(func.count()).select_from(staging))).scalar_one())
-    now = literal(utcnow(), UtcDateTime())
-    asset_select = select(*(s[c] for c in ASSET_COLUMNS), *(s[c] for c in HOLDER_COLUMNS), now, now, literal(1))
-    asset_insert = insert(asset_table).from_select(
-        [*ASSET_COLUMNS, *HOLDER_COLUMNS, "created_at", "updated_at", "version"], asset_select
-    )
-    await session.execute(asset_insert)
-    allocation_select = select(
-        s.allocation_id, s.id, s.purpose, s.valid_from, s.decision_number, *(s[c] for c in HOLDER_COLUMNS), now, now, literal(1)
-    )
-    await session.execute(
-        insert(allocation_table).from_select(
-            [
-                "id",
-                "asset_id",
-                "purpose",
-                "valid_from",
-                "decision_number",
-                *HOLDER_COLUMNS,
-                "created_at",
-                "updated_at",
-                "version",
-            ],
-            allocation_select,
-        )
-    )
-    event_select = select(s.id, s.valid_from, now, literal(EventKind.REGISTERED.value), s.status, s.allocation_id, literal(actor))
-    await session.execute(
-        insert(event_table).from_select(
-            ["asset_id", "event_date", "occurred_at", "kind", "status", "allocation_id", "actor"], event_select
-        )
-    )
-    return count
-
-
 def _parsed(today: date) -> Any:
     def parse(row: SourceRow) -> tuple[int, dict[str, Any], HolderRef | None, list[str]]:
         return (row.number, *parse_row(row.values, today))
@@ -482,11 +300,7 @@ async def import_assets(
 ) -> ImportReport:
     """Check every row; write them all (or, with ``partial``, the good ones) in one go."""
     limits = upload.limits
-    staging = _staging(f"asset_staging_{uuid.uuid4().hex[:12]}")
-    # NOTE: no try/finally around the staging table: when a step fails the request's
-    # transaction is rolled back, and the table's creation with it.
-    connection = await session.connection()
-    await connection.run_sync(lambda sync: staging.create(sync))
+    staging = await repository.create_staging(session)
     checked = ProblemLog(limits.max_problems)
     resolved: dict[tuple[str, str, date | None], Holder | str] = {}
     read = 0
@@ -498,18 +312,20 @@ async def import_assets(
         await resolve_all(org, refs, resolved)
         # NOTE: checked in a worker thread too: a chunk's checks must not hold the event loop.
         records = await anyio.to_thread.run_sync(_checked, chunk, resolved, principal, checked)
-        await _load(session, staging, records)
-    in_sql, found = await _problems_in_sql(session, staging, limits.max_problems)
-    rejected = checked.count + in_sql
+        await repository.stage(session, staging, records)
+    refused = await repository.staged_refusals(session, staging, limits.max_problems)
+    rejected = checked.count + refused.count
     problems = {p.row: p.errors for p in checked.listed}
-    for number, errors in found.items():
-        problems.setdefault(number, []).extend(errors)
+    for number, code in refused.repeated:
+        problems.setdefault(number, []).append(f"code {code} appears on an earlier row of the file")
+    for number, code in refused.taken:
+        problems.setdefault(number, []).append(f"code {code} is already recorded in the province")
     written = 0
     if partial or not rejected:
-        if in_sql:
-            await _drop_refused(session, staging)
-        written = await _write(session, staging, principal.username)
-    await connection.run_sync(lambda sync: staging.drop(sync))
+        if refused.count:
+            await repository.drop_refused(session, staging)
+        written = await repository.write_staged(session, staging, principal.username)
+    await repository.drop_staging(session, staging)
     report = ImportReport(
         rows=read,
         accepted=read - rejected,

@@ -1,4 +1,4 @@
-"""Every query on assets and their history."""
+"""Every query on assets and their history, and the staging table of an import."""
 
 from __future__ import annotations
 
@@ -8,11 +8,31 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, insert, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ColumnElement,
+    Date,
+    Float,
+    Integer,
+    MetaData,
+    RowMapping,
+    Select,
+    String,
+    Table,
+    Uuid,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    union,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.auth import Principal
-from haicap_shared.models import utcnow
+from haicap_shared.models import UtcDateTime, utcnow
+from haicap_shared.paging import fetch_page
 from haicap_shared.text import like_pattern
 
 from ..allocations.models import Allocation, allocation_table
@@ -21,7 +41,8 @@ from .models import Asset, AssetKind, AssetStatus, EventKind, HolderKind, asset_
 
 @dataclass(frozen=True)
 class AssetFilter:
-    visible: ColumnElement[bool]
+    """The list's own filters (the caller's area is a separate condition)."""
+
     province: str | None = None
     commune: str | None = None
     kind: AssetKind | None = None
@@ -35,7 +56,6 @@ class AssetFilter:
 
     def apply(self, stmt: Select[Any]) -> Select[Any]:
         c = asset_table.c
-        stmt = stmt.where(self.visible)
         for column, value in (
             (c.province_code, self.province),
             (c.commune_code, self.commune),
@@ -57,8 +77,12 @@ class AssetFilter:
 ASSET_LIST_ORDER = (asset_table.c.code, asset_table.c.id)
 
 
-def list_assets(filters: AssetFilter) -> Select[Any]:
-    return filters.apply(select(asset_table))
+async def page_of_assets(
+    session: AsyncSession, filters: AssetFilter, in_area: ColumnElement[bool], *, limit: int, cursor: str | None
+) -> tuple[Sequence[RowMapping], str | None]:
+    """One page of the assets that match ``filters`` within ``in_area``, by code, and the next page's cursor."""
+    stmt = filters.apply(select(asset_table).where(in_area))
+    return await fetch_page(session, stmt, order_by=ASSET_LIST_ORDER, limit=limit, cursor=cursor)
 
 
 async def get_asset(session: AsyncSession, asset_id: uuid.UUID) -> Asset | None:
@@ -114,3 +138,177 @@ async def history(session: AsyncSession, asset_id: uuid.UUID) -> tuple[Sequence[
         )
     ).all()
     return events, allocations
+
+
+# The staging table of an import: one per import, under its own name.
+
+STAGED_ASSET_COLUMNS = (
+    "id",
+    "kind",
+    "code",
+    "name",
+    "search_key",
+    "province_code",
+    "commune_code",
+    "address",
+    "land_area_m2",
+    "floor_area_m2",
+    "year_built",
+    "condition",
+    "land_use_certificate",
+    "plate",
+    "seats",
+    "model_year",
+    "original_value",
+    "residual_value",
+    "status",
+)
+STAGED_HOLDER_COLUMNS = (
+    "holder_kind",
+    "holder_id",
+    "holder_name",
+    "holder_province_code",
+    "holder_commune_code",
+    "holder_level",
+    "holder_unit_id",
+    "holder_valid_to",
+)
+
+
+def _staging_table(name: str) -> Table:
+    return Table(
+        name,
+        MetaData(),
+        Column("row_number", Integer, nullable=False),
+        Column("id", Uuid, nullable=False),
+        Column("allocation_id", Uuid, nullable=False),
+        Column("kind", String(20), nullable=False),
+        Column("code", String(50), nullable=False),
+        Column("name", String(300), nullable=False),
+        Column("search_key", String(300), nullable=False),
+        Column("province_code", String(2), nullable=False),
+        Column("commune_code", String(5)),
+        Column("address", String(500)),
+        Column("land_area_m2", Float),
+        Column("floor_area_m2", Float),
+        Column("year_built", Integer),
+        Column("condition", String(20)),
+        Column("land_use_certificate", String(100)),
+        Column("plate", String(20)),
+        Column("seats", Integer),
+        Column("model_year", Integer),
+        Column("original_value", BigInteger),
+        Column("residual_value", BigInteger),
+        Column("status", String(20), nullable=False),
+        Column("holder_kind", String(10), nullable=False),
+        Column("holder_id", Uuid, nullable=False),
+        Column("holder_name", String(300), nullable=False),
+        Column("holder_province_code", String(2), nullable=False),
+        Column("holder_commune_code", String(5)),
+        Column("holder_level", String(10), nullable=False),
+        Column("holder_unit_id", Uuid, nullable=False),
+        Column("holder_valid_to", Date),
+        Column("purpose", String(30), nullable=False),
+        Column("valid_from", Date, nullable=False),
+        Column("decision_number", String(100)),
+        prefixes=["TEMPORARY"],
+    )
+
+
+async def create_staging(session: AsyncSession) -> Table:
+    """A new staging table for one import, in the request's transaction."""
+    # NOTE: a temporary table per import (its own name), so concurrent imports never meet
+    # and PostgreSQL writes no WAL for it. No try/finally around it: when a step fails the
+    # request's transaction is rolled back, and the table's creation with it.
+    staging = _staging_table(f"asset_staging_{uuid.uuid4().hex[:12]}")
+    connection = await session.connection()
+    await connection.run_sync(lambda sync: staging.create(sync))
+    return staging
+
+
+async def drop_staging(session: AsyncSession, staging: Table) -> None:
+    connection = await session.connection()
+    await connection.run_sync(lambda sync: staging.drop(sync))
+
+
+async def stage(session: AsyncSession, staging: Table, records: list[dict[str, Any]]) -> None:
+    """Add checked rows to the staging table (PostgreSQL: ``COPY``; SQLite: one batched insert)."""
+    if not records:
+        return
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        raw = await connection.get_raw_connection()
+        names = [c.name for c in staging.columns]
+        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+            staging.name, records=[tuple(r[n] for n in names) for r in records], columns=names
+        )
+        return
+    await session.execute(insert(staging), records)
+
+
+def _refusals(staging: Table) -> tuple[Select[Any], Select[Any]]:
+    """The staged rows whose code appears on an earlier row, and those whose code is already recorded."""
+    s = staging.c
+    first = func.row_number().over(partition_by=(s.province_code, s.code), order_by=s.row_number).label("nth")
+    ranked = select(s.row_number, s.code, first).subquery()
+    repeated = select(ranked.c.row_number, ranked.c.code).where(ranked.c.nth > 1)
+    a = asset_table.c
+    taken = select(s.row_number, s.code).join(asset_table, (a.province_code == s.province_code) & (a.code == s.code))
+    return repeated, taken
+
+
+def _refused_rows(staging: Table) -> Select[Any]:
+    repeated, taken = _refusals(staging)
+    both = union(repeated, taken).subquery()
+    return select(both.c.row_number).distinct()
+
+
+@dataclass(frozen=True)
+class StagedRefusals:
+    """How many staged rows have a code repeated or taken, and the first few (row number, code) of each."""
+
+    count: int
+    repeated: Sequence[tuple[int, str]]
+    taken: Sequence[tuple[int, str]]
+
+
+async def staged_refusals(session: AsyncSession, staging: Table, limit: int) -> StagedRefusals:
+    """The staged rows refused for their code: counted, and the first ``limit`` of each kind listed."""
+    repeated, taken = _refusals(staging)
+    listed = []
+    for query in (repeated, taken):
+        ordered = query.order_by(query.selected_columns[0]).limit(limit)
+        listed.append([(int(number), str(code)) for number, code in (await session.execute(ordered)).all()])
+    count = int((await session.execute(select(func.count()).select_from(_refused_rows(staging).subquery()))).scalar_one())
+    return StagedRefusals(count, listed[0], listed[1])
+
+
+async def drop_refused(session: AsyncSession, staging: Table) -> None:
+    """Partial import: the staged rows refused for their code are not written."""
+    await session.execute(delete(staging).where(staging.c.row_number.in_(_refused_rows(staging))))
+
+
+async def write_staged(session: AsyncSession, staging: Table, actor: str) -> int:
+    """Write every staged row as an asset, its allocation and its first history event; how many."""
+    s = staging.c
+    count = int((await session.execute(select(func.count()).select_from(staging))).scalar_one())
+    now = literal(utcnow(), UtcDateTime())
+    holder = [s[c] for c in STAGED_HOLDER_COLUMNS]
+    asset_select = select(*(s[c] for c in STAGED_ASSET_COLUMNS), *holder, now, now, literal(1))
+    await session.execute(
+        insert(asset_table).from_select(
+            [*STAGED_ASSET_COLUMNS, *STAGED_HOLDER_COLUMNS, "created_at", "updated_at", "version"], asset_select
+        )
+    )
+    allocation_select = select(s.allocation_id, s.id, s.purpose, s.valid_from, s.decision_number, *holder, now, now, literal(1))
+    allocation_columns = ["id", "asset_id", "purpose", "valid_from", "decision_number", *STAGED_HOLDER_COLUMNS]
+    await session.execute(
+        insert(allocation_table).from_select([*allocation_columns, "created_at", "updated_at", "version"], allocation_select)
+    )
+    event_select = select(s.id, s.valid_from, now, literal(EventKind.REGISTERED.value), s.status, s.allocation_id, literal(actor))
+    await session.execute(
+        insert(event_table).from_select(
+            ["asset_id", "event_date", "occurred_at", "kind", "status", "allocation_id", "actor"], event_select
+        )
+    )
+    return count

@@ -22,7 +22,7 @@ from haicap_shared.errors import (
 )
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUpload
-from haicap_shared.paging import Cursor, Limit, Page, keyset_page
+from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.tabular import ImportReport
 from haicap_shared.versioning import IfMatch, etag
 
@@ -30,9 +30,9 @@ from ..allocations import service as allocation_service
 from ..holders import HolderNotAllowed, HolderNotInForce
 from ..org_client import HolderNotFound, Org
 from . import importer, repository, service
-from .auth import AssetsRead, AssetsWrite, visible
+from .auth import AssetsRead, AssetsWrite
 from .models import AssetKind, AssetStatus, HolderKind
-from .schemas import AllocationOut, Asset, AssetCreate, AssetEvent, AssetUpdate, History
+from .schemas import Asset, AssetCreate, AssetUpdate, History
 
 router = APIRouter(tags=["assets"], responses=problem_responses(NotAuthenticated, RoleNotAllowed, OutsideArea))
 
@@ -67,7 +67,6 @@ async def list_assets(
 ) -> Page[Asset]:
     """List the assets in your area, ordered by code."""
     filters = repository.AssetFilter(
-        visible=visible(principal),
         province=province,
         commune=commune,
         kind=kind,
@@ -79,9 +78,7 @@ async def list_assets(
         plate=plate,
         q=q,
     )
-    return await keyset_page(
-        session, repository.list_assets(filters), order_by=repository.ASSET_LIST_ORDER, limit=limit, cursor=cursor, item=Asset
-    )
+    return await service.list_assets(session, principal, filters, limit=limit, cursor=cursor)
 
 
 @router.post(
@@ -171,10 +168,4 @@ async def update_asset(
 @router.get("/assets/{asset_id}/history", response_model=History, responses=problem_responses(service.AssetNotFound))
 async def get_history(asset_id: AssetId, session: DbSession, principal: AssetsRead) -> History:
     """Everything that happened to the asset, oldest first, and its holders over time."""
-    asset = await service.get_asset(session, principal, asset_id)
-    events, allocations = await repository.history(session, asset.id)
-    return History(
-        asset_id=asset.id,
-        events=[AssetEvent.model_validate(e) for e in events],
-        allocations=[AllocationOut.model_validate(a) for a in allocations],
-    )
+    return await service.history(session, principal, asset_id)

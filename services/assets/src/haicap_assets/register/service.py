@@ -10,13 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from haicap_shared.audit import AuditTrail, snapshot
 from haicap_shared.auth import Principal
 from haicap_shared.errors import BadRequest, Conflict, NotFound
+from haicap_shared.paging import Page
 from haicap_shared.text import search_key
 
 from .. import holders
 from ..allocations import service as allocation_service
 from ..org_client import HolderNotFound, OrgDirectory
-from . import repository
-from .auth import check_asset, check_holder, check_location
+from . import repository, schemas
+from .auth import check_asset, check_holder, check_location, visible
 from .models import Asset, AssetStatus, EventKind
 from .schemas import AssetCreate, AssetUpdate, check_details
 
@@ -67,6 +68,25 @@ async def get_asset(session: AsyncSession, principal: Principal, asset_id: uuid.
         raise AssetNotFound(f"No asset has id {asset_id}")
     check_asset(principal, asset)
     return asset
+
+
+async def list_assets(
+    session: AsyncSession, principal: Principal, filters: repository.AssetFilter, *, limit: int, cursor: str | None
+) -> Page[schemas.Asset]:
+    """One page of the assets in the caller's area that match ``filters``, by code."""
+    rows, next_cursor = await repository.page_of_assets(session, filters, visible(principal), limit=limit, cursor=cursor)
+    return Page[schemas.Asset](items=[schemas.Asset.model_validate(dict(r)) for r in rows], next=next_cursor)
+
+
+async def history(session: AsyncSession, principal: Principal, asset_id: uuid.UUID) -> schemas.History:
+    """Everything that happened to an asset in the caller's area, oldest first, and its holders over time."""
+    asset = await get_asset(session, principal, asset_id)
+    events, allocations = await repository.history(session, asset.id)
+    return schemas.History(
+        asset_id=asset.id,
+        events=[schemas.AssetEvent.model_validate(e) for e in events],
+        allocations=[schemas.AllocationOut.model_validate(a) for a in allocations],
+    )
 
 
 async def create_asset(

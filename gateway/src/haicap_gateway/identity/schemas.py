@@ -9,6 +9,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+from haicap_shared import codes
 from haicap_shared.roles import Role
 
 from .passwords import MIN_PASSWORD_LENGTH
@@ -24,10 +25,8 @@ Username = Annotated[
     ),
 ]
 Password = Annotated[SecretStr, Field(min_length=MIN_PASSWORD_LENGTH, max_length=200, description="At least 10 characters")]
-ProvinceCode = Annotated[str, Field(pattern=r"^\d{2}$", description="Province code, e.g. `04` (Cao Bằng)", examples=["04"])]
-CommuneCode = Annotated[
-    str, Field(pattern=r"^\d{5}$", description="Commune code, e.g. `01304` (Xã Quảng Lâm)", examples=["01304"])
-]
+ProvinceCode = Annotated[codes.ProvinceCode, Field(description="Province code, e.g. `04` (Cao Bằng)", examples=["04"])]
+CommuneCode = Annotated[codes.CommuneCode, Field(description="Commune code, e.g. `01304` (Xã Quảng Lâm)", examples=["01304"])]
 AgencyId = Annotated[str, Field(min_length=1, max_length=100, description="The agency's id in org-structure")]
 
 USER_ROLES = frozenset(Role) - {Role.SERVICE}

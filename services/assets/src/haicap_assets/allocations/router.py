@@ -18,9 +18,9 @@ from haicap_shared.versioning import IfMatch, etag
 from ..holders import HolderNotAllowed, HolderNotInForce
 from ..org_client import HolderNotFound, Org
 from ..register import service as register_service
-from ..register.auth import AssetsWrite, ProvinceWrite
 from ..register.schemas import AllocationOut
 from . import service
+from .access import AssetsWrite, ProvinceWrite
 from .schemas import AllocationCreate, HandoverCreate, HandoverReport
 
 router = APIRouter(tags=["allocations"], responses=problem_responses(NotAuthenticated, RoleNotAllowed, OutsideArea))

@@ -16,7 +16,7 @@ from ..holders import Holder, day_before
 from ..norms import service as norm_service
 from ..org_client import OrgDirectory
 from ..register import repository as register_repository
-from ..register.auth import check_current_holder, check_holder
+from ..register.access import check_current_holder, check_holder
 from ..register.models import Asset, AssetKind, AssetStatus, EventKind, HolderKind, HolderLevel
 from . import repository
 from .models import Allocation, Purpose

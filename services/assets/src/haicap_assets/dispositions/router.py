@@ -20,9 +20,9 @@ from haicap_shared.versioning import IfMatch, etag
 from ..holders import HolderNotAllowed
 from ..org_client import HolderNotFound, Org
 from ..register import service as register_service
-from ..register.auth import AssetsRead, AssetsWrite, ProvinceWrite
 from ..register.models import AssetKind
 from . import forms, repository, service
+from .access import AssetsRead, AssetsWrite, ProvinceWrite
 from .models import Disposition, DispositionStatus, Form, RepurposeTo
 from .schemas import Disposition as DispositionOut
 from .schemas import DispositionCreate, DispositionDecide, DispositionExecute, DispositionSubmit, FormInfo

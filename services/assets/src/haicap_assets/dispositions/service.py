@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail, snapshot
-from haicap_shared.auth import Principal, check_province
+from haicap_shared.auth import Principal
 from haicap_shared.errors import Conflict, NotFound
 from haicap_shared.paging import Page
 
@@ -21,9 +21,9 @@ from ..holders import Holder
 from ..org_client import OrgDirectory
 from ..register import repository as register_repository
 from ..register import service as register_service
-from ..register.auth import check_asset, check_current_holder, check_holder, visible
+from ..register.access import check_asset, check_current_holder, check_holder
 from ..register.models import Asset, AssetStatus, EventKind, HolderKind, HolderLevel
-from . import forms, repository
+from . import access, forms, repository
 from .models import Disposition, DispositionStatus, Form
 from .schemas import Disposition as DispositionOut
 from .schemas import DispositionCreate, DispositionDecide, DispositionExecute, DispositionSubmit
@@ -83,7 +83,7 @@ async def list_dispositions(
     rows, next_cursor = await repository.page_of_dispositions(
         session,
         filters,
-        visible(principal),
+        access.visible(principal),
         submitted_before=today - timedelta(days=decision_days) if overdue else None,
         limit=limit,
         cursor=cursor,
@@ -222,7 +222,7 @@ async def decide(
     *,
     approve: bool,
 ) -> Disposition:
-    check_province(principal, disposition.province_code)
+    access.check_decider(principal, disposition)
     _expect(disposition, DispositionStatus.SUBMITTED, "approved" if approve else "rejected")
     _not_before(data.decided_on, disposition.submitted_on, "decided_on")
     before = snapshot(disposition)

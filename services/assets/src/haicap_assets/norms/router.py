@@ -9,8 +9,8 @@ from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
 from haicap_shared.db import DbSession
 from haicap_shared.errors import problem_responses
 
-from ..register.auth import AdminWrite, AssetsRead
 from . import service
+from .access import AdminWrite, AssetsRead
 from .schemas import CarNorm, CarNormCreate
 
 router = APIRouter(tags=["norms"], responses=problem_responses(NotAuthenticated, RoleNotAllowed, OutsideArea))

@@ -1,16 +1,16 @@
-"""Who may read and change assets, and where.
+"""Who may read and change assets, and where: the rules of the asset area, for every domain.
 
 | role | reads | writes |
 | --- | --- | --- |
 | admin | all | all |
-| province_officer | assets standing in or held in their province | the same; approves or rejects dispositions; hand-overs |
+| province_officer | assets standing in or held in their province | the same |
 | commune_officer | assets held by their commune (or its agencies) or standing in it | the same |
 | agency_officer | assets held by their agency | the same |
 | auditor, service | all | nothing |
 | viewer | nothing (reports only) | nothing |
 
-The competent authority that approves a disposition is the province (UBND tỉnh, acting
-through its officers) or an admin; car norms are national, so only admins set them.
+The register owns assets, so the other domains (allocations, dispositions, statistics) take
+their rules about assets from here; each keeps its own rules in its own ``access.py``.
 A holder written (a new allocation, a hand-over's target, a disposition's receiver) must
 also be in the caller's area: 403 ``outside_area`` otherwise, and nothing is written.
 
@@ -46,7 +46,7 @@ AdminWrite = Annotated[Principal, Depends(require(Role.ADMIN, writes=True))]
 
 
 def visible(principal: Principal, table: Table = asset_table) -> ColumnElement[bool]:
-    """The rows of ``asset`` (by holder or location) or of ``allocation`` (by holder) in the caller's area."""
+    """The SQL condition of the rows in the caller's area: of ``asset`` by holder or location, of another table by holder."""
     c = table.c
     located = "province_code" in c
     return area_condition(

@@ -39,7 +39,7 @@ from ..allocations.models import Purpose
 from ..holders import Holder, HolderRef
 from ..org_client import OrgDirectory
 from . import repository
-from .auth import holder_in_area, location_in_area
+from .access import holder_in_area, location_in_area
 from .models import AssetKind, AssetStatus, Condition, HolderKind, HolderLevel
 from .schemas import check_details
 

@@ -30,7 +30,7 @@ from ..allocations import service as allocation_service
 from ..holders import HolderNotAllowed, HolderNotInForce
 from ..org_client import HolderNotFound, Org
 from . import importer, repository, service
-from .auth import AssetsRead, AssetsWrite
+from .access import AssetsRead, AssetsWrite
 from .models import AssetKind, AssetStatus, HolderKind
 from .schemas import Asset, AssetCreate, AssetUpdate, History
 

@@ -17,7 +17,7 @@ from .. import holders
 from ..allocations import service as allocation_service
 from ..org_client import HolderNotFound, OrgDirectory
 from . import repository, schemas
-from .auth import check_asset, check_holder, check_location, visible
+from .access import check_asset, check_holder, check_location, visible
 from .models import Asset, AssetStatus, EventKind
 from .schemas import AssetCreate, AssetUpdate, check_details
 

@@ -12,9 +12,9 @@ from haicap_shared.errors import UpstreamUnavailable, problem_responses
 from haicap_shared.values import IsoDate
 
 from ..org_client import Org
-from ..register.auth import AssetsRead
 from ..register.models import AssetKind
 from . import service
+from .access import AssetsRead
 from .schemas import CarNormStats, DispositionStats, Gaps, Holdings, Summary, ValueStats
 
 router = APIRouter(tags=["statistics"], responses=problem_responses(NotAuthenticated, RoleNotAllowed, OutsideArea))

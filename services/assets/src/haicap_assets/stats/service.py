@@ -9,14 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.auth import Principal
 from haicap_shared.errors import NotFound
-from haicap_shared.roles import Role
 
-from ..allocations.models import allocation_table
+from ..allocations import access as allocation_access
 from ..norms import repository as norm_repository
 from ..org_client import HolderNotFound, OrgDirectory
-from ..register.auth import visible
+from ..register import access as register_access
 from ..register.models import AssetKind, HolderLevel
-from . import repository
+from . import access, repository
 from .schemas import (
     CarNormStats,
     CommuneCars,
@@ -36,7 +35,7 @@ from .schemas import (
 async def summary(
     session: AsyncSession, principal: Principal, as_of: date, province: str | None, commune: str | None = None
 ) -> Summary:
-    rows = await repository.summary(session, as_of, province, visible(principal, allocation_table), commune)
+    rows = await repository.summary(session, as_of, province, allocation_access.visible(principal), commune)
     commune_rows = [r for r in rows if r.holder_level is HolderLevel.COMMUNE]
     premises = next((r for r in commune_rows if r.kind is AssetKind.PREMISES), None)
     cars = next((r for r in commune_rows if r.kind is AssetKind.CAR), None)
@@ -73,14 +72,14 @@ async def holdings(
     group_by: Literal["level", "unit", "holder"],
     kind: AssetKind | None,
 ) -> Holdings:
-    rows = await repository.holdings(session, as_of, province, visible(principal, allocation_table), group_by, kind)
+    rows = await repository.holdings(session, as_of, province, allocation_access.visible(principal), group_by, kind)
     return Holdings(as_of=as_of, province=province, group_by=group_by, rows=[HoldingRow.model_validate(dict(r)) for r in rows])
 
 
 async def dispositions(
     session: AsyncSession, principal: Principal, as_of: date, province: str | None, kind: AssetKind | None, decision_days: int
 ) -> DispositionStats:
-    seen = visible(principal)
+    seen = register_access.visible(principal)
     rows, overdue = await repository.dispositions(session, as_of, province, seen, kind, as_of - timedelta(days=decision_days))
     surplus = await repository.surplus_without_plan(session, as_of, province, seen, kind)
     return DispositionStats(
@@ -95,13 +94,13 @@ async def dispositions(
 async def gaps(session: AsyncSession, principal: Principal, as_of: date, province: str | None) -> Gaps:
     rows = [
         GapRow.model_validate(dict(r))
-        for r in await repository.gaps(session, as_of, province, visible(principal, allocation_table))
+        for r in await repository.gaps(session, as_of, province, allocation_access.visible(principal))
     ]
     return Gaps(as_of=as_of, province=province, total=sum(r.assets for r in rows), rows=rows)
 
 
 async def value(session: AsyncSession, principal: Principal, as_of: date, province: str | None) -> ValueStats:
-    rows = await repository.value(session, as_of, province, visible(principal))
+    rows = await repository.value(session, as_of, province, register_access.visible(principal))
     return ValueStats(as_of=as_of, province=province, rows=[ValueRow.model_validate(dict(r)) for r in rows])
 
 
@@ -126,13 +125,12 @@ async def car_norms(session: AsyncSession, principal: Principal, org: OrgDirecto
     cap = repository.price_cap(norm.max_price_vnd if norm else None, seat_caps)
     counted = {
         r["holder_commune_code"]: r
-        for r in await repository.general_cars_by_commune(session, as_of, province, visible(principal, allocation_table), cap)
+        for r in await repository.general_cars_by_commune(session, as_of, province, allocation_access.visible(principal), cap)
     }
     communes = {u.code: u.name for u in await org.communes(province, as_of)}
     if not communes:
         await _check_province(org, province, as_of)
-    if principal.role is Role.COMMUNE_OFFICER:
-        communes = {code: name for code, name in communes.items() if code == principal.area.commune}
+    communes = access.communes_in_view(principal, communes)
     rows: list[CommuneCars] = []
     for code in sorted(set(communes) | set(counted)):
         cars = int(counted[code]["cars"]) if code in counted else 0

@@ -1,21 +1,16 @@
 """Schemathesis against reporting in process: every operation, every check (see haicap_shared.contract_testing)."""
 
-from pathlib import Path
-
 from haicap_reporting.app import create_app
-from haicap_reporting.cli import MIGRATIONS
 from haicap_reporting.settings import ReportingSettings
 from haicap_shared import contract_testing
-from haicap_shared.contract_testing import ANY, REFUSED_ON_PURPOSE, FailureKey
+from haicap_shared.contract_testing import FailureKey
 from haicap_shared.testing import TestTokens
 
 MAX_EXAMPLES = 20
 
-# NOTE: failures known when this check was written, each with its reason; the test fails on any
-# other, and warns when one of these stops failing (then remove it).
-KNOWN: dict[FailureKey, str] = {
-    FailureKey("positive_data_acceptance", ANY): REFUSED_ON_PURPOSE,
-}
+# NOTE: known failures, each with its reason (none: reporting refuses nothing a schema allows); the
+# test fails on any other.
+KNOWN: dict[FailureKey, str] = {}
 
 # NOTE: with every source down, a report that needs one to begin with (the commune profile
 # resolves the commune at org-structure) answers its documented 503 upstream_unavailable;
@@ -23,12 +18,10 @@ KNOWN: dict[FailureKey, str] = {
 SOURCES_DOWN = {"checks": {"not_a_server_error": {"expected-statuses": ["2xx", "3xx", "4xx", 503]}}}
 
 
-async def test_every_operation_keeps_its_contract(tmp_path: Path, test_tokens: TestTokens) -> None:
-    url = await contract_testing.migrated_sqlite(Path(MIGRATIONS), tmp_path, "reporting")
+async def test_every_operation_keeps_its_contract(test_tokens: TestTokens) -> None:
     # NOTE: no source answers (a closed loopback port): every report is the degraded one, each
     # section marked missing; the sources' shapes are checked through the gateway's run.
     settings = ReportingSettings(
-        database_url=url,
         jwks=test_tokens.jwks_json,
         gateway_url="http://127.0.0.1:9",
         upstream_retries=0,

@@ -1,7 +1,8 @@
 """The app factory every service builds on.
 
-Nothing is created at import time: the database, the HTTP client and anything a service
-adds are built in the lifespan and disposed after it, so tests pass their own settings.
+Nothing is created at import time: the database (for a service that has one), the HTTP
+client and anything a service adds are built in the lifespan and disposed after it, so tests
+pass their own settings.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from .auth import KeySource
 from .db import Database
 from .docs import install_offline_docs, sign_in_at
 from .errors import install_problem_handlers
-from .health import health_router
+from .health import Readiness, health_router
 from .http import new_http_client
 from .logs import skip_logged_errors_in_server_log
 from .middleware import RequestIdMiddleware
@@ -26,7 +27,7 @@ from .openapi import declare_problems, install_contract
 from .query import UnknownQueryParameter, reject_unknown_query_parameters
 from .request_limits import BodyLimitMiddleware, default_body_limit
 from .security_headers import SecurityHeadersMiddleware
-from .settings import ServiceSettings
+from .settings import ProcessSettings, ServiceSettings
 
 Extension = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -40,7 +41,7 @@ def create_service_app(
     *,
     title: str,
     description: str,
-    settings: ServiceSettings,
+    settings: ProcessSettings,
     metadata: MetaData | None,
     routers: Sequence[APIRouter] = (),
     openapi_tags: list[dict[str, Any]] | None = None,
@@ -54,7 +55,9 @@ def create_service_app(
     """A FastAPI app with haicap's database, errors, request ids, health and audit wired in.
 
     ``metadata`` is the service's own (with the ``audit_event`` and ``idempotency_key``
-    tables); a service without a database passes ``None``. ``/readyz`` checks the database
+    tables), its database reached with ``settings`` (then a :class:`ServiceSettings`); a
+    service without a database passes ``None`` and has no ``/audit-events``. ``/readyz``
+    checks the database, or for a service without one answers once the process serves,
     unless ``readiness`` brings the service's own check. The ``audit`` and ``health`` tags
     are described here; ``openapi_tags`` adds the service's own. ``personal_fields`` names the
     personal fields of the service's audit snapshots by entity type, masked when the log is read.
@@ -68,19 +71,20 @@ def create_service_app(
     its route chose its own, ``Cache-Control: no-store``. A query parameter a route does not
     declare is refused (422 ``unknown_query_parameter``, see :mod:`haicap_shared.query`).
     """
+    database = _database_settings(settings, metadata)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.http = new_http_client(settings.upstream_timeout_seconds)
         app.state.keys = KeySource(settings, app.state.http)
-        if metadata is not None:
-            app.state.database = Database(settings.resolved_database_url(), echo=settings.log_sql)
+        if database is not None:
+            app.state.database = Database(database.resolved_database_url(), echo=database.log_sql)
         try:
             async with _nested(app, extensions):
                 yield
         finally:
             await app.state.http.aclose()
-            if metadata is not None:
+            if database is not None:
                 await app.state.database.dispose()
 
     tags = list(openapi_tags or [])
@@ -107,7 +111,8 @@ def create_service_app(
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     skip_logged_errors_in_server_log()
-    app.include_router(health_router(settings.service_name, database_readiness=metadata is not None and readiness is None))
+    own_readiness: Readiness | None = None if readiness is not None else "database" if database is not None else "process"
+    app.include_router(health_router(settings.service_name, readiness=own_readiness))
     if readiness is not None:
         app.include_router(readiness)
     if metadata is not None:
@@ -122,6 +127,15 @@ def create_service_app(
     install_offline_docs(app)
     sign_in_at(app, settings.public_token_url)
     return app
+
+
+def _database_settings(settings: ProcessSettings, metadata: MetaData | None) -> ServiceSettings | None:
+    """The settings that reach the service's database; None for a service without one."""
+    if metadata is None:
+        return None
+    if not isinstance(settings, ServiceSettings):
+        raise TypeError(f"{settings.service_name} has tables, so its settings must be ServiceSettings (its database URL)")
+    return settings
 
 
 @asynccontextmanager

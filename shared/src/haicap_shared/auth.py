@@ -24,7 +24,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from .errors import AppError, UpstreamUnavailable
 from .roles import READS_EVERYWHERE, Area, Role
-from .settings import ServiceSettings
+from .settings import ProcessSettings
 from .tokens import TokenInvalid, TokenVerifier
 
 logger = logging.getLogger("haicap.auth")
@@ -98,7 +98,7 @@ class KeySource:
     every ``refetch_seconds``), which is how a key rotation reaches the services.
     """
 
-    def __init__(self, settings: ServiceSettings, http: httpx.AsyncClient, *, refetch_seconds: float = 30.0) -> None:
+    def __init__(self, settings: ProcessSettings, http: httpx.AsyncClient, *, refetch_seconds: float = 30.0) -> None:
         self.issuer = settings.jwt_issuer
         self.audience = settings.jwt_audience
         self.url = settings.jwks_url

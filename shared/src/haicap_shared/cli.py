@@ -11,7 +11,7 @@ import uvicorn
 
 from .logs import configure_logging
 from .migrations import upgrade_to_head
-from .settings import ServiceSettings
+from .settings import ProcessSettings, ServiceSettings
 
 Command = Callable[[argparse.Namespace, ServiceSettings], int]
 
@@ -24,7 +24,7 @@ def forwarded_allow_list(value: str) -> list[str]:
 def run_service_cli(
     *,
     prog: str,
-    settings: ServiceSettings,
+    settings: ProcessSettings,
     app_factory: str,
     migrations: Path | None,
     extra: Callable[[argparse._SubParsersAction], dict[str, Command]] | None = None,  # type: ignore[type-arg]
@@ -44,6 +44,7 @@ def run_service_cli(
 
     if args.command == "migrate":
         assert migrations is not None
+        assert isinstance(settings, ServiceSettings), "migrations need a database"
         settings.var_dir.mkdir(parents=True, exist_ok=True)
         asyncio.run(upgrade_to_head(migrations, settings.resolved_database_url()))
         return 0
@@ -67,4 +68,6 @@ def run_service_cli(
             access_log=False,
         )
         return 0
+    # NOTE: a service's own commands (imports, accounts) work on its database.
+    assert isinstance(settings, ServiceSettings), "a service's own commands need a database"
     return own[args.command](args, settings)

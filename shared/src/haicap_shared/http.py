@@ -17,7 +17,7 @@ import httpx
 
 from .errors import AppError, UpstreamTimeout, UpstreamUnavailable
 from .logs import request_id_var
-from .settings import ServiceSettings
+from .settings import ProcessSettings
 
 logger = logging.getLogger("haicap.http")
 
@@ -67,7 +67,7 @@ class ClientCredentials:
         self._lock = asyncio.Lock()
 
     @classmethod
-    def from_settings(cls, settings: ServiceSettings, http: httpx.AsyncClient) -> ClientCredentials | None:
+    def from_settings(cls, settings: ProcessSettings, http: httpx.AsyncClient) -> ClientCredentials | None:
         """The service's credentials, if it has any configured."""
         secret = settings.client_secret.get_secret_value()
         if not settings.client_id or not secret:

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import AppError, problem_response
-from .settings import ServiceSettings
+from .settings import ProcessSettings
 
 # NOTE: set in the ASGI scope when a streamed body went over the limit, so an inner layer (the
 # gateway's forwarder) can tell a cut-off upload from an upstream failure.
@@ -53,7 +53,7 @@ def is_bulk_path(path: str) -> bool:
     return any(marker in path for marker in BULK_MARKERS)
 
 
-def default_body_limit(settings: ServiceSettings, allowances: Mapping[str, int] | None = None) -> BodyLimit:
+def default_body_limit(settings: ProcessSettings, allowances: Mapping[str, int] | None = None) -> BodyLimit:
     """``settings.max_body_bytes``; ``max_import_body_bytes`` on bulk paths; an allowance where one names the path.
 
     ``allowances`` maps a path prefix (``/people/imports``) to its own limit; it is read on

@@ -1,7 +1,8 @@
 """Settings common to every service, read from environment variables.
 
-Each service subclasses :class:`ServiceSettings` with its own prefix (``HAICAP_ORG_``,
-``HAICAP_PERSONNEL_``...), so one environment can configure all of them side by side.
+Each service subclasses :class:`ServiceSettings` (or :class:`ProcessSettings`, when it has no
+database) with its own prefix (``HAICAP_ORG_``, ``HAICAP_PERSONNEL_``...), so one environment
+can configure all of them side by side.
 """
 
 from __future__ import annotations
@@ -19,17 +20,12 @@ def default_var_dir() -> Path:
     return Path("var")
 
 
-class ServiceSettings(BaseSettings):
-    """What every service needs: where its database is, how it logs, how long it keeps keys."""
+class ProcessSettings(BaseSettings):
+    """What every process needs: where it listens, how it logs, where the gateway and its keys are."""
 
     model_config = SettingsConfigDict(env_prefix="HAICAP_", extra="ignore")
 
     service_name: str = "service"
-    database_url: str = Field(
-        default="",
-        description="SQLAlchemy URL. Empty: a SQLite file var/<service>.db. "
-        "postgresql://... or postgresql+asyncpg://... selects PostgreSQL.",
-    )
     var_dir: Path = Field(default_factory=default_var_dir)
     host: str = "127.0.0.1"
     port: int = 8000
@@ -39,8 +35,6 @@ class ServiceSettings(BaseSettings):
         "empty: none, the connection's own address counts",
     )
     log_level: str = "INFO"
-    log_sql: bool = False
-    idempotency_ttl_hours: int = Field(default=24, ge=1, le=24 * 30)
     gateway_url: str = Field(default="http://127.0.0.1:8000", description="Where other services are reached.")
     max_body_bytes: int = Field(default=50 * 1024 * 1024, gt=0, description="Largest request body, in bytes")
     max_import_body_bytes: int = Field(
@@ -82,11 +76,6 @@ class ServiceSettings(BaseSettings):
         "as JSON: HAICAP_<SERVICE>_IMPORTS='{\"max_rows\": 200000}'",
     )
 
-    @field_validator("database_url")
-    @classmethod
-    def _async_driver(cls, value: str) -> str:
-        return async_database_url(value) if value else value
-
     def resolved_revocations_url(self) -> str | None:
         """The URL of the revocation list, or None when revocations are not checked."""
         if self.revocations_url is not None:
@@ -95,6 +84,23 @@ class ServiceSettings(BaseSettings):
             return None
         base, _, last = self.jwks_url.rstrip("/").rpartition("/")
         return f"{base}/revoked" if last == "jwks" else None
+
+
+class ServiceSettings(ProcessSettings):
+    """A process with a database of its own: where it is, and what the shared tables keep."""
+
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL. Empty: a SQLite file var/<service>.db. "
+        "postgresql://... or postgresql+asyncpg://... selects PostgreSQL.",
+    )
+    log_sql: bool = False
+    idempotency_ttl_hours: int = Field(default=24, ge=1, le=24 * 30)
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        return async_database_url(value) if value else value
 
     def resolved_database_url(self) -> str:
         if self.database_url:

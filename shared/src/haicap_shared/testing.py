@@ -240,8 +240,11 @@ async def assert_migrations_match(script_location: Path, metadata: MetaData, tmp
     assert await schema(url) == (expected, [])
 
 
-async def assert_service_plumbing(client: httpx.AsyncClient, service: str) -> None:
-    """What every service serves the same way: liveness, readiness, an empty audit log, 404 as a problem."""
+async def assert_service_plumbing(client: httpx.AsyncClient, service: str, *, audited: bool = True) -> None:
+    """What every service serves the same way: liveness, readiness, an empty audit log, 404 as a problem.
+
+    ``audited=False``: a service without a database, which has no audit log (``/audit-events`` is a 404).
+    """
     health = await client.get("/healthz")
     assert health.status_code == 200
     assert health.json() == {"status": "ok", "service": service}
@@ -249,8 +252,9 @@ async def assert_service_plumbing(client: httpx.AsyncClient, service: str) -> No
     assert ready.status_code == 200
     assert ready.json() == {"status": "ready", "service": service}
     audit = await client.get("/audit-events")
-    assert audit.status_code == 200
-    assert audit.json() == {"items": [], "next": None}
+    assert audit.status_code == (200 if audited else 404)
+    if audited:
+        assert audit.json() == {"items": [], "next": None}
     body = assert_problem(await client.get("/no-such-thing"), 404, "not_found")
     assert body["instance"] == "/no-such-thing"
 

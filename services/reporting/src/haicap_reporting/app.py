@@ -8,7 +8,6 @@ from fastapi import FastAPI
 from haicap_shared.app import create_service_app
 
 from .cache import ReportCache
-from .db import metadata
 from .router import router
 from .settings import ReportingSettings
 from .sources import Sources
@@ -17,7 +16,9 @@ DESCRIPTION = """
 Cross-domain reports composed from the other services' APIs: the province summary for any
 date, commune profiles, the transition-gap report (tasks, people, assets and agencies the
 merger left without an owner), qualification statistics and asset-disposition progress.
-It owns no source data; its database will only cache reports and hold its audit log.
+It owns no source data and has no database: it changes nothing, so it keeps no audit log
+(no `/audit-events`), and it keeps recent reports in memory only. `/readyz` answers as soon
+as it serves; whether a source is up is said by each report (`missing`).
 
 Reports, each for a place and a date (`as_of`, today by default), as `format=json` (default),
 `csv` or `xlsx` (one sheet per section, Vietnamese headings, native charts):
@@ -52,7 +53,7 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
         operation_prefix="reports",
         description=DESCRIPTION,
         settings=settings,
-        metadata=metadata,
+        metadata=None,
         routers=[router],
         extensions=[sources],
         openapi_tags=[{"name": "reports", "description": "Reports composed from the other services"}],

@@ -1,14 +1,10 @@
-"""``haicap-reporting``: migrate and serve."""
+"""``haicap-reporting serve``: reporting has no database, hence no ``migrate``."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from haicap_shared.cli import run_service_cli
 
 from .settings import ReportingSettings
-
-MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,7 +12,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="haicap-reporting",
         settings=ReportingSettings(),
         app_factory="haicap_reporting.app:create_app",
-        migrations=MIGRATIONS,
+        migrations=None,
         argv=argv,
     )
 

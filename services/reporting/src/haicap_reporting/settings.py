@@ -1,11 +1,13 @@
+"""reporting's settings: a process without a database, reading the other services through the gateway."""
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from haicap_shared.settings import ServiceSettings
+from haicap_shared.settings import ProcessSettings
 
 
-class ReportingSettings(ServiceSettings):
-    """reporting's settings, from ``HAICAP_REPORTING_*`` variables (e.g. ``HAICAP_REPORTING_DATABASE_URL``)."""
+class ReportingSettings(ProcessSettings):
+    """reporting's settings, from ``HAICAP_REPORTING_*`` variables (e.g. ``HAICAP_REPORTING_CLIENT_ID``)."""
 
     model_config = SettingsConfigDict(env_prefix="HAICAP_REPORTING_", extra="ignore")
 

@@ -31,8 +31,8 @@ from haicap_shared.roles import Role
 READERS = (Role.ADMIN, Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER, Role.AGENCY_OFFICER, Role.AUDITOR, Role.SERVICE)
 WRITERS = (Role.ADMIN, Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER, Role.AGENCY_OFFICER)
 
-PersonnelRead = Annotated[Principal, Depends(require(*READERS))]
-PersonnelWrite = Annotated[Principal, Depends(require(*WRITERS, writes=True))]
+RecordsRead = Annotated[Principal, Depends(require(*READERS))]
+RecordsWrite = Annotated[Principal, Depends(require(*WRITERS, writes=True))]
 ProvinceWrite = Annotated[Principal, Depends(require(Role.ADMIN, Role.PROVINCE_OFFICER, writes=True))]
 
 

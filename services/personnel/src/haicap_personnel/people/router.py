@@ -13,18 +13,18 @@ from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, UpstreamUnavailable, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUpload
-from haicap_shared.paging import Cursor, Limit, Page, fetch_page
+from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.personal_data import RevealNotAllowed
 from haicap_shared.tabular import ImportReport
 from haicap_shared.versioning import IfMatch, etag
 
 from ..agency_ref import AgencyNotFound, Org
-from ..auth import PersonnelRead, PersonnelWrite, visible
 from ..common import COMMON_PROBLEMS, CommuneCode, ProvinceCode
-from . import repository, service
+from . import service
+from .access import RecordsRead, RecordsWrite
 from .importer import ImportRejected, import_people
-from .models import Category, EducationLevel, person_table
-from .schemas import Person, PersonCreate, PersonUpdate
+from .models import Category, EducationLevel
+from .schemas import Person, PersonCreate, PersonFilter, PersonUpdate
 
 router = APIRouter(tags=["people"], responses=COMMON_PROBLEMS)
 PersonId = Annotated[uuid.UUID, Path(description="The person's internal id")]
@@ -39,7 +39,7 @@ def _json(body: Person, status_code: int = 200, headers: dict[str, str] | None =
 @router.get("/people", response_model=Page[Person], responses=problem_responses(BadRequest))
 async def list_people(
     session: DbSession,
-    principal: PersonnelRead,
+    principal: RecordsRead,
     province: ProvinceCode = None,
     commune: CommuneCode = None,
     agency_id: uuid.UUID | None = None,
@@ -50,8 +50,7 @@ async def list_people(
     cursor: Cursor = None,
 ) -> Page[Person]:
     """List the people in your area (national ids masked), keyset-paginated by id."""
-    filters = repository.PersonFilter(
-        visible=visible(principal, person_table),
+    filters = PersonFilter(
         province=province,
         commune=commune,
         agency_id=agency_id,
@@ -59,10 +58,7 @@ async def list_people(
         education_level=education_level,
         q=q,
     )
-    rows, next_cursor = await fetch_page(
-        session, repository.list_people(filters), order_by=repository.PERSON_LIST_ORDER, limit=limit, cursor=cursor
-    )
-    return Page[Person](items=[service.person_out(r) for r in rows], next=next_cursor)
+    return await service.list_people(session, principal, filters, limit=limit, cursor=cursor)
 
 
 @router.post(
@@ -72,7 +68,7 @@ async def list_people(
     responses=problem_responses(service.NationalIdTaken, AgencyNotFound, UpstreamUnavailable, IdempotencyKeyReused),
 )
 async def create_person(
-    payload: PersonCreate, session: DbSession, audit: Audit, org: Org, principal: PersonnelWrite, idempotency: Idempotency
+    payload: PersonCreate, session: DbSession, audit: Audit, org: Org, principal: RecordsWrite, idempotency: Idempotency
 ) -> JSONResponse:
     """Record a person of an agency in your area; the national id is checked and must be unique."""
     if (replayed := await idempotency.replay()) is not None:
@@ -92,7 +88,7 @@ async def import_people_file(
     session: DbSession,
     audit: Audit,
     org: Org,
-    principal: PersonnelWrite,
+    principal: RecordsWrite,
     upload: ImportUpload,
     partial: Annotated[bool, Query(description="Write the good rows even if some have problems")] = False,
 ) -> ImportReport:
@@ -110,7 +106,7 @@ async def get_person(
     person_id: PersonId,
     session: DbSession,
     audit: Audit,
-    principal: PersonnelRead,
+    principal: RecordsRead,
     reveal: Annotated[bool, Query(description="Show the national id unmasked (roles that handle records; audited)")] = False,
 ) -> JSONResponse:
     """One person, with their ETag; `reveal=true` unmasks the national id and is audited."""
@@ -137,7 +133,7 @@ async def update_person(
     session: DbSession,
     audit: Audit,
     org: Org,
-    principal: PersonnelWrite,
+    principal: RecordsWrite,
 ) -> JSONResponse:
     """Change a person's record (history in the audit log). Requires If-Match."""
     person = await service.get_person(session, principal, person_id)

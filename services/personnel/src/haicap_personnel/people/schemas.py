@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Self
@@ -97,3 +98,15 @@ class Person(_PersonFields):
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class PersonFilter:
+    """What a list of people is narrowed to (within the caller's area)."""
+
+    province: str | None = None
+    commune: str | None = None
+    agency_id: uuid.UUID | None = None
+    category: Category | None = None
+    education_level: EducationLevel | None = None
+    q: str | None = None

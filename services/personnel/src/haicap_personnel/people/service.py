@@ -10,17 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from haicap_shared.audit import AuditTrail, snapshot
 from haicap_shared.auth import Principal
 from haicap_shared.errors import BadRequest, Conflict, NotFound
+from haicap_shared.paging import Page
 from haicap_shared.personal_data import mask, reveal
 from haicap_shared.text import search_key
 
 from ..agency_ref import fetch_agency
-from ..auth import check_area
 from ..org_client import OrgDirectory
 from ..placements import service as placement_service
 from . import national_id, repository
+from .access import check_person, people_visible
 from .models import Person
 from .schemas import Person as PersonOut
-from .schemas import PersonCreate, PersonUpdate
+from .schemas import PersonCreate, PersonFilter, PersonUpdate
 
 ENTITY_PERSON = "person"
 PERSONAL_FIELDS = {ENTITY_PERSON: ("national_id",)}
@@ -69,8 +70,16 @@ async def get_person(session: AsyncSession, principal: Principal, person_id: uui
     person = await repository.get_person(session, person_id)
     if person is None:
         raise PersonNotFound(f"No person has id {person_id}")
-    check_area(principal, person, "This person's record")
+    check_person(principal, person)
     return person
+
+
+async def list_people(
+    session: AsyncSession, principal: Principal, filters: PersonFilter, *, limit: int, cursor: str | None
+) -> Page[PersonOut]:
+    """One page of the people in the caller's area (national ids masked)."""
+    rows, next_cursor = await repository.page_people(session, people_visible(principal), filters, limit=limit, cursor=cursor)
+    return Page[PersonOut](items=[person_out(r) for r in rows], next=next_cursor)
 
 
 async def read_person(

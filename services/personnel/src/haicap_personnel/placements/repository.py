@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, RowMapping, Select, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import Placement, Suitability, placement_table
+from haicap_shared.paging import fetch_page
+
+from .models import Placement, placement_table
+from .schemas import PlacementFilter
 
 
 def in_force_on(as_of: date, table: Any = placement_table) -> ColumnElement[bool]:
@@ -25,40 +27,32 @@ def serving_on(as_of: date) -> ColumnElement[bool]:
     return and_(in_force_on(as_of), or_(c.agency_valid_to.is_(None), c.agency_valid_to >= as_of))
 
 
-@dataclass(frozen=True)
-class PlacementFilter:
-    visible: ColumnElement[bool]
-    person_id: uuid.UUID | None = None
-    position_id: uuid.UUID | None = None
-    agency_id: uuid.UUID | None = None
-    province: str | None = None
-    suitability: Suitability | None = None
-    is_primary: bool | None = None
-    as_of: date | None = None
-
-    def apply(self, stmt: Select[Any]) -> Select[Any]:
-        c = placement_table.c
-        stmt = stmt.where(self.visible)
-        for column, value in (
-            (c.person_id, self.person_id),
-            (c.position_id, self.position_id),
-            (c.agency_id, self.agency_id),
-            (c.province_code, self.province),
-            (c.suitability, self.suitability),
-            (c.is_primary, self.is_primary),
-        ):
-            if value is not None:
-                stmt = stmt.where(column == value)
-        if self.as_of is not None:
-            stmt = stmt.where(in_force_on(self.as_of))
-        return stmt
-
-
 PLACEMENT_LIST_ORDER = (placement_table.c.valid_from, placement_table.c.id)
 
 
-def list_placements(filters: PlacementFilter) -> Select[Any]:
-    return filters.apply(select(placement_table))
+def _listed(area: ColumnElement[bool], filters: PlacementFilter) -> Select[Any]:
+    c = placement_table.c
+    stmt = select(placement_table).where(area)
+    for column, value in (
+        (c.person_id, filters.person_id),
+        (c.position_id, filters.position_id),
+        (c.agency_id, filters.agency_id),
+        (c.province_code, filters.province),
+        (c.suitability, filters.suitability),
+        (c.is_primary, filters.is_primary),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if filters.as_of is not None:
+        stmt = stmt.where(in_force_on(filters.as_of))
+    return stmt
+
+
+async def page_placements(
+    session: AsyncSession, area: ColumnElement[bool], filters: PlacementFilter, *, limit: int, cursor: str | None
+) -> tuple[Sequence[RowMapping], str | None]:
+    """One page of the placements in ``area`` matching ``filters``, by start date, and the cursor of the next."""
+    return await fetch_page(session, _listed(area, filters), order_by=PLACEMENT_LIST_ORDER, limit=limit, cursor=cursor)
 
 
 async def get_placement(session: AsyncSession, placement_id: uuid.UUID) -> Placement | None:
@@ -104,3 +98,19 @@ async def placed_in_on(session: AsyncSession, agency_ids: Sequence[uuid.UUID], o
     c = placement_table.c
     stmt = select(c.person_id, c.agency_id).where(c.agency_id.in_(agency_ids), c.is_primary.is_(True), in_force_on(on))
     return (await session.execute(stmt)).all()
+
+
+async def insert_placements(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """New placements written in bulk (Core inserts, a few thousand rows a statement)."""
+    for start in range(0, len(rows), 5000):
+        await session.execute(placement_table.insert(), rows[start : start + 5000])
+
+
+async def end_placements(session: AsyncSession, placement_ids: Sequence[uuid.UUID], last_day: date, now: datetime) -> None:
+    """Set the last day of these placements (each one's version moves on)."""
+    for start in range(0, len(placement_ids), 500):
+        await session.execute(
+            update(placement_table)
+            .where(placement_table.c.id.in_(placement_ids[start : start + 500]))
+            .values(valid_to=last_day, updated_at=now, version=placement_table.c.version + 1)
+        )

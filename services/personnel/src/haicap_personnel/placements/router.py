@@ -13,15 +13,15 @@ from haicap_shared.db import DbSession
 from haicap_shared.deadlines import takes_up_to
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
-from haicap_shared.paging import Cursor, Limit, Page, keyset_page
+from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.values import IsoDate
 from haicap_shared.versioning import IfMatch, etag
 
-from ..auth import PersonnelRead, PersonnelWrite, visible
 from ..common import COMMON_PROBLEMS, ProvinceCode, with_etag
 from ..people import service as people_service
-from . import repository, service
-from .models import Suitability, placement_table
+from . import service
+from .access import RecordsRead, RecordsWrite
+from .models import Suitability
 from .schemas import (
     BulkReplacement,
     BulkReplacementReport,
@@ -29,6 +29,7 @@ from .schemas import (
     PlacementBatch,
     PlacementBatchReport,
     PlacementCreate,
+    PlacementFilter,
     PlacementUpdate,
     Recruitment,
     RecruitmentResult,
@@ -41,7 +42,7 @@ PlacementId = Annotated[uuid.UUID, Path(description="The placement's internal id
 @router.get("/placements", response_model=Page[Placement], responses=problem_responses(BadRequest))
 async def list_placements(
     session: DbSession,
-    principal: PersonnelRead,
+    principal: RecordsRead,
     person_id: uuid.UUID | None = None,
     position_id: uuid.UUID | None = None,
     agency_id: uuid.UUID | None = None,
@@ -53,8 +54,7 @@ async def list_placements(
     cursor: Cursor = None,
 ) -> Page[Placement]:
     """List placements in your area, by start date."""
-    filters = repository.PlacementFilter(
-        visible=visible(principal, placement_table),
+    filters = PlacementFilter(
         person_id=person_id,
         position_id=position_id,
         agency_id=agency_id,
@@ -63,14 +63,7 @@ async def list_placements(
         is_primary=is_primary,
         as_of=as_of,
     )
-    return await keyset_page(
-        session,
-        repository.list_placements(filters),
-        order_by=repository.PLACEMENT_LIST_ORDER,
-        limit=limit,
-        cursor=cursor,
-        item=Placement,
-    )
+    return await service.list_placements(session, principal, filters, limit=limit, cursor=cursor)
 
 
 @router.post(
@@ -86,7 +79,7 @@ async def list_placements(
     ),
 )
 async def create_placement(
-    payload: PlacementCreate, session: DbSession, audit: Audit, principal: PersonnelWrite, idempotency: Idempotency
+    payload: PlacementCreate, session: DbSession, audit: Audit, principal: RecordsWrite, idempotency: Idempotency
 ) -> JSONResponse:
     """Place a person in an approved position; suitability is computed; one primary placement at a time."""
     if (replayed := await idempotency.replay()) is not None:
@@ -105,7 +98,7 @@ async def create_placement(
     openapi_extra=takes_up_to(),
 )
 async def place_batch(
-    payload: PlacementBatch, session: DbSession, audit: Audit, principal: PersonnelWrite, idempotency: Idempotency
+    payload: PlacementBatch, session: DbSession, audit: Audit, principal: RecordsWrite, idempotency: Idempotency
 ) -> JSONResponse:
     """Record up to 5,000 placements at once, each checked as a single one would be: all or nothing.
 
@@ -124,7 +117,7 @@ async def place_batch(
     openapi_extra=takes_up_to(),
 )
 async def bulk_replace(
-    payload: BulkReplacement, session: DbSession, audit: Audit, principal: PersonnelWrite
+    payload: BulkReplacement, session: DbSession, audit: Audit, principal: RecordsWrite
 ) -> BulkReplacementReport:
     """Re-place the people of former agencies into new positions from one date: all or nothing, nobody twice, nobody lost.
 
@@ -135,7 +128,7 @@ async def bulk_replace(
 
 
 @router.get("/placements/{placement_id}", response_model=Placement, responses=problem_responses(service.PlacementNotFound))
-async def get_placement(placement_id: PlacementId, session: DbSession, principal: PersonnelRead) -> JSONResponse:
+async def get_placement(placement_id: PlacementId, session: DbSession, principal: RecordsRead) -> JSONResponse:
     """One placement, with its ETag."""
     return with_etag(Placement.model_validate(await service.get_placement(session, principal, placement_id)))
 
@@ -151,7 +144,7 @@ async def update_placement(
     if_match: IfMatch,
     session: DbSession,
     audit: Audit,
-    principal: PersonnelWrite,
+    principal: RecordsWrite,
 ) -> JSONResponse:
     """End a placement (set its last day). Requires If-Match."""
     placement = await service.get_placement(session, principal, placement_id)
@@ -180,7 +173,7 @@ async def recruit(
     if_match: IfMatch,
     session: DbSession,
     audit: Audit,
-    principal: PersonnelWrite,
+    principal: RecordsWrite,
 ) -> RecruitmentResult:
     """Recruit a former non-specialised commune worker as a civil servant into an approved position. Requires If-Match."""
     person = await people_service.get_person(session, principal, person_id)

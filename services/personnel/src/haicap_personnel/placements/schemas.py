@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -119,3 +120,16 @@ class RecruitmentResult(BaseModel):
     placement: Placement
     effective_date: IsoDate
     decision_number: str
+
+
+@dataclass(frozen=True)
+class PlacementFilter:
+    """What a list of placements is narrowed to (within the caller's area)."""
+
+    person_id: uuid.UUID | None = None
+    position_id: uuid.UUID | None = None
+    agency_id: uuid.UUID | None = None
+    province: str | None = None
+    suitability: Suitability | None = None
+    is_primary: bool | None = None
+    as_of: date | None = None

@@ -6,33 +6,37 @@ import asyncio
 import bisect
 import uuid
 from collections import defaultdict
-from datetime import date, timedelta
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail, jsonable, snapshot
 from haicap_shared.auth import Principal
 from haicap_shared.errors import Conflict, NotFound
 from haicap_shared.models import utcnow
+from haicap_shared.paging import Page
 from haicap_shared.row_problems import MAX_ERRORS_PER_ROW, row_problem
 from haicap_shared.tabular import RowProblem
 
-from ..auth import check_area, in_area
 from ..people import repository as people_repository
-from ..people.models import Category, Person, Recruitment, person_table
+from ..people.access import check_person, person_in_area
+from ..people.models import Category, Person, Recruitment
 from ..positions import repository as position_repository
+from ..positions.access import check_position, position_in_area
 from ..positions.models import JobPosition, PositionStatus
-from ..streamlining.models import CaseStatus, case_table
+from ..streamlining import repository as streamlining_repository
 from . import repository
-from .models import Placement, placement_table
+from .access import check_placement, placements_visible
+from .models import Placement
 from .schemas import (
     BulkReplacement,
     BulkReplacementReport,
     PlacementBatch,
     PlacementBatchReport,
     PlacementCreate,
+    PlacementFilter,
     PlacementUpdate,
     RecruitmentResult,
     Unaccounted,
@@ -91,15 +95,25 @@ async def get_placement(session: AsyncSession, principal: Principal, placement_i
     placement = await repository.get_placement(session, placement_id)
     if placement is None:
         raise PlacementNotFound(f"No placement has id {placement_id}")
-    check_area(principal, placement, "This placement")
+    check_placement(principal, placement)
     return placement
+
+
+async def list_placements(
+    session: AsyncSession, principal: Principal, filters: PlacementFilter, *, limit: int, cursor: str | None
+) -> Page[PlacementOut]:
+    """One page of the placements in the caller's area, by start date."""
+    rows, next_cursor = await repository.page_placements(
+        session, placements_visible(principal), filters, limit=limit, cursor=cursor
+    )
+    return Page[PlacementOut](items=[PlacementOut.model_validate(dict(r)) for r in rows], next=next_cursor)
 
 
 async def _person(session: AsyncSession, principal: Principal, person_id: uuid.UUID) -> Person:
     person = await people_repository.get_person(session, person_id)
     if person is None:
         raise PersonMissing(f"No person has id {person_id}")
-    check_area(principal, person, "This person's record")
+    check_person(principal, person)
     return person
 
 
@@ -107,7 +121,7 @@ async def _approved_position(session: AsyncSession, principal: Principal, positi
     position = await position_repository.get_position(session, position_id)
     if position is None:
         raise PositionMissing(f"No job position has id {position_id}")
-    check_area(principal, position, f"The position {position.title}")
+    check_position(principal, position)
     if position.status is not PositionStatus.APPROVED:
         raise PositionNotApproved(f"{position.title} is {position.status.value}")
     return position
@@ -194,6 +208,71 @@ class _Primaries:
         return shown, max(last - first, 0)
 
 
+def _row_errors(
+    principal: Principal,
+    person_id: uuid.UUID,
+    position_id: uuid.UUID,
+    people: dict[uuid.UUID, Person],
+    positions: dict[uuid.UUID, JobPosition],
+) -> list[str]:
+    """What keeps one row of a batch or a bulk re-placement from placing this person in this position.
+
+    The checks of :func:`create_placement` for a single placement, as row messages: the person
+    and the position exist and are in the caller's area, and the position is approved.
+    """
+    errors: list[str] = []
+    person = people.get(person_id)
+    position = positions.get(position_id)
+    if person is None:
+        errors.append(f"no person has id {person_id}")
+    elif not person_in_area(principal, person):
+        errors.append("the person's record is outside your area")
+    if position is None:
+        errors.append(f"no job position has id {position_id}")
+    else:
+        if not position_in_area(principal, position):
+            errors.append(f"the position {position.title} is outside your area")
+        if position.status is not PositionStatus.APPROVED:
+            errors.append(f"the position {position.title} is {position.status.value}, not approved")
+    return errors
+
+
+def _new_placement(
+    person: Person, position: JobPosition, valid_from: date, valid_to: date | None, is_primary: bool, now: datetime
+) -> dict[str, Any]:
+    """The row of a new placement written in bulk, its suitability assessed."""
+    suitability, reasons = assess(person.education_level, person.field_key, position.required_education, position.required_fields)
+    return {
+        "id": uuid.uuid4(),
+        "person_id": person.id,
+        "position_id": position.id,
+        "is_primary": is_primary,
+        "valid_from": valid_from,
+        "valid_to": valid_to,
+        "suitability": suitability,
+        "suitability_reasons": reasons,
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+        **_agency_of(position),
+    }
+
+
+async def _write_placements(
+    session: AsyncSession,
+    new_rows: list[dict[str, Any]],
+    followers: dict[uuid.UUID, list[uuid.UUID]],
+    positions: dict[uuid.UUID, JobPosition],
+    now: datetime,
+) -> None:
+    """Insert the new placements; each person's record follows their new open primary placement's agency."""
+    await repository.insert_placements(session, new_rows)
+    for position_id, person_ids in followers.items():
+        await people_repository.move_to_agency(session, person_ids, _agency_of(positions[position_id]), now)
+    # NOTE: the ORM objects loaded before are now stale; drop them so later reads see the rows.
+    session.expire_all()
+
+
 async def place_batch(
     session: AsyncSession, audit: AuditTrail, principal: Principal, data: PlacementBatch
 ) -> PlacementBatchReport:
@@ -215,21 +294,8 @@ async def place_batch(
         if number % CHECK_CHUNK == 0:
             # NOTE: let other requests (/healthz, other writes) run between chunks of rows.
             await asyncio.sleep(0)
-        errors: list[str] = []
+        errors = _row_errors(principal, row.person_id, row.position_id, people, positions)
         more = 0
-        person = people.get(row.person_id)
-        position = positions.get(row.position_id)
-        if person is None:
-            errors.append(f"no person has id {row.person_id}")
-        elif not in_area(principal, person):
-            errors.append("the person's record is outside your area")
-        if position is None:
-            errors.append(f"no job position has id {row.position_id}")
-        else:
-            if not in_area(principal, position):
-                errors.append(f"the position {position.title} is outside your area")
-            if position.status is not PositionStatus.APPROVED:
-                errors.append(f"the position {position.title} is {position.status.value}, not approved")
         if row.is_primary:
             held = primaries[row.person_id]
             overlaps, count = held.sharing_a_day(row.valid_from, row.valid_to, MAX_ERRORS_PER_ROW)
@@ -247,41 +313,13 @@ async def place_batch(
 
     now = utcnow()
     new_rows: list[dict[str, Any]] = []
-    follows: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    followers: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     for row in data.rows:
         person, position = people[row.person_id], positions[row.position_id]
-        suitability, reasons = assess(
-            person.education_level, person.field_key, position.required_education, position.required_fields
-        )
-        new_rows.append(
-            {
-                "id": uuid.uuid4(),
-                "person_id": person.id,
-                "position_id": position.id,
-                "is_primary": row.is_primary,
-                "valid_from": row.valid_from,
-                "valid_to": row.valid_to,
-                "suitability": suitability,
-                "suitability_reasons": reasons,
-                "created_at": now,
-                "updated_at": now,
-                "version": 1,
-                **_agency_of(position),
-            }
-        )
+        new_rows.append(_new_placement(person, position, row.valid_from, row.valid_to, row.is_primary, now))
         if row.is_primary and row.valid_to is None:
-            follows[position.id].append(person.id)
-    for start in range(0, len(new_rows), 5000):
-        await session.execute(placement_table.insert(), new_rows[start : start + 5000])
-    for position_id, person_ids in follows.items():
-        for start in range(0, len(person_ids), 500):
-            await session.execute(
-                update(person_table)
-                .where(person_table.c.id.in_(person_ids[start : start + 500]))
-                .values(**_agency_of(positions[position_id]), updated_at=now, version=person_table.c.version + 1)
-            )
-    # NOTE: the ORM objects loaded above are now stale; drop them so later reads see the rows.
-    session.expire_all()
+            followers[position.id].append(person.id)
+    await _write_placements(session, new_rows, followers, positions, now)
     report.placed = len(new_rows)
     await audit.record_many(
         session,
@@ -355,68 +393,9 @@ async def bulk_replace(
     day_before = data.effective_date - timedelta(days=1)
     people = await people_repository.get_people(session, list({r.person_id for r in data.rows}))
     positions = await position_repository.get_positions(session, list({r.position_id for r in data.rows}))
-    former = set(data.from_agency_ids)
     current = await repository.primaries_from(session, list(people), day_before)
-    by_person: dict[uuid.UUID, list[Placement]] = defaultdict(list)
-    for placement in current:
-        by_person[placement.person_id].append(placement)
-
-    seen: dict[uuid.UUID, int] = {}
-    problems: list[RowProblem] = []
-    for number, row in enumerate(data.rows, start=1):
-        if number % CHECK_CHUNK == 0:
-            await asyncio.sleep(0)
-        errors: list[str] = []
-        person = people.get(row.person_id)
-        position = positions.get(row.position_id)
-        if person is None:
-            errors.append(f"no person has id {row.person_id}")
-        elif not in_area(principal, person):
-            errors.append("the person's record is outside your area")
-        if row.person_id in seen:
-            errors.append(f"the person is already placed by row {seen[row.person_id]}")
-        else:
-            seen[row.person_id] = number
-        if position is None:
-            errors.append(f"no job position has id {row.position_id}")
-        else:
-            if not in_area(principal, position):
-                errors.append(f"the position {position.title} is outside your area")
-            if position.status is not PositionStatus.APPROVED:
-                errors.append(f"the position {position.title} is {position.status.value}, not approved")
-        for placement in by_person.get(row.person_id, []):
-            if placement.valid_from >= data.effective_date:
-                errors.append(f"the person already has a primary placement from {placement.valid_from}")
-            elif placement.agency_id not in former:
-                errors.append(
-                    f"the person's placement in force on {day_before} is in agency {placement.agency_id}, not a former one"
-                )
-        if errors:
-            problems.append(row_problem(number, errors))
-
-    listed = {r.person_id for r in data.rows}
-    placed_before = await repository.placed_in_on(session, data.from_agency_ids, day_before)
-    missing = [person_id for person_id, _ in placed_before if person_id not in listed]
-    in_case: set[uuid.UUID] = set()
-    for start in range(0, len(missing), 500):
-        stmt = select(case_table.c.person_id).where(
-            case_table.c.person_id.in_(missing[start : start + 500]), case_table.c.status != CaseStatus.WITHDRAWN
-        )
-        in_case.update((await session.execute(stmt)).scalars().all())
-    lost_ids = [p for p in missing if p not in in_case]
-    lost_people = await people_repository.get_people(session, lost_ids)
-    agency_of = dict(placed_before)
-    # NOTE: the former agencies named by the caller may lie outside their area; those people are
-    # counted and identified by id, not named.
-    unaccounted = [
-        Unaccounted(
-            person_id=p,
-            full_name=lost_people[p].full_name if in_area(principal, lost_people[p]) else None,
-            agency_id=agency_of[p],
-        )
-        for p in lost_ids
-        if p in lost_people
-    ]
+    problems = await _replacement_problems(principal, data, people, positions, current)
+    unaccounted = await _unaccounted(session, principal, data)
     report = BulkReplacementReport(rows=len(data.rows), placed=0, ended=0, problems=problems, unaccounted=unaccounted)
     if problems or unaccounted:
         raise BulkRejected(
@@ -426,49 +405,14 @@ async def bulk_replace(
 
     now = utcnow()
     ended_ids = [p.id for p in current if p.valid_from < data.effective_date]
-    for start in range(0, len(ended_ids), 500):
-        await session.execute(
-            update(placement_table)
-            .where(placement_table.c.id.in_(ended_ids[start : start + 500]))
-            .values(valid_to=day_before, updated_at=now, version=placement_table.c.version + 1)
-        )
+    await repository.end_placements(session, ended_ids, day_before, now)
     new_rows: list[dict[str, Any]] = []
     moved: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     for row in data.rows:
         person, position = people[row.person_id], positions[row.position_id]
-        assert position is not None
-        suitability, reasons = assess(
-            person.education_level, person.field_key, position.required_education, position.required_fields
-        )
-        new_rows.append(
-            {
-                "id": uuid.uuid4(),
-                "person_id": person.id,
-                "position_id": position.id,
-                "is_primary": True,
-                "valid_from": data.effective_date,
-                "valid_to": None,
-                "suitability": suitability,
-                "suitability_reasons": reasons,
-                "created_at": now,
-                "updated_at": now,
-                "version": 1,
-                **_agency_of(position),
-            }
-        )
+        new_rows.append(_new_placement(person, position, data.effective_date, None, True, now))
         moved[position.id].append(person.id)
-    await session.execute(placement_table.insert(), new_rows)
-    for position_id, person_ids in moved.items():
-        position = positions[position_id]
-        assert position is not None
-        for start in range(0, len(person_ids), 500):
-            await session.execute(
-                update(person_table)
-                .where(person_table.c.id.in_(person_ids[start : start + 500]))
-                .values(**_agency_of(position), updated_at=now, version=person_table.c.version + 1)
-            )
-    # NOTE: the ORM objects loaded above are now stale; drop them so later reads see the rows.
-    session.expire_all()
+    await _write_placements(session, new_rows, moved, positions, now)
     report.placed, report.ended = len(new_rows), len(ended_ids)
     await audit.record(
         session,
@@ -484,6 +428,66 @@ async def bulk_replace(
         },
     )
     return report
+
+
+async def _replacement_problems(
+    principal: Principal,
+    data: BulkReplacement,
+    people: dict[uuid.UUID, Person],
+    positions: dict[uuid.UUID, JobPosition],
+    current: Sequence[Placement],
+) -> list[RowProblem]:
+    """The rows that cannot be re-placed: the single-placement checks, a person listed twice, and
+    a person whose primary placement the day before is not in a former agency or who is already
+    placed from the date."""
+    day_before = data.effective_date - timedelta(days=1)
+    former = set(data.from_agency_ids)
+    by_person: dict[uuid.UUID, list[Placement]] = defaultdict(list)
+    for placement in current:
+        by_person[placement.person_id].append(placement)
+    seen: dict[uuid.UUID, int] = {}
+    problems: list[RowProblem] = []
+    for number, row in enumerate(data.rows, start=1):
+        if number % CHECK_CHUNK == 0:
+            await asyncio.sleep(0)
+        errors = _row_errors(principal, row.person_id, row.position_id, people, positions)
+        if row.person_id in seen:
+            errors.append(f"the person is already placed by row {seen[row.person_id]}")
+        else:
+            seen[row.person_id] = number
+        for placement in by_person.get(row.person_id, []):
+            if placement.valid_from >= data.effective_date:
+                errors.append(f"the person already has a primary placement from {placement.valid_from}")
+            elif placement.agency_id not in former:
+                errors.append(
+                    f"the person's placement in force on {day_before} is in agency {placement.agency_id}, not a former one"
+                )
+        if errors:
+            problems.append(row_problem(number, errors))
+    return problems
+
+
+async def _unaccounted(session: AsyncSession, principal: Principal, data: BulkReplacement) -> list[Unaccounted]:
+    """The people placed in a former agency the day before who are neither listed nor in a case that is not withdrawn."""
+    day_before = data.effective_date - timedelta(days=1)
+    listed = {r.person_id for r in data.rows}
+    placed_before = await repository.placed_in_on(session, data.from_agency_ids, day_before)
+    missing = [person_id for person_id, _ in placed_before if person_id not in listed]
+    in_case = await streamlining_repository.people_with_open_cases(session, missing)
+    lost_ids = [p for p in missing if p not in in_case]
+    lost_people = await people_repository.get_people(session, lost_ids)
+    agency_of = dict(placed_before)
+    # NOTE: the former agencies named by the caller may lie outside their area; those people are
+    # counted and identified by id, not named.
+    return [
+        Unaccounted(
+            person_id=p,
+            full_name=lost_people[p].full_name if person_in_area(principal, lost_people[p]) else None,
+            agency_id=agency_of[p],
+        )
+        for p in lost_ids
+        if p in lost_people
+    ]
 
 
 async def recruit(

@@ -1,4 +1,6 @@
-"""Who moves a job position through its approval (on top of the area rules in ``haicap_personnel.auth``).
+"""The approval of a job position: each step, the status it starts from, the status it leads to, and who takes it.
+
+The area rules come on top (``access.py``): a step is taken on a position of the caller's area.
 
 | step | from | to | by |
 | --- | --- | --- | --- |

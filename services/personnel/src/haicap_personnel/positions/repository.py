@@ -3,47 +3,43 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, RowMapping, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_shared.paging import fetch_page
 from haicap_shared.text import like_pattern
 
-from .models import JobPosition, PositionGroup, PositionStatus, position_event_table, position_table
-
-
-@dataclass(frozen=True)
-class PositionFilter:
-    visible: ColumnElement[bool]
-    province: str | None = None
-    agency_id: uuid.UUID | None = None
-    status: PositionStatus | None = None
-    group: PositionGroup | None = None
-    q: str | None = None
-
-    def apply(self, stmt: Select[Any]) -> Select[Any]:
-        c = position_table.c
-        stmt = stmt.where(self.visible)
-        for column, value in (
-            (c.province_code, self.province),
-            (c.agency_id, self.agency_id),
-            (c.status, self.status),
-            (c.group, self.group),
-        ):
-            if value is not None:
-                stmt = stmt.where(column == value)
-        if self.q:
-            stmt = stmt.where(c.search_key.like(like_pattern(self.q), escape="\\"))
-        return stmt
-
+from .models import JobPosition, position_event_table, position_table
+from .schemas import PositionFilter
 
 POSITION_LIST_ORDER = (position_table.c.title, position_table.c.id)
+EVENT_LIST_ORDER = (position_event_table.c.id,)
 
 
-def list_positions(filters: PositionFilter) -> Select[Any]:
-    return filters.apply(select(position_table))
+def _listed(area: ColumnElement[bool], filters: PositionFilter) -> Select[Any]:
+    c = position_table.c
+    stmt = select(position_table).where(area)
+    for column, value in (
+        (c.province_code, filters.province),
+        (c.agency_id, filters.agency_id),
+        (c.status, filters.status),
+        (c.group, filters.group),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if filters.q:
+        stmt = stmt.where(c.search_key.like(like_pattern(filters.q), escape="\\"))
+    return stmt
+
+
+async def page_positions(
+    session: AsyncSession, area: ColumnElement[bool], filters: PositionFilter, *, limit: int, cursor: str | None
+) -> tuple[Sequence[RowMapping], str | None]:
+    """One page of the positions in ``area`` matching ``filters``, by title, and the cursor of the next."""
+    return await fetch_page(session, _listed(area, filters), order_by=POSITION_LIST_ORDER, limit=limit, cursor=cursor)
 
 
 async def get_position(session: AsyncSession, position_id: uuid.UUID) -> JobPosition | None:
@@ -58,8 +54,9 @@ async def get_positions(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uui
     return found
 
 
-def list_events(position_id: uuid.UUID) -> Select[Any]:
-    return select(position_event_table).where(position_event_table.c.position_id == position_id)
-
-
-EVENT_LIST_ORDER = (position_event_table.c.id,)
+async def page_events(
+    session: AsyncSession, position_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> tuple[Sequence[RowMapping], str | None]:
+    """One page of a position's approval steps, oldest first, and the cursor of the next."""
+    stmt = select(position_event_table).where(position_event_table.c.position_id == position_id)
+    return await fetch_page(session, stmt, order_by=EVENT_LIST_ORDER, limit=limit, cursor=cursor)

@@ -12,15 +12,15 @@ from haicap_shared.audit import Audit
 from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, UpstreamUnavailable, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
-from haicap_shared.paging import Cursor, Limit, Page, keyset_page
+from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.versioning import IfMatch, etag
 
 from ..agency_ref import AgencyNotFound, Org
-from ..auth import PersonnelRead, PersonnelWrite, visible
 from ..common import COMMON_PROBLEMS, ProvinceCode, with_etag
-from . import repository, service
-from .models import PositionGroup, PositionStatus, position_table
-from .schemas import JobPosition, PositionCreate, PositionEvent, PositionTransition, PositionUpdate
+from . import service
+from .access import RecordsRead, RecordsWrite
+from .models import PositionGroup, PositionStatus
+from .schemas import JobPosition, PositionCreate, PositionEvent, PositionFilter, PositionTransition, PositionUpdate
 
 router = APIRouter(tags=["positions"], responses=COMMON_PROBLEMS)
 PositionId = Annotated[uuid.UUID, Path(description="The position's internal id")]
@@ -29,7 +29,7 @@ PositionId = Annotated[uuid.UUID, Path(description="The position's internal id")
 @router.get("/positions", response_model=Page[JobPosition], responses=problem_responses(BadRequest))
 async def list_positions(
     session: DbSession,
-    principal: PersonnelRead,
+    principal: RecordsRead,
     province: ProvinceCode = None,
     agency_id: uuid.UUID | None = None,
     status: PositionStatus | None = None,
@@ -39,17 +39,8 @@ async def list_positions(
     cursor: Cursor = None,
 ) -> Page[JobPosition]:
     """List the job positions in your area, ordered by title."""
-    filters = repository.PositionFilter(
-        visible=visible(principal, position_table), province=province, agency_id=agency_id, status=status, group=group, q=q
-    )
-    return await keyset_page(
-        session,
-        repository.list_positions(filters),
-        order_by=repository.POSITION_LIST_ORDER,
-        limit=limit,
-        cursor=cursor,
-        item=JobPosition,
-    )
+    filters = PositionFilter(province=province, agency_id=agency_id, status=status, group=group, q=q)
+    return await service.list_positions(session, principal, filters, limit=limit, cursor=cursor)
 
 
 @router.post(
@@ -59,7 +50,7 @@ async def list_positions(
     responses=problem_responses(AgencyNotFound, UpstreamUnavailable, IdempotencyKeyReused),
 )
 async def create_position(
-    payload: PositionCreate, session: DbSession, audit: Audit, org: Org, principal: PersonnelWrite, idempotency: Idempotency
+    payload: PositionCreate, session: DbSession, audit: Audit, org: Org, principal: RecordsWrite, idempotency: Idempotency
 ) -> JSONResponse:
     """Draft a job position of an agency in your area."""
     if (replayed := await idempotency.replay()) is not None:
@@ -71,7 +62,7 @@ async def create_position(
 
 
 @router.get("/positions/{position_id}", response_model=JobPosition, responses=problem_responses(service.PositionNotFound))
-async def get_position(position_id: PositionId, session: DbSession, principal: PersonnelRead) -> JSONResponse:
+async def get_position(position_id: PositionId, session: DbSession, principal: RecordsRead) -> JSONResponse:
     """One job position, with its ETag."""
     return with_etag(JobPosition.model_validate(await service.get_position(session, principal, position_id)))
 
@@ -87,7 +78,7 @@ async def update_position(
     if_match: IfMatch,
     session: DbSession,
     audit: Audit,
-    principal: PersonnelWrite,
+    principal: RecordsWrite,
 ) -> JSONResponse:
     """Change a drafting or returned position. Requires If-Match."""
     position = await service.get_position(session, principal, position_id)
@@ -106,7 +97,7 @@ async def transition_position(
     if_match: IfMatch,
     session: DbSession,
     audit: Audit,
-    principal: PersonnelWrite,
+    principal: RecordsWrite,
 ) -> JSONResponse:
     """Submit, appraise (Sở Nội vụ), approve (UBND tỉnh) or return a position, by the role allowed to. Requires If-Match."""
     position = await service.get_position(session, principal, position_id)
@@ -118,15 +109,7 @@ async def transition_position(
     "/positions/{position_id}/history", response_model=Page[PositionEvent], responses=problem_responses(service.PositionNotFound)
 )
 async def position_history(
-    position_id: PositionId, session: DbSession, principal: PersonnelRead, limit: Limit = 100, cursor: Cursor = None
+    position_id: PositionId, session: DbSession, principal: RecordsRead, limit: Limit = 100, cursor: Cursor = None
 ) -> Page[PositionEvent]:
     """The approval steps of a position, oldest first."""
-    await service.get_position(session, principal, position_id)
-    return await keyset_page(
-        session,
-        repository.list_events(position_id),
-        order_by=repository.EVENT_LIST_ORDER,
-        limit=limit,
-        cursor=cursor,
-        item=PositionEvent,
-    )
+    return await service.history(session, principal, position_id, limit=limit, cursor=cursor)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Self
 
@@ -98,3 +99,14 @@ class PositionEvent(BaseModel):
     from_status: PositionStatus
     to_status: PositionStatus
     reason: str | None
+
+
+@dataclass(frozen=True)
+class PositionFilter:
+    """What a list of positions is narrowed to (within the caller's area)."""
+
+    province: str | None = None
+    agency_id: uuid.UUID | None = None
+    status: PositionStatus | None = None
+    group: PositionGroup | None = None
+    q: str | None = None

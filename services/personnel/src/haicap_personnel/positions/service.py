@@ -10,15 +10,18 @@ from haicap_shared.audit import AuditTrail, snapshot
 from haicap_shared.auth import Principal
 from haicap_shared.errors import Conflict, NotFound
 from haicap_shared.models import utcnow
+from haicap_shared.paging import Page
 from haicap_shared.text import search_key
 
 from ..agency_ref import fetch_agency
-from ..auth import check_area
 from ..org_client import OrgDirectory
 from . import repository
-from .auth import WORKFLOW, check_step_role
+from .access import check_position, positions_visible
+from .approval import WORKFLOW, check_step_role
 from .models import JobPosition, PositionEvent, PositionStatus
-from .schemas import PositionCreate, PositionTransition, PositionUpdate
+from .schemas import JobPosition as PositionOut
+from .schemas import PositionCreate, PositionFilter, PositionTransition, PositionUpdate
+from .schemas import PositionEvent as PositionEventOut
 
 ENTITY_POSITION = "job_position"
 EDITABLE = frozenset({PositionStatus.DRAFTING, PositionStatus.RETURNED})
@@ -44,8 +47,27 @@ async def get_position(session: AsyncSession, principal: Principal, position_id:
     position = await repository.get_position(session, position_id)
     if position is None:
         raise PositionNotFound(f"No job position has id {position_id}")
-    check_area(principal, position, f"The position {position.title}")
+    check_position(principal, position)
     return position
+
+
+async def list_positions(
+    session: AsyncSession, principal: Principal, filters: PositionFilter, *, limit: int, cursor: str | None
+) -> Page[PositionOut]:
+    """One page of the positions in the caller's area, by title."""
+    rows, next_cursor = await repository.page_positions(
+        session, positions_visible(principal), filters, limit=limit, cursor=cursor
+    )
+    return Page[PositionOut](items=[PositionOut.model_validate(dict(r)) for r in rows], next=next_cursor)
+
+
+async def history(
+    session: AsyncSession, principal: Principal, position_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> Page[PositionEventOut]:
+    """One page of the approval steps of a position of the caller's area, oldest first."""
+    await get_position(session, principal, position_id)
+    rows, next_cursor = await repository.page_events(session, position_id, limit=limit, cursor=cursor)
+    return Page[PositionEventOut](items=[PositionEventOut.model_validate(dict(r)) for r in rows], next=next_cursor)
 
 
 async def _event(

@@ -4,26 +4,34 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, RowMapping, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from haicap_shared.paging import fetch_page
 
 from .models import StaffingQuota, quota_table
 
+QUOTA_LIST_ORDER = (quota_table.c.year, quota_table.c.id)
 
-def list_quotas(
-    visible: ColumnElement[bool], *, province: str | None, agency_id: uuid.UUID | None, year: int | None
-) -> Select[Any]:
+
+async def page_quotas(
+    session: AsyncSession,
+    area: ColumnElement[bool],
+    *,
+    province: str | None,
+    agency_id: uuid.UUID | None,
+    year: int | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[Sequence[RowMapping], str | None]:
+    """One page of the quotas in ``area`` (narrowed by the others), by year, and the cursor of the next."""
     c = quota_table.c
-    stmt = select(quota_table).where(visible)
+    stmt = select(quota_table).where(area)
     for column, value in ((c.province_code, province), (c.agency_id, agency_id), (c.year, year)):
         if value is not None:
             stmt = stmt.where(column == value)
-    return stmt
-
-
-QUOTA_LIST_ORDER = (quota_table.c.year, quota_table.c.id)
+    return await fetch_page(session, stmt, order_by=QUOTA_LIST_ORDER, limit=limit, cursor=cursor)
 
 
 async def get_quota(session: AsyncSession, quota_id: uuid.UUID) -> StaffingQuota | None:

@@ -12,14 +12,13 @@ from haicap_shared.audit import Audit
 from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, UpstreamUnavailable, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
-from haicap_shared.paging import Cursor, Limit, Page, keyset_page
+from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.versioning import IfMatch, etag
 
 from ..agency_ref import AgencyNotFound, Org
-from ..auth import PersonnelRead, PersonnelWrite, visible
 from ..common import COMMON_PROBLEMS, ProvinceCode, with_etag
-from . import repository, service
-from .models import quota_table
+from . import service
+from .access import RecordsRead, RecordsWrite
 from .schemas import QuotaCreate, QuotaUpdate, StaffingQuota
 
 router = APIRouter(tags=["quotas"], responses=COMMON_PROBLEMS)
@@ -36,7 +35,7 @@ QUOTA_PROBLEMS = (
 @router.get("/quotas", response_model=Page[StaffingQuota], responses=problem_responses(BadRequest))
 async def list_quotas(
     session: DbSession,
-    principal: PersonnelRead,
+    principal: RecordsRead,
     province: ProvinceCode = None,
     agency_id: uuid.UUID | None = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
@@ -44,8 +43,9 @@ async def list_quotas(
     cursor: Cursor = None,
 ) -> Page[StaffingQuota]:
     """List the staffing quotas in your area, by year."""
-    stmt = repository.list_quotas(visible(principal, quota_table), province=province, agency_id=agency_id, year=year)
-    return await keyset_page(session, stmt, order_by=repository.QUOTA_LIST_ORDER, limit=limit, cursor=cursor, item=StaffingQuota)
+    return await service.list_quotas(
+        session, principal, province=province, agency_id=agency_id, year=year, limit=limit, cursor=cursor
+    )
 
 
 @router.post(
@@ -55,7 +55,7 @@ async def list_quotas(
     responses=problem_responses(service.QuotaExists, *QUOTA_PROBLEMS, IdempotencyKeyReused),
 )
 async def create_quota(
-    payload: QuotaCreate, session: DbSession, audit: Audit, org: Org, principal: PersonnelWrite, idempotency: Idempotency
+    payload: QuotaCreate, session: DbSession, audit: Audit, org: Org, principal: RecordsWrite, idempotency: Idempotency
 ) -> JSONResponse:
     """Set an agency's quota for a year; a merged unit's total may not exceed its former units' (Resolution 76/2025)."""
     if (replayed := await idempotency.replay()) is not None:
@@ -65,7 +65,7 @@ async def create_quota(
 
 
 @router.get("/quotas/{quota_id}", response_model=StaffingQuota, responses=problem_responses(service.QuotaNotFound))
-async def get_quota(quota_id: QuotaId, session: DbSession, principal: PersonnelRead) -> JSONResponse:
+async def get_quota(quota_id: QuotaId, session: DbSession, principal: RecordsRead) -> JSONResponse:
     """One staffing quota, with its ETag."""
     return with_etag(StaffingQuota.model_validate(await service.get_quota(session, principal, quota_id)))
 
@@ -82,7 +82,7 @@ async def update_quota(
     session: DbSession,
     audit: Audit,
     org: Org,
-    principal: PersonnelWrite,
+    principal: RecordsWrite,
 ) -> JSONResponse:
     """Change a quota's posts or note (a raise is checked against the predecessors). Requires If-Match."""
     quota = await service.get_quota(session, principal, quota_id)

@@ -20,13 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from haicap_shared.audit import AuditTrail, snapshot
 from haicap_shared.auth import Principal
 from haicap_shared.errors import Conflict, NotFound
+from haicap_shared.paging import Page
 
 from ..agency_ref import AgencyFacts, fetch_agency
-from ..auth import check_area
 from ..org_client import OrgDirectory
 from . import repository
+from .access import check_quota, quotas_visible
 from .models import StaffingQuota
 from .schemas import PredecessorTotal, QuotaCreate, QuotaUpdate
+from .schemas import StaffingQuota as QuotaOut
 
 ENTITY_QUOTA = "staffing_quota"
 # NOTE: a split divides a former unit between several new ones, so its quota is no ceiling
@@ -58,8 +60,25 @@ async def get_quota(session: AsyncSession, principal: Principal, quota_id: uuid.
     quota = await repository.get_quota(session, quota_id)
     if quota is None:
         raise QuotaNotFound(f"No staffing quota has id {quota_id}")
-    check_area(principal, quota, "This quota")
+    check_quota(principal, quota)
     return quota
+
+
+async def list_quotas(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    province: str | None,
+    agency_id: uuid.UUID | None,
+    year: int | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[QuotaOut]:
+    """One page of the quotas in the caller's area, by year."""
+    rows, next_cursor = await repository.page_quotas(
+        session, quotas_visible(principal), province=province, agency_id=agency_id, year=year, limit=limit, cursor=cursor
+    )
+    return Page[QuotaOut](items=[QuotaOut.model_validate(dict(r)) for r in rows], next=next_cursor)
 
 
 async def check_ceiling(

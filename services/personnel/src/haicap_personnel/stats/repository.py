@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -130,6 +131,12 @@ def gaps(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
     return select(per).where(
         *_where(scope, per, per, visible), (per.c.left_on.is_(None)) | (per.c.left_on >= scope.as_of), ~placed, ~in_case
     )
+
+
+async def gap_sample(session: AsyncSession, scope: Scope, visible: ColumnElement[bool]) -> Sequence[uuid.UUID]:
+    """The ids of the first 100 people in the gap, by id."""
+    stmt = gaps(scope, visible).with_only_columns(person_table.c.id).order_by(person_table.c.id).limit(100)
+    return (await session.execute(stmt)).scalars().all()
 
 
 def gap_counts(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:

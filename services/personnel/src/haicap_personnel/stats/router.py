@@ -10,10 +10,10 @@ from haicap_shared.db import DbSession
 from haicap_shared.deadlines import takes_up_to
 from haicap_shared.values import IsoDate
 
-from ..auth import PersonnelRead
 from ..common import COMMON_PROBLEMS, CommuneCode, ProvinceCode
 from ..people.models import Category
 from . import service
+from .access import RecordsRead
 from .repository import Scope
 from .schemas import Dimension, GapStats, HeadcountStats, QualificationStats, StreamliningStats, SuitabilityStats
 
@@ -49,7 +49,7 @@ SOURCE_SECONDS = 30
 @router.get("/qualifications", response_model=QualificationStats, openapi_extra=takes_up_to(SOURCE_SECONDS))
 async def qualifications(
     session: DbSession,
-    principal: PersonnelRead,
+    principal: RecordsRead,
     scope: StatsScope,
 ) -> QualificationStats:
     """Share with a university degree or higher, political-theory and state-management levels of the people in service."""
@@ -59,7 +59,7 @@ async def qualifications(
 @router.get("/headcount", response_model=HeadcountStats)
 async def headcount(
     session: DbSession,
-    principal: PersonnelRead,
+    principal: RecordsRead,
     scope: StatsScope,
 ) -> HeadcountStats:
     """People in service against the staffing quotas of the year."""
@@ -69,7 +69,7 @@ async def headcount(
 @router.get("/suitability", response_model=SuitabilityStats)
 async def suitability(
     session: DbSession,
-    principal: PersonnelRead,
+    principal: RecordsRead,
     scope: StatsScope,
 ) -> SuitabilityStats:
     """Primary placements in force by suitability (suitable, partly, unsuitable)."""
@@ -79,7 +79,7 @@ async def suitability(
 @router.get("/gaps", response_model=GapStats, openapi_extra=takes_up_to(SOURCE_SECONDS))
 async def gaps(
     session: DbSession,
-    principal: PersonnelRead,
+    principal: RecordsRead,
     scope: StatsScope,
 ) -> GapStats:
     """People neither placed nor in a streamlining case on the date (the gap the merger must not leave)."""
@@ -89,7 +89,7 @@ async def gaps(
 @router.get("/streamlining", response_model=StreamliningStats)
 async def streamlining(
     session: DbSession,
-    principal: PersonnelRead,
+    principal: RecordsRead,
     scope: StatsScope,
 ) -> StreamliningStats:
     """Streamlining cases and amounts by policy and status."""

@@ -9,12 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.auth import Principal
 
-from ..auth import visible
-from ..people.models import PoliticalTheory, StateManagement, person_table
-from ..placements.models import Suitability, placement_table
-from ..quotas.models import quota_table
-from ..streamlining.models import CaseStatus, Policy, case_table
+from ..people.models import PoliticalTheory, StateManagement
+from ..placements.models import Suitability
+from ..streamlining.models import CaseStatus, Policy
 from . import repository
+from .access import cases_visible, people_visible, placements_visible, quotas_visible
 from .repository import Scope
 from .schemas import (
     GapRow,
@@ -69,7 +68,7 @@ def _ints(row: Any, keys: list[str]) -> dict[str, int]:
 async def qualifications(session: AsyncSession, principal: Principal, scope: Scope) -> QualificationStats:
     keys = ["headcount", "university_or_higher"]
     keys += [f"pt_{lv.value}" for lv in PoliticalTheory] + [f"sm_{lv.value}" for lv in StateManagement]
-    found = await repository.rows(session, repository.qualifications(scope, visible(principal, placement_table)))
+    found = await repository.rows(session, repository.qualifications(scope, placements_visible(principal)))
     groups = [(_group(scope, r), _ints(r, keys)) for r in found if r["headcount"]]
     # NOTE: the total adds up the groups the database returned (a handful of rows), never people.
     total = {k: sum(values[k] for _, values in groups) for k in keys}
@@ -86,7 +85,7 @@ def _headcount_row(group: dict[str, str | None], people: int, quota: int | None)
 
 async def headcount(session: AsyncSession, principal: Principal, scope: Scope) -> HeadcountStats:
     with_quota = scope.category is None and "category" not in scope.by
-    stmt = repository.headcount(scope, visible(principal, placement_table), visible(principal, quota_table))
+    stmt = repository.headcount(scope, placements_visible(principal), quotas_visible(principal))
     found = [(_group(scope, r), int(r["headcount"] or 0), int(r["quota"] or 0)) for r in await repository.rows(session, stmt)]
     found = [f for f in found if f[1] or f[2]]
     rows = [
@@ -106,7 +105,7 @@ def _suitability_row(group: dict[str, str | None], values: dict[str, int]) -> Su
 
 async def suitability(session: AsyncSession, principal: Principal, scope: Scope) -> SuitabilityStats:
     keys = ["placements"] + [f"s_{s.value}" for s in Suitability]
-    found = await repository.rows(session, repository.suitability(scope, visible(principal, placement_table)))
+    found = await repository.rows(session, repository.suitability(scope, placements_visible(principal)))
     groups = [(_group(scope, r), _ints(r, keys)) for r in found if r["placements"]]
     total = {k: sum(values[k] for _, values in groups) for k in keys}
     return SuitabilityStats(
@@ -117,19 +116,18 @@ async def suitability(session: AsyncSession, principal: Principal, scope: Scope)
 
 
 async def gaps(session: AsyncSession, principal: Principal, scope: Scope) -> GapStats:
-    area = visible(principal, person_table)
+    area = people_visible(principal)
     found = await repository.rows(session, repository.gap_counts(scope, area))
     rows = sorted(
         (GapRow(group=_group(scope, r), people=int(r["people"])) for r in found if r["people"]),
         key=lambda row: [str(x) for x in row.group.values()],
     )
-    sample_stmt = repository.gaps(scope, area).with_only_columns(person_table.c.id).order_by(person_table.c.id).limit(100)
-    sample = [str(r) for r in (await session.execute(sample_stmt)).scalars().all()]
+    sample = [str(person_id) for person_id in await repository.gap_sample(session, scope, area)]
     return GapStats(**_scope_fields(scope), rows=rows, total=sum(r.people for r in rows), sample=sample)
 
 
 async def streamlining(session: AsyncSession, principal: Principal, scope: Scope) -> StreamliningStats:
-    found = await repository.rows(session, repository.streamlining(scope, visible(principal, case_table)))
+    found = await repository.rows(session, repository.streamlining(scope, cases_visible(principal)))
     rows = sorted(
         (
             StreamliningRow(

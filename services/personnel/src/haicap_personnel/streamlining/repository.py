@@ -3,31 +3,36 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from haicap_shared.paging import fetch_page
 
 from .models import CaseStatus, Policy, StreamliningCase, case_table
 
+CASE_LIST_ORDER = (case_table.c.proposed_on, case_table.c.id)
 
-def list_cases(
-    visible: ColumnElement[bool],
+
+async def page_cases(
+    session: AsyncSession,
+    area: ColumnElement[bool],
     *,
     province: str | None,
     person_id: uuid.UUID | None,
     policy: Policy | None,
     status: CaseStatus | None,
-) -> Select[Any]:
+    limit: int,
+    cursor: str | None,
+) -> tuple[Sequence[RowMapping], str | None]:
+    """One page of the cases in ``area`` (narrowed by the others), by the date proposed, and the cursor of the next."""
     c = case_table.c
-    stmt = select(case_table).where(visible)
+    stmt = select(case_table).where(area)
     for column, value in ((c.province_code, province), (c.person_id, person_id), (c.policy, policy), (c.status, status)):
         if value is not None:
             stmt = stmt.where(column == value)
-    return stmt
-
-
-CASE_LIST_ORDER = (case_table.c.proposed_on, case_table.c.id)
+    return await fetch_page(session, stmt, order_by=CASE_LIST_ORDER, limit=limit, cursor=cursor)
 
 
 async def get_case(session: AsyncSession, case_id: uuid.UUID) -> StreamliningCase | None:
@@ -39,3 +44,14 @@ async def open_case_of(session: AsyncSession, person_id: uuid.UUID) -> Streamlin
         StreamliningCase.person_id == person_id, StreamliningCase.status != CaseStatus.WITHDRAWN
     )
     return (await session.scalars(stmt.limit(1))).first()
+
+
+async def people_with_open_cases(session: AsyncSession, person_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of these people who have a case that is not withdrawn."""
+    found: set[uuid.UUID] = set()
+    for start in range(0, len(person_ids), 500):
+        stmt = select(case_table.c.person_id).where(
+            case_table.c.person_id.in_(person_ids[start : start + 500]), case_table.c.status != CaseStatus.WITHDRAWN
+        )
+        found.update((await session.execute(stmt)).scalars().all())
+    return found

@@ -12,14 +12,14 @@ from haicap_shared.audit import Audit
 from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
-from haicap_shared.paging import Cursor, Limit, Page, keyset_page
+from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.versioning import IfMatch, etag
 
-from ..auth import PersonnelRead, PersonnelWrite, visible
 from ..common import COMMON_PROBLEMS, ProvinceCode, with_etag
-from . import repository, service
+from . import service
+from .access import RecordsRead, RecordsWrite
 from .entitlement import Entitlement
-from .models import CaseStatus, Policy, case_table
+from .models import CaseStatus, Policy
 from .schemas import CalculationRequest, CaseCreate, CaseTransition, CaseUpdate, StreamliningCase
 
 router = APIRouter(tags=["streamlining"], responses=COMMON_PROBLEMS)
@@ -31,7 +31,7 @@ CaseId = Annotated[uuid.UUID, Path(description="The case's internal id")]
     response_model=Entitlement,
     responses=problem_responses(*service.CALCULATOR_PROBLEMS),
 )
-async def calculate(payload: CalculationRequest, _principal: PersonnelRead) -> Entitlement:
+async def calculate(payload: CalculationRequest, _principal: RecordsRead) -> Entitlement:
     """Preview an entitlement from explicit inputs (itemised, whole VND, rule version, age basis, readings); records nothing."""
     return service.calculate(payload)
 
@@ -39,7 +39,7 @@ async def calculate(payload: CalculationRequest, _principal: PersonnelRead) -> E
 @router.get("/streamlining-cases", response_model=Page[StreamliningCase], responses=problem_responses(BadRequest))
 async def list_cases(
     session: DbSession,
-    principal: PersonnelRead,
+    principal: RecordsRead,
     province: ProvinceCode = None,
     person_id: uuid.UUID | None = None,
     policy: Policy | None = None,
@@ -48,11 +48,8 @@ async def list_cases(
     cursor: Cursor = None,
 ) -> Page[StreamliningCase]:
     """List streamlining cases in your area, by the date proposed."""
-    stmt = repository.list_cases(
-        visible(principal, case_table), province=province, person_id=person_id, policy=policy, status=status
-    )
-    return await keyset_page(
-        session, stmt, order_by=repository.CASE_LIST_ORDER, limit=limit, cursor=cursor, item=StreamliningCase
+    return await service.list_cases(
+        session, principal, province=province, person_id=person_id, policy=policy, status=status, limit=limit, cursor=cursor
     )
 
 
@@ -63,7 +60,7 @@ async def list_cases(
     responses=problem_responses(service.PersonMissing, service.CaseExists, *service.CASE_INPUT_PROBLEMS, IdempotencyKeyReused),
 )
 async def create_case(
-    payload: CaseCreate, request: Request, session: DbSession, audit: Audit, principal: PersonnelWrite, idempotency: Idempotency
+    payload: CaseCreate, request: Request, session: DbSession, audit: Audit, principal: RecordsWrite, idempotency: Idempotency
 ) -> JSONResponse:
     """Propose a person for streamlining; the entitlement is computed with the current rule version and kept with its inputs."""
     if (replayed := await idempotency.replay()) is not None:
@@ -76,7 +73,7 @@ async def create_case(
 
 
 @router.get("/streamlining-cases/{case_id}", response_model=StreamliningCase, responses=problem_responses(service.CaseNotFound))
-async def get_case(case_id: CaseId, session: DbSession, principal: PersonnelRead) -> JSONResponse:
+async def get_case(case_id: CaseId, session: DbSession, principal: RecordsRead) -> JSONResponse:
     """One streamlining case, with its ETag."""
     return with_etag(StreamliningCase.model_validate(await service.get_case(session, principal, case_id)))
 
@@ -95,7 +92,7 @@ async def update_case(
     if_match: IfMatch,
     session: DbSession,
     audit: Audit,
-    principal: PersonnelWrite,
+    principal: RecordsWrite,
 ) -> JSONResponse:
     """Change a proposed case's inputs (recalculated with its own rule version, or the one given). Requires If-Match."""
     case = await service.get_case(session, principal, case_id)
@@ -114,7 +111,7 @@ async def update_case(
     responses=problem_responses(service.CaseNotFound, service.CaseStepNotAllowed, PreconditionFailed, PreconditionRequired),
 )
 async def transition_case(
-    case_id: CaseId, payload: CaseTransition, if_match: IfMatch, session: DbSession, audit: Audit, principal: PersonnelWrite
+    case_id: CaseId, payload: CaseTransition, if_match: IfMatch, session: DbSession, audit: Audit, principal: RecordsWrite
 ) -> JSONResponse:
     """Approve, mark paid (province) or withdraw a case. Requires If-Match."""
     case = await service.get_case(session, principal, case_id)

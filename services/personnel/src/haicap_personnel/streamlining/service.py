@@ -17,28 +17,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from haicap_shared.audit import AuditTrail, jsonable, snapshot
 from haicap_shared.auth import Principal, RoleNotAllowed
 from haicap_shared.errors import BadRequest, Conflict, NotFound
-from haicap_shared.roles import Role
+from haicap_shared.paging import Page
 
-from ..auth import check_area
 from ..people import repository as people_repository
+from ..people.access import check_person
 from ..people.models import Person, Sex
 from . import entitlement, repository, rules
+from .access import cases_visible, check_case
 from .models import CaseStatus, Policy, StreamliningCase
-from .schemas import CalculationRequest, CaseAction, CaseCreate, CaseTransition, CaseUpdate
+from .schemas import CalculationRequest, CaseCreate, CaseTransition, CaseUpdate
+from .schemas import StreamliningCase as CaseOut
+from .steps import STEPS
 
 ENTITY_CASE = "streamlining_case"
-
-# NOTE: approving and paying are the province's (Sở Nội vụ proposes to UBND tỉnh, which
-# approves; the treasury pays); withdrawing is open to whoever may write the case.
-STEPS: dict[tuple[CaseAction, CaseStatus], tuple[CaseStatus, frozenset[Role]]] = {
-    (CaseAction.APPROVE, CaseStatus.PROPOSED): (CaseStatus.APPROVED, frozenset({Role.ADMIN, Role.PROVINCE_OFFICER})),
-    (CaseAction.PAY, CaseStatus.APPROVED): (CaseStatus.PAID, frozenset({Role.ADMIN, Role.PROVINCE_OFFICER})),
-    (CaseAction.WITHDRAW, CaseStatus.PROPOSED): (
-        CaseStatus.WITHDRAWN,
-        frozenset({Role.ADMIN, Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER, Role.AGENCY_OFFICER}),
-    ),
-    (CaseAction.WITHDRAW, CaseStatus.APPROVED): (CaseStatus.WITHDRAWN, frozenset({Role.ADMIN, Role.PROVINCE_OFFICER})),
-}
 
 
 class CaseNotFound(NotFound):
@@ -174,8 +165,33 @@ async def get_case(session: AsyncSession, principal: Principal, case_id: uuid.UU
     case = await repository.get_case(session, case_id)
     if case is None:
         raise CaseNotFound(f"No streamlining case has id {case_id}")
-    check_area(principal, case, "This case")
+    check_case(principal, case)
     return case
+
+
+async def list_cases(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    province: str | None,
+    person_id: uuid.UUID | None,
+    policy: Policy | None,
+    status: CaseStatus | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[CaseOut]:
+    """One page of the cases in the caller's area, by the date proposed."""
+    rows, next_cursor = await repository.page_cases(
+        session,
+        cases_visible(principal),
+        province=province,
+        person_id=person_id,
+        policy=policy,
+        status=status,
+        limit=limit,
+        cursor=cursor,
+    )
+    return Page[CaseOut](items=[CaseOut.model_validate(dict(r)) for r in rows], next=next_cursor)
 
 
 def _calculate_stored(stored: dict[str, Any], rule_set: rules.RuleSet) -> entitlement.Entitlement:
@@ -243,7 +259,7 @@ async def create_case(
     person = await people_repository.get_person(session, data.person_id)
     if person is None:
         raise PersonMissing(f"No person has id {data.person_id}")
-    check_area(principal, person, "This person's record")
+    check_person(principal, person)
     if (existing := await repository.open_case_of(session, person.id)) is not None:
         raise CaseExists(f"{person.full_name} has case {existing.id} ({existing.status.value})", case_id=str(existing.id))
     stored: dict[str, Any] = {

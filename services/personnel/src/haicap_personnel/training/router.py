@@ -12,13 +12,13 @@ from haicap_shared.audit import Audit
 from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
-from haicap_shared.paging import Cursor, Limit, Page, keyset_page
+from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.versioning import etag
 
-from ..auth import PersonnelRead, PersonnelWrite, visible
 from ..common import COMMON_PROBLEMS, ProvinceCode, with_etag
-from . import repository, service
-from .models import TrainingTopic, training_table
+from . import service
+from .access import RecordsRead, RecordsWrite
+from .models import TrainingTopic
 from .schemas import TrainingCreate, TrainingRecord
 
 router = APIRouter(tags=["training"], responses=COMMON_PROBLEMS)
@@ -27,7 +27,7 @@ router = APIRouter(tags=["training"], responses=COMMON_PROBLEMS)
 @router.get("/training-records", response_model=Page[TrainingRecord], responses=problem_responses(BadRequest))
 async def list_records(
     session: DbSession,
-    principal: PersonnelRead,
+    principal: RecordsRead,
     province: ProvinceCode = None,
     person_id: uuid.UUID | None = None,
     topic: TrainingTopic | None = None,
@@ -35,9 +35,8 @@ async def list_records(
     cursor: Cursor = None,
 ) -> Page[TrainingRecord]:
     """List training records in your area, by start date."""
-    stmt = repository.list_records(visible(principal, training_table), province=province, person_id=person_id, topic=topic)
-    return await keyset_page(
-        session, stmt, order_by=repository.TRAINING_LIST_ORDER, limit=limit, cursor=cursor, item=TrainingRecord
+    return await service.list_records(
+        session, principal, province=province, person_id=person_id, topic=topic, limit=limit, cursor=cursor
     )
 
 
@@ -48,7 +47,7 @@ async def list_records(
     responses=problem_responses(service.PersonMissing, IdempotencyKeyReused),
 )
 async def create_record(
-    payload: TrainingCreate, session: DbSession, audit: Audit, principal: PersonnelWrite, idempotency: Idempotency
+    payload: TrainingCreate, session: DbSession, audit: Audit, principal: RecordsWrite, idempotency: Idempotency
 ) -> JSONResponse:
     """Record a course a person of your area took (IT skills, political theory, ...)."""
     if (replayed := await idempotency.replay()) is not None:
@@ -61,7 +60,7 @@ async def create_record(
 
 @router.get("/training-records/{record_id}", response_model=TrainingRecord, responses=problem_responses(service.TrainingNotFound))
 async def get_record(
-    record_id: Annotated[uuid.UUID, Path(description="The record's internal id")], session: DbSession, principal: PersonnelRead
+    record_id: Annotated[uuid.UUID, Path(description="The record's internal id")], session: DbSession, principal: RecordsRead
 ) -> JSONResponse:
     """One training record, with its ETag."""
     return with_etag(TrainingRecord.model_validate(await service.get_record(session, principal, record_id)))

@@ -9,12 +9,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from haicap_shared.audit import AuditTrail, snapshot
 from haicap_shared.auth import Principal
 from haicap_shared.errors import Conflict, NotFound
+from haicap_shared.paging import Page
 
-from ..auth import check_area
 from ..people import repository as people_repository
+from ..people.access import check_person
 from . import repository
-from .models import TrainingRecord
+from .access import check_training, training_visible
+from .models import TrainingRecord, TrainingTopic
 from .schemas import TrainingCreate
+from .schemas import TrainingRecord as TrainingOut
 
 ENTITY_TRAINING = "training_record"
 
@@ -31,15 +34,32 @@ async def get_record(session: AsyncSession, principal: Principal, record_id: uui
     record = await repository.get_record(session, record_id)
     if record is None:
         raise TrainingNotFound(f"No training record has id {record_id}")
-    check_area(principal, record, "This training record")
+    check_training(principal, record)
     return record
+
+
+async def list_records(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    province: str | None,
+    person_id: uuid.UUID | None,
+    topic: TrainingTopic | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[TrainingOut]:
+    """One page of the training records in the caller's area, by start date."""
+    rows, next_cursor = await repository.page_records(
+        session, training_visible(principal), province=province, person_id=person_id, topic=topic, limit=limit, cursor=cursor
+    )
+    return Page[TrainingOut](items=[TrainingOut.model_validate(dict(r)) for r in rows], next=next_cursor)
 
 
 async def create_record(session: AsyncSession, audit: AuditTrail, principal: Principal, data: TrainingCreate) -> TrainingRecord:
     person = await people_repository.get_person(session, data.person_id)
     if person is None:
         raise PersonMissing(f"No person has id {data.person_id}")
-    check_area(principal, person, "This person's record")
+    check_person(principal, person)
     record = TrainingRecord(
         **data.model_dump(),
         agency_id=person.agency_id,

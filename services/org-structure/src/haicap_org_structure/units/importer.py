@@ -1,9 +1,9 @@
-"""Write an :class:`ImportPlan` into the database: batched Core inserts, one transaction.
+"""Write an :class:`ImportPlan` into the database, within the caller's transaction.
 
 Ids are stable, so a unit or change already present is left as it is (an operator may have
 corrected it since) and only what is missing is written: running the import twice changes
-nothing. Three updates bring a database imported by an earlier version in line: a unit
-still open that the plan ends (a later change) gets its end date, a value the official list
+nothing. Three updates bring what is already present in line with the plan: a unit still
+open that the plan ends (a later change) gets its end date, a value the official list
 corrects is replaced where the row still holds the package's, and a change built from links
 the same-name rule drops is removed. The run itself is one audit event carrying its summary.
 """
@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import TypeVar
 
-from sqlalchemy import ColumnElement, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail
@@ -26,11 +24,10 @@ from haicap_shared.models import utcnow
 from haicap_shared.text import search_key
 
 from ..agencies import repository as agency_repository
-from .models import CorrectedField, LinkRole, UnitLevel, change_table, correction_table, link_table, unit_table
+from . import repository
+from .models import CorrectedField, LinkRole, UnitLevel
 from .reference import REFORM_DATE, ImportPlan
 
-T = TypeVar("T")
-BATCH = 1000
 _LEVEL_ORDER = {UnitLevel.PROVINCE: 0, UnitLevel.DISTRICT: 1, UnitLevel.COMMUNE: 2}
 
 
@@ -58,21 +55,10 @@ class ImportSummary:
     unmatched: list[str] = field(default_factory=list)
 
 
-def _batches(rows: Sequence[T]) -> Iterable[Sequence[T]]:
-    for start in range(0, len(rows), BATCH):
-        yield rows[start : start + BATCH]
-
-
-async def _present(session: AsyncSession, column: ColumnElement[uuid.UUID], ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
-    found: set[uuid.UUID] = set()
-    for chunk in _batches(ids):
-        found.update((await session.scalars(select(column).where(column.in_(chunk)))).all())
-    return found
-
-
 async def apply_plan(
     session: AsyncSession, audit: AuditTrail, principal: Principal, plan: ImportPlan, scope: str
 ) -> ImportSummary:
+    """Write what of ``plan`` is missing, bring what an earlier import wrote in line, and record the run."""
     summary = ImportSummary(
         scope=scope,
         units_by_level=dict(Counter(u.level.value for u in plan.units)),
@@ -86,56 +72,9 @@ async def apply_plan(
     summary.changes_retracted = await _retract(session, list(plan.superseded_change_ids))
     summary.units_corrected = await _correct(session, plan, now)
     summary.units_ended, summary.agencies_outliving_units = await _end(session, plan, now)
-    present_units = await _present(session, unit_table.c.id, [u.id for u in plan.units])
-    missing_units = sorted((u for u in plan.units if u.id not in present_units), key=lambda u: (_LEVEL_ORDER[u.level], u.code))
-    for chunk in _batches(missing_units):
-        await session.execute(
-            insert(unit_table),
-            [{**asdict(u), "search_key": search_key(u.name), "created_at": now, "updated_at": now, "version": 1} for u in chunk],
-        )
-    summary.units_created = len(missing_units)
-    summary.units_already_present = len(present_units)
-
-    present_changes = await _present(session, change_table.c.id, [c.id for c in plan.changes])
-    missing_changes = [c for c in plan.changes if c.id not in present_changes]
-    for changes in _batches(missing_changes):
-        await session.execute(
-            insert(change_table),
-            [
-                {
-                    "id": c.id,
-                    "kind": c.kind,
-                    "effective_date": c.effective_date,
-                    "legal_basis": c.legal_basis,
-                    "province_code": c.province_code,
-                    "note": c.note,
-                    "created_at": now,
-                    "updated_at": now,
-                    "version": 1,
-                }
-                for c in changes
-            ],
-        )
-    links = [
-        {"change_id": c.id, "unit_id": uid, "role": role}
-        for c in missing_changes
-        for role, members in ((LinkRole.SOURCE, c.source_ids), (LinkRole.RESULT, c.result_ids))
-        for uid in members
-    ]
-    for link_rows in _batches(links):
-        await session.execute(insert(link_table), list(link_rows))
-    summary.changes_created = len(missing_changes)
-    summary.changes_already_present = len(present_changes)
-
-    present_corrections = await _present(session, correction_table.c.id, [c.id for c in plan.corrections])
-    missing_corrections = [c for c in plan.corrections if c.id not in present_corrections]
-    if missing_corrections:
-        await session.execute(
-            insert(correction_table),
-            [{**asdict(c), "created_at": now, "updated_at": now, "version": 1} for c in missing_corrections],
-        )
-    summary.corrections_created = len(missing_corrections)
-
+    summary.units_created, summary.units_already_present = await _add_units(session, plan, now)
+    summary.changes_created, summary.changes_already_present = await _add_changes(session, plan, now)
+    summary.corrections_created = await _add_corrections(session, plan, now)
     if any(
         (
             summary.units_created,
@@ -150,12 +89,55 @@ async def apply_plan(
     return summary
 
 
+def _new_row(now: datetime) -> dict[str, object]:
+    return {"created_at": now, "updated_at": now, "version": 1}
+
+
+async def _add_units(session: AsyncSession, plan: ImportPlan, now: datetime) -> tuple[int, int]:
+    """Write the planned units not yet present, parents first; how many were written and already there."""
+    present = await repository.units_present(session, [u.id for u in plan.units])
+    missing = sorted((u for u in plan.units if u.id not in present), key=lambda u: (_LEVEL_ORDER[u.level], u.code))
+    await repository.insert_units(session, [{**asdict(u), "search_key": search_key(u.name), **_new_row(now)} for u in missing])
+    return len(missing), len(present)
+
+
+async def _add_changes(session: AsyncSession, plan: ImportPlan, now: datetime) -> tuple[int, int]:
+    """Write the planned changes not yet present with their links; how many were written and already there."""
+    present = await repository.changes_present(session, [c.id for c in plan.changes])
+    missing = [c for c in plan.changes if c.id not in present]
+    rows = [
+        {
+            "id": c.id,
+            "kind": c.kind,
+            "effective_date": c.effective_date,
+            "legal_basis": c.legal_basis,
+            "province_code": c.province_code,
+            "note": c.note,
+            **_new_row(now),
+        }
+        for c in missing
+    ]
+    links = [
+        {"change_id": c.id, "unit_id": uid, "role": role}
+        for c in missing
+        for role, members in ((LinkRole.SOURCE, c.source_ids), (LinkRole.RESULT, c.result_ids))
+        for uid in members
+    ]
+    await repository.insert_changes(session, rows, links)
+    return len(missing), len(present)
+
+
+async def _add_corrections(session: AsyncSession, plan: ImportPlan, now: datetime) -> int:
+    present = await repository.corrections_present(session, [c.id for c in plan.corrections])
+    missing = [c for c in plan.corrections if c.id not in present]
+    await repository.insert_corrections(session, [{**asdict(c), **_new_row(now)} for c in missing])
+    return len(missing)
+
+
 async def _retract(session: AsyncSession, change_ids: Sequence[uuid.UUID]) -> int:
     """Remove changes an earlier import built from links the plan no longer holds."""
-    present = sorted(await _present(session, change_table.c.id, change_ids))
-    for chunk in _batches(present):
-        await session.execute(delete(link_table).where(link_table.c.change_id.in_(chunk)))
-        await session.execute(delete(change_table).where(change_table.c.id.in_(chunk)))
+    present = sorted(await repository.changes_present(session, change_ids))
+    await repository.delete_changes(session, present)
     return len(present)
 
 
@@ -163,22 +145,12 @@ async def _correct(session: AsyncSession, plan: ImportPlan, now: datetime) -> in
     """Put the official value on units already present that still hold the package's."""
     corrected = 0
     for correction in plan.corrections:
-        column = unit_table.c.code if correction.field is CorrectedField.CODE else unit_table.c.name
-        values: dict[str, object] = {
-            column.key: correction.official_value,
-            "updated_at": now,
-            "version": unit_table.c.version + 1,
-        }
+        values: dict[str, object] = {correction.field.value: correction.official_value}
         if correction.field is CorrectedField.NAME:
             planned = next(u for u in plan.units if u.id == correction.unit_id)
             values |= {"short_name": planned.short_name, "kind": planned.kind, "search_key": search_key(planned.name)}
-        result = await session.execute(
-            update(unit_table)
-            .where(unit_table.c.id == correction.unit_id, column == correction.package_value)
-            .returning(unit_table.c.id)
-            .values(**values)
-        )
-        corrected += len(result.all())
+        if await repository.replace_value(session, correction.unit_id, correction.field, correction.package_value, values, now):
+            corrected += 1
     return corrected
 
 
@@ -193,13 +165,7 @@ async def _end(session: AsyncSession, plan: ImportPlan, now: datetime) -> tuple[
     for unit in plan.units:
         if unit.valid_to is None or unit.valid_to < REFORM_DATE:
             continue
-        result = await session.execute(
-            update(unit_table)
-            .where(unit_table.c.id == unit.id, unit_table.c.valid_to.is_(None))
-            .values(valid_to=unit.valid_to, updated_at=now, version=unit_table.c.version + 1)
-            .returning(unit_table.c.id)
-        )
-        if result.all():
+        if await repository.end_open_unit(session, unit.id, unit.valid_to, now):
             ended += 1
             agencies = await agency_repository.agencies_outside(session, unit.id, unit.valid_from, unit.valid_to)
             stranded += [f"{a.name} ({a.id}) on {unit.name} ({unit.code}), which ends {unit.valid_to}" for a in agencies]

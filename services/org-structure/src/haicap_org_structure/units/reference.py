@@ -33,10 +33,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from vietnamadminunits.database import query
-
 from haicap_shared.text import search_key
 
+from . import repository
 from .models import KIND_LABELS, ChangeKind, CorrectedField, UnitKind, UnitLevel
 
 REFORM_DATE = date(2025, 7, 1)
@@ -205,219 +204,274 @@ def _converter() -> dict[str, Any]:
 
 def national_plan() -> ImportPlan:
     """Every unit and change of the 2025 reorganisation, nationwide."""
-    legacy = query(
-        "SELECT DISTINCT province, provinceCode, provinceKey, district, districtType, districtCode, districtKey, "
-        "ward, wardType, wardCode, wardKey, wardLat, wardLon FROM admin_units_legacy"
+    planner = _NationalPlanner(
+        former=repository.package_former_register(), current=repository.package_current_register(), converter=_converter()
     )
-    current = query(
-        "SELECT DISTINCT province, provinceCode, provinceKey, ward, wardType, wardCode, wardKey, wardLat, wardLon "
-        "FROM admin_units"
-    )
-    converter = _converter()
-    plan = ImportPlan()
+    planner.add_provinces()
+    planner.add_former_districts_and_communes()
+    planner.add_new_communes()
+    planner.add_commune_changes()
+    planner.add_abolished_districts()
+    plan = planner.plan
+    _apply_official_list(plan)
+    _apply_later_changes(plan)
+    return plan
 
-    # Provinces: one kept whole continues as the same unit; merged ones end and a new one begins.
-    former_provinces = {r["provinceKey"]: r for r in legacy}
-    new_provinces = {r["provinceKey"]: r for r in current}
-    province_ids: dict[str, uuid.UUID] = {}
-    for new_key, old_keys in sorted(converter["DICT_PROVINCE"].items()):
-        new = new_provinces[new_key]
-        continuing = old_keys == [new_key] and former_provinces[new_key]["provinceCode"] == new["provinceCode"]
-        if continuing:
-            pid = unit_id(UnitLevel.PROVINCE, new["provinceCode"], None)
-            plan.units.append(_province(pid, new, None, None))
-            province_ids[f"old:{new_key}"] = province_ids[f"new:{new_key}"] = pid
-            continue
-        new_id = unit_id(UnitLevel.PROVINCE, new["provinceCode"], REFORM_DATE)
-        plan.units.append(_province(new_id, new, REFORM_DATE, None))
-        province_ids[f"new:{new_key}"] = new_id
-        old_ids = []
-        for old_key in old_keys:
-            old = former_provinces[old_key]
-            old_id = unit_id(UnitLevel.PROVINCE, old["provinceCode"], None)
-            plan.units.append(_province(old_id, old, None, LAST_DAY_BEFORE_REFORM))
-            province_ids[f"old:{old_key}"] = old_id
-            old_ids.append(old_id)
-        plan.changes.append(
-            PlannedChange(
-                id=_change_id(ChangeKind.MERGE, old_ids, [new_id]),
-                kind=ChangeKind.MERGE if len(old_ids) > 1 else ChangeKind.REORGANISE,
-                effective_date=REFORM_DATE,
-                legal_basis=PROVINCE_RESOLUTION,
-                province_code=new["provinceCode"],
-                note=None,
-                source_ids=tuple(old_ids),
-                result_ids=(new_id,),
+
+class _NationalPlanner:
+    """Builds the plan of 2025-07-01 step by step; each step reads the ids the earlier ones gave.
+
+    ``former`` and ``current`` are the package's registers before and after the reform (one
+    row per commune, with its district and province); ``converter`` its links between them.
+    """
+
+    def __init__(self, former: list[dict[str, Any]], current: list[dict[str, Any]], converter: dict[str, Any]) -> None:
+        self.former = former
+        self.current = current
+        self.converter = converter
+        self.plan = ImportPlan()
+        self.former_provinces = {r["provinceKey"]: r for r in former}
+        self.new_provinces = {r["provinceKey"]: r for r in current}
+        self.province_codes = {key: row["provinceCode"] for key, row in self.new_provinces.items()}
+        # "old:<key>" and "new:<key>": a province kept whole has the same id under both.
+        self.province_ids: dict[str, uuid.UUID] = {}
+        self.district_ids: dict[tuple[str, str], uuid.UUID] = {}
+        self.former_commune_ids: dict[tuple[str, str, str], uuid.UUID] = {}
+        self.new_commune_ids: dict[tuple[str, str], uuid.UUID] = {}
+        self.new_commune_names: dict[uuid.UUID, str] = {}
+        # Former districts and communes that some new commune took (whole or in part).
+        self.absorbed: set[uuid.UUID] = set()
+
+    def add_provinces(self) -> None:
+        """A province kept whole continues as the same unit; merged ones end and a new one begins."""
+        for new_key, old_keys in sorted(self.converter["DICT_PROVINCE"].items()):
+            new = self.new_provinces[new_key]
+            continuing = old_keys == [new_key] and self.former_provinces[new_key]["provinceCode"] == new["provinceCode"]
+            if continuing:
+                pid = unit_id(UnitLevel.PROVINCE, new["provinceCode"], None)
+                self.plan.units.append(_province(pid, new, None, None))
+                self.province_ids[f"old:{new_key}"] = self.province_ids[f"new:{new_key}"] = pid
+                continue
+            new_id = unit_id(UnitLevel.PROVINCE, new["provinceCode"], REFORM_DATE)
+            self.plan.units.append(_province(new_id, new, REFORM_DATE, None))
+            self.province_ids[f"new:{new_key}"] = new_id
+            old_ids = []
+            for old_key in old_keys:
+                old = self.former_provinces[old_key]
+                old_id = unit_id(UnitLevel.PROVINCE, old["provinceCode"], None)
+                self.plan.units.append(_province(old_id, old, None, LAST_DAY_BEFORE_REFORM))
+                self.province_ids[f"old:{old_key}"] = old_id
+                old_ids.append(old_id)
+            self.plan.changes.append(
+                PlannedChange(
+                    id=_change_id(ChangeKind.MERGE, old_ids, [new_id]),
+                    kind=ChangeKind.MERGE if len(old_ids) > 1 else ChangeKind.REORGANISE,
+                    effective_date=REFORM_DATE,
+                    legal_basis=PROVINCE_RESOLUTION,
+                    province_code=new["provinceCode"],
+                    note=None,
+                    source_ids=tuple(old_ids),
+                    result_ids=(new_id,),
+                )
             )
-        )
 
-    # Former districts and communes, valid until 2025-06-30.
-    district_ids: dict[tuple[str, str], uuid.UUID] = {}
-    former_commune_ids: dict[tuple[str, str, str], uuid.UUID] = {}
-    for row in legacy:
-        district_key = (row["provinceKey"], row["districtKey"])
-        if district_key not in district_ids:
-            did = unit_id(UnitLevel.DISTRICT, row["districtCode"], None)
-            district_ids[district_key] = did
-            plan.units.append(
+    def add_former_districts_and_communes(self) -> None:
+        """Former districts and communes, valid until 2025-06-30."""
+        for row in self.former:
+            district_key = (row["provinceKey"], row["districtKey"])
+            if district_key not in self.district_ids:
+                did = unit_id(UnitLevel.DISTRICT, row["districtCode"], None)
+                self.district_ids[district_key] = did
+                self.plan.units.append(
+                    PlannedUnit(
+                        id=did,
+                        code=row["districtCode"],
+                        name=row["district"],
+                        short_name=_strip(row["district"], _DISTRICT_KINDS),
+                        kind=_DISTRICT_KINDS[row["districtType"]],
+                        level=UnitLevel.DISTRICT,
+                        parent_id=self.province_ids[f"old:{row['provinceKey']}"],
+                        province_code=row["provinceCode"],
+                        valid_from=None,
+                        valid_to=LAST_DAY_BEFORE_REFORM,
+                    )
+                )
+            if not row["wardCode"]:
+                continue  # an island district with no communes: it became a special zone itself
+            cid = unit_id(UnitLevel.COMMUNE, row["wardCode"], None)
+            self.former_commune_ids[(row["provinceKey"], row["districtKey"], row["wardKey"])] = cid
+            self.plan.units.append(
                 PlannedUnit(
-                    id=did,
-                    code=row["districtCode"],
-                    name=row["district"],
-                    short_name=_strip(row["district"], _DISTRICT_KINDS),
-                    kind=_DISTRICT_KINDS[row["districtType"]],
-                    level=UnitLevel.DISTRICT,
-                    parent_id=province_ids[f"old:{row['provinceKey']}"],
+                    id=cid,
+                    code=row["wardCode"],
+                    name=row["ward"],
+                    short_name=_strip(row["ward"], _COMMUNE_KINDS),
+                    kind=_COMMUNE_KINDS[row["wardType"]],
+                    level=UnitLevel.COMMUNE,
+                    parent_id=self.district_ids[district_key],
                     province_code=row["provinceCode"],
                     valid_from=None,
                     valid_to=LAST_DAY_BEFORE_REFORM,
                 )
             )
-        if not row["wardCode"]:
-            continue  # an island district with no communes: it became a special zone itself
-        cid = unit_id(UnitLevel.COMMUNE, row["wardCode"], None)
-        former_commune_ids[(row["provinceKey"], row["districtKey"], row["wardKey"])] = cid
-        plan.units.append(
-            PlannedUnit(
-                id=cid,
-                code=row["wardCode"],
-                name=row["ward"],
-                short_name=_strip(row["ward"], _COMMUNE_KINDS),
-                kind=_COMMUNE_KINDS[row["wardType"]],
-                level=UnitLevel.COMMUNE,
-                parent_id=district_ids[district_key],
-                province_code=row["provinceCode"],
-                valid_from=None,
-                valid_to=LAST_DAY_BEFORE_REFORM,
+
+    def add_new_communes(self) -> None:
+        """Communes in force since 2025-07-01, directly under their province."""
+        for row in self.current:
+            nid = unit_id(UnitLevel.COMMUNE, row["wardCode"], REFORM_DATE)
+            self.new_commune_ids[(row["provinceKey"], row["wardKey"])] = nid
+            self.new_commune_names[nid] = row["ward"]
+            self.plan.units.append(
+                PlannedUnit(
+                    id=nid,
+                    code=row["wardCode"],
+                    name=row["ward"],
+                    short_name=_strip(row["ward"], _COMMUNE_KINDS),
+                    kind=_kind(row["ward"], _COMMUNE_KINDS),
+                    level=UnitLevel.COMMUNE,
+                    parent_id=self.province_ids[f"new:{row['provinceKey']}"],
+                    province_code=row["provinceCode"],
+                    valid_from=REFORM_DATE,
+                    valid_to=None,
+                )
             )
-        )
 
-    # Communes in force since 2025-07-01, directly under their province.
-    new_commune_ids: dict[tuple[str, str], uuid.UUID] = {}
-    new_commune_names: dict[uuid.UUID, str] = {}
-    for row in current:
-        nid = unit_id(UnitLevel.COMMUNE, row["wardCode"], REFORM_DATE)
-        new_commune_ids[(row["provinceKey"], row["wardKey"])] = nid
-        new_commune_names[nid] = row["ward"]
-        plan.units.append(
-            PlannedUnit(
-                id=nid,
-                code=row["wardCode"],
-                name=row["ward"],
-                short_name=_strip(row["ward"], _COMMUNE_KINDS),
-                kind=_kind(row["ward"], _COMMUNE_KINDS),
-                level=UnitLevel.COMMUNE,
-                parent_id=province_ids[f"new:{row['provinceKey']}"],
-                province_code=row["provinceCode"],
-                valid_from=REFORM_DATE,
-                valid_to=None,
+    def add_commune_changes(self) -> None:
+        """For each new province, the merges, renames and splits that formed its communes."""
+        former_names = {u.id: u.name for u in self.plan.units}
+        former_rows = {f"{r['provinceKey']}_{r['districtKey']}_{r['wardKey'] or ''}": r for r in self.former}
+        new_rows = {(r["provinceKey"], r["wardKey"]): r for r in self.current}
+        for province_key, communes in sorted(self.converter["DICT_PROVINCE_WARD_NO_DIVIDED"].items()):
+            code = self.province_codes[province_key]
+            province_name = self.new_provinces[province_key]["province"]
+            province = _ProvinceCommunes(
+                key=province_key,
+                code=code,
+                basis=COMMUNE_RESOLUTIONS.get(code, f"{GENERIC_COMMUNE_RESOLUTION} của {province_name}"),
+                links=_PackageLinks(communes, self.converter["DICT_PROVINCE_WARD_DIVIDED"].get(province_key, {})),
+                former_names=former_names,
             )
-        )
+            kept = _resolve_same_names(province.links, former_rows, new_rows, province_key, code, self.plan.dropped_links)
+            self._add_whole_changes(province, kept)
+            self._add_split_changes(province, kept)
 
-    former_names = {u.id: u.name for u in plan.units}
-
-    def former_unit(old_key: str) -> uuid.UUID:
-        province_key, district_key, ward_key = old_key.split("_")
-        if ward_key:
-            return former_commune_ids[(province_key, district_key, ward_key)]
-        return district_ids[(province_key, district_key)]
-
-    province_codes = {key: row["provinceCode"] for key, row in new_provinces.items()}
-    former_rows = {f"{r['provinceKey']}_{r['districtKey']}_{r['wardKey'] or ''}": r for r in legacy}
-    new_rows = {(r["provinceKey"], r["wardKey"]): r for r in current}
-    absorbed: set[uuid.UUID] = set()
-    for province_key, communes in sorted(converter["DICT_PROVINCE_WARD_NO_DIVIDED"].items()):
-        code = province_codes[province_key]
-        province_name = new_provinces[province_key]["province"]
-        basis = COMMUNE_RESOLUTIONS.get(code, f"{GENERIC_COMMUNE_RESOLUTION} của {province_name}")
-        divided = converter["DICT_PROVINCE_WARD_DIVIDED"].get(province_key, {})
-        links = _PackageLinks(communes, divided)
-        kept = _resolve_same_names(links, former_rows, new_rows, province_key, code, plan.dropped_links)
-
-        def change_kind(sources: tuple[uuid.UUID, ...], result: uuid.UUID) -> ChangeKind:
-            if len(sources) > 1:
-                return ChangeKind.MERGE
-            return ChangeKind.RENAME if former_names[sources[0]] != new_commune_names[result] else ChangeKind.REORGANISE
-
+    def _add_whole_changes(self, province: _ProvinceCommunes, kept: dict[str, list[str]]) -> None:
+        """A merge (or a rename or reorganisation from one unit) into each new commune of the former units it took whole."""
+        links = province.links
         for ward_key in sorted(links.sources):
-            result = new_commune_ids[(province_key, ward_key)]
+            result = self.new_commune_ids[(province.key, ward_key)]
             raw_whole = [k for k in links.sources[ward_key] if k in links.whole_of]
             # NOTE: a former unit left with one successor after the same-name rule joins it whole.
             whole = raw_whole + sorted(k for k in links.sources[ward_key] if k in links.divided and kept[k] == [ward_key])
             if raw_whole and raw_whole != whole:
-                raw_sources = tuple(former_unit(k) for k in raw_whole)
-                plan.superseded_change_ids[_change_id(change_kind(raw_sources, result), raw_sources, [result])] = code
+                raw_sources = tuple(self._former_unit(k) for k in raw_whole)
+                raw_id = _change_id(self._whole_change_kind(province, raw_sources, result), raw_sources, [result])
+                self.plan.superseded_change_ids[raw_id] = province.code
             if not whole:
                 continue
-            sources = tuple(former_unit(k) for k in whole)
-            absorbed.update(sources)
-            kind = change_kind(sources, result)
-            plan.changes.append(
+            sources = tuple(self._former_unit(k) for k in whole)
+            self.absorbed.update(sources)
+            kind = self._whole_change_kind(province, sources, result)
+            self.plan.changes.append(
                 PlannedChange(
                     id=_change_id(kind, sources, [result]),
                     kind=kind,
                     effective_date=REFORM_DATE,
-                    legal_basis=basis,
-                    province_code=code,
+                    legal_basis=province.basis,
+                    province_code=province.code,
                     note=None,
                     source_ids=sources,
                     result_ids=(result,),
                 )
             )
-        for old_key, targets in sorted(divided.items()):
-            source = former_unit(old_key)
-            absorbed.add(source)
-            raw_results = tuple(new_commune_ids[(province_key, t["newWardKey"])] for t in targets)
+
+    def _add_split_changes(self, province: _ProvinceCommunes, kept: dict[str, list[str]]) -> None:
+        """A split of each former unit still divided between two or more new communes, reported as ambiguous."""
+        for old_key, targets in sorted(province.links.divided.items()):
+            source = self._former_unit(old_key)
+            self.absorbed.add(source)
+            raw_results = tuple(self.new_commune_ids[(province.key, t["newWardKey"])] for t in targets)
             remaining = [t for t in targets if t["newWardKey"] in kept[old_key]]
             if len(remaining) != len(targets):
-                plan.superseded_change_ids[_change_id(ChangeKind.SPLIT, [source], raw_results)] = code
+                self.plan.superseded_change_ids[_change_id(ChangeKind.SPLIT, [source], raw_results)] = province.code
             if len(remaining) < 2:
                 continue
-            results = tuple(new_commune_ids[(province_key, t["newWardKey"])] for t in remaining)
+            results = tuple(self.new_commune_ids[(province.key, t["newWardKey"])] for t in remaining)
+            result_names = ", ".join(self.new_commune_names[r] for r in results)
             default = next(
-                (new_commune_names[new_commune_ids[(province_key, t["newWardKey"])]] for t in remaining if t["isDefaultNewWard"]),
+                (
+                    self.new_commune_names[self.new_commune_ids[(province.key, t["newWardKey"])]]
+                    for t in remaining
+                    if t["isDefaultNewWard"]
+                ),
                 None,
             )
             note = (
                 "Ambiguous in the source data: this former unit was divided between "
-                + ", ".join(new_commune_names[r] for r in results)
+                + result_names
                 + (f"; by default its addresses go to {default}" if default else "")
             )
-            plan.splits.append(f"{former_names[source]} ({code}) -> " + ", ".join(new_commune_names[r] for r in results))
-            plan.changes.append(
+            self.plan.splits.append(f"{province.former_names[source]} ({province.code}) -> " + result_names)
+            self.plan.changes.append(
                 PlannedChange(
                     id=_change_id(ChangeKind.SPLIT, [source], results),
                     kind=ChangeKind.SPLIT,
                     effective_date=REFORM_DATE,
-                    legal_basis=basis,
-                    province_code=code,
+                    legal_basis=province.basis,
+                    province_code=province.code,
                     note=note,
                     source_ids=(source,),
                     result_ids=results,
                 )
             )
 
-    # Every former district not itself turned into a commune-level unit was abolished.
-    # NOTE: filed under the province in force since 2025-07-01 that absorbed the district's.
-    successor_province = {old: province_codes[new] for new, olds in converter["DICT_PROVINCE"].items() for old in olds}
-    for (old_province_key, _), did in sorted(district_ids.items()):
-        if did in absorbed:
-            continue
-        plan.changes.append(
-            PlannedChange(
-                id=_change_id(ChangeKind.ABOLISH, [did], []),
-                kind=ChangeKind.ABOLISH,
-                effective_date=REFORM_DATE,
-                legal_basis=DISTRICT_END_BASIS,
-                province_code=successor_province[old_province_key],
-                note=None,
-                source_ids=(did,),
-                result_ids=(),
+    def add_abolished_districts(self) -> None:
+        """Every former district not itself turned into a commune-level unit was abolished.
+
+        NOTE: filed under the province in force since 2025-07-01 that absorbed the district's.
+        """
+        successor_province = {
+            old: self.province_codes[new] for new, olds in self.converter["DICT_PROVINCE"].items() for old in olds
+        }
+        for (old_province_key, _), did in sorted(self.district_ids.items()):
+            if did in self.absorbed:
+                continue
+            self.plan.changes.append(
+                PlannedChange(
+                    id=_change_id(ChangeKind.ABOLISH, [did], []),
+                    kind=ChangeKind.ABOLISH,
+                    effective_date=REFORM_DATE,
+                    legal_basis=DISTRICT_END_BASIS,
+                    province_code=successor_province[old_province_key],
+                    note=None,
+                    source_ids=(did,),
+                    result_ids=(),
+                )
             )
-        )
-    _apply_official_list(plan)
-    _apply_later_changes(plan)
-    return plan
+
+    def _former_unit(self, old_key: str) -> uuid.UUID:
+        """The former commune (or island district) a converter key ``province_district_ward`` names."""
+        province_key, district_key, ward_key = old_key.split("_")
+        if ward_key:
+            return self.former_commune_ids[(province_key, district_key, ward_key)]
+        return self.district_ids[(province_key, district_key)]
+
+    def _whole_change_kind(self, province: _ProvinceCommunes, sources: tuple[uuid.UUID, ...], result: uuid.UUID) -> ChangeKind:
+        if len(sources) > 1:
+            return ChangeKind.MERGE
+        same_name = province.former_names[sources[0]] == self.new_commune_names[result]
+        return ChangeKind.REORGANISE if same_name else ChangeKind.RENAME
+
+
+@dataclass(frozen=True)
+class _ProvinceCommunes:
+    """One new province's part of the commune changes: its key and code, the basis, the package's links."""
+
+    key: str
+    code: str
+    basis: str
+    links: _PackageLinks
+    former_names: dict[uuid.UUID, str]
 
 
 @dataclass

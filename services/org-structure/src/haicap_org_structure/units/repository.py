@@ -1,22 +1,24 @@
-"""Every query on units and changes."""
+"""Every query on units, changes and corrections, and on the reference package's register."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, Table, and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from vietnamadminunits.database import query
 
 from haicap_shared.text import like_pattern
 
 from ..agencies.models import agency_table
 from .models import (
     AdministrativeUnit,
+    CorrectedField,
     LinkRole,
     UnitChange,
     UnitChangeLink,
@@ -24,8 +26,12 @@ from .models import (
     UnitKind,
     UnitLevel,
     change_table,
+    correction_table,
+    link_table,
     unit_table,
 )
+
+T = TypeVar("T")
 
 
 def in_force_on(as_of: date) -> ColumnElement[bool]:
@@ -232,3 +238,108 @@ async def corrections_of(session: AsyncSession, unit_id: uuid.UUID) -> Sequence[
         .order_by(UnitCorrection.effective_date, UnitCorrection.field, UnitCorrection.id)
     )
     return (await session.scalars(query)).all()
+
+
+# The reference import: the package's registers, and the batched writes of a plan.
+
+IMPORT_BATCH = 1000
+
+
+def package_former_register() -> list[dict[str, Any]]:
+    """The package's register before 2025-07-01: a row per former commune with its district and province.
+
+    An island district without communes has one row with an empty ``wardCode``.
+    """
+    rows: list[dict[str, Any]] = query(
+        "SELECT DISTINCT province, provinceCode, provinceKey, district, districtType, districtCode, districtKey, "
+        "ward, wardType, wardCode, wardKey, wardLat, wardLon FROM admin_units_legacy"
+    )
+    return rows
+
+
+def package_current_register() -> list[dict[str, Any]]:
+    """The package's register since 2025-07-01: a row per commune with its province."""
+    rows: list[dict[str, Any]] = query(
+        "SELECT DISTINCT province, provinceCode, provinceKey, ward, wardType, wardCode, wardKey, wardLat, wardLon "
+        "FROM admin_units"
+    )
+    return rows
+
+
+def _batches(rows: Sequence[T]) -> Iterable[Sequence[T]]:
+    for start in range(0, len(rows), IMPORT_BATCH):
+        yield rows[start : start + IMPORT_BATCH]
+
+
+async def _present(session: AsyncSession, column: ColumnElement[uuid.UUID], ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    found: set[uuid.UUID] = set()
+    for chunk in _batches(ids):
+        found.update((await session.scalars(select(column).where(column.in_(chunk)))).all())
+    return found
+
+
+async def units_present(session: AsyncSession, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of ``ids`` are recorded units."""
+    return await _present(session, unit_table.c.id, ids)
+
+
+async def changes_present(session: AsyncSession, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of ``ids`` are recorded changes."""
+    return await _present(session, change_table.c.id, ids)
+
+
+async def corrections_present(session: AsyncSession, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of ``ids`` are recorded corrections."""
+    return await _present(session, correction_table.c.id, ids)
+
+
+async def _insert(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    for chunk in _batches(rows):
+        await session.execute(insert(table), list(chunk))
+
+
+async def insert_units(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Write units (as column values), parents before their children as given."""
+    await _insert(session, unit_table, rows)
+
+
+async def insert_changes(session: AsyncSession, rows: Sequence[dict[str, Any]], links: Sequence[dict[str, Any]]) -> None:
+    """Write changes and their links to units (as column values)."""
+    await _insert(session, change_table, rows)
+    await _insert(session, link_table, links)
+
+
+async def insert_corrections(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    await _insert(session, correction_table, rows)
+
+
+async def delete_changes(session: AsyncSession, ids: Sequence[uuid.UUID]) -> None:
+    """Remove changes with their links."""
+    for chunk in _batches(ids):
+        await session.execute(delete(link_table).where(link_table.c.change_id.in_(chunk)))
+        await session.execute(delete(change_table).where(change_table.c.id.in_(chunk)))
+
+
+async def replace_value(
+    session: AsyncSession, unit_id: uuid.UUID, field: CorrectedField, package_value: str, values: dict[str, Any], now: datetime
+) -> bool:
+    """Put ``values`` on the unit if its ``field`` still holds ``package_value``; whether it did."""
+    column = unit_table.c.code if field is CorrectedField.CODE else unit_table.c.name
+    result = await session.execute(
+        update(unit_table)
+        .where(unit_table.c.id == unit_id, column == package_value)
+        .values(**values, updated_at=now, version=unit_table.c.version + 1)
+        .returning(unit_table.c.id)
+    )
+    return bool(result.all())
+
+
+async def end_open_unit(session: AsyncSession, unit_id: uuid.UUID, valid_to: date, now: datetime) -> bool:
+    """End the unit on ``valid_to`` if it is still open; whether it was."""
+    result = await session.execute(
+        update(unit_table)
+        .where(unit_table.c.id == unit_id, unit_table.c.valid_to.is_(None))
+        .values(valid_to=valid_to, updated_at=now, version=unit_table.c.version + 1)
+        .returning(unit_table.c.id)
+    )
+    return bool(result.all())

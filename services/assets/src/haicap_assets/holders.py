@@ -14,6 +14,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, Field, model_validator
 
+from haicap_shared.codes import UnitCode
 from haicap_shared.errors import Conflict
 from haicap_shared.values import IsoDate
 
@@ -26,7 +27,7 @@ class HolderRef(BaseModel):
 
     kind: HolderKind
     id: uuid.UUID | None = Field(None, description="The agency's or unit's id in org-structure")
-    code: str | None = Field(None, pattern=r"^\d{2}(\d|\d{3})?$", description="A unit's official code (units only)")
+    code: UnitCode | None = Field(None, description="A unit's official code (units only)")
     as_of: IsoDate | None = Field(None, description="The date on which `code` is read; defaults to the date of the change")
 
     @model_validator(mode="after")

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from haicap_shared.audit import Audit
 from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
+from haicap_shared.codes import ProvinceCode
 from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, UpstreamUnavailable, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
@@ -70,7 +71,7 @@ async def list_dispositions(
     request: Request,
     session: DbSession,
     principal: AssetsRead,
-    province: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
+    province: ProvinceCode | None = None,
     asset_id: uuid.UUID | None = None,
     asset_kind: AssetKind | None = None,
     form: Form | None = None,

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from haicap_shared.audit import Audit
 from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
+from haicap_shared.codes import CommuneCode, ProvinceCode
 from haicap_shared.db import DbSession
 from haicap_shared.errors import (
     BadRequest,
@@ -52,14 +53,14 @@ def asset_response(body: Asset, status_code: int = 200) -> JSONResponse:
 async def list_assets(
     session: DbSession,
     principal: AssetsRead,
-    province: Annotated[str | None, Query(pattern=r"^\d{2}$", description="Province where it stands")] = None,
-    commune: Annotated[str | None, Query(pattern=r"^\d{5}$", description="Commune where it stands")] = None,
+    province: Annotated[ProvinceCode | None, Query(description="Province where it stands")] = None,
+    commune: Annotated[CommuneCode | None, Query(description="Commune where it stands")] = None,
     kind: AssetKind | None = None,
     status: AssetStatus | None = None,
     holder_kind: HolderKind | None = None,
     holder_id: uuid.UUID | None = None,
     holder_unit_id: Annotated[uuid.UUID | None, Query(description="Held by this unit or one of its agencies")] = None,
-    holder_commune: Annotated[str | None, Query(pattern=r"^\d{5}$", description="Held by this commune or its agencies")] = None,
+    holder_commune: Annotated[CommuneCode | None, Query(description="Held by this commune or its agencies")] = None,
     plate: Annotated[str | None, Query(max_length=20, description="Normalised plate, e.g. 11A-123.45")] = None,
     q: Annotated[str | None, Query(max_length=100, description="Code, name, plate or address; diacritics-insensitive")] = None,
     limit: Limit = 100,

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from haicap_shared.codes import CommuneCode, ProvinceCode
 from haicap_shared.values import IsoDate
 
 from ..allocations.models import Purpose
@@ -15,8 +16,6 @@ from ..holders import HolderRef
 from ..plates import normalise_plate
 from .models import AssetKind, AssetStatus, Condition, EventKind, HolderKind, HolderLevel
 
-ProvinceCode = Annotated[str, Field(pattern=r"^\d{2}$", examples=["04"])]
-CommuneCode = Annotated[str, Field(pattern=r"^\d{5}$", examples=["01304"])]
 Money = Annotated[int, Field(ge=0, le=10**15, description="Vietnamese đồng")]
 Area = Annotated[float, Field(gt=0, le=10**9, description="Square metres")]
 Year = Annotated[int, Field(ge=1800, le=2100)]
@@ -64,8 +63,10 @@ class AssetCreate(_Details):
     kind: AssetKind
     code: str = Field(min_length=1, max_length=50, description="The province's asset code, unique in the province")
     name: str = Field(min_length=2, max_length=300, examples=["Trụ sở UBND xã Quảng Lâm (cũ)"])
-    province_code: ProvinceCode = Field(description="Province where the asset stands")
-    commune_code: CommuneCode | None = Field(None, description="Commune where the asset stands (code on `allocated_from`)")
+    province_code: ProvinceCode = Field(description="Province where the asset stands", examples=["04"])
+    commune_code: Annotated[CommuneCode, Field(examples=["01304"])] | None = Field(
+        None, description="Commune where the asset stands (code on `allocated_from`)"
+    )
     status: AssetStatus = AssetStatus.IN_USE
     holder: HolderRef
     purpose: Purpose
@@ -86,7 +87,7 @@ class AssetUpdate(_Details):
     """Fields to change; omitted fields stay. Kind, code and holder stay (allocations move holders)."""
 
     name: str | None = Field(None, min_length=2, max_length=300)
-    commune_code: CommuneCode | None = None
+    commune_code: Annotated[CommuneCode, Field(examples=["01304"])] | None = None
     status: AssetStatus | None = Field(None, description="in_use or surplus; the disposition workflow sets the others")
     status_since: IsoDate | None = Field(None, description="From when the new status holds (for statistics); today when omitted")
 

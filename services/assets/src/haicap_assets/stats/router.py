@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 
 from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
+from haicap_shared.codes import CommuneCode, ProvinceCode
 from haicap_shared.db import DbSession
 from haicap_shared.errors import UpstreamUnavailable, problem_responses
 from haicap_shared.values import IsoDate
@@ -20,7 +21,7 @@ from .schemas import CarNormStats, DispositionStats, Gaps, Holdings, Summary, Va
 router = APIRouter(tags=["statistics"], responses=problem_responses(NotAuthenticated, RoleNotAllowed, OutsideArea))
 
 AsOf = Annotated[IsoDate, Query(description="Count what held on this date")]
-Province = Annotated[str | None, Query(pattern=r"^\d{2}$", description="Province code, e.g. `04`")]
+Province = Annotated[ProvinceCode | None, Query(description="Province code, e.g. `04`")]
 
 
 @router.get("/stats/summary", response_model=Summary)
@@ -29,7 +30,7 @@ async def summary(
     principal: AssetsRead,
     as_of: AsOf,
     province: Province = None,
-    commune: Annotated[str | None, Query(pattern=r"^\d{5}$", description="Count what this commune holds")] = None,
+    commune: Annotated[CommuneCode | None, Query(description="Count what this commune holds")] = None,
 ) -> Summary:
     """Premises and cars (general-work, specialised, all) held by communes, and assets by holder level, on a date."""
     return await service.summary(session, principal, as_of, province, commune)
@@ -70,7 +71,7 @@ async def car_norms(
     principal: AssetsRead,
     org: Org,
     as_of: AsOf,
-    province: Annotated[str, Query(pattern=r"^\d{2}$", description="Province code, e.g. `04`")],
+    province: Annotated[ProvinceCode, Query(description="Province code, e.g. `04`")],
 ) -> CarNormStats:
     """General-work cars per commune against the norm in force on a date: excess, shortfall, over the cap of their kind."""
     return await service.car_norms(session, principal, org, as_of, province)

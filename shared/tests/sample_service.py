@@ -27,7 +27,7 @@ from haicap_shared.roles import Role
 from haicap_shared.settings import ServiceSettings
 from haicap_shared.text import like_pattern
 from haicap_shared.values import IsoDate, Money, NationalId
-from haicap_shared.versioning import IfMatch, etag
+from haicap_shared.versioning import IfMatch, etag_response
 
 MIGRATIONS = Path(__file__).parent / "sample_migrations"
 metadata = new_metadata()
@@ -73,7 +73,7 @@ async def create_note(
     await audit.record(session, principal, entity_type="note", entity_id=note.id, action="create", after=snapshot(note))
     if payload.text == "fail after writing":
         raise NotFound("failing on purpose after the write")
-    return await idempotency.respond(201, NoteOut.model_validate(note), headers={"ETag": etag(note.version)})
+    return await idempotency.created(NoteOut.model_validate(note), location=f"notes/{note.id}", version=note.version)
 
 
 @router.put("/notes/{note_id}", response_model=NoteOut)
@@ -87,7 +87,7 @@ async def replace_note(
     if_match.check(note.version)
     note.text = payload.text
     await session.flush()
-    return JSONResponse(NoteOut.model_validate(note).model_dump(mode="json"), headers={"ETag": etag(note.version)})
+    return etag_response(NoteOut.model_validate(note), note.version)
 
 
 @router.get("/notes/{note_id}", response_model=NoteOut)

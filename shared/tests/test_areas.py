@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import Column, MetaData, String, Table, Uuid, select
 from sqlalchemy.dialects import sqlite
 
-from haicap_shared.areas import area_condition, ensure_in_area, in_area
+from haicap_shared.areas import area_condition, check_record_area, ensure_in_area, in_area, record_in_area, records_in_area
 from haicap_shared.auth import OutsideArea, Principal
 from haicap_shared.roles import Area, Role
 
@@ -59,3 +59,19 @@ def test_outside_is_403_naming_the_record() -> None:
     with pytest.raises(OutsideArea, match="Xã Quảng Lâm is outside your area"):
         ensure_in_area(principal(Role.COMMUNE_OFFICER, commune="01273"), False, "Xã Quảng Lâm")
     ensure_in_area(principal(Role.COMMUNE_OFFICER, commune="01273"), True, "Phường Thục Phán")
+
+
+class _Record:
+    def __init__(self, province_code: str, commune_code: str, agency_id: uuid.UUID) -> None:
+        self.province_code, self.commune_code, self.agency_id = province_code, commune_code, agency_id
+
+
+def test_records_with_the_usual_columns() -> None:
+    commune = principal(Role.COMMUNE_OFFICER, province="04", commune="01304")
+    condition = records_in_area(commune, rows)
+    compiled = str(select(rows).where(condition).compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+    assert compiled == sql(commune)
+    assert record_in_area(commune, _Record("04", "01304", AGENCY))
+    check_record_area(commune, _Record("04", "01304", AGENCY), "This record")
+    with pytest.raises(OutsideArea, match="This record is outside your area"):
+        check_record_area(commune, _Record("04", "01273", AGENCY), "This record")

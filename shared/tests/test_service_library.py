@@ -39,6 +39,8 @@ async def test_replay_and_reuse_of_idempotency_keys(client: httpx.AsyncClient, d
     assert replay.status_code == 201
     assert replay.json() == first.json()
     assert replay.headers["idempotent-replayed"] == "true"
+    assert replay.headers["etag"] == first.headers["etag"] == '"1"'
+    assert replay.headers["location"] == first.headers["location"] == f"notes/{first.json()['id']}"
     assert await _notes(db_connection) == 1
     assert_problem(await client.post("/notes", json={"text": "b"}, headers=key), 422, "idempotency_key_reused")
     assert await _notes(db_connection) == 1

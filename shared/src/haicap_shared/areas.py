@@ -9,6 +9,10 @@ on those columns, so the rule is written once:
 - commune officer: rows of their commune;
 - agency officer: rows of their agency (what "their agency" matches is the caller's choice);
 - anyone else: nothing.
+
+Most records carry the three facts in columns of the same names (``province_code``,
+``commune_code``, ``agency_id``): :func:`records_in_area`, :func:`record_in_area` and
+:func:`check_record_area` apply the rule to those without restating it.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, FromClause, false, or_, true
 
 from .auth import OutsideArea, Principal
 from .roles import Role
@@ -86,3 +90,24 @@ def ensure_in_area(principal: Principal, inside: bool, what: str) -> None:
     """
     if not inside:
         raise OutsideArea(f"{what} is outside your area ({principal.area.as_claim() or 'none'})")
+
+
+def records_in_area(principal: Principal, table: FromClause) -> ColumnElement[bool]:
+    """The rows of ``table`` (with ``province_code``, ``commune_code``, ``agency_id``) in the caller's area."""
+    c = table.c
+    return area_condition(principal, province=[c.province_code], commune=[c.commune_code], agency=lambda a: c.agency_id == a)
+
+
+def record_in_area(principal: Principal, record: Any) -> bool:
+    """Whether one record (anything with ``province_code``, ``commune_code``, ``agency_id``) is in the caller's area."""
+    return in_area(
+        principal,
+        provinces=[record.province_code],
+        communes=[record.commune_code],
+        agency=lambda a: bool(record.agency_id == a),
+    )
+
+
+def check_record_area(principal: Principal, record: Any, what: str) -> None:
+    """403 ``outside_area`` (see :func:`ensure_in_area` for ``what``) unless the record is in the caller's area."""
+    ensure_in_area(principal, record_in_area(principal, record), what)

@@ -213,6 +213,18 @@ def require(*roles: Role, writes: bool = False) -> Callable[..., Awaitable[Princ
     return admitted
 
 
+RECORD_READERS = (Role.ADMIN, Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER, Role.AGENCY_OFFICER, Role.AUDITOR, Role.SERVICE)
+"""Who reads a service's records (people, positions, assets...): every role but ``viewer``, each in their area."""
+RECORD_WRITERS = (Role.ADMIN, Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER, Role.AGENCY_OFFICER)
+"""Who writes them: the officers in their area, and admins."""
+
+RecordsRead = Annotated[Principal, Depends(require(*RECORD_READERS))]
+RecordsWrite = Annotated[Principal, Depends(require(*RECORD_WRITERS, writes=True))]
+ProvinceWrite = Annotated[Principal, Depends(require(Role.ADMIN, Role.PROVINCE_OFFICER, writes=True))]
+"""A write only a province (or an admin) makes: quotas, norms, a province's plan."""
+AdminWrite = Annotated[Principal, Depends(require(Role.ADMIN, writes=True))]
+
+
 async def _public() -> None:
     return None
 

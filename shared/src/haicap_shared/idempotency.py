@@ -25,6 +25,7 @@ from .auth import CurrentPrincipal
 from .db import DbSession
 from .errors import AppError
 from .models import utcnow
+from .versioning import created_headers
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 _KEPT_HEADERS = ("etag", "location")
@@ -107,6 +108,11 @@ class IdempotentRequest:
                 )
             )
         return JSONResponse(content, status_code=status_code, headers=headers)
+
+    async def created(self, body: BaseModel, location: str, version: int | None = None) -> JSONResponse:
+        """201 with the new resource, its ``ETag`` (by default ``body.version``) and ``Location``, stored under a key."""
+        tag_version: int = getattr(body, "version") if version is None else version  # noqa: B009
+        return await self.respond(201, body, headers=created_headers(location, tag_version))
 
 
 async def _idempotent_request(

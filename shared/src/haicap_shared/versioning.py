@@ -4,13 +4,21 @@ A route that changes a versioned resource depends on :data:`IfMatch` and calls
 ``if_match.check(resource.version)``: the dependency declares the ``If-Match`` header, so
 the OpenAPI document shows it as a required header parameter of that operation, with its
 412 and 428 problems (``haicap_shared.openapi``).
+
+A single resource is answered with its version as ``ETag``: :func:`etag_response` (200, or
+another status), :func:`created_response` (201 with ``Location``); a create under an
+Idempotency-Key stores the same headers with ``IdempotentRequest.created``
+(``haicap_shared.idempotency``), from :func:`created_headers`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from .errors import PreconditionFailed, PreconditionRequired
 
@@ -20,6 +28,30 @@ _DECLARED = "haicap_if_match_declared"
 
 def etag(version: int) -> str:
     return f'"{version}"'
+
+
+def _version_of(body: BaseModel) -> int:
+    version: int = getattr(body, "version")  # noqa: B009 - the schema of a versioned resource has one
+    return version
+
+
+def etag_response(
+    body: BaseModel, version: int | None = None, status_code: int = 200, *, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    """``body`` as JSON with ``ETag`` from ``version`` (by default ``body.version``), then any other ``headers``."""
+    tag = etag(_version_of(body) if version is None else version)
+    return JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers={"ETag": tag, **(headers or {})})
+
+
+def created_headers(location: str, version: int) -> dict[str, str]:
+    """The headers of a 201: the new resource's ``ETag`` and its ``Location`` (relative to the request's path)."""
+    return {"ETag": etag(version), "Location": location}
+
+
+def created_response(body: BaseModel, location: str, version: int | None = None) -> JSONResponse:
+    """201 with ``body``, its ``ETag`` (by default ``body.version``) and ``Location``."""
+    tag_version = _version_of(body) if version is None else version
+    return JSONResponse(body.model_dump(mode="json"), status_code=201, headers=created_headers(location, tag_version))
 
 
 def check_if_match(request: Request, current_version: int) -> None:

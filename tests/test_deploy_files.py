@@ -10,7 +10,8 @@
 - Every variable a process reads (its settings class: prefix + field name) is set in compose
   and in the manifests, or listed in deploy/README.md as left at its default; every
   ``HAICAP_*`` variable set there is one the process reads. Ports, probes, image names,
-  commands and databases agree with the packages.
+  commands and databases agree with the packages (reporting has no database: no migration,
+  no database URL).
 - deploy/nginx/haicap.conf passes ``nginx -t``, and a real nginx with it ends TLS, passes the
   application's caching headers on and sets the security headers in front of a stand-in
   gateway (when nginx is installed); the Ingress sets the same security headers.
@@ -53,6 +54,7 @@ from haicap_gateway.settings import GatewaySettings
 from haicap_org_structure.settings import OrgSettings
 from haicap_personnel.settings import PersonnelSettings
 from haicap_reporting.settings import ReportingSettings
+from haicap_shared.settings import ProcessSettings, ServiceSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -62,12 +64,12 @@ NGINX_SITE = DEPLOY / "nginx" / "haicap.conf"
 
 @dataclass(frozen=True)
 class Process:
-    """One haicap process as its package defines it."""
+    """One haicap process as its package defines it; ``database`` is None for one without a database."""
 
     name: str
     package_dir: str
     settings: type[BaseSettings]
-    database: str
+    database: str | None
 
     @property
     def prefix(self) -> str:
@@ -98,11 +100,14 @@ PROCESSES = {
         Process("org-structure", "services/org-structure", OrgSettings, "haicap_org"),
         Process("personnel", "services/personnel", PersonnelSettings, "haicap_personnel"),
         Process("assets", "services/assets", AssetsSettings, "haicap_assets"),
-        Process("reporting", "services/reporting", ReportingSettings, "haicap_reporting"),
+        Process("reporting", "services/reporting", ReportingSettings, None),
         Process("gateway", "gateway", GatewaySettings, "haicap_gateway"),
     )
 }
 SERVICES = [name for name in PROCESSES if name != "gateway"]
+WITH_DATABASE = [p for p in PROCESSES.values() if p.database is not None]
+DATABASE_FIELDS = {name.upper() for name in set(ServiceSettings.model_fields) - set(ProcessSettings.model_fields)}
+"""The settings only a process with a database reads (``DATABASE_URL``, ``LOG_SQL``, ...)."""
 GATEWAY_URL_SETTINGS = {
     "org-structure": "HAICAP_GATEWAY_ORG_URL",
     "personnel": "HAICAP_GATEWAY_PERSONNEL_URL",
@@ -126,7 +131,7 @@ def documented_defaults() -> dict[str, set[str]]:
     """Per process, the variables deploy/README.md lists as left at their defaults.
 
     The table rows look like ``| `HAICAP_<SERVICE>_LOG_SQL` | ... |``, where ``<SERVICE>``
-    stands for every process's prefix, or name one process's variable outright.
+    stands for the prefix of every process that reads it, or name one process's variable outright.
     """
     text = (DEPLOY / "README.md").read_text()
     section = text.split("### Left at their defaults", 1)[1].split("\n## ", 1)[0]
@@ -154,7 +159,10 @@ def test_the_defaults_table_names_only_variables_that_are_read() -> None:
     every = set().union(*(p.variables() for p in PROCESSES.values()))
     for row in rows:
         if row.startswith("HAICAP_<SERVICE>_"):
-            assert all(row.replace("HAICAP_<SERVICE>_", p.prefix) in p.variables() for p in PROCESSES.values()), row
+            field = row.removeprefix("HAICAP_<SERVICE>_")
+            # NOTE: a database setting stands for the processes with a database only.
+            readers = WITH_DATABASE if field in DATABASE_FIELDS else PROCESSES.values()
+            assert all(f"{p.prefix}{field}" in p.variables() for p in readers), row
         else:
             assert row in every, f"deploy/README.md lists {row}, which no process reads"
 
@@ -274,6 +282,10 @@ def test_compose_migrates_before_serving_and_waits_for_health(compose: dict[str,
     assert services["postgres"]["image"] == "postgres:15"
     assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
     for process in PROCESSES.values():
+        if process.database is None:
+            assert f"{process.name}-migrate" not in services
+            assert "depends_on" not in services[process.name], "nothing to wait for: no database"
+            continue
         serving, migrate = services[process.name], services[f"{process.name}-migrate"]
         assert migrate["command"] == ["migrate"]
         assert migrate["image"] == serving["image"]
@@ -281,13 +293,15 @@ def test_compose_migrates_before_serving_and_waits_for_health(compose: dict[str,
         assert migrate["depends_on"] == {"postgres": {"condition": "service_healthy"}}
         assert serving["depends_on"][f"{process.name}-migrate"] == {"condition": "service_completed_successfully"}
         assert "command" not in serving, "the image's default command serves"
-        test = " ".join(serving["healthcheck"]["test"])
+    for process in PROCESSES.values():
+        test = " ".join(services[process.name]["healthcheck"]["test"])
         assert "/readyz" in test
         assert "SERVICE_PORT" in test
     gateway = services["gateway"]["depends_on"]
     assert {name: gateway[name] for name in SERVICES} == {name: {"condition": "service_healthy"} for name in SERVICES}
-    for name in SERVICES:
-        assert services[name]["depends_on"]["postgres"] == {"condition": "service_healthy"}
+    for process in WITH_DATABASE:
+        if process.name in SERVICES:
+            assert services[process.name]["depends_on"]["postgres"] == {"condition": "service_healthy"}
 
 
 def test_compose_sets_what_each_process_reads(compose: dict[str, Any]) -> None:
@@ -311,10 +325,14 @@ def test_compose_points_the_gateway_and_services_at_each_other(compose: dict[str
 
 def test_compose_databases_are_created_on_first_start(compose: dict[str, Any]) -> None:
     created = set(re.findall(r"CREATE DATABASE (\w+);", (DEPLOY / "postgres-init.sql").read_text()))
-    assert created == {p.database for p in PROCESSES.values()}
+    assert created == {p.database for p in WITH_DATABASE}
     for process in PROCESSES.values():
-        url = compose["services"][process.name]["environment"][f"{process.prefix}DATABASE_URL"]
-        assert url == f"postgresql://haicap:pw@postgres:5432/{process.database}"
+        assert (process.database is not None) == issubclass(process.settings, ServiceSettings), process.name
+        env = compose["services"][process.name]["environment"]
+        if process.database is None:
+            assert not {name for name in env if name.removeprefix(process.prefix) in DATABASE_FIELDS}, process.name
+            continue
+        assert env[f"{process.prefix}DATABASE_URL"] == f"postgresql://haicap:pw@postgres:5432/{process.database}"
 
 
 def test_compose_loads_the_cao_bang_demo_with_one_command(compose: dict[str, Any]) -> None:
@@ -593,6 +611,10 @@ def test_each_process_has_its_deployment_service_autoscaler_budget_and_migration
         assert budget["spec"]["selector"]["matchLabels"] == selector
         assert budget["spec"]["minAvailable"] == 1
 
+        if process.database is None:
+            assert not [d for d in base if d["kind"] == "Job" and d["metadata"]["name"] == f"{process.name}-migrate"]
+            assert not [e for e in container.get("env", []) if e["name"] == f"{process.prefix}DATABASE_URL"]
+            continue
         job = find(base, "Job", f"{process.name}-migrate")
         (migrate,) = job["spec"]["template"]["spec"]["containers"]
         assert migrate["image"] == container["image"]

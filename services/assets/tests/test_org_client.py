@@ -1,4 +1,4 @@
-"""The real org-structure client, over HTTP faked with respx: tokens, not found, unreachable."""
+"""The real org-structure client, over HTTP faked with respx: tokens, not found, unreachable, refused."""
 
 from collections.abc import AsyncIterator
 
@@ -68,4 +68,16 @@ async def test_unknown_and_unreachable(client: httpx.AsyncClient, org: respx.Moc
     org.get(f"{GATEWAY}/api/v1/org/units/by-code/01304").mock(side_effect=httpx.ConnectError("refused"))
     body = assert_problem(await client.post("/assets", json=BODY), 503, "upstream_unavailable")
     assert body["service"] == "org-structure"
+    assert (await client.get("/assets")).json()["items"] == []
+
+
+async def test_a_refusal_of_the_service_account_is_ours_to_fix(client: httpx.AsyncClient, org: respx.MockRouter) -> None:
+    # NOTE: org-structure refusing assets' own account is no answer about the user's request:
+    # 503 naming org-structure, never a 403 the user would take for their own.
+    for status, code in ((403, "role_not_allowed"), (401, "invalid_token")):
+        org.get(f"{GATEWAY}/api/v1/org/units/by-code/01304").respond(
+            status, json={"status": status, "code": code, "title": "Refused"}
+        )
+        body = assert_problem(await client.post("/assets", json=BODY), 503, "upstream_unavailable")
+        assert body["service"] == "org-structure"
     assert (await client.get("/assets")).json()["items"] == []

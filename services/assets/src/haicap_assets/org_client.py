@@ -14,7 +14,7 @@ from typing import Annotated, Any, Protocol
 from fastapi import Depends, Request
 from pydantic import BaseModel
 
-from haicap_shared.errors import Conflict
+from haicap_shared.errors import Conflict, UpstreamUnavailable
 from haicap_shared.http import ServiceClient, UpstreamError
 
 SERVICE = "org-structure"
@@ -73,10 +73,13 @@ class OrgStructureClient:
         try:
             return await self.client.get_json(path, params=params or None)
         except UpstreamError as exc:
-            # NOTE: a missing record is the caller's mistake (409 naming it); any other
-            # upstream problem keeps org-structure's status and code.
+            # NOTE: a missing record is the caller's mistake (409 naming it). A 401/403 refuses
+            # this service's own account: the caller can do nothing about it, so it is
+            # org-structure being unavailable to us (503), never the user's 403.
             if exc.status == 404:
                 raise HolderNotFound(f"org-structure has no {what}") from exc
+            if exc.status in (401, 403):
+                raise UpstreamUnavailable(SERVICE, f"org-structure refused assets' request ({exc.status}: {exc.code})") from exc
             raise
 
     async def agency(self, agency_id: uuid.UUID) -> OrgAgency:

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Run the whole haicap stack on this machine (``make run``).
 
-Migrates the four service databases and the gateway's, imports Cao Bằng (province 04; the
-whole country with ``HAICAP_IMPORT_ALL=1``) into org-structure, creates the demo users (one
-per role) and the reporting service's account at the gateway, starts the four services and
+Migrates the databases of org-structure, personnel, assets and the gateway (reporting has
+none), imports Cao Bằng (province 04; the whole country with ``HAICAP_IMPORT_ALL=1``) into
+org-structure, creates the demo users (one per role) and the reporting, assets and personnel
+service accounts at the gateway, starts the four services and
 the gateway, waits until each one is ready, prints where they are and how to sign in, and
 stops them all on Ctrl-C.
 Each process logs to ``var/log/<service>.log``. Ports follow the services' own variables
@@ -38,7 +39,10 @@ HOST = "127.0.0.1"
 
 @dataclass(frozen=True, slots=True)
 class Spec:
-    """One process of the stack: its name, command line, settings prefix and default port."""
+    """One process of the stack: its name, command line, settings prefix and default port.
+
+    ``database``: whether it has a database to migrate (reporting keeps none).
+    """
 
     name: str
     cli: str
@@ -46,13 +50,14 @@ class Spec:
     default_port: int
     gateway_prefix: str | None = None
     gateway_setting: str | None = None
+    database: bool = True
 
 
 SERVICES = (
     Spec("org-structure", "haicap-org", "HAICAP_ORG_", 8001, "org", "HAICAP_GATEWAY_ORG_URL"),
     Spec("personnel", "haicap-personnel", "HAICAP_PERSONNEL_", 8002, "personnel", "HAICAP_GATEWAY_PERSONNEL_URL"),
     Spec("assets", "haicap-assets", "HAICAP_ASSETS_", 8003, "assets", "HAICAP_GATEWAY_ASSETS_URL"),
-    Spec("reporting", "haicap-reporting", "HAICAP_REPORTING_", 8004, "reports", "HAICAP_GATEWAY_REPORTING_URL"),
+    Spec("reporting", "haicap-reporting", "HAICAP_REPORTING_", 8004, "reports", "HAICAP_GATEWAY_REPORTING_URL", database=False),
 )
 GATEWAY = Spec("gateway", "haicap-gateway", "HAICAP_GATEWAY_", 8000)
 SCENARIO_LOADER = "scenario-loader"
@@ -181,7 +186,8 @@ class Stack:
     def prepare(self, *, province: str | None = "04") -> None:
         """Migrate every database, import units (one province, or the country if ``province`` is None), create accounts."""
         for spec in (*SERVICES, GATEWAY):
-            self.run_step(spec, "migrate")
+            if spec.database:
+                self.run_step(spec, "migrate")
         scope = ["--province", province] if province else ["--all"]
         self.run_step(SERVICES[0], "import-units", *scope, timeout_seconds=300.0 if province else 3600.0)
         self.create_accounts(province or "04")

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark reporting at national scale: each report against the slowest of the calls it composes.
 
-One run: fresh PostgreSQL databases (one per service and the gateway's, created here and
+One run: fresh PostgreSQL databases (one per process with a database, created here and
 dropped at the end unless ``--keep``), the national data set written into them
 (``haicap_scenario.national``: the real 34 provinces and 3,321 communes, their agencies, a task
 catalogue, ``--people`` people with placements, ``--assets`` assets), then the whole stack
@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("HAICAP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     sizes = national.Sizes(people=args.people, assets=args.assets, tasks=args.tasks)
-    names = [spec.name for spec in (*SERVICES, GATEWAY)]
+    names = [spec.name for spec in (*SERVICES, GATEWAY) if spec.database]
     databases: dict[str, str] = {}
     work = Path(tempfile.mkdtemp(prefix="haicap-bench-reports-"))
     try:
@@ -234,15 +234,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"loaded in {summary['seconds']:.0f} s", flush=True)
 
         env = {key: value for key, value in os.environ.items() if not key.startswith("HAICAP_")}
-        for spec, port in zip((*SERVICES, GATEWAY), free_ports(len(names)), strict=True):
+        for spec, port in zip((*SERVICES, GATEWAY), free_ports(len(SERVICES) + 1), strict=True):
             env[f"{spec.env_prefix}PORT"] = str(port)
-            env[f"{spec.env_prefix}DATABASE_URL"] = databases[spec.name]
+            if spec.database:
+                env[f"{spec.env_prefix}DATABASE_URL"] = databases[spec.name]
         env["HAICAP_REPORTING_PAST_REPORT_TTL_SECONDS"] = "0"
         env["HAICAP_REPORTING_CURRENT_REPORT_TTL_SECONDS"] = "0"
         env["HAICAP_REPORTING_SECTION_TIMEOUT_SECONDS"] = "300"
         with Stack(env, work, startup_timeout_seconds=120) as stack:
-            for spec in (SERVICES[3], GATEWAY):  # NOTE: the others were migrated by the loader
-                stack.run_step(spec, "migrate")
+            stack.run_step(GATEWAY, "migrate")  # NOTE: the services' databases were migrated by the loader
             stack.create_accounts("04")
             stack.start()
             # NOTE: an admin of this run (a reused database keeps its demo users' passwords unknown).

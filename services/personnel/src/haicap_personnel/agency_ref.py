@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from haicap_shared.auth import Principal
 from haicap_shared.errors import Conflict
 
-from .auth import check_area
+from .auth import check_area, in_area
 from .org_client import OrgAgency, OrgDirectory
 
 
@@ -68,6 +68,11 @@ class AgencyFacts:
             "unit_id": self.unit_id,
             "agency_valid_to": self.valid_to,
         }
+
+
+def agency_in_area(principal: Principal, agency: AgencyFacts) -> bool:
+    """Whether the agency is in the caller's area (so may the records it holds be)."""
+    return in_area(principal, agency)
 
 
 async def fetch_agency(org: OrgDirectory, principal: Principal, agency_id: uuid.UUID) -> AgencyFacts:

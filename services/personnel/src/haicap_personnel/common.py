@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Query
+from fastapi import Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from haicap_shared import codes
 from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
 from haicap_shared.errors import problem_responses
 from haicap_shared.versioning import etag
 
-ProvinceCode = Annotated[str | None, Query(pattern=r"^\d{2}$", description="Province code, e.g. `04`")]
-CommuneCode = Annotated[str | None, Query(pattern=r"^\d{5}$", description="Commune code, e.g. `01273`")]
-Id = Path(description="The record's internal id")
+ProvinceCodeQuery = Annotated[codes.ProvinceCode | None, Query(description="Province code, e.g. `04`")]
+CommuneCodeQuery = Annotated[codes.CommuneCode | None, Query(description="Commune code, e.g. `01273`")]
 
 # NOTE: every route may answer 401 (no or bad token) and 403 (role, or record outside the area).
 COMMON_PROBLEMS = problem_responses(NotAuthenticated, RoleNotAllowed, OutsideArea)

@@ -19,10 +19,10 @@ from haicap_shared.tabular import ImportReport
 from haicap_shared.versioning import IfMatch, etag
 
 from ..agency_ref import AgencyNotFound, Org
-from ..common import COMMON_PROBLEMS, CommuneCode, ProvinceCode
+from ..common import COMMON_PROBLEMS, CommuneCodeQuery, ProvinceCodeQuery
 from . import service
 from .access import RecordsRead, RecordsWrite
-from .importer import ImportRejected, import_people
+from .importer import ImportRejected
 from .models import Category, EducationLevel
 from .schemas import Person, PersonCreate, PersonFilter, PersonUpdate
 
@@ -40,8 +40,8 @@ def _json(body: Person, status_code: int = 200, headers: dict[str, str] | None =
 async def list_people(
     session: DbSession,
     principal: RecordsRead,
-    province: ProvinceCode = None,
-    commune: CommuneCode = None,
+    province: ProvinceCodeQuery = None,
+    commune: CommuneCodeQuery = None,
     agency_id: uuid.UUID | None = None,
     category: Category | None = None,
     education_level: EducationLevel | None = None,
@@ -93,7 +93,7 @@ async def import_people_file(
     partial: Annotated[bool, Query(description="Write the good rows even if some have problems")] = False,
 ) -> ImportReport:
     """Import people from CSV or XLSX; every row checked, a per-row report, nothing written unless all pass (or partial)."""
-    report = await import_people(session, audit, org, principal, upload, partial=partial)
+    report = await service.import_people(session, audit, org, principal, upload, partial=partial)
     if report.problems and not partial:
         raise ImportRejected(
             f"{report.rejected} of {report.rows} rows have problems; nothing was written", report=report.model_dump()

@@ -17,7 +17,7 @@ from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.values import IsoDate
 from haicap_shared.versioning import IfMatch, etag
 
-from ..common import COMMON_PROBLEMS, ProvinceCode, with_etag
+from ..common import COMMON_PROBLEMS, ProvinceCodeQuery, with_etag
 from ..people import service as people_service
 from . import service
 from .access import RecordsRead, RecordsWrite
@@ -46,7 +46,7 @@ async def list_placements(
     person_id: uuid.UUID | None = None,
     position_id: uuid.UUID | None = None,
     agency_id: uuid.UUID | None = None,
-    province: ProvinceCode = None,
+    province: ProvinceCodeQuery = None,
     suitability: Suitability | None = None,
     is_primary: bool | None = None,
     as_of: Annotated[IsoDate | None, Query(description="Only placements in force on this date")] = None,

@@ -16,7 +16,7 @@ from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.versioning import IfMatch, etag
 
 from ..agency_ref import AgencyNotFound, Org
-from ..common import COMMON_PROBLEMS, ProvinceCode, with_etag
+from ..common import COMMON_PROBLEMS, ProvinceCodeQuery, with_etag
 from . import service
 from .access import RecordsRead, RecordsWrite
 from .models import PositionGroup, PositionStatus
@@ -30,7 +30,7 @@ PositionId = Annotated[uuid.UUID, Path(description="The position's internal id")
 async def list_positions(
     session: DbSession,
     principal: RecordsRead,
-    province: ProvinceCode = None,
+    province: ProvinceCodeQuery = None,
     agency_id: uuid.UUID | None = None,
     status: PositionStatus | None = None,
     group: PositionGroup | None = None,

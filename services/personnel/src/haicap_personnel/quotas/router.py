@@ -16,7 +16,7 @@ from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.versioning import IfMatch, etag
 
 from ..agency_ref import AgencyNotFound, Org
-from ..common import COMMON_PROBLEMS, ProvinceCode, with_etag
+from ..common import COMMON_PROBLEMS, ProvinceCodeQuery, with_etag
 from . import service
 from .access import RecordsRead, RecordsWrite
 from .schemas import QuotaCreate, QuotaUpdate, StaffingQuota
@@ -36,7 +36,7 @@ QUOTA_PROBLEMS = (
 async def list_quotas(
     session: DbSession,
     principal: RecordsRead,
-    province: ProvinceCode = None,
+    province: ProvinceCodeQuery = None,
     agency_id: uuid.UUID | None = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     limit: Limit = 100,

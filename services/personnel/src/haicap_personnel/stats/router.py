@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from haicap_shared.codes import UnitLevelName
 from haicap_shared.db import DbSession
 from haicap_shared.deadlines import takes_up_to
 from haicap_shared.values import IsoDate
 
-from ..common import COMMON_PROBLEMS, CommuneCode, ProvinceCode
+from ..common import COMMON_PROBLEMS, CommuneCodeQuery, ProvinceCodeQuery
 from ..people.models import Category
 from . import service
 from .access import RecordsRead
@@ -20,14 +21,14 @@ from .schemas import Dimension, GapStats, HeadcountStats, QualificationStats, St
 router = APIRouter(prefix="/stats", tags=["stats"], responses=COMMON_PROBLEMS)
 
 AsOf = Annotated[IsoDate, Query(description="Count on this date")]
-Level = Annotated[str | None, Query(pattern=r"^(province|district|commune)$", description="The agency's level")]
+Level = Annotated[UnitLevelName | None, Query(description="The agency's level")]
 By = Annotated[list[Dimension] | None, Query(description="Group by these (repeat the parameter); none: one total")]
 
 
 async def _scope(
     as_of: AsOf,
-    province: ProvinceCode = None,
-    commune: CommuneCode = None,
+    province: ProvinceCodeQuery = None,
+    commune: CommuneCodeQuery = None,
     level: Level = None,
     category: Category | None = None,
     by: By = None,

@@ -15,7 +15,7 @@ from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.versioning import IfMatch, etag
 
-from ..common import COMMON_PROBLEMS, ProvinceCode, with_etag
+from ..common import COMMON_PROBLEMS, ProvinceCodeQuery, with_etag
 from . import service
 from .access import RecordsRead, RecordsWrite
 from .entitlement import Entitlement
@@ -40,7 +40,7 @@ async def calculate(payload: CalculationRequest, _principal: RecordsRead) -> Ent
 async def list_cases(
     session: DbSession,
     principal: RecordsRead,
-    province: ProvinceCode = None,
+    province: ProvinceCodeQuery = None,
     person_id: uuid.UUID | None = None,
     policy: Policy | None = None,
     status: CaseStatus | None = None,

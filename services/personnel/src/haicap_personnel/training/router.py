@@ -15,7 +15,7 @@ from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.versioning import etag
 
-from ..common import COMMON_PROBLEMS, ProvinceCode, with_etag
+from ..common import COMMON_PROBLEMS, ProvinceCodeQuery, with_etag
 from . import service
 from .access import RecordsRead, RecordsWrite
 from .models import TrainingTopic
@@ -28,7 +28,7 @@ router = APIRouter(tags=["training"], responses=COMMON_PROBLEMS)
 async def list_records(
     session: DbSession,
     principal: RecordsRead,
-    province: ProvinceCode = None,
+    province: ProvinceCodeQuery = None,
     person_id: uuid.UUID | None = None,
     topic: TrainingTopic | None = None,
     limit: Limit = 100,

@@ -9,8 +9,9 @@
 | auditor, service | all | nothing |
 | viewer | nothing (reports only) | nothing |
 
-The area is applied in the queries (:func:`visible_agencies`) and on every record read or
-written by id (:func:`check_agency`): outside the area is 403 ``outside_area``.
+The area is a condition of the lists' queries (:func:`visible_agencies`, which the services
+pass to the repositories) and a check of every record read or written by id
+(:func:`check_agency`): outside the area is 403 ``outside_area``.
 """
 
 from __future__ import annotations

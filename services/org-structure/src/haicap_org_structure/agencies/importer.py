@@ -15,7 +15,6 @@ from datetime import date
 from typing import Any
 
 import anyio
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail
@@ -26,6 +25,7 @@ from haicap_shared.models import utcnow
 from haicap_shared.tabular import ImportReport, SourceRow, parse_date
 from haicap_shared.text import search_key
 
+from ..units import repository as unit_repository
 from ..units.models import AdministrativeUnit, UnitLevel
 from . import repository, service
 from .access import in_area
@@ -76,11 +76,8 @@ async def import_agencies(
         read += len(chunk)
         codes = sorted({str(r.values["unit_code"]) for r in chunk if r.values.get("unit_code")} - looked_up)
         looked_up.update(codes)
-        for start in range(0, len(codes), 500):
-            for candidate in await session.scalars(
-                select(AdministrativeUnit).where(AdministrativeUnit.code.in_(codes[start : start + 500]))
-            ):
-                units[candidate.code].append(candidate)
+        for candidate in await unit_repository.units_with_codes(session, codes):
+            units[candidate.code].append(candidate)
 
         def check(chunk: list[SourceRow] = chunk) -> list[dict[str, Any]]:
             accepted: list[dict[str, Any]] = []

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, RowMapping, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_shared.paging import fetch_page
 from haicap_shared.text import like_pattern
 
 from ..units.models import UnitLevel
@@ -24,7 +25,6 @@ def agency_in_force_on(as_of: date) -> ColumnElement[bool]:
 
 @dataclass(frozen=True)
 class AgencyFilter:
-    visible: ColumnElement[bool]
     province: str | None = None
     commune: str | None = None
     level: UnitLevel | None = None
@@ -36,7 +36,6 @@ class AgencyFilter:
 
     def apply(self, stmt: Select[Any]) -> Select[Any]:
         c = agency_table.c
-        stmt = stmt.where(self.visible)
         for column, value in (
             (c.province_code, self.province),
             (c.commune_code, self.commune),
@@ -57,8 +56,12 @@ class AgencyFilter:
 AGENCY_LIST_ORDER = (agency_table.c.name, agency_table.c.id)
 
 
-def list_agencies(filters: AgencyFilter) -> Select[Any]:
-    return filters.apply(select(agency_table))
+async def page_of_agencies(
+    session: AsyncSession, filters: AgencyFilter, visible: ColumnElement[bool], *, limit: int, cursor: str | None
+) -> tuple[Sequence[RowMapping], str | None]:
+    """One page of the agencies matching ``filters`` within ``visible`` (the caller's area), by name."""
+    stmt = filters.apply(select(agency_table).where(visible))
+    return await fetch_page(session, stmt, order_by=AGENCY_LIST_ORDER, limit=limit, cursor=cursor)
 
 
 async def get_agency(session: AsyncSession, agency_id: uuid.UUID) -> Agency | None:
@@ -107,23 +110,36 @@ def _decision_in_force(as_of: date) -> ColumnElement[bool]:
     )
 
 
+@dataclass(frozen=True)
+class DecisionCounts:
+    """Agencies in force that need a decision (``required``) and those with one in force (``issued``)."""
+
+    by_level: list[tuple[UnitLevel, int, int]]
+    by_kind: list[tuple[UnitLevel, AgencyKind, int, int]]
+
+
 async def decision_progress(
     session: AsyncSession, *, as_of: date, province: str | None, visible: ColumnElement[bool]
-) -> list[tuple[UnitLevel, AgencyKind, int, int]]:
+) -> DecisionCounts:
+    """Agencies that need a decision and those with one in force on ``as_of``, by level and by (level, kind)."""
     a = agency_table.c
     decided = select(decision_table.c.agency_id).where(_decision_in_force(as_of)).distinct().subquery()
-    stmt = (
-        select(a.level, a.kind, func.count(), func.count(decided.c.agency_id))
-        .select_from(agency_table.outerjoin(decided, decided.c.agency_id == a.id))
-        .where(a.kind.in_(REQUIRES_DECISION), agency_in_force_on(as_of), visible)
-        .group_by(a.level, a.kind)
+
+    def counted(*keys: ColumnElement[Any]) -> Select[Any]:
+        stmt = (
+            select(*keys, func.count(), func.count(decided.c.agency_id))
+            .select_from(agency_table.outerjoin(decided, decided.c.agency_id == a.id))
+            .where(a.kind.in_(REQUIRES_DECISION), agency_in_force_on(as_of), visible)
+            .group_by(*keys)
+        )
+        return stmt if province is None else stmt.where(a.province_code == province)
+
+    by_level = (await session.execute(counted(a.level))).all()
+    by_kind = (await session.execute(counted(a.level, a.kind))).all()
+    return DecisionCounts(
+        by_level=[(UnitLevel(level), required, issued) for level, required, issued in by_level],
+        by_kind=[(UnitLevel(level), AgencyKind(kind), required, issued) for level, kind, required, issued in by_kind],
     )
-    if province is not None:
-        stmt = stmt.where(a.province_code == province)
-    return [
-        (UnitLevel(level), AgencyKind(kind), required, issued)
-        for level, kind, required, issued in (await session.execute(stmt)).all()
-    ]
 
 
 async def agencies_without_decision(
@@ -156,14 +172,25 @@ async def issued_decisions_of(session: AsyncSession, agency_id: uuid.UUID) -> Se
 DECISION_LIST_ORDER = (decision_table.c.created_at, decision_table.c.id)
 
 
-def list_decisions(
-    *, visible: ColumnElement[bool], agency_id: uuid.UUID | None, status: DecisionStatus | None, province: str | None
-) -> Select[Any]:
+@dataclass(frozen=True)
+class DecisionFilter:
+    agency_id: uuid.UUID | None = None
+    status: DecisionStatus | None = None
+    province: str | None = None
+
+    def apply(self, stmt: Select[Any]) -> Select[Any]:
+        if self.agency_id is not None:
+            stmt = stmt.where(decision_table.c.agency_id == self.agency_id)
+        if self.status is not None:
+            stmt = stmt.where(decision_table.c.status == self.status)
+        if self.province is not None:
+            stmt = stmt.where(agency_table.c.province_code == self.province)
+        return stmt
+
+
+async def page_of_decisions(
+    session: AsyncSession, filters: DecisionFilter, visible: ColumnElement[bool], *, limit: int, cursor: str | None
+) -> tuple[Sequence[RowMapping], str | None]:
+    """One page of the decisions matching ``filters`` on agencies within ``visible`` (the caller's area), oldest first."""
     stmt = select(decision_table).join(agency_table, agency_table.c.id == decision_table.c.agency_id).where(visible)
-    if agency_id is not None:
-        stmt = stmt.where(decision_table.c.agency_id == agency_id)
-    if status is not None:
-        stmt = stmt.where(decision_table.c.status == status)
-    if province is not None:
-        stmt = stmt.where(agency_table.c.province_code == province)
-    return stmt
+    return await fetch_page(session, filters.apply(stmt), order_by=DECISION_LIST_ORDER, limit=limit, cursor=cursor)

@@ -15,7 +15,7 @@ from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, Conflict, PreconditionFailed, PreconditionRequired, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUpload
-from haicap_shared.paging import Cursor, Limit, Page, keyset_page
+from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.tabular import ImportReport
 from haicap_shared.values import IsoDate
 from haicap_shared.versioning import IfMatch, etag
@@ -23,7 +23,7 @@ from haicap_shared.versioning import IfMatch, etag
 from ..units import service as unit_service
 from ..units.models import UnitLevel
 from . import repository, service
-from .access import OrgRead, OrgWrite, ProvinceWrite, visible_agencies
+from .access import OrgRead, OrgWrite, ProvinceWrite
 from .importer import import_agencies
 from .models import AgencyKind, DecisionStatus
 from .schemas import (
@@ -71,7 +71,6 @@ async def list_agencies(
 ) -> Page[Agency]:
     """List the agencies in your area, ordered by name."""
     filters = repository.AgencyFilter(
-        visible=visible_agencies(principal),
         province=province,
         commune=commune,
         level=level,
@@ -81,9 +80,7 @@ async def list_agencies(
         as_of=as_of,
         q=q,
     )
-    return await keyset_page(
-        session, repository.list_agencies(filters), order_by=repository.AGENCY_LIST_ORDER, limit=limit, cursor=cursor, item=Agency
-    )
+    return await service.list_agencies(session, principal, filters, limit=limit, cursor=cursor)
 
 
 @router.post(
@@ -180,10 +177,8 @@ async def list_decisions(
     cursor: Cursor = None,
 ) -> Page[FunctionDecision]:
     """List function decisions of the agencies in your area."""
-    stmt = repository.list_decisions(visible=visible_agencies(principal), agency_id=agency_id, status=status, province=province)
-    return await keyset_page(
-        session, stmt, order_by=repository.DECISION_LIST_ORDER, limit=limit, cursor=cursor, item=FunctionDecision
-    )
+    filters = repository.DecisionFilter(agency_id=agency_id, status=status, province=province)
+    return await service.list_decisions(session, principal, filters, limit=limit, cursor=cursor)
 
 
 @router.get("/function-decisions/progress", response_model=DecisionProgress, tags=["decisions"])

@@ -12,6 +12,7 @@ from haicap_shared.audit import AuditTrail, snapshot
 from haicap_shared.auth import Principal, check_province
 from haicap_shared.errors import Conflict, NotFound
 from haicap_shared.models import utcnow
+from haicap_shared.paging import Page
 from haicap_shared.text import search_key
 
 from ..units import repository as unit_repository
@@ -20,6 +21,7 @@ from ..units.models import AdministrativeUnit, UnitKind, UnitLevel
 from . import repository
 from .access import check_agency, visible_agencies
 from .models import KIND_LABELS, LEVEL_OF_KIND, Agency, AgencyKind, DecisionStatus, FunctionDecision
+from .schemas import Agency as AgencyOut
 from .schemas import (
     AgencyCreate,
     AgencyRef,
@@ -32,6 +34,7 @@ from .schemas import (
     ProgressRow,
     StandardSetupResult,
 )
+from .schemas import FunctionDecision as DecisionOut
 
 ENTITY_AGENCY = "agency"
 ENTITY_DECISION = "function_decision"
@@ -120,6 +123,16 @@ def check_validity(unit: AdministrativeUnit, valid_from: date | None, valid_to: 
         )
 
 
+async def list_agencies(
+    session: AsyncSession, principal: Principal, filters: repository.AgencyFilter, *, limit: int, cursor: str | None
+) -> Page[AgencyOut]:
+    """One page of the agencies in the caller's area that match ``filters``, by name."""
+    rows, next_cursor = await repository.page_of_agencies(
+        session, filters, visible_agencies(principal), limit=limit, cursor=cursor
+    )
+    return Page[AgencyOut](items=[AgencyOut.model_validate(dict(row)) for row in rows], next=next_cursor)
+
+
 async def get_agency(session: AsyncSession, principal: Principal, agency_id: uuid.UUID) -> Agency:
     agency = await repository.get_agency(session, agency_id)
     if agency is None:
@@ -205,7 +218,7 @@ async def set_up_standard_organisations(
     # NOTE: a province code held by no unit on the date is a 404 naming it, not "0 communes set up".
     await unit_service.unit_by_code(session, province, as_of)
     filters = unit_repository.UnitFilter(level=UnitLevel.COMMUNE, province=province, as_of=as_of)
-    communes = (await session.scalars(unit_repository.list_units_orm(filters))).all()
+    communes = await unit_repository.units_matching(session, filters)
     present = await repository.existing_kinds(session, [u.id for u in communes], as_of)
     now = utcnow()
     rows = []
@@ -245,6 +258,16 @@ async def set_up_standard_organisations(
             after=result.model_dump() | {"agency_ids": [str(r["id"]) for r in rows]},
         )
     return result
+
+
+async def list_decisions(
+    session: AsyncSession, principal: Principal, filters: repository.DecisionFilter, *, limit: int, cursor: str | None
+) -> Page[DecisionOut]:
+    """One page of the decisions on agencies in the caller's area that match ``filters``, oldest first."""
+    rows, next_cursor = await repository.page_of_decisions(
+        session, filters, visible_agencies(principal), limit=limit, cursor=cursor
+    )
+    return Page[DecisionOut](items=[DecisionOut.model_validate(dict(row)) for row in rows], next=next_cursor)
 
 
 async def get_decision(session: AsyncSession, principal: Principal, decision_id: uuid.UUID) -> FunctionDecision:
@@ -330,17 +353,17 @@ async def issue_decision(
 
 
 async def decision_progress(session: AsyncSession, principal: Principal, as_of: date, province: str | None) -> DecisionProgress:
+    """Agencies in the caller's area with their decision in force, out of those that need one (counted in SQL)."""
     visible = visible_agencies(principal)
-    rows = await repository.decision_progress(session, as_of=as_of, province=province, visible=visible)
+    counts = await repository.decision_progress(session, as_of=as_of, province=province, visible=visible)
     by_level = {level: LevelProgress(required=0, issued=0) for level in UnitLevel}
-    for level, _kind, required, issued in rows:
-        by_level[level].required += required
-        by_level[level].issued += issued
+    for level, required, issued in counts.by_level:
+        by_level[level] = LevelProgress(required=required, issued=issued)
     return DecisionProgress(
         as_of=as_of,
         province=province,
         by_level=by_level,
-        by_kind=[ProgressRow(level=lv, kind=k, required=r, issued=i) for lv, k, r, i in sorted(rows)],
+        by_kind=[ProgressRow(level=lv, kind=k, required=r, issued=i) for lv, k, r, i in sorted(counts.by_kind)],
         missing=[
             AgencyRef.model_validate(dict(row))
             for row in await repository.agencies_without_decision(session, as_of=as_of, province=province, visible=visible)

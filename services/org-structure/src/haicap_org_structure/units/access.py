@@ -1,16 +1,22 @@
 """Who may read and change units.
 
 Units are reference data: every signed-in role but ``viewer`` (reports only) reads them all,
-whatever its area. Admins change any unit; a province officer only those of their province
-(checked in the service, against the unit's province).
+whatever its area, so their lists have no area condition. Admins change any unit; a province
+officer only those of their province (:func:`check_unit_province`, called by the service on
+the unit's province, or the parent's for a new unit).
 """
 
 from typing import Annotated
 
 from fastapi import Depends
 
-from haicap_shared.auth import Principal, require
+from haicap_shared.auth import Principal, check_province, require
 from haicap_shared.roles import EVERY_ROLE, Role
 
 UnitsRead = Annotated[Principal, Depends(require(*(EVERY_ROLE - {Role.VIEWER})))]
 UnitsWrite = Annotated[Principal, Depends(require(Role.ADMIN, Role.PROVINCE_OFFICER, writes=True))]
+
+
+def check_unit_province(principal: Principal, province_code: str) -> None:
+    """403 ``outside_area`` unless the caller may change the units of ``province_code``."""
+    check_province(principal, province_code)

@@ -8,16 +8,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, Table, and_, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, RowMapping, Select, Table, and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from vietnamadminunits.database import query
 
+from haicap_shared.paging import fetch_page
 from haicap_shared.text import like_pattern
 
 from ..agencies.models import agency_table
 from .models import (
     AdministrativeUnit,
+    ChangeKind,
     CorrectedField,
     LinkRole,
     UnitChange,
@@ -81,19 +83,33 @@ class UnitFilter:
 UNIT_LIST_ORDER = (unit_table.c.code, unit_table.c.id)
 
 
-def list_units(filters: UnitFilter) -> Select[Any]:
-    return filters.apply(select(unit_table))
+async def page_of_units(
+    session: AsyncSession, filters: UnitFilter, *, limit: int, cursor: str | None
+) -> tuple[Sequence[RowMapping], str | None]:
+    """One page of the units matching ``filters``, by code, and the cursor of the next."""
+    return await fetch_page(session, filters.apply(select(unit_table)), order_by=UNIT_LIST_ORDER, limit=limit, cursor=cursor)
 
 
-def list_units_orm(filters: UnitFilter) -> Select[AdministrativeUnit]:
-    return filters.apply(select(AdministrativeUnit)).order_by(AdministrativeUnit.code)
+async def units_matching(session: AsyncSession, filters: UnitFilter) -> Sequence[AdministrativeUnit]:
+    """Every unit matching ``filters``, by code."""
+    return (await session.scalars(filters.apply(select(AdministrativeUnit)).order_by(AdministrativeUnit.code))).all()
 
 
-async def count_units(session: AsyncSession, filters: UnitFilter) -> list[tuple[UnitLevel, UnitKind, int]]:
-    stmt = filters.apply(select(unit_table.c.level, unit_table.c.kind, func.count())).group_by(
-        unit_table.c.level, unit_table.c.kind
+@dataclass(frozen=True)
+class UnitCounts:
+    by_level: list[tuple[UnitLevel, int]]
+    by_kind: list[tuple[UnitLevel, UnitKind, int]]
+
+
+async def count_units(session: AsyncSession, filters: UnitFilter) -> UnitCounts:
+    """How many units match ``filters``, by level and by (level, kind)."""
+    c = unit_table.c
+    by_level = filters.apply(select(c.level, func.count())).group_by(c.level)
+    by_kind = filters.apply(select(c.level, c.kind, func.count())).group_by(c.level, c.kind)
+    return UnitCounts(
+        by_level=[(UnitLevel(level), count) for level, count in (await session.execute(by_level)).all()],
+        by_kind=[(UnitLevel(level), UnitKind(kind), count) for level, kind, count in (await session.execute(by_kind)).all()],
     )
-    return [(UnitLevel(level), UnitKind(kind), count) for level, kind, count in (await session.execute(stmt)).all()]
 
 
 async def get_unit(session: AsyncSession, unit_id: uuid.UUID) -> AdministrativeUnit | None:
@@ -106,6 +122,15 @@ async def get_units(session: AsyncSession, unit_ids: Iterable[uuid.UUID]) -> dic
         return {}
     result = await session.scalars(select(AdministrativeUnit).where(AdministrativeUnit.id.in_(ids)))
     return {unit.id: unit for unit in result}
+
+
+async def units_with_codes(session: AsyncSession, codes: Sequence[str]) -> Sequence[AdministrativeUnit]:
+    """Every unit that has held one of ``codes``, whatever its dates."""
+    found: list[AdministrativeUnit] = []
+    for start in range(0, len(codes), 500):
+        stmt = select(AdministrativeUnit).where(AdministrativeUnit.code.in_(codes[start : start + 500]))
+        found += (await session.scalars(stmt)).all()
+    return found
 
 
 async def unit_by_code(session: AsyncSession, code: str, as_of: date) -> AdministrativeUnit | None:
@@ -157,22 +182,35 @@ async def get_change(session: AsyncSession, change_id: uuid.UUID) -> UnitChange 
 CHANGE_LIST_ORDER = (change_table.c.effective_date, change_table.c.id)
 
 
-def list_changes(
-    *, province: str | None, kind: str | None, unit_id: uuid.UUID | None, effective_from: date | None, effective_to: date | None
-) -> Select[Any]:
-    stmt = select(change_table)
-    if province is not None:
-        stmt = stmt.where(change_table.c.province_code == province)
-    if kind is not None:
-        stmt = stmt.where(change_table.c.kind == kind)
-    if effective_from is not None:
-        stmt = stmt.where(change_table.c.effective_date >= effective_from)
-    if effective_to is not None:
-        stmt = stmt.where(change_table.c.effective_date <= effective_to)
-    if unit_id is not None:
-        linked = select(UnitChangeLink.change_id).where(UnitChangeLink.unit_id == unit_id)
-        stmt = stmt.where(change_table.c.id.in_(linked))
-    return stmt
+@dataclass(frozen=True)
+class ChangeFilter:
+    province: str | None = None
+    kind: ChangeKind | None = None
+    unit_id: uuid.UUID | None = None
+    effective_from: date | None = None
+    effective_to: date | None = None
+
+    def apply(self, stmt: Select[Any]) -> Select[Any]:
+        c = change_table.c
+        if self.province is not None:
+            stmt = stmt.where(c.province_code == self.province)
+        if self.kind is not None:
+            stmt = stmt.where(c.kind == self.kind)
+        if self.effective_from is not None:
+            stmt = stmt.where(c.effective_date >= self.effective_from)
+        if self.effective_to is not None:
+            stmt = stmt.where(c.effective_date <= self.effective_to)
+        if self.unit_id is not None:
+            linked = select(UnitChangeLink.change_id).where(UnitChangeLink.unit_id == self.unit_id)
+            stmt = stmt.where(c.id.in_(linked))
+        return stmt
+
+
+async def page_of_changes(
+    session: AsyncSession, filters: ChangeFilter, *, limit: int, cursor: str | None
+) -> tuple[Sequence[RowMapping], str | None]:
+    """One page of the changes matching ``filters``, by effective date, and the cursor of the next."""
+    return await fetch_page(session, filters.apply(select(change_table)), order_by=CHANGE_LIST_ORDER, limit=limit, cursor=cursor)
 
 
 async def change_members(

@@ -14,7 +14,7 @@ from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
 from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
-from haicap_shared.paging import Cursor, Limit, Page, fetch_page, keyset_page
+from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.values import IsoDate
 from haicap_shared.versioning import IfMatch, etag
 
@@ -29,7 +29,6 @@ from .schemas import (
     UnitChange,
     UnitChangeCreate,
     UnitCorrection,
-    UnitCount,
     UnitStats,
 )
 
@@ -62,14 +61,7 @@ async def list_units(
 ) -> Page[AdministrativeUnit]:
     """List administrative units, ordered by code, filtered and paged."""
     filters = repository.UnitFilter(level=level, kind=kind, province=province, parent_id=parent_id, as_of=as_of, q=q)
-    return await keyset_page(
-        session,
-        repository.list_units(filters),
-        order_by=repository.UNIT_LIST_ORDER,
-        limit=limit,
-        cursor=cursor,
-        item=AdministrativeUnit,
-    )
+    return await service.list_units(session, filters, limit=limit, cursor=cursor)
 
 
 @router.get("/units/stats", response_model=UnitStats)
@@ -80,17 +72,7 @@ async def unit_stats(
     province: ProvinceCode = None,
 ) -> UnitStats:
     """Count the units in force on a date, by level and kind (computed in SQL)."""
-    counts = await repository.count_units(session, repository.UnitFilter(province=province, as_of=as_of))
-    by_level = dict.fromkeys(UnitLevel, 0)
-    for level, _kind, count in counts:
-        by_level[level] += count
-    return UnitStats(
-        as_of=as_of,
-        province=province,
-        total=sum(by_level.values()),
-        by_level=by_level,
-        by_kind=[UnitCount(level=level, kind=kind, count=count) for level, kind, count in sorted(counts)],
-    )
+    return await service.unit_stats(session, as_of, province)
 
 
 @router.post(
@@ -190,11 +172,10 @@ async def list_unit_changes(
     cursor: Cursor = None,
 ) -> Page[UnitChange]:
     """List reorganisations, ordered by effective date."""
-    stmt = repository.list_changes(
+    filters = repository.ChangeFilter(
         province=province, kind=kind, unit_id=unit_id, effective_from=effective_from, effective_to=effective_to
     )
-    rows, next_cursor = await fetch_page(session, stmt, order_by=repository.CHANGE_LIST_ORDER, limit=limit, cursor=cursor)
-    return Page[UnitChange](items=await service.describe_changes(session, rows), next=next_cursor)
+    return await service.list_changes(session, filters, limit=limit, cursor=cursor)
 
 
 @router.post(

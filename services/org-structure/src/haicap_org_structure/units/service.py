@@ -10,13 +10,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail, snapshot
-from haicap_shared.auth import Principal, check_province
+from haicap_shared.auth import Principal
 from haicap_shared.errors import Conflict, NotFound
+from haicap_shared.paging import Page
 from haicap_shared.text import search_key
 
 from ..agencies import repository as agency_repository
 from . import repository
+from .access import check_unit_province
 from .models import KIND_LABELS, AdministrativeUnit, LinkRole, UnitChange, UnitKind, UnitLevel
+from .schemas import AdministrativeUnit as UnitOut
 from .schemas import (
     AdministrativeUnitCreate,
     AdministrativeUnitUpdate,
@@ -25,7 +28,9 @@ from .schemas import (
     LineageStep,
     UnitChangeCreate,
     UnitCorrection,
+    UnitCount,
     UnitRef,
+    UnitStats,
 )
 from .schemas import UnitChange as UnitChangeOut
 
@@ -92,6 +97,25 @@ def _covers(outer_from: date | None, outer_to: date | None, inner_from: date | N
     return starts_inside and ends_inside
 
 
+async def list_units(session: AsyncSession, filters: repository.UnitFilter, *, limit: int, cursor: str | None) -> Page[UnitOut]:
+    """One page of the units matching ``filters``, by code (units are read by all, whatever their area)."""
+    rows, next_cursor = await repository.page_of_units(session, filters, limit=limit, cursor=cursor)
+    return Page[UnitOut](items=[UnitOut.model_validate(dict(row)) for row in rows], next=next_cursor)
+
+
+async def unit_stats(session: AsyncSession, as_of: date, province: str | None) -> UnitStats:
+    """The units in force on ``as_of`` counted by level and kind (in SQL), every level present."""
+    counts = await repository.count_units(session, repository.UnitFilter(province=province, as_of=as_of))
+    by_level = dict.fromkeys(UnitLevel, 0) | dict(counts.by_level)
+    return UnitStats(
+        as_of=as_of,
+        province=province,
+        total=sum(by_level.values()),
+        by_level=by_level,
+        by_kind=[UnitCount(level=level, kind=kind, count=count) for level, kind, count in sorted(counts.by_kind)],
+    )
+
+
 async def get_unit(session: AsyncSession, unit_id: uuid.UUID) -> AdministrativeUnit:
     unit = await repository.get_unit(session, unit_id)
     if unit is None:
@@ -143,7 +167,7 @@ async def create_unit(
     session: AsyncSession, audit: AuditTrail, principal: Principal, data: AdministrativeUnitCreate
 ) -> AdministrativeUnit:
     parent = await _parent_for(session, data.level, data.parent_id, data.valid_from, data.valid_to)
-    check_province(principal, parent.province_code if parent else data.code)
+    check_unit_province(principal, parent.province_code if parent else data.code)
     await _check_code_free(session, data.code, data.valid_from, data.valid_to)
     unit = AdministrativeUnit(
         code=data.code,
@@ -166,7 +190,7 @@ async def create_unit(
 async def update_unit(
     session: AsyncSession, audit: AuditTrail, principal: Principal, unit: AdministrativeUnit, changes: AdministrativeUnitUpdate
 ) -> AdministrativeUnit:
-    check_province(principal, unit.province_code)
+    check_unit_province(principal, unit.province_code)
     before = snapshot(unit)
     fields = changes.model_dump(exclude_unset=True)
     valid_from = fields.get("valid_from", unit.valid_from)
@@ -208,7 +232,7 @@ async def update_unit(
 
 async def delete_unit(session: AsyncSession, audit: AuditTrail, principal: Principal, unit: AdministrativeUnit) -> None:
     """Remove a unit recorded by mistake; one with history (children, changes) stays."""
-    check_province(principal, unit.province_code)
+    check_unit_province(principal, unit.province_code)
     if await repository.is_referenced(session, unit.id):
         raise UnitInUse(f"{unit.name} has units under it or takes part in a change; end its validity instead")
     before = snapshot(unit)
@@ -222,7 +246,7 @@ async def create_change(session: AsyncSession, audit: AuditTrail, principal: Pri
     if missing:
         raise ChangeUnitsNotFound(f"Unknown unit ids: {', '.join(missing)}", unit_ids=missing)
     for unit in units.values():
-        check_province(principal, unit.province_code)
+        check_unit_province(principal, unit.province_code)
     day_before = data.effective_date - timedelta(days=1)
     problems = [
         f"{units[u].name} ({units[u].code}) is valid to {units[u].valid_to or 'now'}, not {day_before}"
@@ -272,6 +296,14 @@ async def describe_changes(session: AsyncSession, rows: Sequence[Mapping[Any, An
         )
         for row in rows
     ]
+
+
+async def list_changes(
+    session: AsyncSession, filters: repository.ChangeFilter, *, limit: int, cursor: str | None
+) -> Page[UnitChangeOut]:
+    """One page of the changes matching ``filters``, by effective date, with their units."""
+    rows, next_cursor = await repository.page_of_changes(session, filters, limit=limit, cursor=cursor)
+    return Page[UnitChangeOut](items=await describe_changes(session, rows), next=next_cursor)
 
 
 def change_columns(change: UnitChange) -> dict[str, Any]:

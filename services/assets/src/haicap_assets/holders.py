@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from haicap_shared.codes import UnitCode
 from haicap_shared.errors import Conflict
+from haicap_shared.validity import Interval
 from haicap_shared.values import IsoDate
 
 from .org_client import OrgDirectory
@@ -78,7 +79,7 @@ class Holder:
         }
 
     def in_force_on(self, on: date) -> bool:
-        return (self.valid_from is None or self.valid_from <= on) and (self.valid_to is None or on <= self.valid_to)
+        return Interval.of(self).contains(on)
 
 
 class HolderNotInForce(Conflict):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import date
 from typing import cast
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Table, Text, Uuid, text
+from sqlalchemy import ForeignKey, Index, String, Table, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from haicap_shared.models import Entity
+from haicap_shared.validity import ValidityColumns, still_open, valid_interval_check
 
 from ..db import Base, string_enum
 from ..register.models import HolderColumns
@@ -34,31 +34,20 @@ class Purpose(enum.StrEnum):
     OTHER = "other"
 
 
-class Allocation(HolderColumns, Entity, Base):
+class Allocation(ValidityColumns, HolderColumns, Entity, Base):
     """One holder of an asset over ``valid_from``..``valid_to`` (inclusive; null: still held)."""
 
     __tablename__ = "allocation"
 
     asset_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("asset.id"))
     purpose: Mapped[Purpose] = mapped_column(string_enum(Purpose, "allocation_purpose"))
-    valid_from: Mapped[date] = mapped_column(Date)
-    valid_to: Mapped[date | None] = mapped_column(Date)
     decision_number: Mapped[str | None] = mapped_column(String(100))
     handover_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     disposition_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     note: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
-        CheckConstraint("valid_to IS NULL OR valid_from <= valid_to", name="valid_interval"),
-        # NOTE: one open allocation per asset, guaranteed by the database even against
-        # concurrent writers (partial unique indexes exist on SQLite and PostgreSQL alike).
-        Index(
-            "uq_allocation_open_asset_id",
-            "asset_id",
-            unique=True,
-            sqlite_where=text("valid_to IS NULL"),
-            postgresql_where=text("valid_to IS NULL"),
-        ),
+        valid_interval_check(),
         Index(None, "asset_id", "valid_from"),
         Index(None, "holder_unit_id"),
         Index(None, "holder_province_code", "holder_level", "valid_from"),
@@ -66,3 +55,13 @@ class Allocation(HolderColumns, Entity, Base):
 
 
 allocation_table = cast(Table, Allocation.__table__)
+
+# NOTE: one open allocation per asset, guaranteed by the database even against concurrent
+# writers (partial unique indexes exist on SQLite and PostgreSQL alike).
+Index(
+    "uq_allocation_open_asset_id",
+    allocation_table.c.asset_id,
+    unique=True,
+    sqlite_where=still_open(allocation_table),
+    postgresql_where=still_open(allocation_table),
+)

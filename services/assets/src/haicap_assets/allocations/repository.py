@@ -6,16 +6,13 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from haicap_shared.validity import in_force_on, still_open
 
 from ..register.models import Asset, AssetKind, HolderLevel, asset_table
 from .models import Allocation, Purpose, allocation_table
-
-
-def in_force_on(as_of: date) -> ColumnElement[bool]:
-    c = allocation_table.c
-    return and_(c.valid_from <= as_of, or_(c.valid_to.is_(None), c.valid_to >= as_of))
 
 
 async def general_cars_of_commune(session: AsyncSession, commune_code: str, on: date, *, excluding: uuid.UUID) -> int:
@@ -25,7 +22,7 @@ async def general_cars_of_commune(session: AsyncSession, commune_code: str, on: 
         select(func.count())
         .select_from(allocation_table.join(asset_table, c.id == a.asset_id))
         .where(
-            in_force_on(on),
+            in_force_on(allocation_table, on),
             a.holder_level == HolderLevel.COMMUNE,
             a.holder_commune_code == commune_code,
             a.purpose == Purpose.GENERAL_WORK_CAR,
@@ -43,7 +40,7 @@ async def held_by(
     held = or_(Allocation.holder_unit_id.in_(unit_ids), Allocation.holder_id.in_(agency_ids))
     stmt = (
         select(Asset, Allocation)
-        .join(Allocation, and_(Allocation.asset_id == Asset.id, Allocation.valid_to.is_(None)))
+        .join(Allocation, and_(Allocation.asset_id == Asset.id, still_open(Allocation)))
         .where(held)
         .order_by(Asset.code, Asset.id)
     )

@@ -7,7 +7,7 @@ import uuid
 from datetime import date
 from typing import cast
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Table, Text, Uuid, text
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Table, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from haicap_shared.models import Entity
@@ -89,18 +89,14 @@ class Disposition(Entity, Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
-        # NOTE: "one open disposition per asset" holds in the database too, not only in the
-        # service's check, so two concurrent proposals cannot both succeed.
-        Index(
-            "uq_disposition_open_asset_id",
-            "asset_id",
-            unique=True,
-            sqlite_where=text("status IN ('proposed', 'submitted', 'approved')"),
-            postgresql_where=text("status IN ('proposed', 'submitted', 'approved')"),
-        ),
         Index(None, "asset_id", "proposed_on"),
         Index(None, "province_code", "status"),
     )
 
 
 disposition_table = cast(Table, Disposition.__table__)
+
+# NOTE: "one open disposition per asset" holds in the database too, not only in the service's
+# check, so two concurrent proposals cannot both succeed.
+_open = disposition_table.c.status.in_(OPEN_STATUSES)
+Index("uq_disposition_open_asset_id", disposition_table.c.asset_id, unique=True, sqlite_where=_open, postgresql_where=_open)

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from haicap_shared.models import Entity
+from haicap_shared.validity import valid_interval_check
 
 from ..db import Base, string_enum
 
@@ -43,7 +44,7 @@ class CarNorm(Entity, Base):
     legal_basis: Mapped[str] = mapped_column(String(300))
     note: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (CheckConstraint("valid_to IS NULL OR valid_from <= valid_to", name="valid_interval"),)
+    __table_args__ = (valid_interval_check(),)
 
 
 class CarKind(enum.StrEnum):

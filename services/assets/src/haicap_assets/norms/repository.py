@@ -6,14 +6,16 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from haicap_shared.validity import in_force_on, still_open
 
 from .models import CarKindCap, CarNorm
 
 
 async def norm_on(session: AsyncSession, on: date) -> CarNorm | None:
-    stmt = select(CarNorm).where(CarNorm.valid_from <= on, or_(CarNorm.valid_to.is_(None), CarNorm.valid_to >= on))
+    stmt = select(CarNorm).where(in_force_on(CarNorm, on))
     return (await session.scalars(stmt.order_by(CarNorm.valid_from.desc()))).first()
 
 
@@ -22,7 +24,7 @@ async def all_norms(session: AsyncSession) -> Sequence[CarNorm]:
 
 
 async def open_norm(session: AsyncSession) -> CarNorm | None:
-    return (await session.scalars(select(CarNorm).where(CarNorm.valid_to.is_(None)))).first()
+    return (await session.scalars(select(CarNorm).where(still_open(CarNorm)))).first()
 
 
 async def kind_caps(session: AsyncSession, norm_ids: Sequence[uuid.UUID]) -> Sequence[CarKindCap]:

@@ -34,6 +34,7 @@ from haicap_shared.auth import Principal
 from haicap_shared.models import UtcDateTime, utcnow
 from haicap_shared.paging import fetch_page
 from haicap_shared.text import like_pattern
+from haicap_shared.validity import still_open
 
 from ..allocations.models import Allocation, allocation_table
 from .models import Asset, AssetKind, AssetStatus, EventKind, HolderKind, asset_table, event_table
@@ -95,7 +96,7 @@ async def code_taken(session: AsyncSession, province_code: str, code: str) -> bo
 
 
 async def open_allocation(session: AsyncSession, asset_id: uuid.UUID) -> Allocation | None:
-    stmt = select(Allocation).where(Allocation.asset_id == asset_id, Allocation.valid_to.is_(None))
+    stmt = select(Allocation).where(Allocation.asset_id == asset_id, still_open(Allocation))
     return (await session.scalars(stmt)).first()
 
 

@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, Integer, Select, and_, case, cast, exists, func, literal, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_shared.validity import in_force_on
+
 from ..allocations.models import Purpose, allocation_table
-from ..allocations.repository import in_force_on
 from ..dispositions.models import DispositionStatus, disposition_table
 from ..register.models import AssetKind, AssetStatus, HolderLevel, asset_table, event_table
 
@@ -27,7 +28,11 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 def _held(as_of: date, province: str | None, visible: ColumnElement[bool], commune: str | None = None) -> Select[Any]:
-    stmt = select().select_from(allocation_table.join(asset_table, a.id == al.asset_id)).where(in_force_on(as_of), visible)
+    stmt = (
+        select()
+        .select_from(allocation_table.join(asset_table, a.id == al.asset_id))
+        .where(in_force_on(allocation_table, as_of), visible)
+    )
     if province is not None:
         stmt = stmt.where(al.holder_province_code == province)
     if commune is not None:

@@ -48,7 +48,7 @@ from haicap_org_structure.app import create_app
 from haicap_org_structure.cli import MIGRATIONS
 from haicap_org_structure.settings import OrgSettings
 from haicap_org_structure.tasks import repository, service
-from haicap_org_structure.tasks.auth import lead_agency_visible
+from haicap_org_structure.tasks.access import lead_agency_visible
 from haicap_shared.auth import system_principal
 from haicap_shared.db import create_engine
 from haicap_shared.migrations import upgrade_to_head

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from haicap_org_structure.agencies.models import AgencyKind
 from haicap_org_structure.tasks import repository
+from haicap_org_structure.tasks.schemas import TaskFilter
 from haicap_org_structure.units.models import UnitLevel, unit_table
 
 from .task_helpers import AFTER, BEFORE, add_agency, csv_file
@@ -76,7 +77,7 @@ def counted(connection: AsyncConnection) -> Iterator[list[str]]:
         event.remove(connection.sync_connection, "before_cursor_execute", record)
 
 
-async def _plan(session: AsyncSession, filters: repository.TaskFilter) -> str:
+async def _plan(session: AsyncSession, filters: TaskFilter) -> str:
     """The database's plan for the tasks list with these filters, as one text."""
     connection = await session.connection()
     dialect = connection.dialect
@@ -90,7 +91,7 @@ async def _plan(session: AsyncSession, filters: repository.TaskFilter) -> str:
     return "\n".join(str(row[-1]) for row in rows)
 
 
-async def _sqlite_steps(session: AsyncSession, filters: repository.TaskFilter) -> int:
+async def _sqlite_steps(session: AsyncSession, filters: TaskFilter) -> int:
     """SQLite virtual-machine steps (in thousands) to list the first page with these filters."""
     raw = (await (await session.connection()).get_raw_connection()).driver_connection
     steps = [0]
@@ -112,9 +113,9 @@ async def test_the_lead_owner_is_not_a_subquery_per_row(
     client: httpx.AsyncClient, session: AsyncSession, db_backend: str, cao_bang: Any
 ) -> None:
     await cao_bang_tasks(client, session, provincial=300, taken_over=100)
-    level, both = repository.TaskFilter(level=UnitLevel.PROVINCE), repository.TaskFilter(level=UnitLevel.PROVINCE, province="04")
+    level, both = TaskFilter(level=UnitLevel.PROVINCE), TaskFilter(level=UnitLevel.PROVINCE, province="04")
     if db_backend == "postgresql":
-        for filters in (level, both, repository.TaskFilter(), repository.TaskFilter(agency_id=uuid.uuid4(), as_of=BEFORE)):
+        for filters in (level, both, TaskFilter(), TaskFilter(agency_id=uuid.uuid4(), as_of=BEFORE)):
             plan = await _plan(session, filters)
             # NOTE: the former plan ran "SubPlan 1" (the lead owner) once per task; a scan of
             # the ownerships is fine once (a hash join), never once per task.

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_org_structure.agencies.models import AgencyKind
-from haicap_org_structure.tasks.models import ownership_table, transfer_table
+from haicap_org_structure.tasks.models import ownership_table
+from haicap_org_structure.transfers.models import transfer_table
 from haicap_shared.roles import Role
 from haicap_shared.testing import TestTokens, assert_problem
 

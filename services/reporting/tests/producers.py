@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from haicap_assets.stats import schemas as assets_stats
 from haicap_org_structure.agencies import schemas as org_agencies
+from haicap_org_structure.findings import schemas as org_findings
 from haicap_org_structure.tasks import schemas as org_tasks
 from haicap_org_structure.units import schemas as org_units
 from haicap_personnel.stats import schemas as personnel_stats
@@ -26,7 +27,7 @@ from haicap_shared.paging import Page
 # NOTE: the routes reporting reads, as published by the gateway, with the model each answers with.
 PRODUCERS: dict[str, type[BaseModel]] = {
     r"/api/v1/org/tasks/stats": org_tasks.TaskStats,
-    r"/api/v1/org/tasks/findings": org_tasks.Findings,
+    r"/api/v1/org/tasks/findings": org_findings.Findings,
     r"/api/v1/org/function-decisions/progress": org_agencies.DecisionProgress,
     r"/api/v1/org/units/by-code/\d+": org_units.AdministrativeUnit,
     r"/api/v1/org/units/[0-9a-f-]+/lineage": org_units.Lineage,

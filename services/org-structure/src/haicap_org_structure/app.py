@@ -6,8 +6,10 @@ from haicap_shared.app import create_service_app
 
 from .agencies.router import router as agencies_router
 from .db import metadata
+from .findings.router import router as findings_router
 from .settings import OrgSettings
 from .tasks.router import router as tasks_router
+from .transfers.router import router as transfers_router
 from .units.router import router as units_router
 
 DESCRIPTION = """
@@ -38,7 +40,8 @@ def create_app(settings: OrgSettings | None = None) -> FastAPI:
         description=DESCRIPTION,
         settings=settings,
         metadata=metadata,
-        routers=[units_router, agencies_router, tasks_router],
+        # NOTE: findings before tasks: `/tasks/findings` must be matched before `/tasks/{task_id}`.
+        routers=[units_router, agencies_router, findings_router, tasks_router, transfers_router],
         openapi_tags=[
             {"name": "units", "description": "Administrative units (đơn vị hành chính) and their reorganisations"},
             {"name": "agencies", "description": "Agencies and organisations (cơ quan chuyên môn, tổ chức) of the units"},

@@ -1,11 +1,11 @@
-"""Which tasks and transfers a caller sees and may change.
+"""Which tasks a caller sees and may change.
 
-Tasks follow their owners (agencies/access.py): admins, auditors and service accounts see all;
-a province officer every task of their province (those left without an owner included); a
-commune or agency officer the tasks whose owners are in their area. Lists and statistics on
-a date use the lead owner on that date; a single task is readable by anyone who can see one
-of its owners, past or present, so a former owner can follow where its task went.
-Writes need the owners involved (current and new) in the caller's area.
+Tasks follow their owners (``agencies.access``): the roles that read and write agencies read and
+write tasks; admins, auditors and service accounts see all; a province officer every task of
+their province (those left without an owner included); a commune or agency officer the tasks
+whose owners are in their area. Lists and statistics on a date use the lead owner on that date;
+a single task is readable by anyone who can see one of its owners, past or present, so a former
+owner can follow where its task went. Writes need the owners involved in the caller's area.
 """
 
 from __future__ import annotations
@@ -17,18 +17,35 @@ from sqlalchemy import ColumnElement, select, true
 from haicap_shared.auth import OutsideArea, Principal, check_province
 from haicap_shared.roles import Role
 
-from ..agencies.access import check_agency, visible_agencies
+from ..agencies.access import OrgRead, OrgWrite, check_agency, in_area, visible_agencies
 from ..agencies.models import agency_table
-from .models import ownership_table, task_table, transfer_table
+from .models import ownership_table, task_table
+
+# NOTE: the same roles as for agencies: a task is read and written by whoever may act for its owner.
+TasksRead = OrgRead
+TasksWrite = OrgWrite
+
+__all__ = [
+    "TasksRead",
+    "TasksWrite",
+    "check_agency",
+    "check_owner",
+    "check_province",
+    "everywhere",
+    "in_area",
+    "lead_agency_visible",
+    "visible_tasks",
+]
 
 
-def _everywhere(principal: Principal) -> bool:
+def everywhere(principal: Principal) -> bool:
+    """Whether the caller's area is the whole country."""
     return principal.everywhere or principal.role is Role.ADMIN
 
 
 def lead_agency_visible(principal: Principal) -> ColumnElement[bool]:
     """Condition on a select of tasks joined to their lead owner's ``agency`` row."""
-    if _everywhere(principal):
+    if everywhere(principal):
         return true()
     if principal.role is Role.PROVINCE_OFFICER:
         return task_table.c.province_code == principal.area.province
@@ -37,7 +54,7 @@ def lead_agency_visible(principal: Principal) -> ColumnElement[bool]:
 
 def visible_tasks(principal: Principal) -> ColumnElement[bool]:
     """Condition on ``task``: tasks the caller may read, whoever owns them on which date."""
-    if _everywhere(principal):
+    if everywhere(principal):
         return true()
     if principal.role is Role.PROVINCE_OFFICER:
         return task_table.c.province_code == principal.area.province
@@ -47,16 +64,6 @@ def visible_tasks(principal: Principal) -> ColumnElement[bool]:
         .where(visible_agencies(principal))
     )
     return task_table.c.id.in_(owned)
-
-
-def visible_transfers(principal: Principal) -> ColumnElement[bool]:
-    """Condition on ``task_transfer``: transfers from or to an agency in the caller's area."""
-    if _everywhere(principal):
-        return true()
-    if principal.role is Role.PROVINCE_OFFICER:
-        return transfer_table.c.province_code == principal.area.province
-    agencies = select(agency_table.c.id).where(visible_agencies(principal))
-    return transfer_table.c.to_agency_id.in_(agencies) | transfer_table.c.from_agency_id.in_(agencies)
 
 
 def check_owner(principal: Principal, agency: Any | None, province_code: str) -> None:

@@ -5,7 +5,7 @@ asked for, in which case the good rows are written and the bad ones reported. Th
 through the shared bounded pipeline (``haicap_shared.imports``): received on disk within the
 service's upload limit, read in chunks in a worker thread, off the event loop, refused at the
 first limit reached; rows are written with batched Core inserts in the request's transaction
-(the ORM unit of work is for interactive edits, not imports).
+(the ORM unit of work is for interactive edits, not imports) by ``repository.insert_tasks``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from haicap_shared.text import search_key
 
 from ..agencies.access import in_area
 from . import repository
-from .models import ownership_table, task_table
 from .repository import AgencyInfo
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -170,8 +169,7 @@ async def import_tasks(
 
 async def _flush(session: AsyncSession, tasks: list[dict[str, Any]], ownerships: list[dict[str, Any]]) -> int:
     count = len(tasks)
-    await repository.insert_rows(session, task_table, tasks)
-    await repository.insert_rows(session, ownership_table, ownerships)
+    await repository.insert_tasks(session, tasks, ownerships)
     tasks.clear()
     ownerships.clear()
     return count

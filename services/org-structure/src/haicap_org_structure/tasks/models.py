@@ -1,8 +1,10 @@
-"""Tables of tasks, who owns each over time, and the transfers between owners."""
+"""Tables of the task catalogue: the tasks and who owns each over time.
+
+An ownership opened by a transfer names it (``transfer_id``, a row of ``transfers.models``).
+"""
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import date
 from typing import cast
@@ -14,36 +16,6 @@ from haicap_shared.models import Entity
 
 from ..db import Base, string_enum
 from ..units.models import UnitLevel
-
-
-class TaskLevel(enum.StrEnum):
-    """Where a task sits; ``central`` only as the origin of a decentralised task."""
-
-    CENTRAL = "central"
-    PROVINCE = "province"
-    DISTRICT = "district"
-    COMMUNE = "commune"
-
-
-class TransferMode(enum.StrEnum):
-    """How a task changed hands; the Vietnamese name is in :data:`MODE_LABELS`."""
-
-    TAKEN_OVER_FROM_DISTRICT = "taken_over_from_district"
-    DECENTRALISED = "decentralised"
-    DELEGATED = "delegated"
-    AUTHORISED = "authorised"
-    RETURNED = "returned"
-    REASSIGNED = "reassigned"
-
-
-MODE_LABELS = {
-    TransferMode.TAKEN_OVER_FROM_DISTRICT: "Tiếp nhận từ cấp huyện",
-    TransferMode.DECENTRALISED: "Phân cấp",
-    TransferMode.DELEGATED: "Phân quyền",
-    TransferMode.AUTHORISED: "Ủy quyền",
-    TransferMode.RETURNED: "Trả lại",
-    TransferMode.REASSIGNED: "Điều chỉnh cơ quan chủ trì",
-}
 
 
 class Task(Entity, Base):
@@ -93,26 +65,5 @@ class TaskOwnership(Base):
     )
 
 
-class TaskTransfer(Entity, Base):
-    """A task passing from one owner to another on an effective date."""
-
-    __tablename__ = "task_transfer"
-
-    task_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("task.id", ondelete="CASCADE"))
-    mode: Mapped[TransferMode] = mapped_column(string_enum(TransferMode, "transfer_mode"))
-    from_level: Mapped[TaskLevel] = mapped_column(string_enum(TaskLevel, "transfer_from_level"))
-    from_agency_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("agency.id"))
-    from_authority: Mapped[str | None] = mapped_column(String(300))
-    to_level: Mapped[TaskLevel] = mapped_column(string_enum(TaskLevel, "transfer_to_level"))
-    to_agency_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("agency.id"))
-    effective_date: Mapped[date] = mapped_column(Date)
-    legal_basis: Mapped[str] = mapped_column(String(500))
-    batch_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    province_code: Mapped[str] = mapped_column(String(2))
-
-    __table_args__ = (Index(None, "task_id", "effective_date"), Index(None, "province_code", "effective_date", "mode"))
-
-
 task_table = cast(Table, Task.__table__)
 ownership_table = cast(Table, TaskOwnership.__table__)
-transfer_table = cast(Table, TaskTransfer.__table__)

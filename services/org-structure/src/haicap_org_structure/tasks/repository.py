@@ -1,11 +1,11 @@
-"""Every query on tasks, their ownership, transfers, statistics and findings."""
+"""Every query on the task catalogue: tasks, their owners over time, their agencies, statistics."""
 
 from __future__ import annotations
 
 import re
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -16,7 +16,6 @@ from sqlalchemy import (
     Select,
     String,
     Subquery,
-    Table,
     Uuid,
     and_,
     cast,
@@ -25,24 +24,22 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
-    not_,
     null,
     or_,
     select,
-    tuple_,
     union_all,
-    update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from haicap_shared.models import utcnow
+from haicap_shared.paging import fetch_page
 from haicap_shared.text import search_key, searched_key
 
 from ..agencies.models import AgencyKind, agency_table
+from ..transfers.models import transfer_table
 from ..units.models import UnitLevel, unit_table
-from .models import Task, TaskOwnership, TransferMode, ownership_table, task_table, transfer_table
+from .models import Task, TaskOwnership, ownership_table, task_table
+from .schemas import TaskFilter
 
-t, o, tr, a, u = task_table, ownership_table, transfer_table, agency_table, unit_table
 _NOT_WORD = re.compile(r"[^\w]+")
 
 
@@ -65,8 +62,20 @@ def valid_on(valid_from: ColumnElement[Any], valid_to: ColumnElement[Any], day: 
 
 
 def held_on(ownership: FromClause, day: date, *, lead: bool = True) -> ColumnElement[bool]:
+    """Condition on a ``task_ownership`` (or an alias of it): held on ``day`` (as lead, unless ``lead=False``)."""
     condition = valid_on(ownership.c.valid_from, ownership.c.valid_to, day)
     return and_(ownership.c.is_lead.is_(True), condition) if lead else condition
+
+
+def starts_after(later: FromClause, ownership: FromClause) -> ColumnElement[bool]:
+    """``later`` is an ownership of the same task as ``ownership`` that starts after it (ties by id)."""
+    return and_(
+        later.c.task_id == ownership.c.task_id,
+        or_(
+            later.c.valid_from > ownership.c.valid_from,
+            and_(later.c.valid_from == ownership.c.valid_from, later.c.id > ownership.c.id),
+        ),
+    )
 
 
 # --- agencies, as the task rules need them -------------------------------------------------
@@ -104,19 +113,19 @@ class AgencyInfo:
 
 
 _AGENCY_COLUMNS = (
-    a.c.id,
-    a.c.name,
-    a.c.kind,
-    a.c.level,
-    a.c.province_code,
-    a.c.commune_code,
-    a.c.parent_id,
-    a.c.valid_from,
-    a.c.valid_to,
-    a.c.unit_id,
-    u.c.name.label("unit_name"),
-    u.c.valid_from.label("unit_valid_from"),
-    u.c.valid_to.label("unit_valid_to"),
+    agency_table.c.id,
+    agency_table.c.name,
+    agency_table.c.kind,
+    agency_table.c.level,
+    agency_table.c.province_code,
+    agency_table.c.commune_code,
+    agency_table.c.parent_id,
+    agency_table.c.valid_from,
+    agency_table.c.valid_to,
+    agency_table.c.unit_id,
+    unit_table.c.name.label("unit_name"),
+    unit_table.c.valid_from.label("unit_valid_from"),
+    unit_table.c.valid_to.label("unit_valid_to"),
 )
 
 
@@ -124,16 +133,20 @@ def _agency_info(row: RowMapping) -> AgencyInfo:
     return AgencyInfo(**{**row, "kind": AgencyKind(row["kind"]), "level": UnitLevel(row["level"])})
 
 
+def _agencies_with_units() -> Select[Any]:
+    return select(*_AGENCY_COLUMNS).join(unit_table, unit_table.c.id == agency_table.c.unit_id)
+
+
 async def load_agencies(session: AsyncSession, agency_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, AgencyInfo]:
     ids = list(set(agency_ids))
     if not ids:
         return {}
-    stmt = select(*_AGENCY_COLUMNS).join(u, u.c.id == a.c.unit_id).where(a.c.id.in_(ids))
+    stmt = _agencies_with_units().where(agency_table.c.id.in_(ids))
     return {row["id"]: _agency_info(row) for row in (await session.execute(stmt)).mappings()}
 
 
 async def province_agencies(session: AsyncSession, province: str) -> list[AgencyInfo]:
-    stmt = select(*_AGENCY_COLUMNS).join(u, u.c.id == a.c.unit_id).where(a.c.province_code == province)
+    stmt = _agencies_with_units().where(agency_table.c.province_code == province)
     return [_agency_info(row) for row in (await session.execute(stmt)).mappings()]
 
 
@@ -145,16 +158,16 @@ async def get_task(session: AsyncSession, task_id: uuid.UUID) -> Task | None:
 
 
 async def code_taken(session: AsyncSession, province: str, code: str) -> bool:
-    stmt = select(t.c.id).where(t.c.province_code == province, t.c.code == code).limit(1)
+    stmt = select(task_table.c.id).where(task_table.c.province_code == province, task_table.c.code == code).limit(1)
     return (await session.scalar(stmt)) is not None
 
 
 async def province_task_codes(session: AsyncSession, province: str) -> set[str]:
-    return set((await session.scalars(select(t.c.code).where(t.c.province_code == province))).all())
+    return set((await session.scalars(select(task_table.c.code).where(task_table.c.province_code == province))).all())
 
 
 async def can_read_task(session: AsyncSession, task_id: uuid.UUID, visible: ColumnElement[bool]) -> bool:
-    return (await session.scalar(select(t.c.id).where(t.c.id == task_id, visible))) is not None
+    return (await session.scalar(select(task_table.c.id).where(task_table.c.id == task_id, visible))) is not None
 
 
 async def latest_lead(session: AsyncSession, task_id: uuid.UUID) -> TaskOwnership | None:
@@ -171,7 +184,7 @@ async def latest_lead(session: AsyncSession, task_id: uuid.UUID) -> TaskOwnershi
 async def lead_on(session: AsyncSession, task_id: uuid.UUID, day: date) -> TaskOwnership | None:
     stmt = (
         select(TaskOwnership)
-        .where(TaskOwnership.task_id == task_id, held_on(o, day))
+        .where(TaskOwnership.task_id == task_id, held_on(ownership_table, day))
         .order_by(TaskOwnership.valid_from.desc(), TaskOwnership.id.desc())
         .limit(1)
     )
@@ -180,42 +193,39 @@ async def lead_on(session: AsyncSession, task_id: uuid.UUID, day: date) -> TaskO
 
 async def first_day(session: AsyncSession, task_id: uuid.UUID) -> date | None:
     """The first day anyone held the task: the day it entered the catalogue."""
-    result: date | None = await session.scalar(select(func.min(o.c.valid_from)).where(o.c.task_id == task_id))
+    stmt = select(func.min(ownership_table.c.valid_from)).where(ownership_table.c.task_id == task_id)
+    result: date | None = await session.scalar(stmt)
     return result
 
 
 async def co_owners_from(session: AsyncSession, task_id: uuid.UUID, day: date) -> int:
     """Co-ownerships (not lead) still held on or after ``day``."""
     stmt = select(func.count()).where(
-        o.c.task_id == task_id, o.c.is_lead.is_(False), or_(o.c.valid_to.is_(None), o.c.valid_to >= day)
+        ownership_table.c.task_id == task_id,
+        ownership_table.c.is_lead.is_(False),
+        or_(ownership_table.c.valid_to.is_(None), ownership_table.c.valid_to >= day),
     )
     return int(await session.scalar(stmt) or 0)
 
 
 async def has_moved(session: AsyncSession, task_id: uuid.UUID) -> bool:
     """Whether the task ever passed between agencies (a hand-down at creation does not count)."""
-    stmt = select(tr.c.id).where(tr.c.task_id == task_id, tr.c.from_agency_id.is_not(None)).limit(1)
+    stmt = (
+        select(transfer_table.c.id)
+        .where(transfer_table.c.task_id == task_id, transfer_table.c.from_agency_id.is_not(None))
+        .limit(1)
+    )
     return (await session.scalar(stmt)) is not None
 
 
 async def delete_task(session: AsyncSession, task_id: uuid.UUID) -> None:
-    await session.execute(delete(o).where(o.c.task_id == task_id))
-    await session.execute(delete(tr).where(tr.c.task_id == task_id))
-    await session.execute(delete(t).where(t.c.id == task_id))
+    """The task with its whole record: owners and the hand-down it was created with."""
+    await session.execute(delete(ownership_table).where(ownership_table.c.task_id == task_id))
+    await session.execute(delete(transfer_table).where(transfer_table.c.task_id == task_id))
+    await session.execute(delete(task_table).where(task_table.c.id == task_id))
 
 
-@dataclass(frozen=True)
-class TaskFilter:
-    province: str | None = None
-    sector: str | None = None
-    level: UnitLevel | None = None
-    agency_id: uuid.UUID | None = None
-    unit_id: uuid.UUID | None = None
-    as_of: date | None = None
-    q: str | None = None
-
-
-TASK_LIST_ORDER = (t.c.code, t.c.id)
+TASK_LIST_ORDER = (task_table.c.code, task_table.c.id)
 
 
 def leads_on(day: date, task_id: uuid.UUID | None = None) -> Subquery:
@@ -223,18 +233,14 @@ def leads_on(day: date, task_id: uuid.UUID | None = None) -> Subquery:
 
     Joined to ``task`` on ``task_id`` (an index on either side), and "no later lead that day" is
     an anti-join on the ownership's ``(task_id, valid_from)`` index: the plan is the same
-    whichever filters are given. The former join on ``id = (correlated subquery)`` let SQLite
-    scan every task for every ownership of a level: 6 to 13 s for 2,200 tasks.
+    whichever filters are given, where a join on ``id = (correlated subquery)`` lets SQLite
+    scan every task for every ownership of a level (6 to 13 s for 2,200 tasks).
     """
-    later = o.alias("later")
-    newer = exists().where(
-        later.c.task_id == o.c.task_id,
-        held_on(later, day),
-        or_(later.c.valid_from > o.c.valid_from, and_(later.c.valid_from == o.c.valid_from, later.c.id > o.c.id)),
-    )
-    stmt = select(o).where(held_on(o, day), ~newer)
+    later = ownership_table.alias("later")
+    newer_that_day = exists().where(starts_after(later, ownership_table), held_on(later, day))
+    stmt = select(ownership_table).where(held_on(ownership_table, day), ~newer_that_day)
     if task_id is not None:
-        stmt = stmt.where(o.c.task_id == task_id)
+        stmt = stmt.where(ownership_table.c.task_id == task_id)
     return stmt.subquery("lead")
 
 
@@ -244,16 +250,21 @@ def list_tasks(
     """Tasks with their lead owner on ``as_of`` (today when omitted), one row per task (or only ``task_id``)."""
     day = filters.as_of or today
     lead = leads_on(day, task_id)
+    lead_agency = agency_table
     stmt = (
         select(
-            *t.c,
+            *task_table.c,
             lead.c.level,
             lead.c.agency_id.label("owner_agency_id"),
-            a.c.name.label("owner_agency_name"),
+            lead_agency.c.name.label("owner_agency_name"),
             lead.c.valid_from.label("owner_since"),
             lead.c.valid_to.label("owner_until"),
         )
-        .select_from(t.outerjoin(lead, lead.c.task_id == t.c.id).outerjoin(a, a.c.id == lead.c.agency_id))
+        .select_from(
+            task_table.outerjoin(lead, lead.c.task_id == task_table.c.id).outerjoin(
+                lead_agency, lead_agency.c.id == lead.c.agency_id
+            )
+        )
         .where(visible)
     )
     # NOTE: with a date, a task not held that day was not in force; without one, today's
@@ -261,228 +272,108 @@ def list_tasks(
     if filters.as_of is not None or filters.level or filters.agency_id or filters.unit_id:
         stmt = stmt.where(lead.c.id.is_not(None))
     if filters.province is not None:
-        stmt = stmt.where(t.c.province_code == filters.province)
+        stmt = stmt.where(task_table.c.province_code == filters.province)
     if filters.sector is not None:
-        stmt = stmt.where(t.c.sector == filters.sector)
+        stmt = stmt.where(task_table.c.sector == filters.sector)
     if filters.level is not None:
         stmt = stmt.where(lead.c.level == filters.level)
     if filters.agency_id is not None:
         stmt = stmt.where(lead.c.agency_id == filters.agency_id)
     if filters.unit_id is not None:
-        stmt = stmt.where(a.c.unit_id == filters.unit_id)
+        stmt = stmt.where(lead_agency.c.unit_id == filters.unit_id)
     if filters.q:
         escaped = normalised(searched_key(filters.q)).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(or_(t.c.search_key.like(f"%{escaped}%", escape="\\"), t.c.code == filters.q.strip()))
+        stmt = stmt.where(or_(task_table.c.search_key.like(f"%{escaped}%", escape="\\"), task_table.c.code == filters.q.strip()))
     return stmt
 
 
+async def task_page(
+    session: AsyncSession,
+    filters: TaskFilter,
+    visible: ColumnElement[bool],
+    today: date,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> tuple[Sequence[RowMapping], str | None]:
+    """One page of :func:`list_tasks` in code order, and the cursor of the next."""
+    return await fetch_page(session, list_tasks(filters, visible, today), order_by=TASK_LIST_ORDER, limit=limit, cursor=cursor)
+
+
 async def task_row(session: AsyncSession, task_id: uuid.UUID, day: date) -> RowMapping | None:
-    stmt = list_tasks(TaskFilter(), t.c.id == task_id, day, task_id=task_id)
+    stmt = list_tasks(TaskFilter(), task_table.c.id == task_id, day, task_id=task_id)
     row: RowMapping | None = (await session.execute(stmt)).mappings().first()
     return row
 
 
 async def ownership_history(session: AsyncSession, task_id: uuid.UUID) -> Sequence[RowMapping]:
     stmt = (
-        select(*o.c, a.c.name.label("agency_name"), a.c.kind.label("agency_kind"))
-        .join(a, a.c.id == o.c.agency_id)
-        .where(o.c.task_id == task_id)
-        .order_by(o.c.valid_from, o.c.is_lead.desc(), o.c.id)
+        select(*ownership_table.c, agency_table.c.name.label("agency_name"), agency_table.c.kind.label("agency_kind"))
+        .join(agency_table, agency_table.c.id == ownership_table.c.agency_id)
+        .where(ownership_table.c.task_id == task_id)
+        .order_by(ownership_table.c.valid_from, ownership_table.c.is_lead.desc(), ownership_table.c.id)
     )
     return (await session.execute(stmt)).mappings().all()
 
 
-# --- writing in bulk (Core: imports and bulk transfers) -------------------------------------
-
-
-async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert(table), list(rows))
-
-
-async def close_ownerships(session: AsyncSession, ownership_ids: Sequence[uuid.UUID], last_day: date) -> None:
-    for chunk in _chunks(ownership_ids):
-        await session.execute(update(o).where(o.c.id.in_(chunk)).values(valid_to=last_day))
-
-
-async def touch_tasks(session: AsyncSession, task_ids: Sequence[uuid.UUID]) -> None:
-    """A new version (ETag) for tasks changed in bulk."""
-    now = utcnow()
-    for chunk in _chunks(task_ids):
-        await session.execute(update(t).where(t.c.id.in_(chunk)).values(version=t.c.version + 1, updated_at=now))
-
-
-def _chunks(ids: Sequence[uuid.UUID], size: int = 500) -> Iterable[Sequence[uuid.UUID]]:
-    # NOTE: bounded IN lists keep SQLite under its bound-parameter limit on large batches.
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
-
-
-async def tasks_for_bulk(
-    session: AsyncSession, province: str, task_ids: Sequence[uuid.UUID], codes: Sequence[str]
-) -> list[RowMapping]:
-    """Tasks named by id (any province, checked later) or by code within ``province``."""
-    found: list[RowMapping] = []
-    columns = (t.c.id, t.c.code, t.c.province_code)
-    for chunk in _chunks(list(set(task_ids))):
-        found += (await session.execute(select(*columns).where(t.c.id.in_(chunk)))).mappings().all()
-    unique_codes = list(set(codes))
-    for start in range(0, len(unique_codes), 500):
-        stmt = select(*columns).where(t.c.province_code == province, t.c.code.in_(unique_codes[start : start + 500]))
-        found += (await session.execute(stmt)).mappings().all()
-    return found
-
-
-async def latest_leads(session: AsyncSession, task_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, RowMapping]:
-    """Each task's most recent lead ownership."""
-    later = o.alias("later")
-    newest = ~exists(
-        select(later.c.id).where(
-            later.c.task_id == o.c.task_id,
-            later.c.is_lead.is_(True),
-            or_(later.c.valid_from > o.c.valid_from, and_(later.c.valid_from == o.c.valid_from, later.c.id > o.c.id)),
-        )
-    )
-    leads: dict[uuid.UUID, RowMapping] = {}
-    for chunk in _chunks(task_ids):
-        stmt = select(*o.c).where(o.c.task_id.in_(chunk), o.c.is_lead.is_(True), newest)
-        leads.update({row["task_id"]: row for row in (await session.execute(stmt)).mappings()})
-    return leads
-
-
-async def tasks_led_by(session: AsyncSession, agency_id: uuid.UUID, day: date) -> list[RowMapping]:
-    """Tasks ``agency_id`` leads on ``day``."""
-    stmt = (
-        select(t.c.id, t.c.code, t.c.province_code)
-        .join(o, o.c.task_id == t.c.id)
-        .where(o.c.agency_id == agency_id, held_on(o, day))
-        .order_by(t.c.code)
-    )
-    return list((await session.execute(stmt)).mappings().all())
-
-
-async def count_led_by(session: AsyncSession, agency_id: uuid.UUID, day: date) -> int:
-    stmt = select(func.count()).select_from(o).where(o.c.agency_id == agency_id, held_on(o, day))
-    return int(await session.scalar(stmt) or 0)
-
-
-# --- transfers ------------------------------------------------------------------------------
-
-TRANSFER_LIST_ORDER = (tr.c.effective_date, tr.c.id)
-
-
-def transfers_select() -> Select[Any]:
-    from_agency, to_agency = a.alias("from_agency"), a.alias("to_agency")
-    return select(
-        tr.c.id,
-        tr.c.task_id,
-        t.c.code.label("task_code"),
-        tr.c.mode,
-        tr.c.from_level,
-        tr.c.from_agency_id,
-        from_agency.c.name.label("from_agency_name"),
-        tr.c.from_authority,
-        tr.c.to_level,
-        tr.c.to_agency_id,
-        to_agency.c.name.label("to_agency_name"),
-        tr.c.effective_date,
-        tr.c.legal_basis,
-        tr.c.batch_id,
-        tr.c.province_code,
-        tr.c.created_at,
-    ).select_from(
-        tr.join(t, t.c.id == tr.c.task_id)
-        .outerjoin(from_agency, from_agency.c.id == tr.c.from_agency_id)
-        .join(to_agency, to_agency.c.id == tr.c.to_agency_id)
-    )
-
-
-@dataclass(frozen=True)
-class TransferFilter:
-    province: str | None = None
-    task_id: uuid.UUID | None = None
-    agency_id: uuid.UUID | None = None
-    mode: TransferMode | None = None
-    batch_id: uuid.UUID | None = None
-    effective_from: date | None = None
-    effective_to: date | None = None
-
-    def apply(self, stmt: Select[Any]) -> Select[Any]:
-        if self.province is not None:
-            stmt = stmt.where(tr.c.province_code == self.province)
-        if self.task_id is not None:
-            stmt = stmt.where(tr.c.task_id == self.task_id)
-        if self.agency_id is not None:
-            stmt = stmt.where(or_(tr.c.from_agency_id == self.agency_id, tr.c.to_agency_id == self.agency_id))
-        if self.mode is not None:
-            stmt = stmt.where(tr.c.mode == self.mode)
-        if self.batch_id is not None:
-            stmt = stmt.where(tr.c.batch_id == self.batch_id)
-        if self.effective_from is not None:
-            stmt = stmt.where(tr.c.effective_date >= self.effective_from)
-        if self.effective_to is not None:
-            stmt = stmt.where(tr.c.effective_date <= self.effective_to)
-        return stmt
-
-
-def list_transfers(filters: TransferFilter, visible: ColumnElement[bool]) -> Select[Any]:
-    return filters.apply(transfers_select().where(visible))
-
-
-async def transfers_by_ids(session: AsyncSession, transfer_ids: Sequence[uuid.UUID]) -> list[RowMapping]:
-    rows: list[RowMapping] = []
-    for chunk in _chunks(transfer_ids):
-        rows += (await session.execute(transfers_select().where(tr.c.id.in_(chunk)))).mappings().all()
-    return sorted(rows, key=lambda row: (row["task_code"], row["id"]))
-
-
-async def transfer_counts(
-    session: AsyncSession, filters: TransferFilter, visible: ColumnElement[bool]
-) -> list[tuple[str, str, str, int]]:
-    """Transfers by (from level, to level, mode)."""
-    stmt = filters.apply(
-        select(tr.c.from_level, tr.c.to_level, tr.c.mode, func.count())
-        .where(visible)
-        .group_by(tr.c.from_level, tr.c.to_level, tr.c.mode)
-    )
-    return [(f, to, m, int(n)) for f, to, m, n in (await session.execute(stmt)).all()]
+async def insert_tasks(session: AsyncSession, tasks: Sequence[dict[str, Any]], ownerships: Sequence[dict[str, Any]]) -> None:
+    """Tasks and their first owners in batched Core inserts (imports)."""
+    if tasks:
+        await session.execute(insert(task_table), list(tasks))
+    if ownerships:
+        await session.execute(insert(ownership_table), list(ownerships))
 
 
 # --- statistics -----------------------------------------------------------------------------
 
 
-def _leads_on(day: date, province: str | None, visible: ColumnElement[bool]) -> Any:
-    """Each task with its lead owner on ``day`` (one row per task), as a CTE."""
+def _counted_leads_on(day: date, province: str | None, visible: ColumnElement[bool]) -> Any:
+    """Each task with its lead owner on ``day`` (one row per task), as a CTE ``lead``."""
     # NOTE: the service never lets two leads overlap, but a task must count once even if
     # bad data does (the overlap finding reports it): only the newest lead row is ranked 1.
-    rank = func.row_number().over(partition_by=o.c.task_id, order_by=(o.c.valid_from.desc(), o.c.id.desc()))
+    rank = func.row_number().over(
+        partition_by=ownership_table.c.task_id, order_by=(ownership_table.c.valid_from.desc(), ownership_table.c.id.desc())
+    )
     ranked = (
-        select(t.c.id.label("task_id"), t.c.sector, o.c.level, o.c.agency_id, rank.label("rank"))
-        .select_from(t.join(o, o.c.task_id == t.c.id).join(a, a.c.id == o.c.agency_id))
-        .where(held_on(o, day), visible)
+        select(
+            task_table.c.id.label("task_id"),
+            task_table.c.sector,
+            ownership_table.c.level,
+            ownership_table.c.agency_id,
+            rank.label("rank"),
+        )
+        .select_from(
+            task_table.join(ownership_table, ownership_table.c.task_id == task_table.c.id).join(
+                agency_table, agency_table.c.id == ownership_table.c.agency_id
+            )
+        )
+        .where(held_on(ownership_table, day), visible)
     )
     if province is not None:
-        ranked = ranked.where(t.c.province_code == province)
+        ranked = ranked.where(task_table.c.province_code == province)
     inner = ranked.subquery("ranked")
     return select(inner).where(inner.c.rank == 1).cte("lead")
 
 
-@dataclass(frozen=True)
+@dataclass
 class TaskCounts:
-    by_level: list[tuple[str, int]]
-    by_sector: list[tuple[str, int]]
-    by_unit: list[RowMapping]
-    by_agency: list[RowMapping]
+    total: int = 0
+    by_level: list[tuple[str, int]] = field(default_factory=list)
+    by_sector: list[tuple[str, int]] = field(default_factory=list)
+    by_unit: list[RowMapping] = field(default_factory=list)
+    by_agency: list[RowMapping] = field(default_factory=list)
 
 
 async def count_tasks(session: AsyncSession, day: date, province: str | None, visible: ColumnElement[bool]) -> TaskCounts:
-    """Tasks held on ``day`` by level, sector, unit and agency, in one statement."""
-    lead = _leads_on(day, province, visible)
+    """Tasks held on ``day`` in all, by level, sector, unit and agency, in one statement."""
+    lead = _counted_leads_on(day, province, visible)
     null_text, null_id = cast(null(), String), cast(null(), Uuid)
+    owner_agency, owner_unit = agency_table, unit_table
 
-    def grouping(dim: str, *columns: Any) -> Select[Any]:
-        return select(literal_column(f"'{dim}'").label("dim"), *columns, func.count().label("count"))
+    def grouping(dimension: str, *columns: Any) -> Select[Any]:
+        return select(literal_column(f"'{dimension}'").label("dimension"), *columns, func.count().label("count"))
 
+    total = grouping("total", null_text, null_text, null_id, null_text, null_text).select_from(lead)
     by_level = grouping(
         "level",
         lead.c.level.label("level"),
@@ -493,26 +384,31 @@ async def count_tasks(session: AsyncSession, day: date, province: str | None, vi
     ).group_by(lead.c.level)
     by_sector = grouping("sector", null_text, lead.c.sector, null_id, null_text, null_text).group_by(lead.c.sector)
     by_unit = (
-        grouping("unit", u.c.level, null_text, u.c.id, u.c.code, u.c.name)
-        .select_from(lead.join(a, a.c.id == lead.c.agency_id).join(u, u.c.id == a.c.unit_id))
-        .group_by(u.c.level, u.c.id, u.c.code, u.c.name)
+        grouping("unit", owner_unit.c.level, null_text, owner_unit.c.id, owner_unit.c.code, owner_unit.c.name)
+        .select_from(
+            lead.join(owner_agency, owner_agency.c.id == lead.c.agency_id).join(
+                owner_unit, owner_unit.c.id == owner_agency.c.unit_id
+            )
+        )
+        .group_by(owner_unit.c.level, owner_unit.c.id, owner_unit.c.code, owner_unit.c.name)
     )
     by_agency = (
-        grouping("agency", a.c.level, null_text, a.c.id, null_text, a.c.name)
-        .select_from(lead.join(a, a.c.id == lead.c.agency_id))
-        .group_by(a.c.level, a.c.id, a.c.name)
+        grouping("agency", owner_agency.c.level, null_text, owner_agency.c.id, null_text, owner_agency.c.name)
+        .select_from(lead.join(owner_agency, owner_agency.c.id == lead.c.agency_id))
+        .group_by(owner_agency.c.level, owner_agency.c.id, owner_agency.c.name)
     )
-    # NOTE: the four groupings sit in one UNION ALL over one CTE: one round trip, and the
+    # NOTE: the groupings sit in one UNION ALL over one CTE (the first one names the columns): one round trip, and the
     # ranking of leads is computed once (GROUPING SETS would do, but SQLite has none).
-    stmt = union_all(by_level, by_sector, by_unit, by_agency)
-    rows = (await session.execute(stmt)).mappings().all()
-    counts = TaskCounts([], [], [], [])
+    rows = (await session.execute(union_all(by_level, by_sector, by_unit, by_agency, total))).mappings().all()
+    counts = TaskCounts()
     for row in rows:
-        if row["dim"] == "level":
+        if row["dimension"] == "total":
+            counts.total = int(row["count"])
+        elif row["dimension"] == "level":
             counts.by_level.append((row["level"], int(row["count"])))
-        elif row["dim"] == "sector":
+        elif row["dimension"] == "sector":
             counts.by_sector.append((row["sector"], int(row["count"])))
-        elif row["dim"] == "unit":
+        elif row["dimension"] == "unit":
             counts.by_unit.append(row)
         else:
             counts.by_agency.append(row)
@@ -520,148 +416,3 @@ async def count_tasks(session: AsyncSession, day: date, province: str | None, vi
     counts.by_unit.sort(key=lambda r: (r["code"], str(r["id"])))
     counts.by_agency.sort(key=lambda r: (r["name"], str(r["id"])))
     return counts
-
-
-# --- findings -------------------------------------------------------------------------------
-
-_FINDING_TASK_COLUMNS = (
-    t.c.id.label("task_id"),
-    t.c.code.label("task_code"),
-    t.c.title.label("task_title"),
-    t.c.sector,
-    t.c.province_code,
-)
-
-
-@dataclass(frozen=True)
-class FindingScope:
-    day: date
-    province: str | None
-    sector: str | None
-    visible: ColumnElement[bool]
-
-    def apply(self, stmt: Select[Any]) -> Select[Any]:
-        stmt = stmt.where(self.visible)
-        if self.province is not None:
-            stmt = stmt.where(t.c.province_code == self.province)
-        if self.sector is not None:
-            stmt = stmt.where(t.c.sector == self.sector)
-        return stmt
-
-
-def _in_catalogue(day: date) -> ColumnElement[bool]:
-    """Tasks that had entered the catalogue by ``day`` (or were recorded without any owner)."""
-    # NOTE: one grouped pass over ownership and a hashed anti-join, rather than two
-    # correlated EXISTS per task.
-    not_yet = select(o.c.task_id).group_by(o.c.task_id).having(func.min(o.c.valid_from) > day)
-    return t.c.id.not_in(not_yet)
-
-
-def _lead_agency_on(day: date, *, up_to: bool = False) -> Any:
-    """The lead agency of the task on ``day`` (or, with ``up_to``, its last one until then)."""
-    held = o.c.valid_from <= day if up_to else held_on(o, day, lead=False)
-    return (
-        select(o.c.agency_id)
-        .where(o.c.task_id == t.c.id, o.c.is_lead.is_(True), held)
-        .order_by(o.c.valid_from.desc(), o.c.id.desc())
-        .limit(1)
-        .correlate(t)
-        .scalar_subquery()
-    )
-
-
-def overlap_findings(scope: FindingScope) -> Select[Any]:
-    first, second = o.alias("first_owner"), o.alias("second_owner")
-    stmt = (
-        select(
-            *_FINDING_TASK_COLUMNS,
-            first.c.agency_id.label("agency_id"),
-            second.c.agency_id.label("other_agency_id"),
-            t.c.shared,
-        )
-        .select_from(
-            t.join(first, first.c.task_id == t.c.id).join(second, and_(second.c.task_id == t.c.id, first.c.id < second.c.id))
-        )
-        .where(
-            held_on(first, scope.day, lead=False),
-            held_on(second, scope.day, lead=False),
-            or_(t.c.shared.is_(False), and_(first.c.is_lead.is_(True), second.c.is_lead.is_(True))),
-        )
-    )
-    return scope.apply(stmt)
-
-
-def no_owner_findings(scope: FindingScope) -> Select[Any]:
-    stmt = select(*_FINDING_TASK_COLUMNS, _lead_agency_on(scope.day, up_to=True).label("agency_id")).where(
-        _in_catalogue(scope.day), ~exists(select(o.c.id).where(o.c.task_id == t.c.id, held_on(o, scope.day)))
-    )
-    return scope.apply(stmt)
-
-
-def no_legal_basis_findings(scope: FindingScope) -> Select[Any]:
-    stmt = select(*_FINDING_TASK_COLUMNS, _lead_agency_on(scope.day).label("agency_id")).where(
-        _in_catalogue(scope.day), or_(t.c.legal_basis.is_(None), func.trim(t.c.legal_basis) == "")
-    )
-    return scope.apply(stmt)
-
-
-def ended_owner_findings(scope: FindingScope) -> Select[Any]:
-    stmt = (
-        select(*_FINDING_TASK_COLUMNS, o.c.agency_id.label("agency_id"))
-        .select_from(t.join(o, o.c.task_id == t.c.id).join(a, a.c.id == o.c.agency_id).join(u, u.c.id == a.c.unit_id))
-        .where(
-            held_on(o, scope.day, lead=False),
-            or_(not_(valid_on(a.c.valid_from, a.c.valid_to, scope.day)), not_(valid_on(u.c.valid_from, u.c.valid_to, scope.day))),
-        )
-    )
-    return scope.apply(stmt)
-
-
-def _duplicate_groups(scope: FindingScope) -> Any:
-    return (
-        scope.apply(
-            select(t.c.province_code, t.c.search_key)
-            .where(_in_catalogue(scope.day))
-            .group_by(t.c.province_code, t.c.search_key)
-            .having(func.count() > 1)
-        )
-    ).subquery("duplicate_group")
-
-
-def duplicate_findings(scope: FindingScope) -> Select[Any]:
-    groups = _duplicate_groups(scope)
-    stmt = (
-        select(*_FINDING_TASK_COLUMNS, t.c.search_key, _lead_agency_on(scope.day).label("agency_id"))
-        .join(groups, and_(groups.c.province_code == t.c.province_code, groups.c.search_key == t.c.search_key))
-        .where(_in_catalogue(scope.day))
-    )
-    return scope.apply(stmt)
-
-
-async def duplicate_members(
-    session: AsyncSession, scope: FindingScope, keys: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], list[uuid.UUID]]:
-    """The tasks sharing each (province, key), for the findings of one page."""
-    members: dict[tuple[str, str], list[uuid.UUID]] = {}
-    if not keys:
-        return members
-    stmt = scope.apply(
-        select(t.c.province_code, t.c.search_key, t.c.id)
-        .where(_in_catalogue(scope.day), tuple_(t.c.province_code, t.c.search_key).in_(list(set(keys))))
-        .order_by(t.c.code)
-    )
-    for province, key, task_id in (await session.execute(stmt)).all():
-        members.setdefault((province, key), []).append(task_id)
-    return members
-
-
-async def count_findings(session: AsyncSession, stmt: Select[Any]) -> int:
-    return int(await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
-
-
-async def first_findings(session: AsyncSession, stmt: Select[Any], limit: int) -> Sequence[RowMapping]:
-    if limit <= 0:
-        return []
-    ordered = stmt.order_by(t.c.province_code, t.c.code, t.c.id).limit(limit)
-    rows: Sequence[RowMapping] = (await session.execute(ordered)).mappings().all()
-    return rows

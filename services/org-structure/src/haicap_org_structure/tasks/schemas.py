@@ -1,10 +1,10 @@
-"""Request and response bodies of the tasks API."""
+"""Request and response bodies of the task catalogue, and the filters of its list."""
 
 from __future__ import annotations
 
-import enum
 import uuid
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from haicap_shared.values import IsoDate
 
 from ..agencies.models import AgencyKind
+from ..transfers.models import TransferMode
 from ..units.models import UnitLevel
-from .models import TaskLevel, TransferMode
 
 TaskCode = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^\S(.*\S)?$", examples=["NV-YT-0012"])]
 TaskTitle = Annotated[str, Field(min_length=1, max_length=1000, examples=["Cấp giấy phép hoạt động khám bệnh, chữa bệnh"])]
@@ -36,6 +36,19 @@ class TaskOrigin(BaseModel):
         if self.mode not in ORIGIN_MODES:
             raise ValueError("a task comes from a central authority only by decentralised, delegated or authorised")
         return self
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """The query filters of the tasks list (all optional)."""
+
+    province: str | None = None
+    sector: str | None = None
+    level: UnitLevel | None = None
+    agency_id: uuid.UUID | None = None
+    unit_id: uuid.UUID | None = None
+    as_of: date | None = None
+    q: str | None = None
 
 
 class TaskCreate(BaseModel):
@@ -114,95 +127,6 @@ class TaskOwnership(BaseModel):
     transfer_id: uuid.UUID | None
 
 
-class TaskTransferCreate(BaseModel):
-    """Pass the task from its current lead owner to another agency from ``effective_date``."""
-
-    to_agency_id: uuid.UUID
-    mode: TransferMode
-    effective_date: IsoDate = Field(description="First day of the new owner; the old one ends the day before")
-    legal_basis: LegalBasis
-
-
-class TaskTransfer(BaseModel):
-    """A recorded transfer."""
-
-    id: uuid.UUID
-    task_id: uuid.UUID
-    task_code: str
-    mode: TransferMode
-    from_level: TaskLevel
-    from_agency_id: uuid.UUID | None
-    from_agency_name: str | None
-    from_authority: str | None
-    to_level: TaskLevel
-    to_agency_id: uuid.UUID
-    to_agency_name: str
-    effective_date: IsoDate
-    legal_basis: str
-    batch_id: uuid.UUID | None
-    province_code: str
-    created_at: datetime
-
-
-class BulkTransferRow(BaseModel):
-    """One task of a bulk transfer, named by id or by code, and where it goes."""
-
-    task_id: uuid.UUID | None = None
-    task_code: str | None = Field(None, min_length=1, max_length=50)
-    to_agency_id: uuid.UUID | None = Field(None, description="Omitted: the request's `default_to_agency_id`")
-
-    @model_validator(mode="after")
-    def _one_name(self) -> Self:
-        if (self.task_id is None) == (self.task_code is None):
-            raise ValueError("give either task_id or task_code")
-        return self
-
-
-class BulkTransferCreate(BaseModel):
-    """Every listed task of one former owner goes to its new owner on one date, or none does.
-
-    With ``default_to_agency_id``, the owner's tasks not listed in ``rows`` go there too.
-    """
-
-    from_agency_id: uuid.UUID
-    effective_date: IsoDate
-    mode: TransferMode
-    legal_basis: LegalBasis
-    rows: list[BulkTransferRow] = Field(default_factory=list, max_length=5000)
-    default_to_agency_id: uuid.UUID | None = None
-
-    @model_validator(mode="after")
-    def _something(self) -> Self:
-        if not self.rows and self.default_to_agency_id is None:
-            raise ValueError("give rows, default_to_agency_id, or both")
-        return self
-
-
-class BulkRowProblem(BaseModel):
-    """What is wrong with one row (rows are numbered from 1; unlisted tasks have no row)."""
-
-    row: int | None
-    task_id: uuid.UUID | None
-    task_code: str | None
-    errors: list[str]
-
-
-class BulkTransferReport(BaseModel):
-    """The outcome of a bulk transfer: every row checked; written only if all passed."""
-
-    batch_id: uuid.UUID | None = Field(description="Shared by the transfers written; null when refused")
-    from_agency_id: uuid.UUID
-    effective_date: IsoDate
-    mode: TransferMode
-    rows: int = Field(description="Tasks considered (listed rows plus unlisted tasks sent to the default owner)")
-    accepted: int
-    rejected: int
-    written: int
-    remaining_with_from_agency: int = Field(description="Tasks the former owner still leads on the effective date")
-    problems: list[BulkRowProblem]
-    transfers: list[TaskTransfer]
-
-
 class SectorCount(BaseModel):
     sector: str
     count: int
@@ -233,62 +157,3 @@ class TaskStats(BaseModel):
     by_sector: list[SectorCount]
     by_unit: list[UnitCount]
     by_agency: list[AgencyCount]
-
-
-class TransferRouteCount(BaseModel):
-    from_level: TaskLevel
-    to_level: TaskLevel
-    mode: TransferMode
-    count: int
-
-
-class TransferStats(BaseModel):
-    """Transfers effective within [from, to], by mode and by route (computed in SQL)."""
-
-    province: str | None
-    date_from: IsoDate | None = Field(serialization_alias="from")
-    date_to: IsoDate | None = Field(serialization_alias="to")
-    total: int
-    by_mode: dict[TransferMode, int]
-    by_route: list[TransferRouteCount]
-
-
-class FindingKind(enum.StrEnum):
-    OVERLAP = "overlap"
-    NO_OWNER = "no_owner"
-    NO_LEGAL_BASIS = "no_legal_basis"
-    ENDED_OWNER = "ended_owner"
-    DUPLICATE = "duplicate"
-
-
-class FindingAgency(BaseModel):
-    id: uuid.UUID
-    name: str
-    level: UnitLevel
-    valid_from: IsoDate | None
-    valid_to: IsoDate | None
-
-
-class Finding(BaseModel):
-    """A breach of "rõ người, rõ việc, rõ thẩm quyền": which task, which agencies, and why."""
-
-    kind: FindingKind
-    task_id: uuid.UUID
-    task_code: str
-    task_title: str
-    sector: str
-    province_code: str
-    agencies: list[FindingAgency]
-    related_task_ids: list[uuid.UUID] = Field(description="For `duplicate`: the tasks this one looks like")
-    reason: str
-
-
-class Findings(BaseModel):
-    """The findings on ``as_of``: complete counts by kind, and the first ``limit`` findings."""
-
-    as_of: IsoDate
-    province: str | None
-    counts: dict[FindingKind, int]
-    total: int
-    items: list[Finding]
-    truncated: bool = Field(description="More findings exist than `items` holds; filter by kind or raise `limit`")

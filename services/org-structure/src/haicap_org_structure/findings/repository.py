@@ -1,0 +1,183 @@
+"""Every query of the catalogue's checks: one statement per kind of finding, their counts and first rows."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, RowMapping, Select, and_, exists, func, not_, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..agencies.models import agency_table
+from ..tasks.models import ownership_table, task_table
+from ..tasks.repository import held_on, valid_on
+from ..units.models import unit_table
+
+_FINDING_TASK_COLUMNS = (
+    task_table.c.id.label("task_id"),
+    task_table.c.code.label("task_code"),
+    task_table.c.title.label("task_title"),
+    task_table.c.sector,
+    task_table.c.province_code,
+)
+
+
+@dataclass(frozen=True)
+class FindingScope:
+    """Which tasks are checked: on a date, in the caller's area, optionally one province and sector."""
+
+    day: date
+    province: str | None
+    sector: str | None
+    visible: ColumnElement[bool]
+
+    def apply(self, stmt: Select[Any]) -> Select[Any]:
+        stmt = stmt.where(self.visible)
+        if self.province is not None:
+            stmt = stmt.where(task_table.c.province_code == self.province)
+        if self.sector is not None:
+            stmt = stmt.where(task_table.c.sector == self.sector)
+        return stmt
+
+
+def _in_catalogue(day: date) -> ColumnElement[bool]:
+    """Tasks that had entered the catalogue by ``day`` (or were recorded without any owner)."""
+    # NOTE: one grouped pass over ownership and a hashed anti-join, rather than two
+    # correlated EXISTS per task.
+    not_yet = (
+        select(ownership_table.c.task_id).group_by(ownership_table.c.task_id).having(func.min(ownership_table.c.valid_from) > day)
+    )
+    return task_table.c.id.not_in(not_yet)
+
+
+def _lead_agency_on(day: date, *, up_to: bool = False) -> Any:
+    """The lead agency of the task on ``day`` (or, with ``up_to``, its last one until then)."""
+    held = ownership_table.c.valid_from <= day if up_to else held_on(ownership_table, day, lead=False)
+    return (
+        select(ownership_table.c.agency_id)
+        .where(ownership_table.c.task_id == task_table.c.id, ownership_table.c.is_lead.is_(True), held)
+        .order_by(ownership_table.c.valid_from.desc(), ownership_table.c.id.desc())
+        .limit(1)
+        .correlate(task_table)
+        .scalar_subquery()
+    )
+
+
+def overlap_findings(scope: FindingScope) -> Select[Any]:
+    """Two ownerships of a task held on the day: two owners of a task not shared, or two leads."""
+    first, second = ownership_table.alias("first_owner"), ownership_table.alias("second_owner")
+    stmt = (
+        select(
+            *_FINDING_TASK_COLUMNS,
+            first.c.agency_id.label("agency_id"),
+            second.c.agency_id.label("other_agency_id"),
+            task_table.c.shared,
+        )
+        .select_from(
+            task_table.join(first, first.c.task_id == task_table.c.id).join(
+                second, and_(second.c.task_id == task_table.c.id, first.c.id < second.c.id)
+            )
+        )
+        .where(
+            held_on(first, scope.day, lead=False),
+            held_on(second, scope.day, lead=False),
+            or_(task_table.c.shared.is_(False), and_(first.c.is_lead.is_(True), second.c.is_lead.is_(True))),
+        )
+    )
+    return scope.apply(stmt)
+
+
+def no_owner_findings(scope: FindingScope) -> Select[Any]:
+    """Tasks in the catalogue that nobody holds on the day, with their last lead."""
+    held_that_day = exists(
+        select(ownership_table.c.id).where(ownership_table.c.task_id == task_table.c.id, held_on(ownership_table, scope.day))
+    )
+    stmt = select(*_FINDING_TASK_COLUMNS, _lead_agency_on(scope.day, up_to=True).label("agency_id")).where(
+        _in_catalogue(scope.day), ~held_that_day
+    )
+    return scope.apply(stmt)
+
+
+def no_legal_basis_findings(scope: FindingScope) -> Select[Any]:
+    """Tasks in the catalogue without a legal basis."""
+    no_basis = or_(task_table.c.legal_basis.is_(None), func.trim(task_table.c.legal_basis) == "")
+    stmt = select(*_FINDING_TASK_COLUMNS, _lead_agency_on(scope.day).label("agency_id")).where(_in_catalogue(scope.day), no_basis)
+    return scope.apply(stmt)
+
+
+def ended_owner_findings(scope: FindingScope) -> Select[Any]:
+    """Ownerships held on the day by an agency (or of a unit) not in force that day."""
+    owner_agency, owner_unit = agency_table, unit_table
+    stmt = (
+        select(*_FINDING_TASK_COLUMNS, ownership_table.c.agency_id.label("agency_id"))
+        .select_from(
+            task_table.join(ownership_table, ownership_table.c.task_id == task_table.c.id)
+            .join(owner_agency, owner_agency.c.id == ownership_table.c.agency_id)
+            .join(owner_unit, owner_unit.c.id == owner_agency.c.unit_id)
+        )
+        .where(
+            held_on(ownership_table, scope.day, lead=False),
+            or_(
+                not_(valid_on(owner_agency.c.valid_from, owner_agency.c.valid_to, scope.day)),
+                not_(valid_on(owner_unit.c.valid_from, owner_unit.c.valid_to, scope.day)),
+            ),
+        )
+    )
+    return scope.apply(stmt)
+
+
+def _duplicate_groups(scope: FindingScope) -> Any:
+    return (
+        scope.apply(
+            select(task_table.c.province_code, task_table.c.search_key)
+            .where(_in_catalogue(scope.day))
+            .group_by(task_table.c.province_code, task_table.c.search_key)
+            .having(func.count() > 1)
+        )
+    ).subquery("duplicate_group")
+
+
+def duplicate_findings(scope: FindingScope) -> Select[Any]:
+    """Tasks of one province with the same search key (sector and title) as another."""
+    groups = _duplicate_groups(scope)
+    stmt = (
+        select(*_FINDING_TASK_COLUMNS, task_table.c.search_key, _lead_agency_on(scope.day).label("agency_id"))
+        .join(
+            groups,
+            and_(groups.c.province_code == task_table.c.province_code, groups.c.search_key == task_table.c.search_key),
+        )
+        .where(_in_catalogue(scope.day))
+    )
+    return scope.apply(stmt)
+
+
+async def duplicate_members(
+    session: AsyncSession, scope: FindingScope, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], list[uuid.UUID]]:
+    """The tasks sharing each (province, key), for the findings of one page."""
+    members: dict[tuple[str, str], list[uuid.UUID]] = {}
+    if not keys:
+        return members
+    stmt = scope.apply(
+        select(task_table.c.province_code, task_table.c.search_key, task_table.c.id)
+        .where(_in_catalogue(scope.day), tuple_(task_table.c.province_code, task_table.c.search_key).in_(list(set(keys))))
+        .order_by(task_table.c.code)
+    )
+    for province, key, task_id in (await session.execute(stmt)).all():
+        members.setdefault((province, key), []).append(task_id)
+    return members
+
+
+async def count_findings(session: AsyncSession, stmt: Select[Any]) -> int:
+    return int(await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+
+
+async def first_findings(session: AsyncSession, stmt: Select[Any], limit: int) -> Sequence[RowMapping]:
+    if limit <= 0:
+        return []
+    ordered = stmt.order_by(task_table.c.province_code, task_table.c.code, task_table.c.id).limit(limit)
+    rows: Sequence[RowMapping] = (await session.execute(ordered)).mappings().all()
+    return rows

@@ -1,0 +1,53 @@
+"""Response bodies of the catalogue's checks (findings)."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+
+from pydantic import BaseModel, Field
+
+from haicap_shared.values import IsoDate
+
+from ..units.models import UnitLevel
+
+
+class FindingKind(enum.StrEnum):
+    OVERLAP = "overlap"
+    NO_OWNER = "no_owner"
+    NO_LEGAL_BASIS = "no_legal_basis"
+    ENDED_OWNER = "ended_owner"
+    DUPLICATE = "duplicate"
+
+
+class FindingAgency(BaseModel):
+    id: uuid.UUID
+    name: str
+    level: UnitLevel
+    valid_from: IsoDate | None
+    valid_to: IsoDate | None
+
+
+class Finding(BaseModel):
+    """A breach of "rõ người, rõ việc, rõ thẩm quyền": which task, which agencies, and why."""
+
+    kind: FindingKind
+    task_id: uuid.UUID
+    task_code: str
+    task_title: str
+    sector: str
+    province_code: str
+    agencies: list[FindingAgency]
+    related_task_ids: list[uuid.UUID] = Field(description="For `duplicate`: the tasks this one looks like")
+    reason: str
+
+
+class Findings(BaseModel):
+    """The findings on ``as_of``: complete counts by kind, and the first ``limit`` findings."""
+
+    as_of: IsoDate
+    province: str | None
+    counts: dict[FindingKind, int]
+    total: int
+    items: list[Finding]
+    truncated: bool = Field(description="More findings exist than `items` holds; filter by kind or raise `limit`")

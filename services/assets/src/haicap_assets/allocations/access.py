@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement
 
-from haicap_shared.auth import Principal
+from haicap_shared.auth import Principal, ProvinceWrite, RecordsWrite
 
 from ..register import access as register_access
-from ..register.access import AssetsWrite, ProvinceWrite
 from .models import allocation_table
 
-__all__ = ["AssetsWrite", "ProvinceWrite", "visible"]
+__all__ = ["ProvinceWrite", "RecordsWrite", "visible"]
 
 
 def visible(principal: Principal) -> ColumnElement[bool]:

@@ -13,14 +13,14 @@ from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
 from haicap_shared.db import DbSession
 from haicap_shared.deadlines import takes_up_to
 from haicap_shared.errors import PreconditionFailed, PreconditionRequired, UpstreamUnavailable, problem_responses
-from haicap_shared.versioning import IfMatch, etag
+from haicap_shared.versioning import IfMatch, etag_response
 
 from ..holders import HolderNotAllowed, HolderNotInForce
 from ..org_client import HolderNotFound, Org
 from ..register import service as register_service
 from ..register.schemas import AllocationOut
 from . import service
-from .access import AssetsWrite, ProvinceWrite
+from .access import ProvinceWrite, RecordsWrite
 from .schemas import AllocationCreate, HandoverCreate, HandoverReport
 
 router = APIRouter(tags=["allocations"], responses=problem_responses(NotAuthenticated, RoleNotAllowed, OutsideArea))
@@ -49,14 +49,14 @@ async def allocate_asset(
     if_match: IfMatch,
     session: DbSession,
     audit: Audit,
-    principal: AssetsWrite,
+    principal: RecordsWrite,
     org: Org,
 ) -> JSONResponse:
     """Give the asset to a new holder from a date (the current allocation ends the day before). If-Match: the asset's ETag."""
     asset = await register_service.get_asset(session, principal, asset_id)
     if_match.check(asset.version)
     allocation = AllocationOut.model_validate(await service.allocate(session, audit, principal, org, asset, payload))
-    return JSONResponse(allocation.model_dump(mode="json"), status_code=201, headers={"ETag": etag(asset.version)})
+    return etag_response(allocation, asset.version, status_code=201)
 
 
 @router.post(

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement
 
-from haicap_shared.auth import Principal, check_province
+from haicap_shared.auth import Principal, ProvinceWrite, RecordsRead, RecordsWrite, check_province
 
 from ..register import access as register_access
-from ..register.access import AssetsRead, AssetsWrite, ProvinceWrite
 from .models import Disposition
 
-__all__ = ["AssetsRead", "AssetsWrite", "ProvinceWrite", "check_decider", "visible"]
+__all__ = ["ProvinceWrite", "RecordsRead", "RecordsWrite", "check_decider", "visible"]
 
 
 def visible(principal: Principal) -> ColumnElement[bool]:

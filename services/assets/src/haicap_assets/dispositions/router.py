@@ -16,14 +16,14 @@ from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, UpstreamUnavailable, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.paging import Cursor, Limit, Page
-from haicap_shared.versioning import IfMatch, etag
+from haicap_shared.versioning import IfMatch, etag_response
 
 from ..holders import HolderNotAllowed
 from ..org_client import HolderNotFound, Org
 from ..register import service as register_service
 from ..register.models import AssetKind
 from . import forms, repository, service
-from .access import AssetsRead, AssetsWrite, ProvinceWrite
+from .access import ProvinceWrite, RecordsRead, RecordsWrite
 from .models import Disposition, DispositionStatus, Form, RepurposeTo
 from .schemas import Disposition as DispositionOut
 from .schemas import DispositionCreate, DispositionDecide, DispositionExecute, DispositionSubmit, FormInfo
@@ -44,13 +44,12 @@ def _days(request: Request) -> int:
     return int(request.app.state.settings.decision_days)
 
 
-def _response(request: Request, disposition: Disposition, status_code: int = 200) -> JSONResponse:
-    body = service.present(disposition, date.today(), _days(request))
-    return JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers={"ETag": etag(body.version)})
+def _response(request: Request, disposition: Disposition) -> JSONResponse:
+    return etag_response(service.present(disposition, date.today(), _days(request)))
 
 
 @router.get("/disposition-forms", response_model=list[FormInfo])
-async def list_forms(_principal: AssetsRead) -> list[FormInfo]:
+async def list_forms(_principal: RecordsRead) -> list[FormInfo]:
     """The forms of handling in their order of priority, and which need a reason."""
     rows = [
         FormInfo(
@@ -70,7 +69,7 @@ async def list_forms(_principal: AssetsRead) -> list[FormInfo]:
 async def list_dispositions(
     request: Request,
     session: DbSession,
-    principal: AssetsRead,
+    principal: RecordsRead,
     province: ProvinceCode | None = None,
     asset_id: uuid.UUID | None = None,
     asset_kind: AssetKind | None = None,
@@ -108,7 +107,7 @@ async def propose_disposition(
     request: Request,
     session: DbSession,
     audit: Audit,
-    principal: AssetsWrite,
+    principal: RecordsWrite,
     org: Org,
     idempotency: Idempotency,
 ) -> JSONResponse:
@@ -117,14 +116,14 @@ async def propose_disposition(
         return replayed
     disposition = await service.propose(session, audit, principal, org, payload)
     body = service.present(disposition, date.today(), _days(request))
-    return await idempotency.respond(201, body, headers={"ETag": etag(body.version), "Location": f"dispositions/{body.id}"})
+    return await idempotency.created(body, location=f"dispositions/{body.id}")
 
 
 @router.get(
     "/dispositions/{disposition_id}", response_model=DispositionOut, responses=problem_responses(service.DispositionNotFound)
 )
 async def get_disposition(
-    disposition_id: DispositionId, request: Request, session: DbSession, principal: AssetsRead
+    disposition_id: DispositionId, request: Request, session: DbSession, principal: RecordsRead
 ) -> JSONResponse:
     """One disposition, with its ETag and whether its decision is overdue."""
     disposition, _asset = await service.get_disposition(session, principal, disposition_id)
@@ -139,7 +138,7 @@ async def submit_disposition(
     if_match: IfMatch,
     session: DbSession,
     audit: Audit,
-    principal: AssetsWrite,
+    principal: RecordsWrite,
 ) -> JSONResponse:
     """Submit the complete dossier to the competent authority. Requires If-Match."""
     disposition, _asset = await service.get_disposition(session, principal, disposition_id)
@@ -191,7 +190,7 @@ async def execute_disposition(
     if_match: IfMatch,
     session: DbSession,
     audit: Audit,
-    principal: AssetsWrite,
+    principal: RecordsWrite,
 ) -> JSONResponse:
     """Carry out an approved plan (hand-over record); a transfer or reallocation moves the holder in the same transaction."""
     disposition, asset = await service.get_disposition(session, principal, disposition_id)

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ..register.access import AdminWrite, AssetsRead
+from haicap_shared.auth import AdminWrite, RecordsRead
 
-__all__ = ["AdminWrite", "AssetsRead"]
+__all__ = ["AdminWrite", "RecordsRead"]

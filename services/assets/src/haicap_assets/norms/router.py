@@ -10,14 +10,14 @@ from haicap_shared.db import DbSession
 from haicap_shared.errors import problem_responses
 
 from . import service
-from .access import AdminWrite, AssetsRead
+from .access import AdminWrite, RecordsRead
 from .schemas import CarNorm, CarNormCreate
 
 router = APIRouter(tags=["norms"], responses=problem_responses(NotAuthenticated, RoleNotAllowed, OutsideArea))
 
 
 @router.get("/car-norms", response_model=list[CarNorm])
-async def list_car_norms(session: DbSession, _principal: AssetsRead) -> list[CarNorm]:
+async def list_car_norms(session: DbSession, _principal: RecordsRead) -> list[CarNorm]:
     """Every car norm with its validity and the cap of each kind of car, oldest first."""
     return await service.list_norms(session)
 

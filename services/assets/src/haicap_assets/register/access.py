@@ -23,26 +23,32 @@ gain it.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends
 from sqlalchemy import ColumnElement, Table
 
 from haicap_shared import areas
 from haicap_shared.areas import area_condition, ensure_in_area
-from haicap_shared.auth import Principal, require
+from haicap_shared.auth import Principal, RecordsRead, RecordsWrite
 from haicap_shared.roles import Role
 
 from ..holders import Holder
 from .models import HolderKind, asset_table
 
-READERS = (Role.ADMIN, Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER, Role.AGENCY_OFFICER, Role.AUDITOR, Role.SERVICE)
-WRITERS = (Role.ADMIN, Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER, Role.AGENCY_OFFICER)
-
-AssetsRead = Annotated[Principal, Depends(require(*READERS))]
-AssetsWrite = Annotated[Principal, Depends(require(*WRITERS, writes=True))]
-ProvinceWrite = Annotated[Principal, Depends(require(Role.ADMIN, Role.PROVINCE_OFFICER, writes=True))]
-AdminWrite = Annotated[Principal, Depends(require(Role.ADMIN, writes=True))]
+# NOTE: the register's routes take the readers and writers of records every service shares.
+__all__ = [
+    "RecordsRead",
+    "RecordsWrite",
+    "asset_in_area",
+    "check_asset",
+    "check_current_holder",
+    "check_holder",
+    "check_location",
+    "current_holder_in_area",
+    "holder_in_area",
+    "location_in_area",
+    "visible",
+]
 
 
 def visible(principal: Principal, table: Table = asset_table) -> ColumnElement[bool]:

@@ -25,13 +25,13 @@ from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUpload
 from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.tabular import ImportReport
-from haicap_shared.versioning import IfMatch, etag
+from haicap_shared.versioning import IfMatch, etag_response
 
 from ..allocations import service as allocation_service
 from ..holders import HolderNotAllowed, HolderNotInForce
 from ..org_client import HolderNotFound, Org
 from . import importer, repository, service
-from .access import AssetsRead, AssetsWrite
+from .access import RecordsRead, RecordsWrite
 from .models import AssetKind, AssetStatus, HolderKind
 from .schemas import Asset, AssetCreate, AssetUpdate, History
 
@@ -45,14 +45,10 @@ class ImportRejected(Conflict):
     code, title = "import_rejected", "Some rows have problems; nothing was written"
 
 
-def asset_response(body: Asset, status_code: int = 200) -> JSONResponse:
-    return JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers={"ETag": etag(body.version)})
-
-
 @router.get("/assets", response_model=Page[Asset], responses=problem_responses(BadRequest))
 async def list_assets(
     session: DbSession,
-    principal: AssetsRead,
+    principal: RecordsRead,
     province: Annotated[ProvinceCode | None, Query(description="Province where it stands")] = None,
     commune: Annotated[CommuneCode | None, Query(description="Commune where it stands")] = None,
     kind: AssetKind | None = None,
@@ -96,13 +92,13 @@ async def list_assets(
     ),
 )
 async def create_asset(
-    payload: AssetCreate, session: DbSession, audit: Audit, principal: AssetsWrite, org: Org, idempotency: Idempotency
+    payload: AssetCreate, session: DbSession, audit: Audit, principal: RecordsWrite, org: Org, idempotency: Idempotency
 ) -> JSONResponse:
     """Record an asset with its first holder (checked with org-structure)."""
     if (replayed := await idempotency.replay()) is not None:
         return replayed
     asset = Asset.model_validate(await service.create_asset(session, audit, principal, org, payload))
-    return await idempotency.respond(201, asset, headers={"ETag": etag(asset.version), "Location": f"assets/{asset.id}"})
+    return await idempotency.created(asset, location=f"assets/{asset.id}")
 
 
 @router.post(
@@ -115,7 +111,7 @@ async def create_asset(
 async def import_assets(
     session: DbSession,
     audit: Audit,
-    principal: AssetsWrite,
+    principal: RecordsWrite,
     org: Org,
     upload: ImportUpload,
     partial: Annotated[bool, Query(description="Write the good rows even if some have problems")] = False,
@@ -130,9 +126,9 @@ async def import_assets(
 
 
 @router.get("/assets/{asset_id}", response_model=Asset, responses=problem_responses(service.AssetNotFound))
-async def get_asset(asset_id: AssetId, session: DbSession, principal: AssetsRead) -> JSONResponse:
+async def get_asset(asset_id: AssetId, session: DbSession, principal: RecordsRead) -> JSONResponse:
     """One asset, with its ETag."""
-    return asset_response(Asset.model_validate(await service.get_asset(session, principal, asset_id)))
+    return etag_response(Asset.model_validate(await service.get_asset(session, principal, asset_id)))
 
 
 @router.patch(
@@ -155,18 +151,18 @@ async def update_asset(
     if_match: IfMatch,
     session: DbSession,
     audit: Audit,
-    principal: AssetsWrite,
+    principal: RecordsWrite,
     org: Org,
 ) -> JSONResponse:
     """Change an asset's description, values, location or status (in use / surplus). Requires If-Match."""
     asset = await service.get_asset(session, principal, asset_id)
     if_match.check(asset.version)
-    return asset_response(
+    return etag_response(
         Asset.model_validate(await service.update_asset(session, audit, principal, org, asset, payload, date.today()))
     )
 
 
 @router.get("/assets/{asset_id}/history", response_model=History, responses=problem_responses(service.AssetNotFound))
-async def get_history(asset_id: AssetId, session: DbSession, principal: AssetsRead) -> History:
+async def get_history(asset_id: AssetId, session: DbSession, principal: RecordsRead) -> History:
     """Everything that happened to the asset, oldest first, and its holders over time."""
     return await service.history(session, principal, asset_id)

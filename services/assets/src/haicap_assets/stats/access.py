@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from haicap_shared.auth import Principal
+from haicap_shared.auth import Principal, RecordsRead
 from haicap_shared.roles import Role
 
-from ..register.access import AssetsRead
-
-__all__ = ["AssetsRead", "communes_in_view"]
+__all__ = ["RecordsRead", "communes_in_view"]
 
 
 def communes_in_view(principal: Principal, communes: Mapping[str, str]) -> dict[str, str]:

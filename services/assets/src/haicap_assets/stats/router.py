@@ -15,7 +15,7 @@ from haicap_shared.values import IsoDate
 from ..org_client import Org
 from ..register.models import AssetKind
 from . import service
-from .access import AssetsRead
+from .access import RecordsRead
 from .schemas import CarNormStats, DispositionStats, Gaps, Holdings, Summary, ValueStats
 
 router = APIRouter(tags=["statistics"], responses=problem_responses(NotAuthenticated, RoleNotAllowed, OutsideArea))
@@ -27,7 +27,7 @@ Province = Annotated[ProvinceCode | None, Query(description="Province code, e.g.
 @router.get("/stats/summary", response_model=Summary)
 async def summary(
     session: DbSession,
-    principal: AssetsRead,
+    principal: RecordsRead,
     as_of: AsOf,
     province: Province = None,
     commune: Annotated[CommuneCode | None, Query(description="Count what this commune holds")] = None,
@@ -39,7 +39,7 @@ async def summary(
 @router.get("/stats/holdings", response_model=Holdings)
 async def holdings(
     session: DbSession,
-    principal: AssetsRead,
+    principal: RecordsRead,
     as_of: AsOf,
     province: Province = None,
     group_by: Literal["level", "unit", "holder"] = "level",
@@ -53,7 +53,7 @@ async def holdings(
 async def dispositions(
     request: Request,
     session: DbSession,
-    principal: AssetsRead,
+    principal: RecordsRead,
     as_of: AsOf,
     province: Province = None,
     kind: AssetKind | None = None,
@@ -68,7 +68,7 @@ async def dispositions(
 )
 async def car_norms(
     session: DbSession,
-    principal: AssetsRead,
+    principal: RecordsRead,
     org: Org,
     as_of: AsOf,
     province: Annotated[ProvinceCode, Query(description="Province code, e.g. `04`")],
@@ -78,12 +78,12 @@ async def car_norms(
 
 
 @router.get("/stats/gaps", response_model=Gaps)
-async def gaps(session: DbSession, principal: AssetsRead, as_of: AsOf, province: Province = None) -> Gaps:
+async def gaps(session: DbSession, principal: RecordsRead, as_of: AsOf, province: Province = None) -> Gaps:
     """Assets still held by units or agencies no longer in force, with no plan (the merger's gap)."""
     return await service.gaps(session, principal, as_of, province)
 
 
 @router.get("/stats/value", response_model=ValueStats)
-async def value(session: DbSession, principal: AssetsRead, as_of: AsOf, province: Province = None) -> ValueStats:
+async def value(session: DbSession, principal: RecordsRead, as_of: AsOf, province: Province = None) -> ValueStats:
     """Assets and their original and residual value by status on a date."""
     return await service.value(session, principal, as_of, province)

@@ -4,13 +4,15 @@ A client generated from the document (the gateway's merged one keeps these schem
 reports, ``tasks.by_level`` included; a place that does not exist is a 404 naming its code.
 """
 
-from typing import Any
+from typing import Any, get_args
 
 import httpx
 import pytest
 import respx
 from jsonschema import Draft202012Validator
 
+from haicap_reporting.reports.schemas import Level
+from haicap_shared.codes import UNIT_LEVELS
 from haicap_shared.testing import assert_problem
 
 from .conftest import GATEWAY
@@ -219,3 +221,7 @@ async def test_an_unknown_commune_is_a_404_naming_it(client: httpx.AsyncClient, 
     assert "09999" in body["detail"]
     documented = (await _spec(client))["paths"][ROUTES["profile"]]["get"]["responses"]["404"]
     assert "commune_not_found" in documented["description"]
+
+
+def test_the_reports_levels_are_the_units_levels() -> None:
+    assert get_args(Level) == tuple(level.value for level in UNIT_LEVELS)

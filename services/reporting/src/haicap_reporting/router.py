@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 
 from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
+from haicap_shared.codes import CommuneCode, ProvinceCode
 from haicap_shared.deadlines import takes_up_to
 from haicap_shared.errors import AppError, UpstreamTimeout, UpstreamUnavailable, problem_responses
 from haicap_shared.values import IsoDate
@@ -44,8 +45,8 @@ class Format(StrEnum):
     XLSX = "xlsx"
 
 
-ProvinceCode = Annotated[str, Path(pattern=r"^\d{2}$", description="Province code, e.g. `04` (Cao Bằng)")]
-CommuneCode = Annotated[str, Path(pattern=r"^\d{5}$", description="Commune code, e.g. `01273` (Phường Thục Phán)")]
+ProvincePath = Annotated[ProvinceCode, Path(description="Province code, e.g. `04` (Cao Bằng)")]
+CommunePath = Annotated[CommuneCode, Path(description="Commune code, e.g. `01273` (Phường Thục Phán)")]
 AsOf = Annotated[IsoDate | None, Query(description="The date the figures are for; today when omitted")]
 OutputFormat = Annotated[
     Format, Query(description="`json` (default), `csv` (long format, UTF-8) or `xlsx` (one sheet per section, with charts)")
@@ -114,7 +115,7 @@ def _timeout(request: Request) -> float:
 async def get_province_summary(
     request: Request,
     principal: ProvinceReports,
-    code: ProvinceCode,
+    code: ProvincePath,
     as_of: AsOf = None,
     compare_to: Annotated[IsoDate | None, Query(description="Also show the figures on this date, and the change")] = None,
     format: OutputFormat = Format.JSON,
@@ -138,7 +139,7 @@ async def get_province_summary(
     openapi_extra=takes_up_to(),
 )
 async def get_transition_gaps(
-    request: Request, principal: ProvinceReports, code: ProvinceCode, as_of: AsOf = None, format: OutputFormat = Format.JSON
+    request: Request, principal: ProvinceReports, code: ProvincePath, as_of: AsOf = None, format: OutputFormat = Format.JSON
 ) -> Response:
     """What the merger left without an owner or a decision, each finding linked to its record."""
     check_report_area(principal, code)
@@ -159,7 +160,7 @@ async def get_transition_gaps(
     openapi_extra=takes_up_to(),
 )
 async def get_commune_profile(
-    request: Request, principal: CommuneReports, code: CommuneCode, as_of: AsOf = None, format: OutputFormat = Format.JSON
+    request: Request, principal: CommuneReports, code: CommunePath, as_of: AsOf = None, format: OutputFormat = Format.JSON
 ) -> Response:
     """A commune's profile: lineage, agencies, tasks, people against quota, assets."""
     day = as_of or date.today()

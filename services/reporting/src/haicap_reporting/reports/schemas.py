@@ -17,6 +17,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# NOTE: haicap_shared.codes.UnitLevel's values, as a Literal so the reports' schemas keep the
+# level inline (an enum would become a component of its own); tests/test_report_schemas.py
+# checks the two agree.
 Level = Literal["province", "district", "commune"]
 
 

@@ -6,12 +6,12 @@ import asyncio
 from datetime import date
 from typing import Any
 
+from haicap_shared.codes import UNIT_LEVELS
+
 from ..composition import Chart, Section, Table
 from ..labels import COUNT, LEVELS
 from ..reports import schemas
-from ..sources.org import Level, LevelProgress, OrgSource, TaskStats, Unit
-
-LEVEL_KEYS: tuple[Level, ...] = ("province", "district", "commune")
+from ..sources.org import LevelProgress, OrgSource, TaskStats, Unit
 
 
 async def _none() -> None:
@@ -26,13 +26,13 @@ async def tasks(org: OrgSource, province: str, as_of: date, compare_to: date | N
     now, before = await asyncio.gather(
         org.task_stats(province, as_of), org.task_stats(province, compare_to) if compare_to is not None else _none()
     )
-    by_level = {k: now.by_level.get(k, 0) for k in LEVEL_KEYS}
+    by_level = {k: now.by_level.get(k, 0) for k in UNIT_LEVELS}
     change: schemas.TasksChange | None = None
     columns = [("level", "Cấp"), ("now", f"Ngày {as_of.isoformat()}")]
-    rows: list[dict[str, Any]] = [{"level": LEVELS[k], "now": by_level[k]} for k in LEVEL_KEYS]
+    rows: list[dict[str, Any]] = [{"level": LEVELS[k], "now": by_level[k]} for k in UNIT_LEVELS]
     if compare_to is not None and before is not None:
-        before_by_level = {k: before.by_level.get(k, 0) for k in LEVEL_KEYS}
-        delta = {k: by_level[k] - before_by_level[k] for k in LEVEL_KEYS}
+        before_by_level = {k: before.by_level.get(k, 0) for k in UNIT_LEVELS}
+        delta = {k: by_level[k] - before_by_level[k] for k in UNIT_LEVELS}
         change = schemas.TasksChange(
             from_=compare_to,
             total=before.total,
@@ -45,7 +45,7 @@ async def tasks(org: OrgSource, province: str, as_of: date, compare_to: date | N
             ("now", f"Ngày {as_of.isoformat()}"),
             ("delta", "Tăng/giảm"),
         ]
-        rows = [{"level": LEVELS[k], "before": before_by_level[k], "now": by_level[k], "delta": delta[k]} for k in LEVEL_KEYS]
+        rows = [{"level": LEVELS[k], "before": before_by_level[k], "now": by_level[k], "delta": delta[k]} for k in UNIT_LEVELS]
     data = schemas.SummaryTasks(
         total=now.total,
         by_level=schemas.LevelCounts(**by_level),
@@ -68,7 +68,7 @@ async def decisions(org: OrgSource, province: str, as_of: date) -> Section:
     """Agencies and commune organisations with their function decision issued."""
     progress = await org.decision_progress(province, as_of)
     none = LevelProgress(required=0, issued=0)
-    levels = {k: schemas.DecisionsIssued(**progress.by_level.get(k, none).model_dump()) for k in LEVEL_KEYS}
+    levels = {k: schemas.DecisionsIssued(**progress.by_level.get(k, none).model_dump()) for k in UNIT_LEVELS}
     data = schemas.SummaryDecisions(
         by_level=schemas.DecisionsByLevel(**levels),
         by_kind=[

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
 
+from haicap_shared.codes import UnitLevel
 from haicap_shared.http import ServiceClient
 
 from .base import Read, read
-
-Level = Literal["province", "district", "commune"]
 
 
 class SectorCount(Read):
@@ -26,7 +24,7 @@ class TaskStats(Read):
     """``GET /tasks/stats``: tasks held on a date, by level, sector and unit."""
 
     total: int
-    by_level: dict[Level, int]
+    by_level: dict[UnitLevel, int]
     by_sector: list[SectorCount]
     by_unit: list[UnitCount]
 
@@ -37,7 +35,7 @@ class LevelProgress(Read):
 
 
 class ProgressRow(Read):
-    level: Level
+    level: UnitLevel
     kind: str
     required: int
     issued: int
@@ -47,13 +45,13 @@ class AgencyRef(Read):
     id: str
     name: str
     kind: str
-    level: Level
+    level: UnitLevel
 
 
 class DecisionProgress(Read):
     """``GET /function-decisions/progress``: agencies with their function decision, out of those needing one."""
 
-    by_level: dict[Level, LevelProgress]
+    by_level: dict[UnitLevel, LevelProgress]
     by_kind: list[ProgressRow]
     missing: list[AgencyRef]
 
@@ -87,7 +85,7 @@ class Unit(Read):
     code: str
     name: str
     kind: str
-    level: Level
+    level: UnitLevel
     valid_from: date | None
     province_code: str
 

@@ -13,7 +13,7 @@ from haicap_shared.auth import CurrentPrincipal
 from haicap_shared.errors import NotFound, problem_responses
 from haicap_shared.openapi import install_contract
 from haicap_shared.paging import Page
-from haicap_shared.testing import assert_openapi_contract
+from haicap_shared.testing import assert_openapi_contract, assert_openapi_documented
 
 
 class Unit(BaseModel):
@@ -209,6 +209,7 @@ def test_the_gateways_own_document_keeps_the_contract(tmp_path: Path) -> None:
     app = create_app(GatewaySettings.model_validate({**urls, "var_dir": tmp_path}))
     spec = app.openapi()
     assert_openapi_contract(spec, "gateway", app)
+    assert_openapi_documented(spec, paths={"/api/v1/auth/token", "/api/v1/auth/users/{user_id}"})
     assert spec["paths"]["/api/v1/auth/token"]["post"]["operationId"] == "gateway.auth.token"
     update = spec["paths"]["/api/v1/auth/users/{user_id}"]["patch"]
     assert update["operationId"] == "gateway.auth.users.update"

@@ -55,7 +55,7 @@ class NoteOut(BaseModel):
     version: int
 
 
-router = APIRouter()
+router = APIRouter(tags=["notes"])
 NotesAccess = Annotated[Principal, Depends(require(Role.ADMIN, Role.PROVINCE_OFFICER))]
 NoteReaders = Annotated[Principal, Depends(require(Role.ADMIN, Role.PROVINCE_OFFICER, Role.AUDITOR))]
 

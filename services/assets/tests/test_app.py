@@ -3,7 +3,7 @@
 import httpx
 from fastapi import FastAPI
 
-from haicap_shared.testing import assert_openapi_contract, assert_service_plumbing
+from haicap_shared.testing import assert_openapi_contract, assert_openapi_documented, assert_service_plumbing
 
 
 async def test_health_readiness_audit_log_and_problems(client: httpx.AsyncClient) -> None:
@@ -12,21 +12,12 @@ async def test_health_readiness_audit_log_and_problems(client: httpx.AsyncClient
 
 async def test_openapi_lists_what_is_served(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
-    assert spec["info"]["title"] == "haicap assets"
-    assert set(spec["paths"]) >= {
-        "/healthz",
-        "/readyz",
-        "/audit-events",
-        "/assets",
-        "/handovers",
-        "/dispositions",
-        "/stats/summary",
-    }
-    for path, operations in spec["paths"].items():
-        for method, operation in operations.items():
-            assert operation.get("summary"), f"{method} {path} has no docstring"
-            if path not in {"/healthz", "/readyz", "/audit-events"}:
-                assert "403" in operation["responses"], f"{method} {path} declares no problems"
+    assert_openapi_documented(
+        spec,
+        title="haicap assets",
+        token_routes_document=("401", "403"),
+        paths={"/healthz", "/readyz", "/audit-events", "/assets", "/handovers", "/dispositions", "/stats/summary"},
+    )
 
 
 async def test_the_document_keeps_the_contract(client: httpx.AsyncClient, service_app: FastAPI) -> None:

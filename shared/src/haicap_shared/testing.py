@@ -22,7 +22,7 @@ import os
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -401,6 +401,68 @@ def assert_openapi_contract(document: dict[str, Any], prefixes: str | tuple[str,
     """Fail, listing every violation, when ``document`` breaks haicap's OpenAPI contract (see above)."""
     violations = openapi_contract_violations(document, prefixes, app)
     assert not violations, f"{len(violations)} violations of the OpenAPI contract:\n" + "\n".join(violations)
+
+
+def openapi_documentation_gaps(
+    app_or_spec: FastAPI | dict[str, Any],
+    *,
+    title: str | None = None,
+    paths: Iterable[str] = (),
+    exact_paths: bool = False,
+    token_routes_document: Iterable[str] = ("401",),
+) -> list[str]:
+    """What a reader of the document would miss (empty when nothing): the "OpenAPI is documented" rules.
+
+    The document (``app.openapi()`` of an app) has ``title`` when given, serves ``paths`` (all
+    of them, and only them with ``exact_paths``), a ``Problem`` schema; every operation a
+    summary and a description (the route's docstring: FastAPI gives every route a summary made
+    of its function's name, so the docstring is what a missing one shows), a tag; every
+    operation that needs a token documents 401 and 403 as problems (a role or an area refused).
+    """
+    spec = app_or_spec.openapi() if isinstance(app_or_spec, FastAPI) else app_or_spec
+    found: list[str] = []
+    if title is not None and spec.get("info", {}).get("title") != title:
+        found.append(f"info.title is {spec.get('info', {}).get('title')!r}, not {title!r}")
+    served = set(spec.get("paths", {}))
+    wanted = set(paths)
+    found += [f"{path} is not served" for path in sorted(wanted - served)]
+    if exact_paths:
+        found += [f"{path} is served, yet not expected" for path in sorted(served - wanted)]
+    if "Problem" not in spec.get("components", {}).get("schemas", {}):
+        found.append("components.schemas has no Problem")
+    for path, item in spec.get("paths", {}).items():
+        for method, operation in item.items():
+            if method not in {"get", "put", "post", "delete", "patch", "head", "options", "trace"}:
+                continue
+            where = f"{method.upper()} {path}"
+            if not str(operation.get("summary") or "").strip():
+                found.append(f"{where} has no summary")
+            if not str(operation.get("description") or "").strip():
+                found.append(f"{where} has no description (its route has no docstring)")
+            if not operation.get("tags"):
+                found.append(f"{where} has no tag")
+            if operation.get("security", spec.get("security", [])):
+                responses = operation.get("responses", {})
+                for status in token_routes_document:
+                    content = (responses.get(status) or {}).get("content") or {}
+                    if "application/problem+json" not in content:
+                        found.append(f"{where} needs a token, yet documents no {status} problem")
+    return found
+
+
+def assert_openapi_documented(
+    app_or_spec: FastAPI | dict[str, Any],
+    *,
+    title: str | None = None,
+    paths: Iterable[str] = (),
+    exact_paths: bool = False,
+    token_routes_document: Iterable[str] = ("401",),
+) -> None:
+    """Fail, listing every gap, unless the document is documented (see :func:`openapi_documentation_gaps`)."""
+    gaps = openapi_documentation_gaps(
+        app_or_spec, title=title, paths=paths, exact_paths=exact_paths, token_routes_document=token_routes_document
+    )
+    assert not gaps, f"{len(gaps)} gaps in the OpenAPI document:\n" + "\n".join(gaps)
 
 
 async def while_polling_healthz(client: httpx.AsyncClient, work: Awaitable[httpx.Response]) -> tuple[httpx.Response, float]:

@@ -23,7 +23,7 @@ def test_the_fakes_are_what_the_producers_send() -> None:
 @pytest.mark.parametrize(
     ("path", "fake", "error"),
     [
-        # a figure under its old name (renamed to general_work_cars_held_by_communes)
+        # a figure under a name the producer does not send (its name is general_work_cars_held_by_communes)
         ("/api/v1/assets/stats/summary", {**ASSETS_SUMMARY, "cars_held_by_communes": 59}, "cars_held_by_communes"),
         # a field the producer sends left out
         ("/api/v1/org/units/by-code/04", {k: v for k, v in CAO_BANG.items() if k != "level"}, "level"),

@@ -1,7 +1,4 @@
-"""Viewers are bound to an area like every other role: a province, one commune of it, or (explicitly) the nation.
-
-Until issue 12, a viewer read every province's reports.
-"""
+"""Viewers are bound to an area like every other role: a province, one commune of it, or (explicitly) the nation."""
 
 import httpx
 import pytest

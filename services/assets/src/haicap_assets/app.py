@@ -8,12 +8,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from haicap_shared.app import create_service_app
-from haicap_shared.http import ClientCredentials, ServiceClient
 
 from .allocations.router import router as allocations_router
 from .dispositions.router import router as dispositions_router
 from .norms.router import router as norms_router
-from .org_client import SERVICE, OrgDirectory, OrgStructureClient
+from .org_client import OrgDirectory, org_structure_client
 from .register.router import router as register_router
 from .settings import AssetsSettings
 from .stats.router import router as stats_router
@@ -36,19 +35,6 @@ xử lý) with their approval under Decree 186/2025/NĐ-CP, the car norms of Dec
 """
 
 OrgFactory = Callable[[FastAPI], OrgDirectory]
-
-
-def org_structure_client(app: FastAPI) -> OrgDirectory:
-    """org-structure through the gateway, as this service's account."""
-    settings: AssetsSettings = app.state.settings
-    client = ServiceClient(
-        SERVICE,
-        f"{settings.gateway_url.rstrip('/')}/api/v1/org",
-        app.state.http,
-        retries=settings.upstream_retries,
-        credentials=ClientCredentials.from_settings(settings, app.state.http),
-    )
-    return OrgStructureClient(client)
 
 
 def create_app(settings: AssetsSettings | None = None, *, org_client_factory: OrgFactory | None = None) -> FastAPI:

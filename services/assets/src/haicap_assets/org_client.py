@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from pydantic import BaseModel
 
-from haicap_shared.errors import Conflict, UpstreamUnavailable
-from haicap_shared.http import ServiceClient, UpstreamError
+from haicap_shared.errors import Conflict
+from haicap_shared.upstream import UpstreamReader
 
 SERVICE = "org-structure"
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class OrgUnit(BaseModel):
@@ -63,48 +65,70 @@ class OrgDirectory(Protocol):
     async def communes(self, province: str, as_of: date) -> list[OrgUnit]: ...
 
 
+class OrgLineageStep(BaseModel):
+    """A unit the asked one came from, and how many reorganisations back."""
+
+    unit: OrgUnit
+    depth: int
+
+
+class OrgLineage(BaseModel):
+    """The part of a unit's lineage assets reads: the units it was formed from."""
+
+    predecessors: list[OrgLineageStep]
+
+
+class OrgUnitPage(BaseModel):
+    """One page of org-structure's unit list."""
+
+    items: list[OrgUnit]
+    next: str | None = None
+
+
 class OrgStructureClient:
-    """org-structure through the gateway (``{gateway_url}/api/v1/org``), as the assets service account."""
+    """org-structure through the gateway (``{gateway_url}/api/v1/org``), as the assets service account.
 
-    def __init__(self, client: ServiceClient) -> None:
-        self.client = client
+    The reader maps every failure once (``haicap_shared.upstream``): unreachable, late, failing or
+    refusing our account is 503 ``upstream_unavailable``; a record it does not have is
+    :class:`HolderNotFound` here.
+    """
 
-    async def _get(self, path: str, what: str, **params: Any) -> Any:
-        try:
-            return await self.client.get_json(path, params=params or None)
-        except UpstreamError as exc:
-            # NOTE: a missing record is the caller's mistake (409 naming it). A 401/403 refuses
-            # this service's own account: the caller can do nothing about it, so it is
-            # org-structure being unavailable to us (503), never the user's 403.
-            if exc.status == 404:
-                raise HolderNotFound(f"org-structure has no {what}") from exc
-            if exc.status in (401, 403):
-                raise UpstreamUnavailable(SERVICE, f"org-structure refused assets' request ({exc.status}: {exc.code})") from exc
-            raise
+    def __init__(self, reader: UpstreamReader) -> None:
+        self.reader = reader
+
+    async def _get(self, path: str, model: type[M], what: str, **params: Any) -> M:
+        found = await self.reader.get(path, model, params=params or None)
+        if found is None:
+            raise HolderNotFound(f"org-structure has no {what}")
+        return found
 
     async def agency(self, agency_id: uuid.UUID) -> OrgAgency:
-        return OrgAgency.model_validate(await self._get(f"/agencies/{agency_id}", f"agency {agency_id}"))
+        return await self._get(f"/agencies/{agency_id}", OrgAgency, f"agency {agency_id}")
 
     async def unit(self, unit_id: uuid.UUID) -> OrgUnit:
-        return OrgUnit.model_validate(await self._get(f"/units/{unit_id}", f"unit {unit_id}"))
+        return await self._get(f"/units/{unit_id}", OrgUnit, f"unit {unit_id}")
 
     async def unit_by_code(self, code: str, as_of: date) -> OrgUnit:
-        body = await self._get(f"/units/by-code/{code}", f"unit with code {code} on {as_of}", as_of=as_of.isoformat())
-        return OrgUnit.model_validate(body)
+        return await self._get(f"/units/by-code/{code}", OrgUnit, f"unit with code {code} on {as_of}", as_of=as_of.isoformat())
 
     async def predecessors(self, unit_id: uuid.UUID) -> list[OrgUnit]:
-        body = await self._get(f"/units/{unit_id}/lineage", f"unit {unit_id}")
-        return [OrgUnit.model_validate(step["unit"]) for step in body["predecessors"] if step["depth"] == 1]
+        lineage = await self._get(f"/units/{unit_id}/lineage", OrgLineage, f"unit {unit_id}")
+        return [step.unit for step in lineage.predecessors if step.depth == 1]
 
     async def communes(self, province: str, as_of: date) -> list[OrgUnit]:
         found: list[OrgUnit] = []
         params: dict[str, Any] = {"province": province, "level": "commune", "as_of": as_of.isoformat(), "limit": 500}
         while True:
-            body = await self._get("/units", f"units of province {province}", **params)
-            found += [OrgUnit.model_validate(item) for item in body["items"]]
-            if not body.get("next"):
+            page = await self._get("/units", OrgUnitPage, f"units of province {province}", **params)
+            found += page.items
+            if not page.next:
                 return found
-            params["cursor"] = body["next"]
+            params["cursor"] = page.next
+
+
+def org_structure_client(app: FastAPI) -> OrgDirectory:
+    """org-structure through the gateway, as this service's account (the app's settings and pooled client)."""
+    return OrgStructureClient(UpstreamReader.through_gateway(app, SERVICE, "/api/v1/org"))
 
 
 def _org(request: Request) -> OrgDirectory:

@@ -18,7 +18,7 @@ from ..register.models import AssetKind, AssetStatus, HolderKind, HolderLevel
 
 
 class Form(enum.StrEnum):
-    """The forms of handling, in the order of priority (see ``PRIORITY``)."""
+    """The forms of handling, in the order of priority (`GET /disposition-forms` lists them with their ranks)."""
 
     KEEP_REALLOCATE = "keep_reallocate"
     SHARE_USE = "share_use"

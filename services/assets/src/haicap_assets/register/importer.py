@@ -10,6 +10,9 @@ dropped at the end), where SQL finds codes repeated in the file or already recor
 ``INSERT ... SELECT`` per table writes assets, allocations and their first history events, in
 the request's transaction. Nothing is written when a row has a problem, unless ``partial``
 was asked for. Only a chunk, the holders and the report's first bad rows are in memory.
+
+This module parses and checks the rows; the staging table and its SQL are in the register's
+``repository``.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail
 from haicap_shared.auth import Principal
-from haicap_shared.errors import AppError, UpstreamTimeout, UpstreamUnavailable
+from haicap_shared.errors import AppError, UpstreamUnavailable
 from haicap_shared.imports import ProblemLog, Upload, row_chunks
 from haicap_shared.tabular import ImportReport, RowProblem, SourceRow, parse_date
 from haicap_shared.text import search_key
@@ -240,7 +243,7 @@ async def resolve_all(
         async with gate:
             try:
                 found[_ref_key(ref)] = await holders.resolve(org, ref, ref.as_of or date.today())
-            except (UpstreamUnavailable, UpstreamTimeout):
+            except UpstreamUnavailable:
                 raise
             except AppError as exc:
                 found[_ref_key(ref)] = str(exc)

@@ -11,10 +11,10 @@ from fastapi import Depends, Request
 from sqlalchemy import Date, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from haicap_shared.areas import check_record_area, record_in_area
 from haicap_shared.auth import Principal
 from haicap_shared.errors import Conflict
 
-from .auth import check_area, in_area
 from .org_client import OrgAgency, OrgDirectory
 
 
@@ -72,7 +72,7 @@ class AgencyFacts:
 
 def agency_in_area(principal: Principal, agency: AgencyFacts) -> bool:
     """Whether the agency is in the caller's area (so may the records it holds be)."""
-    return in_area(principal, agency)
+    return record_in_area(principal, agency)
 
 
 async def fetch_agency(org: OrgDirectory, principal: Principal, agency_id: uuid.UUID) -> AgencyFacts:
@@ -81,7 +81,7 @@ async def fetch_agency(org: OrgDirectory, principal: Principal, agency_id: uuid.
     if agency is None:
         raise AgencyNotFound(f"org-structure has no agency {agency_id}")
     facts = AgencyFacts.of(agency)
-    check_area(principal, facts, agency.name)
+    check_record_area(principal, facts, agency.name)
     return facts
 
 

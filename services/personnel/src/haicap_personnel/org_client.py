@@ -1,22 +1,23 @@
-"""The one client of org-structure: agencies, units and lineage, through the gateway.
+"""What personnel reads of org-structure (agencies, units and lineage, through the gateway), and how.
 
 personnel never reads org-structure's tables. When a record names an agency, the agency is
 fetched here and what the area rules and statistics need (province, commune, level, unit) is
-kept on the personnel row. Failures are mapped in one place: org-structure down, or refusing
-this service's account, is 503 ``upstream_unavailable`` naming it; nothing is written then.
+kept on the personnel row. The models below are what personnel reads; the HTTP and its
+failures are ``haicap_shared.upstream.UpstreamReader``'s: org-structure down, slow, answering
+what personnel cannot read, or refusing this service's account is 503 ``upstream_unavailable``
+naming it (nothing is written then); a 404 is ``None``, which each caller answers in its terms.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any, Protocol
+from typing import Protocol
 
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from haicap_shared.errors import UpstreamUnavailable
-from haicap_shared.http import ClientCredentials, ServiceClient, UpstreamError
+from haicap_shared.upstream import UpstreamReader
 
 SERVICE_NAME = "org-structure"
 
@@ -71,38 +72,18 @@ class OrgDirectory(Protocol):
 
 
 class OrgClient:
-    """org-structure through the gateway, as personnel's service account."""
+    """org-structure through the gateway, as personnel's service account (``haicap_shared.upstream``)."""
 
-    def __init__(self, client: ServiceClient, prefix: str) -> None:
-        self.client = client
-        self.prefix = prefix.rstrip("/")
-
-    async def _get(self, path: str) -> Any | None:
-        try:
-            return await self.client.get_json(f"{self.prefix}{path}")
-        except UpstreamError as exc:
-            if exc.status == 404:
-                return None
-            # NOTE: a 401/403 here means this service's account is missing or refused: the
-            # caller can do nothing about it, so it is the upstream being unavailable to us.
-            raise UpstreamUnavailable(
-                SERVICE_NAME, f"org-structure refused personnel's request ({exc.status}: {exc.code})"
-            ) from exc
+    def __init__(self, reader: UpstreamReader) -> None:
+        self.reader = reader
 
     async def agency(self, agency_id: uuid.UUID) -> OrgAgency | None:
-        body = await self._get(f"/agencies/{agency_id}")
-        return None if body is None else OrgAgency.model_validate(body)
+        return await self.reader.get(f"/agencies/{agency_id}", OrgAgency)
 
     async def lineage(self, unit_id: uuid.UUID) -> OrgLineage | None:
-        body = await self._get(f"/units/{unit_id}/lineage")
-        return None if body is None else OrgLineage.model_validate(body)
+        return await self.reader.get(f"/units/{unit_id}/lineage", OrgLineage)
 
 
 def default_org_client(app: FastAPI) -> OrgDirectory:
     """The real client, on the process's pooled HTTP client, with the service's credentials."""
-    settings = app.state.settings
-    credentials = ClientCredentials.from_settings(settings, app.state.http)
-    client = ServiceClient(
-        SERVICE_NAME, settings.gateway_url, app.state.http, retries=settings.upstream_retries, credentials=credentials
-    )
-    return OrgClient(client, settings.org_path)
+    return OrgClient(UpstreamReader.through_gateway(app, SERVICE_NAME, app.state.settings.org_path))

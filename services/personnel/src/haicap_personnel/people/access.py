@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement
 
-from haicap_shared.auth import Principal
+from haicap_shared.areas import check_record_area, record_in_area, records_in_area
+from haicap_shared.auth import Principal, RecordsRead, RecordsWrite
 
-from ..auth import RecordsRead, RecordsWrite, check_area, in_area, visible
 from .models import Person, person_table
 
 __all__ = ["RecordsRead", "RecordsWrite", "check_person", "people_visible", "person_in_area"]
@@ -21,13 +21,13 @@ __all__ = ["RecordsRead", "RecordsWrite", "check_person", "people_visible", "per
 
 def people_visible(principal: Principal) -> ColumnElement[bool]:
     """The people in the caller's area, as a condition on ``person``."""
-    return visible(principal, person_table)
+    return records_in_area(principal, person_table)
 
 
 def person_in_area(principal: Principal, person: Person) -> bool:
-    return in_area(principal, person)
+    return record_in_area(principal, person)
 
 
 def check_person(principal: Principal, person: Person) -> None:
     """403 ``outside_area`` unless the person's record is in the caller's area."""
-    check_area(principal, person, "This person's record")
+    check_record_area(principal, person, "This person's record")

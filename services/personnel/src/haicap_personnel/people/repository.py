@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, RowMapping, Select, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_shared.batching import in_batches
 from haicap_shared.paging import fetch_page
 from haicap_shared.text import like_pattern, search_key
 from haicap_shared.values import MAX_DATE, MIN_DATE
@@ -53,8 +54,8 @@ async def get_person(session: AsyncSession, person_id: uuid.UUID) -> Person | No
 
 async def get_people(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Person]:
     found: dict[uuid.UUID, Person] = {}
-    for start in range(0, len(ids), 500):
-        for person in await session.scalars(select(Person).where(Person.id.in_(ids[start : start + 500]))):
+    for batch in in_batches(ids):
+        for person in await session.scalars(select(Person).where(Person.id.in_(batch))):
             found[person.id] = person
     return found
 
@@ -70,10 +71,10 @@ async def move_to_agency(
     session: AsyncSession, person_ids: Sequence[uuid.UUID], agency_columns: dict[str, Any], now: datetime
 ) -> None:
     """These people's records now belong to this agency (each record's version moves on)."""
-    for start in range(0, len(person_ids), 500):
+    for batch in in_batches(person_ids):
         await session.execute(
             update(person_table)
-            .where(person_table.c.id.in_(person_ids[start : start + 500]))
+            .where(person_table.c.id.in_(batch))
             .values(**agency_columns, updated_at=now, version=person_table.c.version + 1)
         )
 
@@ -84,8 +85,8 @@ async def move_to_agency(
 async def recorded_national_ids(session: AsyncSession, numbers: Sequence[str]) -> set[str]:
     """Those of these national ids a person already has."""
     found: set[str] = set()
-    for start in range(0, len(numbers), 500):
-        stmt = select(person_table.c.national_id).where(person_table.c.national_id.in_(numbers[start : start + 500]))
+    for batch in in_batches(numbers):
+        stmt = select(person_table.c.national_id).where(person_table.c.national_id.in_(batch))
         found.update((await session.execute(stmt)).scalars().all())
     return found
 
@@ -93,6 +94,11 @@ async def recorded_national_ids(session: AsyncSession, numbers: Sequence[str]) -
 async def insert_people(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """New people written in bulk (Core inserts)."""
     await session.execute(person_table.insert(), rows)
+
+
+async def on_postgresql(session: AsyncSession) -> bool:
+    """Whether the import can stage through COPY (PostgreSQL) or checks chunks in Python (SQLite)."""
+    return (await session.connection()).dialect.name == "postgresql"
 
 
 async def staging_connection(session: AsyncSession) -> Any:

@@ -16,7 +16,7 @@ from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUp
 from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.personal_data import RevealNotAllowed
 from haicap_shared.tabular import ImportReport
-from haicap_shared.versioning import IfMatch, etag
+from haicap_shared.versioning import IfMatch, etag_response
 
 from ..agency_ref import AgencyNotFound, Org
 from ..common import COMMON_PROBLEMS, CommuneCodeQuery, ProvinceCodeQuery
@@ -28,12 +28,6 @@ from .schemas import Person, PersonCreate, PersonFilter, PersonUpdate
 
 router = APIRouter(tags=["people"], responses=COMMON_PROBLEMS)
 PersonId = Annotated[uuid.UUID, Path(description="The person's internal id")]
-
-
-def _json(body: Person, status_code: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(
-        body.model_dump(mode="json"), status_code=status_code, headers={"ETag": etag(body.version), **(headers or {})}
-    )
 
 
 @router.get("/people", response_model=Page[Person], responses=problem_responses(BadRequest))
@@ -74,7 +68,7 @@ async def create_person(
     if (replayed := await idempotency.replay()) is not None:
         return replayed
     person = service.person_out(await service.create_person(session, audit, org, principal, payload))
-    return await idempotency.respond(201, person, headers={"ETag": etag(person.version), "Location": f"people/{person.id}"})
+    return await idempotency.created(person, location=f"people/{person.id}")
 
 
 @router.post(
@@ -93,12 +87,7 @@ async def import_people_file(
     partial: Annotated[bool, Query(description="Write the good rows even if some have problems")] = False,
 ) -> ImportReport:
     """Import people from CSV or XLSX; every row checked, a per-row report, nothing written unless all pass (or partial)."""
-    report = await service.import_people(session, audit, org, principal, upload, partial=partial)
-    if report.problems and not partial:
-        raise ImportRejected(
-            f"{report.rejected} of {report.rows} rows have problems; nothing was written", report=report.model_dump()
-        )
-    return report
+    return await service.import_people(session, audit, org, principal, upload, partial=partial)
 
 
 @router.get("/people/{person_id}", response_model=Person, responses=problem_responses(service.PersonNotFound, RevealNotAllowed))
@@ -110,7 +99,7 @@ async def get_person(
     reveal: Annotated[bool, Query(description="Show the national id unmasked (roles that handle records; audited)")] = False,
 ) -> JSONResponse:
     """One person, with their ETag; `reveal=true` unmasks the national id and is audited."""
-    return _json(await service.read_person(session, audit, principal, person_id, revealed=reveal))
+    return etag_response(await service.read_person(session, audit, principal, person_id, revealed=reveal))
 
 
 @router.patch(
@@ -138,4 +127,4 @@ async def update_person(
     """Change a person's record (history in the audit log). Requires If-Match."""
     person = await service.get_person(session, principal, person_id)
     if_match.check(person.version)
-    return _json(service.person_out(await service.update_person(session, audit, org, principal, person, payload)))
+    return etag_response(service.person_out(await service.update_person(session, audit, org, principal, person, payload)))

@@ -30,6 +30,7 @@ from .importer import (
     ENUMS,
     MAX_PROBLEMS,
     AgencyCheck,
+    ImportRejected,
     check_chunk,
     copy_targets,
     csv_header,
@@ -187,7 +188,7 @@ async def _import_python(
         # NOTE: checked in a worker thread: a chunk's checks must not hold the event loop.
         good = await anyio.to_thread.run_sync(check_chunk, chunk, agencies, recorded, first_row, problems, today, now)
         # NOTE: once a row is wrong and the import is all-or-nothing, nothing more is written (the
-        # router refuses it, and the request's transaction is rolled back); the rest is still
+        # import is refused, and the request's transaction is rolled back); the rest is still
         # checked so that the report lists every problem at once.
         if good and (partial or not problems):
             await repository.insert_people(session, good)
@@ -257,7 +258,7 @@ async def _import_postgres(
                 rejected += 1
         problems = sorted(by_row.values(), key=lambda p: p.row)[:MAX_PROBLEMS]
         if not partial:
-            # NOTE: the router refuses the import, and the transaction with it.
+            # NOTE: the import is refused (import_rejected), and the transaction with it.
             written = 0
     return int(result["rows"]), written, rejected, problems
 
@@ -275,20 +276,25 @@ async def import_people(
 
     The file comes through the shared bounded pipeline (``haicap_shared.imports``): received on
     disk within the service's upload limit, read in a worker thread a chunk at a time, refused
-    at the first limit reached. Agencies are fetched from org-structure once per distinct id.
-    On PostgreSQL a CSV is streamed into ``COPY`` (an XLSX, or a CSV COPY refuses, chunk by
-    chunk) and one statement checks and inserts; on SQLite each chunk is checked in Python and
-    inserted as long as the import may still succeed. The report lists the first
+    at the first limit reached. A row with problems refuses the whole import (409
+    ``import_rejected`` with the report) unless ``partial``. Agencies are fetched from
+    org-structure once per distinct id. On PostgreSQL a CSV is streamed into ``COPY`` (an XLSX,
+    or a CSV COPY refuses, chunk by chunk) and one statement checks and inserts; on SQLite each
+    chunk is checked in Python and inserted as long as the import may still succeed. The report
+    lists the first
     :data:`importer.MAX_PROBLEMS` bad rows; ``rejected`` counts them all.
     """
     agencies = AgencyCheck(org, principal)
-    if (await session.connection()).dialect.name == "postgresql":
+    if await repository.on_postgresql(session):
         rows, written, rejected, problems = await _import_postgres(session, upload, agencies, partial)
     else:
         rows, written, rejected, problems = await _import_python(session, upload, agencies, partial, date.today())
     report = ImportReport(
         rows=rows, accepted=rows - rejected, rejected=rejected, written=written, partial=partial, problems=problems
     )
+    if problems and not partial:
+        # NOTE: raised, so the request's transaction is rolled back with whatever was staged.
+        raise ImportRejected(f"{rejected} of {rows} rows have problems; nothing was written", report=report.model_dump())
     if written:
         await audit.record(
             session,

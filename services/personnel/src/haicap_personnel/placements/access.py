@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement
 
-from haicap_shared.auth import Principal
+from haicap_shared.areas import check_record_area, records_in_area
+from haicap_shared.auth import Principal, RecordsRead, RecordsWrite
 
-from ..auth import RecordsRead, RecordsWrite, check_area, visible
 from .models import Placement, placement_table
 
 __all__ = ["RecordsRead", "RecordsWrite", "check_placement", "placements_visible"]
@@ -20,9 +20,9 @@ __all__ = ["RecordsRead", "RecordsWrite", "check_placement", "placements_visible
 
 def placements_visible(principal: Principal) -> ColumnElement[bool]:
     """The placements in the caller's area, as a condition on ``placement``."""
-    return visible(principal, placement_table)
+    return records_in_area(principal, placement_table)
 
 
 def check_placement(principal: Principal, placement: Placement) -> None:
     """403 ``outside_area`` unless the placement's agency is in the caller's area."""
-    check_area(principal, placement, "This placement")
+    check_record_area(principal, placement, "This placement")

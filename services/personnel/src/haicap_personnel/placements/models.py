@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import date
 from typing import cast
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Table, Uuid
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Table, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from haicap_shared.models import Entity
+from haicap_shared.validity import ValidityColumns, valid_interval_check
 
 from ..agency_ref import AgencyRefColumns
 from ..db import Base, string_enum
@@ -22,7 +22,7 @@ class Suitability(enum.StrEnum):
     UNSUITABLE = "unsuitable"
 
 
-class Placement(AgencyRefColumns, Entity, Base):
+class Placement(AgencyRefColumns, ValidityColumns, Entity, Base):
     """A person in a position from ``valid_from`` to ``valid_to`` (inclusive; null: still)."""
 
     __tablename__ = "placement"
@@ -30,13 +30,11 @@ class Placement(AgencyRefColumns, Entity, Base):
     person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("person.id"))
     position_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("job_position.id"))
     is_primary: Mapped[bool] = mapped_column(Boolean)
-    valid_from: Mapped[date] = mapped_column(Date)
-    valid_to: Mapped[date | None] = mapped_column(Date)
     suitability: Mapped[Suitability] = mapped_column(string_enum(Suitability, "placement_suitability"))
     suitability_reasons: Mapped[list[str]] = mapped_column(JSON)
 
     __table_args__ = (
-        CheckConstraint("valid_to IS NULL OR valid_from <= valid_to", name="valid_interval"),
+        valid_interval_check(),
         Index(None, "person_id", "valid_from"),
         Index(None, "position_id"),
         Index(None, "agency_id", "valid_from"),

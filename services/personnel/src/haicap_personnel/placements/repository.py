@@ -7,24 +7,21 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, Select, and_, or_, select, update
+from sqlalchemy import ColumnElement, RowMapping, Select, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_shared.batching import in_batches
 from haicap_shared.paging import fetch_page
+from haicap_shared.validity import Bounds, ends_on_or_after, in_force_on, overlaps
 
 from .models import Placement, placement_table
 from .schemas import PlacementFilter
 
 
-def in_force_on(as_of: date, table: Any = placement_table) -> ColumnElement[bool]:
-    c = table.c
-    return and_(c.valid_from <= as_of, or_(c.valid_to.is_(None), c.valid_to >= as_of))
-
-
 def serving_on(as_of: date) -> ColumnElement[bool]:
     """In force on ``as_of``, in an agency that still exists then."""
     c = placement_table.c
-    return and_(in_force_on(as_of), or_(c.agency_valid_to.is_(None), c.agency_valid_to >= as_of))
+    return and_(in_force_on(placement_table, as_of), ends_on_or_after(Bounds(None, c.agency_valid_to), as_of))
 
 
 PLACEMENT_LIST_ORDER = (placement_table.c.valid_from, placement_table.c.id)
@@ -44,7 +41,7 @@ def _listed(area: ColumnElement[bool], filters: PlacementFilter) -> Select[Any]:
         if value is not None:
             stmt = stmt.where(column == value)
     if filters.as_of is not None:
-        stmt = stmt.where(in_force_on(filters.as_of))
+        stmt = stmt.where(in_force_on(placement_table, filters.as_of))
     return stmt
 
 
@@ -64,30 +61,24 @@ async def overlapping_primary(
 ) -> Placement | None:
     """A primary placement of the person sharing a day with [valid_from, valid_to]."""
     stmt = select(Placement).where(
-        Placement.person_id == person_id,
-        Placement.is_primary.is_(True),
-        or_(Placement.valid_to.is_(None), Placement.valid_to >= valid_from),
+        Placement.person_id == person_id, Placement.is_primary.is_(True), overlaps(Placement, valid_from, valid_to)
     )
-    if valid_to is not None:
-        stmt = stmt.where(Placement.valid_from <= valid_to)
     if other_than is not None:
         stmt = stmt.where(Placement.id != other_than)
     return (await session.scalars(stmt.order_by(Placement.valid_from).limit(1))).first()
 
 
 async def current_and_later_of(session: AsyncSession, person_id: uuid.UUID, on: date) -> Sequence[Placement]:
-    stmt = select(Placement).where(Placement.person_id == person_id, or_(Placement.valid_to.is_(None), Placement.valid_to >= on))
+    stmt = select(Placement).where(Placement.person_id == person_id, ends_on_or_after(Placement, on))
     return (await session.scalars(stmt)).all()
 
 
 async def primaries_from(session: AsyncSession, person_ids: Sequence[uuid.UUID], on: date) -> Sequence[Placement]:
     """Primary placements of these people in force on ``on`` or starting after it."""
     found: list[Placement] = []
-    for start in range(0, len(person_ids), 500):
+    for batch in in_batches(person_ids):
         stmt = select(Placement).where(
-            Placement.person_id.in_(person_ids[start : start + 500]),
-            Placement.is_primary.is_(True),
-            or_(Placement.valid_to.is_(None), Placement.valid_to >= on),
+            Placement.person_id.in_(batch), Placement.is_primary.is_(True), ends_on_or_after(Placement, on)
         )
         found.extend((await session.scalars(stmt)).all())
     return found
@@ -96,21 +87,23 @@ async def primaries_from(session: AsyncSession, person_ids: Sequence[uuid.UUID],
 async def placed_in_on(session: AsyncSession, agency_ids: Sequence[uuid.UUID], on: date) -> Sequence[Any]:
     """(person_id, agency_id) of the primary placements in these agencies in force on ``on``."""
     c = placement_table.c
-    stmt = select(c.person_id, c.agency_id).where(c.agency_id.in_(agency_ids), c.is_primary.is_(True), in_force_on(on))
+    stmt = select(c.person_id, c.agency_id).where(
+        c.agency_id.in_(agency_ids), c.is_primary.is_(True), in_force_on(placement_table, on)
+    )
     return (await session.execute(stmt)).all()
 
 
 async def insert_placements(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """New placements written in bulk (Core inserts, a few thousand rows a statement)."""
-    for start in range(0, len(rows), 5000):
-        await session.execute(placement_table.insert(), rows[start : start + 5000])
+    for batch in in_batches(rows, 5000):
+        await session.execute(placement_table.insert(), batch)
 
 
 async def end_placements(session: AsyncSession, placement_ids: Sequence[uuid.UUID], last_day: date, now: datetime) -> None:
     """Set the last day of these placements (each one's version moves on)."""
-    for start in range(0, len(placement_ids), 500):
+    for batch in in_batches(placement_ids):
         await session.execute(
             update(placement_table)
-            .where(placement_table.c.id.in_(placement_ids[start : start + 500]))
+            .where(placement_table.c.id.in_(batch))
             .values(valid_to=last_day, updated_at=now, version=placement_table.c.version + 1)
         )

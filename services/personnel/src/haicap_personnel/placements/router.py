@@ -15,9 +15,9 @@ from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionReq
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.values import IsoDate
-from haicap_shared.versioning import IfMatch, etag
+from haicap_shared.versioning import IfMatch, etag_response
 
-from ..common import COMMON_PROBLEMS, ProvinceCodeQuery, with_etag
+from ..common import COMMON_PROBLEMS, ProvinceCodeQuery
 from ..people import service as people_service
 from . import service
 from .access import RecordsRead, RecordsWrite
@@ -85,9 +85,7 @@ async def create_placement(
     if (replayed := await idempotency.replay()) is not None:
         return replayed
     placement = Placement.model_validate(await service.create_placement(session, audit, principal, payload))
-    return await idempotency.respond(
-        201, placement, headers={"ETag": etag(placement.version), "Location": f"placements/{placement.id}"}
-    )
+    return await idempotency.created(placement, location=f"placements/{placement.id}")
 
 
 @router.post(
@@ -130,7 +128,7 @@ async def bulk_replace(
 @router.get("/placements/{placement_id}", response_model=Placement, responses=problem_responses(service.PlacementNotFound))
 async def get_placement(placement_id: PlacementId, session: DbSession, principal: RecordsRead) -> JSONResponse:
     """One placement, with its ETag."""
-    return with_etag(Placement.model_validate(await service.get_placement(session, principal, placement_id)))
+    return etag_response(Placement.model_validate(await service.get_placement(session, principal, placement_id)))
 
 
 @router.patch(
@@ -149,7 +147,7 @@ async def update_placement(
     """End a placement (set its last day). Requires If-Match."""
     placement = await service.get_placement(session, principal, placement_id)
     if_match.check(placement.version)
-    return with_etag(Placement.model_validate(await service.update_placement(session, audit, principal, placement, payload)))
+    return etag_response(Placement.model_validate(await service.update_placement(session, audit, principal, placement, payload)))
 
 
 @router.post(

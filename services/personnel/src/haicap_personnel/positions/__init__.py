@@ -1,1 +1,1 @@
-"""positions."""
+"""Job positions (vị trí việc làm) of agencies and their approval, step by step."""

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement
 
-from haicap_shared.auth import Principal
+from haicap_shared.areas import check_record_area, record_in_area, records_in_area
+from haicap_shared.auth import Principal, RecordsRead, RecordsWrite
 
-from ..auth import RecordsRead, RecordsWrite, check_area, in_area, visible
 from .models import JobPosition, position_table
 
 __all__ = ["RecordsRead", "RecordsWrite", "check_position", "position_in_area", "positions_visible"]
@@ -20,13 +20,13 @@ __all__ = ["RecordsRead", "RecordsWrite", "check_position", "position_in_area", 
 
 def positions_visible(principal: Principal) -> ColumnElement[bool]:
     """The positions in the caller's area, as a condition on ``job_position``."""
-    return visible(principal, position_table)
+    return records_in_area(principal, position_table)
 
 
 def position_in_area(principal: Principal, position: JobPosition) -> bool:
-    return in_area(principal, position)
+    return record_in_area(principal, position)
 
 
 def check_position(principal: Principal, position: JobPosition) -> None:
     """403 ``outside_area`` unless the position's agency is in the caller's area."""
-    check_area(principal, position, f"The position {position.title}")
+    check_record_area(principal, position, f"The position {position.title}")

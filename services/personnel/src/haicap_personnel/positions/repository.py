@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, RowMapping, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_shared.batching import in_batches
 from haicap_shared.paging import fetch_page
 from haicap_shared.text import like_pattern
 
@@ -48,8 +49,8 @@ async def get_position(session: AsyncSession, position_id: uuid.UUID) -> JobPosi
 
 async def get_positions(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, JobPosition]:
     found: dict[uuid.UUID, JobPosition] = {}
-    for start in range(0, len(ids), 500):
-        for position in await session.scalars(select(JobPosition).where(JobPosition.id.in_(ids[start : start + 500]))):
+    for batch in in_batches(ids):
+        for position in await session.scalars(select(JobPosition).where(JobPosition.id.in_(batch))):
             found[position.id] = position
     return found
 

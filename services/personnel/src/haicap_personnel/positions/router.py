@@ -13,10 +13,10 @@ from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, UpstreamUnavailable, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.paging import Cursor, Limit, Page
-from haicap_shared.versioning import IfMatch, etag
+from haicap_shared.versioning import IfMatch, etag_response
 
 from ..agency_ref import AgencyNotFound, Org
-from ..common import COMMON_PROBLEMS, ProvinceCodeQuery, with_etag
+from ..common import COMMON_PROBLEMS, ProvinceCodeQuery
 from . import service
 from .access import RecordsRead, RecordsWrite
 from .models import PositionGroup, PositionStatus
@@ -56,15 +56,13 @@ async def create_position(
     if (replayed := await idempotency.replay()) is not None:
         return replayed
     position = JobPosition.model_validate(await service.create_position(session, audit, org, principal, payload))
-    return await idempotency.respond(
-        201, position, headers={"ETag": etag(position.version), "Location": f"positions/{position.id}"}
-    )
+    return await idempotency.created(position, location=f"positions/{position.id}")
 
 
 @router.get("/positions/{position_id}", response_model=JobPosition, responses=problem_responses(service.PositionNotFound))
 async def get_position(position_id: PositionId, session: DbSession, principal: RecordsRead) -> JSONResponse:
     """One job position, with its ETag."""
-    return with_etag(JobPosition.model_validate(await service.get_position(session, principal, position_id)))
+    return etag_response(JobPosition.model_validate(await service.get_position(session, principal, position_id)))
 
 
 @router.patch(
@@ -83,7 +81,7 @@ async def update_position(
     """Change a drafting or returned position. Requires If-Match."""
     position = await service.get_position(session, principal, position_id)
     if_match.check(position.version)
-    return with_etag(JobPosition.model_validate(await service.update_position(session, audit, principal, position, payload)))
+    return etag_response(JobPosition.model_validate(await service.update_position(session, audit, principal, position, payload)))
 
 
 @router.post(
@@ -102,7 +100,7 @@ async def transition_position(
     """Submit, appraise (Sở Nội vụ), approve (UBND tỉnh) or return a position, by the role allowed to. Requires If-Match."""
     position = await service.get_position(session, principal, position_id)
     if_match.check(position.version)
-    return with_etag(JobPosition.model_validate(await service.transition(session, audit, principal, position, payload)))
+    return etag_response(JobPosition.model_validate(await service.transition(session, audit, principal, position, payload)))
 
 
 @router.get(

@@ -13,10 +13,10 @@ from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, UpstreamUnavailable, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.paging import Cursor, Limit, Page
-from haicap_shared.versioning import IfMatch, etag
+from haicap_shared.versioning import IfMatch, etag_response
 
 from ..agency_ref import AgencyNotFound, Org
-from ..common import COMMON_PROBLEMS, ProvinceCodeQuery, with_etag
+from ..common import COMMON_PROBLEMS, ProvinceCodeQuery
 from . import service
 from .access import RecordsRead, RecordsWrite
 from .schemas import QuotaCreate, QuotaUpdate, StaffingQuota
@@ -61,13 +61,13 @@ async def create_quota(
     if (replayed := await idempotency.replay()) is not None:
         return replayed
     quota = StaffingQuota.model_validate(await service.create_quota(session, audit, org, principal, payload))
-    return await idempotency.respond(201, quota, headers={"ETag": etag(quota.version), "Location": f"quotas/{quota.id}"})
+    return await idempotency.created(quota, location=f"quotas/{quota.id}")
 
 
 @router.get("/quotas/{quota_id}", response_model=StaffingQuota, responses=problem_responses(service.QuotaNotFound))
 async def get_quota(quota_id: QuotaId, session: DbSession, principal: RecordsRead) -> JSONResponse:
     """One staffing quota, with its ETag."""
-    return with_etag(StaffingQuota.model_validate(await service.get_quota(session, principal, quota_id)))
+    return etag_response(StaffingQuota.model_validate(await service.get_quota(session, principal, quota_id)))
 
 
 @router.patch(
@@ -87,4 +87,4 @@ async def update_quota(
     """Change a quota's posts or note (a raise is checked against the predecessors). Requires If-Match."""
     quota = await service.get_quota(session, principal, quota_id)
     if_match.check(quota.version)
-    return with_etag(StaffingQuota.model_validate(await service.update_quota(session, audit, org, principal, quota, payload)))
+    return etag_response(StaffingQuota.model_validate(await service.update_quota(session, audit, org, principal, quota, payload)))

@@ -7,7 +7,8 @@ people, quotas, cases: their domains' ``access.py``).
 
 from __future__ import annotations
 
-from ..auth import RecordsRead
+from haicap_shared.auth import RecordsRead
+
 from ..people.access import people_visible
 from ..placements.access import placements_visible
 from ..quotas.access import quotas_visible

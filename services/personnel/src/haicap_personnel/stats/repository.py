@@ -12,6 +12,8 @@ from sqlalchemy import ColumnElement, Select, case, exists, func, literal, null,
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import FromClause
 
+from haicap_shared.validity import Bounds, ends_on_or_after
+
 from ..people.models import UNIVERSITY_OR_HIGHER, Category, PoliticalTheory, StateManagement, person_table
 from ..placements.models import Suitability, placement_table
 from ..placements.repository import serving_on
@@ -129,7 +131,7 @@ def gaps(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
     )
     in_case = exists().where(case_table.c.person_id == per.c.id, case_table.c.status != CaseStatus.WITHDRAWN)
     return select(per).where(
-        *_where(scope, per, per, visible), (per.c.left_on.is_(None)) | (per.c.left_on >= scope.as_of), ~placed, ~in_case
+        *_where(scope, per, per, visible), ends_on_or_after(Bounds(None, per.c.left_on), scope.as_of), ~placed, ~in_case
     )
 
 

@@ -1,1 +1,1 @@
-"""streamlining."""
+"""Streamlining cases (tinh giản biên chế), their steps, and the entitlement calculator with its versioned rule table."""

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement
 
-from haicap_shared.auth import Principal
+from haicap_shared.areas import check_record_area, records_in_area
+from haicap_shared.auth import Principal, RecordsRead, RecordsWrite
 
-from ..auth import RecordsRead, RecordsWrite, check_area, visible
 from .models import StreamliningCase, case_table
 
 __all__ = ["RecordsRead", "RecordsWrite", "cases_visible", "check_case"]
@@ -21,9 +21,9 @@ __all__ = ["RecordsRead", "RecordsWrite", "cases_visible", "check_case"]
 
 def cases_visible(principal: Principal) -> ColumnElement[bool]:
     """The cases in the caller's area, as a condition on ``streamlining_case``."""
-    return visible(principal, case_table)
+    return records_in_area(principal, case_table)
 
 
 def check_case(principal: Principal, case: StreamliningCase) -> None:
     """403 ``outside_area`` unless the case is in the caller's area."""
-    check_area(principal, case, "This case")
+    check_record_area(principal, case, "This case")

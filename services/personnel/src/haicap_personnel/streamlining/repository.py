@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_shared.batching import in_batches
 from haicap_shared.paging import fetch_page
 
 from .models import CaseStatus, Policy, StreamliningCase, case_table
@@ -49,9 +50,9 @@ async def open_case_of(session: AsyncSession, person_id: uuid.UUID) -> Streamlin
 async def people_with_open_cases(session: AsyncSession, person_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
     """Those of these people who have a case that is not withdrawn."""
     found: set[uuid.UUID] = set()
-    for start in range(0, len(person_ids), 500):
+    for batch in in_batches(person_ids):
         stmt = select(case_table.c.person_id).where(
-            case_table.c.person_id.in_(person_ids[start : start + 500]), case_table.c.status != CaseStatus.WITHDRAWN
+            case_table.c.person_id.in_(batch), case_table.c.status != CaseStatus.WITHDRAWN
         )
         found.update((await session.execute(stmt)).scalars().all())
     return found

@@ -13,9 +13,9 @@ from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.paging import Cursor, Limit, Page
-from haicap_shared.versioning import IfMatch, etag
+from haicap_shared.versioning import IfMatch, etag_response
 
-from ..common import COMMON_PROBLEMS, ProvinceCodeQuery, with_etag
+from ..common import COMMON_PROBLEMS, ProvinceCodeQuery
 from . import service
 from .access import RecordsRead, RecordsWrite
 from .entitlement import Entitlement
@@ -69,13 +69,13 @@ async def create_case(
     case = StreamliningCase.model_validate(
         await service.create_case(session, audit, principal, payload, default_base_salary=base)
     )
-    return await idempotency.respond(201, case, headers={"ETag": etag(case.version), "Location": f"streamlining-cases/{case.id}"})
+    return await idempotency.created(case, location=f"streamlining-cases/{case.id}")
 
 
 @router.get("/streamlining-cases/{case_id}", response_model=StreamliningCase, responses=problem_responses(service.CaseNotFound))
 async def get_case(case_id: CaseId, session: DbSession, principal: RecordsRead) -> JSONResponse:
     """One streamlining case, with its ETag."""
-    return with_etag(StreamliningCase.model_validate(await service.get_case(session, principal, case_id)))
+    return etag_response(StreamliningCase.model_validate(await service.get_case(session, principal, case_id)))
 
 
 @router.patch(
@@ -98,7 +98,7 @@ async def update_case(
     case = await service.get_case(session, principal, case_id)
     if_match.check(case.version)
     base = request.app.state.settings.base_salary_vnd
-    return with_etag(
+    return etag_response(
         StreamliningCase.model_validate(
             await service.update_case(session, audit, principal, case, payload, default_base_salary=base)
         )
@@ -116,4 +116,4 @@ async def transition_case(
     """Approve, mark paid (province) or withdraw a case. Requires If-Match."""
     case = await service.get_case(session, principal, case_id)
     if_match.check(case.version)
-    return with_etag(StreamliningCase.model_validate(await service.transition(session, audit, principal, case, payload)))
+    return etag_response(StreamliningCase.model_validate(await service.transition(session, audit, principal, case, payload)))

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement
 
-from haicap_shared.auth import Principal
+from haicap_shared.areas import check_record_area, records_in_area
+from haicap_shared.auth import Principal, RecordsRead, RecordsWrite
 
-from ..auth import RecordsRead, RecordsWrite, check_area, visible
 from .models import TrainingRecord, training_table
 
 __all__ = ["RecordsRead", "RecordsWrite", "check_training", "training_visible"]
@@ -19,9 +19,9 @@ __all__ = ["RecordsRead", "RecordsWrite", "check_training", "training_visible"]
 
 def training_visible(principal: Principal) -> ColumnElement[bool]:
     """The training records in the caller's area, as a condition on ``training_record``."""
-    return visible(principal, training_table)
+    return records_in_area(principal, training_table)
 
 
 def check_training(principal: Principal, record: TrainingRecord) -> None:
     """403 ``outside_area`` unless the record is in the caller's area."""
-    check_area(principal, record, "This training record")
+    check_record_area(principal, record, "This training record")

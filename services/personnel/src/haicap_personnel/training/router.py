@@ -13,9 +13,9 @@ from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.paging import Cursor, Limit, Page
-from haicap_shared.versioning import etag
+from haicap_shared.versioning import etag_response
 
-from ..common import COMMON_PROBLEMS, ProvinceCodeQuery, with_etag
+from ..common import COMMON_PROBLEMS, ProvinceCodeQuery
 from . import service
 from .access import RecordsRead, RecordsWrite
 from .models import TrainingTopic
@@ -53,9 +53,7 @@ async def create_record(
     if (replayed := await idempotency.replay()) is not None:
         return replayed
     record = TrainingRecord.model_validate(await service.create_record(session, audit, principal, payload))
-    return await idempotency.respond(
-        201, record, headers={"ETag": etag(record.version), "Location": f"training-records/{record.id}"}
-    )
+    return await idempotency.created(record, location=f"training-records/{record.id}")
 
 
 @router.get("/training-records/{record_id}", response_model=TrainingRecord, responses=problem_responses(service.TrainingNotFound))
@@ -63,4 +61,4 @@ async def get_record(
     record_id: Annotated[uuid.UUID, Path(description="The record's internal id")], session: DbSession, principal: RecordsRead
 ) -> JSONResponse:
     """One training record, with its ETag."""
-    return with_etag(TrainingRecord.model_validate(await service.get_record(session, principal, record_id)))
+    return etag_response(TrainingRecord.model_validate(await service.get_record(session, principal, record_id)))

@@ -1,4 +1,4 @@
-"""The real org-structure client, over HTTP faked with respx: tokens, not found, unreachable, refused."""
+"""The real org-structure client, over HTTP faked with respx: tokens, not found, unreachable, refused, failing."""
 
 from collections.abc import AsyncIterator
 
@@ -80,4 +80,16 @@ async def test_a_refusal_of_the_service_account_is_ours_to_fix(client: httpx.Asy
         )
         body = assert_problem(await client.post("/assets", json=BODY), 503, "upstream_unavailable")
         assert body["service"] == "org-structure"
+    assert (await client.get("/assets")).json()["items"] == []
+
+
+async def test_a_failing_or_unreadable_org_structure_is_unavailable(client: httpx.AsyncClient, org: respx.MockRouter) -> None:
+    route = f"{GATEWAY}/api/v1/org/units/by-code/01304"
+    org.get(route).respond(502, json={"status": 502, "code": "bad_gateway", "title": "Bad gateway"})
+    assert_problem(await client.post("/assets", json=BODY), 503, "upstream_unavailable")
+    org.get(route).mock(side_effect=httpx.ReadTimeout("late"))
+    assert_problem(await client.post("/assets", json=BODY), 503, "upstream_unavailable")
+    org.get(route).respond(json={"id": "not a uuid"})
+    body = assert_problem(await client.post("/assets", json=BODY), 503, "upstream_unavailable")
+    assert body["service"] == "org-structure"
     assert (await client.get("/assets")).json()["items"] == []

@@ -11,9 +11,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, RowMapping, Select, and_, exists, func, not_, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_shared.validity import in_force_on, starts_on_or_before
+
 from ..agencies.models import agency_table
 from ..tasks.models import ownership_table, task_table
-from ..tasks.repository import held_on, valid_on
+from ..tasks.repository import held_on
 from ..units.models import unit_table
 
 _FINDING_TASK_COLUMNS = (
@@ -55,7 +57,7 @@ def _in_catalogue(day: date) -> ColumnElement[bool]:
 
 def _lead_agency_on(day: date, *, up_to: bool = False) -> Any:
     """The lead agency of the task on ``day`` (or, with ``up_to``, its last one until then)."""
-    held = ownership_table.c.valid_from <= day if up_to else held_on(ownership_table, day, lead=False)
+    held = starts_on_or_before(ownership_table, day) if up_to else held_on(ownership_table, day, lead=False)
     return (
         select(ownership_table.c.agency_id)
         .where(ownership_table.c.task_id == task_table.c.id, ownership_table.c.is_lead.is_(True), held)
@@ -121,8 +123,8 @@ def ended_owner_findings(scope: FindingScope) -> Select[Any]:
         .where(
             held_on(ownership_table, scope.day, lead=False),
             or_(
-                not_(valid_on(owner_agency.c.valid_from, owner_agency.c.valid_to, scope.day)),
-                not_(valid_on(owner_unit.c.valid_from, owner_unit.c.valid_to, scope.day)),
+                not_(in_force_on(owner_agency, scope.day)),
+                not_(in_force_on(owner_unit, scope.day)),
             ),
         )
     )

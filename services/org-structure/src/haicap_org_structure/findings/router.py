@@ -11,7 +11,7 @@ from haicap_shared.db import DbSession
 from haicap_shared.errors import problem_responses
 from haicap_shared.values import IsoDate
 
-from ..tasks.router import ProvinceCode, Sector
+from ..tasks.router import ProvinceFilter, Sector
 from . import service
 from .access import FindingsRead
 from .schemas import FindingKind, Findings
@@ -24,7 +24,7 @@ async def task_findings(
     session: DbSession,
     principal: FindingsRead,
     as_of: Annotated[IsoDate, Query(description="Check the catalogue as it stands on this date")],
-    province: ProvinceCode = None,
+    province: ProvinceFilter = None,
     sector: Sector = None,
     kind: Annotated[FindingKind | None, Query(description="Only findings of this kind")] = None,
     limit: Annotated[int, Query(ge=1, le=1000, description="Findings listed at most (counts are always complete)")] = 100,

@@ -7,9 +7,8 @@ import uuid
 
 from pydantic import BaseModel, Field
 
+from haicap_shared.codes import UnitLevel
 from haicap_shared.values import IsoDate
-
-from ..units.models import UnitLevel
 
 
 class FindingKind(enum.StrEnum):

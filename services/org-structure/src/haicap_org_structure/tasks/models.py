@@ -6,16 +6,16 @@ An ownership opened by a transfer names it (``transfer_id``, a row of ``transfer
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import cast
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint, Uuid
+from sqlalchemy import Boolean, ForeignKey, Index, String, Table, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from haicap_shared.codes import UnitLevel
 from haicap_shared.models import Entity
+from haicap_shared.validity import ValidityColumns, valid_interval_check
 
 from ..db import Base, string_enum
-from ..units.models import UnitLevel
 
 
 class Task(Entity, Base):
@@ -41,7 +41,7 @@ class Task(Entity, Base):
     )
 
 
-class TaskOwnership(Base):
+class TaskOwnership(ValidityColumns, Base):
     """An agency holding a task from one date to another (lead, when the task is shared)."""
 
     __tablename__ = "task_ownership"
@@ -51,12 +51,10 @@ class TaskOwnership(Base):
     agency_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("agency.id"))
     level: Mapped[UnitLevel] = mapped_column(string_enum(UnitLevel, "ownership_level"))
     is_lead: Mapped[bool] = mapped_column(Boolean, default=True)
-    valid_from: Mapped[date] = mapped_column(Date)
-    valid_to: Mapped[date | None] = mapped_column(Date)
     transfer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("task_transfer.id"))
 
     __table_args__ = (
-        CheckConstraint("valid_to IS NULL OR valid_from <= valid_to", name="valid_interval"),
+        valid_interval_check(),
         Index(None, "task_id", "valid_from"),
         Index(None, "agency_id", "valid_from"),
         Index(None, "level", "valid_from", "valid_to"),

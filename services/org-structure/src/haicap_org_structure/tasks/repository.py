@@ -31,12 +31,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_shared.codes import UnitLevel
 from haicap_shared.paging import fetch_page
 from haicap_shared.text import search_key, searched_key
+from haicap_shared.validity import Interval, ends_on_or_after, in_force_on
 
 from ..agencies.models import AgencyKind, agency_table
 from ..transfers.models import transfer_table
-from ..units.models import UnitLevel, unit_table
+from ..units.models import unit_table
 from .models import Task, TaskOwnership, ownership_table, task_table
 from .schemas import TaskFilter
 
@@ -56,14 +58,9 @@ def task_search_key(sector: str, title: str) -> str:
     return f"{normalised(sector)} | {normalised(title)}"
 
 
-def valid_on(valid_from: ColumnElement[Any], valid_to: ColumnElement[Any], day: date) -> ColumnElement[bool]:
-    """An interval (open ends unbounded) containing ``day``."""
-    return and_(or_(valid_from.is_(None), valid_from <= day), or_(valid_to.is_(None), valid_to >= day))
-
-
 def held_on(ownership: FromClause, day: date, *, lead: bool = True) -> ColumnElement[bool]:
     """Condition on a ``task_ownership`` (or an alias of it): held on ``day`` (as lead, unless ``lead=False``)."""
-    condition = valid_on(ownership.c.valid_from, ownership.c.valid_to, day)
+    condition = in_force_on(ownership, day)
     return and_(ownership.c.is_lead.is_(True), condition) if lead else condition
 
 
@@ -102,12 +99,9 @@ class AgencyInfo:
     def why_not_in_force(self, day: date) -> str | None:
         """Why the agency cannot hold a task on ``day``, or None if it can."""
 
-        def inside(start: date | None, end: date | None) -> bool:
-            return (start is None or start <= day) and (end is None or day <= end)
-
-        if not inside(self.valid_from, self.valid_to):
+        if not Interval(self.valid_from, self.valid_to).contains(day):
             return f"{self.name} is in force from {self.valid_from or 'the beginning'} to {self.valid_to or 'now'}, not on {day}"
-        if not inside(self.unit_valid_from, self.unit_valid_to):
+        if not Interval(self.unit_valid_from, self.unit_valid_to).contains(day):
             return f"{self.name} belongs to {self.unit_name}, which is in force to {self.unit_valid_to}, not on {day}"
         return None
 
@@ -203,7 +197,7 @@ async def co_owners_from(session: AsyncSession, task_id: uuid.UUID, day: date) -
     stmt = select(func.count()).where(
         ownership_table.c.task_id == task_id,
         ownership_table.c.is_lead.is_(False),
-        or_(ownership_table.c.valid_to.is_(None), ownership_table.c.valid_to >= day),
+        ends_on_or_after(ownership_table, day),
     )
     return int(await session.scalar(stmt) or 0)
 

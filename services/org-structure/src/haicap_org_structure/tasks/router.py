@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from haicap_shared.audit import Audit
 from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
+from haicap_shared.codes import ProvinceCode, UnitLevel
 from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
@@ -18,9 +19,8 @@ from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUp
 from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.tabular import ImportReport
 from haicap_shared.values import IsoDate
-from haicap_shared.versioning import IfMatch, etag
+from haicap_shared.versioning import IfMatch, etag_response
 
-from ..units.models import UnitLevel
 from . import importer, service
 from .access import TasksRead, TasksWrite, check_province
 from .schemas import Task, TaskCreate, TaskFilter, TaskOwnership, TaskStats, TaskUpdate
@@ -28,19 +28,15 @@ from .schemas import Task, TaskCreate, TaskFilter, TaskOwnership, TaskStats, Tas
 router = APIRouter(tags=["tasks"], responses=problem_responses(NotAuthenticated, RoleNotAllowed, OutsideArea))
 
 TaskId = Annotated[uuid.UUID, Path(description="The task's internal id")]
-ProvinceCode = Annotated[str | None, Query(pattern=r"^\d{2}$", description="Province code, e.g. `04` for Cao Bằng")]
+ProvinceFilter = Annotated[ProvinceCode | None, Query(description="Province code, e.g. `04` for Cao Bằng")]
 Sector = Annotated[str | None, Query(max_length=200, description="Exact sector (lĩnh vực), e.g. `Y tế`")]
-
-
-def _task_response(body: Task) -> JSONResponse:
-    return JSONResponse(body.model_dump(mode="json"), headers={"ETag": etag(body.version)})
 
 
 @router.get("/tasks", response_model=Page[Task], responses=problem_responses(BadRequest))
 async def list_tasks(
     session: DbSession,
     principal: TasksRead,
-    province: ProvinceCode = None,
+    province: ProvinceFilter = None,
     sector: Sector = None,
     level: Annotated[UnitLevel | None, Query(description="The lead owner's level on the date")] = None,
     agency_id: Annotated[uuid.UUID | None, Query(description="Tasks this agency leads on the date")] = None,
@@ -71,7 +67,7 @@ async def create_task(
         return replayed
     task = await service.create_task(session, audit, principal, payload)
     body = await service.task_view(session, task.id, payload.valid_from)
-    return await idempotency.respond(201, body, headers={"ETag": etag(body.version), "Location": f"tasks/{task.id}"})
+    return await idempotency.created(body, location=f"tasks/{task.id}")
 
 
 @router.get("/tasks/stats", response_model=TaskStats)
@@ -79,7 +75,7 @@ async def task_stats(
     session: DbSession,
     principal: TasksRead,
     as_of: Annotated[IsoDate, Query(description="Count the tasks held on this date")],
-    province: ProvinceCode = None,
+    province: ProvinceFilter = None,
 ) -> TaskStats:
     """Count tasks on a date by level, sector, unit and agency (computed in SQL)."""
     return await service.task_stats(session, principal, as_of, province)
@@ -96,7 +92,7 @@ async def import_tasks(
     audit: Audit,
     principal: TasksWrite,
     upload: ImportUpload,
-    province: Annotated[str, Query(pattern=r"^\d{2}$", description="The province the file is for")],
+    province: Annotated[ProvinceCode, Query(description="The province the file is for")],
     partial: Annotated[bool, Query(description="Write the good rows even if some are wrong")] = False,
 ) -> ImportReport:
     """Import tasks from CSV or XLSX: every row checked, all or nothing unless `partial=true`."""
@@ -113,7 +109,7 @@ async def get_task(
 ) -> JSONResponse:
     """One task with its lead owner on a date, and its ETag."""
     await service.get_task(session, principal, task_id)
-    return _task_response(await service.task_view(session, task_id, as_of or date.today()))
+    return etag_response(await service.task_view(session, task_id, as_of or date.today()))
 
 
 @router.patch(
@@ -129,7 +125,7 @@ async def update_task(
     if_match.check(task.version)
     today = date.today()
     await service.update_task(session, audit, principal, task, payload, today)
-    return _task_response(await service.task_view(session, task_id, today))
+    return etag_response(await service.task_view(session, task_id, today))
 
 
 @router.delete(

@@ -9,11 +9,11 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from haicap_shared.codes import UnitLevel
 from haicap_shared.values import IsoDate
 
 from ..agencies.models import AgencyKind
 from ..transfers.models import TransferMode
-from ..units.models import UnitLevel
 
 TaskCode = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^\S(.*\S)?$", examples=["NV-YT-0012"])]
 TaskTitle = Annotated[str, Field(min_length=1, max_length=1000, examples=["Cấp giấy phép hoạt động khám bệnh, chữa bệnh"])]

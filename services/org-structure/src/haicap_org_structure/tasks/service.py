@@ -17,11 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail, jsonable, snapshot
 from haicap_shared.auth import Principal
+from haicap_shared.codes import UnitLevel
 from haicap_shared.errors import Conflict, NotFound
 from haicap_shared.paging import Page
 
 from ..transfers.models import TaskLevel, TaskTransfer
-from ..units.models import UnitLevel
 from . import repository, schemas
 from .access import check_agency, check_owner, lead_agency_visible, visible_tasks
 from .models import Task, TaskOwnership

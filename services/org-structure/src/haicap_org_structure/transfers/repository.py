@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_shared.batching import in_batches
 from haicap_shared.models import utcnow
 from haicap_shared.paging import fetch_page
 
@@ -36,12 +37,6 @@ from .models import transfer_table
 from .schemas import TransferFilter
 
 TRANSFER_LIST_ORDER = (transfer_table.c.effective_date, transfer_table.c.id)
-
-
-def _chunks(ids: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
-    # NOTE: bounded IN lists keep SQLite under its bound-parameter limit on large batches.
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
 
 
 # --- the list -------------------------------------------------------------------------------
@@ -104,7 +99,7 @@ async def transfer_page(
 async def transfers_by_ids(session: AsyncSession, transfer_ids: Sequence[uuid.UUID]) -> list[RowMapping]:
     """The transfers named, in task code order."""
     rows: list[RowMapping] = []
-    for chunk in _chunks(transfer_ids):
+    for chunk in in_batches(transfer_ids):
         rows += (await session.execute(_transfers_select().where(transfer_table.c.id.in_(chunk)))).mappings().all()
     return sorted(rows, key=lambda row: (row["task_code"], row["id"]))
 
@@ -151,9 +146,9 @@ async def tasks_for_bulk(
     """Tasks named by id (any province, checked later) or by code within ``province``."""
     found: list[RowMapping] = []
     columns = (task_table.c.id, task_table.c.code, task_table.c.province_code)
-    for id_chunk in _chunks(list(set(task_ids))):
+    for id_chunk in in_batches(list(set(task_ids))):
         found += (await session.execute(select(*columns).where(task_table.c.id.in_(id_chunk)))).mappings().all()
-    for code_chunk in _chunks(list(set(codes))):
+    for code_chunk in in_batches(list(set(codes))):
         stmt = select(*columns).where(task_table.c.province_code == province, task_table.c.code.in_(code_chunk))
         found += (await session.execute(stmt)).mappings().all()
     return found
@@ -164,7 +159,7 @@ async def latest_leads(session: AsyncSession, task_ids: Sequence[uuid.UUID]) -> 
     later = ownership_table.alias("later")
     newest = ~exists(select(later.c.id).where(starts_after(later, ownership_table), later.c.is_lead.is_(True)))
     leads: dict[uuid.UUID, RowMapping] = {}
-    for chunk in _chunks(task_ids):
+    for chunk in in_batches(task_ids):
         stmt = select(*ownership_table.c).where(ownership_table.c.task_id.in_(chunk), ownership_table.c.is_lead.is_(True), newest)
         leads.update({row["task_id"]: row for row in (await session.execute(stmt)).mappings()})
     return leads
@@ -203,14 +198,14 @@ async def open_ownerships(session: AsyncSession, ownerships: Sequence[dict[str, 
 
 
 async def close_ownerships(session: AsyncSession, ownership_ids: Sequence[uuid.UUID], last_day: date) -> None:
-    for chunk in _chunks(ownership_ids):
+    for chunk in in_batches(ownership_ids):
         await session.execute(update(ownership_table).where(ownership_table.c.id.in_(chunk)).values(valid_to=last_day))
 
 
 async def touch_tasks(session: AsyncSession, task_ids: Sequence[uuid.UUID]) -> None:
     """A new version (ETag) for tasks changed in bulk."""
     now = utcnow()
-    for chunk in _chunks(task_ids):
+    for chunk in in_batches(task_ids):
         await session.execute(
             update(task_table).where(task_table.c.id.in_(chunk)).values(version=task_table.c.version + 1, updated_at=now)
         )

@@ -16,10 +16,10 @@ from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionReq
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.values import IsoDate
-from haicap_shared.versioning import IfMatch, etag
+from haicap_shared.versioning import IfMatch
 
 from ..tasks import service as task_service
-from ..tasks.router import ProvinceCode, TaskId
+from ..tasks.router import ProvinceFilter, TaskId
 from . import service
 from .access import TransfersRead, TransfersWrite
 from .models import TransferMode
@@ -59,16 +59,15 @@ async def transfer_task(
     if_match.check(task.version)
     transfer = await service.transfer_task(session, audit, principal, task, payload)
     body = await service.transfer_view(session, transfer.id)
-    return await idempotency.respond(
-        201, body, headers={"ETag": etag(task.version), "Location": f"task-transfers?task_id={task_id}"}
-    )
+    # NOTE: the ETag is the task's: the transfer changed the task's version.
+    return await idempotency.created(body, location=f"task-transfers?task_id={task_id}", version=task.version)
 
 
 @router.get("/task-transfers", response_model=Page[TaskTransfer], responses=problem_responses(BadRequest))
 async def list_transfers(
     session: DbSession,
     principal: TransfersRead,
-    province: ProvinceCode = None,
+    province: ProvinceFilter = None,
     task_id: Annotated[uuid.UUID | None, Query(description="Transfers of this task")] = None,
     agency_id: Annotated[uuid.UUID | None, Query(description="Transfers from or to this agency")] = None,
     mode: Annotated[TransferMode | None, Query()] = None,
@@ -95,7 +94,7 @@ async def list_transfers(
 async def transfer_stats(
     session: DbSession,
     principal: TransfersRead,
-    province: ProvinceCode = None,
+    province: ProvinceFilter = None,
     date_from: Annotated[IsoDate | None, Query(alias="from", description="Effective on or after")] = None,
     date_to: Annotated[IsoDate | None, Query(alias="to", description="Effective on or before")] = None,
 ) -> TransferStats:

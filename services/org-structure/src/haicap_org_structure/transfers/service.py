@@ -20,6 +20,7 @@ from haicap_shared.errors import Conflict
 from haicap_shared.models import utcnow
 from haicap_shared.paging import Page
 from haicap_shared.row_problems import capped
+from haicap_shared.validity import Interval
 
 from ..tasks import service as task_service
 from ..tasks.models import Task, TaskOwnership
@@ -128,7 +129,7 @@ async def transfer_task(
     session.add(transfer)
     await session.flush()
     # NOTE: a lead that already ended earlier (a gap) keeps its end; the new owner fills the gap.
-    if current.valid_to is None or current.valid_to >= data.effective_date:
+    if Interval.of(current).contains(data.effective_date):
         current.valid_to = data.effective_date - timedelta(days=1)
     opened = TaskOwnership(
         task_id=task.id,
@@ -298,8 +299,12 @@ def _check_source(item: _BulkItem, bulk: _Bulk, leads: Mapping[uuid.UUID, RowMap
         item.errors.append("the task has no owner to transfer it from")
     elif lead["valid_from"] >= bulk.effective:
         item.errors.append(f"transfer_before_start: its owner holds it from {lead['valid_from']}, not before {bulk.effective}")
-    elif lead["agency_id"] != bulk.from_agency.id or (lead["valid_to"] is not None and lead["valid_to"] < bulk.day_before):
+    elif lead["agency_id"] != bulk.from_agency.id or not _interval(lead).contains(bulk.day_before):
         item.errors.append(f"{bulk.from_agency.name} does not lead this task on {bulk.day_before}")
+
+
+def _interval(ownership: RowMapping) -> Interval:
+    return Interval(ownership["valid_from"], ownership["valid_to"])
 
 
 def _check_target(item: _BulkItem, principal: Principal, bulk: _Bulk, targets: Mapping[uuid.UUID, AgencyInfo]) -> None:
@@ -365,9 +370,7 @@ async def _write_transfers(
             }
         )
     # NOTE: a lead that already ended before the effective date (a gap) keeps its end.
-    still_open = [
-        i.lead["id"] for i in items if i.lead is not None and (i.lead["valid_to"] is None or i.lead["valid_to"] >= bulk.effective)
-    ]
+    still_open = [i.lead["id"] for i in items if i.lead is not None and _interval(i.lead).contains(bulk.effective)]
     await repository.insert_transfers(session, transfers)
     await repository.close_ownerships(session, still_open, bulk.day_before)
     await repository.open_ownerships(session, opened)

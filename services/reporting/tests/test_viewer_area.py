@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from haicap_reporting.auth import check_report_area
+from haicap_reporting.reports.access import check_report_area
 from haicap_shared.auth import OutsideArea, Principal
 from haicap_shared.roles import Area, Role
 from haicap_shared.testing import TestTokens, assert_problem

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from haicap_shared.app import create_service_app
 
 from .cache import ReportCache
-from .router import router
+from .reports.router import router
 from .settings import ReportingSettings
 from .sources import Sources
 

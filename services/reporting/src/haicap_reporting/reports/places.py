@@ -1,6 +1,6 @@
 """The place a report is for must exist: a province or commune code org-structure does not know is a 404.
 
-Without the check, a province code that does not exist got a report of zeros.
+So a province code that does not exist is never answered with a report of zeros.
 """
 
 from __future__ import annotations

@@ -7,11 +7,11 @@ from datetime import date
 from haicap_shared.auth import Principal
 from haicap_shared.http import UpstreamError
 
-from ..auth import check_report_area
 from ..composition import Report, Section, SectionSpec, compose
 from ..sections import assets, org, personnel
 from ..sources import Sources
 from . import places
+from .access import check_report_area
 from .schemas import CommuneProfile
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
@@ -19,17 +18,15 @@ from haicap_shared.deadlines import takes_up_to
 from haicap_shared.errors import AppError, UpstreamTimeout, UpstreamUnavailable, problem_responses
 from haicap_shared.values import IsoDate
 
-from .auth import CommuneReports, ProvinceReports, check_report_area
-from .cache import ReportCache
-from .composition import Report
-from .render.tabular import chunks, csv_lines, xlsx_file
-from .reports.gaps import transition_gaps
-from .reports.places import CommuneNotFound, ProvinceNotFound
-from .reports.profile import commune_profile
-from .reports.schemas import CommuneProfile, ProvinceSummary, TransitionGaps
-from .reports.summary import province_summary
-from .sources import Sources
-from .sources.base import SourceShapeError
+from ..cache import ReportCache
+from ..composition import Report
+from ..render.tabular import chunks, csv_lines, xlsx_file
+from ..sources import Sources
+from ..sources.base import SourceShapeError
+from . import service
+from .access import CommuneReports, ProvinceReports
+from .places import CommuneNotFound, ProvinceNotFound
+from .schemas import CommuneProfile, ProvinceSummary, TransitionGaps
 
 router = APIRouter(
     tags=["reports"],
@@ -70,17 +67,6 @@ def _report_doc(model: type[BaseModel], *errors: type[AppError]) -> dict[int | s
     }
 
 
-async def _cached(
-    request: Request, key: tuple[Any, ...], as_of: date, build: Callable[[], Awaitable[Report]]
-) -> tuple[Report, float]:
-    cache: ReportCache = request.app.state.report_cache
-    report = cache.get(key)
-    if report is None:
-        report = await build()
-        cache.put(key, report)
-    return report, cache.ttl(as_of) if report.complete else 0
-
-
 async def _respond(report: Report, output: Format, ttl: float, filename: str) -> Response:
     headers = {"Cache-Control": f"private, max-age={int(ttl)}" if ttl else "no-store"}
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", filename)
@@ -102,6 +88,11 @@ def _sources(request: Request) -> Sources:
     return sources
 
 
+def _cache(request: Request) -> ReportCache:
+    cache: ReportCache = request.app.state.report_cache
+    return cache
+
+
 def _timeout(request: Request) -> float:
     return float(request.app.state.settings.section_timeout_seconds)
 
@@ -121,13 +112,9 @@ async def get_province_summary(
     format: OutputFormat = Format.JSON,
 ) -> Response:
     """The province summary: tasks by level, decisions, staff, assets, streamlining, dispositions."""
-    check_report_area(principal, code)
     day = as_of or date.today()
-    report, ttl = await _cached(
-        request,
-        ("summary", code, day, compare_to),
-        day,
-        lambda: province_summary(_sources(request), code, day, compare_to, timeout_seconds=_timeout(request)),
+    report, ttl = await service.province_summary(
+        _sources(request), _cache(request), principal, code, day, compare_to, timeout_seconds=_timeout(request)
     )
     return await _respond(report, format, ttl, f"tong-hop-{code}-{day.isoformat()}")
 
@@ -142,13 +129,9 @@ async def get_transition_gaps(
     request: Request, principal: ProvinceReports, code: ProvincePath, as_of: AsOf = None, format: OutputFormat = Format.JSON
 ) -> Response:
     """What the merger left without an owner or a decision, each finding linked to its record."""
-    check_report_area(principal, code)
     day = as_of or date.today()
-    report, ttl = await _cached(
-        request,
-        ("gaps", code, day),
-        day,
-        lambda: transition_gaps(_sources(request), code, day, timeout_seconds=_timeout(request)),
+    report, ttl = await service.transition_gaps(
+        _sources(request), _cache(request), principal, code, day, timeout_seconds=_timeout(request)
     )
     return await _respond(report, format, ttl, f"khoang-trong-{code}-{day.isoformat()}")
 
@@ -164,5 +147,5 @@ async def get_commune_profile(
 ) -> Response:
     """A commune's profile: lineage, agencies, tasks, people against quota, assets."""
     day = as_of or date.today()
-    report = await commune_profile(_sources(request), principal, code, day, timeout_seconds=_timeout(request))
-    return await _respond(report, format, 0, f"ho-so-{code}-{day.isoformat()}")
+    report, ttl = await service.commune_profile(_sources(request), principal, code, day, timeout_seconds=_timeout(request))
+    return await _respond(report, format, ttl, f"ho-so-{code}-{day.isoformat()}")

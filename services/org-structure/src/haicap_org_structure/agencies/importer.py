@@ -19,14 +19,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail
 from haicap_shared.auth import Principal
+from haicap_shared.codes import UnitLevel
 from haicap_shared.errors import AppError
 from haicap_shared.imports import ProblemLog, Upload, row_chunks
 from haicap_shared.models import utcnow
 from haicap_shared.tabular import ImportReport, SourceRow, parse_date
 from haicap_shared.text import search_key
+from haicap_shared.validity import Interval
 
 from ..units import repository as unit_repository
-from ..units.models import AdministrativeUnit, UnitLevel
+from ..units.models import AdministrativeUnit
 from . import repository, service
 from .access import in_area
 from .models import KIND_LABELS, AgencyKind
@@ -49,10 +51,7 @@ def parse_kind(value: Any) -> AgencyKind:
 
 
 def _unit_on(candidates: list[AdministrativeUnit], on: date) -> AdministrativeUnit | None:
-    for unit in candidates:
-        if (unit.valid_from is None or unit.valid_from <= on) and (unit.valid_to is None or unit.valid_to >= on):
-            return unit
-    return None
+    return next((unit for unit in candidates if Interval.of(unit).contains(on)), None)
 
 
 async def import_agencies(

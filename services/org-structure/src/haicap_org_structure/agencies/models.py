@@ -7,13 +7,14 @@ import uuid
 from datetime import date
 from typing import cast
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Table, Text, Uuid
+from sqlalchemy import Date, ForeignKey, Index, String, Table, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from haicap_shared.codes import UnitLevel
 from haicap_shared.models import Entity
+from haicap_shared.validity import OpenStartValidityColumns, valid_interval_check
 
 from ..db import Base, string_enum
-from ..units.models import UnitLevel
 
 
 class AgencyKind(enum.StrEnum):
@@ -75,7 +76,7 @@ class DecisionStatus(enum.StrEnum):
     SUPERSEDED = "superseded"
 
 
-class Agency(Entity, Base):
+class Agency(OpenStartValidityColumns, Entity, Base):
     """An agency or organisation of a unit, over its validity interval."""
 
     __tablename__ = "agency"
@@ -87,12 +88,10 @@ class Agency(Entity, Base):
     province_code: Mapped[str] = mapped_column(String(2))
     commune_code: Mapped[str | None] = mapped_column(String(5))
     parent_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("agency.id"))
-    valid_from: Mapped[date | None] = mapped_column(Date)
-    valid_to: Mapped[date | None] = mapped_column(Date)
     search_key: Mapped[str] = mapped_column(String(300))
 
     __table_args__ = (
-        CheckConstraint("valid_to IS NULL OR valid_from IS NULL OR valid_from <= valid_to", name="valid_interval"),
+        valid_interval_check(open_start=True),
         Index(None, "province_code", "level", "name", "id"),
         Index(None, "unit_id"),
         Index(None, "commune_code"),

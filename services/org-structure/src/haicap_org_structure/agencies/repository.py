@@ -11,16 +11,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, RowMapping, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_shared.batching import in_batches
+from haicap_shared.codes import UnitLevel
 from haicap_shared.paging import fetch_page
 from haicap_shared.text import like_pattern
+from haicap_shared.validity import extends_beyond, in_force_on
 
-from ..units.models import UnitLevel
 from .models import REQUIRES_DECISION, Agency, AgencyKind, DecisionStatus, FunctionDecision, agency_table, decision_table
-
-
-def agency_in_force_on(as_of: date) -> ColumnElement[bool]:
-    c = agency_table.c
-    return and_(or_(c.valid_from.is_(None), c.valid_from <= as_of), or_(c.valid_to.is_(None), c.valid_to >= as_of))
 
 
 @dataclass(frozen=True)
@@ -47,7 +44,7 @@ class AgencyFilter:
             if value is not None:
                 stmt = stmt.where(column == value)
         if self.as_of is not None:
-            stmt = stmt.where(agency_in_force_on(self.as_of))
+            stmt = stmt.where(in_force_on(agency_table, self.as_of))
         if self.q:
             stmt = stmt.where(c.search_key.like(like_pattern(self.q), escape="\\"))
         return stmt
@@ -71,9 +68,9 @@ async def get_agency(session: AsyncSession, agency_id: uuid.UUID) -> Agency | No
 async def existing_kinds(session: AsyncSession, unit_ids: Sequence[uuid.UUID], on: date) -> set[tuple[uuid.UUID, AgencyKind]]:
     """Which (unit, kind) pairs already have an agency in force on ``on``."""
     found: set[tuple[uuid.UUID, AgencyKind]] = set()
-    for start in range(0, len(unit_ids), 500):
+    for batch in in_batches(unit_ids):
         stmt = select(agency_table.c.unit_id, agency_table.c.kind).where(
-            agency_table.c.unit_id.in_(unit_ids[start : start + 500]), agency_in_force_on(on)
+            agency_table.c.unit_id.in_(batch), in_force_on(agency_table, on)
         )
         found.update((unit_id, AgencyKind(kind)) for unit_id, kind in (await session.execute(stmt)).all())
     return found
@@ -82,16 +79,9 @@ async def existing_kinds(session: AsyncSession, unit_ids: Sequence[uuid.UUID], o
 async def agencies_outside(
     session: AsyncSession, unit_id: uuid.UUID, valid_from: date | None, valid_to: date | None
 ) -> Sequence[Agency]:
-    """Agencies of ``unit_id`` valid on a day outside [valid_from, valid_to]."""
-    c = agency_table.c
-    outside: list[ColumnElement[bool]] = []
-    if valid_from is not None:
-        outside.append(or_(c.valid_from.is_(None), c.valid_from < valid_from))
-    if valid_to is not None:
-        outside.append(or_(c.valid_to.is_(None), c.valid_to > valid_to))
-    if not outside:
-        return []
-    return (await session.scalars(select(Agency).where(Agency.unit_id == unit_id, or_(*outside)).limit(20))).all()
+    """Agencies of ``unit_id`` valid on a day outside [valid_from, valid_to] (the first 20)."""
+    outside = extends_beyond(agency_table, valid_from, valid_to)
+    return (await session.scalars(select(Agency).where(Agency.unit_id == unit_id, outside).limit(20))).all()
 
 
 async def add_agencies(session: AsyncSession, rows: Iterable[dict[str, Any]]) -> int:
@@ -129,7 +119,7 @@ async def decision_progress(
         stmt = (
             select(*keys, func.count(), func.count(decided.c.agency_id))
             .select_from(agency_table.outerjoin(decided, decided.c.agency_id == a.id))
-            .where(a.kind.in_(REQUIRES_DECISION), agency_in_force_on(as_of), visible)
+            .where(a.kind.in_(REQUIRES_DECISION), in_force_on(agency_table, as_of), visible)
             .group_by(*keys)
         )
         return stmt if province is None else stmt.where(a.province_code == province)
@@ -149,7 +139,7 @@ async def agencies_without_decision(
     decided = select(decision_table.c.agency_id).where(_decision_in_force(as_of), decision_table.c.agency_id == a.id)
     stmt = (
         select(a.id, a.name, a.kind, a.level)
-        .where(a.kind.in_(REQUIRES_DECISION), agency_in_force_on(as_of), visible, ~decided.exists())
+        .where(a.kind.in_(REQUIRES_DECISION), in_force_on(agency_table, as_of), visible, ~decided.exists())
         .order_by(a.name, a.id)
         .limit(limit)
     )

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from haicap_shared.audit import Audit
 from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
+from haicap_shared.codes import CommuneCode, ProvinceCode, UnitLevel
 from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, Conflict, PreconditionFailed, PreconditionRequired, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
@@ -18,10 +19,9 @@ from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUp
 from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.tabular import ImportReport
 from haicap_shared.values import IsoDate
-from haicap_shared.versioning import IfMatch, etag
+from haicap_shared.versioning import IfMatch, etag_response
 
 from ..units import service as unit_service
-from ..units.models import UnitLevel
 from . import repository, service
 from .access import OrgRead, OrgWrite, ProvinceWrite
 from .importer import import_agencies
@@ -43,23 +43,19 @@ router = APIRouter(responses=problem_responses(NotAuthenticated, RoleNotAllowed,
 
 AgencyId = Annotated[uuid.UUID, Path(description="The agency's internal id")]
 DecisionId = Annotated[uuid.UUID, Path(description="The decision's internal id")]
-ProvinceCode = Annotated[str | None, Query(pattern=r"^\d{2}$", description="Province code, e.g. `04`")]
+ProvinceQuery = Annotated[ProvinceCode | None, Query(description="Province code, e.g. `04`")]
 
 
 class ImportRejected(Conflict):
     code, title = "import_rejected", "Some rows have problems; nothing was written"
 
 
-def _json(body: Agency | FunctionDecision, status_code: int = 200) -> JSONResponse:
-    return JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers={"ETag": etag(body.version)})
-
-
 @router.get("/agencies", response_model=Page[Agency], tags=["agencies"], responses=problem_responses(BadRequest))
 async def list_agencies(
     session: DbSession,
     principal: OrgRead,
-    province: ProvinceCode = None,
-    commune: Annotated[str | None, Query(pattern=r"^\d{5}$", description="Commune code")] = None,
+    province: ProvinceQuery = None,
+    commune: Annotated[CommuneCode | None, Query(description="Commune code")] = None,
     level: UnitLevel | None = None,
     kind: AgencyKind | None = None,
     unit_id: uuid.UUID | None = None,
@@ -103,7 +99,7 @@ async def create_agency(
     if (replayed := await idempotency.replay()) is not None:
         return replayed
     agency = Agency.model_validate(await service.create_agency(session, audit, principal, payload))
-    return await idempotency.respond(201, agency, headers={"ETag": etag(agency.version), "Location": f"agencies/{agency.id}"})
+    return await idempotency.created(agency, location=f"agencies/{agency.id}")
 
 
 @router.post(
@@ -148,7 +144,7 @@ async def import_agencies_file(
 )
 async def get_agency(agency_id: AgencyId, session: DbSession, principal: OrgRead) -> JSONResponse:
     """One agency, with its ETag."""
-    return _json(Agency.model_validate(await service.get_agency(session, principal, agency_id)))
+    return etag_response(Agency.model_validate(await service.get_agency(session, principal, agency_id)))
 
 
 @router.patch(
@@ -163,7 +159,7 @@ async def update_agency(
     """Rename an agency, move it under another, or change its validity. Requires If-Match."""
     agency = await service.get_agency(session, principal, agency_id)
     if_match.check(agency.version)
-    return _json(Agency.model_validate(await service.update_agency(session, audit, principal, agency, payload)))
+    return etag_response(Agency.model_validate(await service.update_agency(session, audit, principal, agency, payload)))
 
 
 @router.get("/function-decisions", response_model=Page[FunctionDecision], tags=["decisions"])
@@ -172,7 +168,7 @@ async def list_decisions(
     principal: OrgRead,
     agency_id: uuid.UUID | None = None,
     status: DecisionStatus | None = None,
-    province: ProvinceCode = None,
+    province: ProvinceQuery = None,
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> Page[FunctionDecision]:
@@ -186,7 +182,7 @@ async def decision_progress(
     session: DbSession,
     principal: OrgRead,
     as_of: Annotated[IsoDate, Query(description="Count on this date")],
-    province: ProvinceCode = None,
+    province: ProvinceQuery = None,
 ) -> DecisionProgress:
     """Agencies with their decision issued, out of those that need one, by level and kind (computed in SQL)."""
     return await service.decision_progress(session, principal, as_of, province)
@@ -206,9 +202,7 @@ async def create_decision(
     if (replayed := await idempotency.replay()) is not None:
         return replayed
     decision = FunctionDecision.model_validate(await service.create_decision(session, audit, principal, payload))
-    return await idempotency.respond(
-        201, decision, headers={"ETag": etag(decision.version), "Location": f"function-decisions/{decision.id}"}
-    )
+    return await idempotency.created(decision, location=f"function-decisions/{decision.id}")
 
 
 @router.get(
@@ -219,7 +213,7 @@ async def create_decision(
 )
 async def get_decision(decision_id: DecisionId, session: DbSession, principal: OrgRead) -> JSONResponse:
     """One function decision, with its ETag."""
-    return _json(FunctionDecision.model_validate(await service.get_decision(session, principal, decision_id)))
+    return etag_response(FunctionDecision.model_validate(await service.get_decision(session, principal, decision_id)))
 
 
 @router.patch(
@@ -234,7 +228,8 @@ async def update_decision(
     """Change a draft. Requires If-Match."""
     decision = await service.get_decision(session, principal, decision_id)
     if_match.check(decision.version)
-    return _json(FunctionDecision.model_validate(await service.update_decision(session, audit, principal, decision, payload)))
+    decision = await service.update_decision(session, audit, principal, decision, payload)
+    return etag_response(FunctionDecision.model_validate(decision))
 
 
 @router.post(
@@ -249,4 +244,5 @@ async def issue_decision(
     """Issue a draft; the agency's previous decision is superseded on the same date. Requires If-Match."""
     decision = await service.get_decision(session, principal, decision_id)
     if_match.check(decision.version)
-    return _json(FunctionDecision.model_validate(await service.issue_decision(session, audit, principal, decision, payload)))
+    decision = await service.issue_decision(session, audit, principal, decision, payload)
+    return etag_response(FunctionDecision.model_validate(decision))

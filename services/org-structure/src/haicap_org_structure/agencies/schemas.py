@@ -4,30 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from haicap_shared.codes import ProvinceCode, UnitLevel
+from haicap_shared.validity import ValidityInput
 from haicap_shared.values import IsoDate
 
-from ..units.models import UnitLevel
 from .models import REQUIRES_DECISION, AgencyKind, DecisionStatus
 
 
-class _Validity(BaseModel):
-    valid_from: IsoDate | None = Field(None, description="First day in force; defaults to the unit's")
-    valid_to: IsoDate | None = Field(None, description="Last day in force; null: still in force")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
-            raise ValueError("valid_to is before valid_from")
-        return self
-
-
-class AgencyCreate(_Validity):
+class AgencyCreate(ValidityInput):
     """An agency to record under an administrative unit."""
 
+    valid_from: IsoDate | None = Field(None, description="First day in force; defaults to the unit's")
     name: str = Field(min_length=2, max_length=300, examples=["Phòng Kinh tế xã Quảng Lâm"])
     kind: AgencyKind
     unit_id: uuid.UUID = Field(description="The administrative unit it belongs to")
@@ -71,7 +61,7 @@ class Agency(BaseModel):
 class StandardSetup(BaseModel):
     """Set up the standard organisations of every commune of a province in force on a date."""
 
-    province: str = Field(pattern=r"^\d{2}$", examples=["04"])
+    province: ProvinceCode = Field(examples=["04"])
     as_of: IsoDate = Field(description="The communes in force on this date get them, valid from then", examples=["2025-07-01"])
 
 

@@ -10,14 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail, snapshot
 from haicap_shared.auth import Principal, check_province
+from haicap_shared.codes import UnitLevel
 from haicap_shared.errors import Conflict, NotFound
 from haicap_shared.models import utcnow
 from haicap_shared.paging import Page
 from haicap_shared.text import search_key
+from haicap_shared.validity import Interval
 
 from ..units import repository as unit_repository
 from ..units import service as unit_service
-from ..units.models import AdministrativeUnit, UnitKind, UnitLevel
+from ..units.models import AdministrativeUnit, UnitKind
 from . import repository
 from .access import check_agency, visible_agencies
 from .models import KIND_LABELS, LEVEL_OF_KIND, Agency, AgencyKind, DecisionStatus, FunctionDecision
@@ -101,12 +103,6 @@ class Placement:
     parent_id: uuid.UUID | None
 
 
-def _covers(unit: AdministrativeUnit, valid_from: date | None, valid_to: date | None) -> bool:
-    starts = unit.valid_from is None or (valid_from is not None and valid_from >= unit.valid_from)
-    ends = unit.valid_to is None or (valid_to is not None and valid_to <= unit.valid_to)
-    return starts and ends
-
-
 def check_kind(kind: AgencyKind, unit: AdministrativeUnit) -> None:
     if unit.level not in LEVEL_OF_KIND[kind]:
         raise KindNotAtLevel(f"A {KIND_LABELS[kind]} does not belong to a {unit.level.value} ({unit.name})")
@@ -116,7 +112,7 @@ def check_kind(kind: AgencyKind, unit: AdministrativeUnit) -> None:
 
 
 def check_validity(unit: AdministrativeUnit, valid_from: date | None, valid_to: date | None) -> None:
-    if not _covers(unit, valid_from, valid_to):
+    if not unit_service.lies_within(Interval(valid_from, valid_to), Interval.of(unit)):
         raise OutsideUnitValidity(
             f"{unit.name} is in force from {unit.valid_from or 'the beginning'} to {unit.valid_to or 'now'}; "
             "the agency's interval must lie within it"

@@ -20,15 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail
 from haicap_shared.auth import Principal
+from haicap_shared.codes import UNIT_LEVELS
 from haicap_shared.models import utcnow
 from haicap_shared.text import search_key
 
 from ..agencies import repository as agency_repository
 from . import repository
-from .models import CorrectedField, LinkRole, UnitLevel
+from .models import CorrectedField, LinkRole
 from .reference import REFORM_DATE, ImportPlan
-
-_LEVEL_ORDER = {UnitLevel.PROVINCE: 0, UnitLevel.DISTRICT: 1, UnitLevel.COMMUNE: 2}
 
 
 @dataclass
@@ -96,7 +95,7 @@ def _new_row(now: datetime) -> dict[str, object]:
 async def _add_units(session: AsyncSession, plan: ImportPlan, now: datetime) -> tuple[int, int]:
     """Write the planned units not yet present, parents first; how many were written and already there."""
     present = await repository.units_present(session, [u.id for u in plan.units])
-    missing = sorted((u for u in plan.units if u.id not in present), key=lambda u: (_LEVEL_ORDER[u.level], u.code))
+    missing = sorted((u for u in plan.units if u.id not in present), key=lambda u: (UNIT_LEVELS.index(u.level), u.code))
     await repository.insert_units(session, [{**asdict(u), "search_key": search_key(u.name), **_new_row(now)} for u in missing])
     return len(missing), len(present)
 

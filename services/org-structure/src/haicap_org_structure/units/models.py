@@ -7,18 +7,14 @@ import uuid
 from datetime import date
 from typing import cast
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Table, Text, Uuid
+from sqlalchemy import Date, ForeignKey, Index, String, Table, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from haicap_shared.codes import UnitLevel as UnitLevel  # NOTE: re-exported for the domains that type a level column
 from haicap_shared.models import Entity
+from haicap_shared.validity import OpenStartValidityColumns, valid_interval_check
 
 from ..db import Base, string_enum
-
-
-class UnitLevel(enum.StrEnum):
-    PROVINCE = "province"
-    DISTRICT = "district"
-    COMMUNE = "commune"
 
 
 class UnitKind(enum.StrEnum):
@@ -54,7 +50,6 @@ KINDS_BY_LEVEL = {
     UnitLevel.DISTRICT: {UnitKind.HUYEN, UnitKind.QUAN, UnitKind.THI_XA, UnitKind.THANH_PHO_THUOC_TINH},
     UnitLevel.COMMUNE: {UnitKind.XA, UnitKind.PHUONG, UnitKind.THI_TRAN, UnitKind.DAC_KHU},
 }
-
 CODE_LENGTH_BY_LEVEL = {UnitLevel.PROVINCE: 2, UnitLevel.DISTRICT: 3, UnitLevel.COMMUNE: 5}
 
 
@@ -77,7 +72,7 @@ class LinkRole(enum.StrEnum):
     RESULT = "result"
 
 
-class AdministrativeUnit(Entity, Base):
+class AdministrativeUnit(OpenStartValidityColumns, Entity, Base):
     """An administrative unit over its validity interval. A code may be reused by a successor."""
 
     __tablename__ = "administrative_unit"
@@ -89,12 +84,10 @@ class AdministrativeUnit(Entity, Base):
     level: Mapped[UnitLevel] = mapped_column(string_enum(UnitLevel, "unit_level"))
     parent_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("administrative_unit.id"), index=True)
     province_code: Mapped[str] = mapped_column(String(2))
-    valid_from: Mapped[date | None] = mapped_column(Date)
-    valid_to: Mapped[date | None] = mapped_column(Date)
     search_key: Mapped[str] = mapped_column(String(200))
 
     __table_args__ = (
-        CheckConstraint("valid_to IS NULL OR valid_from IS NULL OR valid_from <= valid_to", name="valid_interval"),
+        valid_interval_check(open_start=True),
         Index(None, "code", "valid_from"),
         Index(None, "province_code", "level", "code", "id"),
     )

@@ -33,10 +33,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
+from haicap_shared.codes import UnitLevel
 from haicap_shared.text import search_key
+from haicap_shared.validity import Interval
 
 from . import repository
-from .models import KIND_LABELS, ChangeKind, CorrectedField, UnitKind, UnitLevel
+from .models import KIND_LABELS, ChangeKind, CorrectedField, UnitKind
 
 REFORM_DATE = date(2025, 7, 1)
 LAST_DAY_BEFORE_REFORM = date(2025, 6, 30)
@@ -652,11 +654,7 @@ def _apply_later_changes(plan: ImportPlan) -> None:
             for u in plan.units
         ):
             continue  # a commune already renamed with its province
-        in_force = {
-            u.id: u
-            for u in plan.units
-            if (u.valid_from is None or u.valid_from <= day_before) and (u.valid_to is None or u.valid_to >= day_before)
-        }
+        in_force = {u.id: u for u in plan.units if Interval.of(u).contains(day_before)}
         old = next((u for u in in_force.values() if u.code == row["code"] and u.level.value == row["level"]), None)
         if old is None or old.valid_to is not None:
             plan.unmatched.append(f"later change of {row['full_name_2025_07_01']} ({row['code']}): no such unit in force")
@@ -734,7 +732,8 @@ def province_plan(plan: ImportPlan, province_code: str) -> ImportPlan:
     if not any(u.level is UnitLevel.PROVINCE and u.code == province_code and u.valid_to is None for u in plan.units):
         raise LookupError(f"no province with code {province_code} is in force since {REFORM_DATE}")
     changes = [c for c in plan.changes if c.province_code == province_code]
-    wanted = {u.id for u in plan.units if u.province_code == province_code and (u.valid_to is None or u.valid_to >= REFORM_DATE)}
+    since_reform = Interval(REFORM_DATE, None)
+    wanted = {u.id for u in plan.units if u.province_code == province_code and Interval.of(u).overlaps(since_reform)}
     for change in changes:
         wanted.update(change.source_ids, change.result_ids)
     children: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)

@@ -6,15 +6,18 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, Select, Table, and_, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, RowMapping, Select, Table, and_, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from vietnamadminunits.database import query
 
+from haicap_shared.batching import in_batches
+from haicap_shared.codes import UnitLevel
 from haicap_shared.paging import fetch_page
 from haicap_shared.text import like_pattern
+from haicap_shared.validity import extends_beyond, in_force_on, overlaps, still_open
 
 from ..agencies.models import agency_table
 from .models import (
@@ -26,32 +29,11 @@ from .models import (
     UnitChangeLink,
     UnitCorrection,
     UnitKind,
-    UnitLevel,
     change_table,
     correction_table,
     link_table,
     unit_table,
 )
-
-T = TypeVar("T")
-
-
-def in_force_on(as_of: date) -> ColumnElement[bool]:
-    """Units whose validity interval contains ``as_of`` (open ends are unbounded)."""
-    return and_(
-        or_(unit_table.c.valid_from.is_(None), unit_table.c.valid_from <= as_of),
-        or_(unit_table.c.valid_to.is_(None), unit_table.c.valid_to >= as_of),
-    )
-
-
-def overlapping(valid_from: date | None, valid_to: date | None) -> ColumnElement[bool]:
-    """Units whose validity interval shares a day with [valid_from, valid_to]."""
-    conditions: list[ColumnElement[bool]] = []
-    if valid_to is not None:
-        conditions.append(or_(unit_table.c.valid_from.is_(None), unit_table.c.valid_from <= valid_to))
-    if valid_from is not None:
-        conditions.append(or_(unit_table.c.valid_to.is_(None), unit_table.c.valid_to >= valid_from))
-    return and_(True, *conditions)
 
 
 @dataclass(frozen=True)
@@ -74,7 +56,7 @@ class UnitFilter:
         if self.parent_id is not None:
             stmt = stmt.where(c.parent_id == self.parent_id)
         if self.as_of is not None:
-            stmt = stmt.where(in_force_on(self.as_of))
+            stmt = stmt.where(in_force_on(unit_table, self.as_of))
         if self.q:
             stmt = stmt.where(c.search_key.like(like_pattern(self.q), escape="\\"))
         return stmt
@@ -127,21 +109,20 @@ async def get_units(session: AsyncSession, unit_ids: Iterable[uuid.UUID]) -> dic
 async def units_with_codes(session: AsyncSession, codes: Sequence[str]) -> Sequence[AdministrativeUnit]:
     """Every unit that has held one of ``codes``, whatever its dates."""
     found: list[AdministrativeUnit] = []
-    for start in range(0, len(codes), 500):
-        stmt = select(AdministrativeUnit).where(AdministrativeUnit.code.in_(codes[start : start + 500]))
-        found += (await session.scalars(stmt)).all()
+    for batch in in_batches(codes):
+        found += (await session.scalars(select(AdministrativeUnit).where(AdministrativeUnit.code.in_(batch)))).all()
     return found
 
 
 async def unit_by_code(session: AsyncSession, code: str, as_of: date) -> AdministrativeUnit | None:
-    stmt = select(AdministrativeUnit).where(AdministrativeUnit.code == code, in_force_on(as_of))
+    stmt = select(AdministrativeUnit).where(AdministrativeUnit.code == code, in_force_on(unit_table, as_of))
     return (await session.scalars(stmt)).first()
 
 
 async def units_with_code_overlapping(
     session: AsyncSession, code: str, valid_from: date | None, valid_to: date | None, *, excluding: uuid.UUID | None = None
 ) -> Sequence[AdministrativeUnit]:
-    stmt = select(AdministrativeUnit).where(AdministrativeUnit.code == code, overlapping(valid_from, valid_to))
+    stmt = select(AdministrativeUnit).where(AdministrativeUnit.code == code, overlaps(unit_table, valid_from, valid_to))
     if excluding is not None:
         stmt = stmt.where(AdministrativeUnit.id != excluding)
     return (await session.scalars(stmt)).all()
@@ -150,16 +131,9 @@ async def units_with_code_overlapping(
 async def children_outside(
     session: AsyncSession, parent_id: uuid.UUID, valid_from: date | None, valid_to: date | None
 ) -> Sequence[AdministrativeUnit]:
-    """Children of ``parent_id`` valid on a day outside [valid_from, valid_to]."""
-    c = unit_table.c
-    outside: list[ColumnElement[bool]] = []
-    if valid_from is not None:
-        outside.append(or_(c.valid_from.is_(None), c.valid_from < valid_from))
-    if valid_to is not None:
-        outside.append(or_(c.valid_to.is_(None), c.valid_to > valid_to))
-    if not outside:
-        return []
-    stmt = select(AdministrativeUnit).where(AdministrativeUnit.parent_id == parent_id, or_(*outside)).limit(20)
+    """Children of ``parent_id`` valid on a day outside [valid_from, valid_to] (the first 20)."""
+    outside = extends_beyond(unit_table, valid_from, valid_to)
+    stmt = select(AdministrativeUnit).where(AdministrativeUnit.parent_id == parent_id, outside).limit(20)
     return (await session.scalars(stmt)).all()
 
 
@@ -304,14 +278,9 @@ def package_current_register() -> list[dict[str, Any]]:
     return rows
 
 
-def _batches(rows: Sequence[T]) -> Iterable[Sequence[T]]:
-    for start in range(0, len(rows), IMPORT_BATCH):
-        yield rows[start : start + IMPORT_BATCH]
-
-
 async def _present(session: AsyncSession, column: ColumnElement[uuid.UUID], ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
     found: set[uuid.UUID] = set()
-    for chunk in _batches(ids):
+    for chunk in in_batches(ids, IMPORT_BATCH):
         found.update((await session.scalars(select(column).where(column.in_(chunk)))).all())
     return found
 
@@ -332,7 +301,7 @@ async def corrections_present(session: AsyncSession, ids: Sequence[uuid.UUID]) -
 
 
 async def _insert(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    for chunk in _batches(rows):
+    for chunk in in_batches(rows, IMPORT_BATCH):
         await session.execute(insert(table), list(chunk))
 
 
@@ -353,7 +322,7 @@ async def insert_corrections(session: AsyncSession, rows: Sequence[dict[str, Any
 
 async def delete_changes(session: AsyncSession, ids: Sequence[uuid.UUID]) -> None:
     """Remove changes with their links."""
-    for chunk in _batches(ids):
+    for chunk in in_batches(ids, IMPORT_BATCH):
         await session.execute(delete(link_table).where(link_table.c.change_id.in_(chunk)))
         await session.execute(delete(change_table).where(change_table.c.id.in_(chunk)))
 
@@ -376,7 +345,7 @@ async def end_open_unit(session: AsyncSession, unit_id: uuid.UUID, valid_to: dat
     """End the unit on ``valid_to`` if it is still open; whether it was."""
     result = await session.execute(
         update(unit_table)
-        .where(unit_table.c.id == unit_id, unit_table.c.valid_to.is_(None))
+        .where(unit_table.c.id == unit_id, still_open(unit_table))
         .values(valid_to=valid_to, updated_at=now, version=unit_table.c.version + 1)
         .returning(unit_table.c.id)
     )

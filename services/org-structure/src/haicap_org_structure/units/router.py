@@ -11,16 +11,17 @@ from fastapi.responses import JSONResponse
 
 from haicap_shared.audit import Audit
 from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
+from haicap_shared.codes import ProvinceCode, UnitCode, UnitLevel
 from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.values import IsoDate
-from haicap_shared.versioning import IfMatch, etag
+from haicap_shared.versioning import IfMatch, etag_response
 
 from . import repository, service
 from .access import UnitsRead, UnitsWrite
-from .models import ChangeKind, UnitKind, UnitLevel
+from .models import ChangeKind, UnitKind
 from .schemas import (
     AdministrativeUnit,
     AdministrativeUnitCreate,
@@ -36,12 +37,11 @@ router = APIRouter(tags=["units"], responses=problem_responses(NotAuthenticated,
 
 AsOf = Annotated[IsoDate | None, Query(description="Only what is in force on this date (YYYY-MM-DD)")]
 UnitId = Annotated[uuid.UUID, Path(description="The unit's internal id")]
-ProvinceCode = Annotated[str | None, Query(pattern=r"^\d{2}$", description="Province code, e.g. `04` for Cao Bằng")]
+ProvinceQuery = Annotated[ProvinceCode | None, Query(description="Province code, e.g. `04` for Cao Bằng")]
 
 
-def _unit_response(unit: object, status_code: int = 200) -> JSONResponse:
-    body = AdministrativeUnit.model_validate(unit)
-    return JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers={"ETag": etag(body.version)})
+def _unit_response(unit: object) -> JSONResponse:
+    return etag_response(AdministrativeUnit.model_validate(unit))
 
 
 @router.get("/units", response_model=Page[AdministrativeUnit], responses=problem_responses(BadRequest))
@@ -50,7 +50,7 @@ async def list_units(
     _principal: UnitsRead,
     level: Annotated[UnitLevel | None, Query(description="province, district or commune")] = None,
     kind: Annotated[UnitKind | None, Query(description="e.g. `xa`, `phuong`, `huyen`")] = None,
-    province: ProvinceCode = None,
+    province: ProvinceQuery = None,
     parent_id: Annotated[uuid.UUID | None, Query(description="Units directly under this unit")] = None,
     as_of: AsOf = None,
     q: Annotated[
@@ -69,7 +69,7 @@ async def unit_stats(
     session: DbSession,
     _principal: UnitsRead,
     as_of: Annotated[IsoDate, Query(description="Count the units in force on this date")],
-    province: ProvinceCode = None,
+    province: ProvinceQuery = None,
 ) -> UnitStats:
     """Count the units in force on a date, by level and kind (computed in SQL)."""
     return await service.unit_stats(session, as_of, province)
@@ -90,15 +90,14 @@ async def create_unit(
     if (replayed := await idempotency.replay()) is not None:
         return replayed
     unit = await service.create_unit(session, audit, principal, payload)
-    body = AdministrativeUnit.model_validate(unit)
-    return await idempotency.respond(201, body, headers={"ETag": etag(body.version), "Location": f"units/{unit.id}"})
+    return await idempotency.created(AdministrativeUnit.model_validate(unit), location=f"units/{unit.id}")
 
 
 @router.get("/units/by-code/{code}", response_model=AdministrativeUnit, responses=problem_responses(service.UnitNotFound))
 async def get_unit_by_code(
     session: DbSession,
     _principal: UnitsRead,
-    code: Annotated[str, Path(pattern=r"^\d{2}(\d|\d{3})?$", description="Official code", examples=["01273"])],
+    code: Annotated[UnitCode, Path(description="Official code", examples=["01273"])],
     as_of: Annotated[IsoDate | None, Query(description="The date on which the code is read; today when omitted")] = None,
 ) -> JSONResponse:
     """The unit holding a code on a date (a code may pass to a successor unit)."""
@@ -163,7 +162,7 @@ async def get_corrections(unit_id: UnitId, session: DbSession, _principal: Units
 async def list_unit_changes(
     session: DbSession,
     _principal: UnitsRead,
-    province: ProvinceCode = None,
+    province: ProvinceQuery = None,
     kind: Annotated[ChangeKind | None, Query()] = None,
     unit_id: Annotated[uuid.UUID | None, Query(description="Changes this unit took part in")] = None,
     effective_from: Annotated[IsoDate | None, Query(description="Effective on or after")] = None,
@@ -191,13 +190,10 @@ async def create_unit_change(
     if (replayed := await idempotency.replay()) is not None:
         return replayed
     change = await service.create_change(session, audit, principal, payload)
-    body = await service.get_change(session, change.id)
-    return await idempotency.respond(201, body, headers={"ETag": etag(body.version), "Location": f"unit-changes/{change.id}"})
+    return await idempotency.created(await service.get_change(session, change.id), location=f"unit-changes/{change.id}")
 
 
 @router.get("/unit-changes/{change_id}", response_model=UnitChange, responses=problem_responses(service.ChangeNotFound))
-async def get_unit_change(change_id: uuid.UUID, session: DbSession, _principal: UnitsRead, response: Response) -> UnitChange:
+async def get_unit_change(change_id: uuid.UUID, session: DbSession, _principal: UnitsRead) -> JSONResponse:
     """One reorganisation with its former and resulting units."""
-    change = await service.get_change(session, change_id)
-    response.headers["ETag"] = etag(change.version)
-    return change
+    return etag_response(await service.get_change(session, change_id))

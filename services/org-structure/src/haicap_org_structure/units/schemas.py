@@ -8,36 +8,22 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from haicap_shared.codes import UnitCode, UnitLevel
+from haicap_shared.validity import ValidityInput
 from haicap_shared.values import IsoDate
 
-from .models import CODE_LENGTH_BY_LEVEL, KINDS_BY_LEVEL, ChangeKind, CorrectedField, UnitKind, UnitLevel
+from .models import CODE_LENGTH_BY_LEVEL, KINDS_BY_LEVEL, ChangeKind, CorrectedField, UnitKind
 
-UnitCode = Annotated[
-    str,
-    Field(
-        pattern=r"^\d{2}(\d|\d{3})?$",
-        description="Official code: 2 digits (province), 3 (district) or 5 (commune)",
-        examples=["01273"],
-    ),
+OfficialCode = Annotated[
+    UnitCode, Field(description="Official code: 2 digits (province), 3 (district) or 5 (commune)", examples=["01273"])
 ]
 UnitName = Annotated[str, Field(min_length=1, max_length=200, examples=["Phường Thục Phán"])]
 
 
-class _Validity(BaseModel):
-    valid_from: IsoDate | None = Field(None, description="First day in force; null: in force before the records begin")
-    valid_to: IsoDate | None = Field(None, description="Last day in force; null: still in force")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
-            raise ValueError("valid_to is before valid_from")
-        return self
-
-
-class AdministrativeUnitCreate(_Validity):
+class AdministrativeUnitCreate(ValidityInput):
     """A unit to record. ``kind`` must belong to ``level`` and the code length must fit it."""
 
-    code: UnitCode
+    code: OfficialCode
     name: UnitName = Field(description="Official full name with its kind word")
     short_name: str | None = Field(None, max_length=200, description="Name without the kind word; derived when omitted")
     kind: UnitKind

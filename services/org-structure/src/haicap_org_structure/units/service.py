@@ -11,14 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail, snapshot
 from haicap_shared.auth import Principal
+from haicap_shared.codes import UnitLevel
 from haicap_shared.errors import Conflict, NotFound
 from haicap_shared.paging import Page
 from haicap_shared.text import search_key
+from haicap_shared.validity import Interval
 
 from ..agencies import repository as agency_repository
 from . import repository
 from .access import check_unit_province
-from .models import KIND_LABELS, AdministrativeUnit, LinkRole, UnitChange, UnitKind, UnitLevel
+from .models import KIND_LABELS, AdministrativeUnit, LinkRole, UnitChange, UnitKind
 from .schemas import AdministrativeUnit as UnitOut
 from .schemas import (
     AdministrativeUnitCreate,
@@ -91,9 +93,10 @@ def short_name_of(name: str, kind: UnitKind) -> str:
     return name
 
 
-def _covers(outer_from: date | None, outer_to: date | None, inner_from: date | None, inner_to: date | None) -> bool:
-    starts_inside = outer_from is None or (inner_from is not None and inner_from >= outer_from)
-    ends_inside = outer_to is None or (inner_to is not None and inner_to <= outer_to)
+def lies_within(inner: Interval, outer: Interval) -> bool:
+    """Whether every day of ``inner`` is in ``outer`` (an open end of ``inner`` only within an open end of ``outer``)."""
+    starts_inside = outer.valid_from is None or (inner.valid_from is not None and inner.valid_from >= outer.valid_from)
+    ends_inside = outer.valid_to is None or (inner.valid_to is not None and inner.valid_to <= outer.valid_to)
     return starts_inside and ends_inside
 
 
@@ -155,7 +158,7 @@ async def _parent_for(
         raise ParentNotFound(f"No administrative unit has id {parent_id}")
     if parent.level not in ALLOWED_PARENT_LEVELS[level]:
         raise ParentLevelMismatch(f"A {level.value} cannot belong to a {parent.level.value}")
-    if not _covers(parent.valid_from, parent.valid_to, valid_from, valid_to):
+    if not lies_within(Interval(valid_from, valid_to), Interval.of(parent)):
         raise OutsideParentValidity(
             f"{parent.name} is valid from {parent.valid_from or 'the beginning'} to {parent.valid_to or 'now'}; "
             "the unit's interval must lie within it"

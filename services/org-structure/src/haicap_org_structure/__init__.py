@@ -1,1 +1,1 @@
-"""org-structure: administrative units, their reorganisations and lineage."""
+"""org-structure: administrative units and their reorganisations, agencies and their decisions, and the task catalogue."""

@@ -1,3 +1,5 @@
+"""``python -m haicap_org_structure``: the ``haicap-org`` command."""
+
 from .cli import main
 
 raise SystemExit(main())

@@ -1,3 +1,5 @@
+"""org-structure's settings."""
+
 from pydantic_settings import SettingsConfigDict
 
 from haicap_shared.settings import ServiceSettings

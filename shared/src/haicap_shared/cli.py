@@ -30,7 +30,8 @@ def run_service_cli(
     extra: Callable[[argparse._SubParsersAction], dict[str, Command]] | None = None,  # type: ignore[type-arg]
     argv: list[str] | None = None,
 ) -> int:
-    parser = argparse.ArgumentParser(prog=prog, description=f"{prog}: run, migrate and maintain the service")
+    does = "run, migrate and maintain" if migrations is not None else "run and maintain"
+    parser = argparse.ArgumentParser(prog=prog, description=f"{prog}: {does} the service")
     commands = parser.add_subparsers(dest="command", required=True)
     if migrations is not None:
         commands.add_parser("migrate", help="apply every database migration")

@@ -13,23 +13,20 @@ from datetime import date
 from typing import Any
 
 import httpx
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_org_structure.agencies.models import AgencyKind, agency_table
 from haicap_org_structure.units.models import UnitLevel, unit_table
 from haicap_shared.text import search_key
+from haicap_shared.validity import in_force_on
 
 BEFORE = date(2025, 6, 30)
 AFTER = date(2025, 7, 1)
 
 
 async def unit_on(session: AsyncSession, code: str, day: date) -> Any:
-    c = unit_table.c
-    stmt = select(unit_table).where(
-        c.code == code,
-        and_(or_(c.valid_from.is_(None), c.valid_from <= day), or_(c.valid_to.is_(None), c.valid_to >= day)),
-    )
+    stmt = select(unit_table).where(unit_table.c.code == code, in_force_on(unit_table, day))
     return (await session.execute(stmt)).one()
 
 

@@ -59,16 +59,17 @@ class Replicated:
 @pytest.fixture(scope="module")
 def replicated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicated]:
     """The whole stack on PostgreSQL, with a second replica of org-structure and of personnel."""
-    names = [spec.name for spec in (*SERVICES, GATEWAY)]
+    names = [spec.name for spec in (*SERVICES, GATEWAY) if spec.database]
     databases = {
         name: asyncio.run(shared_testing.create_postgres_database(f"haicap_scale_{name.replace('-', '_')}")) for name in names
     }
     try:
         env = {key: value for key, value in os.environ.items() if not key.startswith("HAICAP_")}
-        ports = free_ports(len(names) + 2)
+        ports = free_ports(len(SERVICES) + 1 + 2)
         for spec, port in zip((*SERVICES, GATEWAY), ports, strict=False):
             env[f"{spec.env_prefix}PORT"] = str(port)
-            env[f"{spec.env_prefix}DATABASE_URL"] = plain_url(databases[spec.name])
+            if spec.database:
+                env[f"{spec.env_prefix}DATABASE_URL"] = plain_url(databases[spec.name])
         with Stack(env, tmp_path_factory.mktemp("scale-out"), startup_timeout_seconds=90) as stack:
             stack.prepare(province="04")
             stack.start(replicas={"org-structure": [ports[-2]], "personnel": [ports[-1]]})

@@ -22,9 +22,9 @@ from ..holders import HolderNotAllowed
 from ..org_client import HolderNotFound, Org
 from ..register import service as register_service
 from ..register.models import AssetKind
-from . import forms, repository, service
+from . import repository, service
 from .access import ProvinceWrite, RecordsRead, RecordsWrite
-from .models import Disposition, DispositionStatus, Form, RepurposeTo
+from .models import Disposition, DispositionStatus, Form
 from .schemas import Disposition as DispositionOut
 from .schemas import DispositionCreate, DispositionDecide, DispositionExecute, DispositionSubmit, FormInfo
 
@@ -51,18 +51,7 @@ def _response(request: Request, disposition: Disposition) -> JSONResponse:
 @router.get("/disposition-forms", response_model=list[FormInfo])
 async def list_forms(_principal: RecordsRead) -> list[FormInfo]:
     """The forms of handling in their order of priority, and which need a reason."""
-    rows = [
-        FormInfo(
-            form=form,
-            repurpose_to=to,
-            rank=forms.rank(form, to),
-            label=forms.LABELS[form] + (f" ({to.value})" if to else ""),
-            reason_required=forms.needs_reason(form, to),
-        )
-        for form in Form
-        for to in (list(RepurposeTo) if form is Form.REPURPOSE else [None])
-    ]
-    return sorted(rows, key=lambda r: (r.rank == 0, r.rank))
+    return service.list_forms()
 
 
 @router.get("/dispositions", response_model=Page[DispositionOut], responses=problem_responses(BadRequest))

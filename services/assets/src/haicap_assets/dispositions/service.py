@@ -24,9 +24,9 @@ from ..register import service as register_service
 from ..register.access import check_asset, check_current_holder, check_holder
 from ..register.models import Asset, AssetStatus, EventKind, HolderKind, HolderLevel
 from . import access, forms, repository
-from .models import Disposition, DispositionStatus, Form
+from .models import Disposition, DispositionStatus, Form, RepurposeTo
 from .schemas import Disposition as DispositionOut
-from .schemas import DispositionCreate, DispositionDecide, DispositionExecute, DispositionSubmit
+from .schemas import DispositionCreate, DispositionDecide, DispositionExecute, DispositionSubmit, FormInfo
 
 ENTITY_DISPOSITION = "disposition"
 
@@ -57,6 +57,22 @@ class NotApproved(Conflict):
 
 class DatesOutOfOrder(Conflict):
     code, title = "dates_out_of_order", "Each step's date must not precede the previous step's"
+
+
+def list_forms() -> list[FormInfo]:
+    """Every form (repurposing once per new use) in the order of priority, recovery last."""
+    rows = [
+        FormInfo(
+            form=form,
+            repurpose_to=to,
+            rank=forms.rank(form, to),
+            label=forms.LABELS[form] + (f" ({to.value})" if to else ""),
+            reason_required=forms.needs_reason(form, to),
+        )
+        for form in Form
+        for to in (list(RepurposeTo) if form is Form.REPURPOSE else [None])
+    ]
+    return sorted(rows, key=lambda r: (r.rank == 0, r.rank))
 
 
 def present(disposition: Any, today: date, decision_days: int) -> DispositionOut:

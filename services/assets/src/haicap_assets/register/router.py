@@ -15,7 +15,6 @@ from haicap_shared.codes import CommuneCode, ProvinceCode
 from haicap_shared.db import DbSession
 from haicap_shared.errors import (
     BadRequest,
-    Conflict,
     PreconditionFailed,
     PreconditionRequired,
     UpstreamUnavailable,
@@ -30,7 +29,7 @@ from haicap_shared.versioning import IfMatch, etag_response
 from ..allocations import service as allocation_service
 from ..holders import HolderNotAllowed, HolderNotInForce
 from ..org_client import HolderNotFound, Org
-from . import importer, repository, service
+from . import repository, service
 from .access import RecordsRead, RecordsWrite
 from .models import AssetKind, AssetStatus, HolderKind
 from .schemas import Asset, AssetCreate, AssetUpdate, History
@@ -39,10 +38,6 @@ router = APIRouter(tags=["assets"], responses=problem_responses(NotAuthenticated
 
 AssetId = Annotated[uuid.UUID, Path(description="The asset's internal id")]
 HOLDER_PROBLEMS = (HolderNotFound, HolderNotInForce, HolderNotAllowed, UpstreamUnavailable)
-
-
-class ImportRejected(Conflict):
-    code, title = "import_rejected", "Some rows have problems; nothing was written"
 
 
 @router.get("/assets", response_model=Page[Asset], responses=problem_responses(BadRequest))
@@ -105,7 +100,7 @@ async def create_asset(
     "/assets/imports",
     status_code=201,
     response_model=ImportReport,
-    responses=problem_responses(ImportRejected, *IMPORT_PROBLEMS, UpstreamUnavailable),
+    responses=problem_responses(service.ImportRejected, *IMPORT_PROBLEMS, UpstreamUnavailable),
     openapi_extra=IMPORT_REQUEST_BODY,
 )
 async def import_assets(
@@ -117,12 +112,7 @@ async def import_assets(
     partial: Annotated[bool, Query(description="Write the good rows even if some have problems")] = False,
 ) -> ImportReport:
     """Import assets from CSV or XLSX with their holders; every row checked, nothing written unless all pass (or partial)."""
-    report = await importer.import_assets(session, audit, principal, org, upload, partial=partial, today=date.today())
-    if report.problems and not partial:
-        raise ImportRejected(
-            f"{report.rejected} of {report.rows} rows have problems; nothing was written", report=report.model_dump()
-        )
-    return report
+    return await service.import_assets(session, audit, principal, org, upload, partial=partial, today=date.today())
 
 
 @router.get("/assets/{asset_id}", response_model=Asset, responses=problem_responses(service.AssetNotFound))

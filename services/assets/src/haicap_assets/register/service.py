@@ -10,13 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from haicap_shared.audit import AuditTrail, snapshot
 from haicap_shared.auth import Principal
 from haicap_shared.errors import BadRequest, Conflict, NotFound
+from haicap_shared.imports import Upload
 from haicap_shared.paging import Page
+from haicap_shared.tabular import ImportReport
 from haicap_shared.text import search_key
 
 from .. import holders
 from ..allocations import service as allocation_service
 from ..org_client import HolderNotFound, OrgDirectory
-from . import repository, schemas
+from . import importer, repository, schemas
 from .access import check_asset, check_holder, check_location, visible
 from .models import Asset, AssetStatus, EventKind
 from .schemas import AssetCreate, AssetUpdate, check_details
@@ -42,6 +44,10 @@ class StatusLockedByDisposition(Conflict):
 
 class InvalidAsset(BadRequest):
     code, title = "invalid_asset", "The asset's fields do not fit together"
+
+
+class ImportRejected(Conflict):
+    code, title = "import_rejected", "Some rows have problems; nothing was written"
 
 
 class LocationNotFound(BadRequest):
@@ -87,6 +93,25 @@ async def history(session: AsyncSession, principal: Principal, asset_id: uuid.UU
         events=[schemas.AssetEvent.model_validate(e) for e in events],
         allocations=[schemas.AllocationOut.model_validate(a) for a in allocations],
     )
+
+
+async def import_assets(
+    session: AsyncSession,
+    audit: AuditTrail,
+    principal: Principal,
+    org: OrgDirectory,
+    upload: Upload,
+    *,
+    partial: bool,
+    today: date,
+) -> ImportReport:
+    """Import the file's assets: all or nothing (409 with the per-row report), or with ``partial`` the good rows."""
+    report = await importer.import_assets(session, audit, principal, org, upload, partial=partial, today=today)
+    if report.problems and not partial:
+        raise ImportRejected(
+            f"{report.rejected} of {report.rows} rows have problems; nothing was written", report=report.model_dump()
+        )
+    return report
 
 
 async def create_asset(

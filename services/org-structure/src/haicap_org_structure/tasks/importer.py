@@ -1,11 +1,8 @@
-"""Importing a province's task catalogue from the CSV or XLSX form provinces fill in.
+"""The form provinces fill in for their task catalogue (CSV or XLSX): its columns, and the rules
+of one row (required fields and lengths, dates, the yes/no of ``shared``, a code once per
+province, an owner found by id or name, in the caller's area and in force on the date).
 
-Every row is checked; nothing is written when a row is wrong unless partial import was
-asked for, in which case the good rows are written and the bad ones reported. The file comes
-through the shared bounded pipeline (``haicap_shared.imports``): received on disk within the
-service's upload limit, read in chunks in a worker thread, off the event loop, refused at the
-first limit reached; rows are written with batched Core inserts in the request's transaction
-(the ORM unit of work is for interactive edits, not imports) by ``repository.insert_tasks``.
+The import itself (chunks, writing, refusal, audit) is ``service.import_tasks``.
 """
 
 from __future__ import annotations
@@ -14,19 +11,13 @@ import uuid
 from datetime import date
 from typing import Any
 
-import anyio
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from haicap_shared.audit import AuditTrail
 from haicap_shared.auth import Principal
-from haicap_shared.errors import Conflict
-from haicap_shared.imports import ProblemLog, Upload, row_chunks
 from haicap_shared.models import utcnow
-from haicap_shared.tabular import ImportReport, SourceRow, parse_date
+from haicap_shared.tabular import SourceRow, parse_date
 from haicap_shared.text import search_key
 
-from ..agencies.access import in_area
 from . import repository
+from .access import in_area
 from .repository import AgencyInfo
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -40,18 +31,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "shared": ("Dùng chung",),
     "note": ("Ghi chú",),
 }
-BATCH = 1000
 _TRUE = {"1", "true", "yes", "x", "co", "dung chung"}
 _FALSE = {"0", "false", "no", "khong", ""}
 _LIMITS = {"code": 50, "title": 1000, "sector": 200, "legal_basis": 500, "legal_article": 200, "note": 4000}
-ENTITY_IMPORT = "task_import"
 
 
-class ImportRejected(Conflict):
-    code, title = "import_rejected", "Some rows are wrong; nothing was imported"
-
-
-class _Owners:
+class Owners:
     """The province's agencies, found by id or by exact (or diacritics-insensitive) name."""
 
     def __init__(self, agencies: list[AgencyInfo]) -> None:
@@ -107,83 +92,16 @@ def _text(values: dict[str, Any], name: str, errors: list[str], *, required: boo
     return text
 
 
-async def import_tasks(
-    session: AsyncSession,
-    audit: AuditTrail,
-    principal: Principal,
-    *,
-    upload: Upload,
-    province: str,
-    partial: bool,
-) -> ImportReport:
-    """Check and write the rows of one province's file; raise :class:`ImportRejected` if refused."""
-    owners = _Owners(await repository.province_agencies(session, province))
-    taken = await repository.province_task_codes(session, province)
-    problems = ProblemLog(upload.limits.max_problems)
-    tasks: list[dict[str, Any]] = []
-    ownerships: list[dict[str, Any]] = []
-    read = accepted = written = 0
-
-    def check(chunk: list[SourceRow]) -> int:
-        good = 0
-        for source in chunk:
-            errors = _check_row(source, owners, taken, principal, province, tasks, ownerships)
-            if errors:
-                problems.add(source.number, errors)
-            else:
-                good += 1
-        return good
-
-    async for chunk in row_chunks(upload, COLUMNS):
-        read += len(chunk)
-        # NOTE: checked in a worker thread too: a chunk's checks must not hold the event loop.
-        accepted += await anyio.to_thread.run_sync(check, chunk)
-        # NOTE: once a row is wrong and the import is all-or-nothing, nothing more is written;
-        # the rest is still checked so the report lists every problem at once.
-        if problems and not partial:
-            tasks.clear()
-            ownerships.clear()
-        if len(tasks) >= BATCH:
-            written += await _flush(session, tasks, ownerships)
-    if not problems or partial:
-        written += await _flush(session, tasks, ownerships)
-    report = ImportReport(
-        rows=read, accepted=accepted, rejected=problems.count, written=written, partial=partial, problems=problems.listed
-    )
-    if problems and not partial:
-        report.written = 0
-        raise ImportRejected(
-            f"{problems.count} of {read} rows are wrong; nothing was imported (fix them, or ask for partial=true)",
-            report=report.model_dump(mode="json"),
-        )
-    await audit.record(
-        session,
-        principal,
-        entity_type=ENTITY_IMPORT,
-        entity_id=uuid.uuid4(),
-        action="import",
-        after={"province": province, "filename": upload.filename, **report.model_dump(mode="json", exclude={"problems"})},
-    )
-    return report
-
-
-async def _flush(session: AsyncSession, tasks: list[dict[str, Any]], ownerships: list[dict[str, Any]]) -> int:
-    count = len(tasks)
-    await repository.insert_tasks(session, tasks, ownerships)
-    tasks.clear()
-    ownerships.clear()
-    return count
-
-
-def _check_row(
+def check_row(
     source: SourceRow,
-    owners: _Owners,
+    owners: Owners,
     taken: set[str],
     principal: Principal,
     province: str,
     tasks: list[dict[str, Any]],
     ownerships: list[dict[str, Any]],
 ) -> list[str]:
+    """The problems of one row; a good row's task and first ownership are appended to ``tasks`` and ``ownerships``."""
     values = source.values
     errors: list[str] = []
     code = _text(values, "code", errors, required=True)

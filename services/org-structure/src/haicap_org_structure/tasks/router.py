@@ -21,8 +21,8 @@ from haicap_shared.tabular import ImportReport
 from haicap_shared.values import IsoDate
 from haicap_shared.versioning import IfMatch, etag_response
 
-from . import importer, service
-from .access import TasksRead, TasksWrite, check_province
+from . import service
+from .access import TasksRead, TasksWrite
 from .schemas import Task, TaskCreate, TaskFilter, TaskOwnership, TaskStats, TaskUpdate
 
 router = APIRouter(tags=["tasks"], responses=problem_responses(NotAuthenticated, RoleNotAllowed, OutsideArea))
@@ -84,7 +84,7 @@ async def task_stats(
 @router.post(
     "/tasks/imports",
     response_model=ImportReport,
-    responses=problem_responses(importer.ImportRejected, *IMPORT_PROBLEMS),
+    responses=problem_responses(service.ImportRejected, *IMPORT_PROBLEMS),
     openapi_extra=IMPORT_REQUEST_BODY,
 )
 async def import_tasks(
@@ -96,8 +96,7 @@ async def import_tasks(
     partial: Annotated[bool, Query(description="Write the good rows even if some are wrong")] = False,
 ) -> ImportReport:
     """Import tasks from CSV or XLSX: every row checked, all or nothing unless `partial=true`."""
-    check_province(principal, province)
-    return await importer.import_tasks(session, audit, principal, upload=upload, province=province, partial=partial)
+    return await service.import_tasks(session, audit, principal, upload=upload, province=province, partial=partial)
 
 
 @router.get("/tasks/{task_id}", response_model=Task, responses=problem_responses(service.TaskNotFound))

@@ -1,6 +1,7 @@
 """The rules of the task catalogue: a code once per province, one lead owner a day (co-owners
 only for a shared task), owners in force and in the task's province, and no deletion of a task
-whose history matters; the statistics of the catalogue on a date.
+whose history matters; the import of a province's form (its row rules in ``importer``); the
+statistics of the catalogue on a date.
 
 The other domains built on the catalogue (``transfers``, ``findings``) reach tasks and their
 owners through the functions here.
@@ -13,22 +14,27 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
+import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail, jsonable, snapshot
 from haicap_shared.auth import Principal
 from haicap_shared.codes import UnitLevel
 from haicap_shared.errors import Conflict, NotFound
+from haicap_shared.imports import ProblemLog, Upload, row_chunks
 from haicap_shared.paging import Page
+from haicap_shared.tabular import ImportReport, SourceRow
 
 from ..transfers.models import TaskLevel, TaskTransfer
-from . import repository, schemas
-from .access import check_agency, check_owner, lead_agency_visible, visible_tasks
+from . import importer, repository, schemas
+from .access import check_agency, check_owner, check_province, lead_agency_visible, visible_tasks
 from .models import Task, TaskOwnership
 from .repository import AgencyInfo
 from .schemas import AgencyCount, SectorCount, TaskCreate, TaskFilter, TaskStats, TaskUpdate, UnitCount
 
 ENTITY_TASK = "task"
+ENTITY_IMPORT = "task_import"
+IMPORT_BATCH = 1000
 
 
 class TaskNotFound(NotFound):
@@ -57,6 +63,10 @@ OWNER_PROBLEMS = (OwnerNotFound, OwnerNotInForce, OwnerInOtherProvince)
 
 class TaskHasCoOwners(Conflict):
     code, title = "task_has_co_owners", "A task with co-owners stays shared until they are ended"
+
+
+class ImportRejected(Conflict):
+    code, title = "import_rejected", "Some rows are wrong; nothing was imported"
 
 
 class TaskInUse(Conflict):
@@ -239,6 +249,86 @@ async def delete_task(session: AsyncSession, audit: AuditTrail, principal: Princ
     before = snapshot(task)
     await repository.delete_task(session, task.id)
     await audit.record(session, principal, entity_type=ENTITY_TASK, entity_id=task.id, action="delete", before=before)
+
+
+# --- imports --------------------------------------------------------------------------------
+
+
+async def import_tasks(
+    session: AsyncSession,
+    audit: AuditTrail,
+    principal: Principal,
+    *,
+    upload: Upload,
+    province: str,
+    partial: bool,
+) -> ImportReport:
+    """Check and write the rows of one province's file; raise :class:`ImportRejected` if refused.
+
+    Every row is checked; nothing is written when a row is wrong unless partial import was
+    asked for, in which case the good rows are written and the bad ones reported. The file comes
+    through the shared bounded pipeline (``haicap_shared.imports``): received on disk within the
+    service's upload limit, read in chunks in a worker thread, off the event loop, refused at the
+    first limit reached; rows are written with batched Core inserts in the request's transaction
+    (the ORM unit of work is for interactive edits, not imports).
+    """
+    check_province(principal, province)
+    owners = importer.Owners(await repository.province_agencies(session, province))
+    taken = await repository.province_task_codes(session, province)
+    problems = ProblemLog(upload.limits.max_problems)
+    tasks: list[dict[str, Any]] = []
+    ownerships: list[dict[str, Any]] = []
+    read = accepted = written = 0
+
+    def check(chunk: list[SourceRow]) -> int:
+        good = 0
+        for source in chunk:
+            errors = importer.check_row(source, owners, taken, principal, province, tasks, ownerships)
+            if errors:
+                problems.add(source.number, errors)
+            else:
+                good += 1
+        return good
+
+    async for chunk in row_chunks(upload, importer.COLUMNS):
+        read += len(chunk)
+        # NOTE: checked in a worker thread too: a chunk's checks must not hold the event loop.
+        accepted += await anyio.to_thread.run_sync(check, chunk)
+        # NOTE: once a row is wrong and the import is all-or-nothing, nothing more is written;
+        # the rest is still checked so the report lists every problem at once.
+        if problems and not partial:
+            tasks.clear()
+            ownerships.clear()
+        if len(tasks) >= IMPORT_BATCH:
+            written += await _flush(session, tasks, ownerships)
+    if not problems or partial:
+        written += await _flush(session, tasks, ownerships)
+    report = ImportReport(
+        rows=read, accepted=accepted, rejected=problems.count, written=written, partial=partial, problems=problems.listed
+    )
+    if problems and not partial:
+        report.written = 0
+        raise ImportRejected(
+            f"{problems.count} of {read} rows are wrong; nothing was imported (fix them, or ask for partial=true)",
+            report=report.model_dump(mode="json"),
+        )
+    await audit.record(
+        session,
+        principal,
+        entity_type=ENTITY_IMPORT,
+        entity_id=uuid.uuid4(),
+        action="import",
+        after={"province": province, "filename": upload.filename, **report.model_dump(mode="json", exclude={"problems"})},
+    )
+    return report
+
+
+async def _flush(session: AsyncSession, tasks: list[dict[str, Any]], ownerships: list[dict[str, Any]]) -> int:
+    count = len(tasks)
+    await repository.insert_tasks(session, tasks, ownerships)
+    tasks.clear()
+    ownerships.clear()
+    return count
 
 
 # --- statistics -----------------------------------------------------------------------------

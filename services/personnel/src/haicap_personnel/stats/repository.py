@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, exists, func, literal, null, select, union_all
+from sqlalchemy import ColumnElement, RowMapping, Select, case, exists, func, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import FromClause
 
@@ -69,7 +69,7 @@ def in_service(scope: Scope) -> FromClause:
     return placement_table.join(person_table, person_table.c.id == placement_table.c.person_id)
 
 
-def qualifications(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
+def _qualifications(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
     p, per = placement_table, person_table
     dims = _dims(scope, p, per)
     stmt = (
@@ -86,7 +86,7 @@ def qualifications(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
     return stmt.group_by(*dims) if dims else stmt
 
 
-def suitability(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
+def _suitability(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
     p, per = placement_table, person_table
     dims = _dims(scope, p, per)
     stmt = (
@@ -101,7 +101,7 @@ def suitability(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
     return stmt.group_by(*dims) if dims else stmt
 
 
-def headcount(scope: Scope, visible_placements: ColumnElement[bool], visible_quotas: ColumnElement[bool]) -> Select[Any]:
+def _headcount(scope: Scope, visible_placements: ColumnElement[bool], visible_quotas: ColumnElement[bool]) -> Select[Any]:
     """Headcount and quota side by side: UNION ALL of both, then one GROUP BY (no FULL JOIN needed)."""
     p, per, q = placement_table, person_table, quota_table
     with_quota = scope.category is None and Dimension.CATEGORY not in scope.by
@@ -123,7 +123,7 @@ def headcount(scope: Scope, visible_placements: ColumnElement[bool], visible_quo
     return stmt.group_by(*dims) if dims else stmt
 
 
-def gaps(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
+def _gaps(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
     """People in service without a primary placement on the date and without an open streamlining case."""
     per = person_table
     placed = exists().where(
@@ -137,19 +137,19 @@ def gaps(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
 
 async def gap_sample(session: AsyncSession, scope: Scope, visible: ColumnElement[bool]) -> Sequence[uuid.UUID]:
     """The ids of the first 100 people in the gap, by id."""
-    stmt = gaps(scope, visible).with_only_columns(person_table.c.id).order_by(person_table.c.id).limit(100)
+    stmt = _gaps(scope, visible).with_only_columns(person_table.c.id).order_by(person_table.c.id).limit(100)
     return (await session.execute(stmt)).scalars().all()
 
 
-def gap_counts(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
-    base = gaps(scope, visible).subquery("gap")
+def _gap_counts(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
+    base = _gaps(scope, visible).subquery("gap")
     dims = [base.c[DIMENSION_COLUMNS[d]] if d is not Dimension.CATEGORY else base.c.category for d in scope.by]
     labelled = [c.label(d.value) for c, d in zip(dims, scope.by, strict=True)]
     stmt = select(*labelled, func.count().label("people")).select_from(base)
     return stmt.group_by(*dims) if dims else stmt
 
 
-def streamlining(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
+def _streamlining(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
     c, per = case_table, person_table
     needs_person = scope.category is not None or Dimension.CATEGORY in scope.by
     source: FromClause = c.join(per, per.c.id == c.c.person_id) if needs_person else c
@@ -164,6 +164,33 @@ def streamlining(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
     )
 
 
-async def rows(session: AsyncSession, stmt: Select[Any]) -> Sequence[Any]:
-    found: Sequence[Any] = (await session.execute(stmt)).mappings().all()
+async def _rows(session: AsyncSession, stmt: Select[Any]) -> Sequence[RowMapping]:
+    found: Sequence[RowMapping] = (await session.execute(stmt)).mappings().all()
     return found
+
+
+async def qualifications(session: AsyncSession, scope: Scope, visible: ColumnElement[bool]) -> Sequence[RowMapping]:
+    """Per group: people in service, with a university degree or higher, at each political-theory and state-management level."""
+    return await _rows(session, _qualifications(scope, visible))
+
+
+async def suitability(session: AsyncSession, scope: Scope, visible: ColumnElement[bool]) -> Sequence[RowMapping]:
+    """Per group: primary placements in force, and how many at each suitability."""
+    return await _rows(session, _suitability(scope, visible))
+
+
+async def headcount(
+    session: AsyncSession, scope: Scope, visible_placements: ColumnElement[bool], visible_quotas: ColumnElement[bool]
+) -> Sequence[RowMapping]:
+    """Per group: people in service and the posts of the year's quotas."""
+    return await _rows(session, _headcount(scope, visible_placements, visible_quotas))
+
+
+async def gap_counts(session: AsyncSession, scope: Scope, visible: ColumnElement[bool]) -> Sequence[RowMapping]:
+    """Per group: people in service neither placed nor in a case that is not withdrawn."""
+    return await _rows(session, _gap_counts(scope, visible))
+
+
+async def streamlining(session: AsyncSession, scope: Scope, visible: ColumnElement[bool]) -> Sequence[RowMapping]:
+    """Per group, policy and status: cases proposed by the date and their amounts."""
+    return await _rows(session, _streamlining(scope, visible))

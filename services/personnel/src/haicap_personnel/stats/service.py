@@ -68,7 +68,7 @@ def _ints(row: Any, keys: list[str]) -> dict[str, int]:
 async def qualifications(session: AsyncSession, principal: Principal, scope: Scope) -> QualificationStats:
     keys = ["headcount", "university_or_higher"]
     keys += [f"pt_{lv.value}" for lv in PoliticalTheory] + [f"sm_{lv.value}" for lv in StateManagement]
-    found = await repository.rows(session, repository.qualifications(scope, placements_visible(principal)))
+    found = await repository.qualifications(session, scope, placements_visible(principal))
     groups = [(_group(scope, r), _ints(r, keys)) for r in found if r["headcount"]]
     # NOTE: the total adds up the groups the database returned (a handful of rows), never people.
     total = {k: sum(values[k] for _, values in groups) for k in keys}
@@ -85,8 +85,8 @@ def _headcount_row(group: dict[str, str | None], people: int, quota: int | None)
 
 async def headcount(session: AsyncSession, principal: Principal, scope: Scope) -> HeadcountStats:
     with_quota = scope.category is None and "category" not in scope.by
-    stmt = repository.headcount(scope, placements_visible(principal), quotas_visible(principal))
-    found = [(_group(scope, r), int(r["headcount"] or 0), int(r["quota"] or 0)) for r in await repository.rows(session, stmt)]
+    counted = await repository.headcount(session, scope, placements_visible(principal), quotas_visible(principal))
+    found = [(_group(scope, r), int(r["headcount"] or 0), int(r["quota"] or 0)) for r in counted]
     found = [f for f in found if f[1] or f[2]]
     rows = [
         _headcount_row(g, n, q if with_quota else None)
@@ -105,7 +105,7 @@ def _suitability_row(group: dict[str, str | None], values: dict[str, int]) -> Su
 
 async def suitability(session: AsyncSession, principal: Principal, scope: Scope) -> SuitabilityStats:
     keys = ["placements"] + [f"s_{s.value}" for s in Suitability]
-    found = await repository.rows(session, repository.suitability(scope, placements_visible(principal)))
+    found = await repository.suitability(session, scope, placements_visible(principal))
     groups = [(_group(scope, r), _ints(r, keys)) for r in found if r["placements"]]
     total = {k: sum(values[k] for _, values in groups) for k in keys}
     return SuitabilityStats(
@@ -117,7 +117,7 @@ async def suitability(session: AsyncSession, principal: Principal, scope: Scope)
 
 async def gaps(session: AsyncSession, principal: Principal, scope: Scope) -> GapStats:
     area = people_visible(principal)
-    found = await repository.rows(session, repository.gap_counts(scope, area))
+    found = await repository.gap_counts(session, scope, area)
     rows = sorted(
         (GapRow(group=_group(scope, r), people=int(r["people"])) for r in found if r["people"]),
         key=lambda row: [str(x) for x in row.group.values()],
@@ -127,7 +127,7 @@ async def gaps(session: AsyncSession, principal: Principal, scope: Scope) -> Gap
 
 
 async def streamlining(session: AsyncSession, principal: Principal, scope: Scope) -> StreamliningStats:
-    found = await repository.rows(session, repository.streamlining(scope, cases_visible(principal)))
+    found = await repository.streamlining(session, scope, cases_visible(principal))
     rows = sorted(
         (
             StreamliningRow(

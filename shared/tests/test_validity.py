@@ -136,3 +136,15 @@ def test_the_input_schema_refuses_an_end_before_the_start() -> None:
     with pytest.raises(ValidationError, match="valid_to is before valid_from"):
         ValidityInput.model_validate({"valid_from": "2025-07-02", "valid_to": "2025-07-01"})
     assert ValidityInput.model_json_schema()["properties"]["valid_to"]["description"] == "Last day in force; null: still in force"
+
+
+def test_intervals_in_memory_in_order_and_within() -> None:
+    july = Interval(date(2025, 7, 1), date(2025, 7, 31))
+    assert july.in_order
+    assert Interval(None, date(2025, 1, 1)).in_order
+    assert not Interval(date(2025, 7, 2), date(2025, 7, 1)).in_order
+    assert Interval(date(2025, 7, 10), date(2025, 7, 20)).within(july)
+    assert july.within(Interval())
+    assert july.within(july)
+    assert not Interval(date(2025, 7, 10), None).within(july)
+    assert not Interval(None, date(2025, 7, 20)).within(july)

@@ -12,7 +12,8 @@ the column is null: no ``valid_from`` means in force since before the records be
   :func:`overlaps`, :func:`extends_beyond`, :func:`ends_on_or_after`,
   :func:`starts_on_or_before`, :func:`still_open`. A column that cannot be null is compared
   without an ``IS NULL`` alternative.
-- In memory: :class:`Interval` (``Interval.of(unit).contains(day)``, ``a.overlaps(b)``).
+- In memory: :class:`Interval` (``Interval.of(unit).contains(day)``, ``a.overlaps(b)``,
+  ``a.within(b)``, ``a.in_order``).
 - In a request: :class:`ValidityInput`, the two fields and the check that ``valid_to`` is not
   before ``valid_from``.
 """
@@ -160,6 +161,17 @@ class Interval:
         """The interval of anything with ``valid_from`` and ``valid_to`` (a row, a schema, a record read over HTTP)."""
         return cls(record.valid_from, record.valid_to)
 
+    @property
+    def in_order(self) -> bool:
+        """``valid_to`` is not before ``valid_from`` (an open end is always in order)."""
+        return self.valid_from is None or self.valid_to is None or self.valid_from <= self.valid_to
+
+    def within(self, outer: Interval) -> bool:
+        """Every day of this interval is in ``outer`` (an open end only within an open end of ``outer``)."""
+        starts_inside = outer.valid_from is None or (self.valid_from is not None and self.valid_from >= outer.valid_from)
+        ends_inside = outer.valid_to is None or (self.valid_to is not None and self.valid_to <= outer.valid_to)
+        return starts_inside and ends_inside
+
     def contains(self, day: date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
 
@@ -181,6 +193,6 @@ class ValidityInput(BaseModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
-        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+        if not Interval.of(self).in_order:
             raise ValueError("valid_to is before valid_from")
         return self

@@ -4,7 +4,9 @@
   in lax mode takes ``0`` as 1970-01-01 and ``1e9`` as 2001-09-09), from 1900-01-01 to
   2100-12-31, so that no date a caller sends can overflow the day arithmetic done on it
   (``as_of - timedelta(days=30)`` on 0001-01-01 raised ``OverflowError``, a 500).
-- :data:`NationalId`: the 12-digit personal identification number, as a pattern in the schema.
+- :data:`NationalId`: the 12-digit personal identification number, as a pattern in the schema
+  (:data:`NATIONAL_ID_PATTERN`; :data:`SHOWN_NATIONAL_ID_PATTERN` for one shown masked as
+  ``*********345``).
 - :data:`Money` and :data:`DecimalString`: exact decimals, sent as strings such as ``"2340000"``
   or ``"1234.5"`` and accepted as such or as JSON numbers; the schema states the pattern in both
   directions (pydantic's own ``Decimal`` shows ``number | string`` without one).
@@ -31,6 +33,8 @@ MAX_DATE = date(2100, 12, 31)
 ISO_DATE_PATTERN = r"^(19[0-9]{2}|20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 _DATE_SHAPE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 NATIONAL_ID_PATTERN = r"^[0-9]{12}$"
+# NOTE: a national id as it is shown: whole, or masked but for its last three digits.
+SHOWN_NATIONAL_ID_PATTERN = r"^(?:[0-9]{12}|\*{9}[0-9]{3})$"
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
 MONEY_PATTERN = r"^[0-9]+(\.[0-9]{1,4})?$"
 

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from haicap_shared.audit import AuditTrail
 from haicap_shared.auth import Principal
 from haicap_shared.codes import UnitLevel
-from haicap_shared.errors import AppError
+from haicap_shared.errors import AppError, Conflict
 from haicap_shared.imports import ProblemLog, Upload, row_chunks
 from haicap_shared.models import utcnow
 from haicap_shared.tabular import ImportReport, SourceRow, parse_date
@@ -43,6 +43,10 @@ COLUMNS = {
 _KINDS = {search_key(k.value): k for k in AgencyKind} | {search_key(label): kind for kind, label in KIND_LABELS.items()}
 
 
+class ImportRejected(Conflict):
+    code, title = "import_rejected", "Some rows have problems; nothing was written"
+
+
 def parse_kind(value: Any) -> AgencyKind:
     kind = _KINDS.get(search_key(str(value or "")))
     if kind is None:
@@ -63,7 +67,11 @@ async def import_agencies(
     partial: bool,
     today: date,
 ) -> ImportReport:
-    """Check every row; write them all (or, with ``partial``, the good ones), chunk by chunk."""
+    """Check every row; write them all (or, with ``partial``, the good ones), chunk by chunk.
+
+    An import with a wrong row and without ``partial`` is refused (:class:`ImportRejected`, with the
+    report) and the request's transaction rolled back.
+    """
     units: dict[str, list[AdministrativeUnit]] = defaultdict(list)
     looked_up: set[str] = set()
     problems = ProblemLog(upload.limits.max_problems)
@@ -90,16 +98,24 @@ async def import_agencies(
         accepted = await anyio.to_thread.run_sync(check)
         accepted_count += len(accepted)
         # NOTE: once a row is wrong and the import is all-or-nothing, nothing more is written
-        # (the router refuses it, and the transaction is rolled back); the rest is still checked.
+        # (the import is refused below, and the transaction rolled back); the rest is still checked.
         if partial or not problems:
             written += await repository.add_agencies(session, accepted)
             written_ids += [r["id"] for r in accepted]
-    if problems and not partial:
-        written = 0
+    refused = bool(problems) and not partial
     report = ImportReport(
-        rows=read, accepted=accepted_count, rejected=problems.count, written=written, partial=partial, problems=problems.listed
+        rows=read,
+        accepted=accepted_count,
+        rejected=problems.count,
+        written=0 if refused else written,
+        partial=partial,
+        problems=problems.listed,
     )
-    if written:
+    if refused:
+        raise ImportRejected(
+            f"{report.rejected} of {report.rows} rows have problems; nothing was written", report=report.model_dump()
+        )
+    if report.written:
         await audit.record(
             session,
             principal,

@@ -13,7 +13,7 @@ from haicap_shared.audit import Audit
 from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
 from haicap_shared.codes import CommuneCode, ProvinceCode, UnitLevel
 from haicap_shared.db import DbSession
-from haicap_shared.errors import BadRequest, Conflict, PreconditionFailed, PreconditionRequired, problem_responses
+from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUpload
 from haicap_shared.paging import Cursor, Limit, Page
@@ -22,9 +22,8 @@ from haicap_shared.values import IsoDate
 from haicap_shared.versioning import IfMatch, etag_response
 
 from ..units import service as unit_service
-from . import repository, service
+from . import importer, repository, service
 from .access import OrgRead, OrgWrite, ProvinceWrite
-from .importer import import_agencies
 from .models import AgencyKind, DecisionStatus
 from .schemas import (
     Agency,
@@ -44,10 +43,6 @@ router = APIRouter(responses=problem_responses(NotAuthenticated, RoleNotAllowed,
 AgencyId = Annotated[uuid.UUID, Path(description="The agency's internal id")]
 DecisionId = Annotated[uuid.UUID, Path(description="The decision's internal id")]
 ProvinceQuery = Annotated[ProvinceCode | None, Query(description="Province code, e.g. `04`")]
-
-
-class ImportRejected(Conflict):
-    code, title = "import_rejected", "Some rows have problems; nothing was written"
 
 
 @router.get("/agencies", response_model=Page[Agency], tags=["agencies"], responses=problem_responses(BadRequest))
@@ -120,7 +115,7 @@ async def set_up_standard_organisations(
     status_code=201,
     response_model=ImportReport,
     tags=["agencies"],
-    responses=problem_responses(ImportRejected, *IMPORT_PROBLEMS),
+    responses=problem_responses(importer.ImportRejected, *IMPORT_PROBLEMS),
     openapi_extra=IMPORT_REQUEST_BODY,
 )
 async def import_agencies_file(
@@ -131,12 +126,7 @@ async def import_agencies_file(
     partial: Annotated[bool, Query(description="Write the good rows even if some have problems")] = False,
 ) -> ImportReport:
     """Import agencies from CSV or XLSX (name, kind, unit code, from, to); every row checked first."""
-    report = await import_agencies(session, audit, principal, upload, partial=partial, today=date.today())
-    if report.problems and not partial:
-        raise ImportRejected(
-            f"{report.rejected} of {report.rows} rows have problems; nothing was written", report=report.model_dump()
-        )
-    return report
+    return await importer.import_agencies(session, audit, principal, upload, partial=partial, today=date.today())
 
 
 @router.get(

@@ -57,7 +57,7 @@ class ImportSummary:
 async def apply_plan(
     session: AsyncSession, audit: AuditTrail, principal: Principal, plan: ImportPlan, scope: str
 ) -> ImportSummary:
-    """Write what of ``plan`` is missing, bring what an earlier import wrote in line, and record the run."""
+    """Write what of ``plan`` is missing, bring what is present in line with it, and record the run."""
     summary = ImportSummary(
         scope=scope,
         units_by_level=dict(Counter(u.level.value for u in plan.units)),
@@ -134,7 +134,7 @@ async def _add_corrections(session: AsyncSession, plan: ImportPlan, now: datetim
 
 
 async def _retract(session: AsyncSession, change_ids: Sequence[uuid.UUID]) -> int:
-    """Remove changes an earlier import built from links the plan no longer holds."""
+    """Remove the changes built from package links the plan drops, where present."""
     present = sorted(await repository.changes_present(session, change_ids))
     await repository.delete_changes(session, present)
     return len(present)

@@ -140,14 +140,16 @@ class DroppedLink:
 
 @dataclass
 class ImportPlan:
+    """The units, changes and corrections to import, with what the import summary reports about them."""
+
     units: list[PlannedUnit] = field(default_factory=list)
     changes: list[PlannedChange] = field(default_factory=list)
     splits: list[str] = field(default_factory=list)
     dropped_links: list[DroppedLink] = field(default_factory=list)
     corrections: list[PlannedCorrection] = field(default_factory=list)
-    # NOTE: changes an earlier import wrote from the package's raw links (before the
-    # same-name rule); the importer removes them where present so a database imported before
-    # the rule converges on the same lineage as a fresh one.
+    # NOTE: the changes the package's raw links make and the same-name rule drops; the importer
+    # removes them where present, so a database imported from the package alone converges on
+    # the same lineage as a fresh import.
     superseded_change_ids: dict[uuid.UUID, str] = field(default_factory=dict)  # id -> province code
     unmatched: list[str] = field(default_factory=list)
 

@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_org_structure.agencies.models import AgencyKind
 from haicap_org_structure.tasks.models import ownership_table
-from haicap_org_structure.transfers.models import transfer_table
+from haicap_org_structure.transfers.models import TaskLevel, transfer_table
+from haicap_shared.codes import UnitLevel
 from haicap_shared.roles import Role
 from haicap_shared.testing import TestTokens, assert_problem
 
@@ -20,6 +21,10 @@ LAW = "Luật Tổ chức chính quyền địa phương 72/2025/QH15"
 
 def _transfer(to: uuid.UUID, effective_date: str = "2025-07-01", mode: str = "taken_over_from_district") -> dict[str, Any]:
     return {"to_agency_id": str(to), "mode": mode, "effective_date": effective_date, "legal_basis": LAW}
+
+
+def test_a_transfer_level_is_a_unit_level_or_central() -> None:
+    assert {level.value for level in TaskLevel} == {level.value for level in UnitLevel} | {"central"}
 
 
 async def _rows(session: AsyncSession) -> tuple[int, int]:

@@ -43,26 +43,33 @@ async def findings(
 ) -> Findings:
     """Complete counts of every kind (SQL), and the first ``limit`` findings of the kinds asked."""
     scope = repository.FindingScope(day=as_of, province=province, sector=sector, visible=visible_findings(principal))
-    queries = {k: make(scope) for k, make in _FINDING_QUERIES.items()}
-    counts = {k: await repository.count_findings(session, q) for k, q in queries.items()}
+    queries = {finding_kind: make(scope) for finding_kind, make in _FINDING_QUERIES.items()}
+    counts = {finding_kind: await repository.count_findings(session, query) for finding_kind, query in queries.items()}
+    kinds_asked = [kind] if kind is not None else list(FindingKind)
     rows: list[tuple[FindingKind, RowMapping]] = []
-    for k in [kind] if kind is not None else list(FindingKind):
-        rows += [(k, row) for row in await repository.first_findings(session, queries[k], limit - len(rows))]
-    agency_ids = [row[key] for _k, row in rows for key in ("agency_id", "other_agency_id") if row.get(key) is not None]
-    agencies = await task_service.agencies_by_id(session, agency_ids)
-    duplicates = await repository.duplicate_members(
-        session, scope, [(row["province_code"], row["search_key"]) for k, row in rows if k is FindingKind.DUPLICATE]
-    )
-    items = [_finding(k, row, agencies, duplicates, as_of) for k, row in rows]
-    shown = sum(counts[k] for k in ([kind] if kind is not None else list(FindingKind)))
+    for finding_kind in kinds_asked:
+        first = await repository.first_findings(session, queries[finding_kind], limit - len(rows))
+        rows += [(finding_kind, row) for row in first]
+    items = await _explained(session, scope, rows)
     return Findings(
         as_of=as_of,
         province=province,
         counts=counts,
         total=sum(counts.values()),
         items=items,
-        truncated=len(items) < shown,
+        truncated=len(items) < sum(counts[finding_kind] for finding_kind in kinds_asked),
     )
+
+
+async def _explained(
+    session: AsyncSession, scope: repository.FindingScope, rows: list[tuple[FindingKind, RowMapping]]
+) -> list[Finding]:
+    """The findings of one page with their agencies named and, for duplicates, the tasks alike."""
+    agency_ids = [row[key] for _kind, row in rows for key in ("agency_id", "other_agency_id") if row.get(key) is not None]
+    agencies = await task_service.agencies_by_id(session, agency_ids)
+    duplicate_keys = [(row["province_code"], row["search_key"]) for kind, row in rows if kind is FindingKind.DUPLICATE]
+    duplicates = await repository.duplicate_members(session, scope, duplicate_keys)
+    return [_finding(kind, row, agencies, duplicates, scope.day) for kind, row in rows]
 
 
 def _finding(
@@ -75,7 +82,7 @@ def _finding(
     named = [agencies[row[key]] for key in ("agency_id", "other_agency_id") if row.get(key) is not None and row[key] in agencies]
     related: list[uuid.UUID] = []
     if kind is FindingKind.OVERLAP:
-        both = " and ".join(x.name for x in named)
+        both = " and ".join(agency.name for agency in named)
         shared = "a shared task with two leads" if row["shared"] else "not a shared task"
         reason = f"Held by {both} on {day} ({shared})"
     elif kind is FindingKind.NO_OWNER:
@@ -87,7 +94,8 @@ def _finding(
     elif kind is FindingKind.ENDED_OWNER:
         reason = (named[0].why_not_in_force(day) if named else None) or f"Its owner is not in force on {day}"
     else:
-        related = [i for i in duplicates.get((row["province_code"], row["search_key"]), []) if i != row["task_id"]]
+        alike = duplicates.get((row["province_code"], row["search_key"]), [])
+        related = [task_id for task_id in alike if task_id != row["task_id"]]
         reason = f"Same title and sector as {len(related)} other task(s) of province {row['province_code']}"
     return Finding(
         kind=kind,
@@ -97,7 +105,10 @@ def _finding(
         sector=row["sector"],
         province_code=row["province_code"],
         agencies=[
-            FindingAgency(id=x.id, name=x.name, level=x.level, valid_from=x.valid_from, valid_to=x.valid_to) for x in named
+            FindingAgency(
+                id=agency.id, name=agency.name, level=agency.level, valid_from=agency.valid_from, valid_to=agency.valid_to
+            )
+            for agency in named
         ],
         related_task_ids=related,
         reason=reason,

@@ -16,7 +16,9 @@ from ..db import Base, string_enum
 
 
 class TaskLevel(enum.StrEnum):
-    """Where a task sits; ``central`` only as the origin of a decentralised task."""
+    """Where a task sits on either side of a transfer: a unit level, or ``central`` (only the
+    origin of a task handed down by a ministry), so not :class:`haicap_shared.codes.UnitLevel`.
+    """
 
     CENTRAL = "central"
     PROVINCE = "province"

@@ -85,8 +85,10 @@ async def transfer_stats(
         total=counts.total,
         by_mode=dict.fromkeys(TransferMode, 0) | {TransferMode(mode): count for mode, count in counts.by_mode},
         by_route=[
-            TransferRouteCount(from_level=TaskLevel(f), to_level=TaskLevel(to), mode=TransferMode(mode), count=count)
-            for f, to, mode, count in counts.by_route
+            TransferRouteCount(
+                from_level=TaskLevel(from_level), to_level=TaskLevel(to_level), mode=TransferMode(mode), count=count
+            )
+            for from_level, to_level, mode, count in counts.by_route
         ],
     )
 

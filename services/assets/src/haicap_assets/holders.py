@@ -14,13 +14,13 @@ from typing import Any, Self
 
 from pydantic import BaseModel, Field, model_validator
 
-from haicap_shared.codes import UnitCode
+from haicap_shared.codes import UnitCode, UnitLevel
 from haicap_shared.errors import Conflict
 from haicap_shared.validity import Interval
 from haicap_shared.values import IsoDate
 
 from .org_client import OrgDirectory
-from .register.models import HolderKind, HolderLevel
+from .register.models import HolderKind
 
 
 class HolderRef(BaseModel):
@@ -47,7 +47,7 @@ class Holder:
     name: str
     province_code: str
     commune_code: str | None
-    level: HolderLevel
+    level: UnitLevel
     unit_id: uuid.UUID
     valid_from: date | None
     valid_to: date | None
@@ -90,9 +90,9 @@ class HolderNotAllowed(Conflict):
     code, title = "holder_level_invalid", "Assets are held by provinces, communes, former districts or agencies"
 
 
-def _level(value: str) -> HolderLevel:
+def _level(value: str) -> UnitLevel:
     try:
-        return HolderLevel(value)
+        return UnitLevel(value)
     except ValueError as exc:
         raise HolderNotAllowed(f"org-structure level {value!r} cannot hold assets") from exc
 
@@ -121,7 +121,7 @@ def unit_holder(
     unit_id: uuid.UUID, code: str, name: str, level: str, province_code: str, valid_from: date | None, valid_to: date | None
 ) -> Holder:
     holder_level = _level(level)
-    commune = code if holder_level is HolderLevel.COMMUNE else None
+    commune = code if holder_level is UnitLevel.COMMUNE else None
     return Holder(HolderKind.UNIT, unit_id, name, province_code or code[:2], commune, holder_level, unit_id, valid_from, valid_to)
 
 

@@ -9,9 +9,10 @@ from datetime import date
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_shared.codes import UnitLevel
 from haicap_shared.validity import in_force_on, still_open
 
-from ..register.models import Asset, AssetKind, HolderLevel, asset_table
+from ..register.models import Asset, AssetKind, asset_table
 from .models import Allocation, Purpose, allocation_table
 
 
@@ -23,7 +24,7 @@ async def general_cars_of_commune(session: AsyncSession, commune_code: str, on: 
         .select_from(allocation_table.join(asset_table, c.id == a.asset_id))
         .where(
             in_force_on(allocation_table, on),
-            a.holder_level == HolderLevel.COMMUNE,
+            a.holder_level == UnitLevel.COMMUNE,
             a.holder_commune_code == commune_code,
             a.purpose == Purpose.GENERAL_WORK_CAR,
             c.kind == AssetKind.CAR,

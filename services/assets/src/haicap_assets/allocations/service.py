@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail, snapshot
 from haicap_shared.auth import Principal
+from haicap_shared.codes import UnitLevel
 from haicap_shared.errors import Conflict
 
 from .. import holders
@@ -17,7 +18,7 @@ from ..norms import service as norm_service
 from ..org_client import OrgDirectory
 from ..register import repository as register_repository
 from ..register.access import check_current_holder, check_holder
-from ..register.models import Asset, AssetKind, AssetStatus, EventKind, HolderKind, HolderLevel
+from ..register.models import Asset, AssetKind, AssetStatus, EventKind, HolderKind
 from . import repository
 from .models import Allocation, Purpose
 from .schemas import AllocationCreate, HandoverCreate, HandoverReport, HandoverRow
@@ -53,7 +54,7 @@ class NothingToHandOver(Conflict):
 async def check_car_norm(session: AsyncSession, asset: Asset, holder: Holder, purpose: Purpose, on: date) -> None:
     """A commune's car: within the price cap of its kind, and a general-work car within the norm's count, on ``on``."""
     specialised = purpose is Purpose.SPECIALISED_CAR
-    if asset.kind is not AssetKind.CAR or holder.level is not HolderLevel.COMMUNE:
+    if asset.kind is not AssetKind.CAR or holder.level is not UnitLevel.COMMUNE:
         return
     if purpose is not Purpose.GENERAL_WORK_CAR and not specialised:
         return

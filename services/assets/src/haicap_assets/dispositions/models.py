@@ -10,11 +10,12 @@ from typing import cast
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Table, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from haicap_shared.codes import UnitLevel
 from haicap_shared.models import Entity
 
 from ..allocations.models import Purpose
 from ..db import Base, string_enum
-from ..register.models import AssetKind, AssetStatus, HolderKind, HolderLevel
+from ..register.models import AssetKind, AssetStatus, HolderKind
 
 
 class Form(enum.StrEnum):
@@ -83,7 +84,7 @@ class Disposition(Entity, Base):
     receiving_holder_name: Mapped[str | None] = mapped_column(String(300))
     receiving_province_code: Mapped[str | None] = mapped_column(String(2))
     receiving_commune_code: Mapped[str | None] = mapped_column(String(5))
-    receiving_level: Mapped[HolderLevel | None] = mapped_column(string_enum(HolderLevel, "receiving_level", 10))
+    receiving_level: Mapped[UnitLevel | None] = mapped_column(string_enum(UnitLevel, "receiving_level", 10))
     receiving_unit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     receiving_valid_to: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)

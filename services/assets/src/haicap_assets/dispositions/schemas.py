@@ -8,11 +8,12 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from haicap_shared.codes import UnitLevel
 from haicap_shared.values import IsoDate
 
 from ..allocations.models import Purpose
 from ..holders import HolderRef
-from ..register.models import AssetKind, AssetStatus, HolderKind, HolderLevel
+from ..register.models import AssetKind, AssetStatus, HolderKind
 from .models import DispositionStatus, Form, RepurposeTo
 
 
@@ -88,7 +89,7 @@ class Disposition(BaseModel):
     receiving_holder_name: str | None
     receiving_province_code: str | None
     receiving_commune_code: str | None
-    receiving_level: HolderLevel | None
+    receiving_level: UnitLevel | None
     note: str | None
     decision_due_on: IsoDate | None = Field(None, description="Last day for the decision (submitted plans)")
     decision_overdue: bool = Field(False, description="Submitted, complete, and past the decision's due day")

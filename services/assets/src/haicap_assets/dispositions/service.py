@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail, snapshot
 from haicap_shared.auth import Principal
+from haicap_shared.codes import UnitLevel
 from haicap_shared.errors import Conflict, NotFound
 from haicap_shared.paging import Page
 
@@ -22,7 +23,7 @@ from ..org_client import OrgDirectory
 from ..register import repository as register_repository
 from ..register import service as register_service
 from ..register.access import check_asset, check_current_holder, check_holder
-from ..register.models import Asset, AssetStatus, EventKind, HolderKind, HolderLevel
+from ..register.models import Asset, AssetStatus, EventKind, HolderKind
 from . import access, forms, repository
 from .models import Disposition, DispositionStatus, Form, RepurposeTo
 from .schemas import Disposition as DispositionOut
@@ -279,7 +280,7 @@ def _receiver(disposition: Disposition) -> Holder | None:
         disposition.receiving_holder_name,
         disposition.receiving_province_code,
         disposition.receiving_commune_code,
-        HolderLevel(disposition.receiving_level),
+        UnitLevel(disposition.receiving_level),
         disposition.receiving_unit_id,
         None,
         disposition.receiving_valid_to,

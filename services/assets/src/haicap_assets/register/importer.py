@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail
 from haicap_shared.auth import Principal
+from haicap_shared.codes import UnitLevel
 from haicap_shared.errors import AppError, UpstreamUnavailable
 from haicap_shared.imports import ProblemLog, Upload, row_chunks
 from haicap_shared.tabular import ImportReport, RowProblem, SourceRow, parse_date
@@ -43,7 +44,7 @@ from ..holders import Holder, HolderRef
 from ..org_client import OrgDirectory
 from . import repository
 from .access import holder_in_area, location_in_area
-from .models import AssetKind, AssetStatus, Condition, HolderKind, HolderLevel
+from .models import AssetKind, AssetStatus, Condition, HolderKind
 from .schemas import check_details
 
 COLUMNS = {
@@ -222,7 +223,7 @@ def _location_errors(
     unit = resolved.get(_ref_key(ref))
     if isinstance(unit, str) or unit is None:
         return [f"commune_code {commune}: org-structure has no commune {commune} on {on}"]
-    if unit.level is not HolderLevel.COMMUNE or unit.province_code != province:
+    if unit.level is not UnitLevel.COMMUNE or unit.province_code != province:
         return [f"commune_code {commune} is not a commune of province {province} on {on}"]
     if not location_in_area(principal, province, commune):
         return [f"commune {commune} is outside your area"]

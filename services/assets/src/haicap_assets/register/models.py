@@ -10,6 +10,7 @@ from typing import Any, cast
 from sqlalchemy import JSON, BigInteger, Date, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
+from haicap_shared.codes import UnitLevel
 from haicap_shared.models import Entity, UtcDateTime
 
 from ..db import Base, string_enum
@@ -46,12 +47,6 @@ class HolderKind(enum.StrEnum):
     AGENCY = "agency"
 
 
-class HolderLevel(enum.StrEnum):
-    PROVINCE = "province"
-    DISTRICT = "district"
-    COMMUNE = "commune"
-
-
 class EventKind(enum.StrEnum):
     REGISTERED = "registered"
     UPDATED = "updated"
@@ -82,8 +77,8 @@ class HolderColumns:
     holder_commune_code: Mapped[str | None] = mapped_column(String(5))
 
     @declared_attr
-    def holder_level(cls) -> Mapped[HolderLevel | None]:  # noqa: N805
-        return mapped_column(string_enum(HolderLevel, "holder_level", 10))
+    def holder_level(cls) -> Mapped[UnitLevel | None]:  # noqa: N805
+        return mapped_column(string_enum(UnitLevel, "holder_level", 10))
 
     holder_unit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     holder_valid_to: Mapped[date | None] = mapped_column(Date)

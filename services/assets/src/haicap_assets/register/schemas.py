@@ -8,13 +8,13 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from haicap_shared.codes import CommuneCode, ProvinceCode
+from haicap_shared.codes import CommuneCode, ProvinceCode, UnitLevel
 from haicap_shared.values import IsoDate
 
 from ..allocations.models import Purpose
 from ..holders import HolderRef
 from ..plates import normalise_plate
-from .models import AssetKind, AssetStatus, Condition, EventKind, HolderKind, HolderLevel
+from .models import AssetKind, AssetStatus, Condition, EventKind, HolderKind
 
 Money = Annotated[int, Field(ge=0, le=10**15, description="Vietnamese đồng")]
 Area = Annotated[float, Field(gt=0, le=10**9, description="Square metres")]
@@ -126,7 +126,7 @@ class Asset(BaseModel):
     holder_name: str | None
     holder_province_code: str | None
     holder_commune_code: str | None
-    holder_level: HolderLevel | None
+    holder_level: UnitLevel | None
     holder_unit_id: uuid.UUID | None
     holder_valid_to: IsoDate | None = Field(description="Last day the holder is in force in org-structure (null: still)")
     note: str | None
@@ -171,7 +171,7 @@ class AllocationOut(BaseModel):
     holder_name: str | None
     holder_province_code: str | None
     holder_commune_code: str | None
-    holder_level: HolderLevel | None
+    holder_level: UnitLevel | None
     holder_unit_id: uuid.UUID | None
     purpose: Purpose
     valid_from: IsoDate

@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, Integer, Select, and_, case, cast, exists, func, literal, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_shared.codes import UnitLevel
 from haicap_shared.validity import in_force_on
 
 from ..allocations.models import Purpose, allocation_table
 from ..dispositions.models import DispositionStatus, disposition_table
-from ..register.models import AssetKind, AssetStatus, HolderLevel, asset_table, event_table
+from ..register.models import AssetKind, AssetStatus, asset_table, event_table
 
 al, a, d, ev = allocation_table.c, asset_table.c, disposition_table.c, event_table.c
 
@@ -218,7 +219,7 @@ async def general_cars_by_commune(
     stmt = (
         _held(as_of, province, visible)
         .add_columns(al.holder_commune_code, func.count().label("cars"), over.label("over_price"))
-        .where(al.holder_level == HolderLevel.COMMUNE, a.kind == AssetKind.CAR, al.purpose == Purpose.GENERAL_WORK_CAR)
+        .where(al.holder_level == UnitLevel.COMMUNE, a.kind == AssetKind.CAR, al.purpose == Purpose.GENERAL_WORK_CAR)
         .group_by(al.holder_commune_code)
     )
     return (await session.execute(stmt)).mappings().all()

@@ -7,15 +7,16 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from haicap_shared.codes import UnitLevel
 from haicap_shared.values import IsoDate
 
 from ..dispositions.models import DispositionStatus, Form, RepurposeTo
-from ..register.models import AssetKind, AssetStatus, HolderKind, HolderLevel
+from ..register.models import AssetKind, AssetStatus, HolderKind
 
 
 class LevelCount(BaseModel):
     kind: AssetKind
-    holder_level: HolderLevel | None
+    holder_level: UnitLevel | None
     assets: int = Field(description="Assets of the kind held at the level (for cars: every car, whatever its purpose)")
     general_work_cars: int = Field(description="Cars allocated for general work (phục vụ công tác chung)")
     specialised_cars: int = Field(description="Cars allocated as specialised cars (xe chuyên dùng: ambulances, ...)")
@@ -46,7 +47,7 @@ class Summary(BaseModel):
 
 class HoldingRow(BaseModel):
     kind: AssetKind
-    holder_level: HolderLevel | None = None
+    holder_level: UnitLevel | None = None
     holder_unit_id: uuid.UUID | None = None
     holder_commune_code: str | None = None
     holder_kind: HolderKind | None = None
@@ -115,7 +116,7 @@ class GapRow(BaseModel):
     holder_kind: HolderKind | None
     holder_id: uuid.UUID | None
     holder_name: str | None
-    holder_level: HolderLevel | None
+    holder_level: UnitLevel | None
     holder_valid_to: IsoDate | None
     kind: AssetKind
     assets: int

@@ -8,13 +8,14 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.auth import Principal
+from haicap_shared.codes import UnitLevel
 from haicap_shared.errors import NotFound
 
 from ..allocations import access as allocation_access
 from ..norms import repository as norm_repository
 from ..org_client import HolderNotFound, OrgDirectory
 from ..register import access as register_access
-from ..register.models import AssetKind, HolderLevel
+from ..register.models import AssetKind
 from . import access, repository
 from .schemas import (
     CarNormStats,
@@ -36,7 +37,7 @@ async def summary(
     session: AsyncSession, principal: Principal, as_of: date, province: str | None, commune: str | None = None
 ) -> Summary:
     rows = await repository.summary(session, as_of, province, allocation_access.visible(principal), commune)
-    commune_rows = [r for r in rows if r.holder_level is HolderLevel.COMMUNE]
+    commune_rows = [r for r in rows if r.holder_level is UnitLevel.COMMUNE]
     premises = next((r for r in commune_rows if r.kind is AssetKind.PREMISES), None)
     cars = next((r for r in commune_rows if r.kind is AssetKind.CAR), None)
     return Summary(

@@ -444,28 +444,44 @@ _CLEAN_DOMAIN = {
     "access.py": "from haicap_shared.auth import RecordsRead\n",
 }
 
-_VIOLATIONS = {
-    "a": (
+# NOTE: (rule, file changed, its new text or None to delete it, how many violations it holds)
+_VIOLATIONS: list[tuple[str, str, str | None, int]] = [
+    (
+        "a",
         "notes/service.py",
         "from sqlalchemy import select as pick\nasync def f(session, t):\n    return await session.scalars(pick(t))\n",
+        2,
     ),
-    "b": ("notes/access.py", None),
-    "c": ("notes/auth.py", '"""Roles."""\n'),
-    "d": ("notes/schemas.py", 'from pydantic import Field\nCode = Field(pattern=r"^\\d{5}$")\n'),
-    "e": ("notes/__init__.py", '"""Notes."""\n'),
-    "f": ("notes/service.py", "def f(t, day):\n    return t.c.valid_to.is_(None) | (t.c.valid_from <= day)\n"),
-    "g": ("notes/router.py", "from haicap_personnel.people import service\n"),
-}
+    ("a", "notes/importer.py", "import sqlalchemy as sa\ndef f(conn, t):\n    conn.execute(sa.text('DELETE FROM t'))\n", 2),
+    ("a", "notes/router.py", "from sqlalchemy.dialects.postgresql import insert\ndef f(t):\n    return insert(t)\n", 1),
+    ("a", "notes/service.py", "async def f(self, stmt):\n    return await self.session.stream(stmt)\n", 1),
+    ("b", "notes/access.py", None, 1),
+    ("b", "notes/repository.py", None, 1),
+    ("c", "notes/auth.py", '"""Roles."""\n', 1),
+    ("c", "auth.py", '"""Roles of the whole service."""\n', 1),
+    ("d", "notes/schemas.py", 'from pydantic import Field\nCode = Field(pattern=r"^\\d{5}$")\n', 1),
+    ("d", "notes/router.py", 'from fastapi import Query\nP = Query(pattern=r"^\\d{2}(\\d|\\d{3})?$")\n', 1),
+    ("d", "notes/ids.py", 'import re\n_ID = r"^[0-9]{12}$"\nID = re.compile(_ID)\n', 1),
+    ("d", "notes/types.py", 'from pydantic import constr\nCode = constr(pattern=r"^\\d{3}$")\n', 1),
+    ("e", "notes/__init__.py", '"""Notes."""\n', 1),
+    ("e", "notes/__init__.py", "", 1),
+    ("f", "notes/service.py", "def f(t, day):\n    return t.c.valid_to.is_(None) | (t.c.valid_from <= day)\n", 1),
+    ("f", "notes/service.py", "def f(u, day):\n    return (u.valid_from is None or u.valid_from <= day) and True\n", 1),
+    ("f", "notes/service.py", "def f(valid_from, valid_to):\n    return valid_from and valid_to and valid_to < valid_from\n", 1),
+    ("f", "notes/repository.py", "def f(ids):\n    for start in range(0, len(ids), 500):\n        yield ids[start:]\n", 1),
+    ("g", "notes/router.py", "from haicap_personnel.people import service\n", 1),
+    ("g", "notes/service.py", "def f():\n    import haicap_gateway.app\n", 1),
+]
 
 
-def _fake_service(root: Path, change: tuple[str, str | None] | None = None) -> Path:
+def _fake_service(root: Path, path: str | None = None, text: str | None = None) -> Path:
+    """A service ``haicap_fake`` with one clean domain, ``notes/``; ``path`` replaced by ``text`` (None: deleted)."""
     package = root / "haicap_fake"
     (package / "notes").mkdir(parents=True)
     (package / "__init__.py").write_text('"""A fake service."""\n')
     for name, clean in _CLEAN_DOMAIN.items():
         (package / "notes" / name).write_text(clean)
-    if change is not None:
-        path, text = change
+    if path is not None:
         if text is None:
             (package / path).unlink()
         else:
@@ -477,11 +493,15 @@ def test_a_clean_fake_service_has_no_violation(tmp_path: Path) -> None:
     assert skeleton_violations(_fake_service(tmp_path)) == []
 
 
-@pytest.mark.parametrize("rule", list(RULES))
-def test_each_rule_fails_on_a_deliberate_violation(tmp_path: Path, rule: str) -> None:
-    violations = skeleton_violations(_fake_service(tmp_path, _VIOLATIONS[rule]))
-    assert violations, f"rule {rule} missed its violation"
+@pytest.mark.parametrize(("rule", "path", "text", "count"), _VIOLATIONS)
+def test_each_rule_fails_on_a_deliberate_violation(tmp_path: Path, rule: str, path: str, text: str | None, count: int) -> None:
+    violations = skeleton_violations(_fake_service(tmp_path, path, text))
+    assert len(violations) == count, violations
     assert {violation.split(".", 1)[0] for violation in violations} == {rule}, violations
+
+
+def test_every_rule_is_shown_failing() -> None:
+    assert {rule for rule, *_ in _VIOLATIONS} == set(RULES)
 
 
 def test_what_a_code_regex_is() -> None:

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, true
 
 from haicap_shared.auth import OutsideArea, Principal, check_province
 from haicap_shared.roles import Role
 
 from ..agencies.access import OrgRead, OrgWrite, check_agency, in_area, visible_agencies
-from ..agencies.models import agency_table
-from .models import ownership_table, task_table
+from . import repository
+from .models import task_table
 
 # NOTE: the same roles as for agencies: a task is read and written by whoever may act for its owner.
 TasksRead = OrgRead
@@ -58,12 +58,7 @@ def visible_tasks(principal: Principal) -> ColumnElement[bool]:
         return true()
     if principal.role is Role.PROVINCE_OFFICER:
         return task_table.c.province_code == principal.area.province
-    owned = (
-        select(ownership_table.c.task_id)
-        .join(agency_table, agency_table.c.id == ownership_table.c.agency_id)
-        .where(visible_agencies(principal))
-    )
-    return task_table.c.id.in_(owned)
+    return repository.held_by_agencies(visible_agencies(principal))
 
 
 def check_owner(principal: Principal, agency: Any | None, province_code: str) -> None:

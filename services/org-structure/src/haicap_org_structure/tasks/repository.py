@@ -75,6 +75,14 @@ def starts_after(later: FromClause, ownership: FromClause) -> ColumnElement[bool
     )
 
 
+def held_by_agencies(agencies: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Condition on ``task``: held, on any date, by an agency the condition on ``agency`` keeps."""
+    holders = (
+        select(ownership_table.c.task_id).join(agency_table, agency_table.c.id == ownership_table.c.agency_id).where(agencies)
+    )
+    return task_table.c.id.in_(holders)
+
+
 # --- agencies, as the task rules need them -------------------------------------------------
 
 

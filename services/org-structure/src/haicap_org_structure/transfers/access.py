@@ -8,14 +8,14 @@ province's).
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, true
 
 from haicap_shared.auth import Principal
 from haicap_shared.roles import Role
 
 from ..agencies.access import visible_agencies
-from ..agencies.models import agency_table
 from ..tasks.access import TasksRead, TasksWrite, check_agency, everywhere, in_area
+from . import repository
 from .models import transfer_table
 
 TransfersRead = TasksRead
@@ -30,5 +30,4 @@ def visible_transfers(principal: Principal) -> ColumnElement[bool]:
         return true()
     if principal.role is Role.PROVINCE_OFFICER:
         return transfer_table.c.province_code == principal.area.province
-    agencies = select(agency_table.c.id).where(visible_agencies(principal))
-    return transfer_table.c.to_agency_id.in_(agencies) | transfer_table.c.from_agency_id.in_(agencies)
+    return repository.from_or_to_agencies(visible_agencies(principal))

@@ -15,10 +15,11 @@ from haicap_shared.models import Entity
 from ..db import Base, string_enum
 
 
+# NOTE: not haicap_shared.codes.UnitLevel: a transfer may come from ``central`` (a ministry);
+# the other values are the unit levels (test_tasks_transfers keeps them so). The docstring is
+# the schema's description in the OpenAPI document.
 class TaskLevel(enum.StrEnum):
-    """Where a task sits on either side of a transfer: a unit level, or ``central`` (only the
-    origin of a task handed down by a ministry), so not :class:`haicap_shared.codes.UnitLevel`.
-    """
+    """Where a task sits; ``central`` only as the origin of a decentralised task."""
 
     CENTRAL = "central"
     PROVINCE = "province"

@@ -39,6 +39,12 @@ from .schemas import TransferFilter
 TRANSFER_LIST_ORDER = (transfer_table.c.effective_date, transfer_table.c.id)
 
 
+def from_or_to_agencies(agencies: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Condition on ``task_transfer``: from or to an agency the condition on ``agency`` keeps."""
+    kept = select(agency_table.c.id).where(agencies)
+    return transfer_table.c.to_agency_id.in_(kept) | transfer_table.c.from_agency_id.in_(kept)
+
+
 # --- the list -------------------------------------------------------------------------------
 
 

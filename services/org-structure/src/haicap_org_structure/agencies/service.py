@@ -112,7 +112,7 @@ def check_kind(kind: AgencyKind, unit: AdministrativeUnit) -> None:
 
 
 def check_validity(unit: AdministrativeUnit, valid_from: date | None, valid_to: date | None) -> None:
-    if not unit_service.lies_within(Interval(valid_from, valid_to), Interval.of(unit)):
+    if not Interval(valid_from, valid_to).within(Interval.of(unit)):
         raise OutsideUnitValidity(
             f"{unit.name} is in force from {unit.valid_from or 'the beginning'} to {unit.valid_to or 'now'}; "
             "the agency's interval must lie within it"
@@ -188,7 +188,7 @@ async def update_agency(
     assert unit is not None  # NOTE: a foreign key keeps it
     valid_from = fields.get("valid_from", agency.valid_from)
     valid_to = fields.get("valid_to", agency.valid_to)
-    if valid_from and valid_to and valid_to < valid_from:
+    if not Interval(valid_from, valid_to).in_order:
         raise Conflict("valid_to would be before valid_from", code="invalid_interval")
     check_validity(unit, valid_from, valid_to)
     if "parent_id" in fields:

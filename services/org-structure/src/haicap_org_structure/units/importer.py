@@ -161,8 +161,9 @@ async def _end(session: AsyncSession, plan: ImportPlan, now: datetime) -> tuple[
     """
     ended = 0
     stranded: list[str] = []
+    replaced_later = {source for change in plan.changes if change.effective_date > REFORM_DATE for source in change.source_ids}
     for unit in plan.units:
-        if unit.valid_to is None or unit.valid_to < REFORM_DATE:
+        if unit.id not in replaced_later or unit.valid_to is None:
             continue
         if await repository.end_open_unit(session, unit.id, unit.valid_to, now):
             ended += 1

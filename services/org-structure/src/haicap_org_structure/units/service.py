@@ -93,13 +93,6 @@ def short_name_of(name: str, kind: UnitKind) -> str:
     return name
 
 
-def lies_within(inner: Interval, outer: Interval) -> bool:
-    """Whether every day of ``inner`` is in ``outer`` (an open end of ``inner`` only within an open end of ``outer``)."""
-    starts_inside = outer.valid_from is None or (inner.valid_from is not None and inner.valid_from >= outer.valid_from)
-    ends_inside = outer.valid_to is None or (inner.valid_to is not None and inner.valid_to <= outer.valid_to)
-    return starts_inside and ends_inside
-
-
 async def list_units(session: AsyncSession, filters: repository.UnitFilter, *, limit: int, cursor: str | None) -> Page[UnitOut]:
     """One page of the units matching ``filters``, by code (units are read by all, whatever their area)."""
     rows, next_cursor = await repository.page_of_units(session, filters, limit=limit, cursor=cursor)
@@ -158,7 +151,7 @@ async def _parent_for(
         raise ParentNotFound(f"No administrative unit has id {parent_id}")
     if parent.level not in ALLOWED_PARENT_LEVELS[level]:
         raise ParentLevelMismatch(f"A {level.value} cannot belong to a {parent.level.value}")
-    if not lies_within(Interval(valid_from, valid_to), Interval.of(parent)):
+    if not Interval(valid_from, valid_to).within(Interval.of(parent)):
         raise OutsideParentValidity(
             f"{parent.name} is valid from {parent.valid_from or 'the beginning'} to {parent.valid_to or 'now'}; "
             "the unit's interval must lie within it"
@@ -198,7 +191,7 @@ async def update_unit(
     fields = changes.model_dump(exclude_unset=True)
     valid_from = fields.get("valid_from", unit.valid_from)
     valid_to = fields.get("valid_to", unit.valid_to)
-    if valid_from and valid_to and valid_to < valid_from:
+    if not Interval(valid_from, valid_to).in_order:
         raise Conflict("valid_to would be before valid_from", code="invalid_interval")
     parent_id = fields.get("parent_id", unit.parent_id)
     parent = await _parent_for(session, unit.level, parent_id, valid_from, valid_to)

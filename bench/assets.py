@@ -52,7 +52,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from haicap_assets.cli import MIGRATIONS
 from haicap_assets.org_client import HolderNotFound, OrgAgency, OrgUnit
 from haicap_assets.plates import PLATE_PREFIXES
-from haicap_assets.register import importer
+from haicap_assets.register import importer, repository
 from haicap_assets.stats import service as stats_service
 from haicap_assets.tables import metadata
 from haicap_shared.audit import AuditTrail
@@ -180,12 +180,11 @@ async def run(rows: int, runs: int, seed: int) -> None:
         parsed = [
             importer.parse_row({k: v or None for k, v in r.items()}, AS_OF) for r in csv.DictReader(io.StringIO(data.decode()))
         ]
-        columns = [*importer.ASSET_COLUMNS, "created_at", "updated_at", "version"]
+        asset_columns = repository.STAGED_ASSET_COLUMNS
+        columns = [*asset_columns, "created_at", "updated_at", "version"]
         stamp = datetime.now(UTC)
         records = [
-            tuple(
-                [uuid.uuid4()] + [getattr(record[c], "value", record[c]) for c in importer.ASSET_COLUMNS[1:]] + [stamp, stamp, 1]
-            )
+            tuple([uuid.uuid4()] + [getattr(record[c], "value", record[c]) for c in asset_columns[1:]] + [stamp, stamp, 1])
             for record, _, _ in parsed
         ]
         connection = await asyncpg.connect(raw_url)

@@ -18,9 +18,11 @@ from functools import cache
 
 from vietnamadminunits.database import query
 
+from haicap_shared.values import NATIONAL_ID_PATTERN
+
 from .models import Sex
 
-_DIGITS = re.compile(r"^\d{12}$")
+_DIGITS = re.compile(NATIONAL_ID_PATTERN)
 
 
 @cache

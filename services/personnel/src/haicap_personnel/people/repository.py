@@ -347,7 +347,7 @@ def validation_sql(codes: frozenset[str]) -> str:
 WITH src AS (
     SELECT row_no, {cleaned} FROM pg_temp.person_import
 ), parts AS (
-    SELECT src.*, src.national_id ~ '^\\d{{12}}$' AS nid_ok, {_date_parts("src.birth_date")} AS birth_parts,
+    SELECT src.*, src.national_id ~ '^[0-9]{{12}}$' AS nid_ok, {_date_parts("src.birth_date")} AS birth_parts,
         {_date_parts("src.social_insurance_start_date")} AS si_parts
     FROM src OFFSET 0
 ), s AS (

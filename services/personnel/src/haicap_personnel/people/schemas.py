@@ -10,7 +10,7 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, Field, model_validator
 
-from haicap_shared.values import DecimalText, IsoDate, NationalId
+from haicap_shared.values import SHOWN_NATIONAL_ID_PATTERN, DecimalText, IsoDate, NationalId
 
 from . import national_id
 from .models import Category, EducationLevel, PoliticalTheory, Sex, StateManagement
@@ -86,7 +86,7 @@ class Person(_PersonFields):
 
     id: uuid.UUID
     national_id: str = Field(
-        pattern=r"^(?:[0-9]{12}|\*{9}[0-9]{3})$",
+        pattern=SHOWN_NATIONAL_ID_PATTERN,
         description="Masked (`*********345`) unless `reveal=true` was asked by a role allowed to",
     )
     agency_id: uuid.UUID

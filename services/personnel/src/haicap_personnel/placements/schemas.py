@@ -5,31 +5,26 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from haicap_shared.tabular import RowProblem
+from haicap_shared.validity import ValidityInput
 from haicap_shared.values import IsoDate
 
 from ..people.models import Category
 from .models import Suitability
 
 
-class PlacementCreate(BaseModel):
+class PlacementCreate(ValidityInput):
     """A person in an approved position from a date; one primary placement at a time."""
 
     person_id: uuid.UUID
     position_id: uuid.UUID
+    # NOTE: a placement always has a first day; its last day may not be before it (ValidityInput).
     valid_from: IsoDate
     valid_to: IsoDate | None = Field(None, description="Last day; null: open")
     is_primary: bool = Field(True, description="The person's main post (kiêm nhiệm placements are not primary)")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        if self.valid_to is not None and self.valid_to < self.valid_from:
-            raise ValueError("valid_to is before valid_from")
-        return self
 
 
 class PlacementUpdate(BaseModel):

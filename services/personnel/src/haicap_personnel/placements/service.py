@@ -19,6 +19,7 @@ from haicap_shared.models import utcnow
 from haicap_shared.paging import Page
 from haicap_shared.row_problems import MAX_ERRORS_PER_ROW, row_problem
 from haicap_shared.tabular import RowProblem
+from haicap_shared.validity import Interval
 
 from ..people import repository as people_repository
 from ..people.access import check_person, person_in_area
@@ -335,7 +336,7 @@ async def update_placement(
     session: AsyncSession, audit: AuditTrail, principal: Principal, placement: Placement, changes: PlacementUpdate
 ) -> Placement:
     valid_to = changes.valid_to
-    if valid_to is not None and valid_to < placement.valid_from:
+    if valid_to is not None and not Interval(placement.valid_from).contains(valid_to):
         raise Conflict(f"valid_to would be before valid_from ({placement.valid_from})", code="invalid_interval")
     if placement.is_primary:
         existing = await repository.overlapping_primary(

@@ -274,18 +274,15 @@ async def _write_placements(
     session.expire_all()
 
 
-async def place_batch(
-    session: AsyncSession, audit: AuditTrail, principal: Principal, data: PlacementBatch
-) -> PlacementBatchReport:
-    """Record many placements at once, each checked as :func:`create_placement` would; all or nothing.
-
-    Every row is checked (the person and the approved position in the caller's area; a primary
-    placement sharing no day with the person's others, recorded or in an earlier row that passed
-    this check). Any problem: nothing is written and the report says what (409
-    ``placement_batch_rejected``), each row once, in at most ``MAX_ERRORS_PER_ROW`` messages.
-    """
-    people = await people_repository.get_people(session, list({r.person_id for r in data.rows}))
-    positions = await position_repository.get_positions(session, list({r.position_id for r in data.rows}))
+async def _batch_problems(
+    session: AsyncSession,
+    principal: Principal,
+    data: PlacementBatch,
+    people: dict[uuid.UUID, Person],
+    positions: dict[uuid.UUID, JobPosition],
+) -> list[RowProblem]:
+    """The rows that cannot be placed: the single-placement checks, and a primary placement sharing
+    a day with one of the person's recorded ones or with an earlier row that passed this check."""
     earliest = min(r.valid_from for r in data.rows)
     primaries: dict[uuid.UUID, _Primaries] = defaultdict(_Primaries)
     for placement in await repository.primaries_from(session, list(people), earliest):
@@ -306,6 +303,22 @@ async def place_batch(
                 held.add(row.valid_from, row.valid_to, f"row {number}")
         if errors:
             problems.append(row_problem(number, errors, more=more))
+    return problems
+
+
+async def place_batch(
+    session: AsyncSession, audit: AuditTrail, principal: Principal, data: PlacementBatch
+) -> PlacementBatchReport:
+    """Record many placements at once, each checked as :func:`create_placement` would; all or nothing.
+
+    Every row is checked (the person and the approved position in the caller's area; a primary
+    placement sharing no day with the person's others, recorded or in an earlier row that passed
+    this check). Any problem: nothing is written and the report says what (409
+    ``placement_batch_rejected``), each row once, in at most ``MAX_ERRORS_PER_ROW`` messages.
+    """
+    people = await people_repository.get_people(session, list({r.person_id for r in data.rows}))
+    positions = await position_repository.get_positions(session, list({r.position_id for r in data.rows}))
+    problems = await _batch_problems(session, principal, data, people, positions)
     report = PlacementBatchReport(rows=len(data.rows), placed=0, problems=problems)
     if problems:
         raise BatchRejected(

@@ -25,7 +25,7 @@ from .auth import CurrentPrincipal
 from .db import DbSession
 from .errors import AppError
 from .models import utcnow
-from .versioning import created_headers
+from .versioning import created_headers, version_of
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 _KEPT_HEADERS = ("etag", "location")
@@ -111,7 +111,7 @@ class IdempotentRequest:
 
     async def created(self, body: BaseModel, location: str, version: int | None = None) -> JSONResponse:
         """201 with the new resource, its ``ETag`` (by default ``body.version``) and ``Location``, stored under a key."""
-        tag_version: int = getattr(body, "version") if version is None else version  # noqa: B009
+        tag_version = version_of(body) if version is None else version
         return await self.respond(201, body, headers=created_headers(location, tag_version))
 
 

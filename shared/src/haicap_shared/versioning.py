@@ -30,7 +30,8 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
-def _version_of(body: BaseModel) -> int:
+def version_of(body: BaseModel) -> int:
+    """The ``version`` of a versioned resource's schema."""
     version: int = getattr(body, "version")  # noqa: B009 - the schema of a versioned resource has one
     return version
 
@@ -39,7 +40,7 @@ def etag_response(
     body: BaseModel, version: int | None = None, status_code: int = 200, *, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
     """``body`` as JSON with ``ETag`` from ``version`` (by default ``body.version``), then any other ``headers``."""
-    tag = etag(_version_of(body) if version is None else version)
+    tag = etag(version_of(body) if version is None else version)
     return JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers={"ETag": tag, **(headers or {})})
 
 
@@ -50,7 +51,7 @@ def created_headers(location: str, version: int) -> dict[str, str]:
 
 def created_response(body: BaseModel, location: str, version: int | None = None) -> JSONResponse:
     """201 with ``body``, its ``ETag`` (by default ``body.version``) and ``Location``."""
-    tag_version = _version_of(body) if version is None else version
+    tag_version = version_of(body) if version is None else version
     return JSONResponse(body.model_dump(mode="json"), status_code=201, headers=created_headers(location, tag_version))
 
 

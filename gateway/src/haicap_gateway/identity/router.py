@@ -15,7 +15,7 @@ from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionReq
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.paging import Cursor, Limit, Page, fetch_page
 from haicap_shared.roles import Role
-from haicap_shared.versioning import IfMatch, etag
+from haicap_shared.versioning import IfMatch, etag_response
 
 from . import repository, service
 from .auth import UsersRead, UsersWrite
@@ -57,8 +57,7 @@ UserId = Annotated[uuid.UUID, Path(description="The user's id")]
 
 
 def _user_response(user: object, status_code: int = 200) -> JSONResponse:
-    body = User.of(user)
-    return JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers={"ETag": etag(body.version)})
+    return etag_response(User.of(user), status_code=status_code)
 
 
 @router.post(
@@ -186,7 +185,7 @@ async def create_user(
         return replayed
     user = await service.create_user(session, audit, principal, payload)
     body = User.of(user)
-    return await idempotency.respond(201, body, headers={"ETag": etag(body.version), "Location": f"users/{user.id}"})
+    return await idempotency.created(body, location=f"users/{user.id}")
 
 
 @users.get("/{user_id}", response_model=User, responses=problem_responses(service.UserNotFound))

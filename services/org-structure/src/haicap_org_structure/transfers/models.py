@@ -16,7 +16,7 @@ from ..db import Base, string_enum
 
 
 # NOTE: not haicap_shared.codes.UnitLevel: a transfer may come from ``central`` (a ministry);
-# the other values are the unit levels (test_tasks_transfers keeps them so). The docstring is
+# the other values are the unit levels (tests/test_transfers.py keeps them so). The docstring is
 # the schema's description in the OpenAPI document.
 class TaskLevel(enum.StrEnum):
     """Where a task sits; ``central`` only as the origin of a decentralised task."""

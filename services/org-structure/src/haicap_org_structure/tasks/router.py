@@ -143,4 +143,4 @@ async def delete_task(task_id: TaskId, if_match: IfMatch, session: DbSession, au
 @router.get("/tasks/{task_id}/ownership", response_model=list[TaskOwnership], responses=problem_responses(service.TaskNotFound))
 async def get_ownership(task_id: TaskId, session: DbSession, principal: TasksRead) -> list[TaskOwnership]:
     """Who held the task, from when to when (lead and co-owners), oldest first."""
-    return await service.ownership(session, principal, task_id)
+    return await service.ownership_history(session, principal, task_id)

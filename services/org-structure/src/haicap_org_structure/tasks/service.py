@@ -104,7 +104,7 @@ async def list_tasks(
     return Page[schemas.Task](items=[schemas.Task.model_validate(dict(row)) for row in rows], next=next_cursor)
 
 
-async def ownership(session: AsyncSession, principal: Principal, task_id: uuid.UUID) -> list[schemas.TaskOwnership]:
+async def ownership_history(session: AsyncSession, principal: Principal, task_id: uuid.UUID) -> list[schemas.TaskOwnership]:
     """Who held the task, oldest first, if the caller may read it."""
     await get_task(session, principal, task_id)
     return [schemas.TaskOwnership.model_validate(dict(row)) for row in await repository.ownership_history(session, task_id)]

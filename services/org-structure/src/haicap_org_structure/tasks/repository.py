@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.codes import UnitLevel
 from haicap_shared.paging import fetch_page
-from haicap_shared.text import search_key, searched_key
+from haicap_shared.text import like_pattern, search_key, searched_key
 from haicap_shared.validity import Interval, ends_on_or_after, in_force_on
 
 from ..agencies.models import AgencyKind, agency_table
@@ -284,8 +284,9 @@ def list_tasks(
     if filters.unit_id is not None:
         stmt = stmt.where(lead_agency.c.unit_id == filters.unit_id)
     if filters.q:
-        escaped = normalised(searched_key(filters.q)).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(or_(task_table.c.search_key.like(f"%{escaped}%", escape="\\"), task_table.c.code == filters.q.strip()))
+        # NOTE: the query normalised as the stored key is (punctuation as spaces), then escaped.
+        pattern = like_pattern(normalised(searched_key(filters.q)))
+        stmt = stmt.where(or_(task_table.c.search_key.like(pattern, escape="\\"), task_table.c.code == filters.q.strip()))
     return stmt
 
 

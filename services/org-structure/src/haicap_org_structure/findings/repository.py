@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, RowMapping, Select, and_, exists, func, not_, or_, select, tuple_
+from sqlalchemy import ColumnElement, RowMapping, Select, and_, exists, func, literal, not_, or_, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.validity import in_force_on, starts_on_or_before
@@ -17,6 +17,8 @@ from ..agencies.models import agency_table
 from ..tasks.models import ownership_table, task_table
 from ..tasks.repository import held_on
 from ..units.models import unit_table
+
+K = TypeVar("K")
 
 _FINDING_TASK_COLUMNS = (
     task_table.c.id.label("task_id"),
@@ -173,8 +175,17 @@ async def duplicate_members(
     return members
 
 
-async def count_findings(session: AsyncSession, stmt: Select[Any]) -> int:
-    return int(await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+async def count_findings(session: AsyncSession, queries: Mapping[K, Select[Any]]) -> dict[K, int]:
+    """How many rows each query finds, counted in SQL in one statement (one UNION ALL of counts)."""
+    keys = list(queries)
+    counts = [
+        select(literal(index).label("query"), func.count().label("count")).select_from(queries[key].subquery())
+        for index, key in enumerate(keys)
+    ]
+    found = dict.fromkeys(keys, 0)
+    for index, count in (await session.execute(union_all(*counts))).all():
+        found[keys[int(index)]] = int(count)
+    return found
 
 
 async def first_findings(session: AsyncSession, stmt: Select[Any], limit: int) -> Sequence[RowMapping]:

@@ -44,7 +44,7 @@ async def findings(
     """Complete counts of every kind (SQL), and the first ``limit`` findings of the kinds asked."""
     scope = repository.FindingScope(day=as_of, province=province, sector=sector, visible=visible_findings(principal))
     queries = {finding_kind: make(scope) for finding_kind, make in _FINDING_QUERIES.items()}
-    counts = {finding_kind: await repository.count_findings(session, query) for finding_kind, query in queries.items()}
+    counts = await repository.count_findings(session, queries)
     kinds_asked = [kind] if kind is not None else list(FindingKind)
     rows: list[tuple[FindingKind, RowMapping]] = []
     for finding_kind in kinds_asked:

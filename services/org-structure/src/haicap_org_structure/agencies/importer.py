@@ -1,35 +1,25 @@
-"""Import agencies from the CSV or XLSX form provinces fill in, checking every row first.
+"""The agencies' import form (CSV or XLSX, filled in by provinces): its columns, the kinds as
+written in it, and the rules every row must pass.
 
-The file comes through the shared bounded pipeline (``haicap_shared.imports``): received on
-disk within the service's upload limit, read in a worker thread ``chunk_rows`` rows at a
-time, refused at the first limit reached. Each chunk is checked (its units looked up once per
-code) and its good rows written with one batched insert while the import may still succeed;
-a refused import is rolled back with the request's transaction.
+The import itself (chunks, units looked up once per code, the batched writes, the report or
+the refusal) is the service's (``service.import_agencies``).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from datetime import date
 from typing import Any
 
-import anyio
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from haicap_shared.audit import AuditTrail
 from haicap_shared.auth import Principal
 from haicap_shared.codes import UnitLevel
-from haicap_shared.errors import AppError, Conflict
-from haicap_shared.imports import ProblemLog, Upload, row_chunks
-from haicap_shared.models import utcnow
-from haicap_shared.tabular import ImportReport, SourceRow, parse_date
+from haicap_shared.errors import AppError
+from haicap_shared.tabular import SourceRow, parse_date
 from haicap_shared.text import search_key
 from haicap_shared.validity import Interval
 
-from ..units import repository as unit_repository
 from ..units.models import AdministrativeUnit
-from . import repository, service
+from . import service
 from .access import in_area
 from .models import KIND_LABELS, AgencyKind
 
@@ -43,10 +33,6 @@ COLUMNS = {
 _KINDS = {search_key(k.value): k for k in AgencyKind} | {search_key(label): kind for kind, label in KIND_LABELS.items()}
 
 
-class ImportRejected(Conflict):
-    code, title = "import_rejected", "Some rows have problems; nothing was written"
-
-
 def parse_kind(value: Any) -> AgencyKind:
     kind = _KINDS.get(search_key(str(value or "")))
     if kind is None:
@@ -58,76 +44,7 @@ def _unit_on(candidates: list[AdministrativeUnit], on: date) -> AdministrativeUn
     return next((unit for unit in candidates if Interval.of(unit).contains(on)), None)
 
 
-async def import_agencies(
-    session: AsyncSession,
-    audit: AuditTrail,
-    principal: Principal,
-    upload: Upload,
-    *,
-    partial: bool,
-    today: date,
-) -> ImportReport:
-    """Check every row; write them all (or, with ``partial``, the good ones), chunk by chunk.
-
-    An import with a wrong row and without ``partial`` is refused (:class:`ImportRejected`, with the
-    report) and the request's transaction rolled back.
-    """
-    units: dict[str, list[AdministrativeUnit]] = defaultdict(list)
-    looked_up: set[str] = set()
-    problems = ProblemLog(upload.limits.max_problems)
-    seen: set[tuple[str, uuid.UUID]] = set()
-    written_ids: list[uuid.UUID] = []
-    read = accepted_count = written = 0
-    now = utcnow()
-    async for chunk in row_chunks(upload, COLUMNS):
-        read += len(chunk)
-        codes = sorted({str(r.values["unit_code"]) for r in chunk if r.values.get("unit_code")} - looked_up)
-        looked_up.update(codes)
-        for candidate in await unit_repository.units_with_codes(session, codes):
-            units[candidate.code].append(candidate)
-
-        def check(chunk: list[SourceRow] = chunk) -> list[dict[str, Any]]:
-            accepted: list[dict[str, Any]] = []
-            for row in chunk:
-                errors = _check_row(row, units, principal, seen, today, now, accepted)
-                if errors:
-                    problems.add(row.number, errors)
-            return accepted
-
-        # NOTE: checked in a worker thread too: a chunk's checks must not hold the event loop.
-        accepted = await anyio.to_thread.run_sync(check)
-        accepted_count += len(accepted)
-        # NOTE: once a row is wrong and the import is all-or-nothing, nothing more is written
-        # (the import is refused below, and the transaction rolled back); the rest is still checked.
-        if partial or not problems:
-            written += await repository.add_agencies(session, accepted)
-            written_ids += [r["id"] for r in accepted]
-    refused = bool(problems) and not partial
-    report = ImportReport(
-        rows=read,
-        accepted=accepted_count,
-        rejected=problems.count,
-        written=0 if refused else written,
-        partial=partial,
-        problems=problems.listed,
-    )
-    if refused:
-        raise ImportRejected(
-            f"{report.rejected} of {report.rows} rows have problems; nothing was written", report=report.model_dump()
-        )
-    if report.written:
-        await audit.record(
-            session,
-            principal,
-            entity_type="agency_import",
-            entity_id=upload.filename[:100],
-            action="import",
-            after=report.model_dump(exclude={"problems"}) | {"agency_ids": [str(i) for i in written_ids]},
-        )
-    return report
-
-
-def _check_row(
+def check_row(
     row: SourceRow,
     units: dict[str, list[AdministrativeUnit]],
     principal: Principal,

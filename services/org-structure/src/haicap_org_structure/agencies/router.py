@@ -15,6 +15,7 @@ from haicap_shared.codes import CommuneCode, ProvinceCode, UnitLevel
 from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
+from haicap_shared.import_runs import ImportRejected
 from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUpload
 from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.tabular import ImportReport
@@ -22,7 +23,7 @@ from haicap_shared.values import IsoDate
 from haicap_shared.versioning import IfMatch, etag_response
 
 from ..units import service as unit_service
-from . import importer, repository, service
+from . import repository, service
 from .access import OrgRead, OrgWrite, ProvinceWrite
 from .models import AgencyKind, DecisionStatus
 from .schemas import (
@@ -115,7 +116,7 @@ async def set_up_standard_organisations(
     status_code=201,
     response_model=ImportReport,
     tags=["agencies"],
-    responses=problem_responses(importer.ImportRejected, *IMPORT_PROBLEMS),
+    responses=problem_responses(ImportRejected, *IMPORT_PROBLEMS),
     openapi_extra=IMPORT_REQUEST_BODY,
 )
 async def import_agencies_file(
@@ -126,7 +127,7 @@ async def import_agencies_file(
     partial: Annotated[bool, Query(description="Write the good rows even if some have problems")] = False,
 ) -> ImportReport:
     """Import agencies from CSV or XLSX (name, kind, unit code, from, to); every row checked first."""
-    return await importer.import_agencies(session, audit, principal, upload, partial=partial, today=date.today())
+    return await service.import_agencies(session, audit, principal, upload, partial=partial, today=date.today())
 
 
 @router.get(

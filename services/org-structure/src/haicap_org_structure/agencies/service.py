@@ -1,10 +1,13 @@
-"""The rules of agencies and their function decisions."""
+"""The rules of agencies and their function decisions, and the import of the agencies' form (its row rules in ``importer``)."""
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,15 +15,18 @@ from haicap_shared.audit import AuditTrail, snapshot
 from haicap_shared.auth import Principal, check_province
 from haicap_shared.codes import UnitLevel
 from haicap_shared.errors import Conflict, NotFound
+from haicap_shared.import_runs import ImportRun, import_audit_entry
+from haicap_shared.imports import Upload
 from haicap_shared.models import utcnow
 from haicap_shared.paging import Page
+from haicap_shared.tabular import ImportReport
 from haicap_shared.text import search_key
 from haicap_shared.validity import Interval
 
 from ..units import repository as unit_repository
 from ..units import service as unit_service
 from ..units.models import AdministrativeUnit, UnitKind
-from . import repository
+from . import importer, repository
 from .access import check_agency, visible_agencies
 from .models import KIND_LABELS, LEVEL_OF_KIND, Agency, AgencyKind, DecisionStatus, FunctionDecision
 from .schemas import Agency as AgencyOut
@@ -254,6 +260,54 @@ async def set_up_standard_organisations(
             after=result.model_dump() | {"agency_ids": [str(r["id"]) for r in rows]},
         )
     return result
+
+
+async def import_agencies(
+    session: AsyncSession,
+    audit: AuditTrail,
+    principal: Principal,
+    upload: Upload,
+    *,
+    partial: bool,
+    today: date,
+) -> ImportReport:
+    """Check every row; write them all (or, with ``partial``, the good ones), chunk by chunk.
+
+    Each chunk's units are looked up once per code, its rows checked (``importer.check_row``)
+    and its good rows written with one batched insert while the import may still succeed. An
+    import with a wrong row and without ``partial`` is refused (``ImportRejected``, with the
+    report) and the request's transaction rolled back.
+    """
+    units: dict[str, list[AdministrativeUnit]] = defaultdict(list)
+    looked_up: set[str] = set()
+    seen: set[tuple[str, uuid.UUID]] = set()
+    written_ids: list[uuid.UUID] = []
+    now = utcnow()
+    run = ImportRun(upload, partial=partial)
+    async for chunk in run.chunks(importer.COLUMNS):
+        codes = sorted({str(r.values["unit_code"]) for r in chunk if r.values.get("unit_code")} - looked_up)
+        looked_up.update(codes)
+        for candidate in await unit_repository.units_with_codes(session, codes):
+            units[candidate.code].append(candidate)
+        accepted: list[dict[str, Any]] = []
+        check = functools.partial(
+            importer.check_row, units=units, principal=principal, seen=seen, today=today, now=now, accepted=accepted
+        )
+        await run.check_rows(chunk, check)
+        if run.may_write:
+            run.written += await repository.add_agencies(session, accepted)
+            written_ids += [r["id"] for r in accepted]
+    report = run.finish()
+    if report.written:
+        await audit.record(
+            session,
+            principal,
+            entity_type="agency_import",
+            entity_id=upload.filename[:100],
+            action="import",
+            after=import_audit_entry(report, agency_ids=[str(i) for i in written_ids]),
+        )
+    return report
 
 
 async def list_decisions(

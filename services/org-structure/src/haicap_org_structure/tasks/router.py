@@ -15,6 +15,7 @@ from haicap_shared.codes import ProvinceCode, UnitLevel
 from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
+from haicap_shared.import_runs import ImportRejected
 from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUpload
 from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.tabular import ImportReport
@@ -84,7 +85,7 @@ async def task_stats(
 @router.post(
     "/tasks/imports",
     response_model=ImportReport,
-    responses=problem_responses(service.ImportRejected, *IMPORT_PROBLEMS),
+    responses=problem_responses(ImportRejected, *IMPORT_PROBLEMS),
     openapi_extra=IMPORT_REQUEST_BODY,
 )
 async def import_tasks(

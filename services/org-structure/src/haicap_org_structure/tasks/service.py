@@ -14,14 +14,14 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-import anyio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail, jsonable, snapshot
 from haicap_shared.auth import Principal
 from haicap_shared.codes import UnitLevel
 from haicap_shared.errors import Conflict, NotFound
-from haicap_shared.imports import ProblemLog, Upload, row_chunks
+from haicap_shared.import_runs import ImportRun, import_audit_entry
+from haicap_shared.imports import Upload
 from haicap_shared.paging import Page
 from haicap_shared.tabular import ImportReport, SourceRow
 
@@ -63,10 +63,6 @@ OWNER_PROBLEMS = (OwnerNotFound, OwnerNotInForce, OwnerInOtherProvince)
 
 class TaskHasCoOwners(Conflict):
     code, title = "task_has_co_owners", "A task with co-owners stays shared until they are ended"
-
-
-class ImportRejected(Conflict):
-    code, title = "import_rejected", "Some rows are wrong; nothing was imported"
 
 
 class TaskInUse(Conflict):
@@ -263,7 +259,7 @@ async def import_tasks(
     province: str,
     partial: bool,
 ) -> ImportReport:
-    """Check and write the rows of one province's file; raise :class:`ImportRejected` if refused.
+    """Check and write the rows of one province's file; raise ``ImportRejected`` if refused.
 
     Every row is checked; nothing is written when a row is wrong unless partial import was
     asked for, in which case the good rows are written and the bad ones reported. The file comes
@@ -275,50 +271,30 @@ async def import_tasks(
     check_province(principal, province)
     owners = importer.Owners(await repository.province_agencies(session, province))
     taken = await repository.province_task_codes(session, province)
-    problems = ProblemLog(upload.limits.max_problems)
     tasks: list[dict[str, Any]] = []
     ownerships: list[dict[str, Any]] = []
-    read = accepted = written = 0
+    run = ImportRun(upload, partial=partial)
 
-    def check(chunk: list[SourceRow]) -> int:
-        good = 0
-        for source in chunk:
-            errors = importer.check_row(source, owners, taken, principal, province, tasks, ownerships)
-            if errors:
-                problems.add(source.number, errors)
-            else:
-                good += 1
-        return good
+    def check_row(source: SourceRow) -> list[str]:
+        return importer.check_row(source, owners, taken, principal, province, tasks, ownerships)
 
-    async for chunk in row_chunks(upload, importer.COLUMNS):
-        read += len(chunk)
-        # NOTE: checked in a worker thread too: a chunk's checks must not hold the event loop.
-        accepted += await anyio.to_thread.run_sync(check, chunk)
-        # NOTE: once a row is wrong and the import is all-or-nothing, nothing more is written;
-        # the rest is still checked so the report lists every problem at once.
-        if problems and not partial:
+    async for chunk in run.chunks(importer.COLUMNS):
+        await run.check_rows(chunk, check_row)
+        if not run.may_write:
             tasks.clear()
             ownerships.clear()
         if len(tasks) >= IMPORT_BATCH:
-            written += await _flush(session, tasks, ownerships)
-    if not problems or partial:
-        written += await _flush(session, tasks, ownerships)
-    report = ImportReport(
-        rows=read, accepted=accepted, rejected=problems.count, written=written, partial=partial, problems=problems.listed
-    )
-    if problems and not partial:
-        report.written = 0
-        raise ImportRejected(
-            f"{problems.count} of {read} rows are wrong; nothing was imported (fix them, or ask for partial=true)",
-            report=report.model_dump(mode="json"),
-        )
+            run.written += await _flush(session, tasks, ownerships)
+    if run.may_write:
+        run.written += await _flush(session, tasks, ownerships)
+    report = run.finish()
     await audit.record(
         session,
         principal,
         entity_type=ENTITY_IMPORT,
         entity_id=uuid.uuid4(),
         action="import",
-        after={"province": province, "filename": upload.filename, **report.model_dump(mode="json", exclude={"problems"})},
+        after=import_audit_entry(report, province=province, filename=upload.filename),
     )
     return report
 

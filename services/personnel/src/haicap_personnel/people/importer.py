@@ -24,7 +24,6 @@ from typing import IO, Any
 import anyio
 
 from haicap_shared.auth import Principal
-from haicap_shared.errors import Conflict
 from haicap_shared.imports import ProblemLog
 from haicap_shared.tabular import SourceRow, UnreadableFile, header_key, parse_date
 from haicap_shared.text import search_key
@@ -70,10 +69,6 @@ LENGTHS = {"full_name": 200, "ethnicity": 50, "field_of_study": 200, "certificat
 NUMBERS = {"salary_coefficient": 30, "position_allowance": 30, "seniority_percent": 200, "allowance_percent": 200}
 DATES = ("birth_date", "social_insurance_start_date")
 _NUMBER = re.compile(r"^\d{1,3}([.,]\d{1,2})?$")
-
-
-class ImportRejected(Conflict):
-    code, title = "import_rejected", "Some rows have problems; nothing was written"
 
 
 def enum_key_map(kind: type[enum.StrEnum]) -> dict[str, str]:

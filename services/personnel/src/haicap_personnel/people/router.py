@@ -12,6 +12,7 @@ from haicap_shared.audit import Audit
 from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, UpstreamUnavailable, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
+from haicap_shared.import_runs import ImportRejected
 from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUpload
 from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.personal_data import RevealNotAllowed
@@ -22,7 +23,6 @@ from ..agency_ref import AgencyNotFound, Org
 from ..common import COMMON_PROBLEMS, CommuneCodeQuery, ProvinceCodeQuery
 from . import service
 from .access import RecordsRead, RecordsWrite
-from .importer import ImportRejected
 from .models import Category, EducationLevel
 from .schemas import Person, PersonCreate, PersonFilter, PersonUpdate
 

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from haicap_shared.audit import AuditTrail, snapshot
 from haicap_shared.auth import Principal
 from haicap_shared.errors import BadRequest, Conflict, NotFound
-from haicap_shared.imports import ProblemLog, Upload, row_chunks
+from haicap_shared.import_runs import ImportRun, finish_import, import_audit_entry
+from haicap_shared.imports import Upload, row_chunks
 from haicap_shared.models import utcnow
 from haicap_shared.paging import Page
 from haicap_shared.personal_data import mask, reveal
@@ -30,7 +31,6 @@ from .importer import (
     ENUMS,
     MAX_PROBLEMS,
     AgencyCheck,
-    ImportRejected,
     check_chunk,
     copy_targets,
     csv_header,
@@ -175,27 +175,19 @@ async def _import_python(
     session: AsyncSession, upload: Upload, agencies: AgencyCheck, partial: bool, today: date
 ) -> tuple[int, int, int, list[RowProblem]]:
     """SQLite: each chunk checked in Python, then batched Core inserts (all or, with ``partial``, the good)."""
-    problems = ProblemLog(MAX_PROBLEMS)
+    run = ImportRun(upload, partial=partial, max_problems=MAX_PROBLEMS)
     first_row: dict[str, int] = {}
     now = utcnow()
-    read = written = 0
-    async for chunk in row_chunks(upload, COLUMNS):
-        read += len(chunk)
+    async for chunk in run.chunks(COLUMNS):
         named = {str(r.values["agency_id"]).strip() for r in chunk if r.values.get("agency_id")}
         await agencies.load(sorted(named - agencies.found.keys() - agencies.problem.keys()))
         ids = sorted({str(r.values["national_id"]).strip() for r in chunk if r.values.get("national_id")} - first_row.keys())
         recorded = await repository.recorded_national_ids(session, ids)
-        # NOTE: checked in a worker thread: a chunk's checks must not hold the event loop.
-        good = await anyio.to_thread.run_sync(check_chunk, chunk, agencies, recorded, first_row, problems, today, now)
-        # NOTE: once a row is wrong and the import is all-or-nothing, nothing more is written (the
-        # import is refused, and the request's transaction is rolled back); the rest is still
-        # checked so that the report lists every problem at once.
-        if good and (partial or not problems):
+        good = await run.in_thread(check_chunk, chunk, agencies, recorded, first_row, run.problems, today, now)
+        if good and run.may_write:
             await repository.insert_people(session, good)
-            written += len(good)
-    if problems and not partial:
-        written = 0
-    return read, written, problems.count, problems.listed
+            run.written += len(good)
+    return run.rows, run.written, run.problems.count, run.problems.listed
 
 
 async def _stage_file(raw: Any, upload: Upload) -> None:
@@ -289,19 +281,16 @@ async def import_people(
         rows, written, rejected, problems = await _import_postgres(session, upload, agencies, partial)
     else:
         rows, written, rejected, problems = await _import_python(session, upload, agencies, partial, date.today())
-    report = ImportReport(
+    report = finish_import(
         rows=rows, accepted=rows - rejected, rejected=rejected, written=written, partial=partial, problems=problems
     )
-    if problems and not partial:
-        # NOTE: raised, so the request's transaction is rolled back with whatever was staged.
-        raise ImportRejected(f"{rejected} of {rows} rows have problems; nothing was written", report=report.model_dump())
-    if written:
+    if report.written:
         await audit.record(
             session,
             principal,
             entity_type="person_import",
             entity_id=upload.filename[:100],
             action="import",
-            after=report.model_dump(exclude={"problems"}),
+            after=import_audit_entry(report),
         )
     return report

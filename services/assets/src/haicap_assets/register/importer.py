@@ -12,7 +12,8 @@ the request's transaction. Nothing is written when a row has a problem, unless `
 was asked for. Only a chunk, the holders and the report's first bad rows are in memory.
 
 This module parses and checks the rows; the staging table and its SQL are in the register's
-``repository``.
+``repository``, the import's course (chunks, staging, the report or the refusal) in its
+``service`` (``service.import_assets``).
 """
 
 from __future__ import annotations
@@ -25,16 +26,13 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-import anyio
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from haicap_shared.audit import AuditTrail
 from haicap_shared.auth import Principal
 from haicap_shared.codes import UnitLevel
 from haicap_shared.errors import AppError, UpstreamUnavailable
-from haicap_shared.imports import ProblemLog, Upload, row_chunks
-from haicap_shared.tabular import ImportReport, RowProblem, SourceRow, parse_date
+from haicap_shared.imports import ProblemLog
+from haicap_shared.tabular import RowProblem, SourceRow, parse_date
 from haicap_shared.text import search_key
 from haicap_shared.values import in_date_range
 
@@ -254,14 +252,14 @@ async def resolve_all(
     return found
 
 
-def _parsed(today: date) -> Any:
+def parsed(today: date) -> Any:
     def parse(row: SourceRow) -> tuple[int, dict[str, Any], HolderRef | None, list[str]]:
         return (row.number, *parse_row(row.values, today))
 
     return parse
 
 
-def _checked(
+def checked_records(
     chunk: list[tuple[int, dict[str, Any], HolderRef | None, list[str]]],
     resolved: dict[tuple[str, str, date | None], Holder | str],
     principal: Principal,
@@ -292,59 +290,18 @@ def _checked(
     return records
 
 
-async def import_assets(
-    session: AsyncSession,
-    audit: AuditTrail,
-    principal: Principal,
-    org: OrgDirectory,
-    upload: Upload,
-    *,
-    partial: bool,
-    today: date,
-) -> ImportReport:
-    """Check every row; write them all (or, with ``partial``, the good ones) in one go."""
-    limits = upload.limits
-    staging = await repository.create_staging(session)
-    checked = ProblemLog(limits.max_problems)
-    resolved: dict[tuple[str, str, date | None], Holder | str] = {}
-    read = 0
-    async for chunk in row_chunks(upload, COLUMNS, transform=_parsed(today)):
-        read += len(chunk)
-        refs = [ref for _, _, ref, _ in chunk if ref is not None]
-        # NOTE: locations are units too, resolved once each (usually the holder itself).
-        refs += [loc for _, record, _, _ in chunk if (loc := _location_ref(record)) is not None]
-        await resolve_all(org, refs, resolved)
-        # NOTE: checked in a worker thread too: a chunk's checks must not hold the event loop.
-        records = await anyio.to_thread.run_sync(_checked, chunk, resolved, principal, checked)
-        await repository.stage(session, staging, records)
-    refused = await repository.staged_refusals(session, staging, limits.max_problems)
-    rejected = checked.count + refused.count
+def chunk_refs(chunk: list[tuple[int, dict[str, Any], HolderRef | None, list[str]]]) -> list[HolderRef]:
+    """The holders and locations a parsed chunk names, to resolve with org-structure."""
+    refs = [ref for _, _, ref, _ in chunk if ref is not None]
+    # NOTE: locations are units too, resolved once each (usually the holder itself).
+    return refs + [loc for _, record, _, _ in chunk if (loc := _location_ref(record)) is not None]
+
+
+def merged_problems(checked: ProblemLog, refused: repository.StagedRefusals, limit: int) -> list[RowProblem]:
+    """The report's bad rows: those the row rules refused, and those SQL found among the staged (repeated or taken codes)."""
     problems = {p.row: p.errors for p in checked.listed}
     for number, code in refused.repeated:
         problems.setdefault(number, []).append(f"code {code} appears on an earlier row of the file")
     for number, code in refused.taken:
         problems.setdefault(number, []).append(f"code {code} is already recorded in the province")
-    written = 0
-    if partial or not rejected:
-        if refused.count:
-            await repository.drop_refused(session, staging)
-        written = await repository.write_staged(session, staging, principal.username)
-    await repository.drop_staging(session, staging)
-    report = ImportReport(
-        rows=read,
-        accepted=read - rejected,
-        rejected=rejected,
-        written=written,
-        partial=partial,
-        problems=[RowProblem(row=n, errors=e) for n, e in sorted(problems.items())[: limits.max_problems]],
-    )
-    if written:
-        await audit.record(
-            session,
-            principal,
-            entity_type="asset_import",
-            entity_id=upload.filename[:100],
-            action="import",
-            after=report.model_dump(exclude={"problems"}),
-        )
-    return report
+    return [RowProblem(row=n, errors=e) for n, e in sorted(problems.items())[:limit]]

@@ -21,6 +21,7 @@ from haicap_shared.errors import (
     problem_responses,
 )
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
+from haicap_shared.import_runs import ImportRejected
 from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUpload
 from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.tabular import ImportReport
@@ -100,7 +101,7 @@ async def create_asset(
     "/assets/imports",
     status_code=201,
     response_model=ImportReport,
-    responses=problem_responses(service.ImportRejected, *IMPORT_PROBLEMS, UpstreamUnavailable),
+    responses=problem_responses(ImportRejected, *IMPORT_PROBLEMS, UpstreamUnavailable),
     openapi_extra=IMPORT_REQUEST_BODY,
 )
 async def import_assets(

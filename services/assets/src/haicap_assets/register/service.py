@@ -1,4 +1,4 @@
-"""The rules of the asset register."""
+"""The rules of the asset register, and the import of its inventory form (the form's row rules in ``importer``)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from haicap_shared.audit import AuditTrail, snapshot
 from haicap_shared.auth import Principal
 from haicap_shared.errors import BadRequest, Conflict, NotFound
+from haicap_shared.import_runs import ImportRun, finish_import, import_audit_entry
 from haicap_shared.imports import Upload
 from haicap_shared.paging import Page
 from haicap_shared.tabular import ImportReport
@@ -17,6 +18,7 @@ from haicap_shared.text import search_key
 
 from .. import holders
 from ..allocations import service as allocation_service
+from ..holders import Holder
 from ..org_client import HolderNotFound, OrgDirectory
 from . import importer, repository, schemas
 from .access import check_asset, check_holder, check_location, visible
@@ -44,10 +46,6 @@ class StatusLockedByDisposition(Conflict):
 
 class InvalidAsset(BadRequest):
     code, title = "invalid_asset", "The asset's fields do not fit together"
-
-
-class ImportRejected(Conflict):
-    code, title = "import_rejected", "Some rows have problems; nothing was written"
 
 
 class LocationNotFound(BadRequest):
@@ -105,11 +103,45 @@ async def import_assets(
     partial: bool,
     today: date,
 ) -> ImportReport:
-    """Import the file's assets: all or nothing (409 with the per-row report), or with ``partial`` the good rows."""
-    report = await importer.import_assets(session, audit, principal, org, upload, partial=partial, today=today)
-    if report.problems and not partial:
-        raise ImportRejected(
-            f"{report.rejected} of {report.rows} rows have problems; nothing was written", report=report.model_dump()
+    """Import the file's assets: all or nothing (409 ``import_rejected`` with the report), or with ``partial`` the good rows.
+
+    Rows are parsed in the read's worker thread, their holders and locations resolved with
+    org-structure once each, checked (``importer``) in a worker thread, and the good ones staged
+    chunk by chunk; SQL then finds codes repeated in the file or already recorded, and one
+    ``INSERT ... SELECT`` per table writes the staged rows (see the register's ``repository``).
+    """
+    limits = upload.limits
+    run = ImportRun(upload, partial=partial)
+    staging = await repository.create_staging(session)
+    resolved: dict[tuple[str, str, date | None], Holder | str] = {}
+    async for chunk in run.chunks(importer.COLUMNS, transform=importer.parsed(today)):
+        await importer.resolve_all(org, importer.chunk_refs(chunk), resolved)
+        records = await run.in_thread(importer.checked_records, chunk, resolved, principal, run.problems)
+        await repository.stage(session, staging, records)
+    refused = await repository.staged_refusals(session, staging, limits.max_problems)
+    rejected = run.problems.count + refused.count
+    written = 0
+    if partial or not rejected:
+        if refused.count:
+            await repository.drop_refused(session, staging)
+        written = await repository.write_staged(session, staging, principal.username)
+    await repository.drop_staging(session, staging)
+    report = finish_import(
+        rows=run.rows,
+        accepted=run.rows - rejected,
+        rejected=rejected,
+        written=written,
+        partial=partial,
+        problems=importer.merged_problems(run.problems, refused, limits.max_problems),
+    )
+    if report.written:
+        await audit.record(
+            session,
+            principal,
+            entity_type="asset_import",
+            entity_id=upload.filename[:100],
+            action="import",
+            after=import_audit_entry(report),
         )
     return report
 

@@ -22,6 +22,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from haicap_shared.batching import in_batches
+
 from .api import Api, ScenarioError, each, stable_key
 from .names import (
     BIRTH_PROVINCES,
@@ -39,6 +41,8 @@ from .org import OrgState, _csv
 from .targets import BEFORE, REFORM, Qualified, Targets
 
 P = "/api/v1/personnel"
+PLACEMENT_BATCH = 5000
+"""The rows of one ``placements/batch`` call: the most the API takes."""
 REORGANISATION_DECISION = date(2025, 6, 16)  # Nghị quyết 1657/NQ-UBTVQH15 on Cao Bằng's communes
 POSITION_TITLES = {
     "provincial_department": ("Chuyên viên", "Chuyên viên (01.003)"),
@@ -451,10 +455,10 @@ async def load_people(api: Api, rng: random.Random, province: str, targets: Targ
         rows.append(
             {"person_id": person.id, "position_id": person.first.position["id"], "valid_from": person.placed_from.isoformat()}
         )
-    for start in range(0, len(rows), 5000):
-        await api.post(
-            f"{P}/placements/batch", {"rows": rows[start : start + 5000]}, key=stable_key("placements", province, start)
-        )
+    for number, batch in enumerate(in_batches(rows, PLACEMENT_BATCH)):
+        # NOTE: a batch's key is its first row's index (0, 5000, ...), so a re-run replays the same batches.
+        key = stable_key("placements", province, number * PLACEMENT_BATCH)
+        await api.post(f"{P}/placements/batch", {"rows": list(batch)}, key=key)
     await _cases(api, rng, province, people)
 
     moving = [p for p in people if p.first is not p.final and p.final is not None]

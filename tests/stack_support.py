@@ -1,10 +1,11 @@
-"""What the real-process tests share: free loopback ports, a fresh stack, signing in.
+"""What the real-process tests share: free loopback ports, fresh and shared stacks, signing in.
 
 tools/run_stack.py is a script, not a package; its :class:`Stack` (the runner behind
 ``make run``) is what these tests drive, so the tools folder is put on the import path here,
 once.
 """
 
+import asyncio
 import os
 import socket
 import sys
@@ -13,12 +14,31 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
+
+from haicap_shared.testing import create_postgres_database, drop_postgres_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 
 from run_stack import GATEWAY, SERVICES, Stack
 
-__all__ = ["GATEWAY", "SERVICES", "Stack", "free_ports", "fresh_stack", "isolated_env", "sign_in"]
+__all__ = [
+    "GATEWAY",
+    "SERVICES",
+    "SharedStacks",
+    "Stack",
+    "free_ports",
+    "fresh_stack",
+    "isolated_env",
+    "sign_in",
+    "stopped",
+]
+
+POSTGRESQL_PREFIXES = ("HAICAP_ORG_", "HAICAP_PERSONNEL_", "HAICAP_ASSETS_")
+"""The services whose records (and dialect-specific queries) a PostgreSQL stack puts on PostgreSQL.
+
+NOTE: the gateway's accounts stay in SQLite on every backend: nothing of theirs depends on it.
+"""
 
 
 def free_ports(count: int) -> list[int]:
@@ -41,12 +61,67 @@ def isolated_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 @contextmanager
-def fresh_stack(var_dir: Path, *, province: str = "04") -> Iterator[Stack]:
-    """Migrated, the province imported, accounts made, every service and the gateway ready; all stopped after."""
-    with Stack(isolated_env(), var_dir, startup_timeout_seconds=60) as running:
-        running.prepare(province=province)
-        running.start()
-        yield running
+def fresh_stack(var_dir: Path, *, province: str = "04", backend: str = "sqlite") -> Iterator[Stack]:
+    """Migrated, the province imported, accounts made, every service and the gateway ready; all stopped after.
+
+    On ``postgresql``, the services of :data:`POSTGRESQL_PREFIXES` get databases of their own,
+    made empty for this stack and dropped after it; everything else is SQLite in ``var_dir``.
+    """
+    urls: dict[str, str] = {}
+    try:
+        if backend == "postgresql":
+            for prefix in POSTGRESQL_PREFIXES:
+                urls[f"{prefix}DATABASE_URL"] = asyncio.run(create_postgres_database(f"{prefix.lower()}stack"))
+        elif backend != "sqlite":
+            raise ValueError(f"no such test backend: {backend}")
+        with Stack(isolated_env(urls), var_dir, startup_timeout_seconds=60) as running:
+            running.prepare(province=province)
+            running.start()
+            yield running
+    finally:
+        for url in urls.values():
+            asyncio.run(drop_postgres_database(url))
+
+
+class SharedStacks:
+    """One fresh stack per backend, started when a test first asks for it and kept until the session ends.
+
+    For the process tests that need only a prepared province and the demo users, and write
+    nothing but records of their own (under their own names and codes), so their assertions hold
+    whichever tests ran on the stack before. A test that stops a service starts it again
+    (:func:`stopped`).
+    """
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory, exits: ExitStack) -> None:
+        self._tmp_path_factory = tmp_path_factory
+        self._exits = exits
+        self._stacks: dict[str, Stack] = {}
+        self._failures: dict[str, BaseException] = {}
+
+    def on(self, backend: str) -> Stack:
+        """The shared stack of ``backend`` (``sqlite`` or ``postgresql``), started on first use."""
+        if backend in self._failures:
+            # NOTE: a stack that failed to start fails every later test at once, as a failed
+            # session fixture does, instead of each one waiting for another start to fail.
+            raise self._failures[backend]
+        if backend not in self._stacks:
+            var_dir = self._tmp_path_factory.mktemp(f"shared-stack-{backend}")
+            try:
+                self._stacks[backend] = self._exits.enter_context(fresh_stack(var_dir, backend=backend))
+            except BaseException as exc:
+                self._failures[backend] = exc
+                raise
+        return self._stacks[backend]
+
+
+@contextmanager
+def stopped(stack: Stack, name: str) -> Iterator[None]:
+    """``name`` stopped for the block, then started again and ready, so a shared stack stays whole."""
+    stack.stop(name)
+    try:
+        yield
+    finally:
+        stack.restart(name)
 
 
 def sign_in(client: httpx.Client, stack: Stack, role: str) -> dict[str, str]:

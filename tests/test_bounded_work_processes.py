@@ -17,7 +17,6 @@ Measured on 2026-11-29 (2 cores, load average 7 from other test runs): the batch
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -30,9 +29,9 @@ from typing import Any
 import httpx
 import pytest
 
-from haicap_shared.testing import create_postgres_database, drop_postgres_database, test_backends
+from haicap_shared import testing as shared_testing
 
-from .stack_support import Stack, isolated_env, sign_in
+from .stack_support import SharedStacks, Stack, sign_in
 
 pytestmark = pytest.mark.processes
 MiB = 1024 * 1024
@@ -55,22 +54,11 @@ print(json.dumps({"slowest": slowest, "polls": count}))
 """
 
 
-@pytest.fixture(scope="module", params=test_backends())
-def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+@pytest.fixture(scope="module", params=shared_testing.test_backends())
+def stack(request: pytest.FixtureRequest, shared_stacks: SharedStacks) -> Stack:
+    """The session's shared stack of each backend; the agencies, person and tasks written here are this module's own."""
     backend: str = request.param
-    urls: dict[str, str] = {}
-    if backend == "postgresql":
-        for name in ("org", "personnel"):
-            urls[name] = asyncio.run(create_postgres_database(f"haicap_bounded_{name}"))
-    extra = {f"HAICAP_{name.upper()}_DATABASE_URL": url for name, url in urls.items()}
-    try:
-        with Stack(isolated_env(extra), tmp_path_factory.mktemp(f"bounded-{backend}"), startup_timeout_seconds=60) as running:
-            running.prepare(province="04")
-            running.start()
-            yield running
-    finally:
-        for url in urls.values():
-            asyncio.run(drop_postgres_database(url))
+    return shared_stacks.on(backend)
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ import copy
 import json
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ import pytest
 from haicap_shared import contract_testing
 from haicap_shared.contract_testing import ANY, REFUSED_ON_PURPOSE, FailureKey
 
-from .stack_support import Stack, fresh_stack, sign_in
+from .stack_support import Stack, sign_in
 
 pytestmark = pytest.mark.processes
 
@@ -55,9 +54,9 @@ SETTINGS = {
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with fresh_stack(tmp_path_factory.mktemp("contract-stack")) as running:
-        yield running
+def stack(shared_stack: Stack) -> Stack:
+    """The session's shared stack: Cao Bằng imported, every service and the gateway ready."""
+    return shared_stack
 
 
 @pytest.fixture(scope="module")

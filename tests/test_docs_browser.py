@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .stack_support import Stack, fresh_stack
+from .stack_support import Stack
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -42,9 +42,9 @@ RENDER_TIMEOUT_MS = 120_000
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with fresh_stack(tmp_path_factory.mktemp("docs-stack")) as running:
-        yield running
+def stack(shared_stack: Stack) -> Stack:
+    """The session's shared stack: Cao Bằng imported, every service and the gateway ready."""
+    return shared_stack
 
 
 @pytest.fixture(scope="module")

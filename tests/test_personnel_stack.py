@@ -1,6 +1,10 @@
 """personnel with the real processes: agencies and lineage read from org-structure through the
 gateway as the personnel service account; the merger ceiling on quotas from the real lineage of
-a Cao Bằng commune; people re-placed into it; areas; org-structure down is 503, nothing written."""
+a Cao Bằng commune; people re-placed into it; areas; org-structure down is 503, nothing written.
+
+On the session's shared stack: the agencies, quotas, people and positions are this module's own,
+and what it reads back is found by them.
+"""
 
 from collections.abc import Iterator
 from typing import Any
@@ -10,17 +14,18 @@ import pytest
 
 from haicap_shared.testing import assert_problem
 
-from .stack_support import Stack, fresh_stack, sign_in
+from .stack_support import Stack, sign_in, stopped
 
 pytestmark = pytest.mark.processes
 P = "/api/v1/personnel"
+QUANG_LAM_FORMER_COMMUNES = ["01303", "01304"]
+"""Xã Quảng Lâm (01304 since 2025-07-01) was formed from the former Quảng Lâm and Thạch Lâm."""
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Cao Bằng imported, every service and the gateway ready; stopped at the end."""
-    with fresh_stack(tmp_path_factory.mktemp("personnel-stack")) as running:
-        yield running
+def stack(shared_stack: Stack) -> Stack:
+    """The session's shared stack: Cao Bằng imported, every service and the gateway ready."""
+    return shared_stack
 
 
 @pytest.fixture(scope="module")
@@ -56,14 +61,13 @@ def test_a_merged_commune_in_personnel(stack: Stack, gateway: httpx.Client) -> N
     quang_lam = gateway.get("/api/v1/org/units/by-code/01304", params={"as_of": "2025-07-01"}).json()
     lineage = gateway.get(f"/api/v1/org/units/{quang_lam['id']}/lineage").json()
     former = [step["unit"] for step in lineage["predecessors"] if step["depth"] == 1]
-    assert len(former) >= 2
+    assert sorted(unit["code"] for unit in former) == QUANG_LAM_FORMER_COMMUNES
     offices = []
     for unit in former:
         body = {"name": f"UBND {unit['name']} (cũ)", "kind": "commune_office", "unit_id": unit["id"]}
         offices.append(_created(gateway.post("/api/v1/org/agencies", json=body)))
-    new = gateway.get("/api/v1/org/agencies", params={"unit_id": quang_lam["id"], "kind": "commune_office"}).json()["items"]
     office_body = {"name": "Văn phòng HĐND và UBND xã Quảng Lâm", "kind": "commune_office", "unit_id": quang_lam["id"]}
-    new_office = new[0] if new else _created(gateway.post("/api/v1/org/agencies", json=office_body))
+    new_office = _created(gateway.post("/api/v1/org/agencies", json=office_body))
 
     # The ceiling comes from org-structure's real lineage, through the gateway.
     for office in offices:
@@ -80,7 +84,7 @@ def test_a_merged_commune_in_personnel(stack: Stack, gateway: httpx.Client) -> N
     # Two people of the former communes are re-placed into the new commune's office.
     people = []
     for n, office in enumerate(offices[:2]):
-        body = {"full_name": f"Cán bộ {n}", "category": "civil_servant", "birth_date": "1980-04-01", "sex": "male",
+        body = {"full_name": f"Cán bộ Sáp Nhập {n}", "category": "civil_servant", "birth_date": "1980-04-01", "sex": "male",
                 "national_id": f"00408000{n:04d}", "education_level": "university", "agency_id": office["id"]}  # fmt: skip
         person = _created(gateway.post(f"{P}/people", json=body))
         assert (person["commune_code"], person["agency_level"]) == (former[n]["code"], "commune")
@@ -104,23 +108,24 @@ def test_a_merged_commune_in_personnel(stack: Stack, gateway: httpx.Client) -> N
     in_2026 = gateway.get(f"{P}/stats/headcount", params={"as_of": "2026-01-01", "commune": "01304"}).json()
     assert (in_2026["total"]["headcount"], in_2026["total"]["quota"]) == (2, ceiling)
 
-    # The demo commune officer is Quảng Lâm's: they now see both people; a province officer of another province sees none.
+    # The demo commune officer is Quảng Lâm's: they now see both people; a viewer reads no people at all.
     with httpx.Client(base_url=stack.url("gateway"), timeout=30.0, trust_env=False) as client:
         commune = sign_in(client, stack, "commune_officer")
-        assert len(client.get(f"{P}/people", headers=commune).json()["items"]) == 2
+        seen = client.get(f"{P}/people", params={"q": "Cán bộ Sáp Nhập", "limit": 500}, headers=commune).json()["items"]
+        assert sorted(person["id"] for person in seen) == sorted(person["id"] for person in people)
         assert client.get(f"{P}/people/{people[0]['id']}", params={"reveal": "true"}, headers=commune).status_code == 200
         assert_problem(client.get(f"{P}/people", headers=sign_in(client, stack, "viewer")), 403, "role_not_allowed")
 
 
 def test_org_structure_down_is_503_and_nothing_is_written(stack: Stack, gateway: httpx.Client) -> None:
     agency = gateway.get("/api/v1/org/agencies", params={"province": "04", "limit": 1}).json()["items"][0]
-    before = len(gateway.get(f"{P}/people", params={"limit": 500}).json()["items"])
-    body = {"full_name": "Người Mới", "category": "civil_servant", "birth_date": "1990-01-01", "sex": "female",
+    body = {"full_name": "Người Mới Khi Mất Kết Nối", "category": "civil_servant", "birth_date": "1990-01-01", "sex": "female",
             "national_id": "004190000777", "education_level": "university", "agency_id": agency["id"]}  # fmt: skip
     assert_problem(
         gateway.post(f"{P}/people", json=body | {"agency_id": "00000000-0000-0000-0000-000000000009"}), 409, "agency_not_found"
     )
-    stack.stop("org-structure")
-    problem = assert_problem(gateway.post(f"{P}/people", json=body), 503, "upstream_unavailable")
-    assert problem["service"] == "org-structure"
-    assert len(gateway.get(f"{P}/people", params={"limit": 500}).json()["items"]) == before
+    with stopped(stack, "org-structure"):
+        problem = assert_problem(gateway.post(f"{P}/people", json=body), 503, "upstream_unavailable")
+        assert problem["service"] == "org-structure"
+        written = gateway.get(f"{P}/people", params={"q": "Người Mới Khi Mất Kết Nối"}).json()["items"]
+        assert written == []

@@ -105,6 +105,7 @@ def _ok(response: httpx.Response, status: int = 201) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A stack of its own: the sweep reads everything and fails on any personal id it did not record."""
     with fresh_stack(tmp_path_factory.mktemp("privacy-stack")) as running:
         yield running
 

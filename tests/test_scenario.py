@@ -32,6 +32,7 @@ ASSETS = CAO_BANG.assets
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A stack of its own: the scenario's figures are asserted exactly, so nothing else may be recorded in it."""
     with fresh_stack(tmp_path_factory.mktemp("scenario")) as running:
         yield running
 

@@ -1,7 +1,9 @@
 """The stack as a frontend sees it: everything through the gateway, real processes on loopback.
 
-The tests run in file order on one stack (started once for this module on free ports, with
-SQLite in a temporary folder); the last one stops a service on purpose.
+The tests run on the session's shared stack (free ports, SQLite in a temporary folder). They
+read what the stack was prepared with (the access matrix's writes carry sample ids and empty
+bodies, so nothing is written) and sign one user out; the last one stops a service on purpose,
+then starts it again.
 """
 
 import importlib
@@ -17,16 +19,15 @@ from haicap_shared.roles import Area, Role
 from haicap_shared.testing import assert_problem
 from haicap_shared.tokens import TokenIssuer, load_private_key
 
-from .stack_support import Stack, fresh_stack, sign_in, sign_in_every_role, sign_in_service_account
+from .stack_support import Stack, sign_in, sign_in_every_role, sign_in_service_account, stopped
 
 pytestmark = pytest.mark.processes
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Migrated, Cao Bằng imported, every service and the gateway ready; all stopped at the end."""
-    with fresh_stack(tmp_path_factory.mktemp("stack")) as running:
-        yield running
+def stack(shared_stack: Stack) -> Stack:
+    """The session's shared stack: Cao Bằng imported, every service and the gateway ready."""
+    return shared_stack
 
 
 @pytest.fixture(scope="module")
@@ -138,14 +139,15 @@ async def test_every_route_of_every_service_against_every_role_through_the_gatew
 
 
 def test_a_stopped_service_is_reported_unavailable(stack: Stack, gateway: httpx.Client) -> None:
-    stack.stop("personnel")
-    started = time.monotonic()
-    response = gateway.get("/api/v1/personnel/healthz")
-    assert time.monotonic() - started < 5
-    assert assert_problem(response, 503, "upstream_unavailable")["service"] == "personnel"
+    with stopped(stack, "personnel"):
+        started = time.monotonic()
+        response = gateway.get("/api/v1/personnel/healthz")
+        assert time.monotonic() - started < 5
+        assert assert_problem(response, 503, "upstream_unavailable")["service"] == "personnel"
 
-    readiness = gateway.get("/readyz")
-    assert readiness.status_code == 503
-    states = {u["service"]: u["state"] for u in readiness.json()["upstreams"]}
-    assert states == {"org-structure": "ready", "personnel": "unreachable", "assets": "ready", "reporting": "ready"}
-    assert gateway.get("/api/v1/assets/healthz").status_code == 200
+        readiness = gateway.get("/readyz")
+        assert readiness.status_code == 503
+        states = {u["service"]: u["state"] for u in readiness.json()["upstreams"]}
+        assert states == {"org-structure": "ready", "personnel": "unreachable", "assets": "ready", "reporting": "ready"}
+        assert gateway.get("/api/v1/assets/healthz").status_code == 200
+    assert gateway.get("/api/v1/personnel/healthz").status_code == 200

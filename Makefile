@@ -1,4 +1,5 @@
-# haicap: the two commands are `make run` and `make test`; everything else serves them.
+# haicap: the two commands are `make run` and `make test`; everything else serves them
+# (`make check` is `make test` without the real-process tests, for the inner loop).
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
@@ -7,7 +8,7 @@ PACKAGES := shared services/org-structure services/personnel services/assets ser
 STAMP := $(VENV)/.installed
 PYPROJECTS := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 
-.PHONY: run test install lint typecheck pytest clean import-country
+.PHONY: run test check install lint typecheck pytest clean import-country
 
 ## run: install, migrate, load the Cao Bằng demo, start the gateway and every service
 run: install
@@ -15,6 +16,10 @@ run: install
 
 ## test: install, then ruff, mypy and the whole suite on SQLite and PostgreSQL
 test: install lint typecheck pytest
+
+## check: install, then ruff, mypy and every in-process test (all but the real-process ones, marked `processes`)
+check: install lint typecheck
+	$(BIN)/pytest -m "not processes"
 
 install: $(STAMP)
 

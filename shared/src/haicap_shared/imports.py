@@ -12,6 +12,8 @@
 3. The service checks and stages each chunk (batched inserts; COPY into a staging table on
    PostgreSQL) in the request's transaction, so "all or nothing" holds: a refused import
    raises, and the transaction is rolled back. :class:`ProblemLog` keeps the report bounded.
+   The counting, the checks in a worker thread, the report and the refusal every import shares
+   are :mod:`haicap_shared.import_runs`.
 
 What an import holds in memory is a chunk, the report's first ``max_problems`` bad rows and
 the keys it must compare across the file (codes, national ids), whatever the file's size.

@@ -355,23 +355,23 @@ def _columns(rows: Sequence[tuple[str, ...]]) -> list[str]:
     return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
 
 
-class _Stopping:
-    """Whether the runner's shutdown has begun: then no further signal may interrupt it."""
-
-    begun = False
-
-
-def _stop_once(_signum: int, _frame: FrameType | None) -> None:
-    """SIGTERM and SIGINT: the first starts the shutdown; later ones are ignored.
+def _ignore_stop_signals() -> None:
+    """From now on SIGTERM and SIGINT are ignored by the runner: its shutdown has begun.
 
     NOTE: ``make run`` stopped by a signal to its process group delivers it twice (to make,
     which forwards it, and to this runner), and people press Ctrl-C twice: a second
     KeyboardInterrupt raised inside ``stop_all`` would leave the services running, holding
-    their ports.
+    their ports. Ignored by the operating system (SIG_IGN), not by a Python handler, because
+    the interpreter puts the default action back for its own handlers as it exits: a late
+    signal would then kill the runner after it had stopped everything, with status -15.
     """
-    if _Stopping.begun:
-        return
-    _Stopping.begun = True
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop_once(_signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM and SIGINT: the first starts the shutdown; later ones are ignored."""
+    _ignore_stop_signals()
     raise KeyboardInterrupt
 
 
@@ -407,8 +407,9 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         finally:
             # NOTE: from here on the processes are being stopped (Stack.__exit__): a signal now
-            # must not cut that short.
-            _Stopping.begun = True
+            # must not cut that short. Nothing is started after this point, so no child
+            # inherits the ignored signals.
+            _ignore_stop_signals()
     return 0
 
 

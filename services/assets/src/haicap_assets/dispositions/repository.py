@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, RowMapping, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_shared.filters import where_given
 from haicap_shared.paging import fetch_page
 
 from ..register.models import AssetKind, asset_table
@@ -29,16 +30,14 @@ class DispositionFilter:
 
     def apply(self, stmt: Select[Any]) -> Select[Any]:
         d = disposition_table.c
-        for column, value in (
+        return where_given(
+            stmt,
             (d.province_code, self.province),
             (d.asset_id, self.asset_id),
             (d.asset_kind, self.asset_kind),
             (d.form, self.form),
             (d.status, self.status),
-        ):
-            if value is not None:
-                stmt = stmt.where(column == value)
-        return stmt
+        )
 
 
 DISPOSITION_LIST_ORDER = (disposition_table.c.proposed_on, disposition_table.c.id)

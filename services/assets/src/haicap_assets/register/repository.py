@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.auth import Principal
+from haicap_shared.filters import where_given
 from haicap_shared.models import UtcDateTime, utcnow
 from haicap_shared.paging import fetch_page
 from haicap_shared.text import like_pattern
@@ -57,7 +58,8 @@ class AssetFilter:
 
     def apply(self, stmt: Select[Any]) -> Select[Any]:
         c = asset_table.c
-        for column, value in (
+        stmt = where_given(
+            stmt,
             (c.province_code, self.province),
             (c.commune_code, self.commune),
             (c.kind, self.kind),
@@ -67,9 +69,7 @@ class AssetFilter:
             (c.holder_unit_id, self.holder_unit_id),
             (c.holder_commune_code, self.holder_commune),
             (c.plate, self.plate),
-        ):
-            if value is not None:
-                stmt = stmt.where(column == value)
+        )
         if self.q:
             stmt = stmt.where(c.search_key.like(like_pattern(self.q), escape="\\"))
         return stmt

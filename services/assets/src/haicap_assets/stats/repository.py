@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger, ColumnElement, Integer, Select, and_, case, c
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.codes import UnitLevel
+from haicap_shared.filters import where_given
 from haicap_shared.validity import in_force_on
 
 from ..allocations.models import Purpose, allocation_table
@@ -34,11 +35,7 @@ def _held(as_of: date, province: str | None, visible: ColumnElement[bool], commu
         .select_from(allocation_table.join(asset_table, a.id == al.asset_id))
         .where(in_force_on(allocation_table, as_of), visible)
     )
-    if province is not None:
-        stmt = stmt.where(al.holder_province_code == province)
-    if commune is not None:
-        stmt = stmt.where(al.holder_commune_code == commune)
-    return stmt
+    return where_given(stmt, (al.holder_province_code, province), (al.holder_commune_code, commune))
 
 
 def summary_query(as_of: date, province: str | None, visible: ColumnElement[bool], commune: str | None = None) -> Select[Any]:
@@ -111,10 +108,7 @@ async def dispositions(
 ) -> tuple[Sequence[Any], int]:
     step = step_on(as_of).label("step")
     base = select().select_from(disposition_table.join(asset_table, a.id == d.asset_id)).where(d.proposed_on <= as_of, visible)
-    if province is not None:
-        base = base.where(d.province_code == province)
-    if kind is not None:
-        base = base.where(d.asset_kind == kind)
+    base = where_given(base, (d.province_code, province), (d.asset_kind, kind))
     grouped = (
         base.add_columns(d.asset_kind, d.form, d.repurpose_to, d.priority_rank, step, func.count().label("plans"))
         .group_by(d.asset_kind, d.form, d.repurpose_to, d.priority_rank, step)
@@ -170,10 +164,7 @@ async def surplus_without_plan(
         .where(st.c.status == AssetStatus.SURPLUS, visible)
         .group_by(a.kind)
     )
-    if province is not None:
-        stmt = stmt.where(a.province_code == province)
-    if kind is not None:
-        stmt = stmt.where(a.kind == kind)
+    stmt = where_given(stmt, (a.province_code, province), (a.kind, kind))
     return (await session.execute(stmt)).all()
 
 

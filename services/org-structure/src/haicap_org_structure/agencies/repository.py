@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.batching import in_batches
 from haicap_shared.codes import UnitLevel
+from haicap_shared.filters import where_given
 from haicap_shared.paging import fetch_page
 from haicap_shared.text import like_pattern
 from haicap_shared.validity import extends_beyond, in_force_on
@@ -33,16 +34,15 @@ class AgencyFilter:
 
     def apply(self, stmt: Select[Any]) -> Select[Any]:
         c = agency_table.c
-        for column, value in (
+        stmt = where_given(
+            stmt,
             (c.province_code, self.province),
             (c.commune_code, self.commune),
             (c.level, self.level),
             (c.kind, self.kind),
             (c.unit_id, self.unit_id),
             (c.parent_id, self.parent_id),
-        ):
-            if value is not None:
-                stmt = stmt.where(column == value)
+        )
         if self.as_of is not None:
             stmt = stmt.where(in_force_on(agency_table, self.as_of))
         if self.q:
@@ -169,13 +169,12 @@ class DecisionFilter:
     province: str | None = None
 
     def apply(self, stmt: Select[Any]) -> Select[Any]:
-        if self.agency_id is not None:
-            stmt = stmt.where(decision_table.c.agency_id == self.agency_id)
-        if self.status is not None:
-            stmt = stmt.where(decision_table.c.status == self.status)
-        if self.province is not None:
-            stmt = stmt.where(agency_table.c.province_code == self.province)
-        return stmt
+        return where_given(
+            stmt,
+            (decision_table.c.agency_id, self.agency_id),
+            (decision_table.c.status, self.status),
+            (agency_table.c.province_code, self.province),
+        )
 
 
 async def page_of_decisions(

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, RowMapping, Select, and_, exists, func, literal, not_, or_, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_shared.filters import where_given
 from haicap_shared.validity import in_force_on, starts_on_or_before
 
 from ..agencies.models import agency_table
@@ -39,12 +40,9 @@ class FindingScope:
     visible: ColumnElement[bool]
 
     def apply(self, stmt: Select[Any]) -> Select[Any]:
-        stmt = stmt.where(self.visible)
-        if self.province is not None:
-            stmt = stmt.where(task_table.c.province_code == self.province)
-        if self.sector is not None:
-            stmt = stmt.where(task_table.c.sector == self.sector)
-        return stmt
+        return where_given(
+            stmt.where(self.visible), (task_table.c.province_code, self.province), (task_table.c.sector, self.sector)
+        )
 
 
 def _in_catalogue(day: date) -> ColumnElement[bool]:

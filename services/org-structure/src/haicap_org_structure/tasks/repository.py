@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.codes import UnitLevel
+from haicap_shared.filters import where_given
 from haicap_shared.paging import fetch_page
 from haicap_shared.text import like_pattern, search_key, searched_key
 from haicap_shared.validity import Interval, ends_on_or_after, in_force_on
@@ -273,16 +274,14 @@ def list_tasks(
     # list still shows tasks left without an owner (they are findings, not gone).
     if filters.as_of is not None or filters.level or filters.agency_id or filters.unit_id:
         stmt = stmt.where(lead.c.id.is_not(None))
-    if filters.province is not None:
-        stmt = stmt.where(task_table.c.province_code == filters.province)
-    if filters.sector is not None:
-        stmt = stmt.where(task_table.c.sector == filters.sector)
-    if filters.level is not None:
-        stmt = stmt.where(lead.c.level == filters.level)
-    if filters.agency_id is not None:
-        stmt = stmt.where(lead.c.agency_id == filters.agency_id)
-    if filters.unit_id is not None:
-        stmt = stmt.where(lead_agency.c.unit_id == filters.unit_id)
+    stmt = where_given(
+        stmt,
+        (task_table.c.province_code, filters.province),
+        (task_table.c.sector, filters.sector),
+        (lead.c.level, filters.level),
+        (lead.c.agency_id, filters.agency_id),
+        (lead_agency.c.unit_id, filters.unit_id),
+    )
     if filters.q:
         # NOTE: the query normalised as the stored key is (punctuation as spaces), then escaped.
         pattern = like_pattern(normalised(searched_key(filters.q)))

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.batching import in_batches
+from haicap_shared.filters import where_given
 from haicap_shared.models import utcnow
 from haicap_shared.paging import fetch_page
 
@@ -76,17 +77,10 @@ def _transfers_select() -> Select[Any]:
 
 def _filtered(stmt: Select[Any], filters: TransferFilter, visible: ColumnElement[bool]) -> Select[Any]:
     transfer = transfer_table.c
-    stmt = stmt.where(visible)
-    if filters.province is not None:
-        stmt = stmt.where(transfer.province_code == filters.province)
-    if filters.task_id is not None:
-        stmt = stmt.where(transfer.task_id == filters.task_id)
+    stmt = where_given(stmt.where(visible), (transfer.province_code, filters.province), (transfer.task_id, filters.task_id))
     if filters.agency_id is not None:
         stmt = stmt.where(or_(transfer.from_agency_id == filters.agency_id, transfer.to_agency_id == filters.agency_id))
-    if filters.mode is not None:
-        stmt = stmt.where(transfer.mode == filters.mode)
-    if filters.batch_id is not None:
-        stmt = stmt.where(transfer.batch_id == filters.batch_id)
+    stmt = where_given(stmt, (transfer.mode, filters.mode), (transfer.batch_id, filters.batch_id))
     if filters.effective_from is not None:
         stmt = stmt.where(transfer.effective_date >= filters.effective_from)
     if filters.effective_to is not None:

@@ -15,6 +15,7 @@ from vietnamadminunits.database import query
 
 from haicap_shared.batching import in_batches
 from haicap_shared.codes import UnitLevel
+from haicap_shared.filters import where_given
 from haicap_shared.paging import fetch_page
 from haicap_shared.text import like_pattern
 from haicap_shared.validity import extends_beyond, in_force_on, overlaps, still_open
@@ -47,14 +48,9 @@ class UnitFilter:
 
     def apply(self, stmt: Select[Any]) -> Select[Any]:
         c = unit_table.c
-        if self.level is not None:
-            stmt = stmt.where(c.level == self.level)
-        if self.kind is not None:
-            stmt = stmt.where(c.kind == self.kind)
-        if self.province is not None:
-            stmt = stmt.where(c.province_code == self.province)
-        if self.parent_id is not None:
-            stmt = stmt.where(c.parent_id == self.parent_id)
+        stmt = where_given(
+            stmt, (c.level, self.level), (c.kind, self.kind), (c.province_code, self.province), (c.parent_id, self.parent_id)
+        )
         if self.as_of is not None:
             stmt = stmt.where(in_force_on(unit_table, self.as_of))
         if self.q:
@@ -168,10 +164,7 @@ class ChangeFilter:
 
     def apply(self, stmt: Select[Any]) -> Select[Any]:
         c = change_table.c
-        if self.province is not None:
-            stmt = stmt.where(c.province_code == self.province)
-        if self.kind is not None:
-            stmt = stmt.where(c.kind == self.kind)
+        stmt = where_given(stmt, (c.province_code, self.province), (c.kind, self.kind))
         if self.effective_from is not None:
             stmt = stmt.where(c.effective_date >= self.effective_from)
         if self.effective_to is not None:

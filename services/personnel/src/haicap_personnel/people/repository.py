@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, RowMapping, Select, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.batching import in_batches
+from haicap_shared.filters import where_given
 from haicap_shared.paging import fetch_page
 from haicap_shared.text import like_pattern, search_key
 from haicap_shared.values import MAX_DATE, MIN_DATE
@@ -27,15 +28,14 @@ PERSON_LIST_ORDER = (person_table.c.id,)
 def _listed(area: ColumnElement[bool], filters: PersonFilter) -> Select[Any]:
     c = person_table.c
     stmt = select(person_table).where(area)
-    for column, value in (
+    stmt = where_given(
+        stmt,
         (c.province_code, filters.province),
         (c.commune_code, filters.commune),
         (c.agency_id, filters.agency_id),
         (c.category, filters.category),
         (c.education_level, filters.education_level),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    )
     if filters.q:
         stmt = stmt.where(c.search_key.like(like_pattern(filters.q), escape="\\"))
     return stmt

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, RowMapping, Select, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.batching import in_batches
+from haicap_shared.filters import where_given
 from haicap_shared.paging import fetch_page
 from haicap_shared.validity import Bounds, ends_on_or_after, in_force_on, overlaps
 
@@ -30,16 +31,15 @@ PLACEMENT_LIST_ORDER = (placement_table.c.valid_from, placement_table.c.id)
 def _listed(area: ColumnElement[bool], filters: PlacementFilter) -> Select[Any]:
     c = placement_table.c
     stmt = select(placement_table).where(area)
-    for column, value in (
+    stmt = where_given(
+        stmt,
         (c.person_id, filters.person_id),
         (c.position_id, filters.position_id),
         (c.agency_id, filters.agency_id),
         (c.province_code, filters.province),
         (c.suitability, filters.suitability),
         (c.is_primary, filters.is_primary),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    )
     if filters.as_of is not None:
         stmt = stmt.where(in_force_on(placement_table, filters.as_of))
     return stmt

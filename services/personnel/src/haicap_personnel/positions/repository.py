@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, RowMapping, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.batching import in_batches
+from haicap_shared.filters import where_given
 from haicap_shared.paging import fetch_page
 from haicap_shared.text import like_pattern
 
@@ -23,14 +24,13 @@ EVENT_LIST_ORDER = (position_event_table.c.id,)
 def _listed(area: ColumnElement[bool], filters: PositionFilter) -> Select[Any]:
     c = position_table.c
     stmt = select(position_table).where(area)
-    for column, value in (
+    stmt = where_given(
+        stmt,
         (c.province_code, filters.province),
         (c.agency_id, filters.agency_id),
         (c.status, filters.status),
         (c.group, filters.group),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    )
     if filters.q:
         stmt = stmt.where(c.search_key.like(like_pattern(filters.q), escape="\\"))
     return stmt

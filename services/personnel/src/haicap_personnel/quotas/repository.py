@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, RowMapping, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_shared.filters import where_given
 from haicap_shared.paging import fetch_page
 
 from .models import StaffingQuota, quota_table
@@ -28,9 +29,7 @@ async def page_quotas(
     """One page of the quotas in ``area`` (narrowed by the others), by year, and the cursor of the next."""
     c = quota_table.c
     stmt = select(quota_table).where(area)
-    for column, value in ((c.province_code, province), (c.agency_id, agency_id), (c.year, year)):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    stmt = where_given(stmt, (c.province_code, province), (c.agency_id, agency_id), (c.year, year))
     return await fetch_page(session, stmt, order_by=QUOTA_LIST_ORDER, limit=limit, cursor=cursor)
 
 

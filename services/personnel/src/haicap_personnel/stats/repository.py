@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, RowMapping, Select, case, exists, func, li
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import FromClause
 
+from haicap_shared.filters import given_equalities
 from haicap_shared.validity import Bounds, ends_on_or_after
 
 from ..people.models import UNIVERSITY_OR_HIGHER, Category, PoliticalTheory, StateManagement, person_table
@@ -51,10 +52,12 @@ def _dims(scope: Scope, area: FromClause, person: FromClause | None) -> list[Col
 
 
 def _where(scope: Scope, area: FromClause, person: FromClause | None, visible: ColumnElement[bool]) -> list[ColumnElement[Any]]:
-    conditions: list[ColumnElement[Any]] = [visible]
-    for column, value in (("province_code", scope.province), ("commune_code", scope.commune), ("agency_level", scope.level)):
-        if value is not None:
-            conditions.append(area.c[column] == value)
+    conditions: list[ColumnElement[Any]] = [
+        visible,
+        *given_equalities(
+            (area.c.province_code, scope.province), (area.c.commune_code, scope.commune), (area.c.agency_level, scope.level)
+        ),
+    ]
     if scope.category is not None and person is not None:
         conditions.append(person.c.category == scope.category)
     return conditions

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.batching import in_batches
+from haicap_shared.filters import where_given
 from haicap_shared.paging import fetch_page
 
 from .models import CaseStatus, Policy, StreamliningCase, case_table
@@ -30,9 +31,7 @@ async def page_cases(
     """One page of the cases in ``area`` (narrowed by the others), by the date proposed, and the cursor of the next."""
     c = case_table.c
     stmt = select(case_table).where(area)
-    for column, value in ((c.province_code, province), (c.person_id, person_id), (c.policy, policy), (c.status, status)):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    stmt = where_given(stmt, (c.province_code, province), (c.person_id, person_id), (c.policy, policy), (c.status, status))
     return await fetch_page(session, stmt, order_by=CASE_LIST_ORDER, limit=limit, cursor=cursor)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_shared.filters import where_given
 from haicap_shared.paging import fetch_page
 
 from .models import TrainingRecord, TrainingTopic, training_table
@@ -28,9 +29,7 @@ async def page_records(
     """One page of the training records in ``area`` (narrowed by the others), by start date, and the cursor of the next."""
     c = training_table.c
     stmt = select(training_table).where(area)
-    for column, value in ((c.province_code, province), (c.person_id, person_id), (c.topic, topic)):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    stmt = where_given(stmt, (c.province_code, province), (c.person_id, person_id), (c.topic, topic))
     return await fetch_page(session, stmt, order_by=TRAINING_LIST_ORDER, limit=limit, cursor=cursor)
 
 

@@ -7,9 +7,7 @@ services write them (JSON lines).
 
 from __future__ import annotations
 
-import json
-import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -27,7 +25,7 @@ from haicap_personnel.settings import PersonnelSettings
 from haicap_reporting.app import create_app as create_reporting
 from haicap_reporting.settings import ReportingSettings
 from haicap_shared.auth import Public
-from haicap_shared.logs import JsonFormatter
+from haicap_shared.testing import JsonLogLines
 
 FACTORIES: dict[str, Callable[[Path], FastAPI]] = {
     "org-structure": lambda var: create_org(OrgSettings(var_dir=var)),
@@ -38,32 +36,8 @@ FACTORIES: dict[str, Callable[[Path], FastAPI]] = {
 }
 
 
-class JsonLines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.setFormatter(JsonFormatter())
-        self.lines: list[dict[str, object]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(json.loads(self.format(record)))
-
-
-@pytest.fixture
-def log_lines() -> Iterator[JsonLines]:
-    handler = JsonLines()
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    try:
-        yield handler
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
-
-
 @pytest.mark.parametrize("name", list(FACTORIES))
-async def test_an_unhandled_error_is_logged_once_with_the_request_id(name: str, tmp_path: Path, log_lines: JsonLines) -> None:
+async def test_an_unhandled_error_is_logged_once_with_the_request_id(name: str, tmp_path: Path, log_lines: JsonLogLines) -> None:
     app = FACTORIES[name](tmp_path)
     router = APIRouter(dependencies=[Public])
 

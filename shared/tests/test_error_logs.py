@@ -7,12 +7,10 @@ Starlette's server-error handler logged it after the id was gone, and uvicorn lo
 from __future__ import annotations
 
 import asyncio
-import json
-import logging
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -22,8 +20,8 @@ from fastapi.responses import StreamingResponse
 
 from haicap_shared.app import create_service_app
 from haicap_shared.auth import Public
-from haicap_shared.logs import JsonFormatter
 from haicap_shared.settings import ServiceSettings
+from haicap_shared.testing import JsonLogLines
 
 router = APIRouter(dependencies=[Public])
 
@@ -46,41 +44,12 @@ async def boom_midway() -> StreamingResponse:
     return StreamingResponse(lines(), media_type="text/plain")
 
 
-class JsonLines(logging.Handler):
-    """The root logger's records as the services write them: one JSON object each."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.setFormatter(JsonFormatter())
-        self.lines: list[dict[str, object]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(json.loads(self.format(record)))
-
-    def errors(self) -> list[dict[str, object]]:
-        return [line for line in self.lines if line["level"] in {"ERROR", "CRITICAL"}]
-
-
-@pytest.fixture
-def log_lines() -> Iterator[JsonLines]:
-    handler = JsonLines()
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    try:
-        yield handler
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
-
-
 def failing_app(tmp_path) -> FastAPI:
     settings = ServiceSettings(service_name="sample", var_dir=tmp_path, jwks='{"keys": []}')
     return create_service_app(title="sample", description="", settings=settings, metadata=None, routers=[router])
 
 
-async def test_unhandled_error_is_one_error_line_with_the_request_id(tmp_path, log_lines: JsonLines) -> None:
+async def test_unhandled_error_is_one_error_line_with_the_request_id(tmp_path, log_lines: JsonLogLines) -> None:
     app = failing_app(tmp_path)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://sample.test") as client:
@@ -99,7 +68,7 @@ async def test_unhandled_error_is_one_error_line_with_the_request_id(tmp_path, l
     assert (access["status"], access["request_id"]) == (500, request_id)
 
 
-async def test_callers_request_id_is_on_the_error_line(tmp_path, log_lines: JsonLines) -> None:
+async def test_callers_request_id_is_on_the_error_line(tmp_path, log_lines: JsonLogLines) -> None:
     transport = httpx.ASGITransport(app=failing_app(tmp_path))
     async with httpx.AsyncClient(transport=transport, base_url="http://sample.test") as client:
         response = await client.get("/boom", headers={"X-Request-ID": "frontend-7"})
@@ -132,7 +101,7 @@ class ServerThread:
         self.sock.close()
 
 
-def test_uvicorn_does_not_log_the_error_again(tmp_path, log_lines: JsonLines) -> None:
+def test_uvicorn_does_not_log_the_error_again(tmp_path, log_lines: JsonLogLines) -> None:
     with ServerThread(failing_app(tmp_path)) as server, httpx.Client(base_url=server.url, timeout=5) as client:
         before = client.get("/boom")
         with pytest.raises(httpx.HTTPError):

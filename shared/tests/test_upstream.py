@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from pydantic import BaseModel, SecretStr
 
 from haicap_shared.errors import UpstreamUnavailable
 from haicap_shared.settings import ProcessSettings
+from haicap_shared.testing import GatewayStandIn, app_on_stand_in
 from haicap_shared.upstream import UpstreamReader
 
 AGENCY = uuid.UUID("5b7cdfd7-51d4-4a47-8c0c-1a6f7b0d4c11")
@@ -24,31 +24,16 @@ class Agency(BaseModel):
     province_code: str
 
 
-class StandIn:
-    """The gateway's token URL and org-structure behind it, answering what a test sets."""
-
-    def __init__(self) -> None:
-        self.answer: Handler = lambda request: httpx.Response(200, json={"id": str(AGENCY), "province_code": "04"})
-        self.tokens_issued = 0
-        self.seen: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/api/v1/auth/token":
-            self.tokens_issued += 1
-            return httpx.Response(200, json={"access_token": f"token-{self.tokens_issued}", "expires_in": 3600})
-        self.seen.append(request)
-        return self.answer(request)
+@pytest.fixture
+def stand_in() -> GatewayStandIn:
+    stand_in = GatewayStandIn()
+    stand_in.answer = lambda request: httpx.Response(200, json={"id": str(AGENCY), "province_code": "04"})
+    return stand_in
 
 
 @pytest.fixture
-def stand_in() -> StandIn:
-    return StandIn()
-
-
-@pytest.fixture
-async def reader(stand_in: StandIn) -> AsyncIterator[UpstreamReader]:
-    app = FastAPI()
-    app.state.settings = ProcessSettings(
+async def reader(stand_in: GatewayStandIn) -> AsyncIterator[UpstreamReader]:
+    settings = ProcessSettings(
         service_name="personnel",
         gateway_url="http://gateway/",
         token_url="http://gateway/api/v1/auth/token",
@@ -56,21 +41,22 @@ async def reader(stand_in: StandIn) -> AsyncIterator[UpstreamReader]:
         client_secret=SecretStr("secret"),
         upstream_retries=1,
     )
-    async with httpx.AsyncClient(transport=httpx.MockTransport(stand_in)) as http:
-        app.state.http = http
+    async with app_on_stand_in(settings, stand_in) as app:
         built = UpstreamReader.through_gateway(app, "org-structure", "/api/v1/org")
         built.client.backoff_seconds = 0
         yield built
 
 
-async def test_a_record_is_read_as_the_consumers_model_with_the_accounts_token(reader: UpstreamReader, stand_in: StandIn) -> None:
+async def test_a_record_is_read_as_the_consumers_model_with_the_accounts_token(
+    reader: UpstreamReader, stand_in: GatewayStandIn
+) -> None:
     agency = await reader.get(f"/agencies/{AGENCY}", Agency)
     assert agency == Agency(id=AGENCY, province_code="04")
     assert str(stand_in.seen[0].url) == f"http://gateway/api/v1/org/agencies/{AGENCY}"
     assert stand_in.seen[0].headers["authorization"] == "Bearer token-1"
 
 
-async def test_a_missing_record_is_none_for_the_consumer_to_answer(reader: UpstreamReader, stand_in: StandIn) -> None:
+async def test_a_missing_record_is_none_for_the_consumer_to_answer(reader: UpstreamReader, stand_in: GatewayStandIn) -> None:
     stand_in.answer = lambda request: httpx.Response(404, json={"code": "agency_not_found", "status": 404})
     assert await reader.get(f"/agencies/{AGENCY}", Agency) is None
     assert await reader.get_json("/units/by-code/01273", params={"as_of": "2025-07-01"}) is None
@@ -79,7 +65,7 @@ async def test_a_missing_record_is_none_for_the_consumer_to_answer(reader: Upstr
 
 @pytest.mark.parametrize("status", [401, 403, 400, 422])
 async def test_a_refusal_of_our_account_is_503_and_logged_as_our_fault(
-    reader: UpstreamReader, stand_in: StandIn, status: int, caplog: pytest.LogCaptureFixture
+    reader: UpstreamReader, stand_in: GatewayStandIn, status: int, caplog: pytest.LogCaptureFixture
 ) -> None:
     stand_in.answer = lambda request: httpx.Response(status, json={"code": "role_not_allowed", "status": status})
     with caplog.at_level(logging.ERROR, logger="haicap.upstream"), pytest.raises(UpstreamUnavailable) as raised:
@@ -91,7 +77,7 @@ async def test_a_refusal_of_our_account_is_503_and_logged_as_our_fault(
     assert len(stand_in.seen) == 1, "a refusal is not retried"
 
 
-async def test_after_a_401_the_next_call_fetches_a_new_token(reader: UpstreamReader, stand_in: StandIn) -> None:
+async def test_after_a_401_the_next_call_fetches_a_new_token(reader: UpstreamReader, stand_in: GatewayStandIn) -> None:
     stand_in.answer = lambda request: httpx.Response(401, json={"code": "invalid_token"})
     with pytest.raises(UpstreamUnavailable):
         await reader.get(f"/agencies/{AGENCY}", Agency)
@@ -126,7 +112,7 @@ def _unreachable(request: httpx.Request) -> httpx.Response:
     ],
 )
 async def test_an_upstream_that_cannot_answer_is_503(
-    reader: UpstreamReader, stand_in: StandIn, answer: Handler, detail: str
+    reader: UpstreamReader, stand_in: GatewayStandIn, answer: Handler, detail: str
 ) -> None:
     stand_in.answer = answer
     with pytest.raises(UpstreamUnavailable) as raised:

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,8 +41,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .db import create_engine, null_pool_engine
+from .logs import JsonFormatter
 from .migrations import downgrade_to_base, upgrade_to_head
 from .roles import Area, Role
+from .settings import ProcessSettings
 from .tokens import TokenIssuer, generate_private_key, jwks
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -215,6 +219,37 @@ async def client(
             yield http_client
 
 
+class JsonLogLines(logging.Handler):
+    """The root logger's records as the services write them: one JSON object each (``lines``)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.setFormatter(JsonFormatter())
+        self.lines: list[dict[str, object]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(json.loads(self.format(record)))
+
+    def errors(self) -> list[dict[str, object]]:
+        """The lines at ERROR or CRITICAL."""
+        return [line for line in self.lines if line["level"] in {"ERROR", "CRITICAL"}]
+
+
+@pytest.fixture
+def log_lines() -> Iterator[JsonLogLines]:
+    """What the root logger writes during the test from INFO up, as JSON lines."""
+    handler = JsonLogLines()
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+
 async def assert_migrations_match(script_location: Path, metadata: MetaData, tmp_path: Path) -> None:
     """Check that a service's migrations go down and up again and build what its models say."""
 
@@ -267,6 +302,48 @@ def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str
     assert body["status"] == status
     assert body["code"] == code, body
     return body
+
+
+class GatewayStandIn:
+    """An ``httpx.MockTransport`` handler standing in for the gateway: its token URL, and the upstream behind it.
+
+    The token URL issues ``token-1``, ``token-2``... (``tokens_issued`` counts them); every other
+    request is kept in ``seen`` and answered by ``answer``, which a test sets (by default a 404
+    ``not_found``).
+    """
+
+    __test__ = False  # NOTE: a helper, not a test class
+
+    def __init__(self) -> None:
+        self.answer: Callable[[httpx.Request], httpx.Response] = lambda _request: httpx.Response(404, json={"code": "not_found"})
+        self.tokens_issued = 0
+        self.seen: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v1/auth/token":
+            self.tokens_issued += 1
+            return httpx.Response(200, json={"access_token": f"token-{self.tokens_issued}", "expires_in": 3600})
+        self.seen.append(request)
+        return self.answer(request)
+
+    @property
+    def paths(self) -> list[str]:
+        """The paths of the requests past the token URL, in order."""
+        return [request.url.path for request in self.seen]
+
+
+@asynccontextmanager
+async def app_on_stand_in(settings: ProcessSettings, stand_in: GatewayStandIn) -> AsyncIterator[FastAPI]:
+    """A bare app holding ``settings`` and an HTTP client whose every request goes to ``stand_in``.
+
+    It is what an upstream client reads from the app (``app.state.settings``, ``app.state.http``),
+    without the service's lifespan or database.
+    """
+    app = FastAPI()
+    app.state.settings = settings
+    async with httpx.AsyncClient(transport=httpx.MockTransport(stand_in)) as http:
+        app.state.http = http
+        yield app
 
 
 def openapi_contract_violations(

@@ -174,6 +174,11 @@ async def keyset_page(
 ) -> Page[T]:
     """Run ``stmt`` for one page and build the response, with the cursor of the next."""
     rows, next_cursor = await fetch_page(session, stmt, order_by=order_by, limit=limit, cursor=cursor)
+    return page_of(item, rows, next_cursor)
+
+
+def page_of(item: type[T], rows: Sequence[RowMapping], next_cursor: str | None) -> Page[T]:
+    """The response for one page of ``rows`` (as :func:`fetch_page` returns them), each read as ``item``."""
     return Page[item](items=[item.model_validate(dict(r)) for r in rows], next=next_cursor)  # type: ignore[valid-type]
 
 

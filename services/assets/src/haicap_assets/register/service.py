@@ -12,7 +12,7 @@ from haicap_shared.auth import Principal
 from haicap_shared.errors import BadRequest, Conflict, NotFound
 from haicap_shared.import_runs import ImportRun, finish_import, import_audit_entry
 from haicap_shared.imports import Upload
-from haicap_shared.paging import Page
+from haicap_shared.paging import Page, page_of
 from haicap_shared.tabular import ImportReport
 from haicap_shared.text import search_key
 
@@ -79,7 +79,7 @@ async def list_assets(
 ) -> Page[schemas.Asset]:
     """One page of the assets in the caller's area that match ``filters``, by code."""
     rows, next_cursor = await repository.page_of_assets(session, filters, visible(principal), limit=limit, cursor=cursor)
-    return Page[schemas.Asset](items=[schemas.Asset.model_validate(dict(r)) for r in rows], next=next_cursor)
+    return page_of(schemas.Asset, rows, next_cursor)
 
 
 async def history(session: AsyncSession, principal: Principal, asset_id: uuid.UUID) -> schemas.History:

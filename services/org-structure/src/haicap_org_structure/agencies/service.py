@@ -18,7 +18,7 @@ from haicap_shared.errors import Conflict, NotFound
 from haicap_shared.import_runs import ImportRun, import_audit_entry
 from haicap_shared.imports import Upload
 from haicap_shared.models import utcnow
-from haicap_shared.paging import Page
+from haicap_shared.paging import Page, page_of
 from haicap_shared.tabular import ImportReport
 from haicap_shared.text import search_key
 from haicap_shared.validity import Interval
@@ -132,7 +132,7 @@ async def list_agencies(
     rows, next_cursor = await repository.page_of_agencies(
         session, filters, visible_agencies(principal), limit=limit, cursor=cursor
     )
-    return Page[AgencyOut](items=[AgencyOut.model_validate(dict(row)) for row in rows], next=next_cursor)
+    return page_of(AgencyOut, rows, next_cursor)
 
 
 async def get_agency(session: AsyncSession, principal: Principal, agency_id: uuid.UUID) -> Agency:
@@ -317,7 +317,7 @@ async def list_decisions(
     rows, next_cursor = await repository.page_of_decisions(
         session, filters, visible_agencies(principal), limit=limit, cursor=cursor
     )
-    return Page[DecisionOut](items=[DecisionOut.model_validate(dict(row)) for row in rows], next=next_cursor)
+    return page_of(DecisionOut, rows, next_cursor)
 
 
 async def get_decision(session: AsyncSession, principal: Principal, decision_id: uuid.UUID) -> FunctionDecision:

@@ -22,7 +22,7 @@ from haicap_shared.codes import UnitLevel
 from haicap_shared.errors import Conflict, NotFound
 from haicap_shared.import_runs import ImportRun, import_audit_entry
 from haicap_shared.imports import Upload
-from haicap_shared.paging import Page
+from haicap_shared.paging import Page, page_of
 from haicap_shared.tabular import ImportReport, SourceRow
 
 from ..transfers.models import TaskLevel, TaskTransfer
@@ -97,7 +97,7 @@ async def list_tasks(
     rows, next_cursor = await repository.task_page(
         session, filters, lead_agency_visible(principal), today, limit=limit, cursor=cursor
     )
-    return Page[schemas.Task](items=[schemas.Task.model_validate(dict(row)) for row in rows], next=next_cursor)
+    return page_of(schemas.Task, rows, next_cursor)
 
 
 async def ownership_history(session: AsyncSession, principal: Principal, task_id: uuid.UUID) -> list[schemas.TaskOwnership]:

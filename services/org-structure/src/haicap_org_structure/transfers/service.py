@@ -18,7 +18,7 @@ from haicap_shared.audit import AuditTrail, jsonable, snapshot
 from haicap_shared.auth import Principal
 from haicap_shared.errors import Conflict
 from haicap_shared.models import utcnow
-from haicap_shared.paging import Page
+from haicap_shared.paging import Page, page_of
 from haicap_shared.row_problems import capped
 from haicap_shared.validity import Interval
 
@@ -64,7 +64,7 @@ async def list_transfers(
 ) -> Page[TaskTransferOut]:
     """One page of the transfers from or to the caller's area, by effective date."""
     rows, next_cursor = await repository.transfer_page(session, filters, visible_transfers(principal), limit=limit, cursor=cursor)
-    return Page[TaskTransferOut](items=[TaskTransferOut.model_validate(dict(row)) for row in rows], next=next_cursor)
+    return page_of(TaskTransferOut, rows, next_cursor)
 
 
 async def transfer_view(session: AsyncSession, transfer_id: uuid.UUID) -> TaskTransferOut:

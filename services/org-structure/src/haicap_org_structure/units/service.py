@@ -13,7 +13,7 @@ from haicap_shared.audit import AuditTrail, snapshot
 from haicap_shared.auth import Principal
 from haicap_shared.codes import UnitLevel
 from haicap_shared.errors import Conflict, NotFound
-from haicap_shared.paging import Page
+from haicap_shared.paging import Page, page_of
 from haicap_shared.text import search_key
 from haicap_shared.validity import Interval
 
@@ -96,7 +96,7 @@ def short_name_of(name: str, kind: UnitKind) -> str:
 async def list_units(session: AsyncSession, filters: repository.UnitFilter, *, limit: int, cursor: str | None) -> Page[UnitOut]:
     """One page of the units matching ``filters``, by code (units are read by all, whatever their area)."""
     rows, next_cursor = await repository.page_of_units(session, filters, limit=limit, cursor=cursor)
-    return Page[UnitOut](items=[UnitOut.model_validate(dict(row)) for row in rows], next=next_cursor)
+    return page_of(UnitOut, rows, next_cursor)
 
 
 async def unit_stats(session: AsyncSession, as_of: date, province: str | None) -> UnitStats:

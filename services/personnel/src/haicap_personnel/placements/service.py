@@ -16,7 +16,7 @@ from haicap_shared.audit import AuditTrail, jsonable, snapshot
 from haicap_shared.auth import Principal
 from haicap_shared.errors import Conflict, NotFound
 from haicap_shared.models import utcnow
-from haicap_shared.paging import Page
+from haicap_shared.paging import Page, page_of
 from haicap_shared.row_problems import MAX_ERRORS_PER_ROW, row_problem
 from haicap_shared.tabular import RowProblem
 from haicap_shared.validity import Interval
@@ -107,7 +107,7 @@ async def list_placements(
     rows, next_cursor = await repository.page_placements(
         session, placements_visible(principal), filters, limit=limit, cursor=cursor
     )
-    return Page[PlacementOut](items=[PlacementOut.model_validate(dict(r)) for r in rows], next=next_cursor)
+    return page_of(PlacementOut, rows, next_cursor)
 
 
 async def _person(session: AsyncSession, principal: Principal, person_id: uuid.UUID) -> Person:

@@ -10,7 +10,7 @@ from haicap_shared.audit import AuditTrail, snapshot
 from haicap_shared.auth import Principal
 from haicap_shared.errors import Conflict, NotFound
 from haicap_shared.models import utcnow
-from haicap_shared.paging import Page
+from haicap_shared.paging import Page, page_of
 from haicap_shared.text import search_key
 
 from ..agency_ref import fetch_agency
@@ -58,7 +58,7 @@ async def list_positions(
     rows, next_cursor = await repository.page_positions(
         session, positions_visible(principal), filters, limit=limit, cursor=cursor
     )
-    return Page[PositionOut](items=[PositionOut.model_validate(dict(r)) for r in rows], next=next_cursor)
+    return page_of(PositionOut, rows, next_cursor)
 
 
 async def history(
@@ -67,7 +67,7 @@ async def history(
     """One page of the approval steps of a position of the caller's area, oldest first."""
     await get_position(session, principal, position_id)
     rows, next_cursor = await repository.page_events(session, position_id, limit=limit, cursor=cursor)
-    return Page[PositionEventOut](items=[PositionEventOut.model_validate(dict(r)) for r in rows], next=next_cursor)
+    return page_of(PositionEventOut, rows, next_cursor)
 
 
 async def _event(

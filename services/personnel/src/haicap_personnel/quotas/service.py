@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from haicap_shared.audit import AuditTrail, snapshot
 from haicap_shared.auth import Principal
 from haicap_shared.errors import Conflict, NotFound
-from haicap_shared.paging import Page
+from haicap_shared.paging import Page, page_of
 
 from ..agency_ref import AgencyFacts, fetch_agency
 from ..org_client import OrgDirectory
@@ -78,7 +78,7 @@ async def list_quotas(
     rows, next_cursor = await repository.page_quotas(
         session, quotas_visible(principal), province=province, agency_id=agency_id, year=year, limit=limit, cursor=cursor
     )
-    return Page[QuotaOut](items=[QuotaOut.model_validate(dict(r)) for r in rows], next=next_cursor)
+    return page_of(QuotaOut, rows, next_cursor)
 
 
 async def check_ceiling(

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from haicap_shared.audit import AuditTrail, jsonable, snapshot
 from haicap_shared.auth import Principal, RoleNotAllowed
 from haicap_shared.errors import BadRequest, Conflict, NotFound
-from haicap_shared.paging import Page
+from haicap_shared.paging import Page, page_of
 
 from ..people import repository as people_repository
 from ..people.access import check_person
@@ -191,7 +191,7 @@ async def list_cases(
         limit=limit,
         cursor=cursor,
     )
-    return Page[CaseOut](items=[CaseOut.model_validate(dict(r)) for r in rows], next=next_cursor)
+    return page_of(CaseOut, rows, next_cursor)
 
 
 def _calculate_stored(stored: dict[str, Any], rule_set: rules.RuleSet) -> entitlement.Entitlement:

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from haicap_shared.audit import AuditTrail, snapshot
 from haicap_shared.auth import Principal
 from haicap_shared.errors import Conflict, NotFound
-from haicap_shared.paging import Page
+from haicap_shared.paging import Page, page_of
 
 from ..people import repository as people_repository
 from ..people.access import check_person
@@ -52,7 +52,7 @@ async def list_records(
     rows, next_cursor = await repository.page_records(
         session, training_visible(principal), province=province, person_id=person_id, topic=topic, limit=limit, cursor=cursor
     )
-    return Page[TrainingOut](items=[TrainingOut.model_validate(dict(r)) for r in rows], next=next_cursor)
+    return page_of(TrainingOut, rows, next_cursor)
 
 
 async def create_record(session: AsyncSession, audit: AuditTrail, principal: Principal, data: TrainingCreate) -> TrainingRecord:

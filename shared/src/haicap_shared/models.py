@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, Column, DateTime, Dialect, Index, Integer, MetaData, String, Table, TypeDecorator, Uuid, func
+from sqlalchemy import JSON, Column, DateTime, Dialect, Enum, Index, Integer, MetaData, String, Table, TypeDecorator, Uuid, func
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 
@@ -54,6 +55,15 @@ class Entity:
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, object]:  # noqa: N805
         return {"version_id_col": cls.__dict__.get("version") or cls.version}
+
+
+def string_enum(kind: type[enum.StrEnum], name: str, length: int = 30) -> Enum:
+    """An enum column stored as its values, checked by a constraint named ``name``."""
+    # NOTE: plain strings with a CHECK, not a PostgreSQL enum type, so adding a value is a
+    # one-line migration on both databases.
+    return Enum(
+        kind, name=name, native_enum=False, create_constraint=True, length=length, values_callable=lambda e: [m.value for m in e]
+    )
 
 
 def define_audit_table(metadata: MetaData) -> Table:

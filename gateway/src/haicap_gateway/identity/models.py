@@ -7,21 +7,13 @@ import uuid
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Table, Uuid
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Table, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from haicap_shared.models import Entity, UtcDateTime
+from haicap_shared.models import Entity, UtcDateTime, string_enum
 from haicap_shared.roles import Area, Role
 
 from ..db import Base
-
-
-def _role_enum() -> Enum:
-    # NOTE: a string checked by a named constraint, not a PostgreSQL enum type, so a new role
-    # is a one-line migration on both databases.
-    return Enum(
-        Role, name="role", native_enum=False, create_constraint=True, length=30, values_callable=lambda e: [m.value for m in e]
-    )
 
 
 class User(Entity, Base):
@@ -35,7 +27,7 @@ class User(Entity, Base):
     username_key: Mapped[str] = mapped_column(String(100), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(500))
-    role: Mapped[Role] = mapped_column(_role_enum())
+    role: Mapped[Role] = mapped_column(string_enum(Role, "role"))
     province_code: Mapped[str | None] = mapped_column(String(2))
     commune_code: Mapped[str | None] = mapped_column(String(5))
     agency_id: Mapped[str | None] = mapped_column(String(100))
@@ -103,16 +95,7 @@ class SignInFailure(Base):
     __tablename__ = "sign_in_failure"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    kind: Mapped[FailureKind] = mapped_column(
-        Enum(
-            FailureKind,
-            name="failure_kind",
-            native_enum=False,
-            create_constraint=True,
-            length=20,
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    kind: Mapped[FailureKind] = mapped_column(string_enum(FailureKind, "failure_kind", length=20))
     key: Mapped[str] = mapped_column(String(200))
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime())
 

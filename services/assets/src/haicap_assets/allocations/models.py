@@ -9,10 +9,10 @@ from typing import cast
 from sqlalchemy import ForeignKey, Index, String, Table, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from haicap_shared.models import Entity
+from haicap_shared.models import Entity, string_enum
 from haicap_shared.validity import ValidityColumns, still_open, valid_interval_check
 
-from ..db import Base, string_enum
+from ..db import Base
 from ..register.models import HolderColumns
 
 

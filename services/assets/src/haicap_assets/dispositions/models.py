@@ -11,10 +11,10 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, String, Table, Text, Uu
 from sqlalchemy.orm import Mapped, mapped_column
 
 from haicap_shared.codes import UnitLevel
-from haicap_shared.models import Entity
+from haicap_shared.models import Entity, string_enum
 
 from ..allocations.models import Purpose
-from ..db import Base, string_enum
+from ..db import Base
 from ..register.models import AssetKind, AssetStatus, HolderKind
 
 

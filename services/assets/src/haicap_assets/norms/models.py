@@ -22,10 +22,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from haicap_shared.models import Entity
+from haicap_shared.models import Entity, string_enum
 from haicap_shared.validity import valid_interval_check
 
-from ..db import Base, string_enum
+from ..db import Base
 
 
 class CarNorm(Entity, Base):

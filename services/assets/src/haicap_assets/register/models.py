@@ -11,9 +11,9 @@ from sqlalchemy import JSON, BigInteger, Date, Float, ForeignKey, Index, Integer
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from haicap_shared.codes import UnitLevel
-from haicap_shared.models import Entity, UtcDateTime
+from haicap_shared.models import Entity, UtcDateTime, string_enum
 
-from ..db import Base, string_enum
+from ..db import Base
 
 
 class AssetKind(enum.StrEnum):

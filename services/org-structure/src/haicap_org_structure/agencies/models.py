@@ -11,10 +11,10 @@ from sqlalchemy import Date, ForeignKey, Index, String, Table, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from haicap_shared.codes import UnitLevel
-from haicap_shared.models import Entity
+from haicap_shared.models import Entity, string_enum
 from haicap_shared.validity import OpenStartValidityColumns, valid_interval_check
 
-from ..db import Base, string_enum
+from ..db import Base
 
 
 class AgencyKind(enum.StrEnum):

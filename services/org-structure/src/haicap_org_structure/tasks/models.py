@@ -12,10 +12,10 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, Table, Text, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column
 
 from haicap_shared.codes import UnitLevel
-from haicap_shared.models import Entity
+from haicap_shared.models import Entity, string_enum
 from haicap_shared.validity import ValidityColumns, valid_interval_check
 
-from ..db import Base, string_enum
+from ..db import Base
 
 
 class Task(Entity, Base):

@@ -10,9 +10,9 @@ from typing import cast
 from sqlalchemy import Date, ForeignKey, Index, String, Table, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from haicap_shared.models import Entity
+from haicap_shared.models import Entity, string_enum
 
-from ..db import Base, string_enum
+from ..db import Base
 
 
 # NOTE: not haicap_shared.codes.UnitLevel: a transfer may come from ``central`` (a ministry);

@@ -11,10 +11,10 @@ from typing import cast
 from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Table, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from haicap_shared.models import Entity
+from haicap_shared.models import Entity, string_enum
 
 from ..agency_ref import AgencyRefColumns
-from ..db import Base, string_enum
+from ..db import Base
 
 
 class Category(enum.StrEnum):

@@ -9,11 +9,11 @@ from typing import cast
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Table, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from haicap_shared.models import Entity
+from haicap_shared.models import Entity, string_enum
 from haicap_shared.validity import ValidityColumns, valid_interval_check
 
 from ..agency_ref import AgencyRefColumns
-from ..db import Base, string_enum
+from ..db import Base
 
 
 class Suitability(enum.StrEnum):

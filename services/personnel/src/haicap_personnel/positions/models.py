@@ -10,10 +10,10 @@ from typing import cast
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Table, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from haicap_shared.models import Entity, UtcDateTime
+from haicap_shared.models import Entity, UtcDateTime, string_enum
 
 from ..agency_ref import AgencyRefColumns
-from ..db import Base, string_enum
+from ..db import Base
 from ..people.models import EducationLevel
 
 

@@ -18,7 +18,7 @@ from ..norms import service as norm_service
 from ..org_client import OrgDirectory
 from ..register import repository as register_repository
 from ..register.access import check_current_holder, check_holder
-from ..register.models import Asset, AssetKind, AssetStatus, EventKind, HolderKind
+from ..register.models import HOLDER_COLUMNS, Asset, AssetKind, AssetStatus, EventKind, HolderKind
 from . import repository
 from .models import Allocation, Purpose
 from .schemas import AllocationCreate, HandoverCreate, HandoverReport, HandoverRow
@@ -127,16 +127,7 @@ async def close_current(session: AsyncSession, asset: Asset, on: date) -> Alloca
 
 def release(asset: Asset) -> None:
     """The asset leaves the public-use register (sold, liquidated, ...): it has no holder any more."""
-    for name in (
-        "holder_kind",
-        "holder_id",
-        "holder_name",
-        "holder_province_code",
-        "holder_commune_code",
-        "holder_level",
-        "holder_unit_id",
-        "holder_valid_to",
-    ):
+    for name in HOLDER_COLUMNS:
         setattr(asset, name, None)
 
 

@@ -60,6 +60,19 @@ class EventKind(enum.StrEnum):
     DISPOSITION_EXECUTED = "disposition_executed"
 
 
+HOLDER_COLUMNS = (
+    "holder_kind",
+    "holder_id",
+    "holder_name",
+    "holder_province_code",
+    "holder_commune_code",
+    "holder_level",
+    "holder_unit_id",
+    "holder_valid_to",
+)
+"""The names of :class:`HolderColumns`, in the order an import stages them."""
+
+
 class HolderColumns:
     """The holder as org-structure described it when it was written (assets never reads org's tables).
 

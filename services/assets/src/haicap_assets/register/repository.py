@@ -38,7 +38,7 @@ from haicap_shared.text import like_pattern
 from haicap_shared.validity import still_open
 
 from ..allocations.models import Allocation, allocation_table
-from .models import Asset, AssetKind, AssetStatus, EventKind, HolderKind, asset_table, event_table
+from .models import HOLDER_COLUMNS, Asset, AssetKind, AssetStatus, EventKind, HolderKind, asset_table, event_table
 
 
 @dataclass(frozen=True)
@@ -164,16 +164,6 @@ STAGED_ASSET_COLUMNS = (
     "residual_value",
     "status",
 )
-STAGED_HOLDER_COLUMNS = (
-    "holder_kind",
-    "holder_id",
-    "holder_name",
-    "holder_province_code",
-    "holder_commune_code",
-    "holder_level",
-    "holder_unit_id",
-    "holder_valid_to",
-)
 
 
 def _staging_table(name: str) -> Table:
@@ -294,15 +284,15 @@ async def write_staged(session: AsyncSession, staging: Table, actor: str) -> int
     s = staging.c
     count = int((await session.execute(select(func.count()).select_from(staging))).scalar_one())
     now = literal(utcnow(), UtcDateTime())
-    holder = [s[c] for c in STAGED_HOLDER_COLUMNS]
+    holder = [s[c] for c in HOLDER_COLUMNS]
     asset_select = select(*(s[c] for c in STAGED_ASSET_COLUMNS), *holder, now, now, literal(1))
     await session.execute(
         insert(asset_table).from_select(
-            [*STAGED_ASSET_COLUMNS, *STAGED_HOLDER_COLUMNS, "created_at", "updated_at", "version"], asset_select
+            [*STAGED_ASSET_COLUMNS, *HOLDER_COLUMNS, "created_at", "updated_at", "version"], asset_select
         )
     )
     allocation_select = select(s.allocation_id, s.id, s.purpose, s.valid_from, s.decision_number, *holder, now, now, literal(1))
-    allocation_columns = ["id", "asset_id", "purpose", "valid_from", "decision_number", *STAGED_HOLDER_COLUMNS]
+    allocation_columns = ["id", "asset_id", "purpose", "valid_from", "decision_number", *HOLDER_COLUMNS]
     await session.execute(
         insert(allocation_table).from_select([*allocation_columns, "created_at", "updated_at", "version"], allocation_select)
     )

@@ -17,9 +17,11 @@ The rules, as the root README's layout section states them:
   ``haicap_shared`` (the codes come from ``haicap_shared.codes``, the national id from
   ``haicap_shared.values``);
 - e. a domain package's docstring says what it holds (four words or more, not its name);
-- f. no ``range(0, len(...), n)`` batching (``haicap_shared.batching``) and no hand-written
+- f. no ``range(0, len(...), n)`` batching (``haicap_shared.batching``), no hand-written
   "in force" condition (``haicap_shared.validity``): a ``*valid_from``/``*valid_to`` column
   tested for NULL in SQL, or a condition joining an open-end test of one with an ordering of one;
+  and no list filter added by hand when its value is given (``if x is not None: stmt =
+  stmt.where(column == x)``, ``haicap_shared.filters.where_given``);
 - g. no service imports another service's package; ``haicap_shared`` imports no service.
 
 Files are parsed with ``ast``: a word in a string or a docstring is not code, and a name counts
@@ -302,8 +304,27 @@ def _condition_parts(node: ast.AST) -> list[ast.AST] | None:
     return None
 
 
+def _given_filter(node: ast.AST) -> bool:
+    """``if x is not None: stmt = stmt.where(column == x)``, alone in its ``if``."""
+    if not (isinstance(node, ast.If) and not node.orelse and len(node.body) == 1 and isinstance(node.body[0], ast.Assign)):
+        return False
+    test, call = node.test, node.body[0].value
+    if not (isinstance(test, ast.Compare) and isinstance(test.ops[0], ast.IsNot) and _is_none(test.comparators[0])):
+        return False
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "where"):
+        return False
+    if len(call.args) != 1:
+        return False
+    condition = call.args[0]
+    return (
+        isinstance(condition, ast.Compare)
+        and isinstance(condition.ops[0], ast.Eq)
+        and ast.dump(test.left) in {ast.dump(side) for side in (condition.left, *condition.comparators)}
+    )
+
+
 def hand_written_vocabulary(package: Path) -> list[str]:
-    """f. Batching and "in force" conditions come from haicap_shared.batching and haicap_shared.validity.
+    """f. Batching, "in force" conditions and list filters come from haicap_shared (batching, validity, filters).
 
     An "in force" condition is a validity column tested for NULL in SQL (the start of every
     hand-written one: ``valid_to.is_(None)``), or a condition joining an open-end test of a
@@ -324,6 +345,8 @@ def hand_written_vocabulary(package: Path) -> list[str]:
                 and getattr(node.args[1].func, "id", "") == "len"
             ):
                 found.append(f"{module.where(node)}: range(0, len(...)) batching (use haicap_shared.batching.in_batches)")
+            if _given_filter(node):
+                found.append(f"{module.where(node)}: a list filter added by hand (use haicap_shared.filters.where_given)")
             if _sql_null_check(node):
                 found.append(f"{module.where(node)}: a validity column tested for NULL (use haicap_shared.validity)")
                 continue
@@ -469,6 +492,18 @@ _VIOLATIONS: list[tuple[str, str, str | None, int]] = [
     ("f", "notes/service.py", "def f(u, day):\n    return (u.valid_from is None or u.valid_from <= day) and True\n", 1),
     ("f", "notes/service.py", "def f(valid_from, valid_to):\n    return valid_from and valid_to and valid_to < valid_from\n", 1),
     ("f", "notes/repository.py", "def f(ids):\n    for start in range(0, len(ids), 500):\n        yield ids[start:]\n", 1),
+    (
+        "f",
+        "notes/repository.py",
+        "def f(stmt, t, filters):\n"
+        "    for column, value in ((t.c.kind, filters.kind),):\n"
+        "        if value is not None:\n"
+        "            stmt = stmt.where(column == value)\n"
+        "    if filters.province is not None:\n"
+        "        stmt = stmt.where(t.c.province_code == filters.province)\n"
+        "    return stmt\n",
+        2,
+    ),
     ("g", "notes/router.py", "from haicap_personnel.people import service\n", 1),
     ("g", "notes/service.py", "def f():\n    import haicap_gateway.app\n", 1),
 ]

@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_shared.filters import where_given
+
 from .models import FailureKind, RefreshToken, RevokedToken, ServiceAccount, SignInFailure, User, user_table
 
 USER_LIST_ORDER = (user_table.c.username_key, user_table.c.id)
@@ -20,12 +22,7 @@ def username_key(username: str) -> str:
 
 
 def list_users(*, role: str | None, active: bool | None) -> Select[Any]:
-    stmt = select(user_table)
-    if role is not None:
-        stmt = stmt.where(user_table.c.role == role)
-    if active is not None:
-        stmt = stmt.where(user_table.c.is_active == active)
-    return stmt
+    return where_given(select(user_table), (user_table.c.role, role), (user_table.c.is_active, active))
 
 
 async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:

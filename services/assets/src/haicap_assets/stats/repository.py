@@ -82,8 +82,7 @@ async def holdings(
         _sum(a.original_value).label("original_value"),
         _sum(a.residual_value).label("residual_value"),
     )
-    if kind is not None:
-        stmt = stmt.where(a.kind == kind)
+    stmt = where_given(stmt, (a.kind, kind))
     return (await session.execute(stmt.group_by(a.kind, *keys).order_by(*keys, a.kind))).mappings().all()
 
 
@@ -149,8 +148,7 @@ async def value(session: AsyncSession, as_of: date, province: str | None, visibl
         .group_by(st.c.status, a.kind)
         .order_by(st.c.status, a.kind)
     )
-    if province is not None:
-        stmt = stmt.where(a.province_code == province)
+    stmt = where_given(stmt, (a.province_code, province))
     return (await session.execute(stmt)).mappings().all()
 
 

@@ -143,8 +143,7 @@ async def agencies_without_decision(
         .order_by(a.name, a.id)
         .limit(limit)
     )
-    if province is not None:
-        stmt = stmt.where(a.province_code == province)
+    stmt = where_given(stmt, (a.province_code, province))
     return (await session.execute(stmt)).mappings().all()
 
 

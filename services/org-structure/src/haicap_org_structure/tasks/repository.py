@@ -242,8 +242,7 @@ def leads_on(day: date, task_id: uuid.UUID | None = None) -> Subquery:
     later = ownership_table.alias("later")
     newer_that_day = exists().where(starts_after(later, ownership_table), held_on(later, day))
     stmt = select(ownership_table).where(held_on(ownership_table, day), ~newer_that_day)
-    if task_id is not None:
-        stmt = stmt.where(ownership_table.c.task_id == task_id)
+    stmt = where_given(stmt, (ownership_table.c.task_id, task_id))
     return stmt.subquery("lead")
 
 
@@ -351,8 +350,7 @@ def _counted_leads_on(day: date, province: str | None, visible: ColumnElement[bo
         )
         .where(held_on(ownership_table, day), visible)
     )
-    if province is not None:
-        ranked = ranked.where(task_table.c.province_code == province)
+    ranked = where_given(ranked, (task_table.c.province_code, province))
     inner = ranked.subquery("ranked")
     return select(inner).where(inner.c.rank == 1).cte("lead")
 

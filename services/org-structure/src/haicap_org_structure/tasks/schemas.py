@@ -132,7 +132,9 @@ class SectorCount(BaseModel):
     count: int
 
 
-class UnitCount(BaseModel):
+class TasksOfUnit(BaseModel):
+    """How many tasks a unit holds (its agencies lead them) on the date."""
+
     unit_id: uuid.UUID
     unit_code: str
     unit_name: str
@@ -155,5 +157,5 @@ class TaskStats(BaseModel):
     total: int
     by_level: dict[UnitLevel, int]
     by_sector: list[SectorCount]
-    by_unit: list[UnitCount]
+    by_unit: list[TasksOfUnit]
     by_agency: list[AgencyCount]

@@ -30,7 +30,7 @@ from . import importer, repository, schemas
 from .access import check_agency, check_owner, check_province, lead_agency_visible, visible_tasks
 from .models import Task, TaskOwnership
 from .repository import AgencyInfo
-from .schemas import AgencyCount, SectorCount, TaskCreate, TaskFilter, TaskStats, TaskUpdate, UnitCount
+from .schemas import AgencyCount, SectorCount, TaskCreate, TaskFilter, TasksOfUnit, TaskStats, TaskUpdate
 
 ENTITY_TASK = "task"
 ENTITY_IMPORT = "task_import"
@@ -321,7 +321,7 @@ async def task_stats(session: AsyncSession, principal: Principal, as_of: date, p
         by_level=by_level,
         by_sector=[SectorCount(sector=sector, count=count) for sector, count in counts.by_sector],
         by_unit=[
-            UnitCount(unit_id=r["id"], unit_code=r["code"], unit_name=r["name"], level=r["level"], count=r["count"])
+            TasksOfUnit(unit_id=r["id"], unit_code=r["code"], unit_name=r["name"], level=r["level"], count=r["count"])
             for r in counts.by_unit
         ],
         by_agency=[

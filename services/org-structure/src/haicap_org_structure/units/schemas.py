@@ -85,7 +85,9 @@ class UnitRef(BaseModel):
     valid_to: IsoDate | None
 
 
-class UnitCount(BaseModel):
+class UnitsOfKind(BaseModel):
+    """How many units of one level and kind are in force on the date."""
+
     level: UnitLevel
     kind: UnitKind
     count: int
@@ -98,7 +100,7 @@ class UnitStats(BaseModel):
     province: str | None
     total: int
     by_level: dict[UnitLevel, int]
-    by_kind: list[UnitCount]
+    by_kind: list[UnitsOfKind]
 
 
 class UnitChangeCreate(BaseModel):

@@ -30,8 +30,8 @@ from .schemas import (
     LineageStep,
     UnitChangeCreate,
     UnitCorrection,
-    UnitCount,
     UnitRef,
+    UnitsOfKind,
     UnitStats,
 )
 from .schemas import UnitChange as UnitChangeOut
@@ -108,7 +108,7 @@ async def unit_stats(session: AsyncSession, as_of: date, province: str | None) -
         province=province,
         total=sum(by_level.values()),
         by_level=by_level,
-        by_kind=[UnitCount(level=level, kind=kind, count=count) for level, kind, count in sorted(counts.by_kind)],
+        by_kind=[UnitsOfKind(level=level, kind=kind, count=count) for level, kind, count in sorted(counts.by_kind)],
     )
 
 

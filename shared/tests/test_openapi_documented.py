@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from pydantic import BaseModel
 
 from haicap_shared.testing import assert_openapi_documented, openapi_documentation_gaps
 
@@ -48,3 +49,26 @@ def test_each_gap_is_named() -> None:
     assert "GET /fine needs a token, yet documents no 403 problem" in with_403
     with pytest.raises(AssertionError, match="10 gaps in the OpenAPI document"):
         assert_openapi_documented(spec, title="haicap notes", paths={"/fine", "/missing"}, exact_paths=True)
+
+
+def test_two_models_of_one_name_are_a_gap() -> None:
+    """FastAPI names them after their module paths; a generated client's types would move with the code."""
+    first = type("Count", (BaseModel,), {"__annotations__": {"units": int}, "__module__": "pkg.units.schemas"})
+    second = type("Count", (BaseModel,), {"__annotations__": {"tasks": int}, "__module__": "pkg.tasks.schemas"})
+    app = FastAPI()
+
+    @app.get("/units", tags=["units"], response_model=first)
+    def units() -> dict[str, int]:
+        """Units."""
+        return {"units": 1}
+
+    @app.get("/tasks", tags=["tasks"], response_model=second)
+    def tasks() -> dict[str, int]:
+        """Tasks."""
+        return {"tasks": 1}
+
+    gaps = openapi_documentation_gaps(app)
+    assert [gap for gap in gaps if "module path" in gap] == [
+        "components.schemas.pkg__tasks__schemas__Count is named after its module path",
+        "components.schemas.pkg__units__schemas__Count is named after its module path",
+    ]

@@ -491,7 +491,8 @@ def openapi_documentation_gaps(
     """What a reader of the document would miss (empty when nothing): the "OpenAPI is documented" rules.
 
     The document (``app.openapi()`` of an app) has ``title`` when given, serves ``paths`` (all
-    of them, and only them with ``exact_paths``), a ``Problem`` schema; every operation a
+    of them, and only them with ``exact_paths``), a ``Problem`` schema, no schema named after its
+    module path (two models of one name); every operation a
     summary and a description (the route's docstring: FastAPI gives every route a summary made
     of its function's name, so the docstring is what a missing one shows), a tag; every
     operation that needs a token documents 401 and 403 as problems (a role or an area refused).
@@ -505,8 +506,12 @@ def openapi_documentation_gaps(
     found += [f"{path} is not served" for path in sorted(wanted - served)]
     if exact_paths:
         found += [f"{path} is served, yet not expected" for path in sorted(served - wanted)]
-    if "Problem" not in spec.get("components", {}).get("schemas", {}):
+    schemas = spec.get("components", {}).get("schemas", {})
+    if "Problem" not in schemas:
         found.append("components.schemas has no Problem")
+    # NOTE: FastAPI names a schema after its module path (``pkg__domain__schemas__Name``) when
+    # two models share a class name; a generated client's types would then change with a move.
+    found += [f"components.schemas.{name} is named after its module path" for name in sorted(schemas) if "__" in name]
     for path, item in spec.get("paths", {}).items():
         for method, operation in item.items():
             if method not in {"get", "put", "post", "delete", "patch", "head", "options", "trace"}:

@@ -6,9 +6,9 @@ the OpenAPI document shows it as a required header parameter of that operation, 
 412 and 428 problems (``haicap_shared.openapi``).
 
 A single resource is answered with its version as ``ETag``: :func:`etag_response` (200, or
-another status), :func:`created_response` (201 with ``Location``); a create under an
-Idempotency-Key stores the same headers with ``IdempotentRequest.created``
-(``haicap_shared.idempotency``), from :func:`created_headers`.
+another status); a create answers 201 through ``IdempotentRequest.created``
+(``haicap_shared.idempotency``, which stores the answer for a replay under an
+Idempotency-Key), with :func:`created_headers`: the ``ETag`` and the ``Location``.
 """
 
 from __future__ import annotations
@@ -47,12 +47,6 @@ def etag_response(
 def created_headers(location: str, version: int) -> dict[str, str]:
     """The headers of a 201: the new resource's ``ETag`` and its ``Location`` (relative to the request's path)."""
     return {"ETag": etag(version), "Location": location}
-
-
-def created_response(body: BaseModel, location: str, version: int | None = None) -> JSONResponse:
-    """201 with ``body``, its ``ETag`` (by default ``body.version``) and ``Location``."""
-    tag_version = version_of(body) if version is None else version
-    return JSONResponse(body.model_dump(mode="json"), status_code=201, headers=created_headers(location, tag_version))
 
 
 def check_if_match(request: Request, current_version: int) -> None:

@@ -17,7 +17,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_org_structure.agencies.models import AgencyKind, agency_table
-from haicap_org_structure.units.models import UnitLevel, unit_table
+from haicap_org_structure.units.models import unit_table
+from haicap_shared.codes import UnitLevel
 from haicap_shared.text import search_key
 from haicap_shared.validity import in_force_on
 

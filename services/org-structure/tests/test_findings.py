@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_org_structure.agencies.models import AgencyKind
 from haicap_org_structure.tasks.models import ownership_table
-from haicap_org_structure.units.models import UnitLevel
+from haicap_shared.codes import UnitLevel
 from haicap_shared.roles import Role
 from haicap_shared.testing import TestTokens
 

@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from haicap_org_structure.agencies.models import AgencyKind
 from haicap_org_structure.tasks import repository
 from haicap_org_structure.tasks.schemas import TaskFilter
-from haicap_org_structure.units.models import UnitLevel, unit_table
+from haicap_org_structure.units.models import unit_table
+from haicap_shared.codes import UnitLevel
 
 from .task_helpers import AFTER, BEFORE, add_agency, csv_file
 

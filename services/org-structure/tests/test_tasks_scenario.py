@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_org_structure.agencies.models import AgencyKind
-from haicap_org_structure.units.models import UnitLevel, unit_table
+from haicap_org_structure.units.models import unit_table
+from haicap_shared.codes import UnitLevel
 
 from .task_helpers import AFTER, BEFORE, add_agency, csv_file, findings, stats
 

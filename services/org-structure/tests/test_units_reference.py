@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_org_structure import cli
 from haicap_org_structure.units.importer import ImportSummary
-from haicap_org_structure.units.models import UnitLevel, change_table, correction_table, link_table, unit_table
+from haicap_org_structure.units.models import change_table, correction_table, link_table, unit_table
 from haicap_org_structure.units.reference import ImportPlan, province_plan, tone_key
+from haicap_shared.codes import UnitLevel
 
 from .conftest import run_import
 

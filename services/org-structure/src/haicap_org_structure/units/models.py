@@ -10,7 +10,7 @@ from typing import cast
 from sqlalchemy import Date, ForeignKey, Index, String, Table, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from haicap_shared.codes import UnitLevel as UnitLevel  # NOTE: re-exported for the domains that type a level column
+from haicap_shared.codes import UnitLevel
 from haicap_shared.models import Entity, string_enum
 from haicap_shared.validity import OpenStartValidityColumns, valid_interval_check
 

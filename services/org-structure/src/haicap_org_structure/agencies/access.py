@@ -16,24 +16,21 @@ pass to the repositories) and a check of every record read or written by id
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends
 from sqlalchemy import ColumnElement, or_
 
 from haicap_shared import areas
 from haicap_shared.areas import area_condition, ensure_in_area
-from haicap_shared.auth import Principal, require
-from haicap_shared.roles import Role
+from haicap_shared.auth import Principal, ProvinceWrite, RecordsRead, RecordsWrite
 
 from .models import agency_table
 
-READERS = (Role.ADMIN, Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER, Role.AGENCY_OFFICER, Role.AUDITOR, Role.SERVICE)
-WRITERS = (Role.ADMIN, Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER, Role.AGENCY_OFFICER)
+# NOTE: agencies, decisions and tasks are read and written like every service's records.
+OrgRead = RecordsRead
+OrgWrite = RecordsWrite
 
-OrgRead = Annotated[Principal, Depends(require(*READERS))]
-OrgWrite = Annotated[Principal, Depends(require(*WRITERS, writes=True))]
-ProvinceWrite = Annotated[Principal, Depends(require(Role.ADMIN, Role.PROVINCE_OFFICER, writes=True))]
+__all__ = ["OrgRead", "OrgWrite", "ProvinceWrite", "check_agency", "in_area", "visible_agencies"]
 
 
 def visible_agencies(principal: Principal) -> ColumnElement[bool]:

@@ -10,11 +10,11 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from haicap_shared.auth import Principal, check_province, require
+from haicap_shared.auth import Principal, ProvinceWrite, check_province, require
 from haicap_shared.roles import EVERY_ROLE, Role
 
 UnitsRead = Annotated[Principal, Depends(require(*(EVERY_ROLE - {Role.VIEWER})))]
-UnitsWrite = Annotated[Principal, Depends(require(Role.ADMIN, Role.PROVINCE_OFFICER, writes=True))]
+UnitsWrite = ProvinceWrite
 
 
 def check_unit_province(principal: Principal, province_code: str) -> None:

@@ -18,7 +18,7 @@ from haicap_shared.roles import Role
 from haicap_shared.versioning import IfMatch, etag_response
 
 from . import repository, service
-from .auth import UsersRead, UsersWrite
+from .access import UsersRead, UsersWrite
 from .revocation import GatewayTokens
 from .schemas import AreaFields, JsonWebKeySet, Me, RevokedTokens, TokenResponse, User, UserCreate, UserUpdate
 from .settings import IdentitySettings

@@ -19,6 +19,8 @@ from .auth import KeySource
 from .db import Database
 from .docs import install_offline_docs, sign_in_at
 from .errors import install_problem_handlers
+from .events.catalogue import EventCatalogue
+from .events.wiring import EVENT_TAGS, install_events
 from .health import Readiness, health_router
 from .http import new_http_client
 from .logs import skip_logged_errors_in_server_log
@@ -51,6 +53,7 @@ def create_service_app(
     personal_fields: PersonalFields | None = None,
     limit_bodies: bool = True,
     operation_prefix: str | None = None,
+    events: EventCatalogue | None = None,
 ) -> FastAPI:
     """A FastAPI app with haicap's database, errors, request ids, health and audit wired in.
 
@@ -63,6 +66,9 @@ def create_service_app(
     personal fields of the service's audit snapshots by entity type, masked when the log is read.
     ``operation_prefix`` (the service's path at the gateway: ``org``, ``reports``; the service's
     name by default) starts every operationId (``org.units.list``, see :mod:`haicap_shared.openapi`).
+    ``events``: the kinds of record the service publishes; every audited change then writes its
+    CloudEvents in the same transaction, and the app serves ``/events`` and ``/webhook-subscriptions``
+    (:mod:`haicap_shared.events`; the metadata must hold the event tables).
 
     Every request body is limited (``settings.max_body_bytes``, ``max_import_body_bytes`` on
     import and bulk paths, or an allowance a service puts in ``app.state.body_allowances``,
@@ -90,6 +96,8 @@ def create_service_app(
     tags = list(openapi_tags or [])
     named = {tag["name"] for tag in tags}
     tags += [tag for tag in _COMMON_TAGS if tag["name"] not in named and (metadata is not None or tag["name"] != "audit")]
+    if events is not None:
+        tags += [tag for tag in EVENT_TAGS if tag["name"] not in named]
     # NOTE: an app-wide dependency, so every route (the gateway's own included) refuses query
     # parameters it does not declare instead of ignoring a misspelt one.
     app = FastAPI(
@@ -119,6 +127,8 @@ def create_service_app(
         app.state.audit = AuditTrail(metadata.tables["audit_event"], personal_fields)
         app.state.idempotency_table = metadata.tables["idempotency_key"]
         app.include_router(audit_router(app.state.audit))
+        if events is not None:
+            install_events(app, events, metadata, settings)
     for router in routers:
         app.include_router(router)
     # NOTE: one contract in every document (haicap_shared.openapi): operationIds, problems, headers.

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict
@@ -31,6 +31,9 @@ from .models import utcnow
 from .paging import Limit, Page, keyset_page
 from .personal_data import RevealNotAllowed, check_may_reveal, mask
 from .roles import Role
+
+if TYPE_CHECKING:
+    from .events.outbox import Outbox
 
 PersonalFields = Mapping[str, Collection[str]]
 """Entity type -> the fields of its snapshots that are personal, e.g. ``{"person": ["national_id"]}``."""
@@ -53,11 +56,16 @@ def snapshot(entity: object) -> dict[str, Any]:
 
 
 class AuditTrail:
-    """Writes audit events into a service's ``audit_event`` table."""
+    """Writes audit events into a service's ``audit_event`` table, and their change events into its outbox.
 
-    def __init__(self, table: Table, personal: PersonalFields | None = None) -> None:
+    ``outbox`` (a service that publishes its changes, :mod:`haicap_shared.events`) gets every
+    recorded change in the same transaction, so the audit log and the change feed never disagree.
+    """
+
+    def __init__(self, table: Table, personal: PersonalFields | None = None, *, outbox: Outbox | None = None) -> None:
         self.table = table
         self.personal: dict[str, frozenset[str]] = {kind: frozenset(fields) for kind, fields in (personal or {}).items()}
+        self.outbox = outbox
 
     def personal_fields_of(self, event: AuditEvent) -> list[str]:
         """The personal fields this event's snapshots hold a value for."""
@@ -115,6 +123,8 @@ class AuditTrail:
             insert(self.table),
             [{**common, "entity_id": str(entity_id), "before": before, "after": after} for entity_id, before, after in changes],
         )
+        if self.outbox is not None:
+            await self.outbox.write(session, principal, entity_type=entity_type, action=action, changes=changes)
 
 
 class AuditEvent(BaseModel):

@@ -166,3 +166,92 @@ def create_trigram_index_v1(name: str, table: str, column: str) -> None:
 def drop_trigram_index_v1(name: str, table: str) -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.drop_index(name, table_name=table)
+
+
+def create_event_tables_v1() -> None:
+    """The change feed's tables (:mod:`haicap_shared.events.tables`): outbox, retention, destinations, webhooks."""
+    op.create_table(
+        "event_outbox",
+        sa.Column("sequence", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("aggregatetype", sa.String(100), nullable=False),
+        sa.Column("aggregateid", sa.String(100), nullable=False),
+        sa.Column("type", sa.String(200), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("province_code", sa.String(2), nullable=True),
+        sa.Column("commune_code", sa.String(5), nullable=True),
+        sa.Column("agency_id", sa.Uuid(), nullable=True),
+        sa.PrimaryKeyConstraint("sequence", name="pk_event_outbox"),
+        sa.UniqueConstraint("id", name="uq_event_outbox_id"),
+        sqlite_autoincrement=True,
+    )
+    op.create_index("ix_event_outbox_occurred_at", "event_outbox", ["occurred_at"])
+    op.create_index("ix_event_outbox_province_code_sequence", "event_outbox", ["province_code", "sequence"])
+    op.create_index("ix_event_outbox_commune_code_sequence", "event_outbox", ["commune_code", "sequence"])
+    op.create_table(
+        "event_feed_state",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("pruned_through", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_event_feed_state"),
+    )
+    op.create_table(
+        "event_destination",
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("delivered_through", sa.BigInteger(), nullable=False),
+        sa.Column("leased_by", sa.String(200), nullable=True),
+        sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("head_attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("failing_since", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name="pk_event_destination"),
+    )
+    op.create_table(
+        "webhook_subscription",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("url", sa.String(2000), nullable=False),
+        sa.Column("description", sa.String(500), nullable=False),
+        sa.Column("event_types", sa.JSON(), nullable=False),
+        sa.Column("province_code", sa.String(2), nullable=True),
+        sa.Column("commune_code", sa.String(5), nullable=True),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("paused_reason", sa.String(500), nullable=True),
+        sa.Column("secret", sa.String(200), nullable=False),
+        sa.Column("created_by", sa.String(200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_webhook_subscription"),
+    )
+    op.create_table(
+        "webhook_delivery",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("subscription_id", sa.Uuid(), nullable=False),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("sequence", sa.BigInteger(), nullable=False),
+        sa.Column("event_type", sa.String(200), nullable=False),
+        sa.Column("attempt", sa.Integer(), nullable=False),
+        sa.Column("attempted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("response_status", sa.Integer(), nullable=True),
+        sa.Column("latency_ms", sa.Integer(), nullable=True),
+        sa.Column("error", sa.String(500), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["subscription_id"],
+            ["webhook_subscription.id"],
+            name="fk_webhook_delivery_subscription_id_webhook_subscription",
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_webhook_delivery"),
+    )
+    op.create_index("ix_webhook_delivery_subscription_id_attempted_at", "webhook_delivery", ["subscription_id", "attempted_at"])
+    op.create_index("ix_webhook_delivery_subscription_id_status", "webhook_delivery", ["subscription_id", "status"])
+
+
+def drop_event_tables_v1() -> None:
+    op.drop_table("webhook_delivery")
+    op.drop_table("webhook_subscription")
+    op.drop_table("event_destination")
+    op.drop_table("event_feed_state")
+    op.drop_table("event_outbox")

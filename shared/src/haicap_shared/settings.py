@@ -65,6 +65,11 @@ class ProcessSettings(BaseSettings):
     token_url: str = Field(
         default="http://127.0.0.1:8000/api/v1/auth/token", description="Where the service asks the gateway for a token"
     )
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The gateway as the outside world reaches it: the base of absolute links this process publishes "
+        "(an event's dataschema)",
+    )
     public_token_url: str = Field(
         default="http://127.0.0.1:8000/api/v1/auth/token",
         description='The gateway\'s token endpoint as a browser reaches it: where the "Authorize" button of this '

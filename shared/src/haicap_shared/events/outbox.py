@@ -1,0 +1,119 @@
+"""The transactional outbox: events written in the changing transaction, in commit order.
+
+The audit trail (:class:`haicap_shared.audit.AuditTrail`) calls :meth:`Outbox.write` for every
+change it records, in the same transaction: what is rolled back publishes nothing, what is
+committed has its events. A bulk change is one INSERT of all its events.
+
+The ``sequence`` is the database's (an identity column). On PostgreSQL, two transactions
+could take sequence numbers in one order and commit in the other, and a reader following the
+feed would then skip the later-committed, smaller number forever. So the writer takes a
+transaction-scoped advisory lock before inserting: events are numbered and committed one
+transaction at a time, from their insert to the commit (SQLite has one writer anyway).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table, insert, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..auth import Principal
+from ..logs import request_id_var
+from ..models import utcnow
+from ..personal_data import mask
+from .catalogue import NOT_CHANGES, EventCatalogue, EventKind
+
+Change = tuple[object, dict[str, Any] | None, dict[str, Any] | None]
+"""``(record id, snapshot before, snapshot after)``, as the audit trail records it."""
+
+OUTBOX_LOCK_KEY = 7_262_536_841
+"""The advisory lock that orders event inserts with commits (any fixed number: each service has its own database)."""
+
+BOOKKEEPING_FIELDS = frozenset({"updated_at", "version"})
+"""Fields every update changes; not worth naming in ``changed_fields``."""
+
+
+class Outbox:
+    """Writes a service's events into its ``event_outbox`` table."""
+
+    def __init__(
+        self, table: Table, catalogue: EventCatalogue, personal: Mapping[str, frozenset[str]], *, public_base_url: str
+    ) -> None:
+        self.table = table
+        self.catalogue = catalogue
+        self.personal = personal
+        self.schema_base = f"{public_base_url.rstrip('/')}{catalogue.path}/events/schemas"
+
+    async def write(
+        self, session: AsyncSession, principal: Principal, *, entity_type: str, action: str, changes: Sequence[Change]
+    ) -> int:
+        """The events of audited changes (one per record, one statement); returns how many were written."""
+        kind = None if action in NOT_CHANGES else self.catalogue.kind_of(entity_type)
+        if kind is None or not changes:
+            return 0
+        event_type = self.catalogue.event_type(kind, action)
+        occurred_at = utcnow()
+        rows = [self._row(kind, event_type, action, principal, occurred_at, change) for change in changes]
+        if session.get_bind().dialect.name == "postgresql":
+            await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": OUTBOX_LOCK_KEY})
+        await session.execute(insert(self.table), rows)
+        return len(rows)
+
+    def _row(
+        self, kind: EventKind, event_type: str, action: str, principal: Principal, occurred_at: Any, change: Change
+    ) -> dict[str, Any]:
+        entity_id, before, after = change
+        snapshot = after if after is not None else before
+        if snapshot is None:
+            raise ValueError(f"an audited {kind.entity_type} change with neither a before nor an after snapshot")
+        record = self._masked(kind, kind.record_of(snapshot).model_dump(mode="json"))
+        area = kind.area(record)
+        event_id = uuid.uuid4()
+        changed = _changed_fields(before, after) if action == "update" else None
+        payload = {
+            "specversion": "1.0",
+            "id": str(event_id),
+            "source": f"/haicap/{area.province_code or 'national'}/{self.catalogue.service}",
+            "type": event_type,
+            "subject": kind.path.format(id=entity_id),
+            "time": occurred_at.isoformat(),
+            "datacontenttype": "application/json",
+            "dataschema": f"{self.schema_base}/{event_type}",
+            "partitionkey": str(entity_id),
+            "provincecode": area.province_code,
+            "communecode": area.commune_code,
+            "actor": principal.username,
+            "actorrole": principal.role.value,
+            "requestid": request_id_var.get(),
+            "data": {"record": record, "changed_fields": changed},
+        }
+        return {
+            "id": event_id,
+            "aggregatetype": kind.entity_type,
+            "aggregateid": str(entity_id),
+            "type": event_type,
+            "payload": payload,
+            "occurred_at": occurred_at,
+            "province_code": area.province_code,
+            "commune_code": area.commune_code,
+            "agency_id": _uuid_or_none(area.agency_id),
+        }
+
+    def _masked(self, kind: EventKind, record: dict[str, Any]) -> dict[str, Any]:
+        personal = self.personal.get(kind.entity_type, frozenset())
+        return {k: mask(str(v)) if k in personal and v is not None else v for k, v in record.items()}
+
+
+def _changed_fields(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> list[str]:
+    before, after = before or {}, after or {}
+    return sorted(k for k in set(before) | set(after) if k not in BOOKKEEPING_FIELDS and before.get(k) != after.get(k))
+
+
+def _uuid_or_none(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None

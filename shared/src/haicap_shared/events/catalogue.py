@@ -27,6 +27,11 @@ NOT_CHANGES = frozenset({"reveal"})
 
 STANDARD_ACTIONS: Mapping[str, str] = {"create": "created", "update": "updated", "delete": "deleted"}
 
+CONFIGURATION_TYPES = frozenset({"webhook_subscription"})
+"""Audited entity types of the change feed's own configuration, never published: a webhook
+subscription's changes are in the audit log, but an event about one would carry its URL to
+every other subscriber (and a subscription change is no change of the service's records)."""
+
 
 @dataclass(frozen=True, slots=True)
 class EventArea:
@@ -109,7 +114,7 @@ class EventCatalogue:
             if kind.entity_type in self.kinds:
                 raise ValueError(f"event kind {kind.entity_type!r} declared twice")
             self.kinds[kind.entity_type] = kind
-        self.unpublished = frozenset(unpublished)
+        self.unpublished = frozenset(unpublished) | CONFIGURATION_TYPES
         """Audit entity types that are deliberately not published (say why where they are listed)."""
 
     def kind_of(self, entity_type: str) -> EventKind | None:

@@ -204,6 +204,8 @@ def create_event_tables_v1() -> None:
         sa.Column("head_attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("failing_since", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.String(500), nullable=True),
+        sa.Column("dead_letters_in_row", sa.Integer(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name", name="pk_event_destination"),
     )
@@ -217,6 +219,7 @@ def create_event_tables_v1() -> None:
         sa.Column("commune_code", sa.String(5), nullable=True),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("paused_reason", sa.String(500), nullable=True),
+        sa.Column("paused_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("secret", sa.String(200), nullable=False),
         sa.Column("created_by", sa.String(200), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -237,6 +240,7 @@ def create_event_tables_v1() -> None:
         sa.Column("response_status", sa.Integer(), nullable=True),
         sa.Column("latency_ms", sa.Integer(), nullable=True),
         sa.Column("error", sa.String(500), nullable=True),
+        sa.Column("redelivery_of", sa.Uuid(), nullable=True),
         sa.ForeignKeyConstraint(
             ["subscription_id"],
             ["webhook_subscription.id"],
@@ -250,6 +254,8 @@ def create_event_tables_v1() -> None:
 
 
 def drop_event_tables_v1() -> None:
+    op.drop_index("ix_webhook_delivery_subscription_id_status", table_name="webhook_delivery")
+    op.drop_index("ix_webhook_delivery_subscription_id_attempted_at", table_name="webhook_delivery")
     op.drop_table("webhook_delivery")
     op.drop_table("webhook_subscription")
     op.drop_table("event_destination")

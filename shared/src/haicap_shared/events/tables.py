@@ -7,8 +7,12 @@
 - ``event_feed_state``: one row, how far retention has pruned the outbox (an older cursor is 410).
 - ``event_destination``: one row per place the relay delivers to (``nats``,
   ``webhook:<subscription id>``): the last sequence delivered there, the lease of the relay
-  replica working it, the retry state of its head event.
-- ``webhook_subscription`` and ``webhook_delivery``: subscriptions and every delivery attempt.
+  replica working it, the retry state of its head event (attempts, next attempt, failing
+  since, last error) and the dead letters in a row (a subscription's auto-pause).
+- ``webhook_subscription`` and ``webhook_delivery``: subscriptions and every delivery attempt
+  (``status``: ``delivered``, ``failed`` (retried), ``dead_lettered``, ``redelivering`` (a dead
+  letter an admin asked to send again), ``redelivered``; ``redelivery_of``: the dead letter an
+  out-of-band attempt sends again).
 
 The migration that creates them is :func:`haicap_shared.migrations.create_event_tables_v1`.
 """
@@ -80,6 +84,8 @@ def define_event_tables(metadata: MetaData) -> EventTables:
         Column("head_attempts", Integer, nullable=False, default=0),
         Column("next_attempt_at", UtcDateTime(), nullable=True),
         Column("failing_since", UtcDateTime(), nullable=True),
+        Column("last_error", String(500), nullable=True),
+        Column("dead_letters_in_row", Integer, nullable=False, default=0),
         Column("updated_at", UtcDateTime(), nullable=False),
     )
     subscription = Table(
@@ -93,6 +99,7 @@ def define_event_tables(metadata: MetaData) -> EventTables:
         Column("commune_code", String(5), nullable=True),
         Column("status", String(20), nullable=False),
         Column("paused_reason", String(500), nullable=True),
+        Column("paused_at", UtcDateTime(), nullable=True),
         Column("secret", String(200), nullable=False),
         Column("created_by", String(200), nullable=False),
         Column("created_at", UtcDateTime(), nullable=False),
@@ -113,6 +120,7 @@ def define_event_tables(metadata: MetaData) -> EventTables:
         Column("response_status", Integer, nullable=True),
         Column("latency_ms", Integer, nullable=True),
         Column("error", String(500), nullable=True),
+        Column("redelivery_of", Uuid, nullable=True),
         Index(None, "subscription_id", "attempted_at"),
         Index(None, "subscription_id", "status"),
     )

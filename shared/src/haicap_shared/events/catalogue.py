@@ -63,7 +63,9 @@ class EventKind:
     ``path``: the record's URL path at the gateway with ``{id}`` for its id
     (``/api/v1/personnel/placements/{id}``). ``actions``: audit action -> past tense used in
     the event type; the standard three are always known. ``area``: where the record lies
-    (default: its ``province_code``/``commune_code``/``agency_id`` fields).
+    (default: its ``province_code``/``commune_code``/``agency_id`` fields); it is given the
+    record over the audited snapshot, so area facts the response does not show can come from
+    the snapshot.
     """
 
     entity_type: str

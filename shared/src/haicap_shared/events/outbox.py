@@ -70,7 +70,9 @@ class Outbox:
         if snapshot is None:
             raise ValueError(f"an audited {kind.entity_type} change with neither a before nor an after snapshot")
         record = self._masked(kind, kind.record_of(snapshot).model_dump(mode="json"))
-        area = kind.area(record)
+        # NOTE: the area sees the audited snapshot's fields under the record's: a response that
+        # does not show its area facts (a decision's agency's commune) may keep them in its snapshot.
+        area = kind.area({**snapshot, **record})
         event_id = uuid.uuid4()
         changed = _changed_fields(before, after) if action == "update" else None
         payload = {

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import Sequence
+
+from fastapi import FastAPI, params
 from sqlalchemy import MetaData
 
 from ..audit import AuditTrail
@@ -19,8 +21,21 @@ EVENT_TAGS = [
 ]
 
 
-def install_events(app: FastAPI, catalogue: EventCatalogue, metadata: MetaData, settings: ProcessSettings) -> None:
-    """Publish every audited change of ``app`` (its trail in ``app.state.audit``), and serve the feed and webhooks."""
+def install_events(
+    app: FastAPI,
+    catalogue: EventCatalogue,
+    metadata: MetaData,
+    settings: ProcessSettings,
+    *,
+    prefix: str = "",
+    dependencies: Sequence[params.Depends] = (),
+) -> None:
+    """Publish every audited change of ``app`` (its trail in ``app.state.audit``), and serve the feed and webhooks.
+
+    ``prefix``: where the app serves its feed, for an app that serves its catalogue's path itself
+    (the gateway's identity, ``/api/v1/auth``; a service behind the gateway serves it at its root).
+    ``dependencies``: added to every feed and webhook route (the gateway narrows who reads identity's).
+    """
     tables = EventTables(
         outbox=metadata.tables["event_outbox"],
         feed_state=metadata.tables["event_feed_state"],
@@ -32,5 +47,5 @@ def install_events(app: FastAPI, catalogue: EventCatalogue, metadata: MetaData, 
     trail.outbox = Outbox(tables.outbox, catalogue, trail.personal, public_base_url=settings.public_base_url)
     app.state.events = catalogue
     app.state.event_tables = tables
-    app.include_router(feed_router(catalogue, tables))
-    app.include_router(subscriptions_router(catalogue, tables))
+    app.include_router(feed_router(catalogue, tables), prefix=prefix, dependencies=dependencies)
+    app.include_router(subscriptions_router(catalogue, tables), prefix=prefix, dependencies=dependencies)

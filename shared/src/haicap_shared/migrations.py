@@ -196,20 +196,6 @@ def create_event_tables_v1() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_event_feed_state"),
     )
     op.create_table(
-        "event_destination",
-        sa.Column("name", sa.String(100), nullable=False),
-        sa.Column("delivered_through", sa.BigInteger(), nullable=False),
-        sa.Column("leased_by", sa.String(200), nullable=True),
-        sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("head_attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("failing_since", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("last_error", sa.String(500), nullable=True),
-        sa.Column("dead_letters_in_row", sa.Integer(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("name", name="pk_event_destination"),
-    )
-    op.create_table(
         "webhook_subscription",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("url", sa.String(2000), nullable=False),
@@ -226,6 +212,29 @@ def create_event_tables_v1() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_webhook_subscription"),
+    )
+    op.create_table(
+        "event_destination",
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("subscription_id", sa.Uuid(), nullable=True),
+        sa.Column("delivered_through", sa.BigInteger(), nullable=False),
+        sa.Column("leased_by", sa.String(200), nullable=True),
+        sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("head_attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("head_failing_since", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("failing_since", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.String(500), nullable=True),
+        sa.Column("dead_letters_in_row", sa.Integer(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["subscription_id"],
+            ["webhook_subscription.id"],
+            name="fk_event_destination_subscription_id_webhook_subscription",
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("name", name="pk_event_destination"),
+        sa.UniqueConstraint("subscription_id", name="uq_event_destination_subscription_id"),
     )
     op.create_table(
         "webhook_delivery",
@@ -257,7 +266,7 @@ def drop_event_tables_v1() -> None:
     op.drop_index("ix_webhook_delivery_subscription_id_status", table_name="webhook_delivery")
     op.drop_index("ix_webhook_delivery_subscription_id_attempted_at", table_name="webhook_delivery")
     op.drop_table("webhook_delivery")
-    op.drop_table("webhook_subscription")
     op.drop_table("event_destination")
+    op.drop_table("webhook_subscription")
     op.drop_table("event_feed_state")
     op.drop_table("event_outbox")

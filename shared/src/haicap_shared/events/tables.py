@@ -7,8 +7,9 @@
 - ``event_feed_state``: one row, how far retention has pruned the outbox (an older cursor is 410).
 - ``event_destination``: one row per place the relay delivers to (``nats``,
   ``webhook:<subscription id>``): the last sequence delivered there, the lease of the relay
-  replica working it, the retry state of its head event (attempts, next attempt, failing
-  since, last error) and the dead letters in a row (a subscription's auto-pause).
+  replica working it, the retry state of its head event (attempts, next attempt, when it first
+  failed, last error), since when it has failed without a success, and the dead letters in a
+  row (a subscription's auto-pause). A subscription's destination goes with it.
 - ``webhook_subscription`` and ``webhook_delivery``: subscriptions and every delivery attempt
   (``status``: ``delivered``, ``failed`` (retried), ``dead_lettered``, ``redelivering`` (a dead
   letter an admin asked to send again), ``redelivered``; ``redelivery_of``: the dead letter an
@@ -78,11 +79,15 @@ def define_event_tables(metadata: MetaData) -> EventTables:
         "event_destination",
         metadata,
         Column("name", String(100), primary_key=True),
+        Column(
+            "subscription_id", Uuid, ForeignKey("webhook_subscription.id", ondelete="CASCADE"), nullable=True, unique=True
+        ),
         Column("delivered_through", BigInteger, nullable=False, default=0),
         Column("leased_by", String(200), nullable=True),
         Column("lease_until", UtcDateTime(), nullable=True),
         Column("head_attempts", Integer, nullable=False, default=0),
         Column("next_attempt_at", UtcDateTime(), nullable=True),
+        Column("head_failing_since", UtcDateTime(), nullable=True),
         Column("failing_since", UtcDateTime(), nullable=True),
         Column("last_error", String(500), nullable=True),
         Column("dead_letters_in_row", Integer, nullable=False, default=0),

@@ -18,7 +18,13 @@ ASSETS = f"{GATEWAY}/api/v1/assets"
 
 @pytest.fixture
 def service_app(test_tokens: TestTokens) -> FastAPI:
-    settings = ReportingSettings(jwks=test_tokens.jwks_json, gateway_url=GATEWAY, upstream_retries=0, section_timeout_seconds=5)
+    settings = ReportingSettings(
+        jwks=test_tokens.jwks_json,
+        gateway_url=GATEWAY,
+        upstream_retries=0,
+        section_timeout_seconds=5,
+        follow_event_feeds=False,
+    )
     return create_app(settings)
 
 

@@ -22,6 +22,7 @@ from haicap_org_structure.findings import schemas as org_findings
 from haicap_org_structure.tasks import schemas as org_tasks
 from haicap_org_structure.units import schemas as org_units
 from haicap_personnel.stats import schemas as personnel_stats
+from haicap_shared.events import schemas as events
 from haicap_shared.paging import Page
 
 # NOTE: the routes reporting reads, as published by the gateway, with the model each answers with.
@@ -41,6 +42,8 @@ PRODUCERS: dict[str, type[BaseModel]] = {
     r"/api/v1/assets/stats/dispositions": assets_stats.DispositionStats,
     r"/api/v1/assets/stats/gaps": assets_stats.Gaps,
     r"/api/v1/assets/stats/holdings": assets_stats.Holdings,
+    r"/api/v1/(org|personnel|assets)/events": events.EventFeed,
+    r"/api/v1/(org|personnel|assets)/events/latest": events.FeedPosition,
 }
 
 

@@ -145,6 +145,11 @@ STREAMLINING = {
 }
 
 
+def feed_position(latest: int) -> dict:
+    """A source's ``GET /events/latest``."""
+    return {"latest_sequence": latest, "pruned_through": 0, "retention_days": 90}
+
+
 CAO_BANG = {
     "id": str(uuid.uuid4()),
     "code": PROVINCE,
@@ -184,6 +189,8 @@ def org():
         mock.get("/api/v1/personnel/stats/headcount", name="personnel_headcount").respond(
             json={**SCOPE, "year": 2026, "rows": [over], "total": total}
         )
+        for prefix in ("org", "personnel", "assets"):
+            mock.get(f"/api/v1/{prefix}/events/latest", name=f"{prefix}_events_latest").respond(json=feed_position(0))
         yield mock
         # NOTE: after the test, so the routes a test adds are checked too
         assert_fakes_match_producers(mock)

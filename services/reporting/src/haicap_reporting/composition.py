@@ -108,7 +108,8 @@ class Report:
         return body
 
 
-def _reason(exc: BaseException) -> str:
+def missing_reason(exc: BaseException) -> str:
+    """Why a source is missing, as ``missing`` says it."""
     if isinstance(exc, TimeoutError):
         return "did not answer in time"
     if isinstance(exc, (UpstreamUnavailable, UpstreamTimeout)):
@@ -136,8 +137,10 @@ async def compose(
         if isinstance(result, Section):
             sections.append(result)
         elif isinstance(result, (TimeoutError, AppError)):
-            logger.warning("section missing", extra={"section": spec.name, "upstream": spec.service, "reason": _reason(result)})
-            missing.append(Missing(spec.name, spec.service, _reason(result)))
+            logger.warning(
+                "section missing", extra={"section": spec.name, "upstream": spec.service, "reason": missing_reason(result)}
+            )
+            missing.append(Missing(spec.name, spec.service, missing_reason(result)))
         else:
             raise result  # NOTE: a bug in reporting itself must not pass for a missing source
     return Report(kind, model, title, subject, as_of, [s.name for s in specs], sections, missing)

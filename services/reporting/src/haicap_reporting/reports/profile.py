@@ -1,21 +1,87 @@
-"""The commune profile: where the commune came from, its agencies, tasks, people and assets."""
+"""The commune profile: where the commune came from, its agencies, tasks, people and assets.
+
+It also says how far each source's change feed has gone for the commune
+(``event_sequences``: ``GET /events/latest?commune=`` at each source, asked alongside the
+sections), and its ETag is made of those numbers: a client that sends it back as
+``If-None-Match`` gets 304 while none moved, without the sections being composed.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import dataclasses
+from dataclasses import dataclass
 from datetime import date
 
 from haicap_shared.auth import Principal
+from haicap_shared.errors import AppError
 from haicap_shared.http import UpstreamError
 
-from ..composition import Report, Section, SectionSpec, compose
+from ..composition import Missing, Report, Section, SectionSpec, compose, missing_reason
 from ..sections import assets, org, personnel
 from ..sources import Sources
 from . import places
 from .access import check_report_area
 from .schemas import CommuneProfile
 
+Sequences = dict[str, int | None]
 
-async def commune_profile(sources: Sources, principal: Principal, code: str, as_of: date, *, timeout_seconds: float) -> Report:
+
+@dataclass(frozen=True)
+class Profile:
+    """The composed profile (``None`` when ``If-None-Match`` named its current ETag) and its ETag.
+
+    ``etag`` is ``None`` for an incomplete profile: it names no state a client could keep.
+    """
+
+    report: Report | None
+    etag: str | None
+
+
+def etag_of(commune: str, as_of: date, sequences: Sequences) -> str:
+    """The profile's weak ETag: the commune, the date and each source's latest event sequence for it."""
+    moved = "-".join(f"{name}{sequences[name]}" for name in sorted(sequences))
+    return f'W/"profile-{commune}-{as_of.isoformat()}-{moved}"'
+
+
+def _named(header: str | None, etag: str) -> bool:
+    """``If-None-Match`` names ``etag`` (weak comparison, RFC 9110 13.1.2)."""
+    if header is None:
+        return False
+    offered = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return "*" in offered or etag.removeprefix("W/") in offered
+
+
+async def event_sequences(sources: Sources, code: str, *, timeout_seconds: float) -> tuple[Sequences, list[Missing]]:
+    """Each source's latest event sequence for the commune; a source whose feed fails is missing, as a section would be."""
+    names = list(sources.events)
+    results = await asyncio.gather(
+        *(asyncio.wait_for(sources.events[name].latest_sequence(code), timeout_seconds) for name in names),
+        return_exceptions=True,
+    )
+    sequences: Sequences = {}
+    missing: list[Missing] = []
+    for name, result in zip(names, results, strict=True):
+        if isinstance(result, int):
+            sequences[name] = result
+        elif isinstance(result, (TimeoutError, AppError)):
+            sequences[name] = None
+            missing.append(Missing("event_sequences", sources.events[name].name, missing_reason(result)))
+        else:
+            raise result  # NOTE: a bug in reporting itself must not pass for a missing source
+    return sequences, missing
+
+
+async def commune_profile(
+    sources: Sources,
+    principal: Principal,
+    code: str,
+    as_of: date,
+    *,
+    timeout_seconds: float,
+    if_none_match: str | None = None,
+) -> Profile:
     """The profile; 404 ``commune_not_found`` when org-structure knows no unit with the code on ``as_of``."""
     # NOTE: the unit itself is needed to know the commune's province (for the area check)
     # and its id; without org-structure there is no profile to give.
@@ -39,6 +105,25 @@ async def commune_profile(sources: Sources, principal: Principal, code: str, as_
         SectionSpec("assets", "assets", lambda: assets.commune_assets(sources.assets, province, code, as_of)),
     ]
     subject = {"commune": code, "name": unit.name, "province": province}
-    return await compose(
-        "commune_profile", CommuneProfile, f"Hồ sơ {unit.name}", subject, as_of, specs, timeout_seconds=timeout_seconds
+    # NOTE: the sequences are asked first thing and the sections at the same time: when the
+    # client's ETag is still current, the sections are cancelled and nothing is composed.
+    moved = asyncio.ensure_future(event_sequences(sources, code, timeout_seconds=timeout_seconds))
+    composing = asyncio.ensure_future(
+        compose("commune_profile", CommuneProfile, f"Hồ sơ {unit.name}", subject, as_of, specs, timeout_seconds=timeout_seconds)
     )
+    try:
+        sequences, unread = await moved
+        if not unread and _named(if_none_match, etag_of(code, as_of, sequences)):
+            composing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await composing
+            return Profile(None, etag_of(code, as_of, sequences))
+        report = await composing
+    finally:
+        for task in (moved, composing):
+            if not task.done():
+                task.cancel()
+    report = dataclasses.replace(
+        report, subject={**report.subject, "event_sequences": sequences}, missing=[*report.missing, *unread]
+    )
+    return Profile(report, etag_of(code, as_of, sequences) if report.complete else None)

@@ -8,7 +8,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 
@@ -50,10 +50,13 @@ OutputFormat = Annotated[
 ]
 
 
-def _report_doc(model: type[BaseModel], *errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
+def _report_doc(
+    model: type[BaseModel], *errors: type[AppError], headers: dict[str, Any] | None = None
+) -> dict[int | str, dict[str, Any]]:
     """The 200 response in its three media types (JSON typed by ``model``), and the route's own problems."""
     return {
         200: {
+            **({"headers": headers} if headers else {}),
             "model": model,
             "description": "The report, as `format` asks: JSON (the default) has one key per section "
             "(null when its source is missing, listed in `missing`); CSV in long format; XLSX with one sheet per section.",
@@ -67,8 +70,11 @@ def _report_doc(model: type[BaseModel], *errors: type[AppError]) -> dict[int | s
     }
 
 
-async def _respond(report: Report, output: Format, ttl: float, filename: str) -> Response:
+async def _respond(report: Report, output: Format, ttl: float, filename: str, *, etag: str | None = None) -> Response:
     headers = {"Cache-Control": f"private, max-age={int(ttl)}" if ttl else "no-store"}
+    if etag is not None:
+        # NOTE: kept by the client but checked every time: the ETag says whether it moved
+        headers |= {"ETag": etag, "Cache-Control": "private, no-cache"}
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", filename)
     if output is Format.CSV:
         headers["Content-Disposition"] = f'attachment; filename="{safe}.csv"'
@@ -136,16 +142,45 @@ async def get_transition_gaps(
     return await _respond(report, format, ttl, f"khoang-trong-{code}-{day.isoformat()}")
 
 
+_PROFILE_ETAG = {
+    "description": "Made of the commune, the date and each source's latest event sequence for the commune "
+    "(`event_sequences`); sent when the profile is complete. Send it back as `If-None-Match`.",
+    "schema": {"type": "string"},
+}
+_NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {
+        "description": "Nothing moved since the profile whose ETag `If-None-Match` names: no source has a newer "
+        "event for the commune (the sections are not composed)",
+        "headers": {"ETag": _PROFILE_ETAG},
+    }
+}
+
+
 @router.get(
     "/communes/{code}/profile",
     response_class=Response,
-    responses=_report_doc(CommuneProfile, CommuneNotFound, SourceShapeError),
+    responses={
+        **_report_doc(CommuneProfile, CommuneNotFound, SourceShapeError, headers={"ETag": _PROFILE_ETAG}),
+        **_NOT_MODIFIED,
+    },
     openapi_extra=takes_up_to(),
 )
 async def get_commune_profile(
-    request: Request, principal: CommuneReports, code: CommunePath, as_of: AsOf = None, format: OutputFormat = Format.JSON
+    request: Request,
+    principal: CommuneReports,
+    code: CommunePath,
+    as_of: AsOf = None,
+    format: OutputFormat = Format.JSON,
+    if_none_match: Annotated[
+        str | None, Header(max_length=1024, description="The ETag of a profile already held: 304 while nothing moved")
+    ] = None,
 ) -> Response:
-    """A commune's profile: lineage, agencies, tasks, people against quota, assets."""
+    """A commune's profile: lineage, agencies, tasks, people against quota, assets, and each source's event sequence."""
     day = as_of or date.today()
-    report, ttl = await service.commune_profile(_sources(request), principal, code, day, timeout_seconds=_timeout(request))
-    return await _respond(report, format, ttl, f"ho-so-{code}-{day.isoformat()}")
+    profile = await service.commune_profile(
+        _sources(request), principal, code, day, timeout_seconds=_timeout(request), if_none_match=if_none_match
+    )
+    if profile.report is None:
+        assert profile.etag is not None
+        return Response(status_code=304, headers={"ETag": profile.etag, "Cache-Control": "private, no-cache"})
+    return await _respond(profile.report, format, 0, f"ho-so-{code}-{day.isoformat()}", etag=profile.etag)

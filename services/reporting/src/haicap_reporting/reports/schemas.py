@@ -370,6 +370,19 @@ class ProfileAssets(ReportModel):
     by_kind: list[AssetsOfKind]
 
 
+class EventSequences(ReportModel):
+    """Each source's latest change-feed sequence among the commune's events when the profile was composed.
+
+    A number moves when something of the commune changed at that source; the profile's `ETag`
+    is made of them (with the commune and the date). `null` when the source's feed did not
+    answer (then `missing` lists `event_sequences` with that service).
+    """
+
+    org: int | None = Field(description="org-structure's (`GET /api/v1/org/events/latest?commune=`)")
+    personnel: int | None = Field(description="personnel's (`GET /api/v1/personnel/events/latest?commune=`)")
+    assets: int | None = Field(description="assets' (`GET /api/v1/assets/events/latest?commune=`)")
+
+
 class CommuneProfile(_ReportHeader):
     """A commune's profile (`format=json`); figures shared with the summary have its names."""
 
@@ -377,6 +390,10 @@ class CommuneProfile(_ReportHeader):
     commune: str = Field(description="Commune code")
     name: str = Field(description="The commune's name on the date")
     province: str = Field(description="Its province's code")
+    event_sequences: EventSequences = Field(
+        description="Each source's latest event sequence for the commune: refetch when one moved "
+        "(or send the `ETag` back as `If-None-Match`)"
+    )
     lineage: ProfileLineage | None
     agencies: ProfileAgencies | None
     tasks: ProfileTasks | None

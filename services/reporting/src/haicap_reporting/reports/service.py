@@ -1,8 +1,10 @@
 """The reports as the routes ask for them: the caller's area checked, a kept report reused.
 
-Each function returns the report and how long a client may keep it (seconds; 0: not at all):
-a complete province report is kept in the :class:`ReportCache` and its answer may be kept as
-long; the commune profile is composed anew every time.
+Each province report is returned with how long a client may keep it (seconds; 0: not at
+all): a complete one is kept in the :class:`ReportCache` (until its TTL, or until a source's
+change feed says its figures may have moved) and its answer may be kept as long. The commune
+profile is composed anew every time, with an ETag made of the sources' event sequences for
+the commune (:mod:`.profile`).
 """
 
 from __future__ import annotations
@@ -55,16 +57,27 @@ async def transition_gaps(
 
 
 async def commune_profile(
-    sources: Sources, principal: Principal, commune: str, as_of: date, *, timeout_seconds: float
-) -> tuple[Report, float]:
-    """A commune's profile; its area is checked once org-structure has named the commune's province."""
-    report = await profile.commune_profile(sources, principal, commune, as_of, timeout_seconds=timeout_seconds)
-    return report, 0
+    sources: Sources,
+    principal: Principal,
+    commune: str,
+    as_of: date,
+    *,
+    timeout_seconds: float,
+    if_none_match: str | None = None,
+) -> profile.Profile:
+    """A commune's profile and its ETag (no report when ``if_none_match`` names the current ETag).
+
+    Its area is checked once org-structure has named the commune's province.
+    """
+    return await profile.commune_profile(
+        sources, principal, commune, as_of, timeout_seconds=timeout_seconds, if_none_match=if_none_match
+    )
 
 
 async def _kept(cache: ReportCache, key: Key, as_of: date, build: Callable[[], Awaitable[Report]]) -> tuple[Report, float]:
     report = cache.get(key)
     if report is None:
+        since = cache.generation
         report = await build()
-        cache.put(key, report)
+        cache.put(key, report, since=since)
     return report, cache.ttl(as_of) if report.complete else 0

@@ -1,4 +1,9 @@
-"""The command line every service shares: ``migrate`` and ``serve``, plus its own commands."""
+"""The command line every service shares: ``migrate``, ``serve`` and ``relay``, plus its own commands.
+
+``relay`` (a service with a database) runs the change feed's relay on the service's database
+(:mod:`haicap_shared.events.relay`): it delivers the outbox to NATS JetStream
+(``HAICAP_EVENTS_NATS_URL``) and to the webhook subscriptions, until SIGTERM.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from pathlib import Path
 
 import uvicorn
 
+from .events.relay import relay_arguments, serve_relay
+from .events.settings import EventSettings
 from .logs import configure_logging
 from .migrations import upgrade_to_head
 from .settings import ProcessSettings, ServiceSettings
@@ -35,6 +42,8 @@ def run_service_cli(
     commands = parser.add_subparsers(dest="command", required=True)
     if migrations is not None:
         commands.add_parser("migrate", help="apply every database migration")
+        relay = commands.add_parser("relay", help="deliver the change feed to NATS and the webhook subscriptions")
+        relay_arguments(relay, service=settings.service_name)
     serve = commands.add_parser("serve", help="serve the API with uvicorn")
     serve.add_argument("--host", default=settings.host)
     serve.add_argument("--port", type=int, default=settings.port)
@@ -49,6 +58,8 @@ def run_service_cli(
         settings.var_dir.mkdir(parents=True, exist_ok=True)
         asyncio.run(upgrade_to_head(migrations, settings.resolved_database_url()))
         return 0
+    if args.command == "relay":
+        return run_relay(args, settings)
     if args.command == "serve":
         settings.var_dir.mkdir(parents=True, exist_ok=True)
         # NOTE: keep-alive above the clients' pool expiry, or a client reuses a socket the
@@ -72,3 +83,16 @@ def run_service_cli(
     # NOTE: a service's own commands (imports, accounts) work on its database.
     assert isinstance(settings, ServiceSettings), "a service's own commands need a database"
     return own[args.command](args, settings)
+
+
+def run_relay(args: argparse.Namespace, settings: ProcessSettings) -> int:
+    """The ``relay`` command: the change feed's relay on the service's database until SIGTERM.
+
+    ``args`` has the options of :func:`haicap_shared.events.relay.relay_arguments` (``service``,
+    ``replica``); a process with its own CLI (the gateway) adds them and calls this.
+    """
+    assert isinstance(settings, ServiceSettings), "the relay needs the service's database"
+    configure_logging(settings.log_level, f"{settings.service_name}-relay")
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    asyncio.run(serve_relay(settings.resolved_database_url(), args.service, EventSettings(), replica=args.replica))
+    return 0

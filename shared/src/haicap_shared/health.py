@@ -1,15 +1,22 @@
-"""``/healthz`` (the process is alive) and ``/readyz`` (it can serve: its database answers, if it has one)."""
+"""``/healthz`` (the process is alive), ``/readyz`` (it can serve: its database answers, if it has one), ``/metrics``.
+
+A service that publishes its changes (:mod:`haicap_shared.events`) says in ``/readyz`` how far
+behind the relay is per destination (``events``: the lag, which never makes it unready: the
+API serves whether or not deliveries keep up), and serves the change feed's Prometheus metrics
+at ``/metrics`` (:mod:`haicap_shared.events.monitoring`), computed from its database at scrape time.
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Literal
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
 
 from .auth import Public
+from .events.monitoring import CONTENT_TYPE, EventsReadiness, destination_lags, metrics_text
 
 logger = logging.getLogger("haicap.health")
 
@@ -20,6 +27,36 @@ Readiness = Literal["database", "process"]
 class Health(BaseModel):
     status: str
     service: str
+    events: EventsReadiness | None = Field(
+        default=None, description="A service that publishes its changes: the relay's lag per destination"
+    )
+
+
+async def events_readiness(app: FastAPI) -> EventsReadiness | None:
+    """The relay's lag per destination of an app that publishes its changes; None for one that does not (or on error)."""
+    tables = getattr(app.state, "event_tables", None)
+    if tables is None:
+        return None
+    try:
+        async with app.state.database.sessionmaker() as session:
+            return await destination_lags(session, tables)
+    except Exception as exc:  # noqa: BLE001 - the lag is information; its failure is logged, not fatal
+        logger.warning("event lag not readable: %s", exc)
+        return None
+
+
+async def events_metrics(app: FastAPI, service: str) -> Response:
+    """The Prometheus text of an app's change feed metrics (empty for an app that publishes nothing)."""
+    tables = getattr(app.state, "event_tables", None)
+    if tables is None:
+        return Response(b"", media_type=CONTENT_TYPE)
+    async with app.state.database.sessionmaker() as session:
+        return Response(await metrics_text(session, tables, service), media_type=CONTENT_TYPE)
+
+
+METRICS_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"description": "Prometheus text exposition", "content": {"text/plain": {"schema": {"type": "string"}}}}
+}
 
 
 def health_router(service: str, *, readiness: Readiness | None) -> APIRouter:
@@ -47,12 +84,21 @@ def health_router(service: str, *, readiness: Readiness | None) -> APIRouter:
 
         @router.get("/readyz", response_model=Health, responses={503: {"model": Health}})
         async def readyz(request: Request) -> JSONResponse:
-            """Readiness: the service's database answers."""
+            """Readiness: the service's database answers (and, when it publishes, how far behind the relay is)."""
             try:
                 await request.app.state.database.ping()
             except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
                 logger.warning("database not reachable: %s", exc)
                 return JSONResponse({"status": "database unreachable", "service": service}, status_code=503)
-            return JSONResponse({"status": "ready", "service": service})
+            events = await events_readiness(request.app)
+            body = Health(status="ready", service=service, events=events)
+            return JSONResponse(body.model_dump(mode="json", exclude_none=True))
+
+    if readiness != "process":
+
+        @router.get("/metrics", response_class=Response, responses=METRICS_RESPONSES)
+        async def metrics(request: Request) -> Response:
+            """Prometheus metrics of the change feed: the relay's lag, cursor and attempts per destination."""
+            return await events_metrics(request.app, service)
 
     return router

@@ -121,13 +121,13 @@ async def oldest_after(session: AsyncSession, tables: EventTables, sequence: int
     return found
 
 
-async def delivery_counts(session: AsyncSession, tables: EventTables) -> Sequence[Row[Any]]:
+async def delivery_counts(session: AsyncSession, tables: EventTables) -> list[tuple[uuid.UUID, str, int]]:
     """Attempts per subscription and status."""
     delivery = tables.delivery
     stmt = select(delivery.c.subscription_id, delivery.c.status, func.count()).group_by(
         delivery.c.subscription_id, delivery.c.status
     )
-    return (await session.execute(stmt)).all()
+    return [(row[0], str(row[1]), int(row[2])) for row in (await session.execute(stmt)).all()]
 
 
 async def outbox_event(session: AsyncSession, tables: EventTables, event_id: uuid.UUID) -> Row[Any] | None:

@@ -150,7 +150,9 @@ class EventData(BaseModel):
         description="The record as the API returns it after the change (before it, for a deletion), masked"
     )
     changed_fields: list[str] | None = Field(
-        default=None, description="For an update: the fields whose value changed (personal fields named, never shown)"
+        default=None,
+        description="For a change of an existing record (an update, or an action such as a transfer): the fields "
+        "whose value changed (personal fields named, never shown)",
     )
 
 
@@ -166,7 +168,10 @@ class CloudEvent(BaseModel):
     subject: str = Field(description="The record's URL path at the gateway")
     time: datetime = Field(description="When the change was written (UTC)")
     datacontenttype: str = "application/json"
-    dataschema: str = Field(description="The JSON Schema of `data` for this type, served by the publishing service")
+    dataschema: str = Field(
+        description="The JSON Schema (draft 2020-12) of this type's events, the whole event with its `data`, served by "
+        "the publishing service at `<its path>/events/schemas/<type>`"
+    )
     sequence: str = Field(
         description="The service's event sequence (CloudEvents sequence extension), zero-padded to 20 digits so it "
         "orders as text too; the feed's cursor is the same number"

@@ -69,12 +69,13 @@ class Outbox:
         snapshot = after if after is not None else before
         if snapshot is None:
             raise ValueError(f"an audited {kind.entity_type} change with neither a before nor an after snapshot")
-        record = self._masked(kind, kind.record_of(snapshot).model_dump(mode="json"))
+        record = self._masked(kind, kind.record_of(snapshot).model_dump(mode="json", by_alias=True))
         # NOTE: the area sees the audited snapshot's fields under the record's: a response that
         # does not show its area facts (a decision's agency's commune) may keep them in its snapshot.
         area = kind.area({**snapshot, **record})
         event_id = uuid.uuid4()
-        changed = _changed_fields(before, after) if action == "update" else None
+        # NOTE: any change of an existing record (an update, a transfer, a closing) names what it changed.
+        changed = _changed_fields(before, after) if before is not None and after is not None else None
         payload = {
             "specversion": "1.0",
             "id": str(event_id),

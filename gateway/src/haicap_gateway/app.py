@@ -9,9 +9,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from haicap_shared.app import create_service_app
+from haicap_shared.events.wiring import EVENT_TAGS, install_events
 from haicap_shared.middleware import access_log
 
 from .db import metadata
+from .identity import events as identity_events
 from .identity import setup as identity
 from .plane import install_data_plane
 from .router import readiness_router
@@ -83,8 +85,13 @@ def create_app(settings: GatewaySettings | None = None, upstream_factory: Upstre
         openapi_tags=[
             {"name": "health", "description": "Liveness, and readiness of every service behind the gateway"},
             *identity.OPENAPI_TAGS,
+            *EVENT_TAGS,
             *({"name": s.name, "description": f"Forwarded to {s.name} ({s.public_path}/...)"} for s in services),
         ],
     )
+    # NOTE: identity's changes are published like a service's, but the gateway serves its own
+    # paths: its feed and webhooks are under /api/v1/auth, for admins, auditors and services.
+    install_events(app, identity_events.CATALOGUE, metadata, settings, prefix=identity_events.CATALOGUE.path)
+    identity_events.narrow_feed_readers(app)
     install_data_plane(app, settings)
     return app

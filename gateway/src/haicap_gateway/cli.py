@@ -72,6 +72,7 @@ def _commands(parsers: argparse._SubParsersAction) -> dict[str, Command]:  # typ
                     args.username,
                     args.display_name or args.username,
                     password,
+                    public_base_url=settings.public_base_url,
                     reset=args.reset_if_exists,
                 )
             )
@@ -88,7 +89,11 @@ def _commands(parsers: argparse._SubParsersAction) -> dict[str, Command]:  # typ
             return 2
         agency = args.agency or commands.demo_agency_id(args.province)
         try:
-            made = asyncio.run(commands.create_demo_users(settings.resolved_database_url(), args.province, commune, agency))
+            made = asyncio.run(
+                commands.create_demo_users(
+                    settings.resolved_database_url(), args.province, commune, agency, public_base_url=settings.public_base_url
+                )
+            )
         except (AppError, ValidationError) as exc:
             print(f"create-demo-users: {exc}", file=sys.stderr)
             return 1
@@ -106,7 +111,11 @@ def _commands(parsers: argparse._SubParsersAction) -> dict[str, Command]:  # typ
         try:
             secret = asyncio.run(
                 commands.create_service_account(
-                    settings.resolved_database_url(), args.client_id, args.description, reset=args.reset_if_exists
+                    settings.resolved_database_url(),
+                    args.client_id,
+                    args.description,
+                    public_base_url=settings.public_base_url,
+                    reset=args.reset_if_exists,
                 )
             )
         except AppError as exc:

@@ -1,13 +1,15 @@
-"""The gateway's metadata and declarative base (users, service accounts, tokens, audit)."""
+"""The gateway's metadata and declarative base (users, service accounts, tokens, audit, change feed)."""
 
 from sqlalchemy.orm import DeclarativeBase
 
 from haicap_shared.db import new_metadata
+from haicap_shared.events.tables import define_event_tables
 from haicap_shared.models import define_audit_table, define_idempotency_table
 
 metadata = new_metadata()
 define_audit_table(metadata)
 define_idempotency_table(metadata)
+event_tables = define_event_tables(metadata)
 
 
 class Base(DeclarativeBase):

@@ -132,10 +132,11 @@ async def test_an_admin_unlocks_a_user_and_it_is_audited(make_gateway, fake, db_
         assert (await attempt("198.51.100.7", PASSWORD)).status_code == 200
         events = (await gateway.get("/audit-events", params={"entity_id": user["id"]}, headers=test_tokens.headers())).json()
         unlock = next(e for e in events["items"] if e["action"] == "unlock")
-        assert (unlock["actor"], unlock["before"], unlock["after"]) == (
+        assert (unlock["actor"], unlock["before"]["failed_sign_ins"], unlock["after"]["failed_sign_ins"]) == (
             "test-admin",
-            {"failed_sign_ins": FREE},
-            {"failed_sign_ins": 0},
+            FREE,
+            0,
         )
+        assert unlock["after"]["username"] == user["username"]
         no_one = "/api/v1/auth/users/00000000-0000-0000-0000-000000000000/unlock"
         assert_problem(await gateway.post(no_one, headers=test_tokens.headers()), 404, "user_not_found")

@@ -1,7 +1,8 @@
 """What the gateway's operator commands do: create an admin, the demo users, a service account.
 
 Each runs in one transaction with its own engine and records its changes in the audit log
-as the command (``system:create-admin``, ...).
+as the command (``system:create-admin``, ...), and their change events in identity's outbox
+(``public_base_url``: the gateway as the outside world reaches it, the base of the events' links).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from haicap_shared.roles import Role
 
 from ..db import metadata
 from . import repository, service
+from .events import identity_outbox
 from .passwords import generate_password
 from .schemas import AreaFields, UserCreate
 
@@ -58,16 +60,21 @@ class DemoUser:
         return ", ".join(f"{k} {v}" for k, v in self.area.model_dump(exclude_none=True, exclude_defaults=True).items()) or "-"
 
 
-async def _in_transaction(url: str, name: str, work: Callable[[AsyncSession, AuditTrail, Principal], Awaitable[T]]) -> T:
+async def _in_transaction(
+    url: str, public_base_url: str, name: str, work: Callable[[AsyncSession, AuditTrail, Principal], Awaitable[T]]
+) -> T:
     engine = null_pool_engine(url)
+    trail = AuditTrail(metadata.tables["audit_event"], outbox=identity_outbox(public_base_url))
     try:
         async with async_sessionmaker(engine, expire_on_commit=False)() as session, session.begin():
-            return await work(session, AuditTrail(metadata.tables["audit_event"]), system_principal(name))
+            return await work(session, trail, system_principal(name))
     finally:
         await engine.dispose()
 
 
-async def create_admin(url: str, username: str, display_name: str, password: str, *, reset: bool = False) -> bool:
+async def create_admin(
+    url: str, username: str, display_name: str, password: str, *, public_base_url: str, reset: bool = False
+) -> bool:
     """Create an admin; with ``reset``, an existing admin gets this password instead.
 
     Returns whether the user was created. A reset ends the admin's sessions (their tokens are
@@ -83,7 +90,7 @@ async def create_admin(url: str, username: str, display_name: str, password: str
         await service.reset_admin_password(session, audit, principal, existing, password)
         return False
 
-    return await _in_transaction(url, "create-admin", work)
+    return await _in_transaction(url, public_base_url, "create-admin", work)
 
 
 def demo_users(province: str, commune: str, agency: str) -> list[tuple[str, str, Role, AreaFields]]:
@@ -99,7 +106,7 @@ def demo_users(province: str, commune: str, agency: str) -> list[tuple[str, str,
     ]
 
 
-async def create_demo_users(url: str, province: str, commune: str, agency: str) -> list[DemoUser]:
+async def create_demo_users(url: str, province: str, commune: str, agency: str, *, public_base_url: str) -> list[DemoUser]:
     """One user per role; an existing one is left alone (not given a new password)."""
 
     async def work(session: AsyncSession, audit: AuditTrail, principal: Principal) -> list[DemoUser]:
@@ -123,14 +130,14 @@ async def create_demo_users(url: str, province: str, commune: str, agency: str) 
             made.append(DemoUser(username, role, area, password))
         return made
 
-    return await _in_transaction(url, "create-demo-users", work)
+    return await _in_transaction(url, public_base_url, "create-demo-users", work)
 
 
-async def create_service_account(url: str, client_id: str, description: str, *, reset: bool = False) -> str:
+async def create_service_account(url: str, client_id: str, description: str, *, public_base_url: str, reset: bool = False) -> str:
     """Create a service account (or, with ``reset``, give an existing one a new secret); return the secret."""
 
     async def work(session: AsyncSession, audit: AuditTrail, principal: Principal) -> str:
         _, secret = await service.create_service_account(session, audit, principal, client_id, description, reset=reset)
         return secret
 
-    return await _in_transaction(url, "create-service-account", work)
+    return await _in_transaction(url, public_base_url, "create-service-account", work)

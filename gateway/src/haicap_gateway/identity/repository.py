@@ -12,9 +12,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.filters import where_given
 
-from .models import FailureKind, RefreshToken, RevokedToken, ServiceAccount, SignInFailure, User, user_table
+from .models import (
+    FailureKind,
+    RefreshToken,
+    RevokedToken,
+    ServiceAccount,
+    SignInFailure,
+    User,
+    service_account_table,
+    user_table,
+)
 
 USER_LIST_ORDER = (user_table.c.username_key, user_table.c.id)
+SERVICE_ACCOUNT_LIST_ORDER = (service_account_table.c.client_id, service_account_table.c.id)
 
 
 def username_key(username: str) -> str:
@@ -40,6 +50,14 @@ async def add(session: AsyncSession, entity: User | ServiceAccount) -> None:
 
 async def flush(session: AsyncSession) -> None:
     await session.flush()
+
+
+def list_service_accounts(*, active: bool | None) -> Select[Any]:
+    return where_given(select(service_account_table), (service_account_table.c.is_active, active))
+
+
+async def get_service_account(session: AsyncSession, account_id: uuid.UUID) -> ServiceAccount | None:
+    return await session.get(ServiceAccount, account_id)
 
 
 async def service_account_by_client_id(session: AsyncSession, client_id: str) -> ServiceAccount | None:

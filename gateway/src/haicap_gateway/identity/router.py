@@ -13,14 +13,24 @@ from haicap_shared.auth import CurrentPrincipal, NotAuthenticated, Public, RoleN
 from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, problem_response, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
-from haicap_shared.paging import Cursor, Limit, Page, fetch_page
+from haicap_shared.paging import Cursor, Limit, Page, fetch_page, keyset_page
 from haicap_shared.roles import Role
 from haicap_shared.versioning import IfMatch, etag_response
 
 from . import repository, service
 from .access import UsersRead, UsersWrite
 from .revocation import GatewayTokens
-from .schemas import AreaFields, JsonWebKeySet, Me, RevokedTokens, TokenResponse, User, UserCreate, UserUpdate
+from .schemas import (
+    AreaFields,
+    JsonWebKeySet,
+    Me,
+    RevokedTokens,
+    ServiceAccount,
+    TokenResponse,
+    User,
+    UserCreate,
+    UserUpdate,
+)
 from .settings import IdentitySettings
 
 PREFIX = "/api/v1/auth"
@@ -54,6 +64,7 @@ def _grant_context(request: Request, tokens: Tokens) -> service.GrantContext:
 
 Grant = Annotated[service.GrantContext, Depends(_grant_context)]
 UserId = Annotated[uuid.UUID, Path(description="The user's id")]
+ServiceAccountId = Annotated[uuid.UUID, Path(description="The service account's id")]
 
 
 def _user_response(user: object, status_code: int = 200) -> JSONResponse:
@@ -234,3 +245,36 @@ async def unlock_user(user_id: UserId, session: DbSession, audit: Audit, princip
     user = await service.get_user(session, user_id)
     await service.unlock_user(session, audit, principal, user)
     return Response(status_code=204)
+
+
+service_accounts = APIRouter(
+    prefix=f"{PREFIX}/service-accounts",
+    tags=["service accounts"],
+    responses=problem_responses(NotAuthenticated, RoleNotAllowed),
+)
+
+
+@service_accounts.get("", response_model=Page[ServiceAccount], responses=problem_responses(BadRequest))
+async def list_service_accounts(
+    session: DbSession,
+    _principal: UsersRead,
+    active: Annotated[bool | None, Query(description="Only active (true) or deactivated (false) accounts")] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Page[ServiceAccount]:
+    """List service accounts by client id, paged (made and given new secrets by `haicap-gateway create-service-account`)."""
+    return await keyset_page(
+        session,
+        repository.list_service_accounts(active=active),
+        order_by=repository.SERVICE_ACCOUNT_LIST_ORDER,
+        limit=limit,
+        cursor=cursor,
+        item=ServiceAccount,
+    )
+
+
+@service_accounts.get("/{account_id}", response_model=ServiceAccount, responses=problem_responses(service.ServiceAccountNotFound))
+async def get_service_account(account_id: ServiceAccountId, session: DbSession, _principal: UsersRead) -> JSONResponse:
+    """One service account by id (never its secret), with its ETag."""
+    account = await service.get_service_account(session, account_id)
+    return etag_response(ServiceAccount.model_validate(account))

@@ -140,6 +140,20 @@ class User(BaseModel):
         )
 
 
+class ServiceAccount(BaseModel):
+    """A service account (never with its secret, which is shown once, when made)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    client_id: str = Field(description="The client id it signs in with (client credentials)")
+    description: str
+    is_active: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
 class TokenResponse(BaseModel):
     """An OAuth2 token response (RFC 6749 §5.1), with the role as ``scope``."""
 

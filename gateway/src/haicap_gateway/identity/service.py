@@ -49,6 +49,10 @@ class AreaInvalidForRole(BadRequest):
     code, title = "area_invalid_for_role", "The area does not fit the role"
 
 
+class ServiceAccountNotFound(NotFound):
+    code, title = "service_account_not_found", "No such service account"
+
+
 class ClientIdTaken(Conflict):
     code, title = "client_id_taken", "Another service account has this client id"
 
@@ -185,14 +189,16 @@ async def reset_admin_password(session: AsyncSession, audit: AuditTrail, princip
 async def unlock_user(session: AsyncSession, audit: AuditTrail, principal: Principal, user: User) -> int:
     """Forget the user's failed sign-ins at every address, so no attempt of theirs waits; audited."""
     cleared = await repository.clear_failures_of_user(session, repository.username_key(user.username))
+    # NOTE: the user's values with the count, so the change event carries the user as the API returns it.
+    view = _audit_view(user)
     await audit.record(
         session,
         principal,
         entity_type=ENTITY_USER,
         entity_id=user.id,
         action="unlock",
-        before={"failed_sign_ins": cleared},
-        after={"failed_sign_ins": 0},
+        before=view | {"failed_sign_ins": cleared},
+        after=view | {"failed_sign_ins": 0},
     )
     return cleared
 
@@ -207,6 +213,13 @@ async def end_sessions(
 
 
 # --- service accounts ---------------------------------------------------------------------
+
+
+async def get_service_account(session: AsyncSession, account_id: uuid.UUID) -> ServiceAccount:
+    account = await repository.get_service_account(session, account_id)
+    if account is None:
+        raise ServiceAccountNotFound(f"No service account has id {account_id}")
+    return account
 
 
 async def create_service_account(

@@ -10,15 +10,16 @@ from fastapi import APIRouter, FastAPI
 
 from .keys import load_signing_keys
 from .revocation import GatewayTokens, RevocationList
-from .router import router, users
+from .router import router, service_accounts, users
 from .settings import IdentitySettings
 
 logger = logging.getLogger("haicap.gateway.identity")
 
-ROUTERS: tuple[APIRouter, ...] = (router, users)
+ROUTERS: tuple[APIRouter, ...] = (router, users, service_accounts)
 OPENAPI_TAGS = [
     {"name": "auth", "description": "Sign-in (OAuth2 password, refresh and client credentials), sign-out, keys, the caller"},
     {"name": "users", "description": "User accounts, their roles and areas (admins only)"},
+    {"name": "service accounts", "description": "Accounts of services that sign in with client credentials (admins only)"},
 ]
 
 

@@ -11,6 +11,7 @@ from haicap_shared.app import create_service_app
 
 from .allocations.router import router as allocations_router
 from .dispositions.router import router as dispositions_router
+from .events import event_catalogue
 from .norms.router import router as norms_router
 from .org_client import OrgDirectory, org_structure_client
 from .register.router import router as register_router
@@ -28,6 +29,8 @@ xử lý) with their approval under Decree 186/2025/NĐ-CP, the car norms of Dec
 * Holders (agencies, units) are checked with org-structure when written; when it cannot be
   reached the answer is 503 `upstream_unavailable` and nothing is written.
 * Every change to an asset is in its history (`/assets/{id}/history`) and the audit log.
+* Every change of every record is an event on the change feed (`/events`, webhooks, NATS):
+  one per record changed, a bulk change included, in the same transaction as the change.
 * Lists are keyset-paginated (`limit`, `cursor`); statistics take `as_of=YYYY-MM-DD`.
 * Single resources carry an `ETag`; send it back as `If-Match` to change them (412 when stale,
   428 when missing). `Idempotency-Key` on POST makes a retry safe.
@@ -55,6 +58,7 @@ def create_app(settings: AssetsSettings | None = None, *, org_client_factory: Or
         metadata=metadata,
         routers=[register_router, allocations_router, dispositions_router, norms_router, stats_router],
         extensions=[org_directory],
+        events=event_catalogue(settings.decision_days),
         openapi_tags=[
             {"name": "assets", "description": "The register of public assets and their history"},
             {"name": "allocations", "description": "Allocations to holders and hand-overs on merger"},

@@ -46,3 +46,7 @@ async def held_by(
         .order_by(Asset.code, Asset.id)
     )
     return [(asset, allocation) for asset, allocation in (await session.execute(stmt)).all()]
+
+
+async def get_allocation(session: AsyncSession, allocation_id: uuid.UUID) -> Allocation | None:
+    return await session.get(Allocation, allocation_id)

@@ -20,7 +20,7 @@ from ..org_client import HolderNotFound, Org
 from ..register import service as register_service
 from ..register.schemas import AllocationOut
 from . import service
-from .access import ProvinceWrite, RecordsWrite
+from .access import ProvinceWrite, RecordsRead, RecordsWrite
 from .schemas import AllocationCreate, HandoverCreate, HandoverReport
 
 router = APIRouter(tags=["allocations"], responses=problem_responses(NotAuthenticated, RoleNotAllowed, OutsideArea))
@@ -57,6 +57,16 @@ async def allocate_asset(
     if_match.check(asset.version)
     allocation = AllocationOut.model_validate(await service.allocate(session, audit, principal, org, asset, payload))
     return etag_response(allocation, asset.version, status_code=201)
+
+
+@router.get("/allocations/{allocation_id}", response_model=AllocationOut, responses=problem_responses(service.AllocationNotFound))
+async def get_allocation(
+    allocation_id: Annotated[uuid.UUID, Path(description="The allocation's internal id")],
+    session: DbSession,
+    principal: RecordsRead,
+) -> JSONResponse:
+    """One allocation (a holder of an asset over an interval), with its ETag; seen where its holder or its asset is."""
+    return etag_response(AllocationOut.model_validate(await service.get_allocation(session, principal, allocation_id)))
 
 
 @router.post(

@@ -67,3 +67,19 @@ class HandoverReport(BaseModel):
     handed_over: int
     rejected: int
     rows: list[HandoverRow]
+
+
+class HandoverSummary(BaseModel):
+    """A hand-over, as its change event carries it: the report's counts, the assets moved and the receiving holder's area."""
+
+    handover_id: uuid.UUID
+    effective_date: IsoDate
+    decision: str = Field(description="The decision ordering the hand-over")
+    to_holder: str
+    province_code: str | None = Field(description="The receiving holder's province")
+    commune_code: str | None = Field(description="The receiving holder's commune (a commune or one of its agencies)")
+    from_holders: list[str]
+    assets: int
+    handed_over: int
+    rejected: int
+    asset_ids: list[uuid.UUID] = Field(description="The assets handed over (each has its asset and allocation events)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from haicap_shared.audit import AuditTrail, snapshot
 from haicap_shared.auth import Principal
 from haicap_shared.codes import UnitLevel
-from haicap_shared.errors import Conflict
+from haicap_shared.errors import Conflict, NotFound
 
 from .. import holders
 from ..holders import Holder, day_before
@@ -19,12 +20,17 @@ from ..org_client import OrgDirectory
 from ..register import repository as register_repository
 from ..register.access import check_current_holder, check_holder
 from ..register.models import HOLDER_COLUMNS, Asset, AssetKind, AssetStatus, EventKind, HolderKind
-from . import repository
+from . import access, repository
 from .models import Allocation, Purpose
 from .schemas import AllocationCreate, HandoverCreate, HandoverReport, HandoverRow
 
 ENTITY_ALLOCATION = "allocation"
 ENTITY_HANDOVER = "handover"
+ENTITY_ASSET = "asset"
+
+
+class AllocationNotFound(NotFound):
+    code, title = "allocation_not_found", "No such allocation"
 
 
 class AllocationDateInvalid(Conflict):
@@ -49,6 +55,15 @@ class HandoverRejected(Conflict):
 
 class NothingToHandOver(Conflict):
     code, title = "nothing_to_hand_over", "The former holders hold no assets"
+
+
+async def get_allocation(session: AsyncSession, principal: Principal, allocation_id: uuid.UUID) -> Allocation:
+    allocation = await repository.get_allocation(session, allocation_id)
+    if allocation is None:
+        raise AllocationNotFound(f"No allocation has id {allocation_id}")
+    asset = await register_repository.get_asset(session, allocation.asset_id)
+    access.check_allocation(principal, allocation, asset)
+    return allocation
 
 
 async def check_car_norm(session: AsyncSession, asset: Asset, holder: Holder, purpose: Purpose, on: date) -> None:
@@ -82,6 +97,34 @@ async def check_car_norm(session: AsyncSession, asset: Asset, holder: Holder, pu
         )
 
 
+def new_allocation(
+    asset: Asset,
+    holder: Holder,
+    purpose: Purpose,
+    on: date,
+    *,
+    decision_number: str | None = None,
+    handover_id: uuid.UUID | None = None,
+    disposition_id: uuid.UUID | None = None,
+    note: str | None = None,
+) -> Allocation:
+    """An allocation starting on ``on`` (not yet added to the session), its holder copied onto the asset."""
+    allocation = Allocation(
+        id=uuid.uuid4(),
+        asset_id=asset.id,
+        purpose=purpose,
+        valid_from=on,
+        decision_number=decision_number,
+        handover_id=handover_id,
+        disposition_id=disposition_id,
+        note=note,
+        **holder.columns(),
+    )
+    for name, value in holder.columns().items():
+        setattr(asset, name, value)
+    return allocation
+
+
 async def open_allocation(
     session: AsyncSession,
     asset: Asset,
@@ -94,34 +137,46 @@ async def open_allocation(
     disposition_id: uuid.UUID | None = None,
     note: str | None = None,
 ) -> Allocation:
-    """Start an allocation and copy its holder onto the asset."""
-    allocation = Allocation(
-        id=uuid.uuid4(),
-        asset_id=asset.id,
-        purpose=purpose,
-        valid_from=on,
+    """Start an allocation and copy its holder onto the asset (the caller audits it: :func:`record_opened`)."""
+    allocation = new_allocation(
+        asset,
+        holder,
+        purpose,
+        on,
         decision_number=decision_number,
         handover_id=handover_id,
         disposition_id=disposition_id,
         note=note,
-        **holder.columns(),
     )
     session.add(allocation)
-    for name, value in holder.columns().items():
-        setattr(asset, name, value)
     await session.flush()
     return allocation
 
 
-async def close_current(session: AsyncSession, asset: Asset, on: date) -> Allocation | None:
-    """End the open allocation on the day before ``on`` (refused if it starts on or after ``on``)."""
+async def record_opened(
+    session: AsyncSession, audit: AuditTrail, principal: Principal, allocations: Sequence[Allocation]
+) -> None:
+    """The created audit record (and event) of each new allocation, in one statement."""
+    changes = [(a.id, None, snapshot(a)) for a in allocations]
+    await audit.record_many(session, principal, entity_type=ENTITY_ALLOCATION, action="create", changes=changes)
+
+
+async def close_current(
+    session: AsyncSession, audit: AuditTrail, principal: Principal, asset: Asset, on: date
+) -> Allocation | None:
+    """End the open allocation on the day before ``on`` (refused if it starts on or after ``on``), audited."""
     current = await register_repository.open_allocation(session, asset.id)
     if current is None:
         return None
     if current.valid_from >= on:
         raise AllocationDateInvalid(f"The current allocation of {asset.code} starts on {current.valid_from}; choose a later date")
+    before = snapshot(current)
     current.valid_to = day_before(on)
     await session.flush()
+    after = snapshot(current)
+    await audit.record_many(
+        session, principal, entity_type=ENTITY_ALLOCATION, action="update", changes=[(current.id, before, after)]
+    )
     return current
 
 
@@ -143,7 +198,7 @@ async def allocate(
     check_holder(principal, holder)
     await check_car_norm(session, asset, holder, data.purpose, data.valid_from)
     before = snapshot(asset)
-    previous = await close_current(session, asset, data.valid_from)
+    previous = await close_current(session, audit, principal, asset, data.valid_from)
     allocation = await open_allocation(
         session, asset, holder, data.purpose, data.valid_from, decision_number=data.decision_number, note=data.note
     )
@@ -156,11 +211,9 @@ async def allocate(
         allocation_id=allocation.id,
         detail={"from": previous.holder_name if previous else None, "to": holder.name, "purpose": data.purpose.value},
     )
+    await record_opened(session, audit, principal, [allocation])
     await audit.record(
-        session, principal, entity_type=ENTITY_ALLOCATION, entity_id=allocation.id, action="create", after=snapshot(allocation)
-    )
-    await audit.record(
-        session, principal, entity_type="asset", entity_id=asset.id, action="update", before=before, after=snapshot(asset)
+        session, principal, entity_type=ENTITY_ASSET, entity_id=asset.id, action="update", before=before, after=snapshot(asset)
     )
     return allocation
 
@@ -230,15 +283,18 @@ async def hand_over(
             f"{rejected} of {len(rows)} assets cannot be handed over; nothing was written", report=report.model_dump(mode="json")
         )
     former_communes = {h.commune_code for h in former if h.commune_code}
-    for (asset, current), row in zip(held, rows, strict=True):
+    assets_before = [snapshot(asset) for asset, _ in held]
+    closed_before = [snapshot(current) for _, current in held]
+    for _, current in held:
         current.valid_to = day_before(data.effective_date)
-        await session.flush()
-        moved = target.commune_code is not None and asset.commune_code in former_communes
-        if moved:
+    # NOTE: the old allocations end before the new ones start (one open allocation per asset).
+    await session.flush()
+    opened = []
+    for (asset, current), row in zip(held, rows, strict=True):
+        if target.commune_code is not None and asset.commune_code in former_communes:
             # NOTE: the former commune no longer exists; the asset now stands in the commune it became part of.
             asset.commune_code = target.commune_code
-        allocation = await open_allocation(
-            session,
+        allocation = new_allocation(
             asset,
             target,
             data.purpose or current.purpose,
@@ -247,21 +303,35 @@ async def hand_over(
             handover_id=handover_id,
             note=data.note,
         )
-        await register_repository.record_event(
-            session,
-            principal,
-            asset.id,
-            EventKind.HANDED_OVER,
-            data.effective_date,
-            allocation_id=allocation.id,
-            detail={
-                "from": current.holder_name,
-                "to": target.name,
-                "decision": data.decision_number,
-                "handover_id": str(handover_id),
-            },
-        )
+        opened.append(allocation)
         row.allocation_id = allocation.id
+    session.add_all(opened)
+    await session.flush()
+    await register_repository.record_events(
+        session,
+        principal,
+        EventKind.HANDED_OVER,
+        data.effective_date,
+        [
+            {
+                "asset_id": asset.id,
+                "allocation_id": allocation.id,
+                "detail": {
+                    "from": current.holder_name,
+                    "to": target.name,
+                    "decision": data.decision_number,
+                    "handover_id": str(handover_id),
+                },
+            }
+            for (asset, current), allocation in zip(held, opened, strict=True)
+        ],
+    )
+    # NOTE: one audit record (and change event) per allocation ended, allocation opened and asset moved.
+    closed = [(current.id, before, snapshot(current)) for (_, current), before in zip(held, closed_before, strict=True)]
+    await audit.record_many(session, principal, entity_type=ENTITY_ALLOCATION, action="update", changes=closed)
+    await record_opened(session, audit, principal, opened)
+    moved = [(asset.id, before, snapshot(asset)) for (asset, _), before in zip(held, assets_before, strict=True)]
+    await audit.record_many(session, principal, entity_type=ENTITY_ASSET, action="update", changes=moved)
     report.handed_over = len(rows)
     await audit.record(
         session,
@@ -270,6 +340,7 @@ async def hand_over(
         entity_id=handover_id,
         action="create",
         after=report.model_dump(mode="json", exclude={"rows"})
-        | {"asset_ids": [str(r.asset_id) for r in rows], "decision": data.decision_number},
+        | {"asset_ids": [str(r.asset_id) for r in rows], "decision": data.decision_number}
+        | {"province_code": target.province_code, "commune_code": target.commune_code},
     )
     return report

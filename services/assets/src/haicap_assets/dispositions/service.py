@@ -30,6 +30,7 @@ from .schemas import Disposition as DispositionOut
 from .schemas import DispositionCreate, DispositionDecide, DispositionExecute, DispositionSubmit, FormInfo
 
 ENTITY_DISPOSITION = "disposition"
+ENTITY_ASSET = "asset"
 
 
 class DispositionNotFound(NotFound):
@@ -137,6 +138,14 @@ async def _audit(
     )
 
 
+async def _audit_asset(
+    session: AsyncSession, audit: AuditTrail, principal: Principal, asset: Asset, before: dict[str, Any]
+) -> None:
+    await audit.record(
+        session, principal, entity_type=ENTITY_ASSET, entity_id=asset.id, action="update", before=before, after=snapshot(asset)
+    )
+
+
 async def propose(
     session: AsyncSession, audit: AuditTrail, principal: Principal, org: OrgDirectory, data: DispositionCreate
 ) -> Disposition:
@@ -164,6 +173,7 @@ async def propose(
     if receiver is not None:
         check_holder(principal, receiver)
     before_status = asset.status
+    asset_before = snapshot(asset)
     disposition = Disposition(
         id=uuid.uuid4(),
         asset_id=asset.id,
@@ -194,6 +204,7 @@ async def propose(
         detail={"form": data.form.value, "repurpose_to": data.repurpose_to.value if data.repurpose_to else None},
     )
     await _audit(session, audit, principal, disposition, "create", None)
+    await _audit_asset(session, audit, principal, asset, asset_before)
     return disposition
 
 
@@ -243,6 +254,7 @@ async def decide(
     _expect(disposition, DispositionStatus.SUBMITTED, "approved" if approve else "rejected")
     _not_before(data.decided_on, disposition.submitted_on, "decided_on")
     before = snapshot(disposition)
+    asset_before = snapshot(asset)
     disposition.status = DispositionStatus.APPROVED if approve else DispositionStatus.REJECTED
     disposition.decision_number = data.decision_number
     disposition.decided_on = data.decided_on
@@ -263,6 +275,8 @@ async def decide(
         detail={"decision": data.decision_number, "authority": data.authority},
     )
     await _audit(session, audit, principal, disposition, "update", before)
+    if not approve:
+        await _audit_asset(session, audit, principal, asset, asset_before)
     return disposition
 
 
@@ -314,7 +328,7 @@ async def execute(
             target = holder or _current_holder(asset)
             if target is None:
                 raise ReceiverRequired("The asset has no holder; the plan needs a receiving holder")
-            await allocation_service.close_current(session, asset, data.executed_on)
+            await allocation_service.close_current(session, audit, principal, asset, data.executed_on)
             allocation = await allocation_service.open_allocation(
                 session,
                 asset,
@@ -324,11 +338,12 @@ async def execute(
                 decision_number=disposition.decision_number,
                 disposition_id=disposition.id,
             )
+            await allocation_service.record_opened(session, audit, principal, [allocation])
             allocation_id = allocation.id
     else:
         asset.status = AssetStatus.DISPOSED
         if current is not None:
-            await allocation_service.close_current(session, asset, data.executed_on)
+            await allocation_service.close_current(session, audit, principal, asset, data.executed_on)
         allocation_service.release(asset)
     disposition.status = DispositionStatus.EXECUTED
     disposition.executed_on = data.executed_on
@@ -346,9 +361,7 @@ async def execute(
         detail={"form": disposition.form.value, "record": data.handover_record, "to": disposition.receiving_holder_name},
     )
     await _audit(session, audit, principal, disposition, "update", before)
-    await audit.record(
-        session, principal, entity_type="asset", entity_id=asset.id, action="update", before=asset_before, after=snapshot(asset)
-    )
+    await _audit_asset(session, audit, principal, asset, asset_before)
     return disposition
 
 

@@ -19,6 +19,10 @@ async def norm_on(session: AsyncSession, on: date) -> CarNorm | None:
     return (await session.scalars(stmt.order_by(CarNorm.valid_from.desc()))).first()
 
 
+async def get_norm(session: AsyncSession, norm_id: uuid.UUID) -> CarNorm | None:
+    return await session.get(CarNorm, norm_id)
+
+
 async def all_norms(session: AsyncSession) -> Sequence[CarNorm]:
     return (await session.scalars(select(CarNorm).order_by(CarNorm.valid_from))).all()
 

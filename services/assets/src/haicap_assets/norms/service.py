@@ -9,15 +9,16 @@ norm's ``max_price_vnd``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail, jsonable, snapshot
 from haicap_shared.auth import Principal
-from haicap_shared.errors import Conflict
+from haicap_shared.errors import Conflict, NotFound
 
 from ..holders import day_before
 from . import repository
@@ -72,15 +73,30 @@ async def cap_on(session: AsyncSession, on: date, seats: int | None, specialised
     return norm, cap_for(norm, await repository.kind_caps(session, [norm.id]), seats, specialised)
 
 
-def _common(norm: CarNorm) -> CarKindCapOut:
+class NormNotFound(NotFound):
+    code, title = "car_norm_not_found", "No such car norm"
+
+
+def _common(norm: CarNorm | Mapping[str, Any]) -> CarKindCapOut:
+    values = norm if isinstance(norm, Mapping) else {"max_price_vnd": norm.max_price_vnd, "legal_basis": norm.legal_basis}
     return CarKindCapOut(
         kind=CarKind.COMMON,
         min_seats=None,
         max_seats=None,
-        max_price_vnd=norm.max_price_vnd,
+        max_price_vnd=values["max_price_vnd"],
         provisional=False,
-        source=norm.legal_basis,
+        source=values["legal_basis"],
     )
+
+
+def norm_record(audited: Mapping[str, Any]) -> CarNormOut:
+    """A norm as the API returns it, from its audit snapshot (the norm's columns and its ``kinds``' caps)."""
+    kinds = sorted(audited.get("kinds") or [], key=lambda k: str(k["kind"]))
+    return CarNormOut.model_validate({**audited, "kinds": [_common(audited), *kinds]})
+
+
+def _audited(norm: CarNorm, kinds: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    return snapshot(norm) | {"kinds": [{k: jsonable(v) for k, v in kind.items()} for kind in kinds]}
 
 
 async def describe(session: AsyncSession, norms: Sequence[CarNorm]) -> list[CarNormOut]:
@@ -98,6 +114,13 @@ async def describe(session: AsyncSession, norms: Sequence[CarNorm]) -> list[CarN
     ]
 
 
+async def get_norm(session: AsyncSession, norm_id: uuid.UUID) -> CarNormOut:
+    norm = await repository.get_norm(session, norm_id)
+    if norm is None:
+        raise NormNotFound(f"No car norm has id {norm_id}")
+    return (await describe(session, [norm]))[0]
+
+
 async def list_norms(session: AsyncSession) -> list[CarNormOut]:
     """Every norm with every kind's cap, oldest first."""
     return await describe(session, await repository.all_norms(session))
@@ -109,11 +132,12 @@ async def create_norm(session: AsyncSession, audit: AuditTrail, principal: Princ
     if current is not None:
         if current.valid_from >= data.valid_from:
             raise NormDateInvalid(f"The norm in force started on {current.valid_from}; a new one must start later")
+        current_caps = [CarKindCapOut.model_validate(c).model_dump() for c in await repository.kind_caps(session, [current.id])]
         if data.kinds is None:
             # NOTE: a new norm that names no kinds keeps the caps of the one it replaces: leaving
             # them out would hold a lawful 16-seat car to the common car's cap again.
-            carried = [CarKindCapOut.model_validate(c).model_dump() for c in await repository.kind_caps(session, [current.id])]
-        before = snapshot(current)
+            carried = current_caps
+        before = _audited(current, current_caps)
         current.valid_to = day_before(data.valid_from)
         await session.flush()
         await audit.record(
@@ -123,7 +147,7 @@ async def create_norm(session: AsyncSession, audit: AuditTrail, principal: Princ
             entity_id=current.id,
             action="update",
             before=before,
-            after=snapshot(current),
+            after=_audited(current, current_caps),
         )
     norm = CarNorm(id=uuid.uuid4(), **data.model_dump(exclude={"kinds"}))
     session.add(norm)
@@ -138,6 +162,6 @@ async def create_norm(session: AsyncSession, audit: AuditTrail, principal: Princ
         entity_type=ENTITY_NORM,
         entity_id=norm.id,
         action="create",
-        after=snapshot(norm) | {"kinds": [{k: jsonable(v) for k, v in kind.items()} for kind in kinds]},
+        after=_audited(norm, kinds),
     )
     return norm

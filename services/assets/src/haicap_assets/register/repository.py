@@ -127,6 +127,20 @@ async def record_event(
     )
 
 
+async def record_events(
+    session: AsyncSession, principal: Principal, kind: EventKind, on: date, steps: Sequence[dict[str, Any]]
+) -> None:
+    """The same step of many assets' histories, in one statement; each of ``steps`` names its ``asset_id``
+    and may give ``status``, ``allocation_id``, ``disposition_id`` and ``detail``."""
+    if not steps:
+        return
+    common = {"event_date": on, "occurred_at": utcnow(), "kind": kind, "actor": principal.username}
+    fields = ("status", "allocation_id", "disposition_id", "detail")
+    await session.execute(
+        insert(event_table), [common | {"asset_id": s["asset_id"]} | {f: s.get(f) for f in fields} for s in steps]
+    )
+
+
 async def history(session: AsyncSession, asset_id: uuid.UUID) -> tuple[Sequence[Any], Sequence[Any]]:
     events = (
         await session.execute(select(event_table).where(event_table.c.asset_id == asset_id).order_by(event_table.c.id))
@@ -303,3 +317,34 @@ async def write_staged(session: AsyncSession, staging: Table, actor: str) -> int
         )
     )
     return count
+
+
+async def written_batch(
+    session: AsyncSession, staging: Table, after_row: int, limit: int
+) -> tuple[Sequence[RowMapping], Sequence[RowMapping], int | None]:
+    """The assets and allocations written from the staged rows after ``after_row`` (at most ``limit``, in file
+    order), and the last row number read (None when there are no more)."""
+    s = staging.c
+    numbers = select(s.row_number).where(s.row_number > after_row).order_by(s.row_number).limit(limit).subquery()
+    last = (await session.execute(select(func.max(numbers.c.row_number)))).scalar_one_or_none()
+    if last is None:
+        return [], [], None
+    window = (s.row_number > after_row) & (s.row_number <= last)
+    assets = (
+        (await session.execute(select(asset_table).join(staging, s.id == asset_table.c.id).where(window).order_by(s.row_number)))
+        .mappings()
+        .all()
+    )
+    allocations = (
+        (
+            await session.execute(
+                select(allocation_table)
+                .join(staging, s.allocation_id == allocation_table.c.id)
+                .where(window)
+                .order_by(s.row_number)
+            )
+        )
+        .mappings()
+        .all()
+    )
+    return assets, allocations, int(last)

@@ -184,3 +184,16 @@ class AllocationOut(BaseModel):
 
 
 History.model_rebuild()
+
+
+class AssetImportSummary(BaseModel):
+    """An import that wrote assets, as its change event carries it: its counts and the importer's area."""
+
+    rows: int = Field(description="Data rows read")
+    accepted: int = Field(description="Rows without problems")
+    rejected: int = Field(description="Rows with problems")
+    written: int = Field(description="Assets written (each has its own `asset` and `allocation` created events)")
+    partial: bool = Field(description="Whether partial import was asked for")
+    province_code: str | None = Field(None, description="The importer's province (every row is in the importer's area)")
+    commune_code: str | None = Field(None, description="The importer's commune, for a commune officer")
+    agency_id: uuid.UUID | None = Field(None, description="The importer's agency, for an agency officer")

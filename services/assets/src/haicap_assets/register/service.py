@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from haicap_shared.audit import AuditTrail, snapshot
+from haicap_shared.areas import area_agency_id
+from haicap_shared.audit import AuditTrail, jsonable, snapshot
 from haicap_shared.auth import Principal
 from haicap_shared.errors import BadRequest, Conflict, NotFound
 from haicap_shared.import_runs import ImportRun, finish_import, import_audit_entry
@@ -26,6 +28,9 @@ from .models import Asset, AssetStatus, EventKind
 from .schemas import AssetCreate, AssetUpdate, check_details
 
 ENTITY_ASSET = "asset"
+ENTITY_IMPORT = "asset_import"
+EVENTS_BATCH = 1000
+"""Assets read back per statement after an import, to write their audit and change events."""
 
 
 class AssetNotFound(NotFound):
@@ -125,6 +130,7 @@ async def import_assets(
         if refused.count:
             await repository.drop_refused(session, staging)
         written = await repository.write_staged(session, staging, principal.username)
+        await _record_written(session, audit, principal, staging)
     await repository.drop_staging(session, staging)
     report = finish_import(
         rows=run.rows,
@@ -135,15 +141,28 @@ async def import_assets(
         problems=importer.merged_problems(run.problems, refused, limits.max_problems),
     )
     if report.written:
+        # NOTE: every imported row is in the importer's area, so the import lies there too.
+        agency = area_agency_id(principal)
+        area = {"province_code": principal.area.province, "commune_code": principal.area.commune}
         await audit.record(
             session,
             principal,
-            entity_type="asset_import",
+            entity_type=ENTITY_IMPORT,
             entity_id=upload.filename[:100],
             action="import",
-            after=import_audit_entry(report),
+            after=import_audit_entry(report, **area, agency_id=None if agency is None else str(agency)),
         )
     return report
+
+
+async def _record_written(session: AsyncSession, audit: AuditTrail, principal: Principal, staging: Table) -> None:
+    """A created audit record (and event) for every asset and allocation an import wrote, a batch at a time."""
+    after_row: int | None = 0
+    while after_row is not None:
+        assets, allocations, after_row = await repository.written_batch(session, staging, after_row, EVENTS_BATCH)
+        for entity_type, rows in ((ENTITY_ASSET, assets), (allocation_service.ENTITY_ALLOCATION, allocations)):
+            changes = [(row["id"], None, {k: jsonable(v) for k, v in row.items()}) for row in rows]
+            await audit.record_many(session, principal, entity_type=entity_type, action="create", changes=changes)
 
 
 async def create_asset(
@@ -187,6 +206,7 @@ async def create_asset(
         detail={"holder": holder.name, "purpose": data.purpose.value},
     )
     await audit.record(session, principal, entity_type=ENTITY_ASSET, entity_id=asset.id, action="create", after=snapshot(asset))
+    await allocation_service.record_opened(session, audit, principal, [allocation])
     return asset
 
 

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from haicap_shared.app import create_service_app
 
+from .events import CATALOGUE
 from .org_client import OrgDirectory, default_org_client
 from .people import service as people_service
 from .people.router import router as people_router
@@ -76,4 +77,5 @@ def create_app(settings: PersonnelSettings | None = None, *, org_client_factory:
         ],
         extensions=[org_client],
         personal_fields=people_service.PERSONAL_FIELDS,
+        events=CATALOGUE,
     )

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, Select, select, text, update
+from sqlalchemy import ColumnElement, RowMapping, Select, Uuid, column, select, table, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.batching import in_batches
@@ -60,6 +60,14 @@ async def get_people(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uu
     return found
 
 
+async def people_rows(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[RowMapping]:
+    """These people's rows as they are now (Core; after a bulk change, for its events)."""
+    found: list[RowMapping] = []
+    for batch in in_batches(ids):
+        found.extend((await session.execute(select(person_table).where(person_table.c.id.in_(batch)))).mappings().all())
+    return found
+
+
 async def national_id_taken(session: AsyncSession, value: str, *, other_than: uuid.UUID | None = None) -> bool:
     stmt = select(person_table.c.id).where(person_table.c.national_id == value)
     if other_than is not None:
@@ -80,6 +88,10 @@ async def move_to_agency(
 
 
 # --- people's imports ---------------------------------------------------------------------
+
+# NOTE: the ids the one checking statement wrote (PostgreSQL), so that their events are written
+# after it, a batch at a time, without holding every row in memory.
+_import_written = table("import_written", column("id", Uuid), schema="pg_temp")
 
 
 async def recorded_national_ids(session: AsyncSession, numbers: Sequence[str]) -> set[str]:
@@ -117,8 +129,11 @@ async def create_import_staging(raw: Any) -> None:
     columns = ", ".join(f"{f} text" for f in FIELDS)
     # NOTE: ON COMMIT DROP ends them with the request's transaction; the DROP covers a
     # connection whose transaction is still open (a test's, around its requests).
-    await raw.execute("DROP TABLE IF EXISTS pg_temp.person_import, pg_temp.import_label, pg_temp.import_agency")
+    await raw.execute(
+        "DROP TABLE IF EXISTS pg_temp.person_import, pg_temp.import_label, pg_temp.import_agency, pg_temp.import_written"
+    )
     await raw.execute(f"CREATE TEMP TABLE person_import (row_no bigserial, {columns}) ON COMMIT DROP")
+    await raw.execute("CREATE TEMP TABLE import_written (id uuid PRIMARY KEY) ON COMMIT DROP")
 
 
 async def copy_csv_to_staging(raw: Any, chunks: AsyncIterator[bytes], targets: list[str]) -> bool:
@@ -174,6 +189,15 @@ async def validate_staged_people(session: AsyncSession, codes: frozenset[str], *
     """Check the staged rows and insert the good ones (:func:`validation_sql`): rows, written, rejected, accepted, problems."""
     result = await session.execute(text(validation_sql(codes)), {"partial": partial, "now": now})
     return result.mappings().one()
+
+
+async def written_people(session: AsyncSession, *, after: uuid.UUID | None, limit: int) -> list[RowMapping]:
+    """The next ``limit`` people the import wrote (PostgreSQL), by id after ``after``."""
+    written = _import_written.c.id
+    stmt = select(person_table).join(_import_written, written == person_table.c.id)
+    if after is not None:
+        stmt = stmt.where(written > after)
+    return list((await session.execute(stmt.order_by(written).limit(limit))).mappings().all())
 
 
 async def repeated_national_ids(raw: Any) -> list[tuple[int, int]]:
@@ -333,7 +357,8 @@ def validation_sql(codes: frozenset[str]) -> str:
 
     ``src`` trims the staged text, ``parts`` and ``s`` read the dates, ``checked`` maps the labels
     and agencies and lists each row's problems, ``ins`` writes the rows without any (unless the
-    import is refused), and the result counts them and lists the first bad rows.
+    import is refused), ``noted`` keeps their ids for their events, and the result counts them
+    and lists the first bad rows.
     """
     cleaned = ", ".join(f"NULLIF(btrim({f}), '') AS {f}" for f in FIELDS)
     enum_joins = " ".join(
@@ -369,7 +394,9 @@ WITH src AS (
     SELECT {", ".join(values.values())} FROM checked c
     WHERE cardinality(c.errors) = 0 AND NOT (SELECT yes FROM refused)
     ON CONFLICT (national_id) DO NOTHING
-    RETURNING 1
+    RETURNING id
+), noted AS (
+    INSERT INTO pg_temp.import_written (id) SELECT id FROM ins
 )
 SELECT
     (SELECT count(*) FROM checked) AS rows,

@@ -100,6 +100,19 @@ class Person(_PersonFields):
     updated_at: datetime
 
 
+class PersonImportSummary(BaseModel):
+    """What an import of people wrote (its event; each person written has their own)."""
+
+    filename: str = Field(description="The file's name (at most 100 characters): the event's id")
+    rows: int = Field(description="Data rows read")
+    accepted: int = Field(description="Rows without problems")
+    rejected: int = Field(description="Rows with problems (not written)")
+    written: int = Field(description="People written")
+    partial: bool = Field(description="Whether partial import was asked for")
+    province_code: str | None = Field(description="The province of every person written; null when they span several")
+    commune_code: str | None = Field(description="The commune of every person written; null when not all in one")
+
+
 @dataclass(frozen=True)
 class PersonFilter:
     """What a list of people is narrowed to (within the caller's area)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -22,6 +23,7 @@ from haicap_shared.tabular import ImportReport, RowProblem, check_csv_lines, is_
 from haicap_shared.text import search_key
 
 from ..agency_ref import fetch_agency
+from ..common import AreaSpan, row_snapshot
 from ..org_client import OrgDirectory
 from ..placements import service as placement_service
 from . import national_id, repository
@@ -43,6 +45,7 @@ from .schemas import Person as PersonOut
 from .schemas import PersonCreate, PersonFilter, PersonUpdate
 
 ENTITY_PERSON = "person"
+ENTITY_PERSON_IMPORT = "person_import"
 PERSONAL_FIELDS = {ENTITY_PERSON: ("national_id",)}
 """What responses mask unless revealed, by audited entity type: the audit log masks the same.
 
@@ -171,8 +174,28 @@ async def update_person(
 # --- people's imports ---------------------------------------------------------------------
 
 
+# NOTE: people whose events are written at a time after a PostgreSQL import: a bounded batch of
+# rows, snapshots and events in memory, however large the file.
+EVENT_BATCH = 2000
+
+
+class _Written:
+    """The people an import wrote: one ``create`` event each, a batch at a time, and the area they span."""
+
+    def __init__(self, session: AsyncSession, audit: AuditTrail, principal: Principal) -> None:
+        self.session, self.audit, self.principal = session, audit, principal
+        self.span = AreaSpan()
+
+    async def record(self, rows: Sequence[Mapping[Any, Any]]) -> None:
+        changes: list[tuple[object, dict[str, Any] | None, dict[str, Any] | None]] = []
+        for row in rows:
+            self.span.add(row)
+            changes.append((row["id"], None, row_snapshot(row)))
+        await self.audit.record_many(self.session, self.principal, entity_type=ENTITY_PERSON, action="create", changes=changes)
+
+
 async def _import_python(
-    session: AsyncSession, upload: Upload, agencies: AgencyCheck, partial: bool, today: date
+    session: AsyncSession, upload: Upload, agencies: AgencyCheck, partial: bool, today: date, written: _Written
 ) -> tuple[int, int, int, list[RowProblem]]:
     """SQLite: each chunk checked in Python, then batched Core inserts (all or, with ``partial``, the good)."""
     run = ImportRun(upload, partial=partial, max_problems=MAX_PROBLEMS)
@@ -187,6 +210,7 @@ async def _import_python(
         if good and run.may_write:
             await repository.insert_people(session, good)
             run.written += len(good)
+            await written.record(await repository.people_rows(session, [row["id"] for row in good]))
     return run.rows, run.written, run.problems.count, run.problems.listed
 
 
@@ -224,7 +248,7 @@ async def _stage_references(raw: Any, agencies: AgencyCheck) -> None:
 
 
 async def _import_postgres(
-    session: AsyncSession, upload: Upload, agencies: AgencyCheck, partial: bool
+    session: AsyncSession, upload: Upload, agencies: AgencyCheck, partial: bool, written_people: _Written
 ) -> tuple[int, int, int, list[RowProblem]]:
     """PostgreSQL: COPY into a staging table, then one statement checks every row and inserts the good ones."""
     raw = await repository.staging_connection(session)
@@ -252,6 +276,11 @@ async def _import_postgres(
         if not partial:
             # NOTE: the import is refused (import_rejected), and the transaction with it.
             written = 0
+    if written:
+        after = None
+        while batch := await repository.written_people(session, after=after, limit=EVENT_BATCH):
+            await written_people.record(batch)
+            after = batch[-1]["id"]
     return int(result["rows"]), written, rejected, problems
 
 
@@ -275,12 +304,16 @@ async def import_people(
     chunk is checked in Python and inserted as long as the import may still succeed. The report
     lists the first
     :data:`importer.MAX_PROBLEMS` bad rows; ``rejected`` counts them all.
+
+    Each person written has a ``create`` event in the audit log and the change feed (written a
+    chunk at a time), and the import its ``import`` event after them, in the same transaction.
     """
     agencies = AgencyCheck(org, principal)
+    people = _Written(session, audit, principal)
     if await repository.on_postgresql(session):
-        rows, written, rejected, problems = await _import_postgres(session, upload, agencies, partial)
+        rows, written, rejected, problems = await _import_postgres(session, upload, agencies, partial, people)
     else:
-        rows, written, rejected, problems = await _import_python(session, upload, agencies, partial, date.today())
+        rows, written, rejected, problems = await _import_python(session, upload, agencies, partial, date.today(), people)
     report = finish_import(
         rows=rows, accepted=rows - rejected, rejected=rejected, written=written, partial=partial, problems=problems
     )
@@ -288,9 +321,9 @@ async def import_people(
         await audit.record(
             session,
             principal,
-            entity_type="person_import",
+            entity_type=ENTITY_PERSON_IMPORT,
             entity_id=upload.filename[:100],
             action="import",
-            after=import_audit_entry(report),
+            after=import_audit_entry(report, filename=upload.filename[:100], **people.span.fields()),
         )
     return report

@@ -93,6 +93,15 @@ async def placed_in_on(session: AsyncSession, agency_ids: Sequence[uuid.UUID], o
     return (await session.execute(stmt)).all()
 
 
+async def placement_rows(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[RowMapping]:
+    """These placements' rows as they are now (Core; after a bulk change, for its events)."""
+    found: list[RowMapping] = []
+    for batch in in_batches(ids):
+        stmt = select(placement_table).where(placement_table.c.id.in_(batch))
+        found.extend((await session.execute(stmt)).mappings().all())
+    return found
+
+
 async def insert_placements(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """New placements written in bulk (Core inserts, a few thousand rows a statement)."""
     for batch in in_batches(rows, 5000):

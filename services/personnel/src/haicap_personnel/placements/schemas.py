@@ -99,6 +99,20 @@ class BulkReplacementReport(BaseModel):
     unaccounted: list[Unaccounted]
 
 
+class BulkReplacementSummary(BaseModel):
+    """What a bulk re-placement did (its event; each placement and person it changed has its own)."""
+
+    effective_date: IsoDate
+    rows: int
+    placed: int = Field(description="New placements written")
+    ended: int = Field(description="Placements in the former agencies ended the day before")
+    from_agency_ids: list[uuid.UUID]
+    ended_placement_ids: list[uuid.UUID]
+    placement_ids: list[uuid.UUID] = Field(description="The new placements")
+    province_code: str | None = Field(description="The province of every new placement; null when they span several")
+    commune_code: str | None = Field(description="The commune of every new placement; null when not all in one")
+
+
 class Recruitment(BaseModel):
     """Recruit a former non-specialised commune worker as a civil servant, into an approved position."""
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail, jsonable, snapshot
 from haicap_shared.auth import Principal
+from haicap_shared.batching import in_batches
 from haicap_shared.errors import Conflict, NotFound
 from haicap_shared.models import utcnow
 from haicap_shared.paging import Page, page_of
@@ -21,6 +22,7 @@ from haicap_shared.row_problems import MAX_ERRORS_PER_ROW, row_problem
 from haicap_shared.tabular import RowProblem
 from haicap_shared.validity import Interval
 
+from ..common import AreaSpan, row_snapshot
 from ..people import repository as people_repository
 from ..people.access import check_person, person_in_area
 from ..people.models import Category, Person, Recruitment
@@ -47,6 +49,11 @@ from .schemas import Recruitment as RecruitmentIn
 from .suitability import assess
 
 ENTITY_PLACEMENT = "placement"
+ENTITY_BULK_REPLACEMENT = "bulk_replacement"
+# NOTE: the audit trail's name of a person (people.service imports this module, so not from there).
+ENTITY_PERSON = "person"
+# NOTE: the records of a bulk change whose events are written at a time: bounded memory.
+EVENT_BATCH = 2000
 # NOTE: rows checked between two yields to the event loop; a few milliseconds of work.
 CHECK_CHUNK = 500
 AGENCY_COLUMNS = ("agency_id", "province_code", "commune_code", "agency_level", "unit_id", "agency_valid_to")
@@ -150,7 +157,11 @@ async def _place(
     valid_from: date,
     valid_to: date | None,
     is_primary: bool,
+    *,
+    record_person: bool = True,
 ) -> Placement:
+    """A new placement; a primary open one moves the person's record to its agency (audited unless
+    ``record_person`` is False, for a caller that records the person's change itself)."""
     if is_primary and (existing := await repository.overlapping_primary(session, person.id, valid_from, valid_to)) is not None:
         raise _overlap(existing)
     suitability, reasons = assess(person.education_level, person.field_key, position.required_education, position.required_fields)
@@ -165,12 +176,23 @@ async def _place(
         **_agency_of(position),
     )
     session.add(placement)
+    person_before = snapshot(person)
     if is_primary and valid_to is None:
         _follow(person, position)
     await session.flush()
     await audit.record(
         session, principal, entity_type=ENTITY_PLACEMENT, entity_id=placement.id, action="create", after=snapshot(placement)
     )
+    if record_person and (person_after := snapshot(person)) != person_before:
+        await audit.record(
+            session,
+            principal,
+            entity_type=ENTITY_PERSON,
+            entity_id=person.id,
+            action="update",
+            before=person_before,
+            after=person_after,
+        )
     return placement
 
 
@@ -261,17 +283,43 @@ def _new_placement(
 
 async def _write_placements(
     session: AsyncSession,
+    audit: AuditTrail,
+    principal: Principal,
     new_rows: list[dict[str, Any]],
     followers: dict[uuid.UUID, list[uuid.UUID]],
+    people: dict[uuid.UUID, Person],
     positions: dict[uuid.UUID, JobPosition],
     now: datetime,
 ) -> None:
-    """Insert the new placements; each person's record follows their new open primary placement's agency."""
+    """Insert the new placements; each person's record follows their new open primary placement's agency.
+
+    Each placement written has its ``create`` event and each person moved an ``update`` one
+    (before: as loaded; after: read back), a batch at a time.
+    """
+    moved = [person_id for person_ids in followers.values() for person_id in person_ids]
+    people_before = {person_id: snapshot(people[person_id]) for person_id in moved}
     await repository.insert_placements(session, new_rows)
     for position_id, person_ids in followers.items():
         await people_repository.move_to_agency(session, person_ids, _agency_of(positions[position_id]), now)
     # NOTE: the ORM objects loaded before are now stale; drop them so later reads see the rows.
     session.expire_all()
+    for batch in in_batches(new_rows, EVENT_BATCH):
+        await audit.record_many(
+            session,
+            principal,
+            entity_type=ENTITY_PLACEMENT,
+            action="create",
+            changes=[(r["id"], None, {k: jsonable(v) for k, v in r.items()}) for r in batch],
+        )
+    for ids in in_batches(moved, EVENT_BATCH):
+        rows = await people_repository.people_rows(session, ids)
+        await audit.record_many(
+            session,
+            principal,
+            entity_type=ENTITY_PERSON,
+            action="update",
+            changes=[(row["id"], people_before[row["id"]], row_snapshot(row)) for row in rows],
+        )
 
 
 async def _batch_problems(
@@ -333,15 +381,8 @@ async def place_batch(
         new_rows.append(_new_placement(person, position, row.valid_from, row.valid_to, row.is_primary, now))
         if row.is_primary and row.valid_to is None:
             followers[position.id].append(person.id)
-    await _write_placements(session, new_rows, followers, positions, now)
+    await _write_placements(session, audit, principal, new_rows, followers, people, positions, now)
     report.placed = len(new_rows)
-    await audit.record_many(
-        session,
-        principal,
-        entity_type=ENTITY_PLACEMENT,
-        action="create",
-        changes=[(r["id"], None, {k: jsonable(v) for k, v in r.items()}) for r in new_rows],
-    )
     return report
 
 
@@ -403,6 +444,9 @@ async def bulk_replace(
     Every row is checked; nobody may be listed twice; everyone placed in a former agency the
     day before must be re-placed or be in a streamlining case (not withdrawn). Any problem:
     nothing is written and the report says what (409 ``replacement_rejected``).
+
+    Each placement ended and recorded, and each person moved, has its event; the re-placement
+    its own after them (with the ids of the placements), all in the one transaction.
     """
     day_before = data.effective_date - timedelta(days=1)
     people = await people_repository.get_people(session, list({r.person_id for r in data.rows}))
@@ -418,27 +462,41 @@ async def bulk_replace(
         )
 
     now = utcnow()
-    ended_ids = [p.id for p in current if p.valid_from < data.effective_date]
+    ended = {p.id: snapshot(p) for p in current if p.valid_from < data.effective_date}
+    ended_ids = list(ended)
     await repository.end_placements(session, ended_ids, day_before, now)
+    for ids in in_batches(ended_ids, EVENT_BATCH):
+        rows = await repository.placement_rows(session, ids)
+        await audit.record_many(
+            session,
+            principal,
+            entity_type=ENTITY_PLACEMENT,
+            action="update",
+            changes=[(row["id"], ended[row["id"]], row_snapshot(row)) for row in rows],
+        )
     new_rows: list[dict[str, Any]] = []
     moved: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    span = AreaSpan()
     for row in data.rows:
         person, position = people[row.person_id], positions[row.position_id]
         new_rows.append(_new_placement(person, position, data.effective_date, None, True, now))
         moved[position.id].append(person.id)
-    await _write_placements(session, new_rows, moved, positions, now)
+        span.add(new_rows[-1])
+    await _write_placements(session, audit, principal, new_rows, moved, people, positions, now)
     report.placed, report.ended = len(new_rows), len(ended_ids)
     await audit.record(
         session,
         principal,
-        entity_type="bulk_replacement",
+        entity_type=ENTITY_BULK_REPLACEMENT,
         entity_id=data.effective_date.isoformat(),
         action="create",
         after=report.model_dump(mode="json", exclude={"problems", "unaccounted"})
         | {
+            "effective_date": data.effective_date.isoformat(),
             "from_agency_ids": [str(a) for a in data.from_agency_ids],
             "ended_placement_ids": [str(i) for i in ended_ids],
             "placement_ids": [str(r["id"]) for r in new_rows],
+            **span.fields(),
         },
     )
     return report
@@ -515,12 +573,22 @@ async def recruit(
     if reasons and suitability.value == "unsuitable":
         raise StandardsNotMet(f"{person.full_name}: {'; '.join(reasons)}", reasons=reasons)
     before = snapshot(person)
+    ended: list[tuple[Placement, dict[str, Any]]] = []
     for placement in await repository.primaries_from(session, [person.id], data.effective_date):
         if placement.valid_from >= data.effective_date:
             raise _overlap(placement)
+        ended.append((placement, snapshot(placement)))
         placement.valid_to = data.effective_date - timedelta(days=1)
     await session.flush()
-    placement = await _place(session, audit, principal, person, position, data.effective_date, None, True)
+    await audit.record_many(
+        session,
+        principal,
+        entity_type=ENTITY_PLACEMENT,
+        action="update",
+        changes=[(p.id, placement_before, snapshot(p)) for p, placement_before in ended],
+    )
+    # NOTE: the person's move to the new agency is part of their ``recruit`` event below.
+    placement = await _place(session, audit, principal, person, position, data.effective_date, None, True, record_person=False)
     person.category = Category.CIVIL_SERVANT
     recruitment = Recruitment(
         person_id=person.id,
@@ -533,7 +601,13 @@ async def recruit(
     session.add(recruitment)
     await session.flush()
     await audit.record(
-        session, principal, entity_type="person", entity_id=person.id, action="recruit", before=before, after=snapshot(person)
+        session,
+        principal,
+        entity_type=ENTITY_PERSON,
+        entity_id=person.id,
+        action="recruit",
+        before=before,
+        after=snapshot(person),
     )
     return RecruitmentResult(
         id=recruitment.id,

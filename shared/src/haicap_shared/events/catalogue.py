@@ -76,6 +76,8 @@ class EventKind:
     area: Callable[[Mapping[str, Any]], EventArea] = area_of_record
     represent: Callable[[Mapping[str, Any]], BaseModel] | None = None
     description: str = ""
+    internal_fields: frozenset[str] = frozenset()
+    """Fields of the audited snapshot the API does not show (search keys...): never named in ``changed_fields``."""
 
     @property
     def kind_name(self) -> str:

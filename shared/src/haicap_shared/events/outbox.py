@@ -76,6 +76,8 @@ class Outbox:
         event_id = uuid.uuid4()
         # NOTE: any change of an existing record (an update, a transfer, a closing) names what it changed.
         changed = _changed_fields(before, after) if before is not None and after is not None else None
+        if changed and kind.internal_fields:
+            changed = [name for name in changed if name not in kind.internal_fields]
         payload = {
             "specversion": "1.0",
             "id": str(event_id),

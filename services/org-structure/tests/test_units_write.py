@@ -113,10 +113,11 @@ async def test_update_needs_the_current_etag(client: httpx.AsyncClient, cao_bang
     ]
     # The first ETag is stale now.
     assert_problem(await client.patch(url, json={"name": "Phường Khác"}, headers={"If-Match": '"1"'}), 412, "stale_version")
+    # The import recorded the unit; the rename is the next event.
     events = await _audit(client, unit["id"])
-    assert [e["action"] for e in events] == ["update"]
-    assert (events[0]["before"]["name"], events[0]["after"]["name"]) == ("Phường Thục Phán", "Phường Thục Phán Mới")
-    assert (events[0]["before"]["version"], events[0]["after"]["version"]) == (1, 2)
+    assert [(e["action"], e["actor"]) for e in events] == [("create", "system:test-import"), ("update", "test-admin")]
+    assert (events[1]["before"]["name"], events[1]["after"]["name"]) == ("Phường Thục Phán", "Phường Thục Phán Mới")
+    assert (events[1]["before"]["version"], events[1]["after"]["version"]) == (1, 2)
 
 
 async def test_update_cannot_strand_children_or_overlap(client: httpx.AsyncClient, cao_bang) -> None:

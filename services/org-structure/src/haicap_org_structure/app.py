@@ -6,6 +6,7 @@ from haicap_shared.app import create_service_app
 
 from .agencies.router import router as agencies_router
 from .db import metadata
+from .events import CATALOGUE
 from .findings.router import router as findings_router
 from .settings import OrgSettings
 from .tasks.router import router as tasks_router
@@ -40,6 +41,7 @@ def create_app(settings: OrgSettings | None = None) -> FastAPI:
         description=DESCRIPTION,
         settings=settings,
         metadata=metadata,
+        events=CATALOGUE,
         # NOTE: findings before tasks: `/tasks/findings` must be matched before `/tasks/{task_id}`.
         routers=[units_router, agencies_router, findings_router, tasks_router, transfers_router],
         openapi_tags=[

@@ -15,9 +15,11 @@ from haicap_shared.audit import AuditTrail
 from haicap_shared.auth import system_principal
 from haicap_shared.cli import Command, run_service_cli
 from haicap_shared.db import null_pool_engine
+from haicap_shared.events.outbox import Outbox
 from haicap_shared.settings import ServiceSettings
 
 from .db import metadata
+from .events import CATALOGUE
 from .settings import OrgSettings
 from .units.importer import ImportSummary, apply_plan
 from .units.reference import national_plan, province_plan
@@ -26,7 +28,14 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 IMPORT_PRINCIPAL = system_principal("import-units")
 
 
-async def import_units(url: str, province: str | None) -> ImportSummary:
+def import_trail(public_base_url: str) -> AuditTrail:
+    """The audit trail of an import run outside the app, publishing its changes like the app's."""
+    trail = AuditTrail(metadata.tables["audit_event"])
+    trail.outbox = Outbox(metadata.tables["event_outbox"], CATALOGUE, trail.personal, public_base_url=public_base_url)
+    return trail
+
+
+async def import_units(url: str, province: str | None, *, public_base_url: str) -> ImportSummary:
     """Import one province in force since 2025-07-01 (``province``) or the whole country."""
     plan = national_plan()
     if province:
@@ -36,7 +45,7 @@ async def import_units(url: str, province: str | None) -> ImportSummary:
         async with async_sessionmaker(engine, expire_on_commit=False)() as session, session.begin():
             return await apply_plan(
                 session,
-                AuditTrail(metadata.tables["audit_event"]),
+                import_trail(public_base_url),
                 IMPORT_PRINCIPAL,
                 plan,
                 scope=f"province:{province}" if province else "national",
@@ -53,7 +62,9 @@ def _commands(commands: argparse._SubParsersAction) -> dict[str, Command]:  # ty
 
     def run(args: argparse.Namespace, settings: ServiceSettings) -> int:
         try:
-            summary = asyncio.run(import_units(settings.resolved_database_url(), args.province))
+            summary = asyncio.run(
+                import_units(settings.resolved_database_url(), args.province, public_base_url=settings.public_base_url)
+            )
         except LookupError as exc:
             print(f"import-units: {exc}", file=sys.stderr)
             return 2

@@ -71,6 +71,24 @@ class StandardSetupResult(BaseModel):
     already_present: int = Field(description="Organisations that existed already (left as they were)")
 
 
+class StandardSetupRun(StandardSetupResult):
+    """A standard setup as its event shows it; each organisation created has its own ``agency.created`` event."""
+
+    province_code: str
+    as_of: IsoDate
+
+
+class AgencyImportRun(BaseModel):
+    """An import of the agencies' form as its event shows it; each agency written has its own ``agency.created`` event."""
+
+    filename: str
+    rows: int = Field(description="Data rows read")
+    accepted: int = Field(description="Rows without problems")
+    rejected: int = Field(description="Rows with problems")
+    written: int = Field(description="Agencies written")
+    partial: bool = Field(description="Whether partial import was asked for")
+
+
 class DecisionCreate(BaseModel):
     """A decision on an agency's functions, duties, powers and structure."""
 

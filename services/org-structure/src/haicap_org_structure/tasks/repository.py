@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_shared.batching import in_batches
 from haicap_shared.codes import UnitLevel
 from haicap_shared.filters import where_given
 from haicap_shared.paging import fetch_page
@@ -305,6 +306,17 @@ async def task_row(session: AsyncSession, task_id: uuid.UUID, day: date) -> RowM
     stmt = list_tasks(TaskFilter(), task_table.c.id == task_id, day, task_id=task_id)
     row: RowMapping | None = (await session.execute(stmt)).mappings().first()
     return row
+
+
+async def task_records(session: AsyncSession, task_ids: Sequence[uuid.UUID], day: date) -> list[RowMapping]:
+    """The tasks ``task_ids`` as :func:`task_row` reads them, with their lead owner's commune (``owner_commune_code``)."""
+    found: list[RowMapping] = []
+    for chunk in in_batches(task_ids):
+        stmt = list_tasks(TaskFilter(), task_table.c.id.in_(chunk), day).add_columns(
+            agency_table.c.commune_code.label("owner_commune_code")
+        )
+        found += (await session.execute(stmt)).mappings().all()
+    return found
 
 
 async def ownership_history(session: AsyncSession, task_id: uuid.UUID) -> Sequence[RowMapping]:

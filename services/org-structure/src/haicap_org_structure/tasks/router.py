@@ -66,7 +66,7 @@ async def create_task(
     """Record a task with its lead owner from `valid_from` (and co-owners if shared)."""
     if (replayed := await idempotency.replay()) is not None:
         return replayed
-    task = await service.create_task(session, audit, principal, payload)
+    task = await service.create_task(session, audit, principal, payload, date.today())
     body = await service.task_view(session, task.id, payload.valid_from)
     return await idempotency.created(body, location=f"tasks/{task.id}")
 
@@ -97,7 +97,9 @@ async def import_tasks(
     partial: Annotated[bool, Query(description="Write the good rows even if some are wrong")] = False,
 ) -> ImportReport:
     """Import tasks from CSV or XLSX: every row checked, all or nothing unless `partial=true`."""
-    return await service.import_tasks(session, audit, principal, upload=upload, province=province, partial=partial)
+    return await service.import_tasks(
+        session, audit, principal, upload=upload, province=province, partial=partial, today=date.today()
+    )
 
 
 @router.get("/tasks/{task_id}", response_model=Task, responses=problem_responses(service.TaskNotFound))

@@ -159,3 +159,15 @@ class TaskStats(BaseModel):
     by_sector: list[SectorCount]
     by_unit: list[TasksOfUnit]
     by_agency: list[AgencyCount]
+
+
+class TaskImportRun(BaseModel):
+    """An import of a province's task form as its event shows it; each task written has its own ``task.created`` event."""
+
+    filename: str
+    province_code: str
+    rows: int = Field(description="Data rows read")
+    accepted: int = Field(description="Rows without problems")
+    rejected: int = Field(description="Rows with problems")
+    written: int = Field(description="Tasks written")
+    partial: bool = Field(description="Whether partial import was asked for")

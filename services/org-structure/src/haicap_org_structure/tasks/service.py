@@ -36,6 +36,9 @@ ENTITY_TASK = "task"
 ENTITY_IMPORT = "task_import"
 IMPORT_BATCH = 1000
 
+INTERNAL_COLUMNS = frozenset({"search_key"})
+"""Columns the API does not show: left out of audited snapshots, so an event's ``changed_fields`` names API fields."""
+
 
 class TaskNotFound(NotFound):
     code, title = "task_not_found", "No such task"
@@ -129,6 +132,19 @@ def check_in_force(agency: AgencyInfo, day: date) -> None:
         raise OwnerNotInForce(why, agency_id=str(agency.id), date=day.isoformat())
 
 
+async def task_records(session: AsyncSession, task_ids: Sequence[uuid.UUID], day: date) -> dict[uuid.UUID, dict[str, Any]]:
+    """Tasks as the audit trail records them: as ``GET /tasks/{id}`` shows them on ``day``, by id.
+
+    With their lead owner's commune (``owner_commune_code``), where the task's events are published.
+    """
+    rows = await repository.task_records(session, task_ids, day)
+    return {row["id"]: {k: jsonable(v) for k, v in row.items() if k not in INTERNAL_COLUMNS} for row in rows}
+
+
+async def task_record(session: AsyncSession, task_id: uuid.UUID, day: date) -> dict[str, Any]:
+    return (await task_records(session, [task_id], day))[task_id]
+
+
 def ownership_snapshot(ownership: TaskOwnership) -> dict[str, Any]:
     """An ownership as the audit trail records it."""
     return {key: jsonable(value) for key, value in snapshot(ownership).items()}
@@ -153,7 +169,7 @@ async def _owner_agency(session: AsyncSession, lead: TaskOwnership | None) -> Ag
 # --- creating and changing ------------------------------------------------------------------
 
 
-async def create_task(session: AsyncSession, audit: AuditTrail, principal: Principal, data: TaskCreate) -> Task:
+async def create_task(session: AsyncSession, audit: AuditTrail, principal: Principal, data: TaskCreate, today: date) -> Task:
     agencies = await required_agencies(session, [data.owner_agency_id, *data.co_owner_agency_ids])
     owner = agencies[data.owner_agency_id]
     for agency in agencies.values():
@@ -207,7 +223,7 @@ async def create_task(session: AsyncSession, audit: AuditTrail, principal: Princ
     ]
     session.add_all(owners)
     await session.flush()
-    after = {**snapshot(task), "owners": [ownership_snapshot(x) for x in owners]}
+    after = {**await task_record(session, task.id, today), "owners": [ownership_snapshot(x) for x in owners]}
     if origin is not None:
         after["origin"] = snapshot(origin)
     await audit.record(session, principal, entity_type=ENTITY_TASK, entity_id=task.id, action="create", after=after)
@@ -225,13 +241,14 @@ async def update_task(
             raise Conflict(f"{required} cannot be emptied", code="required_field")
     if fields.get("shared") is False and task.shared and await repository.co_owners_from(session, task.id, today):
         raise TaskHasCoOwners(f"{task.code} has co-owners from {today} on; end their part first")
-    before = snapshot(task)
+    before = await task_record(session, task.id, today)
     for name, value in fields.items():
         setattr(task, name, value)
     task.search_key = repository.task_search_key(task.sector, task.title)
     await session.flush()
+    after = await task_record(session, task.id, today)
     await audit.record(
-        session, principal, entity_type=ENTITY_TASK, entity_id=task.id, action="update", before=before, after=snapshot(task)
+        session, principal, entity_type=ENTITY_TASK, entity_id=task.id, action="update", before=before, after=after
     )
     return task
 
@@ -242,7 +259,7 @@ async def delete_task(session: AsyncSession, audit: AuditTrail, principal: Princ
     check_owner(principal, owner, task.province_code)
     if await repository.has_moved(session, task.id):
         raise TaskInUse(f"{task.code} has been transferred; its history stays in the records")
-    before = snapshot(task)
+    before = await task_record(session, task.id, today)
     await repository.delete_task(session, task.id)
     await audit.record(session, principal, entity_type=ENTITY_TASK, entity_id=task.id, action="delete", before=before)
 
@@ -258,6 +275,7 @@ async def import_tasks(
     upload: Upload,
     province: str,
     partial: bool,
+    today: date,
 ) -> ImportReport:
     """Check and write the rows of one province's file; raise ``ImportRejected`` if refused.
 
@@ -284,9 +302,9 @@ async def import_tasks(
             tasks.clear()
             ownerships.clear()
         if len(tasks) >= IMPORT_BATCH:
-            run.written += await _flush(session, tasks, ownerships)
+            run.written += await _flush(session, audit, principal, tasks, ownerships, today)
     if run.may_write:
-        run.written += await _flush(session, tasks, ownerships)
+        run.written += await _flush(session, audit, principal, tasks, ownerships, today)
     report = run.finish()
     await audit.record(
         session,
@@ -294,14 +312,30 @@ async def import_tasks(
         entity_type=ENTITY_IMPORT,
         entity_id=uuid.uuid4(),
         action="import",
-        after=import_audit_entry(report, province=province, filename=upload.filename),
+        after=import_audit_entry(report, province=province, province_code=province, filename=upload.filename),
     )
     return report
 
 
-async def _flush(session: AsyncSession, tasks: list[dict[str, Any]], ownerships: list[dict[str, Any]]) -> int:
+async def _flush(
+    session: AsyncSession,
+    audit: AuditTrail,
+    principal: Principal,
+    tasks: list[dict[str, Any]],
+    ownerships: list[dict[str, Any]],
+    today: date,
+) -> int:
+    """Write the checked rows, each task with its ``create`` event (read back as the API shows it: one query)."""
     count = len(tasks)
     await repository.insert_tasks(session, tasks, ownerships)
+    written = await task_records(session, [task["id"] for task in tasks], today)
+    await audit.record_many(
+        session,
+        principal,
+        entity_type=ENTITY_TASK,
+        action="create",
+        changes=[(task["id"], None, written[task["id"]]) for task in tasks],
+    )
     tasks.clear()
     ownerships.clear()
     return count

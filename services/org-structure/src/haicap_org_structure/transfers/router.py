@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -57,7 +58,7 @@ async def transfer_task(
         return replayed
     task = await task_service.get_task(session, principal, task_id)
     if_match.check(task.version)
-    transfer = await service.transfer_task(session, audit, principal, task, payload)
+    transfer = await service.transfer_task(session, audit, principal, task, payload, date.today())
     body = await service.transfer_view(session, transfer.id)
     # NOTE: the ETag is the task's: the transfer changed the task's version.
     return await idempotency.created(body, location=f"task-transfers?task_id={task_id}", version=task.version)
@@ -118,5 +119,5 @@ async def bulk_transfer(
     """
     if (replayed := await idempotency.replay()) is not None:
         return replayed
-    report = await service.bulk_transfer(session, audit, principal, payload)
+    report = await service.bulk_transfer(session, audit, principal, payload, date.today())
     return await idempotency.respond(201, report)

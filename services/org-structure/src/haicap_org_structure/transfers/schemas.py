@@ -117,6 +117,18 @@ class BulkTransferReport(BaseModel):
     transfers: list[TaskTransfer]
 
 
+class TransferBatch(BaseModel):
+    """A bulk transfer as its event shows it; each task moved has its own ``task.transferred`` event."""
+
+    id: uuid.UUID = Field(description="The batch id its transfers share (`GET /task-transfers?batch_id=`)")
+    from_agency_id: uuid.UUID
+    effective_date: IsoDate
+    mode: TransferMode
+    legal_basis: str
+    province_code: str
+    transfers: int = Field(description="Tasks transferred")
+
+
 class TransferRouteCount(BaseModel):
     from_level: TaskLevel
     to_level: TaskLevel

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail, jsonable, snapshot
 from haicap_shared.auth import Principal
+from haicap_shared.batching import in_batches
 from haicap_shared.errors import Conflict
 from haicap_shared.models import utcnow
 from haicap_shared.paging import Page, page_of
@@ -33,11 +34,16 @@ from .schemas import (
     BulkTransferCreate,
     BulkTransferReport,
     TaskTransferCreate,
+    TransferBatch,
     TransferFilter,
     TransferRouteCount,
     TransferStats,
 )
 from .schemas import TaskTransfer as TaskTransferOut
+
+ENTITY_BATCH = "task_transfer_batch"
+AUDIT_BATCH = 1000
+"""Tasks audited by one statement in a bulk transfer."""
 
 
 class TransferBeforeStart(Conflict):
@@ -97,7 +103,7 @@ async def transfer_stats(
 
 
 async def transfer_task(
-    session: AsyncSession, audit: AuditTrail, principal: Principal, task: Task, data: TaskTransferCreate
+    session: AsyncSession, audit: AuditTrail, principal: Principal, task: Task, data: TaskTransferCreate, today: date
 ) -> TaskTransfer:
     """Close the current lead ownership the day before ``effective_date`` and open the new one."""
     current = await task_service.latest_lead(session, task.id)
@@ -116,7 +122,7 @@ async def transfer_task(
             f"{to_agency.name} is of province {to_agency.province_code}, the task of {task.province_code}"
         )
     task_service.check_in_force(to_agency, data.effective_date)
-    before = {"version": task.version, "owner": task_service.ownership_snapshot(current)}
+    before = {**await task_service.task_record(session, task.id, today), "owner": task_service.ownership_snapshot(current)}
     transfer = TaskTransfer(
         task_id=task.id,
         mode=data.mode,
@@ -152,7 +158,7 @@ async def transfer_task(
         action="transfer",
         before=before,
         after={
-            "version": task.version,
+            **await task_service.task_record(session, task.id, today),
             "transfer": snapshot(transfer),
             "closed": task_service.ownership_snapshot(current),
             "owner": task_service.ownership_snapshot(opened),
@@ -210,7 +216,7 @@ class _Bulk:
 
 
 async def bulk_transfer(
-    session: AsyncSession, audit: AuditTrail, principal: Principal, data: BulkTransferCreate
+    session: AsyncSession, audit: AuditTrail, principal: Principal, data: BulkTransferCreate, today: date
 ) -> BulkTransferReport:
     """Check every row; write every transfer in this transaction, or refuse all with the report."""
     from_agency = (await task_service.required_agencies(session, [data.from_agency_id]))[data.from_agency_id]
@@ -231,8 +237,11 @@ async def bulk_transfer(
             report=report.model_dump(mode="json"),
         )
     batch_id = uuid.uuid4()
+    task_ids = [i.task_id for i in items if i.task_id is not None]
+    before = await task_service.task_records(session, task_ids, today)
     transfers = await _write_transfers(session, bulk, items, targets, batch_id)
-    await _audit_transfers(session, audit, principal, bulk, items, transfers, batch_id)
+    after = await task_service.task_records(session, task_ids, today)
+    await _audit_transfers(session, audit, principal, bulk, items, transfers, (before, after))
     written = await repository.transfers_by_ids(session, [row["id"] for row in transfers])
     return _bulk_report(
         data,
@@ -387,24 +396,48 @@ async def _audit_transfers(
     bulk: _Bulk,
     items: Sequence[_BulkItem],
     transfers: Sequence[dict[str, Any]],
-    batch_id: uuid.UUID,
+    records: tuple[Mapping[uuid.UUID, dict[str, Any]], Mapping[uuid.UUID, dict[str, Any]]],
 ) -> None:
-    """One audit event per task transferred, naming the batch."""
-    await audit.record_many(
-        session,
-        principal,
-        entity_type=task_service.ENTITY_TASK,
-        action="transfer",
-        changes=[
-            (
-                transfer["task_id"],
-                {"owner": {"agency_id": str(bulk.from_agency.id), "valid_from": jsonable(item.lead["valid_from"])}}
+    """One audit event per task transferred (the task before and after, naming the batch), then the batch's."""
+    before, after = records
+    changes = [
+        (
+            transfer["task_id"],
+            {
+                **before[transfer["task_id"]],
+                "owner": {"agency_id": str(bulk.from_agency.id), "valid_from": jsonable(item.lead["valid_from"])}
                 if item.lead is not None
                 else None,
-                {"transfer": {k: jsonable(v) for k, v in transfer.items()}, "batch_id": str(batch_id)},
-            )
-            for item, transfer in zip(items, transfers, strict=True)
-        ],
+            },
+            {
+                **after[transfer["task_id"]],
+                "transfer": {k: jsonable(v) for k, v in transfer.items()},
+                "batch_id": str(transfer["batch_id"]),
+            },
+        )
+        for item, transfer in zip(items, transfers, strict=True)
+    ]
+    for chunk in in_batches(changes, AUDIT_BATCH):
+        await audit.record_many(session, principal, entity_type=task_service.ENTITY_TASK, action="transfer", changes=chunk)
+    batch_id = transfers[0]["batch_id"]
+    summary = TransferBatch(
+        id=batch_id,
+        from_agency_id=bulk.from_agency.id,
+        effective_date=bulk.effective,
+        mode=bulk.data.mode,
+        legal_basis=bulk.data.legal_basis,
+        province_code=bulk.from_agency.province_code,
+        transfers=len(transfers),
+    )
+    # NOTE: the batch is published where its former owner is (its commune and agency, for their officers).
+    area = {"commune_code": bulk.from_agency.commune_code, "agency_id": str(bulk.from_agency.id)}
+    await audit.record(
+        session,
+        principal,
+        entity_type=ENTITY_BATCH,
+        entity_id=batch_id,
+        action="create",
+        after=summary.model_dump(mode="json") | area,
     )
 
 

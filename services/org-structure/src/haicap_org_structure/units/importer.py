@@ -5,21 +5,25 @@ corrected it since) and only what is missing is written: running the import twic
 nothing. Three updates bring what is already present in line with the plan: a unit still
 open that the plan ends (a later change) gets its end date, a value the official list
 corrects is replaced where the row still holds the package's, and a change built from links
-the same-name rule drops is removed. The run itself is one audit event carrying its summary.
+the same-name rule drops is removed. Every unit, change and correction written, changed or
+removed has its audit event (and so its change event), one statement per batch, and the run
+itself one more carrying its summary.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from haicap_shared.audit import AuditTrail
+from haicap_shared.audit import AuditTrail, jsonable
 from haicap_shared.auth import Principal
+from haicap_shared.batching import in_batches
 from haicap_shared.codes import UNIT_LEVELS
 from haicap_shared.models import utcnow
 from haicap_shared.text import search_key
@@ -28,6 +32,7 @@ from ..agencies import repository as agency_repository
 from . import repository
 from .models import CorrectedField, LinkRole
 from .reference import REFORM_DATE, ImportPlan
+from .service import ENTITY_CHANGE, ENTITY_CORRECTION, ENTITY_IMPORT, ENTITY_UNIT, change_snapshots, unit_snapshot
 
 
 @dataclass
@@ -68,12 +73,13 @@ async def apply_plan(
         unmatched=plan.unmatched,
     )
     now = utcnow()
-    summary.changes_retracted = await _retract(session, list(plan.superseded_change_ids))
-    summary.units_corrected = await _correct(session, plan, now)
-    summary.units_ended, summary.agencies_outliving_units = await _end(session, plan, now)
-    summary.units_created, summary.units_already_present = await _add_units(session, plan, now)
-    summary.changes_created, summary.changes_already_present = await _add_changes(session, plan, now)
-    summary.corrections_created = await _add_corrections(session, plan, now)
+    writer = _Writer(session, audit, principal)
+    summary.changes_retracted = await _retract(writer, list(plan.superseded_change_ids))
+    summary.units_corrected = await _correct(writer, plan, now)
+    summary.units_ended, summary.agencies_outliving_units = await _end(writer, plan, now)
+    summary.units_created, summary.units_already_present = await _add_units(writer, plan, now)
+    summary.changes_created, summary.changes_already_present = await _add_changes(writer, plan, now)
+    summary.corrections_created = await _add_corrections(writer, plan, now)
     if any(
         (
             summary.units_created,
@@ -84,24 +90,46 @@ async def apply_plan(
             summary.changes_retracted,
         )
     ):
-        await audit.record(session, principal, entity_type="unit_import", entity_id=scope, action="import", after=asdict(summary))
+        await audit.record(session, principal, entity_type=ENTITY_IMPORT, entity_id=scope, action="import", after=asdict(summary))
     return summary
+
+
+Change = tuple[object, dict[str, Any] | None, dict[str, Any] | None]
+"""``(record id, snapshot before, snapshot after)``, as the audit trail records a change."""
+
+
+@dataclass(frozen=True)
+class _Writer:
+    """Where the import writes, and who it audits the writes as."""
+
+    session: AsyncSession
+    audit: AuditTrail
+    principal: Principal
+
+    async def audited(self, entity_type: str, action: str, changes: Sequence[Change]) -> None:
+        """One audit (and change) event per record, one statement per batch."""
+        for chunk in in_batches(changes, repository.IMPORT_BATCH):
+            await self.audit.record_many(self.session, self.principal, entity_type=entity_type, action=action, changes=chunk)
 
 
 def _new_row(now: datetime) -> dict[str, object]:
     return {"created_at": now, "updated_at": now, "version": 1}
 
 
-async def _add_units(session: AsyncSession, plan: ImportPlan, now: datetime) -> tuple[int, int]:
+async def _add_units(writer: _Writer, plan: ImportPlan, now: datetime) -> tuple[int, int]:
     """Write the planned units not yet present, parents first; how many were written and already there."""
+    session = writer.session
     present = await repository.units_present(session, [u.id for u in plan.units])
     missing = sorted((u for u in plan.units if u.id not in present), key=lambda u: (UNIT_LEVELS.index(u.level), u.code))
-    await repository.insert_units(session, [{**asdict(u), "search_key": search_key(u.name), **_new_row(now)} for u in missing])
+    rows = [{**asdict(u), "search_key": search_key(u.name), **_new_row(now)} for u in missing]
+    await repository.insert_units(session, rows)
+    await writer.audited(ENTITY_UNIT, "create", [(row["id"], None, unit_snapshot(row)) for row in rows])
     return len(missing), len(present)
 
 
-async def _add_changes(session: AsyncSession, plan: ImportPlan, now: datetime) -> tuple[int, int]:
+async def _add_changes(writer: _Writer, plan: ImportPlan, now: datetime) -> tuple[int, int]:
     """Write the planned changes not yet present with their links; how many were written and already there."""
+    session = writer.session
     present = await repository.changes_present(session, [c.id for c in plan.changes])
     missing = [c for c in plan.changes if c.id not in present]
     rows = [
@@ -123,50 +151,76 @@ async def _add_changes(session: AsyncSession, plan: ImportPlan, now: datetime) -
         for uid in members
     ]
     await repository.insert_changes(session, rows, links)
+    # NOTE: each batch's changes are described (with their units) by one query, as GET shows them.
+    for chunk in in_batches(rows, repository.IMPORT_BATCH):
+        written = await change_snapshots(session, chunk)
+        await writer.audited(ENTITY_CHANGE, "create", [(after["id"], None, after) for after in written])
     return len(missing), len(present)
 
 
-async def _add_corrections(session: AsyncSession, plan: ImportPlan, now: datetime) -> int:
-    present = await repository.corrections_present(session, [c.id for c in plan.corrections])
+async def _add_corrections(writer: _Writer, plan: ImportPlan, now: datetime) -> int:
+    present = await repository.corrections_present(writer.session, [c.id for c in plan.corrections])
     missing = [c for c in plan.corrections if c.id not in present]
-    await repository.insert_corrections(session, [{**asdict(c), **_new_row(now)} for c in missing])
+    rows = [{**asdict(c), **_new_row(now)} for c in missing]
+    await repository.insert_corrections(writer.session, rows)
+    await writer.audited(
+        ENTITY_CORRECTION, "create", [(row["id"], None, {k: jsonable(v) for k, v in row.items()}) for row in rows]
+    )
     return len(missing)
 
 
-async def _retract(session: AsyncSession, change_ids: Sequence[uuid.UUID]) -> int:
+async def _retract(writer: _Writer, change_ids: Sequence[uuid.UUID]) -> int:
     """Remove the changes built from package links the plan drops, where present."""
+    session = writer.session
     present = sorted(await repository.changes_present(session, change_ids))
-    await repository.delete_changes(session, present)
+    for chunk in in_batches(present, repository.IMPORT_BATCH):
+        removed = await change_snapshots(session, await repository.change_rows(session, chunk))
+        await repository.delete_changes(session, chunk)
+        await writer.audited(ENTITY_CHANGE, "retract", [(before["id"], before, None) for before in removed])
     return len(present)
 
 
-async def _correct(session: AsyncSession, plan: ImportPlan, now: datetime) -> int:
+async def _audit_unit_updates(
+    writer: _Writer, before: Mapping[uuid.UUID, Mapping[Any, Any]], changed: Sequence[uuid.UUID]
+) -> None:
+    """An ``update`` event for each unit of ``changed``, from its values ``before`` and as they are now."""
+    after = await repository.unit_rows(writer.session, changed)
+    await writer.audited(ENTITY_UNIT, "update", [(uid, unit_snapshot(before[uid]), unit_snapshot(after[uid])) for uid in changed])
+
+
+async def _correct(writer: _Writer, plan: ImportPlan, now: datetime) -> int:
     """Put the official value on units already present that still hold the package's."""
-    corrected = 0
+    session = writer.session
+    before = await repository.unit_rows(session, sorted({c.unit_id for c in plan.corrections}))
+    corrected: dict[uuid.UUID, None] = {}
     for correction in plan.corrections:
         values: dict[str, object] = {correction.field.value: correction.official_value}
         if correction.field is CorrectedField.NAME:
             planned = next(u for u in plan.units if u.id == correction.unit_id)
             values |= {"short_name": planned.short_name, "kind": planned.kind, "search_key": search_key(planned.name)}
         if await repository.replace_value(session, correction.unit_id, correction.field, correction.package_value, values, now):
-            corrected += 1
-    return corrected
+            corrected[correction.unit_id] = None
+    await _audit_unit_updates(writer, before, list(corrected))
+    return len(corrected)
 
 
-async def _end(session: AsyncSession, plan: ImportPlan, now: datetime) -> tuple[int, list[str]]:
+async def _end(writer: _Writer, plan: ImportPlan, now: datetime) -> tuple[int, list[str]]:
     """End units still open that the plan ends (a change after 2025-07-01 replaced them).
 
     NOTE: agencies of such a unit are not moved (which successor organisation takes over is a
     decision, not reference data); they are named in the summary instead.
     """
-    ended = 0
+    session = writer.session
     stranded: list[str] = []
     replaced_later = {source for change in plan.changes if change.effective_date > REFORM_DATE for source in change.source_ids}
-    for unit in plan.units:
-        if unit.id not in replaced_later or unit.valid_to is None:
-            continue
+    candidates = [unit for unit in plan.units if unit.id in replaced_later and unit.valid_to is not None]
+    before = await repository.unit_rows(session, [unit.id for unit in candidates])
+    ended: list[uuid.UUID] = []
+    for unit in candidates:
+        assert unit.valid_to is not None
         if await repository.end_open_unit(session, unit.id, unit.valid_to, now):
-            ended += 1
+            ended.append(unit.id)
             agencies = await agency_repository.agencies_outside(session, unit.id, unit.valid_from, unit.valid_to)
             stranded += [f"{a.name} ({a.id}) on {unit.name} ({unit.code}), which ends {unit.valid_to}" for a in agencies]
-    return ended, stranded
+    await _audit_unit_updates(writer, before, ended)
+    return len(ended), stranded

@@ -324,6 +324,27 @@ async def delete_changes(session: AsyncSession, ids: Sequence[uuid.UUID]) -> Non
         await session.execute(delete(change_table).where(change_table.c.id.in_(chunk)))
 
 
+async def unit_rows(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, RowMapping]:
+    """The column values of the units ``ids`` (those that exist), by id."""
+    found: dict[uuid.UUID, RowMapping] = {}
+    for chunk in in_batches(ids, IMPORT_BATCH):
+        result = await session.execute(select(unit_table).where(unit_table.c.id.in_(chunk)))
+        found.update({row["id"]: row for row in result.mappings()})
+    return found
+
+
+async def change_rows(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[RowMapping]:
+    """The column values of the changes ``ids`` (those that exist)."""
+    found: list[RowMapping] = []
+    for chunk in in_batches(ids, IMPORT_BATCH):
+        found += (await session.execute(select(change_table).where(change_table.c.id.in_(chunk)))).mappings().all()
+    return found
+
+
+async def get_correction(session: AsyncSession, correction_id: uuid.UUID) -> UnitCorrection | None:
+    return await session.get(UnitCorrection, correction_id)
+
+
 async def replace_value(
     session: AsyncSession, unit_id: uuid.UUID, field: CorrectedField, package_value: str, values: dict[str, Any], now: datetime
 ) -> bool:

@@ -158,6 +158,18 @@ async def get_corrections(unit_id: UnitId, session: DbSession, _principal: Units
     return await service.corrections(session, await service.get_unit(session, unit_id))
 
 
+@router.get(
+    "/unit-corrections/{correction_id}",
+    response_model=UnitCorrection,
+    responses=problem_responses(service.CorrectionNotFound),
+)
+async def get_unit_correction(
+    correction_id: Annotated[uuid.UUID, Path(description="The correction's id")], session: DbSession, _principal: UnitsRead
+) -> UnitCorrection:
+    """One official correction of a unit's code or name (as its change event names it)."""
+    return await service.get_correction(session, correction_id)
+
+
 @router.get("/unit-changes", response_model=Page[UnitChange], responses=problem_responses(BadRequest))
 async def list_unit_changes(
     session: DbSession,

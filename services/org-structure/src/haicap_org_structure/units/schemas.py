@@ -188,3 +188,21 @@ class UnitCorrection(BaseModel):
     official_value: str
     effective_date: IsoDate
     source: str
+
+
+class UnitImportRun(BaseModel):
+    """A run of the reference import (``import-units``), as its event shows it: what it wrote and changed.
+
+    Each unit, change and correction it wrote or changed has its own event; the lists of the
+    full summary (splits, dropped links, corrections) stay in the audit log.
+    """
+
+    scope: str = Field(description="`province:<code>` or `national`")
+    units_created: int
+    units_already_present: int
+    changes_created: int
+    changes_already_present: int
+    corrections_created: int
+    units_corrected: int
+    units_ended: int
+    changes_retracted: int

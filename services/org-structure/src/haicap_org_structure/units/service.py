@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from haicap_shared.audit import AuditTrail, snapshot
+from haicap_shared.audit import AuditTrail, jsonable, snapshot
 from haicap_shared.auth import Principal
 from haicap_shared.codes import UnitLevel
 from haicap_shared.errors import Conflict, NotFound
@@ -38,10 +38,19 @@ from .schemas import UnitChange as UnitChangeOut
 
 ENTITY_UNIT = "administrative_unit"
 ENTITY_CHANGE = "unit_change"
+ENTITY_CORRECTION = "unit_correction"
+ENTITY_IMPORT = "unit_import"
+
+INTERNAL_COLUMNS = frozenset({"search_key"})
+"""Columns the API does not show: left out of audited snapshots, so an event's ``changed_fields`` names API fields."""
 
 
 class UnitNotFound(NotFound):
     code, title = "unit_not_found", "No such administrative unit"
+
+
+class CorrectionNotFound(NotFound):
+    code, title = "unit_correction_not_found", "No such unit correction"
 
 
 class ChangeNotFound(NotFound):
@@ -82,6 +91,12 @@ ALLOWED_PARENT_LEVELS = {
     # NOTE: communes hang under districts until 2025-06-30 and under provinces after.
     UnitLevel.COMMUNE: frozenset({UnitLevel.DISTRICT, UnitLevel.PROVINCE}),
 }
+
+
+def unit_snapshot(unit: AdministrativeUnit | Mapping[Any, Any]) -> dict[str, Any]:
+    """A unit as the audit trail records it (and its events show it): its columns but the internal ones."""
+    values = snapshot(unit) if isinstance(unit, AdministrativeUnit) else unit
+    return {key: jsonable(value) for key, value in values.items() if key not in INTERNAL_COLUMNS}
 
 
 def short_name_of(name: str, kind: UnitKind) -> str:
@@ -179,7 +194,7 @@ async def create_unit(
     )
     session.add(unit)
     await session.flush()
-    await audit.record(session, principal, entity_type=ENTITY_UNIT, entity_id=unit.id, action="create", after=snapshot(unit))
+    await audit.record(session, principal, entity_type=ENTITY_UNIT, entity_id=unit.id, action="create", after=unit_snapshot(unit))
     return unit
 
 
@@ -187,7 +202,7 @@ async def update_unit(
     session: AsyncSession, audit: AuditTrail, principal: Principal, unit: AdministrativeUnit, changes: AdministrativeUnitUpdate
 ) -> AdministrativeUnit:
     check_unit_province(principal, unit.province_code)
-    before = snapshot(unit)
+    before = unit_snapshot(unit)
     fields = changes.model_dump(exclude_unset=True)
     valid_from = fields.get("valid_from", unit.valid_from)
     valid_to = fields.get("valid_to", unit.valid_to)
@@ -221,7 +236,7 @@ async def update_unit(
         unit.province_code = parent.province_code
     await session.flush()
     await audit.record(
-        session, principal, entity_type=ENTITY_UNIT, entity_id=unit.id, action="update", before=before, after=snapshot(unit)
+        session, principal, entity_type=ENTITY_UNIT, entity_id=unit.id, action="update", before=before, after=unit_snapshot(unit)
     )
     return unit
 
@@ -231,7 +246,7 @@ async def delete_unit(session: AsyncSession, audit: AuditTrail, principal: Princ
     check_unit_province(principal, unit.province_code)
     if await repository.is_referenced(session, unit.id):
         raise UnitInUse(f"{unit.name} has units under it or takes part in a change; end its validity instead")
-    before = snapshot(unit)
+    before = unit_snapshot(unit)
     await repository.delete_unit(session, unit)
     await audit.record(session, principal, entity_type=ENTITY_UNIT, entity_id=unit.id, action="delete", before=before)
 
@@ -264,19 +279,21 @@ async def create_change(session: AsyncSession, audit: AuditTrail, principal: Pri
         note=data.note,
     )
     await repository.add_change(session, change, data.source_unit_ids, data.result_unit_ids)
-    await audit.record(
-        session,
-        principal,
-        entity_type=ENTITY_CHANGE,
-        entity_id=change.id,
-        action="create",
-        after={
-            **snapshot(change),
-            "source_unit_ids": [str(u) for u in data.source_unit_ids],
-            "result_unit_ids": [str(u) for u in data.result_unit_ids],
-        },
-    )
+    [after] = await change_snapshots(session, [change_columns(change)])
+    await audit.record(session, principal, entity_type=ENTITY_CHANGE, entity_id=change.id, action="create", after=after)
     return change
+
+
+async def change_snapshots(session: AsyncSession, rows: Sequence[Mapping[Any, Any]]) -> list[dict[str, Any]]:
+    """Changes (as column mappings) as the audit trail records them: as the API shows them, with their units' ids."""
+    return [
+        {
+            **described.model_dump(mode="json"),
+            "source_unit_ids": [str(u.id) for u in described.sources],
+            "result_unit_ids": [str(u.id) for u in described.results],
+        }
+        for described in await describe_changes(session, rows)
+    ]
 
 
 async def describe_changes(session: AsyncSession, rows: Sequence[Mapping[Any, Any]]) -> list[UnitChangeOut]:
@@ -345,6 +362,13 @@ async def lineage(session: AsyncSession, unit: AdministrativeUnit) -> Lineage:
         return steps
 
     return Lineage(unit=UnitRef.model_validate(unit), predecessors=await walk(True), successors=await walk(False))
+
+
+async def get_correction(session: AsyncSession, correction_id: uuid.UUID) -> UnitCorrection:
+    correction = await repository.get_correction(session, correction_id)
+    if correction is None:
+        raise CorrectionNotFound(f"No unit correction has id {correction_id}")
+    return UnitCorrection.model_validate(correction)
 
 
 async def corrections(session: AsyncSession, unit: AdministrativeUnit) -> list[UnitCorrection]:

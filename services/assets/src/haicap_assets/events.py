@@ -51,6 +51,13 @@ def holder_area(record: Mapping[str, Any]) -> EventArea:
     return EventArea(_text(record.get("holder_province_code")), _text(record.get("holder_commune_code")), _text(agency))
 
 
+def disposition_area(record: Mapping[str, Any]) -> EventArea:
+    """A disposition plan lies where its asset does (the asset's commune and agency are in its audited snapshot)."""
+    return EventArea(
+        _text(record.get("province_code")), _text(record.get("asset_commune_code")), _text(record.get("asset_agency_id"))
+    )
+
+
 def event_catalogue(decision_days: int = 20) -> EventCatalogue:
     """The catalogue of assets' events; ``decision_days`` as in the settings (a disposition's due day is in its record)."""
 
@@ -98,6 +105,7 @@ def event_catalogue(decision_days: int = 20) -> EventCatalogue:
                 Disposition,
                 f"{SERVICE_PATH}/dispositions/{{id}}",
                 represent=disposition_record,
+                area=disposition_area,
                 description="A disposition plan proposed, submitted, approved, rejected or carried out",
             ),
             EventKind(

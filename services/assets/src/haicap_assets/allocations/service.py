@@ -19,7 +19,7 @@ from ..norms import service as norm_service
 from ..org_client import OrgDirectory
 from ..register import repository as register_repository
 from ..register.access import check_current_holder, check_holder
-from ..register.models import HOLDER_COLUMNS, Asset, AssetKind, AssetStatus, EventKind, HolderKind
+from ..register.models import HOLDER_COLUMNS, Asset, AssetKind, AssetStatus, EventKind, HolderKind, audited
 from . import access, repository
 from .models import Allocation, Purpose
 from .schemas import AllocationCreate, HandoverCreate, HandoverReport, HandoverRow
@@ -197,7 +197,7 @@ async def allocate(
     check_current_holder(principal, asset)
     check_holder(principal, holder)
     await check_car_norm(session, asset, holder, data.purpose, data.valid_from)
-    before = snapshot(asset)
+    before = audited(asset)
     previous = await close_current(session, audit, principal, asset, data.valid_from)
     allocation = await open_allocation(
         session, asset, holder, data.purpose, data.valid_from, decision_number=data.decision_number, note=data.note
@@ -213,7 +213,7 @@ async def allocate(
     )
     await record_opened(session, audit, principal, [allocation])
     await audit.record(
-        session, principal, entity_type=ENTITY_ASSET, entity_id=asset.id, action="update", before=before, after=snapshot(asset)
+        session, principal, entity_type=ENTITY_ASSET, entity_id=asset.id, action="update", before=before, after=audited(asset)
     )
     return allocation
 
@@ -283,7 +283,7 @@ async def hand_over(
             f"{rejected} of {len(rows)} assets cannot be handed over; nothing was written", report=report.model_dump(mode="json")
         )
     former_communes = {h.commune_code for h in former if h.commune_code}
-    assets_before = [snapshot(asset) for asset, _ in held]
+    assets_before = [audited(asset) for asset, _ in held]
     closed_before = [snapshot(current) for _, current in held]
     for _, current in held:
         current.valid_to = day_before(data.effective_date)
@@ -330,7 +330,7 @@ async def hand_over(
     closed = [(current.id, before, snapshot(current)) for (_, current), before in zip(held, closed_before, strict=True)]
     await audit.record_many(session, principal, entity_type=ENTITY_ALLOCATION, action="update", changes=closed)
     await record_opened(session, audit, principal, opened)
-    moved = [(asset.id, before, snapshot(asset)) for (asset, _), before in zip(held, assets_before, strict=True)]
+    moved = [(asset.id, before, audited(asset)) for (asset, _), before in zip(held, assets_before, strict=True)]
     await audit.record_many(session, principal, entity_type=ENTITY_ASSET, action="update", changes=moved)
     report.handed_over = len(rows)
     await audit.record(

@@ -130,9 +130,9 @@ async def submit_disposition(
     principal: RecordsWrite,
 ) -> JSONResponse:
     """Submit the complete dossier to the competent authority. Requires If-Match."""
-    disposition, _asset = await service.get_disposition(session, principal, disposition_id)
+    disposition, asset = await service.get_disposition(session, principal, disposition_id)
     if_match.check(disposition.version)
-    return _response(request, await service.submit(session, audit, principal, disposition, payload))
+    return _response(request, await service.submit(session, audit, principal, disposition, asset, payload))
 
 
 @router.post("/dispositions/{disposition_id}/approve", response_model=DispositionOut, responses=problem_responses(*STEP_PROBLEMS))

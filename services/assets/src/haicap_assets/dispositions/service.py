@@ -23,7 +23,7 @@ from ..org_client import OrgDirectory
 from ..register import repository as register_repository
 from ..register import service as register_service
 from ..register.access import check_asset, check_current_holder, check_holder
-from ..register.models import Asset, AssetStatus, EventKind, HolderKind
+from ..register.models import Asset, AssetStatus, EventKind, HolderKind, audited
 from . import access, forms, repository
 from .models import Disposition, DispositionStatus, Form, RepurposeTo
 from .schemas import Disposition as DispositionOut
@@ -124,17 +124,22 @@ async def _audit(
     audit: AuditTrail,
     principal: Principal,
     disposition: Disposition,
+    asset: Asset,
     action: str,
     before: dict[str, Any] | None,
 ) -> None:
+    # NOTE: a plan lies where its asset does (``access.visible``): the asset's commune and agency
+    # go with the snapshot (the same before and after), for the change feed's area.
+    area = {"asset_commune_code": asset.holder_commune_code or asset.commune_code}
+    area["asset_agency_id"] = str(asset.holder_id) if asset.holder_kind is HolderKind.AGENCY else None
     await audit.record(
         session,
         principal,
         entity_type=ENTITY_DISPOSITION,
         entity_id=disposition.id,
         action=action,
-        before=before,
-        after=snapshot(disposition),
+        before=None if before is None else before | area,
+        after=snapshot(disposition) | area,
     )
 
 
@@ -142,7 +147,7 @@ async def _audit_asset(
     session: AsyncSession, audit: AuditTrail, principal: Principal, asset: Asset, before: dict[str, Any]
 ) -> None:
     await audit.record(
-        session, principal, entity_type=ENTITY_ASSET, entity_id=asset.id, action="update", before=before, after=snapshot(asset)
+        session, principal, entity_type=ENTITY_ASSET, entity_id=asset.id, action="update", before=before, after=audited(asset)
     )
 
 
@@ -173,7 +178,7 @@ async def propose(
     if receiver is not None:
         check_holder(principal, receiver)
     before_status = asset.status
-    asset_before = snapshot(asset)
+    asset_before = audited(asset)
     disposition = Disposition(
         id=uuid.uuid4(),
         asset_id=asset.id,
@@ -203,7 +208,7 @@ async def propose(
         disposition_id=disposition.id,
         detail={"form": data.form.value, "repurpose_to": data.repurpose_to.value if data.repurpose_to else None},
     )
-    await _audit(session, audit, principal, disposition, "create", None)
+    await _audit(session, audit, principal, disposition, asset, "create", None)
     await _audit_asset(session, audit, principal, asset, asset_before)
     return disposition
 
@@ -219,7 +224,12 @@ def _not_before(later: date, earlier: date | None, what: str) -> None:
 
 
 async def submit(
-    session: AsyncSession, audit: AuditTrail, principal: Principal, disposition: Disposition, data: DispositionSubmit
+    session: AsyncSession,
+    audit: AuditTrail,
+    principal: Principal,
+    disposition: Disposition,
+    asset: Asset,
+    data: DispositionSubmit,
 ) -> Disposition:
     _expect(disposition, DispositionStatus.PROPOSED, "submitted")
     _not_before(data.submitted_on, disposition.proposed_on, "submitted_on")
@@ -236,7 +246,7 @@ async def submit(
         data.submitted_on,
         disposition_id=disposition.id,
     )
-    await _audit(session, audit, principal, disposition, "update", before)
+    await _audit(session, audit, principal, disposition, asset, "update", before)
     return disposition
 
 
@@ -254,7 +264,7 @@ async def decide(
     _expect(disposition, DispositionStatus.SUBMITTED, "approved" if approve else "rejected")
     _not_before(data.decided_on, disposition.submitted_on, "decided_on")
     before = snapshot(disposition)
-    asset_before = snapshot(asset)
+    asset_before = audited(asset)
     disposition.status = DispositionStatus.APPROVED if approve else DispositionStatus.REJECTED
     disposition.decision_number = data.decision_number
     disposition.decided_on = data.decided_on
@@ -274,7 +284,7 @@ async def decide(
         disposition_id=disposition.id,
         detail={"decision": data.decision_number, "authority": data.authority},
     )
-    await _audit(session, audit, principal, disposition, "update", before)
+    await _audit(session, audit, principal, disposition, asset, "update", before)
     if not approve:
         await _audit_asset(session, audit, principal, asset, asset_before)
     return disposition
@@ -315,7 +325,7 @@ async def execute(
         raise NotApproved(f"This disposition is {disposition.status.value}; it must be approved by the competent authority first")
     _not_before(data.executed_on, disposition.decided_on, "executed_on")
     before = snapshot(disposition)
-    asset_before = snapshot(asset)
+    asset_before = audited(asset)
     receiver = _receiver(disposition)
     allocation_id: uuid.UUID | None = None
     current = await register_repository.open_allocation(session, asset.id)
@@ -360,7 +370,7 @@ async def execute(
         disposition_id=disposition.id,
         detail={"form": disposition.form.value, "record": data.handover_record, "to": disposition.receiving_holder_name},
     )
-    await _audit(session, audit, principal, disposition, "update", before)
+    await _audit(session, audit, principal, disposition, asset, "update", before)
     await _audit_asset(session, audit, principal, asset, asset_before)
     return disposition
 

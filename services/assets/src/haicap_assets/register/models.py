@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import JSON, BigInteger, Date, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
+from haicap_shared.audit import jsonable, snapshot
 from haicap_shared.codes import UnitLevel
 from haicap_shared.models import Entity, UtcDateTime, string_enum
 
@@ -149,6 +151,16 @@ class AssetEvent(Base):
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     __table_args__ = (Index(None, "asset_id", "event_date", "id"),)
+
+
+INTERNAL_COLUMNS = frozenset({"search_key"})
+"""Columns of an asset derived for queries (the search key from its code, name, plate and address), not part of the record."""
+
+
+def audited(asset: Asset | Mapping[Any, Any]) -> dict[str, Any]:
+    """What the audit log (and the change feed) keeps of an asset: its record's values, JSON-ready, without derived columns."""
+    values = snapshot(asset) if isinstance(asset, Asset) else {k: jsonable(v) for k, v in asset.items()}
+    return {k: v for k, v in values.items() if k not in INTERNAL_COLUMNS}
 
 
 asset_table = cast(Table, Asset.__table__)

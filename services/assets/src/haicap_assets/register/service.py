@@ -9,7 +9,7 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.areas import area_agency_id
-from haicap_shared.audit import AuditTrail, jsonable, snapshot
+from haicap_shared.audit import AuditTrail, jsonable
 from haicap_shared.auth import Principal
 from haicap_shared.errors import BadRequest, Conflict, NotFound
 from haicap_shared.import_runs import ImportRun, finish_import, import_audit_entry
@@ -24,7 +24,7 @@ from ..holders import Holder
 from ..org_client import HolderNotFound, OrgDirectory
 from . import importer, repository, schemas
 from .access import check_asset, check_holder, check_location, visible
-from .models import Asset, AssetStatus, EventKind
+from .models import Asset, AssetStatus, EventKind, audited
 from .schemas import AssetCreate, AssetUpdate, check_details
 
 ENTITY_ASSET = "asset"
@@ -160,9 +160,12 @@ async def _record_written(session: AsyncSession, audit: AuditTrail, principal: P
     after_row: int | None = 0
     while after_row is not None:
         assets, allocations, after_row = await repository.written_batch(session, staging, after_row, EVENTS_BATCH)
-        for entity_type, rows in ((ENTITY_ASSET, assets), (allocation_service.ENTITY_ALLOCATION, allocations)):
-            changes = [(row["id"], None, {k: jsonable(v) for k, v in row.items()}) for row in rows]
-            await audit.record_many(session, principal, entity_type=entity_type, action="create", changes=changes)
+        created = [(row["id"], None, audited(row)) for row in assets]
+        await audit.record_many(session, principal, entity_type=ENTITY_ASSET, action="create", changes=created)
+        opened = [(row["id"], None, {k: jsonable(v) for k, v in row.items()}) for row in allocations]
+        await audit.record_many(
+            session, principal, entity_type=allocation_service.ENTITY_ALLOCATION, action="create", changes=opened
+        )
 
 
 async def create_asset(
@@ -205,7 +208,7 @@ async def create_asset(
         allocation_id=allocation.id,
         detail={"holder": holder.name, "purpose": data.purpose.value},
     )
-    await audit.record(session, principal, entity_type=ENTITY_ASSET, entity_id=asset.id, action="create", after=snapshot(asset))
+    await audit.record(session, principal, entity_type=ENTITY_ASSET, entity_id=asset.id, action="create", after=audited(asset))
     await allocation_service.record_opened(session, audit, principal, [allocation])
     return asset
 
@@ -242,7 +245,7 @@ async def update_asset(
 ) -> Asset:
     if asset.status is AssetStatus.DISPOSED:
         raise AssetDisposed(f"Asset {asset.code} was disposed of")
-    before = snapshot(asset)
+    before = audited(asset)
     fields = changes.model_dump(exclude_unset=True)
     if fields.get("commune_code") is not None and fields["commune_code"] != asset.commune_code:
         await validate_location(org, principal, asset.province_code, fields["commune_code"], today)
@@ -266,9 +269,9 @@ async def update_asset(
     await session.flush()
     if status_changed:
         await repository.record_event(session, principal, asset.id, EventKind.STATUS_CHANGED, since, status=status)
-    changed = sorted(k for k, v in snapshot(asset).items() if before.get(k) != v and k not in {"version", "updated_at"})
+    changed = sorted(k for k, v in audited(asset).items() if before.get(k) != v and k not in {"version", "updated_at"})
     await repository.record_event(session, principal, asset.id, EventKind.UPDATED, today, detail={"fields": changed})
     await audit.record(
-        session, principal, entity_type=ENTITY_ASSET, entity_id=asset.id, action="update", before=before, after=snapshot(asset)
+        session, principal, entity_type=ENTITY_ASSET, entity_id=asset.id, action="update", before=before, after=audited(asset)
     )
     return asset

@@ -32,7 +32,7 @@ from pydantic import BaseModel, Field
 from .cache import Drop, ReportCache
 from .settings import ReportingSettings
 from .sources import Sources
-from .sources.events import CursorExpired, EventsSource, FeedEvent, FeedUnavailable
+from .sources.events import CursorExpired, EventsSource, FeedEvent, FeedPage, FeedUnavailable
 
 logger = logging.getLogger("haicap.reporting.feeds")
 
@@ -130,6 +130,7 @@ class Follower:
         )
         self._delay = self.retry_seconds
         self._started = False
+        self._warned = False
 
     async def run(self) -> None:
         """Follow until cancelled."""
@@ -141,26 +142,22 @@ class Follower:
                 page = await self.feed.follow(cursor, wait=self.wait_seconds)
             except CursorExpired as exc:
                 logger.warning("event feed cursor expired: starting again from its latest", extra=self._log(exc))
-                self._failed(str(exc), log=False)
-                cursor = None
+                self._failed(str(exc))
             except FeedUnavailable as exc:
-                self._failed(str(exc), log=True)
-                cursor = None
+                if not self._warned:
+                    logger.warning("event feed unavailable: kept reports expire by their TTL meanwhile", extra=self._log(exc))
+                    self._warned = True
+                self._failed(str(exc))
             except Exception as exc:  # NOTE: a bug here must not end the following for good
                 logger.exception("event feed follower failed", extra=self._log(exc))
-                self._failed(f"reporting failed reading the feed: {exc!r}", log=False)
-                cursor = None
+                self._failed(f"reporting failed reading the feed: {exc!r}")
             else:
-                self._recovered()
-                for event in page.events:
-                    if (drop := drop_for(self.source, event)) is not None:
-                        self.state.reports_dropped += self.cache.drop(drop)
-                self.state.events_read += len(page.events)
+                self._read(page)
                 cursor = page.next_after
-                self.state.position, self.state.latest_sequence = cursor, page.latest_sequence
                 # NOTE: a busy feed answers at once; let the requests in between run
                 await asyncio.sleep(0)
                 continue
+            cursor = None
             await asyncio.sleep(self._next_delay())
 
     async def _start(self) -> int:
@@ -170,24 +167,28 @@ class Follower:
         self._started = True
         self.state.reports_dropped += self.cache.drop(Drop(sections=SOURCE_SECTIONS[self.source]))
         self.state.position = self.state.latest_sequence = latest
+        self.state.following, self.state.failing_since = True, None
         return latest
 
-    def _failed(self, reason: str, *, log: bool) -> None:
+    def _read(self, page: FeedPage) -> None:
+        if self._warned:
+            logger.info("event feed followed again", extra={"upstream": self.feed.name, "position": self.state.position})
+            self._warned = False
+        self._delay = self.retry_seconds
+        for event in page.events:
+            if (drop := drop_for(self.source, event)) is not None:
+                self.state.reports_dropped += self.cache.drop(drop)
+        self.state.events_read += len(page.events)
+        self.state.position, self.state.latest_sequence = page.next_after, page.latest_sequence
+        self.state.following, self.state.failing_since = True, None
+
+    def _failed(self, reason: str) -> None:
         self.state.following = False
         self.state.last_error = reason
         if self.state.failing_since is None:
             self.state.failing_since = datetime.now(UTC)
-            if log:
-                logger.warning("event feed unavailable: kept reports expire by their TTL meanwhile", extra=self._log(reason))
-            # NOTE: whatever was kept may be stale by events we will not read: compose anew
-            self.state.reports_dropped += self.cache.drop(Drop(sections=SOURCE_SECTIONS[self.source]))
-
-    def _recovered(self) -> None:
-        if self.state.failing_since is not None:
-            logger.info("event feed followed again", extra={"upstream": self.feed.name, "position": self.state.position})
-        self.state.following = True
-        self.state.failing_since = None
-        self._delay = self.retry_seconds
+        # NOTE: what is kept may be stale by events that will not be read: compose it anew
+        self.state.reports_dropped += self.cache.drop(Drop(sections=SOURCE_SECTIONS[self.source]))
 
     def _next_delay(self) -> float:
         delay = self._delay

@@ -60,6 +60,10 @@ SCHEMA_CACHE = "public, max-age=300"
 EventTypeFilter = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
+class SchemaResponse(JSONResponse):
+    media_type = "application/schema+json"
+
+
 class CursorExpired(AppError):
     status, code, title = 410, "cursor_expired", "The cursor is older than the feed's retention"
 
@@ -274,7 +278,9 @@ def feed_router(catalogue: EventCatalogue, tables: EventTables, *, schemas: Even
         Each event is a CloudEvent (structured JSON) of a record changed in your area: its `data.record`
         is the record as the API returns it after the change (before it, for a deletion), personal
         fields masked; `changed_fields` lists what an update changed. Delivery is at least once:
-        deduplicate on `id`. Keep `next_after` and pass it as `after` next time.
+        deduplicate on `id`. Keep `next_after` and pass it as `after` next time. A cursor below what
+        retention deleted is 410 `cursor_expired` (with `pruned_through` and `latest_sequence`):
+        resynchronise from the lists, then follow from `latest_sequence`.
         """
         query = FeedQuery(
             after=after,
@@ -310,21 +316,21 @@ def feed_router(catalogue: EventCatalogue, tables: EventTables, *, schemas: Even
     @router.get(
         "/events/schemas/{event_type}",
         dependencies=[Public],
-        response_class=JSONResponse,
+        response_class=SchemaResponse,
         responses={
             200: {
                 "description": "A JSON Schema (draft 2020-12) of the whole CloudEvent",
-                "content": {"application/schema+json": {"schema": {"type": "object", "additionalProperties": True}}},
+                "content": {SchemaResponse.media_type: {"schema": {"type": "object", "additionalProperties": True}}},
             }
         },
     )
     async def read_event_schema(
         event_type: Annotated[str, Path(max_length=200, description="An event type, from `GET /events/types`")],
-    ) -> JSONResponse:
+    ) -> SchemaResponse:
         """Read the JSON Schema of an event type (public): an event's `dataschema` links here."""
         document = schemas.json_schema(event_type)
         if document is None:
             raise NotFound(f"{catalogue.service} publishes no event type {event_type}; GET /events/types lists them")
-        return JSONResponse(document, media_type="application/schema+json", headers={"Cache-Control": SCHEMA_CACHE})
+        return SchemaResponse(document, headers={"Cache-Control": SCHEMA_CACHE})
 
     return router

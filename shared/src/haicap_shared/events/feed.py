@@ -16,7 +16,8 @@ retention deleted is 410 ``cursor_expired``, and the follower resynchronises fro
 follows from ``latest_sequence``.
 
 While it waits, the route holds no database connection: it polls the outbox every half second
-(one short read each time) until events arrive, the wait ends or the caller goes away.
+(the newest sequence only, an index lookup; the page again once it moved) until events arrive,
+the wait ends or the caller goes away.
 """
 
 from __future__ import annotations
@@ -161,15 +162,22 @@ async def follow_feed(
 ) -> EventFeed:
     """The next page of the feed, waiting up to ``wait`` seconds for one that is not empty.
 
-    Each look at the outbox is a short session of its own: nothing is held while sleeping.
-    ``gone`` tells whether the caller has disconnected (then the wait ends).
+    Each look at the outbox is a short session of its own: nothing is held while sleeping. While
+    waiting, a look reads only the newest sequence (one index lookup) and reads the page again
+    only when it moved. ``gone`` tells whether the caller has disconnected (then the wait ends).
     """
     deadline = time.monotonic() + wait
+    feed: EventFeed | None = None
     while True:
         async with database.sessionmaker() as session:
-            feed = await read_feed_once(session, tables, query)
+            moved = feed is None or await repository.latest_sequence(session, tables) != feed.latest_sequence
+            if moved:
+                feed = await read_feed_once(session, tables, query)
+        assert feed is not None
+        if feed.events:
+            return feed
         remaining = deadline - time.monotonic()
-        if feed.events or remaining <= 0 or await gone():
+        if remaining <= 0 or await gone():
             return feed
         # NOTE: the next look starts past what this one scanned (events outside the filters).
         query = replace(query, after=feed.next_after)

@@ -77,7 +77,10 @@ SOURCE_SECTIONS: Mapping[str, frozenset[str]] = {
 }
 """Source -> every report section built from it."""
 
-_AREA_FIELDS = frozenset({"province_code", "commune_code", "agency_id", "unit_id", "holder_agency_id"})
+# NOTE: an update changing one of these moved the record: its former area is not in the event.
+_AREA_FIELDS = frozenset(
+    {"province_code", "commune_code", "agency_id", "unit_id", "holder_id", "holder_province_code", "holder_commune_code"}
+)
 
 
 def drop_for(source: str, event: FeedEvent) -> Drop | None:

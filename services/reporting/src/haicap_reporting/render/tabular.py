@@ -64,6 +64,8 @@ def xlsx_file(report: Report) -> IO[bytes]:
     xlsx_append(cover, [report.title])
     cover["A1"].font = Font(bold=True, size=14)
     for key, value in report.subject.items():
+        if isinstance(value, dict):  # NOTE: the profile's event sequences, one "source number" each
+            value = ", ".join(f"{name} {'-' if number is None else number}" for name, number in value.items())
         if value is not None:
             xlsx_append(cover, [key, str(value)])
     xlsx_append(cover, ["Ngày số liệu", report.as_of.isoformat()])

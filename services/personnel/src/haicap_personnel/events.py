@@ -7,33 +7,64 @@ national id masked); the two summaries (an import of people, a bulk re-placement
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import Numeric, Table
 
 from haicap_shared.events.catalogue import EventCatalogue, EventKind
 from haicap_shared.personal_data import mask
 
 from .people import service as people_service
+from .people.models import person_table
 from .people.schemas import Person, PersonImportSummary
 from .placements import service as placement_service
 from .placements.schemas import BulkReplacementSummary, Placement
 from .positions import service as position_service
 from .positions.schemas import JobPosition
 from .quotas import service as quota_service
+from .quotas.models import quota_table
 from .quotas.schemas import StaffingQuota
 from .streamlining import service as streamlining_service
+from .streamlining.models import case_table
 from .streamlining.schemas import StreamliningCase
 from .training import service as training_service
+from .training.models import training_table
 from .training.schemas import TrainingRecord
 
 PATH = "/api/v1/personnel"
+# NOTE: kept on the rows for searches and the statistics, not shown by the API: never named as changed.
+AGENCY_END = frozenset({"agency_valid_to"})
+SEARCH_KEYS = frozenset({"search_key"})
+
+
+def as_stored(table: Table, snapshot: Mapping[str, Any]) -> dict[str, Any]:
+    """The snapshot's decimals at their column's scale, as a read of the row gives them (``40`` is ``40.0``).
+
+    NOTE: a snapshot taken right after a flush holds the values as written, not as read back.
+    """
+    values = dict(snapshot)
+    for column in table.columns:
+        value = values.get(column.name)
+        if isinstance(column.type, Numeric) and column.type.scale is not None and value is not None:
+            values[column.name] = str(Decimal(str(value)).quantize(Decimal(1).scaleb(-column.type.scale)))
+    return values
+
+
+def stored_as(table: Table, schema: type[BaseModel]) -> Callable[[Mapping[str, Any]], BaseModel]:
+    """A kind's record: its audited row, decimals as stored, as ``schema`` shows it."""
+
+    def represent(snapshot: Mapping[str, Any]) -> BaseModel:
+        return schema.model_validate(as_stored(table, snapshot))
+
+    return represent
 
 
 def person_record(snapshot: Mapping[str, Any]) -> BaseModel:
     """A person's audited row as ``GET /people/{id}`` shows it: certificates listed, the national id masked."""
-    values = dict(snapshot)
+    values = as_stored(person_table, snapshot)
     values["certificates"] = people_service.certificates_list(values.get("certificates"))
     values["national_id"] = mask(values.get("national_id"))
     return Person.model_validate(values)
@@ -49,6 +80,7 @@ CATALOGUE = EventCatalogue(
             f"{PATH}/people/{{id}}",
             actions={"recruit": "recruited"},
             represent=person_record,
+            internal_fields=AGENCY_END | SEARCH_KEYS | {"field_key"},
             description="A person's record: created (one by one or imported), changed, moved to the agency of "
             "their new primary placement, recruited from non-specialised commune work",
         ),
@@ -57,12 +89,15 @@ CATALOGUE = EventCatalogue(
             JobPosition,
             f"{PATH}/positions/{{id}}",
             actions={"submit": "submitted", "appraise": "appraised", "approve": "approved", "return": "returned"},
+            internal_fields=AGENCY_END | SEARCH_KEYS,
             description="A job position: drafted, changed, and each step of its approval",
         ),
         EventKind(
             quota_service.ENTITY_QUOTA,
             StaffingQuota,
             f"{PATH}/quotas/{{id}}",
+            internal_fields=AGENCY_END,
+            represent=stored_as(quota_table, StaffingQuota),
             description="An agency's staffing quota for a year: set, changed",
         ),
         EventKind(
@@ -70,6 +105,7 @@ CATALOGUE = EventCatalogue(
             Placement,
             f"{PATH}/placements/{{id}}",
             actions={"reassess": "reassessed"},
+            internal_fields=AGENCY_END,
             description="A placement: recorded (one by one, in a batch, by a bulk re-placement or a recruitment), "
             "ended, its suitability reassessed after the person's training changed",
         ),
@@ -85,12 +121,17 @@ CATALOGUE = EventCatalogue(
             StreamliningCase,
             f"{PATH}/streamlining-cases/{{id}}",
             actions={"approve": "approved", "pay": "paid", "withdraw": "withdrawn"},
+            represent=stored_as(case_table, StreamliningCase),
+            # NOTE: a step's note is in the audit log (the case does not show it).
+            internal_fields=AGENCY_END | {"note"},
             description="A streamlining case: proposed, changed (recalculated), approved, paid, withdrawn",
         ),
         EventKind(
             training_service.ENTITY_TRAINING,
             TrainingRecord,
             f"{PATH}/training-records/{{id}}",
+            represent=stored_as(training_table, TrainingRecord),
+            internal_fields=AGENCY_END | {"agency_level", "unit_id"},
             description="A training record: recorded",
         ),
         EventKind(

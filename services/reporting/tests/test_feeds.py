@@ -115,7 +115,7 @@ async def test_a_kept_report_is_composed_again_after_an_event_in_its_area_only(
     [
         ("org", "task", PROVINCE, None, True),
         # units are what every figure is grouped by: a kind without sections of its own drops the area's reports
-        ("org", "administrative_unit", PROVINCE, None, True),
+        ("org", "unit", PROVINCE, None, True),
         ("assets", "car_norm", None, None, True),  # a national norm: every province
         # a record moved out of another province: the event names only where it went
         ("personnel", "person", "08", ["agency_id"], True),

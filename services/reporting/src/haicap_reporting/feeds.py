@@ -39,15 +39,21 @@ logger = logging.getLogger("haicap.reporting.feeds")
 # NOTE: which report sections (province summary: tasks, decisions, staff, assets,
 # streamlining, dispositions; transition gaps: tasks, agencies, people, assets; commune
 # profile: lineage, agencies, tasks, people, assets) an event kind's records are counted in,
-# by source and kind (the audit entity type). A kind that changes where things are (units,
-# their changes, agencies, which every count is grouped by) or that is not listed drops every
-# report of its area. The summaries of a batch (an import, a bulk re-placement) drop nothing:
-# every record the batch wrote has its own event in the same transaction.
+# by source and kind (the kind's name in the event type). A kind that changes where things are
+# (units, their changes and corrections, agencies, which every count is grouped by) or that is
+# not listed drops every report of its area. The run of a batch (an import, a setup, a bulk
+# transfer or re-placement, a hand-over) drops nothing: every record it wrote has its own
+# event in the same transaction.
 _NOTHING: frozenset[str] = frozenset()
 SECTIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
     "org": {
         "task": frozenset({"tasks"}),
         "function_decision": frozenset({"decisions", "agencies"}),
+        "unit_import": _NOTHING,
+        "agency_standard_setup": _NOTHING,
+        "agency_import": _NOTHING,
+        "task_import": _NOTHING,
+        "task_transfer_batch": _NOTHING,
     },
     "personnel": {
         "person": frozenset({"staff", "people"}),

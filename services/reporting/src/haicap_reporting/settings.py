@@ -21,7 +21,7 @@ class ReportingSettings(ProcessSettings):
         description="Follow org-structure's, personnel's and assets' change feeds and drop the kept reports an event "
         "can change (the TTLs above stay as a safety net)",
     )
-    event_feed_wait_seconds: int = Field(default=25, ge=0, le=25, description="How long each feed request waits for an event")
+    event_feed_wait_seconds: int = Field(default=25, ge=1, le=25, description="How long each feed request waits for an event")
     event_feed_retry_seconds: float = Field(
         default=1.0, gt=0, description="First wait before following a feed again after it failed (doubled up to the maximum)"
     )

@@ -323,11 +323,15 @@ async def test_a_car_norm_publishes_the_norm_it_ends_and_itself(client: httpx.As
     assert len(await _feed(client, 0)) == 2
 
 
-COLUMNS = "Mã tài sản,Tên tài sản,Loại tài sản,Mã tỉnh,Mã xã,Diện tích đất,Nguyên giá,Giá trị còn lại,Mã đơn vị sử dụng,Mục đích,Từ ngày"
+COLUMNS = (
+    ",".join(("Mã tài sản", "Tên tài sản", "Loại tài sản", "Mã tỉnh", "Mã xã", "Diện tích đất", "Nguyên giá", "Giá trị còn lại"))
+    + ",Mã đơn vị sử dụng,Mục đích,Từ ngày"
+)
 
 
 def _premises(n: int, commune: str = "01304") -> str:
-    return f"NĐ-{n:03d},Nhà {n},premises,04,{commune},{100 + n},{1_000_000 * (n + 1)},{500_000 * (n + 1)},{commune},office,2025-07-01"
+    values = f"{100 + n},{1_000_000 * (n + 1)},{500_000 * (n + 1)}"
+    return f"NĐ-{n:03d},Nhà {n},premises,04,{commune},{values},{commune},office,2025-07-01"
 
 
 def _csv(*rows: str) -> dict[str, tuple[str, bytes, str]]:

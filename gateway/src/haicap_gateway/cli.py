@@ -1,4 +1,10 @@
-"""``haicap-gateway``: migrate, serve, and manage who may sign in."""
+"""``haicap-gateway``: migrate, serve, relay identity's change feed, and manage who may sign in.
+
+``relay`` is the shared relay (:mod:`haicap_shared.events.relay`) on the gateway's database:
+it delivers identity's events (users, service accounts) to NATS (subjects
+``haicap.identity.<province or national>.<kind>.<past tense>``) and to the webhook subscriptions
+made at ``/api/v1/auth/webhook-subscriptions``.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ from haicap_shared.errors import AppError
 from haicap_shared.settings import ServiceSettings
 
 from .identity import commands
+from .identity.events import SERVICE as EVENT_SERVICE
 from .identity.passwords import MIN_PASSWORD_LENGTH
 from .settings import GatewaySettings
 
@@ -33,6 +40,10 @@ def _read_password(args: argparse.Namespace) -> str | None:
 
 
 def _commands(parsers: argparse._SubParsersAction) -> dict[str, Command]:  # type: ignore[type-arg]
+    # NOTE: the shared relay names the service after the process (gateway); what the gateway
+    # publishes is identity, and its NATS subjects and stream say so, as its event types do.
+    parsers.choices["relay"].set_defaults(service=EVENT_SERVICE)
+
     admin = parsers.add_parser("create-admin", help="create an admin user (the password is read, never defaulted)")
     admin.add_argument("--username", required=True)
     admin.add_argument("--display-name", default=None, help="defaults to the username")

@@ -10,15 +10,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import event, func, select
+from sqlalchemy import delete, event, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from haicap_org_structure.db import metadata
 from haicap_org_structure.units.importer import apply_plan
+from haicap_org_structure.units.models import change_table, correction_table, link_table, unit_table
 from haicap_org_structure.units.reference import ImportPlan, province_plan
 from haicap_shared.auth import system_principal
 from haicap_shared.roles import Role
@@ -376,6 +378,39 @@ async def test_the_standard_setup_publishes_each_agency_and_the_run(client: http
     assert await _latest(client) == int(events[-1]["sequence"])
 
 
+async def test_an_agency_import_publishes_each_agency_and_the_run(client: httpx.AsyncClient, cao_bang) -> None:
+    content = (
+        "Tên cơ quan,Loại,Mã đơn vị hành chính,Từ ngày\n"
+        "Sở Y tế tỉnh Cao Bằng,provincial_department,04,\n"
+        "Trạm Y tế xã Quảng Lâm,Đơn vị sự nghiệp công lập,01304,01/07/2025\n"
+        "Sở X,provincial_department,99,\n"
+    ).encode()
+    start = await _latest(client)
+    rejected = await client.post("/agencies/imports", files={"file": ("agencies.csv", content, "text/csv")})
+    assert_problem(rejected, 409, "import_rejected")
+    assert await _events(client, start) == []
+
+    partial = await client.post(
+        "/agencies/imports", params={"partial": "true"}, files={"file": ("agencies.csv", content, "text/csv")}
+    )
+    assert partial.status_code == 201, partial.text
+    events = await _events(client, start)
+    assert [e["type"] for e in events] == [f"{TYPE}.agency.created"] * 2 + [f"{TYPE}.agency_import.imported"]
+    assert _contiguous(events)
+    for published in events[:2]:
+        assert published["data"]["record"] == await _get(client, f"/agencies/{published['partitionkey']}")
+    assert [e["communecode"] for e in events[:2]] == [None, "01304"]
+    assert events[-1]["data"]["record"] == {
+        "filename": "agencies.csv",
+        "rows": 3,
+        "accepted": 2,
+        "rejected": 1,
+        "written": 2,
+        "partial": True,
+    }
+    assert events[-1]["provincecode"] == "04"
+
+
 async def test_a_task_import_publishes_each_task_and_the_run(client: httpx.AsyncClient, session: AsyncSession, cao_bang) -> None:
     ag = await cao_bang_agencies(session)
     start = await _latest(client)
@@ -431,6 +466,83 @@ async def test_the_units_import_publishes_every_unit_and_change_once(
     await apply_plan(session, trail, system_principal("test-import"), plan, "province:04")
     await session.commit()
     assert await _latest(client) == int(events[-1]["sequence"])
+
+
+async def _import_with_events(session: AsyncSession, service_app: FastAPI, plan: ImportPlan, scope: str) -> None:
+    await apply_plan(session, service_app.state.audit, system_principal("test-import"), plan, scope)
+    await session.commit()
+
+
+async def test_the_units_import_publishes_what_it_corrects_and_ends(
+    client: httpx.AsyncClient, session: AsyncSession, service_app: FastAPI, country_plan: ImportPlan
+) -> None:
+    quang_ninh, dong_nai = province_plan(country_plan, "22"), province_plan(country_plan, "75")
+    await _import_with_events(session, service_app, quang_ninh, "province:22")
+    await _import_with_events(session, service_app, dong_nai, "province:75")
+    # As an import before the official list and the later changes would have left them.
+    await session.execute(update(unit_table).where(unit_table.c.code == "06978").values(code="06970"))
+    await session.execute(correction_table.delete())
+    loc_ninh = await _get(client, "/units/by-code/25270?as_of=2026-04-29")
+    phuong = uuid.UUID((await _get(client, "/units/by-code/25270?as_of=2026-05-01"))["id"])
+    renames = select(link_table.c.change_id).where(link_table.c.unit_id == phuong).scalar_subquery()
+    await session.execute(delete(link_table).where(link_table.c.change_id.in_(renames)))
+    await session.execute(delete(change_table).where(change_table.c.id.not_in(select(link_table.c.change_id))))
+    await session.execute(delete(unit_table).where(unit_table.c.id == phuong))
+    await session.execute(update(unit_table).where(unit_table.c.id == uuid.UUID(loc_ninh["id"])).values(valid_to=None))
+    await session.commit()
+    start = await _latest(client)
+
+    await _import_with_events(session, service_app, quang_ninh, "province:22")
+    events = await _events(client, start)
+    assert [e["type"] for e in events] == [
+        f"{TYPE}.unit.updated",
+        f"{TYPE}.unit_correction.created",
+        f"{TYPE}.unit_import.imported",
+    ]
+    corrected, correction = events[0], events[1]
+    assert corrected["data"] == {"record": await _get(client, f"/units/{corrected['partitionkey']}"), "changed_fields": ["code"]}
+    assert corrected["data"]["record"]["code"] == "06978"
+    assert correction["data"]["record"] == await _get(client, f"/unit-corrections/{correction['partitionkey']}")
+    assert (correction["subject"], correction["provincecode"]) == (f"{ORG}/unit-corrections/{correction['partitionkey']}", "22")
+
+    start = int(events[-1]["sequence"])
+    await _import_with_events(session, service_app, dong_nai, "province:75")
+    events = await _events(client, start)
+    # Xã Lộc Ninh ends the day before Phường Lộc Ninh begins, by the rename that follows it.
+    assert [(e["type"], e["data"]["record"].get("code")) for e in events] == [
+        (f"{TYPE}.unit.updated", "25270"),
+        (f"{TYPE}.unit.created", "25270"),
+        (f"{TYPE}.unit_change.created", None),
+        (f"{TYPE}.unit_import.imported", None),
+    ]
+    assert events[0]["partitionkey"] == loc_ninh["id"]
+    assert events[2]["data"]["record"]["sources"][0]["id"] == loc_ninh["id"]
+    ended = await _get(client, f"/units/{loc_ninh['id']}")
+    assert events[0]["data"] == {"record": ended, "changed_fields": ["valid_to"]}
+    assert events[0]["data"]["record"]["valid_to"] == "2026-04-29"
+
+
+async def test_the_units_import_publishes_the_changes_it_retracts(
+    client: httpx.AsyncClient, session: AsyncSession, service_app: FastAPI, country_plan: ImportPlan
+) -> None:
+    plan = province_plan(country_plan, "82")
+    await _import_with_events(session, service_app, plan, "province:82")
+    # As an import before the same-name rule left it: a change built from a dropped link.
+    stale = next(iter(plan.superseded_change_ids))
+    await session.execute(
+        insert(change_table).values(
+            id=stale, kind="split", effective_date=date(2025, 7, 1), legal_basis="x", province_code="82", version=1
+        )
+    )
+    await session.execute(insert(link_table).values(change_id=stale, unit_id=plan.units[0].id, role="source"))
+    await session.commit()
+    before = await _get(client, f"/unit-changes/{stale}")
+    start = await _latest(client)
+    await _import_with_events(session, service_app, plan, "province:82")
+    events = await _events(client, start)
+    assert [(e["type"], e["partitionkey"]) for e in events[:-1]] == [(f"{TYPE}.unit_change.retracted", str(stale))]
+    assert events[0]["data"]["record"] == before
+    assert (await client.get(f"/unit-changes/{stale}")).status_code == 404
 
 
 # --- who sees what ----------------------------------------------------------------------------

@@ -454,3 +454,23 @@ async def test_a_commune_officer_follows_only_their_communes_events(
     assert await _feed(client, mark, province) == everything
     elsewhere = test_tokens.headers(Role.PROVINCE_OFFICER, province="06")
     assert await _feed(client, mark, elsewhere) == []
+
+
+async def test_training_a_person_reassesses_their_placement_and_publishes_both(
+    client: httpx.AsyncClient, db_connection: AsyncConnection, world: World, test_tokens: TestTokens
+) -> None:
+    position = await approved_position(client, test_tokens, world.department.id)
+    person = await create_person(client, world.department.id, education_level="college")
+    placed = (await place(client, person["id"], position["id"], "2024-01-01")).json()
+    assert placed["suitability"] == "unsuitable"
+    mark = await _mark(db_connection)
+    trained = await client.patch(f"/people/{person['id']}", json={"education_level": "university"}, headers={"If-Match": '"1"'})
+    assert trained.status_code == 200, trained.text
+    events = await _events(db_connection, mark)
+    assert _types(events) == ["placement.reassessed", "person.updated"]
+    _contiguous(events)
+    assert events[0]["data"] == {
+        "record": await _get(client, f"/placements/{placed['id']}"),
+        "changed_fields": ["suitability", "suitability_reasons"],
+    }
+    assert events[1]["data"] == {"record": await _get(client, f"/people/{person['id']}"), "changed_fields": ["education_level"]}

@@ -40,16 +40,30 @@ AGENCY_END = frozenset({"agency_valid_to"})
 SEARCH_KEYS = frozenset({"search_key"})
 
 
+def _scales(table: Table) -> dict[str, Decimal]:
+    """The quantum of each decimal column of ``table`` with a scale (``Numeric(6, 1)``: ``0.1``)."""
+    return {
+        c.name: Decimal(1).scaleb(-c.type.scale)
+        for c in table.columns
+        if isinstance(c.type, Numeric) and c.type.scale is not None
+    }
+
+
+_SCALES: dict[str, dict[str, Decimal]] = {}
+
+
 def as_stored(table: Table, snapshot: Mapping[str, Any]) -> dict[str, Any]:
     """The snapshot's decimals at their column's scale, as a read of the row gives them (``40`` is ``40.0``).
 
     NOTE: a snapshot taken right after a flush holds the values as written, not as read back.
     """
+    scales = _SCALES.get(table.name)
+    if scales is None:
+        scales = _SCALES[table.name] = _scales(table)
     values = dict(snapshot)
-    for column in table.columns:
-        value = values.get(column.name)
-        if isinstance(column.type, Numeric) and column.type.scale is not None and value is not None:
-            values[column.name] = str(Decimal(str(value)).quantize(Decimal(1).scaleb(-column.type.scale)))
+    for name, quantum in scales.items():
+        if (value := values.get(name)) is not None:
+            values[name] = str(Decimal(str(value)).quantize(quantum))
     return values
 
 

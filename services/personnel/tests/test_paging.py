@@ -16,7 +16,9 @@ async def test_a_crafted_cursor_is_refused_by_every_list(
     body = {"agency_id": str(world.department.id), "title": "Chuyên viên", "group": "professional", "posts": 5}
     position = await client.post("/positions", json=body)
     assert position.status_code == 201, position.text
-    routes = paged_routes(service_app, {"position_id": position.json()["id"]})
+    hook = await client.post("/webhook-subscriptions", json={"url": "https://example.org/hook"})
+    assert hook.status_code == 201, hook.text
+    routes = paged_routes(service_app, {"position_id": position.json()["id"], "subscription_id": hook.json()["id"]})
     assert "GET /positions/{position_id}/history" in {str(r) for r in routes}
     assert await crafted_cursor_failures(client, routes, cursor) == []
 

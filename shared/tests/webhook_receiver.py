@@ -29,6 +29,9 @@ SEEN: dict[str, int] = {}
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # NOTE: headers and body go in two writes; with Nagle's algorithm the body waits for the
+    # client's delayed ACK (40 ms a request).
+    disable_nagle_algorithm = True
     record: Path
 
     def do_POST(self) -> None:
@@ -56,7 +59,9 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
     def _write(self, body: str, status: int | None) -> None:
-        line = json.dumps({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body, "status": status})
+        line = json.dumps(
+            {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body, "status": status}
+        )
         with LOCK, self.record.open("a", encoding="utf-8") as out:
             out.write(line + "\n")
 
@@ -73,7 +78,8 @@ class Receiver:
 
     def requests(self, path_prefix: str = "/") -> list[dict[str, Any]]:
         """Every request recorded on paths starting with ``path_prefix``, in the order received."""
-        lines = self.record.read_text(encoding="utf-8").splitlines()
+        # NOTE: the receiver may be writing a line: only whole lines count.
+        lines = self.record.read_text(encoding="utf-8").split("\n")[:-1]
         found = [json.loads(line) for line in lines if line.strip()]
         return [r for r in found if r["path"].startswith(path_prefix)]
 

@@ -186,11 +186,13 @@ async def test_a_hand_over_publishes_every_asset_moved_and_its_summary_in_one_tr
         assert (one["communecode"], one["data"]["record"]["holder_id"]) == ("01304", str(QUANG_LAM.id))
         assert "commune_code" in one["data"]["changed_fields"]
     summary = events[-1]
-    assert summary["subject"] == f"{PATH}/handovers/{report['handover_id']}"
+    assert summary["subject"] == f"{PATH}/audit-events?entity_type=handover&entity_id={report['handover_id']}"
     assert (summary["provincecode"], summary["communecode"]) == ("04", "01304")
     record = summary["data"]["record"]
     assert (record["handed_over"], record["decision"], record["to_holder"]) == (4, "125/QĐ-UBND", "Xã Quảng Lâm")
     assert sorted(record["asset_ids"]) == sorted(a["id"] for a in made)
+    [entry] = (await _get(client, summary["subject"].removeprefix(PATH)))["items"]
+    assert {k: entry["after"][k] for k in record} == record
     # Xã Quảng Lâm's officer reads what the commune now holds, not the former communes' ended allocations.
     commune = test_tokens.headers(Role.COMMUNE_OFFICER, province="04", commune="01304")
     assert _kinds(await _feed(client, mark, commune)) == ["allocation.created"] * 4 + ["asset.updated"] * 4 + ["handover.created"]
@@ -359,7 +361,7 @@ async def test_an_import_publishes_every_asset_and_allocation_and_its_summary(
     assert _kinds(events) == (["asset.created"] * 3 + ["allocation.created"] * 3) * 2 + [
         "asset.created",
         "allocation.created",
-    ] + ["asset_import.completed"]
+    ] + ["asset_import.imported"]
     created = [e for e in events if e["type"] == f"{TYPE}.asset.created"]
     assert [e["data"]["record"]["code"] for e in created] == [f"NĐ-{n:03d}" for n in range(7)]
     for one in events[:-1]:
@@ -367,7 +369,7 @@ async def test_an_import_publishes_every_asset_and_allocation_and_its_summary(
     assert [e["communecode"] for e in created] == ["01304"] * 4 + ["01273"] * 3
     assert created[6]["data"]["record"]["original_value"] == 7_000_000
     summary = events[-1]
-    assert summary["subject"] == f"{PATH}/assets/imports/assets.csv"
+    assert summary["subject"] == f"{PATH}/audit-events?entity_type=asset_import&entity_id=assets.csv"
     assert summary["data"]["record"] == {
         "rows": 8,
         "accepted": 7,
@@ -383,7 +385,7 @@ async def test_an_import_publishes_every_asset_and_allocation_and_its_summary(
     response = await client.post("/assets/imports", files=_csv(_premises(10), _premises(11)), headers=commune)
     assert response.status_code == 201, response.text
     assert _kinds(await _feed(client, mark, commune)) == ["asset.created"] * 2 + ["allocation.created"] * 2 + [
-        "asset_import.completed"
+        "asset_import.imported"
     ]
     seen = await _feed(client, 0, commune)
     assert {e["communecode"] for e in seen} == {"01304"}

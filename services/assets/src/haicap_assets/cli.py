@@ -1,4 +1,4 @@
-"""``haicap-assets``: migrate and serve."""
+"""``haicap-assets``: migrate, serve, and relay the change feed (to NATS and webhooks)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,8 @@ Every audited change (:mod:`haicap_shared.audit`) becomes a CloudEvent in the sa
 transaction (:mod:`haicap_shared.events`); this catalogue says, for each audited entity type,
 which response model its ``data.record`` follows, where the record is at the gateway and
 where it lies (the feed's area filter). A bulk change (an import, a hand-over) publishes one
-event per record it changes and one summary event for the operation.
+event per record it changes and one summary event for the operation; the operation is no
+record of its own, so its subject is its entry in the audit log.
 """
 
 from __future__ import annotations
@@ -88,15 +89,15 @@ def event_catalogue(decision_days: int = 20) -> EventCatalogue:
             EventKind(
                 ENTITY_HANDOVER,
                 HandoverSummary,
-                f"{SERVICE_PATH}/handovers/{{id}}",
+                f"{SERVICE_PATH}/audit-events?entity_type={ENTITY_HANDOVER}&entity_id={{id}}",
                 description="A hand-over of former units' assets to one holder (its summary; each asset moved has its "
                 "own asset and allocation events, in the same transaction)",
             ),
             EventKind(
                 ENTITY_IMPORT,
                 AssetImportSummary,
-                f"{SERVICE_PATH}/assets/imports/{{id}}",
-                actions={"import": "completed"},
+                f"{SERVICE_PATH}/audit-events?entity_type={ENTITY_IMPORT}&entity_id={{id}}",
+                actions={"import": "imported"},
                 description="An import that wrote assets (its counts; each asset and allocation written has its own "
                 "created event, in the same transaction); the id is the file's name",
             ),

@@ -446,3 +446,12 @@ async def test_each_caller_reads_the_events_of_their_area(client: httpx.AsyncCli
     assert await assets_seen(Role.AGENCY_OFFICER, agency=str(SCHOOL.id)) == [school["id"]]
     response = await client.get("/events", headers=test_tokens.headers(Role.VIEWER))
     assert_problem(response, 403, "role_not_allowed")
+    # The allocations an event names are read where their holder or their asset is.
+    [opened] = [e for e in await _feed(client, 0) if e["type"] == f"{TYPE}.allocation.created" and e["communecode"] == "01273"]
+    url = opened["subject"].removeprefix(PATH)
+    there_officer = test_tokens.headers(Role.COMMUNE_OFFICER, province="04", commune="01273")
+    assert (await client.get(url, headers=there_officer)).json() == opened["data"]["record"]
+    here_officer = test_tokens.headers(Role.COMMUNE_OFFICER, province="04", commune="01304")
+    assert_problem(await client.get(url, headers=here_officer), 403, "outside_area")
+    assert_problem(await client.get(f"/allocations/{here['id']}"), 404, "allocation_not_found")
+    assert_problem(await client.get(f"/car-norms/{here['id']}"), 404, "car_norm_not_found")

@@ -5,8 +5,11 @@ Migrates the databases of org-structure, personnel, assets and the gateway (repo
 none), imports Cao Bằng (province 04; the whole country with ``HAICAP_IMPORT_ALL=1``) into
 org-structure, creates the demo users (one per role) and the reporting, assets and personnel
 service accounts at the gateway, starts the four services and
-the gateway, waits until each one is ready, prints where they are and how to sign in, and
-stops them all on Ctrl-C.
+the gateway, waits until each one is ready, then starts the change feed's relay of each process
+that publishes its changes (``<service>-relay``: org-structure, personnel, assets and the
+gateway's identity; ``haicap-<service> relay``, delivering to the webhook subscriptions and, when
+``HAICAP_EVENTS_NATS_URL`` is set, to NATS JetStream), prints where they are and how to sign in,
+and stops them all on Ctrl-C.
 Each process logs to ``var/log/<service>.log``. Ports follow the services' own variables
 (``HAICAP_ORG_PORT``, ``HAICAP_PERSONNEL_PORT``, ..., ``HAICAP_GATEWAY_PORT``), and the
 gateway is pointed at whatever ports the services got.
@@ -41,7 +44,8 @@ HOST = "127.0.0.1"
 class Spec:
     """One process of the stack: its name, command line, settings prefix and default port.
 
-    ``database``: whether it has a database to migrate (reporting keeps none).
+    ``database``: whether it has a database to migrate (reporting keeps none); ``relay``:
+    whether it publishes its changes, so that the stack runs its relay (``<name>-relay``).
     """
 
     name: str
@@ -51,15 +55,17 @@ class Spec:
     gateway_prefix: str | None = None
     gateway_setting: str | None = None
     database: bool = True
+    relay: bool = False
 
 
 SERVICES = (
-    Spec("org-structure", "haicap-org", "HAICAP_ORG_", 8001, "org", "HAICAP_GATEWAY_ORG_URL"),
-    Spec("personnel", "haicap-personnel", "HAICAP_PERSONNEL_", 8002, "personnel", "HAICAP_GATEWAY_PERSONNEL_URL"),
-    Spec("assets", "haicap-assets", "HAICAP_ASSETS_", 8003, "assets", "HAICAP_GATEWAY_ASSETS_URL"),
+    Spec("org-structure", "haicap-org", "HAICAP_ORG_", 8001, "org", "HAICAP_GATEWAY_ORG_URL", relay=True),
+    Spec("personnel", "haicap-personnel", "HAICAP_PERSONNEL_", 8002, "personnel", "HAICAP_GATEWAY_PERSONNEL_URL", relay=True),
+    Spec("assets", "haicap-assets", "HAICAP_ASSETS_", 8003, "assets", "HAICAP_GATEWAY_ASSETS_URL", relay=True),
     Spec("reporting", "haicap-reporting", "HAICAP_REPORTING_", 8004, "reports", "HAICAP_GATEWAY_REPORTING_URL", database=False),
 )
-GATEWAY = Spec("gateway", "haicap-gateway", "HAICAP_GATEWAY_", 8000)
+GATEWAY = Spec("gateway", "haicap-gateway", "HAICAP_GATEWAY_", 8000, relay=True)
+RELAY_SUFFIX = "-relay"
 SCENARIO_LOADER = "scenario-loader"
 
 
@@ -241,7 +247,7 @@ class Stack:
         return summary
 
     def start(self, *, replicas: Mapping[str, Sequence[int]] | None = None) -> None:
-        """Start the services, then the gateway, each one ready before the next step.
+        """Start the services, then the gateway, each one ready before the next step, then the relays.
 
         ``replicas`` gives a service more processes on the same database, one per extra port
         (``{"org-structure": [8101]}`` starts ``org-structure-2`` on 8101); the gateway is
@@ -265,16 +271,27 @@ class Stack:
                 self.env[spec.gateway_setting] = ",".join(urls)
         self._spawn(GATEWAY)
         self.wait_ready(GATEWAY.name)
+        for spec in (*SERVICES, GATEWAY):
+            if spec.relay:
+                self.start_relay(spec.name)
+
+    def start_relay(self, name: str) -> None:
+        """Start the change feed's relay of ``name`` (``<name>-relay``); it has no port, it works the database."""
+        spec = next(s for s in (*SERVICES, GATEWAY) if s.name == name)
+        self._spawn(spec, name=f"{spec.name}{RELAY_SUFFIX}", command="relay")
 
     def restart(self, name: str) -> None:
-        """Start a stopped service again (same port, same environment) and wait until it is ready."""
+        """Start a stopped service again (same port, same environment) and wait until it is ready (a relay: started)."""
+        if name.endswith(RELAY_SUFFIX):
+            self.start_relay(name.removesuffix(RELAY_SUFFIX))
+            return
         spec = next(s for s in (*SERVICES, GATEWAY) if s.name == name)
         self._spawn(spec)
         self.wait_ready(name)
 
-    def _spawn(self, spec: Spec, *, name: str | None = None, port: int | None = None) -> None:
+    def _spawn(self, spec: Spec, *, name: str | None = None, port: int | None = None, command: str = "serve") -> None:
         name = name or spec.name
-        command = self._command(spec, "serve")
+        argv = self._command(spec, command)
         env = self.env if port is None else {**self.env, f"{spec.env_prefix}PORT": str(port)}
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path(name).open("ab")
@@ -282,7 +299,7 @@ class Stack:
         # NOTE: a session of its own, so Ctrl-C reaches only this runner, which then stops
         # the children in order instead of all of them racing to exit at once.
         self.processes[name] = subprocess.Popen(  # noqa: S603 - our own console scripts, no shell
-            command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
     def wait_ready(self, name: str) -> None:
@@ -319,7 +336,7 @@ class Stack:
             log.close()
 
     def stop_all(self) -> None:
-        """Stop the gateway first, then the services, even if some already exited."""
+        """Stop the relays first, then the gateway, then the services, even if some already exited."""
         for name in reversed(list(self.processes)):
             self.stop(name)
 
@@ -341,6 +358,9 @@ class Stack:
             url = self.url(spec.name)
             rows.append((spec.name, url, f"{url}/docs", f"{gateway}/api/v1/{spec.gateway_prefix}/"))
         lines = _columns(rows)
+        relays = [name for name in self.processes if name.endswith(RELAY_SUFFIX)]
+        if relays:
+            lines += ["", f"relays (webhooks, NATS when HAICAP_EVENTS_NATS_URL is set): {', '.join(relays)}"]
         if self.demo_users:
             users = [("user", "role", "area", "password")]
             users += [(u.username, u.role, u.area, u.password or "(unchanged since it was created)") for u in self.demo_users]

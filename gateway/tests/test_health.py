@@ -19,7 +19,8 @@ def _readyz_answers(states: dict[str, object]):
 async def test_healthz_does_not_depend_on_upstreams(client: httpx.AsyncClient, fake) -> None:
     response = await client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "service": "gateway"}
+    # NOTE: the shared Health model may carry an empty `events` (the relay's lag is in /readyz).
+    assert {k: v for k, v in response.json().items() if v is not None} == {"status": "ok", "service": "gateway"}
     assert fake.seen == []
 
 
@@ -27,7 +28,10 @@ async def test_readyz_is_200_when_every_service_is_ready(client: httpx.AsyncClie
     fake.respond = _readyz_answers({})
     response = await client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {
+    body = response.json()
+    # NOTE: identity's relay has no destination yet (no NATS, no subscription): nothing lags.
+    assert body.pop("events")["destinations"] == []
+    assert body == {
         "status": "ready",
         "service": "gateway",
         "upstreams": [

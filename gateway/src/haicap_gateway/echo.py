@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from haicap_shared.deadlines import takes_up_to
+from haicap_shared.events.feed import FEED_DEADLINE_SECONDS
 
 _BLOCK = bytes(range(256)) * 256  # 64 KiB
 
@@ -109,6 +110,12 @@ def create_echo_app(name: str = "echo") -> FastAPI:
         """Answer after ``seconds``, like a report: declares in its OpenAPI that it may take 5 s."""
         await asyncio.sleep(seconds)
         return {"slept": seconds}
+
+    @app.get("/events", openapi_extra=takes_up_to(FEED_DEADLINE_SECONDS))
+    async def events(after: int = 0, wait: float = 0.0) -> dict[str, object]:
+        """A change feed long-polled in vain: no event after ``wait`` seconds; declares the feed's deadline."""
+        await asyncio.sleep(wait)
+        return {"events": [], "next_after": after, "latest_sequence": after}
 
     @app.get("/cookie")
     async def cookie() -> Response:

@@ -12,6 +12,9 @@ Each service's ``/openapi.json`` is fetched through the gateway's upstream and m
 * a schema defined the same way everywhere (``Problem``, ``Health``) is kept once; a name
   defined differently by two services (or depending on such a name) is prefixed with the
   service (``OrgUnit``), in every service that defines it, and each ``$ref`` follows;
+* each service's event types (``webhooks``, OpenAPI 3.1: the CloudEvents its subscribers
+  receive) are kept beside the gateway's own (identity's), their schema references renamed
+  like the paths';
 * one OAuth2 password-flow scheme (token at ``/api/v1/auth/token``) is required globally;
   health and OpenAPI paths are public, and so is a route of the gateway's own that declares no
   bearer scheme. A service that declares its own security keeps its per-route choices (a route
@@ -127,6 +130,7 @@ def merge_specs(
     tags: list[dict[str, Any]] = list(merged.get("tags", []))
     tag_names = {tag["name"] for tag in tags}
     paths: dict[str, Any] = merged.setdefault("paths", {})
+    webhooks: dict[str, Any] = merged.get("webhooks", {})
     for path, item in paths.items():
         for method, operation in item.items():
             # NOTE: a route of the gateway's own that declares no bearer scheme is public (the
@@ -158,6 +162,10 @@ def merge_specs(
                 if security is not None:
                     operation["security"] = security
             paths[public_path] = new_item
+        # NOTE: the service's event types (OpenAPI 3.1 ``webhooks``, named by their globally
+        # unique type): what its subscribers receive, kept so one client knows every payload.
+        for event_type, item in spec.get("webhooks", {}).items():
+            webhooks[event_type] = _rewrite_refs(item, rename)
         for tag in spec.get("tags", []):
             if tag["name"] not in tag_names:
                 tags.append(tag)
@@ -174,6 +182,8 @@ def merge_specs(
                 tag_names.add(service_tag)
 
     merged["tags"] = tags
+    if webhooks:
+        merged["webhooks"] = webhooks
     merged["components"].setdefault("securitySchemes", {})[SCHEME] = SECURITY_SCHEME
     merged["security"] = [{SCHEME: []}]
     missing = list(missing)

@@ -7,9 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from haicap_shared.auth import Public
+from haicap_shared.events.monitoring import EventsReadiness
+from haicap_shared.health import events_readiness
 
 from .settings import UpstreamService
 from .upstream import Readiness, ReplicaReadiness, Upstream
@@ -40,6 +42,9 @@ class GatewayReadiness(BaseModel):
     status: str
     service: str
     upstreams: list[UpstreamState]
+    events: EventsReadiness | None = Field(
+        default=None, description="How far behind identity's relay is, per destination (never makes the gateway unready)"
+    )
 
 
 def readiness_router(services: tuple[UpstreamService, ...]) -> APIRouter:
@@ -47,9 +52,11 @@ def readiness_router(services: tuple[UpstreamService, ...]) -> APIRouter:
     router = APIRouter(tags=["health"], dependencies=[Public])
 
     @router.get("/readyz", response_model=GatewayReadiness, responses={503: {"model": GatewayReadiness}})
-    async def readyz(upstream: UpstreamClient) -> JSONResponse:
-        """Readiness: every service behind the gateway has a replica whose own /readyz answers."""
-        per_service = await asyncio.gather(*(upstream.readiness(service) for service in services))
+    async def readyz(request: Request, upstream: UpstreamClient) -> JSONResponse:
+        """Readiness: every service behind the gateway has a replica whose own /readyz answers (and identity's relay lag)."""
+        per_service, events = await asyncio.gather(
+            asyncio.gather(*(upstream.readiness(service) for service in services)), events_readiness(request.app)
+        )
         states = [_service_state(replicas) for replicas in per_service]
         ready = all(state is Readiness.READY for state in states)
         body = GatewayReadiness(
@@ -64,8 +71,9 @@ def readiness_router(services: tuple[UpstreamService, ...]) -> APIRouter:
                 )
                 for s, state, replicas in zip(services, states, per_service, strict=True)
             ],
+            events=events,
         )
-        return JSONResponse(body.model_dump(mode="json"), status_code=200 if ready else 503)
+        return JSONResponse(body.model_dump(mode="json", exclude_none=True), status_code=200 if ready else 503)
 
     return router
 

@@ -237,6 +237,29 @@ async def test_a_task_created_changed_and_transferred(client: httpx.AsyncClient,
     assert (event["provincecode"], event["communecode"]) == ("04", "01654")
 
 
+async def test_a_deleted_task_and_a_replayed_create(client: httpx.AsyncClient, session: AsyncSession, cao_bang) -> None:
+    ag = await cao_bang_agencies(session)
+    start = await _latest(client)
+    body = {
+        "code": "NV-009",
+        "title": "Nhiệm vụ",
+        "sector": "Y tế",
+        "owner_agency_id": str(ag.health),
+        "valid_from": "2020-01-01",
+    }
+    key = {"Idempotency-Key": "create-nv-009"}
+    first = await client.post("/tasks", json=body, headers=key)
+    assert first.status_code == 201, first.text
+    replayed = await client.post("/tasks", json=body, headers=key)
+    assert replayed.json() == first.json()
+    [created] = await _events(client, start)  # the replay changed nothing, so published nothing
+    url = f"/tasks/{first.json()['id']}"
+    last = await _get(client, url)
+    assert (await client.delete(url, headers={"If-Match": '"1"'})).status_code == 204
+    deleted = await _one_event(client, int(created["sequence"]))
+    assert (deleted["type"], deleted["data"]["record"], deleted["communecode"]) == (f"{TYPE}.task.deleted", last, None)
+
+
 # --- what fails publishes nothing -------------------------------------------------------------
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 
 import uvicorn
 
+from .events.catalogue import EventCatalogue
 from .events.relay import relay_arguments, serve_relay
 from .events.settings import EventSettings
 from .logs import configure_logging
@@ -43,7 +45,7 @@ def run_service_cli(
     if migrations is not None:
         commands.add_parser("migrate", help="apply every database migration")
         relay = commands.add_parser("relay", help="deliver the change feed to NATS and the webhook subscriptions")
-        relay_arguments(relay, service=settings.service_name)
+        relay_arguments(relay, service="")
     serve = commands.add_parser("serve", help="serve the API with uvicorn")
     serve.add_argument("--host", default=settings.host)
     serve.add_argument("--port", type=int, default=settings.port)
@@ -59,7 +61,7 @@ def run_service_cli(
         asyncio.run(upgrade_to_head(migrations, settings.resolved_database_url()))
         return 0
     if args.command == "relay":
-        return run_relay(args, settings)
+        return run_relay(args, settings, app_factory=app_factory)
     if args.command == "serve":
         settings.var_dir.mkdir(parents=True, exist_ok=True)
         # NOTE: keep-alive above the clients' pool expiry, or a client reuses a socket the
@@ -85,14 +87,27 @@ def run_service_cli(
     return own[args.command](args, settings)
 
 
-def run_relay(args: argparse.Namespace, settings: ProcessSettings) -> int:
+def run_relay(args: argparse.Namespace, settings: ProcessSettings, *, app_factory: str | None = None) -> int:
     """The ``relay`` command: the change feed's relay on the service's database until SIGTERM.
 
     ``args`` has the options of :func:`haicap_shared.events.relay.relay_arguments` (``service``,
-    ``replica``); a process with its own CLI (the gateway) adds them and calls this.
+    ``replica``). The service's name in NATS subjects and its stream is, unless ``--service``
+    says otherwise, the one its event types carry (its catalogue's: ``org`` for org-structure),
+    read from the app ``app_factory`` builds; else the process's ``service_name``.
     """
     assert isinstance(settings, ServiceSettings), "the relay needs the service's database"
     configure_logging(settings.log_level, f"{settings.service_name}-relay")
     settings.var_dir.mkdir(parents=True, exist_ok=True)
-    asyncio.run(serve_relay(settings.resolved_database_url(), args.service, EventSettings(), replica=args.replica))
+    service = args.service or _published_service(app_factory) or settings.service_name
+    asyncio.run(serve_relay(settings.resolved_database_url(), service, EventSettings(), replica=args.replica))
     return 0
+
+
+def _published_service(app_factory: str | None) -> str | None:
+    """The service name of the event catalogue of the app ``module:function`` builds (nothing is started)."""
+    if not app_factory:
+        return None
+    module, _, function = app_factory.partition(":")
+    app = getattr(importlib.import_module(module), function)()
+    catalogue = getattr(app.state, "events", None)
+    return catalogue.service if isinstance(catalogue, EventCatalogue) else None

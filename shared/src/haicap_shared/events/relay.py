@@ -499,7 +499,12 @@ async def serve_relay(
 
 def relay_arguments(parser: argparse.ArgumentParser, *, service: str | None = None) -> None:
     """The relay command's options (the shared CLI's ``relay`` and ``python -m``)."""
-    parser.add_argument("--service", default=service, required=service is None, help="the service's name (NATS subjects)")
+    parser.add_argument(
+        "--service",
+        default=service,
+        required=service is None,
+        help="the service's name in NATS subjects and its stream (default: the one its event types carry)",
+    )
     parser.add_argument("--replica", default=None, help="this replica's name in leases (default: host:pid:random)")
 
 

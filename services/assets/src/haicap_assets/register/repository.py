@@ -14,6 +14,7 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Float,
+    Index,
     Integer,
     MetaData,
     RowMapping,
@@ -216,6 +217,8 @@ def _staging_table(name: str) -> Table:
         Column("purpose", String(30), nullable=False),
         Column("valid_from", Date, nullable=False),
         Column("decision_number", String(100)),
+        # NOTE: what was written is read back in row order, a batch at a time (audit and events).
+        Index(f"{name}_row_number", "row_number"),
         prefixes=["TEMPORARY"],
     )
 

@@ -39,8 +39,14 @@ generates one client from it. Each service's own spec stays at `/api/v1/<prefix>
 A service may run as several replicas: requests go round robin, a replica that refuses a
 connection is set aside for a few seconds, and a request that could not connect is sent to
 another replica. Reads wait 10 s for an answer, writes 30 s, reports, imports, exports and
-bulk routes 120 s; request bodies are limited (413 `payload_too_large`); JSON is gzipped for
+bulk routes 120 s, a change feed's long-poll (`GET /api/v1/<prefix>/events?wait=25`) as long as
+its service declares; request bodies are limited (413 `payload_too_large`); JSON is gzipped for
 callers that accept it.
+
+Change feeds: each service publishes its changes as CloudEvents at `/api/v1/<prefix>/events`
+(and webhooks at `/api/v1/<prefix>/webhook-subscriptions`); the event types are under
+`webhooks` in this document. Identity's own (users and service accounts, no secret ever) is at
+`/api/v1/auth/events`, for admins, auditors and service accounts.
 
 Every response carries `X-Request-ID` (the caller's, or a new one), which is passed to the
 service and appears in its logs. A service that cannot be reached gives 503

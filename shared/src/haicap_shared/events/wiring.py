@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from fastapi import FastAPI, params
+from fastapi import FastAPI
 from sqlalchemy import MetaData
 
 from ..audit import AuditTrail
@@ -31,14 +30,12 @@ def install_events(
     settings: ProcessSettings,
     *,
     prefix: str = "",
-    dependencies: Sequence[params.Depends] = (),
     event_settings: EventSettings | None = None,
 ) -> None:
     """Publish every audited change of ``app`` (its trail in ``app.state.audit``), and serve the feed and webhooks.
 
     ``prefix``: where the app serves its feed, for an app that serves its catalogue's path itself
     (the gateway's identity, ``/api/v1/auth``; a service behind the gateway serves it at its root).
-    ``dependencies``: added to every feed and webhook route (the gateway narrows who reads identity's).
     ``event_settings``: retention and the relay's settings (``HAICAP_EVENTS_*`` by default), kept in
     ``app.state.event_settings``, where the routes read them (a test may replace them there).
 
@@ -59,8 +56,8 @@ def install_events(
     app.state.event_tables = tables
     app.state.event_schemas = schemas
     app.state.event_settings = event_settings or EventSettings()
-    app.include_router(feed_router(catalogue, tables, schemas=schemas), prefix=prefix, dependencies=dependencies)
-    app.include_router(subscriptions_router(catalogue, tables), prefix=prefix, dependencies=dependencies)
+    app.include_router(feed_router(catalogue, tables, schemas=schemas), prefix=prefix)
+    app.include_router(subscriptions_router(catalogue, tables), prefix=prefix)
     _document_event_types(app, schemas)
 
 

@@ -123,7 +123,8 @@ async def _add_units(writer: _Writer, plan: ImportPlan, now: datetime) -> tuple[
     missing = sorted((u for u in plan.units if u.id not in present), key=lambda u: (UNIT_LEVELS.index(u.level), u.code))
     rows = [{**asdict(u), "search_key": search_key(u.name), **_new_row(now)} for u in missing]
     await repository.insert_units(session, rows)
-    await writer.audited(ENTITY_UNIT, "create", [(row["id"], None, unit_snapshot(row)) for row in rows])
+    for chunk in in_batches(rows, repository.IMPORT_BATCH):
+        await writer.audited(ENTITY_UNIT, "create", [(row["id"], None, unit_snapshot(row)) for row in chunk])
     return len(missing), len(present)
 
 

@@ -54,6 +54,7 @@ from haicap_gateway.settings import GatewaySettings
 from haicap_org_structure.settings import OrgSettings
 from haicap_personnel.settings import PersonnelSettings
 from haicap_reporting.settings import ReportingSettings
+from haicap_shared.events.settings import EventSettings
 from haicap_shared.settings import ProcessSettings, ServiceSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,8 +91,13 @@ class Process:
         return str(tomllib.loads((ROOT / self.package_dir / "pyproject.toml").read_text())["project"]["name"])
 
     def variables(self) -> set[str]:
-        """Every environment variable this process reads."""
-        return {f"{self.prefix}{field.upper()}" for field in self.settings.model_fields}
+        """Every environment variable this process reads (one with a database: the change feed's too)."""
+        own = {f"{self.prefix}{field.upper()}" for field in self.settings.model_fields}
+        return own | EVENT_VARIABLES if self.database is not None else own
+
+
+EVENT_VARIABLES = {f"{EventSettings.model_config['env_prefix']}{field.upper()}" for field in EventSettings.model_fields}
+"""``HAICAP_EVENTS_*``: read by every process that publishes its changes (those with a database) and its relay."""
 
 
 PROCESSES = {
@@ -670,8 +676,9 @@ def test_manifests_set_what_each_process_reads(cao_bang: list[dict[str, Any]]) -
         for pod in _pod_specs(document):
             for container in pod["containers"]:
                 process = process_of_image(container["image"])
-                # NOTE: a migration Job needs only its database; it gets no service-account secret.
-                complete = document["kind"] == "Deployment"
+                # NOTE: a migration Job and a relay need only their database; they get no service-account secret.
+                relay = document["metadata"]["labels"].get("app.kubernetes.io/component") == "relay"
+                complete = document["kind"] == "Deployment" and not relay
                 check_environment(f"{_key(document)}", process, container_env(cao_bang, container), complete=complete)
 
 

@@ -470,11 +470,11 @@ async def relay_figures(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--writes", type=int, default=2000, help="placements per mode for (a) (default 2,000)")
+    parser.add_argument("--writes", type=int, default=600, help="placements per mode for (a) (default 600)")
     parser.add_argument("--rounds", type=int, default=4, help="alternating rounds of (a) (default 4)")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent writers for (a)'s throughput")
     parser.add_argument("--relay-events", type=int, default=50_000, help="events for (b) to JetStream (default 50,000)")
-    parser.add_argument("--webhook-events", type=int, default=5_000, help="events for (b) to a webhook (default 5,000)")
+    parser.add_argument("--webhook-events", type=int, default=2_000, help="events for (b) to a webhook (default 2,000)")
     parser.add_argument("--rate", type=float, default=200.0, help="writes per second for (c) (default 200)")
     parser.add_argument("--steady-seconds", type=float, default=30.0, help="how long (c) writes (default 30 s)")
     parser.add_argument("--nats", default=f"nats://{HOST}:4222", help="NATS with JetStream (default 127.0.0.1:4222)")

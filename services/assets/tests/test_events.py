@@ -120,6 +120,17 @@ async def test_an_asset_and_its_changes_publish_the_record_as_the_api_answers_it
     assert await _feed(client, mark) == []
 
 
+async def test_a_replayed_create_publishes_nothing_more(client: httpx.AsyncClient) -> None:
+    body = {"kind": "equipment", "code": "TB-1", "name": "Máy phát", "province_code": "04", "purpose": "office",
+            "holder": {"kind": "unit", "code": "01304"}, "allocated_from": "2025-07-01"}  # fmt: skip
+    key = {"Idempotency-Key": "may-phat-quang-lam-1"}
+    first = await client.post("/assets", json=body, headers=key)
+    assert first.status_code == 201, first.text
+    again = await client.post("/assets", json=body, headers=key)
+    assert (again.status_code, again.headers["idempotent-replayed"]) == (201, "true")
+    assert _kinds(await _feed(client, 0)) == ["asset.created", "allocation.created"]
+
+
 async def test_a_new_holder_ends_one_allocation_and_opens_the_next(client: httpx.AsyncClient, test_tokens: TestTokens) -> None:
     asset = await create_asset(client)
     [_, first] = await _feed(client, 0)

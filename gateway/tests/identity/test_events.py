@@ -232,3 +232,17 @@ async def test_an_events_dataschema_resolves_at_the_gateway_and_describes_it(
         f"{TYPE}.user.unlocked",
         f"{TYPE}.user.updated",
     ]
+
+
+async def test_the_feeds_documentation_names_its_readers_and_every_identity_event_type(gateway: httpx.AsyncClient) -> None:
+    spec = (await gateway.get("/openapi.json")).json()
+    for path in (FEED, f"{FEED}/latest"):
+        operation = spec["paths"][path]["get"]
+        assert "admins, auditors and service accounts only" in operation["description"]
+        assert "role_not_allowed" in operation["responses"]["403"]["description"]
+    assert {name for name in spec["webhooks"] if name.startswith(f"{TYPE}.")} == {
+        f"{TYPE}.user.{past}" for past in ("created", "updated", "deleted", "unlocked")
+    } | {f"{TYPE}.service_account.{past}" for past in ("created", "updated", "deleted")}
+    record = spec["components"]["schemas"]["User"]["properties"]
+    assert "password" not in record
+    assert "password_hash" not in record

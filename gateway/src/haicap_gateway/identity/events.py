@@ -40,6 +40,10 @@ FEED_ROLES = (Role.ADMIN, Role.AUDITOR, Role.SERVICE)
 """Who reads the identity feed: the roles that see every user (the officers' areas hold records, not users)."""
 
 FEED_READERS = require(*FEED_ROLES)
+READERS_NOTE = (
+    "**Identity's feed** is read by admins, auditors and service accounts only (every user, everywhere); "
+    "other roles get 403 `role_not_allowed`: a user is not a record of an officer's area."
+)
 
 
 def _user_area(record: Mapping[str, Any]) -> EventArea:
@@ -108,6 +112,22 @@ def narrow_feed_readers(app: FastAPI) -> None:
             raise RuntimeError(f"identity's feed route {path} has no role check to narrow")
         for check in checks:
             app.dependency_overrides[check] = FEED_READERS
+    _document_readers(app, feed)
+
+
+def _document_readers(app: FastAPI, paths: set[str]) -> None:
+    """Say who reads identity's feed in the operations' descriptions (the shared text names the feed's usual readers)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = build()
+        for path in paths:
+            operation = document.get("paths", {}).get(path, {}).get("get")
+            if operation is not None and READERS_NOTE not in operation.get("description", ""):
+                operation["description"] = f"{operation.get('description', '')}\n\n{READERS_NOTE}".lstrip()
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _role_checks(dependant: Any) -> Iterator[Callable[..., Any]]:

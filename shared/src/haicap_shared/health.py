@@ -27,8 +27,13 @@ Readiness = Literal["database", "process"]
 class Health(BaseModel):
     status: str
     service: str
+
+
+class ServiceReadiness(Health):
+    """Whether a service with a database can serve; for one that publishes its changes, the relay's lag too."""
+
     events: EventsReadiness | None = Field(
-        default=None, description="A service that publishes its changes: the relay's lag per destination"
+        default=None, description="A service that publishes its changes: the relay's lag per destination (absent otherwise)"
     )
 
 
@@ -82,7 +87,7 @@ def health_router(service: str, *, readiness: Readiness | None) -> APIRouter:
 
     if readiness == "database":
 
-        @router.get("/readyz", response_model=Health, responses={503: {"model": Health}})
+        @router.get("/readyz", response_model=ServiceReadiness, responses={503: {"model": Health}})
         async def readyz(request: Request) -> JSONResponse:
             """Readiness: the service's database answers (and, when it publishes, how far behind the relay is)."""
             try:
@@ -91,7 +96,7 @@ def health_router(service: str, *, readiness: Readiness | None) -> APIRouter:
                 logger.warning("database not reachable: %s", exc)
                 return JSONResponse({"status": "database unreachable", "service": service}, status_code=503)
             events = await events_readiness(request.app)
-            body = Health(status="ready", service=service, events=events)
+            body = ServiceReadiness(status="ready", service=service, events=events)
             return JSONResponse(body.model_dump(mode="json", exclude_none=True))
 
     if readiness != "process":

@@ -38,13 +38,15 @@ class ServiceReadiness(Health):
 
 
 async def events_readiness(app: FastAPI) -> EventsReadiness | None:
-    """The relay's lag per destination of an app that publishes its changes; None for one that does not (or on error)."""
+    """The relay's lag per destination of an app that publishes its changes; None without destinations (or on error)."""
     tables = getattr(app.state, "event_tables", None)
     if tables is None:
         return None
     try:
         async with app.state.database.sessionmaker() as session:
-            return await destination_lags(session, tables)
+            found = await destination_lags(session, tables)
+        # NOTE: nothing to say before the relay has a destination (no subscription, no NATS).
+        return found if found.destinations else None
     except Exception as exc:  # noqa: BLE001 - the lag is information; its failure is logged, not fatal
         logger.warning("event lag not readable: %s", exc)
         return None
@@ -99,11 +101,19 @@ def health_router(service: str, *, readiness: Readiness | None) -> APIRouter:
             body = ServiceReadiness(status="ready", service=service, events=events)
             return JSONResponse(body.model_dump(mode="json", exclude_none=True))
 
-    if readiness != "process":
+    if readiness == "database":
+        router.include_router(metrics_router(service))
 
-        @router.get("/metrics", response_class=Response, responses=METRICS_RESPONSES)
-        async def metrics(request: Request) -> Response:
-            """Prometheus metrics of the change feed: the relay's lag, cursor and attempts per destination."""
-            return await events_metrics(request.app, service)
+    return router
+
+
+def metrics_router(service: str) -> APIRouter:
+    """``GET /metrics``: the change feed's Prometheus metrics (a service with its own readiness includes it itself)."""
+    router = APIRouter(tags=["health"], dependencies=[Public])
+
+    @router.get("/metrics", response_class=Response, responses=METRICS_RESPONSES)
+    async def metrics(request: Request) -> Response:
+        """Prometheus metrics of the change feed: the relay's lag, cursor and attempts per destination."""
+        return await events_metrics(request.app, service)
 
     return router

@@ -474,3 +474,15 @@ async def test_training_a_person_reassesses_their_placement_and_publishes_both(
         "changed_fields": ["suitability", "suitability_reasons"],
     }
     assert events[1]["data"] == {"record": await _get(client, f"/people/{person['id']}"), "changed_fields": ["education_level"]}
+
+
+async def test_every_type_is_listed_with_its_schema(client: httpx.AsyncClient) -> None:
+    listed = (await _get(client, "/events/types"))["types"]
+    kinds = {t["type"].removeprefix(PREFIX + ".") for t in listed}
+    assert {"person.created", "person.recruited", "placement.reassessed", "bulk_replacement.created"} <= kinds
+    assert {"person_import.imported", "streamlining_case.withdrawn", "job_position.returned", "training_record.created"} <= kinds
+    for described in listed:
+        schema = await client.get(f"/events/schemas/{described['type']}")
+        assert schema.status_code == 200, (described["type"], schema.text)
+    person = (await client.get(f"/events/schemas/{PREFIX}.person.updated")).text
+    assert "national_id" in person

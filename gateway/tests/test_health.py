@@ -28,10 +28,8 @@ async def test_readyz_is_200_when_every_service_is_ready(client: httpx.AsyncClie
     fake.respond = _readyz_answers({})
     response = await client.get("/readyz")
     assert response.status_code == 200
-    body = response.json()
-    # NOTE: identity's relay has no destination yet (no NATS, no subscription): nothing lags.
-    assert body.pop("events")["destinations"] == []
-    assert body == {
+    # NOTE: identity's relay has no destination yet (no NATS, no subscription): no `events` to show.
+    assert response.json() == {
         "status": "ready",
         "service": "gateway",
         "upstreams": [

@@ -1,4 +1,4 @@
-"""The gateway's readiness of the whole stack (forwarding under ``/api/v1/<service>/`` is ``forwarding.py``)."""
+"""The gateway's readiness of the whole stack, and its metrics (forwarding under ``/api/v1/<service>/`` is ``forwarding.py``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from haicap_shared.auth import Public
 from haicap_shared.events.monitoring import EventsReadiness
-from haicap_shared.health import events_readiness
+from haicap_shared.health import events_readiness, metrics_router
 
 from .settings import UpstreamService
 from .upstream import Readiness, ReplicaReadiness, Upstream
@@ -48,8 +48,9 @@ class GatewayReadiness(BaseModel):
 
 
 def readiness_router(services: tuple[UpstreamService, ...]) -> APIRouter:
-    """``/readyz``: ready when every service behind the gateway is."""
+    """``/readyz``: ready when every service behind the gateway is; ``/metrics``: identity's relay, for Prometheus."""
     router = APIRouter(tags=["health"], dependencies=[Public])
+    router.include_router(metrics_router("gateway"))
 
     @router.get("/readyz", response_model=GatewayReadiness, responses={503: {"model": GatewayReadiness}})
     async def readyz(request: Request, upstream: UpstreamClient) -> JSONResponse:

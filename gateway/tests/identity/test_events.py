@@ -246,3 +246,24 @@ async def test_the_feeds_documentation_names_its_readers_and_every_identity_even
     record = spec["components"]["schemas"]["User"]["properties"]
     assert "password" not in record
     assert "password_hash" not in record
+
+
+async def test_readiness_and_metrics_show_identitys_relay_once_it_has_a_destination(
+    gateway: httpx.AsyncClient, admin: dict[str, str], new_user
+) -> None:
+    assert "events" not in (await gateway.get("/readyz")).json()
+    made = await gateway.post("/api/v1/auth/webhook-subscriptions", json={"url": "http://127.0.0.1:9/hooks"}, headers=admin)
+    assert made.status_code == 201, made.text
+    await new_user("ngo.k")
+    destination = f"webhook:{made.json()['id']}"
+    events = (await gateway.get("/readyz")).json()["events"]
+    assert [(d["destination"], d["delivered_through"]) for d in events["destinations"]] == [(destination, 0)]
+    assert events["latest_sequence"] > 0
+    metrics = await gateway.get("/metrics")
+    assert metrics.status_code == 200
+    [delivered] = [
+        line
+        for line in metrics.text.splitlines()
+        if line.startswith("haicap_events_delivered_through{") and f'destination="{destination}"' in line
+    ]
+    assert ('service="gateway"' in delivered, float(delivered.rsplit(" ", 1)[1])) == (True, 0.0)

@@ -70,11 +70,28 @@ async def claim_destination(
     destination is eligible while its subscription is active; one waiting to retry its head
     event only once that time has come (a redelivery does not wait).
     """
+    d = tables.destination
+    stmt = _claimable(tables, now, nats=nats)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True, of=d)
+    name = await session.scalar(stmt)
+    if name is None:
+        return None
+    await session.execute(update(d).where(d.c.name == name).values(leased_by=replica, lease_until=lease_until))
+    return (await session.execute(select(d).where(d.c.name == name))).one()
+
+
+async def work_waiting(session: AsyncSession, tables: EventTables, *, now: datetime, nats: bool) -> bool:
+    """Whether some destination has work a replica could claim now (a read, no lock: checked before claiming)."""
+    return await session.scalar(_claimable(tables, now, nats=nats)) is not None
+
+
+def _claimable(tables: EventTables, now: datetime, *, nats: bool) -> Any:
     d, s, delivery = tables.destination, tables.subscription, tables.delivery
     latest = select(func.coalesce(func.max(tables.outbox.c.sequence), 0)).scalar_subquery()
     redeliveries = exists().where(delivery.c.subscription_id == d.c.subscription_id, delivery.c.status == "redelivering")
     head_due = or_(d.c.next_attempt_at.is_(None), d.c.next_attempt_at <= now)
-    stmt = (
+    return (
         select(d.c.name)
         .outerjoin(s, s.c.id == d.c.subscription_id)
         .where(
@@ -85,13 +102,6 @@ async def claim_destination(
         .order_by(d.c.updated_at, d.c.name)
         .limit(1)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True, of=d)
-    name = await session.scalar(stmt)
-    if name is None:
-        return None
-    await session.execute(update(d).where(d.c.name == name).values(leased_by=replica, lease_until=lease_until))
-    return (await session.execute(select(d).where(d.c.name == name))).one()
 
 
 async def fenced_update(session: AsyncSession, tables: EventTables, name: str, replica: str, **values: Any) -> bool:

@@ -154,6 +154,9 @@ class Relay:
                 await store.ensure_destination(session, self.tables, store.NATS, utcnow())
             self._nats_ready = True
         now = utcnow()
+        async with self._transaction(reads_only=True) as session:
+            if not await store.work_waiting(session, self.tables, now=now, nats=self.nats is not None):
+                return False
         async with self._transaction() as session:
             claimed = await store.claim_destination(
                 session,
@@ -186,8 +189,10 @@ class Relay:
             if time.monotonic() > deadline:
                 raise TimeoutError("the relay still had work")
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self.sessions, immediate=self.sqlite)
+    def _transaction(self, *, reads_only: bool = False) -> _Transaction:
+        # NOTE: on SQLite a writing transaction takes the write lock up front; a reading one
+        # leaves it to the API's writers.
+        return _Transaction(self.sessions, immediate=self.sqlite and not reads_only)
 
     async def _prune_when_due(self) -> None:
         if time.monotonic() < self._next_prune:
@@ -213,7 +218,7 @@ class Relay:
         started = time.monotonic()
         cursor = int(destination.delivered_through)
         while not self._turn_over(started):
-            async with self._transaction() as session:
+            async with self._transaction(reads_only=True) as session:
                 rows = await events_after(session, self.tables, cursor, limit=self.settings.relay_batch_size)
             if not rows:
                 return
@@ -255,7 +260,7 @@ class Relay:
     # --- webhooks ---------------------------------------------------------------------------
 
     async def _work_webhook(self, destination: Row[Any]) -> None:
-        async with self._transaction() as session:
+        async with self._transaction(reads_only=True) as session:
             subscription = await store.subscription_with_secret(session, self.tables, destination.subscription_id)
         if subscription is None or subscription.status != "active":
             return
@@ -268,12 +273,12 @@ class Relay:
         await turn.deliver(started)
 
     async def _redeliver(self, subscription: Row[Any]) -> None:
-        async with self._transaction() as session:
+        async with self._transaction(reads_only=True) as session:
             pending = await store.pending_redeliveries(session, self.tables, subscription.id, self.settings.relay_batch_size)
         for dead in pending:
             if self.stopping.is_set():
                 return
-            async with self._transaction() as session:
+            async with self._transaction(reads_only=True) as session:
                 row = await store.outbox_event(session, self.tables, dead.event_id)
             if row is None:
                 attempt = Attempt(False, None, 0, "the event is no longer in the outbox (past the retention)")
@@ -324,7 +329,7 @@ class _WebhookTurn:
         condition = store.subscription_condition(
             tables, self.subscription.event_types or [], self.subscription.province_code, self.subscription.commune_code
         )
-        async with relay._transaction() as session:
+        async with relay._transaction(reads_only=True) as session:
             latest = await latest_sequence(session, tables)
             rows = await events_after(
                 session,

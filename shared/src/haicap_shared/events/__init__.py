@@ -11,5 +11,10 @@
 - :mod:`.retention`: events older than ``HAICAP_EVENTS_RETENTION_DAYS`` deleted, the feed's floor raised;
 - :mod:`.settings`: ``EventSettings`` (``HAICAP_EVENTS_*``), retention and the relay's settings;
 - :mod:`.subscriptions`: the webhook subscriptions API;
+- :mod:`.relay`: the relay process (``haicap-<service> relay``) delivering the outbox to webhooks
+  and NATS under leases; :mod:`.destinations` its queries (and the subscriptions API's);
+- :mod:`.webhooks`: Standard Webhooks signing, the SSRF guard, one delivery, and a receiver's
+  :func:`~.webhooks.verify_delivery`; :mod:`.jetstream`: publishing to NATS JetStream;
+- :mod:`.monitoring`: the relay's lag per destination (``/readyz``, ``/metrics``);
 - :mod:`.wiring`: how a service app gets all of it (``create_service_app(events=...)``).
 """

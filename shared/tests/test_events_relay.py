@@ -163,3 +163,20 @@ def test_subjects_name_the_service_province_and_short_type() -> None:
     assert subject_of("org-structure", {"type": "vn.gov.haicap.org.unit.merged", "provincecode": None}) == (
         "haicap.org-structure.national.unit.merged"
     )
+
+
+async def test_the_relay_prunes_events_past_the_retention(
+    client: httpx.AsyncClient, service_app: FastAPI, db_connection: AsyncConnection
+) -> None:
+    await parcels(client, 3)
+    outbox = event_tables.outbox
+    sequences = list((await db_connection.scalars(select(outbox.c.sequence).order_by(outbox.c.sequence))).all())
+    await db_connection.execute(
+        update(outbox).where(outbox.c.sequence <= sequences[1]).values(occurred_at=utcnow() - timedelta(days=91))
+    )
+    relay = Relay(service_app.state.database.sessionmaker, event_tables, "sample", EventSettings(), replica="a")
+    assert not await relay.step()
+    await relay.close()
+    assert list((await db_connection.scalars(select(outbox.c.sequence))).all()) == sequences[2:]
+    pruned = await db_connection.scalar(select(event_tables.feed_state.c.pruned_through))
+    assert pruned == sequences[1]

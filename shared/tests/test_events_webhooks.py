@@ -296,6 +296,27 @@ async def test_a_silent_endpoint_ends_paused_with_its_events_dead_lettered_and_t
     assert {a["id"]: a["status"] for a in log if a["id"] in {d["id"] for d in dead}} == {d["id"]: "redelivered" for d in dead}
 
 
+async def test_an_endpoint_failing_too_long_is_paused_with_its_cursor_kept(
+    client: httpx.AsyncClient, service_app: FastAPI, receiver: Receiver
+) -> None:
+    settings = QUICK.model_copy(update={"webhook_pause_after_failing_seconds": 0.3})
+    created = await subscribe(client, f"{receiver.url}/status/503/x")
+    await parcels(client, "waiting")
+    before = (await subscription(client, created["id"]))["delivered_through"]
+    relay = relay_of(service_app, settings)
+    deadline = time.monotonic() + 20
+    while (shown := await subscription(client, created["id"]))["status"] != "paused":
+        assert time.monotonic() < deadline, "the subscription was not paused"
+        if not await relay.step():
+            await asyncio.sleep(0.02)
+    await relay.close()
+    assert shown["paused_reason"].startswith("paused by the relay: failing since")
+    assert (shown["delivered_through"], shown["last_error"]) == (before, "HTTP 503")
+    assert await log_of(client, created["id"], "dead-letters") == []
+    failed = await client.get(f"/webhook-subscriptions/{created['id']}/deliveries", params={"status": "failed"})
+    assert {(a["status"], a["response_status"]) for a in failed.json()["items"]} == {("failed", 503)}
+
+
 async def test_the_ssrf_guard_refuses_private_addresses_in_production(
     client: httpx.AsyncClient, service_app: FastAPI, receiver: Receiver
 ) -> None:

@@ -12,7 +12,7 @@ In one run it measures:
 
 - **import**: the same generated rows loaded twice into the same ``person`` table (all its
   indexes): once with ``psql \\copy`` of a CSV in the table's own columns (the baseline), once
-  through personnel's importer (``people.importer.import_people``, the code behind
+  through personnel's importer (``people.service.import_people``, the code behind
   ``POST /people/imports``) from the CSV a province would send (Vietnamese headers and labels,
   DD/MM/YYYY dates): COPY into a staging table, validation in SQL, one INSERT ... SELECT. The
   ratio is rows per second of the importer over \\copy's. org-structure is an in-process fake
@@ -57,13 +57,15 @@ from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
 
 from haicap_personnel.app import create_app  # noqa: E402
 from haicap_personnel.cli import MIGRATIONS  # noqa: E402
+from haicap_personnel.events import CATALOGUE  # noqa: E402
 from haicap_personnel.org_client import OrgAgency, OrgLineage  # noqa: E402
-from haicap_personnel.people.importer import import_people  # noqa: E402
+from haicap_personnel.people.service import PERSONAL_FIELDS, import_people  # noqa: E402
 from haicap_personnel.settings import PersonnelSettings  # noqa: E402
 from haicap_personnel.tables import metadata  # noqa: E402
 from haicap_shared.audit import AuditTrail  # noqa: E402
 from haicap_shared.auth import system_principal  # noqa: E402
 from haicap_shared.db import create_engine  # noqa: E402
+from haicap_shared.events.outbox import Outbox  # noqa: E402
 from haicap_shared.imports import ImportLimits, Upload  # noqa: E402
 from haicap_shared.migrations import upgrade_to_head  # noqa: E402
 from haicap_shared.roles import Area, Role  # noqa: E402
@@ -146,7 +148,9 @@ async def timed(action: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
 async def run_import(url: str, org: FakeOrg, path: Path) -> tuple[float, int, float]:
     """Seconds, rows written, peak RSS growth (MB) of one import through the importer."""
     engine = create_engine(url)
-    audit = AuditTrail(metadata.tables["audit_event"])
+    # NOTE: the trail the app builds: every imported person is audited and published.
+    audit = AuditTrail(metadata.tables["audit_event"], PERSONAL_FIELDS)
+    audit.outbox = Outbox(metadata.tables["event_outbox"], CATALOGUE, audit.personal, public_base_url="http://127.0.0.1:8000")
     before = rss_mb("VmRSS")
     reset_peak_rss()
     try:

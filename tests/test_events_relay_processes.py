@@ -29,6 +29,7 @@ import nats
 import pytest
 from nats.js.api import AckPolicy, ConsumerConfig
 from pydantic import BaseModel
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from haicap_shared.audit import AuditTrail
@@ -249,6 +250,19 @@ async def _stream_count(service: str) -> int:
         await connection.close()
 
 
+async def _destinations(url: str) -> tuple[int, list[tuple[str, int, str | None]]]:
+    """The last event's sequence, and each destination's name, cursor and leaseholder."""
+    engine = create_engine(url)
+    try:
+        async with async_sessionmaker(engine)() as session:
+            d = tables.destination
+            rows = await session.execute(select(d.c.name, d.c.delivered_through, d.c.leased_by).order_by(d.c.name))
+            last = await session.scalar(select(func.max(tables.outbox.c.sequence)))
+            return int(last or 0), [(row.name, int(row.delivered_through), row.leased_by) for row in rows]
+    finally:
+        await engine.dispose()
+
+
 async def _delete_stream(service: str) -> None:
     connection = await nats.connect(NATS_URL)
     try:
@@ -257,6 +271,12 @@ async def _delete_stream(service: str) -> None:
         pass
     finally:
         await connection.close()
+
+
+def _assert_released_at_the_end(url: str) -> None:
+    """Stopped by SIGTERM, the relays released their leases, both cursors at the last event."""
+    last, destinations = asyncio.run(_destinations(url))
+    assert [(cursor, holder) for _name, cursor, holder in destinations] == [(last, None), (last, None)]
 
 
 def _assert_exactly_the_events_in_order(written: list[str], received: list[dict[str, Any]]) -> None:
@@ -303,6 +323,7 @@ def test_a_killed_relay_is_restarted_and_every_event_arrives_in_order(backend: s
         print(f"{backend}: killed after {killed_at} webhooks; the restarted relay finished in {took:.1f} s")
         relays.stop_all()
 
+        _assert_released_at_the_end(relays.url)
         _assert_exactly_the_events_in_order(written, receiver.delivered())
         messages = asyncio.run(_stream(relays.service))
         assert [json.loads(m.data)["id"] for m in messages] == written
@@ -318,6 +339,7 @@ def test_two_replicas_at_once_deliver_every_event_in_order(tmp_path: Path) -> No
         print(f"two replicas: {EVENTS} events to a webhook and to JetStream in {time.monotonic() - started:.1f} s")
         relays.stop_all()
 
+        _assert_released_at_the_end(relays.url)
         _assert_exactly_the_events_in_order(written, receiver.delivered())
         messages = asyncio.run(_stream(relays.service))
         assert [json.loads(m.data)["id"] for m in messages] == written

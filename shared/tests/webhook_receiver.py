@@ -36,7 +36,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length).decode()
+        raw = self.rfile.read(length)
+        if len(raw) < length:
+            # NOTE: the sender died mid-request (a SIGKILLed relay): nothing was delivered.
+            self.close_connection = True
+            return
+        body = raw.decode()
         parts = [p for p in self.path.split("/") if p]
         with LOCK:
             SEEN[self.path] = SEEN.get(self.path, 0) + 1

@@ -79,9 +79,7 @@ def define_event_tables(metadata: MetaData) -> EventTables:
         "event_destination",
         metadata,
         Column("name", String(100), primary_key=True),
-        Column(
-            "subscription_id", Uuid, ForeignKey("webhook_subscription.id", ondelete="CASCADE"), nullable=True, unique=True
-        ),
+        Column("subscription_id", Uuid, ForeignKey("webhook_subscription.id", ondelete="CASCADE"), nullable=True, unique=True),
         Column("delivered_through", BigInteger, nullable=False, default=0),
         Column("leased_by", String(200), nullable=True),
         Column("lease_until", UtcDateTime(), nullable=True),

@@ -20,6 +20,7 @@ from fastapi import FastAPI
 
 from haicap_shared.events.relay import Relay
 from haicap_shared.events.settings import EventSettings
+from haicap_shared.events.subscriptions import MAX_SUBSCRIPTIONS
 from haicap_shared.events.webhooks import (
     InvalidDelivery,
     WebhookUrlNotAllowed,
@@ -168,6 +169,20 @@ async def test_bad_subscriptions_are_refused(client: httpx.AsyncClient, receiver
     )
     long_url = f"{receiver.url}/ok/{'x' * 2000}"
     assert_problem(await client.post("/webhook-subscriptions", json={"url": long_url}), 422, "validation_error")
+
+
+async def test_a_service_keeps_a_bounded_number_of_subscriptions(client: httpx.AsyncClient, receiver: Receiver) -> None:
+    for n in range(MAX_SUBSCRIPTIONS):
+        await subscribe(client, f"{receiver.url}/ok/{n}")
+    assert_problem(
+        await client.post("/webhook-subscriptions", json={"url": f"{receiver.url}/ok/more"}),
+        409,
+        "too_many_webhook_subscriptions",
+    )
+    page = await client.get("/webhook-subscriptions", params={"limit": 60})
+    rest = await client.get("/webhook-subscriptions", params={"limit": 60, "cursor": page.json()["next"]})
+    assert len(page.json()["items"]) + len(rest.json()["items"]) == MAX_SUBSCRIPTIONS
+    assert rest.json()["next"] is None
 
 
 async def test_a_delivery_is_signed_with_the_secret_shown(

@@ -163,6 +163,10 @@ async def insert_subscription(session: AsyncSession, tables: EventTables, values
     )
 
 
+async def subscription_count(session: AsyncSession, tables: EventTables) -> int:
+    return int(await session.scalar(select(func.count()).select_from(tables.subscription)) or 0)
+
+
 def subscription_view(tables: EventTables) -> Any:
     """The subscription columns the API shows (never the secret), with its destination's cursor and state."""
     s, d = tables.subscription, tables.destination

@@ -43,6 +43,8 @@ from .webhooks import WebhookUrlNotAllowed, new_secret, public_addresses
 
 ENTITY_TYPE = "webhook_subscription"
 MAX_EVENT_TYPES = 50
+MAX_SUBSCRIPTIONS = 100
+"""Subscriptions a service keeps at most: each is worked by the relay one POST at a time."""
 
 EventTypeName = Annotated[str, StringConstraints(min_length=len(TYPE_PREFIX) + 3, max_length=200, pattern=r"^[a-z0-9_.-]+$")]
 WebhookUrl = Annotated[str, StringConstraints(min_length=8, max_length=2000, strip_whitespace=True)]
@@ -60,6 +62,10 @@ class SubscriptionNotFound(NotFound):
 
 class DeliveryNotFound(NotFound):
     code, title = "webhook_delivery_not_found", "No such delivery of this subscription"
+
+
+class TooManySubscriptions(Conflict):
+    code, title = "too_many_webhook_subscriptions", "This service has as many webhook subscriptions as it keeps"
 
 
 class NotADeadLetter(Conflict):
@@ -220,7 +226,7 @@ def subscriptions_router(catalogue: EventCatalogue, tables: EventTables) -> APIR
         "/webhook-subscriptions",
         status_code=201,
         response_model=WebhookSubscriptionWithSecret,
-        responses=problem_responses(UnknownEventType, WebhookUrlNotAllowed),
+        responses=problem_responses(UnknownEventType, WebhookUrlNotAllowed, TooManySubscriptions),
     )
     async def create_subscription(
         payload: WebhookSubscriptionCreate, session: DbSession, audit: Audit, principal: AdminWrite, settings: Settings
@@ -228,6 +234,8 @@ def subscriptions_router(catalogue: EventCatalogue, tables: EventTables) -> APIR
         """Subscribe an endpoint to the events written from now on; the answer shows its signing secret, once."""
         event_types = check_types(payload.event_types)
         await check_url(payload.url, settings)
+        if await store.subscription_count(session, tables) >= MAX_SUBSCRIPTIONS:
+            raise TooManySubscriptions(f"At most {MAX_SUBSCRIPTIONS} subscriptions; delete one first")
         now = utcnow()
         subscription_id = uuid.uuid4()
         values: dict[str, Any] = {

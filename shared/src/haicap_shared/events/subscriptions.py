@@ -144,8 +144,9 @@ class WebhookDelivery(BaseModel):
     attempt: int = Field(description="1 for the first attempt of this event, then 2, 3...")
     attempted_at: datetime
     status: Literal["delivered", "failed", "dead_lettered", "redelivering", "redelivered"] = Field(
-        description="`failed`: will be retried; `dead_lettered`: given up; `redelivering`: a dead letter being sent "
-        "again; `redelivered`: a dead letter sent again since"
+        description="`delivered`: answered 2xx; `failed`: this attempt failed (the event is retried, unless the attempt "
+        "sent a dead letter again); `dead_lettered`: given up after the retry window; `redelivering`: a dead letter "
+        "being sent again; `redelivered`: a dead letter sent again since"
     )
     response_status: int | None = Field(description="The endpoint's HTTP status; null when it did not answer")
     latency_ms: int | None

@@ -112,25 +112,34 @@ class Relay:
         self.stopping = asyncio.Event()
         self._next_prune = 0.0
         self._nats_ready = False
+        self._nats_setup = asyncio.Lock()
 
     # --- the loop ---------------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Work destinations until :meth:`stop`; then release this replica's leases and close."""
+        """Work destinations until :meth:`stop`; then release this replica's leases and close.
+
+        ``relay_workers`` loops share the process, each holding the lease of a different
+        destination: a webhook endpoint that answers slowly holds up its own deliveries, not
+        JetStream's or another subscription's.
+        """
         logger.info("relay started", extra={"replica": self.replica, "nats": bool(self.nats)})
         try:
-            while not self.stopping.is_set():
-                try:
-                    worked = await self.step()
-                except Exception:  # NOTE: a database hiccup must not end the relay; the step is retried
-                    logger.exception("relay step failed")
-                    worked = False
-                if not worked:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self.stopping.wait(), timeout=self.settings.relay_idle_seconds)
+            await asyncio.gather(*(self._work_loop() for _ in range(self.settings.relay_workers)))
         finally:
             await self.close()
             logger.info("relay stopped", extra={"replica": self.replica})
+
+    async def _work_loop(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                worked = await self.step()
+            except Exception:  # NOTE: a database hiccup must not end the relay; the step is retried
+                logger.exception("relay step failed")
+                worked = False
+            if not worked:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stopping.wait(), timeout=self.settings.relay_idle_seconds)
 
     def stop(self) -> None:
         self.stopping.set()
@@ -150,9 +159,11 @@ class Relay:
         """Prune when due, then claim one destination with work and work it; False when none had any."""
         await self._prune_when_due()
         if self.nats is not None and not self._nats_ready:
-            async with self._transaction() as session:
-                await store.ensure_destination(session, self.tables, store.NATS, utcnow())
-            self._nats_ready = True
+            async with self._nats_setup:
+                if not self._nats_ready:
+                    async with self._transaction() as session:
+                        await store.ensure_destination(session, self.tables, store.NATS, utcnow())
+                    self._nats_ready = True
         now = utcnow()
         async with self._transaction(reads_only=True) as session:
             if not await store.work_waiting(session, self.tables, now=now, nats=self.nats is not None):

@@ -36,6 +36,12 @@ class EventSettings(BaseSettings):
         default=120.0, gt=0, le=86400, description="JetStream's duplicate window: a message id seen within it is dropped"
     )
     relay_batch_size: int = Field(default=500, ge=1, le=10000, description="Events the relay reads per destination turn")
+    relay_workers: int = Field(
+        default=4,
+        ge=1,
+        le=32,
+        description="Destinations one relay process works at once (a slow webhook endpoint then holds up only its own)",
+    )
     relay_lease_seconds: float = Field(
         default=30.0, gt=0, le=3600, description="How long a relay replica holds a destination before another may take it"
     )

@@ -17,12 +17,13 @@ import httpx
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail
 from haicap_shared.auth import system_principal
 from haicap_shared.db import Database
+from haicap_shared.events.outbox import OUTBOX_LOCK_KEY
 from haicap_shared.migrations import upgrade_to_head
 from haicap_shared.testing import TestTokens, create_postgres_database, drop_postgres_database
 
@@ -156,18 +157,21 @@ async def test_sequence_order_is_commit_order(live: httpx.AsyncClient, live_app:
         body: dict[str, Any] = (await live.get("/events", params={"after": after})).json()
         return body
 
-    async with database.sessionmaker() as first, database.sessionmaker() as second:
+    async with database.sessionmaker() as first, database.sessionmaker() as second, database.engine.connect() as holder:
         await write(first, "first")
-        # The second writer waits for the first to commit before it takes its number.
-        blocked = asyncio.ensure_future(write(second, "second"))
+        await write(second, "second")
+        # Events are numbered at commit under the outbox lock: while someone holds it, a commit waits.
+        await holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": OUTBOX_LOCK_KEY})
+        committing = asyncio.ensure_future(second.commit())
         await asyncio.sleep(0.5)
-        assert not blocked.done()
+        assert not committing.done()
         assert await feed(0) == {"events": [], "next_after": 0, "latest_sequence": 0}
-        await first.commit()
-        await asyncio.wait_for(blocked, 5)
+        await holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": OUTBOX_LOCK_KEY})
+        await asyncio.wait_for(committing, 5)
         seen = await feed(0)
-        assert [event["data"]["record"]["name"] for event in seen["events"]] == ["first"]
-        await second.commit()
+        # Written first, committed second: numbered in commit order.
+        assert [event["data"]["record"]["name"] for event in seen["events"]] == ["second"]
+        await first.commit()
     rest = await feed(seen["next_after"])
-    assert [event["data"]["record"]["name"] for event in rest["events"]] == ["second"]
+    assert [event["data"]["record"]["name"] for event in rest["events"]] == ["first"]
     assert int(rest["events"][0]["sequence"]) > seen["next_after"]

@@ -236,16 +236,18 @@ async def test_a_recruitment_publishes_the_ended_and_new_placements_and_the_pers
 
 
 @contextmanager
-def _failing_after_the_outbox(connection: AsyncConnection, table: str) -> Iterator[list[str]]:
-    """The next INSERT into ``table`` fails once the outbox has been written: a database error mid-transaction."""
+def _failing_at_the_outbox(connection: AsyncConnection) -> Iterator[list[str]]:
+    """The outbox INSERT fails: a database error at commit, after the person and its audit record were written."""
     seen: list[str] = []
 
     def before_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO EVENT_OUTBOX"):
-            seen.append("outbox")
-        elif statement.lstrip().upper().startswith(f"INSERT INTO {table.upper()}") and "outbox" in seen:
-            seen.append(table)
-            raise RuntimeError(f"injected failure writing {table}")
+        words = statement.lstrip().upper()
+        for table in ("PERSON", "AUDIT_EVENT", "IDEMPOTENCY_KEY"):
+            if words.startswith(f"INSERT INTO {table} "):
+                seen.append(table.lower())
+        if words.startswith("INSERT INTO EVENT_OUTBOX"):
+            seen.append("event_outbox")
+            raise RuntimeError("injected failure writing the outbox")
 
     target = connection.sync_connection
     assert target is not None
@@ -280,11 +282,11 @@ async def test_a_write_that_fails_leaves_no_event(
     assert_problem(await client.post("/placements/batch", json={"rows": rows}), 409, "placement_batch_rejected")
     assert await _events(db_connection, mark) == []
 
-    # A database error after the person, its audit record and its event were written: all rolled back.
+    # A database error at commit, once the person, its audit record and the idempotent answer were written: all rolled back.
     body = person_body(world.department.id)
-    with _failing_after_the_outbox(db_connection, "idempotency_key") as seen:
+    with _failing_at_the_outbox(db_connection) as seen:
         failed = await client.post("/people", json=body, headers={"Idempotency-Key": "fails-late"})
-    assert seen == ["outbox", "idempotency_key"]
+    assert seen == ["person", "audit_event", "idempotency_key", "event_outbox"]
     assert failed.status_code == 500
     assert await _events(db_connection, mark) == []
     listed = (await client.get("/people", params={"limit": 500})).json()["items"]

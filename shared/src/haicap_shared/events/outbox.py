@@ -9,6 +9,12 @@ could take sequence numbers in one order and commit in the other, and a reader f
 feed would then skip the later-committed, smaller number forever. So the writer takes a
 transaction-scoped advisory lock before inserting: events are numbered and committed one
 transaction at a time, from their insert to the commit (SQLite has one writer anyway).
+
+To keep that lock short, a transaction's events are built when the change is audited but
+inserted just before it commits (the session's ``before_commit``), so concurrent writers
+queue only for their insert and commit, not for the rest of their request. A rollback drops
+them with the change. Inside a savepoint (``begin_nested``) they are inserted at once, so a
+savepoint rolled back takes its events with it.
 """
 
 from __future__ import annotations
@@ -17,8 +23,9 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, insert, text
+from sqlalchemy import Table, event, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from ..auth import Principal
 from ..logs import request_id_var
@@ -57,9 +64,10 @@ class Outbox:
         event_type = self.catalogue.event_type(kind, action)
         occurred_at = utcnow()
         rows = [self._row(kind, event_type, action, principal, occurred_at, change) for change in changes]
-        if session.get_bind().dialect.name == "postgresql":
-            await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": OUTBOX_LOCK_KEY})
-        await session.execute(insert(self.table), rows)
+        if session.in_nested_transaction():
+            await session.run_sync(_insert_events, [(self.table, rows)])
+        else:
+            session.info.setdefault(PENDING_EVENTS, []).append((self.table, rows))
         return len(rows)
 
     def _row(
@@ -110,6 +118,30 @@ class Outbox:
     def _masked(self, kind: EventKind, record: dict[str, Any]) -> dict[str, Any]:
         personal = self.personal.get(kind.entity_type, frozenset())
         return {k: mask(str(v)) if k in personal and v is not None else v for k, v in record.items()}
+
+
+PENDING_EVENTS = "haicap_pending_events"
+"""The session's ``info`` key of the events written at its commit: a list of (outbox table, rows)."""
+
+
+def _insert_events(session: Session, batches: list[tuple[Table, list[dict[str, Any]]]]) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": OUTBOX_LOCK_KEY})
+    for table, rows in batches:
+        session.execute(insert(table), rows)
+
+
+@event.listens_for(Session, "before_commit")
+def _insert_pending_events(session: Session) -> None:
+    # NOTE: runs inside the async session's greenlet, so the synchronous API reaches the database.
+    if batches := session.info.pop(PENDING_EVENTS, None):
+        _insert_events(session, batches)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending_events(session: Session, previous_transaction: SessionTransaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(PENDING_EVENTS, None)
 
 
 def _changed_fields(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> list[str]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, event, insert, text
@@ -57,7 +58,11 @@ class Outbox:
     async def write(
         self, session: AsyncSession, principal: Principal, *, entity_type: str, action: str, changes: Sequence[Change]
     ) -> int:
-        """The events of audited changes (one per record, one statement); returns how many were written."""
+        """The events of audited changes, one per record; returns how many.
+
+        They are built now and inserted, one statement per call, just before the transaction
+        commits (at once inside a savepoint): see the module's docstring.
+        """
         kind = None if action in NOT_CHANGES else self.catalogue.kind_of(entity_type)
         if kind is None or not changes:
             return 0
@@ -71,7 +76,7 @@ class Outbox:
         return len(rows)
 
     def _row(
-        self, kind: EventKind, event_type: str, action: str, principal: Principal, occurred_at: Any, change: Change
+        self, kind: EventKind, event_type: str, action: str, principal: Principal, occurred_at: datetime, change: Change
     ) -> dict[str, Any]:
         entity_id, before, after = change
         snapshot = after if after is not None else before

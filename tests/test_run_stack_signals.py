@@ -40,7 +40,11 @@ def _alive(pid: int) -> bool:
 
 
 def _port_free(port: int) -> bool:
+    # NOTE: SO_REUSEADDR, as uvicorn binds: a connection the server closed first stays in
+    # TIME_WAIT on the server's port for a minute, which blocks a plain bind but not the next
+    # ``make run``; only a socket still listening does.
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:

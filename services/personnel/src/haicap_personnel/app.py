@@ -9,6 +9,10 @@ from fastapi import FastAPI
 
 from haicap_shared.app import create_service_app
 
+from .careers.router import router as careers_router
+from .codelists.router import router as codelists_router
+from .conduct.router import router as conduct_router
+from .consent.router import router as consent_router
 from .events import CATALOGUE
 from .org_client import OrgDirectory, default_org_client
 from .people import service as people_service
@@ -19,6 +23,7 @@ from .quotas.router import router as quotas_router
 from .settings import PersonnelSettings
 from .stats.router import router as stats_router
 from .streamlining.router import router as streamlining_router
+from .sync.router import router as sync_router
 from .tables import metadata
 from .training.router import router as training_router
 
@@ -65,6 +70,11 @@ def create_app(settings: PersonnelSettings | None = None, *, org_client_factory:
             streamlining_router,
             training_router,
             stats_router,
+            codelists_router,
+            careers_router,
+            conduct_router,
+            consent_router,
+            sync_router,
         ],
         openapi_tags=[
             {"name": "people", "description": "Cadres, civil servants, public employees and workers (CBCCVC)"},
@@ -74,6 +84,11 @@ def create_app(settings: PersonnelSettings | None = None, *, org_client_factory:
             {"name": "streamlining", "description": "Streamlining cases (tinh giản biên chế) and the entitlement calculator"},
             {"name": "training", "description": "Training records (bồi dưỡng)"},
             {"name": "stats", "description": "Statistics computed in SQL for any date"},
+            {"name": "code-lists", "description": "Official code lists (danh mục dùng chung), versioned by date"},
+            {"name": "careers", "description": "Career events with their decisions and documents; a person's history"},
+            {"name": "conduct", "description": "Yearly evaluations, commendations and discipline"},
+            {"name": "consent", "description": "Consent to reading a dossier on behalf of another agency; a person's own dossier"},
+            {"name": "national-sync", "description": "Verification and the sync with the national cadre and civil-servant database"},
         ],
         extensions=[org_client],
         personal_fields=people_service.PERSONAL_FIELDS,

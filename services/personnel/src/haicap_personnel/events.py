@@ -17,6 +17,9 @@ from sqlalchemy import Numeric, Table
 from haicap_shared.events.catalogue import EventCatalogue, EventKind
 from haicap_shared.personal_data import mask
 
+from .careers import events as career_events
+from .conduct import events as conduct_events
+from .consent import events as consent_events
 from .people import service as people_service
 from .people.models import person_table
 from .people.schemas import Person, PersonImportSummary
@@ -30,6 +33,7 @@ from .quotas.schemas import StaffingQuota
 from .streamlining import service as streamlining_service
 from .streamlining.models import case_table
 from .streamlining.schemas import StreamliningCase
+from .sync import events as sync_events
 from .training import service as training_service
 from .training.models import training_table
 from .training.schemas import TrainingRecord
@@ -156,6 +160,10 @@ CATALOGUE = EventCatalogue(
             description="An import of people (its id: the file name), after the event of every person it wrote, "
             "in the same transaction",
         ),
+        *career_events.KINDS,
+        *conduct_events.KINDS,
+        *consent_events.KINDS,
+        *sync_events.KINDS,
     ],
 )
 """personnel's event kinds; every entity type it audits is published."""

@@ -1,0 +1,7 @@
+"""Official code lists: routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

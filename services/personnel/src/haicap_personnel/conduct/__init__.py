@@ -1,0 +1,1 @@
+"""Yearly evaluations, commendations and discipline."""

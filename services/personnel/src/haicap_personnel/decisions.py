@@ -43,13 +43,13 @@ class Decision(BaseModel):
         }
 
     @classmethod
-    def of(cls, row: object) -> Decision:
+    def of(cls, row: DecisionColumns) -> Decision:
         """The decision kept on a row with :class:`DecisionColumns`."""
         return cls(
-            number=getattr(row, "decision_number"),
-            date=getattr(row, "decision_date"),
-            signer=getattr(row, "decision_signer"),
-            issuer=getattr(row, "decision_issuer"),
+            number=row.decision_number,
+            date=row.decision_date,
+            signer=row.decision_signer,
+            issuer=row.decision_issuer,
         )
 
 

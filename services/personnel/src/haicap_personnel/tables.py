@@ -18,12 +18,12 @@ __all__ = [
     "codelist_models",
     "conduct_models",
     "consent_models",
-    "sync_models",
     "metadata",
     "people_models",
     "placement_models",
     "position_models",
     "quota_models",
     "streamlining_models",
+    "sync_models",
     "training_models",
 ]

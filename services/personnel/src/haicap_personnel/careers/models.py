@@ -1,1 +1,1 @@
-"""Career events (recruitment, appointment, transfer... retirement) with their decisions and documents; a person's history: tables."""
+"""Career events with their decisions and documents; a person's history: tables."""

@@ -1,4 +1,4 @@
-"""Career events (recruitment, appointment, transfer... retirement) with their decisions and documents; a person's history: routes."""
+"""Career events with their decisions and documents; a person's history: routes."""
 
 from __future__ import annotations
 

@@ -24,6 +24,7 @@ from .settings import PersonnelSettings
 from .stats.router import router as stats_router
 from .streamlining.router import router as streamlining_router
 from .sync.router import router as sync_router
+from .sync_reports.router import router as sync_reports_router
 from .tables import metadata
 from .training.router import router as training_router
 
@@ -75,6 +76,7 @@ def create_app(settings: PersonnelSettings | None = None, *, org_client_factory:
             conduct_router,
             consent_router,
             sync_router,
+            sync_reports_router,
         ],
         openapi_tags=[
             {"name": "people", "description": "Cadres, civil servants, public employees and workers (CBCCVC)"},

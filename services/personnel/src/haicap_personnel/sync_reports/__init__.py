@@ -1,0 +1,1 @@
+"""The national sync's reports: overdue and rejected changes, the share synced on time, reconciliations."""

@@ -64,11 +64,14 @@ class DossierChange(Entity, Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     national_reference: Mapped[str | None] = mapped_column(String(200))
+    # NOTE: why the last attempt failed (a timeout, a 5xx, a refused connection); cleared once it is answered.
+    last_error: Mapped[str | None] = mapped_column(String(500))
 
     __table_args__ = (
         Index(None, "status", "next_attempt_at"),
         Index(None, "person_id", "event_sequence"),
         Index(None, "province_code", "commune_code", "due_date"),
+        Index(None, "due_date", "id"),
     )
 
 
@@ -88,7 +91,7 @@ class SyncExchange(Entity, Base):
     http_status: Mapped[int | None] = mapped_column(Integer)
     answer: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (Index(None, "started_at"),)
+    __table_args__ = (Index(None, "started_at", "id"),)
 
 
 class CalendarDay(Entity, Base):

@@ -1,0 +1,164 @@
+"""Every query on evaluations, commendations and discipline."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import ColumnElement, RowMapping, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from haicap_shared.filters import where_given
+from haicap_shared.paging import fetch_page
+
+from .models import (
+    Commendation,
+    Discipline,
+    Evaluation,
+    Grade,
+    commendation_table,
+    discipline_table,
+    evaluation_table,
+)
+
+EVALUATION_ORDER = (evaluation_table.c.year, evaluation_table.c.id)
+COMMENDATION_ORDER = (commendation_table.c.decision_date, commendation_table.c.id)
+DISCIPLINE_ORDER = (discipline_table.c.effective_date, discipline_table.c.id)
+
+
+async def get_evaluation(session: AsyncSession, evaluation_id: uuid.UUID) -> Evaluation | None:
+    return await session.get(Evaluation, evaluation_id)
+
+
+async def get_commendation(session: AsyncSession, commendation_id: uuid.UUID) -> Commendation | None:
+    return await session.get(Commendation, commendation_id)
+
+
+async def get_discipline(session: AsyncSession, discipline_id: uuid.UUID) -> Discipline | None:
+    return await session.get(Discipline, discipline_id)
+
+
+async def evaluation_of(session: AsyncSession, person_id: uuid.UUID, year: int) -> uuid.UUID | None:
+    """The id of the person's evaluation for ``year``, if there is one."""
+    c = evaluation_table.c
+    return await session.scalar(select(c.id).where(c.person_id == person_id, c.year == year))
+
+
+async def person_evaluations(session: AsyncSession, person_id: uuid.UUID) -> Sequence[Evaluation]:
+    stmt = select(Evaluation).where(Evaluation.person_id == person_id).order_by(Evaluation.year, Evaluation.id)
+    return (await session.scalars(stmt)).all()
+
+
+async def person_commendations(session: AsyncSession, person_id: uuid.UUID) -> Sequence[Commendation]:
+    stmt = select(Commendation).where(Commendation.person_id == person_id).order_by(Commendation.decision_date, Commendation.id)
+    return (await session.scalars(stmt)).all()
+
+
+async def person_disciplines(session: AsyncSession, person_id: uuid.UUID) -> Sequence[Discipline]:
+    stmt = select(Discipline).where(Discipline.person_id == person_id).order_by(Discipline.effective_date, Discipline.id)
+    return (await session.scalars(stmt)).all()
+
+
+async def disciplines_in_effect(session: AsyncSession, person_id: uuid.UUID, on: date) -> Sequence[Discipline]:
+    """The person's disciplines in effect on ``on``: taken effect, and not yet ended (or with no end)."""
+    c = discipline_table.c
+    stmt = (
+        select(Discipline)
+        .where(
+            c.person_id == person_id,
+            c.effective_date <= on,
+            (c.effect_end_date.is_(None)) | (c.effect_end_date > on),
+        )
+        .order_by(c.effective_date, c.id)
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def has_grade(session: AsyncSession, person_id: uuid.UUID, year: int, grade: Grade) -> bool:
+    c = evaluation_table.c
+    stmt = select(exists().where(c.person_id == person_id, c.year == year, c.grade == grade))
+    return bool(await session.scalar(stmt))
+
+
+async def page_evaluations(
+    session: AsyncSession,
+    area: ColumnElement[bool],
+    *,
+    province: str | None,
+    commune: str | None,
+    agency_id: uuid.UUID | None,
+    person_id: uuid.UUID | None,
+    year: int | None,
+    grade: Grade | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[Sequence[RowMapping], str | None]:
+    """One page of the evaluations in ``area`` (narrowed by the others), by year, and the cursor of the next."""
+    c = evaluation_table.c
+    stmt = select(evaluation_table).where(area)
+    stmt = where_given(
+        stmt,
+        (c.province_code, province),
+        (c.commune_code, commune),
+        (c.agency_id, agency_id),
+        (c.person_id, person_id),
+        (c.year, year),
+        (c.grade, grade),
+    )
+    return await fetch_page(session, stmt, order_by=EVALUATION_ORDER, limit=limit, cursor=cursor)
+
+
+async def page_commendations(
+    session: AsyncSession,
+    area: ColumnElement[bool],
+    *,
+    province: str | None,
+    commune: str | None,
+    agency_id: uuid.UUID | None,
+    person_id: uuid.UUID | None,
+    form_code: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[Sequence[RowMapping], str | None]:
+    """One page of the commendations in ``area`` (narrowed by the others), by decision date."""
+    c = commendation_table.c
+    stmt = select(commendation_table).where(area)
+    stmt = where_given(
+        stmt,
+        (c.province_code, province),
+        (c.commune_code, commune),
+        (c.agency_id, agency_id),
+        (c.person_id, person_id),
+        (c.form_code, form_code),
+    )
+    return await fetch_page(session, stmt, order_by=COMMENDATION_ORDER, limit=limit, cursor=cursor)
+
+
+async def page_disciplines(
+    session: AsyncSession,
+    area: ColumnElement[bool],
+    *,
+    province: str | None,
+    commune: str | None,
+    agency_id: uuid.UUID | None,
+    person_id: uuid.UUID | None,
+    form_code: str | None,
+    in_effect_on: date | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[Sequence[RowMapping], str | None]:
+    """One page of the disciplines in ``area`` (narrowed by the others), by the day they took effect."""
+    c = discipline_table.c
+    stmt = select(discipline_table).where(area)
+    stmt = where_given(
+        stmt,
+        (c.province_code, province),
+        (c.commune_code, commune),
+        (c.agency_id, agency_id),
+        (c.person_id, person_id),
+        (c.form_code, form_code),
+    )
+    if in_effect_on is not None:
+        stmt = stmt.where(c.effective_date <= in_effect_on, (c.effect_end_date.is_(None)) | (c.effect_end_date > in_effect_on))
+    return await fetch_page(session, stmt, order_by=DISCIPLINE_ORDER, limit=limit, cursor=cursor)

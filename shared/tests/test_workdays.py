@@ -43,7 +43,7 @@ def test_ordinary_weeks_and_the_day_itself_not_counted() -> None:
     assert add_working_days(date(2026, 6, 13), 3) == date(2026, 6, 17)  # a Saturday: from Monday on
     assert add_working_days(date(2026, 6, 10), 0) == date(2026, 6, 10)
     assert WorkingCalendar().working_days_between(date(2026, 4, 24), date(2026, 5, 4)) == 3
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="count of working days"):
         add_working_days(date(2026, 6, 10), -1)
 
 

@@ -32,6 +32,8 @@ class Placement(AgencyRefColumns, ValidityColumns, Entity, Base):
     is_primary: Mapped[bool] = mapped_column(Boolean)
     suitability: Mapped[Suitability] = mapped_column(string_enum(Suitability, "placement_suitability"))
     suitability_reasons: Mapped[list[str]] = mapped_column(JSON)
+    # NOTE: the career event (a transfer, an appointment...) whose decision made this placement, if recorded.
+    career_event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("career_event.id"))
 
     __table_args__ = (
         valid_interval_check(),
@@ -39,6 +41,7 @@ class Placement(AgencyRefColumns, ValidityColumns, Entity, Base):
         Index(None, "position_id"),
         Index(None, "agency_id", "valid_from"),
         Index(None, "province_code", "valid_from", "id"),
+        Index(None, "career_event_id"),
     )
 
 

@@ -53,7 +53,7 @@ def _roles(dependency: object) -> frozenset[Role]:
 
 
 def test_the_record_role_dependencies() -> None:
-    assert _roles(RecordsRead) == frozenset(RECORD_READERS) == frozenset(Role) - {Role.VIEWER}
+    assert _roles(RecordsRead) == frozenset(RECORD_READERS) == frozenset(Role) - {Role.VIEWER, Role.STAFF}
     assert _roles(RecordsWrite) == frozenset(RECORD_WRITERS)
     assert RecordsWrite.__metadata__[0].dependency.access_rule.writes  # type: ignore[attr-defined]
     assert _roles(ProvinceWrite) == {Role.ADMIN, Role.PROVINCE_OFFICER}

@@ -36,7 +36,7 @@ async def test_password_grant_returns_a_token_the_jwks_verifies(gateway: httpx.A
         "subject": user["id"],
         "username": "nguyen.van.a",
         "role": "commune_officer",
-        "area": {"province": "04", "commune": "01304", "agency": None, "national": False},
+        "area": {"province": "04", "commune": "01304", "agency": None, "person": None, "national": False},
         "token_id": None,
     }
 

@@ -32,7 +32,7 @@ async def test_create_get_and_audit(gateway: httpx.AsyncClient, admin) -> None:
     created = response.json()
     assert response.headers["etag"] == '"1"'
     assert response.headers["location"] == f"users/{created['id']}"
-    assert created["area"] == {"province": "04", "commune": None, "agency": "so-noi-vu", "national": False}
+    assert created["area"] == {"province": "04", "commune": None, "agency": "so-noi-vu", "person": None, "national": False}
     assert "password" not in response.text
     assert "hash" not in response.text
     fetched = await gateway.get(f"{USERS}/{created['id']}", headers=admin)
@@ -183,13 +183,13 @@ async def test_a_viewer_is_bound_to_an_area_and_a_national_one_is_explicit(gatew
         USERS, json=_body(username="viewer.xa", area={"province": "04", "commune": "01304"}), headers=admin
     )
     assert commune.status_code == 201, commune.text
-    assert commune.json()["area"] == {"province": "04", "commune": "01304", "agency": None, "national": False}
+    assert commune.json()["area"] == {"province": "04", "commune": "01304", "agency": None, "person": None, "national": False}
     token = (await sign_in("viewer.xa", "mat-khau-dung-1")).json()["access_token"]
     me = (await gateway.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})).json()
-    assert me["area"] == {"province": "04", "commune": "01304", "agency": None, "national": False}
+    assert me["area"] == {"province": "04", "commune": "01304", "agency": None, "person": None, "national": False}
     national = await gateway.post(USERS, json=_body(username="viewer.quoc-gia", area={"national": True}), headers=admin)
     assert national.status_code == 201, national.text
-    assert national.json()["area"] == {"province": None, "commune": None, "agency": None, "national": True}
+    assert national.json()["area"] == {"province": None, "commune": None, "agency": None, "person": None, "national": True}
     # NOTE: a national viewer keeps being one through an update that leaves the area alone.
     url = f"{USERS}/{national.json()['id']}"
     renamed = await gateway.patch(url, json={"display_name": "Quốc gia"}, headers=admin | {"If-Match": '"1"'})

@@ -214,7 +214,11 @@ def require(*roles: Role, writes: bool = False) -> Callable[..., Awaitable[Princ
 
 
 RECORD_READERS = (Role.ADMIN, Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER, Role.AGENCY_OFFICER, Role.AUDITOR, Role.SERVICE)
-"""Who reads a service's records (people, positions, assets...): every role but ``viewer``, each in their area."""
+"""Who reads a service's records (people, positions, assets...): every role but ``viewer`` and ``staff``, each in their area.
+
+NOTE: ``staff`` (a person reading their own dossier) is in no list of this module but
+``SIGNED_IN``: personnel's ``/me`` routes admit it by name.
+"""
 RECORD_WRITERS = (Role.ADMIN, Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER, Role.AGENCY_OFFICER)
 """Who writes them: the officers in their area, and admins."""
 

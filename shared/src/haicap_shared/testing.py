@@ -147,6 +147,7 @@ class TestTokens:
         province: str | None = None,
         commune: str | None = None,
         agency: str | None = None,
+        person: str | None = None,
         username: str | None = None,
         subject: str | None = None,
         ttl_seconds: int = 600,
@@ -155,7 +156,7 @@ class TestTokens:
             subject=subject or f"test-{role.value}",
             username=username or f"test-{role.value}",
             role=role,
-            area=Area(province=province, commune=commune, agency=agency),
+            area=Area(province=province, commune=commune, agency=agency, person=person),
             ttl_seconds=ttl_seconds,
         )
         return {"Authorization": f"Bearer {token}"}

@@ -114,15 +114,7 @@ async def create_demo_users(url: str, province: str, commune: str, agency: str, 
         for username, display_name, role, area in demo_users(province, commune, agency):
             existing = await repository.user_by_username(session, username)
             if existing is not None:
-                area_now = existing.area
-                made.append(
-                    DemoUser(
-                        username,
-                        existing.role,
-                        AreaFields.of(existing.role, area_now.province, area_now.commune, area_now.agency),
-                        None,
-                    )
-                )
+                made.append(DemoUser(username, existing.role, AreaFields.of_area(existing.role, existing.area), None))
                 continue
             password = generate_password()
             payload = UserCreate(username=username, display_name=display_name, password=SecretStr(password), role=role, area=area)

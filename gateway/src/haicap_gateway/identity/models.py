@@ -31,13 +31,17 @@ class User(Entity, Base):
     province_code: Mapped[str | None] = mapped_column(String(2))
     commune_code: Mapped[str | None] = mapped_column(String(5))
     agency_id: Mapped[str | None] = mapped_column(String(100))
+    # NOTE: a staff user's own person (their id in personnel); the gateway does not read
+    # personnel, so the admin who creates the user names it (personnel refuses an unknown one).
+    person_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     __table_args__ = (Index(None, "username_key", "id"),)
 
     @property
     def area(self) -> Area:
-        return Area(province=self.province_code, commune=self.commune_code, agency=self.agency_id)
+        person = str(self.person_id) if self.person_id is not None else None
+        return Area(province=self.province_code, commune=self.commune_code, agency=self.agency_id, person=person)
 
 
 class ServiceAccount(Entity, Base):

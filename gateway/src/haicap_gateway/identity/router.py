@@ -158,7 +158,7 @@ async def me(principal: CurrentPrincipal) -> Me:
         subject=principal.subject,
         username=principal.username,
         role=principal.role,
-        area=AreaFields.of(principal.role, principal.area.province, principal.area.commune, principal.area.agency),
+        area=AreaFields.of_area(principal.role, principal.area),
         token_id=principal.token_id,
     )
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Self
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from haicap_shared import codes
-from haicap_shared.roles import Role
+from haicap_shared.roles import Area, Role
 
 from .passwords import MIN_PASSWORD_LENGTH
 
@@ -28,6 +28,7 @@ Password = Annotated[SecretStr, Field(min_length=MIN_PASSWORD_LENGTH, max_length
 ProvinceCode = Annotated[codes.ProvinceCode, Field(description="Province code, e.g. `04` (Cao Bằng)", examples=["04"])]
 CommuneCode = Annotated[codes.CommuneCode, Field(description="Commune code, e.g. `01304` (Xã Quảng Lâm)", examples=["01304"])]
 AgencyId = Annotated[str, Field(min_length=1, max_length=100, description="The agency's id in org-structure")]
+PersonId = Annotated[uuid.UUID, Field(description="A staff user's own person: their id in personnel")]
 
 USER_ROLES = frozenset(Role) - {Role.SERVICE}
 """Roles a user may have (``service`` is for service accounts)."""
@@ -39,16 +40,25 @@ class AreaFields(BaseModel):
     province: ProvinceCode | None = None
     commune: CommuneCode | None = None
     agency: AgencyId | None = None
+    person: PersonId | None = None
     national: bool = Field(
         default=False,
         description="A viewer of every province's reports: only for the role viewer, and then with no other field",
     )
 
     @classmethod
-    def of(cls, role: Role, province: str | None, commune: str | None, agency: str | None) -> AreaFields:
+    def of(
+        cls, role: Role, province: str | None, commune: str | None, agency: str | None, person: object | None = None
+    ) -> AreaFields:
         """A stored area; a viewer with none is a national viewer."""
         national = role is Role.VIEWER and not (province or commune or agency)
-        return cls(province=province, commune=commune, agency=agency, national=national)
+        person_id = uuid.UUID(str(person)) if person is not None else None
+        return cls(province=province, commune=commune, agency=agency, person=person_id, national=national)
+
+    @classmethod
+    def of_area(cls, role: Role, area: Area) -> AreaFields:
+        """The fields of a principal's or a user's :class:`Area`."""
+        return cls.of(role, area.province, area.commune, area.agency, area.person)
 
 
 def area_problem(role: Role, area: AreaFields) -> str | None:
@@ -57,11 +67,12 @@ def area_problem(role: Role, area: AreaFields) -> str | None:
     province_officer: a province only; commune_officer: a commune and its province;
     agency_officer: an agency and its province (and its commune, for a commune agency);
     viewer: a province (and a commune in it, for one commune's reports), or ``national``
-    (every province's reports), said explicitly; admin, auditor: none.
+    (every province's reports), said explicitly; staff: their person only (the id of their
+    record in personnel); admin, auditor: none.
     """
     if role not in USER_ROLES:
         return f"the role {role.value} is for service accounts, not users"
-    given = {name for name in ("province", "commune", "agency") if getattr(area, name)}
+    given = {name for name in ("province", "commune", "agency", "person") if getattr(area, name)}
     if area.national:
         if role is not Role.VIEWER:
             return "only a viewer may have a national area"
@@ -73,6 +84,8 @@ def area_problem(role: Role, area: AreaFields) -> str | None:
         # NOTE: a viewer is bound to an area like the other roles; reading every province is
         # a choice an admin makes explicitly (national), never what an omitted area means.
         Role.VIEWER: ({"province"}, {"commune"}),
+        # NOTE: a staff user reads their own dossier only; the person's record says where it is managed.
+        Role.STAFF: ({"person"}, set()),
     }
     required, optional = allowed.get(role, (set(), set()))
     if missing := required - given:
@@ -127,12 +140,14 @@ class User(BaseModel):
     def of(cls, user: Any) -> User:
         """From a ``User`` row: a mapped object or a Core row mapping."""
         get = user.__getitem__ if isinstance(user, Mapping) else user.__getattribute__
+        # NOTE: snapshots written before staff users existed have no person_id.
+        person = user.get("person_id") if isinstance(user, Mapping) else user.person_id
         return cls(
             id=get("id"),
             username=get("username"),
             display_name=get("display_name"),
             role=get("role"),
-            area=AreaFields.of(Role(get("role")), get("province_code"), get("commune_code"), get("agency_id")),
+            area=AreaFields.of(Role(get("role")), get("province_code"), get("commune_code"), get("agency_id"), person),
             is_active=get("is_active"),
             version=get("version"),
             created_at=get("created_at"),

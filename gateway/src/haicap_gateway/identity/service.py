@@ -119,6 +119,7 @@ async def create_user(session: AsyncSession, audit: AuditTrail, principal: Princ
         province_code=payload.area.province,
         commune_code=payload.area.commune,
         agency_id=payload.area.agency,
+        person_id=payload.area.person,
         is_active=True,
     )
     await repository.add(session, user)
@@ -132,11 +133,7 @@ async def update_user(
     before = _audit_view(user)
     changes = payload.model_dump(exclude_unset=True)
     role = payload.role if payload.role is not None else user.role
-    area = (
-        payload.area
-        if "area" in changes and payload.area is not None
-        else AreaFields.of(user.role, user.area.province, user.area.commune, user.area.agency)
-    )
+    area = payload.area if "area" in changes and payload.area is not None else AreaFields.of_area(user.role, user.area)
     # NOTE: 422, not 409: the rule is about the request alone (this role with this area),
     # whatever else is recorded; 409 is kept for conflicts with other records.
     if problem := area_problem(role, area):
@@ -147,6 +144,7 @@ async def update_user(
         user.password_hash = await hash_password(payload.password.get_secret_value())
     user.role = role
     user.province_code, user.commune_code, user.agency_id = area.province, area.commune, area.agency
+    user.person_id = area.person
     if payload.is_active is not None:
         user.is_active = payload.is_active
     await repository.flush(session)

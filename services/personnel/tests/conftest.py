@@ -73,6 +73,14 @@ class World:
         predecessors = [OrgLineageStep(unit=u, change=change, depth=1) for u in self.former] if unit_id == self.new.id else []
         return OrgLineage(unit=units[unit_id], predecessors=predecessors, successors=[])
 
+    async def unit_by_code(self, code: str, as_of: date) -> OrgUnit | None:
+        if self.down:
+            raise UpstreamUnavailable("org-structure")
+        for unit in (*self.former, self.new, self.province, self.elsewhere_unit):
+            if unit.code == code and (unit.valid_from or date.min) <= as_of <= (unit.valid_to or date.max):
+                return unit
+        return None
+
 
 @pytest.fixture(scope="session")
 def service_migrations() -> ServiceMigrations:

@@ -70,6 +70,8 @@ class OrgDirectory(Protocol):
 
     async def lineage(self, unit_id: uuid.UUID) -> OrgLineage | None: ...
 
+    async def unit_by_code(self, code: str, as_of: date) -> OrgUnit | None: ...
+
 
 class OrgClient:
     """org-structure through the gateway, as personnel's service account (``haicap_shared.upstream``)."""
@@ -82,6 +84,10 @@ class OrgClient:
 
     async def lineage(self, unit_id: uuid.UUID) -> OrgLineage | None:
         return await self.reader.get(f"/units/{unit_id}/lineage", OrgLineage)
+
+    async def unit_by_code(self, code: str, as_of: date) -> OrgUnit | None:
+        """The unit holding ``code`` on ``as_of`` (None: no unit had it then)."""
+        return await self.reader.get(f"/units/by-code/{code}", OrgUnit, params={"as_of": as_of.isoformat()})
 
 
 def default_org_client(app: FastAPI) -> OrgDirectory:

@@ -1,7 +1,9 @@
 """People's import files: their columns, the parsing of a row and the rules every row must pass.
 
 A file is CSV (UTF-8) or XLSX with Vietnamese or English headers (:data:`COLUMNS`); labels in
-Vietnamese or as the API's values; dates YYYY-MM-DD or DD/MM/YYYY. :func:`check_values` holds
+Vietnamese or as the API's values; ethnicity and religion as a name or a code of their list in
+force on the day of the import (:data:`CODED`); places as a unit code and the date it refers to;
+dates YYYY-MM-DD or DD/MM/YYYY. :func:`check_values` holds
 the rules of one row and their messages; on PostgreSQL the same rules run in SQL
 (``repository.validate_staged_people``, built from the constants here), and the two give the same
 report (``test_people_import`` runs one file with bad rows on both databases). How a file goes
@@ -17,21 +19,28 @@ import enum
 import re
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any
 
 import anyio
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.auth import Principal
+from haicap_shared.codes import UNIT_CODE_PATTERN
 from haicap_shared.imports import ProblemLog
 from haicap_shared.tabular import SourceRow, UnreadableFile, header_key, parse_date
 from haicap_shared.text import search_key
 
 from ..agency_ref import AgencyFacts, agency_in_area
+from ..codelists import reference
+from ..codelists import service as codelist_service
+from ..codelists.models import CodeListName
 from ..org_client import OrgDirectory
 from . import national_id
 from .models import LABELS, Category, EducationLevel, PoliticalTheory, Sex, StateManagement
+from .schemas import RECORD_NUMBER_PATTERN
 
 MAX_PROBLEMS = 1000
 """The bad rows a report lists; ``rejected`` counts them all."""
@@ -42,7 +51,15 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "full_name": ("Họ và tên", "Họ tên"),
     "birth_date": ("Ngày sinh",),
     "sex": ("Giới tính",),
-    "ethnicity": ("Dân tộc",),
+    "ethnicity": ("Dân tộc", "Mã dân tộc", "ethnicity_code"),
+    "religion": ("Tôn giáo", "Mã tôn giáo", "religion_code"),
+    "record_number": ("Số hiệu hồ sơ", "Số hiệu cán bộ, công chức"),
+    "birth_place_code": ("Nơi sinh", "Mã nơi sinh"),
+    "birth_place_as_of": ("Ngày của mã nơi sinh", "Nơi sinh (ngày của mã)"),
+    "home_town_code": ("Quê quán", "Mã quê quán"),
+    "home_town_as_of": ("Ngày của mã quê quán", "Quê quán (ngày của mã)"),
+    "residence_address": ("Nơi ở hiện nay", "Nơi ở"),
+    "residence_code": ("Mã nơi ở", "Mã đơn vị hành chính nơi ở"),
     "category": ("Đối tượng", "Loại"),
     "education_level": ("Trình độ chuyên môn", "Trình độ"),
     "field_of_study": ("Chuyên ngành", "Ngành đào tạo"),
@@ -65,10 +82,16 @@ ENUMS: dict[str, type[enum.StrEnum]] = {
     "political_theory": PoliticalTheory,
     "state_management": StateManagement,
 }
-LENGTHS = {"full_name": 200, "ethnicity": 50, "field_of_study": 200, "certificates": 1000}
+LENGTHS = {"full_name": 200, "field_of_study": 200, "certificates": 1000, "residence_address": 300}
 NUMBERS = {"salary_coefficient": 30, "position_allowance": 30, "seniority_percent": 200, "allowance_percent": 200}
-DATES = ("birth_date", "social_insurance_start_date")
+DATES = ("birth_date", "social_insurance_start_date", "birth_place_as_of", "home_town_as_of")
+CODED: dict[str, CodeListName] = {"ethnicity": CodeListName.ETHNICITY, "religion": CodeListName.RELIGION}
+"""Columns that take a name or a code of an official list (stored as ``<column>_code``)."""
+UNIT_CODES = ("birth_place_code", "home_town_code", "residence_code")
+DATED_UNITS = ("birth_place", "home_town")
 _NUMBER = re.compile(r"^\d{1,3}([.,]\d{1,2})?$")
+_UNIT_CODE = re.compile(UNIT_CODE_PATTERN)
+_RECORD_NUMBER = re.compile(RECORD_NUMBER_PATTERN)
 
 
 def enum_key_map(kind: type[enum.StrEnum]) -> dict[str, str]:
@@ -81,8 +104,47 @@ def enum_message(name: str, value: str, kind: type[enum.StrEnum]) -> str:
     return f"{name} {value} is not one of: {', '.join(m.value for m in kind)} (or their Vietnamese names)"
 
 
+def coded_message(name: str, value: str) -> str:
+    return f"{name} {value} is not a name or code of the {CODED[name].value} list in force today"
+
+
+def unit_code_message(name: str, value: str) -> str:
+    return f"{name} {value} is not a unit code (2, 3 or 5 digits)"
+
+
+def undated_message(place: str) -> str:
+    return f"{place}_code and {place}_as_of go together (a unit code means a unit only on a date)"
+
+
+RECORD_NUMBER_MESSAGE = "record_number may hold only letters, digits and . / _ - (at most 30)"
+RESIDENCE_MESSAGE = "residence_code needs residence_address"
+
+
 def _number_message(name: str, value: str) -> str:
     return f"{name} {value} is not a number from 0 to {NUMBERS[name]}"
+
+
+class CodeCheck:
+    """The names or codes a file gives for each coded column, each mapped once to a code in force today (or not)."""
+
+    def __init__(self, session: AsyncSession, today: date) -> None:
+        self.session = session
+        self.today = today
+        self.found: dict[str, dict[str, str]] = {name: {} for name in CODED}
+        self.missing: dict[str, set[str]] = {name: set() for name in CODED}
+
+    def known(self, name: str) -> set[str]:
+        return self.found[name].keys() | self.missing[name]
+
+    async def load(self, name: str, raw_values: list[str]) -> None:
+        list_name = CODED[name]
+        codes = {raw: reference.code_for_name(list_name, raw) for raw in raw_values}
+        valid = await codelist_service.names_of(self.session, list_name, {c for c in codes.values() if c}, self.today)
+        for raw, code in codes.items():
+            if code is not None and code in valid:
+                self.found[name][raw] = code
+            else:
+                self.missing[name].add(raw)
 
 
 class AgencyCheck:
@@ -120,14 +182,15 @@ class AgencyCheck:
 # --- the rules of a row ----------------------------------------------------------------
 
 
-def check_values(values: dict[str, Any], agencies: AgencyCheck, today: date) -> tuple[dict[str, Any] | None, list[str]]:
+def check_values(
+    values: dict[str, Any], agencies: AgencyCheck, today: date, codes: CodeCheck | None = None
+) -> tuple[dict[str, Any] | None, list[str]]:
     """One row: the typed values, or the reasons it cannot be imported."""
     errors: list[str] = []
     raw = {k: (None if values.get(k) is None else str(values[k]).strip() or None) for k in FIELDS}
-    if isinstance(values.get("birth_date"), date):
-        raw["birth_date"] = values["birth_date"].isoformat()
-    if isinstance(values.get("social_insurance_start_date"), date):
-        raw["social_insurance_start_date"] = values["social_insurance_start_date"].isoformat()
+    for name in DATES:
+        if isinstance(values.get(name), date):
+            raw[name] = values[name].isoformat()
     for name in REQUIRED:
         if raw[name] is None:
             errors.append(f"{name} is missing")
@@ -160,6 +223,23 @@ def check_values(values: dict[str, Any], agencies: AgencyCheck, today: date) -> 
                 errors.append(_number_message(name, value))
             else:
                 typed[name] = Decimal(value.replace(",", "."))
+    for name in CODED:
+        typed[f"{name}_code"] = None
+        if (value := raw[name]) is not None:
+            if codes is None or value not in codes.found[name]:
+                errors.append(coded_message(name, value))
+            else:
+                typed[f"{name}_code"] = codes.found[name][value]
+    for name in UNIT_CODES:
+        if (value := raw[name]) is not None and not _UNIT_CODE.match(value):
+            errors.append(unit_code_message(name, value))
+    for place in DATED_UNITS:
+        if (raw[f"{place}_code"] is None) != (raw[f"{place}_as_of"] is None):
+            errors.append(undated_message(place))
+    if raw["residence_code"] is not None and raw["residence_address"] is None:
+        errors.append(RESIDENCE_MESSAGE)
+    if raw["record_number"] is not None and not _RECORD_NUMBER.match(raw["record_number"]):
+        errors.append(RECORD_NUMBER_MESSAGE)
     if raw["national_id"] is not None:
         errors += national_id.problems(raw["national_id"], typed["birth_date"], typed["sex"])
     agency = None
@@ -176,7 +256,11 @@ def check_values(values: dict[str, Any], agencies: AgencyCheck, today: date) -> 
         "national_id": raw["national_id"],
         "full_name": raw["full_name"],
         "search_key": search_key(raw["full_name"] or ""),
-        "ethnicity": raw["ethnicity"],
+        "record_number": raw["record_number"],
+        "birth_place_code": raw["birth_place_code"],
+        "home_town_code": raw["home_town_code"],
+        "residence_address": raw["residence_address"],
+        "residence_code": raw["residence_code"],
         "field_of_study": raw["field_of_study"],
         "field_key": search_key(raw["field_of_study"]) if raw["field_of_study"] else None,
         "certificates": certificates,
@@ -184,30 +268,47 @@ def check_values(values: dict[str, Any], agencies: AgencyCheck, today: date) -> 
     return row, []
 
 
+@dataclass
+class Seen:
+    """What earlier rows of the file (and the database) hold of the values that must be unique."""
+
+    recorded: set[str] = field(default_factory=set)
+    first_row: dict[str, int] = field(default_factory=dict)
+    recorded_numbers: set[str] = field(default_factory=set)
+    first_number_row: dict[str, int] = field(default_factory=dict)
+
+
 def check_chunk(
     chunk: list[SourceRow],
     agencies: AgencyCheck,
-    recorded: set[str],
-    first_row: dict[str, int],
+    codes: CodeCheck,
+    seen: Seen,
     problems: ProblemLog,
     today: date,
     now: datetime,
 ) -> list[dict[str, Any]]:
     """The rows of a chunk ready to insert; the others' problems go to ``problems``.
 
-    A national id already ``recorded``, or met on an earlier row of the file (``first_row``, kept
-    across chunks), is a problem of the later row.
+    A national id or record number already recorded, or met on an earlier row of the file (kept
+    across chunks in ``seen``), is a problem of the later row.
     """
     good: list[dict[str, Any]] = []
     for source_row in chunk:
-        row, errors = check_values(source_row.values, agencies, today)
+        row, errors = check_values(source_row.values, agencies, today, codes)
         number = str(source_row.values.get("national_id") or "").strip()
-        if number and number in first_row:
-            errors.append(f"national_id appears earlier in the file (row {first_row[number]})")
+        if number and number in seen.first_row:
+            errors.append(f"national_id appears earlier in the file (row {seen.first_row[number]})")
         elif number:
-            first_row[number] = source_row.number
-            if number in recorded:
+            seen.first_row[number] = source_row.number
+            if number in seen.recorded:
                 errors.append("a person with this national_id is already recorded")
+        record_number = str(source_row.values.get("record_number") or "").strip()
+        if record_number and record_number in seen.first_number_row:
+            errors.append(f"record_number appears earlier in the file (row {seen.first_number_row[record_number]})")
+        elif record_number:
+            seen.first_number_row[record_number] = source_row.number
+            if record_number in seen.recorded_numbers:
+                errors.append("a person with this record_number is already recorded")
         if errors:
             problems.add(source_row.number, errors)
         elif row is not None:

@@ -1,4 +1,4 @@
-"""Tables of people, their recruitment from non-specialised commune work, and their training."""
+"""Tables of people (with the dossier's first group of fields), their family members, and their recruitment."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Table, Uuid
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Table, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from haicap_shared.models import Entity, string_enum
@@ -109,7 +109,17 @@ class Person(AgencyRefColumns, Entity, Base):
     search_key: Mapped[str] = mapped_column(String(200))
     birth_date: Mapped[date] = mapped_column(Date)
     sex: Mapped[Sex] = mapped_column(string_enum(Sex, "person_sex"))
-    ethnicity: Mapped[str | None] = mapped_column(String(50))
+    ethnicity_code: Mapped[str | None] = mapped_column(String(10))
+    religion_code: Mapped[str | None] = mapped_column(String(10))
+    record_number: Mapped[str | None] = mapped_column(String(30), unique=True)
+    # NOTE: a unit code means a unit only on a date (codes changed on 2025-07-01): each code is
+    # kept with the date it refers to.
+    birth_place_code: Mapped[str | None] = mapped_column(String(5))
+    birth_place_as_of: Mapped[date | None] = mapped_column(Date)
+    home_town_code: Mapped[str | None] = mapped_column(String(5))
+    home_town_as_of: Mapped[date | None] = mapped_column(Date)
+    residence_address: Mapped[str | None] = mapped_column(String(300))
+    residence_code: Mapped[str | None] = mapped_column(String(5))
     national_id: Mapped[str] = mapped_column(String(12), unique=True)
     education_level: Mapped[EducationLevel] = mapped_column(string_enum(EducationLevel, "person_education"))
     field_of_study: Mapped[str | None] = mapped_column(String(200))
@@ -128,6 +138,43 @@ class Person(AgencyRefColumns, Entity, Base):
         Index(None, "province_code", "id"),
         Index(None, "commune_code", "id"),
         Index(None, "agency_id", "id"),
+        CheckConstraint("(birth_place_code IS NULL) = (birth_place_as_of IS NULL)", name="birth_place_dated"),
+        CheckConstraint("(home_town_code IS NULL) = (home_town_as_of IS NULL)", name="home_town_dated"),
+        CheckConstraint("residence_code IS NULL OR residence_address IS NOT NULL", name="residence_has_address"),
+    )
+
+
+class Relation(enum.StrEnum):
+    """Quan hệ gia đình: how a family member is related to the person (mẫu 2C/2025 lists them)."""
+
+    FATHER = "father"
+    MOTHER = "mother"
+    SPOUSE = "spouse"
+    CHILD = "child"
+    SIBLING = "sibling"
+    FATHER_IN_LAW = "father_in_law"
+    MOTHER_IN_LAW = "mother_in_law"
+    SIBLING_IN_LAW = "sibling_in_law"
+    ADOPTIVE_PARENT = "adoptive_parent"
+    OTHER = "other"
+
+
+class FamilyMember(AgencyRefColumns, Entity, Base):
+    """A member of a person's family (quan hệ gia đình), in the area of the person's record when written."""
+
+    __tablename__ = "family_member"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("person.id"))
+    relation: Mapped[Relation] = mapped_column(string_enum(Relation, "family_member_relation"))
+    full_name: Mapped[str] = mapped_column(String(200))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    occupation: Mapped[str | None] = mapped_column(String(200))
+    workplace: Mapped[str | None] = mapped_column(String(300))
+    address: Mapped[str | None] = mapped_column(String(300))
+
+    __table_args__ = (
+        CheckConstraint("birth_year IS NULL OR birth_year BETWEEN 1850 AND 2200", name="birth_year_plausible"),
+        Index(None, "person_id", "id"),
     )
 
 
@@ -145,4 +192,5 @@ class Recruitment(Entity, Base):
 
 
 person_table = cast(Table, Person.__table__)
+family_member_table = cast(Table, FamilyMember.__table__)
 recruitment_table = cast(Table, Recruitment.__table__)

@@ -7,18 +7,36 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, Select, Uuid, column, select, table, text, update
+from sqlalchemy import ColumnElement, RowMapping, Select, Uuid, column, func, select, table, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.batching import in_batches
+from haicap_shared.codes import UNIT_CODE_PATTERN
 from haicap_shared.filters import where_given
 from haicap_shared.paging import fetch_page
 from haicap_shared.text import like_pattern, search_key
 from haicap_shared.values import MAX_DATE, MIN_DATE
 
-from .importer import DATES, ENUMS, FIELDS, LENGTHS, MAX_PROBLEMS, NUMBERS, REQUIRED, enum_message
-from .models import Person, person_table
-from .schemas import PersonFilter
+from .importer import (
+    CODED,
+    DATED_UNITS,
+    DATES,
+    ENUMS,
+    FIELDS,
+    LENGTHS,
+    MAX_PROBLEMS,
+    NUMBERS,
+    RECORD_NUMBER_MESSAGE,
+    REQUIRED,
+    RESIDENCE_MESSAGE,
+    UNIT_CODES,
+    coded_message,
+    enum_message,
+    undated_message,
+    unit_code_message,
+)
+from .models import FamilyMember, Person, family_member_table, person_table
+from .schemas import RECORD_NUMBER_PATTERN, PersonFilter
 
 # NOTE: ordered by id, so every filter has an index ending in id ((province_code, id),
 # (commune_code, id), (agency_id, id)) and a deep page is one range scan at 3 million rows.
@@ -75,6 +93,40 @@ async def national_id_taken(session: AsyncSession, value: str, *, other_than: uu
     return (await session.execute(stmt.limit(1))).first() is not None
 
 
+async def record_number_taken(session: AsyncSession, value: str, *, other_than: uuid.UUID | None = None) -> bool:
+    stmt = select(person_table.c.id).where(person_table.c.record_number == value)
+    if other_than is not None:
+        stmt = stmt.where(person_table.c.id != other_than)
+    return (await session.execute(stmt.limit(1))).first() is not None
+
+
+# --- family members ------------------------------------------------------------------------
+
+FAMILY_LIST_ORDER = (family_member_table.c.id,)
+
+
+async def page_family_members(
+    session: AsyncSession, person_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> tuple[Sequence[RowMapping], str | None]:
+    """One page of a person's family members, by id, and the cursor of the next."""
+    stmt = select(family_member_table).where(family_member_table.c.person_id == person_id)
+    return await fetch_page(session, stmt, order_by=FAMILY_LIST_ORDER, limit=limit, cursor=cursor)
+
+
+async def get_family_member(session: AsyncSession, member_id: uuid.UUID) -> FamilyMember | None:
+    return await session.get(FamilyMember, member_id)
+
+
+async def count_family_members(session: AsyncSession, person_id: uuid.UUID) -> int:
+    stmt = select(func.count()).select_from(family_member_table).where(family_member_table.c.person_id == person_id)
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def delete_family_member(session: AsyncSession, member: FamilyMember) -> None:
+    await session.delete(member)
+    await session.flush()
+
+
 async def move_to_agency(
     session: AsyncSession, person_ids: Sequence[uuid.UUID], agency_columns: dict[str, Any], now: datetime
 ) -> None:
@@ -84,6 +136,20 @@ async def move_to_agency(
             update(person_table)
             .where(person_table.c.id.in_(batch))
             .values(**agency_columns, updated_at=now, version=person_table.c.version + 1)
+        )
+    await move_family_members(session, person_ids, agency_columns, now)
+
+
+async def move_family_members(
+    session: AsyncSession, person_ids: Sequence[uuid.UUID], agency_columns: dict[str, Any], now: datetime
+) -> None:
+    """These people's family members now in the area of their agency (a family member follows the person's record)."""
+    table_c = family_member_table.c
+    for batch in in_batches(person_ids):
+        await session.execute(
+            update(family_member_table)
+            .where(table_c.person_id.in_(batch))
+            .values(**agency_columns, updated_at=now, version=table_c.version + 1)
         )
 
 
@@ -100,6 +166,15 @@ async def recorded_national_ids(session: AsyncSession, numbers: Sequence[str]) -
     for batch in in_batches(numbers):
         stmt = select(person_table.c.national_id).where(person_table.c.national_id.in_(batch))
         found.update((await session.execute(stmt)).scalars().all())
+    return found
+
+
+async def recorded_record_numbers(session: AsyncSession, numbers: Sequence[str]) -> set[str]:
+    """Those of these record numbers a person's dossier already has."""
+    found: set[str] = set()
+    for batch in in_batches(numbers):
+        stmt = select(person_table.c.record_number).where(person_table.c.record_number.in_(batch))
+        found.update(n for n in (await session.execute(stmt)).scalars().all() if n is not None)
     return found
 
 
@@ -256,6 +331,27 @@ def _date_checks() -> list[str]:
     return checks
 
 
+def _dossier_checks() -> list[str]:
+    """The coded columns (found in their list), the unit codes' form, each place with its date, the record number's form."""
+    checks = []
+    for name in CODED:
+        suffix = _q(coded_message(name, "")[len(name) + 1 :])
+        checks.append(f"CASE WHEN s.{name} IS NOT NULL AND l_{name}.value IS NULL THEN '{name} ' || s.{name} || {suffix} END")
+    for name in UNIT_CODES:
+        suffix = _q(unit_code_message(name, "")[len(name) + 1 :])
+        checks.append(
+            f"CASE WHEN s.{name} IS NOT NULL AND s.{name} !~ {_q(UNIT_CODE_PATTERN)} THEN '{name} ' || s.{name} || {suffix} END"
+        )
+    for place in DATED_UNITS:
+        checks.append(f"CASE WHEN (s.{place}_code IS NULL) <> (s.{place}_as_of IS NULL) THEN {_q(undated_message(place))} END")
+    checks.append(f"CASE WHEN s.residence_code IS NOT NULL AND s.residence_address IS NULL THEN {_q(RESIDENCE_MESSAGE)} END")
+    checks.append(
+        f"CASE WHEN s.record_number IS NOT NULL AND s.record_number !~ {_q(RECORD_NUMBER_PATTERN)} "
+        f"THEN {_q(RECORD_NUMBER_MESSAGE)} END"
+    )
+    return checks
+
+
 def _length_checks() -> list[str]:
     return [
         f"CASE WHEN char_length(s.{name}) > {longest} THEN '{name} is longer than {longest} characters' END"
@@ -296,6 +392,8 @@ def _reference_checks() -> list[str]:
     return [
         "CASE WHEN s.agency_id IS NOT NULL THEN a.problem END",
         "CASE WHEN ex.id IS NOT NULL THEN 'a person with this national_id is already recorded' END",
+        "CASE WHEN rn.first < s.row_no THEN 'record_number appears earlier in the file (row ' || (rn.first + 1) || ')' "
+        "WHEN exr.id IS NOT NULL THEN 'a person with this record_number is already recorded' END",
     ]
 
 
@@ -307,6 +405,7 @@ def _row_errors(codes: frozenset[str]) -> str:
         *_date_checks(),
         *_length_checks(),
         *_number_checks(),
+        *_dossier_checks(),
         *_national_id_checks(codes),
         *_reference_checks(),
     ]
@@ -333,7 +432,15 @@ def _person_values() -> dict[str, str]:
         "search_key": "c.name_key",
         "birth_date": "c.birth_date_v",
         "sex": "c.sex_v",
-        "ethnicity": "c.ethnicity",
+        "ethnicity_code": "c.l_ethnicity_v",
+        "religion_code": "c.l_religion_v",
+        "record_number": "c.record_number",
+        "birth_place_code": "c.birth_place_code",
+        "birth_place_as_of": "c.birth_place_as_of_v",
+        "home_town_code": "c.home_town_code",
+        "home_town_as_of": "c.home_town_as_of_v",
+        "residence_address": "c.residence_address",
+        "residence_code": "c.residence_code",
         "category": "c.category_v",
         "education_level": "c.education_level_v",
         "field_of_study": "c.field_of_study",
@@ -367,26 +474,36 @@ def validation_sql(codes: frozenset[str]) -> str:
     # NOTE: an optional label left empty is ``none`` (no political theory, no state management).
     defaults = {name: (f"l_{name}.value" if name in REQUIRED else f"COALESCE(l_{name}.value, 'none')") for name in ENUMS}
     labels = ", ".join(f"{defaults[name]} AS {name}_v" for name in ENUMS)
+    code_joins = " ".join(
+        f"LEFT JOIN pg_temp.import_label l_{name} ON l_{name}.kind = '{name}' AND l_{name}.raw = s.{name}" for name in CODED
+    )
+    coded = ", ".join(f"l_{name}.value AS l_{name}_v" for name in CODED)
+    parts = ", ".join(f"{_date_parts(f'src.{name}')} AS {name}_parts" for name in DATES)
+    typed_dates = ", ".join(f"{_date_of(f'parts.{name}_parts')} AS {name}_v" for name in DATES)
     values = _person_values()
     return f"""
 WITH src AS (
     SELECT row_no, {cleaned} FROM pg_temp.person_import
 ), parts AS (
-    SELECT src.*, src.national_id ~ '^[0-9]{{12}}$' AS nid_ok, {_date_parts("src.birth_date")} AS birth_parts,
-        {_date_parts("src.social_insurance_start_date")} AS si_parts
+    SELECT src.*, src.national_id ~ '^[0-9]{{12}}$' AS nid_ok, {parts}
     FROM src OFFSET 0
 ), s AS (
-    SELECT parts.*, {_date_of("parts.birth_parts")} AS birth_date_v, {_date_of("parts.si_parts")} AS social_insurance_start_date_v
+    SELECT parts.*, {typed_dates}
     FROM parts OFFSET 0
+), rn AS (
+    -- NOTE: only the rows with a record number are sorted (none, in most files).
+    SELECT row_no, min(row_no) OVER (PARTITION BY record_number) AS first FROM src WHERE record_number IS NOT NULL
 ), checked AS MATERIALIZED (
-    SELECT s.*, {labels},
+    SELECT s.*, {labels}, {coded},
         a.agency_id AS agency_uuid, a.province_code, a.commune_code, a.agency_level, a.unit_id, a.valid_to AS agency_valid_to,
         {_search_key_sql("s.full_name")} AS name_key,
         CASE WHEN s.field_of_study IS NOT NULL THEN {_search_key_sql("s.field_of_study")} END AS field_key,
         {_row_errors(codes)} AS errors
-    FROM s {enum_joins}
+    FROM s {enum_joins} {code_joins}
     LEFT JOIN pg_temp.import_agency a ON a.raw = s.agency_id
     LEFT JOIN person ex ON ex.national_id = s.national_id
+    LEFT JOIN rn ON rn.row_no = s.row_no
+    LEFT JOIN person exr ON exr.record_number = s.record_number
 ), refused AS (
     SELECT NOT :partial AND EXISTS (SELECT 1 FROM checked WHERE cardinality(errors) > 0) AS yes
 ), ins AS (

@@ -8,15 +8,40 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Self
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from haicap_shared.codes import UnitCode
 from haicap_shared.values import SHOWN_NATIONAL_ID_PATTERN, DecimalText, IsoDate, NationalId
 
 from . import national_id
-from .models import Category, EducationLevel, PoliticalTheory, Sex, StateManagement
+from .models import Category, EducationLevel, PoliticalTheory, Relation, Sex, StateManagement
 
 Coefficient = Annotated[Decimal, Field(ge=0, le=30, max_digits=5, decimal_places=2), DecimalText()]
 Percent = Annotated[Decimal, Field(ge=0, le=200, max_digits=5, decimal_places=2), DecimalText()]
+RECORD_NUMBER_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z./_-]{0,29}$"
+ListCode = Annotated[str, Field(min_length=1, max_length=10, pattern=r"^[0-9A-Za-z.]+$")]
+RecordNumber = Annotated[
+    str,
+    Field(pattern=RECORD_NUMBER_PATTERN, description="Số hiệu hồ sơ: the dossier's number, unique", examples=["CB-04-000123"]),
+]
+
+
+class DatedUnit(BaseModel):
+    """An administrative unit as its code on a date: unit codes changed on 2025-07-01, so a code alone is ambiguous."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    unit_code: UnitCode = Field(description="The unit's official code (province, district or commune)", examples=["01273"])
+    as_of: IsoDate = Field(description="The date the code refers to", examples=["2024-12-31"])
+
+
+class Residence(BaseModel):
+    """Nơi ở hiện nay: the address as written, and the commune (or province) it lies in, by today's code."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    address: str = Field(min_length=2, max_length=300, examples=["Tổ 5, phường Thục Phán"])
+    unit_code: UnitCode | None = Field(None, description="The unit's code today", examples=["01273"])
 
 
 class _PersonFields(BaseModel):
@@ -24,7 +49,6 @@ class _PersonFields(BaseModel):
     category: Category
     birth_date: IsoDate
     sex: Sex
-    ethnicity: str | None = Field(None, max_length=50, examples=["Tày"])
     education_level: EducationLevel
     field_of_study: str | None = Field(None, max_length=200, examples=["Luật"])
     political_theory: PoliticalTheory = PoliticalTheory.NONE
@@ -43,9 +67,18 @@ class _PersonFields(BaseModel):
     )
 
 
-class PersonCreate(_PersonFields):
-    """A person to record; the national id is checked against the birth date and sex."""
+class _DossierFields(BaseModel):
+    record_number: RecordNumber | None = None
+    birth_place: DatedUnit | None = Field(None, description="Nơi sinh: a unit code and the date it refers to")
+    home_town: DatedUnit | None = Field(None, description="Quê quán: a unit code and the date it refers to")
+    residence: Residence | None = None
 
+
+class PersonCreate(_PersonFields, _DossierFields):
+    """A person to record; the national id is checked against the birth date and sex, codes against their lists."""
+
+    ethnicity_code: ListCode | None = Field(None, description="Dân tộc, a code of the `ethnicity` list", examples=["02"])
+    religion_code: ListCode | None = Field(None, description="Tôn giáo, a code of the `religion` list")
     national_id: NationalId
     agency_id: uuid.UUID = Field(description="The agency (in org-structure) managing the record")
 
@@ -65,7 +98,12 @@ class PersonUpdate(BaseModel):
     category: Category | None = None
     birth_date: IsoDate | None = None
     sex: Sex | None = None
-    ethnicity: str | None = Field(None, max_length=50)
+    ethnicity_code: ListCode | None = Field(None, description="Dân tộc, a code of the `ethnicity` list")
+    religion_code: ListCode | None = Field(None, description="Tôn giáo, a code of the `religion` list")
+    record_number: RecordNumber | None = None
+    birth_place: DatedUnit | None = None
+    home_town: DatedUnit | None = None
+    residence: Residence | None = None
     national_id: NationalId | None = None
     education_level: EducationLevel | None = None
     field_of_study: str | None = Field(None, max_length=200)
@@ -81,9 +119,13 @@ class PersonUpdate(BaseModel):
     left_on: IsoDate | None = Field(None, description="Last day in service (retired, left)")
 
 
-class Person(_PersonFields):
+class Person(_PersonFields, _DossierFields):
     """A person, with the national id masked unless revealed."""
 
+    ethnicity_code: str | None = Field(description="Dân tộc: the code in the `ethnicity` list (QCVN 109:2017/BTTTT)")
+    ethnicity_name: str | None = Field(description="Its name in the list")
+    religion_code: str | None = Field(description="Tôn giáo: the code in the `religion` list (QCVN 109:2017/BTTTT)")
+    religion_name: str | None = Field(description="Its name in the list")
     id: uuid.UUID
     national_id: str = Field(
         pattern=SHOWN_NATIONAL_ID_PATTERN,
@@ -123,3 +165,46 @@ class PersonFilter:
     category: Category | None = None
     education_level: EducationLevel | None = None
     q: str | None = None
+
+
+class FamilyMemberCreate(BaseModel):
+    """A member of the person's family (mẫu 2C: quan hệ gia đình)."""
+
+    relation: Relation
+    full_name: str = Field(min_length=2, max_length=200, examples=["Nông Văn Bình"])
+    birth_year: int | None = Field(None, ge=1850, le=2200, examples=[1955])
+    occupation: str | None = Field(None, max_length=200, examples=["Nông dân"])
+    workplace: str | None = Field(None, max_length=300)
+    address: str | None = Field(None, max_length=300, examples=["Xã Quảng Lâm, tỉnh Cao Bằng"])
+
+
+class FamilyMemberUpdate(BaseModel):
+    """Fields to change; omitted fields stay."""
+
+    relation: Relation | None = None
+    full_name: str | None = Field(None, min_length=2, max_length=200)
+    birth_year: int | None = Field(None, ge=1850, le=2200)
+    occupation: str | None = Field(None, max_length=200)
+    workplace: str | None = Field(None, max_length=300)
+    address: str | None = Field(None, max_length=300)
+
+
+class FamilyMember(BaseModel):
+    """A family member of a person, in the area of the person's record."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    person_id: uuid.UUID
+    relation: Relation
+    full_name: str
+    birth_year: int | None
+    occupation: str | None
+    workplace: str | None
+    address: str | None
+    agency_id: uuid.UUID
+    province_code: str
+    commune_code: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Mapping, Sequence
@@ -9,6 +10,7 @@ from datetime import date
 from typing import Any
 
 import anyio
+from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail, snapshot
@@ -23,16 +25,22 @@ from haicap_shared.tabular import ImportReport, RowProblem, check_csv_lines, is_
 from haicap_shared.text import search_key
 
 from ..agency_ref import fetch_agency
+from ..codelists import reference
+from ..codelists import service as codelist_service
+from ..codelists.models import CodeListName
 from ..common import AreaSpan, row_snapshot
 from ..org_client import OrgDirectory
 from ..placements import service as placement_service
 from . import national_id, repository
 from .access import check_person, people_visible
 from .importer import (
+    CODED,
     COLUMNS,
     ENUMS,
     MAX_PROBLEMS,
     AgencyCheck,
+    CodeCheck,
+    Seen,
     check_chunk,
     copy_targets,
     csv_header,
@@ -40,9 +48,10 @@ from .importer import (
     file_chunks,
     staged_record,
 )
-from .models import Person
+from .models import FamilyMember, Person, person_table
+from .schemas import FamilyMember as FamilyMemberOut
+from .schemas import FamilyMemberCreate, FamilyMemberUpdate, PersonCreate, PersonFilter, PersonUpdate
 from .schemas import Person as PersonOut
-from .schemas import PersonCreate, PersonFilter, PersonUpdate
 
 ENTITY_PERSON = "person"
 ENTITY_PERSON_IMPORT = "person_import"
@@ -79,13 +88,92 @@ def field_key(value: str | None) -> str | None:
     return search_key(value) if value else None
 
 
-def person_out(person: Person | Any, *, revealed: bool = False) -> PersonOut:
+@functools.cache
+def _shipped_names(list_name: CodeListName) -> dict[str, str]:
+    """Each code's name in the list as shipped, the latest version of the code winning."""
+    entries = sorted(reference.read_list(list_name), key=lambda e: e.valid_from or date.min)
+    return {entry.code: entry.name for entry in entries}
+
+
+def code_name(list_name: CodeListName, code: str | None) -> str | None:
+    """A code's name in the list as shipped (``codelists.reference``): the same in responses and events.
+
+    NOTE: read from the shipped files, not the database, so that an event's record (built from
+    the audited row, without a query) shows the name the API shows.
+    """
+    return None if code is None else _shipped_names(list_name).get(code)
+
+
+def person_values(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A person's columns as the response shows them: places as dated units, codes with their names."""
+    values = dict(row)
+    values["certificates"] = certificates_list(values.get("certificates"))
+    for place in ("birth_place", "home_town"):
+        code, as_of = values.pop(f"{place}_code", None), values.pop(f"{place}_as_of", None)
+        values[place] = None if code is None else {"unit_code": code, "as_of": as_of}
+    address, unit_code = values.pop("residence_address", None), values.pop("residence_code", None)
+    values["residence"] = None if address is None else {"address": address, "unit_code": unit_code}
+    values["ethnicity_name"] = code_name(CodeListName.ETHNICITY, values.get("ethnicity_code"))
+    values["religion_name"] = code_name(CodeListName.RELIGION, values.get("religion_code"))
+    return values
+
+
+def dossier_columns(fields: dict[str, Any]) -> dict[str, Any]:
+    """A request's fields with the places and residence spread over their columns (those given only)."""
+    columns = dict(fields)
+    for place in ("birth_place", "home_town"):
+        if place in columns:
+            value = columns.pop(place)
+            columns[f"{place}_code"] = None if value is None else value["unit_code"]
+            columns[f"{place}_as_of"] = None if value is None else value["as_of"]
+    if "residence" in columns:
+        value = columns.pop("residence")
+        columns["residence_address"] = None if value is None else value["address"]
+        columns["residence_code"] = None if value is None else value.get("unit_code")
+    return columns
+
+
+def _columns_of(person: Person | RowMapping | Mapping[str, Any]) -> Mapping[str, Any]:
+    if isinstance(person, Person):
+        return {column.key: getattr(person, column.key) for column in person_table.columns}
+    return {str(k): v for k, v in person.items()}
+
+
+def person_out(person: Person | RowMapping | Mapping[str, Any], *, revealed: bool = False) -> PersonOut:
     """The response body; the national id masked unless ``revealed``."""
-    values = {k: getattr(person, k) for k in PersonOut.model_fields if k != "certificates"}
-    values["certificates"] = certificates_list(person.certificates)
+    values = person_values(_columns_of(person))
     if not revealed:
-        values["national_id"] = mask(person.national_id)
+        values["national_id"] = mask(values["national_id"])
     return PersonOut.model_validate(values)
+
+
+class RecordNumberTaken(Conflict):
+    code, title = "record_number_taken", "Another person's dossier has this record number"
+
+
+class UnitNotFound(Conflict):
+    code, title = "unit_not_found", "org-structure has no unit with this code on that date"
+
+
+async def _check_dossier(
+    session: AsyncSession, org: OrgDirectory, columns: Mapping[str, Any], *, other_than: uuid.UUID | None
+) -> None:
+    """The codes of the fields being written: in their lists today, units known on their dates, the record number free."""
+    today = date.today()
+    for list_name, name in ((CodeListName.ETHNICITY, "ethnicity_code"), (CodeListName.RELIGION, "religion_code")):
+        if (code := columns.get(name)) is not None:
+            await codelist_service.check_code(session, list_name, code, today)
+    places = [
+        (label, columns.get(f"{place}_code"), columns.get(f"{place}_as_of"))
+        for label, place in (("birth_place", "birth_place"), ("home_town", "home_town"))
+    ]
+    places.append(("residence", columns.get("residence_code"), today))
+    for label, code, as_of in places:
+        if code is not None and as_of is not None and await org.unit_by_code(code, as_of) is None:
+            raise UnitNotFound(f"{label}: org-structure has no unit {code} on {as_of.isoformat()}")
+    number = columns.get("record_number")
+    if number is not None and await repository.record_number_taken(session, number, other_than=other_than):
+        raise RecordNumberTaken(f"Another person's dossier has the record number {number}")
 
 
 async def get_person(session: AsyncSession, principal: Principal, person_id: uuid.UUID) -> Person:
@@ -121,7 +209,8 @@ async def create_person(
     if await repository.national_id_taken(session, data.national_id):
         raise NationalIdTaken(f"A person with national id {mask(data.national_id)} is already recorded")
     agency = await fetch_agency(org, principal, data.agency_id)
-    fields = data.model_dump(exclude={"agency_id", "certificates"})
+    fields = dossier_columns(data.model_dump(exclude={"agency_id", "certificates"}))
+    await _check_dossier(session, org, fields, other_than=None)
     person = Person(
         **fields,
         **agency.columns(),
@@ -141,7 +230,7 @@ async def update_person(
     session: AsyncSession, audit: AuditTrail, org: OrgDirectory, principal: Principal, person: Person, changes: PersonUpdate
 ) -> Person:
     before = snapshot(person)
-    fields = changes.model_dump(exclude_unset=True)
+    fields = dossier_columns(changes.model_dump(exclude_unset=True))
     for required in ("full_name", "category", "birth_date", "sex", "national_id", "education_level"):
         if required in fields and fields[required] is None:
             raise BadRequest(f"{required} cannot be emptied", code="field_required")
@@ -151,9 +240,12 @@ async def update_person(
             raise InvalidNationalId("; ".join(found))
         if "national_id" in fields and await repository.national_id_taken(session, number, other_than=person.id):
             raise NationalIdTaken(f"A person with national id {mask(number)} is already recorded")
+    await _check_dossier(session, org, fields, other_than=person.id)
     if (agency_id := fields.pop("agency_id", None)) is not None and agency_id != person.agency_id:
-        for name, value in (await fetch_agency(org, principal, agency_id)).columns().items():
+        agency_columns = (await fetch_agency(org, principal, agency_id)).columns()
+        for name, value in agency_columns.items():
             setattr(person, name, value)
+        await repository.move_family_members(session, [person.id], agency_columns, utcnow())
     if "certificates" in fields:
         fields["certificates"] = certificates_text(fields["certificates"] or [])
     for name, value in fields.items():
@@ -169,6 +261,107 @@ async def update_person(
         session, principal, entity_type=ENTITY_PERSON, entity_id=person.id, action="update", before=before, after=snapshot(person)
     )
     return person
+
+
+# --- family members ------------------------------------------------------------------------
+
+ENTITY_FAMILY_MEMBER = "family_member"
+MAX_FAMILY_MEMBERS = 50
+"""The family members one person's dossier holds at most."""
+
+
+class FamilyMemberNotFound(NotFound):
+    code, title = "family_member_not_found", "No such family member"
+
+
+class TooManyFamilyMembers(Conflict):
+    code, title = "too_many_family_members", "The person's dossier holds the most family members it may"
+
+
+def family_member_out(member: FamilyMember | RowMapping) -> FamilyMemberOut:
+    if isinstance(member, FamilyMember):
+        return FamilyMemberOut.model_validate(member)
+    return FamilyMemberOut.model_validate(dict(member))
+
+
+def _check_birth_year(year: int | None) -> None:
+    if year is not None and year > date.today().year:
+        raise BadRequest(f"birth_year {year} is in the future", code="birth_year_in_future")
+
+
+async def list_family_members(
+    session: AsyncSession, principal: Principal, person_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> Page[FamilyMemberOut]:
+    """One page of the family members of a person in the caller's area."""
+    await get_person(session, principal, person_id)
+    rows, next_cursor = await repository.page_family_members(session, person_id, limit=limit, cursor=cursor)
+    return Page[FamilyMemberOut](items=[family_member_out(r) for r in rows], next=next_cursor)
+
+
+async def get_family_member(session: AsyncSession, principal: Principal, member_id: uuid.UUID) -> FamilyMember:
+    """The family member, if the person's record is in the caller's area (else 403 ``outside_area``)."""
+    member = await repository.get_family_member(session, member_id)
+    if member is None:
+        raise FamilyMemberNotFound(f"No family member has id {member_id}")
+    await get_person(session, principal, member.person_id)
+    return member
+
+
+async def create_family_member(
+    session: AsyncSession, audit: AuditTrail, principal: Principal, person_id: uuid.UUID, data: FamilyMemberCreate
+) -> FamilyMember:
+    person = await get_person(session, principal, person_id)
+    _check_birth_year(data.birth_year)
+    if await repository.count_family_members(session, person.id) >= MAX_FAMILY_MEMBERS:
+        raise TooManyFamilyMembers(f"A dossier holds at most {MAX_FAMILY_MEMBERS} family members")
+    member = FamilyMember(
+        **data.model_dump(),
+        person_id=person.id,
+        agency_id=person.agency_id,
+        province_code=person.province_code,
+        commune_code=person.commune_code,
+        agency_level=person.agency_level,
+        unit_id=person.unit_id,
+        agency_valid_to=person.agency_valid_to,
+    )
+    session.add(member)
+    await session.flush()
+    await audit.record(
+        session, principal, entity_type=ENTITY_FAMILY_MEMBER, entity_id=member.id, action="create", after=snapshot(member)
+    )
+    return member
+
+
+async def update_family_member(
+    session: AsyncSession, audit: AuditTrail, principal: Principal, member: FamilyMember, changes: FamilyMemberUpdate
+) -> FamilyMember:
+    before = snapshot(member)
+    fields = changes.model_dump(exclude_unset=True)
+    for required in ("relation", "full_name"):
+        if required in fields and fields[required] is None:
+            raise BadRequest(f"{required} cannot be emptied", code="field_required")
+    _check_birth_year(fields.get("birth_year"))
+    for name, value in fields.items():
+        setattr(member, name, value)
+    await session.flush()
+    await audit.record(
+        session,
+        principal,
+        entity_type=ENTITY_FAMILY_MEMBER,
+        entity_id=member.id,
+        action="update",
+        before=before,
+        after=snapshot(member),
+    )
+    return member
+
+
+async def delete_family_member(session: AsyncSession, audit: AuditTrail, principal: Principal, member: FamilyMember) -> None:
+    before = snapshot(member)
+    await repository.delete_family_member(session, member)
+    await audit.record(
+        session, principal, entity_type=ENTITY_FAMILY_MEMBER, entity_id=before["id"], action="delete", before=before
+    )
 
 
 # --- people's imports ---------------------------------------------------------------------
@@ -199,14 +392,20 @@ async def _import_python(
 ) -> tuple[int, int, int, list[RowProblem]]:
     """SQLite: each chunk checked in Python, then batched Core inserts (all or, with ``partial``, the good)."""
     run = ImportRun(upload, partial=partial, max_problems=MAX_PROBLEMS)
-    first_row: dict[str, int] = {}
+    seen = Seen()
+    codes = CodeCheck(session, today)
     now = utcnow()
     async for chunk in run.chunks(COLUMNS):
         named = {str(r.values["agency_id"]).strip() for r in chunk if r.values.get("agency_id")}
         await agencies.load(sorted(named - agencies.found.keys() - agencies.problem.keys()))
-        ids = sorted({str(r.values["national_id"]).strip() for r in chunk if r.values.get("national_id")} - first_row.keys())
-        recorded = await repository.recorded_national_ids(session, ids)
-        good = await run.in_thread(check_chunk, chunk, agencies, recorded, first_row, run.problems, today, now)
+        for name in CODED:
+            given = {str(r.values[name]).strip() for r in chunk if r.values.get(name) and str(r.values[name]).strip()}
+            await codes.load(name, sorted(given - codes.known(name)))
+        ids = sorted({str(r.values["national_id"]).strip() for r in chunk if r.values.get("national_id")} - seen.first_row.keys())
+        seen.recorded |= await repository.recorded_national_ids(session, ids)
+        numbers = {str(r.values["record_number"]).strip() for r in chunk if r.values.get("record_number")}
+        seen.recorded_numbers |= await repository.recorded_record_numbers(session, sorted(numbers - seen.first_number_row.keys()))
+        good = await run.in_thread(check_chunk, chunk, agencies, codes, seen, run.problems, today, now)
         if good and run.may_write:
             await repository.insert_people(session, good)
             run.written += len(good)
@@ -234,14 +433,17 @@ async def _stage_file(raw: Any, upload: Upload) -> None:
     await repository.analyze_staging(raw)
 
 
-async def _stage_references(raw: Any, agencies: AgencyCheck) -> None:
-    """The labels and agencies the file uses: a handful of distinct values, mapped in Python."""
+async def _stage_references(raw: Any, agencies: AgencyCheck, codes: CodeCheck) -> None:
+    """The labels, codes and agencies the file uses: a handful of distinct values, mapped in Python."""
     labels: list[tuple[str, str, str]] = []
     for name, kind in ENUMS.items():
         keys = enum_key_map(kind)
         for value in await repository.staged_values(raw, name):
             if (found := keys.get(search_key(value))) is not None:
                 labels.append((name, value, found))
+    for name in CODED:
+        await codes.load(name, await repository.staged_values(raw, name))
+        labels += [(name, value, code) for value, code in codes.found[name].items()]
     await repository.stage_labels(raw, labels)
     await agencies.load(await repository.staged_values(raw, "agency_id"))
     await repository.stage_agencies(raw, agencies.found, agencies.problem)
@@ -253,7 +455,7 @@ async def _import_postgres(
     """PostgreSQL: COPY into a staging table, then one statement checks every row and inserts the good ones."""
     raw = await repository.staging_connection(session)
     await _stage_file(raw, upload)
-    await _stage_references(raw, agencies)
+    await _stage_references(raw, agencies, CodeCheck(session, date.today()))
     result = await repository.validate_staged_people(session, national_id.province_codes(), partial=partial, now=utcnow())
     listed = result["problems"] if isinstance(result["problems"], list) else json.loads(result["problems"])
     problems = [RowProblem.model_validate(p) for p in listed]

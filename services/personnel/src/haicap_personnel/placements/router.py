@@ -17,6 +17,7 @@ from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.values import IsoDate
 from haicap_shared.versioning import IfMatch, etag_response
 
+from ..careers.service import InvalidCareerEvent
 from ..common import COMMON_PROBLEMS, ProvinceCodeQuery
 from ..people import service as people_service
 from . import service
@@ -75,6 +76,8 @@ async def list_placements(
         service.PositionMissing,
         service.PositionNotApproved,
         service.PlacementOverlap,
+        service.CareerEventMissing,
+        service.CareerEventOfAnother,
         IdempotencyKeyReused,
     ),
 )
@@ -111,13 +114,16 @@ async def place_batch(
 @router.post(
     "/placements/bulk",
     response_model=BulkReplacementReport,
-    responses=problem_responses(service.BulkRejected),
+    responses=problem_responses(service.BulkRejected, InvalidCareerEvent),
     openapi_extra=takes_up_to(),
 )
 async def bulk_replace(
     payload: BulkReplacement, session: DbSession, audit: Audit, principal: RecordsWrite
 ) -> BulkReplacementReport:
     """Re-place the people of former agencies into new positions from one date: all or nothing, nobody twice, nobody lost.
+
+    With a `decision`, each person moved gets a `transfer` career event resting on it, linked to
+    their new placement, in the same transaction.
 
     At most 20,000 rows and 500 former agencies (more is a 422). A refusal (409) reports each bad
     row once, in at most 10 messages (the last one counting the rest).

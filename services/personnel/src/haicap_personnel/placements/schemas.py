@@ -12,6 +12,7 @@ from haicap_shared.tabular import RowProblem
 from haicap_shared.validity import ValidityInput
 from haicap_shared.values import IsoDate
 
+from ..decisions import Decision
 from ..people.models import Category
 from .models import Suitability
 
@@ -25,6 +26,9 @@ class PlacementCreate(ValidityInput):
     valid_from: IsoDate
     valid_to: IsoDate | None = Field(None, description="Last day; null: open")
     is_primary: bool = Field(True, description="The person's main post (kiêm nhiệm placements are not primary)")
+    career_event_id: uuid.UUID | None = Field(
+        None, description="The career event (of the same person) whose decision made this placement"
+    )
 
 
 class PlacementUpdate(BaseModel):
@@ -49,6 +53,7 @@ class Placement(BaseModel):
     valid_to: IsoDate | None
     suitability: Suitability
     suitability_reasons: list[str]
+    career_event_id: uuid.UUID | None = Field(None, description="The career event whose decision made this placement")
     version: int
     created_at: datetime
     updated_at: datetime
@@ -81,6 +86,11 @@ class BulkReplacement(BaseModel):
         description="The former agencies: everyone placed there the day before must be accounted for",
     )
     rows: list[ReplacementRow] = Field(min_length=1, max_length=20000)
+    decision: Decision | None = Field(
+        None,
+        description="The decision that moves them: with it, each person moved gets a `transfer` career event "
+        "(điều động) linked to their new placement",
+    )
 
 
 class Unaccounted(BaseModel):
@@ -95,6 +105,7 @@ class BulkReplacementReport(BaseModel):
     rows: int
     placed: int = Field(description="New placements written (0 when refused)")
     ended: int = Field(description="Placements in the former agencies ended the day before")
+    career_events: int = Field(0, description="Transfer career events recorded (with a decision)")
     problems: list[RowProblem] = Field(description="Rows numbered from 1 in the order sent")
     unaccounted: list[Unaccounted]
 
@@ -109,6 +120,7 @@ class BulkReplacementSummary(BaseModel):
     from_agency_ids: list[uuid.UUID]
     ended_placement_ids: list[uuid.UUID]
     placement_ids: list[uuid.UUID] = Field(description="The new placements")
+    career_events: int = Field(0, description="Transfer career events recorded (with a decision)")
     province_code: str | None = Field(description="The province of every new placement; null when they span several")
     commune_code: str | None = Field(description="The commune of every new placement; null when not all in one")
 

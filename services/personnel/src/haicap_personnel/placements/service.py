@@ -22,6 +22,8 @@ from haicap_shared.row_problems import MAX_ERRORS_PER_ROW, row_problem
 from haicap_shared.tabular import RowProblem
 from haicap_shared.validity import Interval
 
+from ..careers import repository as career_repository
+from ..careers import service as career_service
 from ..common import AreaSpan, row_snapshot
 from ..people import repository as people_repository
 from ..people.access import check_person, person_in_area
@@ -85,6 +87,14 @@ class BulkRejected(Conflict):
 
 class BatchRejected(Conflict):
     code, title = "placement_batch_rejected", "Some rows have problems; nothing was written"
+
+
+class CareerEventMissing(Conflict):
+    code, title = "career_event_not_found", "No such career event"
+
+
+class CareerEventOfAnother(Conflict):
+    code, title = "career_event_of_another_person", "The career event is another person's"
 
 
 class NotNonSpecialised(Conflict):
@@ -159,6 +169,7 @@ async def _place(
     is_primary: bool,
     *,
     record_person: bool = True,
+    career_event_id: uuid.UUID | None = None,
 ) -> Placement:
     """A new placement; a primary open one moves the person's record to its agency (audited unless
     ``record_person`` is False, for a caller that records the person's change itself)."""
@@ -173,6 +184,7 @@ async def _place(
         valid_to=valid_to,
         suitability=suitability,
         suitability_reasons=reasons,
+        career_event_id=career_event_id,
         **_agency_of(position),
     )
     session.add(placement)
@@ -199,7 +211,28 @@ async def _place(
 async def create_placement(session: AsyncSession, audit: AuditTrail, principal: Principal, data: PlacementCreate) -> Placement:
     person = await _person(session, principal, data.person_id)
     position = await _approved_position(session, principal, data.position_id)
-    return await _place(session, audit, principal, person, position, data.valid_from, data.valid_to, data.is_primary)
+    if data.career_event_id is not None:
+        await _check_career_event(session, person, data.career_event_id)
+    return await _place(
+        session,
+        audit,
+        principal,
+        person,
+        position,
+        data.valid_from,
+        data.valid_to,
+        data.is_primary,
+        career_event_id=data.career_event_id,
+    )
+
+
+async def _check_career_event(session: AsyncSession, person: Person, event_id: uuid.UUID) -> None:
+    """The career event named by a placement exists and is the same person's."""
+    owners = await career_repository.event_people(session, [event_id])
+    if event_id not in owners:
+        raise CareerEventMissing(f"No career event has id {event_id}")
+    if owners[event_id] != person.id:
+        raise CareerEventOfAnother(f"The career event {event_id} is not this person's")
 
 
 class _Primaries:
@@ -261,7 +294,13 @@ def _row_errors(
 
 
 def _new_placement(
-    person: Person, position: JobPosition, valid_from: date, valid_to: date | None, is_primary: bool, now: datetime
+    person: Person,
+    position: JobPosition,
+    valid_from: date,
+    valid_to: date | None,
+    is_primary: bool,
+    now: datetime,
+    career_event_id: uuid.UUID | None = None,
 ) -> dict[str, Any]:
     """The row of a new placement written in bulk, its suitability assessed."""
     suitability, reasons = assess(person.education_level, person.field_key, position.required_education, position.required_fields)
@@ -274,6 +313,7 @@ def _new_placement(
         "valid_to": valid_to,
         "suitability": suitability,
         "suitability_reasons": reasons,
+        "career_event_id": career_event_id,
         "created_at": now,
         "updated_at": now,
         "version": 1,
@@ -333,6 +373,8 @@ async def _batch_problems(
     a day with one of the person's recorded ones or with an earlier row that passed this check."""
     earliest = min(r.valid_from for r in data.rows)
     primaries: dict[uuid.UUID, _Primaries] = defaultdict(_Primaries)
+    named = [r.career_event_id for r in data.rows if r.career_event_id is not None]
+    event_owners = await career_repository.event_people(session, list(set(named))) if named else {}
     for placement in await repository.primaries_from(session, list(people), earliest):
         primaries[placement.person_id].add(placement.valid_from, placement.valid_to, f"the primary placement {placement.id}")
     problems: list[RowProblem] = []
@@ -341,6 +383,11 @@ async def _batch_problems(
             # NOTE: let other requests (/healthz, other writes) run between chunks of rows.
             await asyncio.sleep(0)
         errors = _row_errors(principal, row.person_id, row.position_id, people, positions)
+        if row.career_event_id is not None:
+            if row.career_event_id not in event_owners:
+                errors.append(f"no career event has id {row.career_event_id}")
+            elif event_owners[row.career_event_id] != row.person_id:
+                errors.append(f"the career event {row.career_event_id} is another person's")
         more = 0
         if row.is_primary:
             held = primaries[row.person_id]
@@ -378,7 +425,7 @@ async def place_batch(
     followers: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     for row in data.rows:
         person, position = people[row.person_id], positions[row.position_id]
-        new_rows.append(_new_placement(person, position, row.valid_from, row.valid_to, row.is_primary, now))
+        new_rows.append(_new_placement(person, position, row.valid_from, row.valid_to, row.is_primary, now, row.career_event_id))
         if row.is_primary and row.valid_to is None:
             followers[position.id].append(person.id)
     await _write_placements(session, audit, principal, new_rows, followers, people, positions, now)
@@ -449,6 +496,8 @@ async def bulk_replace(
     its own after them (with the ids of the placements), all in the one transaction.
     """
     day_before = data.effective_date - timedelta(days=1)
+    if data.decision is not None and (wrong := career_service.decision_problems(data.decision, data.effective_date)):
+        raise career_service.InvalidCareerEvent("; ".join(wrong), problems=wrong)
     people = await people_repository.get_people(session, list({r.person_id for r in data.rows}))
     positions = await position_repository.get_positions(session, list({r.position_id for r in data.rows}))
     current = await repository.primaries_from(session, list(people), day_before)
@@ -477,13 +526,25 @@ async def bulk_replace(
     new_rows: list[dict[str, Any]] = []
     moved: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     span = AreaSpan()
+    transfers: list[dict[str, Any]] = []
+    former_agency = {p.person_id: p.agency_id for p in current if p.valid_from < data.effective_date}
     for row in data.rows:
         person, position = people[row.person_id], positions[row.position_id]
-        new_rows.append(_new_placement(person, position, data.effective_date, None, True, now))
+        event_id = None
+        if data.decision is not None:
+            transfers.append(
+                career_service.transfer_row(
+                    person, former_agency.get(person.id), _agency_of(position), data.decision, data.effective_date, now
+                )
+            )
+            event_id = transfers[-1]["id"]
+        new_rows.append(_new_placement(person, position, data.effective_date, None, True, now, event_id))
         moved[position.id].append(person.id)
         span.add(new_rows[-1])
+    # NOTE: the transfers first: each new placement names its own (a foreign key).
+    await career_service.write_events(session, audit, principal, transfers)
     await _write_placements(session, audit, principal, new_rows, moved, people, positions, now)
-    report.placed, report.ended = len(new_rows), len(ended_ids)
+    report.placed, report.ended, report.career_events = len(new_rows), len(ended_ids), len(transfers)
     await audit.record(
         session,
         principal,

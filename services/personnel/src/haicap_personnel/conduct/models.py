@@ -83,7 +83,7 @@ class Discipline(DecisionColumns, AgencyRefColumns, Entity, Base):
     reason: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (
-        CheckConstraint("effect_end_date IS NULL OR effective_date < effect_end_date", name="effect_ordered"),
+        CheckConstraint("effect_end_date IS NULL OR effective_date <= effect_end_date", name="effect_ordered"),
         Index(None, "person_id", "effective_date"),
         Index(None, "province_code", "effective_date", "id"),
     )

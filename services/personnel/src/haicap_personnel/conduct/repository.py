@@ -5,13 +5,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, exists, select
+from sqlalchemy import ColumnElement, Row, RowMapping, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_shared.batching import in_batches
 from haicap_shared.filters import where_given
 from haicap_shared.paging import fetch_page
+from haicap_shared.validity import in_force_on
 
+from ..codelists.models import CodeListName, code_list_entry_table
+from ..people.models import person_table
 from .models import (
     Commendation,
     Discipline,
@@ -68,11 +73,19 @@ async def disciplines_in_effect(session: AsyncSession, person_id: uuid.UUID, on:
         .where(
             c.person_id == person_id,
             c.effective_date <= on,
-            (c.effect_end_date.is_(None)) | (c.effect_end_date > on),
+            (c.effect_end_date.is_(None)) | (c.effect_end_date >= on),
         )
         .order_by(c.effective_date, c.id)
     )
     return (await session.scalars(stmt)).all()
+
+
+async def form_attributes(session: AsyncSession, list_name: CodeListName, code: str, on: date) -> dict[str, Any] | None:
+    """The ``attributes`` of the list's entry for ``code`` valid on ``on`` (None if there is none)."""
+    e = code_list_entry_table.c
+    stmt = select(e.attributes).where(e.list_name == list_name.value, e.code == code, in_force_on(code_list_entry_table, on))
+    found: dict[str, Any] | None = await session.scalar(stmt.limit(1))
+    return found
 
 
 async def has_grade(session: AsyncSession, person_id: uuid.UUID, year: int, grade: Grade) -> bool:
@@ -160,5 +173,40 @@ async def page_disciplines(
         (c.form_code, form_code),
     )
     if in_effect_on is not None:
-        stmt = stmt.where(c.effective_date <= in_effect_on, (c.effect_end_date.is_(None)) | (c.effect_end_date > in_effect_on))
+        stmt = stmt.where(c.effective_date <= in_effect_on, (c.effect_end_date.is_(None)) | (c.effect_end_date >= in_effect_on))
     return await fetch_page(session, stmt, order_by=DISCIPLINE_ORDER, limit=limit, cursor=cursor)
+
+
+async def people_by_national_id(session: AsyncSession, numbers: Sequence[str]) -> dict[str, Row[Any]]:
+    """The recorded people with these national ids (id, category and agency columns), by national id."""
+    p = person_table.c
+    found: dict[str, Row[Any]] = {}
+    for batch in in_batches(numbers):
+        stmt = select(
+            p.id,
+            p.national_id,
+            p.category,
+            p.agency_id,
+            p.province_code,
+            p.commune_code,
+            p.agency_level,
+            p.unit_id,
+            p.agency_valid_to,
+        ).where(p.national_id.in_(batch))
+        found.update({row.national_id: row for row in (await session.execute(stmt)).all()})
+    return found
+
+
+async def evaluated(session: AsyncSession, person_ids: Sequence[uuid.UUID], years: Sequence[int]) -> set[tuple[uuid.UUID, int]]:
+    """The (person, year) among these that already have an evaluation."""
+    c = evaluation_table.c
+    found: set[tuple[uuid.UUID, int]] = set()
+    for batch in in_batches(person_ids):
+        stmt = select(c.person_id, c.year).where(c.person_id.in_(batch), c.year.in_(years))
+        found.update((row.person_id, row.year) for row in (await session.execute(stmt)).all())
+    return found
+
+
+async def insert_evaluations(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """New evaluations written in bulk (Core inserts)."""
+    await session.execute(evaluation_table.insert(), rows)

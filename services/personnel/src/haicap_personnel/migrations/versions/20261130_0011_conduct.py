@@ -100,7 +100,7 @@ def upgrade() -> None:
         *_agency_columns(),
         *entity_columns_v1(),
         sa.CheckConstraint(
-            "effect_end_date IS NULL OR effective_date < effect_end_date", name=op.f("ck_discipline_effect_ordered")
+            "effect_end_date IS NULL OR effective_date <= effect_end_date", name=op.f("ck_discipline_effect_ordered")
         ),
         sa.ForeignKeyConstraint(["person_id"], ["person.id"], name=op.f("fk_discipline_person_id_person")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_discipline")),

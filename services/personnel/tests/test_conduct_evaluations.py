@@ -154,7 +154,8 @@ async def test_the_import_writes_all_or_nothing(client: httpx.AsyncClient, world
     assert (partial.json()["written"], partial.json()["rejected"]) == (1, 5)
     written = (await client.get("/evaluations", params={"year": 2025})).json()["items"]
     assert [(e["person_id"], e["grade"], e["evaluation_date"]) for e in written] == [(one["id"], "good", "2025-12-20")]
-    audit = (await client.get("/audit-events", params={"entity_type": "evaluation", "entity_id": written[0]["id"]})).json()["items"]
+    params = {"entity_type": "evaluation", "entity_id": written[0]["id"]}
+    audit = (await client.get("/audit-events", params=params)).json()["items"]
     assert [e["action"] for e in audit] == ["create"]
 
 

@@ -41,7 +41,9 @@ class JobPosition(AgencyRefColumns, Entity, Base):
     title: Mapped[str] = mapped_column(String(300))
     search_key: Mapped[str] = mapped_column(String(300))
     group: Mapped[PositionGroup] = mapped_column(string_enum(PositionGroup, "position_group"))
-    rank: Mapped[str | None] = mapped_column(String(100))
+    # NOTE: a civil-service grade or a professional title (codelists), with its name when it was set.
+    grade_code: Mapped[str | None] = mapped_column(String(30))
+    grade_name: Mapped[str | None] = mapped_column(String(300))
     required_education: Mapped[EducationLevel] = mapped_column(string_enum(EducationLevel, "position_required_education"))
     required_fields: Mapped[list[str]] = mapped_column(JSON)
     posts: Mapped[int] = mapped_column(Integer)

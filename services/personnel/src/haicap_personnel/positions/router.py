@@ -16,6 +16,7 @@ from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.versioning import IfMatch, etag_response
 
 from ..agency_ref import AgencyNotFound, Org
+from ..codelists.service import UnknownCode
 from ..common import COMMON_PROBLEMS, ProvinceCodeQuery
 from . import service
 from .access import RecordsRead, RecordsWrite
@@ -47,7 +48,7 @@ async def list_positions(
     "/positions",
     status_code=201,
     response_model=JobPosition,
-    responses=problem_responses(AgencyNotFound, UpstreamUnavailable, IdempotencyKeyReused),
+    responses=problem_responses(AgencyNotFound, UnknownCode, UpstreamUnavailable, IdempotencyKeyReused),
 )
 async def create_position(
     payload: PositionCreate, session: DbSession, audit: Audit, org: Org, principal: RecordsWrite, idempotency: Idempotency
@@ -68,7 +69,9 @@ async def get_position(position_id: PositionId, session: DbSession, principal: R
 @router.patch(
     "/positions/{position_id}",
     response_model=JobPosition,
-    responses=problem_responses(service.PositionNotFound, service.PositionNotEditable, PreconditionFailed, PreconditionRequired),
+    responses=problem_responses(
+        service.PositionNotFound, service.PositionNotEditable, UnknownCode, PreconditionFailed, PreconditionRequired
+    ),
 )
 async def update_position(
     position_id: PositionId,

@@ -14,6 +14,17 @@ from ..people.models import EducationLevel
 from .models import PositionGroup, PositionStatus
 
 FieldName = Annotated[str, Field(min_length=2, max_length=200)]
+GradeCode = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=30,
+        pattern=r"^[A-Za-z0-9.]+$",
+        description="A civil-service grade (ngạch, `01.003`) or a professional title (chức danh nghề nghiệp, "
+        "`V.07.03.29`) valid today: `GET /code-lists/civil-service-grade` and `/code-lists/professional-title`",
+        examples=["01.003"],
+    ),
+]
 
 
 class PositionCreate(BaseModel):
@@ -22,7 +33,7 @@ class PositionCreate(BaseModel):
     agency_id: uuid.UUID
     title: str = Field(min_length=2, max_length=300, examples=["Chuyên viên quản lý đất đai"])
     group: PositionGroup
-    rank: str | None = Field(None, max_length=100, description="Ngạch công chức/viên chức", examples=["Chuyên viên (01.003)"])
+    grade_code: GradeCode | None = None
     required_education: EducationLevel = EducationLevel.UNIVERSITY
     required_fields: list[FieldName] = Field(
         default_factory=list,
@@ -38,7 +49,7 @@ class PositionUpdate(BaseModel):
 
     title: str | None = Field(None, min_length=2, max_length=300)
     group: PositionGroup | None = None
-    rank: str | None = Field(None, max_length=100)
+    grade_code: GradeCode | None = None
     required_education: EducationLevel | None = None
     required_fields: list[FieldName] | None = Field(None, max_length=30)
     posts: int | None = Field(None, ge=1, le=10000)
@@ -75,7 +86,8 @@ class JobPosition(BaseModel):
     unit_id: uuid.UUID
     title: str
     group: PositionGroup
-    rank: str | None
+    grade_code: str | None = Field(description="The grade (ngạch) or professional title (chức danh nghề nghiệp)")
+    grade_name: str | None = Field(description="Its name in the code list when the code was set")
     required_education: EducationLevel
     required_fields: list[str]
     posts: int

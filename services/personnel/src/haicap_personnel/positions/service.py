@@ -14,6 +14,8 @@ from haicap_shared.paging import Page, page_of
 from haicap_shared.text import search_key
 
 from ..agency_ref import fetch_agency
+from ..codelists import service as codelist_service
+from ..codelists.models import CodeListName
 from ..org_client import OrgDirectory
 from . import repository
 from .access import check_position, positions_visible
@@ -24,6 +26,7 @@ from .schemas import PositionCreate, PositionFilter, PositionTransition, Positio
 from .schemas import PositionEvent as PositionEventOut
 
 ENTITY_POSITION = "job_position"
+GRADE_LISTS = (CodeListName.CIVIL_SERVICE_GRADE, CodeListName.PROFESSIONAL_TITLE)
 EDITABLE = frozenset({PositionStatus.DRAFTING, PositionStatus.RETURNED})
 
 
@@ -41,6 +44,14 @@ class TransitionNotAllowed(Conflict):
 
 def _fields(values: list[str]) -> list[str]:
     return [v.strip() for v in values if v.strip()]
+
+
+async def _grade_name(session: AsyncSession, code: str | None) -> str | None:
+    """The name of a grade or title code valid today; 422 ``unknown_code`` when it is in neither list."""
+    if code is None:
+        return None
+    # NOTE: a position has no validity of its own: its grade is checked on the day it is written.
+    return (await codelist_service.check_code_in(session, GRADE_LISTS, code, codelist_service.local_today()))[1]
 
 
 async def get_position(session: AsyncSession, principal: Principal, position_id: uuid.UUID) -> JobPosition:
@@ -97,9 +108,11 @@ async def create_position(
     session: AsyncSession, audit: AuditTrail, org: OrgDirectory, principal: Principal, data: PositionCreate
 ) -> JobPosition:
     agency = await fetch_agency(org, principal, data.agency_id)
+    grade_name = await _grade_name(session, data.grade_code)
     position = JobPosition(
         **data.model_dump(exclude={"agency_id", "required_fields"}),
         **agency.columns(),
+        grade_name=grade_name,
         required_fields=_fields(data.required_fields),
         search_key=search_key(data.title),
         status=PositionStatus.DRAFTING,
@@ -125,6 +138,8 @@ async def update_position(
             fields.pop(name)
     if "required_fields" in fields:
         fields["required_fields"] = _fields(fields["required_fields"])
+    if "grade_code" in fields:
+        fields["grade_name"] = await _grade_name(session, fields["grade_code"])
     for name, value in fields.items():
         setattr(position, name, value)
     position.search_key = search_key(position.title)

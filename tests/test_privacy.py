@@ -302,6 +302,7 @@ def world(stack: Stack, gateway: httpx.Client) -> World:
         "asset_id": [a["id"] for a in assets.values()],
         "disposition_id": [disposition["id"]],
         "user_id": [agency_user["id"]],
+        "list_name": ["ethnicity", "civil-service-grade"],
     }
     return World(people, headers, usernames, params, [a["code"] for a in assets.values()], agencies["thuc_phan"]["id"])
 

@@ -29,7 +29,11 @@ COLUMNS = {
     "unit_code": ("Mã đơn vị hành chính", "Mã ĐVHC", "Mã đơn vị"),
     "valid_from": ("Từ ngày", "Ngày thành lập"),
     "valid_to": ("Đến ngày",),
+    "electronic_id_code": ("Mã định danh điện tử", "Mã định danh"),
 }
+
+TakenCodes = dict[str, list[tuple[Interval, str]]]
+"""The agencies holding each electronic identifier code (their interval and name), from the database and the file so far."""
 _KINDS = {search_key(k.value): k for k in AgencyKind} | {search_key(label): kind for kind, label in KIND_LABELS.items()}
 
 
@@ -52,6 +56,7 @@ def check_row(
     today: date,
     now: Any,
     accepted: list[dict[str, Any]],
+    taken: TakenCodes | None = None,
 ) -> list[str]:
     """What is wrong with one row; a good row is appended to ``accepted``."""
     errors: list[str] = []
@@ -69,6 +74,11 @@ def check_row(
     except ValueError as exc:
         errors.append(str(exc))
         valid_from = valid_to = None
+    try:
+        eid_code = service.parse_electronic_id_code(str(values.get("electronic_id_code") or ""))
+    except AppError as exc:
+        errors.append(str(exc))
+        eid_code = None
     code = str(values.get("unit_code") or "")
     # NOTE: a code names different units over time; the row's own dates say which.
     on = valid_from or valid_to or today
@@ -90,7 +100,14 @@ def check_row(
         if (search_key(name), unit.id) in seen:
             errors.append("the same agency appears twice in the file")
         seen.add((search_key(name), unit.id))
+        interval = Interval(valid_from, valid_to)
+        if eid_code is not None and taken is not None:
+            holder = next((other for span, other in taken.get(eid_code, []) if span.overlaps(interval)), None)
+            if holder is not None:
+                errors.append(f"{holder} holds the electronic identifier code {eid_code} on some of these dates")
         if not errors:
+            if eid_code is not None and taken is not None:
+                taken.setdefault(eid_code, []).append((interval, name))
             accepted.append(
                 {
                     "id": placement.id,
@@ -104,6 +121,7 @@ def check_row(
                     "valid_from": valid_from,
                     "valid_to": valid_to,
                     "search_key": search_key(name),
+                    "electronic_id_code": eid_code,
                     "created_at": now,
                     "updated_at": now,
                     "version": 1,

@@ -76,6 +76,10 @@ class DecisionStatus(enum.StrEnum):
     SUPERSEDED = "superseded"
 
 
+ELECTRONIC_ID_CODE_LENGTH = 13
+"""``000.00.00.H14``: levels 4, 3 and 2 (3, 2 and 2 digits) and level 1 (a letter and 2 digits), dot-separated."""
+
+
 class Agency(OpenStartValidityColumns, Entity, Base):
     """An agency or organisation of a unit, over its validity interval."""
 
@@ -89,10 +93,14 @@ class Agency(OpenStartValidityColumns, Entity, Base):
     commune_code: Mapped[str | None] = mapped_column(String(5))
     parent_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("agency.id"))
     search_key: Mapped[str] = mapped_column(String(300))
+    # NOTE: mã định danh điện tử (Decision 20/2020/QĐ-TTg); unique among agencies valid on a shared
+    # day: the service checks it, and on PostgreSQL an exclusion constraint (migration 0007) too.
+    electronic_id_code: Mapped[str | None] = mapped_column(String(ELECTRONIC_ID_CODE_LENGTH))
 
     __table_args__ = (
         valid_interval_check(open_start=True),
         Index(None, "province_code", "level", "name", "id"),
+        Index(None, "electronic_id_code"),
         Index(None, "unit_id"),
         Index(None, "commune_code"),
         Index(None, "parent_id"),

@@ -16,7 +16,7 @@ from haicap_shared.codes import UnitLevel
 from haicap_shared.filters import where_given
 from haicap_shared.paging import fetch_page
 from haicap_shared.text import like_pattern
-from haicap_shared.validity import extends_beyond, in_force_on
+from haicap_shared.validity import extends_beyond, in_force_on, overlaps
 
 from .models import REQUIRES_DECISION, Agency, AgencyKind, DecisionStatus, FunctionDecision, agency_table, decision_table
 
@@ -31,6 +31,7 @@ class AgencyFilter:
     parent_id: uuid.UUID | None = None
     as_of: date | None = None
     q: str | None = None
+    electronic_id_code: str | None = None
 
     def apply(self, stmt: Select[Any]) -> Select[Any]:
         c = agency_table.c
@@ -42,6 +43,7 @@ class AgencyFilter:
             (c.kind, self.kind),
             (c.unit_id, self.unit_id),
             (c.parent_id, self.parent_id),
+            (c.electronic_id_code, self.electronic_id_code),
         )
         if self.as_of is not None:
             stmt = stmt.where(in_force_on(agency_table, self.as_of))
@@ -82,6 +84,26 @@ async def agencies_outside(
     """Agencies of ``unit_id`` valid on a day outside [valid_from, valid_to] (the first 20)."""
     outside = extends_beyond(agency_table, valid_from, valid_to)
     return (await session.scalars(select(Agency).where(Agency.unit_id == unit_id, outside).limit(20))).all()
+
+
+async def agencies_with_electronic_id_code_overlapping(
+    session: AsyncSession, code: str, valid_from: date | None, valid_to: date | None, *, excluding: uuid.UUID | None = None
+) -> Sequence[Agency]:
+    """Agencies holding ``code`` on a day of [valid_from, valid_to] (the first 5), other than ``excluding``."""
+    stmt = select(Agency).where(Agency.electronic_id_code == code, overlaps(agency_table, valid_from, valid_to))
+    if excluding is not None:
+        stmt = stmt.where(Agency.id != excluding)
+    return (await session.scalars(stmt.order_by(Agency.name, Agency.id).limit(5))).all()
+
+
+async def agencies_with_electronic_id_codes(session: AsyncSession, codes: Sequence[str]) -> Sequence[RowMapping]:
+    """The agencies (id, name, code, validity) holding any of ``codes``, whatever their dates."""
+    a = agency_table.c
+    found: list[RowMapping] = []
+    for batch in in_batches(codes):
+        stmt = select(a.id, a.name, a.electronic_id_code, a.valid_from, a.valid_to).where(a.electronic_id_code.in_(batch))
+        found.extend((await session.execute(stmt)).mappings().all())
+    return found
 
 
 async def add_agencies(session: AsyncSession, rows: Iterable[dict[str, Any]]) -> int:

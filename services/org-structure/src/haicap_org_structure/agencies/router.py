@@ -46,7 +46,12 @@ DecisionId = Annotated[uuid.UUID, Path(description="The decision's internal id")
 ProvinceQuery = Annotated[ProvinceCode | None, Query(description="Province code, e.g. `04`")]
 
 
-@router.get("/agencies", response_model=Page[Agency], tags=["agencies"], responses=problem_responses(BadRequest))
+@router.get(
+    "/agencies",
+    response_model=Page[Agency],
+    tags=["agencies"],
+    responses=problem_responses(BadRequest, service.InvalidElectronicIdCode),
+)
 async def list_agencies(
     session: DbSession,
     principal: OrgRead,
@@ -58,6 +63,9 @@ async def list_agencies(
     parent_id: uuid.UUID | None = None,
     as_of: Annotated[IsoDate | None, Query(description="Only agencies in force on this date")] = None,
     q: Annotated[str | None, Query(max_length=100, description="Name search, diacritics-insensitive")] = None,
+    electronic_id_code: Annotated[
+        str | None, Query(max_length=35, description="Electronic identifier code (Decision 20/2020/QĐ-TTg), e.g. `000.00.00.H14`")
+    ] = None,
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> Page[Agency]:
@@ -71,6 +79,7 @@ async def list_agencies(
         parent_id=parent_id,
         as_of=as_of,
         q=q,
+        electronic_id_code=electronic_id_code,
     )
     return await service.list_agencies(session, principal, filters, limit=limit, cursor=cursor)
 
@@ -85,6 +94,8 @@ async def list_agencies(
         service.KindNotAtLevel,
         service.OutsideUnitValidity,
         service.EconomicOfficeVariant,
+        service.InvalidElectronicIdCode,
+        service.ElectronicIdCodeTaken,
         IdempotencyKeyReused,
     ),
 )
@@ -126,7 +137,7 @@ async def import_agencies_file(
     upload: ImportUpload,
     partial: Annotated[bool, Query(description="Write the good rows even if some have problems")] = False,
 ) -> ImportReport:
-    """Import agencies from CSV or XLSX (name, kind, unit code, from, to); every row checked first."""
+    """Import agencies from CSV or XLSX (name, kind, unit code, from, to, electronic identifier code); every row checked first."""
     return await service.import_agencies(session, audit, principal, upload, partial=partial, today=date.today())
 
 
@@ -142,12 +153,19 @@ async def get_agency(agency_id: AgencyId, session: DbSession, principal: OrgRead
     "/agencies/{agency_id}",
     response_model=Agency,
     tags=["agencies"],
-    responses=problem_responses(service.AgencyNotFound, service.OutsideUnitValidity, PreconditionFailed, PreconditionRequired),
+    responses=problem_responses(
+        service.AgencyNotFound,
+        service.OutsideUnitValidity,
+        service.InvalidElectronicIdCode,
+        service.ElectronicIdCodeTaken,
+        PreconditionFailed,
+        PreconditionRequired,
+    ),
 )
 async def update_agency(
     agency_id: AgencyId, payload: AgencyUpdate, if_match: IfMatch, session: DbSession, audit: Audit, principal: OrgWrite
 ) -> JSONResponse:
-    """Rename an agency, move it under another, or change its validity. Requires If-Match."""
+    """Rename an agency, move it under another, change its validity or electronic identifier code. Requires If-Match."""
     agency = await service.get_agency(session, principal, agency_id)
     if_match.check(agency.version)
     return etag_response(Agency.model_validate(await service.update_agency(session, audit, principal, agency, payload)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -12,6 +13,15 @@ from haicap_shared.validity import ValidityInput
 from haicap_shared.values import IsoDate
 
 from .models import REQUIRES_DECISION, AgencyKind, DecisionStatus
+
+ELECTRONIC_ID_CODE_DESCRIPTION = (
+    "Electronic identifier code (mã định danh điện tử, Decision 20/2020/QĐ-TTg): four dot-separated levels, "
+    "level 4 (3 digits), level 3 (2 digits), level 2 (2 digits), level 1 (a letter and 2 digits), "
+    "e.g. `000.00.00.H14` for a provincial People's Committee; unique among agencies valid on a shared day"
+)
+ElectronicIdCodeInput = Annotated[
+    str | None, Field(max_length=35, description=ELECTRONIC_ID_CODE_DESCRIPTION, examples=["000.00.00.H14"])
+]
 
 
 class AgencyCreate(ValidityInput):
@@ -22,6 +32,7 @@ class AgencyCreate(ValidityInput):
     kind: AgencyKind
     unit_id: uuid.UUID = Field(description="The administrative unit it belongs to")
     parent_id: uuid.UUID | None = Field(None, description="The agency it sits under, if any")
+    electronic_id_code: ElectronicIdCodeInput = None
 
 
 class AgencyUpdate(BaseModel):
@@ -31,6 +42,7 @@ class AgencyUpdate(BaseModel):
     parent_id: uuid.UUID | None = None
     valid_from: IsoDate | None = None
     valid_to: IsoDate | None = None
+    electronic_id_code: ElectronicIdCodeInput = None
 
 
 class Agency(BaseModel):
@@ -46,6 +58,7 @@ class Agency(BaseModel):
     province_code: str
     commune_code: str | None
     parent_id: uuid.UUID | None
+    electronic_id_code: str | None = Field(None, description="Electronic identifier code (Decision 20/2020/QĐ-TTg)")
     valid_from: IsoDate | None
     valid_to: IsoDate | None
     version: int

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import re
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -16,7 +18,7 @@ from haicap_shared.audit import AuditTrail, jsonable, snapshot
 from haicap_shared.auth import Principal, check_province
 from haicap_shared.batching import in_batches
 from haicap_shared.codes import UnitLevel
-from haicap_shared.errors import Conflict, NotFound
+from haicap_shared.errors import BadRequest, Conflict, NotFound
 from haicap_shared.import_runs import ImportRun, import_audit_entry
 from haicap_shared.imports import Upload
 from haicap_shared.models import utcnow
@@ -90,6 +92,52 @@ class DecisionNotDraft(Conflict):
     code, title = "decision_not_draft", "Only a decision being drafted can be changed or issued"
 
 
+class InvalidElectronicIdCode(BadRequest):
+    code, title = "invalid_electronic_id_code", "The electronic identifier code is not in the form of Decision 20/2020/QĐ-TTg"
+
+
+class ElectronicIdCodeTaken(Conflict):
+    code, title = "electronic_id_code_taken", "Another agency holds this electronic identifier code on some of these dates"
+
+
+ELECTRONIC_ID_CODE = re.compile(r"[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}")
+"""Decision 20/2020/QĐ-TTg: ``level4.level3.level2.level1``, levels 4 to 2 digits (3, 2, 2), level 1 a letter and 2 digits."""
+
+
+def parse_electronic_id_code(value: str | None) -> str | None:
+    """The code as stored (trimmed, the level-1 letter upper-cased); ``None`` or empty for none.
+
+    Raises ``InvalidElectronicIdCode`` when it is not four dot-separated levels of the decision's form.
+    """
+    if value is None or not value.strip():
+        return None
+    code = value.strip().upper()
+    if not ELECTRONIC_ID_CODE.fullmatch(code):
+        raise InvalidElectronicIdCode(
+            f"{value[:40]!r} is not an electronic identifier code: four dot-separated levels, "
+            "3, 2 and 2 digits then a letter and 2 digits (e.g. 000.00.00.H14)",
+            electronic_id_code=value[:40],
+        )
+    return code
+
+
+async def _check_electronic_id_code_free(
+    session: AsyncSession, code: str | None, valid_from: date | None, valid_to: date | None, excluding: uuid.UUID | None = None
+) -> None:
+    if code is None:
+        return
+    clashes = await repository.agencies_with_electronic_id_code_overlapping(
+        session, code, valid_from, valid_to, excluding=excluding
+    )
+    if clashes:
+        other = clashes[0]
+        raise ElectronicIdCodeTaken(
+            f"{other.name} ({other.id}) holds {code} from {other.valid_from or 'the beginning'} "
+            f"to {other.valid_to or 'now'}, which overlaps",
+            conflicting_agency_id=str(other.id),
+        )
+
+
 def economic_office_kind(unit_kind: UnitKind) -> AgencyKind:
     """Phường have the urban variant of the economic office; xã and đặc khu the plain one."""
     return AgencyKind.COMMUNE_ECONOMIC_URBAN_OFFICE if unit_kind is UnitKind.PHUONG else AgencyKind.COMMUNE_ECONOMIC_OFFICE
@@ -150,6 +198,8 @@ async def list_agencies(
     session: AsyncSession, principal: Principal, filters: repository.AgencyFilter, *, limit: int, cursor: str | None
 ) -> Page[AgencyOut]:
     """One page of the agencies in the caller's area that match ``filters``, by name."""
+    if filters.electronic_id_code is not None:
+        filters = dataclasses.replace(filters, electronic_id_code=parse_electronic_id_code(filters.electronic_id_code))
     rows, next_cursor = await repository.page_of_agencies(
         session, filters, visible_agencies(principal), limit=limit, cursor=cursor
     )
@@ -181,10 +231,12 @@ async def create_agency(session: AsyncSession, audit: AuditTrail, principal: Pri
     valid_from = data.valid_from or unit.valid_from
     valid_to = data.valid_to if data.valid_to is not None else unit.valid_to
     check_validity(unit, valid_from, valid_to)
+    code = parse_electronic_id_code(data.electronic_id_code)
     agency_id = uuid.uuid4()
     commune_code = unit.code if unit.level is UnitLevel.COMMUNE else None
     check_agency(principal, Placement(agency_id, data.name, unit.province_code, commune_code, data.parent_id))
     await _parent(session, principal, data.parent_id, unit.province_code)
+    await _check_electronic_id_code_free(session, code, valid_from, valid_to)
     agency = Agency(
         id=agency_id,
         name=data.name,
@@ -197,6 +249,7 @@ async def create_agency(session: AsyncSession, audit: AuditTrail, principal: Pri
         valid_from=valid_from,
         valid_to=valid_to,
         search_key=search_key(data.name),
+        electronic_id_code=code,
     )
     session.add(agency)
     await session.flush()
@@ -222,6 +275,11 @@ async def update_agency(
         if fields["parent_id"] == agency.id:
             raise ParentAgencyInvalid("An agency cannot sit under itself")
         await _parent(session, principal, fields["parent_id"], agency.province_code)
+    if "electronic_id_code" in fields:
+        fields["electronic_id_code"] = parse_electronic_id_code(fields["electronic_id_code"])
+    code = fields.get("electronic_id_code", agency.electronic_id_code)
+    if {"electronic_id_code", "valid_from", "valid_to"} & fields.keys():
+        await _check_electronic_id_code_free(session, code, valid_from, valid_to, excluding=agency.id)
     for name, value in fields.items():
         setattr(agency, name, value)
     if "name" in fields:
@@ -270,6 +328,7 @@ async def set_up_standard_organisations(
                     "valid_from": max(as_of, unit.valid_from) if unit.valid_from else as_of,
                     "valid_to": unit.valid_to,
                     "search_key": search_key(name),
+                    "electronic_id_code": None,
                     "created_at": now,
                     "updated_at": now,
                     "version": 1,
@@ -305,6 +364,11 @@ async def _audit_created(
         )
 
 
+def _normalised_code(value: Any) -> str:
+    """An import cell's code as the database would hold it (checked later, by the row's rules)."""
+    return str(value or "").strip().upper()
+
+
 async def import_agencies(
     session: AsyncSession,
     audit: AuditTrail,
@@ -324,6 +388,8 @@ async def import_agencies(
     units: dict[str, list[AdministrativeUnit]] = defaultdict(list)
     looked_up: set[str] = set()
     seen: set[tuple[str, uuid.UUID]] = set()
+    taken: importer.TakenCodes = {}
+    codes_looked_up: set[str] = set()
     written_ids: list[uuid.UUID] = []
     provinces: set[str] = set()
     now = utcnow()
@@ -333,9 +399,21 @@ async def import_agencies(
         looked_up.update(codes)
         for candidate in await unit_repository.units_with_codes(session, codes):
             units[candidate.code].append(candidate)
+        eid_codes = sorted({_normalised_code(r.values.get("electronic_id_code")) for r in chunk} - codes_looked_up - {""})
+        codes_looked_up.update(eid_codes)
+        for holder in await repository.agencies_with_electronic_id_codes(session, eid_codes):
+            span = Interval(holder["valid_from"], holder["valid_to"])
+            taken.setdefault(holder["electronic_id_code"], []).append((span, holder["name"]))
         accepted: list[dict[str, Any]] = []
         check = functools.partial(
-            importer.check_row, units=units, principal=principal, seen=seen, today=today, now=now, accepted=accepted
+            importer.check_row,
+            units=units,
+            principal=principal,
+            seen=seen,
+            today=today,
+            now=now,
+            accepted=accepted,
+            taken=taken,
         )
         await run.check_rows(chunk, check)
         if run.may_write:

@@ -1,27 +1,13 @@
 """Career events: typed, each on its decision, checked against the person's dates; areas, If-Match, deletion, the feed."""
 
-from typing import Any
-
 import httpx
 
 from haicap_shared.roles import Role
 from haicap_shared.testing import TestTokens, assert_problem
 
+from .career_helpers import DECISION, event_body, record
 from .conftest import World
 from .helpers import create_person
-
-DECISION = {"number": "125/QĐ-UBND", "date": "2025-06-20", "signer": "Chủ tịch UBND tỉnh", "issuer": "UBND tỉnh Cao Bằng"}
-
-
-def event_body(person_id: str, type: str = "recruitment", **changes: Any) -> dict[str, Any]:
-    return {"person_id": person_id, "type": type, "effective_date": "2025-07-01", "decision": DECISION} | changes
-
-
-async def record(client: httpx.AsyncClient, person_id: str, type: str = "recruitment", **changes: Any) -> dict[str, Any]:
-    response = await client.post("/career-events", json=event_body(person_id, type, **changes))
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 async def test_an_event_is_recorded_on_its_decision_in_the_persons_area(client: httpx.AsyncClient, world: World) -> None:

@@ -22,7 +22,7 @@ from .conduct import events as conduct_events
 from .consent import events as consent_events
 from .people import service as people_service
 from .people.models import person_table
-from .people.schemas import Person, PersonImportSummary
+from .people.schemas import FamilyMember, Person, PersonImportSummary
 from .placements import service as placement_service
 from .placements.schemas import BulkReplacementSummary, Placement
 from .positions import service as position_service
@@ -81,9 +81,9 @@ def stored_as(table: Table, schema: type[BaseModel]) -> Callable[[Mapping[str, A
 
 
 def person_record(snapshot: Mapping[str, Any]) -> BaseModel:
-    """A person's audited row as ``GET /people/{id}`` shows it: certificates listed, the national id masked."""
-    values = as_stored(person_table, snapshot)
-    values["certificates"] = people_service.certificates_list(values.get("certificates"))
+    """A person's audited row as ``GET /people/{id}`` shows it: certificates listed, places dated, codes named, the
+    national id masked."""
+    values = people_service.person_values(as_stored(person_table, snapshot))
     values["national_id"] = mask(values.get("national_id"))
     return Person.model_validate(values)
 
@@ -101,6 +101,13 @@ CATALOGUE = EventCatalogue(
             internal_fields=AGENCY_END | SEARCH_KEYS | {"field_key"},
             description="A person's record: created (one by one or imported), changed, moved to the agency of "
             "their new primary placement, recruited from non-specialised commune work",
+        ),
+        EventKind(
+            people_service.ENTITY_FAMILY_MEMBER,
+            FamilyMember,
+            f"{PATH}/family-members/{{id}}",
+            internal_fields=AGENCY_END | {"agency_level", "unit_id"},
+            description="A member of a person's family (quan hệ gia đình): recorded, changed, removed",
         ),
         EventKind(
             position_service.ENTITY_POSITION,

@@ -18,7 +18,7 @@ from haicap_shared.events.tables import EventTables
 from haicap_shared.filters import where_given
 from haicap_shared.paging import fetch_page
 
-from ..db import metadata
+from ..tables import metadata
 from .models import CalendarDay, ChangeStatus, DossierChange, calendar_day_table, dossier_change_table, sync_exchange_table
 
 CHANGE_ORDER = (dossier_change_table.c.due_date, dossier_change_table.c.event_sequence)

@@ -1,8 +1,9 @@
 """Who may read the code lists and the mapping issues.
 
 Code lists are reference data, like org-structure's units: every signed-in role but ``viewer``
-(reports only) reads them all, whatever its area. Nobody changes them through the API: the
-files in ``data/`` are the source, applied by the migration and by ``import-code-lists``.
+(reports only) and ``staff`` (their own dossier only) reads them all, whatever its area. Nobody
+changes them through the API: the files in ``data/`` are the source, applied by the migration
+and by ``import-code-lists``.
 The values a migration could not map are for admins (all) and province officers (their
 province's records) to settle.
 """
@@ -16,11 +17,11 @@ from sqlalchemy import ColumnElement, false, true
 
 from haicap_shared.areas import acts_everywhere
 from haicap_shared.auth import Principal, require
-from haicap_shared.roles import EVERY_ROLE, Role
+from haicap_shared.roles import OFFICIAL_ROLES, Role
 
 from .models import code_mapping_issue_table
 
-CodeListsRead = Annotated[Principal, Depends(require(*(EVERY_ROLE - {Role.VIEWER})))]
+CodeListsRead = Annotated[Principal, Depends(require(*(OFFICIAL_ROLES - {Role.VIEWER})))]
 MappingIssuesRead = Annotated[Principal, Depends(require(Role.ADMIN, Role.PROVINCE_OFFICER))]
 
 

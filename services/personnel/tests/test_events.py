@@ -375,6 +375,7 @@ async def test_a_bulk_replacement_publishes_every_placement_ended_and_made_every
         "from_agency_ids": bulk["from_agency_ids"],
         "ended_placement_ids": summary["data"]["record"]["ended_placement_ids"],
         "placement_ids": [e["partitionkey"] for e in events[2:4]],
+        "career_events": 0,
         "province_code": "04",
         "commune_code": "01010",
     }

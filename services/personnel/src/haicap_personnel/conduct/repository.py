@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, RowMapping, exists, select
+from sqlalchemy import ColumnElement, Row, RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.batching import in_batches
@@ -88,10 +88,12 @@ async def form_attributes(session: AsyncSession, list_name: CodeListName, code: 
     return found
 
 
-async def has_grade(session: AsyncSession, person_id: uuid.UUID, year: int, grade: Grade) -> bool:
+async def last_evaluation(session: AsyncSession, person_id: uuid.UUID, on: date) -> Evaluation | None:
+    """The person's evaluation of the latest year among those dated on or before ``on``."""
     c = evaluation_table.c
-    stmt = select(exists().where(c.person_id == person_id, c.year == year, c.grade == grade))
-    return bool(await session.scalar(stmt))
+    stmt = select(Evaluation).where(c.person_id == person_id, c.evaluation_date <= on).order_by(c.year.desc()).limit(1)
+    found: Evaluation | None = await session.scalar(stmt)
+    return found
 
 
 async def page_evaluations(

@@ -181,9 +181,10 @@ async def under_discipline(session: AsyncSession, person_id: uuid.UUID, on: date
     return list(await repository.disciplines_in_effect(session, person_id, on))
 
 
-async def not_completed_in(session: AsyncSession, person_id: uuid.UUID, year: int) -> bool:
-    """Whether the person was evaluated "không hoàn thành nhiệm vụ" for ``year``."""
-    return await repository.has_grade(session, person_id, year, Grade.NOT_COMPLETED)
+async def tasks_not_completed(session: AsyncSession, person_id: uuid.UUID, on: date) -> Evaluation | None:
+    """The person's latest evaluation made by ``on`` (dated on or before it) if it is "không hoàn thành nhiệm vụ"."""
+    last = await repository.last_evaluation(session, person_id, on)
+    return last if last is not None and last.grade is Grade.NOT_COMPLETED else None
 
 
 # --- shared -------------------------------------------------------------------------------
@@ -390,10 +391,12 @@ async def update_commendation(
             raise BadRequest("decision cannot be emptied", code="field_required")
         _check_decision(changes.decision)
         fields.update(changes.decision.columns())
+    # NOTE: checked before any attribute is set: a query would flush a half-made change (a second version).
+    if {"form_code", "decision_date"} & fields.keys():
+        form_code, decided = fields.get("form_code", record.form_code), fields.get("decision_date", record.decision_date)
+        await codelist_service.check_code(session, CodeListName.COMMENDATION_FORM, form_code, decided)
     for name, value in fields.items():
         setattr(record, name, value)
-    if {"form_code", "decision_date"} & fields.keys():
-        await codelist_service.check_code(session, CodeListName.COMMENDATION_FORM, record.form_code, record.decision_date)
     await session.flush()
     await audit.record(
         session,
@@ -524,14 +527,17 @@ async def update_discipline(
             raise BadRequest("decision cannot be emptied", code="field_required")
         _check_decision(changes.decision)
         fields.update(changes.decision.columns())
+    # NOTE: checked before any attribute is set: a query would flush a half-made change (a second version).
+    form_code = fields.get("form_code", record.form_code)
+    effective = fields.get("effective_date", record.effective_date)
+    if {"form_code", "effective_date"} & fields.keys():
+        person = await _person(session, principal, record.person_id)
+        await _check_discipline_form(session, person, form_code, effective)
     end_given = "effect_end_date" in fields
+    if end_given or {"form_code", "effective_date"} & fields.keys():
+        fields["effect_end_date"] = _effect(form_code, effective, fields.get("effect_end_date"), end_given)
     for name, value in fields.items():
         setattr(record, name, value)
-    if {"form_code", "effective_date", "decision_date"} & fields.keys():
-        person = await _person(session, principal, record.person_id)
-        await _check_discipline_form(session, person, record.form_code, record.effective_date)
-    if end_given or {"form_code", "effective_date"} & fields.keys():
-        record.effect_end_date = _effect(record.form_code, record.effective_date, record.effect_end_date, end_given)
     await session.flush()
     await audit.record(
         session,

@@ -55,10 +55,13 @@ class StreamliningCase(AgencyRefColumns, Entity, Base):
     difficult_area_months: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     hazardous_job_months: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     retirement_age_basis: Mapped[str] = mapped_column(String(20), default="appendix_i", server_default="appendix_i")
+    # NOTE: the career event (resignation, retirement...) whose decision made the case, when recorded.
+    career_event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("career_event.id"))
 
     __table_args__ = (
         Index(None, "person_id"),
         Index(None, "province_code", "proposed_on", "id"),
+        Index(None, "career_event_id"),
     )
 
 

@@ -57,7 +57,15 @@ async def list_cases(
     "/streamlining-cases",
     status_code=201,
     response_model=StreamliningCase,
-    responses=problem_responses(service.PersonMissing, service.CaseExists, *service.CASE_INPUT_PROBLEMS, IdempotencyKeyReused),
+    responses=problem_responses(
+        service.PersonMissing,
+        service.CaseExists,
+        *service.EXCLUSIONS,
+        service.CareerEventMissing,
+        service.CareerEventOfAnother,
+        *service.CASE_INPUT_PROBLEMS,
+        IdempotencyKeyReused,
+    ),
 )
 async def create_case(
     payload: CaseCreate, request: Request, session: DbSession, audit: Audit, principal: RecordsWrite, idempotency: Idempotency

@@ -78,6 +78,9 @@ class CaseCreate(BaseModel):
     entered_amount_vnd: Money | None = None
     difficult_area_months: QualifyingMonths = Field(0, description="In areas with especially difficult conditions")
     hazardous_job_months: QualifyingMonths = Field(0, description="In arduous, hazardous or dangerous jobs")
+    career_event_id: uuid.UUID | None = Field(
+        None, description="The career event (of the same person) whose decision made this case"
+    )
 
 
 class CaseUpdate(BaseModel):
@@ -133,6 +136,7 @@ class StreamliningCase(BaseModel):
     difficult_area_months: int
     hazardous_job_months: int
     retirement_age_basis: RetirementAgeBasis
+    career_event_id: uuid.UUID | None = Field(None, description="The career event whose decision made this case")
     version: int
     created_at: datetime
     updated_at: datetime

@@ -19,6 +19,8 @@ from haicap_shared.auth import Principal, RoleNotAllowed
 from haicap_shared.errors import BadRequest, Conflict, NotFound
 from haicap_shared.paging import Page, page_of
 
+from ..careers import repository as career_repository
+from ..conduct import service as conduct_service
 from ..people import repository as people_repository
 from ..people.access import check_person
 from ..people.models import Person, Sex
@@ -72,6 +74,29 @@ class UnknownRuleVersion(BadRequest):
     code, title = "unknown_rule_version", "The calculator has no rule version of this name"
 
 
+class PolicyExcluded(Conflict):
+    """The person belongs to a group the policy is refused to on the proposal date (each group has its code)."""
+
+    code, title = "policy_excluded", "The person is in a group this policy is refused to"
+
+
+class UnderDiscipline(PolicyExcluded):
+    code, title = "person_under_discipline", "The person is under a discipline in effect on the proposal date"
+
+
+class TasksNotCompleted(PolicyExcluded):
+    code, title = "person_tasks_not_completed", "The person's last evaluation is 'không hoàn thành nhiệm vụ'"
+
+
+class CareerEventMissing(Conflict):
+    code, title = "career_event_not_found", "No such career event"
+
+
+class CareerEventOfAnother(Conflict):
+    code, title = "career_event_of_another_person", "The career event is another person's"
+
+
+EXCLUSIONS = (UnderDiscipline, TasksNotCompleted)
 CALCULATOR_PROBLEMS = (PolicyNotApplicable, SalaryMissing, ImpossibleInput, UnknownRuleVersion)
 CASE_INPUT_PROBLEMS = (*CALCULATOR_PROBLEMS, RecordImpossible)
 
@@ -262,6 +287,10 @@ async def create_case(
     check_person(principal, person)
     if (existing := await repository.open_case_of(session, person.id)) is not None:
         raise CaseExists(f"{person.full_name} has case {existing.id} ({existing.status.value})", case_id=str(existing.id))
+    proposed_on = data.proposed_on or date.today()
+    await check_not_excluded(session, person, data.policy, proposed_on)
+    if data.career_event_id is not None:
+        await _check_career_event(session, person, data.career_event_id)
     stored: dict[str, Any] = {
         "policy": data.policy.value,
         "birth_date": person.birth_date.isoformat(),
@@ -287,7 +316,8 @@ async def create_case(
         policy=data.policy,
         status=CaseStatus.PROPOSED,
         reason=data.reason,
-        proposed_on=data.proposed_on or date.today(),
+        proposed_on=proposed_on,
+        career_event_id=data.career_event_id,
         agency_id=person.agency_id,
         province_code=person.province_code,
         commune_code=person.commune_code,
@@ -300,6 +330,39 @@ async def create_case(
     await session.flush()
     await audit.record(session, principal, entity_type=ENTITY_CASE, entity_id=case.id, action="create", after=snapshot(case))
     return case
+
+
+async def check_not_excluded(session: AsyncSession, person: Person, policy: Policy, on: date) -> None:
+    """Refuse the resignation policy (Nghị định 178/2024 Art. 9 as amended) to the excluded groups haicap can see on ``on``.
+
+    - under a discipline in effect on ``on`` (``conduct``: taken effect, its effect not ended);
+    - evaluated "không hoàn thành nhiệm vụ" in their last evaluation made by ``on``.
+
+    The other groups the rules name (under investigation, prosecution or trial; under
+    inspection or audit) are not recorded in haicap and cannot be checked here.
+    """
+    if policy is not Policy.RESIGNATION:
+        return
+    if disciplines := await conduct_service.under_discipline(session, person.id, on):
+        first = disciplines[0]
+        until = f"until {first.effect_end_date}" if first.effect_end_date else "with no end"
+        raise UnderDiscipline(
+            f"On {on} the person is under discipline {first.form_code!r} (decision {first.decision_number}, in effect {until})",
+            discipline_id=str(first.id),
+        )
+    if (last := await conduct_service.tasks_not_completed(session, person.id, on)) is not None:
+        raise TasksNotCompleted(
+            f"The person's evaluation for {last.year} is 'không hoàn thành nhiệm vụ'", evaluation_id=str(last.id)
+        )
+
+
+async def _check_career_event(session: AsyncSession, person: Person, event_id: uuid.UUID) -> None:
+    """The career event named by a case exists and is the same person's."""
+    owners = await career_repository.event_people(session, [event_id])
+    if event_id not in owners:
+        raise CareerEventMissing(f"No career event has id {event_id}")
+    if owners[event_id] != person.id:
+        raise CareerEventOfAnother(f"The career event {event_id} is not this person's")
 
 
 async def update_case(

@@ -111,8 +111,20 @@ def upgrade() -> None:
             batch_op.f("ix_discipline_province_code_effective_date_id"), ["province_code", "effective_date", "id"], unique=False
         )
 
+    with op.batch_alter_table("streamlining_case", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("career_event_id", sa.Uuid(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_streamlining_case_career_event_id_career_event"), "career_event", ["career_event_id"], ["id"]
+        )
+        batch_op.create_index(batch_op.f("ix_streamlining_case_career_event_id"), ["career_event_id"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("streamlining_case", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_streamlining_case_career_event_id"))
+        batch_op.drop_constraint(batch_op.f("fk_streamlining_case_career_event_id_career_event"), type_="foreignkey")
+        batch_op.drop_column("career_event_id")
+
     with op.batch_alter_table("discipline", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_discipline_province_code_effective_date_id"))
         batch_op.drop_index(batch_op.f("ix_discipline_person_id_effective_date"))

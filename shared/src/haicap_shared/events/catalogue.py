@@ -22,8 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 TYPE_PREFIX = "vn.gov.haicap"
 
-NOT_CHANGES = frozenset({"reveal"})
-"""Audited actions that change nothing (a read of personal data): they publish no event."""
+NOT_CHANGES = frozenset({"reveal", "consent_read"})
+"""Audited actions that change nothing (a read of personal data, a dossier read under a consent): they publish no event."""
 
 STANDARD_ACTIONS: Mapping[str, str] = {"create": "created", "update": "updated", "delete": "deleted"}
 

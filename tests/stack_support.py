@@ -20,10 +20,11 @@ from haicap_shared.testing import create_postgres_database, drop_postgres_databa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 
-from run_stack import GATEWAY, SERVICES, Stack
+from run_stack import GATEWAY, RECEIVER_PORT_SETTING, SERVICES, Stack
 
 __all__ = [
     "GATEWAY",
+    "RECEIVER_PORT_SETTING",
     "SERVICES",
     "SharedStacks",
     "Stack",
@@ -55,8 +56,11 @@ def isolated_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     # NOTE: a DATABASE_URL or port set by the caller must not send the test's processes to a
     # real database or a fixed port.
     env = {key: value for key, value in os.environ.items() if not key.startswith("HAICAP_")}
-    for spec, port in zip((*SERVICES, GATEWAY), free_ports(len(SERVICES) + 1), strict=True):
+    ports = free_ports(len(SERVICES) + 2)
+    for spec, port in zip((*SERVICES, GATEWAY), ports, strict=False):
         env[f"{spec.env_prefix}PORT"] = str(port)
+    # NOTE: the stand-in national receiver the stack starts for the sync worker.
+    env[RECEIVER_PORT_SETTING] = str(ports[-1])
     return env | dict(extra or {})
 
 

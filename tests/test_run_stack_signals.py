@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .stack_support import GATEWAY, SERVICES, isolated_env
+from .stack_support import GATEWAY, RECEIVER_PORT_SETTING, SERVICES, isolated_env
 
 pytestmark = pytest.mark.processes
 
@@ -56,7 +56,8 @@ def test_repeated_signals_to_the_group_stop_every_process_and_free_every_port(tm
     # NOTE: SIGTERM; SIGINT (Ctrl-C) goes through the same handler in the runner.
     signum = signal.SIGTERM
     env = isolated_env({"HAICAP_SCENARIO": "0"})
-    ports = [int(env[f"{spec.env_prefix}PORT"]) for spec in (*SERVICES, GATEWAY)]
+    # NOTE: the stand-in national receiver has a port too; the national sync worker has none.
+    ports = [int(env[f"{spec.env_prefix}PORT"]) for spec in (*SERVICES, GATEWAY)] + [int(env[RECEIVER_PORT_SETTING])]
     log = (tmp_path / "run_stack.log").open("wb")
     runner = subprocess.Popen(
         [sys.executable, str(RUN_STACK), "--var-dir", str(tmp_path / "var")],
@@ -80,8 +81,8 @@ def test_repeated_signals_to_the_group_stop_every_process_and_free_every_port(tm
                     pass
                 time.sleep(0.3)
         # NOTE: each process with a port, and the relay of each one that publishes its changes
-        # (started once the gateway is ready).
-        relays = sum(1 for spec in (*SERVICES, GATEWAY) if spec.relay)
+        # (started once the gateway is ready), and the national sync worker.
+        relays = sum(1 for spec in (*SERVICES, GATEWAY) if spec.relay) + 1
         while len(children := _children(runner.pid)) < len(ports) + relays and time.monotonic() < deadline:
             time.sleep(0.1)
         assert len(children) == len(ports) + relays

@@ -8,8 +8,11 @@ service accounts at the gateway, starts the four services and
 the gateway, waits until each one is ready, then starts the change feed's relay of each process
 that publishes its changes (``<service>-relay``: org-structure, personnel, assets and the
 gateway's identity; ``haicap-<service> relay``, delivering to the webhook subscriptions and, when
-``HAICAP_EVENTS_NATS_URL`` is set, to NATS JetStream), prints where they are and how to sign in,
-and stops them all on Ctrl-C.
+``HAICAP_EVENTS_NATS_URL`` is set, to NATS JetStream), then the stand-in national receiver
+(``national-receiver``, port ``HAICAP_NATIONAL_RECEIVER_PORT``, 8009; ``HAICAP_NATIONAL_RECEIVER=0``
+leaves it out) and personnel's national sync worker (``personnel-sync``, ``haicap-personnel sync``,
+sending through ``lgsp`` to that receiver unless ``HAICAP_PERSONNEL_SYNC_*`` say otherwise), prints
+where they are and how to sign in, and stops them all on Ctrl-C.
 Each process logs to ``var/log/<service>.log``. Ports follow the services' own variables
 (``HAICAP_ORG_PORT``, ``HAICAP_PERSONNEL_PORT``, ..., ``HAICAP_GATEWAY_PORT``), and the
 gateway is pointed at whatever ports the services got.
@@ -66,6 +69,11 @@ SERVICES = (
 )
 GATEWAY = Spec("gateway", "haicap-gateway", "HAICAP_GATEWAY_", 8000, relay=True)
 RELAY_SUFFIX = "-relay"
+SYNC_WORKER = "personnel-sync"
+NATIONAL_RECEIVER = "national-receiver"
+RECEIVER_PORT_SETTING = "HAICAP_NATIONAL_RECEIVER_PORT"
+RECEIVER_DEFAULT_PORT = 8009
+RECEIVER_CLIENT_ID = "haicap-personnel"
 SCENARIO_LOADER = "scenario-loader"
 
 
@@ -77,9 +85,40 @@ def port_of(spec: Spec, env: Mapping[str, str]) -> int:
     return int(env.get(f"{spec.env_prefix}PORT", spec.default_port))
 
 
+def receiver_port(env: Mapping[str, str]) -> int:
+    return int(env.get(RECEIVER_PORT_SETTING, RECEIVER_DEFAULT_PORT))
+
+
+def with_receiver(env: Mapping[str, str]) -> bool:
+    """Whether the stack runs the stand-in national receiver (the demo's national database)."""
+    return env.get("HAICAP_NATIONAL_RECEIVER", "1") != "0"
+
+
+def sync_env(env: dict[str, str]) -> None:
+    """The sync worker sends through ``lgsp`` to the stand-in receiver, unless its settings already say where."""
+    if "HAICAP_PERSONNEL_SYNC_ADAPTER" in env:
+        return
+    if not with_receiver(env):
+        # NOTE: the file adapter (the default) signs its batches; a key of this run, for the demo only.
+        env.setdefault("HAICAP_PERSONNEL_SYNC_FILE_HMAC_KEY", secrets.token_urlsafe(32))
+        return
+    receiver = f"http://{HOST}:{receiver_port(env)}"
+    env["HAICAP_PERSONNEL_SYNC_ADAPTER"] = "lgsp"
+    env["HAICAP_PERSONNEL_SYNC_TOKEN_URL"] = f"{receiver}/token"
+    env["HAICAP_PERSONNEL_SYNC_RECORD_URL"] = f"{receiver}/records"
+    env["HAICAP_PERSONNEL_SYNC_CLIENT_ID"] = RECEIVER_CLIENT_ID
+    # NOTE: made anew by each run, given to the receiver and to the worker only.
+    env["HAICAP_PERSONNEL_SYNC_CLIENT_SECRET"] = secrets.token_urlsafe(24)
+    env.setdefault(
+        "HAICAP_PERSONNEL_SYNC_LGSP_PROVINCES",
+        json.dumps({"04": {"sender_code": "000.00.00.H41", "receiver_code": "BNV", "tran_code": "CSDL_CBCCVC_CAPNHAT"}}),
+    )
+
+
 def stack_env(base: Mapping[str, str], var_dir: Path) -> dict[str, str]:
     """The environment every process gets: its port, its var/ folder, and the gateway's upstream URLs."""
     env = dict(base)
+    sync_env(env)
     for spec in (*SERVICES, GATEWAY):
         env[f"{spec.env_prefix}PORT"] = str(port_of(spec, base))
         env.setdefault(f"{spec.env_prefix}VAR_DIR", str(var_dir))
@@ -142,6 +181,8 @@ class Stack:
     def url(self, name: str) -> str:
         if name in self.replica_ports:
             return f"http://{HOST}:{self.replica_ports[name]}"
+        if name == NATIONAL_RECEIVER:
+            return f"http://{HOST}:{receiver_port(self.env)}"
         spec = next(s for s in (*SERVICES, GATEWAY) if s.name == name)
         return f"http://{HOST}:{port_of(spec, self.env)}"
 
@@ -274,6 +315,21 @@ class Stack:
         for spec in (*SERVICES, GATEWAY):
             if spec.relay:
                 self.start_relay(spec.name)
+        if with_receiver(self.env):
+            self.start_receiver()
+        self.start_sync_worker()
+
+    def start_receiver(self) -> None:
+        """Start the stand-in national receiver (the demo's national database) and wait until it answers."""
+        argv = [str(self.bin_dir / "python"), "-m", "haicap_scenario.national_receiver", "--port", str(receiver_port(self.env))]
+        argv += ["--state-dir", str(self.var_dir / NATIONAL_RECEIVER), "--client-id", RECEIVER_CLIENT_ID]
+        argv += ["--client-secret", self.env.get("HAICAP_PERSONNEL_SYNC_CLIENT_SECRET", "")]
+        self._spawn_argv(NATIONAL_RECEIVER, argv)
+        self.wait_ready(NATIONAL_RECEIVER, path="/healthz")
+
+    def start_sync_worker(self) -> None:
+        """Start personnel's national sync worker (``personnel-sync``); it has no port, it works the database."""
+        self._spawn(SERVICES[1], name=SYNC_WORKER, command="sync")
 
     def start_relay(self, name: str) -> None:
         """Start the change feed's relay of ``name`` (``<name>-relay``); it has no port, it works the database."""
@@ -285,6 +341,12 @@ class Stack:
         if name.endswith(RELAY_SUFFIX):
             self.start_relay(name.removesuffix(RELAY_SUFFIX))
             return
+        if name == SYNC_WORKER:
+            self.start_sync_worker()
+            return
+        if name == NATIONAL_RECEIVER:
+            self.start_receiver()
+            return
         spec = next(s for s in (*SERVICES, GATEWAY) if s.name == name)
         self._spawn(spec)
         self.wait_ready(name)
@@ -293,6 +355,10 @@ class Stack:
         name = name or spec.name
         argv = self._command(spec, command)
         env = self.env if port is None else {**self.env, f"{spec.env_prefix}PORT": str(port)}
+        self._spawn_argv(name, argv, env)
+
+    def _spawn_argv(self, name: str, argv: list[str], env: Mapping[str, str] | None = None) -> None:
+        env = self.env if env is None else env
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path(name).open("ab")
         self._logs[name] = log
@@ -302,10 +368,10 @@ class Stack:
             argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
-    def wait_ready(self, name: str) -> None:
-        """Poll ``/readyz`` until it answers 200; fail fast if the process exits, or after the startup timeout."""
+    def wait_ready(self, name: str, *, path: str = "/readyz") -> None:
+        """Poll ``path`` (``/readyz``) until it answers 200; fail fast if the process exits, or after the startup timeout."""
         process = self.processes[name]
-        url = f"{self.url(name)}/readyz"
+        url = f"{self.url(name)}{path}"
         deadline = time.monotonic() + self.startup_timeout_seconds
         with httpx.Client(timeout=2.0, trust_env=False) as client:
             while True:
@@ -361,6 +427,12 @@ class Stack:
         relays = [name for name in self.processes if name.endswith(RELAY_SUFFIX)]
         if relays:
             lines += ["", f"relays (webhooks, NATS when HAICAP_EVENTS_NATS_URL is set): {', '.join(relays)}"]
+        if SYNC_WORKER in self.processes:
+            adapter = self.env.get("HAICAP_PERSONNEL_SYNC_ADAPTER", "file")
+            lines += [f"national sync: {SYNC_WORKER} ({adapter})"]
+        if NATIONAL_RECEIVER in self.processes:
+            receiver = self.url(NATIONAL_RECEIVER)
+            lines += [f"stand-in national receiver: {receiver} (what it holds: {receiver}/export)"]
         if self.demo_users:
             users = [("user", "role", "area", "password")]
             users += [(u.username, u.role, u.area, u.password or "(unchanged since it was created)") for u in self.demo_users]

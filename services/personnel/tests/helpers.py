@@ -29,7 +29,7 @@ def person_body(agency_id: uuid.UUID, **changes: Any) -> dict[str, Any]:
         "category": "civil_servant",
         "birth_date": birth.isoformat(),
         "sex": sex,
-        "ethnicity": "Tày",
+        "ethnicity_code": "02",
         "national_id": national_id(birth.year, sex),
         "education_level": "university",
         "field_of_study": "Luật",

@@ -41,6 +41,29 @@ DISTRICT_HANDOVER_BASIS = (
 )
 COMMUNE_HANDOVER_BASIS = "Nghị quyết 1657/NQ-UBTVQH15 ngày 16/06/2025; Quyết định của UBND tỉnh về danh mục nhiệm vụ cấp xã"
 
+# NOTE: electronic identifier codes (Decision 20/2020/QĐ-TTg): level 4.level 3.level 2.level 1.
+# H14 is the People's Committee of Cao Bằng's level-1 code as public integration code for the
+# document exchange shows it (000.00.00.H14), not read from the decision's appendix here; the
+# levels below it are illustrative (the province assigns them): its departments 01, 02...,
+# each commune 40 + its place, and the commune's four organisations 01 to 04 under it.
+ELECTRONIC_ID_LEVEL_ONE = {"04": "H14"}
+FIRST_COMMUNE_LEVEL_TWO = 40
+STANDARD_LEVEL_THREE = {
+    "commune_office": 1,
+    "commune_economic_office": 2,
+    "commune_economic_urban_office": 2,
+    "commune_culture_social_office": 3,
+    "commune_service_centre": 4,
+}
+
+
+def electronic_id_code(province_code: str, level_two: int, level_three: int = 0) -> str | None:
+    """An agency's illustrative code under its province's level-1 code (None where the province has none here)."""
+    level_one = ELECTRONIC_ID_LEVEL_ONE.get(province_code)
+    if level_one is None or not 0 < level_two < 100:
+        return None
+    return f"000.{level_three:02d}.{level_two:02d}.{level_one}"
+
 
 @dataclass
 class OrgState:
@@ -158,7 +181,12 @@ async def load_org(api: Api, rng: random.Random, province_code: str, targets: Ta
     # Provincial agencies, all but the last few with their decision issued.
     for index, sector in enumerate(SECTORS[: targets.decisions.provincial_agencies]):
         kind = "provincial_office" if sector.department.startswith(("Văn phòng", "Thanh tra")) else "provincial_department"
-        body = {"name": f"{sector.department} tỉnh {short}", "kind": kind, "unit_id": province["id"]}
+        body = {
+            "name": f"{sector.department} tỉnh {short}",
+            "kind": kind,
+            "unit_id": province["id"],
+            "electronic_id_code": electronic_id_code(province_code, index + 1),
+        }
         state.departments[sector.name] = await api.post(
             f"{org}/agencies", body, key=stable_key("agency", province_code, sector.name)
         )
@@ -170,6 +198,22 @@ async def load_org(api: Api, rng: random.Random, province_code: str, targets: Ta
     await api.post(f"{org}/agencies/standard-setup", {"province": province_code, "as_of": REFORM.isoformat()})
     state.communes = await api.all(f"{org}/units", province=province_code, level="commune", as_of=AFTER.isoformat())
     offices = await api.all(f"{org}/agencies", province=province_code, level="commune", as_of=AFTER.isoformat())
+    place = {c["id"]: i for i, c in enumerate(sorted(state.communes, key=lambda c: c["code"]))}
+
+    async def coded(office: dict[str, Any]) -> dict[str, Any]:
+        level_three = STANDARD_LEVEL_THREE.get(office["kind"])
+        if level_three is None or office["unit_id"] not in place:
+            return office
+        code = electronic_id_code(province_code, FIRST_COMMUNE_LEVEL_TWO + place[office["unit_id"]], level_three)
+        if code is None:
+            return office
+        headers = {"If-Match": f'"{office["version"]}"'}
+        changed: dict[str, Any] = await api.call(
+            "PATCH", f"{org}/agencies/{office['id']}", json={"electronic_id_code": code}, headers=headers
+        )
+        return changed
+
+    offices = await each(offices, coded)
     for office in offices:
         state.commune_offices[(office["unit_id"], office["kind"])] = office
     await each(

@@ -34,6 +34,7 @@ from .streamlining import service as streamlining_service
 from .streamlining.models import case_table
 from .streamlining.schemas import StreamliningCase
 from .sync import events as sync_events
+from .sync_reports import events as sync_report_events
 from .training import service as training_service
 from .training.models import training_table
 from .training.schemas import TrainingRecord
@@ -171,6 +172,7 @@ CATALOGUE = EventCatalogue(
         *conduct_events.KINDS,
         *consent_events.KINDS,
         *sync_events.KINDS,
+        *sync_report_events.KINDS,
     ],
 )
 """personnel's event kinds; every entity type it audits is published."""

@@ -11,6 +11,7 @@ from .positions import models as position_models
 from .quotas import models as quota_models
 from .streamlining import models as streamlining_models
 from .sync import models as sync_models
+from .sync_reports import models as sync_report_models
 from .training import models as training_models
 
 __all__ = [
@@ -25,5 +26,6 @@ __all__ = [
     "quota_models",
     "streamlining_models",
     "sync_models",
+    "sync_report_models",
     "training_models",
 ]

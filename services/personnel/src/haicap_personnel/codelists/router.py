@@ -35,7 +35,12 @@ def _cached(request: Request, body: BaseModel) -> Response:
     return JSONResponse(body.model_dump(mode="json"), headers=headers)
 
 
-@router.get("/code-lists", response_model=CodeLists, responses={304: {"description": "Not modified (If-None-Match)"}})
+@router.get(
+    "/code-lists",
+    response_model=CodeLists,
+    operation_id="personnel.codeLists.list",
+    responses={304: {"description": "Not modified (If-None-Match)"}},
+)
 async def list_code_lists(request: Request, session: DbSession, principal: CodeListsRead) -> Response:
     """The official code lists, with their sources and entry counts; cacheable by ETag."""
     return _cached(request, await service.summaries(session))

@@ -37,6 +37,7 @@ PRODUCERS: dict[str, type[BaseModel]] = {
     r"/api/v1/personnel/stats/streamlining": personnel_stats.StreamliningStats,
     r"/api/v1/personnel/stats/gaps": personnel_stats.GapStats,
     r"/api/v1/personnel/stats/headcount": personnel_stats.HeadcountStats,
+    r"/api/v1/personnel/stats/tasks-not-completed": personnel_stats.TasksNotCompletedStats,
     r"/api/v1/assets/stats/summary": assets_stats.Summary,
     r"/api/v1/assets/stats/car-norms": assets_stats.CarNormStats,
     r"/api/v1/assets/stats/dispositions": assets_stats.DispositionStats,

@@ -150,6 +150,18 @@ def feed_position(latest: int) -> dict:
     return {"latest_sequence": latest, "pruned_through": 0, "retention_days": 90}
 
 
+TASKS_NOT_COMPLETED = {
+    "year": 2025,
+    "province": PROVINCE,
+    "commune": None,
+    "level": None,
+    "category": None,
+    "by": [],
+    "rows": [{"group": {}, "people": 3}],
+    "total": 3,
+}
+
+
 CAO_BANG = {
     "id": str(uuid.uuid4()),
     "code": PROVINCE,
@@ -183,6 +195,9 @@ def org():
             json={**SCOPE, **QUALIFICATIONS, "total": QUALIFICATIONS["rows"][0]}
         )
         mock.get("/api/v1/personnel/stats/streamlining").respond(json=STREAMLINING)
+        mock.get("/api/v1/personnel/stats/tasks-not-completed", params={"year": "2025", "province": PROVINCE}).respond(
+            json=TASKS_NOT_COMPLETED
+        )
         mock.get("/api/v1/personnel/stats/gaps").respond(json={**SCOPE, "rows": [], "total": 0, "sample": []})
         over = {"group": {"agency": "Phòng Kinh tế xã Quảng Lâm"}, "headcount": 9, "quota": 8, "over_quota": 1}
         total = {"group": {}, "headcount": 9, "quota": 8, "over_quota": 1}
@@ -226,6 +241,8 @@ async def test_province_summary(client: httpx.AsyncClient, org) -> None:
     assert staff["by_category"] == {"cadre": 100, "civil_servant": 900, "public_employee": 1000}
     # Everyone placed at the communes, and the cadres and civil servants among them.
     assert (staff["people_placed_at_communes"], staff["cadres_and_civil_servants_at_communes"]) == (620, 500)
+    # The evaluations of 2024 and 2025 (the last year evaluated before 2026-04-15).
+    assert staff["tasks_not_completed_two_years"] == {"year": 2025, "people": 3}
     assert report["streamlining"]["cases"] == 4
     assert report["streamlining"]["by_policy"]["early_retirement"]["amount_vnd"] == 2234364375
     assert response.headers["cache-control"] == "private, max-age=300"
@@ -444,8 +461,9 @@ async def test_a_commune_officer_reads_only_their_commune_profile(
 @pytest.mark.parametrize(
     ("path", "params", "expected"),
     [
-        # the province itself, tasks on both dates, decisions, qualifications, streamlining, holdings, car norms, dispositions
-        ("summary", {"as_of": "2026-04-15", "compare_to": "2025-06-30"}, 9),
+        # the province itself, tasks on both dates, decisions, qualifications, tasks not completed, streamlining,
+        # holdings, car norms, dispositions
+        ("summary", {"as_of": "2026-04-15", "compare_to": "2025-06-30"}, 10),
         # the province itself, task findings, decisions, people gaps, headcount, asset gaps, dispositions
         ("transition-gaps", {"as_of": "2026-04-15"}, 7),
     ],

@@ -15,6 +15,7 @@ from sqlalchemy.sql import FromClause
 from haicap_shared.filters import given_equalities
 from haicap_shared.validity import Bounds, ends_on_or_after
 
+from ..conduct.models import Grade, evaluation_table
 from ..people.models import UNIVERSITY_OR_HIGHER, Category, PoliticalTheory, StateManagement, person_table
 from ..placements.models import Suitability, placement_table
 from ..placements.repository import serving_on
@@ -197,3 +198,33 @@ async def gap_counts(session: AsyncSession, scope: Scope, visible: ColumnElement
 async def streamlining(session: AsyncSession, scope: Scope, visible: ColumnElement[bool]) -> Sequence[RowMapping]:
     """Per group, policy and status: cases proposed by the date and their amounts."""
     return await _rows(session, _streamlining(scope, visible))
+
+
+def _tasks_not_completed(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
+    """People evaluated "không hoàn thành nhiệm vụ" for the year of ``as_of`` and the year before, grouped by
+    the area of their evaluation of that year (the agency of their record when it was written)."""
+    e, per = evaluation_table, person_table
+    before = evaluation_table.alias("before")
+    needs_person = scope.category is not None or Dimension.CATEGORY in scope.by
+    source: FromClause = e.join(
+        before,
+        (before.c.person_id == e.c.person_id) & (before.c.year == scope.as_of.year - 1) & (before.c.grade == Grade.NOT_COMPLETED),
+    )
+    if needs_person:
+        source = source.join(per, per.c.id == e.c.person_id)
+    dims = _dims(scope, e, per if needs_person else None)
+    stmt = (
+        select(*dims, func.count().label("people"))
+        .select_from(source)
+        .where(
+            e.c.year == scope.as_of.year,
+            e.c.grade == Grade.NOT_COMPLETED,
+            *_where(scope, e, per if needs_person else None, visible),
+        )
+    )
+    return stmt.group_by(*dims) if dims else stmt
+
+
+async def tasks_not_completed(session: AsyncSession, scope: Scope, visible: ColumnElement[bool]) -> Sequence[RowMapping]:
+    """Per group: people who did not complete their tasks in the year of ``as_of`` and in the year before."""
+    return await _rows(session, _tasks_not_completed(scope, visible))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -12,11 +13,20 @@ from haicap_shared.deadlines import takes_up_to
 from haicap_shared.values import IsoDate
 
 from ..common import COMMON_PROBLEMS, CommuneCodeQuery, ProvinceCodeQuery
+from ..conduct.schemas import Year
 from ..people.models import Category
 from . import service
 from .access import RecordsRead
 from .repository import Scope
-from .schemas import Dimension, GapStats, HeadcountStats, QualificationStats, StreamliningStats, SuitabilityStats
+from .schemas import (
+    Dimension,
+    GapStats,
+    HeadcountStats,
+    QualificationStats,
+    StreamliningStats,
+    SuitabilityStats,
+    TasksNotCompletedStats,
+)
 
 router = APIRouter(prefix="/stats", tags=["stats"], responses=COMMON_PROBLEMS)
 
@@ -95,3 +105,26 @@ async def streamlining(
 ) -> StreamliningStats:
     """Streamlining cases and amounts by policy and status."""
     return await service.streamlining(session, principal, scope)
+
+
+@router.get("/tasks-not-completed", response_model=TasksNotCompletedStats)
+async def tasks_not_completed(
+    session: DbSession,
+    principal: RecordsRead,
+    year: Annotated[Year, Query(description="The later of the two years evaluated")],
+    province: ProvinceCodeQuery = None,
+    commune: CommuneCodeQuery = None,
+    level: Level = None,
+    category: Category | None = None,
+    by: By = None,
+) -> TasksNotCompletedStats:
+    """People evaluated "không hoàn thành nhiệm vụ" two years running (the year given and the one before)."""
+    scope = Scope(
+        as_of=date(year, 12, 31),
+        province=province,
+        commune=commune,
+        level=level,
+        category=category,
+        by=list(dict.fromkeys(by or [])),
+    )
+    return await service.tasks_not_completed(session, principal, scope)

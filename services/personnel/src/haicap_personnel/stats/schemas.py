@@ -106,3 +106,25 @@ class StreamliningStats(Scope):
     rows: list[StreamliningRow]
     cases: int
     amount_vnd: Money
+
+
+class TasksNotCompletedRow(BaseModel):
+    group: dict[str, str | None]
+    people: int
+
+
+class TasksNotCompletedStats(BaseModel):
+    """People evaluated "không hoàn thành nhiệm vụ" two years running: in ``year`` and in ``year - 1``.
+
+    Grouped by the agency of their evaluation of ``year`` (its province, commune, level, unit)
+    or by their category.
+    """
+
+    year: int
+    province: str | None
+    commune: str | None
+    level: str | None
+    category: Category | None
+    by: list[Dimension]
+    rows: list[TasksNotCompletedRow]
+    total: int

@@ -13,7 +13,7 @@ from ..people.models import PoliticalTheory, StateManagement
 from ..placements.models import Suitability
 from ..streamlining.models import CaseStatus, Policy
 from . import repository
-from .access import cases_visible, people_visible, placements_visible, quotas_visible
+from .access import cases_visible, evaluations_visible, people_visible, placements_visible, quotas_visible
 from .repository import Scope
 from .schemas import (
     GapRow,
@@ -27,6 +27,8 @@ from .schemas import (
     StreamliningStats,
     SuitabilityRow,
     SuitabilityStats,
+    TasksNotCompletedRow,
+    TasksNotCompletedStats,
 )
 
 
@@ -146,4 +148,23 @@ async def streamlining(session: AsyncSession, principal: Principal, scope: Scope
         rows=rows,
         cases=sum(r.cases for r in rows),
         amount_vnd=sum((r.amount_vnd for r in rows), Decimal(0)),
+    )
+
+
+async def tasks_not_completed(session: AsyncSession, principal: Principal, scope: Scope) -> TasksNotCompletedStats:
+    """People who did not complete their tasks in the year of ``scope.as_of`` and the year before (evaluations in your area)."""
+    found = await repository.tasks_not_completed(session, scope, evaluations_visible(principal))
+    rows = sorted(
+        (TasksNotCompletedRow(group=_group(scope, r), people=int(r["people"])) for r in found if r["people"]),
+        key=lambda row: [str(x) for x in row.group.values()],
+    )
+    return TasksNotCompletedStats(
+        year=scope.as_of.year,
+        province=scope.province,
+        commune=scope.commune,
+        level=scope.level,
+        category=scope.category,
+        by=list(scope.by),
+        rows=rows,
+        total=sum(r.people for r in rows),
     )

@@ -147,6 +147,11 @@ class QualificationScopes(ReportModel):
     commune: QualificationFigures
 
 
+class TasksNotCompletedFigure(ReportModel):
+    year: int = Field(description="The last year evaluated before the report's date (the year before it)")
+    people: int
+
+
 class SummaryStaff(ReportModel):
     """Headcount by category, people at the communes, and qualification shares by group and level."""
 
@@ -155,6 +160,9 @@ class SummaryStaff(ReportModel):
     cadres_and_civil_servants_at_communes: int = Field(description="The cadres and civil servants among them")
     cadres_and_civil_servants: QualificationScopes = Field(description="Cán bộ, công chức")
     public_employees: QualificationScopes = Field(description="Viên chức")
+    tasks_not_completed_two_years: TasksNotCompletedFigure = Field(
+        description="People evaluated 'không hoàn thành nhiệm vụ' in the last year evaluated and the year before"
+    )
 
 
 class CarNormFigures(ReportModel):

@@ -60,9 +60,14 @@ def _figures(rows: list[QualificationRow]) -> schemas.QualificationFigures:
 
 
 async def staff(personnel: PersonnelSource, province: str, as_of: date) -> Section:
-    """Qualification and political-theory shares by category, overall and at each level."""
-    stats = await personnel.qualifications(
-        [("as_of", as_of.isoformat()), ("province", province), ("by", "category"), ("by", "level")]
+    """Qualification and political-theory shares by category, overall and at each level; people not completing their tasks.
+
+    The evaluations of a year are made at its end: the last year evaluated by ``as_of`` is the year before it.
+    """
+    evaluated = as_of.year - 1
+    stats, not_completed = await asyncio.gather(
+        personnel.qualifications([("as_of", as_of.isoformat()), ("province", province), ("by", "category"), ("by", "level")]),
+        personnel.tasks_not_completed(province, evaluated),
     )
     by_category: dict[str, int] = {}
     for row in stats.rows:
@@ -91,6 +96,7 @@ async def staff(personnel: PersonnelSource, province: str, as_of: date) -> Secti
         **at_communes,
         cadres_and_civil_servants=groups["cadres_and_civil_servants"],
         public_employees=groups["public_employees"],
+        tasks_not_completed_two_years=schemas.TasksNotCompletedFigure(year=evaluated, people=not_completed.total),
     )
     table = Table(
         "Trình độ cán bộ, công chức, viên chức",
@@ -107,7 +113,18 @@ async def staff(personnel: PersonnelSource, province: str, as_of: date) -> Secti
     chart = Chart(
         "bar", "Tỷ lệ trình độ đại học trở lên và lý luận chính trị", 0, "group", ["university", "advanced", "intermediate"]
     )
-    return Section("staff", "Đội ngũ cán bộ, công chức, viên chức", data, [table], [chart])
+    evaluations = Table(
+        "Đánh giá, xếp loại chất lượng",
+        [("label", "Chỉ tiêu"), ("value", "Số người")],
+        [
+            {
+                "label": f"Không hoàn thành nhiệm vụ 2 năm liên tiếp ({evaluated - 1} và {evaluated})",
+                "value": not_completed.total,
+            }
+        ],
+        {"value": COUNT},
+    )
+    return Section("staff", "Đội ngũ cán bộ, công chức, viên chức", data, [table, evaluations], [chart])
 
 
 async def streamlining(personnel: PersonnelSource, province: str, as_of: date) -> Section:

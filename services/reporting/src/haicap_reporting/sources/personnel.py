@@ -1,4 +1,4 @@
-"""personnel as reporting reads it: qualification, streamlining, gap and headcount statistics."""
+"""personnel as reporting reads it: qualification, streamlining, gap, headcount and evaluation statistics."""
 
 from __future__ import annotations
 
@@ -72,6 +72,13 @@ class HeadcountStats(Read):
     total: HeadcountRow
 
 
+class TasksNotCompletedStats(Read):
+    """``GET /stats/tasks-not-completed``: people not completing their tasks in a year and the year before."""
+
+    year: int
+    total: int
+
+
 class PersonnelSource:
     """personnel, read through the gateway as reporting's account. ``params`` are personnel's filters."""
 
@@ -92,3 +99,8 @@ class PersonnelSource:
 
     async def headcount(self, params: Params) -> HeadcountStats:
         return await read(self.client, HeadcountStats, "/stats/headcount", params=list(params))
+
+    async def tasks_not_completed(self, province: str, year: int) -> TasksNotCompletedStats:
+        return await read(
+            self.client, TasksNotCompletedStats, "/stats/tasks-not-completed", params={"year": str(year), "province": province}
+        )

@@ -72,6 +72,8 @@ class Person:
     id: str = ""
     agency_id: str = ""
     commune_code: str | None = None
+    family: list[str] = field(default_factory=list)
+    """The names of the person's family members: personal data like the person's name."""
 
     @property
     def birth_forms(self) -> list[str]:
@@ -201,6 +203,13 @@ def world(stack: Stack, gateway: httpx.Client) -> World:
             }
             made = _ok(admin.post("/api/v1/personnel/people", json=body))
             person.id, person.agency_id, person.commune_code = made["id"], made["agency_id"], made["commune_code"]
+        family = _ok(
+            admin.post(
+                f"/api/v1/personnel/people/{people[0].id}/family-members",
+                json={"relation": "mother", "full_name": "Lý Thị Mẹ Kín", "birth_year": 1950},
+            )
+        )
+        people[0].family.append(family["full_name"])
         # An update each way: training changed (the id in both snapshots), and a national id corrected.
         for person, change_body in (
             (people[0], {"education_level": "master"}),
@@ -294,6 +303,7 @@ def world(stack: Stack, gateway: httpx.Client) -> World:
         "decision_id": [decision["id"]],
         "task_id": [task["id"]],
         "person_id": [p.id for p in people],
+        "member_id": [family["id"]],
         "position_id": [position["id"]],
         "quota_id": [quota["id"]],
         "placement_id": [placement["id"]],
@@ -443,11 +453,12 @@ def _check(role: Role, read: Read, response: httpx.Response, world: World) -> li
             leaks += [f"{where}: the birth date of {person.key}" for form in person.birth_forms if form in text]
             if person.full_name in text:
                 leaks.append(f"{where}: the name of {person.key}, outside the area")
+            leaks += [f"{where}: a family member's name of {person.key}" for name in person.family if name in text]
     known = {number for person in world.people for number in person.national_ids}
     leaks += [f"{where}: an unknown personal id {n}" for n in set(ID_SHAPED.findall(text)) - known]
     if response.status_code == 403 and "outside_area" in text:
         for person in world.people:
-            for personal in (person.full_name, *person.national_ids, *person.birth_forms):
+            for personal in (person.full_name, *person.family, *person.national_ids, *person.birth_forms):
                 if personal in text:
                     leaks.append(f"{where}: the refusal names {personal}")
         leaks += [f"{where}: the refusal names the asset {code}" for code in world.asset_codes if code in text]

@@ -349,7 +349,13 @@ GIVEN_NAMES = {
         "Diệp",
     ),
 }
-ETHNICITIES = (("Tày", 40), ("Nùng", 28), ("Kinh", 16), ("Dao", 7), ("H'Mông", 7), ("Sán Chay", 2))
+# Ethnicities as their codes in QCVN 109:2017/BTTTT (personnel's ``ethnicity`` list): Tày 02,
+# Nùng 07, Kinh 01, Dao 09, HMông 08, Sán Chay 15.
+KINH = "01"
+ETHNICITIES = (("02", 40), ("07", 28), (KINH, 16), ("09", 7), ("08", 7), ("15", 2))
+# Religions as their codes in personnel's ``religion`` list: most follow none (00), some Buddhism
+# (01), a few Catholicism (02) or Protestantism (03).
+RELIGIONS = (("00", 86), ("01", 9), ("02", 3), ("03", 2))
 # Provinces of birth (national-id prefixes): mostly Cao Bằng, some from its neighbours and Hà Nội.
 BIRTH_PROVINCES = (("004", 88), ("006", 3), ("020", 3), ("019", 2), ("001", 2), ("008", 2))
 

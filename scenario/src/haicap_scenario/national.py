@@ -392,7 +392,7 @@ async def load_org(url: str, country: Country, sizes: Sizes, seed: int) -> dict[
 
 
 PERSON_COLUMNS = ["id", "created_at", "updated_at", "version", "national_id", "full_name", "search_key", "birth_date", "sex",
-                  "ethnicity", "category", "education_level", "field_of_study", "field_key", "political_theory",
+                  "ethnicity_code", "category", "education_level", "field_of_study", "field_key", "political_theory",
                   "state_management", "salary_coefficient", "agency_id", "province_code", "commune_code", "agency_level",
                   "unit_id", "agency_valid_to"]  # fmt: skip
 CASE_COLUMNS = ["id", "created_at", "updated_at", "version", "person_id", "policy", "status", "reason", "proposed_on",
@@ -452,7 +452,7 @@ def people_rows(
                 f"{family[1]} {middle[1]} {given[1]}",
                 d.birth,
                 sex,
-                "Kinh",
+                "01",  # Kinh, as its code in personnel's ethnicity list
                 d.category[1],
                 d.education[1],
                 d.field[0],

@@ -31,9 +31,11 @@ from .names import (
     FAMILY_NAMES,
     FIELDS,
     GIVEN_NAMES,
+    KINH,
     MIDDLE_NAMES,
     OTHER_FIELDS,
     PUBLIC_SERVICE_UNITS,
+    RELIGIONS,
     SECTOR_FIELDS,
     SECTORS,
 )
@@ -44,17 +46,27 @@ P = "/api/v1/personnel"
 PLACEMENT_BATCH = 5000
 """The rows of one ``placements/batch`` call: the most the API takes."""
 REORGANISATION_DECISION = date(2025, 6, 16)  # Nghị quyết 1657/NQ-UBTVQH15 on Cao Bằng's communes
+CHUYEN_VIEN = "01.003"  # ngạch Chuyên viên (Thông tư 2/2021/TT-BNV)
 POSITION_TITLES = {
-    "provincial_department": ("Chuyên viên", "Chuyên viên (01.003)"),
-    "provincial_office": ("Chuyên viên", "Chuyên viên (01.003)"),
-    "public_service_unit": ("Viên chức chuyên môn", "Hạng III"),
-    "district_office": ("Chuyên viên", "Chuyên viên (01.003)"),
-    "former_committee": ("Công chức cấp xã", "Chuyên viên (01.003)"),
-    "commune_office": ("Chuyên viên Văn phòng - Tổng hợp", "Chuyên viên (01.003)"),
-    "commune_economic_office": ("Chuyên viên kinh tế", "Chuyên viên (01.003)"),
-    "commune_economic_urban_office": ("Chuyên viên kinh tế - hạ tầng - đô thị", "Chuyên viên (01.003)"),
-    "commune_culture_social_office": ("Chuyên viên văn hóa - xã hội", "Chuyên viên (01.003)"),
-    "commune_service_centre": ("Chuyên viên tiếp nhận và trả kết quả", "Chuyên viên (01.003)"),
+    "provincial_department": ("Chuyên viên", CHUYEN_VIEN),
+    "provincial_office": ("Chuyên viên", CHUYEN_VIEN),
+    "public_service_unit": ("Viên chức chuyên môn", CHUYEN_VIEN),
+    "district_office": ("Chuyên viên", CHUYEN_VIEN),
+    "former_committee": ("Công chức cấp xã", CHUYEN_VIEN),
+    "commune_office": ("Chuyên viên Văn phòng - Tổng hợp", CHUYEN_VIEN),
+    "commune_economic_office": ("Chuyên viên kinh tế", CHUYEN_VIEN),
+    "commune_economic_urban_office": ("Chuyên viên kinh tế - hạ tầng - đô thị", CHUYEN_VIEN),
+    "commune_culture_social_office": ("Chuyên viên văn hóa - xã hội", CHUYEN_VIEN),
+    "commune_service_centre": ("Chuyên viên tiếp nhận và trả kết quả", CHUYEN_VIEN),
+}
+# NOTE: a public service unit's professional title (chức danh nghề nghiệp) at hạng III, where its
+# sector has one in personnel's list; elsewhere its staff hold the Chuyên viên grade, as public
+# employees in administrative work do (Thông tư 2/2021/TT-BNV).
+PSU_TITLES = {
+    "Y tế": "V.08.01.03",  # Bác sĩ (hạng III)
+    "Giáo dục và Đào tạo": "V.07.05.15",  # Giáo viên trung học phổ thông hạng III
+    "Nội vụ": "V.01.02.02",  # Lưu trữ viên (hạng III)
+    "Văn hóa, Thể thao và Du lịch": "V.10.05.17",  # Di sản viên hạng III
 }
 NEW_AGENCY_WEIGHTS = {
     "commune_office": 35,
@@ -73,6 +85,7 @@ class Agency:
     record: dict[str, Any]
     kind: str  # the kinds of POSITION_TITLES ("former_committee" for the former communes' committees)
     fields: tuple[str, ...]
+    grade_code: str | None = None  # a public service unit's title, where not POSITION_TITLES'
     position: dict[str, Any] | None = None
     before: int = 0
     after: int = 0
@@ -92,7 +105,12 @@ class Person:
     birth_date: date = date(1980, 1, 1)
     full_name: str = ""
     national_id: str = ""
-    ethnicity: str = "Tày"
+    ethnicity: str = "02"  # a code of the ethnicity list
+    religion: str = "00"
+    record_number: str = ""
+    birth_place: tuple[str, date] | None = None  # (unit code, the date it refers to)
+    home_town: tuple[str, date] | None = None
+    residence: tuple[str, str] | None = None  # (address, commune code)
     education: str = "university"
     field_of_study: str = ""
     theory: str = "none"
@@ -121,7 +139,10 @@ def _agencies(state: OrgState, psus: list[dict[str, Any]], targets: Targets) -> 
         found["province"].append(Agency(record, record["kind"], SECTOR_FIELDS[sector_of[name].name]))
     psu_sector = {f"{name} tỉnh {state.province['short_name']}": sector for name, sector in PUBLIC_SERVICE_UNITS}
     for record in psus:
-        found["public_service_units"].append(Agency(record, "public_service_unit", SECTOR_FIELDS[psu_sector[record["name"]]]))
+        sector = psu_sector[record["name"]]
+        found["public_service_units"].append(
+            Agency(record, "public_service_unit", SECTOR_FIELDS[sector], grade_code=PSU_TITLES.get(sector))
+        )
     office_fields = {
         "Văn phòng HĐND và UBND": SECTOR_FIELDS["Văn phòng"],
         "Phòng Nội vụ": SECTOR_FIELDS["Nội vụ"],
@@ -218,6 +239,32 @@ def _birth(rng: random.Random, person: Person) -> date:
     return date(rng.randint(*years), rng.randint(1, 12), rng.randint(1, 28))
 
 
+def _dossier(people: list[Person], state: OrgState) -> None:
+    """Record numbers, religions, places of birth and home towns (former communes, by their codes before the reform), residences.
+
+    NOTE: drawn from a generator of their own, so the rest of the scenario draws what it drew before.
+    """
+    rng = random.Random(f"dossier-{state.province['code']}")
+    former = sorted(c["code"] for c in state.former_communes)
+    communes = sorted(state.communes, key=lambda c: c["code"])
+    by_id = {c["id"]: c for c in communes}
+    province = state.province["code"]
+    for index, person in enumerate(people, start=1):
+        person.record_number = f"HS-{province}-{index:06d}"
+        person.religion = _weighted(rng, RELIGIONS)
+        if person.national_id.startswith(f"0{province}"):
+            born = rng.choice(former)
+            person.birth_place = (born, BEFORE)
+            person.home_town = (born if rng.random() < 0.7 else rng.choice(former), BEFORE)
+        else:
+            # NOTE: born elsewhere: the province of birth as its code was then (the national id's prefix).
+            person.birth_place = (person.national_id[1:3], BEFORE)
+            person.home_town = person.birth_place
+        agency = person.final or person.first
+        commune = by_id.get(agency.record["unit_id"]) or rng.choice(communes)
+        person.residence = (f"Tổ {rng.randint(1, 12)}, {commune['name']}", commune["code"])
+
+
 def _describe(rng: random.Random, people: list[Person], targets: Targets) -> None:
     """Names, sex, birth, national ids, fields, salary, cases: plausible and unique."""
     staff, plan = targets.staff, targets.streamlining
@@ -254,7 +301,7 @@ def _describe(rng: random.Random, people: list[Person], targets: Targets) -> Non
                 taken_names.add(person.key)
                 break
         century = ((person.birth_date.year // 100 - 19) % 5) * 2 + (1 if person.sex == "female" else 0)
-        prefix = "004" if person.ethnicity != "Kinh" else _weighted(rng, BIRTH_PROVINCES)
+        prefix = "004" if person.ethnicity != KINH else _weighted(rng, BIRTH_PROVINCES)
         while True:
             number = f"{prefix}{century}{person.birth_date.year % 100:02d}{rng.randint(0, 999_999):06d}"
             if number not in taken_ids:
@@ -277,12 +324,21 @@ def _describe(rng: random.Random, people: list[Person], targets: Targets) -> Non
 
 
 def _person_row(person: Person) -> dict[str, Any]:
+    birth_place, home_town, residence = person.birth_place, person.home_town, person.residence
     return {
         "national_id": person.national_id,
         "full_name": person.full_name,
         "birth_date": person.birth_date.isoformat(),
         "sex": person.sex,
         "ethnicity": person.ethnicity,
+        "religion": person.religion,
+        "record_number": person.record_number,
+        "birth_place_code": birth_place[0] if birth_place else "",
+        "birth_place_as_of": birth_place[1].isoformat() if birth_place else "",
+        "home_town_code": home_town[0] if home_town else "",
+        "home_town_as_of": home_town[1].isoformat() if home_town else "",
+        "residence_address": residence[0] if residence else "",
+        "residence_code": residence[1] if residence else "",
         "category": person.category,
         "education_level": person.education,
         "field_of_study": person.field_of_study,
@@ -323,12 +379,12 @@ async def _step(api: Api, path: str, record: dict[str, Any], body: dict[str, Any
 
 
 async def _approve_position(api: Api, appraiser: Api, province: str, agency: Agency, posts: int) -> None:
-    title, rank = POSITION_TITLES[agency.kind]
+    title, grade_code = POSITION_TITLES[agency.kind]
     body = {
         "agency_id": agency.id,
         "title": title,
         "group": "professional",
-        "rank": rank,
+        "grade_code": agency.grade_code or grade_code,
         "required_education": "college" if agency.kind == "public_service_unit" else "university",
         "required_fields": list(agency.fields),
         "posts": posts,
@@ -430,6 +486,7 @@ async def load_people(api: Api, rng: random.Random, province: str, targets: Targ
     agencies = _agencies(state, psus, targets)
     people = _people(rng, state, agencies, targets)
     _describe(rng, people, targets)
+    _dossier(people, state)
     for person in people:
         person.first.before += 1
         if person.final is not None:

@@ -4,7 +4,8 @@ A person is in the area of the agency managing their record (the agency of their
 primary placement): admins, auditors and service accounts read everyone; province, commune
 and agency officers the people of their province's, commune's or own agency; viewers nobody.
 Writes: admins and those officers, within their area. Revealing a national id is decided in
-``haicap_shared.personal_data``.
+``haicap_shared.personal_data``. A person's family members are read and written by the same
+roles, for the people of their area: the check is the person's.
 """
 
 from __future__ import annotations

@@ -53,6 +53,7 @@ from haicap_assets.settings import AssetsSettings
 from haicap_gateway.settings import GatewaySettings
 from haicap_org_structure.settings import OrgSettings
 from haicap_personnel.settings import PersonnelSettings
+from haicap_personnel.sync.settings import SyncSettings
 from haicap_reporting.settings import ReportingSettings
 from haicap_shared.events.settings import EventSettings
 from haicap_shared.settings import ProcessSettings, ServiceSettings
@@ -71,6 +72,8 @@ class Process:
     package_dir: str
     settings: type[BaseSettings]
     database: str | None
+    workers: tuple[type[BaseSettings], ...] = ()
+    """Settings of the process's own workers beside the API (personnel's national sync: ``HAICAP_PERSONNEL_SYNC_*``)."""
 
     @property
     def prefix(self) -> str:
@@ -93,6 +96,8 @@ class Process:
     def variables(self) -> set[str]:
         """Every environment variable this process reads (one with a database: the change feed's too)."""
         own = {f"{self.prefix}{field.upper()}" for field in self.settings.model_fields}
+        for worker in self.workers:
+            own |= {f"{worker.model_config['env_prefix']}{field.upper()}" for field in worker.model_fields}
         return own | EVENT_VARIABLES if self.database is not None else own
 
 
@@ -104,7 +109,7 @@ PROCESSES = {
     p.name: p
     for p in (
         Process("org-structure", "services/org-structure", OrgSettings, "haicap_org"),
-        Process("personnel", "services/personnel", PersonnelSettings, "haicap_personnel"),
+        Process("personnel", "services/personnel", PersonnelSettings, "haicap_personnel", (SyncSettings,)),
         Process("assets", "services/assets", AssetsSettings, "haicap_assets"),
         Process("reporting", "services/reporting", ReportingSettings, None),
         Process("gateway", "gateway", GatewaySettings, "haicap_gateway"),

@@ -286,7 +286,7 @@ class FileAdapter:
     """``file``: one dated JSON-lines batch file per send, with a detached signature, for manual upload.
 
     ``<dir>/haicap-dossier-changes-<UTC time>-<id>.jsonl`` and ``.jsonl.sig``: Ed25519 (base64 of
-    the signature of the file's bytes) when ``FILE_ED25519_KEY_FILE`` names a PEM private key,
+    the signature of the file's bytes) when ``FILE_PRIVATE_KEY_FILE`` names a PEM private key,
     else HMAC-SHA256 (hex) with ``FILE_HMAC_KEY``. The changes become ``sent``; the national
     side's acknowledgement is not known here.
     """
@@ -297,17 +297,17 @@ class FileAdapter:
         self.folder = folder
         self.hmac_key = settings.file_hmac_key.encode()
         self.ed25519: Any = None
-        if settings.file_ed25519_key_file is not None:
+        if settings.file_private_key_file is not None:
             from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
             from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-            key = load_pem_private_key(settings.file_ed25519_key_file.read_bytes(), password=None)
+            key = load_pem_private_key(settings.file_private_key_file.read_bytes(), password=None)
             if not isinstance(key, Ed25519PrivateKey):
-                raise AdapterMisconfigured("HAICAP_PERSONNEL_SYNC_FILE_ED25519_KEY_FILE is not an Ed25519 private key")
+                raise AdapterMisconfigured("HAICAP_PERSONNEL_SYNC_FILE_PRIVATE_KEY_FILE is not an Ed25519 private key")
             self.ed25519 = key
         elif not self.hmac_key:
             raise AdapterMisconfigured(
-                "the file adapter signs its batches: set HAICAP_PERSONNEL_SYNC_FILE_HMAC_KEY or _FILE_ED25519_KEY_FILE"
+                "the file adapter signs its batches: set HAICAP_PERSONNEL_SYNC_FILE_HMAC_KEY or _FILE_PRIVATE_KEY_FILE"
             )
 
     async def close(self) -> None:

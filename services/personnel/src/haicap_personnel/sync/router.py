@@ -55,6 +55,7 @@ async def list_changes(
 
 @router.post(
     "/dossier-changes/verify",
+    operation_id="personnel.dossierChanges.verifyMany",
     response_model=BulkVerified,
     responses=problem_responses(service.ChangeNotFound, service.ChangeNotVerifiable),
 )
@@ -121,7 +122,7 @@ async def sync_queue(session: DbSession, principal: ExchangeRead) -> SyncQueue:
     return await service.queue(session)
 
 
-@router.get("/calendar-days", response_model=CalendarYear)
+@router.get("/calendar-days", operation_id="personnel.calendarDays.year", response_model=CalendarYear)
 async def calendar_year(
     session: DbSession, principal: RecordsRead, year: Annotated[int, Query(ge=2000, le=2100, description="e.g. 2026")]
 ) -> CalendarYear:

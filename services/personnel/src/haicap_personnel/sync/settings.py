@@ -52,7 +52,7 @@ class SyncSettings(BaseSettings):
     idle_seconds: float = Field(1.0, gt=0, le=60, description="sleep when nothing is waiting")
     file_dir: Path | None = Field(None, description="where the file adapter writes (default: <var dir>/national-sync)")
     file_hmac_key: str = Field("", description="the file adapter's HMAC-SHA256 signing key")
-    file_ed25519_key_file: Path | None = Field(None, description="a PEM Ed25519 private key: signs with Ed25519 instead")
+    file_private_key_file: Path | None = Field(None, description="a PEM Ed25519 private key: signs with Ed25519 instead")
 
     def lgsp_for(self, province_code: str | None) -> LgspHeaders:
         return self.lgsp_provinces.get(province_code or "", self.lgsp)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import logging
 import shutil
 import uuid
 from collections.abc import AsyncIterator
@@ -340,7 +341,9 @@ async def test_the_import_command_prints_nothing_changed_then_the_changes(
     assert versions == [("47", "Cờ Lao", "2026-11-30"), ("47", "Cờ Lao (sửa)", None)]
 
 
-async def test_the_migration_maps_ranks_to_codes_and_keeps_what_it_could_not(fresh_url: str) -> None:
+async def test_the_migration_maps_ranks_to_codes_and_keeps_what_it_could_not(
+    fresh_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
     await _migrate(fresh_url, "upgrade", "0007")
     ids = [uuid.UUID(int=n) for n in (1, 2, 3, 4, 5)]
     ranks = ["Chuyên viên (01.003)", "Giáo viên tiểu học hạng III", "Hạng III", None, "kế toán viên"]
@@ -364,7 +367,13 @@ async def test_the_migration_maps_ranks_to_codes_and_keeps_what_it_could_not(fre
     finally:
         await engine.dispose()
 
-    await _migrate(fresh_url, "upgrade", "0008")
+    with caplog.at_level(logging.WARNING, logger="alembic.runtime.migration"):
+        await _migrate(fresh_url, "upgrade", "0008")
+    logged = [r.getMessage() for r in caplog.records if r.name == "alembic.runtime.migration" and r.levelno == logging.WARNING]
+    assert logged == [
+        f"code mapping: job_position {ids[2]} grade_code 'Hạng III' is in no list of civil-service-grade,professional-title;"
+        " left without a code"
+    ]
     mapped = await _rows(fresh_url, "SELECT grade_code, grade_name FROM job_position ORDER BY id")
     assert mapped == [
         ("01.003", "Chuyên viên"),

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from haicap_shared.cli import Command, run_service_cli
 from haicap_shared.db import null_pool_engine
+from haicap_shared.logs import configure_logging
 from haicap_shared.settings import ServiceSettings
 
 from .codelists import service as codelist_service
@@ -42,6 +43,7 @@ def _sync_command(commands: argparse._SubParsersAction) -> dict[str, Command]:  
     parser.add_argument("--replica", default=None, help="this replica's name in the leases (default: host and process)")
 
     def run(args: argparse.Namespace, settings: ServiceSettings) -> int:
+        configure_logging(settings.log_level, f"{settings.service_name}-sync")
         settings.var_dir.mkdir(parents=True, exist_ok=True)
         asyncio.run(serve_sync(settings.resolved_database_url(), settings.var_dir, replica=args.replica))
         return 0

@@ -50,6 +50,8 @@ async def test_each_type_asks_for_what_it_changes(client: httpx.AsyncClient, wor
         (event_body(pid, "salary_step_change", salary_step=0), "greater than or equal to 1"),
         (event_body(pid, "rotation", to_agency_id=str(world.new_office.id), end_date="2025-06-30"), "end_date is before"),
         (event_body(pid) | {"decision": {"number": "1/QĐ"}}, "Field required"),
+        (event_body(pid, note="a\u0000b"), "may not contain a NUL character"),
+        (event_body(pid) | {"decision": DECISION | {"signer": "\u0000"}}, "may not contain a NUL character"),
     ]
     for body, reason in cases:
         problem = assert_problem(await client.post("/career-events", json=body), 422, "validation_error")

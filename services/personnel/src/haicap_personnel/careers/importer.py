@@ -96,6 +96,10 @@ def parse_row(number: int, values: dict[str, Any]) -> ParsedRow:
     """A row's typed values and the problems visible without the database."""
     errors: list[str] = []
     raw = {k: (None if values.get(k) is None else str(values[k]).strip() or None) for k in COLUMNS}
+    for name, value in raw.items():
+        if value is not None and "\x00" in value:
+            errors.append(f"{name} contains a NUL character")
+            raw[name] = None
     for name in REQUIRED:
         if raw[name] is None:
             errors.append(f"{name} is missing")

@@ -11,7 +11,14 @@ from fastapi.responses import JSONResponse, Response
 
 from haicap_shared.audit import Audit
 from haicap_shared.db import DbSession
-from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, UpstreamUnavailable, problem_responses
+from haicap_shared.errors import (
+    BadRequest,
+    PreconditionFailed,
+    PreconditionRequired,
+    UpstreamUnavailable,
+    ValidationFailed,
+    problem_responses,
+)
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.import_runs import ImportRejected
 from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUpload
@@ -130,7 +137,8 @@ async def create_career_event(
     "/career-events/imports",
     status_code=201,
     response_model=ImportReport,
-    responses=problem_responses(ImportRejected, *IMPORT_PROBLEMS, UpstreamUnavailable),
+    # NOTE: the file is the whole body; a malformed multipart body is a 422 too.
+    responses=problem_responses(ImportRejected, *IMPORT_PROBLEMS, UpstreamUnavailable, ValidationFailed),
     openapi_extra=IMPORT_REQUEST_BODY,
 )
 async def import_career_events(

@@ -67,10 +67,27 @@ def type_problems(values: dict[str, Any]) -> list[str]:
     return problems
 
 
-class CareerEventFields(BaseModel):
-    """What a career event says besides its person and type."""
+def _no_nul(value: Any) -> Any:
+    """Refuse a NUL character anywhere in the body's text (no database stores one in text)."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("text may not contain a NUL character")
+    if isinstance(value, dict):
+        for item in value.values():
+            _no_nul(item)
+    return value
 
+
+class _Text(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _without_nul(cls, data: Any) -> Any:
+        return _no_nul(data)
+
+
+class CareerEventFields(_Text):
+    """What a career event says besides its person and type."""
 
     effective_date: IsoDate = Field(description="The day it takes effect")
     end_date: IsoDate | None = Field(None, description="Last day: an appointment's term, a rotation's or a secondment's end")
@@ -99,10 +116,8 @@ class CareerEventCreate(CareerEventFields):
         return self
 
 
-class CareerEventUpdate(BaseModel):
+class CareerEventUpdate(_Text):
     """The fields to change (the person and the type stay); the event is checked again as a whole."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     effective_date: IsoDate | None = None
     end_date: IsoDate | None = None

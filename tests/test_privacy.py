@@ -240,6 +240,31 @@ def world(stack: Stack, gateway: httpx.Client) -> World:
                 },
             )
         )
+        # A career event of the first person, with its decision's PDF (read back by GET .../document).
+        career_event = _ok(
+            admin.post(
+                "/api/v1/personnel/career-events",
+                json={
+                    "person_id": people[0].id,
+                    "type": "recruitment",
+                    "effective_date": "2025-08-01",
+                    "decision": {
+                        "number": "12/QĐ-UBND",
+                        "date": "2025-07-25",
+                        "signer": "Chủ tịch UBND xã",
+                        "issuer": "UBND xã Quảng Lâm",
+                    },
+                },
+            )
+        )
+        _ok(
+            admin.put(
+                f"/api/v1/personnel/career-events/{career_event['id']}/document",
+                content=b"%PDF-1.4\n%%EOF\n",
+                headers={"Content-Type": "application/pdf", "If-Match": '"1"'},
+            ),
+            200,
+        )
         case = _ok(
             admin.post(
                 "/api/v1/personnel/streamlining-cases",
@@ -309,6 +334,7 @@ def world(stack: Stack, gateway: httpx.Client) -> World:
         "placement_id": [placement["id"]],
         "case_id": [case["id"]],
         "record_id": [training["id"]],
+        "career_event_id": [career_event["id"]],
         "asset_id": [a["id"] for a in assets.values()],
         "disposition_id": [disposition["id"]],
         "user_id": [agency_user["id"]],

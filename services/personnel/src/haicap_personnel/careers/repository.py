@@ -15,6 +15,7 @@ from haicap_shared.paging import fetch_page
 
 from ..people.models import person_table
 from ..placements.models import placement_table
+from ..streamlining.models import case_table
 from .models import CareerEvent, Document, career_event_table, document_table
 from .schemas import CareerEventFilter
 
@@ -74,10 +75,13 @@ async def person_events(session: AsyncSession, person_id: uuid.UUID) -> Sequence
     return (await session.scalars(stmt)).all()
 
 
-async def placements_made_by(session: AsyncSession, event_id: uuid.UUID) -> int:
-    """How many placements name this event as the one that made them."""
-    stmt = select(placement_table.c.id).where(placement_table.c.career_event_id == event_id).limit(1)
-    return len((await session.execute(stmt)).all())
+async def records_made_by(session: AsyncSession, event_id: uuid.UUID) -> bool:
+    """Whether a placement or a streamlining case names this event as the one that made it."""
+    for linked in (placement_table, case_table):
+        stmt = select(linked.c.id).where(linked.c.career_event_id == event_id).limit(1)
+        if (await session.execute(stmt)).first() is not None:
+            return True
+    return False
 
 
 async def delete_event(session: AsyncSession, event: CareerEvent) -> None:

@@ -188,7 +188,7 @@ async def update_career_event(
 async def delete_career_event(
     career_event_id: CareerEventId, if_match: IfMatch, session: DbSession, audit: Audit, principal: AdminWrite
 ) -> Response:
-    """Delete a wrongly recorded career event (admins; not one a placement names). Requires If-Match."""
+    """Delete a wrongly recorded career event (admins; not one a placement or case names). Requires If-Match."""
     event = await service.get_event(session, principal, career_event_id)
     if_match.check(event.version)
     await service.delete_event(session, audit, principal, event)

@@ -80,7 +80,7 @@ class InvalidCareerEvent(Conflict):
 
 
 class CareerEventInUse(Conflict):
-    code, title = "career_event_in_use", "A placement names this event as the one that made it"
+    code, title = "career_event_in_use", "A placement or a streamlining case names this event as the one that made it"
 
 
 class DocumentNotFound(NotFound):
@@ -263,9 +263,9 @@ async def update_event(
 
 
 async def delete_event(session: AsyncSession, audit: AuditTrail, principal: Principal, event: CareerEvent) -> None:
-    """Delete a wrongly recorded event (not one a placement names); its document stays stored."""
-    if await repository.placements_made_by(session, event.id):
-        raise CareerEventInUse("A placement names this event; end or correct the placement first")
+    """Delete a wrongly recorded event (not one a placement or a streamlining case names); its document stays stored."""
+    if await repository.records_made_by(session, event.id):
+        raise CareerEventInUse("A placement or a streamlining case names this event; correct it first")
     before = await _snapshot(session, event)
     event_id = event.id
     await repository.delete_event(session, event)

@@ -176,3 +176,4 @@ async def test_history_entries(client: httpx.AsyncClient, world: World, db_conne
     assert entries[1].decision is not None
     assert entries[1].decision.number == "12/QĐ-UBND"
     assert entries[0].decision is None
+    assert [e.path for e in entries] == [f"/api/v1/personnel/{e.kind}s/{e.record_id}" for e in entries]

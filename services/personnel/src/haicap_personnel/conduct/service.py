@@ -138,7 +138,7 @@ async def history_entries(session: AsyncSession, person_id: uuid.UUID) -> list[H
                 type=evaluation.grade.value,
                 title=f"Đánh giá, xếp loại năm {evaluation.year}: {GRADE_TITLES[evaluation.grade]}",
                 record_id=evaluation.id,
-                path=f"evaluations/{evaluation.id}",
+                path=f"/api/v1/personnel/evaluations/{evaluation.id}",
             )
         )
     commendations = await repository.person_commendations(session, person_id)
@@ -153,7 +153,7 @@ async def history_entries(session: AsyncSession, person_id: uuid.UUID) -> list[H
                 title=f"Khen thưởng: {form}",
                 decision=Decision.of(commendation),
                 record_id=commendation.id,
-                path=f"commendations/{commendation.id}",
+                path=f"/api/v1/personnel/commendations/{commendation.id}",
             )
         )
     disciplines = await repository.person_disciplines(session, person_id)
@@ -169,7 +169,7 @@ async def history_entries(session: AsyncSession, person_id: uuid.UUID) -> list[H
                 title=f"Kỷ luật: {form}{end}",
                 decision=Decision.of(discipline),
                 record_id=discipline.id,
-                path=f"disciplines/{discipline.id}",
+                path=f"/api/v1/personnel/disciplines/{discipline.id}",
             )
         )
     entries.sort(key=lambda e: e.on)

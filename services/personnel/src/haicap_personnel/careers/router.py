@@ -161,7 +161,7 @@ async def get_career_event(career_event_id: CareerEventId, session: DbSession, p
     "/career-events/{career_event_id}",
     response_model=CareerEvent,
     responses=problem_responses(
-        service.CareerEventNotFound, *WRITE_PROBLEMS, BadRequest, PreconditionFailed, PreconditionRequired
+        service.CareerEventNotFound, *WRITE_PROBLEMS, service.InvalidCareerEventFields, PreconditionFailed, PreconditionRequired
     ),
 )
 async def update_career_event(

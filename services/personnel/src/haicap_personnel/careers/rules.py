@@ -1,7 +1,8 @@
 """The rules of a career event's dates and codes that hold for one event and for an imported row alike (pure).
 
-- It takes effect when the person is at least 15 (the minimum working age, Bộ luật Lao động
-  2019, Điều 143; a cadre or civil servant is recruited at 18 or more, Luật Cán bộ, công chức).
+- It takes effect when the person is at least 15 (the minimum working age, "độ tuổi lao động tối
+  thiểu", Bộ luật Lao động 2019, Điều 3 khoản 1; a civil servant is recruited older still, so this
+  only catches a mistyped date).
 - Its decision is signed by today (a decision not yet signed is not recorded), and at most
   :data:`RETROACTIVE_LIMIT` after the day it takes effect (a decision may take effect earlier than
   it is signed, a salary step raised with effect from the day it was due, but not years earlier:

@@ -25,7 +25,7 @@ WITH_END = frozenset(
 )
 """The types that may have a last day: an appointment's term, a rotation's or a secondment's end."""
 NEEDS_END = frozenset({CareerEventType.SECONDMENT})
-"""Biệt phái is for a set time (Luật Viên chức, Điều 36): its last day is required."""
+"""Biệt phái is for a set time (Luật Cán bộ, công chức; Luật Viên chức, Điều 36): its last day is required."""
 NEEDS_TO_AGENCY = frozenset({CareerEventType.TRANSFER, CareerEventType.ROTATION, CareerEventType.SECONDMENT})
 NEEDS_POSITION = frozenset({CareerEventType.APPOINTMENT, CareerEventType.REAPPOINTMENT})
 NEEDS_GRADE = frozenset({CareerEventType.GRADE_CHANGE})

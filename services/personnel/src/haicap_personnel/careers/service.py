@@ -79,6 +79,10 @@ class InvalidCareerEvent(Conflict):
     code, title = "invalid_career_event", "The event's dates do not fit the person or its decision"
 
 
+class InvalidCareerEventFields(BadRequest):
+    code, title = "invalid_career_event_fields", "After the changes, the event no longer fits its type"
+
+
 class CareerEventInUse(Conflict):
     code, title = "career_event_in_use", "A placement or a streamlining case names this event as the one that made it"
 
@@ -232,7 +236,7 @@ def _merged(event: CareerEvent, changes: CareerEventUpdate) -> CareerEventCreate
         return CareerEventCreate.model_validate(values)
     except ValidationError as exc:
         messages = "; ".join(str(e.get("msg", "")).removeprefix("Value error, ") for e in exc.errors())
-        raise BadRequest(messages, code="invalid_career_event_fields") from exc
+        raise InvalidCareerEventFields(messages) from exc
 
 
 async def update_event(

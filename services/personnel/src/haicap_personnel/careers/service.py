@@ -13,7 +13,7 @@ from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.areas import record_in_area
-from haicap_shared.audit import AuditTrail, jsonable, snapshot
+from haicap_shared.audit import AuditTrail, snapshot
 from haicap_shared.auth import Principal
 from haicap_shared.batching import in_batches
 from haicap_shared.errors import AppError, BadRequest, Conflict, NotFound
@@ -423,6 +423,27 @@ def decision_problems(decision: Decision, effective_date: date) -> list[str]:
     return problems
 
 
+_AS_TEXT = ("id", "person_id", "agency_id", "unit_id", "from_agency_id", "to_agency_id", "salary_coefficient", "type")
+_AS_ISO = ("effective_date", "end_date", "decision_date", "agency_valid_to", "created_at", "updated_at")
+
+
+def _bulk_snapshot(row: dict[str, Any]) -> dict[str, Any]:
+    """What ``snapshot`` gives of an event written in bulk (its row as built), without a document.
+
+    NOTE: ``jsonable`` value by value, with each column's conversion known in advance: a large
+    import makes millions of them.
+    """
+    values = dict(row)
+    for name in _AS_TEXT:
+        if (value := values[name]) is not None:
+            values[name] = str(value)
+    for name in _AS_ISO:
+        if (value := values[name]) is not None:
+            values[name] = value.isoformat()
+    values["document_size"] = values["document_content_type"] = None
+    return values
+
+
 async def write_events(session: AsyncSession, audit: AuditTrail, principal: Principal, rows: Sequence[dict[str, Any]]) -> None:
     """Career events written in bulk (COPY or batched inserts), each with its ``create`` event, a batch at a time."""
     await repository.insert_events(session, rows)
@@ -432,10 +453,7 @@ async def write_events(session: AsyncSession, audit: AuditTrail, principal: Prin
             principal,
             entity_type=ENTITY_CAREER_EVENT,
             action="create",
-            changes=[
-                (r["id"], None, {k: jsonable(v) for k, v in r.items()} | {"document_size": None, "document_content_type": None})
-                for r in batch
-            ],
+            changes=[(r["id"], None, _bulk_snapshot(r)) for r in batch],
         )
 
 

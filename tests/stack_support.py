@@ -9,6 +9,7 @@ import asyncio
 import os
 import socket
 import sys
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -81,6 +82,9 @@ def fresh_stack(var_dir: Path, *, province: str = "04", backend: str = "sqlite")
         with Stack(isolated_env(urls), var_dir, startup_timeout_seconds=60) as running:
             running.prepare(province=province)
             running.start()
+            # NOTE: a fresh stack holds no people: its staff user names a person no one recorded
+            # (its own-dossier routes answer 404); a test that needs one links the user to its person.
+            running.add_demo_staff(province, str(uuid.uuid4()))
             yield running
     finally:
         for url in urls.values():

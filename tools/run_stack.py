@@ -171,6 +171,7 @@ class Stack:
         self.replica_ports: dict[str, int] = {}
         self._logs: dict[str, IO[bytes]] = {}
         self.demo_users: list[DemoUser] = []
+        self._loader_password: str | None = None
 
     def __enter__(self) -> Stack:
         return self
@@ -259,12 +260,46 @@ class Stack:
             self.env[f"{prefix}CLIENT_ID"] = values["client_id"]
             self.env[f"{prefix}CLIENT_SECRET"] = values["client_secret"]
 
+    def add_demo_staff(self, province: str, person_id: str) -> None:
+        """The staff demo user of ``province`` (``demo<province>-staff``), the person ``person_id`` reading their own dossier.
+
+        NOTE: a staff user names a person of personnel, so it comes after the demo's people:
+        ``create-demo-users`` again, with the person; the users that exist keep theirs.
+        """
+        args = ("create-demo-users", "--province", province, "--staff-person", person_id, "--json")
+        made = json.loads(self.run_step(GATEWAY, *args, capture=True))
+        known = {u.username for u in self.demo_users}
+        self.demo_users += [
+            DemoUser(u["username"], u["role"], ", ".join(f"{k} {v}" for k, v in u["area"].items()) or "-", u["password"])
+            for u in made
+            if u["username"] not in known
+        ]
+
+    def demo_person(self, province: str) -> str | None:
+        """A person of the loaded demo for the staff demo user: the first of the demo commune officer's commune, by id."""
+        commune = next((u.area.split("commune ")[1].split(",")[0] for u in self.demo_users if u.role == "commune_officer"), None)
+        gateway = self.url(GATEWAY.name)
+        with httpx.Client(base_url=gateway, timeout=30.0, trust_env=False) as client:
+            token = client.post(
+                "/api/v1/auth/token",
+                data={"grant_type": "password", "username": SCENARIO_LOADER, "password": self._loader_password or ""},
+            )
+            if token.status_code != 200:
+                return None
+            params = {"limit": "1", "province": province} | ({"commune": commune} if commune else {})
+            people = client.get(
+                "/api/v1/personnel/people", params=params, headers={"Authorization": f"Bearer {token.json()['access_token']}"}
+            )
+            items = people.json().get("items", []) if people.status_code == 200 else []
+        return str(items[0]["id"]) if items else None
+
     def load_scenario(self, province: str, *, seed: int = 2025) -> dict[str, object]:
         """Load the demo scenario of ``province`` through the gateway (skipped if already loaded).
 
         It signs in as ``scenario-loader``, an admin whose password is made anew by this run.
         """
         password = secrets.token_urlsafe(24)
+        self._loader_password = password
         self.run_step(
             GATEWAY, "create-admin", "--username", SCENARIO_LOADER, "--reset-if-exists", "--password-stdin", stdin=password
         )
@@ -488,8 +523,12 @@ def main(argv: list[str] | None = None) -> int:
             stack.start()
             if os.environ.get("HAICAP_SCENARIO", "1") != "0":
                 print("loading the demo scenario through the gateway (once; HAICAP_SCENARIO=0 skips it)...", flush=True)
-                summary = stack.load_scenario(args.province if not args.all else "04")
+                demo_province = args.province if not args.all else "04"
+                summary = stack.load_scenario(demo_province)
                 print(json.dumps(summary, ensure_ascii=False), flush=True)
+                # NOTE: the staff demo user names one of the demo's people: made after they are loaded.
+                if (person_id := stack.demo_person(demo_province)) is not None:
+                    stack.add_demo_staff(demo_province, person_id)
             print(stack.table(), flush=True)
             stack.watch()
         except KeyboardInterrupt:

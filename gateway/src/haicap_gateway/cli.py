@@ -13,6 +13,7 @@ import asyncio
 import getpass
 import json
 import sys
+import uuid
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -61,6 +62,12 @@ def _commands(parsers: argparse._SubParsersAction) -> dict[str, Command]:  # typ
     demo.add_argument(
         "--agency", default=None, help="the agency officer's agency id (default: a placeholder, demo-agency-<province>)"
     )
+    demo.add_argument(
+        "--staff-person",
+        default=None,
+        type=uuid.UUID,
+        help="also the staff user demo<province>-staff, this person (their id in personnel) reading their own dossier",
+    )
 
     account = parsers.add_parser("create-service-account", help="create a service account; its secret is printed once")
     account.add_argument("--client-id", required=True)
@@ -102,7 +109,12 @@ def _commands(parsers: argparse._SubParsersAction) -> dict[str, Command]:  # typ
         try:
             made = asyncio.run(
                 commands.create_demo_users(
-                    settings.resolved_database_url(), args.province, commune, agency, public_base_url=settings.public_base_url
+                    settings.resolved_database_url(),
+                    args.province,
+                    commune,
+                    agency,
+                    public_base_url=settings.public_base_url,
+                    staff_person=args.staff_person,
                 )
             )
         except (AppError, ValidationError) as exc:

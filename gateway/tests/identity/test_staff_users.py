@@ -1,11 +1,14 @@
 """Staff users: a person reading their own dossier, named by their id in personnel, carried in the token."""
 
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
 
-from haicap_gateway.identity.commands import demo_users
+from haicap_gateway.cli import MIGRATIONS
+from haicap_gateway.identity import commands
+from haicap_shared.migrations import upgrade_to_head
 from haicap_shared.roles import Role
 from haicap_shared.testing import assert_problem
 
@@ -64,6 +67,17 @@ async def test_a_new_person_ends_the_sessions_and_a_role_change_needs_an_area(ga
     assert promoted.json()["area"] == {"province": "04", "commune": None, "agency": None, "person": None, "national": False}
 
 
-def test_the_demo_users_have_no_staff_user_before_the_demo_people_exist() -> None:
-    # NOTE: demo04-staff is made by `create-staff-user` once the demo's people are loaded (make run).
-    assert Role.STAFF not in {role for _, _, role, _ in demo_users("04", "01304", "demo-agency-04")}
+async def test_the_demo_staff_user_comes_once_the_demo_person_is_known(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}"
+    await upgrade_to_head(MIGRATIONS, url)
+    first = await commands.create_demo_users(url, "04", "01304", "demo-agency-04", public_base_url="https://haicap.example")
+    assert Role.STAFF not in {u.role for u in first}
+    assert len(first) == 6
+    person = uuid.UUID(PERSON)
+    again = await commands.create_demo_users(
+        url, "04", "01304", "demo-agency-04", public_base_url="https://haicap.example", staff_person=person
+    )
+    assert [u.username for u in again if u.password] == ["demo04-staff"]
+    staff = next(u for u in again if u.role is Role.STAFF)
+    assert staff.as_json()["area"] == {"person": PERSON}
+    assert staff.area_text() == f"person {PERSON}"

@@ -7,6 +7,7 @@ as the command (``system:create-admin``, ...), and their change events in identi
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -52,12 +53,13 @@ class DemoUser:
         return {
             "username": self.username,
             "role": self.role.value,
-            "area": self.area.model_dump(exclude_none=True, exclude_defaults=True),
+            "area": self.area.model_dump(mode="json", exclude_none=True, exclude_defaults=True),
             "password": self.password,
         }
 
     def area_text(self) -> str:
-        return ", ".join(f"{k} {v}" for k, v in self.area.model_dump(exclude_none=True, exclude_defaults=True).items()) or "-"
+        area = self.area.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+        return ", ".join(f"{k} {v}" for k, v in area.items()) or "-"
 
 
 async def _in_transaction(
@@ -93,9 +95,17 @@ async def create_admin(
     return await _in_transaction(url, public_base_url, "create-admin", work)
 
 
-def demo_users(province: str, commune: str, agency: str) -> list[tuple[str, str, Role, AreaFields]]:
-    """(username, display name, role, area) of the demo users of a province."""
+def demo_users(
+    province: str, commune: str, agency: str, staff_person: uuid.UUID | None = None
+) -> list[tuple[str, str, Role, AreaFields]]:
+    """(username, display name, role, area) of the demo users of a province.
+
+    The staff user (a person reading their own dossier) only with ``staff_person``: it names a
+    person of personnel, so it is made once the demo's people are recorded (``make run`` runs
+    ``create-demo-users`` again after loading the scenario, with one of its people).
+    """
     p = province
+    staff = [(f"demo{p}-staff", "Công chức xem hồ sơ của mình (demo)", Role.STAFF, AreaFields(person=staff_person))]
     return [
         (f"demo{p}-admin", "Quản trị hệ thống (demo)", Role.ADMIN, AreaFields()),
         (f"demo{p}-province", "Chuyên viên Sở Nội vụ (demo)", Role.PROVINCE_OFFICER, AreaFields(province=p)),
@@ -103,15 +113,18 @@ def demo_users(province: str, commune: str, agency: str) -> list[tuple[str, str,
         (f"demo{p}-agency", "Công chức cơ quan chuyên môn (demo)", Role.AGENCY_OFFICER, AreaFields(province=p, agency=agency)),
         (f"demo{p}-auditor", "Thanh tra (demo)", Role.AUDITOR, AreaFields()),
         (f"demo{p}-viewer", "Người xem báo cáo (demo)", Role.VIEWER, AreaFields(province=p)),
+        *(staff if staff_person is not None else []),
     ]
 
 
-async def create_demo_users(url: str, province: str, commune: str, agency: str, *, public_base_url: str) -> list[DemoUser]:
-    """One user per role; an existing one is left alone (not given a new password)."""
+async def create_demo_users(
+    url: str, province: str, commune: str, agency: str, *, public_base_url: str, staff_person: uuid.UUID | None = None
+) -> list[DemoUser]:
+    """One user per role (staff: with ``staff_person``); an existing one is left alone (not given a new password)."""
 
     async def work(session: AsyncSession, audit: AuditTrail, principal: Principal) -> list[DemoUser]:
         made = []
-        for username, display_name, role, area in demo_users(province, commune, agency):
+        for username, display_name, role, area in demo_users(province, commune, agency, staff_person):
             existing = await repository.user_by_username(session, username)
             if existing is not None:
                 made.append(DemoUser(username, existing.role, AreaFields.of_area(existing.role, existing.area), None))

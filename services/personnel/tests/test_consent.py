@@ -13,6 +13,7 @@ from haicap_personnel.sync.groups import Group
 from haicap_shared.roles import Role
 from haicap_shared.testing import TestTokens, assert_problem
 
+from .career_helpers import record
 from .conftest import World
 from .helpers import create_person, national_id
 
@@ -226,3 +227,37 @@ async def test_viewers_and_staff_read_no_one_elses_dossier(
             f"/people/{person['id']}",
         ):
             assert_problem(await client.get(url, headers=headers), 403, "role_not_allowed")
+
+
+async def test_the_history_shows_the_lines_of_the_consented_groups(
+    client: httpx.AsyncClient, world: World, test_tokens: TestTokens
+) -> None:
+    person = await create_person(client, world.department.id)
+    event = await record(client, person["id"], "recruitment", effective_date="2025-07-01")
+    evaluation = await client.post(
+        "/evaluations",
+        json={
+            "person_id": person["id"],
+            "year": 2025,
+            "grade": "good",
+            "evaluator": "Giám đốc Sở",
+            "evaluation_date": "2025-12-20",
+        },
+    )
+    assert evaluation.status_code == 201, evaluation.text
+    commune = test_tokens.headers(Role.COMMUNE_OFFICER, **COMMUNE)
+    url = f"/people/{person['id']}/dossier"
+    on_behalf = {"on_behalf_of": str(world.new_office.id)}
+
+    whole = (await client.get(url)).json()
+    assert [(e["kind"], e["record_id"]) for e in whole["history"]] == [
+        ("career_event", event["id"]),
+        ("evaluation", evaluation.json()["id"]),
+    ]
+    await record_consent(client, consent_body(person, world.new_office.id, scope=["recruitment_and_movements"]))
+    movements = (await client.get(url, params=on_behalf, headers=commune)).json()
+    assert [(e["kind"], e["decision"]["number"]) for e in movements["history"]] == [("career_event", "125/QĐ-UBND")]
+    await record_consent(client, consent_body(person, world.new_office.id, scope=["position_salary_and_evaluation"]))
+    both = (await client.get(url, params=on_behalf, headers=commune)).json()
+    assert [e["kind"] for e in both["history"]] == ["career_event", "evaluation"]
+    assert both["groups"] == ["recruitment_and_movements", "position_salary_and_evaluation"]

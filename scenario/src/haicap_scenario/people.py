@@ -25,6 +25,7 @@ from typing import Any
 from haicap_shared.batching import in_batches
 
 from .api import Api, ScenarioError, each, stable_key
+from .dossier import REPLACEMENT_DECISION, load_dossier
 from .names import (
     BIRTH_PROVINCES,
     ETHNICITIES,
@@ -524,6 +525,8 @@ async def load_people(api: Api, rng: random.Random, province: str, targets: Targ
         "effective_date": REFORM.isoformat(),
         "from_agency_ids": former,
         "rows": [{"person_id": p.id, "position_id": p.final.position["id"]} for p in moving if p.final and p.final.position],
+        # NOTE: with its decision, each person moved gets a transfer career event linked to the new placement.
+        "decision": REPLACEMENT_DECISION,
     }
     report = await api.post(f"{P}/placements/bulk", body)
     groups = Counter(p.group for p in people)
@@ -532,4 +535,5 @@ async def load_people(api: Api, rng: random.Random, province: str, targets: Targ
         "by_group": dict(groups),
         "re_placed": report["placed"],
         "cases": sum(1 for p in people if p.case),
+        "dossier": await load_dossier(api, random.Random(f"{rng.random()}:dossier"), province, people),
     }

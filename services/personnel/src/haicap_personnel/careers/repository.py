@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, RowMapping, Select, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.batching import in_batches
 from haicap_shared.filters import where_given
+from haicap_shared.models import utcnow
 from haicap_shared.paging import fetch_page
 
 from ..people.models import person_table
@@ -60,9 +62,12 @@ async def get_document(session: AsyncSession, sha256: str) -> Document | None:
     return await session.get(Document, sha256)
 
 
-async def add_document(session: AsyncSession, document: Document) -> None:
-    session.add(document)
-    await session.flush()
+async def add_document(session: AsyncSession, sha256: str, size: int, content_type: str) -> None:
+    """The document's row, unless it is there already (two requests attaching the same new file at once)."""
+    connection = await session.connection()
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(document_table).values(sha256=sha256, size=size, content_type=content_type, created_at=utcnow())
+    await session.execute(stmt.on_conflict_do_nothing(index_elements=["sha256"]))
 
 
 async def person_events(session: AsyncSession, person_id: uuid.UUID) -> Sequence[CareerEvent]:

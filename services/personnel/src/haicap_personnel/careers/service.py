@@ -295,7 +295,7 @@ async def attach_document(
     before = await _snapshot(session, event)
     if await repository.get_document(session, sha256) is None:
         await store.put(sha256, content, PDF)
-        await repository.add_document(session, Document(sha256=sha256, size=len(content), content_type=PDF))
+        await repository.add_document(session, sha256, len(content), PDF)
     event.document_sha256 = sha256
     # NOTE: attaching the same file again changes nothing, and records nothing.
     if before.get("document_sha256") != sha256:

@@ -73,6 +73,7 @@ class CareerEvent(AgencyRefColumns, DecisionColumns, Entity, Base):
         # NOTE: a person's history is one range scan of this index, however many events there are.
         Index(None, "person_id", "effective_date"),
         Index(None, "province_code", "effective_date", "id"),
+        Index(None, "commune_code", "effective_date", "id"),
         Index(None, "document_sha256"),
     )
 

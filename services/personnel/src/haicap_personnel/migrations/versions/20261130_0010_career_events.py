@@ -90,6 +90,11 @@ def upgrade() -> None:
             ["province_code", "effective_date", "id"],
             unique=False,
         )
+        batch_op.create_index(
+            batch_op.f("ix_career_event_commune_code_effective_date_id"),
+            ["commune_code", "effective_date", "id"],
+            unique=False,
+        )
         batch_op.create_index(batch_op.f("ix_career_event_document_sha256"), ["document_sha256"], unique=False)
 
     with op.batch_alter_table("placement", schema=None) as batch_op:
@@ -108,6 +113,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table("career_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_career_event_document_sha256"))
+        batch_op.drop_index(batch_op.f("ix_career_event_commune_code_effective_date_id"))
         batch_op.drop_index(batch_op.f("ix_career_event_province_code_effective_date_id"))
         batch_op.drop_index(batch_op.f("ix_career_event_person_id_effective_date"))
 

@@ -20,6 +20,8 @@ KNOWN: dict[FailureKey, str] = {
     FailureKey("unsupported_method", "POST /people/imports"): OVERLAPPING_PATHS,
     FailureKey("unsupported_method", "POST /placements/batch"): OVERLAPPING_PATHS,
     FailureKey("unsupported_method", "POST /placements/bulk"): OVERLAPPING_PATHS,
+    FailureKey("unsupported_method", "POST /dossier-changes/verify"): OVERLAPPING_PATHS,
+    FailureKey("allow_header_conformance", "POST /dossier-changes/verify"): OVERLAPPING_PATHS,
 }
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
@@ -13,6 +12,7 @@ from haicap_shared.audit import Audit
 from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, problem_responses
 from haicap_shared.paging import Cursor, Limit, Page
+from haicap_shared.values import IsoDate
 from haicap_shared.versioning import IfMatch, etag_response
 
 from ..common import COMMON_PROBLEMS, CommuneCodeQuery, ProvinceCodeQuery
@@ -24,7 +24,7 @@ from .schemas import DossierChange as ChangeOut
 
 router = APIRouter(tags=["national-sync"], responses=COMMON_PROBLEMS)
 ChangeId = Annotated[uuid.UUID, Path(description="The dossier change's id")]
-Day = Annotated[date, Path(description="The day, e.g. `2026-05-09`")]
+Day = Annotated[IsoDate, Path(description="The day, `YYYY-MM-DD`, e.g. `2026-05-09`")]
 
 
 @router.get("/dossier-changes", response_model=Page[ChangeOut], responses=problem_responses(BadRequest))
@@ -35,7 +35,7 @@ async def list_changes(
     person_id: uuid.UUID | None = None,
     province: ProvinceCodeQuery = None,
     commune: CommuneCodeQuery = None,
-    due_before: Annotated[date | None, Query(description="Only changes due before this day")] = None,
+    due_before: Annotated[IsoDate | None, Query(description="Only changes due before this day (`YYYY-MM-DD`)")] = None,
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> Page[ChangeOut]:
@@ -139,7 +139,10 @@ async def get_calendar_day(day: Day, session: DbSession, principal: RecordsRead)
 @router.put(
     "/calendar-days/{day}",
     response_model=CalendarDay,
-    responses=problem_responses(PreconditionFailed, PreconditionRequired),
+    responses={
+        201: {"model": CalendarDay, "description": "The day had no entry: created"},
+        **problem_responses(PreconditionFailed, PreconditionRequired),
+    },
 )
 async def set_calendar_day(
     day: Day, payload: CalendarDaySet, if_match: IfMatch, session: DbSession, audit: Audit, principal: AdminWrite

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from .models import ChangeStatus
 
@@ -111,7 +111,7 @@ class CalendarDay(BaseModel):
 class CalendarDaySet(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    working: bool
+    working: StrictBool = Field(description="true: a working day (a Saturday worked); false: a day off")
     note: str = Field(min_length=3, max_length=300, examples=["Làm bù cho ngày nghỉ 30/4 (Thông báo của Bộ Nội vụ)"])
 
 

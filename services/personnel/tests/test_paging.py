@@ -1,9 +1,13 @@
 """A made-up paging cursor is a 422 ``invalid_cursor`` on every list of the service, never a 500."""
 
+import json
+import uuid
+
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from haicap_personnel.sync.national_record import FORMAT
 from haicap_shared.paging_checks import CRAFTED_CURSORS, crafted_cursor_failures, paged_routes, undeclared_cursor_problems
 from haicap_shared.roles import Role
 from haicap_shared.testing import TestTokens
@@ -22,7 +26,15 @@ async def test_a_crafted_cursor_is_refused_by_every_list(
     hook = await client.post("/webhook-subscriptions", json={"url": "https://example.org/hook"})
     assert hook.status_code == 201, hook.text
     person = await create_person(client, world.department.id)
-    values = {"position_id": position.json()["id"], "subscription_id": hook.json()["id"], "person_id": person["id"]}
+    line = {"format": FORMAT, "personal_identification_number": "004085000001", "change_id": str(uuid.uuid4())}
+    reconciliation = await client.post("/national-sync/reconciliations", content=json.dumps(line).encode())
+    assert reconciliation.status_code == 201, reconciliation.text
+    values = {
+        "position_id": position.json()["id"],
+        "subscription_id": hook.json()["id"],
+        "person_id": person["id"],
+        "reconciliation_id": reconciliation.json()["id"],
+    }
     routes = paged_routes(service_app, values)
     assert "GET /positions/{position_id}/history" in {str(r) for r in routes}
     # NOTE: the person's own lists (/me/...) are read by the person (role staff) alone.

@@ -33,14 +33,14 @@ EXPORT_REQUEST_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "description": "The national side's export: JSON lines in haicap's dossier change record format "
-        "(`haicap.dossier-change-record.v1`), as the body itself, plain or gzip-compressed. Limits: "
+        "(`haicap.dossier-change-record.v1`), as the body itself (any Content-Type, e.g. `application/x-ndjson`), "
+        "plain or gzip-compressed. Limits: "
         f"{importer.DEFAULT_LIMITS.max_upload_bytes} bytes uploaded, "
         f"{importer.DEFAULT_LIMITS.max_decompressed_bytes} decompressed, "
         f"{importer.DEFAULT_LIMITS.max_line_bytes} a line, {importer.DEFAULT_LIMITS.max_lines} lines.",
-        "content": {
-            "application/x-ndjson": {"schema": {"type": "string", "format": "binary"}},
-            "application/gzip": {"schema": {"type": "string", "format": "binary"}},
-        },
+        # NOTE: one binary media type: the body is read as bytes whatever its Content-Type
+        # (`application/x-ndjson` or `application/gzip` say the same), gzip told by its magic bytes.
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
     }
 }
 

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import importlib
 import io
+import json
 import re
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -216,6 +218,22 @@ def world(stack: Stack, gateway: httpx.Client) -> World:
             (people[1], {"national_id": people[1].national_ids[1]}),
         ):
             _ok(admin.patch(f"/api/v1/personnel/people/{person.id}", json=change_body, headers={"If-Match": '"1"'}), 200)
+        # A reconciliation the agency officer made of a national export holding their person under another name.
+        theirs = next(p for p in people if p.agency_id == agencies["thuc_phan"]["id"])
+        line = {
+            "format": "haicap.dossier-change-record.v1",
+            "change_id": str(uuid.uuid4()),
+            "personal_identification_number": theirs.national_ids[-1],
+            "record_kind": "person",
+            "fields": {"full_name": "Tên theo hồ sơ quốc gia"},
+        }
+        reconciliation = _ok(
+            admin.post(
+                "/api/v1/personnel/national-sync/reconciliations",
+                content=json.dumps(line).encode(),
+                headers=headers[Role.AGENCY_OFFICER] | {"Content-Type": "application/x-ndjson"},
+            )
+        )
 
         province = headers[Role.PROVINCE_OFFICER]
         position = _approved_position(admin, province, agencies["quang_lam"]["id"])
@@ -333,6 +351,7 @@ def world(stack: Stack, gateway: httpx.Client) -> World:
         "quota_id": [quota["id"]],
         "placement_id": [placement["id"]],
         "case_id": [case["id"]],
+        "reconciliation_id": [reconciliation["id"]],
         "record_id": [training["id"]],
         "career_event_id": [career_event["id"]],
         "asset_id": [a["id"] for a in assets.values()],
@@ -455,6 +474,9 @@ def _entitled(role: Role, read: Read, response: httpx.Response, world: World) ->
     if read.template == "/api/v1/personnel/people/{person_id}":
         person = next(p for p in world.people if read.url.endswith(p.id))
         return {person.id: [person.national_ids[-1]]} if _in_area(role, person, world) else {}
+    if read.template == "/api/v1/personnel/national-sync/reconciliations/{reconciliation_id}/differences":
+        shown = {item["person_id"] for item in response.json()["items"]}
+        return {p.id: [p.national_ids[-1]] for p in world.people if p.id in shown and _in_area(role, p, world)}
     if read.template == "/api/v1/personnel/audit-events":
         return {p.id: p.national_ids for p in world.people if _in_area(role, p, world)}
     return {}

@@ -26,11 +26,12 @@ import importlib
 import io
 import json
 import re
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -56,8 +57,10 @@ APPS = {
     "/api/v1/reports": "haicap_reporting.app",
     "": "haicap_gateway.app",
 }
-PEOPLE_READERS = frozenset(Role) - {Role.VIEWER}
-REQUIRED_QUERY = {"as_of": "2025-10-01", "province": "04"}
+PEOPLE_READERS = frozenset(Role) - {Role.VIEWER, Role.STAFF}
+OWN_VIEW = "/api/v1/personnel/me/"
+"""The routes where the person (role staff, the first of :data:`PEOPLE`) reads their own dossier."""
+REQUIRED_QUERY = {"as_of": "2025-10-01", "province": "04", "year": "2025"}
 """Values of the query parameters some statistics require (a date after everything seeded)."""
 # NOTE: a number of 12 digits led by a province-of-birth code (001 to 096), not inside a word,
 # a UUID, a decimal or a masked value: the shape of a personal identification number.
@@ -99,6 +102,17 @@ PEOPLE = [
     Person("thuc_phan", "Hoàng Văn Kín Đáo", "male", "1983-09-07", ["004083905127", "004083905733"]),
     Person("department", "Nông Văn Bí Mật", "male", "1968-11-23", ["004068731592"]),
 ]
+
+
+def _first_dossier_change(admin: httpx.Client) -> dict[str, Any]:
+    """A dossier change the stack's sync worker made from the changes above (it follows personnel's feed)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        items = _ok(admin.get("/api/v1/personnel/dossier-changes", params={"limit": 1}), 200)["items"]
+        if items:
+            return dict(items[0])
+        time.sleep(0.5)
+    raise AssertionError("the sync worker made no dossier change within 60 s")
 
 
 def _ok(response: httpx.Response, status: int = 201) -> dict[str, Any]:
@@ -234,6 +248,37 @@ def world(stack: Stack, gateway: httpx.Client) -> World:
                 headers=headers[Role.AGENCY_OFFICER] | {"Content-Type": "application/x-ndjson"},
             )
         )
+        # The staff demo user is the first person, reading their own dossier (a new area ends the old token).
+        staff_user = next(u for u in users if u["username"] == usernames[Role.STAFF])
+        current = admin.get(f"/api/v1/auth/users/{staff_user['id']}")
+        _ok(
+            admin.patch(
+                f"/api/v1/auth/users/{staff_user['id']}",
+                json={"area": {"person": people[0].id}},
+                headers={"If-Match": current.headers["etag"]},
+            ),
+            200,
+        )
+        headers[Role.STAFF] = sign_in(gateway, stack, Role.STAFF.value)
+        consent = _ok(
+            admin.post(
+                "/api/v1/personnel/consents",
+                json={
+                    "person_id": people[0].id,
+                    "grantee_agency_id": agencies["department"]["id"],
+                    "scope": ["identity"],
+                    "purpose": "Thẩm định hồ sơ",
+                    "expires_on": (date.today() + timedelta(days=30)).isoformat(),
+                },
+            )
+        )
+        discrepancy = _ok(
+            gateway.post(
+                "/api/v1/personnel/me/discrepancies",
+                json={"group": "identity", "field": "home_town_code", "description": "Quê quán ghi sai"},
+                headers=headers[Role.STAFF],
+            )
+        )
 
         province = headers[Role.PROVINCE_OFFICER]
         position = _approved_position(admin, province, agencies["quang_lam"]["id"])
@@ -275,6 +320,11 @@ def world(stack: Stack, gateway: httpx.Client) -> World:
                 },
             )
         )
+        # A day an admin set on the sync's calendar, and a dossier change the sync worker made of the people's creation.
+        calendar_day = _ok(
+            admin.put("/api/v1/personnel/calendar-days/2026-05-09", json={"working": True, "note": "Làm bù (thử nghiệm)"})
+        )
+        dossier_change = _first_dossier_change(admin)
         _ok(
             admin.put(
                 f"/api/v1/personnel/career-events/{career_event['id']}/document",
@@ -348,12 +398,16 @@ def world(stack: Stack, gateway: httpx.Client) -> World:
         "person_id": [p.id for p in people],
         "member_id": [family["id"]],
         "position_id": [position["id"]],
+        "consent_id": [consent["id"]],
+        "discrepancy_id": [discrepancy["id"]],
         "quota_id": [quota["id"]],
         "placement_id": [placement["id"]],
         "case_id": [case["id"]],
         "reconciliation_id": [reconciliation["id"]],
         "record_id": [training["id"]],
         "career_event_id": [career_event["id"]],
+        "dossier_change_id": [dossier_change["id"]],
+        "day": [calendar_day["day"]],
         "asset_id": [a["id"] for a in assets.values()],
         "disposition_id": [disposition["id"]],
         "user_id": [agency_user["id"]],
@@ -467,11 +521,18 @@ def _body_text(response: httpx.Response) -> str:
     return response.content.decode("utf-8-sig")
 
 
+def _own(role: Role, read: Read, response: httpx.Response, world: World) -> Person | None:
+    """The person reading their own dossier (role staff, on their own routes): their personal data is theirs to see."""
+    if role is Role.STAFF and read.template.startswith(OWN_VIEW) and response.status_code == 200:
+        return world.people[0]
+    return None
+
+
 def _entitled(role: Role, read: Read, response: httpx.Response, world: World) -> dict[str, list[str]]:
     """Person id -> the national ids this request may show in clear (and, revealed, must)."""
     if not (read.reveal and response.status_code == 200 and role in MAY_REVEAL):
         return {}
-    if read.template == "/api/v1/personnel/people/{person_id}":
+    if read.template in ("/api/v1/personnel/people/{person_id}", "/api/v1/personnel/people/{person_id}/dossier"):
         person = next(p for p in world.people if read.url.endswith(p.id))
         return {person.id: [person.national_ids[-1]]} if _in_area(role, person, world) else {}
     if read.template == "/api/v1/personnel/national-sync/reconciliations/{reconciliation_id}/differences":
@@ -490,6 +551,10 @@ def _check(role: Role, read: Read, response: httpx.Response, world: World) -> li
     where = f"{role.value} GET {read.url} {read.params} -> {response.status_code}"
     entitled = _entitled(role, read, response, world)
     allowed = {number for numbers in entitled.values() for number in numbers}
+    own = _own(role, read, response, world)
+    if own is not None and "/dossier" in read.template:
+        # NOTE: the person's own dossier shows their own current national id in clear (not a reveal).
+        allowed.add(own.national_ids[-1])
     for person in world.people:
         for number in person.national_ids:
             shown = number in text or number.lstrip("0") in cells
@@ -497,7 +562,7 @@ def _check(role: Role, read: Read, response: httpx.Response, world: World) -> li
                 leaks.append(f"{where}: the national id {number} of {person.key} in clear")
             if not shown and number in allowed:
                 leaks.append(f"{where}: revealed, but the national id {number} of {person.key} is not there")
-        if not (role in PEOPLE_READERS and _in_area(role, person, world)):
+        if not (role in PEOPLE_READERS and _in_area(role, person, world)) and person is not own:
             leaks += [f"{where}: the birth date of {person.key}" for form in person.birth_forms if form in text]
             if person.full_name in text:
                 leaks.append(f"{where}: the name of {person.key}, outside the area")
@@ -531,9 +596,10 @@ def test_no_role_reads_a_national_id_or_birth_date_it_may_not_see(gateway: httpx
             response = gateway.get(read.url, params=read.params, headers=world.headers[role])
             world.reads[role.value] += 1
             assert response.status_code < 500, f"{role.value} GET {read.url} {read.params}: {response.text}"
-            if role is Role.ADMIN:
-                # NOTE: the admin may read (and reveal) everything: anything but 200 is a path badly filled.
-                assert response.status_code == 200, f"admin GET {read.url} {read.params}: {response.text}"
+            if role is (Role.STAFF if read.template.startswith(OWN_VIEW) else Role.ADMIN):
+                # NOTE: the admin may read (and reveal) everything, the person their own view: anything but 200 is a
+                # path badly filled.
+                assert response.status_code == 200, f"{role.value} GET {read.url} {read.params}: {response.text}"
             leaks += _check(role, read, response, world)
             for person_id in _entitled(role, read, response, world):
                 expected_reveals[(world.usernames[role], person_id)] += 1

@@ -71,7 +71,7 @@ class DossierChange(Entity, Base):
         Index(None, "status", "next_attempt_at"),
         Index(None, "person_id", "event_sequence"),
         Index(None, "province_code", "commune_code", "due_date"),
-        Index(None, "due_date", "event_sequence"),
+        Index(None, "due_date", "id"),
     )
 
 

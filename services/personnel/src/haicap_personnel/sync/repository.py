@@ -21,7 +21,7 @@ from haicap_shared.paging import fetch_page
 from ..tables import metadata
 from .models import CalendarDay, ChangeStatus, DossierChange, calendar_day_table, dossier_change_table, sync_exchange_table
 
-CHANGE_ORDER = (dossier_change_table.c.due_date, dossier_change_table.c.event_sequence)
+CHANGE_ORDER = (dossier_change_table.c.due_date, dossier_change_table.c.id)
 EXCHANGE_ORDER = (sync_exchange_table.c.started_at, sync_exchange_table.c.id)
 NOT_DONE = (ChangeStatus.PENDING_VERIFICATION, ChangeStatus.RETURNED, ChangeStatus.QUEUED, ChangeStatus.REJECTED)
 """A change in these statuses has not reached the national side (``sent`` is a file handed over)."""

@@ -74,9 +74,7 @@ def upgrade() -> None:
             ["province_code", "commune_code", "due_date"],
             unique=False,
         )
-        batch_op.create_index(
-            batch_op.f("ix_dossier_change_due_date_event_sequence"), ["due_date", "event_sequence"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_dossier_change_due_date_id"), ["due_date", "id"], unique=False)
 
     op.create_table(
         "sync_exchange",
@@ -114,7 +112,7 @@ def downgrade() -> None:
 
     op.drop_table("sync_exchange")
     with op.batch_alter_table("dossier_change", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_dossier_change_due_date_event_sequence"))
+        batch_op.drop_index(batch_op.f("ix_dossier_change_due_date_id"))
         batch_op.drop_index(batch_op.f("ix_dossier_change_province_code_commune_code_due_date"))
         batch_op.drop_index(batch_op.f("ix_dossier_change_person_id_event_sequence"))
         batch_op.drop_index(batch_op.f("ix_dossier_change_status_next_attempt_at"))

@@ -220,7 +220,8 @@ async def test_lgsp_sends_with_the_province_headers_acknowledges_rejects_and_ret
     platform = FakePlatform()
     worker = lgsp_worker(db_connection, platform, batch_size=2)
     await worker.intake()
-    changes = await changes_of(client)
+    # NOTE: the worker sends the earliest due first, then in the order they arose: the first two, then the third.
+    changes = sorted(await changes_of(client), key=lambda c: c["event_sequence"])
     bulk = await client.post("/dossier-changes/verify", json={"ids": [c["id"] for c in changes]})
     assert bulk.status_code == 200
     platform.reject[changes[1]["id"]] = "Số định danh không khớp với CSDL quốc gia về dân cư"

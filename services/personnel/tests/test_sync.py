@@ -282,6 +282,8 @@ async def test_lgsp_sends_with_the_province_headers_acknowledges_rejects_and_ret
     assert queue["by_status"]["acknowledged"] == 2
     assert queue["queued"] == 1
     assert queue["oldest_queued_age_seconds"] >= 0
+    # NOTE: the worker has taken in every event: a scenario waiting for the intake knows it is done.
+    assert queue["intake_through"] == queue["latest_sequence"] > 0
 
 
 def written_batch(folder: Path) -> tuple[Path, bytes, str]:

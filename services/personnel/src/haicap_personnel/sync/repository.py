@@ -46,6 +46,13 @@ async def claim_intake(
     return int(cursor)
 
 
+async def intake_position(session: AsyncSession, tables: EventTables, name: str) -> tuple[int | None, int]:
+    """How far the sync's intake has read the outbox (None before its first turn), and the newest event."""
+    d = tables.destination
+    through = await session.scalar(select(d.c.delivered_through).where(d.c.name == name))
+    return (None if through is None else int(through)), await latest_sequence(session, tables)
+
+
 async def dossier_events(
     session: AsyncSession, tables: EventTables, after: int, kinds: Collection[str], limit: int
 ) -> tuple[Sequence[Row[Any]], int]:

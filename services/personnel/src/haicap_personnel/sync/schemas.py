@@ -94,6 +94,11 @@ class SyncQueue(BaseModel):
     oldest_queued_verified_at: datetime | None
     oldest_queued_age_seconds: float | None
     overdue: int = Field(description="Changes not acknowledged (nor sent as a file) past their due date, today")
+    intake_through: int | None = Field(
+        description="The last personnel event the sync worker has read (null before its first turn): every dossier "
+        "change up to it is listed"
+    )
+    latest_sequence: int = Field(description="personnel's newest event: the intake has caught up when it reaches it")
 
 
 class CalendarDay(BaseModel):

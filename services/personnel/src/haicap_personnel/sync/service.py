@@ -35,6 +35,7 @@ from haicap_shared.models import utcnow
 from haicap_shared.paging import Page, page_of
 from haicap_shared.workdays import WorkingCalendar, local_date, public_holidays, rule_says_working
 
+from ..db import event_tables
 from . import groups as dossier
 from . import repository
 from .access import changes_visible, check_change
@@ -52,6 +53,8 @@ CREATION_DAYS = 3
 VERIFIABLE = frozenset({ChangeStatus.PENDING_VERIFICATION, ChangeStatus.REJECTED})
 """A change waiting for review, or one the national side rejected (verified again: sent again)."""
 CALENDAR_WINDOW = timedelta(days=120)
+INTAKE_DESTINATION = "national-sync"
+"""The sync's cursor in the outbox: a destination of the change feed's table, leased like a relay's."""
 """Admin overrides read beyond the day a change arose: enough for 3 working days over any holiday."""
 
 
@@ -297,12 +300,15 @@ async def queue(session: AsyncSession, now: datetime | None = None) -> SyncQueue
     now = now or utcnow()
     counts = await repository.status_counts(session)
     oldest = await repository.oldest_queued(session)
+    intake_through, latest = await repository.intake_position(session, event_tables, INTAKE_DESTINATION)
     return SyncQueue(
         by_status={s.value: counts.get(s.value, 0) for s in ChangeStatus},
         queued=counts.get(ChangeStatus.QUEUED.value, 0),
         oldest_queued_verified_at=oldest,
         oldest_queued_age_seconds=None if oldest is None else round((now - oldest).total_seconds(), 3),
         overdue=await repository.overdue_count(session, local_date(now)),
+        intake_through=intake_through,
+        latest_sequence=latest,
     )
 
 

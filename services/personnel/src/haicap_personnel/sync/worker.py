@@ -55,7 +55,7 @@ from .settings import SyncSettings
 logger = logging.getLogger("haicap.personnel.sync")
 
 NO_PIN = "haicap: the person has no 12-digit personal identification number; not sent"
-DESTINATION = "national-sync"
+DESTINATION = service.INTAKE_DESTINATION
 """The worker's cursor in the change feed (a row of ``event_destination``)."""
 
 

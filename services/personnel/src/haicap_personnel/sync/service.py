@@ -53,9 +53,9 @@ CREATION_DAYS = 3
 VERIFIABLE = frozenset({ChangeStatus.PENDING_VERIFICATION, ChangeStatus.REJECTED})
 """A change waiting for review, or one the national side rejected (verified again: sent again)."""
 CALENDAR_WINDOW = timedelta(days=120)
+"""Admin overrides read beyond the day a change arose: enough for 3 working days over any holiday."""
 INTAKE_DESTINATION = "national-sync"
 """The sync's cursor in the outbox: a destination of the change feed's table, leased like a relay's."""
-"""Admin overrides read beyond the day a change arose: enough for 3 working days over any holiday."""
 
 
 class ChangeNotFound(NotFound):

@@ -320,6 +320,32 @@ def world(stack: Stack, gateway: httpx.Client) -> World:
                 },
             )
         )
+        # The first person's evaluation, a commendation and a discipline (read, and in their history, by every role).
+        conduct_decision = {"number": "20/QĐ-UBND", "date": "2025-08-05", "signer": "Chủ tịch UBND xã", "issuer": "UBND xã"}
+        evaluation = _ok(
+            admin.post(
+                "/api/v1/personnel/evaluations",
+                json={
+                    "person_id": people[0].id,
+                    "year": 2024,
+                    "grade": "good",
+                    "evaluator": "Chủ tịch UBND xã",
+                    "evaluation_date": "2024-12-20",
+                },
+            )
+        )
+        commendation = _ok(
+            admin.post(
+                "/api/v1/personnel/commendations",
+                json={"person_id": people[0].id, "form_code": "giay-khen", "decision": conduct_decision, "reason": "Thành tích"},
+            )
+        )
+        discipline = _ok(
+            admin.post(
+                "/api/v1/personnel/disciplines",
+                json={"person_id": people[0].id, "form_code": "khien-trach", "decision": conduct_decision, "reason": "Vi phạm"},
+            )
+        )
         # A day an admin set on the sync's calendar, and a dossier change the sync worker made of the people's creation.
         calendar_day = _ok(
             admin.put("/api/v1/personnel/calendar-days/2026-05-09", json={"working": True, "note": "Làm bù (thử nghiệm)"})
@@ -406,6 +432,9 @@ def world(stack: Stack, gateway: httpx.Client) -> World:
         "reconciliation_id": [reconciliation["id"]],
         "record_id": [training["id"]],
         "career_event_id": [career_event["id"]],
+        "evaluation_id": [evaluation["id"]],
+        "commendation_id": [commendation["id"]],
+        "discipline_id": [discipline["id"]],
         "dossier_change_id": [dossier_change["id"]],
         "day": [calendar_day["day"]],
         "asset_id": [a["id"] for a in assets.values()],

@@ -60,7 +60,7 @@ APPS = {
 PEOPLE_READERS = frozenset(Role) - {Role.VIEWER, Role.STAFF}
 OWN_VIEW = "/api/v1/personnel/me/"
 """The routes where the person (role staff, the first of :data:`PEOPLE`) reads their own dossier."""
-REQUIRED_QUERY = {"as_of": "2025-10-01", "province": "04", "year": "2025"}
+REQUIRED_QUERY = {"as_of": "2025-10-01", "province": "04", "year": "2025", "from": "2026-01-01", "to": "2026-12-31"}
 """Values of the query parameters some statistics require (a date after everything seeded)."""
 # NOTE: a number of 12 digits led by a province-of-birth code (001 to 096), not inside a word,
 # a UUID, a decimal or a masked value: the shape of a personal identification number.

@@ -12,6 +12,7 @@ import sys
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -63,6 +64,14 @@ def isolated_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     # NOTE: the stand-in national receiver the stack starts for the sync worker.
     env[RECEIVER_PORT_SETTING] = str(ports[-1])
     return env | dict(extra or {})
+
+
+@dataclass(frozen=True)
+class DemoStack:
+    """A stack with the Cao Bằng demo loaded (``demo_stack``), and what loading it reported."""
+
+    stack: Stack
+    loaded: dict[str, object]
 
 
 @contextmanager

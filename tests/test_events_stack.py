@@ -1,10 +1,10 @@
 """The change feed through the real processes: the Cao Bằng demo replayed from each service's feed,
 areas and masking in the feed, and a webhook delivered, signed, to a real receiver.
 
-A stack of its own per backend, with the demo scenario loaded: the replay is compared with the
-whole lists and the privacy scan needs the demo people, while the demo would change figures the
-modules on the shared stack assert (Xã Quảng Lâm's headcount). The only record written here is
-the webhook test's person. The relays are started with the stack (tools/run_stack.py); no NATS here.
+The demo's stack of each backend (``demo_stack``, shared with the national sync's module): the
+replay is compared with the whole lists, whatever the other module wrote, and the privacy scan
+needs the demo people. The only record written here is the webhook test's person.
+The relays are started with the stack (tools/run_stack.py); no NATS here.
 """
 
 import asyncio
@@ -23,11 +23,10 @@ import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from haicap_shared import testing as shared_testing
 from haicap_shared.personal_data import mask
 from haicap_shared.testing import assert_problem
 
-from .stack_support import Stack, fresh_stack, sign_in
+from .stack_support import DemoStack, Stack, sign_in
 
 pytestmark = pytest.mark.processes
 
@@ -41,13 +40,10 @@ WEBHOOK_PERSON = "Người Nhận Sự Kiện"
 TWELVE_DIGITS = re.compile(r"(?<!\d)\d{12}(?!\d)")
 
 
-@pytest.fixture(scope="module", params=shared_testing.test_backends())
-def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The demo loaded into a stack of its own (see the module's docstring), on each backend."""
-    backend: str = request.param
-    with fresh_stack(tmp_path_factory.mktemp(f"events-{backend}"), backend=backend) as running:
-        running.load_scenario("04")
-        yield running
+@pytest.fixture(scope="module")
+def stack(demo_stack: DemoStack) -> Stack:
+    """The demo's stack (see the module's docstring), on each backend."""
+    return demo_stack.stack
 
 
 @pytest.fixture(scope="module")

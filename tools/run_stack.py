@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import secrets
+import shlex
 import signal
 import subprocess
 import sys
@@ -442,12 +443,27 @@ class Stack:
             self.stop(name)
 
     def watch(self, poll_seconds: float = 0.5) -> None:
-        """Block while every process runs; raise when one exits on its own."""
+        """Block while every process runs; raise when one exits on its own.
+
+        The stand-in national receiver is the outside world's, not the stack's: when it stops (an
+        operator trying an outage), the stack goes on, the sync keeps the changes queued, and the
+        way to start it again is printed.
+        """
+        noticed: set[int] = set()
         while True:
             for name, process in self.processes.items():
                 code = process.poll()
-                if code is not None:
+                if code is None:
+                    continue
+                if name != NATIONAL_RECEIVER:
                     raise self.failure(name, f"exited with code {code}")
+                if process.pid not in noticed:
+                    noticed.add(process.pid)
+                    print(
+                        f"{NATIONAL_RECEIVER} stopped (code {code}); the national sync keeps the changes queued "
+                        f"and sends them when it is back: {shlex.join(map(str, process.args))}",
+                        flush=True,
+                    )
             time.sleep(poll_seconds)
 
     def table(self) -> str:
@@ -467,7 +483,10 @@ class Stack:
             lines += [f"national sync: {SYNC_WORKER} ({adapter})"]
         if NATIONAL_RECEIVER in self.processes:
             receiver = self.url(NATIONAL_RECEIVER)
-            lines += [f"stand-in national receiver: {receiver} (what it holds: {receiver}/export)"]
+            lines += [
+                f"stand-in national receiver: {receiver} (what it holds: {receiver}/export; "
+                f'an outage: POST {receiver}/control/outage {{"down": true}})'
+            ]
         if self.demo_users:
             users = [("user", "role", "area", "password")]
             users += [(u.username, u.role, u.area, u.password or "(unchanged since it was created)") for u in self.demo_users]

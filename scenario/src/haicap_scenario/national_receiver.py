@@ -12,7 +12,8 @@
 - Control (for tests and the demo): ``POST /control/reject-next`` ``{"count", "reason"}``,
   ``POST /control/reject-pin`` ``{"pin", "reason"}``, ``POST /control/delay`` ``{"seconds"}`` (answer
   records slowly: a sender with a shorter timeout times out), ``POST /control/reset``,
-  ``GET /control/state`` (counts).
+  ``GET /control/state`` (counts), ``POST /control/outage`` ``{"down": true}`` (the token and record
+  routes answer 503 until ``{"down": false}``: the national side down, without stopping the process).
 - ``GET /export``: every record held, in the national format (JSON lines, each the record with
   its ``national_reference`` and ``received_at``), the file a reconciliation reads back.
 
@@ -66,6 +67,7 @@ class ReceiverState:
         self.reject_next: list[str] = []
         self.reject_pins: dict[str, str] = {}
         self.delay_seconds = 0.0
+        self.down = False
         self.counts = {"token_requests": 0, "record_requests": 0, "accepted": 0, "duplicates": 0, "rejected": 0}
         if self.records_file.exists():
             for line in self.records_file.read_text("utf-8").splitlines():
@@ -143,8 +145,13 @@ class ReceiverState:
                 self.reject_pins[str(body["pin"])] = str(body.get("reason") or "Từ chối (thử nghiệm)")
             elif action == "delay":
                 self.delay_seconds = max(0.0, min(float(body.get("seconds", 0)), 600.0))
+            elif action == "outage":
+                down = body.get("down", True)
+                if not isinstance(down, bool):
+                    raise TypeError("down is true or false")
+                self.down = down
             elif action == "reset":
-                self.reject_next, self.reject_pins, self.delay_seconds = [], {}, 0.0
+                self.reject_next, self.reject_pins, self.delay_seconds, self.down = [], {}, 0.0, False
             else:
                 raise KeyError(action)
             return self.state()
@@ -155,6 +162,7 @@ class ReceiverState:
             "reject_next": len(self.reject_next),
             "reject_pins": len(self.reject_pins),
             "delay_seconds": self.delay_seconds,
+            "down": self.down,
             **self.counts,
         }
 
@@ -205,7 +213,9 @@ def handler_for(state: ReceiverState) -> type[BaseHTTPRequestHandler]:
             if raw is None:
                 return
             routes: dict[str, Callable[[bytes], None]] = {"/token": self._token, "/records": self._records}
-            if path in routes:
+            if path in routes and state.down:
+                self._send(503, {"error_code": "1", "message": "Hệ thống tạm ngừng (thử nghiệm)"})
+            elif path in routes:
                 routes[path](raw)
             elif path.startswith("/control/"):
                 self._control(path.removeprefix("/control/"), raw)

@@ -476,20 +476,22 @@ class _Agencies:
 
 
 class _Codes:
-    """Codes asked of the code lists once per (list, code, day)."""
+    """Codes asked of the code lists once per (list, code, day), a chunk's at once."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.known: dict[tuple[CodeListName, str, date], bool] = {}
 
     async def load(self, wanted: set[tuple[CodeListName, str, date]]) -> None:
-        by_day: dict[tuple[CodeListName, date], set[str]] = {}
+        by_list: dict[CodeListName, set[tuple[str, date]]] = {}
         for list_name, code, on in wanted - self.known.keys():
-            by_day.setdefault((list_name, on), set()).add(code)
-        for (list_name, on), codes in by_day.items():
-            names = await codelist_service.names_of(self.session, list_name, codes, on)
-            for code in codes:
-                self.known[(list_name, code, on)] = code in names
+            by_list.setdefault(list_name, set()).add((code, on))
+        # NOTE: one query per list for the whole chunk, the days checked in memory (a list has at most
+        # a few hundred versions; a query per list and day made a national import wait on thousands).
+        for list_name, pairs in by_list.items():
+            valid = await codelist_service.in_force(self.session, list_name, pairs)
+            for code, on in pairs:
+                self.known[(list_name, code, on)] = (code, on) in valid
 
 
 def _in_area(principal: Principal, person: RowMapping) -> bool:

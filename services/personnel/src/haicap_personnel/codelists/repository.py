@@ -16,7 +16,7 @@ from haicap_shared.batching import in_batches
 from haicap_shared.models import UtcDateTime
 from haicap_shared.paging import fetch_page
 from haicap_shared.text import like_pattern
-from haicap_shared.validity import in_force_on, still_open
+from haicap_shared.validity import Interval, in_force_on, still_open
 
 from .models import CodeListEntry, code_list_entry_table, code_mapping_issue_table
 
@@ -47,6 +47,16 @@ async def names_on(session: AsyncSession, list_name: str, codes: set[str], day: 
     for batch in in_batches(sorted(codes)):
         stmt = select(c.code, c.name).where(c.list_name == list_name, c.code.in_(batch), in_force_on(code_list_entry_table, day))
         found.update(dict((await session.execute(stmt)).all()))
+    return found
+
+
+async def intervals(session: AsyncSession, list_name: str, codes: set[str]) -> list[tuple[str, Interval]]:
+    """Every version's validity of each of ``codes`` in ``list_name`` (whatever the day)."""
+    c = code_list_entry_table.c
+    found: list[tuple[str, Interval]] = []
+    for batch in in_batches(sorted(codes)):
+        stmt = select(c.code, c.valid_from, c.valid_to).where(c.list_name == list_name, c.code.in_(batch))
+        found += [(code, Interval(start, end)) for code, start, end in (await session.execute(stmt)).all()]
     return found
 
 

@@ -74,6 +74,17 @@ async def names_of(session: AsyncSession, list_name: CodeListName, codes: set[st
     return await repository.names_on(session, list_name.value, codes, on)
 
 
+async def in_force(session: AsyncSession, list_name: CodeListName, wanted: set[tuple[str, date]]) -> set[tuple[str, date]]:
+    """Which of the (code, day) pairs of ``list_name`` are in force: one query for all of them (an import's chunk)."""
+    if not wanted:
+        return set()
+    versions = await repository.intervals(session, list_name.value, {code for code, _ in wanted})
+    by_code: dict[str, list[Interval]] = {}
+    for code, interval in versions:
+        by_code.setdefault(code, []).append(interval)
+    return {(code, day) for code, day in wanted if any(i.contains(day) for i in by_code.get(code, ()))}
+
+
 async def summaries(session: AsyncSession) -> CodeLists:
     """Every list with its source and the count of its entries valid today."""
     counts = await repository.counts_on(session, local_today())

@@ -44,7 +44,7 @@ class SyncSettings(BaseSettings):
     )
     connect_timeout_seconds: float = Field(5.0, gt=0, le=120)
     timeout_seconds: float = Field(30.0, gt=0, le=600)
-    batch_size: int = Field(100, ge=1, le=1000, description="records per POST (1: one record per POST)")
+    batch_size: int = Field(500, ge=1, le=1000, description="records per POST (1: one record per POST)")
     intake_batch_size: int = Field(500, ge=1, le=5000, description="events read per turn")
     retry_base_seconds: float = Field(5.0, gt=0, le=3600)
     retry_cap_seconds: float = Field(3600.0, gt=0, le=86400)

@@ -196,8 +196,8 @@ class SyncWorker:
             by_province[record["metadata"]["province_code"]].append(record)
         results: dict[str, Result] = dict(local)
         exchanges: list[dict[str, Any]] = []
-        for province, batch in by_province.items():
-            sent = await self.adapter.send(batch, province)
+        # NOTE: each province's platform at once: one slow platform does not hold up the others' batches.
+        for sent in await asyncio.gather(*(self.adapter.send(batch, province) for province, batch in by_province.items())):
             results |= sent.results
             exchanges += [e.row() for e in sent.exchanges]
         async with self._transaction() as session:

@@ -182,7 +182,7 @@ async def test_the_worker_brings_every_verified_change_to_the_receiver(backend: 
                     "category": "civil_servant",
                     "birth_date": "1985-03-10",
                     "sex": "male",
-                    "ethnicity": "Tày",
+                    "ethnicity_code": "02",
                     "national_id": national_id(n),
                     "education_level": "university",
                     "political_theory": "intermediate",

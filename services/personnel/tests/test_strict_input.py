@@ -73,3 +73,10 @@ async def test_money_is_sent_as_a_decimal_string(client: httpx.AsyncClient) -> N
         await client.post("/streamlining/calculate", json=body | {"monthly_salary_vnd": "1e7"}), 422, "validation_error"
     )
     assert problem["errors"][0]["type"] == "decimal_format"
+
+
+async def test_a_field_that_became_a_code_is_refused_not_dropped(client: httpx.AsyncClient, world: World) -> None:
+    body = person_body(world.department.id) | {"ethnicity": "Tày"}
+    problem = assert_problem(await client.post("/people", json=body), 422, "validation_error")
+    assert problem["errors"][0]["location"] == ["body", "ethnicity"]
+    assert await _count(client) == 0

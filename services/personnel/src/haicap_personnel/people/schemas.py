@@ -77,6 +77,10 @@ class _DossierFields(BaseModel):
 class PersonCreate(_PersonFields, _DossierFields):
     """A person to record; the national id is checked against the birth date and sex, codes against their lists."""
 
+    # NOTE: an unknown field is refused, not dropped: a client still sending `ethnicity`, now `ethnicity_code` learns it
+    # instead of losing the value.
+    model_config = ConfigDict(extra="forbid")
+
     ethnicity_code: ListCode | None = Field(None, description="Dân tộc, a code of the `ethnicity` list", examples=["02"])
     religion_code: ListCode | None = Field(None, description="Tôn giáo, a code of the `religion` list")
     national_id: NationalId
@@ -93,6 +97,8 @@ class PersonCreate(_PersonFields, _DossierFields):
 
 class PersonUpdate(BaseModel):
     """Fields to change; omitted fields stay."""
+
+    model_config = ConfigDict(extra="forbid")
 
     full_name: str | None = Field(None, min_length=2, max_length=200)
     category: Category | None = None

@@ -30,6 +30,10 @@ GradeCode = Annotated[
 class PositionCreate(BaseModel):
     """A position of an agency, drafted; it needs approval before anyone is placed in it."""
 
+    # NOTE: an unknown field is refused, not dropped: a client still sending `rank`, now `grade_code` learns it
+    # instead of losing the value.
+    model_config = ConfigDict(extra="forbid")
+
     agency_id: uuid.UUID
     title: str = Field(min_length=2, max_length=300, examples=["Chuyên viên quản lý đất đai"])
     group: PositionGroup
@@ -46,6 +50,8 @@ class PositionCreate(BaseModel):
 
 class PositionUpdate(BaseModel):
     """Fields of a draft (or a returned position) to change."""
+
+    model_config = ConfigDict(extra="forbid")
 
     title: str | None = Field(None, min_length=2, max_length=300)
     group: PositionGroup | None = None

@@ -179,18 +179,18 @@ def test_an_outage_leaves_a_change_overdue_with_its_due_date_until_the_national_
     # NOTE: a week later, still not acknowledged: overdue, listed with its due date; not today.
     week_later = (arose + timedelta(days=7)).isoformat()
     report = province.get(f"{PERSONNEL}/national-sync/reports/overdue", params={"as_of": week_later}).json()
-    listed = {item["id"]: item for item in report["items"]}
+    listed = {item["change_id"]: item for item in report["items"]}
     assert change["id"] in listed, report
     assert listed[change["id"]]["due_date"] == change["due_date"]
     assert report["total"] >= 1
     today_report = province.get(f"{PERSONNEL}/national-sync/reports/overdue", params={"as_of": arose.isoformat()}).json()
-    assert change["id"] not in {item["id"] for item in today_report["items"]}
+    assert change["id"] not in {item["change_id"] for item in today_report["items"]}
     # NOTE: the national side back: the change is acknowledged, and a week later nothing is overdue.
     receiver.post("/control/outage", json={"down": False})
     done = wait_for_change(province, commendation, status="acknowledged")
     assert done["national_reference"]
     after = province.get(f"{PERSONNEL}/national-sync/reports/overdue", params={"as_of": week_later}).json()
-    assert change["id"] not in {item["id"] for item in after["items"]}
+    assert change["id"] not in {item["change_id"] for item in after["items"]}
 
 
 def test_a_rejected_change_shows_the_national_sides_reason(province: httpx.Client, receiver: httpx.Client) -> None:

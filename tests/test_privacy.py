@@ -562,7 +562,8 @@ def _entitled(role: Role, read: Read, response: httpx.Response, world: World) ->
     if not (read.reveal and response.status_code == 200 and role in MAY_REVEAL):
         return {}
     if read.template in ("/api/v1/personnel/people/{person_id}", "/api/v1/personnel/people/{person_id}/dossier"):
-        person = next(p for p in world.people if read.url.endswith(p.id))
+        person_id = read.url.split("/people/", 1)[1].split("/", 1)[0]
+        person = next(p for p in world.people if p.id == person_id)
         return {person.id: [person.national_ids[-1]]} if _in_area(role, person, world) else {}
     if read.template == "/api/v1/personnel/national-sync/reconciliations/{reconciliation_id}/differences":
         shown = {item["person_id"] for item in response.json()["items"]}

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, RowMapping, select
+from sqlalchemy import ColumnElement, Row, RowMapping, Select, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.batching import in_batches
@@ -96,6 +96,26 @@ async def last_evaluation(session: AsyncSession, person_id: uuid.UUID, on: date)
     return found
 
 
+def _in_area(
+    table: Table,
+    area: ColumnElement[bool],
+    *,
+    province: str | None,
+    commune: str | None,
+    agency_id: uuid.UUID | None,
+    person_id: uuid.UUID | None,
+) -> Select[Any]:
+    """The rows of ``table`` in ``area``, narrowed to the place and the person given: what every list filters by."""
+    c = table.c
+    return where_given(
+        select(table).where(area),
+        (c.province_code, province),
+        (c.commune_code, commune),
+        (c.agency_id, agency_id),
+        (c.person_id, person_id),
+    )
+
+
 async def page_evaluations(
     session: AsyncSession,
     area: ColumnElement[bool],
@@ -111,13 +131,8 @@ async def page_evaluations(
 ) -> tuple[Sequence[RowMapping], str | None]:
     """One page of the evaluations in ``area`` (narrowed by the others), by year, and the cursor of the next."""
     c = evaluation_table.c
-    stmt = select(evaluation_table).where(area)
     stmt = where_given(
-        stmt,
-        (c.province_code, province),
-        (c.commune_code, commune),
-        (c.agency_id, agency_id),
-        (c.person_id, person_id),
+        _in_area(evaluation_table, area, province=province, commune=commune, agency_id=agency_id, person_id=person_id),
         (c.year, year),
         (c.grade, grade),
     )
@@ -138,13 +153,8 @@ async def page_commendations(
 ) -> tuple[Sequence[RowMapping], str | None]:
     """One page of the commendations in ``area`` (narrowed by the others), by decision date."""
     c = commendation_table.c
-    stmt = select(commendation_table).where(area)
     stmt = where_given(
-        stmt,
-        (c.province_code, province),
-        (c.commune_code, commune),
-        (c.agency_id, agency_id),
-        (c.person_id, person_id),
+        _in_area(commendation_table, area, province=province, commune=commune, agency_id=agency_id, person_id=person_id),
         (c.form_code, form_code),
     )
     return await fetch_page(session, stmt, order_by=COMMENDATION_ORDER, limit=limit, cursor=cursor)
@@ -165,13 +175,8 @@ async def page_disciplines(
 ) -> tuple[Sequence[RowMapping], str | None]:
     """One page of the disciplines in ``area`` (narrowed by the others), by the day they took effect."""
     c = discipline_table.c
-    stmt = select(discipline_table).where(area)
     stmt = where_given(
-        stmt,
-        (c.province_code, province),
-        (c.commune_code, commune),
-        (c.agency_id, agency_id),
-        (c.person_id, person_id),
+        _in_area(discipline_table, area, province=province, commune=commune, agency_id=agency_id, person_id=person_id),
         (c.form_code, form_code),
     )
     if in_effect_on is not None:

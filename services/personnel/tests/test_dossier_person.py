@@ -187,9 +187,7 @@ async def test_family_members_are_recorded_changed_and_removed_with_etags_and_ev
     assert (changed.json()["occupation"], changed.headers["etag"]) == ("Hưu trí", '"2"')
     assert (await client.get(f"/family-members/{father['id']}")).json() == changed.json()
 
-    assert_problem(
-        await client.delete(f"/family-members/{mother['id']}", headers={"If-Match": '"2"'}), 412, "stale_version"
-    )
+    assert_problem(await client.delete(f"/family-members/{mother['id']}", headers={"If-Match": '"2"'}), 412, "stale_version")
     removed = await client.delete(f"/family-members/{mother['id']}", headers={"If-Match": '"1"'})
     assert removed.status_code == 204, removed.text
     assert_problem(await client.get(f"/family-members/{mother['id']}"), 404, "family_member_not_found")

@@ -54,7 +54,7 @@ class ReceiverState:
     """What the receiver holds and how it is told to behave; every access under one lock."""
 
     def __init__(self, state_dir: Path, schema: dict[str, Any], *, client_id: str, client_secret: str, token_ttl: int) -> None:
-        import jsonschema  # type: ignore[import-untyped]  # NOTE: a development dependency (constraints.txt)
+        import jsonschema  # type: ignore[import-untyped]
 
         self.lock = threading.Lock()
         self.state_dir = state_dir

@@ -109,11 +109,12 @@ def one_person(client: httpx.Client) -> dict[str, Any]:
 
 
 def working_days_after(day: date, n: int) -> date:
-    """``n`` working days after ``day`` on the Vietnamese calendar: weekends and the public holidays off."""
+    """``n`` working days after ``day`` in Vietnam: weekends and public holidays off, swapped Saturdays worked."""
     off = holidays.country_holidays("VN", years=range(day.year, day.year + 2))
+    worked = set(getattr(off, "weekend_workdays", ()))  # a Saturday the year's schedule makes worked
     while n:
         day += timedelta(days=1)
-        if day.weekday() < 5 and day not in off:
+        if day in worked or (day.weekday() < 5 and day not in off):
             n -= 1
     return day
 

@@ -147,7 +147,7 @@ def documented_defaults() -> dict[str, set[str]]:
     text = (DEPLOY / "README.md").read_text()
     section = text.split("### Left at their defaults", 1)[1].split("\n## ", 1)[0]
     found: dict[str, set[str]] = {name: set() for name in PROCESSES}
-    for name in re.findall(r"^\| `(HAICAP_[A-Z_<>]+)`", section, flags=re.MULTILINE):
+    for name in re.findall(r"^\| `(HAICAP_[A-Z0-9_<>]+)`", section, flags=re.MULTILINE):
         for process in PROCESSES.values():
             variable = name.replace("HAICAP_<SERVICE>_", process.prefix)
             if variable in process.variables():
@@ -165,7 +165,7 @@ def documented_secrets() -> set[str]:
 def test_the_defaults_table_names_only_variables_that_are_read() -> None:
     text = (DEPLOY / "README.md").read_text()
     section = text.split("### Left at their defaults", 1)[1].split("\n## ", 1)[0]
-    rows = re.findall(r"^\| `(HAICAP_[A-Z_<>]+)`", section, flags=re.MULTILINE)
+    rows = re.findall(r"^\| `(HAICAP_[A-Z0-9_<>]+)`", section, flags=re.MULTILINE)
     assert rows, "the table was not found"
     every = set().union(*(p.variables() for p in PROCESSES.values()))
     for row in rows:

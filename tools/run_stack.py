@@ -358,8 +358,9 @@ class Stack:
     def start_receiver(self) -> None:
         """Start the stand-in national receiver (the demo's national database) and wait until it answers."""
         argv = [str(self.bin_dir / "python"), "-m", "haicap_scenario.national_receiver", "--port", str(receiver_port(self.env))]
-        argv += ["--state-dir", str(self.var_dir / NATIONAL_RECEIVER), "--client-id", RECEIVER_CLIENT_ID]
-        argv += ["--client-secret", self.env.get("HAICAP_PERSONNEL_SYNC_CLIENT_SECRET", "")]
+        # NOTE: ``--name=value``: a secret made per run may begin with "-", which argparse would take for an option.
+        argv += ["--state-dir", str(self.var_dir / NATIONAL_RECEIVER), f"--client-id={RECEIVER_CLIENT_ID}"]
+        argv += [f"--client-secret={self.env.get('HAICAP_PERSONNEL_SYNC_CLIENT_SECRET', '')}"]
         self._spawn_argv(NATIONAL_RECEIVER, argv)
         self.wait_ready(NATIONAL_RECEIVER, path="/healthz")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -253,6 +254,14 @@ async def update_event(
     before = await _snapshot(session, event)
     for name, value in _columns(data).items():
         setattr(event, name, value)
+    await _record_update(session, audit, principal, event, before)
+    return event
+
+
+async def _record_update(
+    session: AsyncSession, audit: AuditTrail, principal: Principal, event: CareerEvent, before: dict[str, Any]
+) -> None:
+    """Write the event's change, then its audit record (and change-feed event) from ``before`` to now."""
     await session.flush()
     await audit.record(
         session,
@@ -263,7 +272,6 @@ async def update_event(
         before=before,
         after=await _snapshot(session, event),
     )
-    return event
 
 
 async def delete_event(session: AsyncSession, audit: AuditTrail, principal: Principal, event: CareerEvent) -> None:
@@ -291,7 +299,8 @@ async def attach_document(
     session: AsyncSession, audit: AuditTrail, store: DocumentStore, principal: Principal, event: CareerEvent, content: bytes
 ) -> CareerEvent:
     """Store the PDF under its SHA-256 (once, however many events attach it) and attach it to the event."""
-    sha256 = sha256_of(content)
+    # NOTE: in a worker thread: hashing a 20 MB file would hold the event loop for tens of milliseconds.
+    sha256 = await asyncio.to_thread(sha256_of, content)
     before = await _snapshot(session, event)
     if await repository.get_document(session, sha256) is None:
         await store.put(sha256, content, PDF)
@@ -300,16 +309,7 @@ async def attach_document(
     # NOTE: attaching the same file again changes nothing, and records nothing.
     if before.get("document_sha256") != sha256:
         event.updated_at = utcnow()
-        await session.flush()
-        await audit.record(
-            session,
-            principal,
-            entity_type=ENTITY_CAREER_EVENT,
-            entity_id=event.id,
-            action="update",
-            before=before,
-            after=await _snapshot(session, event),
-        )
+        await _record_update(session, audit, principal, event, before)
     return event
 
 
@@ -330,16 +330,7 @@ async def detach_document(session: AsyncSession, audit: AuditTrail, principal: P
         raise DocumentNotFound("This career event has no document attached")
     before = await _snapshot(session, event)
     event.document_sha256 = None
-    await session.flush()
-    await audit.record(
-        session,
-        principal,
-        entity_type=ENTITY_CAREER_EVENT,
-        entity_id=event.id,
-        action="update",
-        before=before,
-        after=await _snapshot(session, event),
-    )
+    await _record_update(session, audit, principal, event, before)
     return event
 
 

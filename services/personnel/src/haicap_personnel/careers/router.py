@@ -226,6 +226,15 @@ async def put_career_event_document(
         200: {
             "description": "The PDF; its SHA-256 in `ETag` and `Repr-Digest`",
             "content": {PDF: {"schema": {"type": "string", "format": "binary"}}},
+            "headers": {
+                "ETag": {"description": "The PDF's SHA-256 in hex, quoted", "schema": {"type": "string"}},
+                "Repr-Digest": {"description": "`sha-256=:<base64>:` (RFC 9530)", "schema": {"type": "string"}},
+                "Digest": {"description": "`sha-256=<base64>` (the older header)", "schema": {"type": "string"}},
+                "Content-Disposition": {
+                    "description": 'attachment; filename="quyet-dinh-<event id>.pdf"',
+                    "schema": {"type": "string"},
+                },
+            },
         },
         **problem_responses(service.CareerEventNotFound, service.DocumentNotFound, service.DocumentMissingFromStore),
     },

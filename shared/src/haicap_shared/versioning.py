@@ -44,6 +44,14 @@ def etag_response(
     return JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers={"ETag": tag, **(headers or {})})
 
 
+def if_none_match_names(header: str | None, etag: str) -> bool:
+    """``If-None-Match`` names ``etag`` or ``*`` (weak comparison, RFC 9110 13.1.2): the caller holds it, answer 304."""
+    if header is None:
+        return False
+    offered = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return "*" in offered or etag.removeprefix("W/") in offered
+
+
 def created_headers(location: str, version: int) -> dict[str, str]:
     """The headers of a 201: the new resource's ``ETag`` and its ``Location`` (relative to the request's path)."""
     return {"ETag": etag(version), "Location": location}

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, problem_responses
 from haicap_shared.paging import Cursor, Limit, Page
+from haicap_shared.versioning import if_none_match_names
 
 from ..common import COMMON_PROBLEMS
 from . import service
@@ -29,8 +30,7 @@ def _cached(request: Request, body: BaseModel) -> Response:
     content = body.model_dump_json().encode()
     tag = f'"{hashlib.sha256(content).hexdigest()[:32]}"'
     headers = {"ETag": tag, "Cache-Control": CACHE_CONTROL}
-    offered = {item.strip().removeprefix("W/") for item in request.headers.get("if-none-match", "").split(",")}
-    if tag in offered or "*" in offered:
+    if if_none_match_names(request.headers.get("if-none-match"), tag):
         return Response(status_code=304, headers=headers)
     return JSONResponse(body.model_dump(mode="json"), headers=headers)
 

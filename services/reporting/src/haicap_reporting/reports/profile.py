@@ -17,6 +17,7 @@ from datetime import date
 from haicap_shared.auth import Principal
 from haicap_shared.errors import AppError
 from haicap_shared.http import UpstreamError
+from haicap_shared.versioning import if_none_match_names
 
 from ..composition import Missing, Report, Section, SectionSpec, compose, missing_reason
 from ..sections import assets, org, personnel
@@ -43,14 +44,6 @@ def etag_of(commune: str, as_of: date, sequences: Sequences) -> str:
     """The profile's weak ETag: the commune, the date and each source's latest event sequence for it."""
     moved = "-".join(f"{name}{sequences[name]}" for name in sorted(sequences))
     return f'W/"profile-{commune}-{as_of.isoformat()}-{moved}"'
-
-
-def _named(header: str | None, etag: str) -> bool:
-    """``If-None-Match`` names ``etag`` (weak comparison, RFC 9110 13.1.2)."""
-    if header is None:
-        return False
-    offered = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-    return "*" in offered or etag.removeprefix("W/") in offered
 
 
 async def event_sequences(sources: Sources, code: str, *, timeout_seconds: float) -> tuple[Sequences, list[Missing]]:
@@ -97,7 +90,7 @@ async def commune_profile(
         raise
     province = unit.province_code
     check_report_area(principal, province, code)
-    if not unread and _named(if_none_match, etag_of(code, as_of, sequences)):
+    if not unread and if_none_match_names(if_none_match, etag_of(code, as_of, sequences)):
         return Profile(None, etag_of(code, as_of, sequences))
 
     async def lineage_section() -> Section:

@@ -200,10 +200,10 @@ class Relay:
             if time.monotonic() > deadline:
                 raise TimeoutError("the relay still had work")
 
-    def _transaction(self, *, reads_only: bool = False) -> _Transaction:
+    def _transaction(self, *, reads_only: bool = False) -> Transaction:
         # NOTE: on SQLite a writing transaction takes the write lock up front; a reading one
         # leaves it to the API's writers.
-        return _Transaction(self.sessions, immediate=self.sqlite and not reads_only)
+        return Transaction(self.sessions, immediate=self.sqlite and not reads_only)
 
     async def _prune_when_due(self) -> None:
         if time.monotonic() < self._next_prune:
@@ -461,8 +461,11 @@ def attempt_row(
     }
 
 
-class _Transaction:
-    """A session in a transaction, committed on success; on SQLite, the write lock taken up front."""
+class Transaction:
+    """A session in a transaction, committed on success; on SQLite, the write lock taken up front.
+
+    For the processes that work a database outside a request (the relay, personnel's sync worker).
+    """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, immediate: bool) -> None:
         self.sessions = sessions

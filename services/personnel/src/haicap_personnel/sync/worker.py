@@ -24,11 +24,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import random
 import re
 import signal
-import socket
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -38,7 +36,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from haicap_shared.db import IMMEDIATE_OPTION, create_engine
+from haicap_shared.db import create_engine
+from haicap_shared.events.relay import Transaction, default_replica
 from haicap_shared.events.tables import EventTables
 from haicap_shared.models import utcnow
 from haicap_shared.settings import async_database_url
@@ -66,34 +65,6 @@ def backoff_seconds(attempt: int, base: float, cap: float, rng: random.Random | 
     return ceiling / 2 + jitter
 
 
-def default_replica() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
-class _Transaction:
-    """A session in a transaction, committed on success; on SQLite the write lock taken up front."""
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, immediate: bool) -> None:
-        self.sessions, self.immediate = sessions, immediate
-        self.session: AsyncSession | None = None
-
-    async def __aenter__(self) -> AsyncSession:
-        self.session = self.sessions()
-        if self.immediate:
-            await self.session.connection(execution_options={IMMEDIATE_OPTION: True})
-        return self.session
-
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
-        assert self.session is not None
-        try:
-            if exc_type is None:
-                await self.session.commit()
-            else:
-                await self.session.rollback()
-        finally:
-            await self.session.close()
-
-
 class SyncWorker:
     """Intake and send for one personnel database; :meth:`run` until :meth:`stop`, or :meth:`step` by step."""
 
@@ -117,8 +88,8 @@ class SyncWorker:
         self.rng = rng or random.Random()
         self.stopping = asyncio.Event()
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self.sessions, immediate=self.sqlite)
+    def _transaction(self) -> Transaction:
+        return Transaction(self.sessions, immediate=self.sqlite)
 
     def stop(self) -> None:
         self.stopping.set()

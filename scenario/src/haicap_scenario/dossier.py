@@ -162,5 +162,5 @@ async def load_dossier(api: Api, rng: random.Random, province: str, people: list
         await api.upload(f"{P}/evaluations/imports", f"danh-gia-{year}.csv", _csv(columns, rows))
     staying = sorted((p for p in people if p.final is not None), key=lambda p: p.national_id)
     await _commendations(api, rng, province, staying)
-    await _disciplines(api, rng, province, [p for p in staying if p.id])
+    await _disciplines(api, rng, province, staying)
     return {"verification": await verify_all(api)}

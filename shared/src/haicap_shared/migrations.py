@@ -270,3 +270,98 @@ def drop_event_tables_v1() -> None:
     op.drop_table("webhook_subscription")
     op.drop_table("event_feed_state")
     op.drop_table("event_outbox")
+
+
+def create_procedure_tables_v1() -> None:
+    """The procedure dossiers' tables (:mod:`haicap_shared.procedures.tables`): dossier, step, exchange log."""
+    op.create_table(
+        "procedure_dossier",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("dossier_code", sa.String(50), nullable=False),
+        sa.Column("procedure_code", sa.String(40), nullable=False),
+        sa.Column("procedure_name", sa.String(1000), nullable=False),
+        sa.Column("sector", sa.String(300), nullable=False),
+        sa.Column("level", sa.String(20), nullable=False),
+        sa.Column("processing_days", sa.Integer(), nullable=False),
+        sa.Column("subject_kind", sa.String(40), nullable=False),
+        sa.Column("subject_id", sa.Uuid(), nullable=True),
+        sa.Column("applicant", sa.String(300), nullable=True),
+        sa.Column("province_code", sa.String(2), nullable=False),
+        sa.Column("commune_code", sa.String(5), nullable=True),
+        sa.Column("agency_id", sa.Uuid(), nullable=True),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("due_date", sa.Date(), nullable=False),
+        sa.Column("status", sa.String(30), nullable=False),
+        sa.Column("status_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_by", sa.String(200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_procedure_dossier"),
+        sa.UniqueConstraint("province_code", "dossier_code", name="uq_procedure_dossier_province_code_dossier_code"),
+    )
+    op.create_index("ix_procedure_dossier_subject_kind_subject_id", "procedure_dossier", ["subject_kind", "subject_id"])
+    op.create_index(
+        "ix_procedure_dossier_province_code_procedure_code_received_at",
+        "procedure_dossier",
+        ["province_code", "procedure_code", "received_at"],
+    )
+    op.create_index("ix_procedure_dossier_commune_code_received_at", "procedure_dossier", ["commune_code", "received_at"])
+    op.create_table(
+        "procedure_dossier_step",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("dossier_id", sa.Uuid(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(30), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("due_date", sa.Date(), nullable=False),
+        sa.Column("note", sa.String(2000), nullable=True),
+        sa.Column("actor", sa.String(200), nullable=False),
+        sa.Column("actor_role", sa.String(40), nullable=True),
+        sa.Column("push_status", sa.String(20), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.String(500), nullable=True),
+        sa.Column("pushed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("reference", sa.String(200), nullable=True),
+        sa.Column("status_reason", sa.String(2000), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["dossier_id"],
+            ["procedure_dossier.id"],
+            name="fk_procedure_dossier_step_dossier_id_procedure_dossier",
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_procedure_dossier_step"),
+        sa.UniqueConstraint("dossier_id", "position", name="uq_procedure_dossier_step_dossier_id_position"),
+    )
+    op.create_index(
+        "ix_procedure_dossier_step_push_status_next_attempt_at", "procedure_dossier_step", ["push_status", "next_attempt_at"]
+    )
+    op.create_table(
+        "procedure_exchange",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("adapter", sa.String(20), nullable=False),
+        sa.Column("destination", sa.String(500), nullable=False),
+        sa.Column("operation", sa.String(40), nullable=False),
+        sa.Column("step_ids", sa.JSON(), nullable=False),
+        sa.Column("transaction_code", sa.String(200), nullable=True),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("duration_ms", sa.Integer(), nullable=False),
+        sa.Column("outcome", sa.String(30), nullable=False),
+        sa.Column("http_status", sa.Integer(), nullable=True),
+        sa.Column("answer", sa.String(1000), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_procedure_exchange"),
+    )
+    op.create_index("ix_procedure_exchange_started_at", "procedure_exchange", ["started_at"])
+
+
+def drop_procedure_tables_v1() -> None:
+    op.drop_index("ix_procedure_exchange_started_at", table_name="procedure_exchange")
+    op.drop_table("procedure_exchange")
+    op.drop_index("ix_procedure_dossier_step_push_status_next_attempt_at", table_name="procedure_dossier_step")
+    op.drop_table("procedure_dossier_step")
+    op.drop_index("ix_procedure_dossier_commune_code_received_at", table_name="procedure_dossier")
+    op.drop_index("ix_procedure_dossier_province_code_procedure_code_received_at", table_name="procedure_dossier")
+    op.drop_index("ix_procedure_dossier_subject_kind_subject_id", table_name="procedure_dossier")
+    op.drop_table("procedure_dossier")

@@ -8,6 +8,8 @@ from .agencies.router import router as agencies_router
 from .db import metadata
 from .events import CATALOGUE
 from .findings.router import router as findings_router
+from .linked_data.router import router as linked_data_router
+from .procedures.router import router as procedures_router
 from .settings import OrgSettings
 from .tasks.router import router as tasks_router
 from .transfers.router import router as transfers_router
@@ -43,7 +45,15 @@ def create_app(settings: OrgSettings | None = None) -> FastAPI:
         metadata=metadata,
         events=CATALOGUE,
         # NOTE: findings before tasks: `/tasks/findings` must be matched before `/tasks/{task_id}`.
-        routers=[units_router, agencies_router, findings_router, tasks_router, transfers_router],
+        routers=[
+            units_router,
+            agencies_router,
+            findings_router,
+            tasks_router,
+            transfers_router,
+            procedures_router,
+            linked_data_router,
+        ],
         openapi_tags=[
             {"name": "units", "description": "Administrative units (đơn vị hành chính) and their reorganisations"},
             {"name": "agencies", "description": "Agencies and organisations (cơ quan chuyên môn, tổ chức) of the units"},
@@ -52,5 +62,10 @@ def create_app(settings: OrgSettings | None = None) -> FastAPI:
                 "name": "tasks",
                 "description": "State-management tasks (nhiệm vụ quản lý nhà nước), their owners over time and transfers",
             },
+            {
+                "name": "procedures",
+                "description": "Administrative procedures (thủ tục hành chính): codes, levels over time, processing times",
+            },
+            {"name": "linked-data", "description": "The organisation as linked open data (JSON-LD, N-Triples)"},
         ],
     )

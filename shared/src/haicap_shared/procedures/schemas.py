@@ -1,0 +1,58 @@
+"""The bodies every service with procedure workflows shares.
+
+The intake block a workflow request carries, and the summary its response shows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from .status import ProcedureStatus
+
+PROCEDURE_CODE_PATTERN = r"^[0-9]\.[0-9]{6}(\.[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2})?$"
+"""A code of the national procedure database: ``1.005432``, optionally with its agency suffix (``1.005432.000.00.00.H12``)."""
+
+DOSSIER_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,49}$"
+"""A dossier code (mã hồ sơ) as the one-stop system issued it, e.g. ``000.00.04.H12-251003-0001``."""
+
+
+class ProcedureIntake(BaseModel):
+    """The procedure a workflow request was received under, as the one-stop system gave it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    procedure_code: str = Field(
+        pattern=PROCEDURE_CODE_PATTERN,
+        max_length=40,
+        description="The procedure's code in the national procedure database (mã TTHC), in org-structure's catalogue",
+        examples=["1.005432"],
+    )
+    dossier_code: str = Field(
+        pattern=DOSSIER_CODE_PATTERN,
+        max_length=50,
+        description="The dossier code (mã hồ sơ) the one-stop system received it under; unique in the province",
+        examples=["000.00.04.H12-261002-0001"],
+    )
+    received_at: AwareDatetime | None = Field(
+        None, description="When the one-stop system received the dossier (default: now); not in the future"
+    )
+    applicant: str | None = Field(
+        None, max_length=300, description="Who filed it (chủ hồ sơ): an agency or a unit's name; not a private person's"
+    )
+
+
+class ProcedureDossierSummary(BaseModel):
+    """The dossier a workflow record was received under, as its response shows it."""
+
+    id: uuid.UUID
+    dossier_code: str
+    procedure_code: str
+    procedure_name: str
+    status: ProcedureStatus
+    received_at: datetime
+    due_date: date = Field(description="The statutory due date on the Vietnamese working-day calendar")
+    finished_at: datetime | None
+    overdue: bool = Field(description="Not finished and past its due date today, or finished after it")

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from .status import ProcedureStatus
+from .status import ProcedureStatus, PushStatus
 
 PROCEDURE_CODE_PATTERN = r"^[0-9]\.[0-9]{6}(\.[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2})?$"
 """A code of the national procedure database: ``1.005432``, optionally with its agency suffix (``1.005432.000.00.00.H12``)."""
@@ -56,3 +56,58 @@ class ProcedureDossierSummary(BaseModel):
     due_date: date = Field(description="The statutory due date on the Vietnamese working-day calendar")
     finished_at: datetime | None
     overdue: bool = Field(description="Not finished and past its due date today, or finished after it")
+
+
+class ProcedureDossierStep(BaseModel):
+    """One status change of a dossier, with where its push to the one-stop system stands."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    position: int = Field(description="1 for the `received` step, then 2, 3... in the order they happened")
+    status: ProcedureStatus
+    occurred_at: datetime
+    due_date: date = Field(description="The due date in force when the step was taken")
+    note: str | None
+    push_status: PushStatus
+    attempts: int
+    next_attempt_at: datetime | None
+    pushed_at: datetime | None
+    reference: str | None = Field(description="The one-stop system's reference of the update, once it took it")
+    last_error: str | None
+    status_reason: str | None = Field(description="The one-stop system's reason, when it rejected the step")
+
+
+class ProcedureDossierItem(BaseModel):
+    """A procedure dossier (hồ sơ thủ tục hành chính): the procedure on its day of receipt, its area, its due date."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    dossier_code: str
+    procedure_code: str
+    procedure_name: str
+    sector: str
+    level: str
+    processing_days: int = Field(description="The processing time in working days, from the catalogue on the day received")
+    subject_kind: str = Field(description="The kind of workflow record it belongs to")
+    subject_id: uuid.UUID | None = Field(description="The workflow record, when there is one")
+    applicant: str | None
+    province_code: str
+    commune_code: str | None
+    agency_id: uuid.UUID | None
+    received_at: datetime
+    due_date: date = Field(description="The statutory due date on the Vietnamese working-day calendar")
+    status: ProcedureStatus
+    status_at: datetime
+    finished_at: datetime | None
+    overdue: bool = Field(description="Not finished and past its due date today, or finished after it")
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class ProcedureDossier(ProcedureDossierItem):
+    """A procedure dossier with every step, in order."""
+
+    steps: list[ProcedureDossierStep]

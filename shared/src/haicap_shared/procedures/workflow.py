@@ -1,0 +1,161 @@
+"""What a workflow's service asks of its records' dossiers besides opening one (:mod:`.service`).
+
+- :func:`dossier_summary` and :func:`dossier_summaries`: the summary every response of a
+  workflow record shows (``procedure_dossier``), for one record or a page of them;
+- :func:`follow`: the step a status change of the record makes, while its dossier is open (a
+  record with no dossier, or whose dossier is already finished, goes on without one: a job
+  position returned, then submitted again without a new dossier code, say);
+- :func:`take_over`: a proposal's dossier, opened on its own (``POST /procedure-dossiers``),
+  finished by the record it led to (a commendation recorded on a commendation proposal), which
+  becomes its subject.
+
+Everything writes in the caller's session and transaction, like :mod:`.service`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+from sqlalchemy import RowMapping, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..areas import in_area
+from ..audit import AuditTrail
+from ..auth import Principal
+from ..batching import in_batches
+from ..errors import Conflict
+from ..models import utcnow
+from . import repository
+from .schemas import ProcedureDossierSummary
+from .service import DossierChanged, append_step, item_of, summary_of
+from .status import FINISHED, ProcedureStatus
+from .tables import ProcedureTables
+
+
+class ProposalDossierNotFound(Conflict):
+    code, title = "procedure_dossier_not_found", "No procedure dossier has this id"
+
+
+class ProposalDossierOfAnotherKind(Conflict):
+    code, title = "procedure_dossier_wrong_kind", "The procedure dossier is not of the kind this record finishes"
+
+
+class ProposalDossierOutsideArea(Conflict):
+    code, title = "procedure_dossier_outside_area", "The procedure dossier is outside your area"
+
+
+class ProposalDossierFinished(Conflict):
+    code, title = "procedure_dossier_finished", "The procedure dossier is already finished"
+
+
+PROPOSAL_PROBLEMS = (ProposalDossierNotFound, ProposalDossierOfAnotherKind, ProposalDossierOutsideArea, ProposalDossierFinished)
+"""What :func:`take_over` may answer, for a route's ``responses``."""
+
+
+def _summary(row: RowMapping) -> ProcedureDossierSummary:
+    return summary_of(item_of(row))
+
+
+async def dossier_summary(
+    session: AsyncSession, tables: ProcedureTables, subject_kind: str, subject_id: uuid.UUID
+) -> ProcedureDossierSummary | None:
+    """The summary of the (latest) dossier of one workflow record; None when it has none."""
+    row = await repository.dossier_of_subject(session, tables, subject_kind, subject_id)
+    return None if row is None else _summary(row)
+
+
+async def dossier_summaries(
+    session: AsyncSession, tables: ProcedureTables, subject_kind: str, subject_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, ProcedureDossierSummary]:
+    """The summary of the (latest) dossier of each workflow record that has one, by record id."""
+    c = tables.dossier.c
+    latest: dict[uuid.UUID, RowMapping] = {}
+    for batch in in_batches(list(dict.fromkeys(subject_ids))):
+        # NOTE: ordered oldest first, so the latest of a record (received last) is the one kept.
+        stmt = (
+            select(tables.dossier)
+            .where(c.subject_kind == subject_kind, c.subject_id.in_(batch))
+            .order_by(c.received_at, c.id.desc())
+        )
+        for row in (await session.execute(stmt)).mappings():
+            latest[row["subject_id"]] = row
+    return {subject_id: _summary(row) for subject_id, row in latest.items()}
+
+
+async def follow(
+    session: AsyncSession,
+    tables: ProcedureTables,
+    *,
+    subject_kind: str,
+    subject_id: uuid.UUID,
+    status: ProcedureStatus,
+    trail: AuditTrail,
+    principal: Principal,
+    note: str | None = None,
+    overrides: Mapping[date, bool] | None = None,
+) -> ProcedureDossierSummary | None:
+    """Step ``status`` on the record's dossier while it is open; the dossier as it is once finished; None without one."""
+    row = await repository.dossier_of_subject(session, tables, subject_kind, subject_id)
+    if row is None:
+        return None
+    if ProcedureStatus(row["status"]) in FINISHED:
+        return _summary(row)
+    dossier = await append_step(
+        session, tables, row, status=status, trail=trail, principal=principal, note=note, overrides=overrides
+    )
+    return summary_of(dossier)
+
+
+async def take_over(
+    session: AsyncSession,
+    tables: ProcedureTables,
+    *,
+    dossier_id: uuid.UUID,
+    proposal_kind: str,
+    subject_id: uuid.UUID,
+    status: ProcedureStatus,
+    trail: AuditTrail,
+    principal: Principal,
+    note: str | None = None,
+    overrides: Mapping[date, bool] | None = None,
+) -> ProcedureDossierSummary:
+    """Make ``subject_id`` the subject of the open ``proposal_kind`` dossier of the caller's area and finish it with ``status``.
+
+    409 when the dossier does not exist, is of another kind, lies outside the caller's area or
+    is finished already (each with its code). The subject is written before the step, so the
+    dossier's audited change (and its event) shows the record it belongs to.
+    """
+    row = await repository.dossier_by_id(session, tables, dossier_id)
+    if row is None:
+        raise ProposalDossierNotFound(f"No procedure dossier has id {dossier_id}", field="procedure_dossier_id")
+    if row["subject_kind"] != proposal_kind:
+        raise ProposalDossierOfAnotherKind(
+            f"The dossier {row['dossier_code']} is a {row['subject_kind']} dossier, not a {proposal_kind} one",
+            field="procedure_dossier_id",
+        )
+    # NOTE: 409, not 403: the dossier is named in the body of a write the caller may make; what is
+    # refused is the link, and the message names only the dossier's id, not its content.
+    inside = in_area(
+        principal,
+        provinces=[row["province_code"]],
+        communes=[row["commune_code"]],
+        agency=lambda agency_id: bool(row["agency_id"] == agency_id),
+    )
+    if not inside:
+        raise ProposalDossierOutsideArea(f"The dossier {dossier_id} is outside your area", field="procedure_dossier_id")
+    if ProcedureStatus(row["status"]) in FINISHED:
+        raise ProposalDossierFinished(
+            f"The dossier {row['dossier_code']} is {row['status']} already", field="procedure_dossier_id"
+        )
+    if not await repository.update_dossier(
+        session, tables, dossier_id, row["version"], {"subject_id": subject_id, "updated_at": utcnow()}
+    ):
+        raise DossierChanged("The dossier changed while this record was written; read it again and retry")
+    current = await repository.dossier_by_id(session, tables, dossier_id)
+    assert current is not None  # NOTE: updated just above, in this transaction
+    dossier = await append_step(
+        session, tables, current, status=status, trail=trail, principal=principal, note=note, overrides=overrides
+    )
+    return summary_of(dossier)

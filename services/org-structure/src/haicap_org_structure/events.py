@@ -17,6 +17,8 @@ from haicap_shared.events.catalogue import EventArea, EventCatalogue, EventKind
 
 from .agencies import service as agencies
 from .agencies.schemas import Agency, AgencyImportRun, FunctionDecision, StandardSetupRun
+from .procedures import service as procedures
+from .procedures.schemas import Procedure, ProcedureImportRun
 from .tasks import service as tasks
 from .tasks.schemas import Task, TaskImportRun
 from .transfers import service as transfers
@@ -143,6 +145,22 @@ CATALOGUE = EventCatalogue(
             TransferBatch,
             f"{PATH}/task-transfers?batch_id={{id}}",
             description="A bulk transfer written (each task moved has its own `task.transferred` event)",
+        ),
+        EventKind(
+            procedures.ENTITY_PROCEDURE,
+            Procedure,
+            # NOTE: a procedure is read by its code (`/procedures/{code}`, in the record); the subject names its id,
+            # so the subject is the procedure's entries in the audit log.
+            RUNS.format(type=procedures.ENTITY_PROCEDURE),
+            description="A procedure of the catalogue recorded (one by one or by an import), renamed, given a new level "
+            "from a date, or linked to or unlinked from a task (its `task_ids`); read it at `/procedures/{code}`",
+        ),
+        EventKind(
+            procedures.ENTITY_IMPORT,
+            ProcedureImportRun,
+            RUNS.format(type=procedures.ENTITY_IMPORT),
+            actions={"import": "imported"},
+            description="An import of the procedure catalogue",
         ),
     ],
 )

@@ -18,10 +18,11 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from haicap_personnel.sync import service as sync_service
-from haicap_personnel.sync.adapters import FileAdapter, HttpAdapter
+from haicap_personnel.sync.adapters import FILE_PREFIX, ID_KEY
 from haicap_personnel.sync.national_record import schema
 from haicap_personnel.sync.settings import LgspHeaders, SyncSettings
 from haicap_personnel.sync.worker import SyncWorker
+from haicap_shared.exchange.adapters import FileAdapter, HttpAdapter
 from haicap_shared.roles import Role
 from haicap_shared.testing import TestTokens, assert_problem
 from haicap_shared.workdays import add_working_days, local_date
@@ -94,7 +95,7 @@ def lgsp_settings(**changes: Any) -> SyncSettings:
 
 def lgsp_worker(connection: AsyncConnection, platform: FakePlatform, **changes: Any) -> SyncWorker:
     settings = lgsp_settings(**changes)
-    adapter = HttpAdapter(settings, http=httpx.AsyncClient(transport=httpx.MockTransport(platform)))
+    adapter = HttpAdapter(settings, id_key=ID_KEY, http=httpx.AsyncClient(transport=httpx.MockTransport(platform)))
     return SyncWorker(sessions_on(connection), settings, adapter, replica="test")
 
 
@@ -300,7 +301,9 @@ async def test_the_file_adapter_writes_a_signed_batch(
 ) -> None:
     await create_person(client, world.new_office.id)
     settings = SyncSettings(adapter="file", file_dir=tmp_path, file_hmac_key="k3y")
-    worker = SyncWorker(sessions_on(db_connection), settings, FileAdapter(settings, tmp_path), replica="test")
+    worker = SyncWorker(
+        sessions_on(db_connection), settings, FileAdapter(settings, tmp_path, id_key=ID_KEY, prefix=FILE_PREFIX), replica="test"
+    )
     await worker.intake()
     (change,) = await changes_of(client)
     assert (await verify(client, change)).status_code == 200

@@ -12,10 +12,11 @@ import jsonschema
 import pytest
 
 from haicap_personnel.sync import groups
-from haicap_personnel.sync.adapters import HttpAdapter
+from haicap_personnel.sync.adapters import ID_KEY
 from haicap_personnel.sync.national_record import build_record, kind_and_operation, schema
 from haicap_personnel.sync.service import change_from_event
-from haicap_personnel.sync.worker import backoff_seconds
+from haicap_shared.exchange.adapters import HttpAdapter
+from haicap_shared.exchange.outcomes import backoff_seconds
 from haicap_shared.workdays import WorkingCalendar
 
 
@@ -150,12 +151,12 @@ def test_lgsp_answers_read_per_record() -> None:
             {"change_id": "b", "error_code": "1", "message": "Sai mã ngạch"},
         ],
     }
-    found = HttpAdapter._results(records, answer, 200)
+    found = HttpAdapter.results_of(records, answer, 200, ID_KEY)
     assert (found["a"].verdict, found["a"].reference) == ("acknowledged", "R1")
     assert (found["b"].verdict, found["b"].reason) == ("rejected", "Sai mã ngạch")
     assert found["c"].verdict == "retry"
-    single = HttpAdapter._results(records[:1], {"error_code": "0", "data": {"reference": "R9"}}, 200)
+    single = HttpAdapter.results_of(records[:1], {"error_code": "0", "data": {"reference": "R9"}}, 200, ID_KEY)
     assert single["a"].reference == "R9"
-    refused = HttpAdapter._results(records[:1], {"error_code": "1", "message": "Không hợp lệ"}, 200)
+    refused = HttpAdapter.results_of(records[:1], {"error_code": "1", "message": "Không hợp lệ"}, 200, ID_KEY)
     assert (refused["a"].verdict, refused["a"].reason) == ("rejected", "Không hợp lệ")
     assert kind_and_operation("vn.gov.haicap.personnel.family_member.deleted") == ("family_member", "deleted")

@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from haicap_shared.db import create_engine
 from haicap_shared.events.relay import Transaction, default_replica
 from haicap_shared.events.tables import EventTables
+from haicap_shared.exchange.outcomes import Adapter, Result, backoff_seconds
 from haicap_shared.models import utcnow
 from haicap_shared.settings import async_database_url
 from haicap_shared.values import NATIONAL_ID_PATTERN
@@ -46,7 +47,7 @@ from haicap_shared.values import NATIONAL_ID_PATTERN
 from ..db import event_tables
 from . import groups as dossier
 from . import repository, service
-from .adapters import Adapter, Result, make_adapter
+from .adapters import make_adapter
 from .models import ChangeStatus
 from .national_record import build_record, kind_and_operation
 from .settings import SyncSettings
@@ -56,13 +57,6 @@ logger = logging.getLogger("haicap.personnel.sync")
 NO_PIN = "haicap: the person has no 12-digit personal identification number; not sent"
 DESTINATION = service.INTAKE_DESTINATION
 """The worker's cursor in the change feed (a row of ``event_destination``)."""
-
-
-def backoff_seconds(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
-    """Exponential back-off with jitter: between half and all of ``min(cap, base * 2 ** (attempt - 1))``."""
-    ceiling = float(min(cap, base * 2.0 ** min(max(attempt, 1) - 1, 60)))
-    jitter: float = (rng or random).uniform(0, ceiling / 2)
-    return ceiling / 2 + jitter
 
 
 class SyncWorker:
@@ -170,7 +164,7 @@ class SyncWorker:
         # NOTE: each province's platform at once: one slow platform does not hold up the others' batches.
         for sent in await asyncio.gather(*(self.adapter.send(batch, province) for province, batch in by_province.items())):
             results |= sent.results
-            exchanges += [e.row() for e in sent.exchanges]
+            exchanges += [e.row("change_ids") for e in sent.exchanges]
         async with self._transaction() as session:
             await repository.apply_outcomes(session, [self._outcome(row, results, utcnow()) for row in claimed])
             await repository.insert_exchanges(session, exchanges)

@@ -90,6 +90,7 @@ def create_app(settings: GatewaySettings | None = None, upstream_factory: Upstre
         limit_bodies=False,
         openapi_tags=[
             {"name": "health", "description": "Liveness, and readiness of every service behind the gateway"},
+            {"name": "documentation", "description": "The whole API's description as OpenAPI 3.0.3 (3.1 at `/openapi.json`)"},
             *identity.OPENAPI_TAGS,
             *EVENT_TAGS,
             *({"name": s.name, "description": f"Forwarded to {s.name} ({s.public_path}/...)"} for s in services),

@@ -22,6 +22,10 @@ Each service's ``/openapi.json`` is fetched through the gateway's upstream and m
 
 The result is reused for ``openapi_cache_seconds``. A service that cannot be reached is left
 out, the description says which, and that incomplete result is reused only briefly.
+
+The same document is also served as OpenAPI 3.0.3 (``/openapi-3.0.json``), for the provincial
+data-sharing platforms and X-Road-style registries that import only 3.0: converted by
+:func:`haicap_shared.openapi30.downgrade` from the cached 3.1 one, once per 3.1 document.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from fastapi import FastAPI
 from haicap_shared.auth import InvalidToken, TokenExpired, TokenRevoked
 from haicap_shared.errors import AppError, UpstreamTimeout, UpstreamUnavailable
 from haicap_shared.openapi import add_problems, problems_of, schema_refs
+from haicap_shared.openapi30 import downgrade
 
 from .settings import UpstreamService
 from .upstream import Upstream
@@ -54,7 +59,10 @@ SECURITY_SCHEME: dict[str, Any] = {
     "description": "Sign in at the gateway (POST /api/v1/auth/token) for a bearer token",
     "flows": {"password": {"tokenUrl": TOKEN_URL, "scopes": {}}},
 }
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", TOKEN_URL})
+OPENAPI_30_PATH = "/openapi-3.0.json"
+PUBLIC_PATHS = frozenset(
+    {"/healthz", "/readyz", "/openapi.json", OPENAPI_30_PATH, "/docs", "/docs/oauth2-redirect", "/redoc", TOKEN_URL}
+)
 _REF = "#/components/schemas/"
 _HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 _INCOMPLETE_CACHE_SECONDS = 5.0
@@ -204,6 +212,8 @@ class MergedOpenApi:
         self._cached: dict[str, Any] | None = None
         self._expires = 0.0
         self._lock = asyncio.Lock()
+        self._converted: tuple[dict[str, Any], dict[str, Any]] | None = None
+        self._convert_lock = asyncio.Lock()
 
     async def spec(self, upstream: Upstream) -> dict[str, Any]:
         """The merged spec, fetched again once the cached one expired."""
@@ -220,6 +230,15 @@ class MergedOpenApi:
             ttl = min(self.cache_seconds, _INCOMPLETE_CACHE_SECONDS) if missing else self.cache_seconds
             self._expires = time.monotonic() + ttl
             return self._cached
+
+    async def spec_30(self, upstream: Upstream) -> dict[str, Any]:
+        """The merged spec as OpenAPI 3.0.3, converted again only when the 3.1 one was fetched again."""
+        spec = await self.spec(upstream)
+        async with self._convert_lock:
+            if self._converted is None or self._converted[0] is not spec:
+                # NOTE: a few tenths of a second for the whole API: off the event loop.
+                self._converted = (spec, await asyncio.to_thread(downgrade, spec))
+            return self._converted[1]
 
     @staticmethod
     async def _fetch(upstream: Upstream, service: UpstreamService) -> dict[str, Any] | None:

@@ -6,14 +6,17 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Route
 
+from haicap_shared.auth import Public
+
 from .compression import JsonGZipMiddleware
 from .forwarding import ForwardingMiddleware
 from .limits import BodyLimitMiddleware
-from .openapi import MergedOpenApi
+from .openapi import OPENAPI_30_PATH, MergedOpenApi
 from .settings import GatewaySettings
 
 # NOTE: X-Requested-With: Swagger UI sends it when it signs in (a service's /docs, by CORS).
@@ -28,6 +31,16 @@ CORS_ALLOWED_HEADERS = [
 ]
 CORS_EXPOSED_HEADERS = ["ETag", "X-Request-ID", "Idempotent-Replayed", "Location"]
 CORS_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+class OpenApi30Document(BaseModel):
+    """The whole API as an OpenAPI 3.0.3 document (every member of the specification is kept)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    openapi: str = Field(description="Always `3.0.3`", examples=["3.0.3"])
+    info: dict[str, Any] = Field(description="Title, version and description (which names the services left out, if any)")
+    paths: dict[str, Any] = Field(description="Every operation, the services' under their prefixes, as in `/openapi.json`")
 
 
 def install_data_plane(app: FastAPI, settings: GatewaySettings) -> None:
@@ -69,3 +82,17 @@ def _serve_merged_openapi(app: FastAPI, settings: GatewaySettings) -> None:
     routes: list[BaseRoute] = app.router.routes
     routes[:] = [r for r in routes if not (isinstance(r, Route) and r.path == openapi_url)]
     app.router.add_route(openapi_url, openapi, methods=["GET"], include_in_schema=False)
+
+    # NOTE: documented (unlike /openapi.json, which is the document itself), so a platform
+    # reading the 3.1 document learns where its 3.0 form is.
+    @app.get(
+        OPENAPI_30_PATH,
+        response_model=OpenApi30Document,
+        dependencies=[Public],
+        tags=["documentation"],
+        operation_id="gateway.openapi30.get",
+    )
+    async def openapi_30(request: Request) -> JSONResponse:
+        """The whole API as OpenAPI 3.0.3, for data-sharing platforms (LGSP, X-Road) that import only 3.0."""
+        spec: dict[str, Any] = await merged.spec_30(request.app.state.upstream)
+        return JSONResponse(spec)

@@ -19,11 +19,13 @@ from pydantic import BaseModel
 from haicap_assets.stats import schemas as assets_stats
 from haicap_org_structure.agencies import schemas as org_agencies
 from haicap_org_structure.findings import schemas as org_findings
+from haicap_org_structure.procedures import schemas as org_procedures
 from haicap_org_structure.tasks import schemas as org_tasks
 from haicap_org_structure.units import schemas as org_units
 from haicap_personnel.stats import schemas as personnel_stats
 from haicap_shared.events import schemas as events
 from haicap_shared.paging import Page
+from haicap_shared.procedures import schemas as procedures
 
 # NOTE: the routes reporting reads, as published by the gateway, with the model each answers with.
 PRODUCERS: dict[str, type[BaseModel]] = {
@@ -33,6 +35,8 @@ PRODUCERS: dict[str, type[BaseModel]] = {
     r"/api/v1/org/units/by-code/\d+": org_units.AdministrativeUnit,
     r"/api/v1/org/units/[0-9a-f-]+/lineage": org_units.Lineage,
     r"/api/v1/org/agencies": Page[org_agencies.Agency],
+    r"/api/v1/org/procedures/handled": org_procedures.HandledByCommune,
+    r"/api/v1/org/procedures/handled-by-communes": org_procedures.HandledByCommunes,
     r"/api/v1/personnel/stats/qualifications": personnel_stats.QualificationStats,
     r"/api/v1/personnel/stats/streamlining": personnel_stats.StreamliningStats,
     r"/api/v1/personnel/stats/gaps": personnel_stats.GapStats,
@@ -43,6 +47,8 @@ PRODUCERS: dict[str, type[BaseModel]] = {
     r"/api/v1/assets/stats/dispositions": assets_stats.DispositionStats,
     r"/api/v1/assets/stats/gaps": assets_stats.Gaps,
     r"/api/v1/assets/stats/holdings": assets_stats.Holdings,
+    # NOTE: both services answer with the shared core's model (their dossiers are kept by haicap_shared.procedures)
+    r"/api/v1/(personnel|assets)/procedure-dossiers/stats": procedures.ProcedureStats,
     r"/api/v1/(org|personnel|assets)/events": events.EventFeed,
     r"/api/v1/(org|personnel|assets)/events/latest": events.FeedPosition,
 }

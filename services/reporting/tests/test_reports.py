@@ -15,6 +15,7 @@ from haicap_shared.roles import Role
 from haicap_shared.testing import TestTokens, assert_problem
 
 from .conftest import GATEWAY
+from .dossier_fakes import assets_rows, fake_dossiers, stats_body
 from .producers import assert_fakes_match_producers
 
 PROVINCE = "04"
@@ -206,6 +207,7 @@ def org():
         )
         for prefix in ("org", "personnel", "assets"):
             mock.get(f"/api/v1/{prefix}/events/latest", name=f"{prefix}_events_latest").respond(json=feed_position(0))
+        fake_dossiers(mock)
         yield mock
         # NOTE: after the test, so the routes a test adds are checked too
         assert_fakes_match_producers(mock)
@@ -262,6 +264,7 @@ async def test_a_source_down_leaves_its_sections_missing(client: httpx.AsyncClie
         mock.get("/api/v1/assets/stats/summary").respond(json=ASSETS_SUMMARY)
         mock.get("/api/v1/assets/stats/car-norms").respond(json=CAR_NORMS)
         mock.get("/api/v1/assets/stats/dispositions").respond(json=DISPOSITIONS)
+        mock.get("/api/v1/assets/procedure-dossiers/stats").respond(json=stats_body(assets_rows()))
         mock.route(path__startswith="/api/v1/personnel/").respond(503)
         response = await client.get(f"/provinces/{PROVINCE}/summary", params={"as_of": "2026-04-15"})
         assert_fakes_match_producers(mock)
@@ -273,6 +276,8 @@ async def test_a_source_down_leaves_its_sections_missing(client: httpx.AsyncClie
         ("decisions", "org-structure"),
         ("staff", "personnel"),
         ("streamlining", "personnel"),
+        # NOTE: its three sources are read at once; the first failing in the order personnel, assets, org-structure is named
+        ("procedure_dossiers", "personnel"),
     }
     assert report["tasks"] is None
     assert report["assets"]["premises_held_by_communes"] == 2098
@@ -462,8 +467,8 @@ async def test_a_commune_officer_reads_only_their_commune_profile(
     ("path", "params", "expected"),
     [
         # the province itself, tasks on both dates, decisions, qualifications, tasks not completed, streamlining,
-        # holdings, car norms, dispositions
-        ("summary", {"as_of": "2026-04-15", "compare_to": "2025-06-30"}, 10),
+        # holdings, car norms, dispositions, personnel's and assets' dossiers, the procedures communes handle
+        ("summary", {"as_of": "2026-04-15", "compare_to": "2025-06-30"}, 13),
         # the province itself, task findings, decisions, people gaps, headcount, asset gaps, dispositions
         ("transition-gaps", {"as_of": "2026-04-15"}, 7),
     ],

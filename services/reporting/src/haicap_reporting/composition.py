@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -21,6 +21,9 @@ from haicap_shared.http import UpstreamError
 
 logger = logging.getLogger("haicap.reporting")
 T = TypeVar("T")
+A = TypeVar("A")
+B = TypeVar("B")
+C = TypeVar("C")
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class Missing:
 
 @dataclass(frozen=True)
 class SectionSpec:
+    """A section to build; ``service`` names its source (its sources, comma-separated, for a section read from several)."""
+
     name: str
     service: str
     build: Callable[[], Awaitable[Section]]
@@ -119,6 +124,12 @@ def missing_reason(exc: BaseException) -> str:
     return str(exc)
 
 
+def failing_service(exc: BaseException, services: str) -> str:
+    """The service a section is missing for: the one its error names, else the section's (several, for a timeout)."""
+    named = exc.extra.get("service") if isinstance(exc, AppError) else None
+    return named if isinstance(named, str) else services
+
+
 async def compose(
     kind: str,
     model: type[BaseModel],
@@ -137,13 +148,24 @@ async def compose(
         if isinstance(result, Section):
             sections.append(result)
         elif isinstance(result, (TimeoutError, AppError)):
-            logger.warning(
-                "section missing", extra={"section": spec.name, "upstream": spec.service, "reason": missing_reason(result)}
-            )
-            missing.append(Missing(spec.name, spec.service, missing_reason(result)))
+            service = failing_service(result, spec.service)
+            logger.warning("section missing", extra={"section": spec.name, "upstream": service, "reason": missing_reason(result)})
+            missing.append(Missing(spec.name, service, missing_reason(result)))
         else:
             raise result  # NOTE: a bug in reporting itself must not pass for a missing source
     return Report(kind, model, title, subject, as_of, [s.name for s in specs], sections, missing)
+
+
+async def gather_in_order(first: Awaitable[A], second: Awaitable[B], third: Awaitable[C]) -> tuple[A, B, C]:
+    """The three results, the calls made at once; when some fail, the first failure in the order given is raised.
+
+    For a section read from several sources: it is missing for the same source whichever
+    failure came first in time.
+    """
+    results = await asyncio.gather(first, second, third, return_exceptions=True)
+    if failed := next((r for r in results if isinstance(r, BaseException)), None):
+        raise failed
+    return cast(tuple[A, B, C], tuple(results))
 
 
 async def alongside(check: Awaitable[None], work: Awaitable[T]) -> T:

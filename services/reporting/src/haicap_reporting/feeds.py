@@ -37,9 +37,9 @@ from .sources.events import CursorExpired, EventsSource, FeedEvent, FeedPage, Fe
 logger = logging.getLogger("haicap.reporting.feeds")
 
 # NOTE: which report sections (province summary: tasks, decisions, staff, assets,
-# streamlining, dispositions; transition gaps: tasks, agencies, people, assets; commune
-# profile: lineage, agencies, tasks, people, assets) an event kind's records are counted in,
-# by source and kind (the kind's name in the event type). A kind that changes where things are
+# streamlining, dispositions, procedure_dossiers; transition gaps: tasks, agencies, people,
+# assets; commune profile: lineage, agencies, tasks, people, assets, procedures) an event
+# kind's records are counted in, by source and kind (the kind's name in the event type). A kind that changes where things are
 # (units, their changes and corrections, agencies, which every count is grouped by) or that is
 # not listed drops every report of its area. The run of a batch (an import, a setup, a bulk
 # transfer or re-placement, a hand-over) drops nothing: every record it wrote has its own
@@ -47,13 +47,16 @@ logger = logging.getLogger("haicap.reporting.feeds")
 _NOTHING: frozenset[str] = frozenset()
 SECTIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
     "org": {
-        "task": frozenset({"tasks"}),
+        # NOTE: the procedures a commune handles are those linked to the tasks its agencies hold
+        "task": frozenset({"tasks", "procedure_dossiers", "procedures"}),
         "function_decision": frozenset({"decisions", "agencies"}),
         "unit_import": _NOTHING,
         "agency_standard_setup": _NOTHING,
         "agency_import": _NOTHING,
         "task_import": _NOTHING,
         "task_transfer_batch": _NOTHING,
+        "procedure": frozenset({"procedure_dossiers", "procedures"}),
+        "procedure_import": _NOTHING,
     },
     "personnel": {
         "person": frozenset({"staff", "people"}),
@@ -64,6 +67,7 @@ SECTIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "training_record": frozenset({"staff"}),
         "bulk_replacement": _NOTHING,
         "person_import": _NOTHING,
+        "procedure_dossier": frozenset({"procedure_dossiers", "procedures"}),
     },
     "assets": {
         "asset": frozenset({"assets", "dispositions"}),
@@ -72,14 +76,15 @@ SECTIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "handover": _NOTHING,
         "asset_import": _NOTHING,
         "disposition": frozenset({"assets", "dispositions"}),
+        "procedure_dossier": frozenset({"procedure_dossiers", "procedures"}),
     },
 }
 """Source -> event kind -> the report sections its records are counted in."""
 
 SOURCE_SECTIONS: Mapping[str, frozenset[str]] = {
-    "org": frozenset({"lineage", "agencies", "tasks", "decisions"}),
-    "personnel": frozenset({"staff", "people", "streamlining"}),
-    "assets": frozenset({"assets", "dispositions"}),
+    "org": frozenset({"lineage", "agencies", "tasks", "decisions", "procedure_dossiers", "procedures"}),
+    "personnel": frozenset({"staff", "people", "streamlining", "procedure_dossiers", "procedures"}),
+    "assets": frozenset({"assets", "dispositions", "procedure_dossiers", "procedures"}),
 }
 """Source -> every report section built from it."""
 

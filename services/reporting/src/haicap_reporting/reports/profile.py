@@ -1,4 +1,4 @@
-"""The commune profile: where the commune came from, its agencies, tasks, people and assets.
+"""The commune profile: where the commune came from, its agencies, tasks, people, assets and procedures.
 
 It also says how far each source's change feed has gone for the commune
 (``event_sequences``: ``GET /events/latest?commune=`` at each source, concurrently), and its
@@ -20,11 +20,12 @@ from haicap_shared.http import UpstreamError
 from haicap_shared.versioning import if_none_match_names
 
 from ..composition import Missing, Report, Section, SectionSpec, compose, missing_reason
-from ..sections import assets, org, personnel
+from ..sections import assets, org, personnel, procedures
 from ..sources import Sources
 from . import places
 from .access import check_report_area
 from .schemas import CommuneProfile
+from .summary import DOSSIER_SOURCES
 
 Sequences = dict[str, int | None]
 
@@ -102,6 +103,7 @@ async def commune_profile(
         SectionSpec("tasks", "org-structure", lambda: org.commune_tasks(sources.org, province, unit.id, as_of)),
         SectionSpec("people", "personnel", lambda: personnel.commune_people(sources.personnel, province, code, as_of)),
         SectionSpec("assets", "assets", lambda: assets.commune_assets(sources.assets, province, code, as_of)),
+        SectionSpec("procedures", DOSSIER_SOURCES, lambda: procedures.commune_procedures(sources, province, code, as_of)),
     ]
     subject = {"commune": code, "name": unit.name, "province": province}
     report = await compose(

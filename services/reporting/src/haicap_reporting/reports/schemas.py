@@ -220,6 +220,52 @@ class SummaryDispositions(ReportModel):
     surplus_without_plan: dict[str, int] = Field(description="Surplus assets with no open plan, by asset kind")
 
 
+class DossierCounts(ReportModel):
+    """Procedure dossiers (hồ sơ thủ tục hành chính) on the date, as personnel and assets count them."""
+
+    received: int = Field(description="Received on or before the date")
+    finished: int = Field(description="Of those, finished (done, refused or returned) on or before the date")
+    finished_on_time: int = Field(description="Finished on or before their due date")
+    finished_late: int = Field(description="Finished after their due date")
+    open: int = Field(description="received - finished")
+    open_overdue: int = Field(description="Open, and the date is after their due date")
+    supplement_requested: int = Field(description="Open, waiting for the applicant to complete the dossier")
+    on_time_share: float | None = Field(description="finished_on_time / finished, 4 decimals; null when none is finished")
+
+
+class ProcedureDossiers(DossierCounts):
+    """The dossiers of one procedure."""
+
+    procedure_code: str = Field(description="Mã thủ tục hành chính in the national procedure database")
+    procedure_name: str
+    sector: str | None = Field(description="Lĩnh vực")
+
+
+class CommuneDossiers(DossierCounts):
+    """The dossiers received by one commune (or by no commune: `commune_code` null, the province's own agencies)."""
+
+    commune_code: str | None = Field(description="The commune's code; null for dossiers no commune received")
+    commune_name: str | None = Field(description="The commune's name on the date, as org-structure gives it; null when none")
+
+
+class CommuneProceduresMoved(ReportModel):
+    """The procedures a commune handles on the date, and those the district handled before 1 July 2025."""
+
+    commune_code: str
+    commune_name: str
+    procedures_handled: int = Field(description="Procedures linked to tasks the commune's agencies hold")
+    moved_from_district: int = Field(description="Of those, procedures at the district level on 2025-06-30")
+
+
+class SummaryProcedureDossiers(ReportModel):
+    """Procedure dossiers (progress and lateness) by procedure and commune; the procedures the communes took over."""
+
+    totals: DossierCounts = Field(description="Every dossier of the province")
+    by_procedure: list[ProcedureDossiers] = Field(description="By procedure code")
+    by_commune: list[CommuneDossiers] = Field(description="By commune code; dossiers of no commune last")
+    procedures_moved_to_communes: list[CommuneProceduresMoved] = Field(description="By commune code")
+
+
 class ProvinceSummary(_ReportHeader):
     """The province summary (`format=json`)."""
 
@@ -232,6 +278,7 @@ class ProvinceSummary(_ReportHeader):
     assets: SummaryAssets | None
     streamlining: SummaryStreamlining | None
     dispositions: SummaryDispositions | None
+    procedure_dossiers: SummaryProcedureDossiers | None
 
 
 # --- transition gaps ---------------------------------------------------------------------
@@ -378,6 +425,23 @@ class ProfileAssets(ReportModel):
     by_kind: list[AssetsOfKind]
 
 
+class ProcedureMovedFromDistrict(ReportModel):
+    code: str = Field(description="Mã thủ tục hành chính")
+    name: str
+    sector: str | None = Field(description="Lĩnh vực")
+    processing_days: int = Field(description="Working days allowed, at the commune level")
+
+
+class ProfileProcedures(ReportModel):
+    """The procedures the commune handles on the date (those the district used to, listed) and its dossiers."""
+
+    procedures_handled: int = Field(description="Procedures linked to tasks the commune's agencies hold")
+    procedures_moved_from_district: int = Field(description="Of those, procedures at the district level on 2025-06-30")
+    moved_from_district: list[ProcedureMovedFromDistrict] = Field(description="Those procedures, by code")
+    dossiers: DossierCounts = Field(description="The dossiers the commune received, every procedure")
+    dossiers_by_procedure: list[ProcedureDossiers]
+
+
 class EventSequences(ReportModel):
     """Each source's latest change-feed sequence among the commune's events when the profile was composed.
 
@@ -407,3 +471,4 @@ class CommuneProfile(_ReportHeader):
     tasks: ProfileTasks | None
     people: ProfilePeople | None
     assets: ProfileAssets | None
+    procedures: ProfileProcedures | None

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 from ..composition import Report, SectionSpec, alongside, compose
-from ..sections import assets, org, personnel
+from ..sections import assets, org, personnel, procedures
 from ..sources import Sources
 from . import places
 from .schemas import ProvinceSummary
+
+# NOTE: dossiers are kept where their workflow runs; what the communes handle is org-structure's
+DOSSIER_SOURCES = "personnel, assets, org-structure"
 
 
 async def province_summary(
@@ -22,6 +25,7 @@ async def province_summary(
         SectionSpec("assets", "assets", lambda: assets.holdings(sources.assets, province, as_of)),
         SectionSpec("streamlining", "personnel", lambda: personnel.streamlining(sources.personnel, province, as_of)),
         SectionSpec("dispositions", "assets", lambda: assets.dispositions(sources.assets, province, as_of)),
+        SectionSpec("procedure_dossiers", DOSSIER_SOURCES, lambda: procedures.province_dossiers(sources, province, as_of)),
     ]
     return await alongside(
         places.check_province(sources.org, province, as_of, timeout_seconds=timeout_seconds),

@@ -1,4 +1,4 @@
-"""assets as reporting reads it: what the communes hold, car norms, dispositions, gaps, holdings."""
+"""assets as reporting reads it: what the communes hold, car norms, dispositions, gaps, holdings; its procedure dossiers."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Literal
 from haicap_shared.http import ServiceClient
 
 from .base import Read, read
+from .dossiers import DossierStats, dossier_stats
 
 DispositionStatus = Literal["proposed", "submitted", "approved", "rejected", "executed"]
 
@@ -103,3 +104,6 @@ class AssetsSource:
 
     async def holdings_by_unit(self, province: str, as_of: date) -> Holdings:
         return await read(self.client, Holdings, "/stats/holdings", params=self._scope(province, as_of) | {"group_by": "unit"})
+
+    async def dossier_stats(self, as_of: date, province: str, commune: str | None = None) -> DossierStats:
+        return await dossier_stats(self.client, as_of, province, commune)

@@ -49,3 +49,13 @@ async def read(client: ServiceClient, model: type[M], path: str, **kwargs: Any) 
     except ValidationError as exc:
         logger.error("upstream shape", extra={"upstream": client.name, "path": path, "errors": exc.error_count()})
         raise SourceShapeError(client.name, path, exc) from exc
+
+
+class SourceTruncated(AppError):
+    status, code, title = 502, "upstream_truncated", "A service this request needs answered only part of the figures"
+
+    def __init__(self, service: str, path: str) -> None:
+        super().__init__(
+            f"The {service} service's {path} answered more rows than one answer holds (truncated): its figures would be short",
+            service=service,
+        )

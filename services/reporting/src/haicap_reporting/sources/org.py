@@ -1,4 +1,4 @@
-"""org-structure as reporting reads it: task counts and findings, decision progress, units, agencies."""
+"""org-structure as reporting reads it: task counts and findings, decision progress, units, agencies, procedures handled."""
 
 from __future__ import annotations
 
@@ -124,6 +124,35 @@ class AgencyPage(Read):
     items: list[Agency]
 
 
+class CommuneProcedures(Read):
+    commune_code: str
+    commune_name: str
+    procedures: int
+    moved_from_district: int
+
+
+class ProceduresByCommune(Read):
+    """``GET /procedures/handled-by-communes``: per commune, the procedures it handles and those the district used to."""
+
+    rows: list[CommuneProcedures]
+
+
+class HandledProcedure(Read):
+    code: str
+    name: str
+    sector: str | None
+    processing_days: int
+    moved_from_district: bool
+
+
+class ProceduresHandled(Read):
+    """``GET /procedures/handled``: the procedures linked to tasks a commune's agencies hold on a date."""
+
+    total: int
+    moved_from_district: int
+    procedures: list[HandledProcedure]
+
+
 class OrgSource:
     """org-structure, read through the gateway as reporting's account."""
 
@@ -156,4 +185,20 @@ class OrgSource:
     async def commune_agencies(self, commune: str, as_of: date, *, limit: int) -> AgencyPage:
         return await read(
             self.client, AgencyPage, "/agencies", params={"commune": commune, "as_of": as_of.isoformat(), "limit": limit}
+        )
+
+    async def procedures_by_commune(self, province: str, as_of: date) -> ProceduresByCommune:
+        return await read(
+            self.client,
+            ProceduresByCommune,
+            "/procedures/handled-by-communes",
+            params={"province": province, "as_of": as_of.isoformat()},
+        )
+
+    async def procedures_handled(self, commune: str, as_of: date) -> ProceduresHandled:
+        return await read(
+            self.client,
+            ProceduresHandled,
+            "/procedures/handled",
+            params={"commune_code": commune, "as_of": as_of.isoformat()},
         )

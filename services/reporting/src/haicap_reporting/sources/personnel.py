@@ -1,4 +1,4 @@
-"""personnel as reporting reads it: qualification, streamlining, gap, headcount and evaluation statistics."""
+"""personnel as reporting reads it: qualification, streamlining, gap, headcount, evaluation and procedure dossier statistics."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from decimal import Decimal
 from haicap_shared.http import ServiceClient
 
 from .base import Read, read
+from .dossiers import DossierStats, dossier_stats
 
 Params = Sequence[tuple[str, str]]
 
@@ -104,3 +105,6 @@ class PersonnelSource:
         return await read(
             self.client, TasksNotCompletedStats, "/stats/tasks-not-completed", params={"year": str(year), "province": province}
         )
+
+    async def dossier_stats(self, as_of: date, province: str, commune: str | None = None) -> DossierStats:
+        return await dossier_stats(self.client, as_of, province, commune)

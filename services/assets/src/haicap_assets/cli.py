@@ -1,11 +1,13 @@
-"""``haicap-assets``: migrate, serve, and relay the change feed (to NATS and webhooks)."""
+"""``haicap-assets``: migrate, serve, relay the change feed (to NATS and webhooks), and push procedure steps (``one-stop``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from haicap_shared.cli import run_service_cli
+from haicap_shared.procedures.worker import one_stop_command
 
+from .db import procedure_tables
 from .settings import AssetsSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -17,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
         settings=AssetsSettings(),
         app_factory="haicap_assets.app:create_app",
         migrations=MIGRATIONS,
+        extra=lambda commands: one_stop_command(commands, procedure_tables),
         argv=argv,
     )
 

@@ -1,4 +1,4 @@
-"""``haicap-personnel``: migrate, serve, relay, the national sync worker (``sync``), and ``import-code-lists``."""
+"""``haicap-personnel``: migrate, serve, relay, ``sync`` (national), ``one-stop`` (the procedure push), ``import-code-lists``."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from haicap_shared.cli import Command, run_service_cli
 from haicap_shared.db import null_pool_engine
 from haicap_shared.logs import configure_logging
+from haicap_shared.procedures.worker import one_stop_command
 from haicap_shared.settings import ServiceSettings
 
 from .codelists import service as codelist_service
 from .codelists.reference import DATA
 from .codelists.schemas import ImportChange
+from .db import procedure_tables
 from .settings import PersonnelSettings
 from .sync.worker import serve_sync
 
@@ -35,7 +37,7 @@ async def import_code_lists(url: str, day: date, data: Path = DATA) -> list[Impo
 
 
 def _commands(commands: argparse._SubParsersAction) -> dict[str, Command]:  # type: ignore[type-arg]
-    return _sync_command(commands) | _code_list_command(commands)
+    return _sync_command(commands) | one_stop_command(commands, procedure_tables) | _code_list_command(commands)
 
 
 def _sync_command(commands: argparse._SubParsersAction) -> dict[str, Command]:  # type: ignore[type-arg]

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from haicap_shared.audit import AuditTrail, jsonable
+from haicap_shared.audit import AuditTrail
 from haicap_shared.auth import Principal
 from haicap_shared.codes import UnitLevel
 from haicap_shared.errors import Conflict, NotFound
@@ -112,7 +112,7 @@ async def procedure_records(
 ) -> dict[uuid.UUID, dict[str, Any]]:
     """The procedures as the audit trail records them: as ``GET /procedures/{code}`` shows them today."""
     views = await procedure_views(session, procedure_ids, None, today)
-    return {key: {k: jsonable(v) for k, v in view.model_dump().items()} for key, view in views.items()}
+    return {key: view.model_dump(mode="json") for key, view in views.items()}
 
 
 # --- creating and changing ------------------------------------------------------------------

@@ -6,11 +6,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from haicap_shared.app import create_service_app
 from haicap_shared.audit import AuditTrail
 from haicap_shared.db import new_metadata
 from haicap_shared.models import define_audit_table, define_idempotency_table
 from haicap_shared.procedures.service import ProcedureFacts
 from haicap_shared.procedures.tables import define_procedure_tables
+from haicap_shared.procedures.wiring import DossierConfig, install_procedures
+from haicap_shared.settings import ServiceSettings
 
 MIGRATIONS = Path(__file__).parent / "procedures_sample_migrations"
 SERVICE = "shared-procedures"
@@ -50,3 +56,28 @@ class FakeCatalogue:
     async def procedure(self, code: str, as_of: date) -> ProcedureFacts | None:
         self.asked.append((code, as_of))
         return self.procedures.get(code) if as_of >= self.valid_from else None
+
+
+CALENDAR: dict[date, bool] = {}
+"""The sample service's administrator's calendar days (a test sets one, then clears it)."""
+
+
+async def calendar_days(_session: AsyncSession, start: date, end: date) -> dict[date, bool]:
+    return {day: working for day, working in CALENDAR.items() if start <= day <= end}
+
+
+DOSSIERS = DossierConfig(procedure_tables, frozenset({"commendation_proposal"}), calendar_days)
+
+
+def create_procedures_app(db_url: str, jwks_json: str, catalogue: FakeCatalogue) -> FastAPI:
+    """A service with dossiers only: commendation proposals open on their own."""
+    procedures = install_procedures(DOSSIERS, catalogue_factory=lambda _app: catalogue)
+    return create_service_app(
+        title="procedures sample",
+        description="Procedure dossiers on the shared library",
+        settings=ServiceSettings(service_name=SERVICE, database_url=db_url, jwks=jwks_json),
+        metadata=metadata,
+        routers=[procedures.router],
+        extensions=[procedures.extension],
+        openapi_tags=[procedures.tag],
+    )

@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from ..codes import CommuneCode, ProvinceCode
 from .status import ProcedureStatus, PushStatus
 
 PROCEDURE_CODE_PATTERN = r"^[0-9]\.[0-9]{6}(\.[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2})?$"
@@ -111,3 +112,68 @@ class ProcedureDossier(ProcedureDossierItem):
     """A procedure dossier with every step, in order."""
 
     steps: list[ProcedureDossierStep]
+
+
+class ProcedureDossierCreate(ProcedureIntake):
+    """A dossier received with no workflow record yet (a proposal the record it leads to takes over later)."""
+
+    subject_kind: str = Field(
+        max_length=40, description="The kind of workflow record it is for, among those the service opens on their own"
+    )
+    province_code: ProvinceCode = Field(description="The province whose one-stop system received it")
+    commune_code: CommuneCode | None = Field(None, description="The commune it concerns, if any")
+    agency_id: uuid.UUID | None = Field(None, description="The agency handling it, if any (an org-structure agency id)")
+
+
+class ProcedureStepCreate(BaseModel):
+    """A status change of a dossier."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: ProcedureStatus
+    note: str | None = Field(None, max_length=2000, description="Why, or what the applicant must supplement")
+    at: AwareDatetime | None = Field(
+        None, description="When it happened (default: now); not in the future nor before the last step"
+    )
+
+
+class ProcedureStatsRow(BaseModel):
+    """The dossiers of one procedure in one commune (``commune_code`` null: those of no commune)."""
+
+    procedure_code: str
+    procedure_name: str
+    sector: str
+    commune_code: str | None
+    received: int = Field(description="Received (local date) on or before as_of")
+    finished: int = Field(description="Finished (done, refused or returned) on or before as_of")
+    finished_on_time: int = Field(description="Finished on or before their due date")
+    finished_late: int = Field(description="Finished after their due date")
+    open: int = Field(description="received - finished")
+    open_overdue: int = Field(description="Open on as_of, and as_of after their due date")
+    supplement_requested: int = Field(description="Open, their latest step by as_of a supplement request")
+
+
+class ProcedureStats(BaseModel):
+    """Dossier progress and lateness by procedure and commune, on a date."""
+
+    as_of: date
+    rows: list[ProcedureStatsRow]
+    truncated: bool = Field(False, description="More rows than one answer holds: narrow by province or commune")
+
+
+class ProcedureExchange(BaseModel):
+    """One exchange with the one-stop system (a sign-in, a push, a file written); never a dossier's content."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    adapter: str
+    destination: str
+    operation: str
+    step_ids: list[str]
+    transaction_code: str | None
+    started_at: datetime
+    duration_ms: int
+    outcome: str
+    http_status: int | None
+    answer: str | None

@@ -9,21 +9,30 @@ service's trail (so the change feed carries it), and queue the new step for the 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from pydantic import BaseModel
-from sqlalchemy import RowMapping
+from sqlalchemy import ColumnElement, RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit import AuditTrail
 from ..auth import Principal
-from ..errors import Conflict, ValidationFailed
+from ..errors import BadRequest, Conflict, NotFound, ValidationFailed
 from ..models import utcnow
 from ..workdays import MAX_WORKING_DAYS, VIETNAM, WorkingCalendar, local_date
 from . import repository
-from .schemas import ProcedureDossier, ProcedureDossierItem, ProcedureDossierStep, ProcedureDossierSummary, ProcedureIntake
+from .schemas import (
+    ProcedureDossier,
+    ProcedureDossierItem,
+    ProcedureDossierStep,
+    ProcedureDossierSummary,
+    ProcedureIntake,
+    ProcedureStats,
+    ProcedureStatsRow,
+    ProcedureStepCreate,
+)
 from .status import FINISHED, MOVES, ProcedureStatus, PushStatus
 from .tables import ProcedureTables
 
@@ -353,3 +362,116 @@ async def _reread(session: AsyncSession, tables: ProcedureTables, dossier_id: uu
     if row is None:  # pragma: no cover - written in this transaction
         raise RuntimeError(f"dossier {dossier_id} vanished in its own transaction")
     return await read_dossier(session, tables, row)
+
+
+# --- what the routes ask ------------------------------------------------------------------------
+
+
+class DossierNotFound(NotFound):
+    code = "procedure_dossier_not_found"
+
+
+class StepDrivenByWorkflow(Conflict):
+    code = "procedure_step_driven_by_workflow"
+
+
+class SubjectKindNotAllowed(ValidationFailed):
+    code = "procedure_subject_kind_not_allowed"
+
+
+class InvalidPeriod(BadRequest):
+    code = "invalid_period"
+
+
+BY_HAND_FOR_WORKFLOW_RECORDS = frozenset({ProcedureStatus.IN_PROCESS, ProcedureStatus.SUPPLEMENT_REQUESTED})
+"""The steps taken by hand on a dossier of a workflow record: its other steps (its end) come from the record."""
+
+
+async def get_row(session: AsyncSession, tables: ProcedureTables, dossier_id: uuid.UUID) -> RowMapping:
+    row = await repository.dossier_by_id(session, tables, dossier_id)
+    if row is None:
+        raise DossierNotFound(f"No procedure dossier has id {dossier_id}")
+    return row
+
+
+async def step_by_hand(
+    session: AsyncSession,
+    tables: ProcedureTables,
+    row: RowMapping,
+    step: ProcedureStepCreate,
+    *,
+    trail: AuditTrail,
+    principal: Principal,
+    overrides: Mapping[date, bool] | None,
+) -> ProcedureDossier:
+    """A step sent to ``POST /procedure-dossiers/{id}/steps`` (409 ``procedure_step_driven_by_workflow``)."""
+    if row["subject_id"] is not None and step.status not in BY_HAND_FOR_WORKFLOW_RECORDS:
+        raise StepDrivenByWorkflow(
+            f"This dossier is a {row['subject_kind']} record's: it becomes {step.status.value} when the record does",
+            subject_kind=row["subject_kind"],
+            subject_id=str(row["subject_id"]),
+        )
+    return await append_step(
+        session,
+        tables,
+        row,
+        status=step.status,
+        trail=trail,
+        principal=principal,
+        note=step.note,
+        at=step.at,
+        overrides=overrides,
+    )
+
+
+async def page_dossiers(
+    session: AsyncSession,
+    tables: ProcedureTables,
+    visible: ColumnElement[bool],
+    filters: repository.DossierFilter,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> tuple[Sequence[RowMapping], str | None]:
+    return await repository.page_dossiers(session, tables, visible, filters, today=today(), limit=limit, cursor=cursor)
+
+
+async def stats(
+    session: AsyncSession,
+    tables: ProcedureTables,
+    visible: ColumnElement[bool],
+    *,
+    as_of: date,
+    province_code: str | None,
+    commune_code: str | None,
+) -> ProcedureStats:
+    """The counts by procedure and commune on ``as_of`` (received on or before it, local dates)."""
+    rows, truncated = await repository.stats(
+        session,
+        tables,
+        visible,
+        as_of=as_of,
+        received_before=start_of_next_local_day(as_of),
+        province_code=province_code,
+        commune_code=commune_code,
+    )
+    return ProcedureStats(
+        as_of=as_of,
+        rows=[ProcedureStatsRow.model_validate({**row, "open": row["received"] - row["finished"]}) for row in rows],
+        truncated=truncated,
+    )
+
+
+async def page_exchanges(
+    session: AsyncSession,
+    tables: ProcedureTables,
+    *,
+    operation: str | None,
+    outcome: str | None,
+    started_from: datetime | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[Sequence[RowMapping], str | None]:
+    return await repository.page_exchanges(
+        session, tables, operation=operation, outcome=outcome, started_from=started_from, limit=limit, cursor=cursor
+    )

@@ -17,7 +17,13 @@ from haicap_shared.auth import Principal
 from haicap_shared.procedures import service
 from haicap_shared.procedures.schemas import ProcedureIntake
 from haicap_shared.roles import Area, Role
-from haicap_shared.testing import ServiceMigrations, TestTokens, assert_problem
+from haicap_shared.testing import (
+    ServiceMigrations,
+    TestTokens,
+    assert_openapi_contract,
+    assert_openapi_documented,
+    assert_problem,
+)
 from haicap_shared.workdays import VIETNAM, WorkingCalendar
 
 from .procedures_sample import (
@@ -33,6 +39,13 @@ from .procedures_sample import (
 )
 
 RECEIVED = datetime(2026, 4, 24, 9, 0, tzinfo=VIETNAM)
+PATHS = {
+    "/procedure-dossiers",
+    "/procedure-dossiers/stats",
+    "/procedure-dossiers/{dossier_id}",
+    "/procedure-dossiers/{dossier_id}/steps",
+    "/procedure-exchanges",
+}
 
 
 @pytest.fixture(scope="session")
@@ -276,3 +289,14 @@ async def test_the_exchange_log_is_for_admins_and_auditors(
     later = await client.get("/procedure-exchanges", params={"started_from": "2026-05-05"})
     assert later.json()["items"] == []
     assert_problem(await client.get("/procedure-exchanges", headers=_province(test_tokens)), 403, "role_not_allowed")
+
+
+async def test_the_routes_keep_the_openapi_contract(client: httpx.AsyncClient, service_app: FastAPI) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    assert_openapi_contract(spec, "sharedProcedures", service_app)
+    assert_openapi_documented(service_app, paths=PATHS, exact_paths=False)
+    step = spec["paths"]["/procedure-dossiers/{dossier_id}/steps"]["post"]
+    assert set(step["responses"]["409"]["x-problem-codes"]) >= {
+        "procedure_step_not_allowed",
+        "procedure_step_driven_by_workflow",
+    }

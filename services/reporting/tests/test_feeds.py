@@ -122,6 +122,10 @@ async def test_a_kept_report_is_composed_again_after_an_event_in_its_area_only(
         ("personnel", "person", "08", ["full_name"], False),
         # a batch's summary: each record it wrote has its own event
         ("personnel", "bulk_replacement", PROVINCE, None, False),
+        # a dossier, at either service that keeps them, moves the summary's procedure_dossiers
+        ("personnel", "procedure_dossier", PROVINCE, None, True),
+        ("assets", "procedure_dossier", PROVINCE, None, True),
+        ("org", "procedure_import", PROVINCE, None, False),
     ],
 )
 async def test_which_events_drop_a_kept_report(

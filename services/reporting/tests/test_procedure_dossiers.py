@@ -26,6 +26,7 @@ from .dossier_fakes import (
     dossier_row,
     fake_dossiers,
     personnel_rows,
+    stats_body,
 )
 from .test_report_schemas import ROUTES, _assert_declared, _spec
 from .test_reports import fake_quang_lam, org  # noqa: F401 - org: the fake sources, as a fixture
@@ -145,6 +146,17 @@ async def test_org_structure_down_for_the_procedures_names_it(client: httpx.Asyn
     assert [(m["section"], m["service"]) for m in report["missing"]] == [("procedure_dossiers", "org-structure")]
     assert report["procedure_dossiers"] is None
     assert report["tasks"] is not None
+
+
+async def test_a_truncated_answer_leaves_the_section_missing_rather_than_short(
+    client: httpx.AsyncClient,
+    org,  # noqa: F811
+) -> None:
+    org.routes["assets_dossiers"].respond(json=stats_body(assets_rows()) | {"truncated": True})
+    report = (await _summary(client)).json()
+    assert [(m["section"], m["service"]) for m in report["missing"]] == [("procedure_dossiers", "assets")]
+    assert "truncated" in report["missing"][0]["reason"]
+    assert report["procedure_dossiers"] is None
 
 
 async def test_the_csv_has_the_dossier_tables(client: httpx.AsyncClient, org) -> None:  # noqa: F811

@@ -7,7 +7,9 @@
   position returned, then submitted again without a new dossier code, say);
 - :func:`take_over`: a proposal's dossier, opened on its own (``POST /procedure-dossiers``),
   finished by the record it led to (a commendation recorded on a commendation proposal), which
-  becomes its subject.
+  becomes its subject;
+- :class:`RecordDossiers`: these, and the opening of a record's dossier, bound to one service's
+  tables and calendar (:class:`.wiring.DossierConfig`): what its workflow domains call.
 
 Everything writes in the caller's session and transaction, like :mod:`.service`.
 """
@@ -16,7 +18,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import Any, Protocol
 
 from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,11 +31,13 @@ from ..auth import Principal
 from ..batching import in_batches
 from ..errors import Conflict
 from ..models import utcnow
+from ..workdays import local_date
 from . import repository
-from .schemas import ProcedureDossierSummary
-from .service import DossierChanged, append_step, item_of, summary_of
+from .schemas import ProcedureDossierSummary, ProcedureIntake
+from .service import DossierChanged, ProcedureCatalogue, append_step, item_of, open_dossier, summary_of, today
 from .status import FINISHED, ProcedureStatus
 from .tables import ProcedureTables
+from .wiring import DossierConfig
 
 
 class ProposalDossierNotFound(Conflict):
@@ -48,6 +54,19 @@ class ProposalDossierOutsideArea(Conflict):
 
 class ProposalDossierFinished(Conflict):
     code, title = "procedure_dossier_finished", "The procedure dossier is already finished"
+
+
+class RecordArea(Protocol):
+    """A workflow record as a dossier reads it: its id and its area."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def province_code(self) -> str: ...
+    @property
+    def commune_code(self) -> str | None: ...
+    @property
+    def agency_id(self) -> uuid.UUID | None: ...
 
 
 PROPOSAL_PROBLEMS = (ProposalDossierNotFound, ProposalDossierOfAnotherKind, ProposalDossierOutsideArea, ProposalDossierFinished)
@@ -159,3 +178,97 @@ async def take_over(
         session, tables, current, status=status, trail=trail, principal=principal, note=note, overrides=overrides
     )
     return summary_of(dossier)
+
+
+@dataclass(frozen=True)
+class RecordDossiers:
+    """The calls above bound to one service's dossiers (its tables, its calendar), as its workflow domains make them."""
+
+    config: DossierConfig
+
+    async def open(
+        self,
+        session: AsyncSession,
+        trail: AuditTrail,
+        principal: Principal,
+        catalogue: ProcedureCatalogue,
+        intake: ProcedureIntake,
+        subject_kind: str,
+        subject: RecordArea,
+    ) -> ProcedureDossierSummary:
+        """Open the dossier the record was received under (409 ``procedure_not_found``, ``dossier_code_taken``)."""
+        received_on = local_date(intake.received_at) if intake.received_at is not None else today()
+        return await open_dossier(
+            session,
+            self.config.tables,
+            intake=intake,
+            subject_kind=subject_kind,
+            subject_id=subject.id,
+            province_code=subject.province_code,
+            commune_code=subject.commune_code,
+            agency_id=subject.agency_id,
+            trail=trail,
+            principal=principal,
+            catalogue=catalogue,
+            overrides=await self.config.overrides(session, received_on),
+        )
+
+    async def follow(
+        self,
+        session: AsyncSession,
+        trail: AuditTrail,
+        principal: Principal,
+        subject_kind: str,
+        subject_id: uuid.UUID,
+        status: ProcedureStatus,
+        note: str | None = None,
+    ) -> ProcedureDossierSummary | None:
+        """:func:`follow` on this service's dossiers."""
+        return await follow(
+            session,
+            self.config.tables,
+            subject_kind=subject_kind,
+            subject_id=subject_id,
+            status=status,
+            trail=trail,
+            principal=principal,
+            note=note,
+            overrides=await self.config.overrides(session, today()),
+        )
+
+    async def take_over(
+        self,
+        session: AsyncSession,
+        trail: AuditTrail,
+        principal: Principal,
+        dossier_id: uuid.UUID,
+        proposal_kind: str,
+        subject_id: uuid.UUID,
+        note: str,
+    ) -> ProcedureDossierSummary:
+        """:func:`take_over` on this service's dossiers, finishing the proposal ``done``."""
+        return await take_over(
+            session,
+            self.config.tables,
+            dossier_id=dossier_id,
+            proposal_kind=proposal_kind,
+            subject_id=subject_id,
+            status=ProcedureStatus.DONE,
+            trail=trail,
+            principal=principal,
+            note=note,
+            overrides=await self.config.overrides(session, today()),
+        )
+
+    async def summary(self, session: AsyncSession, subject_kind: str, subject_id: uuid.UUID) -> ProcedureDossierSummary | None:
+        return await dossier_summary(session, self.config.tables, subject_kind, subject_id)
+
+    async def summaries(
+        self, session: AsyncSession, subject_kind: str, subject_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, ProcedureDossierSummary]:
+        return await dossier_summaries(session, self.config.tables, subject_kind, subject_ids)
+
+
+def summary_field(found: ProcedureDossierSummary | None) -> dict[str, Any]:
+    """The ``procedure_dossier`` field of a record's audited snapshot (so its event shows what its GET shows)."""
+    return {"procedure_dossier": None if found is None else found.model_dump(mode="json")}

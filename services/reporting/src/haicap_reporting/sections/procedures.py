@@ -74,8 +74,14 @@ def _by_commune(rows: list[DossierStatsRow], names: dict[str, str]) -> list[sche
     ]
 
 
-def _counts_table(title: str, label: tuple[str, str], rows: list[dict[str, Any]]) -> Table:
-    return Table(title, [label, *COUNT_HEADINGS.items()], rows, COUNT_FORMATS)
+def _counts_table(title: str, label: tuple[str, str], rows: list[dict[str, Any]], totals: schemas.DossierCounts) -> Table:
+    """A table of dossier counts, one row per entry of ``rows`` (``label`` their first column), then the total."""
+    return Table(title, [label, *COUNT_HEADINGS.items()], [*rows, {"label": TOTAL, **totals.model_dump()}], COUNT_FORMATS)
+
+
+def _procedures_table(title: str, by_procedure: list[schemas.ProcedureDossiers], totals: schemas.DossierCounts) -> Table:
+    rows = [{"label": f"{p.procedure_code} {p.procedure_name}", **p.model_dump()} for p in by_procedure]
+    return _counts_table(title, ("label", "Thủ tục"), rows, totals)
 
 
 async def province_dossiers(sources: Sources, province: str, as_of: date) -> Section:
@@ -102,12 +108,10 @@ async def province_dossiers(sources: Sources, province: str, as_of: date) -> Sec
     data = schemas.SummaryProcedureDossiers(
         totals=totals, by_procedure=by_procedure, by_commune=by_commune, procedures_moved_to_communes=moved
     )
-    total_row = {"label": TOTAL, **totals.model_dump()}
-    procedure_rows = [{"label": f"{p.procedure_code} {p.procedure_name}", **p.model_dump()} for p in by_procedure]
     commune_rows = [{"label": c.commune_name or c.commune_code or NO_COMMUNE, **c.model_dump()} for c in by_commune]
     tables = [
-        _counts_table("Hồ sơ thủ tục hành chính theo thủ tục", ("label", "Thủ tục"), [*procedure_rows, total_row]),
-        _counts_table("Hồ sơ thủ tục hành chính theo xã", ("label", "Xã, phường"), [*commune_rows, total_row]),
+        _procedures_table("Hồ sơ thủ tục hành chính theo thủ tục", by_procedure, totals),
+        _counts_table("Hồ sơ thủ tục hành chính theo xã", ("label", "Xã, phường"), commune_rows, totals),
         Table(
             "Thủ tục hành chính cấp xã giải quyết thay cấp huyện",
             [
@@ -130,6 +134,8 @@ async def commune_procedures(sources: Sources, province: str, commune_code: str,
         sources.assets.dossier_stats(as_of, province, commune_code),
         sources.org.procedures_handled(commune_code, as_of),
     )
+    # NOTE: the producers filter by commune already; filtered here too, so a producer ignoring
+    # the filter cannot put the province's figures under the commune's name
     rows = [r for r in merged_rows(personnel, assets) if r.commune_code == commune_code]
     moved = [
         schemas.ProcedureMovedFromDistrict(code=p.code, name=p.name, sector=p.sector, processing_days=p.processing_days)
@@ -165,12 +171,5 @@ async def commune_procedures(sources: Sources, province: str, commune_code: str,
         [m.model_dump() for m in moved],
         {"processing_days": COUNT},
     )
-    dossiers_table = _counts_table(
-        "Hồ sơ thủ tục hành chính của xã",
-        ("label", "Thủ tục"),
-        [
-            *({"label": f"{p.procedure_code} {p.procedure_name}", **p.model_dump()} for p in by_procedure),
-            {"label": TOTAL, **dossiers.model_dump()},
-        ],
-    )
+    dossiers_table = _procedures_table("Hồ sơ thủ tục hành chính của xã", by_procedure, dossiers)
     return Section("procedures", "Thủ tục hành chính", data, [figures, moved_table, dossiers_table])

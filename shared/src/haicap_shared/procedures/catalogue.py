@@ -12,7 +12,7 @@ routes get it with :data:`Catalogue`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import date
 from typing import Annotated
@@ -66,3 +66,14 @@ def procedure_catalogue(request: Request) -> ProcedureCatalogue:
 
 Catalogue = Annotated[ProcedureCatalogue, Depends(procedure_catalogue)]
 """org-structure's procedure catalogue, for a route that opens a dossier."""
+
+
+class StaticCatalogue:
+    """A catalogue held in memory, each procedure in force from ``valid_from`` on (tests, a demo without org-structure)."""
+
+    def __init__(self, procedures: Iterable[ProcedureFacts], *, valid_from: date = date.min) -> None:
+        self.procedures = {facts.code: facts for facts in procedures}
+        self.valid_from = valid_from
+
+    async def procedure(self, code: str, as_of: date) -> ProcedureFacts | None:
+        return self.procedures.get(code) if as_of >= self.valid_from else None

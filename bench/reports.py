@@ -80,6 +80,10 @@ def summary_calls(province: str) -> list[Call]:
         Call("assets", "/stats/summary", on),
         Call("assets", "/stats/car-norms", on),
         Call("assets", "/stats/dispositions", on),
+        # NOTE: the procedure_dossiers section (sections/procedures.py)
+        Call("personnel", "/procedure-dossiers/stats", on),
+        Call("assets", "/procedure-dossiers/stats", on),
+        Call("org-structure", "/procedures/handled-by-communes", on),
     ]
 
 

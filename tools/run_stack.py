@@ -11,8 +11,12 @@ gateway's identity; ``haicap-<service> relay``, delivering to the webhook subscr
 ``HAICAP_EVENTS_NATS_URL`` is set, to NATS JetStream), then the stand-in national receiver
 (``national-receiver``, port ``HAICAP_NATIONAL_RECEIVER_PORT``, 8009; ``HAICAP_NATIONAL_RECEIVER=0``
 leaves it out) and personnel's national sync worker (``personnel-sync``, ``haicap-personnel sync``,
-sending through ``lgsp`` to that receiver unless ``HAICAP_PERSONNEL_SYNC_*`` say otherwise), prints
-where they are and how to sign in, and stops them all on Ctrl-C.
+sending through ``lgsp`` to that receiver unless ``HAICAP_PERSONNEL_SYNC_*`` say otherwise), the
+stand-in one-stop receiver (``one-stop-receiver``, port ``HAICAP_ONE_STOP_RECEIVER_PORT``, 8010;
+``HAICAP_ONE_STOP_RECEIVER=0`` leaves it out) and the procedure dossiers' push workers of personnel
+and assets (``personnel-one-stop``, ``assets-one-stop``: ``haicap-<service> one-stop``, pushing to
+that receiver unless ``HAICAP_ONE_STOP_*`` say otherwise), prints where they are and how to sign
+in, and stops them all on Ctrl-C.
 Each process logs to ``var/log/<service>.log``. Ports follow the services' own variables
 (``HAICAP_ORG_PORT``, ``HAICAP_PERSONNEL_PORT``, ..., ``HAICAP_GATEWAY_PORT``), and the
 gateway is pointed at whatever ports the services got.
@@ -69,6 +73,8 @@ SERVICES = (
     Spec("reporting", "haicap-reporting", "HAICAP_REPORTING_", 8004, "reports", "HAICAP_GATEWAY_REPORTING_URL", database=False),
 )
 GATEWAY = Spec("gateway", "haicap-gateway", "HAICAP_GATEWAY_", 8000, relay=True)
+ONE_STOP_SERVICES = (SERVICES[1], SERVICES[2])
+"""The services whose workflows are administrative procedures: each runs a push worker (``one-stop``)."""
 RELAY_SUFFIX = "-relay"
 SYNC_WORKER = "personnel-sync"
 NATIONAL_RECEIVER = "national-receiver"
@@ -76,6 +82,13 @@ RECEIVER_PORT_SETTING = "HAICAP_NATIONAL_RECEIVER_PORT"
 RECEIVER_DEFAULT_PORT = 8009
 RECEIVER_CLIENT_ID = "haicap-personnel"
 SCENARIO_LOADER = "scenario-loader"
+ONE_STOP_RECEIVER = "one-stop-receiver"
+ONE_STOP_PORT_SETTING = "HAICAP_ONE_STOP_RECEIVER_PORT"
+ONE_STOP_DEFAULT_PORT = 8010
+ONE_STOP_USERNAME = "haicap"
+ONE_STOP_WORKER_SUFFIX = "-one-stop"
+OUTSIDE_WORLD = (NATIONAL_RECEIVER, ONE_STOP_RECEIVER)
+"""The stand-ins of the national platforms: when one stops, the stack goes on and its worker keeps the work queued."""
 
 
 class StackError(RuntimeError):
@@ -93,6 +106,31 @@ def receiver_port(env: Mapping[str, str]) -> int:
 def with_receiver(env: Mapping[str, str]) -> bool:
     """Whether the stack runs the stand-in national receiver (the demo's national database)."""
     return env.get("HAICAP_NATIONAL_RECEIVER", "1") != "0"
+
+
+def one_stop_port(env: Mapping[str, str]) -> int:
+    return int(env.get(ONE_STOP_PORT_SETTING, ONE_STOP_DEFAULT_PORT))
+
+
+def with_one_stop_receiver(env: Mapping[str, str]) -> bool:
+    """Whether the stack runs the stand-in one-stop receiver (the demo's provincial procedure system)."""
+    return env.get("HAICAP_ONE_STOP_RECEIVER", "1") != "0"
+
+
+def one_stop_env(env: dict[str, str]) -> None:
+    """The push workers send through ``one-stop`` to the stand-in receiver, unless their settings already say where."""
+    if "HAICAP_ONE_STOP_ADAPTER" in env:
+        return
+    if not with_one_stop_receiver(env):
+        env.setdefault("HAICAP_ONE_STOP_FILE_HMAC_KEY", secrets.token_urlsafe(32))
+        return
+    env["HAICAP_ONE_STOP_ADAPTER"] = "one-stop"
+    env["HAICAP_ONE_STOP_ADAPTER_URL"] = f"http://{HOST}:{one_stop_port(env)}"
+    env["HAICAP_ONE_STOP_USERNAME"] = ONE_STOP_USERNAME
+    # NOTE: made anew by each run, given to the receiver and to the workers only.
+    env["HAICAP_ONE_STOP_PASSWORD"] = secrets.token_urlsafe(24)
+    # NOTE: the unit code of Cao Bằng's People's Committee, as the scenario gives its agencies (org.py).
+    env.setdefault("HAICAP_ONE_STOP_UNIT_CODES", json.dumps({"04": "000.00.00.H14"}))
 
 
 def sync_env(env: dict[str, str]) -> None:
@@ -120,6 +158,7 @@ def stack_env(base: Mapping[str, str], var_dir: Path) -> dict[str, str]:
     """The environment every process gets: its port, its var/ folder, and the gateway's upstream URLs."""
     env = dict(base)
     sync_env(env)
+    one_stop_env(env)
     for spec in (*SERVICES, GATEWAY):
         env[f"{spec.env_prefix}PORT"] = str(port_of(spec, base))
         env.setdefault(f"{spec.env_prefix}VAR_DIR", str(var_dir))
@@ -185,6 +224,8 @@ class Stack:
             return f"http://{HOST}:{self.replica_ports[name]}"
         if name == NATIONAL_RECEIVER:
             return f"http://{HOST}:{receiver_port(self.env)}"
+        if name == ONE_STOP_RECEIVER:
+            return f"http://{HOST}:{one_stop_port(self.env)}"
         spec = next(s for s in (*SERVICES, GATEWAY) if s.name == name)
         return f"http://{HOST}:{port_of(spec, self.env)}"
 
@@ -354,6 +395,10 @@ class Stack:
         if with_receiver(self.env):
             self.start_receiver()
         self.start_sync_worker()
+        if with_one_stop_receiver(self.env):
+            self.start_one_stop_receiver()
+        for spec in ONE_STOP_SERVICES:
+            self.start_one_stop_worker(spec)
 
     def start_receiver(self) -> None:
         """Start the stand-in national receiver (the demo's national database) and wait until it answers."""
@@ -363,6 +408,17 @@ class Stack:
         argv += [f"--client-secret={self.env.get('HAICAP_PERSONNEL_SYNC_CLIENT_SECRET', '')}"]
         self._spawn_argv(NATIONAL_RECEIVER, argv)
         self.wait_ready(NATIONAL_RECEIVER, path="/healthz")
+
+    def start_one_stop_receiver(self) -> None:
+        """Start the stand-in one-stop receiver (the demo's provincial procedure system) and wait until it answers."""
+        argv = [str(self.bin_dir / "python"), "-m", "haicap_scenario.one_stop_receiver", "--port", str(one_stop_port(self.env))]
+        argv += [f"--username={ONE_STOP_USERNAME}", f"--password={self.env.get('HAICAP_ONE_STOP_PASSWORD', '')}"]
+        self._spawn_argv(ONE_STOP_RECEIVER, argv)
+        self.wait_ready(ONE_STOP_RECEIVER, path="/healthz")
+
+    def start_one_stop_worker(self, spec: Spec) -> None:
+        """Start the procedure dossiers' push worker of ``spec`` (``<name>-one-stop``); no port, it works the database."""
+        self._spawn(spec, name=f"{spec.name}{ONE_STOP_WORKER_SUFFIX}", command="one-stop")
 
     def start_sync_worker(self) -> None:
         """Start personnel's national sync worker (``personnel-sync``); it has no port, it works the database."""
@@ -383,6 +439,12 @@ class Stack:
             return
         if name == NATIONAL_RECEIVER:
             self.start_receiver()
+            return
+        if name == ONE_STOP_RECEIVER:
+            self.start_one_stop_receiver()
+            return
+        if name.endswith(ONE_STOP_WORKER_SUFFIX):
+            self.start_one_stop_worker(next(s for s in ONE_STOP_SERVICES if s.name == name.removesuffix(ONE_STOP_WORKER_SUFFIX)))
             return
         spec = next(s for s in (*SERVICES, GATEWAY) if s.name == name)
         self._spawn(spec)
@@ -446,9 +508,9 @@ class Stack:
     def watch(self, poll_seconds: float = 0.5) -> None:
         """Block while every process runs; raise when one exits on its own.
 
-        The stand-in national receiver is the outside world's, not the stack's: when it stops (an
-        operator trying an outage), the stack goes on, the sync keeps the changes queued, and the
-        way to start it again is printed.
+        The stand-in national and one-stop receivers are the outside world's, not the stack's: when
+        one stops (an operator trying an outage), the stack goes on, its worker keeps the work
+        queued, and the way to start it again is printed.
         """
         noticed: set[int] = set()
         while True:
@@ -456,12 +518,13 @@ class Stack:
                 code = process.poll()
                 if code is None:
                     continue
-                if name != NATIONAL_RECEIVER:
+                if name not in OUTSIDE_WORLD:
                     raise self.failure(name, f"exited with code {code}")
                 if process.pid not in noticed:
                     noticed.add(process.pid)
+                    waiting = "the national sync keeps the changes" if name == NATIONAL_RECEIVER else "the push keeps the steps"
                     print(
-                        f"{NATIONAL_RECEIVER} stopped (code {code}); the national sync keeps the changes queued "
+                        f"{name} stopped (code {code}); {waiting} queued "
                         f"and sends them when it is back: {shlex.join(map(str, process.args))}",
                         flush=True,
                     )
@@ -486,6 +549,16 @@ class Stack:
             receiver = self.url(NATIONAL_RECEIVER)
             lines += [
                 f"stand-in national receiver: {receiver} (what it holds: {receiver}/export; "
+                f'an outage: POST {receiver}/control/outage {{"down": true}})'
+            ]
+        pushers = [name for name in self.processes if name.endswith(ONE_STOP_WORKER_SUFFIX)]
+        if pushers:
+            adapter = self.env.get("HAICAP_ONE_STOP_ADAPTER", "file")
+            lines += [f"procedure dossiers' push to the one-stop system: {', '.join(pushers)} ({adapter})"]
+        if ONE_STOP_RECEIVER in self.processes:
+            receiver = self.url(ONE_STOP_RECEIVER)
+            lines += [
+                f"stand-in one-stop receiver: {receiver} (a dossier's updates: {receiver}/control/dossiers/<MaHoSo>; "
                 f'an outage: POST {receiver}/control/outage {{"down": true}})'
             ]
         if self.demo_users:

@@ -17,11 +17,12 @@ from .api import Api, ScenarioError
 from .assets import load_assets
 from .org import load_org, read_state
 from .people import load_people
+from .procedures import load_procedures
 from .targets import AFTER, BEFORE, CAO_BANG, Targets
 
 
 async def load(base_url: str, username: str, password: str, province: str, seed: int, targets: Targets) -> dict[str, object]:
-    """Load each part of the scenario (org, people, assets) the province does not have yet; return what the APIs count."""
+    """Load each part of the scenario (org, people, assets, procedures) the province lacks; return what the APIs count."""
     api = await Api.sign_in(base_url, username, password)
     try:
         existing = await api.get("/api/v1/org/tasks", province=province, limit=1)
@@ -35,8 +36,9 @@ async def load(base_url: str, username: str, password: str, province: str, seed:
         # so a part can be (re)loaded on its own and the others' records stay the same.
         people_loaded = bool((await api.get("/api/v1/personnel/people", province=province, limit=1))["items"])
         assets_loaded = bool((await api.get("/api/v1/assets/assets", province=province, limit=1))["items"])
-        loaded = org_loaded and people_loaded and assets_loaded
-        if not (people_loaded and assets_loaded):
+        procedures_loaded = bool((await api.get("/api/v1/personnel/procedure-dossiers", province=province, limit=1))["items"])
+        loaded = org_loaded and people_loaded and assets_loaded and procedures_loaded
+        if not (people_loaded and assets_loaded and procedures_loaded):
             state = await read_state(api, province)
             if not people_loaded:
                 mark = time.perf_counter()
@@ -46,6 +48,10 @@ async def load(base_url: str, username: str, password: str, province: str, seed:
                 mark = time.perf_counter()
                 parts["assets"] = await load_assets(api, random.Random(f"{seed}:assets"), province, targets, state)
                 parts["assets_seconds"] = round(time.perf_counter() - mark, 1)
+            if not procedures_loaded:
+                mark = time.perf_counter()
+                parts["procedures"] = await load_procedures(api, random.Random(f"{seed}:procedures"), province, state)
+                parts["procedures_seconds"] = round(time.perf_counter() - mark, 1)
         before = await api.get("/api/v1/org/tasks/stats", province=province, as_of=BEFORE.isoformat())
         after = await api.get("/api/v1/org/tasks/stats", province=province, as_of=AFTER.isoformat())
         return {

@@ -233,7 +233,7 @@ class DossierCounts(ReportModel):
     on_time_share: float | None = Field(description="finished_on_time / finished, 4 decimals; null when none is finished")
 
 
-class ProcedureDossiers(DossierCounts):
+class ProcedureDossierCounts(DossierCounts):
     """The dossiers of one procedure."""
 
     procedure_code: str = Field(description="Mã thủ tục hành chính in the national procedure database")
@@ -241,7 +241,7 @@ class ProcedureDossiers(DossierCounts):
     sector: str | None = Field(description="Lĩnh vực")
 
 
-class CommuneDossiers(DossierCounts):
+class CommuneDossierCounts(DossierCounts):
     """The dossiers received by one commune (or by no commune: `commune_code` null, the province's own agencies)."""
 
     commune_code: str | None = Field(description="The commune's code; null for dossiers no commune received")
@@ -261,8 +261,8 @@ class SummaryProcedureDossiers(ReportModel):
     """Procedure dossiers (progress and lateness) by procedure and commune; the procedures the communes took over."""
 
     totals: DossierCounts = Field(description="Every dossier of the province")
-    by_procedure: list[ProcedureDossiers] = Field(description="By procedure code")
-    by_commune: list[CommuneDossiers] = Field(description="By commune code; dossiers of no commune last")
+    by_procedure: list[ProcedureDossierCounts] = Field(description="By procedure code")
+    by_commune: list[CommuneDossierCounts] = Field(description="By commune code; dossiers of no commune last")
     procedures_moved_to_communes: list[CommuneProceduresMoved] = Field(description="By commune code")
 
 
@@ -439,7 +439,7 @@ class ProfileProcedures(ReportModel):
     procedures_moved_from_district: int = Field(description="Of those, procedures at the district level on 2025-06-30")
     moved_from_district: list[ProcedureMovedFromDistrict] = Field(description="Those procedures, by code")
     dossiers: DossierCounts = Field(description="The dossiers the commune received, every procedure")
-    dossiers_by_procedure: list[ProcedureDossiers]
+    dossiers_by_procedure: list[ProcedureDossierCounts]
 
 
 class EventSequences(ReportModel):

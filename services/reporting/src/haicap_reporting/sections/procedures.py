@@ -43,13 +43,13 @@ def counts_of(rows: Iterable[DossierStatsRow]) -> schemas.DossierCounts:
     return schemas.DossierCounts(**sums, on_time_share=share)
 
 
-def _by_procedure(rows: list[DossierStatsRow]) -> list[schemas.ProcedureDossiers]:
+def _by_procedure(rows: list[DossierStatsRow]) -> list[schemas.ProcedureDossierCounts]:
     """One entry per procedure (its communes added up), by procedure code: ``rows`` come sorted by it."""
     grouped: dict[str, list[DossierStatsRow]] = {}
     for row in rows:
         grouped.setdefault(row.procedure_code, []).append(row)
     return [
-        schemas.ProcedureDossiers(
+        schemas.ProcedureDossierCounts(
             procedure_code=code,
             procedure_name=group[0].procedure_name,
             sector=group[0].sector,
@@ -59,13 +59,13 @@ def _by_procedure(rows: list[DossierStatsRow]) -> list[schemas.ProcedureDossiers
     ]
 
 
-def _by_commune(rows: list[DossierStatsRow], names: dict[str, str]) -> list[schemas.CommuneDossiers]:
+def _by_commune(rows: list[DossierStatsRow], names: dict[str, str]) -> list[schemas.CommuneDossierCounts]:
     """One entry per commune, by code, named as org-structure names it; the dossiers of no commune last."""
     grouped: dict[str | None, list[DossierStatsRow]] = {}
     for row in sorted(rows, key=lambda r: (r.commune_code is None, r.commune_code or "")):
         grouped.setdefault(row.commune_code, []).append(row)
     return [
-        schemas.CommuneDossiers(
+        schemas.CommuneDossierCounts(
             commune_code=code,
             commune_name=names.get(code) if code else None,
             **counts_of(group).model_dump(),
@@ -79,7 +79,7 @@ def _counts_table(title: str, label: tuple[str, str], rows: list[dict[str, Any]]
     return Table(title, [label, *COUNT_HEADINGS.items()], [*rows, {"label": TOTAL, **totals.model_dump()}], COUNT_FORMATS)
 
 
-def _procedures_table(title: str, by_procedure: list[schemas.ProcedureDossiers], totals: schemas.DossierCounts) -> Table:
+def _procedures_table(title: str, by_procedure: list[schemas.ProcedureDossierCounts], totals: schemas.DossierCounts) -> Table:
     rows = [{"label": f"{p.procedure_code} {p.procedure_name}", **p.model_dump()} for p in by_procedure]
     return _counts_table(title, ("label", "Thủ tục"), rows, totals)
 

@@ -22,10 +22,11 @@ from haicap_shared.testing import create_postgres_database, drop_postgres_databa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 
-from run_stack import GATEWAY, RECEIVER_PORT_SETTING, SERVICES, Stack
+from run_stack import GATEWAY, ONE_STOP_PORT_SETTING, RECEIVER_PORT_SETTING, SERVICES, Stack
 
 __all__ = [
     "GATEWAY",
+    "ONE_STOP_PORT_SETTING",
     "RECEIVER_PORT_SETTING",
     "SERVICES",
     "SharedStacks",
@@ -58,11 +59,13 @@ def isolated_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     # NOTE: a DATABASE_URL or port set by the caller must not send the test's processes to a
     # real database or a fixed port.
     env = {key: value for key, value in os.environ.items() if not key.startswith("HAICAP_")}
-    ports = free_ports(len(SERVICES) + 2)
+    ports = free_ports(len(SERVICES) + 3)
     for spec, port in zip((*SERVICES, GATEWAY), ports, strict=False):
         env[f"{spec.env_prefix}PORT"] = str(port)
     # NOTE: the stand-in national receiver the stack starts for the sync worker.
-    env[RECEIVER_PORT_SETTING] = str(ports[-1])
+    env[RECEIVER_PORT_SETTING] = str(ports[-2])
+    # NOTE: and the stand-in one-stop receiver it starts for the procedure dossiers' push workers.
+    env[ONE_STOP_PORT_SETTING] = str(ports[-1])
     return env | dict(extra or {})
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .stack_support import GATEWAY, RECEIVER_PORT_SETTING, SERVICES, isolated_env
+from .stack_support import GATEWAY, ONE_STOP_PORT_SETTING, RECEIVER_PORT_SETTING, SERVICES, isolated_env
 
 pytestmark = pytest.mark.processes
 
@@ -56,8 +56,9 @@ def test_repeated_signals_to_the_group_stop_every_process_and_free_every_port(tm
     # NOTE: SIGTERM; SIGINT (Ctrl-C) goes through the same handler in the runner.
     signum = signal.SIGTERM
     env = isolated_env({"HAICAP_SCENARIO": "0"})
-    # NOTE: the stand-in national receiver has a port too; the national sync worker has none.
-    ports = [int(env[f"{spec.env_prefix}PORT"]) for spec in (*SERVICES, GATEWAY)] + [int(env[RECEIVER_PORT_SETTING])]
+    # NOTE: the stand-in national and one-stop receivers have a port too; the workers have none.
+    ports = [int(env[f"{spec.env_prefix}PORT"]) for spec in (*SERVICES, GATEWAY)]
+    ports += [int(env[RECEIVER_PORT_SETTING]), int(env[ONE_STOP_PORT_SETTING])]
     log = (tmp_path / "run_stack.log").open("wb")
     runner = subprocess.Popen(
         [sys.executable, str(RUN_STACK), "--var-dir", str(tmp_path / "var")],

@@ -28,7 +28,7 @@ import pytest
 
 from haicap_shared import testing as shared_testing
 
-from .stack_support import GATEWAY, SERVICES, Stack, free_ports, sign_in
+from .stack_support import GATEWAY, ONE_STOP_PORT_SETTING, RECEIVER_PORT_SETTING, SERVICES, Stack, free_ports, sign_in
 
 pytestmark = [
     pytest.mark.processes,
@@ -65,11 +65,13 @@ def replicated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicated]
     }
     try:
         env = {key: value for key, value in os.environ.items() if not key.startswith("HAICAP_")}
-        ports = free_ports(len(SERVICES) + 1 + 2)
+        ports = free_ports(len(SERVICES) + 1 + 4)
         for spec, port in zip((*SERVICES, GATEWAY), ports, strict=False):
             env[f"{spec.env_prefix}PORT"] = str(port)
             if spec.database:
                 env[f"{spec.env_prefix}DATABASE_URL"] = plain_url(databases[spec.name])
+        # NOTE: the stand-ins of the national platforms on free ports too (their defaults may be taken).
+        env[RECEIVER_PORT_SETTING], env[ONE_STOP_PORT_SETTING] = str(ports[-4]), str(ports[-3])
         with Stack(env, tmp_path_factory.mktemp("scale-out"), startup_timeout_seconds=90) as stack:
             stack.prepare(province="04")
             stack.start(replicas={"org-structure": [ports[-2]], "personnel": [ports[-1]]})

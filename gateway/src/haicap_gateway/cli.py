@@ -73,6 +73,12 @@ def _commands(parsers: argparse._SubParsersAction) -> dict[str, Command]:  # typ
     account.add_argument("--client-id", required=True)
     account.add_argument("--description", default="")
     account.add_argument(
+        "--system-code",
+        default=None,
+        help="the consuming system's code at the data-sharing platform, e.g. VN:GOV:000.00.00.H12:HAICAP (X-Road) "
+        "or an LGSP partner code; its tokens carry it and every call records it",
+    )
+    account.add_argument(
         "--reset-if-exists", action="store_true", help="give an existing account a new secret instead of failing"
     )
 
@@ -139,6 +145,7 @@ def _commands(parsers: argparse._SubParsersAction) -> dict[str, Command]:  # typ
                     args.description,
                     public_base_url=settings.public_base_url,
                     reset=args.reset_if_exists,
+                    system_code=args.system_code,
                 )
             )
         except AppError as exc:

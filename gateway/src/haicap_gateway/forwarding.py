@@ -20,6 +20,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from haicap_shared.consumers import note_consumer
 from haicap_shared.errors import PROBLEM_TYPE_BASE, AppError, problem_response
 
 from .identity.guard import check_bearer_token
@@ -70,7 +71,9 @@ class ForwardingMiddleware:
             return
         state = scope["app"].state
         try:
-            await check_bearer_token(scope["headers"], state.tokens)
+            claims = await check_bearer_token(scope["headers"], state.tokens)
+            # NOTE: the gateway's own access line names a service account's consuming system too.
+            note_consumer(scope, claims.system_code if claims is not None else None)
             response = await state.upstream.forward(service, Request(scope, receive), upstream_path(scope, service, rest))
         except AppError as exc:
             response = problem_response(exc.problem(path), headers=getattr(exc, "headers", None))

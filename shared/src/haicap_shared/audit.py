@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Table, insert, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -116,6 +116,7 @@ class AuditTrail:
             "actor": principal.username,
             "actor_role": principal.role.value,
             "request_id": request_id_var.get(),
+            "consumer_system": principal.system_code,
             "entity_type": entity_type,
             "action": action,
         }
@@ -137,6 +138,11 @@ class AuditEvent(BaseModel):
     actor: str
     actor_role: str | None
     request_id: str | None
+    consumer_system: str | None = Field(
+        default=None,
+        description="The consuming system of a service account's call, as the data-sharing platform names it "
+        "(e.g. `VN:GOV:000.00.00.H12:HAICAP`); null for a user's change",
+    )
     entity_type: str
     entity_id: str
     action: str

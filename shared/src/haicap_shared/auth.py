@@ -22,6 +22,7 @@ import httpx
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
+from .consumers import note_consumer
 from .errors import AppError, UpstreamUnavailable
 from .roles import READS_EVERYWHERE, Area, Role
 from .settings import ProcessSettings
@@ -42,6 +43,8 @@ class Principal:
     role: Role
     area: Area = field(default_factory=Area)
     token_id: str | None = None
+    system_code: str | None = None
+    """The consuming system a service account stands for, from the token (:mod:`haicap_shared.consumers`)."""
 
     @property
     def everywhere(self) -> bool:
@@ -183,9 +186,15 @@ async def current_principal(request: Request, token: Annotated[str | None, Depen
     if await keys.is_revoked(claims.token_id):
         raise TokenRevoked()
     principal = Principal(
-        subject=claims.subject, username=claims.username, role=claims.role, area=claims.area, token_id=claims.token_id
+        subject=claims.subject,
+        username=claims.username,
+        role=claims.role,
+        area=claims.area,
+        token_id=claims.token_id,
+        system_code=claims.system_code,
     )
     request.state.principal = principal
+    note_consumer(request.scope, principal.system_code)
     return principal
 
 

@@ -1,5 +1,9 @@
 """Request id propagation, one access-log line per request, and the one log line of an unhandled error.
 
+The access line of a call made with a service account's token names its consuming system
+(``consumer``), and a caller's ``X-Road-Client`` header, never trusted, appears as
+``claimed_client`` when it says something else (:mod:`haicap_shared.consumers`).
+
 An exception no handler took is logged here, once, while the request id is still known:
 Starlette's server-error middleware and uvicorn sit outside this middleware (the id is
 gone there) and each used to log the same error again. This middleware answers the 500
@@ -16,6 +20,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .consumers import claimed_client, noted_consumer, same_client
 from .errors import internal_error_response, log_unhandled
 from .logs import request_id_var
 
@@ -68,13 +73,21 @@ class RequestIdMiddleware:
             # NOTE: the record (and its extras) only when someone will see it: this runs for
             # every request, and a disabled level costs one cached check.
             if access_log.isEnabledFor(logging.INFO):
-                access_log.info(
-                    "request",
-                    extra={
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "status": status,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    },
-                )
+                access_log.info("request", extra=_access_fields(scope, status, started))
             request_id_var.reset(token)
+
+
+def _access_fields(scope: Scope, status: int, started: float) -> dict[str, object]:
+    fields: dict[str, object] = {
+        "method": scope["method"],
+        "path": scope["path"],
+        "status": status,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+    }
+    consumer = noted_consumer(scope)
+    if consumer is not None:
+        fields["consumer"] = consumer
+    claimed = claimed_client(scope["headers"])
+    if claimed is not None and not same_client(claimed, consumer):
+        fields["claimed_client"] = claimed
+    return fields

@@ -145,6 +145,17 @@ def unscope_idempotency_keys_v2() -> None:
         batch.drop_column("owner")
 
 
+def add_audit_consumer_system_v1() -> None:
+    """``audit_event.consumer_system``: the consuming system of a service account's change (null before, and for users)."""
+    with op.batch_alter_table("audit_event") as batch:
+        batch.add_column(sa.Column("consumer_system", sa.String(100), nullable=True))
+
+
+def drop_audit_consumer_system_v1() -> None:
+    with op.batch_alter_table("audit_event") as batch:
+        batch.drop_column("consumer_system")
+
+
 def entity_columns_v1() -> list[Any]:
     """The columns of :class:`haicap_shared.models.Entity`, for a migration's create_table."""
     return [

@@ -76,6 +76,9 @@ def define_audit_table(metadata: MetaData) -> Table:
         Column("actor", String(200), nullable=False),
         Column("actor_role", String(50), nullable=True),
         Column("request_id", String(128), nullable=True),
+        # NOTE: the consuming system of a service account's call (haicap_shared.consumers), for
+        # the data-sharing platform's tracing; null for a user's change.
+        Column("consumer_system", String(100), nullable=True),
         Column("entity_type", String(100), nullable=False),
         Column("entity_id", String(100), nullable=False),
         Column("action", String(20), nullable=False),

@@ -151,6 +151,7 @@ class TestTokens:
         username: str | None = None,
         subject: str | None = None,
         ttl_seconds: int = 600,
+        system_code: str | None = None,
     ) -> dict[str, str]:
         token, _ = self.issuer.issue(
             subject=subject or f"test-{role.value}",
@@ -158,6 +159,7 @@ class TestTokens:
             role=role,
             area=Area(province=province, commune=commune, agency=agency, person=person),
             ttl_seconds=ttl_seconds,
+            system_code=system_code,
         )
         return {"Authorization": f"Bearer {token}"}
 

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from jwt import PyJWK
 
+from .consumers import SYSTEM_CODE_CLAIM, is_system_code
 from .roles import Area, Role
 
 ALGORITHM = "EdDSA"
@@ -49,6 +50,8 @@ class AccessClaims:
     area: Area
     token_id: str
     expires_at: int
+    system_code: str | None = None
+    """The consuming system a service account stands for (:mod:`haicap_shared.consumers`)."""
 
 
 def generate_private_key() -> Ed25519PrivateKey:
@@ -92,7 +95,15 @@ class TokenIssuer:
         self.audience = audience
 
     def issue(
-        self, *, subject: str, username: str, role: Role, area: Area, ttl_seconds: int, token_id: str | None = None
+        self,
+        *,
+        subject: str,
+        username: str,
+        role: Role,
+        area: Area,
+        ttl_seconds: int,
+        token_id: str | None = None,
+        system_code: str | None = None,
     ) -> tuple[str, AccessClaims]:
         now = int(time.time())
         claims = AccessClaims(
@@ -102,8 +113,9 @@ class TokenIssuer:
             area=area,
             token_id=token_id or uuid.uuid4().hex,
             expires_at=now + ttl_seconds,
+            system_code=system_code,
         )
-        payload = {
+        payload: dict[str, Any] = {
             "iss": self.issuer,
             "aud": self.audience,
             "sub": subject,
@@ -115,6 +127,8 @@ class TokenIssuer:
             "nbf": now - 5,
             "exp": claims.expires_at,
         }
+        if system_code is not None:
+            payload[SYSTEM_CODE_CLAIM] = system_code
         token = jwt.encode(payload, self.private_key, algorithm=ALGORITHM, headers={"kid": self.kid, "typ": "at+jwt"})
         return token, claims
 
@@ -163,6 +177,15 @@ class TokenVerifier:
                 area=Area.from_claim(payload.get("area") or {}),
                 token_id=str(payload["jti"]),
                 expires_at=int(payload["exp"]),
+                system_code=_system_code(payload.get(SYSTEM_CODE_CLAIM)),
             )
         except (KeyError, ValueError) as exc:
             raise TokenInvalid(f"the token's claims are not valid: {exc}") from exc
+
+
+def _system_code(claim: object) -> str | None:
+    if claim is None:
+        return None
+    if not is_system_code(claim):
+        raise ValueError(f"the {SYSTEM_CODE_CLAIM} claim is not a system code")
+    return str(claim)

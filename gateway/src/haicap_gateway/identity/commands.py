@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from haicap_shared.audit import AuditTrail
 from haicap_shared.auth import Principal, system_principal
+from haicap_shared.consumers import SYSTEM_CODE_PATTERN, is_system_code
 from haicap_shared.db import null_pool_engine
 from haicap_shared.roles import Role
 
@@ -138,11 +139,20 @@ async def create_demo_users(
     return await _in_transaction(url, public_base_url, "create-demo-users", work)
 
 
-async def create_service_account(url: str, client_id: str, description: str, *, public_base_url: str, reset: bool = False) -> str:
-    """Create a service account (or, with ``reset``, give an existing one a new secret); return the secret."""
+async def create_service_account(
+    url: str, client_id: str, description: str, *, public_base_url: str, reset: bool = False, system_code: str | None = None
+) -> str:
+    """Create a service account (or, with ``reset``, give an existing one a new secret); return the secret.
+
+    ``system_code`` (the consuming system's code at the data-sharing platform) is checked like the API checks it.
+    """
+    if system_code is not None and not is_system_code(system_code):
+        raise service.SystemCodeInvalid(f"{system_code!r} is not a system code: {SYSTEM_CODE_PATTERN}")
 
     async def work(session: AsyncSession, audit: AuditTrail, principal: Principal) -> str:
-        _, secret = await service.create_service_account(session, audit, principal, client_id, description, reset=reset)
+        _, secret = await service.create_service_account(
+            session, audit, principal, client_id, description, reset=reset, system_code=system_code
+        )
         return secret
 
     return await _in_transaction(url, public_base_url, "create-service-account", work)

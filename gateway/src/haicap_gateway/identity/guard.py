@@ -12,7 +12,7 @@ calls them for every forwarded request, without FastAPI's dependency solving.
 from __future__ import annotations
 
 from haicap_shared.auth import NotAuthenticated, TokenRevoked
-from haicap_shared.tokens import TokenInvalid
+from haicap_shared.tokens import AccessClaims, TokenInvalid
 
 from .revocation import GatewayTokens
 
@@ -27,13 +27,13 @@ def bearer_token(raw_headers: list[tuple[bytes, bytes]]) -> str | None:
     return None
 
 
-async def check_bearer_token(raw_headers: list[tuple[bytes, bytes]], tokens: GatewayTokens) -> None:
-    """Refuse (:class:`NotAuthenticated`, 401) a forwarded request whose bearer token is not valid here."""
+async def check_bearer_token(raw_headers: list[tuple[bytes, bytes]], tokens: GatewayTokens) -> AccessClaims | None:
+    """The claims of a forwarded request's bearer token (None without one); 401 (:class:`NotAuthenticated`) if not valid here."""
     token = bearer_token(raw_headers)
     if token is None:
-        return
+        return None
     try:
-        await tokens.check(token)
+        return await tokens.check(token)
     except TokenInvalid as exc:
         if exc.revoked:
             raise TokenRevoked(str(exc)) from exc

@@ -10,6 +10,7 @@ from typing import cast
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Table, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from haicap_shared.consumers import SYSTEM_CODE_MAX_LENGTH
 from haicap_shared.models import Entity, UtcDateTime, string_enum
 from haicap_shared.roles import Area, Role
 
@@ -53,6 +54,9 @@ class ServiceAccount(Entity, Base):
     secret_hash: Mapped[str] = mapped_column(String(500))
     description: Mapped[str] = mapped_column(String(200), default="")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # NOTE: the consuming system at the data-sharing platform (haicap_shared.consumers); its
+    # tokens carry it, and every call made with them records it.
+    system_code: Mapped[str | None] = mapped_column(String(SYSTEM_CODE_MAX_LENGTH))
 
 
 class RefreshToken(Base):

@@ -26,6 +26,7 @@ from .schemas import (
     Me,
     RevokedTokens,
     ServiceAccount,
+    ServiceAccountUpdate,
     TokenResponse,
     User,
     UserCreate,
@@ -277,4 +278,24 @@ async def list_service_accounts(
 async def get_service_account(account_id: ServiceAccountId, session: DbSession, _principal: UsersRead) -> JSONResponse:
     """One service account by id (never its secret), with its ETag."""
     account = await service.get_service_account(session, account_id)
+    return etag_response(ServiceAccount.model_validate(account))
+
+
+@service_accounts.patch(
+    "/{account_id}",
+    response_model=ServiceAccount,
+    responses=problem_responses(service.ServiceAccountNotFound, PreconditionFailed, PreconditionRequired),
+)
+async def update_service_account(
+    account_id: ServiceAccountId,
+    payload: ServiceAccountUpdate,
+    if_match: IfMatch,
+    session: DbSession,
+    audit: Audit,
+    principal: UsersWrite,
+) -> JSONResponse:
+    """Change a service account's description or consuming system's code (its next tokens carry it). Requires If-Match."""
+    account = await service.get_service_account(session, account_id)
+    if_match.check(account.version)
+    account = await service.update_service_account(session, audit, principal, account, payload)
     return etag_response(ServiceAccount.model_validate(account))

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Self
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from haicap_shared import codes
+from haicap_shared.consumers import SYSTEM_CODE_MAX_LENGTH, SYSTEM_CODE_PATTERN
 from haicap_shared.roles import Area, Role
 
 from .passwords import MIN_PASSWORD_LENGTH
@@ -155,6 +156,20 @@ class User(BaseModel):
         )
 
 
+SystemCode = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=SYSTEM_CODE_MAX_LENGTH,
+        pattern=SYSTEM_CODE_PATTERN,
+        description="The consuming system's code at the data-sharing platform: X-Road-style "
+        "`instance:class:member:subsystem` or an LGSP partner code (one to five parts of letters, digits, `.`, `_`, "
+        "`-`, joined by `:`)",
+        examples=["VN:GOV:000.00.00.H12:HAICAP"],
+    ),
+]
+
+
 class ServiceAccount(BaseModel):
     """A service account (never with its secret, which is shown once, when made)."""
 
@@ -163,10 +178,24 @@ class ServiceAccount(BaseModel):
     id: uuid.UUID
     client_id: str = Field(description="The client id it signs in with (client credentials)")
     description: str
+    system_code: str | None = Field(
+        default=None,
+        description="The consuming system it stands for at the data-sharing platform; its tokens carry it (claim "
+        "`system_code`) and every call made with them records it (access log `consumer`, audit `consumer_system`)",
+    )
     is_active: bool
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class ServiceAccountUpdate(BaseModel):
+    """Fields to change; omitted ones stay, ``system_code: null`` clears the code."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str | None = Field(None, max_length=200)
+    system_code: SystemCode | None = None
 
 
 class TokenResponse(BaseModel):

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail, snapshot
 from haicap_shared.auth import Principal
-from haicap_shared.errors import AppError, BadRequest, Conflict, NotFound
+from haicap_shared.errors import AppError, BadRequest, Conflict, NotFound, ValidationFailed
 from haicap_shared.models import utcnow
 from haicap_shared.roles import Area, Role
 
@@ -27,7 +27,7 @@ from . import repository
 from .models import FailureKind, RefreshToken, ServiceAccount, User
 from .passwords import generate_password, hash_password, token_digest, verify_password
 from .revocation import GatewayTokens
-from .schemas import AreaFields, TokenResponse, UserCreate, UserUpdate, area_problem
+from .schemas import AreaFields, ServiceAccountUpdate, TokenResponse, UserCreate, UserUpdate, area_problem
 from .settings import IdentitySettings
 
 logger = logging.getLogger("haicap.gateway.identity")
@@ -51,6 +51,10 @@ class AreaInvalidForRole(BadRequest):
 
 class ServiceAccountNotFound(NotFound):
     code, title = "service_account_not_found", "No such service account"
+
+
+class SystemCodeInvalid(ValidationFailed):
+    code, title = "invalid_system_code", "Not a consuming system's code (X-Road-style or an LGSP partner code)"
 
 
 class ClientIdTaken(Conflict):
@@ -221,7 +225,14 @@ async def get_service_account(session: AsyncSession, account_id: uuid.UUID) -> S
 
 
 async def create_service_account(
-    session: AsyncSession, audit: AuditTrail, principal: Principal, client_id: str, description: str = "", *, reset: bool = False
+    session: AsyncSession,
+    audit: AuditTrail,
+    principal: Principal,
+    client_id: str,
+    description: str = "",
+    *,
+    reset: bool = False,
+    system_code: str | None = None,
 ) -> tuple[ServiceAccount, str]:
     """A new service account and its secret (shown once, stored only as a hash).
 
@@ -235,6 +246,8 @@ async def create_service_account(
         before = _audit_view(existing)
         existing.secret_hash = await hash_password(secret)
         existing.is_active = True
+        if system_code is not None:
+            existing.system_code = system_code
         await repository.flush(session)
         after = _audit_view(existing) | {"secret_changed": True}
         await audit.record(
@@ -248,13 +261,40 @@ async def create_service_account(
         )
         return existing, secret
     account = ServiceAccount(
-        client_id=client_id, secret_hash=await hash_password(secret), description=description, is_active=True
+        client_id=client_id,
+        secret_hash=await hash_password(secret),
+        description=description,
+        is_active=True,
+        system_code=system_code,
     )
     await repository.add(session, account)
     await audit.record(
         session, principal, entity_type=ENTITY_SERVICE_ACCOUNT, entity_id=account.id, action="create", after=_audit_view(account)
     )
     return account, secret
+
+
+async def update_service_account(
+    session: AsyncSession, audit: AuditTrail, principal: Principal, account: ServiceAccount, payload: ServiceAccountUpdate
+) -> ServiceAccount:
+    """Change a service account's description or consuming system (its next tokens carry the new code)."""
+    before = _audit_view(account)
+    changes = payload.model_dump(exclude_unset=True)
+    if payload.description is not None:
+        account.description = payload.description
+    if "system_code" in changes:
+        account.system_code = payload.system_code
+    await repository.flush(session)
+    await audit.record(
+        session,
+        principal,
+        entity_type=ENTITY_SERVICE_ACCOUNT,
+        entity_id=account.id,
+        action="update",
+        before=before,
+        after=_audit_view(account),
+    )
+    return account
 
 
 # --- grants -------------------------------------------------------------------------------
@@ -378,7 +418,12 @@ async def client_credentials_grant(session: AsyncSession, ctx: GrantContext, cli
         raise InvalidClient()
     ttl = ctx.settings.access_token_ttl_seconds
     access, _ = ctx.tokens.issuer.issue(
-        subject=f"service:{account.client_id}", username=account.client_id, role=Role.SERVICE, area=Area(), ttl_seconds=ttl
+        subject=f"service:{account.client_id}",
+        username=account.client_id,
+        role=Role.SERVICE,
+        area=Area(),
+        ttl_seconds=ttl,
+        system_code=account.system_code,
     )
     return TokenResponse(access_token=access, expires_in=ttl, scope=Role.SERVICE.value, role=Role.SERVICE)
 

@@ -184,6 +184,11 @@ class CloudEvent(BaseModel):
     actor: str = Field(description="Who made the change (user name, service account or `system:<command>`)")
     actorrole: str | None = Field(default=None, description="Their role")
     requestid: str | None = Field(default=None, description="The request that made the change (X-Request-ID)")
+    consumersystem: str | None = Field(
+        default=None,
+        description="The consuming system of a service account's change, as the data-sharing platform names it "
+        "(e.g. `VN:GOV:000.00.00.H12:HAICAP`); absent for a user's",
+    )
     data: EventData
 
 

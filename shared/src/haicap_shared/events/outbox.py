@@ -108,6 +108,8 @@ class Outbox:
             "requestid": request_id_var.get(),
             "data": {"record": record, "changed_fields": changed},
         }
+        if principal.system_code is not None:
+            payload["consumersystem"] = principal.system_code
         return {
             "id": event_id,
             "aggregatetype": kind.entity_type,

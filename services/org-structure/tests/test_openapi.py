@@ -25,7 +25,8 @@ async def test_every_route_has_a_summary_and_declares_its_problems(client: httpx
     assert "application/json" not in paths["/units/by-code/{code}"]["get"]["responses"]["404"]["content"]
     assert "unit_code_overlap" in paths["/units"]["post"]["responses"]["409"]["description"]
     parameters = {p["name"] for p in paths["/units"]["get"]["parameters"]}
-    assert parameters == {"level", "kind", "province", "parent_id", "as_of", "q", "limit", "cursor"}
+    assert parameters == {"level", "kind", "province", "parent_id", "as_of", "q", "limit", "cursor", "format"}
+    assert "application/ld+json" in paths["/units"]["get"]["responses"]["200"]["content"]
 
 
 async def test_the_document_keeps_the_contract(client: httpx.AsyncClient, service_app: FastAPI) -> None:

@@ -17,11 +17,13 @@ from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionReq
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.import_runs import ImportRejected
 from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUpload
+from haicap_shared.linked_data import JsonLdWanted, jsonld_responses
 from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.tabular import ImportReport
 from haicap_shared.values import IsoDate
 from haicap_shared.versioning import IfMatch, etag_response
 
+from ..linked_data import service as linked_data
 from ..units import service as unit_service
 from . import repository, service
 from .access import OrgRead, OrgWrite, ProvinceWrite
@@ -142,10 +144,15 @@ async def import_agencies_file(
 
 
 @router.get(
-    "/agencies/{agency_id}", response_model=Agency, tags=["agencies"], responses=problem_responses(service.AgencyNotFound)
+    "/agencies/{agency_id}",
+    response_model=Agency,
+    tags=["agencies"],
+    responses=problem_responses(service.AgencyNotFound) | jsonld_responses(),
 )
-async def get_agency(agency_id: AgencyId, session: DbSession, principal: OrgRead) -> JSONResponse:
+async def get_agency(agency_id: AgencyId, session: DbSession, principal: OrgRead, ld: JsonLdWanted) -> JSONResponse:
     """One agency, with its ETag."""
+    if ld.wanted:
+        return await linked_data.agency_document(session, ld, principal, agency_id)
     return etag_response(Agency.model_validate(await service.get_agency(session, principal, agency_id)))
 
 

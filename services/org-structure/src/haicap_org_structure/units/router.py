@@ -15,10 +15,12 @@ from haicap_shared.codes import ProvinceCode, UnitCode, UnitLevel
 from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
+from haicap_shared.linked_data import JsonLdWanted, jsonld_responses
 from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.values import IsoDate
 from haicap_shared.versioning import IfMatch, etag_response
 
+from ..linked_data import service as linked_data
 from . import repository, service
 from .access import UnitsRead, UnitsWrite
 from .models import ChangeKind, UnitKind
@@ -44,10 +46,11 @@ def _unit_response(unit: object) -> JSONResponse:
     return etag_response(AdministrativeUnit.model_validate(unit))
 
 
-@router.get("/units", response_model=Page[AdministrativeUnit], responses=problem_responses(BadRequest))
+@router.get("/units", response_model=Page[AdministrativeUnit], responses=problem_responses(BadRequest) | jsonld_responses())
 async def list_units(
     session: DbSession,
     _principal: UnitsRead,
+    ld: JsonLdWanted,
     level: Annotated[UnitLevel | None, Query(description="province, district or commune")] = None,
     kind: Annotated[UnitKind | None, Query(description="e.g. `xa`, `phuong`, `huyen`")] = None,
     province: ProvinceQuery = None,
@@ -58,10 +61,11 @@ async def list_units(
     ] = None,
     limit: Limit = 100,
     cursor: Cursor = None,
-) -> Page[AdministrativeUnit]:
+) -> Page[AdministrativeUnit] | JSONResponse:
     """List administrative units, ordered by code, filtered and paged."""
     filters = repository.UnitFilter(level=level, kind=kind, province=province, parent_id=parent_id, as_of=as_of, q=q)
-    return await service.list_units(session, filters, limit=limit, cursor=cursor)
+    page = await service.list_units(session, filters, limit=limit, cursor=cursor)
+    return await linked_data.units_page_document(session, ld, page) if ld.wanted else page
 
 
 @router.get("/units/stats", response_model=UnitStats)
@@ -104,10 +108,15 @@ async def get_unit_by_code(
     return _unit_response(await service.unit_by_code(session, code, as_of or date.today()))
 
 
-@router.get("/units/{unit_id}", response_model=AdministrativeUnit, responses=problem_responses(service.UnitNotFound))
-async def get_unit(unit_id: UnitId, session: DbSession, _principal: UnitsRead) -> JSONResponse:
+@router.get(
+    "/units/{unit_id}",
+    response_model=AdministrativeUnit,
+    responses=problem_responses(service.UnitNotFound) | jsonld_responses(),
+)
+async def get_unit(unit_id: UnitId, session: DbSession, _principal: UnitsRead, ld: JsonLdWanted) -> JSONResponse:
     """One unit by id, with its ETag."""
-    return _unit_response(await service.get_unit(session, unit_id))
+    unit = await service.get_unit(session, unit_id)
+    return await linked_data.unit_document(session, ld, unit) if ld.wanted else _unit_response(unit)
 
 
 @router.patch(
@@ -144,10 +153,15 @@ async def delete_unit(unit_id: UnitId, if_match: IfMatch, session: DbSession, au
     return Response(status_code=204)
 
 
-@router.get("/units/{unit_id}/lineage", response_model=Lineage, responses=problem_responses(service.UnitNotFound))
-async def get_lineage(unit_id: UnitId, session: DbSession, _principal: UnitsRead) -> Lineage:
+@router.get(
+    "/units/{unit_id}/lineage",
+    response_model=Lineage,
+    responses=problem_responses(service.UnitNotFound) | jsonld_responses(),
+)
+async def get_lineage(unit_id: UnitId, session: DbSession, _principal: UnitsRead, ld: JsonLdWanted) -> Lineage | JSONResponse:
     """What the unit came from and what it became, transitively, with dates and legal basis."""
-    return await service.lineage(session, await service.get_unit(session, unit_id))
+    lineage = await service.lineage(session, await service.get_unit(session, unit_id))
+    return await linked_data.lineage_document(session, ld, lineage) if ld.wanted else lineage
 
 
 @router.get(
@@ -170,10 +184,11 @@ async def get_unit_correction(
     return await service.get_correction(session, correction_id)
 
 
-@router.get("/unit-changes", response_model=Page[UnitChange], responses=problem_responses(BadRequest))
+@router.get("/unit-changes", response_model=Page[UnitChange], responses=problem_responses(BadRequest) | jsonld_responses())
 async def list_unit_changes(
     session: DbSession,
     _principal: UnitsRead,
+    ld: JsonLdWanted,
     province: ProvinceQuery = None,
     kind: Annotated[ChangeKind | None, Query()] = None,
     unit_id: Annotated[uuid.UUID | None, Query(description="Changes this unit took part in")] = None,
@@ -181,12 +196,13 @@ async def list_unit_changes(
     effective_to: Annotated[IsoDate | None, Query(description="Effective on or before")] = None,
     limit: Limit = 100,
     cursor: Cursor = None,
-) -> Page[UnitChange]:
+) -> Page[UnitChange] | JSONResponse:
     """List reorganisations, ordered by effective date."""
     filters = repository.ChangeFilter(
         province=province, kind=kind, unit_id=unit_id, effective_from=effective_from, effective_to=effective_to
     )
-    return await service.list_changes(session, filters, limit=limit, cursor=cursor)
+    page = await service.list_changes(session, filters, limit=limit, cursor=cursor)
+    return linked_data.changes_page_document(ld, page) if ld.wanted else page
 
 
 @router.post(
@@ -205,7 +221,12 @@ async def create_unit_change(
     return await idempotency.created(await service.get_change(session, change.id), location=f"unit-changes/{change.id}")
 
 
-@router.get("/unit-changes/{change_id}", response_model=UnitChange, responses=problem_responses(service.ChangeNotFound))
-async def get_unit_change(change_id: uuid.UUID, session: DbSession, _principal: UnitsRead) -> JSONResponse:
+@router.get(
+    "/unit-changes/{change_id}",
+    response_model=UnitChange,
+    responses=problem_responses(service.ChangeNotFound) | jsonld_responses(),
+)
+async def get_unit_change(change_id: uuid.UUID, session: DbSession, _principal: UnitsRead, ld: JsonLdWanted) -> JSONResponse:
     """One reorganisation with its former and resulting units."""
-    return etag_response(await service.get_change(session, change_id))
+    change = await service.get_change(session, change_id)
+    return linked_data.change_document(ld, change) if ld.wanted else etag_response(change)

@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from haicap_shared.app import create_service_app
+from haicap_shared.procedures.catalogue import CatalogueFactory
+from haicap_shared.procedures.wiring import install_procedures
 
 from .allocations.router import router as allocations_router
 from .dispositions.router import router as dispositions_router
@@ -18,6 +20,7 @@ from .register.router import router as register_router
 from .settings import AssetsSettings
 from .stats.router import router as stats_router
 from .tables import metadata
+from .workflow_dossiers import DOSSIERS
 
 DESCRIPTION = """
 Public assets (tài sản công) of the province and its communes: premises and land (cơ sở nhà,
@@ -40,10 +43,16 @@ xử lý) with their approval under Decree 186/2025/NĐ-CP, the car norms of Dec
 OrgFactory = Callable[[FastAPI], OrgDirectory]
 
 
-def create_app(settings: AssetsSettings | None = None, *, org_client_factory: OrgFactory | None = None) -> FastAPI:
-    """The assets app; tests pass their own settings and a fake org-structure."""
+def create_app(
+    settings: AssetsSettings | None = None,
+    *,
+    org_client_factory: OrgFactory | None = None,
+    procedure_catalogue_factory: CatalogueFactory | None = None,
+) -> FastAPI:
+    """The assets app; tests pass their own settings, a fake org-structure and a fake procedure catalogue."""
     settings = settings or AssetsSettings()
     factory = org_client_factory or org_structure_client
+    procedures = install_procedures(DOSSIERS.config, catalogue_factory=procedure_catalogue_factory)
 
     @asynccontextmanager
     async def org_directory(app: FastAPI) -> AsyncIterator[None]:
@@ -56,8 +65,8 @@ def create_app(settings: AssetsSettings | None = None, *, org_client_factory: Or
         description=DESCRIPTION,
         settings=settings,
         metadata=metadata,
-        routers=[register_router, allocations_router, dispositions_router, norms_router, stats_router],
-        extensions=[org_directory],
+        routers=[register_router, allocations_router, dispositions_router, norms_router, stats_router, procedures.router],
+        extensions=[org_directory, procedures.extension],
         events=event_catalogue(settings.decision_days),
         openapi_tags=[
             {"name": "assets", "description": "The register of public assets and their history"},
@@ -65,5 +74,6 @@ def create_app(settings: AssetsSettings | None = None, *, org_client_factory: Or
             {"name": "dispositions", "description": "Disposition plans in the order of priority, and their approval"},
             {"name": "norms", "description": "Car norms per commune"},
             {"name": "statistics", "description": "Figures on any date, computed in SQL"},
+            procedures.tag,
         ],
     )

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from haicap_shared.events.catalogue import EventArea, EventCatalogue, EventKind
+from haicap_shared.procedures.wiring import dossier_event_kind
 
 from .allocations.schemas import HandoverSummary
 from .allocations.service import ENTITY_ALLOCATION, ENTITY_HANDOVER
@@ -116,5 +117,6 @@ def event_catalogue(decision_days: int = 20) -> EventCatalogue:
                 represent=norm_record,
                 description="A car norm recorded, or ended by the next one (national: no area)",
             ),
+            dossier_event_kind(SERVICE_PATH),
         ],
     )

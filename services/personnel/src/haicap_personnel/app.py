@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from haicap_shared.app import create_service_app
+from haicap_shared.procedures.catalogue import CatalogueFactory
+from haicap_shared.procedures.wiring import install_procedures
 
 from .careers.router import router as careers_router
 from .codelists.router import router as codelists_router
@@ -27,6 +29,7 @@ from .sync.router import router as sync_router
 from .sync_reports.router import router as sync_reports_router
 from .tables import metadata
 from .training.router import router as training_router
+from .workflow_dossiers import DOSSIERS
 
 DESCRIPTION = """
 Cadres, civil servants and public employees (cán bộ, công chức, viên chức) of the province and
@@ -47,9 +50,16 @@ qualification statistics computed in SQL for any date.
 OrgClientFactory = Callable[[FastAPI], OrgDirectory]
 
 
-def create_app(settings: PersonnelSettings | None = None, *, org_client_factory: OrgClientFactory | None = None) -> FastAPI:
+def create_app(
+    settings: PersonnelSettings | None = None,
+    *,
+    org_client_factory: OrgClientFactory | None = None,
+    procedure_catalogue_factory: CatalogueFactory | None = None,
+) -> FastAPI:
+    """The personnel app; tests pass their own settings, a fake org-structure and a fake procedure catalogue."""
     settings = settings or PersonnelSettings()
     factory = org_client_factory or default_org_client
+    procedures = install_procedures(DOSSIERS.config, catalogue_factory=procedure_catalogue_factory)
 
     @asynccontextmanager
     async def org_client(app: FastAPI) -> AsyncIterator[None]:
@@ -77,6 +87,7 @@ def create_app(settings: PersonnelSettings | None = None, *, org_client_factory:
             consent_router,
             sync_router,
             sync_reports_router,
+            procedures.router,
         ],
         openapi_tags=[
             {"name": "people", "description": "Cadres, civil servants, public employees and workers (CBCCVC)"},
@@ -91,8 +102,9 @@ def create_app(settings: PersonnelSettings | None = None, *, org_client_factory:
             {"name": "conduct", "description": "Yearly evaluations, commendations and discipline"},
             {"name": "consent", "description": "Consent to reading a dossier for another agency; a person's own dossier"},
             {"name": "national-sync", "description": "Verification and the sync with the national cadre database"},
+            procedures.tag,
         ],
-        extensions=[org_client],
+        extensions=[org_client, procedures.extension],
         personal_fields=people_service.PERSONAL_FIELDS,
         events=CATALOGUE,
     )

@@ -16,6 +16,7 @@ from sqlalchemy import Numeric, Table
 
 from haicap_shared.events.catalogue import EventCatalogue, EventKind
 from haicap_shared.personal_data import mask
+from haicap_shared.procedures.wiring import dossier_event_kind
 
 from .careers import events as career_events
 from .conduct import events as conduct_events
@@ -168,6 +169,7 @@ CATALOGUE = EventCatalogue(
             description="An import of people (its id: the file name), after the event of every person it wrote, "
             "in the same transaction",
         ),
+        dossier_event_kind(PATH),
         *career_events.KINDS,
         *conduct_events.KINDS,
         *consent_events.KINDS,

@@ -25,8 +25,11 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..events.catalogue import EventKind
 from .catalogue import CatalogueFactory, catalogue_extension
 from .router import procedures_router
+from .schemas import ProcedureDossier
+from .service import ENTITY_TYPE
 from .tables import ProcedureTables
 
 CalendarSource = Callable[[AsyncSession, date, date], Awaitable[Mapping[date, bool]]]
@@ -69,3 +72,17 @@ class ProceduresInstall:
 def install_procedures(config: DossierConfig, *, catalogue_factory: CatalogueFactory | None = None) -> ProceduresInstall:
     """The routes, the catalogue's lifespan extension and the OpenAPI tag of a service's dossiers."""
     return ProceduresInstall(config, procedures_router(config), catalogue_extension(catalogue_factory), TAG)
+
+
+def dossier_event_kind(service_path: str) -> EventKind:
+    """The change feed's kind of a dossier (``procedure_dossier``): the record as ``GET /procedure-dossiers/{id}`` shows it.
+
+    Its area is the dossier's own (province, commune, handling agency), like every other record's.
+    """
+    return EventKind(
+        ENTITY_TYPE,
+        ProcedureDossier,
+        f"{service_path}/procedure-dossiers/{{id}}",
+        description="A procedure dossier (hồ sơ thủ tục hành chính): received, then each step "
+        "(in process, supplement requested, done, refused, returned), with its due date",
+    )

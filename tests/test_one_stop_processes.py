@@ -1,4 +1,4 @@
-"""The one-stop push as real processes: ``haicap-personnel one-stop`` pushing to the stand-in one-stop receiver.
+"""The one-stop push as real processes: ``haicap-personnel one-stop`` (and assets') pushing to the stand-in receiver.
 
 A personnel database of the test's own (a SQLite file or a PostgreSQL database) holds the
 dossiers and their steps (written with the procedure tables, as a workflow's transaction
@@ -30,7 +30,8 @@ from haicap_scenario.one_stop_receiver import ReceiverProcess
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from haicap_personnel.cli import MIGRATIONS
+from haicap_assets.cli import MIGRATIONS as ASSETS_MIGRATIONS
+from haicap_personnel.cli import MIGRATIONS as PERSONNEL_MIGRATIONS
 from haicap_personnel.db import procedure_tables as tables
 from haicap_shared import testing as shared_testing
 from haicap_shared.db import create_engine
@@ -55,8 +56,10 @@ def at(day: date, hour: int) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=VIETNAM).astimezone(UTC)
 
 
-async def open_dossier(engine: AsyncEngine, code: str, statuses: Sequence[tuple[ProcedureStatus, datetime]]) -> list[uuid.UUID]:
-    """A job-position appraisal received on FRIDAY with its steps, every step queued; the steps' ids in order."""
+async def open_dossier(
+    engine: AsyncEngine, code: str, statuses: Sequence[tuple[ProcedureStatus, datetime]], subject_kind: str = "position"
+) -> list[uuid.UUID]:
+    """A dossier (by default a job-position appraisal) received on FRIDAY with its steps queued; the steps' ids in order."""
     received_at = FRIDAY.astimezone(UTC)
     due = add_working_days(local_date(received_at), APPRAISAL_DAYS)
     dossier_id, now = uuid.uuid4(), datetime.now(UTC)
@@ -69,7 +72,7 @@ async def open_dossier(engine: AsyncEngine, code: str, statuses: Sequence[tuple[
         "sector": "Tổ chức - Biên chế",
         "level": "province",
         "processing_days": APPRAISAL_DAYS,
-        "subject_kind": "position",
+        "subject_kind": subject_kind,
         "subject_id": uuid.uuid4(),
         "applicant": "UBND xã Quảng Lâm",
         "province_code": "04",
@@ -131,11 +134,16 @@ def settled(engine: AsyncEngine, step_ids: Sequence[uuid.UUID]) -> Callable[[], 
     return check
 
 
-def start_worker(database_url: str, receiver: ReceiverProcess, tmp_path: Path) -> subprocess.Popen[bytes]:
+MIGRATIONS = {"personnel": PERSONNEL_MIGRATIONS, "assets": ASSETS_MIGRATIONS}
+"""The services with procedure dossiers (the same tables in each database: ``haicap_shared.procedures.tables``)."""
+
+
+def start_worker(service: str, database_url: str, receiver: ReceiverProcess, tmp_path: Path) -> subprocess.Popen[bytes]:
+    prefix = f"HAICAP_{service.upper()}_"
     env = isolated_env(
         {
-            "HAICAP_PERSONNEL_DATABASE_URL": database_url,
-            "HAICAP_PERSONNEL_VAR_DIR": str(tmp_path / "var"),
+            f"{prefix}DATABASE_URL": database_url,
+            f"{prefix}VAR_DIR": str(tmp_path / "var"),
             "HAICAP_ONE_STOP_ADAPTER": "one-stop",
             "HAICAP_ONE_STOP_ADAPTER_URL": receiver.url,
             "HAICAP_ONE_STOP_USERNAME": USERNAME,
@@ -149,17 +157,20 @@ def start_worker(database_url: str, receiver: ReceiverProcess, tmp_path: Path) -
         }
     )
     log = (tmp_path / "worker.log").open("ab")
-    return subprocess.Popen([sys.executable, "-m", "haicap_personnel", "one-stop"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    command = [sys.executable, "-m", f"haicap_{service}", "one-stop"]
+    return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 @asynccontextmanager
-async def processes(backend: str, tmp_path: Path) -> AsyncIterator[tuple[AsyncEngine, ReceiverProcess, subprocess.Popen[bytes]]]:
+async def processes(
+    backend: str, tmp_path: Path, service: str = "personnel"
+) -> AsyncIterator[tuple[AsyncEngine, ReceiverProcess, subprocess.Popen[bytes]]]:
     url = await create_postgres_database("onestop") if backend == "postgresql" else f"sqlite+aiosqlite:///{tmp_path / 'p.db'}"
-    await upgrade_to_head(MIGRATIONS, url)
+    await upgrade_to_head(MIGRATIONS[service], url)
     engine = create_engine(url)
     receiver = ReceiverProcess(free_ports(1)[0], tmp_path / "receiver.log", username=USERNAME, password=PASSWORD)
     receiver.start()
-    worker = start_worker(url, receiver, tmp_path)
+    worker = start_worker(service, url, receiver, tmp_path)
     try:
         yield engine, receiver, worker
     finally:
@@ -235,3 +246,19 @@ async def test_each_step_reaches_the_receiver_in_order_through_an_outage_and_a_r
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=30) == 0
         assert receiver.stop() == 0
+
+
+@pytest.mark.parametrize("backend", shared_testing.test_backends())
+async def test_assets_pushes_its_dossiers_the_same_way(backend: str, tmp_path: Path) -> None:
+    disposition = [
+        (ProcedureStatus.RECEIVED, FRIDAY.astimezone(UTC)),
+        (ProcedureStatus.REFUSED, at(date(2026, 4, 29), 9)),
+    ]
+    async with processes(backend, tmp_path, "assets") as (engine, receiver, worker):
+        steps = await open_dossier(engine, "000.00.04.H12-260424-0009", disposition, "disposition")
+        await wait_for("the disposition's steps pushed", settled(engine, steps))
+        assert [s["push_status"] for s in await push_states(engine, steps)] == [PushStatus.ACKNOWLEDGED] * 2
+        held = receiver.dossier("000.00.04.H12-260424-0009")
+        assert [u["status"] for u in held] == [one_stop.STATUS_CODES[status].code for status, _ in disposition]
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=30) == 0

@@ -22,6 +22,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from urllib.parse import quote
 
 # NOTE: a document number: digits, then slash-separated parts ("202/2025/QH15", "1657/NQ-UBTVQH15");
@@ -85,6 +86,14 @@ class Iris:
         if electronic_id_code:
             return self._dated("agency", electronic_id_code, valid_from)
         return f"{self.base}/id/agency/{agency_id}"
+
+    def unit_of(self, unit: Any) -> str:
+        """The IRI of a unit as org-structure describes it (anything with ``code`` and ``valid_from``)."""
+        return self.unit(unit.code, unit.valid_from)
+
+    def agency_of(self, agency: Any) -> str:
+        """The IRI of an agency as org-structure describes it (``id``, ``valid_from``, ``electronic_id_code``)."""
+        return self.agency(agency.id, getattr(agency, "electronic_id_code", None), agency.valid_from)
 
     def change(self, change_id: uuid.UUID) -> str:
         return f"{self.base}/id/change/{change_id}"

@@ -23,6 +23,7 @@ from haicap_shared.errors import (
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.import_runs import ImportRejected
 from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUpload
+from haicap_shared.linked_data import JsonLdWanted, jsonld_responses
 from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.tabular import ImportReport
 from haicap_shared.versioning import IfMatch, etag_response
@@ -30,7 +31,7 @@ from haicap_shared.versioning import IfMatch, etag_response
 from ..allocations import service as allocation_service
 from ..holders import HolderNotAllowed, HolderNotInForce
 from ..org_client import HolderNotFound, Org
-from . import repository, service
+from . import linked_data, repository, service
 from .access import RecordsRead, RecordsWrite
 from .models import AssetKind, AssetStatus, HolderKind
 from .schemas import Asset, AssetCreate, AssetUpdate, History
@@ -116,10 +117,18 @@ async def import_assets(
     return await service.import_assets(session, audit, principal, org, upload, partial=partial, today=date.today())
 
 
-@router.get("/assets/{asset_id}", response_model=Asset, responses=problem_responses(service.AssetNotFound))
-async def get_asset(asset_id: AssetId, session: DbSession, principal: RecordsRead) -> JSONResponse:
+@router.get(
+    "/assets/{asset_id}",
+    response_model=Asset,
+    responses=problem_responses(service.AssetNotFound, HolderNotFound, UpstreamUnavailable)
+    | jsonld_responses("Premises as an org:Site (W3C ORG) when JSON-LD is asked for; other kinds answer JSON"),
+)
+async def get_asset(asset_id: AssetId, session: DbSession, principal: RecordsRead, org: Org, ld: JsonLdWanted) -> JSONResponse:
     """One asset, with its ETag."""
-    return etag_response(Asset.model_validate(await service.get_asset(session, principal, asset_id)))
+    asset = Asset.model_validate(await service.get_asset(session, principal, asset_id))
+    if ld.wanted and linked_data.has_linked_data(asset):
+        return await linked_data.site_document(org, ld, asset)
+    return etag_response(asset)
 
 
 @router.patch(

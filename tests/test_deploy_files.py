@@ -56,6 +56,7 @@ from haicap_personnel.settings import PersonnelSettings
 from haicap_personnel.sync.settings import SyncSettings
 from haicap_reporting.settings import ReportingSettings
 from haicap_shared.events.settings import EventSettings
+from haicap_shared.procedures.settings import OneStopSettings
 from haicap_shared.settings import ProcessSettings, ServiceSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +74,7 @@ class Process:
     settings: type[BaseSettings]
     database: str | None
     workers: tuple[type[BaseSettings], ...] = ()
-    """Settings of the process's own workers beside the API (personnel's national sync: ``HAICAP_PERSONNEL_SYNC_*``)."""
+    """Settings of the process's own workers beside the API (the national sync: ``HAICAP_PERSONNEL_SYNC_*``; the one-stop push)."""
 
     @property
     def prefix(self) -> str:
@@ -109,8 +110,8 @@ PROCESSES = {
     p.name: p
     for p in (
         Process("org-structure", "services/org-structure", OrgSettings, "haicap_org"),
-        Process("personnel", "services/personnel", PersonnelSettings, "haicap_personnel", (SyncSettings,)),
-        Process("assets", "services/assets", AssetsSettings, "haicap_assets"),
+        Process("personnel", "services/personnel", PersonnelSettings, "haicap_personnel", (SyncSettings, OneStopSettings)),
+        Process("assets", "services/assets", AssetsSettings, "haicap_assets", (OneStopSettings,)),
         Process("reporting", "services/reporting", ReportingSettings, None),
         Process("gateway", "gateway", GatewaySettings, "haicap_gateway"),
     )

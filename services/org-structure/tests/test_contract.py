@@ -29,6 +29,10 @@ KNOWN: dict[FailureKey, str] = {
     FailureKey("unsupported_method", "GET /units/stats"): OVERLAPPING_PATHS,
     FailureKey("unsupported_method", "POST /agencies/imports"): OVERLAPPING_PATHS,
     FailureKey("unsupported_method", "POST /agencies/standard-setup"): OVERLAPPING_PATHS,
+    FailureKey("unsupported_method", "GET /procedures/handled"): OVERLAPPING_PATHS,
+    FailureKey("unsupported_method", "GET /procedures/handled-by-communes"): OVERLAPPING_PATHS,
+    FailureKey("unsupported_method", "GET /procedures/moved"): OVERLAPPING_PATHS,
+    FailureKey("unsupported_method", "POST /procedures/imports"): OVERLAPPING_PATHS,
 }
 
 

@@ -13,7 +13,7 @@ from haicap_shared.audit import Audit
 from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
 from haicap_shared.codes import CommuneCode, ProvinceCode, UnitLevel
 from haicap_shared.db import DbSession
-from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, problem_responses
+from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, ValidationFailed, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.import_runs import ImportRejected
 from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUpload
@@ -91,7 +91,7 @@ async def create_procedure(
 @router.post(
     "/procedures/imports",
     response_model=ImportReport,
-    responses=problem_responses(ImportRejected, *IMPORT_PROBLEMS),
+    responses=problem_responses(ImportRejected, ValidationFailed, *IMPORT_PROBLEMS),
     openapi_extra=IMPORT_REQUEST_BODY,
 )
 async def import_procedures(session: DbSession, audit: Audit, principal: ProceduresWrite, upload: ImportUpload) -> ImportReport:

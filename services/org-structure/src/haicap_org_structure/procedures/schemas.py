@@ -29,7 +29,9 @@ ProcedureCode = Annotated[
 ProcedureName = Annotated[str, Field(min_length=3, max_length=1000, examples=["Thủ tục thi tuyển công chức"])]
 Sector = Annotated[str, Field(min_length=2, max_length=200, description="Lĩnh vực", examples=["Công chức, viên chức"])]
 ProcessingDays = Annotated[
-    int, Field(ge=0, le=MAX_PROCESSING_DAYS, description="The statutory processing time in working days (0: same day)")
+    int,
+    # NOTE: strict, so that `false` is not taken for 0 days.
+    Field(strict=True, ge=0, le=MAX_PROCESSING_DAYS, description="The statutory processing time in working days (0: same day)"),
 ]
 AgencyInCharge = Annotated[
     str | None, Field(max_length=300, description="The agency in charge (cơ quan thực hiện)", examples=["Sở Nội vụ"])

@@ -91,6 +91,7 @@ def _serve_merged_openapi(app: FastAPI, settings: GatewaySettings) -> None:
         dependencies=[Public],
         tags=["documentation"],
         operation_id="gateway.openapi30.get",
+        summary="The whole API as OpenAPI 3.0.3",
     )
     async def openapi_30(request: Request) -> JSONResponse:
         """The whole API as OpenAPI 3.0.3, for data-sharing platforms (LGSP, X-Road) that import only 3.0."""

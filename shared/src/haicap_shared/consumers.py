@@ -1,7 +1,7 @@
 """The consuming system behind a service-account call, as the data-sharing platform names it.
 
 A provincial data-sharing platform (LGSP) or an X-Road-style registry traces every call to the
-system that made it (``docs/INTEROP``: X-Road REST, the ``X-Road-Client`` header). haicap meets
+system that made it (X-Road's REST protocol: the ``X-Road-Client`` header). haicap meets
 that from its own side: a service account carries its consuming system's code (``system_code``,
 set by an admin at the gateway), the access token carries it as the ``system_code`` claim, and
 every call made with that token records it: ``consumer`` in each access-log line, the audit

@@ -1,7 +1,7 @@
 """An OpenAPI 3.1 document rewritten as OpenAPI 3.0.3, for the platforms that take only 3.0.
 
 The provincial data-sharing platforms (LGSP) and X-Road-style registries import service
-descriptions in OpenAPI 3.0 (``docs/INTEROP``: X-Road REST). FastAPI writes 3.1, whose schemas
+descriptions in OpenAPI 3.0 (X-Road's REST protocol does). FastAPI writes 3.1, whose schemas
 are JSON Schema 2020-12; :func:`downgrade` rewrites every construct 3.0 cannot say into the 3.0
 form that means the same, and moves what 3.0 has no word for into an ``x-`` extension (3.0
 tools ignore those) rather than dropping it silently:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import JSONResponse
@@ -63,6 +64,12 @@ class LinkedData:
 
     def document(self, nodes: list[dict[str, Any]]) -> dict[str, Any]:
         return document(self.iris.base, nodes)
+
+    def next_page(self, cursor: str | None) -> dict[str, str]:
+        """A list's next page as a ``Link`` header relative to the request (so right behind the gateway too)."""
+        if cursor is None:
+            return {}
+        return {"Link": f'<?{urlencode({**self.query, "cursor": cursor})}>; rel="next"'}
 
 
 def linked_data(

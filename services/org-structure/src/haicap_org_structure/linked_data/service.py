@@ -12,7 +12,6 @@ import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import date
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -137,17 +136,10 @@ async def unit_document(session: AsyncSession, ld: LinkedData, unit: Administrat
     return jsonld_response(ld.document(await unit_nodes(session, ld.iris, [unit])), headers={"ETag": etag(unit.version)})
 
 
-def _next_link(query: Mapping[str, str], cursor: str | None) -> dict[str, str]:
-    """The next page as a ``Link`` header relative to the request (right behind the gateway too)."""
-    if cursor is None:
-        return {}
-    return {"Link": f'<?{urlencode({**query, "cursor": cursor})}>; rel="next"'}
-
-
 async def units_page_document(session: AsyncSession, ld: LinkedData, page: Page[UnitOut]) -> JSONResponse:
     """A page of units as JSON-LD; the next page in the ``Link`` header."""
     nodes = await unit_nodes(session, ld.iris, page.items)
-    return jsonld_response(ld.document(nodes), headers=_next_link(ld.query, page.next))
+    return jsonld_response(ld.document(nodes), headers=ld.next_page(page.next))
 
 
 def change_document(ld: LinkedData, change: UnitChangeOut) -> JSONResponse:
@@ -157,9 +149,7 @@ def change_document(ld: LinkedData, change: UnitChangeOut) -> JSONResponse:
 
 def changes_page_document(ld: LinkedData, page: Page[UnitChangeOut]) -> JSONResponse:
     """A page of changes as JSON-LD; the next page in the ``Link`` header."""
-    return jsonld_response(
-        ld.document([change_node(ld.iris, change) for change in page.items]), headers=_next_link(ld.query, page.next)
-    )
+    return jsonld_response(ld.document([change_node(ld.iris, change) for change in page.items]), headers=ld.next_page(page.next))
 
 
 async def lineage_document(session: AsyncSession, ld: LinkedData, lineage: Lineage) -> JSONResponse:

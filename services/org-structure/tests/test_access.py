@@ -30,6 +30,11 @@ async def test_every_route_against_every_role(client: httpx.AsyncClient, service
     assert table["POST /task-transfers/bulk"]["auditor"] == 403
     assert table["POST /tasks/{task_id}/transfers"]["service"] == 403
     assert table["POST /tasks/imports"]["commune_officer"] == 422
+    assert table["GET /procedures/{code}"]["service"] == 422  # admitted; the placeholder is no procedure code
+    assert table["GET /procedures"]["viewer"] == 403
+    assert table["POST /procedures"]["commune_officer"] == 403
+    assert table["POST /procedures/imports"]["province_officer"] == 422
+    assert table["PUT /tasks/{task_id}/procedures"]["auditor"] == 403
 
 
 async def test_a_province_officer_changes_only_their_province(

@@ -65,7 +65,7 @@ async def test_a_reused_code_gives_two_iris(client: httpx.AsyncClient, cao_bang:
     hop_giang = await _unit(client, "01273", "2025-06-30")
     thuc_phan = await _unit(client, "01273", "2025-07-01")
     iris = Iris.of(BASE)
-    former = _nodes(await _jsonld(client, f"/units/{hop_giang['id']}"))
+    former = _nodes(await _jsonld(client, "/units/by-code/01273", as_of="2025-06-30"))
     current = _nodes(await _jsonld(client, f"/units/{thuc_phan['id']}"))
     [former_iri], [current_iri] = former, current
     assert former_iri == iris.unit("01273", None) == f"{BASE}/id/unit/01273"

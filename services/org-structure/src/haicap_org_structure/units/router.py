@@ -97,15 +97,21 @@ async def create_unit(
     return await idempotency.created(AdministrativeUnit.model_validate(unit), location=f"units/{unit.id}")
 
 
-@router.get("/units/by-code/{code}", response_model=AdministrativeUnit, responses=problem_responses(service.UnitNotFound))
+@router.get(
+    "/units/by-code/{code}",
+    response_model=AdministrativeUnit,
+    responses=problem_responses(service.UnitNotFound) | jsonld_responses(),
+)
 async def get_unit_by_code(
     session: DbSession,
     _principal: UnitsRead,
+    ld: JsonLdWanted,
     code: Annotated[UnitCode, Path(description="Official code", examples=["01273"])],
     as_of: Annotated[IsoDate | None, Query(description="The date on which the code is read; today when omitted")] = None,
 ) -> JSONResponse:
     """The unit holding a code on a date (a code may pass to a successor unit)."""
-    return _unit_response(await service.unit_by_code(session, code, as_of or date.today()))
+    unit = await service.unit_by_code(session, code, as_of or date.today())
+    return await linked_data.unit_document(session, ld, unit) if ld.wanted else _unit_response(unit)
 
 
 @router.get(

@@ -13,11 +13,13 @@ from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, UpstreamUnavailable, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.paging import Cursor, Limit, Page
+from haicap_shared.procedures.catalogue import Catalogue
 from haicap_shared.versioning import IfMatch, etag_response
 
 from ..agency_ref import AgencyNotFound, Org
 from ..codelists.service import UnknownCode
 from ..common import COMMON_PROBLEMS, ProvinceCodeQuery
+from ..workflow_dossiers import DOSSIER_PROBLEMS
 from . import service
 from .access import RecordsRead, RecordsWrite
 from .models import PositionGroup, PositionStatus
@@ -63,7 +65,7 @@ async def create_position(
 @router.get("/positions/{position_id}", response_model=JobPosition, responses=problem_responses(service.PositionNotFound))
 async def get_position(position_id: PositionId, session: DbSession, principal: RecordsRead) -> JSONResponse:
     """One job position, with its ETag."""
-    return etag_response(JobPosition.model_validate(await service.get_position(session, principal, position_id)))
+    return etag_response(await service.position_out(session, await service.get_position(session, principal, position_id)))
 
 
 @router.patch(
@@ -84,13 +86,22 @@ async def update_position(
     """Change a drafting or returned position. Requires If-Match."""
     position = await service.get_position(session, principal, position_id)
     if_match.check(position.version)
-    return etag_response(JobPosition.model_validate(await service.update_position(session, audit, principal, position, payload)))
+    return etag_response(
+        await service.position_out(session, await service.update_position(session, audit, principal, position, payload))
+    )
 
 
 @router.post(
     "/positions/{position_id}/transitions",
     response_model=JobPosition,
-    responses=problem_responses(service.PositionNotFound, service.TransitionNotAllowed, PreconditionFailed, PreconditionRequired),
+    responses=problem_responses(
+        service.PositionNotFound,
+        service.TransitionNotAllowed,
+        *DOSSIER_PROBLEMS,
+        UpstreamUnavailable,
+        PreconditionFailed,
+        PreconditionRequired,
+    ),
 )
 async def transition_position(
     position_id: PositionId,
@@ -99,11 +110,13 @@ async def transition_position(
     session: DbSession,
     audit: Audit,
     principal: RecordsWrite,
+    catalogue: Catalogue,
 ) -> JSONResponse:
-    """Submit, appraise (Sở Nội vụ), approve (UBND tỉnh) or return a position, by the role allowed to. Requires If-Match."""
+    """Submit (with the procedure dossier it came under), appraise, approve or return a position. Requires If-Match."""
     position = await service.get_position(session, principal, position_id)
     if_match.check(position.version)
-    return etag_response(JobPosition.model_validate(await service.transition(session, audit, principal, position, payload)))
+    changed = await service.transition(session, audit, principal, position, payload, catalogue)
+    return etag_response(await service.position_out(session, changed))
 
 
 @router.get(

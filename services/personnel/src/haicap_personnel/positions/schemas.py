@@ -10,6 +10,8 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from haicap_shared.procedures.schemas import ProcedureDossierSummary, ProcedureIntake
+
 from ..people.models import EducationLevel
 from .models import PositionGroup, PositionStatus
 
@@ -73,11 +75,19 @@ class PositionTransition(BaseModel):
 
     action: PositionAction
     reason: str | None = Field(None, max_length=4000, description="Required to return")
+    procedure: ProcedureIntake | None = Field(
+        None,
+        description="With `submit` only: the procedure (appraisal and approval of job positions) and the dossier code the "
+        "one-stop system received the submission under; its dossier then follows each step (appraise: in process, "
+        "approve: done, return: returned)",
+    )
 
     @model_validator(mode="after")
     def _reason(self) -> Self:
         if self.action is PositionAction.RETURN and not (self.reason or "").strip():
             raise ValueError("a position is returned with its reasons")
+        if self.procedure is not None and self.action is not PositionAction.SUBMIT:
+            raise ValueError("a procedure is given with the submission only")
         return self
 
 
@@ -99,6 +109,9 @@ class JobPosition(BaseModel):
     posts: int
     status: PositionStatus
     returned_reason: str | None
+    procedure_dossier: ProcedureDossierSummary | None = Field(
+        None, description="The procedure dossier its latest submission was received under; null when none"
+    )
     version: int
     created_at: datetime
     updated_at: datetime

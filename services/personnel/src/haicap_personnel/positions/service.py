@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,23 +12,32 @@ from haicap_shared.auth import Principal
 from haicap_shared.errors import Conflict, NotFound
 from haicap_shared.models import utcnow
 from haicap_shared.paging import Page, page_of
+from haicap_shared.procedures.service import ProcedureCatalogue
+from haicap_shared.procedures.status import ProcedureStatus
 from haicap_shared.text import search_key
 
 from ..agency_ref import fetch_agency
 from ..codelists import service as codelist_service
 from ..codelists.models import CodeListName
 from ..org_client import OrgDirectory
+from ..workflow_dossiers import DOSSIERS, POSITION, summary_field
 from . import repository
 from .access import check_position, positions_visible
 from .approval import WORKFLOW, check_step_role
 from .models import JobPosition, PositionEvent, PositionStatus
 from .schemas import JobPosition as PositionOut
-from .schemas import PositionCreate, PositionFilter, PositionTransition, PositionUpdate
+from .schemas import PositionAction, PositionCreate, PositionFilter, PositionTransition, PositionUpdate
 from .schemas import PositionEvent as PositionEventOut
 
 ENTITY_POSITION = "job_position"
 GRADE_LISTS = (CodeListName.CIVIL_SERVICE_GRADE, CodeListName.PROFESSIONAL_TITLE)
 EDITABLE = frozenset({PositionStatus.DRAFTING, PositionStatus.RETURNED})
+DOSSIER_STEPS = {
+    PositionAction.APPRAISE: ProcedureStatus.IN_PROCESS,
+    PositionAction.APPROVE: ProcedureStatus.DONE,
+    PositionAction.RETURN: ProcedureStatus.RETURNED,
+}
+"""The step of its dossier each approval step makes (a submission with a procedure opens one, ``received``)."""
 
 
 class PositionNotFound(NotFound):
@@ -69,7 +79,23 @@ async def list_positions(
     rows, next_cursor = await repository.page_positions(
         session, positions_visible(principal), filters, limit=limit, cursor=cursor
     )
-    return page_of(PositionOut, rows, next_cursor)
+    page = page_of(PositionOut, rows, next_cursor)
+    found = await DOSSIERS.summaries(session, POSITION, [item.id for item in page.items])
+    for item in page.items:
+        item.procedure_dossier = found.get(item.id)
+    return page
+
+
+async def position_out(session: AsyncSession, position: JobPosition) -> PositionOut:
+    """The position as its responses show it, with the summary of its dossier."""
+    return PositionOut.model_validate(position).model_copy(
+        update={"procedure_dossier": await DOSSIERS.summary(session, POSITION, position.id)}
+    )
+
+
+async def _audited(session: AsyncSession, position: JobPosition) -> dict[str, Any]:
+    """The position's audited snapshot with its dossier's summary (its event's record is what its GET answers)."""
+    return snapshot(position) | summary_field(await DOSSIERS.summary(session, POSITION, position.id))
 
 
 async def history(
@@ -131,7 +157,7 @@ async def update_position(
 ) -> JobPosition:
     if position.status not in EDITABLE:
         raise PositionNotEditable(f"{position.title} is {position.status.value}; a new position is drafted instead")
-    before = snapshot(position)
+    before = await _audited(session, position)
     fields = changes.model_dump(exclude_unset=True)
     for name in ("title", "group", "required_education", "posts", "required_fields"):
         if name in fields and fields[name] is None:
@@ -151,26 +177,39 @@ async def update_position(
         entity_id=position.id,
         action="update",
         before=before,
-        after=snapshot(position),
+        after=await _audited(session, position),
     )
     return position
 
 
 async def transition(
-    session: AsyncSession, audit: AuditTrail, principal: Principal, position: JobPosition, step: PositionTransition
+    session: AsyncSession,
+    audit: AuditTrail,
+    principal: Principal,
+    position: JobPosition,
+    step: PositionTransition,
+    catalogue: ProcedureCatalogue,
 ) -> JobPosition:
-    """Move a position one step through its approval, by the role allowed to take that step."""
+    """Move a position one step through its approval, by the role allowed to take that step, with its dossier's step.
+
+    A submission with ``procedure`` opens the dossier it was received under; the later steps move
+    the position's open dossier (``DOSSIER_STEPS``), in the same transaction.
+    """
     found = WORKFLOW.get((step.action, position.status))
     if found is None:
         raise TransitionNotAllowed(f"A {position.status.value} position cannot be sent to {step.action.value}")
     target, roles = found
     check_step_role(principal.role, step.action, roles)
-    before = snapshot(position)
+    before = await _audited(session, position)
     from_status = position.status
     position.status = target
     position.returned_reason = step.reason if target is PositionStatus.RETURNED else position.returned_reason
     await session.flush()
     await _event(session, principal, position, step.action.value, from_status, step.reason)
+    if step.procedure is not None:
+        await DOSSIERS.open(session, audit, principal, catalogue, step.procedure, POSITION, position)
+    elif (dossier_step := DOSSIER_STEPS.get(step.action)) is not None:
+        await DOSSIERS.follow(session, audit, principal, POSITION, position.id, dossier_step, step.reason)
     await audit.record(
         session,
         principal,
@@ -178,6 +217,6 @@ async def transition(
         entity_id=position.id,
         action=step.action.value,
         before=before,
-        after=snapshot(position),
+        after=await _audited(session, position),
     )
     return position

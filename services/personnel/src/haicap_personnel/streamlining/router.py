@@ -10,12 +10,14 @@ from fastapi.responses import JSONResponse
 
 from haicap_shared.audit import Audit
 from haicap_shared.db import DbSession
-from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, problem_responses
+from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, UpstreamUnavailable, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.paging import Cursor, Limit, Page
+from haicap_shared.procedures.catalogue import Catalogue
 from haicap_shared.versioning import IfMatch, etag_response
 
 from ..common import COMMON_PROBLEMS, ProvinceCodeQuery
+from ..workflow_dossiers import DOSSIER_PROBLEMS
 from . import service
 from .access import RecordsRead, RecordsWrite
 from .entitlement import Entitlement
@@ -64,26 +66,33 @@ async def list_cases(
         service.CareerEventMissing,
         service.CareerEventOfAnother,
         *service.CASE_INPUT_PROBLEMS,
+        *DOSSIER_PROBLEMS,
+        UpstreamUnavailable,
         IdempotencyKeyReused,
     ),
 )
 async def create_case(
-    payload: CaseCreate, request: Request, session: DbSession, audit: Audit, principal: RecordsWrite, idempotency: Idempotency
+    payload: CaseCreate,
+    request: Request,
+    session: DbSession,
+    audit: Audit,
+    principal: RecordsWrite,
+    idempotency: Idempotency,
+    catalogue: Catalogue,
 ) -> JSONResponse:
-    """Propose a person for streamlining; the entitlement is computed with the current rule version and kept with its inputs."""
+    """Propose a person for streamlining (with the procedure dossier it came under); the entitlement is kept with its inputs."""
     if (replayed := await idempotency.replay()) is not None:
         return replayed
     base = request.app.state.settings.base_salary_vnd
-    case = StreamliningCase.model_validate(
-        await service.create_case(session, audit, principal, payload, default_base_salary=base)
-    )
+    created = await service.create_case(session, audit, principal, payload, catalogue, default_base_salary=base)
+    case = await service.case_out(session, created)
     return await idempotency.created(case, location=f"streamlining-cases/{case.id}")
 
 
 @router.get("/streamlining-cases/{case_id}", response_model=StreamliningCase, responses=problem_responses(service.CaseNotFound))
 async def get_case(case_id: CaseId, session: DbSession, principal: RecordsRead) -> JSONResponse:
     """One streamlining case, with its ETag."""
-    return etag_response(StreamliningCase.model_validate(await service.get_case(session, principal, case_id)))
+    return etag_response(await service.case_out(session, await service.get_case(session, principal, case_id)))
 
 
 @router.patch(
@@ -106,17 +115,16 @@ async def update_case(
     case = await service.get_case(session, principal, case_id)
     if_match.check(case.version)
     base = request.app.state.settings.base_salary_vnd
-    return etag_response(
-        StreamliningCase.model_validate(
-            await service.update_case(session, audit, principal, case, payload, default_base_salary=base)
-        )
-    )
+    changed = await service.update_case(session, audit, principal, case, payload, default_base_salary=base)
+    return etag_response(await service.case_out(session, changed))
 
 
 @router.post(
     "/streamlining-cases/{case_id}/transitions",
     response_model=StreamliningCase,
-    responses=problem_responses(service.CaseNotFound, service.CaseStepNotAllowed, PreconditionFailed, PreconditionRequired),
+    responses=problem_responses(
+        service.CaseNotFound, service.CaseStepNotAllowed, *DOSSIER_PROBLEMS, PreconditionFailed, PreconditionRequired
+    ),
 )
 async def transition_case(
     case_id: CaseId, payload: CaseTransition, if_match: IfMatch, session: DbSession, audit: Audit, principal: RecordsWrite
@@ -124,4 +132,4 @@ async def transition_case(
     """Approve, mark paid (province) or withdraw a case. Requires If-Match."""
     case = await service.get_case(session, principal, case_id)
     if_match.check(case.version)
-    return etag_response(StreamliningCase.model_validate(await service.transition(session, audit, principal, case, payload)))
+    return etag_response(await service.case_out(session, await service.transition(session, audit, principal, case, payload)))

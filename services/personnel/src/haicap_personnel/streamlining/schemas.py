@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from haicap_shared.procedures.schemas import ProcedureDossierSummary, ProcedureIntake
 from haicap_shared.values import DecimalText, IsoDate, Money
 
 from ..people.models import Sex
@@ -81,6 +82,11 @@ class CaseCreate(BaseModel):
     career_event_id: uuid.UUID | None = Field(
         None, description="The career event (of the same person) whose decision made this case"
     )
+    procedure: ProcedureIntake | None = Field(
+        None,
+        description="The procedure (streamlining case approval) and the dossier code the one-stop system received the "
+        "proposal under; its dossier then follows the case (approve: done, withdraw: returned)",
+    )
 
 
 class CaseUpdate(BaseModel):
@@ -137,6 +143,9 @@ class StreamliningCase(BaseModel):
     hazardous_job_months: int
     retirement_age_basis: RetirementAgeBasis
     career_event_id: uuid.UUID | None = Field(None, description="The career event whose decision made this case")
+    procedure_dossier: ProcedureDossierSummary | None = Field(
+        None, description="The procedure dossier the proposal was received under; null when none"
+    )
     version: int
     created_at: datetime
     updated_at: datetime

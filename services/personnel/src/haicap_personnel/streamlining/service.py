@@ -18,20 +18,25 @@ from haicap_shared.audit import AuditTrail, jsonable, snapshot
 from haicap_shared.auth import Principal, RoleNotAllowed
 from haicap_shared.errors import BadRequest, Conflict, NotFound
 from haicap_shared.paging import Page, page_of
+from haicap_shared.procedures.service import ProcedureCatalogue
+from haicap_shared.procedures.status import ProcedureStatus
 
 from ..careers import repository as career_repository
 from ..conduct import service as conduct_service
 from ..people import repository as people_repository
 from ..people.access import check_person
 from ..people.models import Person, Sex
+from ..workflow_dossiers import DOSSIERS, STREAMLINING_CASE, summary_field
 from . import entitlement, repository, rules
 from .access import cases_visible, check_case
 from .models import CaseStatus, Policy, StreamliningCase
-from .schemas import CalculationRequest, CaseCreate, CaseTransition, CaseUpdate
+from .schemas import CalculationRequest, CaseAction, CaseCreate, CaseTransition, CaseUpdate
 from .schemas import StreamliningCase as CaseOut
 from .steps import STEPS
 
 ENTITY_CASE = "streamlining_case"
+DOSSIER_STEPS = {CaseAction.APPROVE: ProcedureStatus.DONE, CaseAction.WITHDRAW: ProcedureStatus.RETURNED}
+"""The step of its dossier each step of a case makes (paying an approved case makes none: its dossier is done)."""
 
 
 class CaseNotFound(NotFound):
@@ -216,7 +221,23 @@ async def list_cases(
         limit=limit,
         cursor=cursor,
     )
-    return page_of(CaseOut, rows, next_cursor)
+    page = page_of(CaseOut, rows, next_cursor)
+    found = await DOSSIERS.summaries(session, STREAMLINING_CASE, [item.id for item in page.items])
+    for item in page.items:
+        item.procedure_dossier = found.get(item.id)
+    return page
+
+
+async def case_out(session: AsyncSession, case: StreamliningCase) -> CaseOut:
+    """The case as its responses show it, with the summary of its dossier."""
+    return CaseOut.model_validate(case).model_copy(
+        update={"procedure_dossier": await DOSSIERS.summary(session, STREAMLINING_CASE, case.id)}
+    )
+
+
+async def _audited(session: AsyncSession, case: StreamliningCase) -> dict[str, Any]:
+    """The case's audited snapshot with its dossier's summary (its event's record is what its GET answers)."""
+    return snapshot(case) | summary_field(await DOSSIERS.summary(session, STREAMLINING_CASE, case.id))
 
 
 def _calculate_stored(stored: dict[str, Any], rule_set: rules.RuleSet) -> entitlement.Entitlement:
@@ -279,8 +300,15 @@ def _apply_result(case: StreamliningCase, stored: dict[str, Any], result: entitl
 
 
 async def create_case(
-    session: AsyncSession, audit: AuditTrail, principal: Principal, data: CaseCreate, *, default_base_salary: Decimal
+    session: AsyncSession,
+    audit: AuditTrail,
+    principal: Principal,
+    data: CaseCreate,
+    catalogue: ProcedureCatalogue,
+    *,
+    default_base_salary: Decimal,
 ) -> StreamliningCase:
+    """Propose a person's case, calculated with the current rules; with ``procedure``, the dossier it came under opens."""
     person = await people_repository.get_person(session, data.person_id)
     if person is None:
         raise PersonMissing(f"No person has id {data.person_id}")
@@ -328,7 +356,11 @@ async def create_case(
     _apply_result(case, stored, result)
     session.add(case)
     await session.flush()
-    await audit.record(session, principal, entity_type=ENTITY_CASE, entity_id=case.id, action="create", after=snapshot(case))
+    opened = None
+    if data.procedure is not None:
+        opened = await DOSSIERS.open(session, audit, principal, catalogue, data.procedure, STREAMLINING_CASE, case)
+    after = snapshot(case) | summary_field(opened)
+    await audit.record(session, principal, entity_type=ENTITY_CASE, entity_id=case.id, action="create", after=after)
     return case
 
 
@@ -378,7 +410,7 @@ async def update_case(
     if case.status is not CaseStatus.PROPOSED:
         raise CaseNotEditable(f"The case is {case.status.value}; it keeps the amounts of {case.rule_version}")
     fields = changes.model_dump(exclude_unset=True)
-    before = snapshot(case)
+    before = await _audited(session, case)
     if "reason" in fields:
         case.reason = fields.pop("reason")
     version = fields.pop("rule_version", None)
@@ -387,8 +419,9 @@ async def update_case(
         stored = await _changed_inputs(session, case, fields, default_base_salary)
         _apply_result(case, stored, _calculate_stored(stored, rule_set))
     await session.flush()
+    after = await _audited(session, case)
     await audit.record(
-        session, principal, entity_type=ENTITY_CASE, entity_id=case.id, action="update", before=before, after=snapshot(case)
+        session, principal, entity_type=ENTITY_CASE, entity_id=case.id, action="update", before=before, after=after
     )
     return case
 
@@ -441,9 +474,11 @@ async def transition(
     target, roles = found
     if principal.role not in roles:
         raise RoleNotAllowed(f"The role {principal.role.value} may not {step.action.value} a {case.status.value} case")
-    before = snapshot(case)
+    before = await _audited(session, case)
     case.status = target
     await session.flush()
+    if (dossier_step := DOSSIER_STEPS.get(step.action)) is not None:
+        await DOSSIERS.follow(session, audit, principal, STREAMLINING_CASE, case.id, dossier_step, step.note)
     await audit.record(
         session,
         principal,
@@ -451,6 +486,6 @@ async def transition(
         entity_id=case.id,
         action=step.action.value,
         before=before,
-        after=snapshot(case) | {"note": step.note},
+        after=await _audited(session, case) | {"note": step.note},
     )
     return case

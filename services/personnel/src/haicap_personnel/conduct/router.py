@@ -15,6 +15,8 @@ from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.import_runs import ImportRejected
 from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUpload
 from haicap_shared.paging import Cursor, Limit, Page
+from haicap_shared.procedures.service import DossierChanged
+from haicap_shared.procedures.workflow import PROPOSAL_PROBLEMS
 from haicap_shared.tabular import ImportReport
 from haicap_shared.values import IsoDate
 from haicap_shared.versioning import IfMatch, etag_response
@@ -180,15 +182,17 @@ async def list_commendations(
     "/commendations",
     status_code=201,
     response_model=Commendation,
-    responses=problem_responses(service.PersonMissing, UnknownCode, service.DecisionInFuture, IdempotencyKeyReused),
+    responses=problem_responses(
+        service.PersonMissing, UnknownCode, service.DecisionInFuture, *PROPOSAL_PROBLEMS, DossierChanged, IdempotencyKeyReused
+    ),
 )
 async def create_commendation(
     payload: CommendationCreate, session: DbSession, audit: Audit, principal: RecordsWrite, idempotency: Idempotency
 ) -> JSONResponse:
-    """Record a commendation of a person of your area, with its form and decision."""
+    """Record a commendation of a person of your area, with its form and decision (finishing its proposal's dossier)."""
     if (replayed := await idempotency.replay()) is not None:
         return replayed
-    record = service.commendation_out(await service.create_commendation(session, audit, principal, payload))
+    record = await service.commendation_view(session, await service.create_commendation(session, audit, principal, payload))
     return await idempotency.created(record, location=f"commendations/{record.id}")
 
 
@@ -197,7 +201,9 @@ async def create_commendation(
 )
 async def get_commendation(commendation_id: CommendationId, session: DbSession, principal: RecordsRead) -> JSONResponse:
     """One commendation, with its ETag."""
-    return etag_response(service.commendation_out(await service.get_commendation(session, principal, commendation_id)))
+    return etag_response(
+        await service.commendation_view(session, await service.get_commendation(session, principal, commendation_id))
+    )
 
 
 @router.patch(
@@ -217,7 +223,7 @@ async def update_commendation(
     record = await service.get_commendation(session, principal, commendation_id)
     if_match.check(record.version)
     changed = await service.update_commendation(session, audit, principal, record, payload)
-    return etag_response(service.commendation_out(changed))
+    return etag_response(await service.commendation_view(session, changed))
 
 
 # --- discipline ---------------------------------------------------------------------------

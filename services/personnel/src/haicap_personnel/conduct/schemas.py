@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from haicap_shared.procedures.schemas import ProcedureDossierSummary
 from haicap_shared.values import IsoDate
 
 from ..decisions import Decision
@@ -76,6 +77,12 @@ class CommendationCreate(_Strict):
     form_code: FormCode = Field(description="A code of the `commendation-form` list on the decision's date")
     decision: Decision
     reason: Reason
+    procedure_dossier_id: uuid.UUID | None = Field(
+        None,
+        description="The commendation proposal's procedure dossier (`POST /procedure-dossiers`, subject kind "
+        "`commendation_proposal`), of your area and not finished: recording the commendation finishes it (`done`, "
+        "naming the decision) and makes the commendation its subject",
+    )
 
 
 class CommendationUpdate(_Strict):
@@ -93,6 +100,9 @@ class Commendation(BaseModel):
     form_code: str
     decision: Decision
     reason: str
+    procedure_dossier: ProcedureDossierSummary | None = Field(
+        None, description="The commendation proposal's procedure dossier it finished; null when none"
+    )
     version: int
     created_at: datetime
     updated_at: datetime

@@ -26,6 +26,7 @@ from ..decisions import Decision, HistoryEntry
 from ..people import repository as people_repository
 from ..people.access import check_person
 from ..people.models import Person
+from ..workflow_dossiers import COMMENDATION_PROPOSAL, DOSSIERS, summary_field
 from . import importer, repository
 from .access import check_conduct, commendations_visible, disciplines_visible, evaluations_visible
 from .models import GRADE_TITLES, Commendation, Discipline, Evaluation, Grade
@@ -313,8 +314,28 @@ def commendation_out(record: Commendation) -> CommendationOut:
     return commendation_of({name: getattr(record, name) for name in _COMMENDATION_FIELDS})
 
 
+async def commendation_view(session: AsyncSession, record: Commendation) -> CommendationOut:
+    """The commendation as its responses show it, with the proposal dossier it finished (if any)."""
+    return commendation_out(record).model_copy(
+        update={"procedure_dossier": await DOSSIERS.summary(session, COMMENDATION_PROPOSAL, record.id)}
+    )
+
+
+async def _audited_commendation(session: AsyncSession, record: Commendation) -> dict[str, Any]:
+    """The commendation's audited snapshot with its dossier's summary (its event's record is what its GET answers)."""
+    return snapshot(record) | summary_field(await DOSSIERS.summary(session, COMMENDATION_PROPOSAL, record.id))
+
+
+def _decision_note(decision: Decision) -> str:
+    """A finished proposal's note: the decision that made the commendation."""
+    return f"Quyết định số {decision.number} ngày {_day(decision.date)} của {decision.issuer}"
+
+
 _DECISION_FIELDS = ("decision_number", "decision_date", "decision_signer", "decision_issuer")
-_COMMENDATION_FIELDS = tuple(n for n in CommendationOut.model_fields if n != "decision") + _DECISION_FIELDS
+# NOTE: the dossier is not a column: commendation_view adds it.
+_COMMENDATION_FIELDS = (
+    tuple(n for n in CommendationOut.model_fields if n not in {"decision", "procedure_dossier"}) + _DECISION_FIELDS
+)
 _DISCIPLINE_FIELDS = tuple(n for n in DisciplineOut.model_fields if n != "decision") + _DECISION_FIELDS
 
 
@@ -354,7 +375,9 @@ async def list_commendations(
         limit=limit,
         cursor=cursor,
     )
-    return Page[CommendationOut](items=[commendation_of(row) for row in rows], next=next_cursor)
+    found = await DOSSIERS.summaries(session, COMMENDATION_PROPOSAL, [row["id"] for row in rows])
+    items = [commendation_of(row).model_copy(update={"procedure_dossier": found.get(row["id"])}) for row in rows]
+    return Page[CommendationOut](items=items, next=next_cursor)
 
 
 async def create_commendation(
@@ -372,8 +395,21 @@ async def create_commendation(
     )
     session.add(record)
     await session.flush()
+    finished = None
+    if data.procedure_dossier_id is not None:
+        # NOTE: the commendation is the proposal's result: recording it finishes the proposal's
+        # dossier (done, naming the decision) and makes the commendation its subject.
+        note = _decision_note(data.decision)
+        finished = await DOSSIERS.take_over(
+            session, audit, principal, data.procedure_dossier_id, COMMENDATION_PROPOSAL, record.id, note
+        )
     await audit.record(
-        session, principal, entity_type=ENTITY_COMMENDATION, entity_id=record.id, action="create", after=snapshot(record)
+        session,
+        principal,
+        entity_type=ENTITY_COMMENDATION,
+        entity_id=record.id,
+        action="create",
+        after=snapshot(record) | summary_field(finished),
     )
     return record
 
@@ -381,7 +417,7 @@ async def create_commendation(
 async def update_commendation(
     session: AsyncSession, audit: AuditTrail, principal: Principal, record: Commendation, changes: CommendationUpdate
 ) -> Commendation:
-    before = snapshot(record)
+    before = await _audited_commendation(session, record)
     fields = changes.model_dump(exclude_unset=True, exclude={"decision"})
     for required in ("form_code", "reason"):
         if required in fields and fields[required] is None:
@@ -405,7 +441,7 @@ async def update_commendation(
         entity_id=record.id,
         action="update",
         before=before,
-        after=snapshot(record),
+        after=await _audited_commendation(session, record),
     )
     return record
 

@@ -16,12 +16,14 @@ from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, UpstreamUnavailable, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.paging import Cursor, Limit, Page
+from haicap_shared.procedures.catalogue import Catalogue
 from haicap_shared.versioning import IfMatch, etag_response
 
 from ..holders import HolderNotAllowed
 from ..org_client import HolderNotFound, Org
 from ..register import service as register_service
 from ..register.models import AssetKind
+from ..workflow_dossiers import DOSSIER_PROBLEMS
 from . import repository, service
 from .access import ProvinceWrite, RecordsRead, RecordsWrite
 from .models import Disposition, DispositionStatus, Form
@@ -44,8 +46,8 @@ def _days(request: Request) -> int:
     return int(request.app.state.settings.decision_days)
 
 
-def _response(request: Request, disposition: Disposition) -> JSONResponse:
-    return etag_response(service.present(disposition, date.today(), _days(request)))
+async def _response(request: Request, session: DbSession, disposition: Disposition) -> JSONResponse:
+    return etag_response(await service.disposition_out(session, disposition, date.today(), _days(request)))
 
 
 @router.get("/disposition-forms", response_model=list[FormInfo])
@@ -116,10 +118,14 @@ async def get_disposition(
 ) -> JSONResponse:
     """One disposition, with its ETag and whether its decision is overdue."""
     disposition, _asset = await service.get_disposition(session, principal, disposition_id)
-    return _response(request, disposition)
+    return await _response(request, session, disposition)
 
 
-@router.post("/dispositions/{disposition_id}/submit", response_model=DispositionOut, responses=problem_responses(*STEP_PROBLEMS))
+@router.post(
+    "/dispositions/{disposition_id}/submit",
+    response_model=DispositionOut,
+    responses=problem_responses(*STEP_PROBLEMS, *DOSSIER_PROBLEMS, UpstreamUnavailable),
+)
 async def submit_disposition(
     disposition_id: DispositionId,
     payload: DispositionSubmit,
@@ -128,14 +134,20 @@ async def submit_disposition(
     session: DbSession,
     audit: Audit,
     principal: RecordsWrite,
+    catalogue: Catalogue,
 ) -> JSONResponse:
-    """Submit the complete dossier to the competent authority. Requires If-Match."""
+    """Submit the complete dossier to the competent authority (with the procedure dossier it came under). Requires If-Match."""
     disposition, asset = await service.get_disposition(session, principal, disposition_id)
     if_match.check(disposition.version)
-    return _response(request, await service.submit(session, audit, principal, disposition, asset, payload))
+    submitted = await service.submit(session, audit, principal, disposition, asset, payload, catalogue)
+    return await _response(request, session, submitted)
 
 
-@router.post("/dispositions/{disposition_id}/approve", response_model=DispositionOut, responses=problem_responses(*STEP_PROBLEMS))
+@router.post(
+    "/dispositions/{disposition_id}/approve",
+    response_model=DispositionOut,
+    responses=problem_responses(*STEP_PROBLEMS, *DOSSIER_PROBLEMS),
+)
 async def approve_disposition(
     disposition_id: DispositionId,
     payload: DispositionDecide,
@@ -148,10 +160,16 @@ async def approve_disposition(
     """Approve a submitted plan with the decision's number (province officers, admins). Requires If-Match."""
     disposition, asset = await service.get_disposition(session, principal, disposition_id)
     if_match.check(disposition.version)
-    return _response(request, await service.decide(session, audit, principal, disposition, asset, payload, approve=True))
+    return await _response(
+        request, session, await service.decide(session, audit, principal, disposition, asset, payload, approve=True)
+    )
 
 
-@router.post("/dispositions/{disposition_id}/reject", response_model=DispositionOut, responses=problem_responses(*STEP_PROBLEMS))
+@router.post(
+    "/dispositions/{disposition_id}/reject",
+    response_model=DispositionOut,
+    responses=problem_responses(*STEP_PROBLEMS, *DOSSIER_PROBLEMS),
+)
 async def reject_disposition(
     disposition_id: DispositionId,
     payload: DispositionDecide,
@@ -164,7 +182,9 @@ async def reject_disposition(
     """Reject a submitted plan with the decision's number; the asset gets its former status back. Requires If-Match."""
     disposition, asset = await service.get_disposition(session, principal, disposition_id)
     if_match.check(disposition.version)
-    return _response(request, await service.decide(session, audit, principal, disposition, asset, payload, approve=False))
+    return await _response(
+        request, session, await service.decide(session, audit, principal, disposition, asset, payload, approve=False)
+    )
 
 
 @router.post(
@@ -184,4 +204,4 @@ async def execute_disposition(
     """Carry out an approved plan (hand-over record); a transfer or reallocation moves the holder in the same transaction."""
     disposition, asset = await service.get_disposition(session, principal, disposition_id)
     if_match.check(disposition.version)
-    return _response(request, await service.execute(session, audit, principal, disposition, asset, payload))
+    return await _response(request, session, await service.execute(session, audit, principal, disposition, asset, payload))

@@ -9,6 +9,7 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from haicap_shared.codes import UnitLevel
+from haicap_shared.procedures.schemas import ProcedureDossierSummary, ProcedureIntake
 from haicap_shared.values import IsoDate
 
 from ..allocations.models import Purpose
@@ -41,6 +42,11 @@ class DispositionSubmit(BaseModel):
 
     submitted_on: IsoDate
     dossier_ref: str | None = Field(None, max_length=200)
+    procedure: ProcedureIntake | None = Field(
+        None,
+        description="The procedure (approval of the disposition of public assets) and the dossier code the one-stop "
+        "system received the dossier under; its dossier then follows the decision (approve: done, reject: refused)",
+    )
 
 
 class DispositionDecide(BaseModel):
@@ -93,6 +99,9 @@ class Disposition(BaseModel):
     note: str | None
     decision_due_on: IsoDate | None = Field(None, description="Last day for the decision (submitted plans)")
     decision_overdue: bool = Field(False, description="Submitted, complete, and past the decision's due day")
+    procedure_dossier: ProcedureDossierSummary | None = Field(
+        None, description="The procedure dossier the submission was received under; null when none"
+    )
     version: int
     created_at: datetime
 

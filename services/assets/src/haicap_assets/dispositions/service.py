@@ -14,6 +14,8 @@ from haicap_shared.auth import Principal
 from haicap_shared.codes import UnitLevel
 from haicap_shared.errors import Conflict, NotFound
 from haicap_shared.paging import Page
+from haicap_shared.procedures.service import ProcedureCatalogue
+from haicap_shared.procedures.status import ProcedureStatus
 
 from .. import holders
 from ..allocations import service as allocation_service
@@ -24,6 +26,7 @@ from ..register import repository as register_repository
 from ..register import service as register_service
 from ..register.access import check_asset, check_current_holder, check_holder
 from ..register.models import Asset, AssetStatus, EventKind, HolderKind, audited
+from ..workflow_dossiers import DISPOSITION, DOSSIERS, summary_field
 from . import access, forms, repository
 from .models import Disposition, DispositionStatus, Form, RepurposeTo
 from .schemas import Disposition as DispositionOut
@@ -106,7 +109,16 @@ async def list_dispositions(
         limit=limit,
         cursor=cursor,
     )
-    return Page[DispositionOut](items=[present(r, today, decision_days) for r in rows], next=next_cursor)
+    found = await DOSSIERS.summaries(session, DISPOSITION, [r["id"] for r in rows])
+    items = [present(r, today, decision_days).model_copy(update={"procedure_dossier": found.get(r["id"])}) for r in rows]
+    return Page[DispositionOut](items=items, next=next_cursor)
+
+
+async def disposition_out(session: AsyncSession, disposition: Disposition, today: date, decision_days: int) -> DispositionOut:
+    """The disposition as its responses show it (``present``), with the summary of its dossier."""
+    return present(disposition, today, decision_days).model_copy(
+        update={"procedure_dossier": await DOSSIERS.summary(session, DISPOSITION, disposition.id)}
+    )
 
 
 async def get_disposition(session: AsyncSession, principal: Principal, disposition_id: uuid.UUID) -> tuple[Disposition, Asset]:
@@ -132,6 +144,8 @@ async def _audit(
     # go with the snapshot (the same before and after), for the change feed's area.
     area = {"asset_commune_code": asset.holder_commune_code or asset.commune_code}
     area["asset_agency_id"] = str(asset.holder_id) if asset.holder_kind is HolderKind.AGENCY else None
+    # NOTE: its dossier's summary too, so the event's record is what its GET answers.
+    dossier = summary_field(await DOSSIERS.summary(session, DISPOSITION, disposition.id))
     await audit.record(
         session,
         principal,
@@ -139,7 +153,7 @@ async def _audit(
         entity_id=disposition.id,
         action=action,
         before=None if before is None else before | area,
-        after=snapshot(disposition) | area,
+        after=snapshot(disposition) | area | dossier,
     )
 
 
@@ -213,6 +227,11 @@ async def propose(
     return disposition
 
 
+async def _before(session: AsyncSession, disposition: Disposition) -> dict[str, Any]:
+    """The disposition's audited snapshot before a change, with its dossier's summary."""
+    return snapshot(disposition) | summary_field(await DOSSIERS.summary(session, DISPOSITION, disposition.id))
+
+
 def _expect(disposition: Disposition, status: DispositionStatus, action: str) -> None:
     if disposition.status is not status:
         raise WrongStatus(f"Only a {status.value} disposition can be {action}; this one is {disposition.status.value}")
@@ -230,10 +249,12 @@ async def submit(
     disposition: Disposition,
     asset: Asset,
     data: DispositionSubmit,
+    catalogue: ProcedureCatalogue,
 ) -> Disposition:
+    """Submit the plan to the authority; with ``procedure``, the dossier it was received under opens (``received``)."""
     _expect(disposition, DispositionStatus.PROPOSED, "submitted")
     _not_before(data.submitted_on, disposition.proposed_on, "submitted_on")
-    before = snapshot(disposition)
+    before = await _before(session, disposition)
     disposition.status = DispositionStatus.SUBMITTED
     disposition.submitted_on = data.submitted_on
     disposition.dossier_ref = data.dossier_ref
@@ -246,6 +267,8 @@ async def submit(
         data.submitted_on,
         disposition_id=disposition.id,
     )
+    if data.procedure is not None:
+        await DOSSIERS.open(session, audit, principal, catalogue, data.procedure, DISPOSITION, _DossierArea(disposition, asset))
     await _audit(session, audit, principal, disposition, asset, "update", before)
     return disposition
 
@@ -263,7 +286,7 @@ async def decide(
     access.check_decider(principal, disposition)
     _expect(disposition, DispositionStatus.SUBMITTED, "approved" if approve else "rejected")
     _not_before(data.decided_on, disposition.submitted_on, "decided_on")
-    before = snapshot(disposition)
+    before = await _before(session, disposition)
     asset_before = audited(asset)
     disposition.status = DispositionStatus.APPROVED if approve else DispositionStatus.REJECTED
     disposition.decision_number = data.decision_number
@@ -284,6 +307,10 @@ async def decide(
         disposition_id=disposition.id,
         detail={"decision": data.decision_number, "authority": data.authority},
     )
+    # NOTE: the authority's decision finishes the dossier: approved, done; rejected, refused with its reason.
+    note = data.rejection_reason if not approve and data.rejection_reason else f"{data.decision_number} ({data.authority})"
+    status = ProcedureStatus.DONE if approve else ProcedureStatus.REFUSED
+    await DOSSIERS.follow(session, audit, principal, DISPOSITION, disposition.id, status, note)
     await _audit(session, audit, principal, disposition, asset, "update", before)
     if not approve:
         await _audit_asset(session, audit, principal, asset, asset_before)
@@ -324,7 +351,7 @@ async def execute(
     if disposition.status is not DispositionStatus.APPROVED:
         raise NotApproved(f"This disposition is {disposition.status.value}; it must be approved by the competent authority first")
     _not_before(data.executed_on, disposition.decided_on, "executed_on")
-    before = snapshot(disposition)
+    before = await _before(session, disposition)
     asset_before = audited(asset)
     receiver = _receiver(disposition)
     allocation_id: uuid.UUID | None = None
@@ -392,3 +419,13 @@ def _current_holder(asset: Asset) -> Holder | None:
         None,
         asset.holder_valid_to,
     )
+
+
+class _DossierArea:
+    """Where a disposition's dossier lies: the plan's province, its asset's commune and holding agency (as ``access``)."""
+
+    def __init__(self, disposition: Disposition, asset: Asset) -> None:
+        self.id = disposition.id
+        self.province_code = disposition.province_code
+        self.commune_code = asset.holder_commune_code or asset.commune_code
+        self.agency_id = asset.holder_id if asset.holder_kind is HolderKind.AGENCY else None

@@ -223,6 +223,10 @@ async def test_lists_keep_to_the_callers_area_and_filters(client: httpx.AsyncCli
     assert await codes(officer, received_from="2026-04-25") == []
     assert await codes(officer, received_to="2026-04-24", limit="1") == ["H12-here"]
     assert await codes(officer, procedure_code=APPRAISAL.code) == []
+    first = (await client.get("/procedure-dossiers", params={"limit": 1}, headers=officer)).json()
+    rest = await client.get("/procedure-dossiers", params={"limit": 1, "cursor": first["next"]}, headers=officer)
+    assert [item["dossier_code"] for item in first["items"] + rest.json()["items"]] == ["H12-here", "H12-other-commune"]
+    assert rest.json()["next"] is None
     assert_problem(await client.get("/procedure-dossiers", headers=test_tokens.headers(Role.VIEWER)), 403, "role_not_allowed")
     period = {"received_from": "2026-05-01", "received_to": "2026-04-01"}
     assert_problem(await client.get("/procedure-dossiers", params=period, headers=officer), 422, "invalid_period")

@@ -32,6 +32,7 @@ class OrgAgency(BaseModel):
     level: str
     province_code: str
     commune_code: str | None = None
+    electronic_id_code: str | None = None
     valid_from: date | None = None
     valid_to: date | None = None
 

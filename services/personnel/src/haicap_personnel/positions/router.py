@@ -12,6 +12,7 @@ from haicap_shared.audit import Audit
 from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, UpstreamUnavailable, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
+from haicap_shared.linked_data import JsonLdWanted, jsonld_responses
 from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.procedures.catalogue import Catalogue
 from haicap_shared.versioning import IfMatch, etag_response
@@ -20,7 +21,7 @@ from ..agency_ref import AgencyNotFound, Org
 from ..codelists.service import UnknownCode
 from ..common import COMMON_PROBLEMS, ProvinceCodeQuery
 from ..workflow_dossiers import DOSSIER_PROBLEMS
-from . import service
+from . import linked_data, service
 from .access import RecordsRead, RecordsWrite
 from .models import PositionGroup, PositionStatus
 from .schemas import JobPosition, PositionCreate, PositionEvent, PositionFilter, PositionTransition, PositionUpdate
@@ -29,10 +30,16 @@ router = APIRouter(tags=["positions"], responses=COMMON_PROBLEMS)
 PositionId = Annotated[uuid.UUID, Path(description="The position's internal id")]
 
 
-@router.get("/positions", response_model=Page[JobPosition], responses=problem_responses(BadRequest))
+@router.get(
+    "/positions",
+    response_model=Page[JobPosition],
+    responses=problem_responses(BadRequest, UpstreamUnavailable) | jsonld_responses("Posts (org:Post) when JSON-LD is asked for"),
+)
 async def list_positions(
     session: DbSession,
     principal: RecordsRead,
+    org: Org,
+    ld: JsonLdWanted,
     province: ProvinceCodeQuery = None,
     agency_id: uuid.UUID | None = None,
     status: PositionStatus | None = None,
@@ -40,10 +47,11 @@ async def list_positions(
     q: Annotated[str | None, Query(max_length=100, description="Title search, diacritics-insensitive")] = None,
     limit: Limit = 100,
     cursor: Cursor = None,
-) -> Page[JobPosition]:
+) -> Page[JobPosition] | JSONResponse:
     """List the job positions in your area, ordered by title."""
     filters = PositionFilter(province=province, agency_id=agency_id, status=status, group=group, q=q)
-    return await service.list_positions(session, principal, filters, limit=limit, cursor=cursor)
+    page = await service.list_positions(session, principal, filters, limit=limit, cursor=cursor)
+    return await linked_data.posts_page_document(org, ld, page) if ld.wanted else page
 
 
 @router.post(
@@ -62,10 +70,18 @@ async def create_position(
     return await idempotency.created(position, location=f"positions/{position.id}")
 
 
-@router.get("/positions/{position_id}", response_model=JobPosition, responses=problem_responses(service.PositionNotFound))
-async def get_position(position_id: PositionId, session: DbSession, principal: RecordsRead) -> JSONResponse:
+@router.get(
+    "/positions/{position_id}",
+    response_model=JobPosition,
+    responses=problem_responses(service.PositionNotFound, UpstreamUnavailable)
+    | jsonld_responses("The post (org:Post) when JSON-LD is asked for"),
+)
+async def get_position(
+    position_id: PositionId, session: DbSession, principal: RecordsRead, org: Org, ld: JsonLdWanted
+) -> JSONResponse:
     """One job position, with its ETag."""
-    return etag_response(await service.position_out(session, await service.get_position(session, principal, position_id)))
+    position = await service.position_out(session, await service.get_position(session, principal, position_id))
+    return await linked_data.post_document(org, ld, position) if ld.wanted else etag_response(position)
 
 
 @router.patch(

@@ -173,6 +173,30 @@ async def test_a_returned_position_returns_its_dossier_and_goes_on_without_it(
     ]
 
 
+async def test_a_position_submitted_again_under_a_new_dossier_shows_the_new_one(
+    client: httpx.AsyncClient, test_tokens: TestTokens, world: World
+) -> None:
+    admin, province = test_tokens.headers(Role.ADMIN), test_tokens.headers(Role.PROVINCE_OFFICER, province="04")
+    position = await _position(client, world.department.id)
+    position = await _moved(client, position, admin, "submit", procedure=_intake(POSITIONS, 8))
+    first = position["procedure_dossier"]["id"]
+    position = await _moved(client, position, province, "return", reason="Thiếu khung năng lực")
+    later = "2026-05-04T08:00:00+07:00"
+    position = await _moved(client, position, admin, "submit", procedure=_intake(POSITIONS, 9, received_at=later))
+    second = position["procedure_dossier"]
+    assert second["id"] != first
+    assert (second["status"], second["dossier_code"], second["received_at"][:10]) == (
+        "received",
+        "000.00.04.H12-260424-0009",
+        "2026-05-04",
+    )
+    position = await _moved(client, position, province, "appraise")
+    listed = (await client.get("/positions", params={"agency_id": str(world.department.id)})).json()["items"]
+    assert [p["procedure_dossier"]["id"] for p in listed] == [second["id"]]
+    assert listed[0]["procedure_dossier"]["status"] == "in_process"
+    assert (await _dossier(client, first))["status"] == "returned"
+
+
 async def test_a_position_without_a_procedure_moves_as_before(
     client: httpx.AsyncClient, test_tokens: TestTokens, world: World
 ) -> None:

@@ -372,3 +372,17 @@ async def test_the_openapi_shows_the_procedure_fields(client: httpx.AsyncClient)
     assert "procedure" in schemas["PositionTransition"]["properties"]
     assert "procedure" in schemas["CaseCreate"]["properties"]
     assert "procedure_dossier_id" in schemas["CommendationCreate"]["properties"]
+
+
+async def test_a_saturday_the_administrator_made_a_working_day_brings_the_due_date_forward(
+    client: httpx.AsyncClient, test_tokens: TestTokens, world: World
+) -> None:
+    worked = date(2026, 5, 9)  # a Saturday between the day received and the rule's due date
+    response = await client.put(f"/calendar-days/{worked}", json={"working": True, "note": "Làm bù theo thông báo của tỉnh"})
+    assert response.status_code == 201, response.text
+    received_on = local_date(datetime.fromisoformat(RECEIVED_AT))
+    expected = WorkingCalendar({worked: True}).add_working_days(received_on, POSITIONS.processing_days).isoformat()
+    assert expected < _due(POSITIONS)
+    position = await _position(client, world.department.id)
+    position = await _moved(client, position, test_tokens.headers(Role.ADMIN), "submit", procedure=_intake(POSITIONS, 41))
+    assert position["procedure_dossier"]["due_date"] == expected

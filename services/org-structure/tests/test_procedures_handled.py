@@ -133,3 +133,11 @@ async def test_who_reads_and_writes_the_catalogue(
     assert_problem(await _link(client, task["id"], [], 2, **other_commune), 403, "outside_area")
     assert (await _link(client, task["id"], [], 2, **commune)).status_code == 200
     assert_problem(await _link(client, task["id"], [], 3, **test_tokens.headers(Role.SERVICE)), 403, "role_not_allowed")
+
+
+async def test_a_deleted_task_leaves_no_link(client: httpx.AsyncClient, session: AsyncSession, cao_bang) -> None:
+    _, task = await _catalogue(client, session)
+    response = await client.delete(f"/tasks/{task['id']}", headers={"If-Match": '"2"'})
+    assert response.status_code == 204, response.text
+    assert (await client.get("/procedures/1.000804")).json()["task_ids"] == []
+    assert (await _handled(client, HOA_AN, "2025-07-01"))["total"] == 0

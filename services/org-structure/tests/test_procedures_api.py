@@ -1,9 +1,16 @@
 """The procedure catalogue: recording, reading on a date, renaming, dated level changes, lists and moves."""
 
+import uuid
+from datetime import date
 from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_org_structure.procedures.models import level_table
 from haicap_shared.testing import assert_problem
 
 from .procedure_helpers import REFORM_BASIS, create_procedure, moved_procedure, province_procedure
@@ -134,3 +141,22 @@ async def test_the_moves_of_a_date_name_the_versions_and_their_basis(client: htt
     )
     other_day = (await client.get("/procedures/moved", params={"on": "2025-07-02"})).json()
     assert other_day["total"] == 0
+
+
+async def test_postgresql_itself_refuses_versions_sharing_a_day(
+    db_backend: str, client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Beyond the service's check, PostgreSQL's exclusion constraint stops a racing writer."""
+    if db_backend != "postgresql":
+        pytest.skip("SQLite has no exclusion constraints; the service's check is what guards it there")
+    created = await create_procedure(client, province_procedure())
+    overlapping = {
+        "id": uuid.uuid4(),
+        "procedure_id": uuid.UUID(created["id"]),
+        "level": "commune",
+        "processing_days": 5,
+        "valid_from": date(2025, 7, 1),
+    }
+    with pytest.raises(IntegrityError, match="ex_procedure_level_validity"):
+        async with session.begin_nested():
+            await session.execute(insert(level_table).values(**overlapping))

@@ -17,7 +17,9 @@ import pytest
 from pyld import jsonld  # type: ignore[import-untyped]
 from rdflib import RDF, SKOS, Namespace, URIRef
 
+from haicap_org_structure.linked_data import repository as export_repository
 from haicap_org_structure.units.importer import ImportSummary
+from haicap_shared import paging
 from haicap_shared.linked_data import CONTEXT, ContextNotServed, Iris, context_url, document_loader
 from haicap_shared.roles import Role
 from haicap_shared.testing import NO_AUTH, TestTokens, assert_problem
@@ -204,3 +206,24 @@ async def test_export_refusals(client: httpx.AsyncClient, test_tokens: TestToken
     response = await client.get("/linked-data/export", params={"province": "04", "format": "nt"}, headers=commune)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/n-triples")
+
+
+async def test_the_export_is_read_in_keyset_batches(
+    client: httpx.AsyncClient, cao_bang: ImportSummary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = await client.get("/linked-data/export", params={"province": "04", "format": "nt"})
+    monkeypatch.setattr(export_repository, "EXPORT_BATCH", 7)
+    pages: list[int] = []
+    fetch_page = paging.fetch_page
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        rows, cursor = await fetch_page(*args, **kwargs)
+        pages.append(len(rows))
+        return rows, cursor
+
+    monkeypatch.setattr(export_repository, "fetch_page", counted)
+    batched = (await client.get("/linked-data/export", params={"province": "04", "format": "nt"})).text
+    assert max(pages) == 7
+    assert sum(pages) >= cao_bang.units_created  # the units, then the changes and agencies, 7 rows at a time
+    # NOTE: every row once, whatever the batch size: no row lost or repeated at a batch's edge.
+    assert sorted(batched.splitlines()) == sorted(whole.text.splitlines())

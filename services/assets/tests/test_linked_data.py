@@ -27,7 +27,8 @@ async def _site(client: httpx.AsyncClient, asset: dict[str, Any]) -> dict[str, A
     document: dict[str, Any] = response.json()
     assert document["@context"] == context_url(BASE)
     [node] = document["@graph"]
-    return node
+    site: dict[str, Any] = node
+    return site
 
 
 async def test_premises_are_a_site_of_their_holder(client: httpx.AsyncClient) -> None:

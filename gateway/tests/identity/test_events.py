@@ -125,7 +125,16 @@ async def test_a_service_account_change_is_one_event_without_its_secret(
     shown = await gateway.get(url, headers=admin)
     assert shown.status_code == 200, shown.text
     assert events[1]["data"]["record"] == shown.json()
-    assert set(shown.json()) == {"id", "client_id", "description", "system_code", "is_active", "version", "created_at", "updated_at"}
+    assert set(shown.json()) == {
+        "id",
+        "client_id",
+        "description",
+        "system_code",
+        "is_active",
+        "version",
+        "created_at",
+        "updated_at",
+    }
     assert (events[0]["subject"], events[0]["provincecode"]) == (url, None)
     assert events[0]["dataschema"] == f"{BASE}/api/v1/auth/events/schemas/{TYPE}.service_account.created"
     _assert_no_secret(events, first, second)

@@ -40,21 +40,17 @@ def stack(demo_stack: DemoStack) -> Stack:
     return demo_stack.stack
 
 
-def client_as(stack: Stack, role: str) -> httpx.Client:
-    client = httpx.Client(base_url=stack.url("gateway"), timeout=120.0, trust_env=False)
-    client.headers.update(sign_in(client, stack, role))
-    return client
-
-
 @pytest.fixture(scope="module")
 def admin(stack: Stack) -> Iterator[httpx.Client]:
-    with client_as(stack, "admin") as client:
+    with httpx.Client(base_url=stack.url("gateway"), timeout=120.0, trust_env=False) as client:
+        client.headers.update(sign_in(client, stack, "admin"))
         yield client
 
 
 @pytest.fixture(scope="module")
 def province(stack: Stack) -> Iterator[httpx.Client]:
-    with client_as(stack, "province_officer") as client:
+    with httpx.Client(base_url=stack.url("gateway"), timeout=120.0, trust_env=False) as client:
+        client.headers.update(sign_in(client, stack, "province_officer"))
         yield client
 
 
@@ -96,7 +92,9 @@ def portal_day(day: date) -> str:
 
 def appraisal_procedure(client: httpx.Client) -> dict[str, Any]:
     """The catalogue's appraisal of the job positions of a provincial administrative body, in force on the day received."""
-    found = client.get(f"{ORG}/procedures", params={"q": "vi tri viec lam", "level": "province", "as_of": RECEIVED.date().isoformat()})
+    found = client.get(
+        f"{ORG}/procedures", params={"q": "vi tri viec lam", "level": "province", "as_of": RECEIVED.date().isoformat()}
+    )
     assert found.status_code == 200, found.text
     items = [p for p in found.json()["items"] if p["name"].startswith("Thẩm định đề án vị trí việc làm")]
     assert items, found.json()

@@ -11,7 +11,7 @@ from rdflib import Graph, Literal, URIRef
 from haicap_shared.linked_data import CONTEXT, Iris, context_url, document_loader, ntriples_of
 from haicap_shared.settings import ProcessSettings
 
-from .fake_org import QUANG_LAM, SCHOOL
+from .fake_org import QUANG_LAM, SCHOOL, FakeOrg
 from .helpers import car, create_asset
 
 BASE = ProcessSettings.model_fields["public_base_url"].default
@@ -64,3 +64,19 @@ async def test_premises_of_an_agency_and_assets_without_a_site(client: httpx.Asy
     assert answered.json()["kind"] == "car"
     plain = await client.get(f"/assets/{school['id']}")
     assert plain.headers["content-type"] == "application/json"
+
+
+async def test_a_page_of_sites_reads_each_holder_once(client: httpx.AsyncClient, fake_org: FakeOrg) -> None:
+    first = await create_asset(client, code="NĐ-A")
+    second = await create_asset(client, code="NĐ-B")
+    await create_asset(client, **car("XE-02", "11A-222.33"))
+    before = fake_org.calls
+    response = await client.get("/assets", params={"format": "jsonld", "limit": "2"})
+    assert response.status_code == 200, response.text
+    assert fake_org.calls == before + 1  # one holder, read once for the page
+    nodes = response.json()["@graph"]
+    assert [node["@id"] for node in nodes] == [IRIS.site(first["id"]), IRIS.site(second["id"])]
+    assert {node["siteOf"] for node in nodes} == {IRIS.unit_of(QUANG_LAM)}
+    link = response.headers["link"]
+    rest = (await client.get("/assets" + link[1 : link.index(">")])).json()
+    assert rest["@graph"] == []  # the car has no ORG term: left out of the JSON-LD list

@@ -23,6 +23,7 @@ from .documents import (
 )
 from .iris import Iris, LegalBasis, legal_basis_of
 from .negotiation import JsonLdResponse, JsonLdWanted, LinkedData, jsonld_response, jsonld_responses, linked_data
+from .references import read_each
 
 __all__ = [
     "CONTEXT",
@@ -45,4 +46,5 @@ __all__ = [
     "linked_data",
     "ntriples_of",
     "ntriples_stream",
+    "read_each",
 ]

@@ -42,10 +42,17 @@ AssetId = Annotated[uuid.UUID, Path(description="The asset's internal id")]
 HOLDER_PROBLEMS = (HolderNotFound, HolderNotInForce, HolderNotAllowed, UpstreamUnavailable)
 
 
-@router.get("/assets", response_model=Page[Asset], responses=problem_responses(BadRequest))
+@router.get(
+    "/assets",
+    response_model=Page[Asset],
+    responses=problem_responses(BadRequest, UpstreamUnavailable)
+    | jsonld_responses("The page's premises as org:Site (W3C ORG) when JSON-LD is asked for; other kinds left out"),
+)
 async def list_assets(
     session: DbSession,
     principal: RecordsRead,
+    org: Org,
+    ld: JsonLdWanted,
     province: Annotated[ProvinceCode | None, Query(description="Province where it stands")] = None,
     commune: Annotated[CommuneCode | None, Query(description="Commune where it stands")] = None,
     kind: AssetKind | None = None,
@@ -58,7 +65,7 @@ async def list_assets(
     q: Annotated[str | None, Query(max_length=100, description="Code, name, plate or address; diacritics-insensitive")] = None,
     limit: Limit = 100,
     cursor: Cursor = None,
-) -> Page[Asset]:
+) -> Page[Asset] | JSONResponse:
     """List the assets in your area, ordered by code."""
     filters = repository.AssetFilter(
         province=province,
@@ -72,7 +79,8 @@ async def list_assets(
         plate=plate,
         q=q,
     )
-    return await service.list_assets(session, principal, filters, limit=limit, cursor=cursor)
+    page = await service.list_assets(session, principal, filters, limit=limit, cursor=cursor)
+    return await linked_data.sites_page_document(org, ld, page) if ld.wanted else page
 
 
 @router.post(

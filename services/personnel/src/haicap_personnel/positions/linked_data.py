@@ -1,40 +1,34 @@
 """Job positions as linked data: an ``org:Post`` in its agency, under the IRI org-structure publishes.
 
 The agency's IRI is built from its electronic identifier code when it has one, so each
-distinct agency of the answer is read from org-structure (a few at a time); an agency
+distinct agency of the answer is read from org-structure (a few at a time, ``read_each``); an agency
 org-structure no longer knows keeps the IRI by id.
 """
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
 from fastapi.responses import JSONResponse
 
-from haicap_shared.linked_data import LinkedData, jsonld_response
+from haicap_shared.linked_data import LinkedData, jsonld_response, read_each
 from haicap_shared.paging import Page
 from haicap_shared.versioning import etag
 
 from ..org_client import OrgDirectory
 from .schemas import JobPosition
 
-CONCURRENT_AGENCY_READS = 8
-"""org-structure reads in flight at once for one answer."""
-
 
 async def agency_iris(org: OrgDirectory, ld: LinkedData, agency_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
     """Each distinct agency's IRI, as org-structure describes the agency."""
-    gate = asyncio.Semaphore(CONCURRENT_AGENCY_READS)
 
-    async def iri(agency_id: uuid.UUID) -> tuple[uuid.UUID, str]:
-        async with gate:
-            agency = await org.agency(agency_id)
-        return agency_id, ld.iris.agency_of(agency) if agency is not None else ld.iris.agency(agency_id, None, None)
+    async def iri(agency_id: uuid.UUID) -> str:
+        agency = await org.agency(agency_id)
+        return ld.iris.agency_of(agency) if agency is not None else ld.iris.agency(agency_id, None, None)
 
-    return dict(await asyncio.gather(*(iri(agency_id) for agency_id in dict.fromkeys(agency_ids))))
+    return await read_each(agency_ids, iri)
 
 
 def post_node(ld: LinkedData, position: JobPosition, agency_iri: str) -> dict[str, Any]:

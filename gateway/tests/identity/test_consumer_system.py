@@ -1,17 +1,20 @@
 """A service account's consuming system (X-Road, LGSP): set by an admin, carried by its tokens, in the gateway's log."""
 
 import logging
+from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_gateway.cli import MIGRATIONS
 from haicap_gateway.db import metadata
 from haicap_gateway.identity import commands, service
 from haicap_shared.audit import AuditTrail
 from haicap_shared.auth import system_principal
 from haicap_shared.consumers import CLAIMED_CLIENT_MAX_LENGTH
+from haicap_shared.migrations import upgrade_to_head
 from haicap_shared.roles import Role
 from haicap_shared.testing import TestTokens, assert_problem
 from haicap_shared.tokens import TokenVerifier
@@ -90,13 +93,21 @@ async def test_only_admins_change_a_service_account(
     assert_problem(response, 403, "role_not_allowed")
 
 
-async def test_the_command_sets_the_code_and_refuses_a_bad_one(db_url: str) -> None:
+async def test_the_command_sets_the_code_and_refuses_a_bad_one(tmp_path: Path, make_gateway, admin: dict[str, str]) -> None:
+    # NOTE: a database of its own: the command commits, outside any test's transaction.
+    url = f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}"
+    await upgrade_to_head(MIGRATIONS, url)
     secret = await commands.create_service_account(
-        db_url, "ndxp-sync", "the national platform", public_base_url="http://gateway.test", system_code=CODE
+        url, "ndxp-sync", "the national platform", public_base_url="http://gateway.test", system_code=CODE
     )
-    assert secret
     with pytest.raises(service.SystemCodeInvalid):
-        await commands.create_service_account(db_url, "bad-code", "", public_base_url="http://gateway.test", system_code="VN GOV")
+        await commands.create_service_account(url, "bad-code", "", public_base_url="http://gateway.test", system_code="VN GOV")
+    async with make_gateway(database_url=url) as gateway:
+        accounts = (await gateway.get("/api/v1/auth/service-accounts", headers=admin)).json()["items"]
+        token = await _token(gateway, "ndxp-sync", secret)
+        verifier = TokenVerifier((await gateway.get("/api/v1/auth/jwks")).json())
+    assert [(a["client_id"], a["system_code"]) for a in accounts] == [("ndxp-sync", CODE)]
+    assert verifier.verify(token).system_code == CODE
 
 
 async def test_the_gateway_s_access_line_names_the_consumer(

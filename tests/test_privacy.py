@@ -60,7 +60,14 @@ APPS = {
 PEOPLE_READERS = frozenset(Role) - {Role.VIEWER, Role.STAFF}
 OWN_VIEW = "/api/v1/personnel/me/"
 """The routes where the person (role staff, the first of :data:`PEOPLE`) reads their own dossier."""
-REQUIRED_QUERY = {"as_of": "2025-10-01", "province": "04", "year": "2025", "from": "2026-01-01", "to": "2026-12-31"}
+REQUIRED_QUERY = {
+    "as_of": "2025-10-01",
+    "province": "04",
+    "year": "2025",
+    "from": "2026-01-01",
+    "to": "2026-12-31",
+    "commune_code": "01304",
+}
 """Values of the query parameters some statistics require (a date after everything seeded)."""
 # NOTE: a number of 12 digits led by a province-of-birth code (001 to 096), not inside a word,
 # a UUID, a decimal or a masked value: the shape of a personal identification number.
@@ -134,14 +141,33 @@ def gateway(stack: Stack) -> Iterator[httpx.Client]:
         yield client
 
 
+PROCEDURE = "1.999001"
+"""A procedure of the sweep's own: the position is received under it, and so is the disposition."""
+
+
+def _procedure(admin: httpx.Client) -> dict[str, Any]:
+    body = {
+        "code": PROCEDURE,
+        "name": "Thẩm định vị trí việc làm (quét dữ liệu cá nhân)",
+        "sector": "Tổ chức - Biên chế",
+        "levels": [{"level": "province", "agency_in_charge": "Sở Nội vụ", "processing_days": 15, "valid_from": "2020-01-01"}],
+    }
+    return _ok(admin.post("/api/v1/org/procedures", json=body))
+
+
+def _intake(dossier_code: str) -> dict[str, str]:
+    return {"procedure_code": PROCEDURE, "dossier_code": dossier_code, "received_at": "2025-09-01T09:00:00+07:00"}
+
+
 def _approved_position(admin: httpx.Client, province: dict[str, str], agency_id: str) -> dict[str, Any]:
     body = {"agency_id": agency_id, "title": "Chuyên viên", "group": "professional"}
     position = _ok(admin.post("/api/v1/personnel/positions", json=body))
-    for action, headers in (("submit", {}), ("appraise", province), ("approve", {})):
+    steps = (("submit", {}, {"procedure": _intake("PRIVACY-POSITION")}), ("appraise", province, {}), ("approve", {}, {}))
+    for action, headers, extra in steps:
         position = _ok(
             admin.post(
                 f"/api/v1/personnel/positions/{position['id']}/transitions",
-                json={"action": action},
+                json={"action": action} | extra,
                 headers=headers | {"If-Match": f'"{position["version"]}"'},
             ),
             200,
@@ -281,6 +307,7 @@ def world(stack: Stack, gateway: httpx.Client) -> World:
         )
 
         province = headers[Role.PROVINCE_OFFICER]
+        procedure = _procedure(admin)
         position = _approved_position(admin, province, agencies["quang_lam"]["id"])
         placement = _ok(
             admin.post(
@@ -396,6 +423,14 @@ def world(stack: Stack, gateway: httpx.Client) -> World:
                 json={"asset_id": assets["01304"]["id"], "form": "keep_reallocate", "proposed_on": "2025-09-01"},
             )
         )
+        disposition = _ok(
+            admin.post(
+                f"/api/v1/assets/dispositions/{disposition['id']}/submit",
+                json={"submitted_on": "2025-09-01", "procedure": _intake("PRIVACY-DISPOSITION")},
+                headers={"If-Match": f'"{disposition["version"]}"'},
+            ),
+            200,
+        )
 
         # NOTE: the change feed's routes take a subscription and an event type of the service
         # they are at: one of each per service (the prefix keys them, see _reads).
@@ -424,6 +459,9 @@ def world(stack: Stack, gateway: httpx.Client) -> World:
         "person_id": [p.id for p in people],
         "member_id": [family["id"]],
         "position_id": [position["id"]],
+        "code": [procedure["code"]],
+        "/api/v1/personnel dossier_id": [position["procedure_dossier"]["id"]],
+        "/api/v1/assets dossier_id": [disposition["procedure_dossier"]["id"]],
         "consent_id": [consent["id"]],
         "discrepancy_id": [discrepancy["id"]],
         "quota_id": [quota["id"]],
@@ -503,7 +541,9 @@ def _reads(prefix: str, app: FastAPI, world: World) -> list[Read]:
             continue
         paths = [template]
         for param in route.dependant.path_params:
-            if param.name == "code":
+            if param.name == "code" and template.startswith("/procedures/"):
+                values = world.params["code"]
+            elif param.name == "code":
                 values = ["04"] if template.startswith("/provinces/") else ["01304"]
             else:
                 values = world.params.get(f"{prefix} {param.name}") or world.params.get(param.name, [])

@@ -13,6 +13,9 @@ to the progress update shape of the provincial procedure systems (:mod:`.one_sto
 - :mod:`.status`: the statuses and the moves between them;
 - :mod:`.service` and :mod:`.repository`: opening a dossier, appending a step, the due date on
   the Vietnamese working-day calendar, the statistics by procedure and commune;
+- :mod:`.workflow`: what a workflow's service calls (a step while its record's dossier is open,
+  a proposal's dossier taken over by the record it led to, the summaries on its responses);
+- :mod:`.catalogue`: org-structure's procedure catalogue, read through the gateway;
 - :mod:`.router` and :mod:`.wiring`: the ``/procedure-dossiers`` routes a service installs;
 - :mod:`.one_stop`, :mod:`.settings`, :mod:`.worker`: the push to the one-stop system.
 """

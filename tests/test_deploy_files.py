@@ -74,7 +74,7 @@ class Process:
     settings: type[BaseSettings]
     database: str | None
     workers: tuple[type[BaseSettings], ...] = ()
-    """Settings of the process's own workers beside the API (the national sync: ``HAICAP_PERSONNEL_SYNC_*``; the one-stop push)."""
+    """Settings of its workers beside the API (the national sync: ``HAICAP_PERSONNEL_SYNC_*``; the one-stop push)."""
 
     @property
     def prefix(self) -> str:

@@ -279,11 +279,17 @@ async def advance(
     note: str | None = None,
     at: datetime | None = None,
     overrides: Mapping[date, bool] | None = None,
+    unless_finished: bool = False,
 ) -> ProcedureDossierSummary | None:
-    """Append a step to the dossier of the workflow record (None when the record has no dossier)."""
+    """Append a step to the dossier of the workflow record (None when the record has no dossier).
+
+    With ``unless_finished``, a finished dossier is answered as it is instead of refusing the step.
+    """
     row = await repository.dossier_of_subject(session, tables, subject_kind, subject_id)
     if row is None:
         return None
+    if unless_finished and ProcedureStatus(row["status"]) in FINISHED:
+        return summary_of(item_of(row))
     dossier = await append_step(
         session, tables, row, status=status, trail=trail, principal=principal, note=note, at=at, overrides=overrides
     )

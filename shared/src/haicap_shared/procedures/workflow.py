@@ -34,7 +34,7 @@ from ..models import utcnow
 from ..workdays import local_date
 from . import repository
 from .schemas import ProcedureDossierSummary, ProcedureIntake
-from .service import DossierChanged, ProcedureCatalogue, append_step, item_of, open_dossier, summary_of, today
+from .service import DossierChanged, ProcedureCatalogue, advance, append_step, item_of, open_dossier, summary_of, today
 from .status import FINISHED, ProcedureStatus
 from .tables import ProcedureTables
 from .wiring import DossierConfig
@@ -116,15 +116,18 @@ async def follow(
     overrides: Mapping[date, bool] | None = None,
 ) -> ProcedureDossierSummary | None:
     """Step ``status`` on the record's dossier while it is open; the dossier as it is once finished; None without one."""
-    row = await repository.dossier_of_subject(session, tables, subject_kind, subject_id)
-    if row is None:
-        return None
-    if ProcedureStatus(row["status"]) in FINISHED:
-        return _summary(row)
-    dossier = await append_step(
-        session, tables, row, status=status, trail=trail, principal=principal, note=note, overrides=overrides
+    return await advance(
+        session,
+        tables,
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        status=status,
+        trail=trail,
+        principal=principal,
+        note=note,
+        overrides=overrides,
+        unless_finished=True,
     )
-    return summary_of(dossier)
 
 
 async def take_over(

@@ -10,6 +10,8 @@ procedure dossiers' push to the provincial one-stop system (:mod:`haicap_shared.
   JSON-lines batch file for manual upload), and :func:`~.adapters.make_adapter`;
 - :mod:`.one_stop`: ``one-stop`` (the provincial procedure systems' ``/auth`` session and
   ``/integration`` envelope).
+- :mod:`.worker`: the :class:`~.worker.PollingWorker` loop both senders run, and its
+  serve-until-SIGTERM entry point.
 
 A record is a JSON object carrying its own id under the sender's key (``change_id`` for the
 dossier sync, ``step_id`` for the one-stop push); every result is keyed by that id.

@@ -23,10 +23,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import random
-import signal
 from collections import defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -35,13 +33,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..cli import Command
-from ..db import create_engine
-from ..events.relay import Transaction, default_replica
 from ..exchange.adapters import make_adapter
 from ..exchange.outcomes import Adapter, Result, backoff_seconds
+from ..exchange.worker import PollingWorker, serve_until_signal
 from ..logs import configure_logging
 from ..models import utcnow
-from ..settings import ServiceSettings, async_database_url
+from ..settings import ServiceSettings
 from . import one_stop, push_repository
 from .settings import FOLDER, OneStopSettings
 from .status import PushStatus
@@ -59,8 +56,13 @@ def push_adapter(settings: OneStopSettings, var_dir: Path) -> Adapter:
     return make_adapter(settings, var_dir / FOLDER, id_key=ID_KEY, file_prefix=FILE_PREFIX)
 
 
-class PushWorker:
+class PushWorker(PollingWorker[OneStopSettings]):
     """The push for one service database; :meth:`run` until :meth:`stop`, or :meth:`step` by step."""
+
+    logger = logger
+    started_message = "one-stop push started"
+    failed_message = "one-stop push turn failed"
+    stopped_message = "one-stop push stopped"
 
     def __init__(
         self,
@@ -73,36 +75,8 @@ class PushWorker:
         sqlite: bool = False,
         rng: random.Random | None = None,
     ) -> None:
-        self.sessions = sessions
+        super().__init__(sessions, settings, adapter, replica=replica, sqlite=sqlite, rng=rng)
         self.tables = tables
-        self.settings = settings
-        self.adapter = adapter
-        self.replica = replica or default_replica()
-        self.sqlite = sqlite
-        self.rng = rng or random.Random()
-        self.stopping = asyncio.Event()
-
-    def _transaction(self) -> Transaction:
-        return Transaction(self.sessions, immediate=self.sqlite)
-
-    def stop(self) -> None:
-        self.stopping.set()
-
-    async def run(self) -> None:
-        logger.info("one-stop push started", extra={"replica": self.replica, "adapter": self.adapter.name})
-        try:
-            while not self.stopping.is_set():
-                try:
-                    worked = await self.step() > 0
-                except Exception:  # NOTE: a database hiccup must not end the worker; the turn is tried again
-                    logger.exception("one-stop push turn failed")
-                    worked = False
-                if not worked:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self.stopping.wait(), timeout=self.settings.idle_seconds)
-        finally:
-            await self.adapter.close()
-            logger.info("one-stop push stopped", extra={"replica": self.replica})
 
     async def step(self) -> int:
         """Claim, send and record one batch of steps; how many were tried."""
@@ -165,19 +139,13 @@ async def serve_one_stop(
     replica: str | None = None,
 ) -> None:
     """Run the push worker on ``database_url`` until SIGTERM or SIGINT."""
-    settings = settings or OneStopSettings()
-    url = async_database_url(database_url)
-    sqlite = url.startswith("sqlite")
-    engine = create_engine(url) if sqlite else create_engine(url, pool_size=5)
-    sessions = async_sessionmaker(engine, expire_on_commit=False)
-    worker = PushWorker(sessions, tables, settings, push_adapter(settings, var_dir), replica=replica, sqlite=sqlite)
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, worker.stop)
-    try:
-        await worker.run()
-    finally:
-        await engine.dispose()
+    chosen = settings or OneStopSettings()
+    await serve_until_signal(
+        database_url,
+        lambda sessions, sqlite: PushWorker(
+            sessions, tables, chosen, push_adapter(chosen, var_dir), replica=replica, sqlite=sqlite
+        ),
+    )
 
 
 def one_stop_command(commands: argparse._SubParsersAction, tables: ProcedureTables) -> dict[str, Command]:  # type: ignore[type-arg]

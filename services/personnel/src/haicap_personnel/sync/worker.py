@@ -22,11 +22,9 @@ Two steps, each in its own transactions, repeated until SIGTERM:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import re
-import signal
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -36,12 +34,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from haicap_shared.db import create_engine
-from haicap_shared.events.relay import Transaction, default_replica
 from haicap_shared.events.tables import EventTables
 from haicap_shared.exchange.outcomes import Adapter, Result, backoff_seconds
+from haicap_shared.exchange.worker import PollingWorker, serve_until_signal
 from haicap_shared.models import utcnow
-from haicap_shared.settings import async_database_url
 from haicap_shared.values import NATIONAL_ID_PATTERN
 
 from ..db import event_tables
@@ -59,8 +55,13 @@ DESTINATION = service.INTAKE_DESTINATION
 """The worker's cursor in the change feed (a row of ``event_destination``)."""
 
 
-class SyncWorker:
+class SyncWorker(PollingWorker[SyncSettings]):
     """Intake and send for one personnel database; :meth:`run` until :meth:`stop`, or :meth:`step` by step."""
+
+    logger = logger
+    started_message = "sync worker started"
+    failed_message = "sync step failed"
+    stopped_message = "sync worker stopped"
 
     def __init__(
         self,
@@ -73,41 +74,16 @@ class SyncWorker:
         sqlite: bool = False,
         rng: random.Random | None = None,
     ) -> None:
-        self.sessions = sessions
-        self.settings = settings
-        self.adapter = adapter
+        super().__init__(sessions, settings, adapter, replica=replica, sqlite=sqlite, rng=rng)
         self.tables = tables or event_tables
-        self.replica = replica or default_replica()
-        self.sqlite = sqlite
-        self.rng = rng or random.Random()
-        self.stopping = asyncio.Event()
 
-    def _transaction(self) -> Transaction:
-        return Transaction(self.sessions, immediate=self.sqlite)
-
-    def stop(self) -> None:
-        self.stopping.set()
-
-    async def run(self) -> None:
-        logger.info("sync worker started", extra={"replica": self.replica, "adapter": self.adapter.name})
+    async def on_stop(self) -> None:
+        """Release the intake lease, so another replica need not wait for it to expire."""
         try:
-            while not self.stopping.is_set():
-                try:
-                    worked = await self.step()
-                except Exception:  # NOTE: a database hiccup must not end the worker; the step is retried
-                    logger.exception("sync step failed")
-                    worked = False
-                if not worked:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self.stopping.wait(), timeout=self.settings.idle_seconds)
-        finally:
-            try:
-                async with self._transaction() as session:
-                    await repository.release_intake(session, self.tables, self.replica, utcnow())
-            except Exception:
-                logger.warning("sync worker could not release its lease", exc_info=True)
-            await self.adapter.close()
-            logger.info("sync worker stopped", extra={"replica": self.replica})
+            async with self._transaction() as session:
+                await repository.release_intake(session, self.tables, self.replica, utcnow())
+        except Exception:
+            logger.warning("sync worker could not release its lease", exc_info=True)
 
     async def step(self) -> bool:
         """One intake turn and one send turn; whether either had work."""
@@ -232,16 +208,8 @@ async def serve_sync(
     database_url: str, var_dir: Path, settings: SyncSettings | None = None, *, replica: str | None = None
 ) -> None:
     """Run the sync worker on ``database_url`` until SIGTERM or SIGINT."""
-    settings = settings or SyncSettings()
-    url = async_database_url(database_url)
-    sqlite = url.startswith("sqlite")
-    engine = create_engine(url) if sqlite else create_engine(url, pool_size=5)
-    sessions = async_sessionmaker(engine, expire_on_commit=False)
-    worker = SyncWorker(sessions, settings, make_adapter(settings, var_dir), replica=replica, sqlite=sqlite)
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, worker.stop)
-    try:
-        await worker.run()
-    finally:
-        await engine.dispose()
+    chosen = settings or SyncSettings()
+    await serve_until_signal(
+        database_url,
+        lambda sessions, sqlite: SyncWorker(sessions, chosen, make_adapter(chosen, var_dir), replica=replica, sqlite=sqlite),
+    )

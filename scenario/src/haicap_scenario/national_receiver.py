@@ -26,16 +26,16 @@ import argparse
 import json
 import logging
 import secrets
-import signal
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
+
+from .stand_in import StandInHandler, serve_until_signal
 
 logger = logging.getLogger("haicap.national_receiver")
 
@@ -172,31 +172,13 @@ class ReceiverState:
         return b"".join(json.dumps(r, ensure_ascii=False, sort_keys=True).encode() + b"\n" for r in held)
 
 
-def handler_for(state: ReceiverState) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # NOTE: keep-alive: a sender reuses its connection
+def handler_for(state: ReceiverState) -> type[StandInHandler]:
+    class Handler(StandInHandler):
         server_version = "haicap-national-receiver/1"
+        logger = logger
+        max_body = MAX_BODY
 
-        def log_message(self, format: str, *args: Any) -> None:
-            logger.debug(format, *args)
-
-        def _send(self, status: int, body: Any, content_type: str = "application/json") -> None:
-            data = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def _body(self) -> bytes | None:
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY:
-                self._send(413, {"error_code": "1", "message": "Quá lớn"})
-                return None
-            return self.rfile.read(length)
-
-        def do_GET(self) -> None:
-            path = urlsplit(self.path).path
+        def answer_get(self, path: str) -> None:
             if path == "/export":
                 self._send(200, state.export(), "application/x-ndjson")
             elif path == "/control/state":
@@ -205,22 +187,14 @@ def handler_for(state: ReceiverState) -> type[BaseHTTPRequestHandler]:
             elif path == "/healthz":
                 self._send(200, {"status": "ok"})
             else:
-                self._send(404, {"error_code": "1", "message": "Không có"})
+                self._not_found()
 
-        def do_POST(self) -> None:
-            path = urlsplit(self.path).path
+        def answer_post(self, path: str) -> None:
             raw = self._body()
             if raw is None:
                 return
             routes: dict[str, Callable[[bytes], None]] = {"/token": self._token, "/records": self._records}
-            if path in routes and state.down:
-                self._send(503, {"error_code": "1", "message": "Hệ thống tạm ngừng (thử nghiệm)"})
-            elif path in routes:
-                routes[path](raw)
-            elif path.startswith("/control/"):
-                self._control(path.removeprefix("/control/"), raw)
-            else:
-                self._send(404, {"error_code": "1", "message": "Không có"})
+            self._route_post(path, raw, routes, down=state.down, control=self._control)
 
         def _token(self, raw: bytes) -> None:
             form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
@@ -258,13 +232,8 @@ def handler_for(state: ReceiverState) -> type[BaseHTTPRequestHandler]:
                 self._send(200, {k: v for k, v in result.items() if k != "change_id"})
 
         def _control(self, action: str, raw: bytes) -> None:
-            try:
-                body = json.loads(raw or b"{}")
-                self._send(200, state.control(action, body))
-            except KeyError:
-                self._send(404, {"error_code": "1", "message": "Không có"})
-            except (ValueError, TypeError) as exc:
-                self._send(400, {"error_code": "1", "message": str(exc)})
+            # NOTE: parsed inside the answer: a body not JSON is a 400 with the parser's message
+            self._control_answer(lambda: state.control(action, json.loads(raw or b"{}")))
 
     return Handler
 
@@ -272,19 +241,7 @@ def handler_for(state: ReceiverState) -> type[BaseHTTPRequestHandler]:
 def serve(port: int, state_dir: Path, *, host: str = "127.0.0.1", client_id: str, client_secret: str, token_ttl: int) -> None:
     """Serve until SIGTERM or SIGINT."""
     state = ReceiverState(state_dir, default_schema(), client_id=client_id, client_secret=client_secret, token_ttl=token_ttl)
-    server = ThreadingHTTPServer((host, port), handler_for(state))
-    server.daemon_threads = True
-
-    def stop(*_: Any) -> None:
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    logger.info("national receiver listening on %s:%s", host, port)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    finally:
-        server.server_close()
+    serve_until_signal(handler_for(state), host, port, name="national receiver")
 
 
 def main(argv: list[str] | None = None) -> int:

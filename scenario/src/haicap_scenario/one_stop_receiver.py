@@ -23,7 +23,6 @@ It holds everything in memory. SIGTERM stops it cleanly (exit 0). :class:`Receiv
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import secrets
 import signal
@@ -33,14 +32,15 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote
 
 import httpx
 
 from haicap_shared.procedures.one_stop import SYNC_SERVICE, schema
+
+from .stand_in import StandInHandler, serve_until_signal
 
 logger = logging.getLogger("haicap.one_stop_receiver")
 
@@ -167,37 +167,13 @@ class ReceiverState:
             return None if held is None else list(held)
 
 
-def handler_for(state: ReceiverState) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # NOTE: keep-alive: a sender reuses its connection
+def handler_for(state: ReceiverState) -> type[StandInHandler]:
+    class Handler(StandInHandler):
         server_version = "haicap-one-stop-receiver/1"
+        logger = logger
+        max_body = MAX_BODY
 
-        def log_message(self, format: str, *args: Any) -> None:
-            logger.debug(format, *args)
-
-        def _send(self, status: int, body: Any) -> None:
-            data = json.dumps(body, ensure_ascii=False).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def _json(self) -> Any:
-            """The body as JSON; None after answering a body too large or not JSON."""
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY:
-                self._send(413, {"error_code": "1", "message": "Quá lớn"})
-                return None
-            raw = self.rfile.read(length)
-            try:
-                return json.loads(raw or b"{}")
-            except ValueError:
-                self._send(400, {"error_code": "1", "message": "Không phải JSON"})
-                return None
-
-        def do_GET(self) -> None:
-            path = urlsplit(self.path).path
+        def answer_get(self, path: str) -> None:
             if path == "/healthz":
                 self._send(200, {"status": "ok"})
             elif path == "/control/stats":
@@ -210,22 +186,14 @@ def handler_for(state: ReceiverState) -> type[BaseHTTPRequestHandler]:
                 else:
                     self._send(200, {"updates": updates})
             else:
-                self._send(404, {"error_code": "1", "message": "Không có"})
+                self._not_found()
 
-        def do_POST(self) -> None:
-            path = urlsplit(self.path).path
+        def answer_post(self, path: str) -> None:
             body = self._json()
             if body is None:
                 return
             routes: dict[str, Callable[[Any], None]] = {"/auth": self._auth, "/integration": self._integration}
-            if path in routes and state.down:
-                self._send(503, {"error_code": "1", "message": "Hệ thống tạm ngừng (thử nghiệm)"})
-            elif path in routes:
-                routes[path](body)
-            elif path.startswith("/control/"):
-                self._control(path.removeprefix("/control/"), body)
-            else:
-                self._send(404, {"error_code": "1", "message": "Không có"})
+            self._route_post(path, body, routes, down=state.down, control=self._control)
 
         def _auth(self, body: Any) -> None:
             self._send(200, state.sign_in(body, self.headers.get("madonvi")))
@@ -237,12 +205,7 @@ def handler_for(state: ReceiverState) -> type[BaseHTTPRequestHandler]:
             self._send(200, state.integrate(body))
 
         def _control(self, action: str, body: Any) -> None:
-            try:
-                self._send(200, state.control(action, body if isinstance(body, dict) else {}))
-            except KeyError:
-                self._send(404, {"error_code": "1", "message": "Không có"})
-            except (ValueError, TypeError) as exc:
-                self._send(400, {"error_code": "1", "message": str(exc)})
+            self._control_answer(lambda: state.control(action, body if isinstance(body, dict) else {}))
 
     return Handler
 
@@ -250,19 +213,7 @@ def handler_for(state: ReceiverState) -> type[BaseHTTPRequestHandler]:
 def serve(port: int, *, host: str = "127.0.0.1", username: str, password: str, session_ttl: int) -> None:
     """Serve until SIGTERM or SIGINT."""
     state = ReceiverState(username=username, password=password, session_ttl=session_ttl)
-    server = ThreadingHTTPServer((host, port), handler_for(state))
-    server.daemon_threads = True
-
-    def stop(*_: Any) -> None:
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    logger.info("one-stop receiver listening on %s:%s", host, port)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    finally:
-        server.server_close()
+    serve_until_signal(handler_for(state), host, port, name="one-stop receiver")
 
 
 class ReceiverProcess:

@@ -22,11 +22,13 @@ What must hold, for each body (XLSX decoded cell by cell):
 
 from __future__ import annotations
 
+import enum
 import importlib
 import io
 import json
 import re
 import time
+import typing
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -528,6 +530,21 @@ def _query_params(dependant: Dependant) -> dict[str, bool]:
     return names
 
 
+def _formats(dependant: Dependant) -> list[str]:
+    """The values the route's ``format`` takes: a report's ``json``, ``csv``, ``xlsx``; a linked-data route's ``jsonld``."""
+    for param in dependant.query_params:
+        if param.alias == "format":
+            values: list[str] = []
+            for kind in (param.field_info.annotation, *typing.get_args(param.field_info.annotation)):
+                if isinstance(kind, type) and issubclass(kind, enum.Enum):
+                    values += [str(member.value) for member in kind]
+                elif typing.get_origin(kind) is typing.Literal:
+                    values += [str(value) for value in typing.get_args(kind)]
+            assert values, f"no values of ?format in {param.field_info.annotation}"
+            return values
+    return [value for sub in dependant.dependencies for value in _formats(sub)]
+
+
 def _reads(prefix: str, app: FastAPI, world: World) -> list[Read]:
     """Every GET of the app: each path parameter from the world, each reveal and output format, the largest page."""
     rules = {case.template for case in routes_with_rules(app) if case.method == "GET"}
@@ -558,7 +575,7 @@ def _reads(prefix: str, app: FastAPI, world: World) -> list[Read]:
         if "reveal" in names:
             variants += [base | {"reveal": "true"}]
         if "format" in names:
-            variants = [v | {"format": f} for v in variants for f in ("json", "csv", "xlsx")]
+            variants = [v | {"format": f} for v in variants for f in _formats(route.dependant)]
         reads += [Read(f"{prefix}{template}", f"{prefix}{path}", v) for path in paths for v in variants]
     return reads
 

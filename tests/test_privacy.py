@@ -493,6 +493,13 @@ UNSEEDED = {
 }
 
 
+DOCUMENTATION = {
+    # NOTE: the API's own description (OpenAPI 3.0.3 for the data-sharing platforms): its examples are
+    # made-up values of the documentation, no one's record, as in /openapi.json (not a route of the apps).
+    "/openapi-3.0.json",
+}
+
+
 def _first_id(listed: dict[str, Any] | list[dict[str, Any]]) -> str:
     """The id of the first item of a list answer (a page's ``items`` or a bare list)."""
     items = listed["items"] if isinstance(listed, dict) else listed
@@ -554,7 +561,7 @@ def _reads(prefix: str, app: FastAPI, world: World) -> list[Read]:
         template = context.path_format or getattr(route, "path_format", "")
         if not isinstance(route, APIRoute) or "GET" not in (route.methods or set()) or template not in rules:
             continue
-        if f"{prefix}{template}" in UNSEEDED:
+        if f"{prefix}{template}" in UNSEEDED | DOCUMENTATION:
             continue
         paths = [template]
         for param in route.dependant.path_params:

@@ -31,16 +31,24 @@ __all__ = ["ImportRejected", "ImportRun", "finish_import", "import_audit_entry"]
 class ImportRejected(Conflict):
     code, title = "import_rejected", "Some rows have problems; nothing was written"
 
-    def __init__(self, report: ImportReport) -> None:
+    def __init__(self, report: ImportReport, *, partial_offered: bool = True) -> None:
+        # NOTE: an import that is all or nothing by rule (no ``partial``) must not suggest one.
+        hint = "fix them, or send partial=true to write the good rows" if partial_offered else "fix them and send the file again"
         super().__init__(
-            f"{report.rejected} of {report.rows} rows have problems; nothing was written "
-            "(fix them, or send partial=true to write the good rows)",
+            f"{report.rejected} of {report.rows} rows have problems; nothing was written ({hint})",
             report=report.model_dump(mode="json"),
         )
 
 
 def finish_import(
-    *, rows: int, accepted: int, rejected: int, written: int, partial: bool, problems: list[RowProblem]
+    *,
+    rows: int,
+    accepted: int,
+    rejected: int,
+    written: int,
+    partial: bool,
+    problems: list[RowProblem],
+    partial_offered: bool = True,
 ) -> ImportReport:
     """The import's report; :class:`ImportRejected` with it when a row is wrong and ``partial`` was not asked for."""
     refused = rejected > 0 and not partial
@@ -54,7 +62,7 @@ def finish_import(
     )
     if refused:
         # NOTE: raised, so the request's transaction is rolled back with whatever was written or staged.
-        raise ImportRejected(report)
+        raise ImportRejected(report, partial_offered=partial_offered)
     return report
 
 
@@ -66,9 +74,10 @@ def import_audit_entry(report: ImportReport, **context: Any) -> dict[str, Any]:
 class ImportRun:
     """The counts of one import as it goes, and its end (:meth:`finish`)."""
 
-    def __init__(self, upload: Upload, *, partial: bool, max_problems: int | None = None) -> None:
+    def __init__(self, upload: Upload, *, partial: bool, max_problems: int | None = None, partial_offered: bool = True) -> None:
         self.upload = upload
         self.partial = partial
+        self.partial_offered = partial_offered
         self.problems = ProblemLog(upload.limits.max_problems if max_problems is None else max_problems)
         self.rows = 0
         self.accepted = 0
@@ -119,4 +128,5 @@ class ImportRun:
             written=self.written,
             partial=self.partial,
             problems=self.problems.listed,
+            partial_offered=self.partial_offered,
         )

@@ -263,7 +263,8 @@ async def import_procedures(
     drafts: dict[str, importer.Draft] = {}
     procedures: list[dict[str, Any]] = []
     levels: list[dict[str, Any]] = []
-    run = ImportRun(upload, partial=False)
+    # NOTE: all or nothing by rule: a catalogue half imported would date some procedures and not others.
+    run = ImportRun(upload, partial=False, partial_offered=False)
 
     def check_row(source: SourceRow) -> list[str]:
         return importer.check_row(source, taken, drafts, procedures, levels)

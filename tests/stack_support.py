@@ -13,8 +13,11 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
+import holidays
 import httpx
 import pytest
 
@@ -31,11 +34,14 @@ __all__ = [
     "SERVICES",
     "SharedStacks",
     "Stack",
+    "every",
     "free_ports",
     "fresh_stack",
     "isolated_env",
     "sign_in",
+    "signed_in",
     "stopped",
+    "working_days_after",
 ]
 
 POSTGRESQL_PREFIXES = ("HAICAP_ORG_", "HAICAP_PERSONNEL_", "HAICAP_ASSETS_")
@@ -153,6 +159,41 @@ def sign_in(client: httpx.Client, stack: Stack, role: str) -> dict[str, str]:
     )
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@contextmanager
+def signed_in(stack: Stack, role: str) -> Iterator[httpx.Client]:
+    """A client of the stack's gateway signed in as the demo user of ``role``, closed after."""
+    with httpx.Client(base_url=stack.url("gateway"), timeout=120.0, trust_env=False) as client:
+        client.headers.update(sign_in(client, stack, role))
+        yield client
+
+
+def every(client: httpx.Client, path: str, **params: Any) -> list[dict[str, Any]]:
+    """Every item of a keyset-paged list, page after page of 500."""
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        response = client.get(path, params={**params, "limit": 500, **({"cursor": cursor} if cursor else {})})
+        assert response.status_code == 200, response.text
+        page = response.json()
+        items += page["items"]
+        if (cursor := page["next"]) is None:
+            return items
+
+
+def working_days_after(day: date, n: int) -> date:
+    """``n`` working days after ``day`` in Vietnam, counted here from ``holidays`` alone (not haicap's calendar).
+
+    Weekends and public holidays off, the Saturdays the year's schedule makes worked counted.
+    """
+    off = holidays.country_holidays("VN", years=range(day.year, day.year + 2))
+    worked = set(getattr(off, "weekend_workdays", ()))
+    while n:
+        day += timedelta(days=1)
+        if day in worked or (day.weekday() < 5 and day not in off):
+            n -= 1
+    return day
 
 
 def sign_in_service_account(client: httpx.Client, stack: Stack) -> dict[str, str]:

@@ -15,11 +15,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import holidays
 import httpx
 import pytest
 
-from .stack_support import DemoStack, Stack, sign_in
+from .stack_support import DemoStack, Stack, every, signed_in, working_days_after
 
 pytestmark = pytest.mark.processes
 
@@ -35,15 +34,13 @@ def stack(demo_stack: DemoStack) -> Stack:
 
 @pytest.fixture(scope="module")
 def province(stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.url("gateway"), timeout=120.0, trust_env=False) as client:
-        client.headers.update(sign_in(client, stack, "province_officer"))
+    with signed_in(stack, "province_officer") as client:
         yield client
 
 
 @pytest.fixture(scope="module")
 def admin(stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.url("gateway"), timeout=120.0, trust_env=False) as client:
-        client.headers.update(sign_in(client, stack, "admin"))
+    with signed_in(stack, "admin") as client:
         yield client
 
 
@@ -53,18 +50,6 @@ def receiver(stack: Stack) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=stack.url(RECEIVER), timeout=30.0, trust_env=False) as client:
         yield client
         client.post("/control/reset", json={})
-
-
-def every(client: httpx.Client, path: str, **params: Any) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        response = client.get(path, params={**params, "limit": 500, **({"cursor": cursor} if cursor else {})})
-        assert response.status_code == 200, response.text
-        page = response.json()
-        items += page["items"]
-        if (cursor := page["next"]) is None:
-            return items
 
 
 def queue(admin: httpx.Client) -> dict[str, Any]:
@@ -106,17 +91,6 @@ def one_person(client: httpx.Client) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     person: dict[str, Any] = response.json()["items"][0]
     return person
-
-
-def working_days_after(day: date, n: int) -> date:
-    """``n`` working days after ``day`` in Vietnam: weekends and public holidays off, swapped Saturdays worked."""
-    off = holidays.country_holidays("VN", years=range(day.year, day.year + 2))
-    worked = set(getattr(off, "weekend_workdays", ()))  # a Saturday the year's schedule makes worked
-    while n:
-        day += timedelta(days=1)
-        if day in worked or (day.weekday() < 5 and day not in off):
-            n -= 1
-    return day
 
 
 def commend(client: httpx.Client, person_id: str, number: str) -> dict[str, Any]:

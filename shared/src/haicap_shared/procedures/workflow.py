@@ -9,7 +9,8 @@
   finished by the record it led to (a commendation recorded on a commendation proposal), which
   becomes its subject;
 - :class:`RecordDossiers`: these, and the opening of a record's dossier, bound to one service's
-  tables and calendar (:class:`.wiring.DossierConfig`): what its workflow domains call.
+  tables and calendar (:class:`.wiring.DossierConfig`): what its workflow domains call, with the
+  three ways a record's dossier goes with it (a page's items, one response, the audited snapshot).
 
 Everything writes in the caller's session and transaction, like :mod:`.service`.
 """
@@ -20,13 +21,14 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..areas import in_area
-from ..audit import AuditTrail
+from ..audit import AuditTrail, snapshot
 from ..auth import Principal
 from ..batching import in_batches
 from ..errors import Conflict
@@ -67,6 +69,26 @@ class RecordArea(Protocol):
     def commune_code(self) -> str | None: ...
     @property
     def agency_id(self) -> uuid.UUID | None: ...
+
+
+class Identified(Protocol):
+    """A record, or a response of one, as its dossier is found by: its id."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+
+class ShowsDossier(Protocol):
+    """A response item that shows its record's dossier (``procedure_dossier``)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    procedure_dossier: ProcedureDossierSummary | None
+
+
+ShownT = TypeVar("ShownT", bound=BaseModel)
+ItemT = TypeVar("ItemT", bound=ShowsDossier)
 
 
 PROPOSAL_PROBLEMS = (ProposalDossierNotFound, ProposalDossierOfAnotherKind, ProposalDossierOutsideArea, ProposalDossierFinished)
@@ -270,6 +292,25 @@ class RecordDossiers:
         self, session: AsyncSession, subject_kind: str, subject_ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, ProcedureDossierSummary]:
         return await dossier_summaries(session, self.config.tables, subject_kind, subject_ids)
+
+    async def with_summaries(self, session: AsyncSession, subject_kind: str, items: Sequence[ItemT]) -> Sequence[ItemT]:
+        """A page's items, each given its dossier's summary (in place, one lookup for the page)."""
+        found = await self.summaries(session, subject_kind, [item.id for item in items])
+        for item in items:
+            item.procedure_dossier = found.get(item.id)
+        return items
+
+    async def with_summary(self, session: AsyncSession, subject_kind: str, subject_id: uuid.UUID, shown: ShownT) -> ShownT:
+        """A copy of the record's response ``shown`` with its dossier's summary as ``procedure_dossier``."""
+        return shown.model_copy(update={"procedure_dossier": await self.summary(session, subject_kind, subject_id)})
+
+    async def shown(self, session: AsyncSession, subject_kind: str, record: Identified, model: type[ShownT]) -> ShownT:
+        """The record as its responses show it (``model`` read from its attributes), with its dossier's summary."""
+        return await self.with_summary(session, subject_kind, record.id, model.model_validate(record))
+
+    async def audited(self, session: AsyncSession, subject_kind: str, record: Identified) -> dict[str, Any]:
+        """The record's audited snapshot with its dossier's summary (so its event's record is what its GET answers)."""
+        return snapshot(record) | summary_field(await self.summary(session, subject_kind, record.id))
 
 
 def summary_field(found: ProcedureDossierSummary | None) -> dict[str, Any]:

@@ -109,16 +109,13 @@ async def list_dispositions(
         limit=limit,
         cursor=cursor,
     )
-    found = await DOSSIERS.summaries(session, DISPOSITION, [r["id"] for r in rows])
-    items = [present(r, today, decision_days).model_copy(update={"procedure_dossier": found.get(r["id"])}) for r in rows]
+    items = await DOSSIERS.with_summaries(session, DISPOSITION, [present(r, today, decision_days) for r in rows])
     return Page[DispositionOut](items=items, next=next_cursor)
 
 
 async def disposition_out(session: AsyncSession, disposition: Disposition, today: date, decision_days: int) -> DispositionOut:
     """The disposition as its responses show it (``present``), with the summary of its dossier."""
-    return present(disposition, today, decision_days).model_copy(
-        update={"procedure_dossier": await DOSSIERS.summary(session, DISPOSITION, disposition.id)}
-    )
+    return await DOSSIERS.with_summary(session, DISPOSITION, disposition.id, present(disposition, today, decision_days))
 
 
 async def get_disposition(session: AsyncSession, principal: Principal, disposition_id: uuid.UUID) -> tuple[Disposition, Asset]:
@@ -227,11 +224,6 @@ async def propose(
     return disposition
 
 
-async def _before(session: AsyncSession, disposition: Disposition) -> dict[str, Any]:
-    """The disposition's audited snapshot before a change, with its dossier's summary."""
-    return snapshot(disposition) | summary_field(await DOSSIERS.summary(session, DISPOSITION, disposition.id))
-
-
 def _expect(disposition: Disposition, status: DispositionStatus, action: str) -> None:
     if disposition.status is not status:
         raise WrongStatus(f"Only a {status.value} disposition can be {action}; this one is {disposition.status.value}")
@@ -254,7 +246,7 @@ async def submit(
     """Submit the plan to the authority; with ``procedure``, the dossier it was received under opens (``received``)."""
     _expect(disposition, DispositionStatus.PROPOSED, "submitted")
     _not_before(data.submitted_on, disposition.proposed_on, "submitted_on")
-    before = await _before(session, disposition)
+    before = await DOSSIERS.audited(session, DISPOSITION, disposition)
     disposition.status = DispositionStatus.SUBMITTED
     disposition.submitted_on = data.submitted_on
     disposition.dossier_ref = data.dossier_ref
@@ -286,7 +278,7 @@ async def decide(
     access.check_decider(principal, disposition)
     _expect(disposition, DispositionStatus.SUBMITTED, "approved" if approve else "rejected")
     _not_before(data.decided_on, disposition.submitted_on, "decided_on")
-    before = await _before(session, disposition)
+    before = await DOSSIERS.audited(session, DISPOSITION, disposition)
     asset_before = audited(asset)
     disposition.status = DispositionStatus.APPROVED if approve else DispositionStatus.REJECTED
     disposition.decision_number = data.decision_number
@@ -351,7 +343,7 @@ async def execute(
     if disposition.status is not DispositionStatus.APPROVED:
         raise NotApproved(f"This disposition is {disposition.status.value}; it must be approved by the competent authority first")
     _not_before(data.executed_on, disposition.decided_on, "executed_on")
-    before = await _before(session, disposition)
+    before = await DOSSIERS.audited(session, DISPOSITION, disposition)
     asset_before = audited(asset)
     receiver = _receiver(disposition)
     allocation_id: uuid.UUID | None = None

@@ -316,14 +316,7 @@ def commendation_out(record: Commendation) -> CommendationOut:
 
 async def commendation_view(session: AsyncSession, record: Commendation) -> CommendationOut:
     """The commendation as its responses show it, with the proposal dossier it finished (if any)."""
-    return commendation_out(record).model_copy(
-        update={"procedure_dossier": await DOSSIERS.summary(session, COMMENDATION_PROPOSAL, record.id)}
-    )
-
-
-async def _audited_commendation(session: AsyncSession, record: Commendation) -> dict[str, Any]:
-    """The commendation's audited snapshot with its dossier's summary (its event's record is what its GET answers)."""
-    return snapshot(record) | summary_field(await DOSSIERS.summary(session, COMMENDATION_PROPOSAL, record.id))
+    return await DOSSIERS.with_summary(session, COMMENDATION_PROPOSAL, record.id, commendation_out(record))
 
 
 def _decision_note(decision: Decision) -> str:
@@ -375,8 +368,7 @@ async def list_commendations(
         limit=limit,
         cursor=cursor,
     )
-    found = await DOSSIERS.summaries(session, COMMENDATION_PROPOSAL, [row["id"] for row in rows])
-    items = [commendation_of(row).model_copy(update={"procedure_dossier": found.get(row["id"])}) for row in rows]
+    items = await DOSSIERS.with_summaries(session, COMMENDATION_PROPOSAL, [commendation_of(row) for row in rows])
     return Page[CommendationOut](items=items, next=next_cursor)
 
 
@@ -417,7 +409,7 @@ async def create_commendation(
 async def update_commendation(
     session: AsyncSession, audit: AuditTrail, principal: Principal, record: Commendation, changes: CommendationUpdate
 ) -> Commendation:
-    before = await _audited_commendation(session, record)
+    before = await DOSSIERS.audited(session, COMMENDATION_PROPOSAL, record)
     fields = changes.model_dump(exclude_unset=True, exclude={"decision"})
     for required in ("form_code", "reason"):
         if required in fields and fields[required] is None:
@@ -441,7 +433,7 @@ async def update_commendation(
         entity_id=record.id,
         action="update",
         before=before,
-        after=await _audited_commendation(session, record),
+        after=await DOSSIERS.audited(session, COMMENDATION_PROPOSAL, record),
     )
     return record
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +19,7 @@ from ..agency_ref import fetch_agency
 from ..codelists import service as codelist_service
 from ..codelists.models import CodeListName
 from ..org_client import OrgDirectory
-from ..workflow_dossiers import DOSSIERS, POSITION, summary_field
+from ..workflow_dossiers import DOSSIERS, POSITION
 from . import repository
 from .access import check_position, positions_visible
 from .approval import WORKFLOW, check_step_role
@@ -80,22 +79,13 @@ async def list_positions(
         session, positions_visible(principal), filters, limit=limit, cursor=cursor
     )
     page = page_of(PositionOut, rows, next_cursor)
-    found = await DOSSIERS.summaries(session, POSITION, [item.id for item in page.items])
-    for item in page.items:
-        item.procedure_dossier = found.get(item.id)
+    await DOSSIERS.with_summaries(session, POSITION, page.items)
     return page
 
 
 async def position_out(session: AsyncSession, position: JobPosition) -> PositionOut:
     """The position as its responses show it, with the summary of its dossier."""
-    return PositionOut.model_validate(position).model_copy(
-        update={"procedure_dossier": await DOSSIERS.summary(session, POSITION, position.id)}
-    )
-
-
-async def _audited(session: AsyncSession, position: JobPosition) -> dict[str, Any]:
-    """The position's audited snapshot with its dossier's summary (its event's record is what its GET answers)."""
-    return snapshot(position) | summary_field(await DOSSIERS.summary(session, POSITION, position.id))
+    return await DOSSIERS.shown(session, POSITION, position, PositionOut)
 
 
 async def history(
@@ -157,7 +147,7 @@ async def update_position(
 ) -> JobPosition:
     if position.status not in EDITABLE:
         raise PositionNotEditable(f"{position.title} is {position.status.value}; a new position is drafted instead")
-    before = await _audited(session, position)
+    before = await DOSSIERS.audited(session, POSITION, position)
     fields = changes.model_dump(exclude_unset=True)
     for name in ("title", "group", "required_education", "posts", "required_fields"):
         if name in fields and fields[name] is None:
@@ -177,7 +167,7 @@ async def update_position(
         entity_id=position.id,
         action="update",
         before=before,
-        after=await _audited(session, position),
+        after=await DOSSIERS.audited(session, POSITION, position),
     )
     return position
 
@@ -200,7 +190,7 @@ async def transition(
         raise TransitionNotAllowed(f"A {position.status.value} position cannot be sent to {step.action.value}")
     target, roles = found
     check_step_role(principal.role, step.action, roles)
-    before = await _audited(session, position)
+    before = await DOSSIERS.audited(session, POSITION, position)
     from_status = position.status
     position.status = target
     position.returned_reason = step.reason if target is PositionStatus.RETURNED else position.returned_reason
@@ -217,6 +207,6 @@ async def transition(
         entity_id=position.id,
         action=step.action.value,
         before=before,
-        after=await _audited(session, position),
+        after=await DOSSIERS.audited(session, POSITION, position),
     )
     return position

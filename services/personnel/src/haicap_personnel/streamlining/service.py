@@ -222,22 +222,13 @@ async def list_cases(
         cursor=cursor,
     )
     page = page_of(CaseOut, rows, next_cursor)
-    found = await DOSSIERS.summaries(session, STREAMLINING_CASE, [item.id for item in page.items])
-    for item in page.items:
-        item.procedure_dossier = found.get(item.id)
+    await DOSSIERS.with_summaries(session, STREAMLINING_CASE, page.items)
     return page
 
 
 async def case_out(session: AsyncSession, case: StreamliningCase) -> CaseOut:
     """The case as its responses show it, with the summary of its dossier."""
-    return CaseOut.model_validate(case).model_copy(
-        update={"procedure_dossier": await DOSSIERS.summary(session, STREAMLINING_CASE, case.id)}
-    )
-
-
-async def _audited(session: AsyncSession, case: StreamliningCase) -> dict[str, Any]:
-    """The case's audited snapshot with its dossier's summary (its event's record is what its GET answers)."""
-    return snapshot(case) | summary_field(await DOSSIERS.summary(session, STREAMLINING_CASE, case.id))
+    return await DOSSIERS.shown(session, STREAMLINING_CASE, case, CaseOut)
 
 
 def _calculate_stored(stored: dict[str, Any], rule_set: rules.RuleSet) -> entitlement.Entitlement:
@@ -410,7 +401,7 @@ async def update_case(
     if case.status is not CaseStatus.PROPOSED:
         raise CaseNotEditable(f"The case is {case.status.value}; it keeps the amounts of {case.rule_version}")
     fields = changes.model_dump(exclude_unset=True)
-    before = await _audited(session, case)
+    before = await DOSSIERS.audited(session, STREAMLINING_CASE, case)
     if "reason" in fields:
         case.reason = fields.pop("reason")
     version = fields.pop("rule_version", None)
@@ -419,7 +410,7 @@ async def update_case(
         stored = await _changed_inputs(session, case, fields, default_base_salary)
         _apply_result(case, stored, _calculate_stored(stored, rule_set))
     await session.flush()
-    after = await _audited(session, case)
+    after = await DOSSIERS.audited(session, STREAMLINING_CASE, case)
     await audit.record(
         session, principal, entity_type=ENTITY_CASE, entity_id=case.id, action="update", before=before, after=after
     )
@@ -474,7 +465,7 @@ async def transition(
     target, roles = found
     if principal.role not in roles:
         raise RoleNotAllowed(f"The role {principal.role.value} may not {step.action.value} a {case.status.value} case")
-    before = await _audited(session, case)
+    before = await DOSSIERS.audited(session, STREAMLINING_CASE, case)
     case.status = target
     await session.flush()
     if (dossier_step := DOSSIER_STEPS.get(step.action)) is not None:
@@ -486,6 +477,6 @@ async def transition(
         entity_id=case.id,
         action=step.action.value,
         before=before,
-        after=await _audited(session, case) | {"note": step.note},
+        after=await DOSSIERS.audited(session, STREAMLINING_CASE, case) | {"note": step.note},
     )
     return case

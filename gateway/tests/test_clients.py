@@ -46,6 +46,16 @@ async def test_request_is_passed_on_whole(make_gateway, echo_url: str, upstream_
     assert response.headers["x-upstream"] == "a"
 
 
+async def test_a_header_value_outside_ascii_is_passed_on_byte_for_byte(make_gateway, echo_url: str, upstream_client: str) -> None:
+    # NOTE: raw bytes a client may put in a header (UTF-8 here); never a 500 at the gateway.
+    value = "VN/GOV/\t{Phường}".encode()
+    async with make_gateway(org_url=echo_url, upstream_client=upstream_client) as client:
+        response = await client.get("/api/v1/org/echo/x", headers={"X-Road-Client": value})
+    assert response.status_code == 200, response.text
+    headers = {k.lower(): v for k, v in response.json()["headers"]}
+    assert headers["x-road-client"].encode("latin-1") == value
+
+
 async def test_nothing_is_added_that_the_caller_did_not_send(make_gateway, echo_url: str, upstream_client: str) -> None:
     async with make_gateway(org_url=echo_url, upstream_client=upstream_client) as client:
         request = client.build_request("GET", "/api/v1/org/echo/x")

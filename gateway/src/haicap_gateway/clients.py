@@ -32,6 +32,18 @@ SMALL_BODY_BYTES = 64 * 1024
 _CLIENT_DEFAULT_HEADERS = ("accept", "accept-encoding", "user-agent")
 
 
+def _as_aiohttp_sends(value: str) -> str:
+    """A header value (the caller's bytes, read as latin-1) as aiohttp must get it to send those bytes again.
+
+    NOTE: aiohttp writes header values in UTF-8: bytes that are UTF-8 (what clients send) go on
+    byte for byte once read as such; other bytes stay as read (re-encoded, never a failure).
+    """
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeDecodeError:
+        return value
+
+
 class AiohttpClient:
     """:class:`HttpClient` on one ``aiohttp.ClientSession`` (the gateway's default: faster under load)."""
 
@@ -68,6 +80,8 @@ class AiohttpClient:
         """Send a request (``url`` already percent-encoded) and return once the response head arrived."""
         # NOTE: encoded=True, so escapes such as %2F reach the service exactly as the caller wrote them.
         target = URL(url + "?" + query.decode("latin-1") if query else url, encoded=True)
+        if not all(value.isascii() for _, value in headers):
+            headers = [(name, _as_aiohttp_sends(value)) for name, value in headers]
         try:
             # NOTE: no sock_read timeout: aiohttp would re-arm a timer on every packet. The head
             # (and a small body) are within the caller's deadline (GatewayUpstream._send); each
@@ -177,8 +191,14 @@ class HttpxClient:
         target = httpx.URL(url)
         if query:
             target = target.copy_with(query=query)
+        # NOTE: latin-1, as the ASGI server decoded them: a value with bytes outside ASCII (what a client
+        # may send) goes on byte for byte instead of failing httpx's default ASCII encoding.
         outbound = self.client.build_request(
-            method, target, headers=headers, content=body, timeout=httpx.Timeout(read_timeout, connect=self.connect_timeout)
+            method,
+            target,
+            headers=httpx.Headers(headers, encoding="latin-1"),
+            content=body,
+            timeout=httpx.Timeout(read_timeout, connect=self.connect_timeout),
         )
         sent = {name.lower() for name, _ in headers}
         for name in _CLIENT_DEFAULT_HEADERS:

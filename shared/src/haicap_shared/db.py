@@ -7,7 +7,7 @@ a failed commit therefore becomes an error response, never a success the databas
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -26,6 +26,8 @@ NAMING_CONVENTION = {
 
 IMMEDIATE_OPTION = "haicap_sqlite_immediate"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+AUDITED_READ_PARAMETERS = frozenset({"reveal", "on_behalf_of"})
+"""Query parameters that make a read write its audit event (personal data revealed, a dossier read on behalf)."""
 
 
 def new_metadata() -> MetaData:
@@ -99,10 +101,20 @@ def null_pool_engine(url: str) -> AsyncEngine:
     return engine
 
 
+def writes(method: str, query_names: Iterable[str]) -> bool:
+    """Whether a request writes: a method that changes, or a read audited by one of :data:`AUDITED_READ_PARAMETERS`.
+
+    NOTE: on SQLite such a request takes the write lock up front: a read that writes its audit
+    event later (after an upstream call, say) would otherwise fail at once with "database is
+    locked" when a worker committed meanwhile.
+    """
+    return method not in SAFE_METHODS or not AUDITED_READ_PARAMETERS.isdisjoint(query_names)
+
+
 async def _session_scope(request: Request) -> AsyncIterator[AsyncSession]:
     database: Database = request.app.state.database
     async with database.sessionmaker() as session:
-        if database.serialise_writes and request.method not in SAFE_METHODS:
+        if database.serialise_writes and writes(request.method, request.query_params.keys()):
             await session.connection(execution_options={IMMEDIATE_OPTION: True})
         try:
             yield session

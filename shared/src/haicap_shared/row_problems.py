@@ -8,7 +8,8 @@ can make a report grow with the square of the rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .tabular import RowProblem
 
@@ -27,3 +28,18 @@ def capped(errors: Sequence[str], *, more: int = 0, limit: int = MAX_ERRORS_PER_
 def row_problem(row: int, errors: Sequence[str], *, more: int = 0, limit: int = MAX_ERRORS_PER_ROW) -> RowProblem:
     """The problem of one row with its messages capped (see :func:`capped`)."""
     return RowProblem(row=row, errors=capped(errors, more=more, limit=limit))
+
+
+def cell_text(
+    values: Mapping[str, Any], name: str, errors: list[str], *, limits: Mapping[str, int], required: bool
+) -> str | None:
+    """A text cell of an import row, stripped; a missing required one or one longer than ``limits[name]`` noted in ``errors``."""
+    value = values.get(name)
+    if value is None:
+        if required:
+            errors.append(f"{name} is missing")
+        return None
+    text = str(value).strip()
+    if len(text) > limits[name]:
+        errors.append(f"{name} is longer than {limits[name]} characters")
+    return text

@@ -16,6 +16,7 @@ from typing import Any
 from haicap_shared.codes import UnitLevel
 from haicap_shared.models import utcnow
 from haicap_shared.procedures.schemas import PROCEDURE_CODE_PATTERN
+from haicap_shared.row_problems import cell_text
 from haicap_shared.tabular import SourceRow, parse_date
 from haicap_shared.text import search_key
 from haicap_shared.validity import Interval
@@ -58,18 +59,6 @@ class Draft:
     intervals: list[Interval] = field(default_factory=list)
 
 
-def _text(values: dict[str, Any], name: str, errors: list[str], *, required: bool) -> str | None:
-    value = values.get(name)
-    if value is None:
-        if required:
-            errors.append(f"{name} is missing")
-        return None
-    text = str(value).strip()
-    if len(text) > _LIMITS[name]:
-        errors.append(f"{name} is longer than {_LIMITS[name]} characters")
-    return text
-
-
 def _level(value: Any, errors: list[str]) -> UnitLevel | None:
     if value is None:
         errors.append("level is missing")
@@ -109,11 +98,11 @@ def check_row(
     """The problems of one row; a good row's version (and its procedure, on a code's first row) is appended."""
     values = source.values
     errors: list[str] = []
-    code = _text(values, "code", errors, required=True)
-    name = _text(values, "name", errors, required=True)
-    sector = _text(values, "sector", errors, required=True)
-    agency = _text(values, "agency_in_charge", errors, required=False)
-    basis = _text(values, "basis", errors, required=False)
+    code = cell_text(values, "code", errors, limits=_LIMITS, required=True)
+    name = cell_text(values, "name", errors, limits=_LIMITS, required=True)
+    sector = cell_text(values, "sector", errors, limits=_LIMITS, required=True)
+    agency = cell_text(values, "agency_in_charge", errors, limits=_LIMITS, required=False)
+    basis = cell_text(values, "basis", errors, limits=_LIMITS, required=False)
     level = _level(values.get("level"), errors)
     days = _days(values.get("processing_days"), errors)
     valid_from = _date(values, "valid_from", errors)

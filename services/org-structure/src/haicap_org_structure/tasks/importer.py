@@ -13,6 +13,7 @@ from typing import Any
 
 from haicap_shared.auth import Principal
 from haicap_shared.models import utcnow
+from haicap_shared.row_problems import cell_text
 from haicap_shared.tabular import SourceRow, parse_date
 from haicap_shared.text import search_key
 
@@ -80,18 +81,6 @@ def _shared(value: Any) -> bool:
     raise ValueError(f"shared: {value!r} is not yes/no (Có/Không, 1/0, x)")
 
 
-def _text(values: dict[str, Any], name: str, errors: list[str], *, required: bool) -> str | None:
-    value = values.get(name)
-    if value is None:
-        if required:
-            errors.append(f"{name} is missing")
-        return None
-    text = str(value).strip()
-    if len(text) > _LIMITS[name]:
-        errors.append(f"{name} is longer than {_LIMITS[name]} characters")
-    return text
-
-
 def check_row(
     source: SourceRow,
     owners: Owners,
@@ -104,12 +93,12 @@ def check_row(
     """The problems of one row; a good row's task and first ownership are appended to ``tasks`` and ``ownerships``."""
     values = source.values
     errors: list[str] = []
-    code = _text(values, "code", errors, required=True)
-    title = _text(values, "title", errors, required=True)
-    sector = _text(values, "sector", errors, required=True)
-    legal_basis = _text(values, "legal_basis", errors, required=False)
-    legal_article = _text(values, "legal_article", errors, required=False)
-    note = _text(values, "note", errors, required=False)
+    code = cell_text(values, "code", errors, limits=_LIMITS, required=True)
+    title = cell_text(values, "title", errors, limits=_LIMITS, required=True)
+    sector = cell_text(values, "sector", errors, limits=_LIMITS, required=True)
+    legal_basis = cell_text(values, "legal_basis", errors, limits=_LIMITS, required=False)
+    legal_article = cell_text(values, "legal_article", errors, limits=_LIMITS, required=False)
+    note = cell_text(values, "note", errors, limits=_LIMITS, required=False)
     valid_from: date | None = None
     try:
         valid_from = parse_date(values.get("valid_from"))

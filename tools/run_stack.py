@@ -283,7 +283,7 @@ class Stack:
         self.create_accounts(province or "04")
 
     def create_accounts(self, province: str) -> None:
-        """The demo users of ``province`` (kept if they exist) and the reporting, assets and personnel service accounts.
+        """The demo users of ``province`` (kept if they exist) and the services' accounts (reporting, assets, personnel, org).
 
         NOTE: the reporting account gets a new secret on every run: only its hash is stored, and
         the services are (re)started by this run anyway, with the new one in their environment.
@@ -294,8 +294,14 @@ class Stack:
             for u in made
         ]
         # NOTE: assets and personnel read org-structure (holders, agencies, lineage) as their own
-        # accounts, like reporting reads the others.
-        accounts = (("reporting", "HAICAP_REPORTING_"), ("assets", "HAICAP_ASSETS_"), ("personnel", "HAICAP_PERSONNEL_"))
+        # accounts, like reporting reads the others; org-structure reads personnel and assets to
+        # check what a plan's items link to.
+        accounts = (
+            ("reporting", "HAICAP_REPORTING_"),
+            ("assets", "HAICAP_ASSETS_"),
+            ("personnel", "HAICAP_PERSONNEL_"),
+            ("org-structure", "HAICAP_ORG_"),
+        )
         for client_id, prefix in accounts:
             output = self.run_step(GATEWAY, "create-service-account", "--client-id", client_id, "--reset-if-exists", capture=True)
             values = dict(line.split("=", 1) for line in output.splitlines() if "=" in line)

@@ -41,7 +41,7 @@ class MissingSection(ReportModel):
 
 
 class _ReportHeader(ReportModel):
-    report: str = Field(description="Which report: `province_summary`, `transition_gaps` or `commune_profile`")
+    report: str = Field(description="Which report: `province_summary`, `transition_gaps`, `commune_profile` or `plan_progress`")
     title: str = Field(description="The report's Vietnamese title")
     as_of: date = Field(description="The date the figures are for")
     generated_at: datetime = Field(description="When the report was composed (a kept report keeps its time)")
@@ -279,6 +279,8 @@ class ProvinceSummary(_ReportHeader):
     streamlining: SummaryStreamlining | None
     dispositions: SummaryDispositions | None
     procedure_dossiers: SummaryProcedureDossiers | None
+    plans: SectionPlans | None
+    task_difficulties: SectionTaskDifficulties | None
 
 
 # --- transition gaps ---------------------------------------------------------------------
@@ -300,6 +302,10 @@ class GapTasks(ReportModel):
     total: int
     truncated: bool = Field(description="More findings exist than `items` holds")
     items: list[TaskFindingItem]
+    by_commune: dict[str, dict[str, int]] = Field(
+        description="`cannot_carry_out` and `difficulty_open` findings by commune code, then by kind"
+    )
+    by_sector: dict[str, dict[str, int]] = Field(description="The same by sector, then by kind")
 
 
 class AgencyWithoutDecisionItem(ReportModel):
@@ -472,3 +478,139 @@ class CommuneProfile(_ReportHeader):
     people: ProfilePeople | None
     assets: ProfileAssets | None
     procedures: ProfileProcedures | None
+    plans: SectionPlans | None
+    task_difficulties: SectionTaskDifficulties | None
+
+
+# --- issue #18: plans, task difficulties, the plan report --------------------------------
+
+
+class PlanAgencyOverdue(ReportModel):
+    agency_id: uuid.UUID
+    name: str
+    commune_code: str | None = Field(description="The agency's commune; null for a province agency")
+    overdue: int = Field(description="Its items not done nor cancelled whose deadline is before the date")
+
+
+class PlanCommuneOverdue(ReportModel):
+    commune_code: str | None = Field(description="null: items of province agencies")
+    overdue: int
+
+
+class PlanAgencyOnTime(ReportModel):
+    agency_id: uuid.UUID
+    name: str
+    due: int = Field(description="Items assigned to the agency whose deadline falls in the period")
+    done_on_time: int = Field(description="Of those, done on or before their deadline")
+    done_late: int = Field(description="Of those, done after their deadline")
+    rate: str | None = Field(description="done_on_time / due as a decimal string (org-structure's); null when due is 0")
+
+
+class OverduePlanItem(ReportModel):
+    code: str = Field(description="The item's code in its plan, e.g. `2.3`")
+    title: str
+    deadline: date
+    days_overdue: int
+    agency: str | None = Field(description="The assignee agency's name")
+    commune_code: str | None
+    superior_agency: str | None = Field(description="The agency the item escalates to")
+    link: str = Field(description="The item's record at the gateway")
+
+
+class SectionPlans(ReportModel):
+    """Implementation plans: open plans, items by status, overdue items by agency and commune, on-time rates per agency."""
+
+    period_from: date = Field(description="Start of the on-time period (`from`; 1 January of the date's year by default)")
+    period_to: date = Field(description="End of the on-time period (`to`; 31 December of the date's year by default)")
+    plans_open: int
+    items: dict[str, int] = Field(description="Items by status (`not_started`, `in_progress`, `done`, `cancelled`)")
+    overdue: int = Field(description="Items not done nor cancelled whose deadline is before the date")
+    overdue_by_agency: list[PlanAgencyOverdue]
+    overdue_by_commune: list[PlanCommuneOverdue]
+    on_time: list[PlanAgencyOnTime] = Field(description="Per assignee agency, over the period")
+    overdue_items: list[OverduePlanItem] = Field(description="The first 50 overdue items, most overdue first")
+
+
+class DifficultiesByCommune(ReportModel):
+    commune_code: str | None = Field(description="null: statuses of province agencies")
+    normal: int
+    with_difficulties: int
+    cannot_carry_out: int
+    open_over_days: int = Field(description="Difficulties open for more than 30 days")
+
+
+class DifficultiesBySector(ReportModel):
+    sector: str | None
+    with_difficulties: int
+    cannot_carry_out: int
+
+
+class SectionTaskDifficulties(ReportModel):
+    """Task feasibility statuses in force on the date: which tasks the holders cannot yet carry out, and why."""
+
+    tasks_reported: int = Field(description="Statuses in force (one per task and agency)")
+    by_status: dict[str, int] = Field(description="`normal`, `with_difficulties`, `cannot_carry_out`")
+    by_reason: dict[str, int] = Field(description="`no_skilled_staff`, `funding`, ... (a status may give several)")
+    proposals: dict[str, dict[str, int]] = Field(description="By proposal, then by answer state (`open`, `accepted`, ...)")
+    open_over_days: int = Field(description="Difficulties in force for more than 30 days, not resolved")
+    by_commune: list[DifficultiesByCommune]
+    by_sector: list[DifficultiesBySector]
+
+
+class MeasuredProgress(ReportModel):
+    """An item's progress measured from the records, not reported."""
+
+    measure: str = Field(description="What is counted, e.g. `premises_handed_over`")
+    scope: str = Field(description="The commune code or province code counted over")
+    done: int = Field(description="What is done now (premises handed over since the plan's start, people placed, ...)")
+    of: int = Field(description="What there was to do")
+    percent: int | None = Field(description="done / of, in whole percent (half up); null when there was nothing to do")
+    basis: str = Field(description="How it is counted, in Vietnamese")
+
+
+class PlanReportItem(ReportModel):
+    code: str
+    title: str
+    agency_id: uuid.UUID = Field(description="The assignee agency")
+    commune_code: str | None
+    deadline: date
+    status: str
+    reported_percent: int = Field(description="The latest progress the assignee reported")
+    completed_on: date | None
+    on_time: bool | None
+    days_overdue: int | None = Field(description="Days past the deadline on the date, when not done nor cancelled")
+    measure: str | None
+    link: str = Field(description="The item's record at the gateway")
+
+
+class PlanItems(ReportModel):
+    """The plan's items (a commune officer's: their commune's only) with the progress reported."""
+
+    items: list[PlanReportItem]
+
+
+class PlanMeasured(ReportModel):
+    """The items with a `measure`: their progress counted from the records of the other services."""
+
+    items: dict[str, MeasuredProgress] = Field(description="By item code")
+
+
+class PlanReport(_ReportHeader):
+    """An implementation plan's progress (`format=json`)."""
+
+    report: Literal["plan_progress"]
+    plan_id: uuid.UUID
+    code: str
+    province: str
+    status: str = Field(description="`open` or `closed`")
+    starts_on: date
+    ends_on: date
+    decision_number: str | None
+    progress: PlanItems | None
+    measured: PlanMeasured | None
+
+
+# NOTE: the summary, the gap report and the profile name the models above before they are defined
+ProvinceSummary.model_rebuild()
+GapTasks.model_rebuild()
+CommuneProfile.model_rebuild()

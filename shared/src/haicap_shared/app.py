@@ -84,7 +84,13 @@ def create_service_app(
         app.state.http = new_http_client(settings.upstream_timeout_seconds)
         app.state.keys = KeySource(settings, app.state.http)
         if database is not None:
-            app.state.database = Database(database.resolved_database_url(), echo=database.log_sql)
+            app.state.database = Database(
+                database.resolved_database_url(),
+                echo=database.log_sql,
+                read_url=database.resolved_read_url(),
+                pool_size=database.database_pool_size,
+                max_overflow=database.database_max_overflow,
+            )
         try:
             async with _nested(app, extensions):
                 yield

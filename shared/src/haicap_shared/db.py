@@ -72,18 +72,36 @@ def _make_sqlite_transactional(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-class Database:
-    """A service's engine and session factory, created in the app's lifespan."""
+def pool_options(url: str, pool_size: int, max_overflow: int) -> dict[str, Any]:
+    """The engine's pool size and overflow, on PostgreSQL (SQLite's file locks, not a pool, bound its concurrency)."""
+    return {} if is_sqlite(url) else {"pool_size": pool_size, "max_overflow": max_overflow}
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+
+class Database:
+    """A service's engine and session factory, created in the app's lifespan.
+
+    With ``read_url`` (a streaming replica of the primary), a second engine serves the
+    statistics' read-only sessions (:data:`DbReadSession`); without it they use the primary.
+    ``pool_size`` and ``max_overflow`` apply to each PostgreSQL engine.
+    """
+
+    def __init__(
+        self, url: str, *, echo: bool = False, read_url: str | None = None, pool_size: int = 5, max_overflow: int = 10
+    ) -> None:
         self.url = url
-        self.engine = create_engine(url, echo=echo)
+        self.read_url = read_url
+        self.engine = create_engine(url, echo=echo, **pool_options(url, pool_size, max_overflow))
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.read_engine = (
+            create_engine(read_url, echo=echo, **pool_options(read_url, pool_size, max_overflow)) if read_url else self.engine
+        )
+        self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
         self.serialise_writes = is_sqlite(url)
 
     def bind_to(self, connection: AsyncConnection) -> None:
-        """Run every session inside ``connection``'s transaction (tests roll it back)."""
+        """Run every session (the read-only ones too) inside ``connection``'s transaction (tests roll it back)."""
         self.sessionmaker = async_sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+        self.read_sessionmaker = self.sessionmaker
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:
@@ -91,6 +109,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
 
 
 def null_pool_engine(url: str) -> AsyncEngine:
@@ -126,3 +146,21 @@ async def _session_scope(request: Request) -> AsyncIterator[AsyncSession]:
 
 DbSession = Annotated[AsyncSession, Depends(_session_scope, scope="function")]
 """The request's unit of work: committed when the route returns, rolled back if it raises."""
+
+
+async def _read_session_scope(request: Request) -> AsyncIterator[AsyncSession]:
+    database: Database = request.app.state.database
+    async with database.read_sessionmaker() as session:
+        try:
+            yield session
+        finally:
+            # NOTE: nothing to keep: a read-only session ends its transaction without committing
+            await session.rollback()
+
+
+DbReadSession = Annotated[AsyncSession, Depends(_read_session_scope, scope="function")]
+"""A read-only session for the statistics: on the read replica when ``database_read_url`` is set, else the primary.
+
+What it reads may lag the primary by the replication delay (seconds at most on a healthy
+stream): for aggregates, not for a read-your-own-write.
+"""

@@ -99,10 +99,21 @@ class ServiceSettings(ProcessSettings):
         description="SQLAlchemy URL. Empty: a SQLite file var/<service>.db. "
         "postgresql://... or postgresql+asyncpg://... selects PostgreSQL.",
     )
+    database_read_url: str = Field(
+        default="",
+        description="SQLAlchemy URL of a read replica (PostgreSQL streaming replication) the statistics routes read from; "
+        "empty: they read the primary (database_url)",
+    )
+    database_pool_size: int = Field(
+        default=5, ge=1, le=200, description="Connections each engine (the primary's, the replica's) keeps open per process"
+    )
+    database_max_overflow: int = Field(
+        default=10, ge=0, le=200, description="Connections each engine may open beyond database_pool_size under load"
+    )
     log_sql: bool = False
     idempotency_ttl_hours: int = Field(default=24, ge=1, le=24 * 30)
 
-    @field_validator("database_url")
+    @field_validator("database_url", "database_read_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
         return async_database_url(value) if value else value
@@ -111,6 +122,10 @@ class ServiceSettings(ProcessSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.var_dir / f'{self.service_name}.db').resolve()}"
+
+    def resolved_read_url(self) -> str | None:
+        """The replica's URL, or None when the statistics read the primary."""
+        return self.database_read_url or None
 
 
 def async_database_url(url: str) -> str:

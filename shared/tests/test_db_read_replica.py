@@ -1,0 +1,97 @@
+"""The statistics' sessions read the replica when one is configured, the primary otherwise; pool sizes reach the engine."""
+
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from haicap_shared.db import Database, DbReadSession, DbSession
+from haicap_shared.settings import ServiceSettings
+
+
+async def _database_file(path: Path, figure: int) -> str:
+    url = f"sqlite+aiosqlite:///{path}"
+    database = Database(url)
+    async with database.engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE figure (value INTEGER NOT NULL)"))
+        await connection.execute(text("INSERT INTO figure (value) VALUES (:value)"), {"value": figure})
+    await database.dispose()
+    return url
+
+
+def _app(database: Database) -> FastAPI:
+    app = FastAPI()
+    app.state.database = database
+
+    @app.get("/written")
+    async def written(session: DbSession) -> int:
+        return int((await session.execute(text("SELECT value FROM figure"))).scalar_one())
+
+    @app.get("/stats")
+    async def stats(session: DbReadSession) -> int:
+        return int((await session.execute(text("SELECT value FROM figure"))).scalar_one())
+
+    return app
+
+
+@pytest.fixture
+async def files(tmp_path: Path) -> tuple[str, str]:
+    return await _database_file(tmp_path / "primary.db", 1), await _database_file(tmp_path / "replica.db", 2)
+
+
+async def _get(database: Database, path: str) -> int:
+    transport = httpx.ASGITransport(app=_app(database))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.get(path)
+    assert response.status_code == 200
+    return int(response.json())
+
+
+async def test_the_statistics_read_the_replica_when_one_is_set(files: tuple[str, str]) -> None:
+    primary, replica = files
+    database = Database(primary, read_url=replica)
+    try:
+        assert await _get(database, "/stats") == 2
+        assert await _get(database, "/written") == 1
+    finally:
+        await database.dispose()
+
+
+async def test_without_a_replica_the_statistics_read_the_primary(files: tuple[str, str]) -> None:
+    primary, _ = files
+    database = Database(primary)
+    try:
+        assert database.read_engine is database.engine
+        assert await _get(database, "/stats") == 1
+    finally:
+        await database.dispose()
+
+
+async def test_pool_sizes_reach_both_postgresql_engines() -> None:
+    # NOTE: an engine connects on first use: building one needs no server
+    database = Database(
+        "postgresql+asyncpg://u@127.0.0.1:5432/primary",
+        read_url="postgresql+asyncpg://u@127.0.0.1:5432/replica",
+        pool_size=20,
+        max_overflow=7,
+    )
+    try:
+        for engine in (database.engine, database.read_engine):
+            assert engine.pool.size() == 20  # type: ignore[attr-defined]
+            assert engine.pool._max_overflow == 7  # type: ignore[attr-defined]
+        assert database.read_engine.url.database == "replica"
+    finally:
+        await database.dispose()
+
+
+def test_the_settings_take_the_replica_url_in_the_plain_form(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HAICAP_DATABASE_READ_URL", "postgresql://reader@replica:5432/haicap_org")
+    monkeypatch.setenv("HAICAP_DATABASE_POOL_SIZE", "12")
+    settings = ServiceSettings()
+    assert settings.resolved_read_url() == "postgresql+asyncpg://reader@replica:5432/haicap_org"
+    assert settings.database_pool_size == 12
+    assert settings.database_max_overflow == 10
+    monkeypatch.delenv("HAICAP_DATABASE_READ_URL")
+    assert ServiceSettings().resolved_read_url() is None

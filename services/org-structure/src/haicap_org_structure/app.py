@@ -7,6 +7,7 @@ from haicap_shared.app import create_service_app
 from .agencies.router import router as agencies_router
 from .db import metadata
 from .events import CATALOGUE
+from .feasibility.router import router as feasibility_router
 from .findings.router import router as findings_router
 from .linked_data.router import router as linked_data_router
 from .procedures.router import router as procedures_router
@@ -14,6 +15,7 @@ from .settings import OrgSettings
 from .tasks.router import router as tasks_router
 from .transfers.router import router as transfers_router
 from .units.router import router as units_router
+from .workload.router import router as workload_router
 
 DESCRIPTION = """
 Administrative units of Vietnam before and after the 1 July 2025 reorganisation
@@ -52,7 +54,9 @@ def create_app(settings: OrgSettings | None = None) -> FastAPI:
             tasks_router,
             transfers_router,
             procedures_router,
+            feasibility_router,
             linked_data_router,
+            workload_router,
         ],
         openapi_tags=[
             {"name": "units", "description": "Administrative units (đơn vị hành chính) and their reorganisations"},
@@ -65,6 +69,10 @@ def create_app(settings: OrgSettings | None = None) -> FastAPI:
             {
                 "name": "procedures",
                 "description": "Administrative procedures (thủ tục hành chính): codes, levels over time, processing times",
+            },
+            {
+                "name": "feasibility",
+                "description": "Whether each held task can be carried out (khó khăn, vướng mắc), proposals, answers",
             },
             {"name": "linked-data", "description": "The organisation as linked open data (JSON-LD, N-Triples)"},
         ],

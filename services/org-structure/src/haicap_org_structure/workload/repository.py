@@ -17,6 +17,7 @@ from sqlalchemy import CTE, ColumnElement, Select, and_, case, func, not_, or_, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.codes import UnitLevel
+from haicap_shared.filters import where_given
 from haicap_shared.validity import in_force_on
 
 from ..agencies.models import agency_table
@@ -172,10 +173,7 @@ async def agency_counts(
     """The province's agencies in force on ``day`` (of one level), the tasks each holds then and on ``baseline``."""
     a, o = agency_table, ownership_table
     now, then = in_force_on(o, day), in_force_on(o, baseline)
-    conditions: list[ColumnElement[bool]] = [a.c.province_code == province, in_force_on(a, day), visible]
-    if level is not None:
-        conditions.append(a.c.level == level)
-    stmt = (
+    stmt = where_given(
         select(
             a.c.id,
             a.c.name,
@@ -187,9 +185,10 @@ async def agency_counts(
             func.max(case((in_force_on(a, baseline), 1), else_=0)).label("in_force_then"),
         )
         .select_from(a.outerjoin(o, and_(o.c.agency_id == a.c.id, or_(now, then))))
-        .where(*conditions)
+        .where(a.c.province_code == province, in_force_on(a, day), visible)
         .group_by(a.c.id, a.c.name, a.c.level, a.c.commune_code, a.c.parent_id)
-        .order_by(a.c.name, a.c.id)
+        .order_by(a.c.name, a.c.id),
+        (a.c.level, level),
     )
     return [
         AgencyCounts(

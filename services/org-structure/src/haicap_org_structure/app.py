@@ -1,5 +1,8 @@
 """org-structure's app factory."""
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from haicap_shared.app import create_service_app
@@ -10,6 +13,8 @@ from .events import CATALOGUE
 from .feasibility.router import router as feasibility_router
 from .findings.router import router as findings_router
 from .linked_data.router import router as linked_data_router
+from .plans.records import RecordsDirectory, default_records_client
+from .plans.router import router as plans_router
 from .procedures.router import router as procedures_router
 from .settings import OrgSettings
 from .tasks.router import router as tasks_router
@@ -37,8 +42,20 @@ and tasks are read and written within the caller's area (403 `outside_area` outs
 """
 
 
-def create_app(settings: OrgSettings | None = None) -> FastAPI:
+RecordsClientFactory = Callable[[FastAPI], RecordsDirectory]
+
+
+def create_app(settings: OrgSettings | None = None, *, records_client_factory: RecordsClientFactory | None = None) -> FastAPI:
+    """The org-structure app; tests pass their own settings and a stand-in for personnel and assets (plans' links)."""
     settings = settings or OrgSettings()
+    factory = records_client_factory or default_records_client
+
+    @asynccontextmanager
+    async def plan_records(app: FastAPI) -> AsyncIterator[None]:
+        # NOTE: built in the lifespan, on the process's pooled HTTP client (closed by the shared app).
+        app.state.plan_records = factory(app)
+        yield
+
     return create_service_app(
         title="haicap org-structure",
         operation_prefix="org",
@@ -57,6 +74,7 @@ def create_app(settings: OrgSettings | None = None) -> FastAPI:
             feasibility_router,
             linked_data_router,
             workload_router,
+            plans_router,
         ],
         openapi_tags=[
             {"name": "units", "description": "Administrative units (đơn vị hành chính) and their reorganisations"},
@@ -75,5 +93,10 @@ def create_app(settings: OrgSettings | None = None) -> FastAPI:
                 "description": "Whether each held task can be carried out (khó khăn, vướng mắc), proposals, answers",
             },
             {"name": "linked-data", "description": "The organisation as linked open data (JSON-LD, N-Triples)"},
+            {
+                "name": "plans",
+                "description": "Implementation plans (kế hoạch): items, assignees, deadlines, progress, reminders, follow-up",
+            },
         ],
+        extensions=[plan_records],
     )

@@ -17,6 +17,8 @@ from haicap_shared.events.catalogue import EventArea, EventCatalogue, EventKind
 
 from .agencies import service as agencies
 from .agencies.schemas import Agency, AgencyImportRun, FunctionDecision, StandardSetupRun
+from .feasibility import service as feasibility
+from .feasibility.schemas import TaskFeasibility
 from .procedures import service as procedures
 from .procedures.schemas import Procedure, ProcedureImportRun
 from .tasks import service as tasks
@@ -161,6 +163,14 @@ CATALOGUE = EventCatalogue(
             RUNS.format(type=procedures.ENTITY_IMPORT),
             actions={"import": "imported"},
             description="An import of the procedure catalogue",
+        ),
+        EventKind(
+            feasibility.ENTITY_FEASIBILITY,
+            TaskFeasibility,
+            f"{PATH}/task-feasibility/{{id}}",
+            actions={"answer": "answered"},
+            description="A task's status as its holding agency carries it out recorded, corrected or ended by the next "
+            "(its `valid_to`), or its proposal answered by the province; in the reporting agency's province and commune",
         ),
     ],
 )

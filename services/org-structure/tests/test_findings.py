@@ -1,4 +1,5 @@
-"""The checks: overlaps, tasks without owner or legal basis, owners no longer in force, duplicates."""
+"""The checks: overlaps, tasks without owner or legal basis, owners no longer in force, duplicates,
+tasks their holders cannot carry out and difficulties left open."""
 
 import uuid
 from datetime import date
@@ -15,7 +16,15 @@ from haicap_shared.testing import TestTokens
 
 from .task_helpers import BEFORE, add_agency, cao_bang_agencies, create_task, findings, stats
 
-NONE = {"overlap": 0, "no_owner": 0, "no_legal_basis": 0, "ended_owner": 0, "duplicate": 0}
+NONE = {
+    "overlap": 0,
+    "no_owner": 0,
+    "no_legal_basis": 0,
+    "ended_owner": 0,
+    "duplicate": 0,
+    "cannot_carry_out": 0,
+    "difficulty_open": 0,
+}
 
 
 async def _own(
@@ -145,3 +154,64 @@ async def test_findings_are_bounded_filtered_and_in_the_callers_area(
     assert response.json()["total"] == 11
     bad = await client.get("/tasks/findings", params={"as_of": "2025-07-01", "kind": "nonsense"})
     assert bad.status_code == 422
+
+
+async def _status(client: httpx.AsyncClient, task_id: str, agency_id: uuid.UUID, valid_from: str, **body: object) -> dict:
+    payload = {"agency_id": str(agency_id), "valid_from": valid_from, "status": "with_difficulties", "reasons": ["workload"]}
+    response = await client.post(f"/tasks/{task_id}/feasibility", json=payload | body)
+    assert response.status_code == 201, response.text
+    record: dict = response.json()
+    return record
+
+
+async def test_tasks_that_cannot_be_carried_out_and_difficulties_left_open(
+    client: httpx.AsyncClient, session: AsyncSession, cao_bang, test_tokens: TestTokens
+) -> None:
+    ag = await cao_bang_agencies(session)
+    hoa_an = await create_task(client, ag.hoa_an_commune, "HA-1", valid_from="2025-07-01")
+    nam_tuan = await create_task(client, ag.nam_tuan_commune, "NT-1", valid_from="2025-07-01", sector="Giáo dục")
+    health = await create_task(client, ag.health, "SYT-1")
+    await _status(client, hoa_an["id"], ag.hoa_an_commune, "2025-08-01")
+    cannot = await _status(
+        client, nam_tuan["id"], ag.nam_tuan_commune, "2025-12-01", status="cannot_carry_out", proposal="return_to_province"
+    )
+    await _status(client, health["id"], ag.health, "2025-08-01", status="normal", reasons=[])
+
+    report = await findings(client, "2025-12-31")
+    # Hòa An's difficulty is open for 152 days; Nam Tuấn's cannot-yet for 30 days (not more than 30).
+    assert report["counts"] == NONE | {"cannot_carry_out": 1, "difficulty_open": 1}
+    assert report["open_days"] == 30
+    assert report["by_commune"] == {
+        "01654": {"cannot_carry_out": 0, "difficulty_open": 1},
+        "01660": {"cannot_carry_out": 1, "difficulty_open": 0},
+    }
+    assert report["by_sector"] == {
+        "Giáo dục": {"cannot_carry_out": 1, "difficulty_open": 0},
+        "Y tế": {"cannot_carry_out": 0, "difficulty_open": 1},
+    }
+    [item] = [i for i in report["items"] if i["kind"] == "cannot_carry_out"]
+    assert (item["task_id"], item["feasibility_id"], item["agencies"][0]["name"]) == (
+        nam_tuan["id"],
+        cannot["id"],
+        "Phòng Kinh tế xã Nam Tuấn",
+    )
+    assert "return_to_province" in item["reason"]
+    assert (await findings(client, "2025-12-31", open_days=29))["counts"]["difficulty_open"] == 2
+    assert (await findings(client, "2025-12-31", province="04", sector="Giáo dục"))["total"] == 1
+
+    # Accepted, the proposal is no finding of `cannot_carry_out`; resolved, no open difficulty either.
+    answer = {"state": "accepted", "answered_on": "2025-12-20", "decision": "12/QĐ-UBND"}
+    accepted = await client.post(f"/task-feasibility/{cannot['id']}/answer", json=answer, headers={"If-Match": '"1"'})
+    assert accepted.status_code == 200, accepted.text
+    assert (await findings(client, "2025-12-31", open_days=29))["counts"] == NONE | {"difficulty_open": 2}
+    resolved = answer | {"state": "resolved", "answered_on": "2025-12-30"}
+    await client.post(f"/task-feasibility/{cannot['id']}/answer", json=resolved, headers={"If-Match": '"2"'})
+    report = await findings(client, "2025-12-31", open_days=29)
+    assert report["counts"] == NONE | {"difficulty_open": 1}
+    assert report["by_commune"] == {"01654": {"cannot_carry_out": 0, "difficulty_open": 1}}
+
+    nam_tuan_officer = test_tokens.headers(Role.COMMUNE_OFFICER, province="04", commune="01660")
+    theirs = await client.get("/tasks/findings", params={"as_of": "2025-12-31"}, headers=nam_tuan_officer)
+    assert (theirs.json()["counts"], theirs.json()["by_commune"]) == (NONE, {})
+    too_long = await client.get("/tasks/findings", params={"as_of": "2025-12-31", "open_days": 3651})
+    assert too_long.status_code == 422

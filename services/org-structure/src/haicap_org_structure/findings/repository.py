@@ -15,6 +15,8 @@ from haicap_shared.filters import where_given
 from haicap_shared.validity import in_force_on, starts_on_or_before
 
 from ..agencies.models import agency_table
+from ..feasibility.models import AnswerState, FeasibilityStatus, feasibility_table
+from ..feasibility.repository import open_since_over
 from ..tasks.models import ownership_table, task_table
 from ..tasks.repository import held_on
 from ..units.models import unit_table
@@ -38,6 +40,7 @@ class FindingScope:
     province: str | None
     sector: str | None
     visible: ColumnElement[bool]
+    open_days: int = 30
 
     def apply(self, stmt: Select[Any]) -> Select[Any]:
         return where_given(
@@ -154,6 +157,47 @@ def duplicate_findings(scope: FindingScope) -> Select[Any]:
         .where(_in_catalogue(scope.day))
     )
     return scope.apply(stmt)
+
+
+def _status_findings(scope: FindingScope, *conditions: ColumnElement[bool]) -> Select[Any]:
+    """The holders' statuses in force on the day that meet ``conditions``, with their task."""
+    stmt = (
+        select(
+            *_FINDING_TASK_COLUMNS,
+            feasibility_table.c.agency_id,
+            feasibility_table.c.id.label("feasibility_id"),
+            feasibility_table.c.commune_code,
+            feasibility_table.c.status,
+            feasibility_table.c.valid_from.label("since"),
+            feasibility_table.c.proposal,
+            feasibility_table.c.answer_state,
+        )
+        .select_from(task_table.join(feasibility_table, feasibility_table.c.task_id == task_table.c.id))
+        .where(in_force_on(feasibility_table, scope.day), *conditions)
+    )
+    return scope.apply(stmt)
+
+
+def cannot_carry_out_findings(scope: FindingScope) -> Select[Any]:
+    """Tasks an agency holding them cannot carry out on the day, its proposal not accepted or resolved."""
+    settled = feasibility_table.c.answer_state.in_([AnswerState.ACCEPTED, AnswerState.RESOLVED])
+    return _status_findings(
+        scope,
+        feasibility_table.c.status == FeasibilityStatus.CANNOT_CARRY_OUT,
+        or_(feasibility_table.c.answer_state.is_(None), not_(settled)),
+    )
+
+
+def difficulty_open_findings(scope: FindingScope) -> Select[Any]:
+    """Difficulties (or cannot-yet) in force on the day since more than ``open_days`` days, not resolved."""
+    return _status_findings(scope, open_since_over(scope.day, scope.open_days))
+
+
+async def counts_by(session: AsyncSession, stmt: Select[Any], column: str) -> dict[str, int]:
+    """How many rows of a findings query fall in each value of ``column`` (``commune_code``, ``sector``), nulls left out."""
+    found = stmt.subquery("found")
+    grouped = select(found.c[column], func.count()).where(found.c[column].is_not(None)).group_by(found.c[column])
+    return {str(key): int(count) for key, count in (await session.execute(grouped)).all()}
 
 
 async def duplicate_members(

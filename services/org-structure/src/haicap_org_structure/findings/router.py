@@ -28,6 +28,11 @@ async def task_findings(
     sector: Sector = None,
     kind: Annotated[FindingKind | None, Query(description="Only findings of this kind")] = None,
     limit: Annotated[int, Query(ge=1, le=1000, description="Findings listed at most (counts are always complete)")] = 100,
+    open_days: Annotated[
+        int, Query(ge=1, le=3650, description="`difficulty_open`: a difficulty in force since more than this many days")
+    ] = 30,
 ) -> Findings:
-    """Overlaps, tasks without owner or legal basis, owners no longer in force, and likely duplicates."""
-    return await service.findings(session, principal, as_of=as_of, province=province, sector=sector, kind=kind, limit=limit)
+    """Overlaps, tasks without owner or legal basis, owners no longer in force, duplicates, tasks holders cannot carry out."""
+    return await service.findings(
+        session, principal, as_of=as_of, province=province, sector=sector, kind=kind, limit=limit, open_days=open_days
+    )

@@ -17,6 +17,12 @@ class FindingKind(enum.StrEnum):
     NO_LEGAL_BASIS = "no_legal_basis"
     ENDED_OWNER = "ended_owner"
     DUPLICATE = "duplicate"
+    CANNOT_CARRY_OUT = "cannot_carry_out"
+    DIFFICULTY_OPEN = "difficulty_open"
+
+
+FEASIBILITY_KINDS = (FindingKind.CANNOT_CARRY_OUT, FindingKind.DIFFICULTY_OPEN)
+"""The kinds found in the holders' statuses (``feasibility``), counted by commune and sector too."""
 
 
 class FindingAgency(BaseModel):
@@ -38,6 +44,9 @@ class Finding(BaseModel):
     province_code: str
     agencies: list[FindingAgency]
     related_task_ids: list[uuid.UUID] = Field(description="For `duplicate`: the tasks this one looks like")
+    feasibility_id: uuid.UUID | None = Field(
+        default=None, description="For `cannot_carry_out` and `difficulty_open`: the status (`/task-feasibility/{id}`)"
+    )
     reason: str
 
 
@@ -46,7 +55,13 @@ class Findings(BaseModel):
 
     as_of: IsoDate
     province: str | None
+    open_days: int = Field(description="`difficulty_open`: a difficulty in force since more than this many days")
     counts: dict[FindingKind, int]
     total: int
     items: list[Finding]
     truncated: bool = Field(description="More findings exist than `items` holds; filter by kind or raise `limit`")
+    by_commune: dict[str, dict[FindingKind, int]] = Field(
+        description="`cannot_carry_out` and `difficulty_open` by the reporting agency's commune (the province's own "
+        "agencies, in no commune, are counted in `by_sector` only)"
+    )
+    by_sector: dict[str, dict[FindingKind, int]] = Field(description="`cannot_carry_out` and `difficulty_open` by sector")

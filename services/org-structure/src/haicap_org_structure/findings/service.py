@@ -1,5 +1,7 @@
 """The checks of "rõ người, rõ việc, rõ thẩm quyền" on the catalogue on a date: overlapping
-owners, tasks without owner or legal basis, owners no longer in force, likely duplicates.
+owners, tasks without owner or legal basis, owners no longer in force, likely duplicates; from the
+holders' statuses, tasks they cannot carry out (the proposal not accepted or resolved) and
+difficulties in force for more than ``open_days`` days, not resolved (counted by commune and sector).
 
 Every kind is one SQL statement (``repository``); the counts are complete, the items the first
 ``limit`` findings, each explained in words.
@@ -20,7 +22,7 @@ from ..tasks import service as task_service
 from ..tasks.repository import AgencyInfo
 from . import repository
 from .access import visible_findings
-from .schemas import Finding, FindingAgency, FindingKind, Findings
+from .schemas import FEASIBILITY_KINDS, Finding, FindingAgency, FindingKind, Findings
 
 _FINDING_QUERIES = {
     FindingKind.OVERLAP: repository.overlap_findings,
@@ -28,6 +30,8 @@ _FINDING_QUERIES = {
     FindingKind.NO_LEGAL_BASIS: repository.no_legal_basis_findings,
     FindingKind.ENDED_OWNER: repository.ended_owner_findings,
     FindingKind.DUPLICATE: repository.duplicate_findings,
+    FindingKind.CANNOT_CARRY_OUT: repository.cannot_carry_out_findings,
+    FindingKind.DIFFICULTY_OPEN: repository.difficulty_open_findings,
 }
 
 
@@ -40,9 +44,12 @@ async def findings(
     sector: str | None,
     kind: FindingKind | None,
     limit: int,
+    open_days: int = 30,
 ) -> Findings:
     """Complete counts of every kind (SQL), and the first ``limit`` findings of the kinds asked."""
-    scope = repository.FindingScope(day=as_of, province=province, sector=sector, visible=visible_findings(principal))
+    scope = repository.FindingScope(
+        day=as_of, province=province, sector=sector, visible=visible_findings(principal), open_days=open_days
+    )
     queries = {finding_kind: make(scope) for finding_kind, make in _FINDING_QUERIES.items()}
     counts = await repository.count_findings(session, queries)
     kinds_asked = [kind] if kind is not None else list(FindingKind)
@@ -51,13 +58,22 @@ async def findings(
         first = await repository.first_findings(session, queries[finding_kind], limit - len(rows))
         rows += [(finding_kind, row) for row in first]
     items = await _explained(session, scope, rows)
+    by_commune: dict[str, dict[FindingKind, int]] = {}
+    by_sector: dict[str, dict[FindingKind, int]] = {}
+    for finding_kind in FEASIBILITY_KINDS:
+        for grouped, column in ((by_commune, "commune_code"), (by_sector, "sector")):
+            for key, count in (await repository.counts_by(session, queries[finding_kind], column)).items():
+                grouped.setdefault(key, dict.fromkeys(FEASIBILITY_KINDS, 0))[finding_kind] = count
     return Findings(
         as_of=as_of,
         province=province,
+        open_days=open_days,
         counts=counts,
         total=sum(counts.values()),
         items=items,
         truncated=len(items) < sum(counts[finding_kind] for finding_kind in kinds_asked),
+        by_commune=dict(sorted(by_commune.items())),
+        by_sector=dict(sorted(by_sector.items())),
     )
 
 
@@ -93,6 +109,8 @@ def _finding(
         reason = "No legal basis recorded (rõ thẩm quyền)"
     elif kind is FindingKind.ENDED_OWNER:
         reason = (named[0].why_not_in_force(day) if named else None) or f"Its owner is not in force on {day}"
+    elif kind in FEASIBILITY_KINDS:
+        reason = _status_reason(kind, row, named, day)
     else:
         alike = duplicates.get((row["province_code"], row["search_key"]), [])
         related = [task_id for task_id in alike if task_id != row["task_id"]]
@@ -111,5 +129,16 @@ def _finding(
             for agency in named
         ],
         related_task_ids=related,
+        feasibility_id=row.get("feasibility_id"),
         reason=reason,
     )
+
+
+def _status_reason(kind: FindingKind, row: RowMapping, named: list[AgencyInfo], day: date) -> str:
+    """Why a holder's status is a finding, in words."""
+    holder = named[0].name if named else "Its holder"
+    proposal = f"proposal `{row['proposal']}` {row['answer_state']}" if row["proposal"] else "no proposal"
+    if kind is FindingKind.CANNOT_CARRY_OUT:
+        return f"{holder} cannot carry it out since {row['since']} ({proposal})"
+    days = (day - row["since"]).days
+    return f"{holder} reports `{row['status']}` since {row['since']}, {days} days on {day}, not resolved ({proposal})"

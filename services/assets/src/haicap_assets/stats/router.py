@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 
 from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
 from haicap_shared.codes import CommuneCode, ProvinceCode
-from haicap_shared.db import DbSession
+from haicap_shared.db import DbReadSession
 from haicap_shared.errors import UpstreamUnavailable, problem_responses
 from haicap_shared.values import IsoDate
 
@@ -26,7 +26,7 @@ Province = Annotated[ProvinceCode | None, Query(description="Province code, e.g.
 
 @router.get("/stats/summary", response_model=Summary)
 async def summary(
-    session: DbSession,
+    session: DbReadSession,
     principal: RecordsRead,
     as_of: AsOf,
     province: Province = None,
@@ -38,7 +38,7 @@ async def summary(
 
 @router.get("/stats/holdings", response_model=Holdings)
 async def holdings(
-    session: DbSession,
+    session: DbReadSession,
     principal: RecordsRead,
     as_of: AsOf,
     province: Province = None,
@@ -52,7 +52,7 @@ async def holdings(
 @router.get("/stats/dispositions", response_model=DispositionStats)
 async def dispositions(
     request: Request,
-    session: DbSession,
+    session: DbReadSession,
     principal: RecordsRead,
     as_of: AsOf,
     province: Province = None,
@@ -67,7 +67,7 @@ async def dispositions(
     "/stats/car-norms", response_model=CarNormStats, responses=problem_responses(UpstreamUnavailable, service.ProvinceNotFound)
 )
 async def car_norms(
-    session: DbSession,
+    session: DbReadSession,
     principal: RecordsRead,
     org: Org,
     as_of: AsOf,
@@ -78,12 +78,12 @@ async def car_norms(
 
 
 @router.get("/stats/gaps", response_model=Gaps)
-async def gaps(session: DbSession, principal: RecordsRead, as_of: AsOf, province: Province = None) -> Gaps:
+async def gaps(session: DbReadSession, principal: RecordsRead, as_of: AsOf, province: Province = None) -> Gaps:
     """Assets still held by units or agencies no longer in force, with no plan (the merger's gap)."""
     return await service.gaps(session, principal, as_of, province)
 
 
 @router.get("/stats/value", response_model=ValueStats)
-async def value(session: DbSession, principal: RecordsRead, as_of: AsOf, province: Province = None) -> ValueStats:
+async def value(session: DbReadSession, principal: RecordsRead, as_of: AsOf, province: Province = None) -> ValueStats:
     """Assets and their original and residual value by status on a date."""
     return await service.value(session, principal, as_of, province)

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from haicap_shared.audit import Audit
 from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
 from haicap_shared.codes import CommuneCode, ProvinceCode, UnitLevel
-from haicap_shared.db import DbSession
+from haicap_shared.db import DbReadSession, DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.import_runs import ImportRejected
@@ -195,7 +195,7 @@ async def list_decisions(
 
 @router.get("/function-decisions/progress", response_model=DecisionProgress, tags=["decisions"])
 async def decision_progress(
-    session: DbSession,
+    session: DbReadSession,
     principal: OrgRead,
     as_of: Annotated[IsoDate, Query(description="Count on this date")],
     province: ProvinceQuery = None,

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from haicap_shared.codes import UnitLevelName
-from haicap_shared.db import DbSession
+from haicap_shared.db import DbReadSession
 from haicap_shared.deadlines import takes_up_to
 from haicap_shared.values import IsoDate
 
@@ -59,7 +59,7 @@ SOURCE_SECONDS = 30
 
 @router.get("/qualifications", response_model=QualificationStats, openapi_extra=takes_up_to(SOURCE_SECONDS))
 async def qualifications(
-    session: DbSession,
+    session: DbReadSession,
     principal: RecordsRead,
     scope: StatsScope,
 ) -> QualificationStats:
@@ -69,7 +69,7 @@ async def qualifications(
 
 @router.get("/headcount", response_model=HeadcountStats)
 async def headcount(
-    session: DbSession,
+    session: DbReadSession,
     principal: RecordsRead,
     scope: StatsScope,
 ) -> HeadcountStats:
@@ -79,7 +79,7 @@ async def headcount(
 
 @router.get("/suitability", response_model=SuitabilityStats)
 async def suitability(
-    session: DbSession,
+    session: DbReadSession,
     principal: RecordsRead,
     scope: StatsScope,
 ) -> SuitabilityStats:
@@ -89,7 +89,7 @@ async def suitability(
 
 @router.get("/gaps", response_model=GapStats, openapi_extra=takes_up_to(SOURCE_SECONDS))
 async def gaps(
-    session: DbSession,
+    session: DbReadSession,
     principal: RecordsRead,
     scope: StatsScope,
 ) -> GapStats:
@@ -99,7 +99,7 @@ async def gaps(
 
 @router.get("/streamlining", response_model=StreamliningStats)
 async def streamlining(
-    session: DbSession,
+    session: DbReadSession,
     principal: RecordsRead,
     scope: StatsScope,
 ) -> StreamliningStats:
@@ -109,7 +109,7 @@ async def streamlining(
 
 @router.get("/tasks-not-completed", response_model=TasksNotCompletedStats)
 async def tasks_not_completed(
-    session: DbSession,
+    session: DbReadSession,
     principal: RecordsRead,
     year: Annotated[Year, Query(description="The later of the two years evaluated")],
     province: ProvinceCodeQuery = None,

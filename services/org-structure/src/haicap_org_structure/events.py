@@ -19,6 +19,10 @@ from .agencies import service as agencies
 from .agencies.schemas import Agency, AgencyImportRun, FunctionDecision, StandardSetupRun
 from .feasibility import service as feasibility
 from .feasibility.schemas import TaskFeasibility
+from .plans import progress as plan_progress
+from .plans import reminders as plan_reminders
+from .plans import service as plans
+from .plans.schemas import PlanItem, PlanSummary
 from .procedures import service as procedures
 from .procedures.schemas import Procedure, ProcedureImportRun
 from .tasks import service as tasks
@@ -57,6 +61,13 @@ def _agency_area(record: Mapping[str, Any]) -> EventArea:
 def _task_area(record: Mapping[str, Any]) -> EventArea:
     """A task lies in its province, and with its lead owner (its commune from the snapshot)."""
     return EventArea(record["province_code"], record.get("owner_commune_code"), _text(record.get("owner_agency_id")))
+
+
+def _plan_item_area(record: Mapping[str, Any]) -> EventArea:
+    """An item lies in its province and commune, with its assignee; a reminder goes to the superior agency (and its commune)."""
+    agency = record.get(plan_reminders.NOTIFY_AGENCY) or record.get("assignee_agency_id")
+    commune = record.get(plan_reminders.NOTIFY_COMMUNE) or record.get("commune_code")
+    return EventArea(record["province_code"], commune, _text(agency))
 
 
 def _unit_import_area(record: Mapping[str, Any]) -> EventArea:
@@ -163,6 +174,24 @@ CATALOGUE = EventCatalogue(
             RUNS.format(type=procedures.ENTITY_IMPORT),
             actions={"import": "imported"},
             description="An import of the procedure catalogue",
+        ),
+        EventKind(
+            plans.ENTITY_PLAN,
+            PlanSummary,
+            f"{PATH}/plans/{{id}}",
+            actions={"close": "closed"},
+            area=lambda record: EventArea(record["province_code"], None, _text(record.get("owner_agency_id"))),
+            description="An implementation plan recorded, changed or closed (with its assessment and rating)",
+        ),
+        EventKind(
+            plans.ENTITY_ITEM,
+            PlanItem,
+            f"{PATH}/plan-items/{{id}}",
+            actions={plan_progress.ACTION_REPORT: "progress_reported", **plan_reminders.PAST_TENSES},
+            area=_plan_item_area,
+            internal_fields=plan_reminders.INTERNAL_FIELDS,
+            description="A plan item recorded, changed, reported on (`progress_reported`), or reminded by the "
+            "plan-reminders worker: `due_soon`, `overdue`, `escalated` (published to the superior agency)",
         ),
         EventKind(
             feasibility.ENTITY_FEASIBILITY,

@@ -8,9 +8,10 @@ district tasks taken over on 2025-07-01), then times, in one run:
 
 * ``by_level``: cross-checked against the same aggregate by hand (``DISTINCT ON``, and the
   naive ``count(*)``, whose ratio shows what counting each task once costs);
-* the service's statistics (one UNION ALL of four GROUP BYs over one CTE), and
-  ``GET /tasks/stats`` through the app in process (auth, JSON), against one hand-written
-  ``GROUPING SETS`` query computing the same four aggregates;
+* ``GET /tasks/stats`` through the app in process (auth, JSON) as reporting asks for it (by
+  level and sector, the default) against the same aggregates by hand (``GROUPING SETS``),
+  and the first pages of its long lists (``by=unit&by=agency&limit=100``) against the same
+  pages by hand; the service with all five dimensions against one ``GROUPING SETS`` query;
 * ``GET /tasks/findings`` (complete counts of the five kinds and the first 100 findings)
   against five hand-written count queries.
 
@@ -49,6 +50,7 @@ from haicap_org_structure.cli import MIGRATIONS
 from haicap_org_structure.settings import OrgSettings
 from haicap_org_structure.tasks import repository, service
 from haicap_org_structure.tasks.access import lead_agency_visible
+from haicap_org_structure.tasks.schemas import StatsDimension
 from haicap_shared.auth import system_principal
 from haicap_shared.db import create_engine
 from haicap_shared.migrations import upgrade_to_head
@@ -81,6 +83,28 @@ SELECT l.level, t.sector, u.id AS unit_id, u.code, u.name AS unit_name, u.level 
        l.agency_id, a.name AS agency_name, a.level AS agency_level, count(*) AS n
 FROM lead l JOIN task t ON t.id = l.task_id JOIN agency a ON a.id = l.agency_id JOIN administrative_unit u ON u.id = a.unit_id
 GROUP BY GROUPING SETS ((l.level), (t.sector), (u.id, u.code, u.name, u.level), (l.agency_id, a.name, a.level))
+"""
+)
+RAW_SHORT = (
+    _LEAD
+    + """
+SELECT l.level, t.sector, count(*) AS n FROM lead l JOIN task t ON t.id = l.task_id
+GROUP BY GROUPING SETS ((l.level), (t.sector), ())
+"""
+)
+RAW_PAGES = (
+    _LEAD
+    + """, by_unit AS (
+    SELECT u.code, u.id, u.name, u.level, count(*) AS n
+    FROM lead l JOIN agency a ON a.id = l.agency_id JOIN administrative_unit u ON u.id = a.unit_id
+    GROUP BY u.code, u.id, u.name, u.level ORDER BY u.code, u.id LIMIT $2
+), by_agency AS (
+    SELECT a.name, a.id, a.level, count(*) AS n FROM lead l JOIN agency a ON a.id = l.agency_id
+    GROUP BY a.name, a.id, a.level ORDER BY a.name, a.id LIMIT $2
+)
+SELECT 'unit' AS dimension, code, id, name, level, n FROM by_unit
+UNION ALL SELECT 'agency', NULL, id, name, level, n FROM by_agency
+UNION ALL SELECT 'total', NULL, NULL, NULL, NULL, count(*) FROM lead
 """
 )
 _IN_CATALOGUE = """(EXISTS (SELECT 1 FROM task_ownership x WHERE x.task_id = t.id AND x.valid_from <= $1)
@@ -237,20 +261,47 @@ async def bench(args: argparse.Namespace) -> int:
             for day in (BEFORE, AS_OF):
                 naive_ms, naive = await timed(args.runs, partial(raw.fetch, RAW_BY_LEVEL_NAIVE, day))
                 raw_ms, by_hand = await timed(args.runs, partial(raw.fetch, RAW_BY_LEVEL, day))
-                levels = (await repository.count_tasks(session, day, None, visible)).by_level
+                levels = (await repository.count_tasks(session, day, visible, by=["level"])).by_level
                 assert dict(levels) == {r[0]: r[1] for r in by_hand} == {r[0]: r[1] for r in naive}, (levels, by_hand)
                 print(f"by_level on {day}: {dict(sorted(levels))}")
                 rows.append((f"raw by_level {day}: naive count(*) vs DISTINCT ON (cost of one-per-task)", naive_ms, raw_ms))
 
-            api_ms, response = await timed(args.runs, lambda: client.get("/tasks/stats", params={"as_of": AS_OF.isoformat()}))
+            default = {"as_of": AS_OF.isoformat()}
+            short_ms, response = await timed(args.runs, lambda: client.get("/tasks/stats", params=default))
             assert response.status_code == 200, response.text
-            grouping_ms, grouped = await timed(args.runs, lambda: raw.fetch(RAW_STATS, AS_OF))
+            raw_short_ms, short = await timed(args.runs, lambda: raw.fetch(RAW_SHORT, AS_OF))
             body = response.json()
-            assert len(body["by_agency"]) == sum(1 for r in grouped if r["agency_id"] is not None)
-            assert sum(r["n"] for r in grouped if r["sector"] is not None) == body["total"]
-            svc_ms, _ = await timed(args.runs, lambda: service.task_stats(session, principal, AS_OF, None))
-            rows.append(("service.task_stats (one UNION ALL of 4 GROUP BYs) vs GROUPING SETS", svc_ms, grouping_ms))
-            rows.append(("GET /tasks/stats (HTTP in process, ~1 MB JSON) vs GROUPING SETS", api_ms, grouping_ms))
+            assert body["total"] == next(r["n"] for r in short if r["level"] is None and r["sector"] is None)
+            assert {k: v for k, v in body["by_level"].items() if v} == {
+                r["level"]: r["n"] for r in short if r["level"] is not None
+            }
+            assert len(body["by_sector"]) == sum(1 for r in short if r["sector"] is not None)
+            print(
+                f"GET /tasks/stats (by level and sector, the default and what reporting reads): {len(response.content):,} bytes"
+            )
+            rows.append(("GET /tasks/stats (default: by level, sector) vs GROUPING SETS by hand", short_ms, raw_short_ms))
+
+            paged = {"as_of": AS_OF.isoformat(), "by": ["unit", "agency"], "limit": "100"}
+            pages_ms, response = await timed(args.runs, lambda: client.get("/tasks/stats", params=paged))
+            assert response.status_code == 200, response.text
+            raw_pages_ms, by_hand_pages = await timed(args.runs, lambda: raw.fetch(RAW_PAGES, AS_OF, 101))
+            body = response.json()
+            assert [a["agency_id"] for a in body["by_agency"]] == [
+                str(r["id"]) for r in by_hand_pages if r["dimension"] == "agency"
+            ][:100]
+            assert [u["unit_id"] for u in body["by_unit"]] == [str(r["id"]) for r in by_hand_pages if r["dimension"] == "unit"][
+                :100
+            ]
+            print(f"GET /tasks/stats?by=unit&by=agency&limit=100 (first pages): {len(response.content):,} bytes")
+            rows.append(("GET /tasks/stats?by=unit&by=agency&limit=100 vs the same pages by hand", pages_ms, raw_pages_ms))
+
+            every = list(StatsDimension)
+            grouping_ms, grouped = await timed(args.runs, lambda: raw.fetch(RAW_STATS, AS_OF))
+            svc_ms, counted = await timed(args.runs, lambda: service.task_stats(session, principal, AS_OF, by=every))
+            assert sum(r["n"] for r in grouped if r["sector"] is not None) == counted.total
+            rows.append(
+                ("service.task_stats (all 5 dimensions, pages of 100) vs GROUPING SETS (whole lists)", svc_ms, grouping_ms)
+            )
 
             params = {"as_of": AS_OF.isoformat(), "limit": "100"}
             findings_ms, found = await timed(args.runs, lambda: client.get("/tasks/findings", params=params))

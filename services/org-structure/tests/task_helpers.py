@@ -124,7 +124,7 @@ def csv_file(rows: list[dict[str, Any]], header: list[str] | None = None) -> byt
     return out.getvalue().encode("utf-8")
 
 
-async def stats(client: httpx.AsyncClient, as_of: str, **params: str) -> dict[str, Any]:
+async def stats(client: httpx.AsyncClient, as_of: str, **params: str | list[str]) -> dict[str, Any]:
     response = await client.get("/tasks/stats", params={"as_of": as_of} | params)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from haicap_org_structure.agencies.models import AgencyKind
 from haicap_org_structure.units.models import unit_table
 from haicap_shared.codes import UnitLevel
+from haicap_shared.testing import assert_problem
 
 from .task_helpers import AFTER, BEFORE, add_agency, csv_file, findings, stats
 
@@ -141,8 +142,9 @@ async def test_cao_bang_task_figures_before_and_after_the_reform(
     # The same records still give the figures of 30 June 2025.
     again = await stats(client, "2025-06-30", province="04")
     assert again == before
-    assert sum(u["count"] for u in after["by_unit"]) == 2214
     assert sum(s["count"] for s in after["by_sector"]) == 2214
+    assert (after["by"], after["by_unit"], after["by_agency"]) == (["level", "sector"], None, None)
+    await _stats_by_unit_and_agency(client, after)
 
     moved = (
         await client.get("/task-transfers/stats", params={"province": "04", "from": "2025-07-01", "to": "2026-04-15"})
@@ -157,3 +159,43 @@ async def test_cao_bang_task_figures_before_and_after_the_reform(
     }
     for day in ("2025-06-30", "2026-04-15"):
         assert (await findings(client, day))["total"] == 0
+
+
+async def _pages(client: httpx.AsyncClient, dimension: str, limit: int) -> list[dict[str, Any]]:
+    """Every row of ``by_<dimension>``, following its cursor ``limit`` rows at a time."""
+    rows: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        params = {"by": dimension, "limit": str(limit)} | ({f"{dimension}_cursor": cursor} if cursor else {})
+        page = await stats(client, "2026-04-15", province="04", **params)
+        assert len(page[f"by_{dimension}"]) <= limit
+        rows += page[f"by_{dimension}"]
+        cursor = page[f"next_{dimension}"]
+        if cursor is None:
+            return rows
+
+
+async def _stats_by_unit_and_agency(client: httpx.AsyncClient, after: dict[str, Any]) -> None:
+    """The long lists come when asked for, a page at a time; a unit's own count; a bad cursor is a problem."""
+    every = await stats(client, "2026-04-15", province="04", by="unit", limit="500")
+    # NOTE: only what was asked for: the unit list, the total, no other breakdown.
+    assert (every["by"], every["total"], every["by_level"], every["by_sector"]) == (["unit"], 2214, None, None)
+    assert every["next_unit"] is None
+    assert sum(u["count"] for u in every["by_unit"]) == 2214
+    assert [u["unit_code"] for u in every["by_unit"]] == sorted(u["unit_code"] for u in every["by_unit"])
+    assert await _pages(client, "unit", 3) == every["by_unit"]
+    agencies = await stats(client, "2026-04-15", province="04", by="agency", limit="500")
+    assert sum(a["count"] for a in agencies["by_agency"]) == 2214
+    assert await _pages(client, "agency", 4) == agencies["by_agency"]
+    both = await client.get(
+        "/tasks/stats", params=[("as_of", "2026-04-15"), ("province", "04"), ("by", "level"), ("by", "province"), ("by", "level")]
+    )
+    assert both.status_code == 200, both.text
+    assert both.json()["by"] == ["level", "province"]
+    assert (both.json()["by_level"], both.json()["by_province"]) == (after["by_level"], [{"province_code": "04", "count": 2214}])
+    commune = every["by_unit"][-1]
+    own = await stats(client, "2026-04-15", province="04", unit_id=commune["unit_id"], by="unit")
+    assert (own["total"], own["by_unit"]) == (commune["count"], [commune])
+    bad = await client.get("/tasks/stats", params={"as_of": "2026-04-15", "by": "unit", "unit_cursor": "nonsense"})
+    assert_problem(bad, 422, "invalid_cursor")
+    assert_problem(await client.get("/tasks/stats", params={"as_of": "2026-04-15", "by": "district"}), 422, "validation_error")

@@ -167,7 +167,7 @@ async def test_a_whole_district_office_is_transferred_in_bulk(client: httpx.Asyn
     assert report["remaining_with_from_agency"] == 0
     assert {t["batch_id"] for t in report["transfers"]} == {report["batch_id"]}
 
-    after = await stats(client, "2025-07-01", province="04")
+    after = await stats(client, "2025-07-01", province="04", by=["level", "sector", "agency", "unit"])
     assert (after["by_level"], after["total"]) == ({"province": 4, "district": 0, "commune": 9}, 13)
     assert {a["agency_name"]: a["count"] for a in after["by_agency"]} == {
         "Phòng Kinh tế xã Hòa An": 5,

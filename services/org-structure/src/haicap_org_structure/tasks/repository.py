@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     FromClause,
+    Integer,
     RowMapping,
     Select,
     String,
@@ -34,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from haicap_shared.batching import in_batches
 from haicap_shared.codes import UnitLevel
 from haicap_shared.filters import where_given
-from haicap_shared.paging import fetch_page
+from haicap_shared.paging import after_cursor, encode_cursor, fetch_page
 from haicap_shared.text import like_pattern, search_key, searched_key
 from haicap_shared.validity import Interval, ends_on_or_after, in_force_on
 
@@ -42,7 +43,7 @@ from ..agencies.models import AgencyKind, agency_table
 from ..transfers.models import transfer_table
 from ..units.models import unit_table
 from .models import Task, TaskOwnership, ownership_table, task_table
-from .schemas import TaskFilter
+from .schemas import StatsPages, TaskFilter
 
 _NOT_WORD = re.compile(r"[^\w]+")
 
@@ -340,7 +341,7 @@ async def insert_tasks(session: AsyncSession, tasks: Sequence[dict[str, Any]], o
 # --- statistics -----------------------------------------------------------------------------
 
 
-def _counted_leads_on(day: date, province: str | None, visible: ColumnElement[bool]) -> Any:
+def _counted_leads_on(day: date, province: str | None, unit_id: uuid.UUID | None, visible: ColumnElement[bool]) -> Any:
     """Each task with its lead owner on ``day`` (one row per task), as a CTE ``lead``."""
     # NOTE: the service never lets two leads overlap, but a task must count once even if
     # bad data does (the overlap finding reports it): only the newest lead row is ranked 1.
@@ -351,6 +352,7 @@ def _counted_leads_on(day: date, province: str | None, visible: ColumnElement[bo
         select(
             task_table.c.id.label("task_id"),
             task_table.c.sector,
+            task_table.c.province_code,
             ownership_table.c.level,
             ownership_table.c.agency_id,
             rank.label("rank"),
@@ -362,9 +364,15 @@ def _counted_leads_on(day: date, province: str | None, visible: ColumnElement[bo
         )
         .where(held_on(ownership_table, day), visible)
     )
-    ranked = where_given(ranked, (task_table.c.province_code, province))
+    ranked = where_given(ranked, (task_table.c.province_code, province), (agency_table.c.unit_id, unit_id))
     inner = ranked.subquery("ranked")
     return select(inner).where(inner.c.rank == 1).cte("lead")
+
+
+STATS_DIMENSIONS = ("level", "sector", "province", "unit", "agency")
+"""What task statistics can be counted by; ``unit`` and ``agency`` are the long lists, read a page at a time."""
+UNIT_STATS_ORDER = (unit_table.c.code, unit_table.c.id)
+AGENCY_STATS_ORDER = (agency_table.c.name, agency_table.c.id)
 
 
 @dataclass
@@ -372,59 +380,108 @@ class TaskCounts:
     total: int = 0
     by_level: list[tuple[str, int]] = field(default_factory=list)
     by_sector: list[tuple[str, int]] = field(default_factory=list)
+    by_province: list[tuple[str, int]] = field(default_factory=list)
     by_unit: list[RowMapping] = field(default_factory=list)
     by_agency: list[RowMapping] = field(default_factory=list)
+    next_unit: str | None = None
+    next_agency: str | None = None
 
 
-async def count_tasks(session: AsyncSession, day: date, province: str | None, visible: ColumnElement[bool]) -> TaskCounts:
-    """Tasks held on ``day`` in all, by level, sector, unit and agency, in one statement."""
-    lead = _counted_leads_on(day, province, visible)
+async def count_tasks(
+    session: AsyncSession,
+    day: date,
+    visible: ColumnElement[bool],
+    *,
+    province: str | None = None,
+    unit_id: uuid.UUID | None = None,
+    by: Iterable[str] = STATS_DIMENSIONS,
+    pages: StatsPages | None = None,
+) -> TaskCounts:
+    """Tasks held on ``day`` in all and by each dimension of ``by``, in one statement.
+
+    The per-unit and per-agency counts come a page at a time (``pages``), in the order of
+    :data:`UNIT_STATS_ORDER` and :data:`AGENCY_STATS_ORDER`, after their cursors.
+    """
+    asked = set(by)
+    pages = pages or StatsPages()
+    lead = _counted_leads_on(day, province, unit_id, visible)
     null_text, null_id = cast(null(), String), cast(null(), Uuid)
     owner_agency, owner_unit = agency_table, unit_table
 
-    def grouping(dimension: str, *columns: Any) -> Select[Any]:
+    def grouping(dimension: str, level: Any, sector: Any, key: Any, code: Any, name: Any) -> Select[Any]:
+        columns = (level.label("level"), sector.label("sector"), key.label("id"), code.label("code"), name.label("name"))
         return select(literal_column(f"'{dimension}'").label("dimension"), *columns, func.count().label("count"))
 
-    total = grouping("total", null_text, null_text, null_id, null_text, null_text).select_from(lead)
-    by_level = grouping(
-        "level",
-        lead.c.level.label("level"),
-        null_text.label("sector"),
-        null_id.label("id"),
-        null_text.label("code"),
-        null_text.label("name"),
-    ).group_by(lead.c.level)
-    by_sector = grouping("sector", null_text, lead.c.sector, null_id, null_text, null_text).group_by(lead.c.sector)
-    by_unit = (
-        grouping("unit", owner_unit.c.level, null_text, owner_unit.c.id, owner_unit.c.code, owner_unit.c.name)
-        .select_from(
-            lead.join(owner_agency, owner_agency.c.id == lead.c.agency_id).join(
-                owner_unit, owner_unit.c.id == owner_agency.c.unit_id
+    def unpaged(stmt: Select[Any]) -> Select[Any]:
+        return stmt.add_columns(cast(null(), Integer).label("nth"))
+
+    def paged(
+        stmt: Select[Any], order_by: Sequence[ColumnElement[Any]], cursor: str | None, keys: tuple[str, str]
+    ) -> Select[Any]:
+        # NOTE: one row more than the page, to know whether there is a next; wrapped, since
+        # SQLite takes no ORDER BY or LIMIT on a member of a UNION ALL, and numbered in the
+        # database's order (its collation of names), which the cursor follows.
+        page = after_cursor(stmt, order_by, cursor).limit(pages.limit + 1).subquery()
+        return select(page, func.row_number().over(order_by=[page.c[k] for k in keys]).label("nth"))
+
+    parts = [unpaged(grouping("total", null_text, null_text, null_id, null_text, null_text).select_from(lead))]
+    if "level" in asked:
+        by_level = grouping("level", lead.c.level, null_text, null_id, null_text, null_text)
+        parts.append(unpaged(by_level.group_by(lead.c.level)))
+    if "sector" in asked:
+        by_sector = grouping("sector", null_text, lead.c.sector, null_id, null_text, null_text)
+        parts.append(unpaged(by_sector.group_by(lead.c.sector)))
+    if "province" in asked:
+        by_province = grouping("province", null_text, null_text, null_id, lead.c.province_code, null_text)
+        parts.append(unpaged(by_province.group_by(lead.c.province_code)))
+    if "unit" in asked:
+        by_unit = (
+            grouping("unit", owner_unit.c.level, null_text, owner_unit.c.id, owner_unit.c.code, owner_unit.c.name)
+            .select_from(
+                lead.join(owner_agency, owner_agency.c.id == lead.c.agency_id).join(
+                    owner_unit, owner_unit.c.id == owner_agency.c.unit_id
+                )
             )
+            .group_by(owner_unit.c.level, owner_unit.c.id, owner_unit.c.code, owner_unit.c.name)
         )
-        .group_by(owner_unit.c.level, owner_unit.c.id, owner_unit.c.code, owner_unit.c.name)
-    )
-    by_agency = (
-        grouping("agency", owner_agency.c.level, null_text, owner_agency.c.id, null_text, owner_agency.c.name)
-        .select_from(lead.join(owner_agency, owner_agency.c.id == lead.c.agency_id))
-        .group_by(owner_agency.c.level, owner_agency.c.id, owner_agency.c.name)
-    )
-    # NOTE: the groupings sit in one UNION ALL over one CTE (the first one names the columns): one round trip, and the
-    # ranking of leads is computed once (GROUPING SETS would do, but SQLite has none).
-    rows = (await session.execute(union_all(by_level, by_sector, by_unit, by_agency, total))).mappings().all()
+        parts.append(paged(by_unit, UNIT_STATS_ORDER, pages.unit_cursor, ("code", "id")))
+    if "agency" in asked:
+        by_agency = (
+            grouping("agency", owner_agency.c.level, null_text, owner_agency.c.id, null_text, owner_agency.c.name)
+            .select_from(lead.join(owner_agency, owner_agency.c.id == lead.c.agency_id))
+            .group_by(owner_agency.c.level, owner_agency.c.id, owner_agency.c.name)
+        )
+        parts.append(paged(by_agency, AGENCY_STATS_ORDER, pages.agency_cursor, ("name", "id")))
+    # NOTE: the groupings asked for sit in one UNION ALL over one CTE (the first one names the
+    # columns): one round trip, and the ranking of leads is computed once (GROUPING SETS would
+    # do, but SQLite has none).
+    rows = (await session.execute(union_all(*parts))).mappings().all()
     counts = TaskCounts()
     for row in rows:
-        if row["dimension"] == "total":
+        dimension = row["dimension"]
+        if dimension == "total":
             counts.total = int(row["count"])
-        elif row["dimension"] == "level":
+        elif dimension == "level":
             counts.by_level.append((row["level"], int(row["count"])))
-        elif row["dimension"] == "sector":
+        elif dimension == "sector":
             counts.by_sector.append((row["sector"], int(row["count"])))
-        elif row["dimension"] == "unit":
+        elif dimension == "province":
+            counts.by_province.append((row["code"], int(row["count"])))
+        elif dimension == "unit":
             counts.by_unit.append(row)
         else:
             counts.by_agency.append(row)
     counts.by_sector.sort()
-    counts.by_unit.sort(key=lambda r: (r["code"], str(r["id"])))
-    counts.by_agency.sort(key=lambda r: (r["name"], str(r["id"])))
+    counts.by_province.sort()
+    counts.by_unit.sort(key=lambda r: int(r["nth"]))
+    counts.by_agency.sort(key=lambda r: int(r["nth"]))
+    counts.by_unit, counts.next_unit = _page(counts.by_unit, pages.limit, ("code", "id"))
+    counts.by_agency, counts.next_agency = _page(counts.by_agency, pages.limit, ("name", "id"))
     return counts
+
+
+def _page(rows: list[RowMapping], limit: int, keys: tuple[str, str]) -> tuple[list[RowMapping], str | None]:
+    """The first ``limit`` rows, and the cursor after the last of them when more follow."""
+    if len(rows) <= limit:
+        return rows, None
+    return rows[:limit], encode_cursor([rows[limit - 1][k] for k in keys])

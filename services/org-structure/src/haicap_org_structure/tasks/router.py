@@ -17,14 +17,14 @@ from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionReq
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.import_runs import ImportRejected
 from haicap_shared.imports import IMPORT_PROBLEMS, IMPORT_REQUEST_BODY, ImportUpload
-from haicap_shared.paging import Cursor, Limit, Page
+from haicap_shared.paging import MAX_CURSOR_LENGTH, Cursor, InvalidCursor, Limit, Page
 from haicap_shared.tabular import ImportReport
 from haicap_shared.values import IsoDate
 from haicap_shared.versioning import IfMatch, etag_response
 
 from . import service
 from .access import TasksRead, TasksWrite
-from .schemas import Task, TaskCreate, TaskFilter, TaskOwnership, TaskStats, TaskUpdate
+from .schemas import StatsDimension, StatsPages, Task, TaskCreate, TaskFilter, TaskOwnership, TaskStats, TaskUpdate
 
 router = APIRouter(tags=["tasks"], responses=problem_responses(NotAuthenticated, RoleNotAllowed, OutsideArea))
 
@@ -71,15 +71,40 @@ async def create_task(
     return await idempotency.created(body, location=f"tasks/{task.id}")
 
 
-@router.get("/tasks/stats", response_model=TaskStats)
+@router.get("/tasks/stats", response_model=TaskStats, responses=problem_responses(InvalidCursor))
 async def task_stats(
     session: DbSession,
     principal: TasksRead,
     as_of: Annotated[IsoDate, Query(description="Count the tasks held on this date")],
     province: ProvinceFilter = None,
+    unit_id: Annotated[
+        uuid.UUID | None, Query(description="Count only the tasks led by this unit's agencies (e.g. a commune's)")
+    ] = None,
+    by: Annotated[
+        list[StatsDimension] | None,
+        Query(
+            max_length=len(StatsDimension),
+            description="What to count by, repeatable (`by=level&by=unit`): `level`, `sector`, `province`, `unit`, "
+            "`agency`. Without it: `level` and `sector`. The total is always given; a breakdown not asked for is null.",
+        ),
+    ] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=500, description="Rows per page of the long lists, `by_unit` and `by_agency` (1 to 500)")
+    ] = 100,
+    unit_cursor: Annotated[
+        str | None,
+        Query(max_length=MAX_CURSOR_LENGTH, description="Opaque cursor of `by_unit`: the `next_unit` value of the previous page"),
+    ] = None,
+    agency_cursor: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_CURSOR_LENGTH, description="Opaque cursor of `by_agency`: the `next_agency` value of the previous page"
+        ),
+    ] = None,
 ) -> TaskStats:
-    """Count tasks on a date by level, sector, unit and agency (computed in SQL)."""
-    return await service.task_stats(session, principal, as_of, province)
+    """Count tasks on a date in all and by what is asked for: level, sector, province, unit, agency (computed in SQL)."""
+    pages = StatsPages(limit=limit, unit_cursor=unit_cursor, agency_cursor=agency_cursor)
+    return await service.task_stats(session, principal, as_of, province=province, unit_id=unit_id, by=by or (), pages=pages)
 
 
 @router.post(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -127,8 +128,36 @@ class TaskOwnership(BaseModel):
     transfer_id: uuid.UUID | None
 
 
+class StatsDimension(enum.StrEnum):
+    """What ``GET /tasks/stats`` counts tasks by (``by=``)."""
+
+    LEVEL = "level"
+    SECTOR = "sector"
+    PROVINCE = "province"
+    UNIT = "unit"
+    AGENCY = "agency"
+
+
+DEFAULT_STATS_DIMENSIONS = (StatsDimension.LEVEL, StatsDimension.SECTOR)
+"""What a request without ``by`` is counted by: the short breakdowns (the per-unit and per-agency lists are asked for)."""
+
+
+@dataclass(frozen=True)
+class StatsPages:
+    """The page asked for of each long list: its size, and where each list resumes (a cursor it returned)."""
+
+    limit: int = 100
+    unit_cursor: str | None = None
+    agency_cursor: str | None = None
+
+
 class SectorCount(BaseModel):
     sector: str
+    count: int
+
+
+class ProvinceCount(BaseModel):
+    province_code: str
     count: int
 
 
@@ -150,15 +179,30 @@ class AgencyCount(BaseModel):
 
 
 class TaskStats(BaseModel):
-    """Tasks on ``as_of``, each counted once at its lead owner's level (computed in SQL)."""
+    """Tasks on ``as_of``, each counted once at its lead owner's level (computed in SQL), by what was asked for.
+
+    A breakdown not asked for in ``by`` is null. ``by_unit`` and ``by_agency`` are one page each
+    (``limit`` rows, by unit code and by agency name); ``next_unit`` and ``next_agency`` are the
+    cursors of their next pages (``unit_cursor``, ``agency_cursor``), null on the last.
+    """
 
     as_of: IsoDate
     province: str | None
+    unit_id: uuid.UUID | None = Field(None, description="The unit whose agencies' tasks alone were counted, if one was given")
+    by: list[StatsDimension] = Field(
+        default_factory=lambda: list(DEFAULT_STATS_DIMENSIONS),
+        description="The breakdowns counted (`by=`; level and sector when none was given)",
+    )
     total: int
-    by_level: dict[UnitLevel, int]
-    by_sector: list[SectorCount]
-    by_unit: list[TasksOfUnit]
-    by_agency: list[AgencyCount]
+    by_level: dict[UnitLevel, int] | None = None
+    by_sector: list[SectorCount] | None = None
+    by_province: list[ProvinceCount] | None = None
+    by_unit: list[TasksOfUnit] | None = None
+    next_unit: str | None = Field(None, description="Cursor of the next page of `by_unit` (`unit_cursor`); null on the last")
+    by_agency: list[AgencyCount] | None = None
+    next_agency: str | None = Field(
+        None, description="Cursor of the next page of `by_agency` (`agency_cursor`); null on the last"
+    )
 
 
 class TaskImportRun(BaseModel):

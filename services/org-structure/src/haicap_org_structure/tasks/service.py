@@ -30,7 +30,19 @@ from . import importer, repository, schemas
 from .access import check_agency, check_owner, check_province, lead_agency_visible, visible_tasks
 from .models import Task, TaskOwnership
 from .repository import AgencyInfo
-from .schemas import AgencyCount, SectorCount, TaskCreate, TaskFilter, TasksOfUnit, TaskStats, TaskUpdate
+from .schemas import (
+    DEFAULT_STATS_DIMENSIONS,
+    AgencyCount,
+    ProvinceCount,
+    SectorCount,
+    StatsDimension,
+    StatsPages,
+    TaskCreate,
+    TaskFilter,
+    TasksOfUnit,
+    TaskStats,
+    TaskUpdate,
+)
 
 ENTITY_TASK = "task"
 ENTITY_IMPORT = "task_import"
@@ -344,21 +356,43 @@ async def _flush(
 # --- statistics -----------------------------------------------------------------------------
 
 
-async def task_stats(session: AsyncSession, principal: Principal, as_of: date, province: str | None) -> TaskStats:
-    """The tasks held on ``as_of`` in the caller's area, counted in SQL, shaped for the API."""
-    counts = await repository.count_tasks(session, as_of, province, lead_agency_visible(principal))
-    by_level = dict.fromkeys(UnitLevel, 0) | {UnitLevel(level): count for level, count in counts.by_level}
-    return TaskStats(
-        as_of=as_of,
+async def task_stats(
+    session: AsyncSession,
+    principal: Principal,
+    as_of: date,
+    *,
+    province: str | None = None,
+    unit_id: uuid.UUID | None = None,
+    by: Sequence[StatsDimension] = (),
+    pages: StatsPages | None = None,
+) -> TaskStats:
+    """The tasks held on ``as_of`` in the caller's area, counted in SQL by what ``by`` asks for, shaped for the API."""
+    asked = list(dict.fromkeys(by or DEFAULT_STATS_DIMENSIONS))
+    counts = await repository.count_tasks(
+        session,
+        as_of,
+        lead_agency_visible(principal),
         province=province,
-        total=counts.total,
-        by_level=by_level,
-        by_sector=[SectorCount(sector=sector, count=count) for sector, count in counts.by_sector],
-        by_unit=[
+        unit_id=unit_id,
+        by=[d.value for d in asked],
+        pages=pages,
+    )
+    stats = TaskStats(as_of=as_of, province=province, unit_id=unit_id, by=asked, total=counts.total)
+    if StatsDimension.LEVEL in asked:
+        stats.by_level = dict.fromkeys(UnitLevel, 0) | {UnitLevel(level): count for level, count in counts.by_level}
+    if StatsDimension.SECTOR in asked:
+        stats.by_sector = [SectorCount(sector=sector, count=count) for sector, count in counts.by_sector]
+    if StatsDimension.PROVINCE in asked:
+        stats.by_province = [ProvinceCount(province_code=code, count=count) for code, count in counts.by_province]
+    if StatsDimension.UNIT in asked:
+        stats.by_unit = [
             TasksOfUnit(unit_id=r["id"], unit_code=r["code"], unit_name=r["name"], level=r["level"], count=r["count"])
             for r in counts.by_unit
-        ],
-        by_agency=[
+        ]
+        stats.next_unit = counts.next_unit
+    if StatsDimension.AGENCY in asked:
+        stats.by_agency = [
             AgencyCount(agency_id=r["id"], agency_name=r["name"], level=r["level"], count=r["count"]) for r in counts.by_agency
-        ],
-    )
+        ]
+        stats.next_agency = counts.next_agency
+    return stats

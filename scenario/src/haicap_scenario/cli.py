@@ -12,9 +12,11 @@ import json
 import random
 import sys
 import time
+from datetime import date
 
 from .api import Api, ScenarioError
 from .assets import load_assets
+from .operations import load_operations
 from .org import load_org, read_state
 from .people import load_people
 from .procedures import load_procedures
@@ -22,7 +24,7 @@ from .targets import AFTER, BEFORE, CAO_BANG, Targets
 
 
 async def load(base_url: str, username: str, password: str, province: str, seed: int, targets: Targets) -> dict[str, object]:
-    """Load each part of the scenario (org, people, assets, procedures) the province lacks; return what the APIs count."""
+    """Load each part of the scenario (org, people, assets, procedures, operations) the province lacks; what the APIs count."""
     api = await Api.sign_in(base_url, username, password)
     try:
         existing = await api.get("/api/v1/org/tasks", province=province, limit=1)
@@ -37,8 +39,9 @@ async def load(base_url: str, username: str, password: str, province: str, seed:
         people_loaded = bool((await api.get("/api/v1/personnel/people", province=province, limit=1))["items"])
         assets_loaded = bool((await api.get("/api/v1/assets/assets", province=province, limit=1))["items"])
         procedures_loaded = bool((await api.get("/api/v1/personnel/procedure-dossiers", province=province, limit=1))["items"])
-        loaded = org_loaded and people_loaded and assets_loaded and procedures_loaded
-        if not (people_loaded and assets_loaded and procedures_loaded):
+        operations_loaded = bool((await api.get("/api/v1/org/plans", province=province, limit=1))["items"])
+        loaded = org_loaded and people_loaded and assets_loaded and procedures_loaded and operations_loaded
+        if not (people_loaded and assets_loaded and procedures_loaded and operations_loaded):
             state = await read_state(api, province)
             if not people_loaded:
                 mark = time.perf_counter()
@@ -52,6 +55,12 @@ async def load(base_url: str, username: str, password: str, province: str, seed:
                 mark = time.perf_counter()
                 parts["procedures"] = await load_procedures(api, random.Random(f"{seed}:procedures"), province, state)
                 parts["procedures_seconds"] = round(time.perf_counter() - mark, 1)
+            if not operations_loaded:
+                # NOTE: after the people and assets, whose records the plan's measured items count.
+                mark = time.perf_counter()
+                rng = random.Random(f"{seed}:operations")
+                parts["operations"] = await load_operations(api, rng, province, state, date.today())
+                parts["operations_seconds"] = round(time.perf_counter() - mark, 1)
         before = await api.get("/api/v1/org/tasks/stats", province=province, as_of=BEFORE.isoformat())
         after = await api.get("/api/v1/org/tasks/stats", province=province, as_of=AFTER.isoformat())
         return {

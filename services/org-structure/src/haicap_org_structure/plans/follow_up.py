@@ -35,7 +35,10 @@ async def overdue(
     session: AsyncSession, principal: Principal, scope: Scope, as_of: date, *, limit: int, cursor: str | None
 ) -> Page[schemas.OverdueItem]:
     rows, next_cursor = await repository.overdue_page(session, scope, as_of, limit=limit, cursor=cursor)
-    items = [schemas.OverdueItem.model_validate({**row, "days_overdue": (as_of - row["deadline"]).days}) for row in rows]
+    items = [
+        schemas.OverdueItem.model_validate({**row, "item_id": row["id"], "days_overdue": (as_of - row["deadline"]).days})
+        for row in rows
+    ]
     return Page[schemas.OverdueItem](items=items, next=next_cursor)
 
 

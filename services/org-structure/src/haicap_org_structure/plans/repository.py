@@ -312,7 +312,7 @@ class Scope:
         if self.commune is not None:
             out.append(item_table.c.commune_code == self.commune)
         if self.agency_id is not None:
-            out.append(or_(item_table.c.assignee_agency_id == self.agency_id, SUPERIOR_ID == self.agency_id))
+            out.append(or_(item_table.c.assignee_agency_id == self.agency_id, SUPERIOR_ID.in_([self.agency_id])))
         return out
 
 
@@ -330,7 +330,7 @@ async def overdue_page(
 ) -> tuple[Sequence[RowMapping], str | None]:
     stmt = (
         _scoped(
-            item_table.c.id.label("item_id"),
+            item_table.c.id,
             item_table.c.plan_id,
             plan_table.c.code.label("plan_code"),
             item_table.c.code,

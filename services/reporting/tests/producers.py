@@ -33,6 +33,7 @@ PRODUCERS: dict[str, type[BaseModel]] = {
     r"/api/v1/org/tasks/findings": org_findings.Findings,
     r"/api/v1/org/function-decisions/progress": org_agencies.DecisionProgress,
     r"/api/v1/org/units/by-code/\d+": org_units.AdministrativeUnit,
+    r"/api/v1/org/units": Page[org_units.AdministrativeUnit],
     r"/api/v1/org/units/[0-9a-f-]+/lineage": org_units.Lineage,
     r"/api/v1/org/agencies": Page[org_agencies.Agency],
     r"/api/v1/org/procedures/handled": org_procedures.HandledByCommune,

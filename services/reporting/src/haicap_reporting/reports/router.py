@@ -23,8 +23,9 @@ from ..composition import Report
 from ..render.tabular import chunks, csv_lines, xlsx_file
 from ..sources import Sources
 from ..sources.base import SourceShapeError
-from . import service
+from . import national, service
 from .access import CommuneReports, ProvinceReports
+from .national_schemas import NationalGaps, NationalSummary
 from .places import CommuneNotFound, ProvinceNotFound
 from .schemas import CommuneProfile, ProvinceSummary, TransitionGaps
 
@@ -184,3 +185,37 @@ async def get_commune_profile(
         assert profile.etag is not None
         return Response(status_code=304, headers={"ETag": profile.etag, "Cache-Control": "private, no-cache"})
     return await _respond(profile.report, format, 0, f"ho-so-{code}-{day.isoformat()}", etag=profile.etag)
+
+
+@router.get(
+    "/national/summary",
+    response_class=Response,
+    responses=_report_doc(NationalSummary),
+    openapi_extra=takes_up_to(),
+)
+async def get_national_summary(
+    request: Request, principal: ProvinceReports, as_of: AsOf = None, format: OutputFormat = Format.JSON
+) -> Response:
+    """The province summary's sections for the whole country, each with a row per province (a national area only)."""
+    day = as_of or date.today()
+    report, ttl = await national.national_summary(
+        _sources(request), _cache(request), principal, day, timeout_seconds=_timeout(request)
+    )
+    return await _respond(report, format, ttl, f"tong-hop-toan-quoc-{day.isoformat()}")
+
+
+@router.get(
+    "/national/transition-gaps",
+    response_class=Response,
+    responses=_report_doc(NationalGaps),
+    openapi_extra=takes_up_to(),
+)
+async def get_national_transition_gaps(
+    request: Request, principal: ProvinceReports, as_of: AsOf = None, format: OutputFormat = Format.JSON
+) -> Response:
+    """The transition gaps counted for the whole country and per province (a national area only)."""
+    day = as_of or date.today()
+    report, ttl = await national.national_transition_gaps(
+        _sources(request), _cache(request), principal, day, timeout_seconds=_timeout(request)
+    )
+    return await _respond(report, format, ttl, f"khoang-trong-toan-quoc-{day.isoformat()}")

@@ -1,0 +1,629 @@
+"""The national roll-up's sections: the province reports' figures for the whole country, with a row per province.
+
+personnel's statistics are read once, grouped ``by=province``; org-structure's and assets'
+aggregates, which take one province, are read for every province in force at once (34 calls
+made concurrently, each a small indexed query). The country's figures are the sums of the
+provinces' rows, so the two always agree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import date
+from typing import Any, TypeVar
+
+from haicap_shared.codes import UNIT_LEVELS
+from haicap_shared.errors import AppError
+
+from ..composition import Chart, Section, Table
+from ..labels import COUNT, LEVELS, MONEY, SHARE
+from ..reports import national_schemas as ns
+from ..reports import schemas
+from ..sources import Sources
+from ..sources.national import ProvinceRef, provinces, streamlining_by_province, tasks_not_completed_by_province
+from ..sources.personnel import QualificationRow
+from .assets import STATUSES
+from .personnel import GROUP_LABELS, GROUPS, POLICIES, SCOPES
+
+T = TypeVar("T")
+NATION = "Cả nước"
+RATIO = "0.00"
+
+
+class ProvinceList:
+    """The provinces in force on the date, asked of org-structure once per report and shared by its sections."""
+
+    def __init__(self, sources: Sources, as_of: date) -> None:
+        self._sources, self._as_of = sources, as_of
+        self._task: asyncio.Future[list[ProvinceRef]] | None = None
+
+    async def all(self) -> list[ProvinceRef]:
+        """Every province, by code; org-structure's failure is raised (the section asking is then missing)."""
+        if self._task is None:
+            self._task = asyncio.ensure_future(provinces(self._sources.org, self._as_of))
+        # NOTE: shielded: a section timing out must not cancel the list the others wait for
+        return await asyncio.shield(self._task)
+
+    async def names(self) -> dict[str, str]:
+        """Code to name; empty when org-structure cannot say (a personnel section then shows codes only)."""
+        try:
+            return {p.code: p.name for p in await self.all()}
+        except (AppError, TimeoutError):
+            return {}
+
+
+async def each_province(codes: Iterable[str], fetch: Callable[[str], Awaitable[T]]) -> dict[str, T]:
+    """``fetch`` for every province at once; the first failure (in code order) is raised once all have ended."""
+    codes = list(codes)
+    results = await asyncio.gather(*(fetch(code) for code in codes), return_exceptions=True)
+    if failed := next((r for r in results if isinstance(r, BaseException)), None):
+        raise failed
+    return dict(zip(codes, results, strict=True))  # type: ignore[arg-type]
+
+
+def _ratio(count: int, of: int) -> float | None:
+    return round(count / of, 2) if of else None
+
+
+def _share(count: int, of: int) -> schemas.CountShare:
+    return schemas.CountShare(count=count, share=round(count / of, 4) if of else None)
+
+
+def _named(row: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    return {"name": names.get(row["province"]), **row}
+
+
+def _label(row: dict[str, Any]) -> str:
+    return str(row["name"] or row["province"])
+
+
+def _province_table(title: str, columns: list[tuple[str, str]], rows: list[dict[str, Any]], formats: dict[str, str]) -> Table:
+    """A row per province (its name first, then its code), and the country's total last when given."""
+    shown = [{**r, "label": _label(r) if r.get("province") else NATION} for r in rows]
+    return Table(title, [("label", "Tỉnh, thành phố"), ("province", "Mã"), *columns], shown, formats)
+
+
+def _level_counts(counts: Mapping[Any, int]) -> schemas.LevelCounts:
+    return schemas.LevelCounts(**{k: counts.get(k, 0) for k in UNIT_LEVELS})
+
+
+# --- national summary --------------------------------------------------------------------------
+
+
+async def tasks(sources: Sources, provinces_in_force: ProvinceList, as_of: date) -> Section:
+    """Tasks by level in the country and in each province; by sector in the country."""
+    refs = await provinces_in_force.all()
+    stats = await each_province([p.code for p in refs], lambda code: sources.org.task_stats(code, as_of))
+    names = {p.code: p.name for p in refs}
+    rows: list[ns.ProvinceTasks] = []
+    levels: Counter[str] = Counter()
+    sectors: Counter[str] = Counter()
+    for code, found in stats.items():
+        by_level = {k: found.by_level.get(k, 0) for k in UNIT_LEVELS}
+        levels.update(by_level)
+        sectors.update({s.sector: s.count for s in found.by_sector})
+        rows.append(ns.ProvinceTasks(province=code, name=names.get(code), total=found.total, by_level=_level_counts(by_level)))
+    data = ns.NationalTasks(
+        total=sum(r.total for r in rows),
+        by_level=_level_counts(levels),
+        by_sector=[schemas.SectorTasks(sector=s, count=n) for s, n in sorted(sectors.items())],
+        by_province=rows,
+    )
+    # NOTE: the levels' keys are prefixed: "province" is the row's province code
+    level_columns = [(f"level_{k}", LEVELS[k]) for k in UNIT_LEVELS]
+
+    def levels_of(counts: schemas.LevelCounts) -> dict[str, int]:
+        return {f"level_{k}": v for k, v in counts.model_dump().items()}
+
+    table_rows = [{"province": r.province, "name": r.name, **levels_of(r.by_level), "total": r.total} for r in rows]
+    table_rows.append({"province": None, "name": None, **levels_of(data.by_level), "total": data.total})
+    formats = dict.fromkeys([*(key for key, _ in level_columns), "total"], COUNT)
+    by_province = _province_table(
+        "Nhiệm vụ quản lý nhà nước theo tỉnh và cấp", [*level_columns, ("total", "Tổng")], table_rows, formats
+    )
+    sectors_table = Table(
+        "Nhiệm vụ theo lĩnh vực (cả nước)",
+        [("sector", "Lĩnh vực"), ("count", "Số nhiệm vụ")],
+        [s.model_dump() for s in data.by_sector],
+        {"count": COUNT},
+    )
+    chart = Chart("bar", "Nhiệm vụ theo tỉnh", 0, "label", ["level_province", "level_commune"])
+    return Section("tasks", "Nhiệm vụ quản lý nhà nước", data, [by_province, sectors_table], [chart])
+
+
+async def decisions(sources: Sources, provinces_in_force: ProvinceList, as_of: date) -> Section:
+    """Function decisions issued out of those required, in the country by level and in each province."""
+    refs = await provinces_in_force.all()
+    progress = await each_province([p.code for p in refs], lambda code: sources.org.decision_progress(code, as_of))
+    names = {p.code: p.name for p in refs}
+    required: Counter[str] = Counter()
+    issued: Counter[str] = Counter()
+    rows: list[ns.ProvinceDecisions] = []
+    for code, found in progress.items():
+        for level, figures in found.by_level.items():
+            required[level] += figures.required
+            issued[level] += figures.issued
+        needed = sum(f.required for f in found.by_level.values())
+        done = sum(f.issued for f in found.by_level.values())
+        row = ns.ProvinceDecisions(province=code, name=names.get(code), required=needed, issued=done, missing=needed - done)
+        rows.append(row)
+    by_level = schemas.DecisionsByLevel(
+        **{k: schemas.DecisionsIssued(required=required[k], issued=issued[k]) for k in UNIT_LEVELS}
+    )
+    data = ns.NationalDecisions(by_level=by_level, agencies_without_decision=sum(r.missing for r in rows), by_province=rows)
+    table_rows = [r.model_dump() for r in rows]
+    table_rows.append(
+        {
+            "province": None,
+            "name": None,
+            "required": sum(r.required for r in rows),
+            "issued": sum(r.issued for r in rows),
+            "missing": data.agencies_without_decision,
+        }
+    )
+    table = _province_table(
+        "Quyết định quy định chức năng, nhiệm vụ theo tỉnh",
+        [("required", "Phải ban hành"), ("issued", "Đã ban hành"), ("missing", "Còn thiếu")],
+        table_rows,
+        {"required": COUNT, "issued": COUNT, "missing": COUNT},
+    )
+    chart = Chart("bar", "Tiến độ ban hành quyết định theo tỉnh", 0, "label", ["required", "issued"])
+    return Section("decisions", "Quyết định chức năng, nhiệm vụ", data, [table], [chart])
+
+
+def _figures(rows: list[QualificationRow]) -> schemas.QualificationFigures:
+    headcount = sum(r.headcount for r in rows)
+    university = sum(r.university_or_higher.count for r in rows)
+    advanced = sum(theory.count for r in rows if (theory := r.political_theory.get("advanced")))
+    intermediate = sum(theory.count for r in rows if (theory := r.political_theory.get("intermediate")))
+    return schemas.QualificationFigures(
+        headcount=headcount,
+        university_or_higher=_share(university, headcount),
+        political_theory=schemas.PoliticalTheoryShares(
+            advanced=_share(advanced, headcount), intermediate=_share(intermediate, headcount)
+        ),
+    )
+
+
+def _scopes(rows: list[QualificationRow], categories: tuple[str, ...]) -> schemas.QualificationScopes:
+    return schemas.QualificationScopes(
+        **{
+            scope: _figures([r for r in rows if r.group.get("category") in categories and scope in ("all", r.group.get("level"))])
+            for scope in SCOPES
+        }
+    )
+
+
+async def staff(sources: Sources, provinces_in_force: ProvinceList, as_of: date) -> Section:
+    """The province summary's staff figures for the country, from personnel's statistics grouped by province."""
+    evaluated = as_of.year - 1
+    params = [("as_of", as_of.isoformat()), ("by", "province"), ("by", "category"), ("by", "level")]
+    stats, not_completed, names = await asyncio.gather(
+        sources.personnel.qualifications(params),
+        tasks_not_completed_by_province(sources.personnel, evaluated),
+        provinces_in_force.names(),
+    )
+    cadres = GROUPS["cadres_and_civil_servants"]
+    by_category: Counter[str] = Counter()
+    by_province: dict[str, list[QualificationRow]] = defaultdict(list)
+    for row in stats.rows:
+        by_category[str(row.group.get("category"))] += row.headcount
+        by_province[str(row.group.get("province"))].append(row)
+    late = {str(r.group.get("province")): r.people for r in not_completed.rows}
+    at_communes = [r for r in stats.rows if r.group.get("level") == "commune"]
+    rows: list[ns.ProvinceStaff] = []
+    for code in sorted(set(by_province) | set(late)):
+        found = by_province.get(code, [])
+        everyone = _figures(found)
+        rows.append(
+            ns.ProvinceStaff(
+                province=code,
+                name=names.get(code),
+                headcount=everyone.headcount,
+                cadres_and_civil_servants=sum(r.headcount for r in found if r.group.get("category") in cadres),
+                university_or_higher=everyone.university_or_higher,
+                political_theory_advanced=everyone.political_theory.advanced,
+                people_placed_at_communes=sum(r.headcount for r in found if r.group.get("level") == "commune"),
+                tasks_not_completed_two_years=late.get(code, 0),
+            )
+        )
+    data = ns.NationalStaff(
+        by_category=dict(sorted(by_category.items())),
+        people_placed_at_communes=sum(r.headcount for r in at_communes),
+        cadres_and_civil_servants_at_communes=sum(r.headcount for r in at_communes if r.group.get("category") in cadres),
+        cadres_and_civil_servants=_scopes(stats.rows, cadres),
+        public_employees=_scopes(stats.rows, GROUPS["public_employees"]),
+        tasks_not_completed_two_years=schemas.TasksNotCompletedFigure(year=evaluated, people=not_completed.total),
+        by_province=rows,
+    )
+    everyone = _figures(stats.rows)
+    table_rows = [
+        {
+            "province": r.province,
+            "name": r.name,
+            "headcount": r.headcount,
+            "cadres": r.cadres_and_civil_servants,
+            "university": r.university_or_higher.share,
+            "advanced": r.political_theory_advanced.share,
+            "communes": r.people_placed_at_communes,
+            "not_completed": r.tasks_not_completed_two_years,
+        }
+        for r in rows
+    ]
+    table_rows.append(
+        {
+            "province": None,
+            "name": None,
+            "headcount": everyone.headcount,
+            "cadres": sum(r.cadres_and_civil_servants for r in rows),
+            "university": everyone.university_or_higher.share,
+            "advanced": everyone.political_theory.advanced.share,
+            "communes": data.people_placed_at_communes,
+            "not_completed": data.tasks_not_completed_two_years.people,
+        }
+    )
+    table = _province_table(
+        "Đội ngũ cán bộ, công chức, viên chức theo tỉnh",
+        [
+            ("headcount", "Số người"),
+            ("cadres", "Cán bộ, công chức"),
+            ("university", "Đại học trở lên"),
+            ("advanced", "Lý luận chính trị cao cấp"),
+            ("communes", "Bố trí tại cấp xã"),
+            ("not_completed", "Không hoàn thành nhiệm vụ 2 năm liên tiếp"),
+        ],
+        table_rows,
+        {"headcount": COUNT, "cadres": COUNT, "university": SHARE, "advanced": SHARE, "communes": COUNT, "not_completed": COUNT},
+    )
+    groups = [
+        {
+            "group": f"{GROUP_LABELS[group]} - {SCOPES[scope]}",
+            "headcount": figures.headcount,
+            "university": figures.university_or_higher.share,
+            "advanced": figures.political_theory.advanced.share,
+            "intermediate": figures.political_theory.intermediate.share,
+        }
+        for group, scopes in (
+            ("cadres_and_civil_servants", data.cadres_and_civil_servants),
+            ("public_employees", data.public_employees),
+        )
+        for scope, figures in scopes
+    ]
+    qualifications = Table(
+        "Trình độ cán bộ, công chức, viên chức (cả nước)",
+        [
+            ("group", "Nhóm"),
+            ("headcount", "Số người"),
+            ("university", "Đại học trở lên"),
+            ("advanced", "Lý luận chính trị cao cấp"),
+            ("intermediate", "Lý luận chính trị trung cấp"),
+        ],
+        groups,
+        {"headcount": COUNT, "university": SHARE, "advanced": SHARE, "intermediate": SHARE},
+    )
+    chart = Chart("bar", "Tỷ lệ trình độ đại học trở lên theo tỉnh", 0, "label", ["university"])
+    return Section("staff", "Đội ngũ cán bộ, công chức, viên chức", data, [table, qualifications], [chart])
+
+
+async def assets(sources: Sources, provinces_in_force: ProvinceList, as_of: date) -> Section:
+    """What the communes hold in the country, and premises and cars per commune in each province."""
+    refs = await provinces_in_force.all()
+    codes = [p.code for p in refs]
+    held, cars = await asyncio.gather(
+        each_province(codes, lambda code: sources.assets.summary(code, as_of)),
+        each_province(codes, lambda code: sources.assets.car_norms(code, as_of)),
+    )
+    names = {p.code: p.name for p in refs}
+    rows = [
+        ns.ProvinceAssets(
+            province=code,
+            name=names.get(code),
+            communes=cars[code].communes,
+            premises_held_by_communes=held[code].premises_held_by_communes,
+            general_work_cars_held_by_communes=held[code].general_work_cars_held_by_communes,
+            all_cars_held_by_communes=held[code].all_cars_held_by_communes,
+            premises_per_commune=_ratio(held[code].premises_held_by_communes, cars[code].communes),
+            cars_per_commune=_ratio(held[code].all_cars_held_by_communes, cars[code].communes),
+            communes_over_norm=cars[code].communes_over_norm,
+            communes_under_norm=cars[code].communes_under_norm,
+        )
+        for code in codes
+    ]
+    totals = {
+        name: sum(getattr(held[code], name) for code in codes)
+        for name in (
+            "premises_held_by_communes",
+            "general_work_cars_held_by_communes",
+            "specialised_cars_held_by_communes",
+            "all_cars_held_by_communes",
+            "assets_held_by_communes",
+            "communes_holding_premises",
+            "communes_holding_general_work_cars",
+            "communes_holding_any_car",
+        )
+    }
+    communes = sum(r.communes for r in rows)
+    norm = next((c.max_general_cars_per_commune for c in cars.values() if c.max_general_cars_per_commune is not None), None)
+    data = ns.NationalAssets(
+        **totals,
+        car_norm=schemas.CarNormFigures(
+            max_per_commune=norm,
+            communes=communes,
+            over_norm=sum(r.communes_over_norm for r in rows),
+            under_norm=sum(r.communes_under_norm for r in rows),
+        ),
+        by_province=rows,
+    )
+    columns = [
+        ("communes", "Số xã"),
+        ("premises_held_by_communes", "Cơ sở nhà, đất của cấp xã"),
+        ("premises_per_commune", "Cơ sở nhà, đất bình quân mỗi xã"),
+        ("all_cars_held_by_communes", "Xe ô tô của cấp xã"),
+        ("cars_per_commune", "Xe ô tô bình quân mỗi xã"),
+        ("general_work_cars_held_by_communes", "Xe phục vụ công tác chung"),
+        ("communes_over_norm", "Số xã vượt định mức xe"),
+        ("communes_under_norm", "Số xã thiếu xe"),
+    ]
+    table_rows = [r.model_dump() for r in rows]
+    table_rows.append(
+        {
+            "province": None,
+            "name": None,
+            "communes": communes,
+            "premises_held_by_communes": data.premises_held_by_communes,
+            "premises_per_commune": _ratio(data.premises_held_by_communes, communes),
+            "all_cars_held_by_communes": data.all_cars_held_by_communes,
+            "cars_per_commune": _ratio(data.all_cars_held_by_communes, communes),
+            "general_work_cars_held_by_communes": data.general_work_cars_held_by_communes,
+            "communes_over_norm": data.car_norm.over_norm,
+            "communes_under_norm": data.car_norm.under_norm,
+        }
+    )
+    formats = {key: COUNT for key, _ in columns} | {"premises_per_commune": RATIO, "cars_per_commune": RATIO}
+    table = _province_table("Tài sản của cấp xã theo tỉnh", columns, table_rows, formats)
+    chart = Chart("bar", "Cơ sở nhà, đất và xe ô tô bình quân mỗi xã", 0, "label", ["premises_per_commune", "cars_per_commune"])
+    return Section("assets", "Tài sản công", data, [table], [chart])
+
+
+async def streamlining(sources: Sources, provinces_in_force: ProvinceList, as_of: date) -> Section:
+    """Streamlining cases and amounts in the country by policy and status, and in each province."""
+    stats, names = await asyncio.gather(streamlining_by_province(sources.personnel, as_of), provinces_in_force.names())
+    by_policy: dict[str, dict[str, Any]] = defaultdict(lambda: {"cases": 0, "amount_vnd": 0, "by_status": {}})
+    by_province: dict[str, dict[str, int]] = defaultdict(lambda: {"cases": 0, "amount_vnd": 0, "paid": 0})
+    for row in stats.rows:
+        entry = by_policy[row.policy]
+        entry["cases"] += row.cases
+        entry["amount_vnd"] += int(row.amount_vnd)
+        entry["by_status"][row.status] = entry["by_status"].get(row.status, 0) + row.cases
+        province = by_province[str(row.group.get("province"))]
+        province["cases"] += row.cases
+        province["amount_vnd"] += int(row.amount_vnd)
+        province["paid"] += row.cases if row.status == "paid" else 0
+    rows = [ns.ProvinceStreamlining(province=code, name=names.get(code), **v) for code, v in sorted(by_province.items())]
+    data = ns.NationalStreamlining(
+        cases=sum(r.cases for r in rows),
+        amount_vnd=sum(r.amount_vnd for r in rows),
+        by_policy={policy: schemas.PolicyFigures(**v) for policy, v in sorted(by_policy.items())},
+        by_province=rows,
+    )
+    table_rows = [r.model_dump() for r in rows]
+    table_rows.append(
+        {"province": None, "name": None, "cases": data.cases, "amount_vnd": data.amount_vnd, "paid": sum(r.paid for r in rows)}
+    )
+    table = _province_table(
+        "Tinh giản biên chế theo tỉnh",
+        [("cases", "Số trường hợp"), ("paid", "Đã chi trả"), ("amount_vnd", "Kinh phí (đồng)")],
+        table_rows,
+        {"cases": COUNT, "paid": COUNT, "amount_vnd": MONEY},
+    )
+    policies = Table(
+        "Tinh giản biên chế theo chính sách (cả nước)",
+        [("policy", "Chính sách"), ("cases", "Số trường hợp"), ("amount", "Kinh phí (đồng)")],
+        [{"policy": POLICIES.get(p, p), "cases": v.cases, "amount": v.amount_vnd} for p, v in data.by_policy.items()],
+        {"cases": COUNT, "amount": MONEY},
+    )
+    return Section("streamlining", "Tinh giản biên chế", data, [table, policies])
+
+
+async def dispositions(sources: Sources, provinces_in_force: ProvinceList, as_of: date) -> Section:
+    """Disposition plans in the country by form and step, and in each province."""
+    refs = await provinces_in_force.all()
+    stats = await each_province([p.code for p in refs], lambda code: sources.assets.dispositions(code, as_of))
+    names = {p.code: p.name for p in refs}
+    by_form: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATUSES, 0))
+    surplus: Counter[str] = Counter()
+    rows: list[ns.ProvinceDispositions] = []
+    for code, found in stats.items():
+        steps = Counter[str]()
+        for row in found.rows:
+            by_form[row.form][row.status] += row.plans
+            steps[row.status] += row.plans
+        surplus.update(found.surplus_without_plan)
+        rows.append(
+            ns.ProvinceDispositions(
+                province=code,
+                name=names.get(code),
+                plans=sum(steps.values()),
+                executed=steps["executed"],
+                overdue_decisions=found.overdue_decisions,
+                surplus_without_plan=sum(found.surplus_without_plan.values()),
+            )
+        )
+    totals = dict.fromkeys(STATUSES, 0)
+    for counts in by_form.values():
+        for status, count in counts.items():
+            totals[status] += count
+    data = ns.NationalDispositions(
+        by_form={form: schemas.DispositionSteps(**counts) for form, counts in sorted(by_form.items())},
+        by_status=schemas.DispositionSteps(**totals),
+        plans=sum(r.plans for r in rows),
+        overdue_decisions=sum(r.overdue_decisions for r in rows),
+        surplus_without_plan=dict(sorted(surplus.items())),
+        by_province=rows,
+    )
+    table_rows = [r.model_dump() for r in rows]
+    table_rows.append(
+        {
+            "province": None,
+            "name": None,
+            "plans": data.plans,
+            "executed": totals["executed"],
+            "overdue_decisions": data.overdue_decisions,
+            "surplus_without_plan": sum(surplus.values()),
+        }
+    )
+    table = _province_table(
+        "Phương án xử lý tài sản theo tỉnh",
+        [
+            ("plans", "Số phương án"),
+            ("executed", "Đã thực hiện"),
+            ("overdue_decisions", "Quyết định quá hạn"),
+            ("surplus_without_plan", "Tài sản dôi dư chưa có phương án"),
+        ],
+        table_rows,
+        {"plans": COUNT, "executed": COUNT, "overdue_decisions": COUNT, "surplus_without_plan": COUNT},
+    )
+    chart = Chart("bar", "Tiến độ xử lý tài sản theo tỉnh", 0, "label", ["plans", "executed"])
+    return Section("dispositions", "Xử lý tài sản", data, [table], [chart])
+
+
+# --- national transition gaps -----------------------------------------------------------------
+
+
+async def task_findings(sources: Sources, provinces_in_force: ProvinceList, as_of: date) -> Section:
+    """Task findings counted by kind in the country and in each province."""
+    refs = await provinces_in_force.all()
+    # NOTE: counts only (always complete); the findings themselves are listed in each province's report
+    found = await each_province([p.code for p in refs], lambda code: sources.org.task_findings(code, as_of, limit=1))
+    names = {p.code: p.name for p in refs}
+    counts: Counter[str] = Counter()
+    rows = []
+    for code, findings in found.items():
+        counts.update(findings.counts)
+        rows.append(ns.ProvinceTaskFindings(province=code, name=names.get(code), total=findings.total, counts=findings.counts))
+    data = ns.NationalGapTasks(total=sum(r.total for r in rows), counts=dict(sorted(counts.items())), by_province=rows)
+    kinds = sorted(counts)
+    table_rows: list[dict[str, Any]] = [{"province": r.province, "name": r.name, "total": r.total, **r.counts} for r in rows]
+    table_rows.append({"province": None, "name": None, "total": data.total, **data.counts})
+    table = _province_table(
+        "Nhiệm vụ chưa rõ người, rõ việc theo tỉnh",
+        [*((k, k) for k in kinds), ("total", "Tổng")],
+        table_rows,
+        dict.fromkeys((*kinds, "total"), COUNT),
+    )
+    return Section("tasks", "Nhiệm vụ", data, [table])
+
+
+async def agencies_without_decision(sources: Sources, provinces_in_force: ProvinceList, as_of: date) -> Section:
+    """Agencies in force still without their function decision, in each province."""
+    refs = await provinces_in_force.all()
+    progress = await each_province([p.code for p in refs], lambda code: sources.org.decision_progress(code, as_of))
+    names = {p.code: p.name for p in refs}
+    rows = [
+        ns.ProvinceAgenciesWithoutDecision(
+            province=code, name=names.get(code), total=sum(f.required - f.issued for f in found.by_level.values())
+        )
+        for code, found in progress.items()
+    ]
+    data = ns.NationalGapAgencies(total=sum(r.total for r in rows), by_province=rows)
+    table_rows = [r.model_dump() for r in rows] + [{"province": None, "name": None, "total": data.total}]
+    title = "Cơ quan chưa có quyết định chức năng, nhiệm vụ theo tỉnh"
+    table = _province_table(title, [("total", "Số cơ quan")], table_rows, {"total": COUNT})
+    return Section("agencies", "Cơ quan chưa có quyết định", data, [table])
+
+
+async def people(sources: Sources, provinces_in_force: ProvinceList, as_of: date) -> Section:
+    """People neither placed nor in a streamlining case, and agencies over quota, in each province."""
+    scope = [("as_of", as_of.isoformat()), ("by", "province")]
+    gaps, headcount, names = await asyncio.gather(
+        sources.personnel.gaps(scope),
+        sources.personnel.headcount([*scope, ("by", "agency")]),
+        provinces_in_force.names(),
+    )
+    unplaced = {str(r.group.get("province")): r.people for r in gaps.rows}
+    over_agencies: Counter[str] = Counter()
+    over_people: Counter[str] = Counter()
+    for row in headcount.rows:
+        if row.over_quota:
+            code = str(row.group.get("province"))
+            over_agencies[code] += 1
+            over_people[code] += row.over_quota
+    rows = [
+        ns.ProvinceGapPeople(
+            province=code,
+            name=names.get(code),
+            unplaced=unplaced.get(code, 0),
+            agencies_over_quota=over_agencies[code],
+            people_over_quota=over_people[code],
+        )
+        for code in sorted(set(unplaced) | set(over_agencies))
+    ]
+    data = ns.NationalGapPeople(
+        total=gaps.total,
+        sample=[schemas.PersonLink(person=f"/api/v1/personnel/people/{pid}") for pid in gaps.sample],
+        agencies_over_quota=sum(r.agencies_over_quota for r in rows),
+        by_province=rows,
+    )
+    table_rows = [r.model_dump() for r in rows]
+    table_rows.append(
+        {
+            "province": None,
+            "name": None,
+            "unplaced": data.total,
+            "agencies_over_quota": data.agencies_over_quota,
+            "people_over_quota": sum(r.people_over_quota for r in rows),
+        }
+    )
+    table = _province_table(
+        "Người chưa được bố trí, cơ quan vượt biên chế theo tỉnh",
+        [
+            ("unplaced", "Người chưa bố trí, chưa có phương án"),
+            ("agencies_over_quota", "Cơ quan vượt biên chế"),
+            ("people_over_quota", "Số người vượt"),
+        ],
+        table_rows,
+        {"unplaced": COUNT, "agencies_over_quota": COUNT, "people_over_quota": COUNT},
+    )
+    sample = Table("Một số hồ sơ", [("person", "Bản ghi")], [link.model_dump() for link in data.sample])
+    return Section("people", "Người chưa có chỗ", data, [table, sample])
+
+
+async def assets_without_plan(sources: Sources, provinces_in_force: ProvinceList, as_of: date) -> Section:
+    """Assets of ended holders with no plan, and overdue disposition decisions, in each province."""
+    refs = await provinces_in_force.all()
+    codes = [p.code for p in refs]
+    found, plans = await asyncio.gather(
+        each_province(codes, lambda code: sources.assets.gaps(code, as_of)),
+        each_province(codes, lambda code: sources.assets.dispositions(code, as_of)),
+    )
+    names = {p.code: p.name for p in refs}
+    rows = [
+        ns.ProvinceGapAssets(
+            province=code,
+            name=names.get(code),
+            assets_without_plan=found[code].total,
+            overdue_decisions=plans[code].overdue_decisions,
+        )
+        for code in codes
+    ]
+    data = ns.NationalGapAssets(
+        total=sum(r.assets_without_plan for r in rows),
+        overdue_decisions=sum(r.overdue_decisions for r in rows),
+        by_province=rows,
+    )
+    table_rows = [r.model_dump() for r in rows]
+    table_rows.append(
+        {"province": None, "name": None, "assets_without_plan": data.total, "overdue_decisions": data.overdue_decisions}
+    )
+    table = _province_table(
+        "Tài sản chưa có phương án, quyết định quá hạn theo tỉnh",
+        [
+            ("assets_without_plan", "Tài sản của đơn vị đã kết thúc chưa có phương án"),
+            ("overdue_decisions", "Quyết định quá hạn"),
+        ],
+        table_rows,
+        {"assets_without_plan": COUNT, "overdue_decisions": COUNT},
+    )
+    return Section("assets", "Tài sản chưa có chủ", data, [table])

@@ -1,0 +1,309 @@
+"""The national roll-up: the country's figures are the sums of the provinces' rows; JSON, CSV, XLSX; a national area only."""
+
+import csv
+import io
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from openpyxl import load_workbook
+
+from haicap_shared.roles import Role
+from haicap_shared.testing import TestTokens, assert_problem
+
+from .conftest import GATEWAY
+from .producers import assert_fakes_match_producers
+from .test_reports import ASSETS_SUMMARY, CAO_BANG, CAR_NORMS, DISPOSITIONS, PROGRESS, _qualification
+
+AS_OF = "2026-04-15"
+# NOTE: two provinces, so every national figure is a sum of two different rows
+PROVINCES = {"04": "Tỉnh Cao Bằng", "79": "Thành phố Hồ Chí Minh"}
+FACTOR = {"04": 1, "79": 3}
+
+
+def _unit(code: str) -> dict[str, Any]:
+    unit_id = f"00000000-0000-4000-8000-0000000000{code}"
+    return {**CAO_BANG, "id": unit_id, "code": code, "name": PROVINCES[code], "province_code": code}
+
+
+def _scaled(body: dict[str, Any], province: str, keys: tuple[str, ...]) -> dict[str, Any]:
+    return {**body, "province": province, **{k: body[k] * FACTOR[province] for k in keys}}
+
+
+def _province(request: httpx.Request) -> str:
+    return request.url.params["province"]
+
+
+def _tasks(request: httpx.Request) -> httpx.Response:
+    code = _province(request)
+    n = FACTOR[code]
+    body = {
+        "as_of": AS_OF,
+        "province": code,
+        "by": ["level", "sector"],
+        "total": 150 * n,
+        "by_level": {"province": 100 * n, "district": 0, "commune": 50 * n},
+        "by_sector": [{"sector": "Nội vụ", "count": 100 * n}],
+    }
+    return httpx.Response(200, json=body)
+
+
+def _progress(request: httpx.Request) -> httpx.Response:
+    code = _province(request)
+    n = FACTOR[code]
+    by_level = {
+        "province": {"required": 14 * n, "issued": 12 * n},
+        "district": {"required": 0, "issued": 0},
+        "commune": {"required": 200 * n, "issued": 199 * n},
+    }
+    return httpx.Response(200, json={**PROGRESS, "province": code, "by_level": by_level})
+
+
+def _summary(request: httpx.Request) -> httpx.Response:
+    keys = tuple(k for k in ASSETS_SUMMARY if k.endswith("_communes") or k.startswith("communes_"))
+    return httpx.Response(200, json=_scaled(ASSETS_SUMMARY, _province(request), keys))
+
+
+def _car_norms(request: httpx.Request) -> httpx.Response:
+    keys = ("communes", "general_work_cars", "communes_over_norm", "communes_under_norm")
+    return httpx.Response(200, json=_scaled({**CAR_NORMS, "communes_over_norm": 1}, _province(request), keys))
+
+
+def _dispositions(request: httpx.Request) -> httpx.Response:
+    code = _province(request)
+    rows = [{**r, "plans": r["plans"] * FACTOR[code]} for r in DISPOSITIONS["rows"]]
+    return httpx.Response(200, json={**DISPOSITIONS, "province": code, "rows": rows, "overdue_decisions": FACTOR[code]})
+
+
+def _findings(request: httpx.Request) -> httpx.Response:
+    code = _province(request)
+    counts = {"no_owner": 2 * FACTOR[code], "overlap": FACTOR[code]}
+    body = {
+        "as_of": AS_OF,
+        "province": code,
+        "open_days": 30,
+        "counts": counts,
+        "total": sum(counts.values()),
+        "items": [],
+        "truncated": True,
+        "by_commune": {},
+        "by_sector": {},
+    }
+    return httpx.Response(200, json=body)
+
+
+def _asset_gaps(request: httpx.Request) -> httpx.Response:
+    code = _province(request)
+    return httpx.Response(200, json={"as_of": AS_OF, "province": code, "total": 5 * FACTOR[code], "rows": []})
+
+
+SCOPE = {"as_of": AS_OF, "province": None, "commune": None, "level": None, "category": None}
+
+
+def _grouped(code: str, row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "group": {"province": code, **row["group"]}}
+
+
+def _qualifications() -> dict[str, Any]:
+    rows = []
+    for code, n in FACTOR.items():
+        rows += [
+            _grouped(code, _qualification("cadre", "province", 100 * n, 100 * n, 40 * n, 50 * n)),
+            _grouped(code, _qualification("civil_servant", "commune", 500 * n, 487 * n, 47 * n, 301 * n)),
+            _grouped(code, _qualification("public_employee", "commune", 120 * n, 103 * n, 1 * n, 11 * n)),
+        ]
+    return {**SCOPE, "by": ["province", "category", "level"], "rows": rows, "total": {**rows[0], "group": {}}}
+
+
+POLICIES = (("early_retirement", "paid", 3, 2234364375), ("resignation", "approved", 1, 150000000))
+
+
+def _streamlining() -> dict[str, Any]:
+    rows = [
+        {"group": {"province": code}, "policy": policy, "status": status, "cases": cases * n, "amount_vnd": str(amount * n)}
+        for code, n in FACTOR.items()
+        for policy, status, cases, amount in POLICIES
+    ]
+    return {
+        **SCOPE,
+        "by": ["province"],
+        "rows": rows,
+        "cases": sum(r["cases"] for r in rows),
+        "amount_vnd": str(sum(int(r["amount_vnd"]) for r in rows)),
+    }
+
+
+def _headcount() -> dict[str, Any]:
+    rows = [
+        {"group": {"province": "04", "agency": "Phòng Kinh tế xã Quảng Lâm"}, "headcount": 9, "quota": 8, "over_quota": 1},
+        {"group": {"province": "79", "agency": "Sở Nội vụ"}, "headcount": 90, "quota": 80, "over_quota": 10},
+        {"group": {"province": "79", "agency": "Sở Y tế"}, "headcount": 50, "quota": 60, "over_quota": 0},
+    ]
+    return {**SCOPE, "by": ["province", "agency"], "year": 2026, "rows": rows, "total": {**rows[0], "group": {}}}
+
+
+@pytest.fixture
+def country():
+    """The gateway as reporting sees it for the whole country: two provinces in force."""
+    with respx.mock(base_url=GATEWAY, assert_all_called=False) as mock:
+        units = {"items": [_unit(code) for code in PROVINCES], "next": None}
+        mock.get("/api/v1/org/units", name="provinces").respond(json=units)
+        mock.get("/api/v1/org/tasks/stats").mock(side_effect=_tasks)
+        mock.get("/api/v1/org/function-decisions/progress").mock(side_effect=_progress)
+        mock.get("/api/v1/org/tasks/findings").mock(side_effect=_findings)
+        mock.get("/api/v1/assets/stats/summary").mock(side_effect=_summary)
+        mock.get("/api/v1/assets/stats/car-norms").mock(side_effect=_car_norms)
+        mock.get("/api/v1/assets/stats/dispositions").mock(side_effect=_dispositions)
+        mock.get("/api/v1/assets/stats/gaps").mock(side_effect=_asset_gaps)
+        mock.get("/api/v1/personnel/stats/qualifications").respond(json=_qualifications())
+        mock.get("/api/v1/personnel/stats/streamlining").respond(json=_streamlining())
+        late = [{"group": {"province": "04"}, "people": 3}, {"group": {"province": "79"}, "people": 4}]
+        not_completed = {**SCOPE, "year": 2025, "by": ["province"], "rows": late, "total": 7}
+        not_completed.pop("as_of")
+        mock.get("/api/v1/personnel/stats/tasks-not-completed").respond(json=not_completed)
+        gap_rows = [{"group": {"province": "04"}, "people": 2}, {"group": {"province": "79"}, "people": 6}]
+        gaps = {**SCOPE, "by": ["province"], "rows": gap_rows, "total": 8, "sample": ["p-1", "p-2"]}
+        mock.get("/api/v1/personnel/stats/gaps").respond(json=gaps)
+        mock.get("/api/v1/personnel/stats/headcount").respond(json=_headcount())
+        yield mock
+        assert_fakes_match_producers(mock)
+
+
+async def _summary_report(client: httpx.AsyncClient, **params: str) -> httpx.Response:
+    return await client.get("/national/summary", params={"as_of": AS_OF, **params})
+
+
+async def test_the_national_summary_adds_up_the_provinces(client: httpx.AsyncClient, country: respx.MockRouter) -> None:
+    response = await _summary_report(client)
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert (report["report"], report["complete"], report["missing"]) == ("national_summary", True, [])
+    tasks = report["tasks"]
+    assert [(r["province"], r["name"], r["total"]) for r in tasks["by_province"]] == [
+        ("04", "Tỉnh Cao Bằng", 150),
+        ("79", "Thành phố Hồ Chí Minh", 450),
+    ]
+    assert tasks["by_level"] == {"province": 400, "district": 0, "commune": 200}
+    assert tasks["total"] == 600
+    assert tasks["by_sector"] == [{"sector": "Nội vụ", "count": 400}]
+    decisions = report["decisions"]
+    assert decisions["by_level"]["province"] == {"required": 56, "issued": 48}
+    assert [(r["required"], r["issued"], r["missing"]) for r in decisions["by_province"]] == [(214, 211, 3), (642, 633, 9)]
+    assert decisions["agencies_without_decision"] == 12
+    staff = report["staff"]
+    assert staff["by_category"] == {"cadre": 400, "civil_servant": 2000, "public_employee": 480}
+    assert staff["cadres_and_civil_servants"]["all"]["headcount"] == 2400
+    assert staff["cadres_and_civil_servants"]["all"]["university_or_higher"] == {"count": 2348, "share": 0.9783}
+    assert (staff["people_placed_at_communes"], staff["cadres_and_civil_servants_at_communes"]) == (2480, 2000)
+    assert staff["tasks_not_completed_two_years"] == {"year": 2025, "people": 7}
+    cao_bang = staff["by_province"][0]
+    assert (cao_bang["province"], cao_bang["headcount"], cao_bang["cadres_and_civil_servants"]) == ("04", 720, 600)
+    assert cao_bang["university_or_higher"] == {"count": 690, "share": 0.9583}
+    assert cao_bang["tasks_not_completed_two_years"] == 3
+    assert sum(r["headcount"] for r in staff["by_province"]) == sum(staff["by_category"].values())
+    assets = report["assets"]
+    assert assets["premises_held_by_communes"] == 4 * 2098
+    assert assets["car_norm"] == {"max_per_commune": 2, "communes": 224, "over_norm": 4, "under_norm": 0}
+    first = assets["by_province"][0]
+    assert (first["communes"], first["premises_per_commune"], first["cars_per_commune"]) == (56, 37.46, 1.07)
+    for name in ("premises_held_by_communes", "all_cars_held_by_communes", "general_work_cars_held_by_communes"):
+        assert assets[name] == sum(r[name] for r in assets["by_province"])
+    streamlining = report["streamlining"]
+    assert (streamlining["cases"], streamlining["amount_vnd"]) == (16, 4 * 2384364375)
+    assert [(r["cases"], r["paid"]) for r in streamlining["by_province"]] == [(4, 3), (12, 9)]
+    assert streamlining["by_policy"]["early_retirement"]["by_status"] == {"paid": 12}
+    dispositions = report["dispositions"]
+    assert dispositions["by_status"] == {"proposed": 0, "submitted": 12, "approved": 8, "rejected": 0, "executed": 28}
+    assert dispositions["plans"] == sum(r["plans"] for r in dispositions["by_province"]) == 48
+    assert (dispositions["overdue_decisions"], dispositions["surplus_without_plan"]) == (4, {"premises": 8})
+    assert response.headers["cache-control"] == "private, max-age=300"
+
+
+async def test_the_national_gaps_count_each_province(client: httpx.AsyncClient, country: respx.MockRouter) -> None:
+    response = await client.get("/national/transition-gaps", params={"as_of": AS_OF})
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert (report["report"], report["complete"]) == ("national_transition_gaps", True)
+    assert report["tasks"]["counts"] == {"no_owner": 8, "overlap": 4}
+    assert [r["total"] for r in report["tasks"]["by_province"]] == [3, 9]
+    assert report["agencies"]["total"] == 12
+    people = report["people"]
+    assert (people["total"], people["agencies_over_quota"]) == (8, 2)
+    assert [(r["unplaced"], r["agencies_over_quota"], r["people_over_quota"]) for r in people["by_province"]] == [
+        (2, 1, 1),
+        (6, 1, 10),
+    ]
+    assert people["sample"] == [{"person": "/api/v1/personnel/people/p-1"}, {"person": "/api/v1/personnel/people/p-2"}]
+    assert report["assets"] == {
+        "total": 20,
+        "overdue_decisions": 4,
+        "by_province": [
+            {"province": "04", "name": "Tỉnh Cao Bằng", "assets_without_plan": 5, "overdue_decisions": 1},
+            {"province": "79", "name": "Thành phố Hồ Chí Minh", "assets_without_plan": 15, "overdue_decisions": 3},
+        ],
+    }
+
+
+async def test_the_csv_and_xlsx_hold_the_provinces_rows(client: httpx.AsyncClient, country: respx.MockRouter) -> None:
+    response = await _summary_report(client, format="csv")
+    assert response.status_code == 200
+    assert response.headers["content-disposition"] == 'attachment; filename="tong-hop-toan-quoc-2026-04-15.csv"'
+    lines = list(csv.reader(io.StringIO(response.text.removeprefix("\ufeff"))))
+    assert lines[0] == ["muc", "bang", "chi_tieu", "cot", "gia_tri"]
+    table = "Nhiệm vụ quản lý nhà nước theo tỉnh và cấp"
+    assert ["Nhiệm vụ quản lý nhà nước", table, "Tỉnh Cao Bằng", "Tổng", "150"] in lines
+    assert ["Nhiệm vụ quản lý nhà nước", table, "Cả nước", "Tổng", "600"] in lines
+    response = await _summary_report(client, format="xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames[:3] == ["Tổng quan", "Nhiệm vụ quản lý nhà nước", "Quyết định chức năng, nhiệm vụ"]
+    values = [row for row in book["Tài sản công"].iter_rows(values_only=True) if row and row[0] == "Thành phố Hồ Chí Minh"]
+    assert values
+    assert values[0][1:4] == ("79", 168, 3 * 2098)
+
+
+async def test_a_source_down_leaves_its_national_sections_missing(client: httpx.AsyncClient, country: respx.MockRouter) -> None:
+    country.get("/api/v1/assets/stats/dispositions").respond(503)
+    response = await _summary_report(client)
+    report = response.json()
+    assert report["complete"] is False
+    assert [(m["section"], m["service"]) for m in report["missing"]] == [("dispositions", "assets")]
+    assert report["dispositions"] is None
+    assert report["tasks"]["total"] == 600
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def test_a_kept_national_report_is_reused(client: httpx.AsyncClient, country: respx.MockRouter) -> None:
+    await _summary_report(client)
+    calls = country.calls.call_count
+    assert (await _summary_report(client, format="xlsx")).status_code == 200
+    assert country.calls.call_count == calls
+
+
+async def test_only_a_national_area_reads_the_national_reports(
+    client: httpx.AsyncClient, test_tokens: TestTokens, country: respx.MockRouter
+) -> None:
+    for path in ("/national/summary", "/national/transition-gaps"):
+        params = {"as_of": AS_OF}
+        for allowed in (test_tokens.headers(Role.VIEWER), test_tokens.headers(Role.AUDITOR), test_tokens.headers(Role.ADMIN)):
+            assert (await client.get(path, params=params, headers=allowed)).status_code == 200
+        officer = test_tokens.headers(Role.PROVINCE_OFFICER, province="04")
+        assert_problem(await client.get(path, params=params, headers=officer), 403, "outside_area")
+        viewer = test_tokens.headers(Role.VIEWER, province="04")
+        assert_problem(await client.get(path, params=params, headers=viewer), 403, "outside_area")
+        commune = test_tokens.headers(Role.COMMUNE_OFFICER, province="04", commune="01304")
+        assert_problem(await client.get(path, params=params, headers=commune), 403, "role_not_allowed")
+
+
+async def test_the_national_reports_are_documented_in_three_media_types(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    for path, model in (("/national/summary", "NationalSummary"), ("/national/transition-gaps", "NationalGaps")):
+        ok = spec["paths"][path]["get"]["responses"]["200"]
+        assert set(ok["content"]) == {
+            "application/json",
+            "text/csv",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+        assert ok["content"]["application/json"]["schema"] == {"$ref": f"#/components/schemas/{model}"}
+        assert {"as_of", "format"} <= {p["name"] for p in spec["paths"][path]["get"]["parameters"]}

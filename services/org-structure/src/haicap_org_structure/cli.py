@@ -1,4 +1,4 @@
-"""``haicap-org``: migrate, serve, and import administrative units from reference data."""
+"""``haicap-org``: migrate, serve, import administrative units from reference data, and ``plan-reminders``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -16,10 +17,12 @@ from haicap_shared.auth import system_principal
 from haicap_shared.cli import Command, run_service_cli
 from haicap_shared.db import null_pool_engine
 from haicap_shared.events.outbox import Outbox
+from haicap_shared.logs import configure_logging
 from haicap_shared.settings import ServiceSettings
 
 from .db import metadata
 from .events import CATALOGUE
+from .plans import reminders
 from .settings import OrgSettings
 from .units.importer import ImportSummary, apply_plan
 from .units.reference import national_plan, province_plan
@@ -71,7 +74,33 @@ def _commands(commands: argparse._SubParsersAction) -> dict[str, Command]:  # ty
         print(json.dumps(asdict(summary), ensure_ascii=False, indent=2))
         return 0
 
-    return {"import-units": run}
+    return {"import-units": run} | _plan_reminders_command(commands)
+
+
+def _plan_reminders_command(commands: argparse._SubParsersAction) -> dict[str, Command]:  # type: ignore[type-arg]
+    parser = commands.add_parser(
+        "plan-reminders",
+        help="record the plan items' due-soon, overdue and escalated reminders (each once, each an event) until SIGTERM",
+    )
+    parser.add_argument("--once", action="store_true", help="one turn, print what it recorded, and exit")
+    parser.add_argument(
+        "--as-of", type=date.fromisoformat, default=None, help="with --once: the day the turn is for (default: today)"
+    )
+
+    def run(args: argparse.Namespace, settings: ServiceSettings) -> int:
+        org = settings if isinstance(settings, OrgSettings) else OrgSettings()
+        trail = import_trail(org.public_base_url)
+        schedule = reminders.schedule_of(org)
+        if args.once:
+            day = args.as_of or date.today()
+            counts = asyncio.run(reminders.remind_once(org.resolved_database_url(), trail, schedule, day))
+            print(json.dumps({"day": day.isoformat(), "recorded": {k.value: n for k, n in counts.items()}}))
+            return 0
+        configure_logging(org.log_level, f"{org.service_name}-plan-reminders")
+        asyncio.run(reminders.serve_plan_reminders(org.resolved_database_url(), trail, schedule))
+        return 0
+
+    return {"plan-reminders": run}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,14 +23,18 @@ from datetime import date
 from typing import Any
 
 from pydantic import Field
+from pydantic_settings import SettingsConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from haicap_shared.audit import AuditTrail
 from haicap_shared.auth import system_principal
+from haicap_shared.db import null_pool_engine
 from haicap_shared.exchange.outcomes import Sent
 from haicap_shared.exchange.settings import ExchangeSettings
-from haicap_shared.exchange.worker import PollingWorker
+from haicap_shared.exchange.worker import PollingWorker, serve_until_signal
+from haicap_shared.settings import async_database_url
 
+from ..settings import OrgSettings
 from . import repository, service
 from .models import ReminderKind
 
@@ -48,7 +52,12 @@ INTERNAL_FIELDS = frozenset({NOTIFY_AGENCY, NOTIFY_COMMUNE})
 
 
 class ReminderSchedule(ExchangeSettings):
-    """The worker's loop: how long it sleeps between turns that found nothing (the interval setting)."""
+    """The worker's loop: how long it sleeps between turns that found nothing (the interval setting).
+
+    Built from org-structure's settings (:func:`schedule_of`); its own variables are never read.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="HAICAP_ORG_PLAN_REMINDERS_SCHEDULE_UNUSED_", extra="ignore")
 
     idle_seconds: float = Field(3600.0, gt=0, le=86400)
     due_soon_days: int = Field(3, ge=0, le=365)
@@ -138,3 +147,29 @@ class PlanRemindersWorker(PollingWorker[ReminderSchedule]):
         if total:
             logger.info("plan reminders recorded", extra={"day": day.isoformat(), **{k.value: n for k, n in counts.items()}})
         return total
+
+
+def schedule_of(settings: OrgSettings) -> ReminderSchedule:
+    """The worker's schedule from org-structure's settings (``HAICAP_ORG_PLAN_*``)."""
+    return ReminderSchedule(
+        idle_seconds=settings.plan_reminders_interval_seconds,
+        due_soon_days=settings.plan_due_soon_days,
+        escalate_after_days=settings.plan_escalate_after_days,
+    )
+
+
+async def serve_plan_reminders(database_url: str, audit: AuditTrail, schedule: ReminderSchedule) -> None:
+    """Run the worker on ``database_url`` until SIGTERM or SIGINT."""
+    await serve_until_signal(database_url, lambda sessions, sqlite: PlanRemindersWorker(sessions, schedule, audit, sqlite=sqlite))
+
+
+async def remind_once(database_url: str, audit: AuditTrail, schedule: ReminderSchedule, day: date) -> dict[ReminderKind, int]:
+    """One turn for ``day``, in one transaction: what it recorded."""
+    engine = null_pool_engine(async_database_url(database_url))
+    try:
+        async with async_sessionmaker(engine, expire_on_commit=False)() as session, session.begin():
+            return await record_reminders(
+                session, audit, day, due_soon_days=schedule.due_soon_days, escalate_after_days=schedule.escalate_after_days
+            )
+    finally:
+        await engine.dispose()

@@ -1,26 +1,37 @@
 #!/usr/bin/env python3
-"""Benchmark the gateway's hot path: direct vs nginx vs the gateway on httpx vs on aiohttp.
+"""Benchmark the server stack and the gateway's hot path: direct vs nginx vs the gateway, per server stack.
 
 Needs wrk and nginx (Debian: ``apt-get update && apt-get install -y wrk nginx-light``) and the
-installed repository (``make install``). Everything runs on 127.0.0.1, one uvicorn worker per
-process. The upstream is the tiny ``haicap_gateway.echo`` app (FastAPI, a small JSON record at
+installed repository (``make install``). Everything runs on 127.0.0.1, one worker per process.
+The upstream is the tiny ``haicap_gateway.echo`` app (FastAPI, a small JSON record at
 ``/units/by-code/04``, like org-structure's unit by code), so the figures show what the proxy
-adds rather than what a database costs.
+adds rather than what a database costs; ``--org`` adds org-structure itself on that route
+(SQLite, Cao Bằng's units imported into a throwaway directory), the database-backed figure.
 
-    .venv/bin/python bench/gateway.py                  # 3 runs of 10 s per cell, 60 s idle-gap check
-    .venv/bin/python bench/gateway.py --runs 1 --duration 5 --idle-check 20
+Each server stack serves its own echo, gateway (on aiohttp) and org-structure, with an nginx in
+front of its echo: ``h11`` (uvicorn with h11 and asyncio's loop), ``httptools`` (uvicorn with
+httptools and uvloop, what ``serve`` uses by default) and ``granian`` (granian's Rust HTTP
+server, ASGI interface, uvloop), all measured one after the other in every run.
+
+    .venv/bin/python bench/gateway.py --signed --org     # 3 runs of 10 s per cell, 60 s idle-gap check
+    .venv/bin/python bench/gateway.py --signed --org --runs 3 --duration 5 --idle-check 20 --stream-mb 50
+    .venv/bin/python bench/gateway.py --stacks httptools --signed --httpx   # one stack, and the gateway on httpx
     .venv/bin/python bench/gateway.py --token "$TOKEN"  # adds Authorization: Bearer <token>
-    .venv/bin/python bench/gateway.py --signed          # the gateways sign with a new key; every request
-                                                        # carries a valid token (checked at the gateway)
 
-Prints: requests per second and p50/p99 latency at 1 and 32 connections for each path, the
-ratios vs direct, connection errors over a run with idle gaps of about 5 s (the keep-alive
-race), and the gateway's peak RSS while streaming a large response.
+``--signed``: the gateways sign with a new key and every request carries a token it signed
+(checked at the gateway, and by org-structure, which trusts that key), like real callers.
+
+Prints: requests per second and p50/p99 latency at 1 and 32 connections for each path and
+stack, the ratios vs the first stack, vs direct and vs nginx (medians, and each run against
+its peer in the same run), the load average, what encoding a response's JSON costs with the
+standard library and with orjson (``--org``), connection errors over a run with idle gaps of
+about 5 s (the keep-alive race), and each gateway's peak RSS while streaming a large response.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
@@ -56,20 +67,24 @@ http {{
     fastcgi_temp_path {tmp}/fastcgi;
     uwsgi_temp_path {tmp}/uwsgi;
     scgi_temp_path {tmp}/scgi;
-    upstream echo {{
+{servers}}}
+"""
+# NOTE: one server per stack, in front of that stack's direct upstream, with upstream keep-alive
+# (all three settings are needed: PERFORMANCE.md).
+NGINX_SERVER = """
+    upstream echo_{name} {{
         server {host}:{upstream_port};
         keepalive 64;
     }}
     server {{
         listen {host}:{port};
         location / {{
-            proxy_pass http://echo;
+            proxy_pass http://echo_{name};
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             proxy_buffering off;
         }}
     }}
-}}
 """
 
 
@@ -180,12 +195,95 @@ def stream_peak_rss(url: str, pid: int, size: int, token: str | None) -> float:
         return (rss("VmHWM") - before) / 1024
 
 
+@dataclass(frozen=True)
+class Stack:
+    """How a process is served: uvicorn with a parser and a loop, or granian."""
+
+    name: str
+    label: str
+    http: str = ""
+    loop: str = ""
+    granian: bool = False
+
+    def command(self, port: int, *, uvicorn: list[str], factory: str) -> list[str]:
+        """The command serving ``factory`` (``module:function``) on ``port``; ``uvicorn`` is the project's own command."""
+        if not self.granian:
+            return [*uvicorn, "--port", str(port), "--http", self.http, "--loop", self.loop]
+        return [
+            str(BIN / "granian"),
+            "--interface",
+            "asgi",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--loop",
+            "uvloop",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--factory",
+            factory,
+        ]
+
+
+STACKS = {
+    "h11": Stack("h11", "uvicorn, h11 + asyncio", "h11", "asyncio"),
+    "httptools": Stack("httptools", "uvicorn, httptools + uvloop", "httptools", "uvloop"),
+    "granian": Stack("granian", "granian 2.8 (ASGI, uvloop)", granian=True),
+}
+
+
+def served_pid(process: subprocess.Popen[bytes]) -> int:
+    """The process that serves requests: granian's worker (its only child), else the process itself."""
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    kids = children.read_text().split() if children.exists() else []
+    return int(kids[0]) if kids else process.pid
+
+
+def encode_figures(body: bytes, repeat: int = 200) -> str:
+    """What encoding ``body``'s JSON costs: the standard library as Starlette's JSONResponse renders it, and orjson."""
+    try:
+        import orjson
+    except ImportError:
+        return f"{len(body) / 1024:.0f} KB: orjson is not installed (.venv/bin/pip install orjson==3.13.0)"
+
+    value = json.loads(body)
+
+    def stdlib() -> bytes:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode()
+
+    def fast() -> bytes:
+        return orjson.dumps(value)
+
+    same = json.loads(stdlib()) == json.loads(fast())
+    timings = {}
+    for name, encode in (("json (stdlib)", stdlib), ("orjson", fast)):
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            for _ in range(repeat):
+                encode()
+            times.append((time.perf_counter() - started) / repeat * 1000)
+        timings[name] = statistics.median(times)
+    ratio = timings["json (stdlib)"] / timings["orjson"]
+    return (
+        f"{len(body) / 1024:.0f} KB: json (stdlib) {timings['json (stdlib)']:.3f} ms, orjson {timings['orjson']:.3f} ms"
+        f" ({ratio:.1f}x), same JSON values: {same}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk cell (default 10)")
     parser.add_argument("--runs", type=int, default=3, help="runs; medians are printed (default 3)")
+    parser.add_argument(
+        "--stacks", default="h11,httptools,granian", help=f"server stacks to compare, of {', '.join(STACKS)} (default: all)"
+    )
     parser.add_argument("--idle-check", type=float, default=60.0, help="seconds of the idle-gap check (0: skip)")
-    parser.add_argument("--stream-mb", type=int, default=200, help="size of the streamed response (default 200 MB)")
+    parser.add_argument("--stream-mb", type=int, default=200, help="size of the streamed response (default 200 MB; 0: skip)")
     parser.add_argument(
         "--log-level", default="WARNING", help="the gateways' log level (INFO: one access-log line per request; default WARNING)"
     )
@@ -193,32 +291,51 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--signed", action="store_true", help="give the gateways a new signing key and send a token it signed (like real callers)"
     )
+    parser.add_argument("--httpx", action="store_true", help="also the gateway on httpx (first stack only)")
+    parser.add_argument(
+        "--org",
+        action="store_true",
+        help="also org-structure itself (SQLite, Cao Bằng's units) on a database-backed route, per stack (needs --signed)",
+    )
     args = parser.parse_args(argv)
+    stacks = [STACKS[name.strip()] for name in args.stacks.split(",") if name.strip()]
+    if any(stack.granian for stack in stacks) and not (BIN / "granian").exists():
+        raise SystemExit("granian is not installed: .venv/bin/pip install granian==2.8.9 (or --stacks h11,httptools)")
     signing_pem = ""
+    org_jwks = ""
     if args.signed:
         from haicap_shared.roles import Area, Role
-        from haicap_shared.tokens import TokenIssuer, generate_private_key, private_key_pem
+        from haicap_shared.tokens import TokenIssuer, generate_private_key, jwks, private_key_pem
 
         key = generate_private_key()
         signing_pem = private_key_pem(key)
-        args.token, _ = TokenIssuer(key).issue(subject="bench", username="bench", role=Role.VIEWER, area=Area(), ttl_seconds=3600)
+        org_jwks = json.dumps(jwks(key.public_key()))
+        # NOTE: an auditor: it reads units (org-structure refuses a viewer) and changes nothing.
+        args.token, _ = TokenIssuer(key).issue(
+            subject="bench", username="bench", role=Role.AUDITOR, area=Area(), ttl_seconds=3600
+        )
+    if args.org and not args.signed:
+        raise SystemExit("--org needs --signed (org-structure answers 401 without a token it trusts)")
     for tool in ("wrk", "nginx"):
         if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
             raise SystemExit(f"{tool} is missing: apt-get update && apt-get install -y wrk nginx-light")
 
     tmp = Path(tempfile.mkdtemp(prefix="haicap-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("HAICAP_")}
-    ports = {name: free_port() for name in ("direct", "nginx", "httpx", "aiohttp")}
-    upstream = f"http://{HOST}:{ports['direct']}"
-    urls = {name: f"http://{HOST}:{port}" for name, port in ports.items()}
     gateway_cli = str(BIN / "haicap-gateway")
+    org_cli = str(BIN / "haicap-org")
+    ports = {(role, stack.name): free_port() for stack in stacks for role in ("direct", "nginx", "gateway", "org")}
+    httpx_port = free_port()
 
-    def gateway_env(client: str) -> dict[str, str]:
+    def url(role: str, stack: Stack) -> str:
+        return f"http://{HOST}:{ports[(role, stack.name)]}"
+
+    def gateway_env(name: str, port: int, upstream: str, client: str) -> dict[str, str]:
         return (
             env
             | {
-                "HAICAP_GATEWAY_PORT": str(ports[client]),
-                "HAICAP_GATEWAY_VAR_DIR": str(tmp / client),
+                "HAICAP_GATEWAY_PORT": str(port),
+                "HAICAP_GATEWAY_VAR_DIR": str(tmp / name),
                 "HAICAP_GATEWAY_UPSTREAM_CLIENT": client,
                 "HAICAP_GATEWAY_ORG_URL": upstream,
                 "HAICAP_GATEWAY_LOG_LEVEL": args.log_level,
@@ -226,45 +343,74 @@ def main(argv: list[str] | None = None) -> int:
             | ({"HAICAP_GATEWAY_JWT_PRIVATE_KEY": signing_pem} if signing_pem else {})
         )
 
-    for client in ("httpx", "aiohttp"):
-        help_text = subprocess.run([gateway_cli, "--help"], capture_output=True, text=True, check=False).stdout  # noqa: S603
-        if "migrate" in help_text:
-            subprocess.run([gateway_cli, "migrate"], env=gateway_env(client), check=True, capture_output=True)  # noqa: S603
+    org_env = env | {"HAICAP_ORG_VAR_DIR": str(tmp / "org"), "HAICAP_ORG_JWKS": org_jwks, "HAICAP_ORG_LOG_LEVEL": "WARNING"}
+    if args.org:
+        subprocess.run([org_cli, "migrate"], env=org_env, check=True, capture_output=True)  # noqa: S603
+        subprocess.run([org_cli, "import-units", "--province", "04"], env=org_env, check=True, capture_output=True)  # noqa: S603
+
     conf = tmp / "nginx.conf"
     user = "user root;\n" if os.geteuid() == 0 else ""
-    conf.write_text(NGINX_CONF.format(user=user, tmp=tmp, host=HOST, port=ports["nginx"], upstream_port=ports["direct"]))
+    servers = "".join(
+        NGINX_SERVER.format(
+            name=stack.name, host=HOST, port=ports[("nginx", stack.name)], upstream_port=ports[("direct", stack.name)]
+        )
+        for stack in stacks
+    )
+    conf.write_text(NGINX_CONF.format(user=user, tmp=tmp, servers=servers))
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
 
-    with ExitStack() as stack:
-        echo = [sys.executable, "-m", "haicap_gateway.echo", "--port", str(ports["direct"])]
-        stack.enter_context(running(echo, upstream + "/healthz", env, tmp / "echo.log"))
-        stack.enter_context(running([nginx, "-p", str(tmp), "-c", str(conf)], urls["nginx"] + "/healthz", env, tmp / "nginx.log"))
-        gateways = {
-            client: stack.enter_context(
-                running([gateway_cli, "serve"], urls[client] + "/healthz", gateway_env(client), tmp / f"gateway-{client}.log")
+    with ExitStack() as stack_of_processes:
+
+        def start(command: list[str], health: str, process_env: dict[str, str], log: str) -> subprocess.Popen[bytes]:
+            return stack_of_processes.enter_context(running(command, health, process_env, tmp / log))
+
+        targets: dict[str, tuple[Stack, str, str]] = {}
+        gateways: dict[str, subprocess.Popen[bytes]] = {}
+        for stack in stacks:
+            echo = stack.command(
+                ports[("direct", stack.name)],
+                uvicorn=[sys.executable, "-m", "haicap_gateway.echo"],
+                factory="haicap_gateway.echo:create_echo_app",
             )
-            for client in ("httpx", "aiohttp")
-        }
-        targets = {
-            "direct": urls["direct"] + PATH,
-            "nginx (keepalive)": urls["nginx"] + PATH,
-            "gateway, httpx": urls["httpx"] + GATEWAY_PATH,
-            "gateway, aiohttp": urls["aiohttp"] + GATEWAY_PATH,
-        }
-        for url in targets.values():
-            wrk(url, 8, 1, args.token)  # warm-up
+            start(echo, url("direct", stack) + "/healthz", env, f"echo-{stack.name}.log")
+            name = f"gateway-{stack.name}"
+            gateway_port = ports[("gateway", stack.name)]
+            process_env = gateway_env(name, gateway_port, url("direct", stack), "aiohttp")
+            subprocess.run([gateway_cli, "migrate"], env=process_env, check=True, capture_output=True)  # noqa: S603
+            command = stack.command(gateway_port, uvicorn=[gateway_cli, "serve"], factory="haicap_gateway.app:create_app")
+            gateways[stack.name] = start(command, url("gateway", stack) + "/healthz", process_env, f"{name}.log")
+            targets[f"direct, {stack.name}"] = (stack, "direct", url("direct", stack) + PATH)
+            targets[f"nginx, {stack.name}"] = (stack, "nginx", url("nginx", stack) + PATH)
+            targets[f"gateway, {stack.name}"] = (stack, "gateway", url("gateway", stack) + GATEWAY_PATH)
+            if args.org:
+                command = stack.command(
+                    ports[("org", stack.name)], uvicorn=[org_cli, "serve"], factory="haicap_org_structure.app:create_app"
+                )
+                start(command, url("org", stack) + "/healthz", org_env, f"org-{stack.name}.log")
+                targets[f"org-structure, {stack.name}"] = (stack, "org-structure", url("org", stack) + PATH)
+        start([nginx, "-p", str(tmp), "-c", str(conf)], url("nginx", stacks[0]) + "/healthz", env, "nginx.log")
+        if args.httpx:
+            first = stacks[0]
+            process_env = gateway_env("gateway-httpx", httpx_port, url("direct", first), "httpx")
+            subprocess.run([gateway_cli, "migrate"], env=process_env, check=True, capture_output=True)  # noqa: S603
+            command = first.command(httpx_port, uvicorn=[gateway_cli, "serve"], factory="haicap_gateway.app:create_app")
+            start(command, f"http://{HOST}:{httpx_port}/healthz", process_env, "gateway-httpx.log")
+            targets[f"gateway httpx, {first.name}"] = (first, "gateway httpx", f"http://{HOST}:{httpx_port}{GATEWAY_PATH}")
+
+        for _, _, target in targets.values():
+            wrk(target, 8, 1, args.token)  # warm-up
         results: dict[tuple[str, int], list[Cell]] = {}
         loads: list[float] = []
         for run in range(args.runs):
-            for name, url in targets.items():
+            for name, (_, _, target) in targets.items():
                 for connections in (1, 32):
-                    cell = wrk(url, connections, args.duration, args.token)
+                    cell = wrk(target, connections, args.duration, args.token)
                     results.setdefault((name, connections), []).append(cell)
                     # NOTE: the 1-minute load average right after the cell: the machine is
                     # shared, and other work changes every figure.
                     loads.append(os.getloadavg()[0])
                     print(
-                        f"run {run + 1}: {name:<18} c={connections:<2} {cell.rps:>9.0f} rps"
+                        f"run {run + 1}: {name:<24} c={connections:<2} {cell.rps:>9.0f} rps"
                         f"  p50 {cell.p50_ms:.2f} ms  p99 {cell.p99_ms:.2f} ms  load {loads[-1]:.2f}",
                         flush=True,
                     )
@@ -272,51 +418,77 @@ def main(argv: list[str] | None = None) -> int:
         def median(name: str, connections: int, field: str) -> float:
             return float(statistics.median(getattr(cell, field) for cell in results[(name, connections)]))
 
+        def baseline(name: str) -> str | None:
+            """The same role under the first stack (the stacks' comparison), if this is another stack's."""
+            stack, role, _ = targets[name]
+            other = f"{role}, {stacks[0].name}"
+            return other if stack != stacks[0] and other in targets and role != "gateway httpx" else None
+
         token = "a token the gateway signed" if args.signed else ("the token given" if args.token else "no token")
         print(
-            f"\nmedians of {args.runs} run(s) of {args.duration} s, GET {PATH}, 1 uvicorn worker per process,"
-            f" {token}, gateway log level {args.log_level}"
+            f"\nmedians of {args.runs} run(s) of {args.duration} s, GET {PATH}, 1 worker per process, {token},"
+            f" gateway log level {args.log_level}, gateways on aiohttp unless named"
         )
+        print("stacks: " + "; ".join(f"{s.name} = {s.label}" for s in stacks))
         print(
             f"1-minute load average after each cell: median {statistics.median(loads):.2f},"
             f" min {min(loads):.2f}, max {max(loads):.2f} (2 cores: above 2, other work shares them)\n"
         )
         print(
-            "| path | rps c=1 | p50 c=1 | p99 c=1 | rps c=32 | p50 c=32 | p99 c=32"
-            " | throughput vs direct (c=32) | vs nginx (c=32) | added p50 (c=1) |"
+            "| path, stack | rps c=1 | p50 c=1 | p99 c=1 | rps c=32 | p50 c=32 | p99 c=32"
+            f" | c=32 vs the same under {stacks[0].name} | throughput vs direct (c=32) | vs nginx (c=32) | added p50 (c=1) |"
         )
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-        direct_rps = median("direct", 32, "rps")
-        nginx_rps = median("nginx (keepalive)", 32, "rps")
-        direct_p50 = median("direct", 1, "p50_ms")
-        for name in targets:
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for name, (stack, role, _) in targets.items():
             one = f"{median(name, 1, 'rps'):.0f} | {median(name, 1, 'p50_ms'):.2f} ms | {median(name, 1, 'p99_ms'):.2f} ms"
             many = f"{median(name, 32, 'rps'):.0f} | {median(name, 32, 'p50_ms'):.2f} ms | {median(name, 32, 'p99_ms'):.2f} ms"
             rps = median(name, 32, "rps")
-            ratios = f"{rps / direct_rps:.2f} | {rps / nginx_rps:.2f} | {median(name, 1, 'p50_ms') - direct_p50:+.2f} ms"
-            print(f"| {name} | {one} | {many} | {ratios} |")
-        # NOTE: each run's ratio against direct in the same run: other work on a shared machine
-        # moves whole runs up and down together, which a ratio of medians does not cancel.
-        print("\nper-run ratios (each run against direct in the same run): c=32 throughput, added p50 at c=1")
-        for name in targets:
-            if name == "direct":
-                continue
-            many_pairs = zip(results[(name, 32)], results[("direct", 32)], strict=True)
-            one_pairs = zip(results[(name, 1)], results[("direct", 1)], strict=True)
-            throughput = [mine.rps / direct.rps for mine, direct in many_pairs]
-            added = [mine.p50_ms - direct.p50_ms for mine, direct in one_pairs]
-            print(
-                f"  {name}: {' '.join(f'{r:.2f}' for r in throughput)} (median {statistics.median(throughput):.2f});"
-                f" {' '.join(f'{a:+.2f}' for a in added)} ms (median {statistics.median(added):+.2f} ms)"
-            )
+            other_stack = baseline(name)
+            versus_first = f"{rps / median(other_stack, 32, 'rps'):.2f}" if other_stack else "-"
+            if role in ("nginx", "gateway", "gateway httpx"):
+                direct = f"direct, {stack.name}"
+                added = median(name, 1, "p50_ms") - median(direct, 1, "p50_ms")
+                nginx_rps = median(f"nginx, {stack.name}", 32, "rps")
+                ratios = f"{rps / median(direct, 32, 'rps'):.2f} | {rps / nginx_rps:.2f} | {added:+.2f} ms"
+            else:
+                ratios = "- | - | -"
+            print(f"| {name} | {one} | {many} | {versus_first} | {ratios} |")
+        # NOTE: each run's ratio against its peer in the same run: other work on a shared
+        # machine moves whole runs up and down together, which a ratio of medians does not cancel.
+        print("\nper-run ratios (each against its peer in the same run): c=32 throughput; added p50 at c=1")
+        for name, (stack, role, _) in targets.items():
+            pairs: list[tuple[str, str]] = []
+            if role in ("nginx", "gateway", "gateway httpx"):
+                pairs.append((f"direct, {stack.name}", "direct"))
+            if (other_stack := baseline(name)) is not None:
+                pairs.append((other_stack, stacks[0].name))
+            for other, label in pairs:
+                many_pairs = zip(results[(name, 32)], results[(other, 32)], strict=True)
+                one_pairs = zip(results[(name, 1)], results[(other, 1)], strict=True)
+                throughput = [mine.rps / theirs.rps for mine, theirs in many_pairs]
+                added_ms = [mine.p50_ms - theirs.p50_ms for mine, theirs in one_pairs]
+                print(
+                    f"  {name} vs {label}: {' '.join(f'{r:.2f}' for r in throughput)}"
+                    f" (median {statistics.median(throughput):.2f});"
+                    f" {' '.join(f'{a:+.2f}' for a in added_ms)} ms (median {statistics.median(added_ms):+.2f} ms)"
+                )
+
+        if args.org:
+            headers = {"Authorization": f"Bearer {args.token}"}
+            with httpx.Client(timeout=30, trust_env=False, headers=headers) as client:
+                unit_body = client.get(url("org", stacks[0]) + PATH).content
+                page = client.get(url("org", stacks[0]) + "/units?province=04&limit=500&as_of=2025-08-01").content
+            print("\nencoding a response's JSON (the body re-encoded in process, median of 5 x 200):")
+            print(f"  one unit (GET {PATH}), {encode_figures(unit_body)}")
+            print(f"  a page of 500 units (GET /units?province=04&limit=500), {encode_figures(page)}")
 
         if args.idle_check > 0:
             print(f"\nidle-gap check: {args.idle_check:.0f} s of 20-request bursts with ~5 s idle gaps, per path", flush=True)
             errors: dict[str, list[str]] = {}
             threads = [
-                threading.Thread(target=idle_gap_check, args=(url, args.idle_check, args.token, errors, name))
-                for name, url in targets.items()
-                if name != "direct"
+                threading.Thread(target=idle_gap_check, args=(target, args.idle_check, args.token, errors, name))
+                for name, (_, role, target) in targets.items()
+                if role in ("nginx", "gateway", "gateway httpx")
             ]
             for thread in threads:
                 thread.start()
@@ -325,10 +497,12 @@ def main(argv: list[str] | None = None) -> int:
             for name, outcome in errors.items():
                 print(f"  {name}: {outcome[0]}, {len(outcome) - 1} errors {outcome[1:4] if len(outcome) > 1 else ''}")
 
-        size = args.stream_mb * 1024 * 1024
-        print(f"\npeak RSS growth while streaming {args.stream_mb} MB through the gateway:")
-        for client, process in gateways.items():
-            print(f"  gateway, {client}: {stream_peak_rss(urls[client], process.pid, size, args.token):.1f} MB")
+        if args.stream_mb > 0:
+            size = args.stream_mb * 1024 * 1024
+            print(f"\npeak RSS growth while streaming {args.stream_mb} MB through the gateway:")
+            for stack in stacks:
+                pid = served_pid(gateways[stack.name])
+                print(f"  gateway, {stack.name}: {stream_peak_rss(url('gateway', stack), pid, size, args.token):.1f} MB")
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
 

@@ -149,9 +149,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=9001)
     parser.add_argument("--name", default="echo")
+    parser.add_argument("--http", choices=("auto", "h11", "httptools"), default="auto", help="uvicorn's HTTP/1.1 parser")
+    parser.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="auto", help="the event loop")
     args = parser.parse_args(argv)
     uvicorn.run(
-        create_echo_app(args.name), host=args.host, port=args.port, timeout_keep_alive=75, access_log=False, log_level="warning"
+        create_echo_app(args.name),
+        host=args.host,
+        port=args.port,
+        http=args.http,
+        loop=args.loop,
+        timeout_keep_alive=75,
+        access_log=False,
+        log_level="warning",
     )
     return 0
 

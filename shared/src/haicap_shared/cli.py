@@ -25,6 +25,13 @@ from .settings import ProcessSettings, ServiceSettings
 
 Command = Callable[[argparse.Namespace, ServiceSettings], int]
 
+# NOTE: "auto" is uvicorn's choice: httptools and uvloop when installed (haicap-shared depends
+# on both where they exist), h11 and asyncio's loop otherwise. Chosen by measurement
+# (bench/gateway.py, README "Server stack"): more requests per second in every process and less
+# latency added at the gateway; h11 and asyncio stay selectable, to compare.
+HTTP_PARSERS = ("auto", "h11", "httptools")
+EVENT_LOOPS = ("auto", "asyncio", "uvloop")
+
 
 def forwarded_allow_list(value: str) -> list[str]:
     """The proxies a ``forwarded_allow_ips`` setting names (addresses or networks); empty: none."""
@@ -51,6 +58,15 @@ def run_service_cli(
     serve.add_argument("--host", default=settings.host)
     serve.add_argument("--port", type=int, default=settings.port)
     serve.add_argument("--limit-concurrency", type=int, default=None, help="shed load with 503 past this many requests")
+    serve.add_argument(
+        "--http",
+        choices=HTTP_PARSERS,
+        default="auto",
+        help="uvicorn's HTTP/1.1 parser (auto: httptools, installed with haicap, else h11)",
+    )
+    serve.add_argument(
+        "--loop", choices=EVENT_LOOPS, default="auto", help="the event loop (auto: uvloop, installed with haicap, else asyncio's)"
+    )
     own = extra(commands) if extra else {}
     args = parser.parse_args(argv)
     configure_logging(settings.log_level, settings.service_name)
@@ -79,6 +95,8 @@ def run_service_cli(
             proxy_headers=bool(trusted),
             forwarded_allow_ips=trusted or [],
             limit_concurrency=args.limit_concurrency,
+            http=args.http,
+            loop=args.loop,
             log_config=None,
             access_log=False,
         )

@@ -22,6 +22,7 @@ from haicap_org_structure.findings import schemas as org_findings
 from haicap_org_structure.procedures import schemas as org_procedures
 from haicap_org_structure.tasks import schemas as org_tasks
 from haicap_org_structure.units import schemas as org_units
+from haicap_org_structure.workload import schemas as org_workload
 from haicap_personnel.stats import schemas as personnel_stats
 from haicap_shared.events import schemas as events
 from haicap_shared.paging import Page
@@ -38,6 +39,8 @@ PRODUCERS: dict[str, type[BaseModel]] = {
     r"/api/v1/org/agencies": Page[org_agencies.Agency],
     r"/api/v1/org/procedures/handled": org_procedures.HandledByCommune,
     r"/api/v1/org/procedures/handled-by-communes": org_procedures.HandledByCommunes,
+    r"/api/v1/org/workload/communes": org_workload.CommuneWorkloads,
+    r"/api/v1/org/workload/agencies": org_workload.AgencyWorkloads,
     r"/api/v1/personnel/stats/qualifications": personnel_stats.QualificationStats,
     r"/api/v1/personnel/stats/streamlining": personnel_stats.StreamliningStats,
     r"/api/v1/personnel/stats/gaps": personnel_stats.GapStats,

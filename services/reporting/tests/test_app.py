@@ -21,6 +21,7 @@ async def test_openapi_lists_what_is_served(client: httpx.AsyncClient) -> None:
             "/provinces/{code}/summary",
             "/provinces/{code}/transition-gaps",
             "/communes/{code}/profile",
+            "/provinces/{code}/workload",
         },
         exact_paths=True,
     )

@@ -154,7 +154,7 @@ async def test_a_degraded_summary_is_what_it_declares(client: httpx.AsyncClient)
     assert response.status_code == 200, response.text
     body = response.json()
     _assert_declared(await _spec(client), ROUTES["summary"], body)
-    sections = ["tasks", "decisions", "staff", "assets", "streamlining", "dispositions", "procedure_dossiers"]
+    sections = ["tasks", "decisions", "staff", "assets", "streamlining", "dispositions", "procedure_dossiers", "workload"]
     assert [m["section"] for m in body["missing"]] == sections
     assert [body[name] for name in sections] == [None] * len(sections)
 

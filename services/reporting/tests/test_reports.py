@@ -17,6 +17,7 @@ from haicap_shared.testing import TestTokens, assert_problem
 from .conftest import GATEWAY
 from .dossier_fakes import assets_rows, fake_dossiers, stats_body
 from .producers import assert_fakes_match_producers
+from .workload_fakes import fake_workload
 
 PROVINCE = "04"
 QUANG_LAM_ID = str(uuid.uuid4())
@@ -208,6 +209,7 @@ def org():
         for prefix in ("org", "personnel", "assets"):
             mock.get(f"/api/v1/{prefix}/events/latest", name=f"{prefix}_events_latest").respond(json=feed_position(0))
         fake_dossiers(mock)
+        fake_workload(mock, headcount=False)
         yield mock
         # NOTE: after the test, so the routes a test adds are checked too
         assert_fakes_match_producers(mock)
@@ -278,6 +280,8 @@ async def test_a_source_down_leaves_its_sections_missing(client: httpx.AsyncClie
         ("streamlining", "personnel"),
         # NOTE: its three sources are read at once; the first failing in the order personnel, assets, org-structure is named
         ("procedure_dossiers", "personnel"),
+        # NOTE: org-structure and personnel are read at once; org-structure, first in the order, is named
+        ("workload", "org-structure"),
     }
     assert report["tasks"] is None
     assert report["assets"]["premises_held_by_communes"] == 2098
@@ -468,7 +472,9 @@ async def test_a_commune_officer_reads_only_their_commune_profile(
     [
         # the province itself, tasks on both dates, decisions, qualifications, tasks not completed, streamlining,
         # holdings, car norms, dispositions, personnel's and assets' dossiers, the procedures communes handle
-        ("summary", {"as_of": "2026-04-15", "compare_to": "2025-06-30"}, 13),
+        # (and the workload's 7: org-structure's communes and agencies, personnel's headcounts by commune, by commune
+        # and category, by agency, on the date and on 2025-06-30)
+        ("summary", {"as_of": "2026-04-15", "compare_to": "2025-06-30"}, 20),
         # the province itself, task findings, decisions, people gaps, headcount, asset gaps, dispositions
         ("transition-gaps", {"as_of": "2026-04-15"}, 7),
     ],

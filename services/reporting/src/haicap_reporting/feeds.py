@@ -37,7 +37,7 @@ from .sources.events import CursorExpired, EventsSource, FeedEvent, FeedPage, Fe
 logger = logging.getLogger("haicap.reporting.feeds")
 
 # NOTE: which report sections (province summary: tasks, decisions, staff, assets,
-# streamlining, dispositions, procedure_dossiers; transition gaps: tasks, agencies, people,
+# streamlining, dispositions, procedure_dossiers, workload; transition gaps: tasks, agencies, people,
 # assets; commune profile: lineage, agencies, tasks, people, assets, procedures) an event
 # kind's records are counted in, by source and kind (the kind's name in the event type). A kind that changes where things are
 # (units, their changes and corrections, agencies, which every count is grouped by) or that is
@@ -48,7 +48,7 @@ _NOTHING: frozenset[str] = frozenset()
 SECTIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
     "org": {
         # NOTE: the procedures a commune handles are those linked to the tasks its agencies hold
-        "task": frozenset({"tasks", "procedure_dossiers", "procedures"}),
+        "task": frozenset({"tasks", "procedure_dossiers", "procedures", "workload"}),
         "function_decision": frozenset({"decisions", "agencies"}),
         "unit_import": _NOTHING,
         "agency_standard_setup": _NOTHING,
@@ -59,10 +59,10 @@ SECTIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "procedure_import": _NOTHING,
     },
     "personnel": {
-        "person": frozenset({"staff", "people"}),
-        "placement": frozenset({"staff", "people"}),
-        "job_position": frozenset({"staff", "people"}),
-        "staffing_quota": frozenset({"people"}),
+        "person": frozenset({"staff", "people", "workload"}),
+        "placement": frozenset({"staff", "people", "workload"}),
+        "job_position": frozenset({"staff", "people", "workload"}),
+        "staffing_quota": frozenset({"people", "workload"}),
         "streamlining_case": frozenset({"streamlining", "people"}),
         "training_record": frozenset({"staff"}),
         "bulk_replacement": _NOTHING,
@@ -82,8 +82,8 @@ SECTIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
 """Source -> event kind -> the report sections its records are counted in."""
 
 SOURCE_SECTIONS: Mapping[str, frozenset[str]] = {
-    "org": frozenset({"lineage", "agencies", "tasks", "decisions", "procedure_dossiers", "procedures"}),
-    "personnel": frozenset({"staff", "people", "streamlining", "procedure_dossiers", "procedures"}),
+    "org": frozenset({"lineage", "agencies", "tasks", "decisions", "procedure_dossiers", "procedures", "workload"}),
+    "personnel": frozenset({"staff", "people", "streamlining", "procedure_dossiers", "procedures", "workload"}),
     "assets": frozenset({"assets", "dispositions", "procedure_dossiers", "procedures"}),
 }
 """Source -> every report section built from it."""

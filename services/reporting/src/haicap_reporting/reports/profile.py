@@ -20,12 +20,13 @@ from haicap_shared.http import UpstreamError
 from haicap_shared.versioning import if_none_match_names
 
 from ..composition import Missing, Report, Section, SectionSpec, compose, missing_reason
-from ..sections import assets, org, personnel, procedures
+from ..sections import assets, org, personnel, procedures, workload
 from ..sources import Sources
 from . import places
 from .access import check_report_area
 from .schemas import CommuneProfile
 from .summary import DOSSIER_SOURCES
+from .workload import WORKLOAD_SOURCES
 
 Sequences = dict[str, int | None]
 
@@ -104,6 +105,9 @@ async def commune_profile(
         SectionSpec("people", "personnel", lambda: personnel.commune_people(sources.personnel, province, code, as_of)),
         SectionSpec("assets", "assets", lambda: assets.commune_assets(sources.assets, province, code, as_of)),
         SectionSpec("procedures", DOSSIER_SOURCES, lambda: procedures.commune_procedures(sources, province, code, as_of)),
+        SectionSpec(
+            "workload", WORKLOAD_SOURCES, lambda: workload.commune_workload(sources.org, sources.personnel, province, code, as_of)
+        ),
     ]
     subject = {"commune": code, "name": unit.name, "province": province}
     report = await compose(

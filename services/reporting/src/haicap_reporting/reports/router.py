@@ -219,3 +219,26 @@ async def get_national_transition_gaps(
         _sources(request), _cache(request), principal, day, timeout_seconds=_timeout(request)
     )
     return await _respond(report, format, ttl, f"khoang-trong-toan-quoc-{day.isoformat()}")
+
+
+@router.get(
+    "/provinces/{code}/workload",
+    response_class=Response,
+    responses=_report_doc(ProvinceWorkload, ProvinceNotFound),
+    openapi_extra=takes_up_to(),
+)
+async def get_province_workload(
+    request: Request, principal: ProvinceReports, code: ProvincePath, as_of: AsOf = None, format: OutputFormat = Format.JSON
+) -> Response:
+    """The province's workload: tasks held, people placed and tasks per person by commune and agency, against 2025-06-30.
+
+    The summary's `workload` section alone: per commune the tasks its agencies hold (lead,
+    shared, in all), the people placed (by category) against quota, tasks per person, the same
+    over its predecessor communes on 2025-06-30 and the change; the province median and the 10
+    communes furthest above it; per agency the same columns. The XLSX charts tasks per person by commune.
+    """
+    day = as_of or date.today()
+    report, ttl = await service.province_workload(
+        _sources(request), _cache(request), principal, code, day, timeout_seconds=_timeout(request)
+    )
+    return await _respond(report, format, ttl, f"khoi-luong-nhiem-vu-{code}-{day.isoformat()}")

@@ -614,3 +614,91 @@ class PlanReport(_ReportHeader):
 ProvinceSummary.model_rebuild()
 GapTasks.model_rebuild()
 CommuneProfile.model_rebuild()
+
+
+# --- issue #18: workload ------------------------------------------------------------------
+
+
+class WorkloadBaseline(ReportModel):
+    """The same figures on the baseline date (2025-06-30), over the communes it came from (a commune) or itself (an agency)."""
+
+    tasks_held: int
+    people: int
+    tasks_per_person: DecimalString | None = Field(description="2 decimal places, half up; null when no one was placed")
+
+
+class WorkloadChange(ReportModel):
+    """Now minus the baseline."""
+
+    tasks_held: int
+    people: int
+    tasks_per_person: DecimalString | None = Field(description="null when either side has no one placed")
+
+
+class WorkloadCommune(ReportModel):
+    """A commune in force on the date: its agencies' tasks, the people placed there, and the load per person."""
+
+    commune_code: str
+    name: str
+    agencies: int = Field(description="Agencies of the commune in force")
+    tasks_lead: int = Field(description="Distinct tasks its agencies hold as lead (org-structure `/workload/communes`)")
+    tasks_shared: int = Field(description="Distinct tasks its agencies hold as co-owner of a shared task")
+    tasks_held: int = Field(description="Distinct tasks held at all")
+    people: int = Field(description="Primary placements in force in its agencies (personnel `/stats/headcount?by=commune`)")
+    people_by_category: dict[str, int] = Field(description="The same by category (`cadre`, `civil_servant`, ...)")
+    quota: int = Field(description="Posts of its agencies' quota (biên chế) for the year")
+    tasks_per_person: DecimalString | None = Field(
+        description="tasks_held / people, 2 decimal places half up; null when 0 people"
+    )
+    predecessor_codes: list[str] = Field(description="The communes it came from, in force on the baseline; empty: itself")
+    baseline: WorkloadBaseline
+    change: WorkloadChange
+
+
+class WorkloadAgency(ReportModel):
+    """An agency in force on the date, with the same figures."""
+
+    agency_id: uuid.UUID
+    name: str
+    level: Level
+    commune_code: str | None
+    parent_id: uuid.UUID | None
+    tasks_lead: int
+    tasks_shared: int
+    tasks_held: int
+    people: int
+    quota: int
+    tasks_per_person: DecimalString | None
+    baseline: WorkloadBaseline | None = Field(description="null when the agency was not in force on the baseline date")
+    change: WorkloadChange | None
+
+
+class WorkloadAboveMedian(ReportModel):
+    commune_code: str
+    name: str
+    tasks_per_person: DecimalString
+    ratio_to_median: DecimalString | None = Field(
+        description="tasks_per_person / the median, 2 places; null when the median is 0"
+    )
+
+
+class WorkloadSection(ReportModel):
+    """Tasks held, people placed and tasks per person, by commune and agency, against the baseline (issue #18)."""
+
+    baseline_date: date = Field(description="The date the change is measured from (2025-06-30)")
+    median_tasks_per_person: DecimalString | None = Field(
+        description="Median of the province's communes' tasks_per_person (communes with people); null when none"
+    )
+    above_median: list[WorkloadAboveMedian] = Field(
+        description="The 10 communes furthest above the median (by ratio); in the commune profile, the commune when it is one"
+    )
+    communes: list[WorkloadCommune] = Field(description="By code; in the commune profile, the commune alone")
+    agencies: list[WorkloadAgency] = Field(description="By name; in the commune profile, the commune's agencies")
+
+
+class ProvinceWorkload(_ReportHeader):
+    """The province's workload report (`format=json`): the summary's `workload` section alone."""
+
+    report: Literal["province_workload"]
+    province: str = Field(description="Province code")
+    workload: WorkloadSection | None

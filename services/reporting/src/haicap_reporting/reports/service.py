@@ -81,3 +81,16 @@ async def _kept(cache: ReportCache, key: Key, as_of: date, build: Callable[[], A
         report = await build()
         cache.put(key, report, since=since)
     return report, cache.ttl(as_of) if report.complete else 0
+
+
+async def province_workload(
+    sources: Sources, cache: ReportCache, principal: Principal, province: str, as_of: date, *, timeout_seconds: float
+) -> tuple[Report, float]:
+    """The province's workload report on ``as_of``, for a caller whose area holds the province; kept like the summary."""
+    check_report_area(principal, province)
+    return await _kept(
+        cache,
+        ("workload", province, as_of),
+        as_of,
+        lambda: workload.province_workload(sources, province, as_of, timeout_seconds=timeout_seconds),
+    )

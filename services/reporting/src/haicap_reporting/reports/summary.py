@@ -9,6 +9,7 @@ from ..sections import assets, org, personnel, procedures
 from ..sources import Sources
 from . import places
 from .schemas import ProvinceSummary
+from .workload import workload_spec
 
 # NOTE: dossiers are kept where their workflow runs; what the communes handle is org-structure's
 DOSSIER_SOURCES = "personnel, assets, org-structure"
@@ -26,6 +27,7 @@ async def province_summary(
         SectionSpec("streamlining", "personnel", lambda: personnel.streamlining(sources.personnel, province, as_of)),
         SectionSpec("dispositions", "assets", lambda: assets.dispositions(sources.assets, province, as_of)),
         SectionSpec("procedure_dossiers", DOSSIER_SOURCES, lambda: procedures.province_dossiers(sources, province, as_of)),
+        workload_spec(sources, province, as_of),
     ]
     return await alongside(
         places.check_province(sources.org, province, as_of, timeout_seconds=timeout_seconds),

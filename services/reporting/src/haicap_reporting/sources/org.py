@@ -202,3 +202,51 @@ class OrgSource:
             "/procedures/handled",
             params={"commune_code": commune, "as_of": as_of.isoformat()},
         )
+
+
+# --- issue #18: workload ------------------------------------------------------------------
+
+
+class TasksHeld(Read):
+    tasks_lead: int
+    tasks_shared: int
+    tasks_held: int
+
+
+class CommuneWorkload(TasksHeld):
+    commune_code: str
+    name: str
+    agencies: int
+    predecessor_codes: list[str]
+    baseline: TasksHeld
+
+
+class CommuneWorkloads(Read):
+    """``GET /workload/communes``: tasks held by each commune's agencies, and by its predecessors on the baseline."""
+
+    rows: list[CommuneWorkload]
+
+
+class AgencyWorkload(TasksHeld):
+    agency_id: str
+    name: str
+    level: UnitLevel
+    commune_code: str | None
+    parent_id: str | None
+    baseline_tasks_held: int | None
+
+
+class AgencyWorkloads(Read):
+    """``GET /workload/agencies``: tasks held by each agency in force, and on the baseline."""
+
+    rows: list[AgencyWorkload]
+
+
+async def commune_workload(org: OrgSource, province: str, as_of: date, baseline: date) -> CommuneWorkloads:
+    params = {"province": province, "as_of": as_of.isoformat(), "baseline": baseline.isoformat()}
+    return await read(org.client, CommuneWorkloads, "/workload/communes", params=params)
+
+
+async def agency_workload(org: OrgSource, province: str, as_of: date, baseline: date) -> AgencyWorkloads:
+    params = {"province": province, "as_of": as_of.isoformat(), "baseline": baseline.isoformat()}
+    return await read(org.client, AgencyWorkloads, "/workload/agencies", params=params)

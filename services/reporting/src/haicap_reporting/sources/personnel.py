@@ -108,3 +108,8 @@ class PersonnelSource:
 
     async def dossier_stats(self, as_of: date, province: str, commune: str | None = None) -> DossierStats:
         return await dossier_stats(self.client, as_of, province, commune)
+
+
+async def headcount_by(personnel: PersonnelSource, province: str, as_of: date, *by: str) -> HeadcountStats:
+    """``GET /stats/headcount`` of a province on a date, grouped ``by`` (issue #18's workload: commune, agency, category)."""
+    return await personnel.headcount([("as_of", as_of.isoformat()), ("province", province), *(("by", d) for d in by)])

@@ -27,7 +27,7 @@ from . import national, service
 from .access import CommuneReports, ProvinceReports
 from .national_schemas import NationalGaps, NationalSummary
 from .places import CommuneNotFound, ProvinceNotFound
-from .schemas import CommuneProfile, ProvinceSummary, TransitionGaps
+from .schemas import CommuneProfile, ProvinceSummary, ProvinceWorkload, TransitionGaps
 
 router = APIRouter(
     tags=["reports"],

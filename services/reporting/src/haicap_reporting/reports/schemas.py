@@ -17,6 +17,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from haicap_shared.values import DecimalString
+
 # NOTE: haicap_shared.codes.UnitLevel's values, as a Literal so the reports' schemas keep the
 # level inline (an enum would become a component of its own); tests/test_report_schemas.py
 # checks the two agree.
@@ -41,7 +43,10 @@ class MissingSection(ReportModel):
 
 
 class _ReportHeader(ReportModel):
-    report: str = Field(description="Which report: `province_summary`, `transition_gaps`, `commune_profile` or `plan_progress`")
+    report: str = Field(
+        description="Which report: `province_summary`, `transition_gaps`, `commune_profile`, `plan_progress` "
+        "or `province_workload`"
+    )
     title: str = Field(description="The report's Vietnamese title")
     as_of: date = Field(description="The date the figures are for")
     generated_at: datetime = Field(description="When the report was composed (a kept report keeps its time)")
@@ -281,6 +286,7 @@ class ProvinceSummary(_ReportHeader):
     procedure_dossiers: SummaryProcedureDossiers | None
     plans: SectionPlans | None
     task_difficulties: SectionTaskDifficulties | None
+    workload: WorkloadSection | None
 
 
 # --- transition gaps ---------------------------------------------------------------------
@@ -480,6 +486,7 @@ class CommuneProfile(_ReportHeader):
     procedures: ProfileProcedures | None
     plans: SectionPlans | None
     task_difficulties: SectionTaskDifficulties | None
+    workload: WorkloadSection | None
 
 
 # --- issue #18: plans, task difficulties, the plan report --------------------------------

@@ -17,7 +17,7 @@ from haicap_shared.auth import Principal
 from ..cache import ReportCache
 from ..composition import Report
 from ..sources import Sources
-from . import gaps, profile, summary
+from . import gaps, profile, summary, workload
 from .access import check_report_area
 
 Key = tuple[object, ...]

@@ -617,12 +617,6 @@ class PlanReport(_ReportHeader):
     measured: PlanMeasured | None
 
 
-# NOTE: the summary, the gap report and the profile name the models above before they are defined
-ProvinceSummary.model_rebuild()
-GapTasks.model_rebuild()
-CommuneProfile.model_rebuild()
-
-
 # --- issue #18: workload ------------------------------------------------------------------
 
 
@@ -709,3 +703,9 @@ class ProvinceWorkload(_ReportHeader):
     report: Literal["province_workload"]
     province: str = Field(description="Province code")
     workload: WorkloadSection | None
+
+
+# NOTE: the summary, the gap report and the profile name the models above before they are defined
+ProvinceSummary.model_rebuild()
+GapTasks.model_rebuild()
+CommuneProfile.model_rebuild()

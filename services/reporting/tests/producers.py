@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from haicap_assets.stats import schemas as assets_stats
 from haicap_org_structure.agencies import schemas as org_agencies
 from haicap_org_structure.findings import schemas as org_findings
+from haicap_org_structure.plans import schemas as org_plans
 from haicap_org_structure.procedures import schemas as org_procedures
 from haicap_org_structure.tasks import schemas as org_tasks
 from haicap_org_structure.units import schemas as org_units
@@ -35,6 +36,7 @@ PRODUCERS: dict[str, type[BaseModel]] = {
     r"/api/v1/org/function-decisions/progress": org_agencies.DecisionProgress,
     r"/api/v1/org/units/by-code/\d+": org_units.AdministrativeUnit,
     r"/api/v1/org/units": Page[org_units.AdministrativeUnit],
+    r"/api/v1/org/plans/stats": org_plans.PlanStats,
     r"/api/v1/org/units/[0-9a-f-]+/lineage": org_units.Lineage,
     r"/api/v1/org/agencies": Page[org_agencies.Agency],
     r"/api/v1/org/procedures/handled": org_procedures.HandledByCommune,

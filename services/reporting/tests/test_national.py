@@ -98,6 +98,25 @@ def _asset_gaps(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, json={"as_of": AS_OF, "province": code, "total": 5 * FACTOR[code], "rows": []})
 
 
+def _plans(request: httpx.Request) -> httpx.Response:
+    code = _province(request)
+    n = FACTOR[code]
+    body = {
+        "as_of": AS_OF,
+        "province": code,
+        "commune": None,
+        "from": "2026-01-01",
+        "to": "2026-12-31",
+        "plans_open": n,
+        "items": {"not_started": 2 * n, "in_progress": 3 * n, "done": 5 * n},
+        "overdue": 2 * n,
+        "overdue_by_agency": [],
+        "overdue_by_commune": [],
+        "on_time": [],
+    }
+    return httpx.Response(200, json=body)
+
+
 SCOPE = {"as_of": AS_OF, "province": None, "commune": None, "level": None, "category": None}
 
 
@@ -152,6 +171,7 @@ def country():
         mock.get("/api/v1/org/tasks/stats").mock(side_effect=_tasks)
         mock.get("/api/v1/org/function-decisions/progress").mock(side_effect=_progress)
         mock.get("/api/v1/org/tasks/findings").mock(side_effect=_findings)
+        mock.get("/api/v1/org/plans/stats").mock(side_effect=_plans)
         mock.get("/api/v1/assets/stats/summary").mock(side_effect=_summary)
         mock.get("/api/v1/assets/stats/car-norms").mock(side_effect=_car_norms)
         mock.get("/api/v1/assets/stats/dispositions").mock(side_effect=_dispositions)
@@ -217,6 +237,10 @@ async def test_the_national_summary_adds_up_the_provinces(client: httpx.AsyncCli
     assert dispositions["by_status"] == {"proposed": 0, "submitted": 12, "approved": 8, "rejected": 0, "executed": 28}
     assert dispositions["plans"] == sum(r["plans"] for r in dispositions["by_province"]) == 48
     assert (dispositions["overdue_decisions"], dispositions["surplus_without_plan"]) == (4, {"premises": 8})
+    plans = report["plans"]
+    assert (plans["plans_open"], plans["overdue"]) == (4, 8)
+    assert plans["items"] == {"done": 20, "in_progress": 12, "not_started": 8}
+    assert [(r["province"], r["items"], r["overdue"]) for r in plans["by_province"]] == [("04", 10, 2), ("79", 30, 6)]
     assert response.headers["cache-control"] == "private, max-age=300"
 
 

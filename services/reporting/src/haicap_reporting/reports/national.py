@@ -36,6 +36,7 @@ async def summary(sources: Sources, as_of: date, *, timeout_seconds: float) -> R
         SectionSpec("assets", PROVINCES_AND_ASSETS, lambda: national.assets(sources, provinces, as_of)),
         SectionSpec("streamlining", "personnel", lambda: national.streamlining(sources, provinces, as_of)),
         SectionSpec("dispositions", PROVINCES_AND_ASSETS, lambda: national.dispositions(sources, provinces, as_of)),
+        SectionSpec("plans", "org-structure", lambda: national.plans(sources, provinces, as_of)),
     ]
     return await compose(
         "national_summary", NationalSummary, "Báo cáo tổng hợp toàn quốc", {}, as_of, specs, timeout_seconds=timeout_seconds

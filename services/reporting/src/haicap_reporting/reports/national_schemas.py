@@ -148,6 +148,21 @@ class NationalDispositions(ReportModel):
     by_province: list[ProvinceDispositions]
 
 
+class ProvincePlans(_ProvinceRow):
+    plans_open: int
+    items: int = Field(description="Items of the open plans")
+    overdue: int = Field(description="Items not done nor cancelled whose deadline is before the date")
+
+
+class NationalPlans(ReportModel):
+    """Implementation plans: open plans, their items by status and the overdue items, in the country and per province."""
+
+    plans_open: int
+    items: dict[str, int] = Field(description="Items by status (`not_started`, `in_progress`, `done`, `cancelled`)")
+    overdue: int
+    by_province: list[ProvincePlans]
+
+
 class NationalSummary(_ReportHeader):
     """The national roll-up of the province summary (`format=json`)."""
 
@@ -158,6 +173,7 @@ class NationalSummary(_ReportHeader):
     assets: NationalAssets | None
     streamlining: NationalStreamlining | None
     dispositions: NationalDispositions | None
+    plans: NationalPlans | None
 
 
 # --- national transition gaps ----------------------------------------------------------------

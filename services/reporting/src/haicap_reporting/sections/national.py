@@ -22,7 +22,13 @@ from ..labels import COUNT, LEVELS, MONEY, SHARE
 from ..reports import national_schemas as ns
 from ..reports import schemas
 from ..sources import Sources
-from ..sources.national import ProvinceRef, provinces, streamlining_by_province, tasks_not_completed_by_province
+from ..sources.national import (
+    ProvinceRef,
+    plan_figures,
+    provinces,
+    streamlining_by_province,
+    tasks_not_completed_by_province,
+)
 from ..sources.personnel import QualificationRow
 from .assets import STATUSES
 from .personnel import GROUP_LABELS, GROUPS, POLICIES, SCOPES
@@ -487,6 +493,44 @@ async def dispositions(sources: Sources, provinces_in_force: ProvinceList, as_of
     )
     chart = Chart("bar", "Tiến độ xử lý tài sản theo tỉnh", 0, "label", ["plans", "executed"])
     return Section("dispositions", "Xử lý tài sản", data, [table], [chart])
+
+
+async def plans(sources: Sources, provinces_in_force: ProvinceList, as_of: date) -> Section:
+    """Implementation plans' items by status and the overdue items, in the country and in each province."""
+    refs = await provinces_in_force.all()
+    found = await each_province([p.code for p in refs], lambda code: plan_figures(sources.org, code, as_of))
+    names = {p.code: p.name for p in refs}
+    items: Counter[str] = Counter()
+    rows = []
+    for code, figures in found.items():
+        items.update(figures.items)
+        rows.append(
+            ns.ProvincePlans(
+                province=code,
+                name=names.get(code),
+                plans_open=figures.plans_open,
+                items=sum(figures.items.values()),
+                overdue=figures.overdue,
+            )
+        )
+    data = ns.NationalPlans(
+        plans_open=sum(r.plans_open for r in rows),
+        items=dict(sorted(items.items())),
+        overdue=sum(r.overdue for r in rows),
+        by_province=rows,
+    )
+    table_rows = [r.model_dump() for r in rows]
+    table_rows.append(
+        {"province": None, "name": None, "plans_open": data.plans_open, "items": sum(items.values()), "overdue": data.overdue}
+    )
+    table = _province_table(
+        "Kế hoạch thực hiện theo tỉnh",
+        [("plans_open", "Kế hoạch đang thực hiện"), ("items", "Nhiệm vụ của kế hoạch"), ("overdue", "Nhiệm vụ quá hạn")],
+        table_rows,
+        {"plans_open": COUNT, "items": COUNT, "overdue": COUNT},
+    )
+    chart = Chart("bar", "Nhiệm vụ quá hạn theo tỉnh", 0, "label", ["overdue"])
+    return Section("plans", "Kế hoạch thực hiện", data, [table], [chart])
 
 
 # --- national transition gaps -----------------------------------------------------------------

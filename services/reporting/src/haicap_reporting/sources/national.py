@@ -1,8 +1,9 @@
 """What the national roll-up reads beyond the province reports' calls.
 
 The provinces in force on a date (org-structure's ``GET /units?level=province``: the roll-up's
-rows), and personnel's statistics grouped ``by=province`` for the whole country (one call,
-one row per province and group, instead of one call per province).
+rows), the implementation plans' figures of a province (``GET /plans/stats``: open plans,
+items by status, overdue items), and personnel's statistics grouped ``by=province`` for the
+whole country (one call, one row per province and group, instead of one call per province).
 """
 
 from __future__ import annotations
@@ -34,6 +35,18 @@ async def provinces(org: OrgSource, as_of: date) -> list[ProvinceRef]:
     params = {"level": "province", "as_of": as_of.isoformat(), "limit": str(MAX_PROVINCES)}
     page = await read(org.client, ProvincePage, "/units", params=params)
     return sorted(page.items, key=lambda p: p.code)
+
+
+class PlanFigures(Read):
+    """``GET /plans/stats``: the province's open plans, their items by status, and the overdue items."""
+
+    plans_open: int
+    items: dict[str, int]
+    overdue: int
+
+
+async def plan_figures(org: OrgSource, province: str, as_of: date) -> PlanFigures:
+    return await read(org.client, PlanFigures, "/plans/stats", params={"province": province, "as_of": as_of.isoformat()})
 
 
 class GroupedStreamliningRow(Read):

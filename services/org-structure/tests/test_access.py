@@ -35,6 +35,9 @@ async def test_every_route_against_every_role(client: httpx.AsyncClient, service
     assert table["POST /procedures"]["commune_officer"] == 403
     assert table["POST /procedures/imports"]["province_officer"] == 422
     assert table["PUT /tasks/{task_id}/procedures"]["auditor"] == 403
+    assert table["POST /task-feasibility/{feasibility_id}/answer"]["commune_officer"] == 403  # the province answers
+    assert table["POST /tasks/{task_id}/feasibility"]["auditor"] == 403
+    assert table["GET /task-feasibility/stats"]["viewer"] == 403
     assert table["GET /linked-data/context.jsonld"]["anonymous"] == 200  # a JSON-LD processor fetches it without a token
     assert table["GET /linked-data/export"]["viewer"] == 403
     assert table["GET /linked-data/export"]["commune_officer"] == 422  # admitted (the units' rule); `province` is required

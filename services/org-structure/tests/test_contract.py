@@ -33,6 +33,7 @@ KNOWN: dict[FailureKey, str] = {
     FailureKey("unsupported_method", "GET /procedures/handled-by-communes"): OVERLAPPING_PATHS,
     FailureKey("unsupported_method", "GET /procedures/moved"): OVERLAPPING_PATHS,
     FailureKey("unsupported_method", "POST /procedures/imports"): OVERLAPPING_PATHS,
+    FailureKey("unsupported_method", "GET /task-feasibility/stats"): OVERLAPPING_PATHS,
 }
 
 

@@ -19,20 +19,22 @@ This module parses and checks the rows; the staging table and its SQL are in the
 from __future__ import annotations
 
 import asyncio
+import csv
 import enum
 import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import date
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
+import anyio
 from pydantic import ValidationError
 
 from haicap_shared.auth import Principal
 from haicap_shared.codes import UnitLevel
 from haicap_shared.errors import AppError, UpstreamUnavailable
 from haicap_shared.imports import ProblemLog
-from haicap_shared.tabular import RowProblem, SourceRow, parse_date
+from haicap_shared.tabular import RowProblem, SourceRow, UnreadableFile, header_key, parse_date
 from haicap_shared.text import search_key
 from haicap_shared.values import in_date_range
 
@@ -40,10 +42,12 @@ from .. import holders
 from ..allocations.models import Purpose
 from ..holders import Holder, HolderRef
 from ..org_client import OrgDirectory
-from . import repository
 from .access import holder_in_area, location_in_area
 from .models import AssetKind, AssetStatus, Condition, HolderKind
 from .schemas import check_details
+
+if TYPE_CHECKING:
+    from . import repository
 
 COLUMNS = {
     "code": ("Mã tài sản", "Mã"),
@@ -79,6 +83,10 @@ _KINDS = {search_key(k.value): k for k in AssetKind} | {
 }
 _DETAIL_NUMBERS = {"land_area_m2": float, "floor_area_m2": float, "year_built": int, "seats": int, "model_year": int}
 _MONEY = ("original_value", "residual_value")
+DETAIL_NUMBERS = _DETAIL_NUMBERS
+MONEY = _MONEY
+PREMISES_FIELDS = ("land_area_m2", "floor_area_m2", "year_built", "condition", "land_use_certificate")
+CAR_FIELDS = ("plate", "seats", "model_year")
 _RESOLVE_CONCURRENCY = 8
 
 
@@ -305,3 +313,120 @@ def merged_problems(checked: ProblemLog, refused: repository.StagedRefusals, lim
     for number, code in refused.taken:
         problems.setdefault(number, []).append(f"code {code} is already recorded in the province")
     return [RowProblem(row=n, errors=e) for n, e in sorted(problems.items())[:limit]]
+
+
+# --- the same rules on PostgreSQL: staged text, checked in SQL ------------------------------
+#
+# NOTE: a CSV goes as it is into COPY (``repository.stage_csv``) and one statement reads every
+# row (``repository.READ_ROWS_SQL``); what depends on one cell alone and has a handful of
+# distinct spellings (labels, codes, dates, holder references) is mapped here, once per
+# spelling, by the very functions above, so both databases give the same values and messages;
+# the holders and locations are resolved and checked here once per (reference, date); the rest
+# (lengths, numbers, the plate, the rules of premises and cars) is SQL built from the same
+# constants (``repository.check_sql``).
+
+MAPPED = ("kind", "condition", "status", "purpose", "allocated_from", "province_code", "commune_code")
+"""The cells mapped in Python once per distinct spelling (an empty cell is mapped under '')."""
+REFERENCES = ("holder_code", "holder_agency_id")
+
+
+def mapped_cell(name: str, raw: str | None, today: date) -> tuple[str | None, str | None]:
+    """One cell's value as ``parse_row`` reads it (text), or its problem."""
+    try:
+        if name == "kind":
+            return _enum(AssetKind, raw, "kind", _KINDS).value, None
+        if name == "condition":
+            return (_enum(Condition, raw, "condition").value if raw else None), None
+        if name == "status":
+            status = _enum(AssetStatus, raw, "status") if raw else AssetStatus.IN_USE
+            if status not in (AssetStatus.IN_USE, AssetStatus.SURPLUS):
+                raise ValueError("status of an imported asset is in_use or surplus")
+            return status.value, None
+        if name == "purpose":
+            return _enum(Purpose, raw, "purpose").value, None
+        if name == "allocated_from":
+            found = _date(raw)
+            return (found or today).isoformat(), None
+        if name == "province_code":
+            province = str(raw or "").strip().zfill(2)
+            if not (len(province) == 2 and province.isdigit()):
+                return None, f"province_code {raw!r} is not 2 digits"
+            return province, None
+        commune = str(raw or "").strip() or None
+        if commune is not None:
+            commune = commune.zfill(5)
+            if not (len(commune) == 5 and commune.isdigit()):
+                return None, f"commune_code {raw!r} is not 5 digits"
+        return commune, None
+    except ValueError as exc:
+        return None, str(exc)
+
+
+def reference_problem(name: str, raw: str, today: date) -> str | None:
+    """What is wrong with a holder reference cell on its own (as ``parse_row`` says it), if anything."""
+    try:
+        if name == "holder_code":
+            HolderRef(kind=HolderKind.UNIT, code=raw.strip(), as_of=today)
+        else:
+            HolderRef(kind=HolderKind.AGENCY, id=uuid.UUID(raw))
+    except (ValueError, ValidationError) as exc:
+        return f"holder: {exc}".splitlines()[0]
+    return None
+
+
+def staged_ref(kind: str, key: str, on: date) -> HolderRef:
+    """The holder a checked row names: a unit by code on its date, or an agency by id."""
+    if kind == HolderKind.UNIT.value:
+        return HolderRef(kind=HolderKind.UNIT, code=key, as_of=on)
+    return HolderRef(kind=HolderKind.AGENCY, id=uuid.UUID(key))
+
+
+def holder_facts(
+    ref: HolderRef, on: date, resolved: dict[tuple[str, str, date | None], Holder | str], principal: Principal
+) -> tuple[dict[str, Any] | None, list[str]]:
+    """A resolved holder's columns and the problems of holding from ``on`` (as ``checked_records`` says them)."""
+    holder = resolved.get(_ref_key(ref))
+    if isinstance(holder, str) or holder is None:
+        return None, [holder or f"org-structure has no holder {ref.code or ref.id}"]
+    errors = []
+    if not holder.in_force_on(on):
+        errors.append(f"{holder.name} is not in force on {on}")
+    if not holder_in_area(principal, holder):
+        errors.append(f"{holder.name} is outside your area")
+    columns = holder.columns()
+    return columns | {"holder_kind": holder.kind.value, "holder_level": holder.level.value}, errors
+
+
+def location_problems(
+    commune: str, province: str, on: date, resolved: dict[tuple[str, str, date | None], Holder | str], principal: Principal
+) -> list[str]:
+    """The problems of a row's location (as ``_location_errors`` says them)."""
+    return _location_errors({"commune_code": commune, "province_code": province, "valid_from": on}, resolved, principal)
+
+
+def location_ref(commune: str, on: date) -> HolderRef:
+    return HolderRef(kind=HolderKind.UNIT, code=commune, as_of=on)
+
+
+COPY_CHUNK = 1 << 20
+
+
+def copy_targets(line: bytes) -> list[str]:
+    """The staging column of each cell of the CSV's header row (an unknown or repeated heading is ignored)."""
+    try:
+        header = next(csv.reader([line.decode("utf-8-sig")]))
+    except (UnicodeDecodeError, StopIteration, csv.Error) as exc:
+        raise UnreadableFile("The CSV header cannot be read; save the file as 'CSV UTF-8'") from exc
+    accepted = {header_key(alias): name for name, aliases in COLUMNS.items() for alias in (name, *aliases)}
+    found = [accepted.get(header_key(cell)) for cell in header]
+    # NOTE: a heading given twice reads its last column, as the row reader does.
+    last = {name: i for i, name in enumerate(found) if name is not None}
+    if not last:
+        raise UnreadableFile(f"No known column in the header row; expected some of: {', '.join(sorted(set(accepted.values())))}")
+    return [name if name is not None and last[name] == i else f"ignored_{i}" for i, name in enumerate(found)]
+
+
+async def file_chunks(stream: IO[bytes]) -> AsyncIterator[bytes]:
+    """The rest of the file, a megabyte at a time, read off the event loop."""
+    while chunk := await anyio.to_thread.run_sync(stream.read, COPY_CHUNK):
+        yield chunk

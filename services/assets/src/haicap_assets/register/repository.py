@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -27,6 +27,7 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    text,
     union,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,7 +36,7 @@ from haicap_shared.auth import Principal
 from haicap_shared.filters import where_given
 from haicap_shared.models import UtcDateTime, utcnow
 from haicap_shared.paging import fetch_page
-from haicap_shared.text import like_pattern
+from haicap_shared.text import like_pattern, search_key
 from haicap_shared.validity import still_open
 
 from ..allocations.models import Allocation, allocation_table
@@ -351,3 +352,259 @@ async def written_batch(
         .all()
     )
     return assets, allocations, int(last)
+
+
+# --- the import on PostgreSQL: the CSV as it is through COPY, its rows checked in SQL ---------
+#
+# NOTE: ``asset_import`` holds the file's cells as text (COPY parses the CSV), ``import_label``
+# the values and problems of the cells mapped once per spelling in Python (the importer's own
+# functions), ``asset_import_row`` each row with those, its date and its holder reference,
+# ``import_holder`` and ``import_location`` what org-structure said of each (reference, date),
+# and one statement checks every row and stages the good ones into the typed staging table.
+# All are temporary, dropped with the request's transaction.
+
+_CELL_SPACE = "' \\t\\r\\n\\x0b\\f'"
+_NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,2})?$"
+_VN_LOWER = "àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ"
+
+
+def _q(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _repr_sql(column: str) -> str:
+    """Python's ``repr`` of a text cell (quotes chosen as Python chooses them; backslash, tab and line ends escaped)."""
+    escaped = f"replace(replace(replace(replace({column}, '\\', '\\\\'), E'\\t', '\\t'), E'\\n', '\\n'), E'\\r', '\\r')"
+    return (
+        f"CASE WHEN strpos({column}, '''') > 0 AND strpos({column}, '\"') = 0 THEN '\"' || {escaped} || '\"' "
+        f"ELSE '''' || replace({escaped}, '''', '\\''') || '''' END"
+    )
+
+
+def _search_key_sql(column: str) -> str:
+    """``haicap_shared.text.search_key`` in SQL for Vietnamese text: diacritics folded, lower case, spaces collapsed."""
+    frm, to = _q(_VN_LOWER + _VN_LOWER.upper()), _q("".join(search_key(ch) for ch in _VN_LOWER) * 2)
+    folded = f"lower(translate({column}, {frm}, {to}))"
+    # NOTE: the regular expression only runs on the rare value with doubled or odd spaces.
+    return f"CASE WHEN {column} ~ '\\s\\s|[\\t\\n\\r]' THEN btrim(regexp_replace({folded}, '\\s+', ' ', 'g')) ELSE {folded} END"
+
+
+async def raw_connection(session: AsyncSession) -> Any:
+    """The driver's connection (asyncpg) under the request's transaction, for COPY into temporary tables."""
+    connection = await session.connection()
+    # NOTE: the driver begins the transaction lazily, on the first statement it runs; COPY and
+    # the savepoint below must run inside it.
+    await connection.execute(select(1))
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert raw is not None
+    return raw
+
+
+async def stage_csv(raw: Any, chunks: AsyncIterator[bytes], targets: list[str]) -> int | None:
+    """The CSV as it is into ``asset_import`` (parsed by the server), blank rows left out.
+
+    How many rows it holds, or None (nothing staged) when COPY refuses the file.
+    """
+    columns = ", ".join(f"{name} text" for name in targets)
+    await raw.execute("DROP TABLE IF EXISTS pg_temp.asset_import, pg_temp.import_label, pg_temp.asset_import_row")
+    await raw.execute("DROP TABLE IF EXISTS pg_temp.import_holder, pg_temp.import_location")
+    await raw.execute(f"CREATE TEMP TABLE asset_import (row_no bigserial, {columns}) ON COMMIT DROP")
+    await raw.execute("SAVEPOINT asset_copy")
+    try:
+        await raw.copy_to_table("asset_import", source=chunks, columns=targets, format="csv", encoding="utf-8")
+    except Exception:  # noqa: BLE001 - COPY refuses a ragged or blank-lined file; the row reader copes
+        await raw.execute("ROLLBACK TO SAVEPOINT asset_copy")
+        return None
+    await raw.execute("RELEASE SAVEPOINT asset_copy")
+    # NOTE: a row of empty cells is no row (the row reader skips it too); its number stays used.
+    blank = " AND ".join(f"NULLIF(btrim({name}, E{_CELL_SPACE}), '') IS NULL" for name in targets)
+    await raw.execute(f"DELETE FROM asset_import WHERE {blank}")
+    await raw.execute("ANALYZE asset_import")
+    return int(await raw.fetchval("SELECT count(*) FROM asset_import"))
+
+
+async def staged_spellings(raw: Any, name: str) -> list[str]:
+    """The distinct values of one staged cell, trimmed ('' for an empty cell)."""
+    rows = await raw.fetch(f"SELECT DISTINCT COALESCE(NULLIF(btrim({name}, E{_CELL_SPACE}), ''), '') FROM asset_import")
+    return [r[0] for r in rows]
+
+
+async def stage_labels(raw: Any, labels: Sequence[tuple[str, str, str | None, str | None]]) -> None:
+    """``import_label``: (cell, its text, the value read, or the problem) of each spelling the file uses."""
+    await raw.execute("CREATE TEMP TABLE import_label (field text, raw text, value text, problem text) ON COMMIT DROP")
+    await raw.copy_records_to_table("import_label", records=labels)
+    await raw.execute("CREATE INDEX ON import_label (field, raw)")
+
+
+def _cleaned(name: str, fields: Sequence[str]) -> str:
+    return f"NULLIF(btrim({name}, E{_CELL_SPACE}), '') AS {name}" if name in fields else f"NULL::text AS {name}"
+
+
+def read_rows_sql(fields: Sequence[str], mapped: Sequence[str], references: Sequence[str], columns: Sequence[str]) -> str:
+    """``asset_import_row``: each staged row's cells, the mapped cells' values and problems, its date and holder reference."""
+    cleaned = ", ".join(_cleaned(name, fields) for name in columns)
+    joins = " ".join(
+        f"LEFT JOIN import_label l_{name} ON l_{name}.field = '{name}' AND l_{name}.raw = COALESCE(src.{name}, '')"
+        for name in (*mapped, *references)
+    )
+    labelled = ", ".join(f"l_{name}.value AS {name}_v, l_{name}.problem AS {name}_p" for name in mapped)
+    neither = _q("holder: give holder_code (a unit's code) or holder_agency_id, one of them")
+    return f"""
+CREATE TEMP TABLE asset_import_row ON COMMIT DROP AS
+WITH src AS (SELECT row_no, {cleaned} FROM asset_import),
+labelled AS (
+    SELECT src.*, {labelled},
+        COALESCE(l_condition.problem, l_status.problem, l_purpose.problem, l_allocated_from.problem) AS try_p,
+        CASE WHEN (src.holder_code IS NULL) = (src.holder_agency_id IS NULL) THEN {neither}
+             WHEN src.holder_code IS NOT NULL THEN l_holder_code.problem ELSE l_holder_agency_id.problem END AS ref_p
+    FROM src {joins}
+)
+SELECT labelled.*,
+    CASE WHEN try_p IS NOT NULL THEN CAST(:today AS date) ELSE allocated_from_v::date END AS valid_from,
+    CASE WHEN ref_p IS NULL THEN CASE WHEN holder_code IS NOT NULL THEN 'unit' ELSE 'agency' END END AS ref_kind,
+    CASE WHEN ref_p IS NULL THEN COALESCE(holder_code, holder_agency_id) END AS ref_key,
+    commune_code_p IS NULL AND commune_code_v ~ '^[0-9]{{5}}$' AS located
+FROM labelled
+"""
+
+
+async def read_staged_rows(session: AsyncSession, sql: str, today: date) -> None:
+    await session.execute(text(sql), {"today": today})
+    await session.execute(text("ANALYZE asset_import_row"))
+
+
+async def staged_references(raw: Any) -> tuple[list[tuple[str, str, date]], list[tuple[str, str, date]]]:
+    """The distinct (holder kind, key, date) the rows name, and the distinct (commune, province, date) they stand in."""
+    holders = await raw.fetch("SELECT DISTINCT ref_kind, ref_key, valid_from FROM asset_import_row WHERE ref_kind IS NOT NULL")
+    places = await raw.fetch("SELECT DISTINCT commune_code_v, province_code_v, valid_from FROM asset_import_row WHERE located")
+    return [(r[0], r[1], r[2]) for r in holders], [(r[0], r[1], r[2]) for r in places]
+
+
+async def stage_references(
+    raw: Any, holders: Sequence[tuple[Any, ...]], places: Sequence[tuple[str, str, date, list[str]]]
+) -> None:
+    """``import_holder`` (a reference on a date: the holder's columns and problems) and ``import_location``."""
+    await raw.execute(
+        "CREATE TEMP TABLE import_holder (ref_kind text, ref_key text, valid_from date, holder_kind text, holder_id uuid, "
+        "holder_name text, holder_province_code text, holder_commune_code text, holder_level text, holder_unit_id uuid, "
+        "holder_valid_to date, problems text[]) ON COMMIT DROP"
+    )
+    await raw.copy_records_to_table("import_holder", records=holders)
+    await raw.execute(
+        "CREATE TEMP TABLE import_location (commune_code text, province_code text, valid_from date, problems text[]) "
+        "ON COMMIT DROP"
+    )
+    await raw.copy_records_to_table("import_location", records=places)
+
+
+def _number_value(name: str, kind: type[Any]) -> str:
+    """A number cell's value as ``importer._number`` reads it (spaces dropped; an int is the float truncated)."""
+    compact = f"replace(r.{name}, ' ', '')"
+    value = f"{compact}::float8" if kind is float else f"trunc({compact}::float8)"
+    return f"CASE WHEN {compact} ~ '{_NUMBER}' THEN {value} END AS {name}_n"
+
+
+def _number_check(name: str, money: bool) -> str:
+    """A number cell's problem: not a number, or (money) negative."""
+    compact = f"replace(p.{name}, ' ', '')"
+    check = f"CASE WHEN p.{name} IS NOT NULL AND NOT {compact} ~ '{_NUMBER}' THEN '{name} ' || {_repr_sql(f'p.{name}')}"
+    check += " || ' is not a number' END"
+    if money:
+        check = f"COALESCE({check}, CASE WHEN p.{name}_n < 0 THEN '{name} is negative' END)"
+    return check
+
+
+def check_sql(
+    staging: str,
+    numbers: dict[str, type[Any]],
+    money: Sequence[str],
+    premises_fields: Sequence[str],
+    car_fields: Sequence[str],
+    plate_prefixes: dict[str, frozenset[str]],
+    max_problems: int,
+) -> str:
+    """The statement that checks every row (``importer.parse_row``, ``checked_records`` in SQL) and stages the good ones."""
+    kinds: dict[str, type[Any]] = {**numbers, **dict.fromkeys(money, int)}
+    parsed = [_number_value(name, kind) for name, kind in kinds.items()]
+    number_checks = [_number_check(name, name in money) for name in [*numbers, *money]]
+    plate_match = "'^([0-9]{2})([A-Z]{1,2})([0-9]{4,5})$'"
+    parsed.append(f"regexp_match(upper(regexp_replace(r.plate, '[\\s.-]', '', 'g')), {plate_match}) AS plate_m")
+    earlier = [
+        "CASE WHEN p.code IS NULL OR char_length(p.code) > 50 THEN 'code is missing (or longer than 50)' END",
+        "CASE WHEN char_length(COALESCE(p.name, '')) NOT BETWEEN 2 AND 300 THEN 'name is missing (or longer than 300)' END",
+        "p.province_code_p",
+        "p.commune_code_p",
+        "p.kind_p",
+        *number_checks,
+        "p.try_p",
+    ]
+    prefix_cases = " ".join(
+        f"WHEN {_q(province)} THEN CASE WHEN (p.plate_m)[1] NOT IN ({', '.join(_q(x) for x in sorted(known))}) "
+        f"THEN 'plates of province {province} start with {' or '.join(sorted(known))}, not ' || (p.plate_m)[1] END"
+        for province, known in sorted(plate_prefixes.items())
+    )
+    details = f"""CASE WHEN p.kind_v IS NOT NULL AND num_nonnulls({", ".join(earlier)}) = 0 THEN CASE
+        WHEN p.kind_v <> 'premises' AND num_nonnulls({", ".join(f"p.{f}" for f in premises_fields)}) > 0
+            THEN {_q(", ".join(premises_fields) + " describe premises only")}
+        WHEN p.kind_v <> 'car' AND num_nonnulls({", ".join(f"p.{f}" for f in car_fields)}) > 0
+            THEN {_q(", ".join(car_fields) + " describe cars only")}
+        WHEN p.kind_v = 'car' AND p.plate IS NULL THEN 'a car needs its plate'
+        WHEN p.plate IS NOT NULL AND p.plate_m IS NULL
+            THEN {_repr_sql("p.plate")} || ' is not a car plate like 11A-123.45 (two digits, one or two letters, 4 or 5 digits)'
+        WHEN p.plate IS NOT NULL AND (CASE p.province_code_v {prefix_cases} END) IS NOT NULL
+            THEN CASE p.province_code_v {prefix_cases} END
+        WHEN p.original_value_n IS NOT NULL AND p.residual_value_n IS NOT NULL AND p.residual_value_n > p.original_value_n
+            THEN 'residual_value exceeds original_value'
+    END END"""
+    plate = (
+        "CASE WHEN p.plate_m IS NOT NULL THEN (p.plate_m)[1] || (p.plate_m)[2] || '-' || CASE WHEN length((p.plate_m)[3]) = 5 "
+        "THEN substr((p.plate_m)[3], 1, 3) || '.' || substr((p.plate_m)[3], 4) ELSE (p.plate_m)[3] END END"
+    )
+    key = _search_key_sql("concat_ws(' ', c.code, c.name, c.plate_v, c.address)")
+    holder = ", ".join(f"c.{h}" for h in HOLDER_COLUMNS)
+    staged = [
+        "row_number", "id", "allocation_id", "kind", "code", "name", "search_key", "province_code", "commune_code",
+        "address", "land_area_m2", "floor_area_m2", "year_built", "condition", "land_use_certificate", "plate", "seats",
+        "model_year", "original_value", "residual_value", "status", *HOLDER_COLUMNS, "purpose", "valid_from",
+        "decision_number",
+    ]  # fmt: skip
+    values = [
+        "c.row_no + 1", "gen_random_uuid()", "gen_random_uuid()", "c.kind_v", "c.code", "c.name", f"left({key}, 300)",
+        "c.province_code_v", "c.commune_code_v", "c.address", "c.land_area_m2_n", "c.floor_area_m2_n", "c.year_built_n",
+        "c.condition_v", "c.land_use_certificate", "c.plate_v", "c.seats_n", "c.model_year_n", "c.original_value_n",
+        "c.residual_value_n", "c.status_v", holder, "c.purpose_v", "c.valid_from", "c.decision_number",
+    ]  # fmt: skip
+    return f"""
+WITH p AS (
+    SELECT r.*, {", ".join(parsed)} FROM asset_import_row r
+), checked AS MATERIALIZED (
+    SELECT p.*, h.holder_kind, h.holder_id, h.holder_name, h.holder_province_code, h.holder_commune_code,
+        h.holder_level, h.holder_unit_id, h.holder_valid_to, {plate} AS plate_v,
+        array_remove(ARRAY[{", ".join(earlier)}, {details}, p.ref_p]::text[], NULL)
+            || COALESCE(h.problems, '{{}}'::text[]) || COALESCE(loc.problems, '{{}}'::text[]) AS errors
+    FROM p
+    LEFT JOIN import_holder h ON h.ref_kind = p.ref_kind AND h.ref_key = p.ref_key AND h.valid_from = p.valid_from
+    LEFT JOIN import_location loc
+        ON p.located AND loc.commune_code = p.commune_code_v AND loc.province_code = p.province_code_v
+        AND loc.valid_from = p.valid_from
+), ins AS (
+    INSERT INTO {staging} ({", ".join(staged)})
+    SELECT {", ".join(values)} FROM checked c WHERE cardinality(c.errors) = 0
+    RETURNING 1
+)
+SELECT
+    (SELECT count(*) FROM ins) AS staged,
+    (SELECT count(*) FROM checked WHERE cardinality(errors) > 0) AS rejected,
+    (SELECT COALESCE(json_agg(json_build_object('row', b.row_no + 1, 'errors', b.errors) ORDER BY b.row_no), '[]')
+     FROM (SELECT row_no, errors FROM checked WHERE cardinality(errors) > 0 ORDER BY row_no LIMIT {max_problems}) b) AS problems
+"""
+
+
+async def check_staged_rows(session: AsyncSession, sql: str) -> RowMapping:
+    """Run :func:`check_sql`: staged (good rows), rejected, problems (the first bad rows, as JSON)."""
+    return (await session.execute(text(sql))).mappings().one()
+
+
+async def on_postgresql(session: AsyncSession) -> bool:
+    """Whether an import can check its rows in SQL after COPY (PostgreSQL), or checks them in Python (SQLite)."""
+    return (await session.connection()).dialect.name == "postgresql"

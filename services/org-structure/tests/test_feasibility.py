@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_org_structure.feasibility.models import feasibility_table
@@ -67,7 +70,7 @@ async def test_a_new_status_ends_the_one_in_force_the_day_before(
     assert response.status_code == 201, response.text
     first = response.json()
     assert response.headers["etag"] == '"1"'
-    assert response.headers["location"] == f"../../task-feasibility/{first['id']}"
+    assert response.headers["location"] == f"task-feasibility/{first['id']}"
     assert (first["task_code"], first["agency_name"], first["province_code"], first["commune_code"]) == (
         "NV-HA",
         "Phòng Kinh tế xã Hòa An",
@@ -370,3 +373,33 @@ async def test_every_change_is_an_event_in_the_agencys_commune(
     assert events[3]["data"]["record"]["answer_state"] == "rejected"
     nam_tuan = test_tokens.headers(Role.COMMUNE_OFFICER, province="04", commune=NAM_TUAN)
     assert (await client.get("/events", params={"after": start}, headers=nam_tuan)).json()["events"] == []
+
+
+async def test_on_postgresql_two_statuses_of_one_pair_never_share_a_day(
+    client: httpx.AsyncClient, session: AsyncSession, cao_bang, db_backend: str
+) -> None:
+    ag = await cao_bang_agencies(session)
+    task = (await _tasks(client, ag))["hoa_an"]
+    first = await _record(client, task["id"], _status(ag.hoa_an_commune))
+    row = {
+        "id": uuid.uuid4(),
+        "task_id": uuid.UUID(task["id"]),
+        "agency_id": ag.hoa_an_commune,
+        "province_code": "04",
+        "commune_code": HOA_AN,
+        "status": "normal",
+        "reasons": [],
+        "valid_from": date(2025, 10, 1),
+        "version": 1,
+    }
+    if db_backend != "postgresql":
+        return  # NOTE: SQLite has no exclusion constraint; the service's own rule is tested above
+    with pytest.raises(IntegrityError):
+        async with session.begin_nested():
+            await session.execute(insert(feasibility_table).values(**row))
+    # Ended the day before, the same row fits.
+    await session.execute(
+        update(feasibility_table).where(feasibility_table.c.id == uuid.UUID(first["id"])).values(valid_to=date(2025, 9, 30))
+    )
+    await session.execute(insert(feasibility_table).values(**row))
+    assert await _count(session) == 2

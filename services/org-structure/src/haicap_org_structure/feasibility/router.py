@@ -69,7 +69,7 @@ async def record_status(
         return replayed
     record = await service.record_status(session, audit, principal, task_id, payload)
     body = await service.view(session, record)
-    return await idempotency.created(body, location=f"../../task-feasibility/{record.id}")
+    return await idempotency.created(body, location=f"task-feasibility/{record.id}")
 
 
 @router.get("/tasks/{task_id}/feasibility", response_model=list[TaskFeasibility], responses=problem_responses(TaskNotFound))

@@ -34,6 +34,8 @@ KNOWN: dict[FailureKey, str] = {
     FailureKey("unsupported_method", "GET /procedures/moved"): OVERLAPPING_PATHS,
     FailureKey("unsupported_method", "POST /procedures/imports"): OVERLAPPING_PATHS,
     FailureKey("unsupported_method", "GET /task-feasibility/stats"): OVERLAPPING_PATHS,
+    FailureKey("unsupported_method", "GET /plans/overdue"): OVERLAPPING_PATHS,
+    FailureKey("unsupported_method", "GET /plans/stats"): OVERLAPPING_PATHS,
 }
 
 

@@ -15,8 +15,10 @@ sending through ``lgsp`` to that receiver unless ``HAICAP_PERSONNEL_SYNC_*`` say
 stand-in one-stop receiver (``one-stop-receiver``, port ``HAICAP_ONE_STOP_RECEIVER_PORT``, 8010;
 ``HAICAP_ONE_STOP_RECEIVER=0`` leaves it out) and the procedure dossiers' push workers of personnel
 and assets (``personnel-one-stop``, ``assets-one-stop``: ``haicap-<service> one-stop``, pushing to
-that receiver unless ``HAICAP_ONE_STOP_*`` say otherwise), prints where they are and how to sign
-in, and stops them all on Ctrl-C.
+that receiver unless ``HAICAP_ONE_STOP_*`` say otherwise) and org-structure's plan reminders
+(``org-structure-plan-reminders``, ``haicap-org plan-reminders``: due-soon, overdue and escalated
+items of the implementation plans, each recorded once and sent through the change feed), prints
+where they are and how to sign in, and stops them all on Ctrl-C.
 Each process logs to ``var/log/<service>.log``. Ports follow the services' own variables
 (``HAICAP_ORG_PORT``, ``HAICAP_PERSONNEL_PORT``, ..., ``HAICAP_GATEWAY_PORT``), and the
 gateway is pointed at whatever ports the services got.
@@ -88,6 +90,8 @@ ONE_STOP_DEFAULT_PORT = 8010
 ONE_STOP_USERNAME = "haicap"
 ONE_STOP_WORKER_SUFFIX = "-one-stop"
 OUTSIDE_WORLD = (NATIONAL_RECEIVER, ONE_STOP_RECEIVER)
+PLAN_REMINDERS = "org-structure-plan-reminders"
+"""org-structure's worker that records the plans' reminders and escalations (``plan-reminders``)."""
 """The stand-ins of the national platforms: when one stops, the stack goes on and its worker keeps the work queued."""
 
 
@@ -405,6 +409,7 @@ class Stack:
             self.start_one_stop_receiver()
         for spec in ONE_STOP_SERVICES:
             self.start_one_stop_worker(spec)
+        self.start_plan_reminders()
 
     def start_receiver(self) -> None:
         """Start the stand-in national receiver (the demo's national database) and wait until it answers."""
@@ -426,6 +431,10 @@ class Stack:
         """Start the procedure dossiers' push worker of ``spec`` (``<name>-one-stop``); no port, it works the database."""
         self._spawn(spec, name=f"{spec.name}{ONE_STOP_WORKER_SUFFIX}", command="one-stop")
 
+    def start_plan_reminders(self) -> None:
+        """Start org-structure's plan reminders (``org-structure-plan-reminders``); no port, it works the database."""
+        self._spawn(SERVICES[0], name=PLAN_REMINDERS, command="plan-reminders")
+
     def start_sync_worker(self) -> None:
         """Start personnel's national sync worker (``personnel-sync``); it has no port, it works the database."""
         self._spawn(SERVICES[1], name=SYNC_WORKER, command="sync")
@@ -442,6 +451,9 @@ class Stack:
             return
         if name == SYNC_WORKER:
             self.start_sync_worker()
+            return
+        if name == PLAN_REMINDERS:
+            self.start_plan_reminders()
             return
         if name == NATIONAL_RECEIVER:
             self.start_receiver()
@@ -561,6 +573,8 @@ class Stack:
         if pushers:
             adapter = self.env.get("HAICAP_ONE_STOP_ADAPTER", "file")
             lines += [f"procedure dossiers' push to the one-stop system: {', '.join(pushers)} ({adapter})"]
+        if PLAN_REMINDERS in self.processes:
+            lines += [f"plans' reminders and escalations: {PLAN_REMINDERS}"]
         if ONE_STOP_RECEIVER in self.processes:
             receiver = self.url(ONE_STOP_RECEIVER)
             lines += [

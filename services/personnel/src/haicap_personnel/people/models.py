@@ -99,6 +99,12 @@ LABELS: dict[type[enum.StrEnum], dict[str, str]] = {
 }
 
 
+QUALIFICATION_COLUMNS = ("category", "education_level", "political_theory", "state_management")
+"""What the qualification statistics read of a person."""
+AREA_COLUMNS = ("left_on", "agency_id", "commune_code", "agency_level", "unit_id", "category")
+"""What the gap statistics filter and group by, besides the province."""
+
+
 class Person(AgencyRefColumns, Entity, Base):
     """A cadre, civil servant, public employee or worker; the agency is the one managing the record."""
 
@@ -138,6 +144,11 @@ class Person(AgencyRefColumns, Entity, Base):
         Index(None, "province_code", "id"),
         Index(None, "commune_code", "id"),
         Index(None, "agency_id", "id"),
+        # NOTE: the statistics' indexes (migration 0017): on PostgreSQL each carries the columns
+        # its statistic reads, so a province's figures are read from the index alone instead of
+        # scanning every person (3 M rows; SQLite ignores INCLUDE).
+        Index("ix_person_id_qualifications", "id", postgresql_include=list(QUALIFICATION_COLUMNS)),
+        Index("ix_person_province_code_id_area", "province_code", "id", postgresql_include=list(AREA_COLUMNS)),
         CheckConstraint("(birth_place_code IS NULL) = (birth_place_as_of IS NULL)", name="birth_place_dated"),
         CheckConstraint("(home_town_code IS NULL) = (home_town_as_of IS NULL)", name="home_town_dated"),
         CheckConstraint("residence_code IS NULL OR residence_address IS NOT NULL", name="residence_has_address"),

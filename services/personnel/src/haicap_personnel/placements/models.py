@@ -46,3 +46,11 @@ class Placement(AgencyRefColumns, ValidityColumns, Entity, Base):
 
 
 placement_table = cast(Table, Placement.__table__)
+
+# NOTE: whether a person has a primary placement in force (the gap statistics ask it of every
+# person of a province) answered from the index alone on PostgreSQL (migration 0017).
+Index(
+    "ix_placement_person_id_serving",
+    placement_table.c.person_id,
+    postgresql_include=["is_primary", "valid_from", "valid_to", "agency_valid_to"],
+)

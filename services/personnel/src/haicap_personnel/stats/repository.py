@@ -68,13 +68,25 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     return func.sum(case((condition, 1), else_=0))
 
 
-def in_service(scope: Scope) -> FromClause:
-    """Primary placements in force on ``as_of`` joined to their person."""
-    return placement_table.join(person_table, person_table.c.id == placement_table.c.person_id)
+def _needs_person(scope: Scope) -> bool:
+    return scope.category is not None or Dimension.CATEGORY in scope.by
+
+
+def in_service(scope: Scope, *, qualifications: bool = False) -> tuple[FromClause, FromClause | None]:
+    """Primary placements (to be filtered as in force on ``as_of``), joined to their person when read.
+
+    NOTE: the person is joined only for the qualifications or the category: every placement has
+    its person (a foreign key, not null), so the join never changes a count, and without it a
+    province's headcount reads only that province's placements, not 3 M people.
+    """
+    if qualifications or _needs_person(scope):
+        return placement_table.join(person_table, person_table.c.id == placement_table.c.person_id), person_table
+    return placement_table, None
 
 
 def _qualifications(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
     p, per = placement_table, person_table
+    source, _ = in_service(scope, qualifications=True)
     dims = _dims(scope, p, per)
     stmt = (
         select(
@@ -84,14 +96,15 @@ def _qualifications(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
             *[_count_if(per.c.political_theory == level).label(f"pt_{level.value}") for level in PoliticalTheory],
             *[_count_if(per.c.state_management == level).label(f"sm_{level.value}") for level in StateManagement],
         )
-        .select_from(in_service(scope))
+        .select_from(source)
         .where(p.c.is_primary.is_(True), serving_on(scope.as_of), *_where(scope, p, per, visible))
     )
     return stmt.group_by(*dims) if dims else stmt
 
 
 def _suitability(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
-    p, per = placement_table, person_table
+    p = placement_table
+    source, per = in_service(scope)
     dims = _dims(scope, p, per)
     stmt = (
         select(
@@ -99,7 +112,7 @@ def _suitability(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
             func.count().label("placements"),
             *[_count_if(p.c.suitability == s).label(f"s_{s.value}") for s in Suitability],
         )
-        .select_from(in_service(scope))
+        .select_from(source)
         .where(p.c.is_primary.is_(True), serving_on(scope.as_of), *_where(scope, p, per, visible))
     )
     return stmt.group_by(*dims) if dims else stmt
@@ -107,11 +120,12 @@ def _suitability(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
 
 def _headcount(scope: Scope, visible_placements: ColumnElement[bool], visible_quotas: ColumnElement[bool]) -> Select[Any]:
     """Headcount and quota side by side: UNION ALL of both, then one GROUP BY (no FULL JOIN needed)."""
-    p, per, q = placement_table, person_table, quota_table
-    with_quota = scope.category is None and Dimension.CATEGORY not in scope.by
+    p, q = placement_table, quota_table
+    source, per = in_service(scope)
+    with_quota = not _needs_person(scope)
     people = (
         select(*_dims(scope, p, per), literal(1).label("people"), literal(0).label("posts"))
-        .select_from(in_service(scope))
+        .select_from(source)
         .where(p.c.is_primary.is_(True), serving_on(scope.as_of), *_where(scope, p, per, visible_placements))
     )
     parts = [people]
@@ -155,7 +169,7 @@ def _gap_counts(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
 
 def _streamlining(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
     c, per = case_table, person_table
-    needs_person = scope.category is not None or Dimension.CATEGORY in scope.by
+    needs_person = _needs_person(scope)
     source: FromClause = c.join(per, per.c.id == c.c.person_id) if needs_person else c
     dims = _dims(scope, c, per if needs_person else None)
     return (
@@ -205,7 +219,7 @@ def _tasks_not_completed(scope: Scope, visible: ColumnElement[bool]) -> Select[A
     the area of their evaluation of that year (the agency of their record when it was written)."""
     e, per = evaluation_table, person_table
     before = evaluation_table.alias("before")
-    needs_person = scope.category is not None or Dimension.CATEGORY in scope.by
+    needs_person = _needs_person(scope)
     source: FromClause = e.join(
         before,
         (before.c.person_id == e.c.person_id) & (before.c.year == scope.as_of.year - 1) & (before.c.grade == Grade.NOT_COMPLETED),

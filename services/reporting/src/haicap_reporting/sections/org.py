@@ -186,8 +186,8 @@ async def commune_agencies(org: OrgSource, commune_code: str, as_of: date) -> Se
 
 async def commune_tasks(org: OrgSource, province: str, unit_id: str, as_of: date) -> Section:
     """How many tasks the commune's agencies hold on the date."""
-    stats = await org.task_stats(province, as_of)
-    total = next((u.count for u in stats.by_unit if u.unit_id == unit_id), 0)
+    stats = await org.task_stats(province, as_of, unit_id=unit_id)
+    total = next((u.count for u in stats.by_unit or [] if u.unit_id == unit_id), 0)
     table = Table(
         "Nhiệm vụ của xã",
         [("label", "Chỉ tiêu"), ("count", "Số nhiệm vụ")],

@@ -21,12 +21,12 @@ class UnitCount(Read):
 
 
 class TaskStats(Read):
-    """``GET /tasks/stats``: tasks held on a date, by level, sector and unit."""
+    """``GET /tasks/stats``: tasks held on a date by level and sector; one unit's (``by_unit``) when asked with ``unit_id``."""
 
     total: int
     by_level: dict[UnitLevel, int]
     by_sector: list[SectorCount]
-    by_unit: list[UnitCount]
+    by_unit: list[UnitCount] | None = None
 
 
 class LevelProgress(Read):
@@ -160,8 +160,12 @@ class OrgSource:
         self.client = client
         self.name = client.name
 
-    async def task_stats(self, province: str, as_of: date) -> TaskStats:
-        return await read(self.client, TaskStats, "/tasks/stats", params={"as_of": as_of.isoformat(), "province": province})
+    async def task_stats(self, province: str, as_of: date, *, unit_id: str | None = None) -> TaskStats:
+        """The province's counts by level and sector; with ``unit_id``, that unit's own count too (``by_unit``)."""
+        # NOTE: only what the report shows: the per-unit list is asked for one unit, never whole.
+        scope = {"by": ["level", "sector", "unit"], "unit_id": unit_id} if unit_id else {"by": ["level", "sector"]}
+        params = {"as_of": as_of.isoformat(), "province": province, **scope}
+        return await read(self.client, TaskStats, "/tasks/stats", params=params)
 
     async def decision_progress(self, province: str, as_of: date) -> DecisionProgress:
         return await read(

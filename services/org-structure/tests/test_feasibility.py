@@ -403,3 +403,15 @@ async def test_on_postgresql_two_statuses_of_one_pair_never_share_a_day(
     )
     await session.execute(insert(feasibility_table).values(**row))
     assert await _count(session) == 2
+
+
+async def test_a_retried_status_with_its_idempotency_key_is_recorded_once(
+    client: httpx.AsyncClient, session: AsyncSession, cao_bang
+) -> None:
+    ag = await cao_bang_agencies(session)
+    task = (await _tasks(client, ag))["hoa_an"]
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    first = await _record(client, task["id"], _status(ag.hoa_an_commune), headers=key)
+    again = await client.post(f"/tasks/{task['id']}/feasibility", json=_status(ag.hoa_an_commune), headers=key)
+    assert (again.status_code, again.json()["id"], again.headers["idempotent-replayed"]) == (201, first["id"], "true")
+    assert await _count(session) == 1

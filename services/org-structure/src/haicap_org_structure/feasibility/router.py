@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from haicap_shared.audit import Audit
 from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
 from haicap_shared.codes import CommuneCode
-from haicap_shared.db import DbSession
+from haicap_shared.db import DbReadSession, DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.paging import Cursor, Limit, Page
@@ -115,7 +115,7 @@ async def list_statuses(
 
 @router.get("/task-feasibility/stats", response_model=FeasibilityStats)
 async def stats(
-    session: DbSession,
+    session: DbReadSession,
     principal: FeasibilityRead,
     province: ProvinceFilter = None,
     commune: CommuneFilter = None,

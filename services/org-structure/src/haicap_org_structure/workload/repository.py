@@ -1,8 +1,8 @@
 """Every query of the workload: one grouped statement per figure set (no query per commune or agency).
 
 - :func:`commune_counts`: the communes in force on a day, their agencies and the tasks those hold;
-- :func:`baseline_counts` and :func:`predecessor_codes`: over the communes each came from (a
-  recursive walk of the units' lineage), the tasks held on the baseline day;
+- :func:`baseline`: over the communes each came from (a recursive walk of the units' lineage),
+  the tasks held on the baseline day, and those communes' codes;
 - :func:`agency_counts`: the agencies in force on a day, the tasks each holds then and on the baseline.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, Select, and_, case, func, not_, or_, select
+from sqlalchemy import CTE, ColumnElement, Select, String, and_, case, cast, func, literal, not_, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.codes import UnitLevel
@@ -128,14 +128,17 @@ def _baseline_members(province: str, day: date, baseline: date, visible: ColumnE
     )
 
 
-async def baseline_counts(
+async def baseline(
     session: AsyncSession, province: str, day: date, baseline: date, visible: ColumnElement[bool]
-) -> dict[uuid.UUID, Held]:
-    """For each commune in force on ``day``: the tasks its lineage's communes' agencies held on ``baseline``."""
-    members = _baseline_members(province, day, baseline, visible).subquery("members")
+) -> tuple[dict[uuid.UUID, Held], dict[uuid.UUID, list[str]]]:
+    """For each commune in force on ``day``: the tasks its lineage's communes' agencies held on ``baseline``, and
+    the codes of those communes when it was not in force then itself, in one statement.
+    """
+    # NOTE: the lineage is walked once (a CTE) for both row kinds; a row with a code names a predecessor.
+    members = _baseline_members(province, day, baseline, visible).cte("members")
     a, o = agency_table, ownership_table
-    stmt = (
-        select(members.c.commune_id, *_held_columns())
+    held = (
+        select(members.c.commune_id, cast(null(), String).label("code"), *_held_columns())
         .select_from(
             members.join(a, and_(a.c.unit_id == members.c.unit_id, in_force_on(a, baseline))).join(
                 o, and_(o.c.agency_id == a.c.id, in_force_on(o, baseline))
@@ -143,23 +146,17 @@ async def baseline_counts(
         )
         .group_by(members.c.commune_id)
     )
-    return {r.commune_id: _held(r) for r in (await session.execute(stmt)).all()}
-
-
-async def predecessor_codes(
-    session: AsyncSession, province: str, day: date, baseline: date, visible: ColumnElement[bool]
-) -> dict[uuid.UUID, list[str]]:
-    """For each commune in force on ``day`` that was not in force on ``baseline``: its predecessors' codes then."""
-    members = _baseline_members(province, day, baseline, visible).subquery("members")
-    stmt = (
-        select(members.c.commune_id, members.c.code)
-        .where(members.c.unit_id != members.c.commune_id)
-        .order_by(members.c.commune_id, members.c.code)
-    )
+    predecessors = select(
+        members.c.commune_id, members.c.code, *(literal(0).label(name) for name in ("tasks_lead", "tasks_shared", "tasks_held"))
+    ).where(members.c.unit_id != members.c.commune_id)
+    counts: dict[uuid.UUID, Held] = {}
     codes: dict[uuid.UUID, list[str]] = {}
-    for commune_id, code in (await session.execute(stmt)).all():
-        codes.setdefault(commune_id, []).append(code)
-    return codes
+    for r in (await session.execute(union_all(held, predecessors))).all():
+        if r.code is None:
+            counts[r.commune_id] = _held(r)
+        else:
+            codes.setdefault(r.commune_id, []).append(r.code)
+    return counts, {commune_id: sorted(found) for commune_id, found in codes.items()}
 
 
 async def agency_counts(

@@ -28,8 +28,7 @@ async def communes(
     check_province(principal, province)
     visible = visible_communes(principal)
     now = await repository.commune_counts(session, province, as_of, visible)
-    then = await repository.baseline_counts(session, province, as_of, baseline, visible)
-    codes = await repository.predecessor_codes(session, province, as_of, baseline, visible)
+    then, codes = await repository.baseline(session, province, as_of, baseline, visible)
     rows = [
         CommuneWorkload(
             commune_code=c.code,

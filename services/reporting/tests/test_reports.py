@@ -472,9 +472,9 @@ async def test_a_commune_officer_reads_only_their_commune_profile(
     [
         # the province itself, tasks on both dates, decisions, qualifications, tasks not completed, streamlining,
         # holdings, car norms, dispositions, personnel's and assets' dossiers, the procedures communes handle
-        # (and the workload's 7: org-structure's communes and agencies, personnel's headcounts by commune, by commune
-        # and category, by agency, on the date and on 2025-06-30)
-        ("summary", {"as_of": "2026-04-15", "compare_to": "2025-06-30"}, 20),
+        # (and the workload's 5: org-structure's communes and agencies, personnel's headcounts by commune and agency
+        # on the date and on 2025-06-30, and by commune and category)
+        ("summary", {"as_of": "2026-04-15", "compare_to": "2025-06-30"}, 18),
         # the province itself, task findings, decisions, people gaps, headcount, asset gaps, dispositions
         ("transition-gaps", {"as_of": "2026-04-15"}, 7),
     ],

@@ -2,8 +2,8 @@
 
 Read from org-structure (``/workload/communes`` and ``/workload/agencies``: the tasks each
 commune's agencies and each agency hold on the date, and over the communes it came from on the
-baseline) and personnel (``/stats/headcount``: primary placements in force by commune, by
-commune and category, and by agency, on the date and on the baseline), all asked at once.
+baseline) and personnel (``/stats/headcount``: primary placements in force by commune and
+agency on the date and on the baseline, and by commune and category on the date), all asked at once.
 Tasks per person are exact decimals (2 places, half up); the median is the province's
 communes' (those with people), and the communes furthest above it are ranked by their ratio.
 """
@@ -53,11 +53,9 @@ class Fetched:
 
     communes: org_source.CommuneWorkloads
     agencies: org_source.AgencyWorkloads
-    by_commune: HeadcountStats
+    by_place: HeadcountStats
     by_commune_category: HeadcountStats
-    by_commune_then: HeadcountStats
-    by_agency: HeadcountStats
-    by_agency_then: HeadcountStats
+    by_place_then: HeadcountStats
 
 
 async def _in_order(*calls: Awaitable[Any]) -> list[Any]:
@@ -73,18 +71,21 @@ async def read(org: OrgSource, personnel: PersonnelSource, province: str, as_of:
     found = await _in_order(
         org_source.commune_workload(org, province, as_of, BASELINE),
         org_source.agency_workload(org, province, as_of, BASELINE),
-        headcount_by(personnel, province, as_of, "commune"),
+        # NOTE: by commune and agency at once: a commune's figures are its agencies' added up (one scan, not two)
+        headcount_by(personnel, province, as_of, "commune", "agency"),
         headcount_by(personnel, province, as_of, "commune", "category"),
-        headcount_by(personnel, province, BASELINE, "commune"),
-        headcount_by(personnel, province, as_of, "agency"),
-        headcount_by(personnel, province, BASELINE, "agency"),
+        headcount_by(personnel, province, BASELINE, "commune", "agency"),
     )
     return Fetched(*found)
 
 
 def _by(stats: HeadcountStats, dimension: str) -> dict[str, tuple[int, int]]:
-    """(people, quota) by the group's value of ``dimension``."""
-    return {str(r.group.get(dimension)): (r.headcount, r.quota or 0) for r in stats.rows}
+    """(people, quota) by the group's value of ``dimension``, the rows of each value added up."""
+    found: dict[str, tuple[int, int]] = {}
+    for r in stats.rows:
+        people, quota = found.get(key := str(r.group.get(dimension)), (0, 0))
+        found[key] = (people + r.headcount, quota + (r.quota or 0))
+    return found
 
 
 def _change(now_tasks: int, now_people: int, baseline: schemas.WorkloadBaseline) -> schemas.WorkloadChange:
@@ -103,7 +104,7 @@ def _baseline(tasks: int, people: int) -> schemas.WorkloadBaseline:
 
 def commune_rows(found: Fetched) -> list[schemas.WorkloadCommune]:
     """Each commune's figures, its people and baseline people added up from personnel's groups."""
-    people, people_then = _by(found.by_commune, "commune"), _by(found.by_commune_then, "commune")
+    people, people_then = _by(found.by_place, "commune"), _by(found.by_place_then, "commune")
     categories: dict[str, dict[str, int]] = {}
     for r in found.by_commune_category.rows:
         if r.headcount and (category := r.group.get("category")) is not None:
@@ -135,7 +136,7 @@ def commune_rows(found: Fetched) -> list[schemas.WorkloadCommune]:
 
 
 def agency_rows(found: Fetched) -> list[schemas.WorkloadAgency]:
-    people, people_then = _by(found.by_agency, "agency"), _by(found.by_agency_then, "agency")
+    people, people_then = _by(found.by_place, "agency"), _by(found.by_place_then, "agency")
     rows = []
     for a in found.agencies.rows:
         placed, quota = people.get(a.agency_id, (0, 0))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, false, or_, true
 from sqlalchemy.sql.elements import KeyedColumnElement
 
 from haicap_shared.areas import acts_everywhere, area_agency_id
@@ -25,6 +25,7 @@ from haicap_shared.auth import OutsideArea, Principal, ProvinceWrite, check_prov
 from haicap_shared.roles import Role
 
 from ..agencies.access import OrgRead, OrgWrite
+from . import repository
 from .models import item_table, plan_table
 
 PlansRead = OrgRead
@@ -73,9 +74,7 @@ def plans_visible(principal: Principal, superior_of_item: ColumnElement[Any]) ->
         return mine
     agency = area_agency_id(principal)
     owner = plan_table.c.owner_agency_id == agency if agency is not None else false()
-    has_item = exists(
-        select(item_table.c.id).where(item_table.c.plan_id == plan_table.c.id, items_visible(principal, superior_of_item))
-    )
+    has_item = repository.plan_has_item(items_visible(principal, superior_of_item))
     if principal.role is Role.COMMUNE_OFFICER:
         return or_(mine, has_item)
     return or_(owner, has_item)

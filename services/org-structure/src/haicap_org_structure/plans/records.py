@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from haicap_shared.upstream import UpstreamReader
+from haicap_shared.validity import Interval
 
 from .models import LinkKind
 
@@ -42,7 +43,7 @@ class RemotePlacement(BaseModel):
     valid_to: date | None = None
 
     def in_force_on(self, day: date) -> bool:
-        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+        return Interval.of(self).contains(day)
 
 
 class RecordsDirectory(Protocol):

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from haicap_shared.filters import given_equalities, where_given
 from haicap_shared.paging import fetch_page
 from haicap_shared.text import like_pattern, searched_key
 
@@ -59,6 +60,11 @@ def superior_of_item() -> ColumnElement[Any]:
     return func.coalesce(parent, plan_table.c.owner_agency_id)
 
 
+def plan_has_item(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Condition on ``plan``: it has an item meeting ``condition``."""
+    return select(item_table.c.id).where(item_table.c.plan_id == plan_table.c.id, condition).exists()
+
+
 # --- plans ----------------------------------------------------------------------------------
 
 
@@ -83,11 +89,7 @@ async def plan_page(
     limit: int,
     cursor: str | None,
 ) -> tuple[Sequence[RowMapping], str | None]:
-    stmt = select(plan_table).where(visible)
-    if province is not None:
-        stmt = stmt.where(plan_table.c.province_code == province)
-    if status is not None:
-        stmt = stmt.where(plan_table.c.status == status)
+    stmt = where_given(select(plan_table).where(visible), (plan_table.c.province_code, province), (plan_table.c.status, status))
     if q:
         stmt = stmt.where(plan_table.c.search_key.like(like_pattern(searched_key(q)), escape="\\"))
     return await fetch_page(session, stmt, order_by=[plan_table.c.code, plan_table.c.id], limit=limit, cursor=cursor)
@@ -129,22 +131,20 @@ async def item_rows(
     filters: ItemFilter | None = None,
 ) -> list[dict[str, Any]]:
     """Items as the API shows them (with dependencies by code, links and reminders), in code order."""
-    stmt = _item_rows()
+    stmt = where_given(_item_rows(), (item_table.c.plan_id, plan_id))
     if item_ids is not None:
         stmt = stmt.where(item_table.c.id.in_(list(item_ids)))
-    if plan_id is not None:
-        stmt = stmt.where(item_table.c.plan_id == plan_id)
     if visible is not None:
         stmt = stmt.where(visible)
     if filters is not None:
-        if filters.status is not None:
-            stmt = stmt.where(item_table.c.status == filters.status)
+        stmt = where_given(
+            stmt,
+            (item_table.c.status, filters.status),
+            (item_table.c.assignee_agency_id, filters.agency_id),
+            (item_table.c.commune_code, filters.commune),
+        )
         if filters.overdue_on is not None:
             stmt = stmt.where(overdue_on(filters.overdue_on))
-        if filters.agency_id is not None:
-            stmt = stmt.where(item_table.c.assignee_agency_id == filters.agency_id)
-        if filters.commune is not None:
-            stmt = stmt.where(item_table.c.commune_code == filters.commune)
     rows = [dict(row) for row in (await session.execute(stmt.order_by(item_table.c.code, item_table.c.id))).mappings()]
     ids = [row["id"] for row in rows]
     deps: dict[uuid.UUID, list[str]] = defaultdict(list)
@@ -306,11 +306,10 @@ class Scope:
     agency_id: uuid.UUID | None = None
 
     def conditions(self) -> list[ColumnElement[bool]]:
-        out = [self.visible]
-        if self.province is not None:
-            out.append(item_table.c.province_code == self.province)
-        if self.commune is not None:
-            out.append(item_table.c.commune_code == self.commune)
+        out = [
+            self.visible,
+            *given_equalities((item_table.c.province_code, self.province), (item_table.c.commune_code, self.commune)),
+        ]
         if self.agency_id is not None:
             out.append(or_(item_table.c.assignee_agency_id == self.agency_id, SUPERIOR_ID.in_([self.agency_id])))
         return out
@@ -361,13 +360,12 @@ async def plans_open_without_items(
     session: AsyncSession, visible_plans: ColumnElement[bool], province: str | None, day: date
 ) -> int:
     """Open plans with no item at all (counted only when the figures are not narrowed to a commune or agency)."""
-    stmt = (
+    stmt = where_given(
         select(func.count())
         .select_from(plan_table)
-        .where(visible_plans, open_on(day), ~select(item_table.c.id).where(item_table.c.plan_id == plan_table.c.id).exists())
+        .where(visible_plans, open_on(day), ~select(item_table.c.id).where(item_table.c.plan_id == plan_table.c.id).exists()),
+        (plan_table.c.province_code, province),
     )
-    if province is not None:
-        stmt = stmt.where(plan_table.c.province_code == province)
     return int(await session.scalar(stmt) or 0)
 
 

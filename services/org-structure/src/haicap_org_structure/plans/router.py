@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse
 
 from haicap_shared.audit import Audit
 from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
-from haicap_shared.codes import ProvinceCode
-from haicap_shared.db import DbSession
+from haicap_shared.codes import CommuneCode, ProvinceCode
+from haicap_shared.db import DbReadSession, DbSession
 from haicap_shared.errors import PreconditionFailed, PreconditionRequired, UpstreamUnavailable, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.paging import Cursor, Limit, Page
@@ -44,9 +44,7 @@ router = APIRouter(tags=["plans"], responses=problem_responses(NotAuthenticated,
 PlanId = Annotated[uuid.UUID, Path(description="The plan's internal id")]
 ItemId = Annotated[uuid.UUID, Path(description="The plan item's internal id")]
 ProvinceFilter = Annotated[ProvinceCode | None, Query(description="Province code, e.g. `04` for Cao Bằng")]
-CommuneFilter = Annotated[
-    str | None, Query(min_length=5, max_length=5, pattern=r"^[0-9]{5}$", description="Commune code, e.g. `01654`")
-]
+CommuneFilter = Annotated[CommuneCode | None, Query(description="Commune code, e.g. `01654` (Xã Hòa An)")]
 AsOf = Annotated[IsoDate | None, Query(description="The day the figures are for; today when omitted")]
 IF_MATCH_PROBLEMS = (PreconditionFailed, PreconditionRequired)
 
@@ -85,7 +83,7 @@ async def overdue_items(
 
 @router.get("/plans/stats", response_model=PlanStats)
 async def plan_stats(
-    session: DbSession,
+    session: DbReadSession,
     principal: PlansRead,
     province: ProvinceFilter = None,
     commune: CommuneFilter = None,

@@ -12,7 +12,11 @@ an admin signed in at the gateway, and for each province of ``--provinces``:
   gateway and directly at reporting;
 * each aggregate call those reports make (the same paths and parameters), directly at its
   service; the slowest of them is what the report is compared with, since reporting calls
-  them concurrently.
+  them concurrently;
+
+then the national roll-up (``/national/summary`` and ``/national/transition-gaps``, unless
+``--no-national``) against its calls: personnel's statistics once ``by=province``, org-structure's
+and assets' once per province in force (goal: at most 1.5 times the slowest, and 5 s).
 
 Reporting's cache is off for the whole run (``HAICAP_REPORTING_PAST_REPORT_TTL_SECONDS=0``
 and ``..._CURRENT_REPORT_TTL_SECONDS=0``): every timed report is composed anew. Each figure
@@ -66,6 +70,11 @@ class Call:
         extra = ",".join(f"{k}={v}" for k, v in self.params if k != "province" and (k, v) != ("as_of", AS_OF))
         return f"{self.service.split('-')[0]} {self.path}" + (f" ({extra})" if extra else "")
 
+    def key(self) -> str:
+        """The label, and the province for a call made once per province (the national roll-up's)."""
+        province = next((v for k, v in self.params if k == "province"), None)
+        return self.label() + (f" [{province}]" if province else "")
+
 
 def summary_calls(province: str) -> list[Call]:
     """What ``reports/summary.py``'s sections call (``sections/{org,personnel,assets}.py``)."""
@@ -99,6 +108,47 @@ def gaps_calls(province: str) -> list[Call]:
         Call("assets", "/stats/gaps", on),
         Call("assets", "/stats/dispositions", on),
     ]
+
+
+def national_summary_calls(provinces: list[str]) -> list[Call]:
+    """What ``reports/national.py``'s summary calls (``sections/national.py``): personnel once, the rest per province."""
+    on = [("as_of", AS_OF)]
+    calls = [
+        Call("org-structure", "/units", [*on, ("level", "province"), ("limit", "100")]),
+        Call("personnel", "/stats/qualifications", [*on, ("by", "province"), ("by", "category"), ("by", "level")]),
+        Call("personnel", "/stats/tasks-not-completed", [("year", str(int(AS_OF[:4]) - 1)), ("by", "province")]),
+        Call("personnel", "/stats/streamlining", [*on, ("by", "province")]),
+    ]
+    for province in provinces:
+        each = [*on, ("province", province)]
+        calls += [
+            Call("org-structure", "/tasks/stats", [*each, ("by", "level"), ("by", "sector")]),
+            Call("org-structure", "/function-decisions/progress", each),
+            Call("assets", "/stats/summary", each),
+            Call("assets", "/stats/car-norms", each),
+            Call("assets", "/stats/dispositions", each),
+            Call("org-structure", "/plans/stats", each),
+        ]
+    return calls
+
+
+def national_gaps_calls(provinces: list[str]) -> list[Call]:
+    """What ``reports/national.py``'s transition gaps call."""
+    on = [("as_of", AS_OF)]
+    calls = [
+        Call("org-structure", "/units", [*on, ("level", "province"), ("limit", "100")]),
+        Call("personnel", "/stats/gaps", [*on, ("by", "province")]),
+        Call("personnel", "/stats/headcount", [*on, ("by", "province"), ("by", "agency")]),
+    ]
+    for province in provinces:
+        each = [*on, ("province", province)]
+        calls += [
+            Call("org-structure", "/tasks/findings", [*each, ("limit", "1")]),
+            Call("org-structure", "/function-decisions/progress", each),
+            Call("assets", "/stats/gaps", each),
+            Call("assets", "/stats/dispositions", each),
+        ]
+    return calls
 
 
 def free_ports(count: int) -> list[int]:
@@ -150,20 +200,43 @@ class Result:
 
 
 def measure(stack: Stack, token: str, province: str, runs: int) -> list[Result]:
+    reports = [
+        ("summary", f"/provinces/{province}/summary", summary_calls(province)),
+        ("transition-gaps", f"/provinces/{province}/transition-gaps", gaps_calls(province)),
+    ]
+    return measure_reports(stack, token, province, reports, runs)
+
+
+def measure_national(stack: Stack, token: str, runs: int) -> list[Result]:
+    """The national roll-up against its calls: the provinces in force are org-structure's on the date."""
+    headers = {"Authorization": f"Bearer {token}"}
+    params = {"as_of": AS_OF, "level": "province", "limit": "100"}
+    with httpx.Client(timeout=60.0, trust_env=False, headers=headers) as client:
+        response = client.get(f"{stack.url('org-structure')}/units", params=params)
+        response.raise_for_status()
+        provinces = [unit["code"] for unit in response.json()["items"]]
+    reports = [
+        ("national summary", "/national/summary", national_summary_calls(provinces)),
+        ("national transition-gaps", "/national/transition-gaps", national_gaps_calls(provinces)),
+    ]
+    return measure_reports(stack, token, f"all {len(provinces)}", reports, runs)
+
+
+Reports = list[tuple[str, str, list[Call]]]
+
+
+def measure_reports(stack: Stack, token: str, province: str, reports: Reports, runs: int) -> list[Result]:
     results = []
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(timeout=300.0, trust_env=False, headers=headers) as client:
-        for report, path, calls in (
-            ("summary", f"/provinces/{province}/summary", summary_calls(province)),
-            ("transition-gaps", f"/provinces/{province}/transition-gaps", gaps_calls(province)),
-        ):
+        for report, path, calls in reports:
             params: Params = [("as_of", AS_OF)] + ([("compare_to", COMPARE_TO)] if report == "summary" else [])
             gateway_url = f"{stack.url(GATEWAY.name)}/api/v1/reports{path}"
             reporting_url = f"{stack.url('reporting')}{path}"
-            times: dict[str, list[float]] = {"gateway": [], "reporting": [], "at_once": []} | {c.label(): [] for c in calls}
+            times: dict[str, list[float]] = {"gateway": [], "reporting": [], "at_once": []} | {c.key(): [] for c in calls}
             direct = [(f"{stack.url(c.service)}{c.path}", c.params) for c in calls]
             for run in range(runs + 1):  # NOTE: the first run warms every cache and connection pool, and is not counted
-                took = {c.label(): timed_get(client, f"{stack.url(c.service)}{c.path}", c.params) for c in calls}
+                took = {c.key(): timed_get(client, f"{stack.url(c.service)}{c.path}", c.params) for c in calls}
                 took["at_once"] = asyncio.run(at_once(direct, headers))
                 took["reporting"] = timed_get(client, reporting_url, params, report=True)
                 took["gateway"] = timed_get(client, gateway_url, params, report=True)
@@ -171,11 +244,12 @@ def measure(stack: Stack, token: str, province: str, runs: int) -> list[Result]:
                     for key, value in took.items():
                         times[key].append(value)
             medians = {k: statistics.median(v) for k, v in times.items()}
-            sources = {c.label(): medians[c.label()] for c in calls}
+            sources = {c.key(): medians[c.key()] for c in calls}
             results.append(Result(province, report, medians["gateway"], medians["reporting"], sources, medians["at_once"]))
+            shown = sorted(sources.items(), key=lambda kv: -kv[1])[:12]
             print(f"  {province} {report}: gateway {medians['gateway']:.0f} ms, reporting {medians['reporting']:.0f} ms, "
-                  f"all at once {medians['at_once']:.0f} ms, "
-                  f"sources {', '.join(f'{k} {v:.0f}' for k, v in sources.items())}", flush=True)  # fmt: skip
+                  f"all at once {medians['at_once']:.0f} ms, {len(calls)} calls, "
+                  f"slowest sources {', '.join(f'{k} {v:.0f}' for k, v in shown)}", flush=True)  # fmt: skip
     return results
 
 
@@ -192,9 +266,14 @@ def print_table(results: list[Result], sizes: national.Sizes, runs: int, load: s
             f"| {sum(r.sources.values()):.0f} ms | {r.all_at_once:.0f} ms | **{r.via_gateway / slowest:.2f}** "
             f"| {r.at_reporting / slowest:.2f} | {r.at_reporting / r.all_at_once:.2f} |"
         )
-    print("\nEvery source call, direct (median ms):")
+    national_ = [r for r in results if r.report.startswith("national")]
+    for r in national_:
+        print(f"\n{r.report}: {r.via_gateway / 1000:.2f} s via the gateway with the cache off (goal: at most 5 s), "
+              f"{len(r.sources)} calls")  # fmt: skip
+    print("\nEvery source call, direct (median ms; the national roll-up's 12 slowest):")
     for r in results:
-        print(f"  {r.province} {r.report}: " + ", ".join(f"{k} {v:.0f}" for k, v in r.sources.items()))
+        shown = sorted(r.sources.items(), key=lambda kv: -kv[1])[:12] if r in national_ else list(r.sources.items())
+        print(f"  {r.province} {r.report}: " + ", ".join(f"{k} {v:.0f}" for k, v in shown))
 
 
 def load_average() -> str:
@@ -209,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--provinces", default="79,04", help="comma-separated province codes (default: Hồ Chí Minh, Cao Bằng)")
+    parser.add_argument("--no-national", action="store_true", help="leave out the national roll-up")
     parser.add_argument("--keep", action="store_true", help="keep the databases (and print their URLs) instead of dropping them")
     parser.add_argument(
         "--reuse",
@@ -261,7 +341,10 @@ def main(argv: list[str] | None = None) -> int:
                 response.raise_for_status()
                 token = response.json()["access_token"]
             print(f"stack up (logs in {work / 'log'}); timing, load average {load_average()}", flush=True)
-            results = [r for province in args.provinces.split(",") for r in measure(stack, token, province, args.runs)]
+            provinces = [p for p in args.provinces.split(",") if p]
+            results = [r for province in provinces for r in measure(stack, token, province, args.runs)]
+            if not args.no_national:
+                results += measure_national(stack, token, args.runs)
         print_table(results, sizes, args.runs, load_average())
     finally:
         if args.keep:

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from haicap_assets.stats import schemas as assets_stats
 from haicap_org_structure.agencies import schemas as org_agencies
+from haicap_org_structure.feasibility import schemas as org_feasibility
 from haicap_org_structure.findings import schemas as org_findings
 from haicap_org_structure.plans import schemas as org_plans
 from haicap_org_structure.procedures import schemas as org_procedures
@@ -36,13 +37,16 @@ PRODUCERS: dict[str, type[BaseModel]] = {
     r"/api/v1/org/function-decisions/progress": org_agencies.DecisionProgress,
     r"/api/v1/org/units/by-code/\d+": org_units.AdministrativeUnit,
     r"/api/v1/org/units": Page[org_units.AdministrativeUnit],
-    r"/api/v1/org/plans/stats": org_plans.PlanStats,
     r"/api/v1/org/units/[0-9a-f-]+/lineage": org_units.Lineage,
     r"/api/v1/org/agencies": Page[org_agencies.Agency],
     r"/api/v1/org/procedures/handled": org_procedures.HandledByCommune,
     r"/api/v1/org/procedures/handled-by-communes": org_procedures.HandledByCommunes,
     r"/api/v1/org/workload/communes": org_workload.CommuneWorkloads,
     r"/api/v1/org/workload/agencies": org_workload.AgencyWorkloads,
+    r"/api/v1/org/task-feasibility/stats": org_feasibility.FeasibilityStats,
+    r"/api/v1/org/plans/stats": org_plans.PlanStats,
+    r"/api/v1/org/plans/overdue": Page[org_plans.OverdueItem],
+    r"/api/v1/org/plans/[0-9a-f-]{36}": org_plans.Plan,
     r"/api/v1/personnel/stats/qualifications": personnel_stats.QualificationStats,
     r"/api/v1/personnel/stats/streamlining": personnel_stats.StreamliningStats,
     r"/api/v1/personnel/stats/gaps": personnel_stats.GapStats,

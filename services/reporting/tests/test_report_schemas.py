@@ -16,6 +16,7 @@ from haicap_shared.codes import UNIT_LEVELS
 from haicap_shared.testing import assert_problem
 
 from .conftest import GATEWAY
+from .operations_fakes import NO_FEASIBILITY
 from .test_reports import PROVINCE, fake_quang_lam, org  # noqa: F401 - the fake sources, as a fixture
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -75,6 +76,7 @@ def _every_item(org: respx.MockRouter) -> None:  # noqa: F811
             "total": 1,
             "items": [finding],
             "truncated": False,
+            **NO_FEASIBILITY,
         }
     )
     scope = {"as_of": "2026-04-15", "province": PROVINCE, "commune": None, "level": None, "category": None, "by": ["agency"]}
@@ -154,7 +156,18 @@ async def test_a_degraded_summary_is_what_it_declares(client: httpx.AsyncClient)
     assert response.status_code == 200, response.text
     body = response.json()
     _assert_declared(await _spec(client), ROUTES["summary"], body)
-    sections = ["tasks", "decisions", "staff", "assets", "streamlining", "dispositions", "procedure_dossiers", "workload"]
+    sections = [
+        "tasks",
+        "decisions",
+        "staff",
+        "assets",
+        "streamlining",
+        "dispositions",
+        "procedure_dossiers",
+        "plans",
+        "task_difficulties",
+        "workload",
+    ]
     assert [m["section"] for m in body["missing"]] == sections
     assert [body[name] for name in sections] == [None] * len(sections)
 

@@ -16,6 +16,7 @@ from haicap_shared.testing import TestTokens, assert_problem
 
 from .conftest import GATEWAY
 from .dossier_fakes import assets_rows, fake_dossiers, stats_body
+from .operations_fakes import NO_FEASIBILITY, fake_operations
 from .producers import assert_fakes_match_producers
 from .workload_fakes import fake_workload
 
@@ -209,6 +210,7 @@ def org():
         for prefix in ("org", "personnel", "assets"):
             mock.get(f"/api/v1/{prefix}/events/latest", name=f"{prefix}_events_latest").respond(json=feed_position(0))
         fake_dossiers(mock)
+        fake_operations(mock)
         fake_workload(mock, headcount=False)
         yield mock
         # NOTE: after the test, so the routes a test adds are checked too
@@ -280,6 +282,8 @@ async def test_a_source_down_leaves_its_sections_missing(client: httpx.AsyncClie
         ("streamlining", "personnel"),
         # NOTE: its three sources are read at once; the first failing in the order personnel, assets, org-structure is named
         ("procedure_dossiers", "personnel"),
+        ("plans", "org-structure"),
+        ("task_difficulties", "org-structure"),
         # NOTE: org-structure and personnel are read at once; org-structure, first in the order, is named
         ("workload", "org-structure"),
     }
@@ -319,7 +323,15 @@ async def test_the_csv_is_long_format(client: httpx.AsyncClient, org) -> None:
 
 async def test_transition_gaps_name_agencies_without_decision(client: httpx.AsyncClient, org) -> None:
     org.get("/api/v1/org/tasks/findings").respond(
-        json={"as_of": "2026-04-15", "province": PROVINCE, "counts": {}, "total": 0, "items": [], "truncated": False}
+        json={
+            "as_of": "2026-04-15",
+            "province": PROVINCE,
+            "counts": {},
+            "total": 0,
+            "items": [],
+            "truncated": False,
+            **NO_FEASIBILITY,
+        }
     )
     report = (await client.get(f"/provinces/{PROVINCE}/transition-gaps", params={"as_of": "2026-04-15"})).json()
     assert report["complete"] is True
@@ -471,10 +483,11 @@ async def test_a_commune_officer_reads_only_their_commune_profile(
     ("path", "params", "expected"),
     [
         # the province itself, tasks on both dates, decisions, qualifications, tasks not completed, streamlining,
-        # holdings, car norms, dispositions, personnel's and assets' dossiers, the procedures communes handle
+        # holdings, car norms, dispositions, personnel's and assets' dossiers, the procedures communes handle,
+        # plan stats, overdue plan items, task feasibility stats
         # (and the workload's 5: org-structure's communes and agencies, personnel's headcounts by commune and agency
         # on the date and on 2025-06-30, and by commune and category)
-        ("summary", {"as_of": "2026-04-15", "compare_to": "2025-06-30"}, 18),
+        ("summary", {"as_of": "2026-04-15", "compare_to": "2025-06-30"}, 21),
         # the province itself, task findings, decisions, people gaps, headcount, asset gaps, dispositions
         ("transition-gaps", {"as_of": "2026-04-15"}, 7),
     ],
@@ -499,7 +512,15 @@ async def test_every_call_of_a_report_is_in_flight_at_once(
         return route.return_value
 
     org.get("/api/v1/org/tasks/findings").respond(
-        json={"as_of": "2026-04-15", "province": PROVINCE, "counts": {}, "total": 0, "items": [], "truncated": False}
+        json={
+            "as_of": "2026-04-15",
+            "province": PROVINCE,
+            "counts": {},
+            "total": 0,
+            "items": [],
+            "truncated": False,
+            **NO_FEASIBILITY,
+        }
     )
     for route in org.routes:
         route.side_effect = held

@@ -20,7 +20,7 @@ from haicap_shared.http import UpstreamError
 from haicap_shared.versioning import if_none_match_names
 
 from ..composition import Missing, Report, Section, SectionSpec, compose, missing_reason
-from ..sections import assets, org, personnel, procedures, workload
+from ..sections import assets, operations, org, personnel, procedures, workload
 from ..sources import Sources
 from . import places
 from .access import check_report_area
@@ -95,6 +95,8 @@ async def commune_profile(
     if not unread and if_none_match_names(if_none_match, etag_of(code, as_of, sequences)):
         return Profile(None, etag_of(code, as_of, sequences))
 
+    period = operations.default_period(as_of)  # NOTE: the profile's on-time period is the year of its date
+
     async def lineage_section() -> Section:
         return lineage
 
@@ -107,6 +109,10 @@ async def commune_profile(
         SectionSpec("procedures", DOSSIER_SOURCES, lambda: procedures.commune_procedures(sources, province, code, as_of)),
         SectionSpec(
             "workload", WORKLOAD_SOURCES, lambda: workload.commune_workload(sources.org, sources.personnel, province, code, as_of)
+        ),
+        SectionSpec("plans", "org-structure", lambda: operations.plans(sources.org, province, code, as_of, *period)),
+        SectionSpec(
+            "task_difficulties", "org-structure", lambda: operations.task_difficulties(sources.org, province, code, as_of)
         ),
     ]
     subject = {"commune": code, "name": unit.name, "province": province}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
@@ -21,13 +22,14 @@ from haicap_shared.values import IsoDate
 from ..cache import ReportCache
 from ..composition import Report
 from ..render.tabular import chunks, csv_lines, xlsx_file
+from ..sections import operations
 from ..sources import Sources
 from ..sources.base import SourceShapeError
-from . import national, service
+from . import national, plan_progress, service
 from .access import CommuneReports, ProvinceReports
 from .national_schemas import NationalGaps, NationalSummary
 from .places import CommuneNotFound, ProvinceNotFound
-from .schemas import CommuneProfile, ProvinceSummary, ProvinceWorkload, TransitionGaps
+from .schemas import CommuneProfile, PlanReport, ProvinceSummary, ProvinceWorkload, TransitionGaps
 
 router = APIRouter(
     tags=["reports"],
@@ -117,11 +119,28 @@ async def get_province_summary(
     as_of: AsOf = None,
     compare_to: Annotated[IsoDate | None, Query(description="Also show the figures on this date, and the change")] = None,
     format: OutputFormat = Format.JSON,
+    period_from: Annotated[
+        IsoDate | None,
+        Query(
+            alias="from",
+            description="Start of the plans' on-time period (`plans.on_time`); 1 January of `as_of`'s year by default",
+        ),
+    ] = None,
+    period_to: Annotated[
+        IsoDate | None,
+        Query(
+            alias="to",
+            description="End of the plans' on-time period; 31 December of `as_of`'s year by default "
+            "(a period ending before it starts counts no item)",
+        ),
+    ] = None,
 ) -> Response:
-    """The province summary: tasks by level, decisions, staff, assets, streamlining, dispositions."""
+    """The province summary: tasks by level, decisions, staff, assets, streamlining, dispositions, plans, task difficulties."""
     day = as_of or date.today()
+    year_start, year_end = operations.default_period(day)
+    period = (period_from or year_start, period_to or year_end)  # NOTE: one ending before it starts counts no item
     report, ttl = await service.province_summary(
-        _sources(request), _cache(request), principal, code, day, compare_to, timeout_seconds=_timeout(request)
+        _sources(request), _cache(request), principal, code, day, compare_to, timeout_seconds=_timeout(request), period=period
     )
     return await _respond(report, format, ttl, f"tong-hop-{code}-{day.isoformat()}")
 
@@ -185,6 +204,31 @@ async def get_commune_profile(
         assert profile.etag is not None
         return Response(status_code=304, headers={"ETag": profile.etag, "Cache-Control": "private, no-cache"})
     return await _respond(profile.report, format, 0, f"ho-so-{code}-{day.isoformat()}", etag=profile.etag)
+
+
+@router.get(
+    "/plans/{plan_id}",
+    response_class=Response,
+    responses=_report_doc(PlanReport, plan_progress.PlanNotFound, SourceShapeError),
+    openapi_extra=takes_up_to(),
+)
+async def get_plan_progress(
+    request: Request,
+    principal: CommuneReports,
+    plan_id: Annotated[uuid.UUID, Path(description="The plan's id in org-structure")],
+    as_of: AsOf = None,
+    format: OutputFormat = Format.JSON,
+) -> Response:
+    """An implementation plan's progress: each item as reported and, for items with a `measure`, as the records show.
+
+    A commune officer (or a viewer bound to a commune) of the plan's province sees their
+    commune's items only; province-wide readers see every item.
+    """
+    day = as_of or date.today()
+    report = await service.plan_progress_report(
+        _sources(request), principal, str(plan_id), day, timeout_seconds=_timeout(request)
+    )
+    return await _respond(report, format, 0, f"ke-hoach-{report.subject['code']}-{day.isoformat()}")
 
 
 @router.get(

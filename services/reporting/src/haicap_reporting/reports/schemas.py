@@ -611,7 +611,7 @@ class PlanReport(_ReportHeader):
     province: str
     status: str = Field(description="`open` or `closed`")
     starts_on: date
-    ends_on: date
+    ends_on: date | None = Field(description="null: no end set")
     decision_number: str | None
     progress: PlanItems | None
     measured: PlanMeasured | None

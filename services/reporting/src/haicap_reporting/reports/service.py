@@ -17,7 +17,7 @@ from haicap_shared.auth import Principal
 from ..cache import ReportCache
 from ..composition import Report
 from ..sources import Sources
-from . import gaps, profile, summary, workload
+from . import gaps, plan_progress, profile, summary, workload
 from .access import check_report_area
 
 Key = tuple[object, ...]
@@ -32,14 +32,19 @@ async def province_summary(
     compare_to: date | None,
     *,
     timeout_seconds: float,
+    period: tuple[date, date] | None = None,
 ) -> tuple[Report, float]:
-    """The province summary on ``as_of`` (and ``compare_to``), for a caller whose area holds the province."""
+    """The province summary on ``as_of`` (and ``compare_to``), for a caller whose area holds the province.
+
+    ``period`` is the plans' on-time period; the report is kept per period.
+    """
     check_report_area(principal, province)
     return await _kept(
         cache,
-        ("summary", province, as_of, compare_to),
+        # NOTE: kept per period too: two periods are two reports
+        ("summary", province, as_of, compare_to, period),
         as_of,
-        lambda: summary.province_summary(sources, province, as_of, compare_to, timeout_seconds=timeout_seconds),
+        lambda: summary.province_summary(sources, province, as_of, compare_to, timeout_seconds=timeout_seconds, period=period),
     )
 
 
@@ -72,6 +77,13 @@ async def commune_profile(
     return await profile.commune_profile(
         sources, principal, commune, as_of, timeout_seconds=timeout_seconds, if_none_match=if_none_match
     )
+
+
+async def plan_progress_report(
+    sources: Sources, principal: Principal, plan_id: str, as_of: date, *, timeout_seconds: float
+) -> Report:
+    """A plan's progress, composed anew every time (items the caller's commune holds only, for a commune's reader)."""
+    return await plan_progress.plan_progress(sources, principal, plan_id, as_of, timeout_seconds=timeout_seconds)
 
 
 async def _kept(cache: ReportCache, key: Key, as_of: date, build: Callable[[], Awaitable[Report]]) -> tuple[Report, float]:

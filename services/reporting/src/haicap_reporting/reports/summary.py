@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from ..composition import Report, SectionSpec, alongside, compose
-from ..sections import assets, org, personnel, procedures
+from ..sections import assets, operations, org, personnel, procedures
 from ..sources import Sources
 from . import places
 from .schemas import ProvinceSummary
@@ -16,9 +16,19 @@ DOSSIER_SOURCES = "personnel, assets, org-structure"
 
 
 async def province_summary(
-    sources: Sources, province: str, as_of: date, compare_to: date | None, *, timeout_seconds: float
+    sources: Sources,
+    province: str,
+    as_of: date,
+    compare_to: date | None,
+    *,
+    timeout_seconds: float,
+    period: tuple[date, date] | None = None,
 ) -> Report:
-    """The summary; 404 ``province_not_found`` when org-structure knows no such province on ``as_of``."""
+    """The summary; 404 ``province_not_found`` when org-structure knows no such province on ``as_of``.
+
+    ``period`` is the plans' on-time period (``from``, ``to``): the year of ``as_of`` when not given.
+    """
+    start, end = period or operations.default_period(as_of)
     specs = [
         SectionSpec("tasks", "org-structure", lambda: org.tasks(sources.org, province, as_of, compare_to)),
         SectionSpec("decisions", "org-structure", lambda: org.decisions(sources.org, province, as_of)),
@@ -27,6 +37,10 @@ async def province_summary(
         SectionSpec("streamlining", "personnel", lambda: personnel.streamlining(sources.personnel, province, as_of)),
         SectionSpec("dispositions", "assets", lambda: assets.dispositions(sources.assets, province, as_of)),
         SectionSpec("procedure_dossiers", DOSSIER_SOURCES, lambda: procedures.province_dossiers(sources, province, as_of)),
+        SectionSpec("plans", "org-structure", lambda: operations.plans(sources.org, province, None, as_of, start, end)),
+        SectionSpec(
+            "task_difficulties", "org-structure", lambda: operations.task_difficulties(sources.org, province, None, as_of)
+        ),
         workload_spec(sources, province, as_of),
     ]
     return await alongside(

@@ -123,8 +123,28 @@ async def task_findings(org: OrgSource, province: str, as_of: date) -> Section:
         total=findings.total,
         truncated=findings.truncated,
         items=[schemas.TaskFindingItem(**r) for r in rows],
+        by_commune=findings.by_commune,
+        by_sector=findings.by_sector,
     )
-    return Section("tasks", "Nhiệm vụ", data, [table])
+    return Section("tasks", "Nhiệm vụ", data, [table, *feasibility_findings(findings.by_commune, findings.by_sector)])
+
+
+FEASIBILITY_FINDINGS = (("cannot_carry_out", "Chưa thực hiện được"), ("difficulty_open", "Khó khăn chưa giải quyết"))
+
+
+def feasibility_findings(by_commune: dict[str, dict[str, int]], by_sector: dict[str, dict[str, int]]) -> list[Table]:
+    """The findings of task feasibility (issue #18) counted by commune and by sector."""
+    columns = list(FEASIBILITY_FINDINGS)
+    formats = {k: COUNT for k, _ in columns}
+    return [
+        Table(
+            f"Nhiệm vụ chưa thực hiện được, có khó khăn theo {what}",
+            [("place", heading), *columns],
+            [{"place": key, **{k: counts.get(k, 0) for k, _ in columns}} for key, counts in sorted(groups.items())],
+            formats,
+        )
+        for what, heading, groups in (("xã", "Xã", by_commune), ("lĩnh vực", "Lĩnh vực", by_sector))
+    ]
 
 
 async def agencies_without_decision(org: OrgSource, province: str, as_of: date) -> Section:

@@ -76,6 +76,9 @@ class Findings(Read):
     total: int
     items: list[Finding]
     truncated: bool
+    # NOTE: issue #18's feasibility kinds counted by commune and sector ({} from an org-structure without them)
+    by_commune: dict[str, dict[str, int]] = {}
+    by_sector: dict[str, dict[str, int]] = {}
 
 
 class Unit(Read):
@@ -206,6 +209,147 @@ class OrgSource:
             "/procedures/handled",
             params={"commune_code": commune, "as_of": as_of.isoformat()},
         )
+
+
+# --- issue #18: task feasibility and plans ---------------------------------------------
+
+
+class FeasibilityCommune(Read):
+    commune_code: str | None
+    normal: int
+    with_difficulties: int
+    cannot_carry_out: int
+    open_over_days: int
+
+
+class FeasibilitySector(Read):
+    sector: str | None
+    with_difficulties: int
+    cannot_carry_out: int
+
+
+class FeasibilityStats(Read):
+    """``GET /task-feasibility/stats``: statuses in force on a date, by status, reason, proposal, commune and sector."""
+
+    tasks_reported: int
+    by_status: dict[str, int]
+    by_reason: dict[str, int]
+    proposals: dict[str, dict[str, int]]
+    open_over_days: int
+    by_commune: list[FeasibilityCommune]
+    by_sector: list[FeasibilitySector]
+
+
+class AgencyOverdue(Read):
+    agency_id: str
+    name: str
+    commune_code: str | None
+    overdue: int
+
+
+class CommuneOverdue(Read):
+    commune_code: str | None
+    overdue: int
+
+
+class AgencyOnTime(Read):
+    agency_id: str
+    name: str
+    due: int
+    done_on_time: int
+    done_late: int
+    rate: str | None
+
+
+class PlanStats(Read):
+    """``GET /plans/stats``: open plans, items by status, overdue items, on-time completion per agency."""
+
+    plans_open: int
+    items: dict[str, int]
+    overdue: int
+    overdue_by_agency: list[AgencyOverdue]
+    overdue_by_commune: list[CommuneOverdue]
+    on_time: list[AgencyOnTime]
+
+
+class OverdueItem(Read):
+    item_id: str
+    plan_id: str
+    code: str
+    title: str
+    deadline: date
+    days_overdue: int
+    assignee_agency_id: str
+    assignee_agency_name: str
+    commune_code: str | None
+    superior_agency_id: str
+    superior_agency_name: str
+
+
+class OverdueItems(Read):
+    """``GET /plans/overdue``: items not done with their deadline past."""
+
+    items: list[OverdueItem]
+
+
+class PlanItem(Read):
+    id: str
+    code: str
+    title: str
+    expected_output: str | None = None
+    assignee_agency_id: str
+    commune_code: str | None
+    province_code: str
+    starts_on: date | None = None
+    deadline: date
+    status: str
+    progress_percent: int
+    completed_on: date | None = None
+    measure: str | None = None
+    on_time: bool | None = None
+
+
+class Plan(Read):
+    """``GET /plans/{id}``: a plan with its items."""
+
+    id: str
+    province_code: str
+    code: str
+    title: str
+    owner_agency_id: str
+    decision_number: str | None = None
+    decision_signed_on: date | None = None
+    starts_on: date
+    ends_on: date | None
+    status: str
+    closed_on: date | None = None
+    rating: str | None = None
+    items: list[PlanItem]
+
+
+# NOTE: functions of the org source rather than methods, so this part stands apart from the rest of OrgSource
+
+
+def _scope(province: str, commune: str | None, as_of: date) -> dict[str, str]:
+    return {"as_of": as_of.isoformat(), "province": province} | ({"commune": commune} if commune else {})
+
+
+async def feasibility_stats(org: OrgSource, province: str, commune: str | None, as_of: date) -> FeasibilityStats:
+    return await read(org.client, FeasibilityStats, "/task-feasibility/stats", params=_scope(province, commune, as_of))
+
+
+async def plan_stats(org: OrgSource, province: str, commune: str | None, as_of: date, start: date, end: date) -> PlanStats:
+    params = _scope(province, commune, as_of) | {"from": start.isoformat(), "to": end.isoformat()}
+    return await read(org.client, PlanStats, "/plans/stats", params=params)
+
+
+async def plans_overdue(org: OrgSource, province: str, commune: str | None, as_of: date, *, limit: int) -> OverdueItems:
+    params = _scope(province, commune, as_of) | {"limit": str(limit)}
+    return await read(org.client, OverdueItems, "/plans/overdue", params=params)
+
+
+async def plan(org: OrgSource, plan_id: str) -> Plan:
+    return await read(org.client, Plan, f"/plans/{plan_id}")
 
 
 # --- issue #18: workload ------------------------------------------------------------------

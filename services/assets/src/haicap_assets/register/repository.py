@@ -433,7 +433,7 @@ async def stage_labels(raw: Any, labels: Sequence[tuple[str, str, str | None, st
     """``import_label``: (cell, its text, the value read, or the problem) of each spelling the file uses."""
     await raw.execute("CREATE TEMP TABLE import_label (field text, raw text, value text, problem text) ON COMMIT DROP")
     await raw.copy_records_to_table("import_label", records=labels)
-    await raw.execute("CREATE INDEX ON import_label (field, raw)")
+    await raw.execute("ANALYZE import_label")
 
 
 def _cleaned(name: str, fields: Sequence[str]) -> str:
@@ -495,20 +495,26 @@ async def stage_references(
         "ON COMMIT DROP"
     )
     await raw.copy_records_to_table("import_location", records=places)
+    # NOTE: known sizes, so the planner hash-joins them with the rows (a temporary table has no statistics of its own).
+    await raw.execute("ANALYZE import_holder")
+    await raw.execute("ANALYZE import_location")
+
+
+def _number_read(name: str) -> str:
+    """Whether a number cell reads as one (spaces dropped, as ``importer._number`` does); null for an empty cell."""
+    return f"replace(r.{name}, ' ', '') ~ '{_NUMBER}' AS {name}_ok"
 
 
 def _number_value(name: str, kind: type[Any]) -> str:
-    """A number cell's value as ``importer._number`` reads it (spaces dropped; an int is the float truncated)."""
-    compact = f"replace(r.{name}, ' ', '')"
+    """A number cell's value as ``importer._number`` reads it (an int is the float truncated)."""
+    compact = f"replace(n.{name}, ' ', '')"
     value = f"{compact}::float8" if kind is float else f"trunc({compact}::float8)"
-    return f"CASE WHEN {compact} ~ '{_NUMBER}' THEN {value} END AS {name}_n"
+    return f"CASE WHEN n.{name}_ok THEN {value} END AS {name}_n"
 
 
 def _number_check(name: str, money: bool) -> str:
     """A number cell's problem: not a number, or (money) negative."""
-    compact = f"replace(p.{name}, ' ', '')"
-    check = f"CASE WHEN p.{name} IS NOT NULL AND NOT {compact} ~ '{_NUMBER}' THEN '{name} ' || {_repr_sql(f'p.{name}')}"
-    check += " || ' is not a number' END"
+    check = f"CASE WHEN NOT p.{name}_ok THEN '{name} ' || {_repr_sql(f'p.{name}')} || ' is not a number' END"
     if money:
         check = f"COALESCE({check}, CASE WHEN p.{name}_n < 0 THEN '{name} is negative' END)"
     return check
@@ -525,10 +531,11 @@ def check_sql(
 ) -> str:
     """The statement that checks every row (``importer.parse_row``, ``checked_records`` in SQL) and stages the good ones."""
     kinds: dict[str, type[Any]] = {**numbers, **dict.fromkeys(money, int)}
+    read = [_number_read(name) for name in kinds]
     parsed = [_number_value(name, kind) for name, kind in kinds.items()]
-    number_checks = [_number_check(name, name in money) for name in [*numbers, *money]]
+    number_checks = [_number_check(name, name in money) for name in kinds]
     plate_match = "'^([0-9]{2})([A-Z]{1,2})([0-9]{4,5})$'"
-    parsed.append(f"regexp_match(upper(regexp_replace(r.plate, '[\\s.-]', '', 'g')), {plate_match}) AS plate_m")
+    read.append(f"regexp_match(upper(regexp_replace(r.plate, '[\\s.-]', '', 'g')), {plate_match}) AS plate_m")
     earlier = [
         "CASE WHEN p.code IS NULL OR char_length(p.code) > 50 THEN 'code is missing (or longer than 50)' END",
         "CASE WHEN char_length(COALESCE(p.name, '')) NOT BETWEEN 2 AND 300 THEN 'name is missing (or longer than 300)' END",
@@ -543,7 +550,7 @@ def check_sql(
         f"THEN 'plates of province {province} start with {' or '.join(sorted(known))}, not ' || (p.plate_m)[1] END"
         for province, known in sorted(plate_prefixes.items())
     )
-    details = f"""CASE WHEN p.kind_v IS NOT NULL AND num_nonnulls({", ".join(earlier)}) = 0 THEN CASE
+    details = f"""CASE WHEN p.kind_v IS NOT NULL AND cardinality(p.early) = 0 THEN CASE
         WHEN p.kind_v <> 'premises' AND num_nonnulls({", ".join(f"p.{f}" for f in premises_fields)}) > 0
             THEN {_q(", ".join(premises_fields) + " describe premises only")}
         WHEN p.kind_v <> 'car' AND num_nonnulls({", ".join(f"p.{f}" for f in car_fields)}) > 0
@@ -575,14 +582,18 @@ def check_sql(
         "c.residual_value_n", "c.status_v", holder, "c.purpose_v", "c.valid_from", "c.decision_number",
     ]  # fmt: skip
     return f"""
-WITH p AS (
-    SELECT r.*, {", ".join(parsed)} FROM asset_import_row r
+WITH n AS (
+    SELECT r.*, {", ".join(read)} FROM asset_import_row r OFFSET 0
+), p AS (
+    SELECT n.*, {", ".join(parsed)} FROM n OFFSET 0
+), e AS (
+    SELECT p.*, array_remove(ARRAY[{", ".join(earlier)}]::text[], NULL) AS early FROM p OFFSET 0
 ), checked AS MATERIALIZED (
     SELECT p.*, h.holder_kind, h.holder_id, h.holder_name, h.holder_province_code, h.holder_commune_code,
         h.holder_level, h.holder_unit_id, h.holder_valid_to, {plate} AS plate_v,
-        array_remove(ARRAY[{", ".join(earlier)}, {details}, p.ref_p]::text[], NULL)
+        p.early || array_remove(ARRAY[{details}, p.ref_p]::text[], NULL)
             || COALESCE(h.problems, '{{}}'::text[]) || COALESCE(loc.problems, '{{}}'::text[]) AS errors
-    FROM p
+    FROM e AS p
     LEFT JOIN import_holder h ON h.ref_kind = p.ref_kind AND h.ref_key = p.ref_key AND h.valid_from = p.valid_from
     LEFT JOIN import_location loc
         ON p.located AND loc.commune_code = p.commune_code_v AND loc.province_code = p.province_code_v

@@ -322,10 +322,3 @@ class PlanStats(BaseModel):
     on_time: list[AgencyOnTime]
 
     model_config = {"populate_by_name": True}
-
-
-class PlanRemindersRun(BaseModel):
-    """What one turn of the reminder worker recorded."""
-
-    day: IsoDate
-    recorded: dict[ReminderKind, int]

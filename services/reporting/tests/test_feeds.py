@@ -126,6 +126,9 @@ async def test_a_kept_report_is_composed_again_after_an_event_in_its_area_only(
         ("personnel", "procedure_dossier", PROVINCE, None, True),
         ("assets", "procedure_dossier", PROVINCE, None, True),
         ("org", "procedure_import", PROVINCE, None, False),
+        # a plan item's progress moves the summary's plans, a holder's difficulty its task_difficulties
+        ("org", "plan_item", PROVINCE, None, True),
+        ("org", "task_feasibility", PROVINCE, None, True),
     ],
 )
 async def test_which_events_drop_a_kept_report(

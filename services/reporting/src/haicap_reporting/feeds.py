@@ -37,8 +37,9 @@ from .sources.events import CursorExpired, EventsSource, FeedEvent, FeedPage, Fe
 logger = logging.getLogger("haicap.reporting.feeds")
 
 # NOTE: which report sections (province summary: tasks, decisions, staff, assets,
-# streamlining, dispositions, procedure_dossiers, workload; transition gaps: tasks, agencies, people,
-# assets; commune profile: lineage, agencies, tasks, people, assets, procedures) an event
+# streamlining, dispositions, procedure_dossiers, workload, plans, task_difficulties; transition gaps: tasks,
+# agencies, people, assets; commune profile: lineage, agencies, tasks, people, assets, procedures, workload, plans,
+# task_difficulties) an event
 # kind's records are counted in, by source and kind (the kind's name in the event type). A kind that changes where things are
 # (units, their changes and corrections, agencies, which every count is grouped by) or that is
 # not listed drops every report of its area. The run of a batch (an import, a setup, a bulk
@@ -57,6 +58,10 @@ SECTIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "task_transfer_batch": _NOTHING,
         "procedure": frozenset({"procedure_dossiers", "procedures"}),
         "procedure_import": _NOTHING,
+        # NOTE: the gap report's tasks section counts the feasibility findings (cannot_carry_out, difficulty_open)
+        "task_feasibility": frozenset({"task_difficulties", "tasks"}),
+        "plan": frozenset({"plans"}),
+        "plan_item": frozenset({"plans"}),
     },
     "personnel": {
         "person": frozenset({"staff", "people", "workload"}),
@@ -82,7 +87,19 @@ SECTIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
 """Source -> event kind -> the report sections its records are counted in."""
 
 SOURCE_SECTIONS: Mapping[str, frozenset[str]] = {
-    "org": frozenset({"lineage", "agencies", "tasks", "decisions", "procedure_dossiers", "procedures", "workload"}),
+    "org": frozenset(
+        {
+            "lineage",
+            "agencies",
+            "tasks",
+            "decisions",
+            "procedure_dossiers",
+            "procedures",
+            "workload",
+            "plans",
+            "task_difficulties",
+        }
+    ),
     "personnel": frozenset({"staff", "people", "streamlining", "procedure_dossiers", "procedures", "workload"}),
     "assets": frozenset({"assets", "dispositions", "procedure_dossiers", "procedures"}),
 }

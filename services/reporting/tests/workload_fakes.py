@@ -18,6 +18,7 @@ import respx
 
 PROVINCE = "04"
 BEFORE, AFTER = date(2025, 6, 30), date(2025, 7, 1)
+AS_OF = date(2026, 4, 15)
 FOREVER = date(9999, 12, 31)
 
 
@@ -202,8 +203,13 @@ def fake_workload(mock: respx.MockRouter, records: Records | None = None, *, hea
     def people(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json=headcount_body(records, _day(request, "as_of"), request.url.params.get_list("by")))
 
-    mock.get("/api/v1/org/workload/communes", name="workload_communes").mock(side_effect=communes)
-    mock.get("/api/v1/org/workload/agencies", name="workload_agencies").mock(side_effect=agencies)
+    # NOTE: the return values are the province's on AS_OF against BEFORE, for a test that answers every route itself
+    mock.get("/api/v1/org/workload/communes", name="workload_communes").mock(
+        return_value=httpx.Response(200, json=communes_body(records, AS_OF, BEFORE)), side_effect=communes
+    )
+    mock.get("/api/v1/org/workload/agencies", name="workload_agencies").mock(
+        return_value=httpx.Response(200, json=agencies_body(records, AS_OF, BEFORE)), side_effect=agencies
+    )
     if headcount:
         mock.get("/api/v1/personnel/stats/headcount", name="workload_headcount").mock(side_effect=people)
     return records

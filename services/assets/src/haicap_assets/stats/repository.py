@@ -119,22 +119,23 @@ async def dispositions(
     return rows, int((await session.execute(overdue)).scalar_one())
 
 
-def status_on(as_of: date) -> Any:
-    """Each asset's status on ``as_of``: that of its latest status-setting event up to then."""
-    ranked = (
-        select(
-            ev.asset_id,
-            ev.status,
-            func.row_number().over(partition_by=ev.asset_id, order_by=(ev.event_date.desc(), ev.id.desc())).label("rn"),
-        )
-        .where(ev.status.is_not(None), ev.event_date <= as_of)
-        .subquery()
-    )
+def status_on(as_of: date, province: str | None = None) -> Any:
+    """Each asset's status on ``as_of`` (of the province's assets when given): its latest status-setting event's."""
+    ranked = select(
+        ev.asset_id,
+        ev.status,
+        func.row_number().over(partition_by=ev.asset_id, order_by=(ev.event_date.desc(), ev.id.desc())).label("rn"),
+    ).where(ev.status.is_not(None), ev.event_date <= as_of)
+    if province is not None:
+        # NOTE: ranks only the province's assets' events: without it every call ranks the whole country's
+        # events (the national roll-up asks each of the 34 provinces at once)
+        ranked = ranked.where(ev.asset_id.in_(select(a.id).where(a.province_code == province)))
+    ranked = ranked.subquery()
     return select(ranked.c.asset_id, ranked.c.status).where(ranked.c.rn == 1).subquery("status_on")
 
 
 async def value(session: AsyncSession, as_of: date, province: str | None, visible: ColumnElement[bool]) -> Sequence[Any]:
-    st = status_on(as_of)
+    st = status_on(as_of, province)
     stmt = (
         select(
             st.c.status,
@@ -155,7 +156,7 @@ async def value(session: AsyncSession, as_of: date, province: str | None, visibl
 async def surplus_without_plan(
     session: AsyncSession, as_of: date, province: str | None, visible: ColumnElement[bool], kind: AssetKind | None
 ) -> Sequence[Any]:
-    st = status_on(as_of)
+    st = status_on(as_of, province)
     stmt = (
         select(a.kind, func.count().label("assets"))
         .select_from(st.join(asset_table, a.id == st.c.asset_id))

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
-from haicap_shared.db import DbSession
+from haicap_shared.db import DbReadSession
 from haicap_shared.errors import problem_responses
 from haicap_shared.values import IsoDate
 
@@ -21,7 +21,7 @@ router = APIRouter(tags=["tasks"], responses=problem_responses(NotAuthenticated,
 
 @router.get("/tasks/findings", response_model=Findings)
 async def task_findings(
-    session: DbSession,
+    session: DbReadSession,
     principal: FindingsRead,
     as_of: Annotated[IsoDate, Query(description="Check the catalogue as it stands on this date")],
     province: ProvinceFilter = None,

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from haicap_shared.audit import Audit
 from haicap_shared.auth import NotAuthenticated, OutsideArea, RoleNotAllowed
 from haicap_shared.codes import ProvinceCode, UnitLevel
-from haicap_shared.db import DbSession
+from haicap_shared.db import DbReadSession, DbSession
 from haicap_shared.errors import BadRequest, PreconditionFailed, PreconditionRequired, problem_responses
 from haicap_shared.idempotency import Idempotency, IdempotencyKeyReused
 from haicap_shared.import_runs import ImportRejected
@@ -73,7 +73,7 @@ async def create_task(
 
 @router.get("/tasks/stats", response_model=TaskStats, responses=problem_responses(InvalidCursor))
 async def task_stats(
-    session: DbSession,
+    session: DbReadSession,
     principal: TasksRead,
     as_of: Annotated[IsoDate, Query(description="Count the tasks held on this date")],
     province: ProvinceFilter = None,

@@ -34,6 +34,7 @@ _PARAMETER = re.compile(r"\{[^}/]+\}")
 # NOTE: after a failed read, requests use the defaults for this long before the next attempt,
 # so a service that is down does not cost every request a read of its document.
 RETRY_SECONDS = 5.0
+_ANSWERS_KEPT = 4096
 
 SpecReader = Callable[[UpstreamService], Awaitable[Any]]
 
@@ -52,6 +53,10 @@ class DeadlineTable:
     def __init__(self, operations: list[_Operation]) -> None:
         # NOTE: /tasks/imports is matched before /tasks/{task_id}: fewer parameters first.
         self.operations = sorted(operations, key=lambda op: op.parameters)
+        # NOTE: the answers for paths already seen (a table is read once and then fixed), so a
+        # busy path costs one dictionary lookup instead of a regular expression per operation;
+        # bounded, as paths carry ids: emptied when full.
+        self._answers: dict[tuple[str, str], float | None] = {}
 
     @classmethod
     def from_spec(cls, spec: Any) -> DeadlineTable:
@@ -72,10 +77,19 @@ class DeadlineTable:
     def declared(self, method: str, path: str) -> float | None:
         """The seconds the operation serving ``method path`` declares, or None."""
         method = "GET" if method == "HEAD" else method
-        for operation in self.operations:
-            if operation.method == method and operation.pattern.fullmatch(path):
-                return operation.seconds
-        return None
+        key = (method, path)
+        try:
+            return self._answers[key]
+        except KeyError:
+            pass
+        seconds = next(
+            (op.seconds for op in self.operations if op.method == method and op.pattern.fullmatch(path)),
+            None,
+        )
+        if len(self._answers) >= _ANSWERS_KEPT:
+            self._answers.clear()
+        self._answers[key] = seconds
+        return seconds
 
     def __len__(self) -> int:
         return len(self.operations)

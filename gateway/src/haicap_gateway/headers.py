@@ -59,21 +59,25 @@ def upstream_request_headers(scope: Scope) -> list[tuple[str, str]]:
     this runs for every forwarded request.
     """
     raw: list[tuple[bytes, bytes]] = scope["headers"]
-    dropped = _DROPPED_ON_REQUEST
-    if any(name.lower() == b"connection" for name, _ in raw):
-        dropped = dropped | _connection_tokens(raw)
     host: bytes | None = None
     earlier: bytes | None = None
+    listed: list[tuple[bytes, bytes]] = []
     headers: list[tuple[str, str]] = []
     for name, value in raw:
         lower = name.lower()
-        if lower in dropped:
+        if lower in _DROPPED_ON_REQUEST:
             if lower == b"host":
                 host = value
             elif lower == b"x-forwarded-for":
                 earlier = value if earlier is None else earlier + b", " + value
+            elif lower == b"connection":
+                listed.append((lower, value))
             continue
         headers.append((lower.decode("latin-1"), value.decode("latin-1")))
+    if listed:
+        # NOTE: rare: a Connection header names more hop-by-hop headers, dropped from what was kept.
+        named = {token.decode("latin-1") for token in _connection_tokens(listed)}
+        headers = [(name, value) for name, value in headers if name not in named]
     client = scope.get("client")
     peer = client[0] if client else "unknown"
     headers.append(("X-Forwarded-For", f"{earlier.decode('latin-1')}, {peer}" if earlier else peer))
@@ -88,8 +92,16 @@ def upstream_request_headers(scope: Scope) -> list[tuple[str, str]]:
 
 def downstream_response_headers(raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     """The upstream response's end-to-end headers, raw (repeated ones such as Set-Cookie kept), names in lower case."""
-    pairs = [(name.lower(), value) for name, value in raw]
-    dropped = _DROPPED_ON_RESPONSE
-    if any(name == b"connection" for name, _ in pairs):
-        dropped = dropped | _connection_tokens(pairs)
-    return [(name, value) for name, value in pairs if name not in dropped]
+    kept: list[tuple[bytes, bytes]] = []
+    listed: list[tuple[bytes, bytes]] = []
+    for name, value in raw:
+        lower = name.lower()
+        if lower == b"connection":
+            listed.append((lower, value))
+        if lower not in _DROPPED_ON_RESPONSE:
+            kept.append((lower, value))
+    if not listed:
+        return kept
+    # NOTE: rare: a Connection header names more hop-by-hop headers, dropped from what was kept.
+    named = _connection_tokens(listed)
+    return [(name, value) for name, value in kept if name not in named]

@@ -42,6 +42,9 @@ class ReplicaSet:
         whose replicas all failed a moment ago is tried again rather than refused outright;
         a refused connection on loopback costs well under a millisecond.
         """
+        if len(self.replicas) == 1:
+            # NOTE: one replica (the usual case): the same list whether set aside or not.
+            return self.replicas
         start = next(self._turn) % len(self.replicas)
         rotated = self.replicas[start:] + self.replicas[:start]
         now = self.clock()

@@ -183,7 +183,6 @@ class GatewayUpstream:
         """Send ``request`` to ``service`` at ``path`` (raw, with its leading ``/``) and stream the answer back."""
         scope = request.scope
         method: str = scope["method"]
-        limits = route_limits(method, scope["path"], self.settings)
         # NOTE: a request without Content-Length or Transfer-Encoding has no body; sending a
         # stream anyway would make the client send an empty chunked body with every GET.
         body = _ReplayGuard(request.receive) if _has_body(scope["headers"]) else None
@@ -199,7 +198,9 @@ class GatewayUpstream:
             )
         except (UpstreamUnavailable, UpstreamTimeout) as exc:
             if scope.get(BODY_TOO_LARGE):
-                raise PayloadTooLarge(limits.max_body_bytes) from exc
+                # NOTE: the route's limit is looked up only here, for the problem's detail: the
+                # body-limit middleware already applied it, and this runs for every request.
+                raise PayloadTooLarge(route_limits(method, scope["path"], self.settings).max_body_bytes) from exc
             raise
         return RelayResponse(answer, service, request_finished=body is None or body.finished)
 

@@ -94,7 +94,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+def wait_up(url: str, process: subprocess.Popen[bytes], timeout: float = 180.0) -> None:
     deadline = time.monotonic() + timeout
     with httpx.Client(timeout=1.0, trust_env=False) as client:
         while time.monotonic() < deadline:
@@ -128,6 +128,15 @@ class Cell:
     rps: float
     p50_ms: float
     p99_ms: float
+    requests: int = 0
+    cpu_us: float = 0.0
+    """CPU time (user and system) the serving process spent per request: what load on a shared machine changes least."""
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far, in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _ms(text: str) -> float:
@@ -149,9 +158,10 @@ def wrk(url: str, connections: int, duration: int, token: str | None) -> Cell:
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
         p50 = _ms(re.search(r"^\s*50%\s+(\S+)", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
         p99 = _ms(re.search(r"^\s*99%\s+(\S+)", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
+        requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     except (AttributeError, ValueError) as exc:
         raise SystemExit(f"cannot read wrk's output for {url} at {connections} connections:\n{out}") from exc
-    return Cell(rps, p50, p99)
+    return Cell(rps, p50, p99, requests)
 
 
 def idle_gap_check(url: str, seconds: float, token: str | None, errors: dict[str, list[str]], name: str) -> None:
@@ -366,19 +376,21 @@ def main(argv: list[str] | None = None) -> int:
 
         targets: dict[str, tuple[Stack, str, str]] = {}
         gateways: dict[str, subprocess.Popen[bytes]] = {}
+        serving: dict[str, subprocess.Popen[bytes]] = {}
         for stack in stacks:
             echo = stack.command(
                 ports[("direct", stack.name)],
                 uvicorn=[sys.executable, "-m", "haicap_gateway.echo"],
                 factory="haicap_gateway.echo:create_echo_app",
             )
-            start(echo, url("direct", stack) + "/healthz", env, f"echo-{stack.name}.log")
+            serving[f"direct, {stack.name}"] = start(echo, url("direct", stack) + "/healthz", env, f"echo-{stack.name}.log")
             name = f"gateway-{stack.name}"
             gateway_port = ports[("gateway", stack.name)]
             process_env = gateway_env(name, gateway_port, url("direct", stack), "aiohttp")
             subprocess.run([gateway_cli, "migrate"], env=process_env, check=True, capture_output=True)  # noqa: S603
             command = stack.command(gateway_port, uvicorn=[gateway_cli, "serve"], factory="haicap_gateway.app:create_app")
             gateways[stack.name] = start(command, url("gateway", stack) + "/healthz", process_env, f"{name}.log")
+            serving[f"gateway, {stack.name}"] = gateways[stack.name]
             targets[f"direct, {stack.name}"] = (stack, "direct", url("direct", stack) + PATH)
             targets[f"nginx, {stack.name}"] = (stack, "nginx", url("nginx", stack) + PATH)
             targets[f"gateway, {stack.name}"] = (stack, "gateway", url("gateway", stack) + GATEWAY_PATH)
@@ -386,7 +398,9 @@ def main(argv: list[str] | None = None) -> int:
                 command = stack.command(
                     ports[("org", stack.name)], uvicorn=[org_cli, "serve"], factory="haicap_org_structure.app:create_app"
                 )
-                start(command, url("org", stack) + "/healthz", org_env, f"org-{stack.name}.log")
+                serving[f"org-structure, {stack.name}"] = start(
+                    command, url("org", stack) + "/healthz", org_env, f"org-{stack.name}.log"
+                )
                 targets[f"org-structure, {stack.name}"] = (stack, "org-structure", url("org", stack) + PATH)
         start([nginx, "-p", str(tmp), "-c", str(conf)], url("nginx", stacks[0]) + "/healthz", env, "nginx.log")
         if args.httpx:
@@ -394,7 +408,9 @@ def main(argv: list[str] | None = None) -> int:
             process_env = gateway_env("gateway-httpx", httpx_port, url("direct", first), "httpx")
             subprocess.run([gateway_cli, "migrate"], env=process_env, check=True, capture_output=True)  # noqa: S603
             command = first.command(httpx_port, uvicorn=[gateway_cli, "serve"], factory="haicap_gateway.app:create_app")
-            start(command, f"http://{HOST}:{httpx_port}/healthz", process_env, "gateway-httpx.log")
+            serving[f"gateway httpx, {first.name}"] = start(
+                command, f"http://{HOST}:{httpx_port}/healthz", process_env, "gateway-httpx.log"
+            )
             targets[f"gateway httpx, {first.name}"] = (first, "gateway httpx", f"http://{HOST}:{httpx_port}{GATEWAY_PATH}")
 
         for _, _, target in targets.values():
@@ -404,14 +420,20 @@ def main(argv: list[str] | None = None) -> int:
         for run in range(args.runs):
             for name, (_, _, target) in targets.items():
                 for connections in (1, 32):
+                    # NOTE: nginx's CPU is not counted (its worker is not ours to find reliably).
+                    pid = served_pid(serving[name]) if name in serving else None
+                    before = cpu_seconds(pid) if pid else 0.0
                     cell = wrk(target, connections, args.duration, args.token)
+                    if pid and cell.requests:
+                        cell.cpu_us = (cpu_seconds(pid) - before) * 1e6 / cell.requests
                     results.setdefault((name, connections), []).append(cell)
                     # NOTE: the 1-minute load average right after the cell: the machine is
                     # shared, and other work changes every figure.
                     loads.append(os.getloadavg()[0])
                     print(
                         f"run {run + 1}: {name:<24} c={connections:<2} {cell.rps:>9.0f} rps"
-                        f"  p50 {cell.p50_ms:.2f} ms  p99 {cell.p99_ms:.2f} ms  load {loads[-1]:.2f}",
+                        f"  p50 {cell.p50_ms:.2f} ms  p99 {cell.p99_ms:.2f} ms  CPU {cell.cpu_us:.0f} µs/request"
+                        f"  load {loads[-1]:.2f}",
                         flush=True,
                     )
 
@@ -436,9 +458,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(
             "| path, stack | rps c=1 | p50 c=1 | p99 c=1 | rps c=32 | p50 c=32 | p99 c=32"
-            f" | c=32 vs the same under {stacks[0].name} | throughput vs direct (c=32) | vs nginx (c=32) | added p50 (c=1) |"
+            f" | c=32 vs the same under {stacks[0].name} | throughput vs direct (c=32) | vs nginx (c=32) | added p50 (c=1)"
+            " | CPU per request (c=32) |"
         )
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for name, (stack, role, _) in targets.items():
             one = f"{median(name, 1, 'rps'):.0f} | {median(name, 1, 'p50_ms'):.2f} ms | {median(name, 1, 'p99_ms'):.2f} ms"
             many = f"{median(name, 32, 'rps'):.0f} | {median(name, 32, 'p50_ms'):.2f} ms | {median(name, 32, 'p99_ms'):.2f} ms"
@@ -452,7 +475,8 @@ def main(argv: list[str] | None = None) -> int:
                 ratios = f"{rps / median(direct, 32, 'rps'):.2f} | {rps / nginx_rps:.2f} | {added:+.2f} ms"
             else:
                 ratios = "- | - | -"
-            print(f"| {name} | {one} | {many} | {versus_first} | {ratios} |")
+            cpu = f"{median(name, 32, 'cpu_us'):.0f} µs" if name in serving else "-"
+            print(f"| {name} | {one} | {many} | {versus_first} | {ratios} | {cpu} |")
         # NOTE: each run's ratio against its peer in the same run: other work on a shared
         # machine moves whole runs up and down together, which a ratio of medians does not cancel.
         print("\nper-run ratios (each against its peer in the same run): c=32 throughput; added p50 at c=1")

@@ -1,8 +1,8 @@
 """The national roll-up's sections: the province reports' figures for the whole country, with a row per province.
 
 personnel's statistics are read once, grouped ``by=province``; org-structure's and assets'
-aggregates, which take one province, are read for every province in force at once (34 calls
-made concurrently, each a small indexed query). The country's figures are the sums of the
+aggregates, which take one province, are read for every province in force (34 calls, a few
+at a time: :data:`PROVINCES_AT_ONCE`). The country's figures are the sums of the
 provinces' rows, so the two always agree.
 """
 
@@ -60,10 +60,22 @@ class ProvinceList:
             return {}
 
 
+# NOTE: calls in flight per fan-out: 34 at once queued at one service process until the last
+# ones timed out (org-structure's /tasks/findings on a loaded machine); a few at a time keep
+# each call short and the service answering the others.
+PROVINCES_AT_ONCE = 8
+
+
 async def each_province(codes: Iterable[str], fetch: Callable[[str], Awaitable[T]]) -> dict[str, T]:
-    """``fetch`` for every province at once; the first failure (in code order) is raised once all have ended."""
+    """``fetch`` for every province, :data:`PROVINCES_AT_ONCE` at a time; the first failure (in code order) is raised."""
     codes = list(codes)
-    results = await asyncio.gather(*(fetch(code) for code in codes), return_exceptions=True)
+    gate = asyncio.Semaphore(PROVINCES_AT_ONCE)
+
+    async def gated(code: str) -> T:
+        async with gate:
+            return await fetch(code)
+
+    results = await asyncio.gather(*(gated(code) for code in codes), return_exceptions=True)
     if failed := next((r for r in results if isinstance(r, BaseException)), None):
         raise failed
     return dict(zip(codes, results, strict=True))  # type: ignore[arg-type]

@@ -265,7 +265,9 @@ async def _load_difficulties(api: Api, rng: random.Random, province: str, today:
         number, task = numbered
         cannot = number < CANNOT_YET
         reasons = sorted(rng.sample(REASONS, rng.randint(1, 2)))
-        day = REFORM + timedelta(days=rng.randint(45, (today - REFORM).days - 20))
+        # NOTE: a status is reported by the agency holding the task that day: after it took the task over.
+        first = max(REFORM + timedelta(days=45), date.fromisoformat(task["owner_since"]) + timedelta(days=1))
+        day = first + timedelta(days=rng.randint(0, max(0, (today - first).days - 20)))
         proposal = rng.choice(PROPOSALS) if cannot or rng.random() < 0.4 else None
         body: dict[str, Any] = {
             "agency_id": task["owner_agency_id"],

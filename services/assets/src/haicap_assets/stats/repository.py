@@ -130,8 +130,8 @@ def status_on(as_of: date, province: str | None = None) -> Any:
         # NOTE: ranks only the province's assets' events: without it every call ranks the whole country's
         # events (the national roll-up asks each of the 34 provinces at once)
         ranked = ranked.where(ev.asset_id.in_(select(a.id).where(a.province_code == province)))
-    ranked = ranked.subquery()
-    return select(ranked.c.asset_id, ranked.c.status).where(ranked.c.rn == 1).subquery("status_on")
+    latest = ranked.subquery()
+    return select(latest.c.asset_id, latest.c.status).where(latest.c.rn == 1).subquery("status_on")
 
 
 async def value(session: AsyncSession, as_of: date, province: str | None, visible: ColumnElement[bool]) -> Sequence[Any]:

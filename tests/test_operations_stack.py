@@ -108,6 +108,27 @@ def test_the_demo_plan_covers_the_departments_and_communes_and_the_summary_count
     assert {row["commune_code"]: row["overdue"] for row in rows} == dict(by_commune)
 
 
+def test_the_reminders_worker_escalates_the_long_overdue_items_to_the_superior_agency(province: httpx.Client) -> None:
+    # NOTE: make run's worker looks every minute; the demo's plan was loaded after its first turn.
+    day = today()
+    late = [i for i in every(province, f"{ORG}/plans/overdue", province="04", as_of=day.isoformat()) if i["days_overdue"] > 7]
+    assert late, "the demo has items late by more than a week"
+    item = late[0]
+
+    def reminders() -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = province.get(f"{ORG}/plan-items/{item['item_id']}").json()["reminders"]
+        return found
+
+    deadline = time.monotonic() + CACHE_WAIT_SECONDS
+    recorded = reminders()
+    while not {"overdue", "escalated"} <= {r["kind"] for r in recorded}:
+        assert time.monotonic() < deadline, recorded
+        time.sleep(2.0)
+        recorded = reminders()
+    escalated = next(r for r in recorded if r["kind"] == "escalated")
+    assert escalated["superior_agency_id"] == item["superior_agency_id"]
+
+
 def test_the_difficulties_and_the_workload_are_counted_from_the_records(province: httpx.Client) -> None:
     day = today()
     statuses = every(province, f"{ORG}/task-feasibility", province="04", as_of=day.isoformat())

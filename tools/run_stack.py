@@ -163,6 +163,9 @@ def stack_env(base: Mapping[str, str], var_dir: Path) -> dict[str, str]:
     env = dict(base)
     sync_env(env)
     one_stop_env(env)
+    # NOTE: the demo's plan is loaded after the reminders worker's first turn; a minute, not
+    # the production hour, before its late items are reminded and escalated.
+    env.setdefault("HAICAP_ORG_PLAN_REMINDERS_INTERVAL_SECONDS", "60")
     for spec in (*SERVICES, GATEWAY):
         env[f"{spec.env_prefix}PORT"] = str(port_of(spec, base))
         env.setdefault(f"{spec.env_prefix}VAR_DIR", str(var_dir))

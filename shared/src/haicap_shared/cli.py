@@ -25,10 +25,11 @@ from .settings import ProcessSettings, ServiceSettings
 
 Command = Callable[[argparse.Namespace, ServiceSettings], int]
 
-# NOTE: "auto" is uvicorn's choice: httptools and uvloop when installed (haicap-shared depends
-# on both where they exist), h11 and asyncio's loop otherwise. Chosen by measurement
-# (bench/gateway.py, README "Server stack"): more requests per second in every process and less
-# latency added at the gateway; h11 and asyncio stay selectable, to compare.
+# NOTE: the event loop is uvloop (a dependency where it exists: "auto" picks it), chosen by
+# measurement (bench/gateway.py, README "Server stack"). The HTTP parser stays h11: httptools
+# answers a request with both Content-Length and Transfer-Encoding with its own plain-text 400,
+# where h11 lets the body-limit middleware answer the 400 ``ambiguous_body_length`` problem
+# (tests/test_security_processes.py); ``--http httptools`` runs it, to compare.
 HTTP_PARSERS = ("auto", "h11", "httptools")
 EVENT_LOOPS = ("auto", "asyncio", "uvloop")
 
@@ -61,8 +62,8 @@ def run_service_cli(
     serve.add_argument(
         "--http",
         choices=HTTP_PARSERS,
-        default="auto",
-        help="uvicorn's HTTP/1.1 parser (auto: httptools, installed with haicap, else h11)",
+        default="h11",
+        help="uvicorn's HTTP/1.1 parser (h11: the one whose answers the tests check)",
     )
     serve.add_argument(
         "--loop", choices=EVENT_LOOPS, default="auto", help="the event loop (auto: uvloop, installed with haicap, else asyncio's)"

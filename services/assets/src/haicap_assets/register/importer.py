@@ -22,6 +22,7 @@ import asyncio
 import csv
 import enum
 import functools
+import re
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import date
@@ -88,6 +89,9 @@ MONEY = _MONEY
 PREMISES_FIELDS = ("land_area_m2", "floor_area_m2", "year_built", "condition", "land_use_certificate")
 CAR_FIELDS = ("plate", "seats", "model_year")
 _RESOLVE_CONCURRENCY = 8
+NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,2})?$"
+"""A number cell, once its spaces are dropped: ASCII digits, a decimal point, a short exponent (Python and SQL alike)."""
+_NUMBER = re.compile(NUMBER)
 
 
 @functools.cache
@@ -120,11 +124,15 @@ def _date(value: Any) -> date | None:
 def _number(value: Any, cast: type[Any], what: str) -> Any:
     if value is None:
         return None
-    try:
-        text = str(value).replace(" ", "")
-        return cast(float(text)) if cast is int else cast(text)
-    except ValueError as exc:
-        raise ValueError(f"{what} {value!r} is not a number") from exc
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # NOTE: an XLSX number cell arrives as a number.
+        return cast(value)
+    text = str(value).replace(" ", "")
+    # NOTE: float() alone also reads '1_000', other scripts' digits, 'inf', 'nan' and '1e400'; a
+    # spreadsheet's number is none of them, and the SQL check (``NUMBER``) refuses them too.
+    if _NUMBER.fullmatch(text) is None:
+        raise ValueError(f"{what} {value!r} is not a number")
+    return cast(float(text)) if cast is int else cast(text)
 
 
 def parse_row(values: dict[str, Any], today: date) -> tuple[dict[str, Any], HolderRef | None, list[str]]:
@@ -137,12 +145,12 @@ def parse_row(values: dict[str, Any], today: date) -> tuple[dict[str, Any], Hold
     if len(name) < 2 or len(name) > 300:
         errors.append("name is missing (or longer than 300)")
     province = str(values.get("province_code") or "").strip().zfill(2)
-    if not (len(province) == 2 and province.isdigit()):
+    if not (len(province) == 2 and province.isascii() and province.isdigit()):
         errors.append(f"province_code {values.get('province_code')!r} is not 2 digits")
     commune = str(values.get("commune_code") or "").strip() or None
     if commune is not None:
         commune = commune.zfill(5)
-        if not (len(commune) == 5 and commune.isdigit()):
+        if not (len(commune) == 5 and commune.isascii() and commune.isdigit()):
             errors.append(f"commune_code {values.get('commune_code')!r} is not 5 digits")
     kind: AssetKind | None = None
     try:
@@ -349,13 +357,13 @@ def mapped_cell(name: str, raw: str | None, today: date) -> tuple[str | None, st
             return (found or today).isoformat(), None
         if name == "province_code":
             province = str(raw or "").strip().zfill(2)
-            if not (len(province) == 2 and province.isdigit()):
+            if not (len(province) == 2 and province.isascii() and province.isdigit()):
                 return None, f"province_code {raw!r} is not 2 digits"
             return province, None
         commune = str(raw or "").strip() or None
         if commune is not None:
             commune = commune.zfill(5)
-            if not (len(commune) == 5 and commune.isdigit()):
+            if not (len(commune) == 5 and commune.isascii() and commune.isdigit()):
                 return None, f"commune_code {raw!r} is not 5 digits"
         return commune, None
     except ValueError as exc:
@@ -424,6 +432,56 @@ def copy_targets(line: bytes) -> list[str]:
     if not last:
         raise UnreadableFile(f"No known column in the header row; expected some of: {', '.join(sorted(set(accepted.values())))}")
     return [name if name is not None and last[name] == i else f"ignored_{i}" for i, name in enumerate(found)]
+
+
+_QUOTE, _COMMA, _LF = ord('"'), ord(","), ord("\n")
+
+
+def _quotes_agree(piece: bytes, in_quote: bool, at_end: bool) -> bool | None:
+    """Whether ``piece`` (whole lines) ends inside a quoted cell; None if a quote is read differently by the two parsers."""
+    i, size = 0, len(piece)
+    while (j := piece.find(b'"', i)) >= 0:
+        if not in_quote:
+            # NOTE: Python's csv opens a quoted cell only at a cell's start, PostgreSQL's anywhere.
+            if j and piece[j - 1] not in (_COMMA, _LF):
+                return None
+            in_quote, i = True, j + 1
+        elif j + 1 < size and piece[j + 1] == _QUOTE:
+            i = j + 2
+        elif (j + 1 == size and at_end) or piece[j + 1 : j + 2] in (b",", b"\n") or piece[j + 1 : j + 3] == b"\r\n":
+            in_quote, i = False, j + 1
+        else:
+            # NOTE: text after a closing quote: Python keeps what follows as it stands, PostgreSQL reads further quotes.
+            return None
+    return in_quote
+
+
+def quotes_read_alike(stream: IO[bytes]) -> bool:
+    """Whether PostgreSQL's ``COPY`` reads the rest of the CSV as Python's csv does (blocking, a worker thread's).
+
+    Both read a cell quoted from its first character to a closing quote followed by a comma or
+    the line's end (a doubled quote inside); any other double quote (``a "b" c``, ``"a"b``) is
+    read differently, and so is a line starting ``\\.`` (PostgreSQL's end of data). Such a file
+    is read and checked in Python. Lines without a quote cost a search of their megabyte.
+    """
+    start, in_quote, carry = stream.tell(), False, b""
+    try:
+        while chunk := stream.read(COPY_CHUNK):
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1
+            piece, carry = data[:cut], data[cut:]
+            if piece.startswith(b"\\.") or b"\n\\." in piece:
+                return False
+            if in_quote or b'"' in piece:
+                found = _quotes_agree(piece, in_quote, at_end=False)
+                if found is None:
+                    return False
+                in_quote = found
+        if carry.startswith(b"\\."):
+            return False
+        return _quotes_agree(carry, in_quote, at_end=True) is False
+    finally:
+        stream.seek(start)
 
 
 async def file_chunks(stream: IO[bytes]) -> AsyncIterator[bytes]:

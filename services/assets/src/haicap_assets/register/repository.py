@@ -363,13 +363,19 @@ async def written_batch(
 # and one statement checks every row and stages the good ones into the typed staging table.
 # All are temporary, dropped with the request's transaction.
 
-_CELL_SPACE = "' \\t\\r\\n\\x0b\\f'"
-_NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,2})?$"
+CELL_SPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+"""What Python's ``str.strip()`` trims (``str.isspace``), so a cell is trimmed alike in SQL (``btrim``)."""
 _VN_LOWER = "àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ"
 
 
 def _q(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
+
+
+_CELL_SPACE = _q(CELL_SPACE)
 
 
 def _repr_sql(column: str) -> str:
@@ -417,7 +423,7 @@ async def stage_csv(raw: Any, chunks: AsyncIterator[bytes], targets: list[str]) 
         return None
     await raw.execute("RELEASE SAVEPOINT asset_copy")
     # NOTE: a row of empty cells is no row (the row reader skips it too); its number stays used.
-    blank = " AND ".join(f"NULLIF(btrim({name}, E{_CELL_SPACE}), '') IS NULL" for name in targets)
+    blank = " AND ".join(f"NULLIF(btrim({name}, {_CELL_SPACE}), '') IS NULL" for name in targets)
     await raw.execute(f"DELETE FROM asset_import WHERE {blank}")
     await raw.execute("ANALYZE asset_import")
     return int(await raw.fetchval("SELECT count(*) FROM asset_import"))
@@ -425,7 +431,7 @@ async def stage_csv(raw: Any, chunks: AsyncIterator[bytes], targets: list[str]) 
 
 async def staged_spellings(raw: Any, name: str) -> list[str]:
     """The distinct values of one staged cell, trimmed ('' for an empty cell)."""
-    rows = await raw.fetch(f"SELECT DISTINCT COALESCE(NULLIF(btrim({name}, E{_CELL_SPACE}), ''), '') FROM asset_import")
+    rows = await raw.fetch(f"SELECT DISTINCT COALESCE(NULLIF(btrim({name}, {_CELL_SPACE}), ''), '') FROM asset_import")
     return [r[0] for r in rows]
 
 
@@ -437,7 +443,7 @@ async def stage_labels(raw: Any, labels: Sequence[tuple[str, str, str | None, st
 
 
 def _cleaned(name: str, fields: Sequence[str]) -> str:
-    return f"NULLIF(btrim({name}, E{_CELL_SPACE}), '') AS {name}" if name in fields else f"NULL::text AS {name}"
+    return f"NULLIF(btrim({name}, {_CELL_SPACE}), '') AS {name}" if name in fields else f"NULL::text AS {name}"
 
 
 def read_rows_sql(fields: Sequence[str], mapped: Sequence[str], references: Sequence[str], columns: Sequence[str]) -> str:
@@ -500,9 +506,9 @@ async def stage_references(
     await raw.execute("ANALYZE import_location")
 
 
-def _number_read(name: str) -> str:
+def _number_read(name: str, pattern: str) -> str:
     """Whether a number cell reads as one (spaces dropped, as ``importer._number`` does); null for an empty cell."""
-    return f"replace(r.{name}, ' ', '') ~ '{_NUMBER}' AS {name}_ok"
+    return f"replace(r.{name}, ' ', '') ~ {_q(pattern)} AS {name}_ok"
 
 
 def _number_value(name: str, kind: type[Any]) -> str:
@@ -522,6 +528,7 @@ def _number_check(name: str, money: bool) -> str:
 
 def check_sql(
     staging: str,
+    number: str,
     numbers: dict[str, type[Any]],
     money: Sequence[str],
     premises_fields: Sequence[str],
@@ -531,7 +538,7 @@ def check_sql(
 ) -> str:
     """The statement that checks every row (``importer.parse_row``, ``checked_records`` in SQL) and stages the good ones."""
     kinds: dict[str, type[Any]] = {**numbers, **dict.fromkeys(money, int)}
-    read = [_number_read(name) for name in kinds]
+    read = [_number_read(name, number) for name in kinds]
     parsed = [_number_value(name, kind) for name, kind in kinds.items()]
     number_checks = [_number_check(name, name in money) for name in kinds]
     plate_match = "'^([0-9]{2})([A-Z]{1,2})([0-9]{4,5})$'"

@@ -168,8 +168,9 @@ async def _check_in_sql(
 ) -> tuple[int, ProblemLog] | None:
     """PostgreSQL, a CSV: the file through COPY, its rows checked in SQL, the good ones staged; the rows and the problems.
 
-    None (nothing staged) on SQLite, for an XLSX, or when COPY refuses the file (a ragged or
-    blank-lined CSV): the rows are then read and checked in Python (``importer.checked_records``).
+    None (nothing staged) on SQLite, for an XLSX, when a double quote would be read otherwise
+    than Python's csv reads it (``importer.quotes_read_alike``), or when COPY refuses the file (a
+    ragged or blank-lined CSV): the rows are then read and checked in Python (``importer.checked_records``).
     Both give the same report (``test_import`` runs its files on both databases).
     """
     if not is_csv(upload.filename) or not await repository.on_postgresql(session):
@@ -183,6 +184,10 @@ async def _check_in_sql(
         upload.file.seek(0)
         return None
     targets = importer.copy_targets(header)
+    # NOTE: a double quote the two CSV parsers read differently (``a "b" c``) sends the file to Python's.
+    if not await anyio.to_thread.run_sync(importer.quotes_read_alike, upload.file):
+        upload.file.seek(0)
+        return None
     raw = await repository.raw_connection(session)
     rows = await repository.stage_csv(raw, importer.file_chunks(upload.file), targets)
     if rows is None:
@@ -211,6 +216,7 @@ async def _check_in_sql(
     await repository.stage_references(raw, holder_rows, place_rows)
     sql = repository.check_sql(
         staging.name,
+        importer.NUMBER,
         importer.DETAIL_NUMBERS,
         importer.MONEY,
         importer.PREMISES_FIELDS,

@@ -211,3 +211,16 @@ async def test_cells_are_trimmed_of_unicode_spaces_alike(client: httpx.AsyncClie
     assert [(a["purpose"], a["valid_from"], a["decision_number"]) for a in history["allocations"]] == [
         ("office", "2025-07-01", "QĐ 9")
     ]
+
+
+async def test_plates_and_search_keys_read_alike(client: httpx.AsyncClient, fake_org: FakeOrg) -> None:
+    # NOTE: a no-break space inside a plate and a name, and a name whose letters and marks are apart (NFD, as a Mac saves).
+    car = "XE-50,Xe\xa0công\u3000tác,car,04,01304,,,,,,11A\xa0123.45,7,2020,800,400,,01304,,general_work_car,2025-07-01,,"
+    machine = _machine("TB-50", "Ma\u0301y  pha\u0301t\tđiê\u0323n")
+    response = await client.post("/assets/imports", files=_file(car, machine))
+    assert response.status_code == 201, response.text
+    written = await _written(client)
+    assert written["XE-50"]["plate"] == "11A-123.45"
+    for q, code in (("xe cong tac", "XE-50"), ("may phat dien", "TB-50")):
+        found = (await client.get("/assets", params={"q": q})).json()["items"]
+        assert [a["code"] for a in found] == [code]

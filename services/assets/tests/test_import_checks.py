@@ -70,6 +70,7 @@ async def test_every_bad_cell_is_reported_alike(client: httpx.AsyncClient, fake_
             "kind 'castle' is not one of: premises, car, equipment",
             "land_area_m2 'abc' is not a number",
             "floor_area_m2 '1_0x' is not a number",
+            "year_built is out of range (from 1,800 up to 2,100)",
             "original_value is negative",
             "status of an imported asset is in_use or surplus",
             neither,
@@ -182,6 +183,33 @@ async def test_a_number_is_ascii_digits_alike(client: httpx.AsyncClient, fake_or
         "TB-30": (1000, 100),
         "TB-31": (12, 0),
     }
+
+
+async def test_a_number_outside_what_the_form_takes_is_refused_alike(client: httpx.AsyncClient, fake_org: FakeOrg) -> None:
+    # NOTE: the API's bounds (a year 1800-2100, 1-100 seats, an area above 0 up to 1e9 m², money up
+    # to 1e15 đồng); a year of 1e50 reached the database before, which could not hold it (a 500).
+    rows = [
+        "NĐ-20,Nhà,premises,04,01304,0,1e10,1e50,,,,,,1e16,1,,01304,,office,2025-07-01,,",
+        "NĐ-21,Nhà,premises,04,01304,1000000000,1,2100,,,,,,1000000000000000,1,,01304,,office,2025-07-01,,",
+        "XE-20,Xe,car,04,01304,,,,,,11A-123.45,0,1799,800,400,,01304,,general_work_car,2025-07-01,,",
+        "XE-21,Xe,car,04,01304,,,,,,11A-123.46,101,2020,800,400,,01304,,general_work_car,2025-07-01,,",
+    ]
+    response = await client.post("/assets/imports", files=_file(*rows), params={"partial": "true"})
+    assert response.status_code == 201, response.text
+    problems = {p["row"]: p["errors"] for p in response.json()["problems"]}
+    assert problems == {
+        2: [
+            "land_area_m2 is out of range (above 0 up to 1,000,000,000)",
+            "floor_area_m2 is out of range (above 0 up to 1,000,000,000)",
+            "year_built is out of range (from 1,800 up to 2,100)",
+            "original_value is out of range (from 0 up to 1,000,000,000,000,000)",
+        ],
+        4: ["seats is out of range (from 1 up to 100)", "model_year is out of range (from 1,800 up to 2,100)"],
+        5: ["seats is out of range (from 1 up to 100)"],
+    }
+    written = await _written(client)
+    assert set(written) == {"NĐ-21"}
+    assert (written["NĐ-21"]["land_area_m2"], written["NĐ-21"]["year_built"]) == (1e9, 2100)
 
 
 async def test_cells_are_trimmed_of_unicode_spaces_alike(client: httpx.AsyncClient, fake_org: FakeOrg) -> None:

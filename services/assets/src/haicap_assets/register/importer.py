@@ -22,12 +22,16 @@ import asyncio
 import csv
 import enum
 import functools
+import math
 import re
+import typing
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import IO, TYPE_CHECKING, Any
 
+import annotated_types
 import anyio
 from pydantic import ValidationError
 
@@ -45,7 +49,7 @@ from ..holders import Holder, HolderRef
 from ..org_client import OrgDirectory
 from .access import holder_in_area, location_in_area
 from .models import AssetKind, AssetStatus, Condition, HolderKind
-from .schemas import check_details
+from .schemas import Area, Money, Seats, Year, check_details
 
 if TYPE_CHECKING:
     from . import repository
@@ -86,6 +90,46 @@ _DETAIL_NUMBERS = {"land_area_m2": float, "floor_area_m2": float, "year_built": 
 _MONEY = ("original_value", "residual_value")
 DETAIL_NUMBERS = _DETAIL_NUMBERS
 MONEY = _MONEY
+# NOTE: the bounds a number cell is held to are the API's (schemas): an import takes no value a
+# form would refuse, and none the database cannot hold (a year of 1e50 was a 500).
+_NUMBER_TYPES: dict[str, Any] = {
+    "land_area_m2": Area,
+    "floor_area_m2": Area,
+    "year_built": Year,
+    "seats": Seats,
+    "model_year": Year,
+    "original_value": Money,
+    "residual_value": Money,
+}
+
+
+@dataclass(frozen=True)
+class NumberRange:
+    """The values a number field takes: above (or from) ``low``, up to ``high``; ``problem`` says so."""
+
+    low: float
+    low_included: bool
+    high: float
+    problem: str
+
+    def holds(self, value: float) -> bool:
+        return (value >= self.low if self.low_included else value > self.low) and value <= self.high
+
+
+def _range_of(field: str, annotated: Any) -> NumberRange:
+    low, low_included, high = -math.inf, True, math.inf
+    for constraint in typing.get_args(annotated)[1].metadata:
+        if isinstance(constraint, annotated_types.Ge):
+            low = float(typing.cast(float, constraint.ge))
+        elif isinstance(constraint, annotated_types.Gt):
+            low, low_included = float(typing.cast(float, constraint.gt)), False
+        elif isinstance(constraint, annotated_types.Le):
+            high = float(typing.cast(float, constraint.le))
+    above = "from" if low_included else "above"
+    return NumberRange(low, low_included, high, f"{field} is out of range ({above} {low:,.0f} up to {high:,.0f})")
+
+
+NUMBER_RANGES = {field: _range_of(field, annotated) for field, annotated in _NUMBER_TYPES.items()}
 PREMISES_FIELDS = ("land_area_m2", "floor_area_m2", "year_built", "condition", "land_use_certificate")
 CAR_FIELDS = ("plate", "seats", "model_year")
 _RESOLVE_CONCURRENCY = 8
@@ -135,6 +179,12 @@ def _number(value: Any, cast: type[Any], what: str) -> Any:
     return cast(float(text)) if cast is int else cast(text)
 
 
+def _in_range(field: str, value: Any) -> Any:
+    if value is not None and not NUMBER_RANGES[field].holds(value):
+        raise ValueError(NUMBER_RANGES[field].problem)
+    return value
+
+
 def parse_row(values: dict[str, Any], today: date) -> tuple[dict[str, Any], HolderRef | None, list[str]]:
     """The row's asset fields (typed, checked), its holder reference, and its problems."""
     errors: list[str] = []
@@ -160,7 +210,7 @@ def parse_row(values: dict[str, Any], today: date) -> tuple[dict[str, Any], Hold
     details: dict[str, Any] = {f: values.get(f) for f in ("address", "land_use_certificate", "plate")}
     for field, cast in _DETAIL_NUMBERS.items():
         try:
-            details[field] = _number(values.get(field), cast, field)
+            details[field] = _in_range(field, _number(values.get(field), cast, field))
         except ValueError as exc:
             errors.append(str(exc))
     for field in _MONEY:
@@ -168,7 +218,7 @@ def parse_row(values: dict[str, Any], today: date) -> tuple[dict[str, Any], Hold
             amount = _number(values.get(field), int, field)
             if amount is not None and amount < 0:
                 raise ValueError(f"{field} is negative")
-            details[field] = amount
+            details[field] = _in_range(field, amount)
         except ValueError as exc:
             errors.append(str(exc))
     try:

@@ -526,12 +526,14 @@ def _number_value(name: str, kind: type[Any]) -> str:
     return f"CASE WHEN n.{name}_ok THEN {value} END AS {name}_n"
 
 
-def _number_check(name: str, money: bool) -> str:
-    """A number cell's problem: not a number, or (money) negative."""
+def _number_check(name: str, money: bool, allowed: Any) -> str:
+    """A number cell's problem: not a number, (money) negative, or out of ``allowed`` (``importer.NumberRange``)."""
     check = f"CASE WHEN NOT p.{name}_ok THEN '{name} ' || {_repr_sql(f'p.{name}')} || ' is not a number' END"
     if money:
         check = f"COALESCE({check}, CASE WHEN p.{name}_n < 0 THEN '{name} is negative' END)"
-    return check
+    low = f"p.{name}_n {'<' if allowed.low_included else '<='} '{allowed.low!r}'::float8"
+    outside = f"CASE WHEN {low} OR p.{name}_n > '{allowed.high!r}'::float8 THEN {_q(allowed.problem)} END"
+    return f"COALESCE({check}, {outside})"
 
 
 def check_sql(
@@ -539,6 +541,7 @@ def check_sql(
     number: str,
     numbers: dict[str, type[Any]],
     money: Sequence[str],
+    ranges: dict[str, Any],
     premises_fields: Sequence[str],
     car_fields: Sequence[str],
     plate_prefixes: dict[str, frozenset[str]],
@@ -548,7 +551,7 @@ def check_sql(
     kinds: dict[str, type[Any]] = {**numbers, **dict.fromkeys(money, int)}
     read = [_number_read(name, number) for name in kinds]
     parsed = [_number_value(name, kind) for name, kind in kinds.items()]
-    number_checks = [_number_check(name, name in money) for name in kinds]
+    number_checks = [_number_check(name, name in money, ranges[name]) for name in kinds]
     plate_match = "'^([0-9]{2})([A-Z]{1,2})([0-9]{4,5})$'"
     separators = _q(f"[-.{CELL_SPACE}]")
     read.append(f"regexp_match(upper(regexp_replace(r.plate, {separators}, '', 'g')), {plate_match}) AS plate_m")

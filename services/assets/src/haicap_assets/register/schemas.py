@@ -19,6 +19,7 @@ from .models import AssetKind, AssetStatus, Condition, EventKind, HolderKind
 Money = Annotated[int, Field(ge=0, le=10**15, description="Vietnamese đồng")]
 Area = Annotated[float, Field(gt=0, le=10**9, description="Square metres")]
 Year = Annotated[int, Field(ge=1800, le=2100)]
+Seats = Annotated[int, Field(ge=1, le=100)]
 
 # NOTE: statuses a person sets directly; "in disposition" and "disposed" follow the workflow.
 SETTABLE_STATUSES = (AssetStatus.IN_USE, AssetStatus.SURPLUS)
@@ -32,7 +33,7 @@ class _Details(BaseModel):
     condition: Condition | None = None
     land_use_certificate: str | None = Field(None, max_length=100, description="Giấy chứng nhận quyền sử dụng đất (number)")
     plate: str | None = Field(None, max_length=20, description="Car plate, e.g. 11A-123.45; normalised")
-    seats: int | None = Field(None, ge=1, le=100)
+    seats: Seats | None = None
     model_year: Year | None = None
     original_value: Money | None = None
     residual_value: Money | None = None

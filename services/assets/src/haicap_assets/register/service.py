@@ -219,6 +219,7 @@ async def _check_in_sql(
         importer.NUMBER,
         importer.DETAIL_NUMBERS,
         importer.MONEY,
+        importer.NUMBER_RANGES,
         importer.PREMISES_FIELDS,
         importer.CAR_FIELDS,
         PLATE_PREFIXES,

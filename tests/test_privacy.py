@@ -3,9 +3,10 @@
 Three people with known national ids and birth dates are recorded in three agencies (a
 commune office of Xã Quảng Lâm, the demo commune officer's; one of Phường Thục Phán, made the
 demo agency officer's agency; a provincial department), with an update each way, a position,
-placement, quota, training record and streamlining case, two assets (one per commune) and a
-disposition. Then every role (the service role as reporting's account) reads every GET route
-of every service and of the gateway, read from the apps themselves (lists, records, audit
+placement, quota, training record and streamlining case, two assets (one per commune), a
+disposition, a task's feasibility status and a plan whose item is given to a person. Then
+every role (the service role as reporting's account) reads every GET route of every service
+and of the gateway, read from the apps themselves (lists, records, audit
 logs, stats, reports in JSON, CSV and XLSX), with every path parameter filled with a real id,
 ``reveal=true`` as well where a route takes it, and the largest page.
 
@@ -317,6 +318,49 @@ def world(stack: Stack, gateway: httpx.Client) -> World:
                 json={"person_id": people[0].id, "position_id": position["id"], "valid_from": "2025-08-01"},
             )
         )
+        # NOTE: the two-tier model's records: a task's status with a proposal, and a plan whose item
+        # is given to the first person through their placement (the item names the person's id).
+        feasibility = _ok(
+            admin.post(
+                f"/api/v1/org/tasks/{task['id']}/feasibility",
+                json={
+                    "agency_id": agencies["department"]["id"],
+                    "valid_from": "2025-08-15",
+                    "status": "cannot_carry_out",
+                    "reasons": ["no_skilled_staff"],
+                    "proposal": "train",
+                },
+            )
+        )
+        item = {
+            "code": "1.1",
+            "title": "Tiếp nhận hồ sơ cán bộ",
+            "assignee_agency_id": agencies["quang_lam"]["id"],
+            "assignee_placement_id": placement["id"],
+            "deadline": "2025-09-30",
+            "links": [{"kind": "placement", "target_id": placement["id"]}, {"kind": "task", "target_id": task["id"]}],
+        }
+        plan = _ok(
+            admin.post(
+                "/api/v1/org/plans",
+                json={
+                    "code": "KH-RIENG-TU",
+                    "title": "Kế hoạch quét dữ liệu cá nhân",
+                    "owner_agency_id": agencies["department"]["id"],
+                    "starts_on": "2025-08-01",
+                    "items": [item],
+                },
+            )
+        )
+        plan_item = plan["items"][0]
+        progress = {"reported_on": "2025-09-01", "percent": 40, "narrative": "Đang tiếp nhận"}
+        _ok(
+            admin.post(
+                f"/api/v1/org/plan-items/{plan_item['id']}/progress",
+                json=progress,
+                headers={"If-Match": f'"{plan_item["version"]}"'},
+            )
+        )
         quota = _ok(
             admin.post("/api/v1/personnel/quotas", json={"agency_id": agencies["department"]["id"], "year": 2025, "posts": 12})
         )
@@ -458,6 +502,9 @@ def world(stack: Stack, gateway: httpx.Client) -> World:
         "agency_id": [agencies["quang_lam"]["id"]],
         "decision_id": [decision["id"]],
         "task_id": [task["id"]],
+        "feasibility_id": [feasibility["id"]],
+        "plan_id": [plan["id"]],
+        "item_id": [plan_item["id"]],
         "person_id": [p.id for p in people],
         "member_id": [family["id"]],
         "position_id": [position["id"]],

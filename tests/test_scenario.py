@@ -182,7 +182,12 @@ def test_the_xlsx_holds_the_same_staff_and_assets(gateway: httpx.Client) -> None
 def test_no_task_person_or_asset_is_left_without_an_owner(gateway: httpx.Client) -> None:
     gaps = gateway.get("/api/v1/reports/provinces/04/transition-gaps", params={"as_of": AFTER.isoformat()}).json()
     assert gaps["complete"] is True
-    assert gaps["tasks"]["total"] == 0
+    # NOTE: the holders' difficulties are findings of their own (the demo reports some); every
+    # other kind says a task lacks a clear owner, and there is none.
+    counts = gaps["tasks"]["counts"]
+    difficulties = counts["cannot_carry_out"] + counts["difficulty_open"]
+    assert difficulties > 0
+    assert gaps["tasks"]["total"] - difficulties == 0
     assert (gaps["people"]["total"], gaps["people"]["over_quota"]) == (0, [])
     assert gaps["assets"]["total"] == 0
     assert gaps["assets"]["overdue_decisions"] == ASSETS.overdue
@@ -244,12 +249,18 @@ def _figures(report: dict[str, Any]) -> dict[str, int | float]:
     return found
 
 
+def _additive(report: dict[str, Any]) -> dict[str, Any]:
+    """The report without its ``plans``: a plan is the province's, and a profile counts the plans its commune
+    has items in and its own overdue items, which do not add up to the province's (departments' items)."""
+    return {name: section for name, section in report.items() if name != "plans"}
+
+
 def _profiles_add_up(gateway: httpx.Client, as_of: date) -> dict[str, int | float]:
     """For every figure the commune profiles share with the province summary, the 56 profiles sum to it."""
     summary = gateway.get("/api/v1/reports/provinces/04/summary", params={"as_of": as_of.isoformat()})
     assert summary.status_code == 200, summary.text
     assert summary.json()["complete"] is True
-    province = _figures(summary.json())
+    province = _figures(_additive(summary.json()))
     communes = gateway.get(
         "/api/v1/org/units", params={"province": "04", "level": "commune", "as_of": as_of.isoformat(), "limit": 100}
     )
@@ -262,7 +273,7 @@ def _profiles_add_up(gateway: httpx.Client, as_of: date) -> dict[str, int | floa
         response = gateway.get(f"/api/v1/reports/communes/{code}/profile", params={"as_of": as_of.isoformat()})
         assert response.status_code == 200, response.text
         assert response.json()["complete"] is True
-        figures = _figures(response.json())
+        figures = _figures(_additive(response.json()))
         assert names is None or set(figures) == names
         names = set(figures)
         totals.update(figures)
@@ -272,9 +283,11 @@ def _profiles_add_up(gateway: httpx.Client, as_of: date) -> dict[str, int | floa
         "assets_held_by_communes",
         "cadres_and_civil_servants_at_communes",
         "general_work_cars_held_by_communes",
+        "open_over_days",
         "people_placed_at_communes",
         "premises_held_by_communes",
         "specialised_cars_held_by_communes",
+        "tasks_reported",
     ]
     assert {name: totals[name] for name in shared} == {name: province[name] for name in shared}
     return province

@@ -100,5 +100,6 @@ def test_a_database_dumped_and_restored_has_the_same_rows(databases: dict[str, s
         # NOTE: Cao Bằng's former and current units and their changes were there to be restored.
         assert before["administrative_unit"] > 56
     if name == "gateway":
-        # NOTE: the demo users (one per role people hold) and the reporting, assets and personnel accounts.
-        assert (before["user_account"], before["service_account"]) == (6, 3)
+        # NOTE: the demo users (one per role people hold) and the reporting, assets, personnel and
+        # org-structure accounts.
+        assert (before["user_account"], before["service_account"]) == (6, 4)

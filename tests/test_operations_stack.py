@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -152,7 +152,7 @@ def test_the_difficulties_and_the_workload_are_counted_from_the_records(province
     assert ratios, "the communes have people placed"
     middle = len(ratios) // 2
     median = ratios[middle] if len(ratios) % 2 else (ratios[middle - 1] + ratios[middle]) / 2
-    assert Decimal(workload["median_tasks_per_person"]) == median.quantize(Decimal("0.01"))
+    assert Decimal(workload["median_tasks_per_person"]) == median.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def test_a_commune_officer_records_for_their_own_commune_only_and_the_reports_move_by_exactly_that(

@@ -5,7 +5,7 @@ One run: fresh PostgreSQL databases (one per process with a database, created he
 dropped at the end unless ``--keep``), the national data set written into them
 (``haicap_scenario.national``: the real 34 provinces and 3,321 communes, their agencies, a task
 catalogue, ``--people`` people with placements, ``--assets`` assets), then the whole stack
-started on them (``tools/run_stack.py``'s Stack: 1 uvicorn worker per process, loopback only),
+started on them (``bench/national_stack.py``: 1 uvicorn worker per process, loopback only),
 an admin signed in at the gateway, and for each province of ``--provinces``:
 
 * the province summary (``compare_to`` included) and the transition-gap report, through the
@@ -27,34 +27,25 @@ times its slowest source.
     .venv/bin/python bench/reports.py --people 300000 --assets 30000 --runs 5
 """
 
-# ruff: noqa: E402 (the folder of this script leaves sys.path before the packages are imported)
+# ruff: noqa: E402 (this folder goes to the end of sys.path before the packages are imported)
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
+HERE = Path(__file__).resolve().parent
+# NOTE: last, not first: this script's name would hide a package, and national_stack is still found
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE] + [str(HERE)]
 
 import argparse
 import asyncio
-import os
-import secrets
-import shutil
-import socket
 import statistics
-import tempfile
 import time
-from collections.abc import Callable
-from contextlib import ExitStack
 from dataclasses import dataclass
 
 import httpx
 from haicap_scenario import national
-from run_stack import GATEWAY, SERVICES, Stack
-
-from haicap_shared.testing import create_postgres_database, drop_postgres_database
+from national_stack import GATEWAY, Running, add_arguments, load_average, national_databases, running_stack
 
 AS_OF = "2026-04-15"
 COMPARE_TO = "2025-06-30"
@@ -152,17 +143,9 @@ def national_gaps_calls(provinces: list[str]) -> list[Call]:
     return calls
 
 
-def free_ports(count: int) -> list[int]:
-    with ExitStack() as held:
-        sockets = [held.enter_context(socket.socket()) for _ in range(count)]
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
-
-
 def timed_get(client: httpx.Client, url: str, params: Params, *, report: bool = False) -> float:
     started = time.perf_counter()
-    response = client.get(url, params=params)
+    response = client.get(url, params=tuple(params))
     took = (time.perf_counter() - started) * 1000
     if response.status_code != 200:
         raise RuntimeError(f"GET {url} {params}: {response.status_code} {response.text[:300]}")
@@ -177,7 +160,7 @@ async def at_once(urls: list[tuple[str, Params]], headers: dict[str, str]) -> fl
     """Milliseconds of every call made at once, directly, the way reporting makes them (without reporting)."""
     async with httpx.AsyncClient(timeout=300.0, trust_env=False, headers=headers) as client:
         started = time.perf_counter()
-        responses = await asyncio.gather(*(client.get(url, params=params) for url, params in urls))
+        responses = await asyncio.gather(*(client.get(url, params=tuple(params)) for url, params in urls))
         took = (time.perf_counter() - started) * 1000
     failed = [r for r in responses if r.status_code != 200]
     if failed:
@@ -200,17 +183,17 @@ class Result:
         return label, self.sources[label]
 
 
-def measure(stack: Stack, sign_in: Callable[[], str], province: str, runs: int) -> list[Result]:
+def measure(stack: Running, province: str, runs: int) -> list[Result]:
     reports = [
         ("summary", f"/provinces/{province}/summary", summary_calls(province)),
         ("transition-gaps", f"/provinces/{province}/transition-gaps", gaps_calls(province)),
     ]
-    return [r for report in reports for r in measure_reports(stack, sign_in(), province, [report], runs)]
+    return [r for report in reports for r in measure_reports(stack, province, [report], runs)]
 
 
-def measure_national(stack: Stack, sign_in: Callable[[], str], runs: int) -> list[Result]:
+def measure_national(stack: Running, runs: int) -> list[Result]:
     """The national roll-up against its calls: the provinces in force are org-structure's on the date."""
-    headers = {"Authorization": f"Bearer {sign_in()}"}
+    headers = {"Authorization": f"Bearer {stack.sign_in()}"}
     params = {"as_of": AS_OF, "level": "province", "limit": "100"}
     with httpx.Client(timeout=60.0, trust_env=False, headers=headers) as client:
         response = client.get(f"{stack.url('org-structure')}/units", params=params)
@@ -220,21 +203,21 @@ def measure_national(stack: Stack, sign_in: Callable[[], str], runs: int) -> lis
         ("national summary", "/national/summary", national_summary_calls(provinces)),
         ("national transition-gaps", "/national/transition-gaps", national_gaps_calls(provinces)),
     ]
-    return [r for report in reports for r in measure_reports(stack, sign_in(), f"all {len(provinces)}", [report], runs)]
+    return [r for report in reports for r in measure_reports(stack, f"all {len(provinces)}", [report], runs)]
 
 
 Reports = list[tuple[str, str, list[Call]]]
 
 
-def measure_reports(stack: Stack, token: str, province: str, reports: Reports, runs: int) -> list[Result]:
+def measure_reports(stack: Running, province: str, reports: Reports, runs: int) -> list[Result]:
     results = []
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {stack.sign_in()}"}
     with httpx.Client(timeout=300.0, trust_env=False, headers=headers) as client:
         for report, path, calls in reports:
             params: Params = [("as_of", AS_OF)] + ([("compare_to", COMPARE_TO)] if report == "summary" else [])
             gateway_url = f"{stack.url(GATEWAY.name)}/api/v1/reports{path}"
             reporting_url = f"{stack.url('reporting')}{path}"
-            times: dict[str, list[float]] = {"gateway": [], "reporting": [], "at_once": []} | {c.key(): [] for c in calls}
+            times: dict[str, list[float]] = {key: [] for key in ("gateway", "reporting", "at_once", *(c.key() for c in calls))}
             direct = [(f"{stack.url(c.service)}{c.path}", c.params) for c in calls]
             for run in range(runs + 1):  # NOTE: the first run warms every cache and connection pool, and is not counted
                 took = {c.key(): timed_get(client, f"{stack.url(c.service)}{c.path}", c.params) for c in calls}
@@ -277,87 +260,19 @@ def print_table(results: list[Result], sizes: national.Sizes, runs: int, load: s
         print(f"  {r.province} {r.report}: " + ", ".join(f"{k} {v:.0f}" for k, v in shown))
 
 
-def load_average() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "?"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/reports.py", description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--people", type=int, default=3_000_000)
-    parser.add_argument("--assets", type=int, default=300_000)
-    parser.add_argument("--tasks", type=int, default=50_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--runs", type=int, default=5)
+    add_arguments(parser, assets=300_000)
     parser.add_argument("--provinces", default="79,04", help="comma-separated province codes (default: Hồ Chí Minh, Cao Bằng)")
     parser.add_argument("--no-national", action="store_true", help="leave out the national roll-up")
-    parser.add_argument("--keep", action="store_true", help="keep the databases (and print their URLs) instead of dropping them")
-    parser.add_argument(
-        "--reuse",
-        metavar="NAME=URL,...",
-        help="time again on databases a --keep run printed (no loading; pass the same sizes); they are kept",
-    )
     args = parser.parse_args(argv)
-    os.environ.setdefault("HAICAP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    sizes = national.Sizes(people=args.people, assets=args.assets, tasks=args.tasks)
-    names = [spec.name for spec in (*SERVICES, GATEWAY) if spec.database]
-    databases: dict[str, str] = {}
-    work = Path(tempfile.mkdtemp(prefix="haicap-bench-reports-"))
-    try:
-        if args.reuse:
-            args.keep = True
-            databases.update(pair.split("=", 1) for pair in args.reuse.split(","))
-        for name in names:
-            if name not in databases:
-                url = asyncio.run(create_postgres_database(f"haicap_bench_reports_{name.replace('-', '_')}"))
-                databases[name] = url.replace("postgresql+asyncpg://", "postgresql://", 1)
-        if not args.reuse:
-            print(
-                f"loading {sizes.people:,} people, {sizes.assets:,} assets, {sizes.tasks:,} tasks, seed {args.seed}", flush=True
-            )
-            urls = national.Urls(databases["org-structure"], databases["personnel"], databases["assets"])
-            summary = asyncio.run(national.load(urls, sizes, args.seed, log=lambda line: print(f"  {line}", flush=True)))
-            print(f"loaded in {summary['seconds']:.0f} s", flush=True)
-
-        env = {key: value for key, value in os.environ.items() if not key.startswith("HAICAP_")}
-        for spec, port in zip((*SERVICES, GATEWAY), free_ports(len(SERVICES) + 1), strict=True):
-            env[f"{spec.env_prefix}PORT"] = str(port)
-            if spec.database:
-                env[f"{spec.env_prefix}DATABASE_URL"] = databases[spec.name]
-        env["HAICAP_REPORTING_PAST_REPORT_TTL_SECONDS"] = "0"
-        env["HAICAP_REPORTING_CURRENT_REPORT_TTL_SECONDS"] = "0"
-        env["HAICAP_REPORTING_SECTION_TIMEOUT_SECONDS"] = "300"
-        with Stack(env, work, startup_timeout_seconds=120) as stack:
-            stack.run_step(GATEWAY, "migrate")  # NOTE: the services' databases were migrated by the loader
-            stack.create_accounts("04")
-            stack.start()
-            # NOTE: an admin of this run (a reused database keeps its demo users' passwords unknown).
-            password = secrets.token_urlsafe(24)
-            stack.run_step(
-                GATEWAY, "create-admin", "--username", "bench-admin", "--reset-if-exists", "--password-stdin", stdin=password
-            )
-
-            def sign_in() -> str:
-                # NOTE: a token for each report: on a loaded machine a run outlasts a token's lifetime
-                with httpx.Client(base_url=stack.url(GATEWAY.name), timeout=30.0, trust_env=False) as client:
-                    response = client.post(
-                        "/api/v1/auth/token", data={"grant_type": "password", "username": "bench-admin", "password": password}
-                    )
-                    response.raise_for_status()
-                    return str(response.json()["access_token"])
-
-            print(f"stack up (logs in {work / 'log'}); timing, load average {load_average()}", flush=True)
+    with national_databases(args, "reports") as databases:
+        with running_stack(databases) as stack:
             provinces = [p for p in args.provinces.split(",") if p]
-            results = [r for province in provinces for r in measure(stack, sign_in, province, args.runs)]
+            results = [r for province in provinces for r in measure(stack, province, args.runs)]
             if not args.no_national:
-                results += measure_national(stack, sign_in, args.runs)
-        print_table(results, sizes, args.runs, load_average())
-    finally:
-        if args.keep:
-            print("kept: " + ", ".join(f"{k}={v}" for k, v in databases.items()) + f"; logs in {work}")
-        else:
-            for url in databases.values():
-                asyncio.run(drop_postgres_database(url))
-            shutil.rmtree(work, ignore_errors=True)
+                results += measure_national(stack, args.runs)
+        print_table(results, databases.sizes, args.runs, load_average())
     return 0
 
 

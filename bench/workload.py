@@ -4,7 +4,7 @@
 One run: fresh PostgreSQL databases (created here, dropped at the end unless ``--keep``), the
 national data set written into them (``haicap_scenario.national``: the 34 provinces and 3,321
 communes, their agencies, ``--tasks`` tasks, ``--people`` people with placements), the whole
-stack started on them (``tools/run_stack.py``'s Stack, as ``bench/reports.py`` does), then for
+stack started on them (``bench/national_stack.py``, as for ``bench/reports.py``), then for
 the province with the most communes and the one with the fewest (or ``--provinces``):
 
 * ``GET /provinces/{code}/workload`` directly at reporting (its cache off: composed anew
@@ -23,35 +23,26 @@ Each figure is the median of ``--runs`` runs after one warm-up. Goal: the report
     .venv/bin/python bench/workload.py                                          # 3,000,000 people (loading takes minutes)
 """
 
-# ruff: noqa: E402 (the folder of this script leaves sys.path before the packages are imported)
+# ruff: noqa: E402 (this folder goes to the end of sys.path before the packages are imported)
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
+HERE = Path(__file__).resolve().parent
+# NOTE: last, not first: this script's name would hide a package, and national_stack is still found
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE] + [str(HERE)]
 
 import argparse
 import asyncio
-import os
-import secrets
-import shutil
-import socket
 import statistics
-import tempfile
 import time
-from contextlib import ExitStack
 from datetime import date
 from typing import Any
 
 import asyncpg
 import httpx
-from haicap_scenario import national
-from run_stack import GATEWAY, SERVICES, Stack
-
-from haicap_shared.testing import create_postgres_database, drop_postgres_database
+from national_stack import Running, add_arguments, load_average, national_databases, running_stack
 
 AS_OF = date(2026, 4, 15)
 BASELINE = date(2025, 6, 30)
@@ -132,18 +123,6 @@ GROUP BY agency_id, commune_code
 """
 
 
-def free_ports(count: int) -> list[int]:
-    with ExitStack() as held:
-        sockets = [held.enter_context(socket.socket()) for _ in range(count)]
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
-
-
-def load_average() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "?"
-
-
 async def hand_written(org: list[asyncpg.Connection], personnel: list[asyncpg.Connection], province: str) -> tuple[float, int]:
     """Milliseconds of the four statements run at once, and the rows they returned."""
     started = time.perf_counter()
@@ -220,7 +199,7 @@ async def provinces_by_size(org_url: str) -> list[tuple[str, int]]:
     return [(r["province_code"], int(r["communes"])) for r in rows]
 
 
-def measure(stack: Stack, token: str, databases: dict[str, str], province: str, runs: int) -> dict[str, Any]:
+def measure(stack: Running, token: str, databases: dict[str, str], province: str, runs: int) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {token}"}
     loop = asyncio.new_event_loop()
     org = loop.run_until_complete(connections(databases["org-structure"], 2))
@@ -271,63 +250,18 @@ def measure(stack: Stack, token: str, databases: dict[str, str], province: str, 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/workload.py", description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--people", type=int, default=3_000_000)
-    parser.add_argument("--assets", type=int, default=1_000, help="assets loaded (the workload reads none)")
-    parser.add_argument("--tasks", type=int, default=50_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--runs", type=int, default=5)
+    add_arguments(parser, assets=1_000, assets_help="assets loaded (the workload reads none)")
     parser.add_argument("--provinces", help="comma-separated province codes (default: the most and the fewest communes)")
-    parser.add_argument("--keep", action="store_true", help="keep the databases (and print their URLs) instead of dropping them")
-    parser.add_argument("--reuse", metavar="NAME=URL,...", help="time again on databases a --keep run printed (no loading)")
     args = parser.parse_args(argv)
-    os.environ.setdefault("HAICAP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    sizes = national.Sizes(people=args.people, assets=args.assets, tasks=args.tasks)
-    names = [spec.name for spec in (*SERVICES, GATEWAY) if spec.database]
-    databases: dict[str, str] = {}
-    work = Path(tempfile.mkdtemp(prefix="haicap-bench-workload-"))
-    try:
-        if args.reuse:
-            args.keep = True
-            databases.update(pair.split("=", 1) for pair in args.reuse.split(","))
-        for name in names:
-            if name not in databases:
-                url = asyncio.run(create_postgres_database(f"haicap_bench_workload_{name.replace('-', '_')}"))
-                databases[name] = url.replace("postgresql+asyncpg://", "postgresql://", 1)
-        if not args.reuse:
-            print(f"loading {sizes.people:,} people, {sizes.tasks:,} tasks, seed {args.seed}", flush=True)
-            urls = national.Urls(databases["org-structure"], databases["personnel"], databases["assets"])
-            summary = asyncio.run(national.load(urls, sizes, args.seed, log=lambda line: print(f"  {line}", flush=True)))
-            print(f"loaded in {summary['seconds']:.0f} s", flush=True)
-        by_size = asyncio.run(provinces_by_size(databases["org-structure"]))
+    with national_databases(args, "workload") as databases:
+        by_size = asyncio.run(provinces_by_size(databases.urls["org-structure"]))
         provinces = args.provinces.split(",") if args.provinces else [by_size[0][0], by_size[-1][0]]
-
-        env = {key: value for key, value in os.environ.items() if not key.startswith("HAICAP_")}
-        for spec, port in zip((*SERVICES, GATEWAY), free_ports(len(SERVICES) + 1), strict=True):
-            env[f"{spec.env_prefix}PORT"] = str(port)
-            if spec.database:
-                env[f"{spec.env_prefix}DATABASE_URL"] = databases[spec.name]
-        env["HAICAP_REPORTING_PAST_REPORT_TTL_SECONDS"] = "0"
-        env["HAICAP_REPORTING_CURRENT_REPORT_TTL_SECONDS"] = "0"
-        env["HAICAP_REPORTING_SECTION_TIMEOUT_SECONDS"] = "300"
-        with Stack(env, work, startup_timeout_seconds=120) as stack:
-            stack.run_step(GATEWAY, "migrate")  # NOTE: the services' databases were migrated by the loader
-            stack.create_accounts("04")
-            stack.start()
-            password = secrets.token_urlsafe(24)
-            stack.run_step(
-                GATEWAY, "create-admin", "--username", "bench-admin", "--reset-if-exists", "--password-stdin", stdin=password
-            )
-            with httpx.Client(base_url=stack.url(GATEWAY.name), timeout=30.0, trust_env=False) as client:
-                response = client.post(
-                    "/api/v1/auth/token", data={"grant_type": "password", "username": "bench-admin", "password": password}
-                )
-                response.raise_for_status()
-                token = response.json()["access_token"]
-            print(f"stack up (logs in {work / 'log'}); timing, load average {load_average()}", flush=True)
-            results = [measure(stack, token, databases, province, args.runs) for province in provinces]
+        with running_stack(databases) as stack:
+            token = stack.sign_in()
+            results = [measure(stack, token, databases.urls, province, args.runs) for province in provinces]
         print(
-            f"\n{sizes.people:,} people, {sizes.tasks:,} tasks; median of {args.runs} runs; reporting's cache off; "
-            f"as_of {AS_OF}, baseline {BASELINE}; load average {load_average()}\n"
+            f"\n{databases.sizes.people:,} people, {databases.sizes.tasks:,} tasks; median of {args.runs} runs; "
+            f"reporting's cache off; as_of {AS_OF}, baseline {BASELINE}; load average {load_average()}\n"
         )
         print(
             "| province | communes | agencies | report at reporting | its 5 calls at once (direct) "
@@ -340,13 +274,6 @@ def main(argv: list[str] | None = None) -> int:
                 f"| {r['sql']:.0f} ms | **{r['report'] / r['sql']:.2f}** |"
             )
         print("\nGoal: ratio <= 1.5.")
-    finally:
-        if args.keep:
-            print("kept: " + ",".join(f"{k}={v}" for k, v in databases.items()) + f"; logs in {work}")
-        else:
-            for url in databases.values():
-                asyncio.run(drop_postgres_database(url))
-            shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, event, insert, text
+from sqlalchemy import Executable, Table, event, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -74,6 +74,16 @@ class Outbox:
         else:
             session.info.setdefault(PENDING_EVENTS, []).append((self.table, rows))
         return len(rows)
+
+    async def insert_built(self, session: AsyncSession, statement: Executable, parameters: Mapping[str, Any]) -> None:
+        """Events built in SQL (``statement``: an ``INSERT INTO`` this outbox ``... SELECT``), inserted now.
+
+        The transaction's pending events go first and the numbering lock is held from now to the
+        commit, so the sequences follow the order of the changes (``haicap_shared.bulk_audit``).
+        """
+        pending = [] if session.in_nested_transaction() else session.info.pop(PENDING_EVENTS, [])
+        await session.run_sync(_insert_events, pending)
+        await session.execute(statement, parameters)
 
     def _row(
         self, kind: EventKind, event_type: str, action: str, principal: Principal, occurred_at: datetime, change: Change

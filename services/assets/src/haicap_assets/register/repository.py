@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.auth import Principal
+from haicap_shared.bulk_audit import SqlArea, WrittenRows
 from haicap_shared.filters import where_given
 from haicap_shared.models import UtcDateTime, utcnow
 from haicap_shared.paging import fetch_page
@@ -40,7 +41,17 @@ from haicap_shared.text import like_pattern, search_key
 from haicap_shared.validity import still_open
 
 from ..allocations.models import Allocation, allocation_table
-from .models import HOLDER_COLUMNS, Asset, AssetKind, AssetStatus, EventKind, HolderKind, asset_table, event_table
+from .models import (
+    HOLDER_COLUMNS,
+    INTERNAL_COLUMNS,
+    Asset,
+    AssetKind,
+    AssetStatus,
+    EventKind,
+    HolderKind,
+    asset_table,
+    event_table,
+)
 
 
 @dataclass(frozen=True)
@@ -321,6 +332,30 @@ async def write_staged(session: AsyncSession, staging: Table, actor: str) -> int
         )
     )
     return count
+
+
+def written_assets(staging: Table, entity_type: str) -> WrittenRows:
+    """The assets an import wrote, in file order, for their audit records and events (PostgreSQL, in SQL)."""
+    # NOTE: the area is ``events.asset_area``'s: the holder's commune, else where the asset stands.
+    area = SqlArea(
+        "r.province_code",
+        "COALESCE(r.holder_commune_code, r.commune_code)",
+        f"CASE WHEN r.holder_kind = '{HolderKind.AGENCY.value}' THEN r.holder_id END",
+    )
+    source = f"{asset_table.name} r JOIN {staging.name} s ON s.id = r.id"
+    return WrittenRows(entity_type, asset_table, source, "s.row_number", area, INTERNAL_COLUMNS)
+
+
+def written_allocations(staging: Table, entity_type: str) -> WrittenRows:
+    """The allocations an import opened, in file order, for their audit records and events (PostgreSQL, in SQL)."""
+    # NOTE: the area is ``events.holder_area``'s: where the holder is.
+    area = SqlArea(
+        "r.holder_province_code",
+        "r.holder_commune_code",
+        f"CASE WHEN r.holder_kind = '{HolderKind.AGENCY.value}' THEN r.holder_id END",
+    )
+    source = f"{allocation_table.name} r JOIN {staging.name} s ON s.allocation_id = r.id"
+    return WrittenRows(entity_type, allocation_table, source, "s.row_number", area)
 
 
 async def written_batch(

@@ -11,6 +11,7 @@ import anyio
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_shared import bulk_audit
 from haicap_shared.areas import area_agency_id
 from haicap_shared.audit import AuditTrail, jsonable
 from haicap_shared.auth import Principal
@@ -234,7 +235,18 @@ async def _check_in_sql(
 
 
 async def _record_written(session: AsyncSession, audit: AuditTrail, principal: Principal, staging: Table) -> None:
-    """A created audit record (and event) for every asset and allocation an import wrote, a batch at a time."""
+    """A created audit record (and event) for every asset and allocation an import wrote.
+
+    On PostgreSQL both are built in SQL from the staged rows (``bulk_audit``); on SQLite the rows
+    are read back a batch at a time for the audit trail. Both write the same records in the same order.
+    """
+    if await repository.on_postgresql(session):
+        written = [
+            repository.written_assets(staging, ENTITY_ASSET),
+            repository.written_allocations(staging, allocation_service.ENTITY_ALLOCATION),
+        ]
+        await bulk_audit.record_created(session, audit, principal, written, batch=EVENTS_BATCH)
+        return
     after_row: int | None = 0
     while after_row is not None:
         assets, allocations, after_row = await repository.written_batch(session, staging, after_row, EVENTS_BATCH)

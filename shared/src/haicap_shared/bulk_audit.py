@@ -1,0 +1,238 @@
+"""The audit records and change events of records an ``INSERT ... SELECT`` wrote, built in SQL (PostgreSQL).
+
+A bulk write that never brings its rows into Python (an import on PostgreSQL) would otherwise
+read them back a batch at a time to call :meth:`AuditTrail.record_many`, which then spends
+most of the write's time. :func:`record_created` writes the same rows as ``record_many(action=
+"create")`` would, in two statements: the audit records, and (when the trail has an outbox)
+the change events. What they hold is what the Python path holds: each snapshot is
+:func:`haicap_shared.audit.jsonable` of the row's columns (in the table's order), each
+event's ``data.record`` the kind's response model dumped as JSON, in the same envelope
+(:class:`haicap_shared.events.outbox.Outbox`), in the same order (a batch of each kind of
+record in turn, as a loop over batches writes them). Only the generated ids and times differ.
+
+It covers kinds whose record is their columns as they stand: a kind with ``represent`` or with
+personal fields (masked in events) is refused, as is a response field that is not a column.
+"""
+
+from __future__ import annotations
+
+import enum
+import types
+import typing
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+from sqlalchemy import JSON, Boolean, Column, Date, Float, Integer, Numeric, Table, Uuid, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .audit import AuditTrail
+from .auth import Principal
+from .logs import request_id_var
+from .models import UtcDateTime, utcnow
+
+if TYPE_CHECKING:
+    from .events.outbox import Outbox
+
+MAX_PAIRS = 50
+"""``json_build_object`` takes at most 100 arguments."""
+
+
+@dataclass(frozen=True)
+class SqlArea:
+    """Where a record lies (its events' area), as SQL expressions over its row ``r``."""
+
+    province_code: str = "NULL"
+    commune_code: str = "NULL"
+    agency_id: str = "NULL"
+
+
+@dataclass(frozen=True)
+class WrittenRows:
+    """Records just written, as a query finds them.
+
+    ``source``: a FROM clause naming their table ``r`` (and what orders them); ``order``: the
+    SQL expression of their order; ``internal``: columns left out of the audited snapshot.
+    """
+
+    entity_type: str
+    table: Table
+    source: str
+    order: str
+    area: SqlArea = SqlArea()
+    internal: frozenset[str] = frozenset()
+
+
+def _iso_datetime(value: str, utc_suffix: str) -> str:
+    """A UTC timestamp as Python's ``isoformat`` (``+00:00``) or pydantic (``Z``) writes it: microseconds only when some."""
+    utc = f"({value} AT TIME ZONE 'UTC')"
+    fraction = f"CASE WHEN date_trunc('second', {value}) = {value} THEN '' ELSE to_char({utc}, '.US') END"
+    return f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || {fraction} || '{utc_suffix}'"
+
+
+def _json_value(column: Column[Any], value: str, utc_suffix: str) -> str:
+    """One column's value as JSON, written as Python's ``json.dumps`` writes it (the json type keeps the text)."""
+    kind = column.type
+    if isinstance(kind, UtcDateTime):
+        return _iso_datetime(value, utc_suffix)
+    if isinstance(kind, Date):
+        return f"to_char({value}, 'YYYY-MM-DD')"
+    if isinstance(kind, Uuid):
+        return f"{value}::text"
+    if isinstance(kind, Float):
+        # NOTE: Python writes a whole float as ``900.0``, PostgreSQL as ``900``; the rest alike
+        # (shortest round trip, an exponent below 1e-4), up to 1e16, where Python's exponent starts.
+        whole = f"{value} = trunc({value}) AND abs({value}) < 1e16"
+        return f"(CASE WHEN {whole} THEN trunc({value})::numeric::text || '.0' ELSE {value}::text END)::json"
+    if isinstance(kind, Numeric):
+        # NOTE: jsonable writes a Decimal as its text.
+        return f"{value}::text"
+    if isinstance(kind, (Integer, Boolean, JSON)):
+        return value
+    return f"{value}::text"
+
+
+def _object(pairs: Sequence[tuple[str, str]]) -> str:
+    if len(pairs) > MAX_PAIRS:
+        raise ValueError(f"{len(pairs)} fields: json_build_object takes at most {MAX_PAIRS}")
+    return "json_build_object(" + ", ".join(f"'{key}', {value}" for key, value in pairs) + ")"
+
+
+def snapshot_sql(table: Table, alias: str, internal: frozenset[str] = frozenset()) -> str:
+    """A row's audited snapshot (``jsonable`` of each column, in the table's order), as SQL over ``alias``."""
+    return _object([(c.name, _json_value(c, f"{alias}.{c.name}", "+00:00")) for c in table.columns if c.name not in internal])
+
+
+_PLAIN = (str, int, float, bool, uuid.UUID, date, datetime)
+
+
+def _plain(annotation: Any) -> bool:
+    """Whether a field's JSON is its column's value as it stands (no nested model, list or custom serialiser)."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _plain(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return all(_plain(arg) for arg in typing.get_args(annotation))
+    return annotation is type(None) or (isinstance(annotation, type) and issubclass(annotation, (*_PLAIN, enum.Enum)))
+
+
+def record_sql(schema: type[BaseModel], table: Table, alias: str) -> str:
+    """The response model's JSON of a row (``model_validate(row).model_dump(mode="json", by_alias=True)``), as SQL."""
+    pairs = []
+    for name, field in schema.model_fields.items():
+        if name not in table.c or not _plain(field.annotation):
+            raise ValueError(f"{schema.__name__}.{name} is not a column of {table.name} as it stands")
+        key = field.serialization_alias or field.alias or name
+        pairs.append((key, _json_value(table.c[name], f"{alias}.{name}", "Z")))
+    return _object(pairs)
+
+
+def _ordered(written: Sequence[tuple[int, WrittenRows, str]], batch: int) -> str:
+    """Each kind's records with ``columns``, numbered for the order a loop of ``record_many`` over batches gives them."""
+    parts = []
+    for number, rows, columns in written:
+        numbered = f"row_number() OVER (ORDER BY {rows.order})"
+        parts.append(
+            f"SELECT {number} AS kind_no, ({numbered} - 1) / {batch} AS batch_no, {numbered} AS n, "
+            f"r.id::text AS entity_id, {columns} FROM {rows.source}"
+        )
+    return " UNION ALL ".join(parts)
+
+
+ORDER = "ORDER BY c.batch_no, c.kind_no, c.n"
+
+
+async def record_created(
+    session: AsyncSession, trail: AuditTrail, principal: Principal, written: Sequence[WrittenRows], *, batch: int
+) -> None:
+    """A ``create`` audit record and change event for each record written, as ``record_many`` per batch would write them."""
+    common = {
+        "actor": principal.username,
+        "actor_role": principal.role.value,
+        "request_id": request_id_var.get(),
+        "consumer_system": principal.system_code,
+    }
+    snapshots = [(n, rows, f"{snapshot_sql(rows.table, 'r', rows.internal)} AS after") for n, rows in enumerate(written)]
+    kinds = ", ".join(f"({n}, CAST(:type_{n} AS text))" for n in range(len(written)))
+    await session.execute(
+        text(f"""
+INSERT INTO {trail.table.name} (occurred_at, actor, actor_role, request_id, consumer_system, entity_type, entity_id,
+    action, before, after)
+SELECT CAST(:occurred_at AS timestamptz), CAST(:actor AS text), CAST(:actor_role AS text), CAST(:request_id AS text),
+    CAST(:consumer_system AS text), k.entity_type, c.entity_id, 'create', 'null'::json, c.after
+FROM ({_ordered(snapshots, batch)}) c JOIN (VALUES {kinds}) AS k (kind_no, entity_type) USING (kind_no)
+{ORDER}
+"""),
+        common | {"occurred_at": utcnow()} | {f"type_{n}": rows.entity_type for n, rows in enumerate(written)},
+    )
+    if trail.outbox is not None:
+        await _publish(session, trail.outbox, principal, written, batch, common)
+
+
+async def _publish(
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    written: Sequence[WrittenRows],
+    batch: int,
+    common: dict[str, Any],
+) -> None:
+    """The change events of the records, in the envelope ``Outbox.write`` builds, inserted under its numbering lock."""
+    published: list[tuple[int, WrittenRows, str]] = []
+    kinds: list[str] = []
+    parameters: dict[str, Any] = {}
+    for n, rows in enumerate(written):
+        kind = outbox.catalogue.kind_of(rows.entity_type)
+        if kind is None:
+            continue
+        if kind.represent is not None or outbox.personal.get(kind.entity_type):
+            raise ValueError(f"{kind.entity_type}: a record represented or masked is built in Python (Outbox.write)")
+        area = rows.area
+        columns = (
+            f"{record_sql(kind.schema, rows.table, 'r')} AS record, {area.province_code} AS province_code, "
+            f"{area.commune_code} AS commune_code, {area.agency_id} AS agency_id"
+        )
+        published.append((n, rows, columns))
+        event_type = outbox.catalogue.event_type(kind, "create")
+        before, _, after = kind.path.partition("{id}")
+        kinds.append(f"({n}, " + ", ".join(f"CAST(:{name}_{n} AS text)" for name in _KIND_COLUMNS) + ")")
+        values = (kind.entity_type, event_type, f"{outbox.schema_base}/{event_type}", before, after)
+        parameters |= {f"{name}_{n}": value for name, value in zip(_KIND_COLUMNS, values, strict=True)}
+    if not published:
+        return
+    occurred_at = utcnow()
+    envelope = [
+        ("specversion", "'1.0'"),
+        ("id", "c.event_id"),
+        ("source", f"'/haicap/' || COALESCE(c.province_code, 'national') || '/{outbox.catalogue.service}'"),
+        ("type", "k.event_type"),
+        ("subject", "k.subject_before || c.entity_id || k.subject_after"),
+        ("time", "CAST(:time AS text)"),
+        ("datacontenttype", "'application/json'"),
+        ("dataschema", "k.dataschema"),
+        ("partitionkey", "c.entity_id"),
+        ("provincecode", "c.province_code"),
+        ("communecode", "c.commune_code"),
+        ("actor", "CAST(:actor AS text)"),
+        ("actorrole", "CAST(:actor_role AS text)"),
+        ("requestid", "CAST(:request_id AS text)"),
+        ("data", "json_build_object('record', c.record, 'changed_fields', NULL)"),
+    ]
+    if principal.system_code is not None:
+        envelope.append(("consumersystem", "CAST(:consumer_system AS text)"))
+    statement = text(f"""
+INSERT INTO {outbox.table.name} (id, aggregatetype, aggregateid, type, payload, occurred_at, province_code, commune_code,
+    agency_id)
+SELECT c.event_id, k.entity_type, c.entity_id, k.event_type, {_object(envelope)}, CAST(:occurred_at AS timestamptz),
+    c.province_code, c.commune_code, c.agency_id
+FROM (SELECT o.*, gen_random_uuid() AS event_id FROM ({_ordered(published, batch)}) o OFFSET 0) c
+JOIN (VALUES {", ".join(kinds)}) AS k (kind_no, {", ".join(_KIND_COLUMNS)}) USING (kind_no)
+{ORDER}
+""")
+    parameters |= common | {"occurred_at": occurred_at, "time": occurred_at.isoformat()}
+    await outbox.insert_built(session, statement, parameters)
+
+
+_KIND_COLUMNS = ("entity_type", "event_type", "dataschema", "subject_before", "subject_after")

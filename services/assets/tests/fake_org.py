@@ -1,4 +1,4 @@
-"""A fake org-structure for the unit tests: a few units and agencies of Cao Bằng and one of another province."""
+"""A fake org-structure for the unit tests: units and agencies of Cao Bằng, and a commune and an agency of another province."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ QUANG_LAM = OrgUnit(id=_id(201), code="01304", name="Xã Quảng Lâm", level="c
 THUC_PHAN = OrgUnit(id=_id(202), code="01273", name="Phường Thục Phán", level="commune", province_code="04", valid_from=MERGER)
 FORMER_DISTRICT = OrgUnit(id=_id(301), code="045", name="Huyện Bảo Lâm", level="district", province_code="04", valid_to=LAST_DAY)
 HA_GIANG = OrgUnit(id=_id(8), code="08", name="Tỉnh Tuyên Quang", level="province", province_code="08")
+FORMER_ELSEWHERE = OrgUnit(id=_id(104), code="02476", name="Xã Phương Độ", level="commune", province_code="08", valid_to=LAST_DAY)
+MINH_XUAN = OrgUnit(id=_id(203), code="02509", name="Phường Minh Xuân", level="commune", province_code="08", valid_from=MERGER)
 
 SCHOOL = OrgAgency(
     id=_id(501), name="Trường Tiểu học Quảng Lâm", unit_id=QUANG_LAM.id, level="commune", province_code="04",
@@ -45,7 +47,9 @@ DEPARTMENT_ELSEWHERE = OrgAgency(
 class FakeOrg:
     """In-memory org-structure; ``down`` makes every call fail as an unreachable service would."""
 
-    units: list[OrgUnit] = field(default_factory=lambda: [CAO_BANG, *FORMER, QUANG_LAM, THUC_PHAN, FORMER_DISTRICT, HA_GIANG])
+    units: list[OrgUnit] = field(
+        default_factory=lambda: [CAO_BANG, *FORMER, QUANG_LAM, THUC_PHAN, FORMER_DISTRICT, HA_GIANG, FORMER_ELSEWHERE, MINH_XUAN]
+    )
     agencies: list[OrgAgency] = field(default_factory=lambda: [SCHOOL, LAND_FUND, DEPARTMENT_ELSEWHERE])
     down: bool = False
     calls: int = 0
@@ -80,12 +84,12 @@ class FakeOrg:
         self._call()
         return list(FORMER) if unit_id == QUANG_LAM.id else []
 
-    async def communes(self, province: str, as_of: date) -> list[OrgUnit]:
+    async def communes(self, province: str | None, as_of: date) -> list[OrgUnit]:
         self._call()
         return [
             u
             for u in self.units
             if u.level == "commune"
-            and u.province_code == province
+            and province in (None, u.province_code)
             and (u.valid_from or date.min) <= as_of <= (u.valid_to or date.max)
         ]

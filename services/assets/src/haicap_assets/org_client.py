@@ -63,7 +63,9 @@ class OrgDirectory(Protocol):
 
     async def predecessors(self, unit_id: uuid.UUID) -> list[OrgUnit]: ...
 
-    async def communes(self, province: str, as_of: date) -> list[OrgUnit]: ...
+    async def communes(self, province: str | None, as_of: date) -> list[OrgUnit]:
+        """The communes in force on ``as_of`` in ``province`` (None: the whole country's)."""
+        ...
 
 
 class OrgLineageStep(BaseModel):
@@ -116,11 +118,14 @@ class OrgStructureClient:
         lineage = await self._get(f"/units/{unit_id}/lineage", OrgLineage, f"unit {unit_id}")
         return [step.unit for step in lineage.predecessors if step.depth == 1]
 
-    async def communes(self, province: str, as_of: date) -> list[OrgUnit]:
+    async def communes(self, province: str | None, as_of: date) -> list[OrgUnit]:
+        # NOTE: the whole country (3,321 communes) is 7 pages of 500, one call each, not one per province.
         found: list[OrgUnit] = []
-        params: dict[str, Any] = {"province": province, "level": "commune", "as_of": as_of.isoformat(), "limit": 500}
+        params: dict[str, Any] = {"level": "commune", "as_of": as_of.isoformat(), "limit": 500}
+        if province is not None:
+            params["province"] = province
         while True:
-            page = await self._get("/units", OrgUnitPage, f"units of province {province}", **params)
+            page = await self._get("/units", OrgUnitPage, f"communes of {province or 'the country'}", **params)
             found += page.items
             if not page.next:
                 return found

@@ -1,4 +1,9 @@
-"""The statistics' queries: one GROUP BY each, on any date; nothing is counted in Python."""
+"""The statistics' queries: one GROUP BY each, on any date; nothing is counted in Python.
+
+A statistic asked ``by_province`` is the same query grouped first by the province column its
+``province`` filter reads, so each province's rows are what asking for that province gives; its
+rows carry the code as ``province``, in province order.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +34,15 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return cast(func.coalesce(func.sum(case((condition, 1), else_=0)), 0), Integer)
 
 
+def _split(column: ColumnElement[Any], by_province: bool) -> list[ColumnElement[Any]]:
+    """The grouping key that answers for every province at once (none: the figures of one province or of all)."""
+    return [column] if by_province else []
+
+
+def _named(split: list[ColumnElement[Any]]) -> list[ColumnElement[Any]]:
+    return [column.label("province") for column in split]
+
+
 def _held(as_of: date, province: str | None, visible: ColumnElement[bool], commune: str | None = None) -> Select[Any]:
     stmt = (
         select()
@@ -38,12 +52,16 @@ def _held(as_of: date, province: str | None, visible: ColumnElement[bool], commu
     return where_given(stmt, (al.holder_province_code, province), (al.holder_commune_code, commune))
 
 
-def summary_query(as_of: date, province: str | None, visible: ColumnElement[bool], commune: str | None = None) -> Select[Any]:
+def summary_query(
+    as_of: date, province: str | None, visible: ColumnElement[bool], commune: str | None = None, *, by_province: bool = False
+) -> Select[Any]:
+    split = _split(al.holder_province_code, by_province)
     general = and_(a.kind == AssetKind.CAR, al.purpose == Purpose.GENERAL_WORK_CAR)
     specialised = and_(a.kind == AssetKind.CAR, al.purpose == Purpose.SPECIALISED_CAR)
     return (
         _held(as_of, province, visible, commune)
         .add_columns(
+            *_named(split),
             a.kind,
             al.holder_level,
             func.count().label("assets"),
@@ -52,15 +70,22 @@ def summary_query(as_of: date, province: str | None, visible: ColumnElement[bool
             func.count(func.distinct(al.holder_commune_code)).label("communes"),
             func.count(func.distinct(case((general, al.holder_commune_code)))).label("communes_with_general_cars"),
         )
-        .group_by(a.kind, al.holder_level)
-        .order_by(a.kind, al.holder_level)
+        .group_by(*split, a.kind, al.holder_level)
+        .order_by(*split, a.kind, al.holder_level)
     )
 
 
 async def summary(
-    session: AsyncSession, as_of: date, province: str | None, visible: ColumnElement[bool], commune: str | None = None
+    session: AsyncSession,
+    as_of: date,
+    province: str | None,
+    visible: ColumnElement[bool],
+    commune: str | None = None,
+    *,
+    by_province: bool = False,
 ) -> Sequence[Any]:
-    rows: Sequence[Any] = (await session.execute(summary_query(as_of, province, visible, commune))).all()
+    stmt = summary_query(as_of, province, visible, commune, by_province=by_province)
+    rows: Sequence[Any] = (await session.execute(stmt)).mappings().all()
     return rows
 
 
@@ -104,19 +129,28 @@ async def dispositions(
     visible: ColumnElement[bool],
     kind: AssetKind | None,
     overdue_before: date,
-) -> tuple[Sequence[Any], int]:
+    *,
+    by_province: bool = False,
+) -> tuple[Sequence[Any], Sequence[Any]]:
+    """The plans by form and step, and the overdue decisions' count (``plans``): one row, or one per province having any."""
+    split = _split(d.province_code, by_province)
     step = step_on(as_of).label("step")
     base = select().select_from(disposition_table.join(asset_table, a.id == d.asset_id)).where(d.proposed_on <= as_of, visible)
     base = where_given(base, (d.province_code, province), (d.asset_kind, kind))
     grouped = (
-        base.add_columns(d.asset_kind, d.form, d.repurpose_to, d.priority_rank, step, func.count().label("plans"))
-        .group_by(d.asset_kind, d.form, d.repurpose_to, d.priority_rank, step)
-        .order_by(d.asset_kind, d.priority_rank, d.form, d.repurpose_to, step)
+        base.add_columns(*_named(split), d.asset_kind, d.form, d.repurpose_to, d.priority_rank, step, func.count().label("plans"))
+        .group_by(*split, d.asset_kind, d.form, d.repurpose_to, d.priority_rank, step)
+        .order_by(*split, d.asset_kind, d.priority_rank, d.form, d.repurpose_to, step)
     )
     rows = (await session.execute(grouped)).mappings().all()
     undecided = or_(d.decided_on.is_(None), d.decided_on > as_of)
-    overdue = base.add_columns(func.count()).where(d.submitted_on < overdue_before, undecided)
-    return rows, int((await session.execute(overdue)).scalar_one())
+    overdue = (
+        base.add_columns(*_named(split), func.count().label("plans"))
+        .where(d.submitted_on < overdue_before, undecided)
+        .group_by(*split)
+        .order_by(*split)
+    )
+    return rows, (await session.execute(overdue)).mappings().all()
 
 
 def status_on(as_of: date, province: str | None = None) -> Any:
@@ -154,27 +188,40 @@ async def value(session: AsyncSession, as_of: date, province: str | None, visibl
 
 
 async def surplus_without_plan(
-    session: AsyncSession, as_of: date, province: str | None, visible: ColumnElement[bool], kind: AssetKind | None
+    session: AsyncSession,
+    as_of: date,
+    province: str | None,
+    visible: ColumnElement[bool],
+    kind: AssetKind | None,
+    *,
+    by_province: bool = False,
 ) -> Sequence[Any]:
+    split = _split(a.province_code, by_province)
     st = status_on(as_of, province)
     stmt = (
-        select(a.kind, func.count().label("assets"))
+        select(*_named(split), a.kind, func.count().label("assets"))
         .select_from(st.join(asset_table, a.id == st.c.asset_id))
         .where(st.c.status == AssetStatus.SURPLUS, visible)
-        .group_by(a.kind)
+        .group_by(*split, a.kind)
+        .order_by(*split, a.kind)
     )
     stmt = where_given(stmt, (a.province_code, province), (a.kind, kind))
-    return (await session.execute(stmt)).all()
+    return (await session.execute(stmt)).mappings().all()
 
 
-async def gaps(session: AsyncSession, as_of: date, province: str | None, visible: ColumnElement[bool]) -> Sequence[Any]:
+def _unplanned_gaps(as_of: date, province: str | None, visible: ColumnElement[bool]) -> Select[Any]:
+    """What is held on ``as_of`` by a holder no longer in force, with no plan standing on that date."""
     planned = exists().where(
         d.asset_id == al.asset_id,
         d.proposed_on <= as_of,
         or_(d.status != DispositionStatus.REJECTED, d.decided_on > as_of),
     )
+    return _held(as_of, province, visible).where(al.holder_valid_to < as_of, ~planned)
+
+
+async def gaps(session: AsyncSession, as_of: date, province: str | None, visible: ColumnElement[bool]) -> Sequence[Any]:
     stmt = (
-        _held(as_of, province, visible)
+        _unplanned_gaps(as_of, province, visible)
         .add_columns(
             al.holder_kind,
             al.holder_id,
@@ -184,9 +231,21 @@ async def gaps(session: AsyncSession, as_of: date, province: str | None, visible
             a.kind,
             func.count().label("assets"),
         )
-        .where(al.holder_valid_to < as_of, ~planned)
         .group_by(al.holder_kind, al.holder_id, al.holder_name, al.holder_level, al.holder_valid_to, a.kind)
         .order_by(al.holder_name, al.holder_id, a.kind)
+    )
+    return (await session.execute(stmt)).mappings().all()
+
+
+async def gaps_by_province(
+    session: AsyncSession, as_of: date, province: str | None, visible: ColumnElement[bool]
+) -> Sequence[Any]:
+    """The gaps' assets by province (the holder's) and kind."""
+    stmt = (
+        _unplanned_gaps(as_of, province, visible)
+        .add_columns(al.holder_province_code.label("province"), a.kind, func.count().label("assets"))
+        .group_by(al.holder_province_code, a.kind)
+        .order_by(al.holder_province_code, a.kind)
     )
     return (await session.execute(stmt)).mappings().all()
 
@@ -202,14 +261,22 @@ def price_cap(common: int | None, seat_caps: Sequence[tuple[int, int, int | None
 
 
 async def general_cars_by_commune(
-    session: AsyncSession, as_of: date, province: str, visible: ColumnElement[bool], cap: ColumnElement[Any] | None
+    session: AsyncSession,
+    as_of: date,
+    province: str | None,
+    visible: ColumnElement[bool],
+    cap: ColumnElement[Any] | None,
+    *,
+    by_province: bool = False,
 ) -> Sequence[Any]:
     # NOTE: a kind without a cap of its own (null) is never over it; with no norm in force, no car is.
     over = _count_if(a.original_value > cap) if cap is not None else literal(0, Integer)
+    split = _split(al.holder_province_code, by_province)
     stmt = (
         _held(as_of, province, visible)
-        .add_columns(al.holder_commune_code, func.count().label("cars"), over.label("over_price"))
+        .add_columns(*_named(split), al.holder_commune_code, func.count().label("cars"), over.label("over_price"))
         .where(al.holder_level == UnitLevel.COMMUNE, a.kind == AssetKind.CAR, al.purpose == Purpose.GENERAL_WORK_CAR)
-        .group_by(al.holder_commune_code)
+        .group_by(*split, al.holder_commune_code)
+        .order_by(*split, al.holder_commune_code)
     )
     return (await session.execute(stmt)).mappings().all()

@@ -16,12 +16,31 @@ from ..org_client import Org
 from ..register.models import AssetKind
 from . import service
 from .access import RecordsRead
-from .schemas import CarNormStats, DispositionStats, Gaps, Holdings, Summary, ValueStats
+from .schemas import (
+    CarNormsByProvince,
+    CarNormStats,
+    DispositionsByProvince,
+    DispositionStats,
+    Gaps,
+    GapsByProvince,
+    Holdings,
+    Summary,
+    SummaryByProvince,
+    ValueStats,
+)
 
 router = APIRouter(tags=["statistics"], responses=problem_responses(NotAuthenticated, RoleNotAllowed, OutsideArea))
 
 AsOf = Annotated[IsoDate, Query(description="Count what held on this date")]
 Province = Annotated[ProvinceCode | None, Query(description="Province code, e.g. `04`")]
+Kind = Annotated[AssetKind | None, Query(description="Count only plans (and surplus assets) of this kind")]
+
+# NOTE: each `/by-province` route answers, in one call and one GROUP BY per figure, what its route with
+# `?province=` answers for each province in the caller's area; the national roll-up asked the 34 one by one.
+BY_PROVINCE = (
+    "One row per province in the caller's area (a caller bound to a province gets its own only), in province order, "
+    "each equal to what the route with `?province=` gives for that province."
+)
 
 
 @router.get("/stats/summary", response_model=Summary)
@@ -34,6 +53,12 @@ async def summary(
 ) -> Summary:
     """Premises and cars (general-work, specialised, all) held by communes, and assets by holder level, on a date."""
     return await service.summary(session, principal, as_of, province, commune)
+
+
+@router.get("/stats/summary/by-province", response_model=SummaryByProvince, description=BY_PROVINCE)
+async def summary_by_province(session: DbReadSession, principal: RecordsRead, as_of: AsOf) -> SummaryByProvince:
+    """Each province's summary of premises and cars held by communes on a date, in one call."""
+    return await service.summary_by_province(session, principal, as_of)
 
 
 @router.get("/stats/holdings", response_model=Holdings)
@@ -56,11 +81,20 @@ async def dispositions(
     principal: RecordsRead,
     as_of: AsOf,
     province: Province = None,
-    kind: AssetKind | None = None,
+    kind: Kind = None,
 ) -> DispositionStats:
     """Plans by form and step on a date, overdue decisions, and surplus assets without a plan."""
     days = int(request.app.state.settings.decision_days)
     return await service.dispositions(session, principal, as_of, province, kind, days)
+
+
+@router.get("/stats/dispositions/by-province", response_model=DispositionsByProvince, description=BY_PROVINCE)
+async def dispositions_by_province(
+    request: Request, session: DbReadSession, principal: RecordsRead, as_of: AsOf, kind: Kind = None
+) -> DispositionsByProvince:
+    """Each province's plans by form and step, overdue decisions and surplus assets without a plan on a date, in one call."""
+    days = int(request.app.state.settings.decision_days)
+    return await service.dispositions_by_province(session, principal, as_of, kind, days)
 
 
 @router.get(
@@ -77,10 +111,28 @@ async def car_norms(
     return await service.car_norms(session, principal, org, as_of, province)
 
 
+@router.get(
+    "/stats/car-norms/by-province",
+    response_model=CarNormsByProvince,
+    description=BY_PROVINCE
+    + " Every province with a commune in force on the date has a row; the communes come from org-structure in one paged list.",
+    responses=problem_responses(UpstreamUnavailable),
+)
+async def car_norms_by_province(session: DbReadSession, principal: RecordsRead, org: Org, as_of: AsOf) -> CarNormsByProvince:
+    """Each province's general-work cars against the norm in force on a date (the totals of its communes), in one call."""
+    return await service.car_norms_by_province(session, principal, org, as_of)
+
+
 @router.get("/stats/gaps", response_model=Gaps)
 async def gaps(session: DbReadSession, principal: RecordsRead, as_of: AsOf, province: Province = None) -> Gaps:
     """Assets still held by units or agencies no longer in force, with no plan (the merger's gap)."""
     return await service.gaps(session, principal, as_of, province)
+
+
+@router.get("/stats/gaps/by-province", response_model=GapsByProvince, description=BY_PROVINCE)
+async def gaps_by_province(session: DbReadSession, principal: RecordsRead, as_of: AsOf) -> GapsByProvince:
+    """Each province's assets still held by units or agencies no longer in force, with no plan, by kind, in one call."""
+    return await service.gaps_by_province(session, principal, as_of)
 
 
 @router.get("/stats/value", response_model=ValueStats)

@@ -45,6 +45,13 @@ class Summary(BaseModel):
     by_level: list[LevelCount]
 
 
+class SummaryByProvince(BaseModel):
+    """Each province's ``Summary`` on ``as_of``, in province order (a province holding nothing may be absent)."""
+
+    as_of: IsoDate
+    rows: list[Summary] = Field(description="One per province, each what GET /stats/summary?province= gives")
+
+
 class HoldingRow(BaseModel):
     kind: AssetKind
     holder_level: UnitLevel | None = None
@@ -86,6 +93,13 @@ class DispositionStats(BaseModel):
     surplus_without_plan: dict[AssetKind, int] = Field(description="Assets surplus on as_of with no open plan")
 
 
+class DispositionsByProvince(BaseModel):
+    """Each province's ``DispositionStats`` on ``as_of``, in province order (a province with nothing to count may be absent)."""
+
+    as_of: IsoDate
+    rows: list[DispositionStats] = Field(description="One per province, each what GET /stats/dispositions?province= gives")
+
+
 class CommuneCars(BaseModel):
     commune_code: str
     commune_name: str | None
@@ -112,6 +126,31 @@ class CarNormStats(BaseModel):
     rows: list[CommuneCars]
 
 
+class ProvinceCarNorms(BaseModel):
+    """One province's totals of ``CarNormStats``."""
+
+    province: str
+    communes: int = Field(description="Communes in force on as_of (those of the caller's area)")
+    general_work_cars: int
+    communes_over_norm: int
+    communes_under_norm: int
+    over_price: int = Field(description="General-work cars whose price is above the cap of their kind of car")
+
+
+class CarNormsByProvince(BaseModel):
+    """General-work cars against the norm in force on ``as_of``, each province's totals.
+
+    Every province with a commune in force on the date (in the caller's area) has a row, and so
+    does one whose communes no longer in force still hold cars.
+    """
+
+    as_of: IsoDate
+    norm_legal_basis: str | None
+    max_general_cars_per_commune: int | None
+    max_price_vnd: int | None = Field(description="The common car's cap; every kind's cap is in GET /car-norms")
+    rows: list[ProvinceCarNorms] = Field(description="One per province, each the totals of GET /stats/car-norms?province=")
+
+
 class GapRow(BaseModel):
     holder_kind: HolderKind | None
     holder_id: uuid.UUID | None
@@ -129,6 +168,19 @@ class Gaps(BaseModel):
     province: str | None
     total: int
     rows: list[GapRow]
+
+
+class ProvinceGaps(BaseModel):
+    province: str
+    total: int = Field(description="Assets held by holders no longer in force, with no plan")
+    by_kind: dict[AssetKind, int]
+
+
+class GapsByProvince(BaseModel):
+    """The merger's gap on ``as_of`` by province (the holder's), in province order; a province without one is absent."""
+
+    as_of: IsoDate
+    rows: list[ProvinceGaps] = Field(description="One per province, each total what GET /stats/gaps?province= gives")
 
 
 class ValueRow(BaseModel):

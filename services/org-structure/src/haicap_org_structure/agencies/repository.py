@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.batching import in_batches
 from haicap_shared.codes import UnitLevel
-from haicap_shared.filters import where_given
+from haicap_shared.filters import given_equalities, where_given
 from haicap_shared.paging import fetch_page
 from haicap_shared.text import like_pattern
 from haicap_shared.validity import extends_beyond, in_force_on, overlaps
@@ -122,51 +122,80 @@ def _decision_in_force(as_of: date) -> ColumnElement[bool]:
     )
 
 
-@dataclass(frozen=True)
+@dataclass
 class DecisionCounts:
     """Agencies in force that need a decision (``required``) and those with one in force (``issued``)."""
 
-    by_level: list[tuple[UnitLevel, int, int]]
-    by_kind: list[tuple[UnitLevel, AgencyKind, int, int]]
+    by_level: list[tuple[UnitLevel, int, int]] = field(default_factory=list)
+    by_kind: list[tuple[UnitLevel, AgencyKind, int, int]] = field(default_factory=list)
+
+
+def _needing_decision(as_of: date, province: str | None, visible: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Condition on ``agency``: in force on ``as_of``, of a kind that needs a decision, in the area (and province) asked."""
+    a = agency_table.c
+    return and_(
+        a.kind.in_(REQUIRES_DECISION), in_force_on(agency_table, as_of), visible, *given_equalities((a.province_code, province))
+    )
 
 
 async def decision_progress(
-    session: AsyncSession, *, as_of: date, province: str | None, visible: ColumnElement[bool]
-) -> DecisionCounts:
-    """Agencies that need a decision and those with one in force on ``as_of``, by level and by (level, kind)."""
+    session: AsyncSession, *, as_of: date, province: str | None, visible: ColumnElement[bool], per_province: bool = False
+) -> dict[str | None, DecisionCounts]:
+    """Agencies that need a decision and those with one in force on ``as_of``, by level and by (level, kind).
+
+    With ``per_province`` grouped by the agency's province too and keyed by its code (only
+    provinces with an agency that needs one); otherwise under ``None``.
+    """
     a = agency_table.c
     decided = select(decision_table.c.agency_id).where(_decision_in_force(as_of)).distinct().subquery()
+    by_province = [a.province_code] if per_province else []
 
     def counted(*keys: ColumnElement[Any]) -> Select[Any]:
-        stmt = (
-            select(*keys, func.count(), func.count(decided.c.agency_id))
+        return (
+            select(*by_province, *keys, func.count(), func.count(decided.c.agency_id))
             .select_from(agency_table.outerjoin(decided, decided.c.agency_id == a.id))
-            .where(a.kind.in_(REQUIRES_DECISION), in_force_on(agency_table, as_of), visible)
-            .group_by(*keys)
+            .where(_needing_decision(as_of, province, visible))
+            .group_by(*by_province, *keys)
         )
-        return stmt if province is None else stmt.where(a.province_code == province)
 
-    by_level = (await session.execute(counted(a.level))).all()
-    by_kind = (await session.execute(counted(a.level, a.kind))).all()
-    return DecisionCounts(
-        by_level=[(UnitLevel(level), required, issued) for level, required, issued in by_level],
-        by_kind=[(UnitLevel(level), AgencyKind(kind), required, issued) for level, kind, required, issued in by_kind],
-    )
+    found: dict[str | None, DecisionCounts] = {}
+    for *key, level, required, issued in (await session.execute(counted(a.level))).all():
+        found.setdefault(key[0] if key else None, DecisionCounts()).by_level.append((UnitLevel(level), required, issued))
+    for *key, level, kind, required, issued in (await session.execute(counted(a.level, a.kind))).all():
+        counts = found.setdefault(key[0] if key else None, DecisionCounts())
+        counts.by_kind.append((UnitLevel(level), AgencyKind(kind), required, issued))
+    return found
 
 
 async def agencies_without_decision(
-    session: AsyncSession, *, as_of: date, province: str | None, visible: ColumnElement[bool], limit: int = 500
-) -> Sequence[RowMapping]:
+    session: AsyncSession,
+    *,
+    as_of: date,
+    province: str | None,
+    visible: ColumnElement[bool],
+    limit: int = 500,
+    per_province: bool = False,
+) -> dict[str | None, list[RowMapping]]:
+    """The first ``limit`` agencies by name that need a decision and have none in force on ``as_of``.
+
+    With ``per_province`` the first ``limit`` of each province, keyed by its code; otherwise under ``None``.
+    """
     a = agency_table.c
     decided = select(decision_table.c.agency_id).where(_decision_in_force(as_of), decision_table.c.agency_id == a.id)
-    stmt = (
-        select(a.id, a.name, a.kind, a.level)
-        .where(a.kind.in_(REQUIRES_DECISION), in_force_on(agency_table, as_of), visible, ~decided.exists())
-        .order_by(a.name, a.id)
-        .limit(limit)
+    order = (a.name, a.id)
+    # NOTE: numbered within each province (or the whole list), so a province's first ``limit`` come in one statement.
+    nth = func.row_number().over(partition_by=a.province_code if per_province else None, order_by=order)
+    ranked = (
+        select(a.id, a.name, a.kind, a.level, a.province_code, nth.label("nth"))
+        .where(_needing_decision(as_of, province, visible), ~decided.exists())
+        .subquery("missing")
     )
-    stmt = where_given(stmt, (a.province_code, province))
-    return (await session.execute(stmt)).mappings().all()
+    by_province = [ranked.c.province_code] if per_province else []
+    stmt = select(ranked).where(ranked.c.nth <= limit).order_by(*by_province, ranked.c.nth)
+    found: dict[str | None, list[RowMapping]] = {}
+    for row in (await session.execute(stmt)).mappings():
+        found.setdefault(row["province_code"] if per_province else None, []).append(row)
+    return found
 
 
 async def get_decision(session: AsyncSession, decision_id: uuid.UUID) -> FunctionDecision | None:

@@ -35,6 +35,7 @@ from .schemas import (
     DecisionCreate,
     DecisionIssue,
     DecisionProgress,
+    DecisionProgressByProvince,
     DecisionUpdate,
     FunctionDecision,
     StandardSetup,
@@ -202,6 +203,21 @@ async def decision_progress(
 ) -> DecisionProgress:
     """Agencies with their decision issued, out of those that need one, by level and kind (computed in SQL)."""
     return await service.decision_progress(session, principal, as_of, province)
+
+
+# NOTE: the fixed paths before `/function-decisions/{decision_id}…`, so no id route is tried on them.
+@router.get("/function-decisions/progress/by-province", response_model=DecisionProgressByProvince, tags=["decisions"])
+async def decision_progress_by_province(
+    session: DbReadSession,
+    principal: OrgRead,
+    as_of: Annotated[IsoDate, Query(description="Count on this date")],
+) -> DecisionProgressByProvince:
+    """Decision progress of every province of your area in one call (computed in SQL, grouped by province).
+
+    Each row is what `GET /function-decisions/progress?province=<code>` gives for its province; a
+    province officer gets their province's row only.
+    """
+    return await service.decision_progress_by_province(session, principal, as_of)
 
 
 @router.post(

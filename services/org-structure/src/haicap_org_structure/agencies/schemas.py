@@ -175,3 +175,14 @@ class DecisionProgress(BaseModel):
     by_level: dict[UnitLevel, LevelProgress]
     by_kind: list[ProgressRow]
     missing: list[AgencyRef] = Field(description="Agencies in force that still lack a decision (first 500, by name)")
+
+
+class DecisionProgressByProvince(BaseModel):
+    """Decision progress on ``as_of`` for every province of the caller's area, by province code.
+
+    Each row is what `GET /function-decisions/progress?province=<code>` gives; a province without
+    an agency that needs a decision has no row.
+    """
+
+    as_of: IsoDate
+    rows: list[DecisionProgress]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.audit import AuditTrail, jsonable, snapshot
@@ -41,6 +42,7 @@ from .schemas import (
     DecisionCreate,
     DecisionIssue,
     DecisionProgress,
+    DecisionProgressByProvince,
     DecisionUpdate,
     LevelProgress,
     ProgressRow,
@@ -544,6 +546,25 @@ async def decision_progress(session: AsyncSession, principal: Principal, as_of: 
     """Agencies in the caller's area with their decision in force, out of those that need one (counted in SQL)."""
     visible = visible_agencies(principal)
     counts = await repository.decision_progress(session, as_of=as_of, province=province, visible=visible)
+    missing = await repository.agencies_without_decision(session, as_of=as_of, province=province, visible=visible)
+    return _progress(as_of, province, counts.get(None), missing.get(None, []))
+
+
+async def decision_progress_by_province(session: AsyncSession, principal: Principal, as_of: date) -> DecisionProgressByProvince:
+    """:func:`decision_progress` for every province of the caller's area, each figure in one statement for all."""
+    visible = visible_agencies(principal)
+    counts = await repository.decision_progress(session, as_of=as_of, province=None, visible=visible, per_province=True)
+    missing = await repository.agencies_without_decision(session, as_of=as_of, province=None, visible=visible, per_province=True)
+    provinces = sorted(code for code in counts if code is not None)
+    return DecisionProgressByProvince(
+        as_of=as_of, rows=[_progress(as_of, code, counts[code], missing.get(code, [])) for code in provinces]
+    )
+
+
+def _progress(
+    as_of: date, province: str | None, counts: repository.DecisionCounts | None, missing: Sequence[RowMapping]
+) -> DecisionProgress:
+    counts = counts or repository.DecisionCounts()
     by_level = {level: LevelProgress(required=0, issued=0) for level in UnitLevel}
     for level, required, issued in counts.by_level:
         by_level[level] = LevelProgress(required=required, issued=issued)
@@ -552,8 +573,5 @@ async def decision_progress(session: AsyncSession, principal: Principal, as_of: 
         province=province,
         by_level=by_level,
         by_kind=[ProgressRow(level=lv, kind=k, required=r, issued=i) for lv, k, r, i in sorted(counts.by_kind)],
-        missing=[
-            AgencyRef.model_validate(dict(row))
-            for row in await repository.agencies_without_decision(session, as_of=as_of, province=province, visible=visible)
-        ],
+        missing=[AgencyRef.model_validate(dict(row)) for row in missing],
     )

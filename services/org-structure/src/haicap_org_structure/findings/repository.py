@@ -217,17 +217,25 @@ async def duplicate_members(
     return members
 
 
-async def count_findings(session: AsyncSession, queries: Mapping[K, Select[Any]]) -> dict[K, int]:
-    """How many rows each query finds, counted in SQL in one statement (one UNION ALL of counts)."""
+async def count_findings(
+    session: AsyncSession, queries: Mapping[K, Select[Any]], *, per_province: bool = False
+) -> dict[str | None, dict[K, int]]:
+    """How many rows each query finds, counted in SQL in one statement (one UNION ALL of counts).
+
+    With ``per_province`` grouped by the task's province and keyed by its code (only provinces
+    with a finding); otherwise under ``None``. Every kind is there, at 0 when nothing is found.
+    """
     keys = list(queries)
-    counts = [
-        select(literal(index).label("query"), func.count().label("count")).select_from(queries[key].subquery())
-        for index, key in enumerate(keys)
-    ]
-    found = dict.fromkeys(keys, 0)
-    for index, count in (await session.execute(union_all(*counts))).all():
-        found[keys[int(index)]] = int(count)
-    return found
+    counts = []
+    for index, key in enumerate(keys):
+        found = queries[key].subquery()
+        by_province = [found.c.province_code] if per_province else []
+        count = select(literal(index).label("query"), *by_province, func.count().label("count")).select_from(found)
+        counts.append(count.group_by(*by_province) if per_province else count)
+    out: dict[str | None, dict[K, int]] = {} if per_province else {None: dict.fromkeys(keys, 0)}
+    for index, *province, count in (await session.execute(union_all(*counts))).all():
+        out.setdefault(province[0] if province else None, dict.fromkeys(keys, 0))[keys[int(index)]] = int(count)
+    return out
 
 
 async def first_findings(session: AsyncSession, stmt: Select[Any], limit: int) -> Sequence[RowMapping]:

@@ -65,3 +65,21 @@ class Findings(BaseModel):
         "agencies, in no commune, are counted in `by_sector` only)"
     )
     by_sector: dict[str, dict[FindingKind, int]] = Field(description="`cannot_carry_out` and `difficulty_open` by sector")
+
+
+class ProvinceFindingCounts(BaseModel):
+    """One province's findings on the date: `total` and `counts` of `GET /tasks/findings?province=<code>`."""
+
+    province: str
+    total: int
+    counts: dict[FindingKind, int] = Field(description="Every kind, those without a finding at 0")
+
+
+class FindingCountsByProvince(BaseModel):
+    """The complete counts of findings on ``as_of`` for every province of the caller's area, by province code.
+
+    Counted in SQL in one statement; no finding is listed. A province without a finding has no row.
+    """
+
+    as_of: IsoDate
+    rows: list[ProvinceFindingCounts]

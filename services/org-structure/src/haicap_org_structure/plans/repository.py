@@ -298,12 +298,18 @@ def overdue_on(day: date) -> ColumnElement[bool]:
 
 @dataclass(frozen=True)
 class Scope:
-    """Where the follow-up figures are counted: the caller's view, narrowed by the query."""
+    """Where the follow-up figures are counted: the caller's view, narrowed by the query.
+
+    With ``per_province`` every figure is grouped by the item's province too, and the figures
+    come keyed by province code (only provinces with something to count); otherwise they are
+    under ``None``.
+    """
 
     visible: ColumnElement[bool]
     province: str | None = None
     commune: str | None = None
     agency_id: uuid.UUID | None = None
+    per_province: bool = False
 
     def conditions(self) -> list[ColumnElement[bool]]:
         out = [
@@ -314,6 +320,10 @@ class Scope:
             out.append(or_(item_table.c.assignee_agency_id == self.agency_id, SUPERIOR_ID.in_([self.agency_id])))
         return out
 
+    def keys(self, province_code: ColumnElement[Any] = item_table.c.province_code) -> list[ColumnElement[Any]]:
+        """The columns a figure is grouped by first: the province (labelled ``province``) when counted per province."""
+        return [province_code.label("province")] if self.per_province else []
+
 
 def _scoped(*columns: Any) -> Any:
     return (
@@ -322,6 +332,14 @@ def _scoped(*columns: Any) -> Any:
         .join(plan_table, plan_table.c.id == item_table.c.plan_id)
         .join(assignee, assignee.c.id == item_table.c.assignee_agency_id)
     )
+
+
+def _by_province(rows: Iterable[RowMapping]) -> dict[str | None, list[RowMapping]]:
+    """Rows keyed by their ``province`` (``None`` when not counted per province), in their order."""
+    found: dict[str | None, list[RowMapping]] = {}
+    for row in rows:
+        found.setdefault(row.get("province"), []).append(row)
+    return found
 
 
 async def overdue_page(
@@ -351,59 +369,78 @@ async def overdue_page(
     return await fetch_page(session, stmt, order_by=[item_table.c.deadline, item_table.c.id], limit=limit, cursor=cursor)
 
 
-async def plans_open(session: AsyncSession, scope: Scope, day: date) -> int:
-    stmt = _scoped(func.count(func.distinct(plan_table.c.id))).where(open_on(day), *scope.conditions())
-    return int(await session.scalar(stmt) or 0)
+async def plans_open(session: AsyncSession, scope: Scope, day: date) -> dict[str | None, int]:
+    keys = scope.keys()
+    stmt = _scoped(*keys, func.count(func.distinct(plan_table.c.id)).label("count")).where(open_on(day), *scope.conditions())
+    rows = (await session.execute(stmt.group_by(*keys) if keys else stmt)).mappings()
+    return {row.get("province"): int(row["count"]) for row in rows}
 
 
 async def plans_open_without_items(
-    session: AsyncSession, visible_plans: ColumnElement[bool], province: str | None, day: date
-) -> int:
+    session: AsyncSession, visible_plans: ColumnElement[bool], scope: Scope, day: date
+) -> dict[str | None, int]:
     """Open plans with no item at all (counted only when the figures are not narrowed to a commune or agency)."""
+    keys = scope.keys(plan_table.c.province_code)
     stmt = where_given(
-        select(func.count())
+        select(*keys, func.count().label("count"))
         .select_from(plan_table)
         .where(visible_plans, open_on(day), ~select(item_table.c.id).where(item_table.c.plan_id == plan_table.c.id).exists()),
-        (plan_table.c.province_code, province),
+        (plan_table.c.province_code, scope.province),
     )
-    return int(await session.scalar(stmt) or 0)
+    rows = (await session.execute(stmt.group_by(*keys) if keys else stmt)).mappings()
+    return {row.get("province"): int(row["count"]) for row in rows}
 
 
-async def items_by_status(session: AsyncSession, scope: Scope, day: date) -> dict[str, int]:
-    stmt = _scoped(item_table.c.status, func.count()).where(open_on(day), *scope.conditions()).group_by(item_table.c.status)
-    return {str(status): int(n) for status, n in (await session.execute(stmt)).all()}
+async def items_by_status(session: AsyncSession, scope: Scope, day: date) -> dict[str | None, dict[str, int]]:
+    keys = scope.keys()
+    stmt = (
+        _scoped(*keys, item_table.c.status, func.count().label("count"))
+        .where(open_on(day), *scope.conditions())
+        .group_by(*keys, item_table.c.status)
+    )
+    found: dict[str | None, dict[str, int]] = {}
+    for row in (await session.execute(stmt)).mappings():
+        found.setdefault(row.get("province"), {})[str(row["status"])] = int(row["count"])
+    return found
 
 
-async def overdue_by_agency(session: AsyncSession, scope: Scope, day: date) -> list[RowMapping]:
+async def overdue_by_agency(session: AsyncSession, scope: Scope, day: date) -> dict[str | None, list[RowMapping]]:
+    keys = scope.keys()
     stmt = (
         _scoped(
+            *keys,
             item_table.c.assignee_agency_id.label("agency_id"),
             assignee.c.name,
             assignee.c.commune_code,
             func.count().label("overdue"),
         )
         .where(overdue_on(day), *scope.conditions())
-        .group_by(item_table.c.assignee_agency_id, assignee.c.name, assignee.c.commune_code)
-        .order_by(func.count().desc(), assignee.c.name, item_table.c.assignee_agency_id)
+        .group_by(*keys, item_table.c.assignee_agency_id, assignee.c.name, assignee.c.commune_code)
+        .order_by(*keys, func.count().desc(), assignee.c.name, item_table.c.assignee_agency_id)
     )
-    return list((await session.execute(stmt)).mappings())
+    return _by_province((await session.execute(stmt)).mappings())
 
 
-async def overdue_by_commune(session: AsyncSession, scope: Scope, day: date) -> list[RowMapping]:
+async def overdue_by_commune(session: AsyncSession, scope: Scope, day: date) -> dict[str | None, list[RowMapping]]:
+    keys = scope.keys()
     stmt = (
-        _scoped(item_table.c.commune_code, func.count().label("overdue"))
+        _scoped(*keys, item_table.c.commune_code, func.count().label("overdue"))
         .where(overdue_on(day), *scope.conditions())
-        .group_by(item_table.c.commune_code)
-        .order_by(func.count().desc(), item_table.c.commune_code)
+        .group_by(*keys, item_table.c.commune_code)
+        .order_by(*keys, func.count().desc(), item_table.c.commune_code)
     )
-    return list((await session.execute(stmt)).mappings())
+    return _by_province((await session.execute(stmt)).mappings())
 
 
-async def on_time_by_agency(session: AsyncSession, scope: Scope, day: date, start: date, end: date) -> list[RowMapping]:
+async def on_time_by_agency(
+    session: AsyncSession, scope: Scope, day: date, start: date, end: date
+) -> dict[str | None, list[RowMapping]]:
     """Per assignee agency: items (not cancelled) due in [start, end], done on time and done late by ``day``."""
     done_by_day = and_(item_table.c.status == ItemStatus.DONE, item_table.c.completed_on <= day)
+    keys = scope.keys()
     stmt = (
         _scoped(
+            *keys,
             item_table.c.assignee_agency_id.label("agency_id"),
             assignee.c.name,
             func.count().label("due"),
@@ -416,10 +453,10 @@ async def on_time_by_agency(session: AsyncSession, scope: Scope, day: date, star
             item_table.c.status != ItemStatus.CANCELLED,
             *scope.conditions(),
         )
-        .group_by(item_table.c.assignee_agency_id, assignee.c.name)
-        .order_by(assignee.c.name, item_table.c.assignee_agency_id)
+        .group_by(*keys, item_table.c.assignee_agency_id, assignee.c.name)
+        .order_by(*keys, assignee.c.name, item_table.c.assignee_agency_id)
     )
-    return list((await session.execute(stmt)).mappings())
+    return _by_province((await session.execute(stmt)).mappings())
 
 
 # --- reminders ------------------------------------------------------------------------------

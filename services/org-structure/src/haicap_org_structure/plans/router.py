@@ -33,6 +33,7 @@ from .schemas import (
     PlanCreate,
     PlanItem,
     PlanStats,
+    PlanStatsByProvince,
     PlanSummary,
     PlanUpdate,
     Progress,
@@ -46,6 +47,12 @@ ItemId = Annotated[uuid.UUID, Path(description="The plan item's internal id")]
 ProvinceFilter = Annotated[ProvinceCode | None, Query(description="Province code, e.g. `04` for Cao Bằng")]
 CommuneFilter = Annotated[CommuneCode | None, Query(description="Commune code, e.g. `01654` (Xã Hòa An)")]
 AsOf = Annotated[IsoDate | None, Query(description="The day the figures are for; today when omitted")]
+PeriodFrom = Annotated[
+    IsoDate | None, Query(alias="from", description="First deadline of the on-time rates; default 1 January of as_of's year")
+]
+PeriodTo = Annotated[
+    IsoDate | None, Query(alias="to", description="Last deadline of the on-time rates; default 31 December of as_of's year")
+]
 IF_MATCH_PROBLEMS = (PreconditionFailed, PreconditionRequired)
 
 
@@ -55,6 +62,11 @@ def _records(request: Request) -> RecordsDirectory:
 
 
 Records = Annotated[RecordsDirectory, Depends(_records)]
+
+
+def _period(day: date, period_from: date | None, period_to: date | None) -> tuple[date, date]:
+    """The deadlines the on-time rates count: the year of ``day`` unless given."""
+    return period_from or date(day.year, 1, 1), period_to or date(day.year, 12, 31)
 
 
 # NOTE: the fixed paths before `/plans/{plan_id}`.
@@ -88,18 +100,30 @@ async def plan_stats(
     province: ProvinceFilter = None,
     commune: CommuneFilter = None,
     as_of: AsOf = None,
-    period_from: Annotated[
-        IsoDate | None, Query(alias="from", description="First deadline of the on-time rates; default 1 January of as_of's year")
-    ] = None,
-    period_to: Annotated[
-        IsoDate | None, Query(alias="to", description="Last deadline of the on-time rates; default 31 December of as_of's year")
-    ] = None,
+    period_from: PeriodFrom = None,
+    period_to: PeriodTo = None,
 ) -> PlanStats:
     """Open plans, items by status, overdue items by agency and commune, on-time rates per agency (computed in SQL)."""
     day = as_of or date.today()
-    start = period_from or date(day.year, 1, 1)
-    end = period_to or date(day.year, 12, 31)
+    start, end = _period(day, period_from, period_to)
     return await follow_up.stats(session, principal, province=province, commune=commune, as_of=day, start=start, end=end)
+
+
+@router.get("/plans/stats/by-province", response_model=PlanStatsByProvince)
+async def plan_stats_by_province(
+    session: DbReadSession,
+    principal: PlansRead,
+    as_of: Annotated[IsoDate, Query(description="The day the figures are for")],
+    period_from: PeriodFrom = None,
+    period_to: PeriodTo = None,
+) -> PlanStatsByProvince:
+    """The follow-up figures of every province of your area in one call (computed in SQL, grouped by province).
+
+    Each row is what `GET /plans/stats?province=<code>` gives for its province on the same date and
+    period; a province officer gets their province's row only.
+    """
+    start, end = _period(as_of, period_from, period_to)
+    return await follow_up.stats_by_province(session, principal, as_of=as_of, start=start, end=end)
 
 
 @router.post(

@@ -322,3 +322,14 @@ class PlanStats(BaseModel):
     on_time: list[AgencyOnTime]
 
     model_config = {"populate_by_name": True}
+
+
+class PlanStatsByProvince(BaseModel):
+    """The follow-up figures on ``as_of`` for every province of the caller's area, by province code.
+
+    Each row is what `GET /plans/stats?province=<code>` gives (same date and period); a province
+    with no plan or item to count has no row.
+    """
+
+    as_of: IsoDate
+    rows: list[PlanStats]

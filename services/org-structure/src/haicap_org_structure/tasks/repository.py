@@ -396,21 +396,34 @@ async def count_tasks(
     unit_id: uuid.UUID | None = None,
     by: Iterable[str] = STATS_DIMENSIONS,
     pages: StatsPages | None = None,
-) -> TaskCounts:
+    per_province: bool = False,
+) -> dict[str | None, TaskCounts]:
     """Tasks held on ``day`` in all and by each dimension of ``by``, in one statement.
 
     The per-unit and per-agency counts come a page at a time (``pages``), in the order of
     :data:`UNIT_STATS_ORDER` and :data:`AGENCY_STATS_ORDER`, after their cursors.
+    With ``per_province`` every count is also grouped by the task's province and the counts
+    are keyed by province code (only provinces with a task held that day); otherwise they are
+    under ``None``. The long lists are not paged per province, so they are not counted so.
     """
     asked = set(by)
+    if per_province and asked & {"unit", "agency"}:
+        raise ValueError("by unit and by agency are paged lists, not counted per province")
     pages = pages or StatsPages()
     lead = _counted_leads_on(day, province, unit_id, visible)
     null_text, null_id = cast(null(), String), cast(null(), Uuid)
     owner_agency, owner_unit = agency_table, unit_table
+    province_key = lead.c.province_code if per_province else null_text
 
     def grouping(dimension: str, level: Any, sector: Any, key: Any, code: Any, name: Any) -> Select[Any]:
         columns = (level.label("level"), sector.label("sector"), key.label("id"), code.label("code"), name.label("name"))
-        return select(literal_column(f"'{dimension}'").label("dimension"), *columns, func.count().label("count"))
+        stmt = select(
+            literal_column(f"'{dimension}'").label("dimension"),
+            province_key.label("province"),
+            *columns,
+            func.count().label("count"),
+        )
+        return stmt.group_by(lead.c.province_code) if per_province else stmt
 
     def unpaged(stmt: Select[Any]) -> Select[Any]:
         return stmt.add_columns(cast(null(), Integer).label("nth"))
@@ -456,8 +469,9 @@ async def count_tasks(
     # columns): one round trip, and the ranking of leads is computed once (GROUPING SETS would
     # do, but SQLite has none).
     rows = (await session.execute(union_all(*parts))).mappings().all()
-    counts = TaskCounts()
+    found: dict[str | None, TaskCounts] = {}
     for row in rows:
+        counts = found.setdefault(row["province"], TaskCounts())
         dimension = row["dimension"]
         if dimension == "total":
             counts.total = int(row["count"])
@@ -471,13 +485,14 @@ async def count_tasks(
             counts.by_unit.append(row)
         else:
             counts.by_agency.append(row)
-    counts.by_sector.sort()
-    counts.by_province.sort()
-    counts.by_unit.sort(key=lambda r: int(r["nth"]))
-    counts.by_agency.sort(key=lambda r: int(r["nth"]))
-    counts.by_unit, counts.next_unit = _page(counts.by_unit, pages.limit, ("code", "id"))
-    counts.by_agency, counts.next_agency = _page(counts.by_agency, pages.limit, ("name", "id"))
-    return counts
+    for counts in found.values():
+        counts.by_sector.sort()
+        counts.by_province.sort()
+        counts.by_unit.sort(key=lambda r: int(r["nth"]))
+        counts.by_agency.sort(key=lambda r: int(r["nth"]))
+        counts.by_unit, counts.next_unit = _page(counts.by_unit, pages.limit, ("code", "id"))
+        counts.by_agency, counts.next_agency = _page(counts.by_agency, pages.limit, ("name", "id"))
+    return found
 
 
 def _page(rows: list[RowMapping], limit: int, keys: tuple[str, str]) -> tuple[list[RowMapping], str | None]:

@@ -24,7 +24,17 @@ from haicap_shared.versioning import IfMatch, etag_response
 
 from . import service
 from .access import TasksRead, TasksWrite
-from .schemas import StatsDimension, StatsPages, Task, TaskCreate, TaskFilter, TaskOwnership, TaskStats, TaskUpdate
+from .schemas import (
+    StatsDimension,
+    StatsPages,
+    Task,
+    TaskCreate,
+    TaskFilter,
+    TaskOwnership,
+    TaskStats,
+    TaskStatsByProvince,
+    TaskUpdate,
+)
 
 router = APIRouter(tags=["tasks"], responses=problem_responses(NotAuthenticated, RoleNotAllowed, OutsideArea))
 
@@ -105,6 +115,22 @@ async def task_stats(
     """Count tasks on a date in all and by what is asked for: level, sector, province, unit, agency (computed in SQL)."""
     pages = StatsPages(limit=limit, unit_cursor=unit_cursor, agency_cursor=agency_cursor)
     return await service.task_stats(session, principal, as_of, province=province, unit_id=unit_id, by=by or (), pages=pages)
+
+
+# NOTE: the fixed paths before `/tasks/{task_id}…`, so no id route is tried on them.
+@router.get("/tasks/stats/by-province", response_model=TaskStatsByProvince)
+async def task_stats_by_province(
+    session: DbReadSession,
+    principal: TasksRead,
+    as_of: Annotated[IsoDate, Query(description="Count the tasks held on this date")],
+) -> TaskStatsByProvince:
+    """Count tasks on a date by level and sector for every province of your area, in one call (computed in SQL).
+
+    Each row holds the figures `GET /tasks/stats?province=<code>&by=level&by=sector` gives for its
+    province; a province officer gets their province's row only. Provinces without a task that day
+    have no row.
+    """
+    return await service.task_stats_by_province(session, principal, as_of)
 
 
 @router.post(

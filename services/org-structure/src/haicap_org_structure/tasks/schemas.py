@@ -205,6 +205,25 @@ class TaskStats(BaseModel):
     )
 
 
+class ProvinceTaskStats(BaseModel):
+    """One province's tasks on the date: the figures of `GET /tasks/stats?province=&by=level&by=sector`."""
+
+    province: str
+    total: int
+    by_level: dict[UnitLevel, int] = Field(description="Every level, those without a task at 0")
+    by_sector: list[SectorCount] = Field(description="By sector, in sector order")
+
+
+class TaskStatsByProvince(BaseModel):
+    """Tasks on ``as_of`` for every province of the caller's area (counted in SQL in one statement), by province code.
+
+    A province without a task held that day has no row.
+    """
+
+    as_of: IsoDate
+    rows: list[ProvinceTaskStats]
+
+
 class TaskImportRun(BaseModel):
     """An import of a province's task form as its event shows it; each task written has its own ``task.created`` event."""
 

@@ -34,6 +34,7 @@ from .schemas import (
     DEFAULT_STATS_DIMENSIONS,
     AgencyCount,
     ProvinceCount,
+    ProvinceTaskStats,
     SectorCount,
     StatsDimension,
     StatsPages,
@@ -41,6 +42,7 @@ from .schemas import (
     TaskFilter,
     TasksOfUnit,
     TaskStats,
+    TaskStatsByProvince,
     TaskUpdate,
 )
 
@@ -368,7 +370,7 @@ async def task_stats(
 ) -> TaskStats:
     """The tasks held on ``as_of`` in the caller's area, counted in SQL by what ``by`` asks for, shaped for the API."""
     asked = list(dict.fromkeys(by or DEFAULT_STATS_DIMENSIONS))
-    counts = await repository.count_tasks(
+    found = await repository.count_tasks(
         session,
         as_of,
         lead_agency_visible(principal),
@@ -377,11 +379,12 @@ async def task_stats(
         by=[d.value for d in asked],
         pages=pages,
     )
+    counts = found[None]
     stats = TaskStats(as_of=as_of, province=province, unit_id=unit_id, by=asked, total=counts.total)
     if StatsDimension.LEVEL in asked:
-        stats.by_level = dict.fromkeys(UnitLevel, 0) | {UnitLevel(level): count for level, count in counts.by_level}
+        stats.by_level = _by_level(counts)
     if StatsDimension.SECTOR in asked:
-        stats.by_sector = [SectorCount(sector=sector, count=count) for sector, count in counts.by_sector]
+        stats.by_sector = _by_sector(counts)
     if StatsDimension.PROVINCE in asked:
         stats.by_province = [ProvinceCount(province_code=code, count=count) for code, count in counts.by_province]
     if StatsDimension.UNIT in asked:
@@ -396,3 +399,26 @@ async def task_stats(
         ]
         stats.next_agency = counts.next_agency
     return stats
+
+
+async def task_stats_by_province(session: AsyncSession, principal: Principal, as_of: date) -> TaskStatsByProvince:
+    """The figures of :func:`task_stats` by level and sector for every province of the caller's area, in one statement."""
+    found = await repository.count_tasks(
+        session, as_of, lead_agency_visible(principal), by=[d.value for d in DEFAULT_STATS_DIMENSIONS], per_province=True
+    )
+    rows = [
+        ProvinceTaskStats(
+            province=code, total=found[code].total, by_level=_by_level(found[code]), by_sector=_by_sector(found[code])
+        )
+        for code in sorted(code for code in found if code is not None)
+    ]
+    return TaskStatsByProvince(as_of=as_of, rows=rows)
+
+
+def _by_level(counts: repository.TaskCounts) -> dict[UnitLevel, int]:
+    """Every level, those without a task at 0."""
+    return dict.fromkeys(UnitLevel, 0) | {UnitLevel(level): count for level, count in counts.by_level}
+
+
+def _by_sector(counts: repository.TaskCounts) -> list[SectorCount]:
+    return [SectorCount(sector=sector, count=count) for sector, count in counts.by_sector]

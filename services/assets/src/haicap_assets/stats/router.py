@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
@@ -35,12 +35,15 @@ AsOf = Annotated[IsoDate, Query(description="Count what held on this date")]
 Province = Annotated[ProvinceCode | None, Query(description="Province code, e.g. `04`")]
 Kind = Annotated[AssetKind | None, Query(description="Count only plans (and surplus assets) of this kind")]
 
-# NOTE: each `/by-province` route answers, in one call and one GROUP BY per figure, what its route with
-# `?province=` answers for each province in the caller's area; the national roll-up asked the 34 one by one.
-BY_PROVINCE = (
-    "One row per province in the caller's area (a caller bound to a province gets its own only), in province order, "
-    "each equal to what the route with `?province=` gives for that province."
-)
+
+def _by_province(summary: str, route: str, more: str = "") -> dict[str, Any]:
+    """The OpenAPI summary and description of the route answering ``route?province=`` for every province at once."""
+    # NOTE: the national roll-up asked each of the 34 provinces in turn; these answer in one call, one GROUP BY per figure.
+    return {
+        "summary": summary,
+        "description": f"One row per province in the caller's area (a caller bound to a province gets its own only), in "
+        f"province order, each equal to what `GET {route}?province=` gives for that province.{more}",
+    }
 
 
 @router.get("/stats/summary", response_model=Summary)
@@ -55,7 +58,11 @@ async def summary(
     return await service.summary(session, principal, as_of, province, commune)
 
 
-@router.get("/stats/summary/by-province", response_model=SummaryByProvince, description=BY_PROVINCE)
+@router.get(
+    "/stats/summary/by-province",
+    response_model=SummaryByProvince,
+    **_by_province("Every province's premises and cars held by communes", "/stats/summary"),
+)
 async def summary_by_province(session: DbReadSession, principal: RecordsRead, as_of: AsOf) -> SummaryByProvince:
     """Each province's summary of premises and cars held by communes on a date, in one call."""
     return await service.summary_by_province(session, principal, as_of)
@@ -88,7 +95,11 @@ async def dispositions(
     return await service.dispositions(session, principal, as_of, province, kind, days)
 
 
-@router.get("/stats/dispositions/by-province", response_model=DispositionsByProvince, description=BY_PROVINCE)
+@router.get(
+    "/stats/dispositions/by-province",
+    response_model=DispositionsByProvince,
+    **_by_province("Every province's disposition plans, overdue decisions and surplus", "/stats/dispositions"),
+)
 async def dispositions_by_province(
     request: Request, session: DbReadSession, principal: RecordsRead, as_of: AsOf, kind: Kind = None
 ) -> DispositionsByProvince:
@@ -114,8 +125,11 @@ async def car_norms(
 @router.get(
     "/stats/car-norms/by-province",
     response_model=CarNormsByProvince,
-    description=BY_PROVINCE
-    + " Every province with a commune in force on the date has a row; the communes come from org-structure in one paged list.",
+    **_by_province(
+        "Every province's general-work cars against the norm",
+        "/stats/car-norms",
+        " Every province with a commune in force on the date has a row; org-structure is asked for the communes once.",
+    ),
     responses=problem_responses(UpstreamUnavailable),
 )
 async def car_norms_by_province(session: DbReadSession, principal: RecordsRead, org: Org, as_of: AsOf) -> CarNormsByProvince:
@@ -129,7 +143,11 @@ async def gaps(session: DbReadSession, principal: RecordsRead, as_of: AsOf, prov
     return await service.gaps(session, principal, as_of, province)
 
 
-@router.get("/stats/gaps/by-province", response_model=GapsByProvince, description=BY_PROVINCE)
+@router.get(
+    "/stats/gaps/by-province",
+    response_model=GapsByProvince,
+    **_by_province("Every province's merger gap (assets of holders no longer in force)", "/stats/gaps"),
+)
 async def gaps_by_province(session: DbReadSession, principal: RecordsRead, as_of: AsOf) -> GapsByProvince:
     """Each province's assets still held by units or agencies no longer in force, with no plan, by kind, in one call."""
     return await service.gaps_by_province(session, principal, as_of)

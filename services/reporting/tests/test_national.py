@@ -2,6 +2,7 @@
 
 import csv
 import io
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -22,86 +23,75 @@ PROVINCES = {"04": "Tỉnh Cao Bằng", "79": "Thành phố Hồ Chí Minh"}
 FACTOR = {"04": 1, "79": 3}
 
 
-def _unit(code: str) -> dict[str, Any]:
-    unit_id = f"00000000-0000-4000-8000-0000000000{code}"
-    return {**CAO_BANG, "id": unit_id, "code": code, "name": PROVINCES[code], "province_code": code}
+def _units(provinces: dict[str, str]) -> dict[str, Any]:
+    """``GET /units?level=province``: the provinces in force."""
+    items = [
+        {**CAO_BANG, "id": f"00000000-0000-4000-8000-0000000000{code}", "code": code, "name": name, "province_code": code}
+        for code, name in provinces.items()
+    ]
+    return {"items": items, "next": None}
 
 
 def _scaled(body: dict[str, Any], province: str, keys: tuple[str, ...]) -> dict[str, Any]:
     return {**body, "province": province, **{k: body[k] * FACTOR[province] for k in keys}}
 
 
-def _province(request: httpx.Request) -> str:
-    return request.url.params["province"]
+def _by_province(row: Callable[[str], dict[str, Any]], **top: Any) -> dict[str, Any]:
+    """A ``/…/by-province`` answer: ``row`` for each province with something to count (the two of ``FACTOR``)."""
+    return {"as_of": AS_OF, **top, "rows": [row(code) for code in FACTOR]}
 
 
-def _tasks(request: httpx.Request) -> httpx.Response:
-    code = _province(request)
+def _tasks(code: str) -> dict[str, Any]:
     n = FACTOR[code]
-    body = {
-        "as_of": AS_OF,
+    return {
         "province": code,
-        "by": ["level", "sector"],
         "total": 150 * n,
         "by_level": {"province": 100 * n, "district": 0, "commune": 50 * n},
         "by_sector": [{"sector": "Nội vụ", "count": 100 * n}],
     }
-    return httpx.Response(200, json=body)
 
 
-def _progress(request: httpx.Request) -> httpx.Response:
-    code = _province(request)
+def _progress(code: str) -> dict[str, Any]:
     n = FACTOR[code]
     by_level = {
         "province": {"required": 14 * n, "issued": 12 * n},
         "district": {"required": 0, "issued": 0},
         "commune": {"required": 200 * n, "issued": 199 * n},
     }
-    return httpx.Response(200, json={**PROGRESS, "province": code, "by_level": by_level})
+    return {**PROGRESS, "province": code, "by_level": by_level}
 
 
-def _summary(request: httpx.Request) -> httpx.Response:
+def _summary(code: str) -> dict[str, Any]:
     keys = tuple(k for k in ASSETS_SUMMARY if k.endswith("_communes") or k.startswith("communes_"))
-    return httpx.Response(200, json=_scaled(ASSETS_SUMMARY, _province(request), keys))
+    return _scaled(ASSETS_SUMMARY, code, keys)
 
 
-def _car_norms(request: httpx.Request) -> httpx.Response:
+CAR_NORM = {k: CAR_NORMS[k] for k in ("norm_legal_basis", "max_general_cars_per_commune", "max_price_vnd")}
+
+
+def _car_norms(code: str) -> dict[str, Any]:
+    counts = {k: CAR_NORMS[k] for k in ("communes", "general_work_cars", "communes_under_norm")}
     keys = ("communes", "general_work_cars", "communes_over_norm", "communes_under_norm")
-    return httpx.Response(200, json=_scaled({**CAR_NORMS, "communes_over_norm": 1}, _province(request), keys))
+    return _scaled({**counts, "communes_over_norm": 1, "over_price": 0}, code, keys)
 
 
-def _dispositions(request: httpx.Request) -> httpx.Response:
-    code = _province(request)
+def _dispositions(code: str) -> dict[str, Any]:
     rows = [{**r, "plans": r["plans"] * FACTOR[code]} for r in DISPOSITIONS["rows"]]
-    return httpx.Response(200, json={**DISPOSITIONS, "province": code, "rows": rows, "overdue_decisions": FACTOR[code]})
+    return {**DISPOSITIONS, "province": code, "rows": rows, "overdue_decisions": FACTOR[code]}
 
 
-def _findings(request: httpx.Request) -> httpx.Response:
-    code = _province(request)
+def _findings(code: str) -> dict[str, Any]:
     counts = {"no_owner": 2 * FACTOR[code], "overlap": FACTOR[code]}
-    body = {
-        "as_of": AS_OF,
-        "province": code,
-        "open_days": 30,
-        "counts": counts,
-        "total": sum(counts.values()),
-        "items": [],
-        "truncated": True,
-        "by_commune": {},
-        "by_sector": {},
-    }
-    return httpx.Response(200, json=body)
+    return {"province": code, "total": sum(counts.values()), "counts": counts}
 
 
-def _asset_gaps(request: httpx.Request) -> httpx.Response:
-    code = _province(request)
-    return httpx.Response(200, json={"as_of": AS_OF, "province": code, "total": 5 * FACTOR[code], "rows": []})
+def _asset_gaps(code: str) -> dict[str, Any]:
+    return {"province": code, "total": 5 * FACTOR[code], "by_kind": {"premises": 5 * FACTOR[code]}}
 
 
-def _plans(request: httpx.Request) -> httpx.Response:
-    code = _province(request)
+def _plans(code: str) -> dict[str, Any]:
     n = FACTOR[code]
-    body = {
+    return {
         "as_of": AS_OF,
         "province": code,
         "commune": None,
@@ -114,7 +104,19 @@ def _plans(request: httpx.Request) -> httpx.Response:
         "overdue_by_commune": [],
         "on_time": [],
     }
-    return httpx.Response(200, json=body)
+
+
+# NOTE: one call per statistic for the whole country; a per-province call would find no fake (respx refuses it)
+BY_PROVINCE = {
+    "/api/v1/org/tasks/stats/by-province": _by_province(_tasks),
+    "/api/v1/org/function-decisions/progress/by-province": _by_province(_progress),
+    "/api/v1/org/tasks/findings/by-province": _by_province(_findings),
+    "/api/v1/org/plans/stats/by-province": _by_province(_plans),
+    "/api/v1/assets/stats/summary/by-province": _by_province(_summary),
+    "/api/v1/assets/stats/car-norms/by-province": _by_province(_car_norms, **CAR_NORM),
+    "/api/v1/assets/stats/dispositions/by-province": _by_province(_dispositions),
+    "/api/v1/assets/stats/gaps/by-province": _by_province(_asset_gaps),
+}
 
 
 SCOPE = {"as_of": AS_OF, "province": None, "commune": None, "level": None, "category": None}
@@ -166,16 +168,9 @@ def _headcount() -> dict[str, Any]:
 def country():
     """The gateway as reporting sees it for the whole country: two provinces in force."""
     with respx.mock(base_url=GATEWAY, assert_all_called=False) as mock:
-        units = {"items": [_unit(code) for code in PROVINCES], "next": None}
-        mock.get("/api/v1/org/units", name="provinces").respond(json=units)
-        mock.get("/api/v1/org/tasks/stats").mock(side_effect=_tasks)
-        mock.get("/api/v1/org/function-decisions/progress").mock(side_effect=_progress)
-        mock.get("/api/v1/org/tasks/findings").mock(side_effect=_findings)
-        mock.get("/api/v1/org/plans/stats").mock(side_effect=_plans)
-        mock.get("/api/v1/assets/stats/summary").mock(side_effect=_summary)
-        mock.get("/api/v1/assets/stats/car-norms").mock(side_effect=_car_norms)
-        mock.get("/api/v1/assets/stats/dispositions").mock(side_effect=_dispositions)
-        mock.get("/api/v1/assets/stats/gaps").mock(side_effect=_asset_gaps)
+        mock.get("/api/v1/org/units", name="provinces").respond(json=_units(PROVINCES))
+        for path, body in BY_PROVINCE.items():
+            mock.get(path).respond(json=body)
         mock.get("/api/v1/personnel/stats/qualifications").respond(json=_qualifications())
         mock.get("/api/v1/personnel/stats/streamlining").respond(json=_streamlining())
         late = [{"group": {"province": "04"}, "people": 3}, {"group": {"province": "79"}, "people": 4}]
@@ -288,7 +283,7 @@ async def test_the_csv_and_xlsx_hold_the_provinces_rows(client: httpx.AsyncClien
 
 
 async def test_a_source_down_leaves_its_national_sections_missing(client: httpx.AsyncClient, country: respx.MockRouter) -> None:
-    country.get("/api/v1/assets/stats/dispositions").respond(503)
+    country.get("/api/v1/assets/stats/dispositions/by-province").respond(503)
     response = await _summary_report(client)
     report = response.json()
     assert report["complete"] is False
@@ -331,3 +326,86 @@ async def test_the_national_reports_are_documented_in_three_media_types(client: 
         }
         assert ok["content"]["application/json"]["schema"] == {"$ref": f"#/components/schemas/{model}"}
         assert {"as_of", "format"} <= {p["name"] for p in spec["paths"][path]["get"]["parameters"]}
+
+
+# NOTE: the reads each national report makes, each once: org-structure's and assets' one per statistic for the country
+SUMMARY_READS = [
+    "/api/v1/org/units",
+    "/api/v1/org/tasks/stats/by-province",
+    "/api/v1/org/function-decisions/progress/by-province",
+    "/api/v1/org/plans/stats/by-province",
+    "/api/v1/assets/stats/summary/by-province",
+    "/api/v1/assets/stats/car-norms/by-province",
+    "/api/v1/assets/stats/dispositions/by-province",
+    "/api/v1/personnel/stats/qualifications",
+    "/api/v1/personnel/stats/tasks-not-completed",
+    "/api/v1/personnel/stats/streamlining",
+]
+GAPS_READS = [
+    "/api/v1/org/units",
+    "/api/v1/org/tasks/findings/by-province",
+    "/api/v1/org/function-decisions/progress/by-province",
+    "/api/v1/assets/stats/gaps/by-province",
+    "/api/v1/assets/stats/dispositions/by-province",
+    "/api/v1/personnel/stats/gaps",
+    "/api/v1/personnel/stats/headcount",
+]
+
+
+async def test_each_statistic_is_read_once_for_the_whole_country(client: httpx.AsyncClient, country: respx.MockRouter) -> None:
+    for path, reads in (("/national/summary", SUMMARY_READS), ("/national/transition-gaps", GAPS_READS)):
+        country.reset()
+        response = await client.get(path, params={"as_of": AS_OF})
+        assert response.json()["complete"] is True
+        assert sorted(call.request.url.path for call in country.calls) == sorted(reads)
+        assert {call.request.url.params.get("province") for call in country.calls} == {None}
+
+
+async def test_a_province_with_nothing_to_count_has_a_row_of_zeros(client: httpx.AsyncClient, country: respx.MockRouter) -> None:
+    """Hà Nội is in force but absent from every by-province answer; a row for a province not in force is left out."""
+    country.get("/api/v1/org/units", name="provinces").respond(json=_units({"01": "Thành phố Hà Nội", **PROVINCES}))
+    findings = BY_PROVINCE["/api/v1/org/tasks/findings/by-province"]
+    former = {"province": "02", "total": 7, "counts": {"no_owner": 7}}
+    country.get("/api/v1/org/tasks/findings/by-province").respond(json={**findings, "rows": [*findings["rows"], former]})
+    summary = (await _summary_report(client)).json()
+    gaps = (await client.get("/national/transition-gaps", params={"as_of": AS_OF})).json()
+    hanoi = {"province": "01", "name": "Thành phố Hà Nội"}
+    no_level = {"province": 0, "district": 0, "commune": 0}
+    expected = {
+        "tasks": {**hanoi, "total": 0, "by_level": no_level},
+        "decisions": {**hanoi, "required": 0, "issued": 0, "missing": 0},
+        "assets": {
+            **hanoi,
+            "communes": 0,
+            "premises_held_by_communes": 0,
+            "general_work_cars_held_by_communes": 0,
+            "all_cars_held_by_communes": 0,
+            "premises_per_commune": None,
+            "cars_per_commune": None,
+            "communes_over_norm": 0,
+            "communes_under_norm": 0,
+        },
+        "dispositions": {**hanoi, "plans": 0, "executed": 0, "overdue_decisions": 0, "surplus_without_plan": 0},
+        "plans": {**hanoi, "plans_open": 0, "items": 0, "overdue": 0},
+    }
+    for section, row in expected.items():
+        assert [r["province"] for r in summary[section]["by_province"]] == ["01", *PROVINCES], section
+        assert summary[section]["by_province"][0] == row, section
+    assert summary["tasks"]["total"] == sum(r["total"] for r in summary["tasks"]["by_province"])
+    expected = {
+        "tasks": {**hanoi, "total": 0, "counts": {}},
+        "agencies": {**hanoi, "total": 0},
+        "assets": {**hanoi, "assets_without_plan": 0, "overdue_decisions": 0},
+    }
+    for section, row in expected.items():
+        assert [r["province"] for r in gaps[section]["by_province"]] == ["01", *PROVINCES], section
+        assert gaps[section]["by_province"][0] == row, section
+    counted = [r for r in findings["rows"] if r["province"] in PROVINCES]
+    assert gaps["tasks"]["total"] == sum(r["total"] for r in counted)
+    response = await client.get("/national/transition-gaps", params={"as_of": AS_OF, "format": "csv"})
+    lines = list(csv.reader(io.StringIO(response.text.removeprefix("\ufeff"))))
+    table = "Nhiệm vụ chưa rõ người, rõ việc theo tỉnh"
+    assert [line[3:] for line in lines if line[1:3] == [table, "Thành phố Hà Nội"]] == [
+        ["Mã", "01"],
+        *([kind, "0"] for kind in [*sorted(gaps["tasks"]["counts"]), "Tổng"]),
+    ]

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from ..sources.assets import CommuneHoldings
 from .schemas import (
     CarNormFigures,
     CountShare,
@@ -100,17 +101,9 @@ class ProvinceAssets(_ProvinceRow):
     communes_under_norm: int
 
 
-class NationalAssets(ReportModel):
+class NationalAssets(CommuneHoldings, ReportModel):
     """What the communes of the country hold, and per province premises and cars per commune."""
 
-    premises_held_by_communes: int
-    general_work_cars_held_by_communes: int
-    specialised_cars_held_by_communes: int
-    all_cars_held_by_communes: int
-    assets_held_by_communes: int
-    communes_holding_premises: int
-    communes_holding_general_work_cars: int
-    communes_holding_any_car: int
     car_norm: CarNormFigures = Field(description="communes, over_norm, under_norm summed; max_per_commune the national norm's")
     by_province: list[ProvinceAssets]
 

@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from haicap_shared.values import DecimalString
 
+from ..sources.assets import CommuneHoldings
+
 # NOTE: haicap_shared.codes.UnitLevel's values, as a Literal so the reports' schemas keep the
 # level inline (an enum would become a component of its own); tests/test_report_schemas.py
 # checks the two agree.
@@ -177,17 +179,9 @@ class CarNormFigures(ReportModel):
     under_norm: int = Field(description="Communes holding fewer")
 
 
-class SummaryAssets(ReportModel):
+class SummaryAssets(CommuneHoldings, ReportModel):
     """What the communes hold: premises and cars, and the communes holding any."""
 
-    premises_held_by_communes: int = Field(description="Premises (cơ sở nhà, đất) held by the communes or their agencies")
-    general_work_cars_held_by_communes: int = Field(description="Cars allocated for general work")
-    specialised_cars_held_by_communes: int = Field(description="Cars allocated as specialised cars (ambulances, ...)")
-    all_cars_held_by_communes: int = Field(description="Every car, whatever its purpose")
-    assets_held_by_communes: int = Field(description="Every asset: premises, cars, equipment")
-    communes_holding_premises: int
-    communes_holding_general_work_cars: int
-    communes_holding_any_car: int
     car_norm: CarNormFigures
 
 

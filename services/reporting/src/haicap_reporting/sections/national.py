@@ -1,16 +1,17 @@
 """The national roll-up's sections: the province reports' figures for the whole country, with a row per province.
 
-personnel's statistics are read once, grouped ``by=province``; org-structure's and assets'
-aggregates, which take one province, are read for every province in force (34 calls, a few
-at a time: :data:`PROVINCES_AT_ONCE`). The country's figures are the sums of the
-provinces' rows, so the two always agree.
+Each statistic is read once for the whole country: personnel's grouped ``by=province``,
+org-structure's and assets' from their ``/…/by-province`` routes, each read at the same time
+as the provinces in force. Every province in force gets a row (zeros where a source had
+nothing to count there); the country's figures are the sums of the provinces' rows, so the two
+always agree.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, TypeVar
 
@@ -22,11 +23,29 @@ from ..labels import COUNT, LEVELS, MONEY, SHARE
 from ..reports import national_schemas as ns
 from ..reports import schemas
 from ..sources import Sources
+from ..sources.assets import CommuneHoldings
 from ..sources.national import (
+    NO_CAR_NORMS,
+    NO_DECISIONS,
+    NO_DISPOSITIONS,
+    NO_FINDINGS,
+    NO_GAPS,
+    NO_HOLDINGS,
+    NO_PLANS,
+    NO_TASKS,
+    ByProvince,
+    InProvince,
     ProvinceRef,
-    plan_figures,
+    car_norms_by_province,
+    decision_progress_by_province,
+    dispositions_by_province,
+    finding_counts_by_province,
+    gaps_by_province,
+    holdings_by_province,
+    plan_figures_by_province,
     provinces,
     streamlining_by_province,
+    task_stats_by_province,
     tasks_not_completed_by_province,
 )
 from ..sources.personnel import QualificationRow
@@ -34,6 +53,7 @@ from .assets import STATUSES
 from .personnel import GROUP_LABELS, GROUPS, POLICIES, SCOPES
 
 T = TypeVar("T")
+R = TypeVar("R", bound=InProvince)
 NATION = "Cả nước"
 RATIO = "0.00"
 
@@ -60,25 +80,13 @@ class ProvinceList:
             return {}
 
 
-# NOTE: calls in flight per fan-out: 34 at once queued at one service process until the last
-# ones timed out (org-structure's /tasks/findings on a loaded machine); a few at a time keep
-# each call short and the service answering the others.
-PROVINCES_AT_ONCE = 8
+def _each(refs: Iterable[ProvinceRef], answer: ByProvince[R], nothing: T) -> list[tuple[ProvinceRef, R | T]]:
+    """Every province in force with its row of ``answer``; ``nothing`` (zeros) for one the source had nothing to count in.
 
-
-async def each_province(codes: Iterable[str], fetch: Callable[[str], Awaitable[T]]) -> dict[str, T]:
-    """``fetch`` for every province, :data:`PROVINCES_AT_ONCE` at a time; the first failure (in code order) is raised."""
-    codes = list(codes)
-    gate = asyncio.Semaphore(PROVINCES_AT_ONCE)
-
-    async def gated(code: str) -> T:
-        async with gate:
-            return await fetch(code)
-
-    results = await asyncio.gather(*(gated(code) for code in codes), return_exceptions=True)
-    if failed := next((r for r in results if isinstance(r, BaseException)), None):
-        raise failed
-    return dict(zip(codes, results, strict=True))  # type: ignore[arg-type]
+    A row of a province not in force is left out, so the country's figures stay the sums of the rows shown.
+    """
+    found = answer.by_code()
+    return [(province, found.get(province.code, nothing)) for province in refs]
 
 
 def _ratio(count: int, of: int) -> float | None:
@@ -89,17 +97,20 @@ def _share(count: int, of: int) -> schemas.CountShare:
     return schemas.CountShare(count=count, share=round(count / of, 4) if of else None)
 
 
-def _named(row: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
-    return {"name": names.get(row["province"]), **row}
-
-
-def _label(row: dict[str, Any]) -> str:
+def _label(row: Mapping[str, Any]) -> str:
     return str(row["name"] or row["province"])
 
 
-def _province_table(title: str, columns: list[tuple[str, str]], rows: list[dict[str, Any]], formats: dict[str, str]) -> Table:
-    """A row per province (its name first, then its code), and the country's total last when given."""
-    shown = [{**r, "label": _label(r) if r.get("province") else NATION} for r in rows]
+def _province_table(
+    title: str,
+    columns: list[tuple[str, str]],
+    rows: Iterable[Mapping[str, Any]],
+    country: Mapping[str, Any],
+    formats: dict[str, str],
+) -> Table:
+    """A row per province (its name first, then its code), and the country's figures last, as ``Cả nước``."""
+    shown = [{**r, "label": _label(r)} for r in rows]
+    shown.append({**country, "province": None, "name": None, "label": NATION})
     return Table(title, [("label", "Tỉnh, thành phố"), ("province", "Mã"), *columns], shown, formats)
 
 
@@ -112,17 +123,17 @@ def _level_counts(counts: Mapping[Any, int]) -> schemas.LevelCounts:
 
 async def tasks(sources: Sources, provinces_in_force: ProvinceList, as_of: date) -> Section:
     """Tasks by level in the country and in each province; by sector in the country."""
-    refs = await provinces_in_force.all()
-    stats = await each_province([p.code for p in refs], lambda code: sources.org.task_stats(code, as_of))
-    names = {p.code: p.name for p in refs}
+    refs, stats = await asyncio.gather(provinces_in_force.all(), task_stats_by_province(sources.org, as_of))
     rows: list[ns.ProvinceTasks] = []
     levels: Counter[str] = Counter()
     sectors: Counter[str] = Counter()
-    for code, found in stats.items():
+    for province, found in _each(refs, stats, NO_TASKS):
         by_level = {k: found.by_level.get(k, 0) for k in UNIT_LEVELS}
         levels.update(by_level)
         sectors.update({s.sector: s.count for s in found.by_sector})
-        rows.append(ns.ProvinceTasks(province=code, name=names.get(code), total=found.total, by_level=_level_counts(by_level)))
+        rows.append(
+            ns.ProvinceTasks(province=province.code, name=province.name, total=found.total, by_level=_level_counts(by_level))
+        )
     data = ns.NationalTasks(
         total=sum(r.total for r in rows),
         by_level=_level_counts(levels),
@@ -135,11 +146,13 @@ async def tasks(sources: Sources, provinces_in_force: ProvinceList, as_of: date)
     def levels_of(counts: schemas.LevelCounts) -> dict[str, int]:
         return {f"level_{k}": v for k, v in counts.model_dump().items()}
 
-    table_rows = [{"province": r.province, "name": r.name, **levels_of(r.by_level), "total": r.total} for r in rows]
-    table_rows.append({"province": None, "name": None, **levels_of(data.by_level), "total": data.total})
     formats = dict.fromkeys([*(key for key, _ in level_columns), "total"], COUNT)
     by_province = _province_table(
-        "Nhiệm vụ quản lý nhà nước theo tỉnh và cấp", [*level_columns, ("total", "Tổng")], table_rows, formats
+        "Nhiệm vụ quản lý nhà nước theo tỉnh và cấp",
+        [*level_columns, ("total", "Tổng")],
+        [{"province": r.province, "name": r.name, **levels_of(r.by_level), "total": r.total} for r in rows],
+        {**levels_of(data.by_level), "total": data.total},
+        formats,
     )
     sectors_table = Table(
         "Nhiệm vụ theo lĩnh vực (cả nước)",
@@ -153,38 +166,32 @@ async def tasks(sources: Sources, provinces_in_force: ProvinceList, as_of: date)
 
 async def decisions(sources: Sources, provinces_in_force: ProvinceList, as_of: date) -> Section:
     """Function decisions issued out of those required, in the country by level and in each province."""
-    refs = await provinces_in_force.all()
-    progress = await each_province([p.code for p in refs], lambda code: sources.org.decision_progress(code, as_of))
-    names = {p.code: p.name for p in refs}
+    refs, progress = await asyncio.gather(provinces_in_force.all(), decision_progress_by_province(sources.org, as_of))
     required: Counter[str] = Counter()
     issued: Counter[str] = Counter()
     rows: list[ns.ProvinceDecisions] = []
-    for code, found in progress.items():
+    for province, found in _each(refs, progress, NO_DECISIONS):
         for level, figures in found.by_level.items():
             required[level] += figures.required
             issued[level] += figures.issued
         needed = sum(f.required for f in found.by_level.values())
         done = sum(f.issued for f in found.by_level.values())
-        row = ns.ProvinceDecisions(province=code, name=names.get(code), required=needed, issued=done, missing=needed - done)
-        rows.append(row)
+        rows.append(
+            ns.ProvinceDecisions(province=province.code, name=province.name, required=needed, issued=done, missing=needed - done)
+        )
     by_level = schemas.DecisionsByLevel(
         **{k: schemas.DecisionsIssued(required=required[k], issued=issued[k]) for k in UNIT_LEVELS}
     )
     data = ns.NationalDecisions(by_level=by_level, agencies_without_decision=sum(r.missing for r in rows), by_province=rows)
-    table_rows = [r.model_dump() for r in rows]
-    table_rows.append(
-        {
-            "province": None,
-            "name": None,
-            "required": sum(r.required for r in rows),
-            "issued": sum(r.issued for r in rows),
-            "missing": data.agencies_without_decision,
-        }
-    )
     table = _province_table(
         "Quyết định quy định chức năng, nhiệm vụ theo tỉnh",
         [("required", "Phải ban hành"), ("issued", "Đã ban hành"), ("missing", "Còn thiếu")],
-        table_rows,
+        [r.model_dump() for r in rows],
+        {
+            "required": sum(r.required for r in rows),
+            "issued": sum(r.issued for r in rows),
+            "missing": data.agencies_without_decision,
+        },
         {"required": COUNT, "issued": COUNT, "missing": COUNT},
     )
     chart = Chart("bar", "Tiến độ ban hành quyết định theo tỉnh", 0, "label", ["required", "issued"])
@@ -257,31 +264,6 @@ async def staff(sources: Sources, provinces_in_force: ProvinceList, as_of: date)
         by_province=rows,
     )
     everyone = _figures(stats.rows)
-    table_rows = [
-        {
-            "province": r.province,
-            "name": r.name,
-            "headcount": r.headcount,
-            "cadres": r.cadres_and_civil_servants,
-            "university": r.university_or_higher.share,
-            "advanced": r.political_theory_advanced.share,
-            "communes": r.people_placed_at_communes,
-            "not_completed": r.tasks_not_completed_two_years,
-        }
-        for r in rows
-    ]
-    table_rows.append(
-        {
-            "province": None,
-            "name": None,
-            "headcount": everyone.headcount,
-            "cadres": sum(r.cadres_and_civil_servants for r in rows),
-            "university": everyone.university_or_higher.share,
-            "advanced": everyone.political_theory.advanced.share,
-            "communes": data.people_placed_at_communes,
-            "not_completed": data.tasks_not_completed_two_years.people,
-        }
-    )
     table = _province_table(
         "Đội ngũ cán bộ, công chức, viên chức theo tỉnh",
         [
@@ -292,7 +274,27 @@ async def staff(sources: Sources, provinces_in_force: ProvinceList, as_of: date)
             ("communes", "Bố trí tại cấp xã"),
             ("not_completed", "Không hoàn thành nhiệm vụ 2 năm liên tiếp"),
         ],
-        table_rows,
+        [
+            {
+                "province": r.province,
+                "name": r.name,
+                "headcount": r.headcount,
+                "cadres": r.cadres_and_civil_servants,
+                "university": r.university_or_higher.share,
+                "advanced": r.political_theory_advanced.share,
+                "communes": r.people_placed_at_communes,
+                "not_completed": r.tasks_not_completed_two_years,
+            }
+            for r in rows
+        ],
+        {
+            "headcount": everyone.headcount,
+            "cadres": sum(r.cadres_and_civil_servants for r in rows),
+            "university": everyone.university_or_higher.share,
+            "advanced": everyone.political_theory.advanced.share,
+            "communes": data.people_placed_at_communes,
+            "not_completed": data.tasks_not_completed_two_years.people,
+        },
         {"headcount": COUNT, "cadres": COUNT, "university": SHARE, "advanced": SHARE, "communes": COUNT, "not_completed": COUNT},
     )
     groups = [
@@ -327,47 +329,32 @@ async def staff(sources: Sources, provinces_in_force: ProvinceList, as_of: date)
 
 async def assets(sources: Sources, provinces_in_force: ProvinceList, as_of: date) -> Section:
     """What the communes hold in the country, and premises and cars per commune in each province."""
-    refs = await provinces_in_force.all()
-    codes = [p.code for p in refs]
-    held, cars = await asyncio.gather(
-        each_province(codes, lambda code: sources.assets.summary(code, as_of)),
-        each_province(codes, lambda code: sources.assets.car_norms(code, as_of)),
+    refs, summaries, norms = await asyncio.gather(
+        provinces_in_force.all(), holdings_by_province(sources.assets, as_of), car_norms_by_province(sources.assets, as_of)
     )
-    names = {p.code: p.name for p in refs}
+    cars = dict(_each(refs, norms, NO_CAR_NORMS))
+    held = _each(refs, summaries, NO_HOLDINGS)
     rows = [
         ns.ProvinceAssets(
-            province=code,
-            name=names.get(code),
-            communes=cars[code].communes,
-            premises_held_by_communes=held[code].premises_held_by_communes,
-            general_work_cars_held_by_communes=held[code].general_work_cars_held_by_communes,
-            all_cars_held_by_communes=held[code].all_cars_held_by_communes,
-            premises_per_commune=_ratio(held[code].premises_held_by_communes, cars[code].communes),
-            cars_per_commune=_ratio(held[code].all_cars_held_by_communes, cars[code].communes),
-            communes_over_norm=cars[code].communes_over_norm,
-            communes_under_norm=cars[code].communes_under_norm,
+            province=province.code,
+            name=province.name,
+            communes=cars[province].communes,
+            premises_held_by_communes=found.premises_held_by_communes,
+            general_work_cars_held_by_communes=found.general_work_cars_held_by_communes,
+            all_cars_held_by_communes=found.all_cars_held_by_communes,
+            premises_per_commune=_ratio(found.premises_held_by_communes, cars[province].communes),
+            cars_per_commune=_ratio(found.all_cars_held_by_communes, cars[province].communes),
+            communes_over_norm=cars[province].communes_over_norm,
+            communes_under_norm=cars[province].communes_under_norm,
         )
-        for code in codes
+        for province, found in held
     ]
-    totals = {
-        name: sum(getattr(held[code], name) for code in codes)
-        for name in (
-            "premises_held_by_communes",
-            "general_work_cars_held_by_communes",
-            "specialised_cars_held_by_communes",
-            "all_cars_held_by_communes",
-            "assets_held_by_communes",
-            "communes_holding_premises",
-            "communes_holding_general_work_cars",
-            "communes_holding_any_car",
-        )
-    }
+    totals = {name: sum(getattr(found, name) for _, found in held) for name in CommuneHoldings.model_fields}
     communes = sum(r.communes for r in rows)
-    norm = next((c.max_general_cars_per_commune for c in cars.values() if c.max_general_cars_per_commune is not None), None)
     data = ns.NationalAssets(
         **totals,
         car_norm=schemas.CarNormFigures(
-            max_per_commune=norm,
+            max_per_commune=norms.max_general_cars_per_commune,
             communes=communes,
             over_norm=sum(r.communes_over_norm for r in rows),
             under_norm=sum(r.communes_under_norm for r in rows),
@@ -384,23 +371,18 @@ async def assets(sources: Sources, provinces_in_force: ProvinceList, as_of: date
         ("communes_over_norm", "Số xã vượt định mức xe"),
         ("communes_under_norm", "Số xã thiếu xe"),
     ]
-    table_rows = [r.model_dump() for r in rows]
-    table_rows.append(
-        {
-            "province": None,
-            "name": None,
-            "communes": communes,
-            "premises_held_by_communes": data.premises_held_by_communes,
-            "premises_per_commune": _ratio(data.premises_held_by_communes, communes),
-            "all_cars_held_by_communes": data.all_cars_held_by_communes,
-            "cars_per_commune": _ratio(data.all_cars_held_by_communes, communes),
-            "general_work_cars_held_by_communes": data.general_work_cars_held_by_communes,
-            "communes_over_norm": data.car_norm.over_norm,
-            "communes_under_norm": data.car_norm.under_norm,
-        }
-    )
+    country = {
+        "communes": communes,
+        "premises_held_by_communes": data.premises_held_by_communes,
+        "premises_per_commune": _ratio(data.premises_held_by_communes, communes),
+        "all_cars_held_by_communes": data.all_cars_held_by_communes,
+        "cars_per_commune": _ratio(data.all_cars_held_by_communes, communes),
+        "general_work_cars_held_by_communes": data.general_work_cars_held_by_communes,
+        "communes_over_norm": data.car_norm.over_norm,
+        "communes_under_norm": data.car_norm.under_norm,
+    }
     formats = {key: COUNT for key, _ in columns} | {"premises_per_commune": RATIO, "cars_per_commune": RATIO}
-    table = _province_table("Tài sản của cấp xã theo tỉnh", columns, table_rows, formats)
+    table = _province_table("Tài sản của cấp xã theo tỉnh", columns, [r.model_dump() for r in rows], country, formats)
     chart = Chart("bar", "Cơ sở nhà, đất và xe ô tô bình quân mỗi xã", 0, "label", ["premises_per_commune", "cars_per_commune"])
     return Section("assets", "Tài sản công", data, [table], [chart])
 
@@ -426,14 +408,11 @@ async def streamlining(sources: Sources, provinces_in_force: ProvinceList, as_of
         by_policy={policy: schemas.PolicyFigures(**v) for policy, v in sorted(by_policy.items())},
         by_province=rows,
     )
-    table_rows = [r.model_dump() for r in rows]
-    table_rows.append(
-        {"province": None, "name": None, "cases": data.cases, "amount_vnd": data.amount_vnd, "paid": sum(r.paid for r in rows)}
-    )
     table = _province_table(
         "Tinh giản biên chế theo tỉnh",
         [("cases", "Số trường hợp"), ("paid", "Đã chi trả"), ("amount_vnd", "Kinh phí (đồng)")],
-        table_rows,
+        [r.model_dump() for r in rows],
+        {"cases": data.cases, "amount_vnd": data.amount_vnd, "paid": sum(r.paid for r in rows)},
         {"cases": COUNT, "paid": COUNT, "amount_vnd": MONEY},
     )
     policies = Table(
@@ -447,13 +426,11 @@ async def streamlining(sources: Sources, provinces_in_force: ProvinceList, as_of
 
 async def dispositions(sources: Sources, provinces_in_force: ProvinceList, as_of: date) -> Section:
     """Disposition plans in the country by form and step, and in each province."""
-    refs = await provinces_in_force.all()
-    stats = await each_province([p.code for p in refs], lambda code: sources.assets.dispositions(code, as_of))
-    names = {p.code: p.name for p in refs}
+    refs, stats = await asyncio.gather(provinces_in_force.all(), dispositions_by_province(sources.assets, as_of))
     by_form: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATUSES, 0))
     surplus: Counter[str] = Counter()
     rows: list[ns.ProvinceDispositions] = []
-    for code, found in stats.items():
+    for province, found in _each(refs, stats, NO_DISPOSITIONS):
         steps = Counter[str]()
         for row in found.rows:
             by_form[row.form][row.status] += row.plans
@@ -461,8 +438,8 @@ async def dispositions(sources: Sources, provinces_in_force: ProvinceList, as_of
         surplus.update(found.surplus_without_plan)
         rows.append(
             ns.ProvinceDispositions(
-                province=code,
-                name=names.get(code),
+                province=province.code,
+                name=province.name,
                 plans=sum(steps.values()),
                 executed=steps["executed"],
                 overdue_decisions=found.overdue_decisions,
@@ -481,17 +458,6 @@ async def dispositions(sources: Sources, provinces_in_force: ProvinceList, as_of
         surplus_without_plan=dict(sorted(surplus.items())),
         by_province=rows,
     )
-    table_rows = [r.model_dump() for r in rows]
-    table_rows.append(
-        {
-            "province": None,
-            "name": None,
-            "plans": data.plans,
-            "executed": totals["executed"],
-            "overdue_decisions": data.overdue_decisions,
-            "surplus_without_plan": sum(surplus.values()),
-        }
-    )
     table = _province_table(
         "Phương án xử lý tài sản theo tỉnh",
         [
@@ -500,7 +466,13 @@ async def dispositions(sources: Sources, provinces_in_force: ProvinceList, as_of
             ("overdue_decisions", "Quyết định quá hạn"),
             ("surplus_without_plan", "Tài sản dôi dư chưa có phương án"),
         ],
-        table_rows,
+        [r.model_dump() for r in rows],
+        {
+            "plans": data.plans,
+            "executed": totals["executed"],
+            "overdue_decisions": data.overdue_decisions,
+            "surplus_without_plan": sum(surplus.values()),
+        },
         {"plans": COUNT, "executed": COUNT, "overdue_decisions": COUNT, "surplus_without_plan": COUNT},
     )
     chart = Chart("bar", "Tiến độ xử lý tài sản theo tỉnh", 0, "label", ["plans", "executed"])
@@ -509,17 +481,15 @@ async def dispositions(sources: Sources, provinces_in_force: ProvinceList, as_of
 
 async def plans(sources: Sources, provinces_in_force: ProvinceList, as_of: date) -> Section:
     """Implementation plans' items by status and the overdue items, in the country and in each province."""
-    refs = await provinces_in_force.all()
-    found = await each_province([p.code for p in refs], lambda code: plan_figures(sources.org, code, as_of))
-    names = {p.code: p.name for p in refs}
+    refs, found = await asyncio.gather(provinces_in_force.all(), plan_figures_by_province(sources.org, as_of))
     items: Counter[str] = Counter()
     rows = []
-    for code, figures in found.items():
+    for province, figures in _each(refs, found, NO_PLANS):
         items.update(figures.items)
         rows.append(
             ns.ProvincePlans(
-                province=code,
-                name=names.get(code),
+                province=province.code,
+                name=province.name,
                 plans_open=figures.plans_open,
                 items=sum(figures.items.values()),
                 overdue=figures.overdue,
@@ -531,14 +501,11 @@ async def plans(sources: Sources, provinces_in_force: ProvinceList, as_of: date)
         overdue=sum(r.overdue for r in rows),
         by_province=rows,
     )
-    table_rows = [r.model_dump() for r in rows]
-    table_rows.append(
-        {"province": None, "name": None, "plans_open": data.plans_open, "items": sum(items.values()), "overdue": data.overdue}
-    )
     table = _province_table(
         "Kế hoạch thực hiện theo tỉnh",
         [("plans_open", "Kế hoạch đang thực hiện"), ("items", "Nhiệm vụ của kế hoạch"), ("overdue", "Nhiệm vụ quá hạn")],
-        table_rows,
+        [r.model_dump() for r in rows],
+        {"plans_open": data.plans_open, "items": sum(items.values()), "overdue": data.overdue},
         {"plans_open": COUNT, "items": COUNT, "overdue": COUNT},
     )
     chart = Chart("bar", "Nhiệm vụ quá hạn theo tỉnh", 0, "label", ["overdue"])
@@ -550,23 +517,22 @@ async def plans(sources: Sources, provinces_in_force: ProvinceList, as_of: date)
 
 async def task_findings(sources: Sources, provinces_in_force: ProvinceList, as_of: date) -> Section:
     """Task findings counted by kind in the country and in each province."""
-    refs = await provinces_in_force.all()
-    # NOTE: counts only (always complete); the findings themselves are listed in each province's report
-    found = await each_province([p.code for p in refs], lambda code: sources.org.task_findings(code, as_of, limit=1))
-    names = {p.code: p.name for p in refs}
+    # NOTE: counts only; the findings themselves are listed in each province's report
+    refs, found = await asyncio.gather(provinces_in_force.all(), finding_counts_by_province(sources.org, as_of))
     counts: Counter[str] = Counter()
     rows = []
-    for code, findings in found.items():
+    for province, findings in _each(refs, found, NO_FINDINGS):
         counts.update(findings.counts)
-        rows.append(ns.ProvinceTaskFindings(province=code, name=names.get(code), total=findings.total, counts=findings.counts))
+        rows.append(
+            ns.ProvinceTaskFindings(province=province.code, name=province.name, total=findings.total, counts=findings.counts)
+        )
     data = ns.NationalGapTasks(total=sum(r.total for r in rows), counts=dict(sorted(counts.items())), by_province=rows)
     kinds = sorted(counts)
-    table_rows: list[dict[str, Any]] = [{"province": r.province, "name": r.name, "total": r.total, **r.counts} for r in rows]
-    table_rows.append({"province": None, "name": None, "total": data.total, **data.counts})
     table = _province_table(
         "Nhiệm vụ chưa rõ người, rõ việc theo tỉnh",
         [*((k, k) for k in kinds), ("total", "Tổng")],
-        table_rows,
+        [{"province": r.province, "name": r.name, "total": r.total, **{k: r.counts.get(k, 0) for k in kinds}} for r in rows],
+        {"total": data.total, **data.counts},
         dict.fromkeys((*kinds, "total"), COUNT),
     )
     return Section("tasks", "Nhiệm vụ", data, [table])
@@ -574,19 +540,18 @@ async def task_findings(sources: Sources, provinces_in_force: ProvinceList, as_o
 
 async def agencies_without_decision(sources: Sources, provinces_in_force: ProvinceList, as_of: date) -> Section:
     """Agencies in force still without their function decision, in each province."""
-    refs = await provinces_in_force.all()
-    progress = await each_province([p.code for p in refs], lambda code: sources.org.decision_progress(code, as_of))
-    names = {p.code: p.name for p in refs}
+    refs, progress = await asyncio.gather(provinces_in_force.all(), decision_progress_by_province(sources.org, as_of))
     rows = [
         ns.ProvinceAgenciesWithoutDecision(
-            province=code, name=names.get(code), total=sum(f.required - f.issued for f in found.by_level.values())
+            province=province.code, name=province.name, total=sum(f.required - f.issued for f in found.by_level.values())
         )
-        for code, found in progress.items()
+        for province, found in _each(refs, progress, NO_DECISIONS)
     ]
     data = ns.NationalGapAgencies(total=sum(r.total for r in rows), by_province=rows)
-    table_rows = [r.model_dump() for r in rows] + [{"province": None, "name": None, "total": data.total}]
     title = "Cơ quan chưa có quyết định chức năng, nhiệm vụ theo tỉnh"
-    table = _province_table(title, [("total", "Số cơ quan")], table_rows, {"total": COUNT})
+    table = _province_table(
+        title, [("total", "Số cơ quan")], [r.model_dump() for r in rows], {"total": data.total}, {"total": COUNT}
+    )
     return Section("agencies", "Cơ quan chưa có quyết định", data, [table])
 
 
@@ -622,16 +587,6 @@ async def people(sources: Sources, provinces_in_force: ProvinceList, as_of: date
         agencies_over_quota=sum(r.agencies_over_quota for r in rows),
         by_province=rows,
     )
-    table_rows = [r.model_dump() for r in rows]
-    table_rows.append(
-        {
-            "province": None,
-            "name": None,
-            "unplaced": data.total,
-            "agencies_over_quota": data.agencies_over_quota,
-            "people_over_quota": sum(r.people_over_quota for r in rows),
-        }
-    )
     table = _province_table(
         "Người chưa được bố trí, cơ quan vượt biên chế theo tỉnh",
         [
@@ -639,7 +594,12 @@ async def people(sources: Sources, provinces_in_force: ProvinceList, as_of: date
             ("agencies_over_quota", "Cơ quan vượt biên chế"),
             ("people_over_quota", "Số người vượt"),
         ],
-        table_rows,
+        [r.model_dump() for r in rows],
+        {
+            "unplaced": data.total,
+            "agencies_over_quota": data.agencies_over_quota,
+            "people_over_quota": sum(r.people_over_quota for r in rows),
+        },
         {"unplaced": COUNT, "agencies_over_quota": COUNT, "people_over_quota": COUNT},
     )
     sample = Table("Một số hồ sơ", [("person", "Bản ghi")], [link.model_dump() for link in data.sample])
@@ -648,30 +608,23 @@ async def people(sources: Sources, provinces_in_force: ProvinceList, as_of: date
 
 async def assets_without_plan(sources: Sources, provinces_in_force: ProvinceList, as_of: date) -> Section:
     """Assets of ended holders with no plan, and overdue disposition decisions, in each province."""
-    refs = await provinces_in_force.all()
-    codes = [p.code for p in refs]
-    found, plans = await asyncio.gather(
-        each_province(codes, lambda code: sources.assets.gaps(code, as_of)),
-        each_province(codes, lambda code: sources.assets.dispositions(code, as_of)),
+    refs, found, plans = await asyncio.gather(
+        provinces_in_force.all(), gaps_by_province(sources.assets, as_of), dispositions_by_province(sources.assets, as_of)
     )
-    names = {p.code: p.name for p in refs}
+    overdue = {province: p.overdue_decisions for province, p in _each(refs, plans, NO_DISPOSITIONS)}
     rows = [
         ns.ProvinceGapAssets(
-            province=code,
-            name=names.get(code),
-            assets_without_plan=found[code].total,
-            overdue_decisions=plans[code].overdue_decisions,
+            province=province.code,
+            name=province.name,
+            assets_without_plan=gaps.total,
+            overdue_decisions=overdue[province],
         )
-        for code in codes
+        for province, gaps in _each(refs, found, NO_GAPS)
     ]
     data = ns.NationalGapAssets(
         total=sum(r.assets_without_plan for r in rows),
         overdue_decisions=sum(r.overdue_decisions for r in rows),
         by_province=rows,
-    )
-    table_rows = [r.model_dump() for r in rows]
-    table_rows.append(
-        {"province": None, "name": None, "assets_without_plan": data.total, "overdue_decisions": data.overdue_decisions}
     )
     table = _province_table(
         "Tài sản chưa có phương án, quyết định quá hạn theo tỉnh",
@@ -679,7 +632,8 @@ async def assets_without_plan(sources: Sources, provinces_in_force: ProvinceList
             ("assets_without_plan", "Tài sản của đơn vị đã kết thúc chưa có phương án"),
             ("overdue_decisions", "Quyết định quá hạn"),
         ],
-        table_rows,
+        [r.model_dump() for r in rows],
+        {"assets_without_plan": data.total, "overdue_decisions": data.overdue_decisions},
         {"assets_without_plan": COUNT, "overdue_decisions": COUNT},
     )
     return Section("assets", "Tài sản chưa có chủ", data, [table])

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
+from pydantic import BaseModel, Field
+
 from haicap_shared.http import ServiceClient
 
 from .base import Read, read
@@ -13,26 +15,40 @@ from .dossiers import DossierStats, dossier_stats
 DispositionStatus = Literal["proposed", "submitted", "approved", "rejected", "executed"]
 
 
-class AssetSummary(Read):
-    """``GET /stats/summary``: what the communes (or one commune) hold."""
+class CommuneHoldings(BaseModel):
+    """What the communes hold, as assets' ``/stats/summary`` names it.
 
-    premises_held_by_communes: int
-    general_work_cars_held_by_communes: int
-    specialised_cars_held_by_communes: int
-    all_cars_held_by_communes: int
-    assets_held_by_communes: int
+    The one list of these figures: read here, and shown under the same names by the province
+    summary and the national roll-up (``SummaryAssets``, ``NationalAssets``), so a figure means
+    the same thing in all three.
+    """
+
+    premises_held_by_communes: int = Field(description="Premises (cơ sở nhà, đất) held by the communes or their agencies")
+    general_work_cars_held_by_communes: int = Field(description="Cars allocated for general work")
+    specialised_cars_held_by_communes: int = Field(description="Cars allocated as specialised cars (ambulances, ...)")
+    all_cars_held_by_communes: int = Field(description="Every car, whatever its purpose")
+    assets_held_by_communes: int = Field(description="Every asset: premises, cars, equipment")
     communes_holding_premises: int
     communes_holding_general_work_cars: int
     communes_holding_any_car: int
 
 
-class CarNorms(Read):
-    """``GET /stats/car-norms``: general-work cars against the norm."""
+class AssetSummary(CommuneHoldings, Read):
+    """``GET /stats/summary``: what the communes (or one commune) hold."""
 
-    max_general_cars_per_commune: int | None
+
+class CarNormCounts(Read):
+    """The communes of a place counted against the car norm."""
+
     communes: int
     communes_over_norm: int
     communes_under_norm: int
+
+
+class CarNorms(CarNormCounts):
+    """``GET /stats/car-norms``: general-work cars against the norm."""
+
+    max_general_cars_per_commune: int | None
 
 
 class DispositionRow(Read):

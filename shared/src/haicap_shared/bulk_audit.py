@@ -3,12 +3,13 @@
 A bulk write that never brings its rows into Python (an import on PostgreSQL) would otherwise
 read them back a batch at a time to call :meth:`AuditTrail.record_many`, which then spends
 most of the write's time. :func:`record_created` writes the same rows as ``record_many(action=
-"create")`` would, in two statements: the audit records, and (when the trail has an outbox)
-the change events. What they hold is what the Python path holds: each snapshot is
-:func:`haicap_shared.audit.jsonable` of the row's columns (in the table's order), each
-event's ``data.record`` the kind's response model dumped as JSON, in the same envelope
-(:class:`haicap_shared.events.outbox.Outbox`), in the same order (a batch of each kind of
-record in turn, as a loop over batches writes them). Only the generated ids and times differ.
+"create")`` would, with ``INSERT ... SELECT`` statements, a batch of each kind at a time: the
+audit records, then (when the trail has an outbox) the change events. What they hold is what
+the Python path holds: each snapshot is :func:`haicap_shared.audit.jsonable` of the row's
+columns (in the table's order), each event's ``data.record`` the kind's response model dumped
+as JSON, in the same envelope (:class:`haicap_shared.events.outbox.Outbox`), in the same order
+(a batch of each kind of record in turn, as a loop over batches writes them). Only the
+generated ids and times differ.
 
 It covers kinds whose record is their columns as they stand: a kind with ``represent`` or with
 personal fields (masked in events) is refused, as is a response field that is not a column.
@@ -129,46 +130,49 @@ def record_sql(schema: type[BaseModel], table: Table, alias: str) -> str:
     return _object(pairs)
 
 
-def _ordered(written: Sequence[tuple[int, WrittenRows, str]], batch: int) -> str:
-    """Each kind's records with ``columns``, numbered for the order a loop of ``record_many`` over batches gives them."""
-    parts = []
-    for number, rows, columns in written:
-        numbered = f"row_number() OVER (ORDER BY {rows.order})"
-        parts.append(
-            f"SELECT {number} AS kind_no, ({numbered} - 1) / {batch} AS batch_no, {numbered} AS n, "
-            f"r.id::text AS entity_id, {columns} FROM {rows.source}"
-        )
-    return " UNION ALL ".join(parts)
-
-
-ORDER = "ORDER BY c.batch_no, c.kind_no, c.n"
+def _batch(rows: WrittenRows, columns: str) -> str:
+    """One batch of records (their order key from ``:low`` to ``:high``), with their order ``n`` and ``columns``."""
+    return (
+        f"SELECT {rows.order} AS n, r.id::text AS entity_id, {columns} FROM {rows.source} "
+        f"WHERE {rows.order} BETWEEN :low AND :high"
+    )
 
 
 async def record_created(
-    session: AsyncSession, trail: AuditTrail, principal: Principal, written: Sequence[WrittenRows], *, batch: int
+    session: AsyncSession,
+    trail: AuditTrail,
+    principal: Principal,
+    written: Sequence[WrittenRows],
+    batches: Sequence[tuple[int, int]],
 ) -> None:
-    """A ``create`` audit record and change event for each record written, as ``record_many`` per batch would write them."""
+    """A ``create`` audit record and change event for each record written, as ``record_many`` would write them.
+
+    ``batches``: the (first, last) order keys of each batch; each batch's records of each kind in
+    turn, as a loop calling ``record_many`` per batch and kind writes them. A batch is a statement
+    per kind and table, so no statement sorts more than a batch.
+    """
     common = {
         "actor": principal.username,
         "actor_role": principal.role.value,
         "request_id": request_id_var.get(),
         "consumer_system": principal.system_code,
+        "occurred_at": utcnow(),
     }
-    snapshots = [(n, rows, f"{snapshot_sql(rows.table, 'r', rows.internal)} AS after") for n, rows in enumerate(written)]
-    kinds = ", ".join(f"({n}, CAST(:type_{n} AS text))" for n in range(len(written)))
-    await session.execute(
+    statements = [
         text(f"""
 INSERT INTO {trail.table.name} (occurred_at, actor, actor_role, request_id, consumer_system, entity_type, entity_id,
     action, before, after)
 SELECT CAST(:occurred_at AS timestamptz), CAST(:actor AS text), CAST(:actor_role AS text), CAST(:request_id AS text),
-    CAST(:consumer_system AS text), k.entity_type, c.entity_id, 'create', 'null'::json, c.after
-FROM ({_ordered(snapshots, batch)}) c JOIN (VALUES {kinds}) AS k (kind_no, entity_type) USING (kind_no)
-{ORDER}
-"""),
-        common | {"occurred_at": utcnow()} | {f"type_{n}": rows.entity_type for n, rows in enumerate(written)},
-    )
+    CAST(:consumer_system AS text), CAST(:entity_type AS text), c.entity_id, 'create', 'null'::json, c.after
+FROM ({_batch(rows, f"{snapshot_sql(rows.table, 'r', rows.internal)} AS after")}) c ORDER BY c.n
+""").bindparams(entity_type=rows.entity_type)
+        for rows in written
+    ]
+    for low, high in batches:
+        for statement in statements:
+            await session.execute(statement, common | {"low": low, "high": high})
     if trail.outbox is not None:
-        await _publish(session, trail.outbox, principal, written, batch, common)
+        await _publish(session, trail.outbox, principal, written, batches, common)
 
 
 async def _publish(
@@ -176,42 +180,20 @@ async def _publish(
     outbox: Outbox,
     principal: Principal,
     written: Sequence[WrittenRows],
-    batch: int,
+    batches: Sequence[tuple[int, int]],
     common: dict[str, Any],
 ) -> None:
     """The change events of the records, in the envelope ``Outbox.write`` builds, inserted under its numbering lock."""
-    published: list[tuple[int, WrittenRows, str]] = []
-    kinds: list[str] = []
-    parameters: dict[str, Any] = {}
-    for n, rows in enumerate(written):
-        kind = outbox.catalogue.kind_of(rows.entity_type)
-        if kind is None:
-            continue
-        if kind.represent is not None or outbox.personal.get(kind.entity_type):
-            raise ValueError(f"{kind.entity_type}: a record represented or masked is built in Python (Outbox.write)")
-        area = rows.area
-        columns = (
-            f"{record_sql(kind.schema, rows.table, 'r')} AS record, {area.province_code} AS province_code, "
-            f"{area.commune_code} AS commune_code, {area.agency_id} AS agency_id"
-        )
-        published.append((n, rows, columns))
-        event_type = outbox.catalogue.event_type(kind, "create")
-        before, _, after = kind.path.partition("{id}")
-        kinds.append(f"({n}, " + ", ".join(f"CAST(:{name}_{n} AS text)" for name in _KIND_COLUMNS) + ")")
-        values = (kind.entity_type, event_type, f"{outbox.schema_base}/{event_type}", before, after)
-        parameters |= {f"{name}_{n}": value for name, value in zip(_KIND_COLUMNS, values, strict=True)}
-    if not published:
-        return
     occurred_at = utcnow()
     envelope = [
         ("specversion", "'1.0'"),
         ("id", "c.event_id"),
         ("source", f"'/haicap/' || COALESCE(c.province_code, 'national') || '/{outbox.catalogue.service}'"),
-        ("type", "k.event_type"),
-        ("subject", "k.subject_before || c.entity_id || k.subject_after"),
+        ("type", "CAST(:event_type AS text)"),
+        ("subject", "CAST(:subject_before AS text) || c.entity_id || CAST(:subject_after AS text)"),
         ("time", "CAST(:time AS text)"),
         ("datacontenttype", "'application/json'"),
-        ("dataschema", "k.dataschema"),
+        ("dataschema", "CAST(:dataschema AS text)"),
         ("partitionkey", "c.entity_id"),
         ("provincecode", "c.province_code"),
         ("communecode", "c.commune_code"),
@@ -222,17 +204,37 @@ async def _publish(
     ]
     if principal.system_code is not None:
         envelope.append(("consumersystem", "CAST(:consumer_system AS text)"))
-    statement = text(f"""
+    statements = []
+    for rows in written:
+        kind = outbox.catalogue.kind_of(rows.entity_type)
+        if kind is None:
+            continue
+        if kind.represent is not None or outbox.personal.get(kind.entity_type):
+            raise ValueError(f"{kind.entity_type}: a record represented or masked is built in Python (Outbox.write)")
+        area = rows.area
+        columns = (
+            f"{record_sql(kind.schema, rows.table, 'r')} AS record, {area.province_code} AS province_code, "
+            f"{area.commune_code} AS commune_code, {area.agency_id} AS agency_id, gen_random_uuid() AS event_id"
+        )
+        event_type = outbox.catalogue.event_type(kind, "create")
+        before, _, after = kind.path.partition("{id}")
+        # NOTE: OFFSET 0 keeps the event's id one value, in its row and in its payload; a batch is
+        # sorted in memory.
+        statement = text(f"""
 INSERT INTO {outbox.table.name} (id, aggregatetype, aggregateid, type, payload, occurred_at, province_code, commune_code,
     agency_id)
-SELECT c.event_id, k.entity_type, c.entity_id, k.event_type, {_object(envelope)}, CAST(:occurred_at AS timestamptz),
-    c.province_code, c.commune_code, c.agency_id
-FROM (SELECT o.*, gen_random_uuid() AS event_id FROM ({_ordered(published, batch)}) o OFFSET 0) c
-JOIN (VALUES {", ".join(kinds)}) AS k (kind_no, {", ".join(_KIND_COLUMNS)}) USING (kind_no)
-{ORDER}
-""")
-    parameters |= common | {"occurred_at": occurred_at, "time": occurred_at.isoformat()}
-    await outbox.insert_built(session, statement, parameters)
-
-
-_KIND_COLUMNS = ("entity_type", "event_type", "dataschema", "subject_before", "subject_after")
+SELECT c.event_id, CAST(:entity_type AS text), c.entity_id, CAST(:event_type AS text), {_object(envelope)},
+    CAST(:occurred_at AS timestamptz), c.province_code, c.commune_code, c.agency_id
+FROM ({_batch(rows, columns)} OFFSET 0) c ORDER BY c.n
+""").bindparams(
+            entity_type=kind.entity_type,
+            event_type=event_type,
+            dataschema=f"{outbox.schema_base}/{event_type}",
+            subject_before=before,
+            subject_after=after,
+        )
+        statements.append(statement)
+    shared = common | {"occurred_at": occurred_at, "time": occurred_at.isoformat()}
+    await outbox.insert_built(
+        session, [(statement, shared | {"low": low, "high": high}) for low, high in batches for statement in statements]
+    )

@@ -75,15 +75,16 @@ class Outbox:
             session.info.setdefault(PENDING_EVENTS, []).append((self.table, rows))
         return len(rows)
 
-    async def insert_built(self, session: AsyncSession, statement: Executable, parameters: Mapping[str, Any]) -> None:
-        """Events built in SQL (``statement``: an ``INSERT INTO`` this outbox ``... SELECT``), inserted now.
+    async def insert_built(self, session: AsyncSession, statements: Sequence[tuple[Executable, Mapping[str, Any]]]) -> None:
+        """Events built in SQL (each statement an ``INSERT INTO`` this outbox ``... SELECT``), inserted now, in order.
 
         The transaction's pending events go first and the numbering lock is held from now to the
         commit, so the sequences follow the order of the changes (``haicap_shared.bulk_audit``).
         """
         pending = [] if session.in_nested_transaction() else session.info.pop(PENDING_EVENTS, [])
         await session.run_sync(_insert_events, pending)
-        await session.execute(statement, parameters)
+        for statement, parameters in statements:
+            await session.execute(statement, parameters)
 
     def _row(
         self, kind: EventKind, event_type: str, action: str, principal: Principal, occurred_at: datetime, change: Change

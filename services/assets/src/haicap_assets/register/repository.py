@@ -334,6 +334,19 @@ async def write_staged(session: AsyncSession, staging: Table, actor: str) -> int
     return count
 
 
+async def written_batches(session: AsyncSession, staging: Table, size: int) -> list[tuple[int, int]]:
+    """The first and last row numbers of each ``size`` staged rows, in file order (the batches of their events)."""
+    s = staging.c
+    batch = ((func.row_number().over(order_by=s.row_number) - 1) // size).label("batch")
+    numbered = select(s.row_number, batch).subquery()
+    bounds = (
+        select(func.min(numbered.c.row_number), func.max(numbered.c.row_number))
+        .group_by(numbered.c.batch)
+        .order_by(numbered.c.batch)
+    )
+    return [(int(first), int(last)) for first, last in (await session.execute(bounds)).all()]
+
+
 def written_assets(staging: Table, entity_type: str) -> WrittenRows:
     """The assets an import wrote, in file order, for their audit records and events (PostgreSQL, in SQL)."""
     # NOTE: the area is ``events.asset_area``'s: the holder's commune, else where the asset stands.

@@ -245,7 +245,8 @@ async def _record_written(session: AsyncSession, audit: AuditTrail, principal: P
             repository.written_assets(staging, ENTITY_ASSET),
             repository.written_allocations(staging, allocation_service.ENTITY_ALLOCATION),
         ]
-        await bulk_audit.record_created(session, audit, principal, written, batch=EVENTS_BATCH)
+        batches = await repository.written_batches(session, staging, EVENTS_BATCH)
+        await bulk_audit.record_created(session, audit, principal, written, batches)
         return
     after_row: int | None = 0
     while after_row is not None:

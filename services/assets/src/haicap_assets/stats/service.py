@@ -215,16 +215,7 @@ async def car_norms(session: AsyncSession, principal: Principal, org: OrgDirecto
     communes = access.communes_in_view(principal, communes)
     rows = _commune_cars(norm, communes, counted)
     return CarNormStats(
-        as_of=as_of,
-        province=province,
-        norm_legal_basis=norm.legal_basis if norm else None,
-        max_general_cars_per_commune=norm.max_general_cars_per_commune if norm else None,
-        max_price_vnd=norm.max_price_vnd if norm else None,
-        communes=len(communes),
-        general_work_cars=sum(r.general_work_cars for r in rows),
-        communes_over_norm=sum(1 for r in rows if r.excess),
-        communes_under_norm=sum(1 for r in rows if r.shortfall),
-        rows=rows,
+        as_of=as_of, province=province, **_norm_fields(norm), communes=len(communes), **_car_totals(rows), rows=rows
     )
 
 
@@ -241,10 +232,11 @@ async def car_norms_by_province(
             await repository.general_cars_by_commune(session, as_of, in_view, visible, cap, by_province=True)
         ).items()
     }
-    communes: dict[str, dict[str, str]] = {}
+    listed: dict[str, dict[str, str]] = {}
     for unit in await org.communes(in_view, as_of):
-        communes.setdefault(unit.province_code, {})[unit.code] = unit.name
-    communes = {p: seen for p, listed in communes.items() if (seen := access.communes_in_view(principal, listed))}
+        listed.setdefault(unit.province_code, {})[unit.code] = unit.name
+    # NOTE: a province none of whose communes the caller sees (a commune officer's other provinces) has no row.
+    communes = {p: seen for p, names in listed.items() if (seen := access.communes_in_view(principal, names))}
     rows: list[ProvinceCarNorms] = []
     for province in sorted(communes.keys() | counted.keys()):
         cars = _commune_cars(norm, communes.get(province, {}), counted.get(province, {}))
@@ -252,16 +244,24 @@ async def car_norms_by_province(
             ProvinceCarNorms(
                 province=province,
                 communes=len(communes.get(province, {})),
-                general_work_cars=sum(r.general_work_cars for r in cars),
-                communes_over_norm=sum(1 for r in cars if r.excess),
-                communes_under_norm=sum(1 for r in cars if r.shortfall),
+                **_car_totals(cars),
                 over_price=sum(r.over_price for r in cars),
             )
         )
-    return CarNormsByProvince(
-        as_of=as_of,
-        norm_legal_basis=norm.legal_basis if norm else None,
-        max_general_cars_per_commune=norm.max_general_cars_per_commune if norm else None,
-        max_price_vnd=norm.max_price_vnd if norm else None,
-        rows=rows,
-    )
+    return CarNormsByProvince(as_of=as_of, **_norm_fields(norm), rows=rows)
+
+
+def _norm_fields(norm: CarNorm | None) -> dict[str, Any]:
+    return {
+        "norm_legal_basis": norm.legal_basis if norm else None,
+        "max_general_cars_per_commune": norm.max_general_cars_per_commune if norm else None,
+        "max_price_vnd": norm.max_price_vnd if norm else None,
+    }
+
+
+def _car_totals(rows: Sequence[CommuneCars]) -> dict[str, int]:
+    return {
+        "general_work_cars": sum(r.general_work_cars for r in rows),
+        "communes_over_norm": sum(1 for r in rows if r.excess),
+        "communes_under_norm": sum(1 for r in rows if r.shortfall),
+    }

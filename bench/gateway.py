@@ -242,8 +242,8 @@ class Stack:
 
 STACKS = {
     "h11": Stack("h11", "uvicorn, h11 + asyncio", "h11", "asyncio"),
-    "uvloop": Stack("uvloop", "uvicorn, h11 + uvloop (what serve runs)", "h11", "uvloop"),
-    "httptools": Stack("httptools", "uvicorn, httptools + uvloop", "httptools", "uvloop"),
+    "uvloop": Stack("uvloop", "uvicorn, h11 + uvloop", "h11", "uvloop"),
+    "httptools": Stack("httptools", "uvicorn, httptools + uvloop (what serve runs)", "httptools", "uvloop"),
     "granian": Stack("granian", "granian 2.8 (ASGI, uvloop)", granian=True),
 }
 
@@ -313,8 +313,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     stacks = [STACKS[name.strip()] for name in args.stacks.split(",") if name.strip()]
-    # NOTE: httptools and granian are not haicap's dependencies: measured only when installed
-    # (.venv/bin/pip install httptools==0.9.0 granian==2.8.9).
+    # NOTE: granian is not haicap's dependency: measured only when installed (.venv/bin/pip
+    # install granian==2.8.9). httptools is (haicap-shared's), but an environment may lack it.
     missing = {"httptools": importlib.util.find_spec("httptools") is None, "granian": not (BIN / "granian").exists()}
     for name in [stack.name for stack in stacks if missing.get(stack.name)]:
         print(f"{name} is not installed: left out (.venv/bin/pip install {name})", file=sys.stderr)

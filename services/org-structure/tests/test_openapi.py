@@ -47,7 +47,7 @@ async def test_the_document_keeps_the_contract(client: httpx.AsyncClient, servic
     created = paths["/units"]["post"]["responses"]
     assert set(created["422"]["x-problem-codes"]) == {"validation_error", "idempotency_key_reused", "unknown_query_parameter"}
     assert {"ETag", "Location", "Idempotent-Replayed"} <= set(created["201"]["headers"])
-    assert set(created["400"]["x-problem-codes"]) == {"ambiguous_body_length", "malformed_body"}
+    assert set(created["400"]["x-problem-codes"]) == {"ambiguous_body_length", "malformed_body", "malformed_request"}
     assert "invalid_cursor" in paths["/units"]["get"]["responses"]["422"]["x-problem-codes"]
     assert paths["/units/{unit_id}"]["get"]["responses"]["404"]["x-problem-codes"] == ["unit_not_found", "not_found"]
     schemas = spec["components"]["schemas"]

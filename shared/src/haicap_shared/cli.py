@@ -19,18 +19,17 @@ from fastapi import FastAPI
 from .events.catalogue import EventCatalogue
 from .events.relay import relay_arguments, serve_relay
 from .events.settings import EventSettings
+from .http_parsers import HTTP_PROTOCOLS
 from .logs import configure_logging
 from .migrations import upgrade_to_head
 from .settings import ProcessSettings, ServiceSettings
 
 Command = Callable[[argparse.Namespace, ServiceSettings], int]
 
-# NOTE: the event loop is uvloop (a dependency where it exists: "auto" picks it), chosen by
-# measurement (bench/gateway.py, README "Server stack"). The HTTP parser stays h11: httptools
-# answers a request with both Content-Length and Transfer-Encoding with its own plain-text 400,
-# where h11 lets the body-limit middleware answer the 400 ``ambiguous_body_length`` problem
-# (tests/test_security_processes.py); ``--http httptools`` runs it, to compare.
-HTTP_PARSERS = ("auto", "h11", "httptools")
+# NOTE: httptools and uvloop (dependencies; uvloop where it exists: "auto" picks it), chosen by
+# measurement (bench/gateway.py, README "Server stack"); httptools through haicap's protocol,
+# which keeps h11's answer to a body of ambiguous length (haicap_shared.http_parsers). h11 and
+# asyncio's loop stay selectable, to compare.
 EVENT_LOOPS = ("auto", "asyncio", "uvloop")
 
 
@@ -61,9 +60,9 @@ def run_service_cli(
     serve.add_argument("--limit-concurrency", type=int, default=None, help="shed load with 503 past this many requests")
     serve.add_argument(
         "--http",
-        choices=HTTP_PARSERS,
-        default="h11",
-        help="uvicorn's HTTP/1.1 parser (h11: the one whose answers the tests check)",
+        choices=sorted(HTTP_PROTOCOLS),
+        default="httptools",
+        help="uvicorn's HTTP/1.1 parser",
     )
     serve.add_argument(
         "--loop", choices=EVENT_LOOPS, default="auto", help="the event loop (auto: uvloop, installed with haicap, else asyncio's)"
@@ -96,7 +95,7 @@ def run_service_cli(
             proxy_headers=bool(trusted),
             forwarded_allow_ips=trusted or [],
             limit_concurrency=args.limit_concurrency,
-            http=args.http,
+            http=HTTP_PROTOCOLS[args.http],
             loop=args.loop,
             log_config=None,
             access_log=False,

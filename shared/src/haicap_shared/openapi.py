@@ -54,6 +54,7 @@ from .errors import (
     Problem,
     ValidationFailed,
 )
+from .http_parsers import MalformedRequest
 from .idempotency import REPLAYED_HEADER, _idempotent_request
 from .paging import InvalidCursor, Page
 from .request_limits import AmbiguousBodyLength, PayloadTooLarge
@@ -300,6 +301,7 @@ def shared_problems(route: Route, method: str) -> Iterator[type[AppError]]:
         yield from getattr(call, "problems", ())
     yield AppError  # NOTE: 500 internal_error, which any route may answer
     yield AmbiguousBodyLength  # NOTE: the body limit applies to every route, whatever it reads
+    yield MalformedRequest  # NOTE: the server's answer to what it cannot read, before any route
     yield PayloadTooLarge
     has_body = route.body_field is not None
     if has_body:

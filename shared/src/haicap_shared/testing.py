@@ -432,8 +432,13 @@ def openapi_contract_violations(
                 if code not in codes.get(status, set()):
                     found.append(f"{where}: {why}, yet {status} `{code}` is not documented")
 
-            for status, code in (("400", "ambiguous_body_length"), ("413", "payload_too_large"), ("500", "internal_error")):
-                needs(status, code, "every route is behind the body limit and the error handlers")
+            for status, code in (
+                ("400", "malformed_request"),
+                ("400", "ambiguous_body_length"),
+                ("413", "payload_too_large"),
+                ("500", "internal_error"),
+            ):
+                needs(status, code, "every route is behind the server's parser, the body limit and the error handlers")
             security = operation.get("security", document.get("security", []))
             if security:
                 needs("401", "not_authenticated", "it needs a token")

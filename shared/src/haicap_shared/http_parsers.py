@@ -5,10 +5,11 @@
   (:mod:`haicap_shared.request_limits`), and the connection is closed after the answer: once
   two headers disagree on where a message ends, the bytes after it cannot be trusted to start
   a request (RFC 9112 §6.3), so a request smuggled in them is never read. httptools (llhttp)
-  refuses such a request itself while it reads the headers, and uvicorn then answered a
-  plain-text 400 of its own; llhttp is told to read it as h11 does (the body chunked, the
-  ``Content-Length`` ignored). h11 passed it on, but kept the connection and answered what
-  followed.
+  refuses such a request itself while it reads the headers, which uvicorn answers with a
+  plain-text 400 of its own, so llhttp is told to read it as h11 does (the body chunked, the
+  ``Content-Length`` ignored). uvicorn's h11 protocol passes it on, but keeps the connection
+  and answers what follows. (A ``Transfer-Encoding`` other than chunked with a
+  ``Content-Length`` reaches the app too on httptools; h11 cannot read it: ``malformed_request``.)
 - A request neither parser can read is answered 400 ``malformed_request``, a problem like
   every other answer, instead of uvicorn's plain text, and the connection is closed (as
   uvicorn does).

@@ -21,8 +21,8 @@ from ..sources import Sources
 from .access import check_national_area
 from .national_schemas import NationalGaps, NationalSummary
 
-# NOTE: a section read from every province of org-structure or assets needs the list of
-# provinces from org-structure first: when it fails, the section names org-structure.
+# NOTE: an assets section also needs org-structure's list of provinces in force (its rows), read
+# at the same time as assets' figures: either one failing leaves the section missing.
 PROVINCES_AND_ASSETS = "org-structure, assets"
 
 

@@ -132,6 +132,7 @@ async def import_assets(
             await repository.stage(session, staging, records)
         staged = (run.rows, run.problems)
     rows, checked = staged
+    await repository.staged(session, staging)
     refused = await repository.staged_refusals(session, staging, limits.max_problems)
     rejected = checked.count + refused.count
     written = 0

@@ -50,6 +50,7 @@ from national_stack import GATEWAY, Running, add_arguments, load_average, nation
 
 AS_OF = "2026-04-15"
 COMPARE_TO = "2025-06-30"
+WORKLOAD_BASELINE = "2025-06-30"  # NOTE: sections/workload.py's BASELINE
 Params = list[tuple[str, str]]
 
 
@@ -70,14 +71,18 @@ class Call:
 
 
 def summary_calls(province: str) -> list[Call]:
-    """What ``reports/summary.py``'s sections call (``sections/{org,personnel,assets}.py``)."""
+    """What ``reports/summary.py``'s sections call (``sections/{org,personnel,assets,procedures,operations,workload}.py``)."""
     on = [("as_of", AS_OF), ("province", province)]
+    levels_and_sectors = [("by", "level"), ("by", "sector")]
+    year = [("from", f"{AS_OF[:4]}-01-01"), ("to", f"{AS_OF[:4]}-12-31")]  # NOTE: the plans' default period
+    then = [("as_of", WORKLOAD_BASELINE), ("province", province)]
     return [
         Call("org-structure", f"/units/by-code/{province}", [("as_of", AS_OF)]),  # NOTE: the province exists
-        Call("org-structure", "/tasks/stats", on),
-        Call("org-structure", "/tasks/stats", [("as_of", COMPARE_TO), ("province", province)]),
+        Call("org-structure", "/tasks/stats", [*on, *levels_and_sectors]),
+        Call("org-structure", "/tasks/stats", [("as_of", COMPARE_TO), ("province", province), *levels_and_sectors]),
         Call("org-structure", "/function-decisions/progress", on),
         Call("personnel", "/stats/qualifications", [*on, ("by", "category"), ("by", "level")]),
+        Call("personnel", "/stats/tasks-not-completed", [("year", str(int(AS_OF[:4]) - 1)), ("province", province)]),
         Call("personnel", "/stats/streamlining", on),
         Call("assets", "/stats/summary", on),
         Call("assets", "/stats/car-norms", on),
@@ -86,6 +91,16 @@ def summary_calls(province: str) -> list[Call]:
         Call("personnel", "/procedure-dossiers/stats", on),
         Call("assets", "/procedure-dossiers/stats", on),
         Call("org-structure", "/procedures/handled-by-communes", on),
+        # NOTE: the plans and task_difficulties sections (sections/operations.py)
+        Call("org-structure", "/plans/stats", [*on, *year]),
+        Call("org-structure", "/plans/overdue", [*on, ("limit", "50")]),
+        Call("org-structure", "/task-feasibility/stats", on),
+        # NOTE: the workload section (sections/workload.py)
+        Call("org-structure", "/workload/communes", [*on, ("baseline", WORKLOAD_BASELINE)]),
+        Call("org-structure", "/workload/agencies", [*on, ("baseline", WORKLOAD_BASELINE)]),
+        Call("personnel", "/stats/headcount", [*on, ("by", "commune"), ("by", "agency")]),
+        Call("personnel", "/stats/headcount", [*on, ("by", "commune"), ("by", "category")]),
+        Call("personnel", "/stats/headcount", [*then, ("by", "commune"), ("by", "agency")]),
     ]
 
 

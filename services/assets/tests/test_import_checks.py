@@ -245,10 +245,12 @@ async def test_plates_and_search_keys_read_alike(client: httpx.AsyncClient, fake
     # NOTE: a no-break space inside a plate and a name, and a name whose letters and marks are apart (NFD, as a Mac saves).
     car = "XE-50,Xe\xa0công\u3000tác,car,04,01304,,,,,,11A\xa0123.45,7,2020,800,400,,01304,,general_work_car,2025-07-01,,"
     machine = _machine("TB-50", "Ma\u0301y  pha\u0301t\tđiê\u0323n")
-    response = await client.post("/assets/imports", files=_file(car, machine))
+    # NOTE: capital letters with their marks, folded as the small ones are.
+    lamp = _machine("TB-51", "ĐÈN CHIẾU SÁNG Ủy ban ẤP")
+    response = await client.post("/assets/imports", files=_file(car, machine, lamp))
     assert response.status_code == 201, response.text
     written = await _written(client)
     assert written["XE-50"]["plate"] == "11A-123.45"
-    for q, code in (("xe cong tac", "XE-50"), ("may phat dien", "TB-50")):
+    for q, code in (("xe cong tac", "XE-50"), ("may phat dien", "TB-50"), ("den chieu sang uy ban ap", "TB-51")):
         found = (await client.get("/assets", params={"q": q})).json()["items"]
         assert [a["code"] for a in found] == [code]

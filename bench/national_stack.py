@@ -26,15 +26,14 @@ import asyncio
 import os
 import secrets
 import shutil
-import socket
 import tempfile
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
 from haicap_scenario import national
-from run_stack import GATEWAY, SERVICES, Stack
+from run_stack import GATEWAY, SERVICES, Stack, free_ports
 
 from haicap_shared.testing import create_postgres_database, drop_postgres_database
 
@@ -57,14 +56,6 @@ def add_arguments(parser: argparse.ArgumentParser, *, assets: int, assets_help: 
         metavar="NAME=URL,...",
         help="time again on databases a --keep run printed (no loading; pass the same sizes); they are kept",
     )
-
-
-def free_ports(count: int) -> list[int]:
-    with ExitStack() as held:
-        sockets = [held.enter_context(socket.socket()) for _ in range(count)]
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
 
 
 def load_average() -> str:

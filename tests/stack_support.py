@@ -7,7 +7,6 @@ once.
 
 import asyncio
 import os
-import socket
 import sys
 import uuid
 from collections.abc import Iterator, Mapping
@@ -25,7 +24,7 @@ from haicap_shared.testing import create_postgres_database, drop_postgres_databa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 
-from run_stack import GATEWAY, ONE_STOP_PORT_SETTING, RECEIVER_PORT_SETTING, SERVICES, Stack
+from run_stack import GATEWAY, ONE_STOP_PORT_SETTING, RECEIVER_PORT_SETTING, SERVICES, Stack, free_ports
 
 __all__ = [
     "GATEWAY",
@@ -49,15 +48,6 @@ POSTGRESQL_PREFIXES = ("HAICAP_ORG_", "HAICAP_PERSONNEL_", "HAICAP_ASSETS_")
 
 NOTE: the gateway's accounts stay in SQLite on every backend: nothing of theirs depends on it.
 """
-
-
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct ports nothing listens on now (held together so none repeats)."""
-    with ExitStack() as held:
-        sockets = [held.enter_context(socket.socket()) for _ in range(count)]
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
 
 
 def isolated_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -28,13 +28,11 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import threading
 import time
 import tomllib
 from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -58,6 +56,8 @@ from haicap_reporting.settings import ReportingSettings
 from haicap_shared.events.settings import EventSettings
 from haicap_shared.procedures.settings import OneStopSettings
 from haicap_shared.settings import ProcessSettings, ServiceSettings
+
+from .stack_support import free_ports
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -865,7 +865,7 @@ def test_nginx_terminates_tls_passes_caching_on_and_sets_the_security_headers(tm
     assert NGINX is not None
     upstream = ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
-    https_port, http_port = _free_ports(2)
+    https_port, http_port = free_ports(2)
     main = nginx_config(tmp_path, f"127.0.0.1:{upstream.server_address[1]}", https_port, http_port)
     nginx = subprocess.Popen(
         [NGINX, "-p", str(tmp_path), "-c", str(main), "-g", "daemon off;"], stderr=subprocess.PIPE, start_new_session=True
@@ -901,11 +901,3 @@ def test_nginx_terminates_tls_passes_caching_on_and_sets_the_security_headers(tm
         os.killpg(nginx.pid, signal.SIGTERM)
         nginx.wait(timeout=10)
         upstream.shutdown()
-
-
-def _free_ports(count: int) -> list[int]:
-    with ExitStack() as held:
-        sockets = [held.enter_context(socket.socket()) for _ in range(count)]
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]

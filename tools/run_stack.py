@@ -34,10 +34,12 @@ import os
 import secrets
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -93,6 +95,15 @@ OUTSIDE_WORLD = (NATIONAL_RECEIVER, ONE_STOP_RECEIVER)
 PLAN_REMINDERS = "org-structure-plan-reminders"
 """org-structure's worker that records the plans' reminders and escalations (``plan-reminders``)."""
 """The stand-ins of the national platforms: when one stops, the stack goes on and its worker keeps the work queued."""
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct ports nothing listens on now (held together so none repeats)."""
+    with ExitStack() as held:
+        sockets = [held.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
 
 
 class StackError(RuntimeError):

@@ -261,7 +261,7 @@ async def bench(args: argparse.Namespace) -> int:
             for day in (BEFORE, AS_OF):
                 naive_ms, naive = await timed(args.runs, partial(raw.fetch, RAW_BY_LEVEL_NAIVE, day))
                 raw_ms, by_hand = await timed(args.runs, partial(raw.fetch, RAW_BY_LEVEL, day))
-                levels = (await repository.count_tasks(session, day, visible, by=["level"])).by_level
+                levels = (await repository.count_tasks(session, day, visible, by=["level"]))[None].by_level
                 assert dict(levels) == {r[0]: r[1] for r in by_hand} == {r[0]: r[1] for r in naive}, (levels, by_hand)
                 print(f"by_level on {day}: {dict(sorted(levels))}")
                 rows.append((f"raw by_level {day}: naive count(*) vs DISTINCT ON (cost of one-per-task)", naive_ms, raw_ms))

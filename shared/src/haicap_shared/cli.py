@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import importlib
 from collections.abc import Callable
 from pathlib import Path
@@ -119,6 +120,13 @@ def with_openapi_built(app_factory: str) -> Callable[[], FastAPI]:
         module, _, name = app_factory.partition(":")
         app: FastAPI = getattr(importlib.import_module(module), name)()
         app.openapi()
+        # NOTE: what start-up built (modules, the app, its OpenAPI document) lives as long as the
+        # process; frozen, Python's cycle collector no longer walks it. Walking it every so often
+        # stalled the event loop: the gateway's p99 at 32 connections was about 100 ms against a
+        # p50 of 4 ms, and its CPU per request 168 µs against 124 µs with nothing to walk
+        # (bench/gateway.py). What requests allocate is still collected.
+        gc.collect()
+        gc.freeze()
         return app
 
     return build

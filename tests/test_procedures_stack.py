@@ -126,6 +126,17 @@ def dossier_of(client: httpx.Client, dossier_id: str) -> dict[str, Any]:
     return dossier
 
 
+def wait_all_acknowledged(client: httpx.Client, dossier_id: str, steps: int) -> None:
+    """Until each of the dossier's ``steps`` pushes is acknowledged.
+
+    NOTE: the receiver holds the last update a moment before the worker records its acknowledgement.
+    """
+    deadline = time.monotonic() + PUSH_WAIT_SECONDS
+    while (statuses := [s["push_status"] for s in dossier_of(client, dossier_id)["steps"]]) != ["acknowledged"] * steps:
+        assert time.monotonic() < deadline, statuses
+        time.sleep(0.5)
+
+
 def test_an_appraisal_received_before_a_holiday_is_pushed_at_each_step_with_its_due_date(
     admin: httpx.Client, province: httpx.Client, receiver: httpx.Client
 ) -> None:
@@ -155,8 +166,7 @@ def test_an_appraisal_received_before_a_holiday_is_pushed_at_each_step_with_its_
     assert first["NgayHenTra"] == portal_day(due)
     assert all(u["NgayKetThucTheoQuyDinh"] == portal_day(due) for u in later)
     assert [u["QuaHan"] for u in later] == ["1", "1"]
-    dossier = dossier_of(province, summary["id"])
-    assert [s["push_status"] for s in dossier["steps"]] == ["acknowledged"] * 3
+    wait_all_acknowledged(province, summary["id"], 3)
     assert receiver.get("/control/stats").json()["out_of_order"] == 0
 
 
@@ -186,11 +196,7 @@ def test_the_receiver_down_for_a_while_loses_nothing_and_keeps_the_order(
     updates = pushed(receiver, code, 3)
     assert [u["position"] for u in updates] == [1, 2, 3]
     assert [u["status"] for u in updates] == ["2", "4", "7"]
-    # NOTE: the receiver holds the last update a moment before the worker records its acknowledgement.
-    deadline = time.monotonic() + PUSH_WAIT_SECONDS
-    while (statuses := [s["push_status"] for s in dossier_of(province, dossier_id)["steps"]]) != ["acknowledged"] * 3:
-        assert time.monotonic() < deadline, statuses
-        time.sleep(0.5)
+    wait_all_acknowledged(province, dossier_id, 3)
     assert receiver.get("/control/stats").json()["out_of_order"] == 0
 
 

@@ -40,7 +40,25 @@ class Placement(AgencyRefColumns, ValidityColumns, Entity, Base):
         Index(None, "person_id", "valid_from"),
         Index(None, "position_id"),
         Index(None, "agency_id", "valid_from"),
-        Index(None, "province_code", "valid_from", "id"),
+        # NOTE: the lists' order, carrying what the placement statistics read, so that PostgreSQL
+        # answers a province's figures from the index alone (migration 0018).
+        Index(
+            None,
+            "province_code",
+            "valid_from",
+            "id",
+            postgresql_include=[
+                "is_primary",
+                "valid_to",
+                "agency_valid_to",
+                "commune_code",
+                "agency_level",
+                "unit_id",
+                "agency_id",
+                "person_id",
+                "suitability",
+            ],
+        ),
         Index(None, "career_event_id"),
     )
 

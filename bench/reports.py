@@ -40,6 +40,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE] + [str(H
 
 import argparse
 import asyncio
+import os
 import statistics
 import time
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ from haicap_scenario import national
 from national_stack import GATEWAY, Running, add_arguments, load_average, national_databases, running_stack
 
 AS_OF = "2026-04-15"
+CORES = os.cpu_count() or 1
 COMPARE_TO = "2025-06-30"
 WORKLOAD_BASELINE = "2025-06-30"  # NOTE: sections/workload.py's BASELINE
 Params = list[tuple[str, str]]
@@ -166,16 +168,23 @@ def timed_get(client: httpx.Client, url: str, params: Params, *, report: bool = 
     return took
 
 
-async def at_once(urls: list[tuple[str, Params]], headers: dict[str, str]) -> float:
-    """Milliseconds of every call made at once, directly, the way reporting makes them (without reporting)."""
+def machine_cpu_seconds() -> float:
+    """CPU-seconds every core of this machine has spent busy since boot (``/proc/stat``: all but idle and iowait)."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in Path("/proc/stat").read_text().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+async def at_once(urls: list[tuple[str, Params]], headers: dict[str, str]) -> tuple[float, float]:
+    """Milliseconds of every call made at once, directly, the way reporting makes them (without reporting), and the
+    CPU-seconds the whole machine spent meanwhile (the stack's processes and PostgreSQL's, and whatever else runs)."""
     async with httpx.AsyncClient(timeout=300.0, trust_env=False, headers=headers) as client:
-        started = time.perf_counter()
+        started, busy = time.perf_counter(), machine_cpu_seconds()
         responses = await asyncio.gather(*(client.get(url, params=tuple(params)) for url, params in urls))
-        took = (time.perf_counter() - started) * 1000
+        took, cpu = (time.perf_counter() - started) * 1000, machine_cpu_seconds() - busy
     failed = [r for r in responses if r.status_code != 200]
     if failed:
         raise RuntimeError(f"{failed[0].request.url}: {failed[0].status_code} {failed[0].text[:300]}")
-    return took
+    return took, cpu
 
 
 @dataclass
@@ -186,6 +195,12 @@ class Result:
     at_reporting: float
     sources: dict[str, float]
     all_at_once: float
+    cpu_at_once: float  # NOTE: CPU-milliseconds of the whole machine while its calls ran at once
+
+    @property
+    def machine_floor(self) -> float:
+        """No composition of its calls can take less on this machine: its slowest call, or their CPU spread on every core."""
+        return max(self.slowest[1], self.cpu_at_once / CORES)
 
     @property
     def slowest(self) -> tuple[str, float]:
@@ -226,11 +241,13 @@ def measure_reports(stack: Running, province: str, reports: Reports, runs: int) 
             params: Params = [("as_of", AS_OF)] + ([("compare_to", COMPARE_TO)] if report == "summary" else [])
             gateway_url = f"{stack.url(GATEWAY.name)}/api/v1/reports{path}"
             reporting_url = f"{stack.url('reporting')}{path}"
-            times: dict[str, list[float]] = {key: [] for key in ("gateway", "reporting", "at_once", *(c.key() for c in calls))}
+            keys = ("gateway", "reporting", "at_once", "cpu_at_once", *(c.key() for c in calls))
+            times: dict[str, list[float]] = {key: [] for key in keys}
             direct = [(f"{stack.url(c.service)}{c.path}", c.params) for c in calls]
             for run in range(runs + 1):  # NOTE: the first run warms every cache and connection pool, and is not counted
                 took = {c.key(): timed_get(client, f"{stack.url(c.service)}{c.path}", c.params) for c in calls}
-                took["at_once"] = asyncio.run(at_once(direct, headers))
+                took["at_once"], cpu = asyncio.run(at_once(direct, headers))
+                took["cpu_at_once"] = cpu * 1000
                 took["reporting"] = timed_get(client, reporting_url, params, report=True)
                 took["gateway"] = timed_get(client, gateway_url, params, report=True)
                 if run:
@@ -238,7 +255,10 @@ def measure_reports(stack: Running, province: str, reports: Reports, runs: int) 
                         times[key].append(value)
             medians = {k: statistics.median(v) for k, v in times.items()}
             sources = {c.key(): medians[c.key()] for c in calls}
-            results.append(Result(province, report, medians["gateway"], medians["reporting"], sources, medians["at_once"]))
+            result = Result(
+                province, report, medians["gateway"], medians["reporting"], sources, medians["at_once"], medians["cpu_at_once"]
+            )
+            results.append(result)
             shown = sorted(sources.items(), key=lambda kv: -kv[1])[:12]
             print(f"  {province} {report}: gateway {medians['gateway']:.0f} ms, reporting {medians['reporting']:.0f} ms, "
                   f"all at once {medians['at_once']:.0f} ms, {len(calls)} calls, "
@@ -250,14 +270,16 @@ def print_table(results: list[Result], sizes: national.Sizes, runs: int, load: s
     print(f"\n{sizes.people:,} people, {sizes.assets:,} assets, {sizes.tasks:,} tasks; median of {runs} runs; "
           f"reporting's cache off; as_of {AS_OF} (summary with compare_to {COMPARE_TO}); load average {load}\n")  # fmt: skip
     print("| province | report | via gateway | at reporting | slowest source (direct) | its sources one by one (sum) "
-          "| its sources all at once (direct) | gateway / slowest | reporting / slowest | reporting / all at once |")  # fmt: skip
-    print("| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+          "| its sources all at once (direct) | machine CPU meanwhile | gateway / slowest | reporting / slowest "
+          f"| reporting / all at once | gateway / this machine's floor (slowest, or CPU / {CORES} cores) |")  # fmt: skip
+    print("| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in results:
         label, slowest = r.slowest
         print(
             f"| {r.province} | {r.report} | {r.via_gateway:.0f} ms | {r.at_reporting:.0f} ms | {label}: {slowest:.0f} ms "
-            f"| {sum(r.sources.values()):.0f} ms | {r.all_at_once:.0f} ms | **{r.via_gateway / slowest:.2f}** "
-            f"| {r.at_reporting / slowest:.2f} | {r.at_reporting / r.all_at_once:.2f} |"
+            f"| {sum(r.sources.values()):.0f} ms | {r.all_at_once:.0f} ms | {r.cpu_at_once / 1000:.2f} CPU-s "
+            f"| **{r.via_gateway / slowest:.2f}** | {r.at_reporting / slowest:.2f} | {r.at_reporting / r.all_at_once:.2f} "
+            f"| {r.via_gateway / r.machine_floor:.2f} |"
         )
     national_ = [r for r in results if r.report.startswith("national")]
     for r in national_:

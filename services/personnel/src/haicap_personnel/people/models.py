@@ -100,7 +100,7 @@ LABELS: dict[type[enum.StrEnum], dict[str, str]] = {
 
 
 QUALIFICATION_COLUMNS = ("category", "education_level", "political_theory", "state_management")
-"""What the qualification statistics read of a person."""
+"""What the qualification statistics read of a person (from their placements' copies, ``placements.models``)."""
 AREA_COLUMNS = ("left_on", "agency_id", "commune_code", "agency_level", "unit_id", "category")
 """What the gap statistics filter and group by, besides the province."""
 
@@ -141,11 +141,10 @@ class Person(AgencyRefColumns, Entity, Base):
     left_on: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (
-        # NOTE: the statistics' indexes (migration 0017): on PostgreSQL each carries the columns
-        # its statistic reads, so a province's figures are read from the index alone instead of
-        # scanning every person (3 M rows; SQLite ignores INCLUDE).
+        # NOTE: the gap statistics' index (migration 0017): on PostgreSQL it carries the columns
+        # they read, so a province's figures are read from the index alone instead of scanning
+        # every person (3 M rows; SQLite ignores INCLUDE).
         Index(None, "province_code", "id", postgresql_include=list(AREA_COLUMNS)),
-        Index("ix_person_id_qualifications", "id", postgresql_include=list(QUALIFICATION_COLUMNS)),
         Index(None, "commune_code", "id"),
         Index(None, "agency_id", "id"),
         CheckConstraint("(birth_place_code IS NULL) = (birth_place_as_of IS NULL)", name="birth_place_dated"),

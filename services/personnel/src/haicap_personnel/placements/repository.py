@@ -15,7 +15,7 @@ from haicap_shared.filters import where_given
 from haicap_shared.paging import fetch_page
 from haicap_shared.validity import Bounds, ends_on_or_after, in_force_on, overlaps
 
-from .models import Placement, placement_table
+from .models import Placement, placement_record, placement_table
 from .schemas import PlacementFilter
 
 
@@ -30,7 +30,7 @@ PLACEMENT_LIST_ORDER = (placement_table.c.valid_from, placement_table.c.id)
 
 def _listed(area: ColumnElement[bool], filters: PlacementFilter) -> Select[Any]:
     c = placement_table.c
-    stmt = select(placement_table).where(area)
+    stmt = select(*placement_record).where(area)
     stmt = where_given(
         stmt,
         (c.person_id, filters.person_id),
@@ -97,7 +97,7 @@ async def placement_rows(session: AsyncSession, ids: Sequence[uuid.UUID]) -> lis
     """These placements' rows as they are now (Core; after a bulk change, for its events)."""
     found: list[RowMapping] = []
     for batch in in_batches(ids):
-        stmt = select(placement_table).where(placement_table.c.id.in_(batch))
+        stmt = select(*placement_record).where(placement_table.c.id.in_(batch))
         found.extend((await session.execute(stmt)).mappings().all())
     return found
 

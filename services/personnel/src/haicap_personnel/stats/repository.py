@@ -42,25 +42,28 @@ class Scope:
     by: Sequence[Dimension]
 
 
-def _dims(scope: Scope, area: FromClause, person: FromClause | None) -> list[ColumnElement[Any]]:
+def _dims(scope: Scope, area: FromClause, category: ColumnElement[Any] | None) -> list[ColumnElement[Any]]:
+    """The grouping columns: the area's, and the person's ``category`` (null where the rows have none: quotas)."""
     columns: list[ColumnElement[Any]] = []
     for dim in scope.by:
         if dim is Dimension.CATEGORY:
-            columns.append((person.c.category if person is not None else null()).label(dim.value))
+            columns.append((category if category is not None else null()).label(dim.value))
         else:
             columns.append(area.c[DIMENSION_COLUMNS[dim]].label(dim.value))
     return columns
 
 
-def _where(scope: Scope, area: FromClause, person: FromClause | None, visible: ColumnElement[bool]) -> list[ColumnElement[Any]]:
+def _where(
+    scope: Scope, area: FromClause, category: ColumnElement[Any] | None, visible: ColumnElement[bool]
+) -> list[ColumnElement[Any]]:
     conditions: list[ColumnElement[Any]] = [
         visible,
         *given_equalities(
             (area.c.province_code, scope.province), (area.c.commune_code, scope.commune), (area.c.agency_level, scope.level)
         ),
     ]
-    if scope.category is not None and person is not None:
-        conditions.append(person.c.category == scope.category)
+    if scope.category is not None and category is not None:
+        conditions.append(category == scope.category)
     return conditions
 
 
@@ -72,64 +75,52 @@ def _needs_person(scope: Scope) -> bool:
     return scope.category is not None or Dimension.CATEGORY in scope.by
 
 
-def in_service(scope: Scope, *, qualifications: bool = False) -> tuple[FromClause, FromClause | None]:
-    """Primary placements (to be filtered as in force on ``as_of``), joined to their person when read.
+def _placements_in_service(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
+    """Primary placements in force on ``as_of`` in the scope, as a select to add the figures to.
 
-    NOTE: the person is joined only for the qualifications or the category: every placement has
-    its person (a foreign key, not null), so the join never changes a count, and without it a
-    province's headcount reads only that province's placements, not 3 M people.
+    NOTE: the person's category and qualifications are read from the placement's copies of them
+    (:data:`~haicap_personnel.placements.models.PERSON_COPIES`), not from the person: a province's
+    figures read only its placements, from one index on PostgreSQL.
     """
-    if qualifications or _needs_person(scope):
-        return placement_table.join(person_table, person_table.c.id == placement_table.c.person_id), person_table
-    return placement_table, None
+    p = placement_table
+    return select().where(p.c.is_primary.is_(True), serving_on(scope.as_of), *_where(scope, p, p.c.person_category, visible))
 
 
 def _qualifications(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
-    p, per = placement_table, person_table
-    source, _ = in_service(scope, qualifications=True)
-    dims = _dims(scope, p, per)
-    stmt = (
-        select(
-            *dims,
-            func.count().label("headcount"),
-            _count_if(per.c.education_level.in_(UNIVERSITY_OR_HIGHER)).label("university_or_higher"),
-            *[_count_if(per.c.political_theory == level).label(f"pt_{level.value}") for level in PoliticalTheory],
-            *[_count_if(per.c.state_management == level).label(f"sm_{level.value}") for level in StateManagement],
-        )
-        .select_from(source)
-        .where(p.c.is_primary.is_(True), serving_on(scope.as_of), *_where(scope, p, per, visible))
+    p = placement_table
+    dims = _dims(scope, p, p.c.person_category)
+    stmt = _placements_in_service(scope, visible).add_columns(
+        *dims,
+        func.count().label("headcount"),
+        _count_if(p.c.person_education_level.in_(UNIVERSITY_OR_HIGHER)).label("university_or_higher"),
+        *[_count_if(p.c.person_political_theory == level).label(f"pt_{level.value}") for level in PoliticalTheory],
+        *[_count_if(p.c.person_state_management == level).label(f"sm_{level.value}") for level in StateManagement],
     )
     return stmt.group_by(*dims) if dims else stmt
 
 
 def _suitability(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
     p = placement_table
-    source, per = in_service(scope)
-    dims = _dims(scope, p, per)
-    stmt = (
-        select(
-            *dims,
-            func.count().label("placements"),
-            *[_count_if(p.c.suitability == s).label(f"s_{s.value}") for s in Suitability],
-        )
-        .select_from(source)
-        .where(p.c.is_primary.is_(True), serving_on(scope.as_of), *_where(scope, p, per, visible))
+    dims = _dims(scope, p, p.c.person_category)
+    stmt = _placements_in_service(scope, visible).add_columns(
+        *dims,
+        func.count().label("placements"),
+        *[_count_if(p.c.suitability == s).label(f"s_{s.value}") for s in Suitability],
     )
     return stmt.group_by(*dims) if dims else stmt
 
 
 def _headcount(scope: Scope, visible_placements: ColumnElement[bool], visible_quotas: ColumnElement[bool]) -> Select[Any]:
-    """Headcount and quota side by side: UNION ALL of both, then one GROUP BY (no FULL JOIN needed)."""
+    """Headcount and quota side by side: UNION ALL of both, then one GROUP BY (no FULL JOIN needed).
+
+    Quotas have no category: counted by or for a category, there are none.
+    """
     p, q = placement_table, quota_table
-    source, per = in_service(scope)
-    with_quota = not _needs_person(scope)
-    people = (
-        select(*_dims(scope, p, per), literal(1).label("people"), literal(0).label("posts"))
-        .select_from(source)
-        .where(p.c.is_primary.is_(True), serving_on(scope.as_of), *_where(scope, p, per, visible_placements))
+    people = _placements_in_service(scope, visible_placements).add_columns(
+        *_dims(scope, p, p.c.person_category), literal(1).label("people"), literal(0).label("posts")
     )
     parts = [people]
-    if with_quota:
+    if not _needs_person(scope):
         parts.append(
             select(*_dims(scope, q, None), literal(0).label("people"), q.c.posts.label("posts")).where(
                 q.c.year == scope.as_of.year, *_where(scope, q, None, visible_quotas)
@@ -149,7 +140,10 @@ def _gaps(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
     )
     in_case = exists().where(case_table.c.person_id == per.c.id, case_table.c.status != CaseStatus.WITHDRAWN)
     return select(per).where(
-        *_where(scope, per, per, visible), ends_on_or_after(Bounds(None, per.c.left_on), scope.as_of), ~placed, ~in_case
+        *_where(scope, per, per.c.category, visible),
+        ends_on_or_after(Bounds(None, per.c.left_on), scope.as_of),
+        ~placed,
+        ~in_case,
     )
 
 
@@ -171,13 +165,13 @@ def _streamlining(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
     c, per = case_table, person_table
     needs_person = _needs_person(scope)
     source: FromClause = c.join(per, per.c.id == c.c.person_id) if needs_person else c
-    dims = _dims(scope, c, per if needs_person else None)
+    dims = _dims(scope, c, per.c.category if needs_person else None)
     return (
         select(
             *dims, c.c.policy, c.c.status, func.count().label("cases"), func.coalesce(func.sum(c.c.amount_vnd), 0).label("amount")
         )
         .select_from(source)
-        .where(c.c.proposed_on <= scope.as_of, *_where(scope, c, per if needs_person else None, visible))
+        .where(c.c.proposed_on <= scope.as_of, *_where(scope, c, per.c.category if needs_person else None, visible))
         .group_by(*dims, c.c.policy, c.c.status)
     )
 
@@ -226,14 +220,14 @@ def _tasks_not_completed(scope: Scope, visible: ColumnElement[bool]) -> Select[A
     )
     if needs_person:
         source = source.join(per, per.c.id == e.c.person_id)
-    dims = _dims(scope, e, per if needs_person else None)
+    dims = _dims(scope, e, per.c.category if needs_person else None)
     stmt = (
         select(*dims, func.count().label("people"))
         .select_from(source)
         .where(
             e.c.year == scope.as_of.year,
             e.c.grade == Grade.NOT_COMPLETED,
-            *_where(scope, e, per if needs_person else None, visible),
+            *_where(scope, e, per.c.category if needs_person else None, visible),
         )
     )
     return stmt.group_by(*dims) if dims else stmt

@@ -18,6 +18,7 @@ personal fields (masked in events) is refused, as is a response field that is no
 from __future__ import annotations
 
 import enum
+import json
 import types
 import typing
 import uuid
@@ -37,9 +38,6 @@ from .models import UtcDateTime, utcnow
 
 if TYPE_CHECKING:
     from .events.outbox import Outbox
-
-MAX_PAIRS = 50
-"""``json_build_object`` takes at most 100 arguments."""
 
 
 @dataclass(frozen=True)
@@ -75,36 +73,42 @@ def _iso_datetime(value: str, utc_suffix: str) -> str:
 
 
 def _json_value(column: Column[Any], value: str, utc_suffix: str) -> str:
-    """One column's value as JSON, written as Python's ``json.dumps`` writes it (the json type keeps the text)."""
+    """One column's value as JSON text, written as Python's ``json.dumps`` writes it; null for null (SQL)."""
     kind = column.type
     if isinstance(kind, UtcDateTime):
-        return _iso_datetime(value, utc_suffix)
+        return f"'\"' || {_iso_datetime(value, utc_suffix)} || '\"'"
     if isinstance(kind, Date):
-        return f"to_char({value}, 'YYYY-MM-DD')"
-    if isinstance(kind, Uuid):
-        return f"{value}::text"
+        return f"'\"' || to_char({value}, 'YYYY-MM-DD') || '\"'"
+    if isinstance(kind, Uuid | Numeric):
+        # NOTE: jsonable writes a Decimal as its text; neither text needs escaping.
+        return f"'\"' || {value}::text || '\"'"
     if isinstance(kind, Float):
         # NOTE: Python writes a whole float as ``900.0``, PostgreSQL as ``900``; the rest alike
         # (shortest round trip, an exponent below 1e-4), up to 1e16, where Python's exponent starts.
         whole = f"{value} = trunc({value}) AND abs({value}) < 1e16"
-        return f"(CASE WHEN {whole} THEN trunc({value})::numeric::text || '.0' ELSE {value}::text END)::json"
-    if isinstance(kind, Numeric):
-        # NOTE: jsonable writes a Decimal as its text.
-        return f"{value}::text"
+        return f"CASE WHEN {whole} THEN trunc({value})::numeric::text || '.0' ELSE {value}::text END"
     if isinstance(kind, (Integer, Boolean, JSON)):
-        return value
-    return f"{value}::text"
+        return f"{value}::text"
+    return f"to_json({value}::text)::text"
 
 
 def _object(pairs: Sequence[tuple[str, str]]) -> str:
-    if len(pairs) > MAX_PAIRS:
-        raise ValueError(f"{len(pairs)} fields: json_build_object takes at most {MAX_PAIRS}")
-    return "json_build_object(" + ", ".join(f"'{key}', {value}" for key, value in pairs) + ")"
+    """A JSON object's text (SQL of type text) from its keys and their values' JSON text (SQL; null writes ``null``)."""
+    # NOTE: concatenated, with the separators ``json.dumps`` writes: a fifth faster than
+    # ``json_build_object``, which looks up how to write each argument, keys included, for
+    # every row again (PostgreSQL 15).
+    members = [f"{_literal(json.dumps(key) + ': ')} || COALESCE({value}, 'null')" for key, value in pairs]
+    return "'{' || " + " || ', ' || ".join(members) + " || '}'"
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def snapshot_sql(table: Table, alias: str, internal: frozenset[str] = frozenset()) -> str:
-    """A row's audited snapshot (``jsonable`` of each column, in the table's order), as SQL over ``alias``."""
-    return _object([(c.name, _json_value(c, f"{alias}.{c.name}", "+00:00")) for c in table.columns if c.name not in internal])
+    """A row's audited snapshot (``jsonable`` of each column, in the table's order), as SQL of type json over ``alias``."""
+    pairs = [(c.name, _json_value(c, f"{alias}.{c.name}", "+00:00")) for c in table.columns if c.name not in internal]
+    return f"({_object(pairs)})::json"
 
 
 _PLAIN = (str, int, float, bool, uuid.UUID, date, datetime)
@@ -120,7 +124,7 @@ def _plain(annotation: Any) -> bool:
 
 
 def record_sql(schema: type[BaseModel], table: Table, alias: str) -> str:
-    """The response model's JSON of a row (``model_validate(row).model_dump(mode="json", by_alias=True)``), as SQL."""
+    """The response model's JSON of a row (``model_validate(row).model_dump(mode="json", by_alias=True)``), as SQL text."""
     pairs = []
     for name, field in schema.model_fields.items():
         if name not in table.c or not _plain(field.annotation):
@@ -185,25 +189,27 @@ async def _publish(
 ) -> None:
     """The change events of the records, in the envelope ``Outbox.write`` builds, inserted under its numbering lock."""
     occurred_at = utcnow()
+    # NOTE: each value as JSON text (``to_json`` escapes a text as ``json.dumps`` does); the
+    # record is JSON text already.
     envelope = [
-        ("specversion", "'1.0'"),
-        ("id", "c.event_id"),
-        ("source", f"'/haicap/' || COALESCE(c.province_code, 'national') || '/{outbox.catalogue.service}'"),
-        ("type", "CAST(:event_type AS text)"),
-        ("subject", "CAST(:subject_before AS text) || c.entity_id || CAST(:subject_after AS text)"),
-        ("time", "CAST(:time AS text)"),
-        ("datacontenttype", "'application/json'"),
-        ("dataschema", "CAST(:dataschema AS text)"),
-        ("partitionkey", "c.entity_id"),
-        ("provincecode", "c.province_code"),
-        ("communecode", "c.commune_code"),
-        ("actor", "CAST(:actor AS text)"),
-        ("actorrole", "CAST(:actor_role AS text)"),
-        ("requestid", "CAST(:request_id AS text)"),
-        ("data", "json_build_object('record', c.record, 'changed_fields', NULL)"),
+        ("specversion", "'\"1.0\"'"),
+        ("id", "to_json(c.event_id)::text"),
+        ("source", f"to_json('/haicap/' || COALESCE(c.province_code, 'national') || '/{outbox.catalogue.service}')::text"),
+        ("type", "to_json(CAST(:event_type AS text))::text"),
+        ("subject", "to_json(CAST(:subject_before AS text) || c.entity_id || CAST(:subject_after AS text))::text"),
+        ("time", "to_json(CAST(:time AS text))::text"),
+        ("datacontenttype", "'\"application/json\"'"),
+        ("dataschema", "to_json(CAST(:dataschema AS text))::text"),
+        ("partitionkey", "to_json(c.entity_id)::text"),
+        ("provincecode", "to_json(c.province_code)::text"),
+        ("communecode", "to_json(c.commune_code)::text"),
+        ("actor", "to_json(CAST(:actor AS text))::text"),
+        ("actorrole", "to_json(CAST(:actor_role AS text))::text"),
+        ("requestid", "to_json(CAST(:request_id AS text))::text"),
+        ("data", _object([("record", "c.record"), ("changed_fields", "NULL")])),
     ]
     if principal.system_code is not None:
-        envelope.append(("consumersystem", "CAST(:consumer_system AS text)"))
+        envelope.append(("consumersystem", "to_json(CAST(:consumer_system AS text))::text"))
     statements = []
     for rows in written:
         kind = outbox.catalogue.kind_of(rows.entity_type)
@@ -223,7 +229,7 @@ async def _publish(
         statement = text(f"""
 INSERT INTO {outbox.table.name} (id, aggregatetype, aggregateid, type, payload, occurred_at, province_code, commune_code,
     agency_id)
-SELECT c.event_id, CAST(:entity_type AS text), c.entity_id, CAST(:event_type AS text), {_object(envelope)},
+SELECT c.event_id, CAST(:entity_type AS text), c.entity_id, CAST(:event_type AS text), ({_object(envelope)})::json,
     CAST(:occurred_at AS timestamptz), c.province_code, c.commune_code, c.agency_id
 FROM ({_batch(rows, columns)} OFFSET 0) c ORDER BY c.n
 """).bindparams(

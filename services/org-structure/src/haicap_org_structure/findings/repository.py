@@ -238,9 +238,13 @@ async def count_findings(
     return out
 
 
-async def first_findings(session: AsyncSession, stmt: Select[Any], limit: int) -> Sequence[RowMapping]:
-    if limit <= 0:
-        return []
-    ordered = stmt.order_by(task_table.c.province_code, task_table.c.code, task_table.c.id).limit(limit)
+async def first_findings(session: AsyncSession, stmt: Select[Any], limit: int) -> tuple[Sequence[RowMapping], int]:
+    """The first ``limit`` (at least 1) findings of a query, and how many it finds in all, in one statement.
+
+    NOTE: the count is a window over every row found, which the ordering reads anyway: the
+    page and the count cost one pass, where a separate count read the same rows again.
+    """
+    counted = stmt.add_columns(func.count().over().label("found_in_all"))
+    ordered = counted.order_by(task_table.c.province_code, task_table.c.code, task_table.c.id).limit(limit)
     rows: Sequence[RowMapping] = (await session.execute(ordered)).mappings().all()
-    return rows
+    return rows, int(rows[0]["found_in_all"]) if rows else 0

@@ -60,12 +60,19 @@ async def findings(
         day=as_of, province=province, sector=sector, visible=visible_findings(principal), open_days=open_days
     )
     queries = _queries(scope)
-    counts = (await repository.count_findings(session, queries))[None]
     kinds_asked = [kind] if kind is not None else list(FindingKind)
     rows: list[tuple[FindingKind, RowMapping]] = []
+    found: dict[FindingKind, int] = {}
     for finding_kind in kinds_asked:
-        first = await repository.first_findings(session, queries[finding_kind], limit - len(rows))
+        if len(rows) >= limit:
+            break
+        first, found[finding_kind] = await repository.first_findings(session, queries[finding_kind], limit - len(rows))
         rows += [(finding_kind, row) for row in first]
+    # NOTE: the kinds whose page was not read (not asked, or the page full) are counted in one statement.
+    unread = {finding_kind: query for finding_kind, query in queries.items() if finding_kind not in found}
+    if unread:
+        found |= (await repository.count_findings(session, unread))[None]
+    counts = {finding_kind: found[finding_kind] for finding_kind in queries}
     items = await _explained(session, scope, rows)
     by_commune: dict[str, dict[FindingKind, int]] = {}
     by_sector: dict[str, dict[FindingKind, int]] = {}

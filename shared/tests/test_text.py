@@ -1,6 +1,8 @@
 import pytest
+from sqlalchemy import text as sql
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from haicap_shared.text import like_pattern, search_key
+from haicap_shared.text import like_pattern, search_key, search_key_sql
 
 
 @pytest.mark.parametrize(
@@ -31,3 +33,27 @@ def test_decomposed_input_is_normalised_first() -> None:
 def test_like_pattern_escapes_wildcards() -> None:
     assert like_pattern("50%_x") == "%50\\%\\_x%"
     assert like_pattern("Thục") == "%thuc%"
+
+
+KEYED_ALIKE = [
+    "Cao Bằng",
+    "ĐƯỜNG Đồng Khởi",
+    "Ca\u0306\u0300o Ba\u0306\u0300ng",  # typed with combining marks (a file saved on a Mac)
+    "  Xã\u00a0 Hưng\tĐạo\u3000",
+    " leading space",
+    "trailing space ",
+    "Hòa An / Hoà An, Thủy / Thuỷ",
+    "Nguyễn Thị Ánh Nguyệt",
+    "Señor Müller, Ångström, naïve",
+    "שָׁלוֹם",  # Hebrew points are marks too
+    'it\'s 50% "quoted" \\ back',
+    "",
+]
+
+
+@pytest.mark.parametrize("text", KEYED_ALIKE)
+async def test_the_sql_search_key_is_the_python_one(db_connection: AsyncConnection, db_backend: str, text: str) -> None:
+    if db_backend != "postgresql":
+        pytest.skip("the key in SQL is PostgreSQL's (an import's statement)")
+    statement = sql(f"SELECT {search_key_sql('CAST(:value AS text)')}")
+    assert (await db_connection.execute(statement, {"value": text})).scalar_one() == search_key(text)

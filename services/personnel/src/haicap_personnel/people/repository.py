@@ -14,7 +14,7 @@ from haicap_shared.batching import in_batches
 from haicap_shared.codes import UNIT_CODE_PATTERN
 from haicap_shared.filters import where_given
 from haicap_shared.paging import fetch_page
-from haicap_shared.text import like_pattern, search_key
+from haicap_shared.text import like_pattern, search_key_sql
 from haicap_shared.values import MAX_DATE, MIN_DATE
 
 from .importer import (
@@ -282,8 +282,6 @@ async def repeated_national_ids(raw: Any) -> list[tuple[int, int]]:
 
 # --- the one statement that checks staged people (PostgreSQL) ------------------------------
 
-_VN_LOWER = "àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ"
-
 
 def _q(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
@@ -412,14 +410,6 @@ def _row_errors(codes: frozenset[str]) -> str:
     return f"array_remove(ARRAY[{', '.join(checks)}]::text[], NULL)"
 
 
-def _search_key_sql(column: str) -> str:
-    """``haicap_shared.text.search_key`` in SQL: diacritics folded, lower case, spaces collapsed."""
-    frm, to = _q(_VN_LOWER + _VN_LOWER.upper()), _q("".join(search_key(ch) for ch in _VN_LOWER) * 2)
-    folded = f"lower(translate({column}, {frm}, {to}))"
-    # NOTE: the regular expression only runs on the rare value with doubled or odd spaces.
-    return f"CASE WHEN {column} ~ '\\s\\s|[\\t\\n\\r]' THEN regexp_replace({folded}, '\\s+', ' ', 'g') ELSE {folded} END"
-
-
 def _person_values() -> dict[str, str]:
     """Each column of ``person`` and the expression of a checked row that fills it."""
     return {
@@ -496,8 +486,8 @@ WITH src AS (
 ), checked AS MATERIALIZED (
     SELECT s.*, {labels}, {coded},
         a.agency_id AS agency_uuid, a.province_code, a.commune_code, a.agency_level, a.unit_id, a.valid_to AS agency_valid_to,
-        {_search_key_sql("s.full_name")} AS name_key,
-        CASE WHEN s.field_of_study IS NOT NULL THEN {_search_key_sql("s.field_of_study")} END AS field_key,
+        {search_key_sql("s.full_name")} AS name_key,
+        CASE WHEN s.field_of_study IS NOT NULL THEN {search_key_sql("s.field_of_study")} END AS field_key,
         {_row_errors(codes)} AS errors
     FROM s {enum_joins} {code_joins}
     LEFT JOIN pg_temp.import_agency a ON a.raw = s.agency_id

@@ -312,6 +312,9 @@ async def staged_refusals(session: AsyncSession, staging: Table, limit: int) -> 
     for query in (repeated, taken):
         ordered = query.order_by(query.selected_columns[0]).limit(limit)
         listed.append([(int(number), str(code)) for number, code in (await session.execute(ordered)).all()])
+    if limit > 0 and not any(listed):
+        # NOTE: nothing listed, nothing refused: the count's union of both kinds is skipped.
+        return StagedRefusals(0, [], [])
     count = int((await session.execute(select(func.count()).select_from(_refused_rows(staging).subquery()))).scalar_one())
     return StagedRefusals(count, listed[0], listed[1])
 

@@ -1,8 +1,10 @@
+import sys
+
 import pytest
 from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from haicap_shared.text import like_pattern, search_key, search_key_sql
+from haicap_shared.text import WHITESPACE, like_pattern, search_key, search_key_sql
 
 
 @pytest.mark.parametrize(
@@ -57,3 +59,7 @@ async def test_the_sql_search_key_is_the_python_one(db_connection: AsyncConnecti
         pytest.skip("the key in SQL is PostgreSQL's (an import's statement)")
     statement = sql(f"SELECT {search_key_sql('CAST(:value AS text)')}")
     assert (await db_connection.execute(statement, {"value": text})).scalar_one() == search_key(text)
+
+
+def test_whitespace_is_what_python_counts_as_space() -> None:
+    assert "".join(chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace()) == WHITESPACE

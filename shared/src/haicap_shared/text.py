@@ -9,6 +9,7 @@ A search with no letter or digit in it (``q=!!!``, ``q=%20``) is refused with a 
 ``empty_search`` rather than matching everything (or nothing) in silence.
 """
 
+import functools
 import re
 import sys
 import unicodedata
@@ -27,8 +28,12 @@ def search_key(text: str) -> str:
     return _SPACES.sub(" ", flattened).strip()
 
 
-WHITESPACE = "".join(chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace())
-"""Every character Python counts as a space (``str.isspace``, ``str.strip`` and ``\\s``), in code point order."""
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+"""Every character Python counts as a space (``str.isspace``, ``str.strip`` and ``\\s``), in code point order
+(``test_text`` checks it against Python's own)."""
 
 
 def _character_class(codes: list[int]) -> str:
@@ -46,9 +51,14 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-# NOTE: the marks are every character Python's ``unicodedata.combining`` counts (188 ranges);
-# PostgreSQL compiles the class once per statement, so its size costs nothing per row.
-_MARKS_SQL = _sql_text(_character_class([code for code in range(sys.maxunicode + 1) if unicodedata.combining(chr(code))]))
+@functools.cache
+def _marks_sql() -> str:
+    """Every character Python's ``unicodedata.combining`` counts, as a bracket expression (SQL text; 188 ranges)."""
+    # NOTE: made on first use (a tenth of a second: every code point is looked at), not when a
+    # service starts; PostgreSQL compiles the class once per statement, so its size costs nothing per row.
+    return _sql_text(_character_class([code for code in range(sys.maxunicode + 1) if unicodedata.combining(chr(code))]))
+
+
 _SPACE_RUN_SQL = _sql_text(f"[{WHITESPACE}]+")
 _ODD_SPACING_SQL = _sql_text(f"[{WHITESPACE.replace(' ', '')}]|  |^ | $")
 
@@ -60,7 +70,7 @@ def search_key_sql(column: str) -> str:
     the marks by one regular expression costs a third of looking every letter up in a list of
     the accented ones (``translate``), and folds any script's marks as Python does.
     """
-    without_marks = f"regexp_replace(normalize({column}, NFD), {_MARKS_SQL}, '', 'g')"
+    without_marks = f"regexp_replace(normalize({column}, NFD), {_marks_sql()}, '', 'g')"
     flattened = f"lower(translate({without_marks}, 'đĐ', 'dd'))"
     # NOTE: the spaces are collapsed and trimmed only in the rare value that needs it.
     collapsed = f"btrim(regexp_replace({flattened}, {_SPACE_RUN_SQL}, ' ', 'g'), {_sql_text(WHITESPACE)})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -30,6 +30,7 @@ from sqlalchemy import (
     text,
     union,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.auth import Principal
@@ -324,23 +325,33 @@ async def drop_refused(session: AsyncSession, staging: Table) -> None:
     await session.execute(delete(staging).where(staging.c.row_number.in_(_refused_rows(staging))))
 
 
-async def write_staged(session: AsyncSession, staging: Table, actor: str) -> int:
+_ASSET_FROM_STAGED = {c: c for c in (*STAGED_ASSET_COLUMNS, *HOLDER_COLUMNS)}
+"""Each column of ``asset`` an import fills from its staged row: the staged column that holds it."""
+_ALLOCATION_FROM_STAGED = {
+    "id": "allocation_id",
+    "asset_id": "id",
+    "purpose": "purpose",
+    "valid_from": "valid_from",
+    "decision_number": "decision_number",
+    **{c: c for c in HOLDER_COLUMNS},
+}
+"""Each column of ``allocation`` an import fills from its staged row: the staged column that holds it."""
+
+
+def _written_by_import(written_at: datetime) -> dict[str, Any]:
+    """The values an import gives every record it writes, beside its staged ones (the columns left out are null)."""
+    return {"created_at": written_at, "updated_at": written_at, "version": 1}
+
+
+async def write_staged(session: AsyncSession, staging: Table, actor: str, written_at: datetime) -> int:
     """Write every staged row as an asset, its allocation and its first history event; how many."""
     s = staging.c
     count = int((await session.execute(select(func.count()).select_from(staging))).scalar_one())
-    now = literal(utcnow(), UtcDateTime())
-    holder = [s[c] for c in HOLDER_COLUMNS]
-    asset_select = select(*(s[c] for c in STAGED_ASSET_COLUMNS), *holder, now, now, literal(1))
-    await session.execute(
-        insert(asset_table).from_select(
-            [*STAGED_ASSET_COLUMNS, *HOLDER_COLUMNS, "created_at", "updated_at", "version"], asset_select
-        )
-    )
-    allocation_select = select(s.allocation_id, s.id, s.purpose, s.valid_from, s.decision_number, *holder, now, now, literal(1))
-    allocation_columns = ["id", "asset_id", "purpose", "valid_from", "decision_number", *HOLDER_COLUMNS]
-    await session.execute(
-        insert(allocation_table).from_select([*allocation_columns, "created_at", "updated_at", "version"], allocation_select)
-    )
+    for table, from_staged in ((asset_table, _ASSET_FROM_STAGED), (allocation_table, _ALLOCATION_FROM_STAGED)):
+        given = _written_by_import(written_at)
+        values = [s[staged] for staged in from_staged.values()] + [literal(v, table.c[c].type) for c, v in given.items()]
+        await session.execute(insert(table).from_select([*from_staged, *given], select(*values)))
+    now = literal(written_at, UtcDateTime())
     event_select = select(s.id, s.valid_from, now, literal(EventKind.REGISTERED.value), s.status, s.allocation_id, literal(actor))
     await session.execute(
         insert(event_table).from_select(
@@ -363,15 +374,33 @@ async def written_batches(session: AsyncSession, staging: Table, size: int) -> l
     return [(int(first), int(last)) for first, last in (await session.execute(bounds)).all()]
 
 
-def _by_row_number(staging: Table, table: Table, staged_id: str) -> str:
-    """A FROM clause of the staged rows ``s`` and each one's written record ``r``, found by its primary key."""
-    # NOTE: a lateral lookup (OFFSET 0 keeps it one), so a batch reads its own records only: with
-    # a join, the planner (misled by the statistics of a table just written) hashed the whole
-    # table for every batch (30,000 assets: 40 of a 1,000-row batch's 100 ms).
-    return f"{staging.name} s CROSS JOIN LATERAL (SELECT * FROM {table.name} w WHERE w.id = s.{staged_id} OFFSET 0) r"
+_POSTGRESQL = postgresql.dialect()  # type: ignore[no-untyped-call]
+"""How the columns' types are written in the audit's SQL (PostgreSQL's names)."""
 
 
-def written_assets(staging: Table, entity_type: str) -> WrittenRows:
+def _as_written(staging: Table, table: Table, from_staged: dict[str, str], written_at: datetime) -> str:
+    """A FROM clause of the staged rows ``s`` and the record each wrote into ``table``, ``r``, made from ``s`` as
+    :func:`write_staged` writes it (its staged columns, the import's own values, null for the rest)."""
+    # NOTE: made from the staged row, not looked up in the table just written: a batch reads its
+    # staged rows in order and nothing else (the lookup by primary key cost 3 µs a record, an
+    # eighth of its audit record). Each value has its column's type, so it is written into JSON
+    # as the column's would be; test_import_events compares both with the records read back.
+    given = _written_by_import(written_at)
+    columns = []
+    for column in table.columns:
+        kind = column.type.compile(dialect=_POSTGRESQL)
+        if column.name in from_staged:
+            value = f"s.{from_staged[column.name]}"
+        elif column.name in given:
+            own = given[column.name]
+            value = _q(own.isoformat() if isinstance(own, datetime) else str(own))
+        else:
+            value = "NULL"
+        columns.append(f"CAST({value} AS {kind}) AS {column.name}")
+    return f"{staging.name} s CROSS JOIN LATERAL (SELECT {', '.join(columns)}) r"
+
+
+def written_assets(staging: Table, entity_type: str, written_at: datetime) -> WrittenRows:
     """The assets an import wrote, in file order, for their audit records and events (PostgreSQL, in SQL)."""
     # NOTE: the area is ``events.asset_area``'s: the holder's commune, else where the asset stands.
     area = SqlArea(
@@ -379,12 +408,11 @@ def written_assets(staging: Table, entity_type: str) -> WrittenRows:
         "COALESCE(r.holder_commune_code, r.commune_code)",
         f"CASE WHEN r.holder_kind = '{HolderKind.AGENCY.value}' THEN r.holder_id END",
     )
-    return WrittenRows(
-        entity_type, asset_table, _by_row_number(staging, asset_table, "id"), "s.row_number", area, INTERNAL_COLUMNS
-    )
+    source = _as_written(staging, asset_table, _ASSET_FROM_STAGED, written_at)
+    return WrittenRows(entity_type, asset_table, source, "s.row_number", area, INTERNAL_COLUMNS)
 
 
-def written_allocations(staging: Table, entity_type: str) -> WrittenRows:
+def written_allocations(staging: Table, entity_type: str, written_at: datetime) -> WrittenRows:
     """The allocations an import opened, in file order, for their audit records and events (PostgreSQL, in SQL)."""
     # NOTE: the area is ``events.holder_area``'s: where the holder is.
     area = SqlArea(
@@ -392,9 +420,8 @@ def written_allocations(staging: Table, entity_type: str) -> WrittenRows:
         "r.holder_commune_code",
         f"CASE WHEN r.holder_kind = '{HolderKind.AGENCY.value}' THEN r.holder_id END",
     )
-    return WrittenRows(
-        entity_type, allocation_table, _by_row_number(staging, allocation_table, "allocation_id"), "s.row_number", area
-    )
+    source = _as_written(staging, allocation_table, _ALLOCATION_FROM_STAGED, written_at)
+    return WrittenRows(entity_type, allocation_table, source, "s.row_number", area)
 
 
 async def written_batch(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import anyio
@@ -18,6 +18,7 @@ from haicap_shared.auth import Principal
 from haicap_shared.errors import BadRequest, Conflict, NotFound
 from haicap_shared.import_runs import ImportRun, finish_import, import_audit_entry
 from haicap_shared.imports import ProblemLog, Upload
+from haicap_shared.models import utcnow
 from haicap_shared.paging import Page, page_of
 from haicap_shared.tabular import ImportReport, RowProblem, check_csv_lines, is_csv
 from haicap_shared.text import search_key
@@ -144,8 +145,9 @@ async def import_assets(
     if partial or not rejected:
         if refused.count:
             await repository.drop_refused(session, staging)
-        written = await repository.write_staged(session, staging, principal.username)
-        await _record_written(session, audit, principal, staging)
+        written_at = utcnow()
+        written = await repository.write_staged(session, staging, principal.username, written_at)
+        await _record_written(session, audit, principal, staging, written_at)
     await repository.drop_staging(session, staging)
     report = finish_import(
         rows=rows,
@@ -240,7 +242,9 @@ async def _check_in_sql(
     return rows, checked
 
 
-async def _record_written(session: AsyncSession, audit: AuditTrail, principal: Principal, staging: Table) -> None:
+async def _record_written(
+    session: AsyncSession, audit: AuditTrail, principal: Principal, staging: Table, written_at: datetime
+) -> None:
     """A created audit record (and event) for every asset and allocation an import wrote.
 
     On PostgreSQL both are built in SQL from the staged rows (``bulk_audit``); on SQLite the rows
@@ -248,8 +252,8 @@ async def _record_written(session: AsyncSession, audit: AuditTrail, principal: P
     """
     if await repository.on_postgresql(session):
         written = [
-            repository.written_assets(staging, ENTITY_ASSET),
-            repository.written_allocations(staging, allocation_service.ENTITY_ALLOCATION),
+            repository.written_assets(staging, ENTITY_ASSET, written_at),
+            repository.written_allocations(staging, allocation_service.ENTITY_ALLOCATION, written_at),
         ]
         batches = await repository.written_batches(session, staging, EVENTS_BATCH)
         await bulk_audit.record_created(session, audit, principal, written, batches)

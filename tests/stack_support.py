@@ -24,11 +24,13 @@ from haicap_shared.testing import create_postgres_database, drop_postgres_databa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 
-from run_stack import GATEWAY, ONE_STOP_PORT_SETTING, RECEIVER_PORT_SETTING, SERVICES, Stack, free_ports
+import run_stack
+from run_stack import GATEWAY, ONE_STOP_PORT_SETTING, ONE_STOP_SERVICES, RECEIVER_PORT_SETTING, SERVICES, Stack, free_ports
 
 __all__ = [
     "GATEWAY",
     "ONE_STOP_PORT_SETTING",
+    "ONE_STOP_SERVICES",
     "RECEIVER_PORT_SETTING",
     "SERVICES",
     "SharedStacks",
@@ -37,6 +39,7 @@ __all__ = [
     "free_ports",
     "fresh_stack",
     "isolated_env",
+    "run_stack",
     "sign_in",
     "signed_in",
     "stopped",

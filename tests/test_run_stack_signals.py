@@ -17,7 +17,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .stack_support import GATEWAY, ONE_STOP_PORT_SETTING, RECEIVER_PORT_SETTING, SERVICES, isolated_env
+from .stack_support import (
+    GATEWAY,
+    ONE_STOP_PORT_SETTING,
+    ONE_STOP_SERVICES,
+    RECEIVER_PORT_SETTING,
+    SERVICES,
+    isolated_env,
+    run_stack,
+)
 
 pytestmark = pytest.mark.processes
 
@@ -81,12 +89,14 @@ def test_repeated_signals_to_the_group_stop_every_process_and_free_every_port(tm
                 except httpx.HTTPError:
                     pass
                 time.sleep(0.3)
-        # NOTE: each process with a port, and the relay of each one that publishes its changes
-        # (started once the gateway is ready), and the national sync worker.
-        relays = sum(1 for spec in (*SERVICES, GATEWAY) if spec.relay) + 1
-        while len(children := _children(runner.pid)) < len(ports) + relays and time.monotonic() < deadline:
+        # NOTE: each process with a port, and those without one, started once the gateway is
+        # ready: the relay of each one that publishes its changes, the national sync worker, the
+        # one-stop push workers and the plan reminders.
+        relays = sum(1 for spec in (*SERVICES, GATEWAY) if spec.relay)
+        workers = relays + 1 + len(ONE_STOP_SERVICES) + 1
+        while len(children := _children(runner.pid)) < len(ports) + workers and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert len(children) == len(ports) + relays
+        assert len(children) == len(ports) + workers
         # NOTE: one signal, then more while the runner is stopping its processes, as make
         # forwarding it (or a second Ctrl-C) would deliver them.
         for _ in range(8):
@@ -106,3 +116,27 @@ def test_repeated_signals_to_the_group_stop_every_process_and_free_every_port(tm
             runner.kill()
             runner.wait()
         log.close()
+
+
+def test_a_stop_signal_while_a_child_is_started_waits_until_it_is_registered() -> None:
+    """A signal that lands inside ``Popen`` (after the fork) must not leave a child nothing stops."""
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
+    signal.signal(signal.SIGTERM, run_stack._stop_once)
+    registered: list[bool] = []
+
+    def spawn_with_a_signal_inside() -> None:
+        with run_stack._spawning():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)  # NOTE: the handler runs here, in the middle of the "spawn"
+            registered.append(True)
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            spawn_with_a_signal_inside()
+        assert registered == [True]
+        # NOTE: the shutdown has begun: a second signal is ignored, as make forwarding it would deliver.
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
+    finally:
+        run_stack._Spawn.stop_pending = False
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)

@@ -38,8 +38,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
-from contextlib import ExitStack
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -494,10 +494,13 @@ class Stack:
         log = self.log_path(name).open("ab")
         self._logs[name] = log
         # NOTE: a session of its own, so Ctrl-C reaches only this runner, which then stops
-        # the children in order instead of all of them racing to exit at once.
-        self.processes[name] = subprocess.Popen(  # noqa: S603 - our own console scripts, no shell
-            argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        # the children in order instead of all of them racing to exit at once. A stop signal
+        # arriving meanwhile waits until the child is registered (``_spawning``): raised inside
+        # ``Popen``, after the fork, it left a child that nothing stopped.
+        with _spawning():
+            self.processes[name] = subprocess.Popen(  # noqa: S603 - our own console scripts, no shell
+                argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
 
     def wait_ready(self, name: str, *, path: str = "/readyz") -> None:
         """Poll ``path`` (``/readyz``) until it answers 200; fail fast if the process exits, or after the startup timeout."""
@@ -623,9 +626,30 @@ def _ignore_stop_signals() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+class _Spawn:
+    """Whether a child is being started, and whether a stop signal came meanwhile (it is raised once it is registered)."""
+
+    active = False
+    stop_pending = False
+
+
+@contextmanager
+def _spawning() -> Iterator[None]:
+    _Spawn.active = True
+    try:
+        yield
+    finally:
+        _Spawn.active = False
+    if _Spawn.stop_pending:
+        raise KeyboardInterrupt
+
+
 def _stop_once(_signum: int, _frame: FrameType | None) -> None:
-    """SIGTERM and SIGINT: the first starts the shutdown; later ones are ignored."""
+    """SIGTERM and SIGINT: the first starts the shutdown (once a child being started is registered); later ones are ignored."""
     _ignore_stop_signals()
+    if _Spawn.active:
+        _Spawn.stop_pending = True
+        return
     raise KeyboardInterrupt
 
 

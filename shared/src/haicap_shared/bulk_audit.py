@@ -35,6 +35,7 @@ from .audit import AuditTrail
 from .auth import Principal
 from .logs import request_id_var
 from .models import UtcDateTime, utcnow
+from .text import sql_literal
 
 if TYPE_CHECKING:
     from .events.outbox import Outbox
@@ -97,12 +98,8 @@ def _object(pairs: Sequence[tuple[str, str]]) -> str:
     # NOTE: concatenated, with the separators ``json.dumps`` writes: a fifth faster than
     # ``json_build_object``, which looks up how to write each argument, keys included, for
     # every row again (PostgreSQL 15).
-    members = [f"{_literal(json.dumps(key) + ': ')} || COALESCE({value}, 'null')" for key, value in pairs]
+    members = [f"{sql_literal(json.dumps(key) + ': ')} || COALESCE({value}, 'null')" for key, value in pairs]
     return "'{' || " + " || ', ' || ".join(members) + " || '}'"
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def snapshot_sql(table: Table, alias: str, internal: frozenset[str] = frozenset()) -> str:

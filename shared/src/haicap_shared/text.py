@@ -47,7 +47,8 @@ def _character_class(codes: list[int]) -> str:
     return "[" + "".join(chr(low) if low == high else f"{chr(low)}-{chr(high)}" for low, high in ranges) + "]"
 
 
-def _sql_text(value: str) -> str:
+def sql_literal(value: str) -> str:
+    """A text as a PostgreSQL string literal (quotes doubled; standard_conforming_strings, PostgreSQL's default)."""
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -56,11 +57,11 @@ def _marks_sql() -> str:
     """Every character Python's ``unicodedata.combining`` counts, as a bracket expression (SQL text; 188 ranges)."""
     # NOTE: made on first use (a tenth of a second: every code point is looked at), not when a
     # service starts; PostgreSQL compiles the class once per statement, so its size costs nothing per row.
-    return _sql_text(_character_class([code for code in range(sys.maxunicode + 1) if unicodedata.combining(chr(code))]))
+    return sql_literal(_character_class([code for code in range(sys.maxunicode + 1) if unicodedata.combining(chr(code))]))
 
 
-_SPACE_RUN_SQL = _sql_text(f"[{WHITESPACE}]+")
-_ODD_SPACING_SQL = _sql_text(f"[{WHITESPACE.replace(' ', '')}]|  |^ | $")
+_SPACE_RUN_SQL = sql_literal(f"[{WHITESPACE}]+")
+_ODD_SPACING_SQL = sql_literal(f"[{WHITESPACE.replace(' ', '')}]|  |^ | $")
 
 
 def search_key_sql(column: str) -> str:
@@ -73,7 +74,7 @@ def search_key_sql(column: str) -> str:
     without_marks = f"regexp_replace(normalize({column}, NFD), {_marks_sql()}, '', 'g')"
     flattened = f"lower(translate({without_marks}, 'đĐ', 'dd'))"
     # NOTE: the spaces are collapsed and trimmed only in the rare value that needs it.
-    collapsed = f"btrim(regexp_replace({flattened}, {_SPACE_RUN_SQL}, ' ', 'g'), {_sql_text(WHITESPACE)})"
+    collapsed = f"btrim(regexp_replace({flattened}, {_SPACE_RUN_SQL}, ' ', 'g'), {sql_literal(WHITESPACE)})"
     return f"CASE WHEN {column} ~ {_ODD_SPACING_SQL} THEN {collapsed} ELSE {flattened} END"
 
 

@@ -38,7 +38,7 @@ from haicap_shared.bulk_audit import SqlArea, WrittenRows
 from haicap_shared.filters import where_given
 from haicap_shared.models import UtcDateTime, utcnow
 from haicap_shared.paging import fetch_page
-from haicap_shared.text import WHITESPACE, like_pattern, search_key_sql
+from haicap_shared.text import WHITESPACE, like_pattern, search_key_sql, sql_literal
 from haicap_shared.validity import still_open
 
 from ..allocations.models import Allocation, allocation_table
@@ -393,7 +393,7 @@ def _as_written(staging: Table, table: Table, from_staged: dict[str, str], writt
             value = f"s.{from_staged[column.name]}"
         elif column.name in given:
             own = given[column.name]
-            value = _q(own.isoformat() if isinstance(own, datetime) else str(own))
+            value = sql_literal(own.isoformat() if isinstance(own, datetime) else str(own))
         else:
             value = "NULL"
         columns.append(f"CAST({value} AS {kind}) AS {column.name}")
@@ -468,11 +468,7 @@ CELL_SPACE = WHITESPACE
 """What Python's ``str.strip()`` trims (``str.isspace``), so a cell is trimmed alike in SQL (``btrim``)."""
 
 
-def _q(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-_CELL_SPACE = _q(CELL_SPACE)
+_CELL_SPACE = sql_literal(CELL_SPACE)
 
 
 def _repr_sql(column: str) -> str:
@@ -543,7 +539,7 @@ def read_rows_sql(fields: Sequence[str], mapped: Sequence[str], references: Sequ
         for name in (*mapped, *references)
     )
     labelled = ", ".join(f"l_{name}.value AS {name}_v, l_{name}.problem AS {name}_p" for name in mapped)
-    neither = _q("holder: give holder_code (a unit's code) or holder_agency_id, one of them")
+    neither = sql_literal("holder: give holder_code (a unit's code) or holder_agency_id, one of them")
     return f"""
 CREATE TEMP TABLE asset_import_row ON COMMIT DROP AS
 WITH src AS (SELECT row_no, {cleaned} FROM asset_import),
@@ -597,7 +593,7 @@ async def stage_references(
 
 def _number_read(name: str, pattern: str) -> str:
     """Whether a number cell reads as one (spaces dropped, as ``importer._number`` does); null for an empty cell."""
-    return f"replace(r.{name}, ' ', '') ~ {_q(pattern)} AS {name}_ok"
+    return f"replace(r.{name}, ' ', '') ~ {sql_literal(pattern)} AS {name}_ok"
 
 
 def _number_value(name: str, kind: type[Any]) -> str:
@@ -613,7 +609,7 @@ def _number_check(name: str, money: bool, allowed: Any) -> str:
     if money:
         check = f"COALESCE({check}, CASE WHEN p.{name}_n < 0 THEN '{name} is negative' END)"
     low = f"p.{name}_n {'<' if allowed.low_included else '<='} '{allowed.low!r}'::float8"
-    outside = f"CASE WHEN {low} OR p.{name}_n > '{allowed.high!r}'::float8 THEN {_q(allowed.problem)} END"
+    outside = f"CASE WHEN {low} OR p.{name}_n > '{allowed.high!r}'::float8 THEN {sql_literal(allowed.problem)} END"
     return f"COALESCE({check}, {outside})"
 
 
@@ -634,7 +630,7 @@ def check_sql(
     parsed = [_number_value(name, kind) for name, kind in kinds.items()]
     number_checks = [_number_check(name, name in money, ranges[name]) for name in kinds]
     plate_match = "'^([0-9]{2})([A-Z]{1,2})([0-9]{4,5})$'"
-    separators = _q(f"[-.{CELL_SPACE}]")
+    separators = sql_literal(f"[-.{CELL_SPACE}]")
     read.append(f"regexp_match(upper(regexp_replace(r.plate, {separators}, '', 'g')), {plate_match}) AS plate_m")
     earlier = [
         "CASE WHEN p.code IS NULL OR char_length(p.code) > 50 THEN 'code is missing (or longer than 50)' END",
@@ -646,15 +642,15 @@ def check_sql(
         "p.try_p",
     ]
     prefix_cases = " ".join(
-        f"WHEN {_q(province)} THEN CASE WHEN (p.plate_m)[1] NOT IN ({', '.join(_q(x) for x in sorted(known))}) "
+        f"WHEN {sql_literal(province)} THEN CASE WHEN (p.plate_m)[1] NOT IN ({', '.join(sql_literal(x) for x in sorted(known))}) "
         f"THEN 'plates of province {province} start with {' or '.join(sorted(known))}, not ' || (p.plate_m)[1] END"
         for province, known in sorted(plate_prefixes.items())
     )
     details = f"""CASE WHEN p.kind_v IS NOT NULL AND cardinality(p.early) = 0 THEN CASE
         WHEN p.kind_v <> 'premises' AND num_nonnulls({", ".join(f"p.{f}" for f in premises_fields)}) > 0
-            THEN {_q(", ".join(premises_fields) + " describe premises only")}
+            THEN {sql_literal(", ".join(premises_fields) + " describe premises only")}
         WHEN p.kind_v <> 'car' AND num_nonnulls({", ".join(f"p.{f}" for f in car_fields)}) > 0
-            THEN {_q(", ".join(car_fields) + " describe cars only")}
+            THEN {sql_literal(", ".join(car_fields) + " describe cars only")}
         WHEN p.kind_v = 'car' AND p.plate IS NULL THEN 'a car needs its plate'
         WHEN p.plate IS NOT NULL AND p.plate_m IS NULL
             THEN {_repr_sql("p.plate")} || ' is not a car plate like 11A-123.45 (two digits, one or two letters, 4 or 5 digits)'

@@ -14,7 +14,7 @@ from haicap_shared.batching import in_batches
 from haicap_shared.codes import UNIT_CODE_PATTERN
 from haicap_shared.filters import where_given
 from haicap_shared.paging import fetch_page
-from haicap_shared.text import like_pattern, search_key_sql
+from haicap_shared.text import like_pattern, search_key_sql, sql_literal
 from haicap_shared.values import MAX_DATE, MIN_DATE
 
 from .importer import (
@@ -283,10 +283,6 @@ async def repeated_national_ids(raw: Any) -> list[tuple[int, int]]:
 # --- the one statement that checks staged people (PostgreSQL) ------------------------------
 
 
-def _q(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _date_parts(column: str) -> str:
     """[year, month, day] from YYYY-MM-DD or DD/MM/YYYY (or DD-MM-YYYY), else NULL."""
     flipped = f"string_to_array(translate({column}, '/', '-'), '-')::int[]"
@@ -315,7 +311,7 @@ def _missing_checks() -> list[str]:
 def _label_checks() -> list[str]:
     checks = []
     for name, kind in ENUMS.items():
-        suffix = _q(enum_message(name, "", kind)[len(name) + 1 :])
+        suffix = sql_literal(enum_message(name, "", kind)[len(name) + 1 :])
         checks.append(f"CASE WHEN s.{name} IS NOT NULL AND l_{name}.value IS NULL THEN '{name} ' || s.{name} || {suffix} END")
     return checks
 
@@ -333,19 +329,22 @@ def _dossier_checks() -> list[str]:
     """The coded columns (found in their list), the unit codes' form, each place with its date, the record number's form."""
     checks = []
     for name in CODED:
-        suffix = _q(coded_message(name, "")[len(name) + 1 :])
+        suffix = sql_literal(coded_message(name, "")[len(name) + 1 :])
         checks.append(f"CASE WHEN s.{name} IS NOT NULL AND l_{name}.value IS NULL THEN '{name} ' || s.{name} || {suffix} END")
     for name in UNIT_CODES:
-        suffix = _q(unit_code_message(name, "")[len(name) + 1 :])
-        checks.append(
-            f"CASE WHEN s.{name} IS NOT NULL AND s.{name} !~ {_q(UNIT_CODE_PATTERN)} THEN '{name} ' || s.{name} || {suffix} END"
-        )
+        suffix = sql_literal(unit_code_message(name, "")[len(name) + 1 :])
+        pattern = sql_literal(UNIT_CODE_PATTERN)
+        checks.append(f"CASE WHEN s.{name} IS NOT NULL AND s.{name} !~ {pattern} THEN '{name} ' || s.{name} || {suffix} END")
     for place in DATED_UNITS:
-        checks.append(f"CASE WHEN (s.{place}_code IS NULL) <> (s.{place}_as_of IS NULL) THEN {_q(undated_message(place))} END")
-    checks.append(f"CASE WHEN s.residence_code IS NOT NULL AND s.residence_address IS NULL THEN {_q(RESIDENCE_MESSAGE)} END")
+        checks.append(
+            f"CASE WHEN (s.{place}_code IS NULL) <> (s.{place}_as_of IS NULL) THEN {sql_literal(undated_message(place))} END"
+        )
     checks.append(
-        f"CASE WHEN s.record_number IS NOT NULL AND s.record_number !~ {_q(RECORD_NUMBER_PATTERN)} "
-        f"THEN {_q(RECORD_NUMBER_MESSAGE)} END"
+        f"CASE WHEN s.residence_code IS NOT NULL AND s.residence_address IS NULL THEN {sql_literal(RESIDENCE_MESSAGE)} END"
+    )
+    checks.append(
+        f"CASE WHEN s.record_number IS NOT NULL AND s.record_number !~ {sql_literal(RECORD_NUMBER_PATTERN)} "
+        f"THEN {sql_literal(RECORD_NUMBER_MESSAGE)} END"
     )
     return checks
 
@@ -371,7 +370,7 @@ def _number_checks() -> list[str]:
 
 def _national_id_checks(codes: frozenset[str]) -> list[str]:
     """The rules of ``national_id.problems`` in SQL: 12 digits, a province-of-birth code, the century/sex and year digits."""
-    code_list = ", ".join(_q(c) for c in sorted(codes))
+    code_list = ", ".join(sql_literal(c) for c in sorted(codes))
     year = "extract(year FROM s.birth_date_v)::int"
     female = "CASE WHEN l_sex.value = 'female' THEN 1 ELSE 0 END"
     expected = f"((({year} / 100 - 19) % 5 + 5) % 5 * 2 + {female})::text || lpad(({year} % 100)::text, 2, '0')"

@@ -1,4 +1,5 @@
-"""The statistics' sessions read the replica when one is configured, the primary otherwise; pool sizes reach the engine."""
+"""The statistics' sessions read the replica when one is configured, the primary otherwise; pool sizes and JIT reach
+the engine."""
 
 from pathlib import Path
 
@@ -6,9 +7,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from haicap_shared.db import Database, DbReadSession, DbSession
 from haicap_shared.settings import ServiceSettings
+from haicap_shared.testing import postgres_admin_url
+from haicap_shared.testing import test_backends as backends_under_test
 
 
 async def _database_file(path: Path, figure: int) -> str:
@@ -92,6 +96,29 @@ def test_the_settings_take_the_replica_url_in_the_plain_form(monkeypatch: pytest
     settings = ServiceSettings()
     assert settings.resolved_read_url() == "postgresql+asyncpg://reader@replica:5432/haicap_org"
     assert settings.database_pool_size == 12
-    assert settings.database_max_overflow == 10
+    assert settings.database_max_overflow == 5
+    assert settings.database_jit is False
     monkeypatch.delenv("HAICAP_DATABASE_READ_URL")
     assert ServiceSettings().resolved_read_url() is None
+
+
+async def _jit_setting(engine: AsyncEngine) -> tuple[str, str]:
+    """The connection's ``jit`` and where it came from (``client``: the connection asked for it)."""
+    async with engine.connect() as connection:
+        row = (await connection.execute(text("SELECT setting, source FROM pg_settings WHERE name = 'jit'"))).one()
+    return str(row.setting), str(row.source)
+
+
+@pytest.mark.skipif("postgresql" not in backends_under_test(), reason="PostgreSQL is not among HAICAP_TEST_BACKENDS")
+async def test_postgresql_jit_is_off_unless_asked_for() -> None:
+    url = postgres_admin_url().replace("postgresql://", "postgresql+asyncpg://")
+    asked, default = Database(url, read_url=url, jit=True), Database(url, read_url=url)
+    try:
+        for engine in (default.engine, default.read_engine):
+            assert await _jit_setting(engine) == ("off", "client")
+        # NOTE: asked for, the server's own setting holds (on, unless its configuration says otherwise)
+        for engine in (asked.engine, asked.read_engine):
+            assert (await _jit_setting(engine))[1] != "client"
+    finally:
+        await asked.dispose()
+        await default.dispose()

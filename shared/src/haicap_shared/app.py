@@ -90,6 +90,7 @@ def create_service_app(
                 read_url=database.resolved_read_url(),
                 pool_size=database.database_pool_size,
                 max_overflow=database.database_max_overflow,
+                jit=database.database_jit,
             )
         try:
             async with _nested(app, extensions):

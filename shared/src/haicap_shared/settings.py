@@ -104,11 +104,22 @@ class ServiceSettings(ProcessSettings):
         description="SQLAlchemy URL of a read replica (PostgreSQL streaming replication) the statistics routes read from; "
         "empty: they read the primary (database_url)",
     )
+    # NOTE: 10 kept: a province summary sends up to 10 calls at once to one service (org-structure). With 5
+    # kept and 10 more opened under load, every report opened and closed 8 to 12 connections, each new
+    # PostgreSQL backend filling its catalogue caches again (bench/reports.py: 12 % of Cao Bằng's summary).
     database_pool_size: int = Field(
-        default=5, ge=1, le=200, description="Connections each engine (the primary's, the replica's) keeps open per process"
+        default=10, ge=1, le=200, description="Connections each engine (the primary's, the replica's) keeps open per process"
     )
     database_max_overflow: int = Field(
-        default=10, ge=0, le=200, description="Connections each engine may open beyond database_pool_size under load"
+        default=5,
+        ge=0,
+        le=200,
+        description="Connections each engine may open beyond database_pool_size under load, closed again when returned",
+    )
+    database_jit: bool = Field(
+        default=False,
+        description="PostgreSQL's JIT compilation of this service's queries (the server's jit setting); off by default: "
+        "compiled again on every execution, it made the country's statistics slower, not faster",
     )
     log_sql: bool = False
     idempotency_ttl_hours: int = Field(default=24, ge=1, le=24 * 30)

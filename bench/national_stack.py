@@ -27,7 +27,7 @@ import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -56,6 +56,23 @@ def add_arguments(parser: argparse.ArgumentParser, *, assets: int, assets_help: 
         metavar="NAME=URL,...",
         help="time again on databases a --keep run printed (no loading; pass the same sizes); they are kept",
     )
+    parser.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        type=_setting,
+        metavar="HAICAP_NAME=VALUE",
+        help="a setting for the stack's processes, which otherwise run on their defaults (e.g. "
+        "HAICAP_ORG_DATABASE_POOL_SIZE=5), to time a change against what it replaces; repeatable",
+    )
+
+
+def _setting(pair: str) -> tuple[str, str]:
+    name, equals, value = pair.partition("=")
+    if not equals or not name.startswith("HAICAP_"):
+        raise argparse.ArgumentTypeError(f"{pair!r}: give HAICAP_NAME=VALUE")
+    return name, value
 
 
 def load_average() -> str:
@@ -130,8 +147,9 @@ class Running:
 
 
 @contextmanager
-def running_stack(databases: Databases) -> Iterator[Running]:
-    """Every process on its database and a free port, reporting's cache off; stopped on exit."""
+def running_stack(databases: Databases, settings: Sequence[tuple[str, str]] = ()) -> Iterator[Running]:
+    """Every process on its database and a free port, reporting's cache off, on its defaults but for ``settings``
+    (``--set``); stopped on exit."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("HAICAP_")}
     for spec, port in zip(PROCESSES, free_ports(len(PROCESSES)), strict=True):
         env[f"{spec.env_prefix}PORT"] = str(port)
@@ -140,6 +158,9 @@ def running_stack(databases: Databases) -> Iterator[Running]:
     env["HAICAP_REPORTING_PAST_REPORT_TTL_SECONDS"] = "0"
     env["HAICAP_REPORTING_CURRENT_REPORT_TTL_SECONDS"] = "0"
     env["HAICAP_REPORTING_SECTION_TIMEOUT_SECONDS"] = "300"
+    env.update(settings)
+    if settings:
+        print("settings: " + " ".join(f"{name}={value}" for name, value in settings), flush=True)
     with Stack(env, databases.work, startup_timeout_seconds=120) as stack:
         stack.run_step(GATEWAY, "migrate")  # NOTE: the services' databases were migrated by the loader
         stack.create_accounts("04")

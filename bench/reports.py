@@ -19,6 +19,11 @@ then the national roll-up (``/national/summary`` and ``/national/transition-gaps
 grouped ``by=province``, org-structure's and assets' ``/…/by-province`` routes (goal: at most
 1.5 times the slowest, and 5 s).
 
+While a report's calls run at once, the machine's CPU time is also taken by process: each
+process of the stack (with its children), PostgreSQL's backends, this client, and what is left
+("ended or other": a backend that ended meanwhile, such as a connection a service opened for
+one call and closed after, or a parallel query's worker).
+
 Reporting's cache is off for the whole run (``HAICAP_REPORTING_PAST_REPORT_TTL_SECONDS=0``
 and ``..._CURRENT_REPORT_TTL_SECONDS=0``): every timed report is composed anew. Each figure
 is the median of ``--runs`` runs after one warm-up. The goal: a report takes at most 1.5
@@ -43,6 +48,7 @@ import asyncio
 import os
 import statistics
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import httpx
@@ -174,17 +180,51 @@ def machine_cpu_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
-async def at_once(urls: list[tuple[str, Params]], headers: dict[str, str]) -> tuple[float, float]:
-    """Milliseconds of every call made at once, directly, the way reporting makes them (without reporting), and the
-    CPU-seconds the whole machine spent meanwhile (the stack's processes and PostgreSQL's, and whatever else runs)."""
+POSTGRES = "PostgreSQL"
+CLIENT = "this client"
+# NOTE: what the machine's CPU time minus the processes' comes from: processes that ended meanwhile (PostgreSQL's
+# parallel workers live for one query), the kernel's own threads, whatever else runs
+ENDED_OR_OTHER = "ended or other"
+
+
+def cpu_seconds_by_process(sessions: Mapping[int, str]) -> dict[tuple[str, int], float]:
+    """CPU-seconds used so far by each process of the stack (``sessions``: a session id, the process started in it;
+    its children count as it), each process named ``postgres`` and this client, by (owner, pid) (``/proc/<pid>/stat``)."""
+    used = {(CLIENT, os.getpid()): time.process_time()}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # NOTE: ended since the listing
+            continue
+        name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+        # NOTE: proc(5): after the name, the state is field 0, the session 3, utime and stime 11 and 12
+        owner = POSTGRES if name == "postgres" else sessions.get(int(fields[3]))
+        if owner is not None:
+            used[(owner, int(entry.name))] = (int(fields[11]) + int(fields[12])) / tick
+    return used
+
+
+async def at_once(
+    urls: list[tuple[str, Params]], headers: dict[str, str], sessions: Mapping[int, str]
+) -> tuple[float, float, dict[str, float]]:
+    """Milliseconds of every call made at once, directly, the way reporting makes them (without reporting), the
+    CPU-seconds the whole machine spent meanwhile, and who spent them: each process alive at the end, by its owner
+    (:func:`cpu_seconds_by_process`), and the rest (``ENDED_OR_OTHER``)."""
     async with httpx.AsyncClient(timeout=300.0, trust_env=False, headers=headers) as client:
-        started, busy = time.perf_counter(), machine_cpu_seconds()
+        started, busy, before = time.perf_counter(), machine_cpu_seconds(), cpu_seconds_by_process(sessions)
         responses = await asyncio.gather(*(client.get(url, params=tuple(params)) for url, params in urls))
-        took, cpu = (time.perf_counter() - started) * 1000, machine_cpu_seconds() - busy
+        took, cpu, after = (time.perf_counter() - started) * 1000, machine_cpu_seconds() - busy, cpu_seconds_by_process(sessions)
     failed = [r for r in responses if r.status_code != 200]
     if failed:
         raise RuntimeError(f"{failed[0].request.url}: {failed[0].status_code} {failed[0].text[:300]}")
-    return took, cpu
+    by_owner = dict.fromkeys([POSTGRES, CLIENT, *sessions.values()], 0.0)
+    for (owner, pid), used in after.items():  # NOTE: a process started meanwhile counts whole
+        by_owner[owner] += used - before.get((owner, pid), 0.0)
+    by_owner[ENDED_OR_OTHER] = max(0.0, cpu - sum(by_owner.values()))
+    return took, cpu, by_owner
 
 
 @dataclass
@@ -196,6 +236,7 @@ class Result:
     sources: dict[str, float]
     all_at_once: float
     cpu_at_once: float  # NOTE: CPU-milliseconds of the whole machine while its calls ran at once
+    cpu_by_owner: dict[str, float]  # NOTE: the same, by process (:func:`at_once`), in milliseconds
 
     @property
     def machine_floor(self) -> float:
@@ -236,6 +277,7 @@ Reports = list[tuple[str, str, list[Call]]]
 def measure_reports(stack: Running, province: str, reports: Reports, runs: int) -> list[Result]:
     results = []
     headers = {"Authorization": f"Bearer {stack.sign_in()}"}
+    sessions = {process.pid: name for name, process in stack.stack.processes.items()}
     with httpx.Client(timeout=300.0, trust_env=False, headers=headers) as client:
         for report, path, calls in reports:
             params: Params = [("as_of", AS_OF)] + ([("compare_to", COMPARE_TO)] if report == "summary" else [])
@@ -243,20 +285,31 @@ def measure_reports(stack: Running, province: str, reports: Reports, runs: int) 
             reporting_url = f"{stack.url('reporting')}{path}"
             keys = ("gateway", "reporting", "at_once", "cpu_at_once", *(c.key() for c in calls))
             times: dict[str, list[float]] = {key: [] for key in keys}
+            owners: dict[str, list[float]] = {}
             direct = [(f"{stack.url(c.service)}{c.path}", c.params) for c in calls]
             for run in range(runs + 1):  # NOTE: the first run warms every cache and connection pool, and is not counted
                 took = {c.key(): timed_get(client, f"{stack.url(c.service)}{c.path}", c.params) for c in calls}
-                took["at_once"], cpu = asyncio.run(at_once(direct, headers))
+                took["at_once"], cpu, by_owner = asyncio.run(at_once(direct, headers, sessions))
                 took["cpu_at_once"] = cpu * 1000
                 took["reporting"] = timed_get(client, reporting_url, params, report=True)
                 took["gateway"] = timed_get(client, gateway_url, params, report=True)
                 if run:
                     for key, value in took.items():
                         times[key].append(value)
+                    for owner, seconds in by_owner.items():
+                        owners.setdefault(owner, []).append(seconds * 1000)
             medians = {k: statistics.median(v) for k, v in times.items()}
             sources = {c.key(): medians[c.key()] for c in calls}
+            cpu_by_owner = {owner: statistics.median(v) for owner, v in owners.items()}
             result = Result(
-                province, report, medians["gateway"], medians["reporting"], sources, medians["at_once"], medians["cpu_at_once"]
+                province,
+                report,
+                medians["gateway"],
+                medians["reporting"],
+                sources,
+                medians["at_once"],
+                medians["cpu_at_once"],
+                cpu_by_owner,
             )
             results.append(result)
             shown = sorted(sources.items(), key=lambda kv: -kv[1])[:12]
@@ -286,6 +339,10 @@ def print_table(results: list[Result], sizes: national.Sizes, runs: int, load: s
         print(f"\n{r.report}: {r.via_gateway / 1000:.2f} s via the gateway with the cache off (goal: at most 5 s), "
               f"{len(r.sources)} calls; gateway / slowest source {r.via_gateway / r.slowest[1]:.2f} "
               "(goal: at most 1.5)")  # fmt: skip
+    print("\nThe machine's CPU while a report's calls ran at once, by process (median CPU-ms):")
+    for r in results:
+        shown = sorted(r.cpu_by_owner.items(), key=lambda kv: -kv[1])
+        print(f"  {r.province} {r.report}: " + ", ".join(f"{owner} {ms:.0f}" for owner, ms in shown if ms >= 0.5))
     print("\nEvery source call, direct (median ms; the national roll-up's slowest first):")
     for r in results:
         shown = sorted(r.sources.items(), key=lambda kv: -kv[1]) if r in national_ else list(r.sources.items())
@@ -299,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-national", action="store_true", help="leave out the national roll-up")
     args = parser.parse_args(argv)
     with national_databases(args, "reports") as databases:
-        with running_stack(databases) as stack:
+        with running_stack(databases, args.settings) as stack:
             provinces = [p for p in args.provinces.split(",") if p]
             results = [r for province in provinces for r in measure(stack, province, args.runs)]
             if not args.no_national:

@@ -256,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     with national_databases(args, "workload") as databases:
         by_size = asyncio.run(provinces_by_size(databases.urls["org-structure"]))
         provinces = args.provinces.split(",") if args.provinces else [by_size[0][0], by_size[-1][0]]
-        with running_stack(databases) as stack:
+        with running_stack(databases, args.settings) as stack:
             token = stack.sign_in()
             results = [measure(stack, token, databases.urls, province, args.runs) for province in provinces]
         print(

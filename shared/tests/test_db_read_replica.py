@@ -96,7 +96,7 @@ def test_the_settings_take_the_replica_url_in_the_plain_form(monkeypatch: pytest
     settings = ServiceSettings()
     assert settings.resolved_read_url() == "postgresql+asyncpg://reader@replica:5432/haicap_org"
     assert settings.database_pool_size == 12
-    assert settings.database_max_overflow == 5
+    assert settings.database_max_overflow == 10
     assert settings.database_jit is False
     monkeypatch.delenv("HAICAP_DATABASE_READ_URL")
     assert ServiceSettings().resolved_read_url() is None

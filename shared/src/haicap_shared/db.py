@@ -100,8 +100,8 @@ class Database:
         *,
         echo: bool = False,
         read_url: str | None = None,
-        pool_size: int = 10,
-        max_overflow: int = 5,
+        pool_size: int = 5,
+        max_overflow: int = 10,
         jit: bool = False,
     ) -> None:
         self.url = url

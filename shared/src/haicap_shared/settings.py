@@ -104,14 +104,15 @@ class ServiceSettings(ProcessSettings):
         description="SQLAlchemy URL of a read replica (PostgreSQL streaming replication) the statistics routes read from; "
         "empty: they read the primary (database_url)",
     )
-    # NOTE: 10 kept: a province summary sends up to 10 calls at once to one service (org-structure). With 5
-    # kept and 10 more opened under load, every report opened and closed 8 to 12 connections, each new
-    # PostgreSQL backend filling its catalogue caches again (bench/reports.py: 12 % of Cao Bằng's summary).
+    # NOTE: 5 kept by default: the processes of one server (make run, the test stacks) share one PostgreSQL
+    # of 100 connections, which 10 kept per process used up when two replicas of two services ran
+    # (tests/test_scale_out.py). A deployment whose server has the connections keeps 10 where a report
+    # sends 10 calls at once (org-structure: deploy/k8s/base/config.yaml, deploy/SCALING.md).
     database_pool_size: int = Field(
-        default=10, ge=1, le=200, description="Connections each engine (the primary's, the replica's) keeps open per process"
+        default=5, ge=1, le=200, description="Connections each engine (the primary's, the replica's) keeps open per process"
     )
     database_max_overflow: int = Field(
-        default=5,
+        default=10,
         ge=0,
         le=200,
         description="Connections each engine may open beyond database_pool_size under load, closed again when returned",

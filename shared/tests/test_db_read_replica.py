@@ -122,3 +122,55 @@ async def test_postgresql_jit_is_off_unless_asked_for() -> None:
     finally:
         await asked.dispose()
         await default.dispose()
+
+
+def _workers_app(database: Database) -> FastAPI:
+    app = FastAPI()
+    app.state.database = database
+
+    @app.get("/stats")
+    async def stats(session: DbReadSession) -> str:
+        return str((await session.execute(text("SHOW max_parallel_workers_per_gather"))).scalar_one())
+
+    @app.get("/written")
+    async def written(session: DbSession) -> str:
+        return str((await session.execute(text("SHOW max_parallel_workers_per_gather"))).scalar_one())
+
+    return app
+
+
+async def _workers(database: Database, path: str, **params: str) -> str:
+    transport = httpx.ASGITransport(app=_workers_app(database))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.get(path, params=params)
+    assert response.status_code == 200, response.text
+    return str(response.json())
+
+
+@pytest.mark.skipif("postgresql" not in backends_under_test(), reason="PostgreSQL is not among HAICAP_TEST_BACKENDS")
+async def test_a_statistic_of_one_area_is_planned_without_parallel_workers() -> None:
+    url = postgres_admin_url().replace("postgresql://", "postgresql+asyncpg://")
+    # NOTE: one connection, so that each request after the first reuses the one the first one set
+    default, asked = Database(url, pool_size=1, max_overflow=0), Database(url, parallel_for_one_area=True)
+    try:
+        server_s = await _workers(default, "/stats")
+        assert server_s != "0", "the server's own setting: this test needs parallel workers allowed"
+        assert await _workers(default, "/stats", province="04") == "0"
+        assert await _workers(default, "/stats", commune="01273") == "0"
+        # NOTE: SET LOCAL: the next statistic, on the same connection, has the server's setting again
+        assert await _workers(default, "/stats", as_of="2026-04-15") == server_s
+        assert await _workers(default, "/written", province="04") == server_s
+        assert await _workers(asked, "/stats", province="04") == server_s
+    finally:
+        await default.dispose()
+        await asked.dispose()
+
+
+async def test_on_sqlite_a_statistic_of_one_area_reads_as_any_other(files: tuple[str, str]) -> None:
+    primary, _ = files
+    database = Database(primary)
+    try:
+        assert not database.serial_plans_for_one_area
+        assert await _get(database, "/stats?province=04") == 1
+    finally:
+        await database.dispose()

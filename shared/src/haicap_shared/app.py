@@ -91,6 +91,7 @@ def create_service_app(
                 pool_size=database.database_pool_size,
                 max_overflow=database.database_max_overflow,
                 jit=database.database_jit,
+                parallel_for_one_area=database.database_parallel_for_one_area,
             )
         try:
             async with _nested(app, extensions):

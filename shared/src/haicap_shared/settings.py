@@ -122,6 +122,12 @@ class ServiceSettings(ProcessSettings):
         description="PostgreSQL's JIT compilation of this service's queries (the server's jit setting); off by default: "
         "compiled again on every execution, it made the country's statistics slower, not faster",
     )
+    database_parallel_for_one_area: bool = Field(
+        default=False,
+        description="Whether a statistic of one province or commune (its province or commune parameter) may use "
+        "PostgreSQL's parallel workers; off by default: a report asks for up to 10 such figures at once, and the "
+        "workers only added CPU (the country's statistics keep them)",
+    )
     log_sql: bool = False
     idempotency_ttl_hours: int = Field(default=24, ge=1, le=24 * 30)
 

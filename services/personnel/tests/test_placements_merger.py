@@ -124,7 +124,18 @@ async def test_merger_of_three_communes(client: httpx.AsyncClient, world: World,
     assert {r["group"]["category"]: r["headcount"] for r in by_category["rows"]} == {"civil_servant": 4, "public_employee": 1}
     gaps_before = await _stats(client, "gaps", as_of="2025-06-30")
     assert gaps_before["total"] == 0, str(gaps_before["sample"]) + str([p["id"] for p in people])
-    assert (await _stats(client, "gaps", as_of="2025-07-01"))["total"] == 5  # the former communes are gone
+    gap = await _stats(client, "gaps", as_of="2025-07-01", by=["agency", "category"])
+    assert gap["total"] == 5  # the former communes are gone
+    # NOTE: the groups are the agencies' ids as the API writes them, the sample every person of the gap in id order
+    by_group = {(r["group"]["agency"], r["group"]["category"]): r["people"] for r in gap["rows"]}
+    offices = [str(o.id) for o in world.former_offices]
+    assert by_group == {
+        (offices[0], "civil_servant"): 2,
+        (offices[1], "civil_servant"): 1,
+        (offices[1], "public_employee"): 1,
+        (offices[2], "civil_servant"): 1,
+    }
+    assert gap["sample"] == sorted(p["id"] for p in people)
 
     new_office = await approved_position(
         client, test_tokens, world.new_office.id, title="Chuyên viên văn phòng", required_fields=["Luật"]

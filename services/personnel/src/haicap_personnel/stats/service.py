@@ -118,13 +118,12 @@ async def suitability(session: AsyncSession, principal: Principal, scope: Scope)
 
 
 async def gaps(session: AsyncSession, principal: Principal, scope: Scope) -> GapStats:
-    area = people_visible(principal)
-    found = await repository.gap_counts(session, scope, area)
+    found, first = await repository.gap_figures(session, scope, people_visible(principal))
     rows = sorted(
         (GapRow(group=_group(scope, r), people=int(r["people"])) for r in found if r["people"]),
         key=lambda row: [str(x) for x in row.group.values()],
     )
-    sample = [str(person_id) for person_id in await repository.gap_sample(session, scope, area)]
+    sample = [str(person_id) for person_id in first]
     return GapStats(**_scope_fields(scope), rows=rows, total=sum(r.people for r in rows), sample=sample)
 
 

@@ -48,12 +48,17 @@ class FindingScope:
         )
 
 
-def _in_catalogue(day: date) -> ColumnElement[bool]:
-    """Tasks that had entered the catalogue by ``day`` (or were recorded without any owner)."""
-    # NOTE: one grouped pass over ownership and a hashed anti-join, rather than two
-    # correlated EXISTS per task.
-    not_yet = (
-        select(ownership_table.c.task_id).group_by(ownership_table.c.task_id).having(func.min(ownership_table.c.valid_from) > day)
+def _in_catalogue(scope: FindingScope) -> ColumnElement[bool]:
+    """Tasks of the scope that had entered the catalogue by its day (or were recorded without any owner)."""
+    # NOTE: one grouped pass over the ownerships of the scope's tasks and a hashed anti-join,
+    # rather than two correlated EXISTS per task; the tasks are the scope's (a province's 1,500
+    # of the country's 50,000), so a province's check does not group every ownership of the country.
+    owned = ownership_table.join(task_table, task_table.c.id == ownership_table.c.task_id)
+    not_yet = scope.apply(
+        select(ownership_table.c.task_id)
+        .select_from(owned)
+        .group_by(ownership_table.c.task_id)
+        .having(func.min(ownership_table.c.valid_from) > scope.day)
     )
     return task_table.c.id.not_in(not_yet)
 
@@ -101,7 +106,7 @@ def no_owner_findings(scope: FindingScope) -> Select[Any]:
         select(ownership_table.c.id).where(ownership_table.c.task_id == task_table.c.id, held_on(ownership_table, scope.day))
     )
     stmt = select(*_FINDING_TASK_COLUMNS, _lead_agency_on(scope.day, up_to=True).label("agency_id")).where(
-        _in_catalogue(scope.day), ~held_that_day
+        _in_catalogue(scope), ~held_that_day
     )
     return scope.apply(stmt)
 
@@ -109,7 +114,7 @@ def no_owner_findings(scope: FindingScope) -> Select[Any]:
 def no_legal_basis_findings(scope: FindingScope) -> Select[Any]:
     """Tasks in the catalogue without a legal basis."""
     no_basis = or_(task_table.c.legal_basis.is_(None), func.trim(task_table.c.legal_basis) == "")
-    stmt = select(*_FINDING_TASK_COLUMNS, _lead_agency_on(scope.day).label("agency_id")).where(_in_catalogue(scope.day), no_basis)
+    stmt = select(*_FINDING_TASK_COLUMNS, _lead_agency_on(scope.day).label("agency_id")).where(_in_catalogue(scope), no_basis)
     return scope.apply(stmt)
 
 
@@ -138,7 +143,7 @@ def _duplicate_groups(scope: FindingScope) -> Any:
     return (
         scope.apply(
             select(task_table.c.province_code, task_table.c.search_key)
-            .where(_in_catalogue(scope.day))
+            .where(_in_catalogue(scope))
             .group_by(task_table.c.province_code, task_table.c.search_key)
             .having(func.count() > 1)
         )
@@ -154,7 +159,7 @@ def duplicate_findings(scope: FindingScope) -> Select[Any]:
             groups,
             and_(groups.c.province_code == task_table.c.province_code, groups.c.search_key == task_table.c.search_key),
         )
-        .where(_in_catalogue(scope.day))
+        .where(_in_catalogue(scope))
     )
     return scope.apply(stmt)
 
@@ -209,7 +214,7 @@ async def duplicate_members(
         return members
     stmt = scope.apply(
         select(task_table.c.province_code, task_table.c.search_key, task_table.c.id)
-        .where(_in_catalogue(scope.day), tuple_(task_table.c.province_code, task_table.c.search_key).in_(list(set(keys))))
+        .where(_in_catalogue(scope), tuple_(task_table.c.province_code, task_table.c.search_key).in_(list(set(keys))))
         .order_by(task_table.c.code)
     )
     for province, key, task_id in (await session.execute(stmt)).all():

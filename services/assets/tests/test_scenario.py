@@ -104,6 +104,12 @@ async def test_three_former_communes_merge_into_quang_lam(client: httpx.AsyncCli
     for day, surplus in (("2025-07-09", {}), ("2025-07-10", {"premises": 3})):
         assert (await _stats(client, "dispositions", day, kind="premises", province="04"))["surplus_without_plan"] == surplus
         assert (await _stats(client, "dispositions", day, kind="premises"))["surplus_without_plan"] == surplus
+    # NOTE: before any asset was registered, the province and the country hold no asset with a status
+    for scope in ({"province": "04"}, {}):
+        assert (await _stats(client, "value", "2000-01-01", **scope))["rows"] == []
+    assert (await _stats(client, "value", "2025-07-10", province="04"))["rows"] == (await _stats(client, "value", "2025-07-10"))[
+        "rows"
+    ]
 
     await _carry_out(
         client, school, form="repurpose", repurpose_to="education", receiving_holder={"kind": "agency", "id": str(SCHOOL.id)}

@@ -167,7 +167,9 @@ def status_on(as_of: date, province: str | None = None) -> Any:
             .correlate(asset_table)
             .scalar_subquery()
         )
-        return select(a.id.label("asset_id"), latest.label("status")).where(a.province_code == province).subquery("status_on")
+        looked_up = select(a.id.label("asset_id"), latest.label("status")).where(a.province_code == province).subquery()
+        # NOTE: an asset without a status event by then has no status on that date (as the ranking leaves it out)
+        return select(looked_up.c.asset_id, looked_up.c.status).where(looked_up.c.status.is_not(None)).subquery("status_on")
     ranked = select(
         ev.asset_id,
         ev.status,

@@ -2,8 +2,6 @@
 
 from pathlib import Path
 
-import schemathesis
-
 from haicap_personnel.app import create_app
 from haicap_personnel.cli import MIGRATIONS
 from haicap_personnel.settings import PersonnelSettings
@@ -14,8 +12,6 @@ from haicap_shared.testing import TestTokens
 from .conftest import World
 
 MAX_EXAMPLES = 20
-# NOTE: a career event's document is sent as a PDF body: bytes, as schemathesis sends application/octet-stream.
-schemathesis.serializer.alias("application/pdf", "application/octet-stream")
 
 # NOTE: failures known when this check was written, each with its reason; the test fails on any
 # other, and warns when one of these stops failing (then remove it).

@@ -558,7 +558,7 @@ ASSET_COLUMNS = ["id", "created_at", "updated_at", "version", "kind", "code", "n
                  "holder_valid_to", "holder_kind", "holder_level"]  # fmt: skip
 ALLOCATION_COLUMNS = ["id", "created_at", "updated_at", "version", "asset_id", "purpose", "valid_from", "valid_to",
                       "holder_id", "holder_name", "holder_province_code", "holder_commune_code", "holder_unit_id",
-                      "holder_valid_to", "holder_kind", "holder_level"]  # fmt: skip
+                      "holder_valid_to", "holder_kind", "holder_level", "asset_kind"]  # fmt: skip
 EVENT_COLUMNS = ["asset_id", "event_date", "occurred_at", "kind", "status", "allocation_id", "disposition_id", "actor"]
 DISPOSITION_COLUMNS = ["id", "created_at", "updated_at", "version", "asset_id", "asset_kind", "province_code", "form",
                        "priority_rank", "reason_higher_forms_unfit", "status", "asset_status_before", "proposed_on",
@@ -655,7 +655,7 @@ async def load_assets(url: str, country: Country, sizes: Sizes, seed: int) -> di
                 *holder_fields,
             )
         )
-        allocations.append((allocation_id, STAMP, STAMP, 1, asset_id, d.purpose, since, None, *holder_fields))
+        allocations.append((allocation_id, STAMP, STAMP, 1, asset_id, d.purpose, since, None, *holder_fields, d.kind))
     connection = await asyncpg.connect(plain(url))
     try:
         async with connection.transaction():

@@ -57,12 +57,17 @@ class Entity:
         return {"version_id_col": cls.__dict__.get("version") or cls.version}
 
 
-def string_enum(kind: type[enum.StrEnum], name: str, length: int = 30) -> Enum:
-    """An enum column stored as its values, checked by a constraint named ``name``."""
+def string_enum(kind: type[enum.StrEnum], name: str, length: int = 30, *, checked: bool = True) -> Enum:
+    """An enum column stored as its values, checked by a constraint named ``name`` (none when not ``checked``: a copy)."""
     # NOTE: plain strings with a CHECK, not a PostgreSQL enum type, so adding a value is a
     # one-line migration on both databases.
     return Enum(
-        kind, name=name, native_enum=False, create_constraint=True, length=length, values_callable=lambda e: [m.value for m in e]
+        kind,
+        name=name,
+        native_enum=False,
+        create_constraint=checked,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
     )
 
 

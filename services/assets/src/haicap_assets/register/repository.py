@@ -41,7 +41,7 @@ from haicap_shared.paging import fetch_page
 from haicap_shared.text import WHITESPACE, like_pattern, search_key_sql, sql_literal
 from haicap_shared.validity import still_open
 
-from ..allocations.models import Allocation, allocation_table
+from ..allocations.models import ASSET_KIND_COPY, Allocation, allocation_record, allocation_table
 from .models import (
     HOLDER_COLUMNS,
     INTERNAL_COLUMNS,
@@ -161,7 +161,7 @@ async def history(session: AsyncSession, asset_id: uuid.UUID) -> tuple[Sequence[
     ).all()
     allocations = (
         await session.execute(
-            select(allocation_table)
+            select(*allocation_record)
             .where(allocation_table.c.asset_id == asset_id)
             .order_by(allocation_table.c.valid_from, allocation_table.c.created_at)
         )
@@ -334,6 +334,7 @@ _ALLOCATION_FROM_STAGED = {
     "valid_from": "valid_from",
     "decision_number": "decision_number",
     **{c: c for c in HOLDER_COLUMNS},
+    ASSET_KIND_COPY: "kind",
 }
 """Each column of ``allocation`` an import fills from its staged row: the staged column that holds it."""
 
@@ -421,7 +422,7 @@ def written_allocations(staging: Table, entity_type: str, written_at: datetime) 
         f"CASE WHEN r.holder_kind = '{HolderKind.AGENCY.value}' THEN r.holder_id END",
     )
     source = _as_written(staging, allocation_table, _ALLOCATION_FROM_STAGED, written_at)
-    return WrittenRows(entity_type, allocation_table, source, "s.row_number", area)
+    return WrittenRows(entity_type, allocation_table, source, "s.row_number", area, frozenset({ASSET_KIND_COPY}))
 
 
 async def written_batch(
@@ -443,7 +444,7 @@ async def written_batch(
     allocations = (
         (
             await session.execute(
-                select(allocation_table)
+                select(*allocation_record)
                 .join(staging, s.allocation_id == allocation_table.c.id)
                 .where(window)
                 .order_by(s.row_number)

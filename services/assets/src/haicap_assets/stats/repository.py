@@ -43,26 +43,34 @@ def _named(split: list[ColumnElement[Any]]) -> list[ColumnElement[Any]]:
     return [column.label("province") for column in split]
 
 
-def _held(as_of: date, province: str | None, visible: ColumnElement[bool], commune: str | None = None) -> Select[Any]:
-    stmt = (
-        select()
-        .select_from(allocation_table.join(asset_table, a.id == al.asset_id))
-        .where(in_force_on(allocation_table, as_of), visible)
-    )
+def _held(
+    as_of: date, province: str | None, visible: ColumnElement[bool], commune: str | None = None, *, with_asset: bool = False
+) -> Select[Any]:
+    """The allocations in force on ``as_of`` in the area; ``with_asset`` joins their asset, for a figure of its values.
+
+    NOTE: the asset's kind is the allocation's copy (``allocation.asset_kind``): a province's count
+    by kind reads its allocations alone, where the join read every asset of the country.
+    """
+    held = allocation_table.join(asset_table, a.id == al.asset_id) if with_asset else allocation_table
+    stmt = select().select_from(held).where(in_force_on(allocation_table, as_of), visible)
     return where_given(stmt, (al.holder_province_code, province), (al.holder_commune_code, commune))
+
+
+KIND = al.asset_kind.label("kind")
+"""The kind of the asset held, from the allocation's copy of it."""
 
 
 def summary_query(
     as_of: date, province: str | None, visible: ColumnElement[bool], commune: str | None = None, *, by_province: bool = False
 ) -> Select[Any]:
     split = _split(al.holder_province_code, by_province)
-    general = and_(a.kind == AssetKind.CAR, al.purpose == Purpose.GENERAL_WORK_CAR)
-    specialised = and_(a.kind == AssetKind.CAR, al.purpose == Purpose.SPECIALISED_CAR)
+    general = and_(al.asset_kind == AssetKind.CAR, al.purpose == Purpose.GENERAL_WORK_CAR)
+    specialised = and_(al.asset_kind == AssetKind.CAR, al.purpose == Purpose.SPECIALISED_CAR)
     return (
         _held(as_of, province, visible, commune)
         .add_columns(
             *_named(split),
-            a.kind,
+            KIND,
             al.holder_level,
             func.count().label("assets"),
             _count_if(general).label("general_work_cars"),
@@ -70,8 +78,8 @@ def summary_query(
             func.count(func.distinct(al.holder_commune_code)).label("communes"),
             func.count(func.distinct(case((general, al.holder_commune_code)))).label("communes_with_general_cars"),
         )
-        .group_by(*split, a.kind, al.holder_level)
-        .order_by(*split, a.kind, al.holder_level)
+        .group_by(*split, al.asset_kind, al.holder_level)
+        .order_by(*split, al.asset_kind, al.holder_level)
     )
 
 
@@ -100,15 +108,15 @@ async def holdings(
     session: AsyncSession, as_of: date, province: str | None, visible: ColumnElement[bool], group_by: str, kind: AssetKind | None
 ) -> Sequence[Any]:
     keys = GROUPS[group_by]
-    stmt = _held(as_of, province, visible).add_columns(
-        a.kind,
+    stmt = _held(as_of, province, visible, with_asset=True).add_columns(
+        KIND,
         *keys,
         func.count().label("assets"),
         _sum(a.original_value).label("original_value"),
         _sum(a.residual_value).label("residual_value"),
     )
-    stmt = where_given(stmt, (a.kind, kind))
-    return (await session.execute(stmt.group_by(a.kind, *keys).order_by(*keys, a.kind))).mappings().all()
+    stmt = where_given(stmt, (al.asset_kind, kind))
+    return (await session.execute(stmt.group_by(al.asset_kind, *keys).order_by(*keys, al.asset_kind))).mappings().all()
 
 
 def step_on(as_of: date) -> ColumnElement[str]:
@@ -167,7 +175,10 @@ def status_on(as_of: date, province: str | None = None) -> Any:
             .correlate(asset_table)
             .scalar_subquery()
         )
-        looked_up = select(a.id.label("asset_id"), latest.label("status")).where(a.province_code == province).subquery()
+        # NOTE: OFFSET 0 keeps the lookup a subquery of its own, so that PostgreSQL looks each asset
+        # up once: pulled up, it repeated the lookup in each condition on the status (Hồ Chí Minh's
+        # surplus: 54 ms instead of 32).
+        looked_up = select(a.id.label("asset_id"), latest.label("status")).where(a.province_code == province).offset(0).subquery()
         # NOTE: an asset without a status event by then has no status on that date (as the ranking leaves it out)
         return select(looked_up.c.asset_id, looked_up.c.status).where(looked_up.c.status.is_not(None)).subquery("status_on")
     ranked = select(
@@ -239,11 +250,11 @@ async def gaps(session: AsyncSession, as_of: date, province: str | None, visible
             al.holder_name,
             al.holder_level,
             al.holder_valid_to,
-            a.kind,
+            KIND,
             func.count().label("assets"),
         )
-        .group_by(al.holder_kind, al.holder_id, al.holder_name, al.holder_level, al.holder_valid_to, a.kind)
-        .order_by(al.holder_name, al.holder_id, a.kind)
+        .group_by(al.holder_kind, al.holder_id, al.holder_name, al.holder_level, al.holder_valid_to, al.asset_kind)
+        .order_by(al.holder_name, al.holder_id, al.asset_kind)
     )
     return (await session.execute(stmt)).mappings().all()
 
@@ -254,9 +265,9 @@ async def gaps_by_province(
     """The gaps' assets by province (the holder's) and kind."""
     stmt = (
         _unplanned_gaps(as_of, province, visible)
-        .add_columns(al.holder_province_code.label("province"), a.kind, func.count().label("assets"))
-        .group_by(al.holder_province_code, a.kind)
-        .order_by(al.holder_province_code, a.kind)
+        .add_columns(al.holder_province_code.label("province"), KIND, func.count().label("assets"))
+        .group_by(al.holder_province_code, al.asset_kind)
+        .order_by(al.holder_province_code, al.asset_kind)
     )
     return (await session.execute(stmt)).mappings().all()
 
@@ -284,9 +295,9 @@ async def general_cars_by_commune(
     over = _count_if(a.original_value > cap) if cap is not None else literal(0, Integer)
     split = _split(al.holder_province_code, by_province)
     stmt = (
-        _held(as_of, province, visible)
+        _held(as_of, province, visible, with_asset=cap is not None)
         .add_columns(*_named(split), al.holder_commune_code, func.count().label("cars"), over.label("over_price"))
-        .where(al.holder_level == UnitLevel.COMMUNE, a.kind == AssetKind.CAR, al.purpose == Purpose.GENERAL_WORK_CAR)
+        .where(al.holder_level == UnitLevel.COMMUNE, al.asset_kind == AssetKind.CAR, al.purpose == Purpose.GENERAL_WORK_CAR)
         .group_by(*split, al.holder_commune_code)
         .order_by(*split, al.holder_commune_code)
     )

@@ -559,7 +559,8 @@ ASSET_COLUMNS = ["id", "created_at", "updated_at", "version", "kind", "code", "n
 ALLOCATION_COLUMNS = ["id", "created_at", "updated_at", "version", "asset_id", "purpose", "valid_from", "valid_to",
                       "holder_id", "holder_name", "holder_province_code", "holder_commune_code", "holder_unit_id",
                       "holder_valid_to", "holder_kind", "holder_level", "asset_kind"]  # fmt: skip
-EVENT_COLUMNS = ["asset_id", "event_date", "occurred_at", "kind", "status", "allocation_id", "disposition_id", "actor"]
+EVENT_COLUMNS = ["asset_id", "event_date", "occurred_at", "kind", "status", "allocation_id", "disposition_id", "actor",
+                 "province_code"]  # fmt: skip
 DISPOSITION_COLUMNS = ["id", "created_at", "updated_at", "version", "asset_id", "asset_kind", "province_code", "form",
                        "priority_rank", "reason_higher_forms_unfit", "status", "asset_status_before", "proposed_on",
                        "submitted_on", "decided_on", "decision_number", "authority", "rejection_reason",
@@ -594,9 +595,9 @@ async def load_assets(url: str, country: Country, sizes: Sizes, seed: int) -> di
         status = d.status
         holder_fields = (holder["id"], holder["name"], province, commune, holder["id"], until, "unit", level)
         since = date(2020, 1, 1) if until else REFORM
-        events.append((asset_id, since, STAMP, "registered", "in_use", None, None, "national"))
+        events.append((asset_id, since, STAMP, "registered", "in_use", None, None, "national", province))
         if d.status == "surplus":
-            events.append((asset_id, REFORM, STAMP, "status_changed", "surplus", None, None, "national"))
+            events.append((asset_id, REFORM, STAMP, "status_changed", "surplus", None, None, "national", province))
             if rng.random() < 0.8:
                 step = rng.choice(STEPS)
                 plan_id = ids()
@@ -605,9 +606,13 @@ async def load_assets(url: str, country: Country, sizes: Sizes, seed: int) -> di
                 decided = submitted + timedelta(days=rng.randrange(5, 40)) if submitted and step != "submitted" else None
                 executed = decided + timedelta(days=rng.randrange(5, 60)) if decided and step == "executed" else None
                 form = rng.choice(FORMS)
-                events.append((asset_id, proposed, STAMP, "disposition_proposed", "in_disposition", None, plan_id, "national"))
+                events.append(
+                    (asset_id, proposed, STAMP, "disposition_proposed", "in_disposition", None, plan_id, "national", province)
+                )
                 if executed:
-                    events.append((asset_id, executed, STAMP, "disposition_executed", "disposed", None, plan_id, "national"))
+                    events.append(
+                        (asset_id, executed, STAMP, "disposition_executed", "disposed", None, plan_id, "national", province)
+                    )
                 status = "disposed" if executed else "surplus" if step == "rejected" else "in_disposition"
                 priority = rank(Form(form), None)
                 plans.append(

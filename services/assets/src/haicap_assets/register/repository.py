@@ -43,6 +43,7 @@ from haicap_shared.validity import still_open
 
 from ..allocations.models import ASSET_KIND_COPY, Allocation, allocation_record, allocation_table
 from .models import (
+    EVENT_PROVINCE_COPY,
     HOLDER_COLUMNS,
     INTERNAL_COLUMNS,
     Asset,
@@ -51,6 +52,7 @@ from .models import (
     EventKind,
     HolderKind,
     asset_table,
+    event_record,
     event_table,
 )
 
@@ -157,7 +159,7 @@ async def record_events(
 
 async def history(session: AsyncSession, asset_id: uuid.UUID) -> tuple[Sequence[Any], Sequence[Any]]:
     events = (
-        await session.execute(select(event_table).where(event_table.c.asset_id == asset_id).order_by(event_table.c.id))
+        await session.execute(select(*event_record).where(event_table.c.asset_id == asset_id).order_by(event_table.c.id))
     ).all()
     allocations = (
         await session.execute(
@@ -353,10 +355,13 @@ async def write_staged(session: AsyncSession, staging: Table, actor: str, writte
         values = [s[staged] for staged in from_staged.values()] + [literal(v, table.c[c].type) for c, v in given.items()]
         await session.execute(insert(table).from_select([*from_staged, *given], select(*values)))
     now = literal(written_at, UtcDateTime())
-    event_select = select(s.id, s.valid_from, now, literal(EventKind.REGISTERED.value), s.status, s.allocation_id, literal(actor))
+    event_select = select(
+        s.id, s.valid_from, now, literal(EventKind.REGISTERED.value), s.status, s.allocation_id, literal(actor), s.province_code
+    )
     await session.execute(
         insert(event_table).from_select(
-            ["asset_id", "event_date", "occurred_at", "kind", "status", "allocation_id", "actor"], event_select
+            ["asset_id", "event_date", "occurred_at", "kind", "status", "allocation_id", "actor", EVENT_PROVINCE_COPY],
+            event_select,
         )
     )
     return count

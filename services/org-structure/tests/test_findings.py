@@ -5,11 +5,11 @@ import uuid
 from datetime import date
 
 import httpx
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_org_structure.agencies.models import AgencyKind
-from haicap_org_structure.tasks.models import ownership_table
+from haicap_org_structure.tasks.models import ownership_table, task_table
 from haicap_shared.codes import UnitLevel
 from haicap_shared.roles import Role
 from haicap_shared.testing import TestTokens
@@ -215,3 +215,36 @@ async def test_tasks_that_cannot_be_carried_out_and_difficulties_left_open(
     assert (theirs.json()["counts"], theirs.json()["by_commune"]) == (NONE, {})
     too_long = await client.get("/tasks/findings", params={"as_of": "2025-12-31", "open_days": 3651})
     assert too_long.status_code == 422
+
+
+OWNERSHIP_COPIES = """SELECT count(*), sum(CASE WHEN o.province_code = t.province_code THEN 1 ELSE 0 END)
+FROM task_ownership o JOIN task t ON t.id = o.task_id"""
+
+
+async def test_a_provinces_findings_read_its_ownerships_by_their_copy_of_the_province(
+    client: httpx.AsyncClient, session: AsyncSession, cao_bang
+) -> None:
+    """Migration 0012: each ownership carries its task's province, and a province's checks read only those."""
+    ag = await cao_bang_agencies(session)
+    held_twice = await create_task(client, ag.health, "NV-001")
+    await _own(session, held_twice["id"], ag.home_affairs, UnitLevel.PROVINCE, date(2024, 1, 1))  # NOTE: written without it
+    ended = await create_task(client, ag.health, "NV-002")
+    await session.execute(
+        update(ownership_table).where(ownership_table.c.task_id == uuid.UUID(ended["id"])).values(valid_to=BEFORE)
+    )
+    await create_task(client, ag.health, "NV-003", legal_basis=None)
+    await create_task(client, ag.hoa_an_office, "NV-004", title="Nhiệm vụ của huyện")
+    await create_task(client, ag.health, "NV-005", title="Quản lý nhà nước về y tế cơ sở")
+    await create_task(client, ag.home_affairs, "NV-006", title="Quản lý Nhà nước về Y tế cơ sở.")
+    await session.commit()
+    every = await findings(client, "2025-07-01")
+    assert every["counts"] == NONE | {"overlap": 1, "no_owner": 1, "no_legal_basis": 1, "ended_owner": 1, "duplicate": 2}
+    in_cao_bang = await findings(client, "2025-07-01", province="04")
+    assert in_cao_bang | {"province": None} == every
+    assert (await findings(client, "2025-07-01", province="08"))["total"] == 0
+    assert tuple((await session.execute(text(OWNERSHIP_COPIES))).one()) == (7, 7)
+    # NOTE: a task's province never changes through the API; changed by a statement, its ownerships follow
+    await session.execute(update(task_table).where(task_table.c.id == uuid.UUID(held_twice["id"])).values(province_code="08"))
+    await session.commit()
+    assert tuple((await session.execute(text(OWNERSHIP_COPIES))).one()) == (7, 7)
+    assert (await findings(client, "2025-07-01", province="08"))["counts"]["overlap"] == 1

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, RowMapping, Select, and_, exists, func, literal, not_, or_, select, tuple_, union_all
+from sqlalchemy import ColumnElement, RowMapping, Select, and_, exists, func, literal, not_, or_, select, true, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import FromClause
 
 from haicap_shared.filters import where_given
 from haicap_shared.validity import in_force_on, starts_on_or_before
@@ -47,6 +48,14 @@ class FindingScope:
             stmt.where(self.visible), (task_table.c.province_code, self.province), (task_table.c.sector, self.sector)
         )
 
+    def owned(self, ownership: FromClause) -> ColumnElement[bool]:
+        """An ownership (or an alias of it) of the scope's province, by its copy of its task's province.
+
+        NOTE: the tasks are the scope's already; said of the ownership too, a province's checks
+        read its own ownerships from their index by province, not every ownership of the country.
+        """
+        return ownership.c.province_code == self.province if self.province is not None else true()
+
 
 def _in_catalogue(scope: FindingScope) -> ColumnElement[bool]:
     """Tasks of the scope that had entered the catalogue by its day (or were recorded without any owner)."""
@@ -57,6 +66,7 @@ def _in_catalogue(scope: FindingScope) -> ColumnElement[bool]:
     not_yet = scope.apply(
         select(ownership_table.c.task_id)
         .select_from(owned)
+        .where(scope.owned(ownership_table))
         .group_by(ownership_table.c.task_id)
         .having(func.min(ownership_table.c.valid_from) > scope.day)
     )
@@ -92,6 +102,8 @@ def overlap_findings(scope: FindingScope) -> Select[Any]:
             )
         )
         .where(
+            scope.owned(first),
+            scope.owned(second),
             held_on(first, scope.day, lead=False),
             held_on(second, scope.day, lead=False),
             or_(task_table.c.shared.is_(False), and_(first.c.is_lead.is_(True), second.c.is_lead.is_(True))),
@@ -103,7 +115,9 @@ def overlap_findings(scope: FindingScope) -> Select[Any]:
 def no_owner_findings(scope: FindingScope) -> Select[Any]:
     """Tasks in the catalogue that nobody holds on the day, with their last lead."""
     held_that_day = exists(
-        select(ownership_table.c.id).where(ownership_table.c.task_id == task_table.c.id, held_on(ownership_table, scope.day))
+        select(ownership_table.c.id).where(
+            ownership_table.c.task_id == task_table.c.id, scope.owned(ownership_table), held_on(ownership_table, scope.day)
+        )
     )
     stmt = select(*_FINDING_TASK_COLUMNS, _lead_agency_on(scope.day, up_to=True).label("agency_id")).where(
         _in_catalogue(scope), ~held_that_day
@@ -129,6 +143,7 @@ def ended_owner_findings(scope: FindingScope) -> Select[Any]:
             .join(owner_unit, owner_unit.c.id == owner_agency.c.unit_id)
         )
         .where(
+            scope.owned(ownership_table),
             held_on(ownership_table, scope.day, lead=False),
             or_(
                 not_(in_force_on(owner_agency, scope.day)),

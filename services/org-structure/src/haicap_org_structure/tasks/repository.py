@@ -43,7 +43,7 @@ from haicap_shared.validity import Interval, ends_on_or_after, in_force_on
 from ..agencies.models import AgencyKind, agency_table
 from ..transfers.models import transfer_table
 from ..units.models import unit_table
-from .models import Task, TaskOwnership, ownership_table, task_table
+from .models import Task, TaskOwnership, ownership_record, ownership_table, task_table
 from .schemas import StatsPages, TaskFilter
 
 _NOT_WORD = re.compile(r"[^\w]+")
@@ -244,7 +244,7 @@ def leads_on(day: date, task_id: uuid.UUID | None = None) -> Subquery:
     """
     later = ownership_table.alias("later")
     newer_that_day = exists().where(starts_after(later, ownership_table), held_on(later, day))
-    stmt = select(ownership_table).where(held_on(ownership_table, day), ~newer_that_day)
+    stmt = select(*ownership_record).where(held_on(ownership_table, day), ~newer_that_day)
     stmt = where_given(stmt, (ownership_table.c.task_id, task_id))
     return stmt.subquery("lead")
 

@@ -32,7 +32,7 @@ from haicap_shared.models import utcnow
 from haicap_shared.paging import fetch_page
 
 from ..agencies.models import agency_table
-from ..tasks.models import ownership_table, task_table
+from ..tasks.models import ownership_record, ownership_table, task_table
 from ..tasks.repository import held_on, starts_after
 from .models import transfer_table
 from .schemas import TransferFilter
@@ -160,7 +160,7 @@ async def latest_leads(session: AsyncSession, task_ids: Sequence[uuid.UUID]) -> 
     newest = ~exists(select(later.c.id).where(starts_after(later, ownership_table), later.c.is_lead.is_(True)))
     leads: dict[uuid.UUID, RowMapping] = {}
     for chunk in in_batches(task_ids):
-        stmt = select(*ownership_table.c).where(ownership_table.c.task_id.in_(chunk), ownership_table.c.is_lead.is_(True), newest)
+        stmt = select(*ownership_record).where(ownership_table.c.task_id.in_(chunk), ownership_table.c.is_lead.is_(True), newest)
         leads.update({row["task_id"]: row for row in (await session.execute(stmt)).mappings()})
     return leads
 

@@ -376,3 +376,72 @@ def drop_procedure_tables_v1() -> None:
     op.drop_index("ix_procedure_dossier_province_code_procedure_code_received_at", table_name="procedure_dossier")
     op.drop_index("ix_procedure_dossier_subject_kind_subject_id", table_name="procedure_dossier")
     op.drop_table("procedure_dossier")
+
+
+def _copy_triggers(table: str, source: str, source_column: str) -> tuple[str, str]:
+    """The names of a copied column's triggers (and PostgreSQL functions): the row takes it; the source's change follows."""
+    return f"{table}_takes_{source}_{source_column}", f"{source}_{source_column}_to_{table}"
+
+
+def add_copied_column_v1(
+    table: str, column: str, column_type: sa.types.TypeEngine[Any], *, source: str, source_column: str, key: str
+) -> None:
+    """``table.column``: a copy of ``source.source_column`` of the row ``table.key`` points at, filled here, kept by triggers.
+
+    A row written without the copy takes it from its source (on insert, and when ``key`` moves it
+    to another source row); a row written with it keeps what its writer gave (an import or a
+    bulk load copies it from the same record it writes, and saves the lookup); a change of the
+    source's value reaches every row copying it. The statistics read such copies to filter and
+    group one table's rows by a value of another without a join (issue 19).
+    """
+    op.add_column(table, sa.Column(column, column_type))
+    op.execute(f"UPDATE {table} SET {column} = (SELECT {source_column} FROM {source} WHERE {source}.id = {table}.{key})")
+    takes, follows = _copy_triggers(table, source, source_column)
+    if op.get_bind().dialect.name == "postgresql":
+        # NOTE: one statement each (asyncpg prepares each, and takes one command at a time)
+        op.execute(
+            f"""CREATE FUNCTION {takes}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' AND NEW.{column} IS NOT NULL THEN
+        RETURN NEW;
+    END IF;
+    SELECT {source_column} INTO NEW.{column} FROM {source} WHERE id = NEW.{key};
+    RETURN NEW;
+END $$"""
+        )
+        op.execute(f"CREATE TRIGGER {takes} BEFORE INSERT OR UPDATE OF {key} ON {table} FOR EACH ROW EXECUTE FUNCTION {takes}()")
+        op.execute(
+            f"""CREATE FUNCTION {follows}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE {table} SET {column} = NEW.{source_column} WHERE {key} = NEW.id;
+    RETURN NULL;
+END $$"""
+        )
+        op.execute(
+            f"CREATE TRIGGER {follows} AFTER UPDATE OF {source_column} ON {source} FOR EACH ROW "
+            f"WHEN (OLD.{source_column} IS DISTINCT FROM NEW.{source_column}) EXECUTE FUNCTION {follows}()"
+        )
+        return
+    # NOTE: SQLite's triggers cannot set NEW: the row written is updated after it.
+    take = f"UPDATE {table} SET {column} = (SELECT {source_column} FROM {source} WHERE id = NEW.{key}) WHERE id = NEW.id;"
+    op.execute(f"CREATE TRIGGER {takes} AFTER INSERT ON {table} WHEN NEW.{column} IS NULL BEGIN {take} END")
+    op.execute(f"CREATE TRIGGER {takes}_moved AFTER UPDATE OF {key} ON {table} BEGIN {take} END")
+    op.execute(
+        f"CREATE TRIGGER {follows} AFTER UPDATE OF {source_column} ON {source} "
+        f"WHEN OLD.{source_column} IS NOT NEW.{source_column} "
+        f"BEGIN UPDATE {table} SET {column} = NEW.{source_column} WHERE {key} = NEW.id; END"
+    )
+
+
+def drop_copied_column_v1(table: str, column: str, *, source: str, source_column: str) -> None:
+    """Undo :func:`add_copied_column_v1`."""
+    takes, follows = _copy_triggers(table, source, source_column)
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"DROP TRIGGER {follows} ON {source}")
+        op.execute(f"DROP FUNCTION {follows}()")
+        op.execute(f"DROP TRIGGER {takes} ON {table}")
+        op.execute(f"DROP FUNCTION {takes}()")
+    else:
+        for name in (follows, f"{takes}_moved", takes):
+            op.execute(f"DROP TRIGGER {name}")
+    op.drop_column(table, column)

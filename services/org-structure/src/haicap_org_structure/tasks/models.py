@@ -73,9 +73,9 @@ OWNERSHIP_PROVINCE_COPY = "province_code"
 
 # NOTE: a province's findings check its tasks' ownerships. Joined from the tasks, each check read
 # every ownership of the country (65,000 at 50,000 tasks, for Cao Bằng's 2,000); copied here, they
-# are one range of the index below. A trigger of migration 0012 fills the copy on every write (the
-# national data set writes it too) and follows a change of a task's province. A column of the
-# table, not of the mapped class: the API, the audit and the change feed do not show it.
+# are one range of the index below. A trigger of migration 0012 fills the copy whenever an
+# ownership is written (no writer gives it) and follows a change of a task's province. A column of
+# the table, not of the mapped class: the API, the audit and the change feed do not show it.
 ownership_table.append_column(Column(OWNERSHIP_PROVINCE_COPY, String(2)))
 Index(
     "ix_task_ownership_province_code_task_id_valid_from",

@@ -22,6 +22,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from haicap_shared.migrations import add_copied_column_v1, drop_copied_column_v1
+
 revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
@@ -30,43 +32,10 @@ depends_on: str | Sequence[str] | None = None
 INDEX = "ix_allocation_holder_province_code_holder_level_valid_from"
 KEY = ["holder_province_code", "holder_level", "valid_from"]
 INCLUDE = ["valid_to", "asset_kind", "purpose", "holder_commune_code", "asset_id"]
-_FROM_ASSET = "(SELECT kind FROM asset WHERE asset.id = allocation.asset_id)"
-
-# NOTE: one statement each (asyncpg prepares each, and takes one command at a time)
-POSTGRESQL_TRIGGERS = [
-    """CREATE FUNCTION allocation_takes_asset_kind() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'INSERT' AND NEW.asset_kind IS NOT NULL THEN
-        RETURN NEW;
-    END IF;
-    SELECT kind INTO NEW.asset_kind FROM asset WHERE id = NEW.asset_id;
-    RETURN NEW;
-END $$""",
-    """CREATE TRIGGER allocation_takes_asset_kind BEFORE INSERT OR UPDATE OF asset_id ON allocation
-    FOR EACH ROW EXECUTE FUNCTION allocation_takes_asset_kind()""",
-    """CREATE FUNCTION asset_kind_to_allocations() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE allocation SET asset_kind = NEW.kind WHERE asset_id = NEW.id;
-    RETURN NULL;
-END $$""",
-    """CREATE TRIGGER asset_kind_to_allocations AFTER UPDATE OF kind ON asset
-    FOR EACH ROW WHEN (OLD.kind IS DISTINCT FROM NEW.kind) EXECUTE FUNCTION asset_kind_to_allocations()""",
-]
-_SQLITE_TAKE = f"UPDATE allocation SET asset_kind = {_FROM_ASSET} WHERE id = NEW.id;"
-# NOTE: SQLite's triggers cannot set NEW: the allocation written is updated after it.
-SQLITE_TRIGGERS = [
-    f"CREATE TRIGGER allocation_takes_asset_kind AFTER INSERT ON allocation WHEN NEW.asset_kind IS NULL BEGIN {_SQLITE_TAKE} END",
-    f"CREATE TRIGGER allocation_takes_asset_kind_moved AFTER UPDATE OF asset_id ON allocation BEGIN {_SQLITE_TAKE} END",
-    "CREATE TRIGGER asset_kind_to_allocations AFTER UPDATE OF kind ON asset WHEN OLD.kind IS NOT NEW.kind "
-    "BEGIN UPDATE allocation SET asset_kind = NEW.kind WHERE asset_id = NEW.id; END",
-]
 
 
 def upgrade() -> None:
-    op.add_column("allocation", sa.Column("asset_kind", sa.String(20)))
-    op.execute(f"UPDATE allocation SET asset_kind = {_FROM_ASSET}")
-    for trigger in POSTGRESQL_TRIGGERS if op.get_bind().dialect.name == "postgresql" else SQLITE_TRIGGERS:
-        op.execute(trigger)
+    add_copied_column_v1("allocation", "asset_kind", sa.String(20), source="asset", source_column="kind", key="asset_id")
     op.drop_index(INDEX, table_name="allocation")
     op.create_index(INDEX, "allocation", KEY, postgresql_include=INCLUDE)
 
@@ -74,12 +43,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(INDEX, table_name="allocation")
     op.create_index(INDEX, "allocation", KEY)
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER asset_kind_to_allocations ON asset")
-        op.execute("DROP FUNCTION asset_kind_to_allocations()")
-        op.execute("DROP TRIGGER allocation_takes_asset_kind ON allocation")
-        op.execute("DROP FUNCTION allocation_takes_asset_kind()")
-    else:
-        for name in ("asset_kind_to_allocations", "allocation_takes_asset_kind_moved", "allocation_takes_asset_kind"):
-            op.execute(f"DROP TRIGGER {name}")
-    op.drop_column("allocation", "asset_kind")
+    drop_copied_column_v1("allocation", "asset_kind", source="asset", source_column="kind")

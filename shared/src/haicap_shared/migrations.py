@@ -398,18 +398,23 @@ def add_copied_column_v1(
     op.execute(f"UPDATE {table} SET {column} = (SELECT {source_column} FROM {source} WHERE {source}.id = {table}.{key})")
     takes, follows = _copy_triggers(table, source, source_column)
     if op.get_bind().dialect.name == "postgresql":
-        # NOTE: one statement each (asyncpg prepares each, and takes one command at a time)
+        # NOTE: one statement each (asyncpg prepares each, and takes one command at a time). The
+        # conditions are the triggers' WHEN, which PostgreSQL checks without calling the function:
+        # a bulk write that gives the copy (an import of 300,000 rows) pays no call per row.
         op.execute(
             f"""CREATE FUNCTION {takes}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'INSERT' AND NEW.{column} IS NOT NULL THEN
-        RETURN NEW;
-    END IF;
     SELECT {source_column} INTO NEW.{column} FROM {source} WHERE id = NEW.{key};
     RETURN NEW;
 END $$"""
         )
-        op.execute(f"CREATE TRIGGER {takes} BEFORE INSERT OR UPDATE OF {key} ON {table} FOR EACH ROW EXECUTE FUNCTION {takes}()")
+        op.execute(
+            f"CREATE TRIGGER {takes} BEFORE INSERT ON {table} FOR EACH ROW WHEN (NEW.{column} IS NULL) EXECUTE FUNCTION {takes}()"
+        )
+        op.execute(
+            f"CREATE TRIGGER {takes}_moved BEFORE UPDATE OF {key} ON {table} FOR EACH ROW "
+            f"WHEN (OLD.{key} IS DISTINCT FROM NEW.{key}) EXECUTE FUNCTION {takes}()"
+        )
         op.execute(
             f"""CREATE FUNCTION {follows}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -425,7 +430,7 @@ END $$"""
     # NOTE: SQLite's triggers cannot set NEW: the row written is updated after it.
     take = f"UPDATE {table} SET {column} = (SELECT {source_column} FROM {source} WHERE id = NEW.{key}) WHERE id = NEW.id;"
     op.execute(f"CREATE TRIGGER {takes} AFTER INSERT ON {table} WHEN NEW.{column} IS NULL BEGIN {take} END")
-    op.execute(f"CREATE TRIGGER {takes}_moved AFTER UPDATE OF {key} ON {table} BEGIN {take} END")
+    op.execute(f"CREATE TRIGGER {takes}_moved AFTER UPDATE OF {key} ON {table} WHEN OLD.{key} IS NOT NEW.{key} BEGIN {take} END")
     op.execute(
         f"CREATE TRIGGER {follows} AFTER UPDATE OF {source_column} ON {source} "
         f"WHEN OLD.{source_column} IS NOT NEW.{source_column} "
@@ -439,6 +444,7 @@ def drop_copied_column_v1(table: str, column: str, *, source: str, source_column
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"DROP TRIGGER {follows} ON {source}")
         op.execute(f"DROP FUNCTION {follows}()")
+        op.execute(f"DROP TRIGGER {takes}_moved ON {table}")
         op.execute(f"DROP TRIGGER {takes} ON {table}")
         op.execute(f"DROP FUNCTION {takes}()")
     else:

@@ -142,14 +142,15 @@ def median_of(runs: int, make: Callable[[], Awaitable[Any]]) -> Callable[[], Awa
     return timed
 
 
+# NOTE: the kind is the allocation's copy of its asset's, as the service reads it (migration 0010)
 RAW_SUMMARY = """
-SELECT a.kind, al.holder_level, count(*),
-       sum(CASE WHEN a.kind = 'car' AND al.purpose = 'general_work_car' THEN 1 ELSE 0 END),
+SELECT al.asset_kind, al.holder_level, count(*),
+       sum(CASE WHEN al.asset_kind = 'car' AND al.purpose = 'general_work_car' THEN 1 ELSE 0 END),
        count(DISTINCT al.holder_commune_code),
-       count(DISTINCT CASE WHEN a.kind = 'car' AND al.purpose = 'general_work_car' THEN al.holder_commune_code END)
-FROM allocation al JOIN asset a ON a.id = al.asset_id
+       count(DISTINCT CASE WHEN al.asset_kind = 'car' AND al.purpose = 'general_work_car' THEN al.holder_commune_code END)
+FROM allocation al
 WHERE al.valid_from <= $1 AND (al.valid_to IS NULL OR al.valid_to >= $1)
-GROUP BY a.kind, al.holder_level
+GROUP BY al.asset_kind, al.holder_level
 """
 RAW_VALUE = """
 SELECT s.status, a.kind, count(*), coalesce(sum(a.original_value), 0), coalesce(sum(a.residual_value), 0)

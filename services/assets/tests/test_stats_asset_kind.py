@@ -8,19 +8,17 @@ new holder, a status change, an import, a statement without the copy) and check 
 the figures that read them, on both databases; and, on PostgreSQL, the index the ranking reads.
 """
 
-import json
 import uuid
 from datetime import UTC, date, datetime
-from typing import Any
 
 import httpx
 from sqlalchemy import insert, select, text, true, update
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from haicap_assets.allocations.models import Purpose, allocation_table
 from haicap_assets.register.models import AssetKind, AssetStatus, asset_table
 from haicap_assets.stats import repository
+from haicap_shared.testing import index_scans
 
 from .fake_org import LAND_FUND
 from .helpers import car, create_asset
@@ -105,12 +103,6 @@ async def test_every_allocation_carries_its_assets_kind_and_the_summary_counts_b
     assert tuple((await db_connection.execute(text(EVENTS_MISMATCHED))).one()) == (6, 0)
 
 
-def _index_scans(node: dict[str, Any]) -> set[str]:
-    """The indexes a plan node reads, with those of the nodes under it."""
-    found = {node["Index Name"]} if "Index Name" in node else set()
-    return found.union(*(_index_scans(child) for child in node.get("Plans", [])))
-
-
 async def test_a_provinces_statuses_on_a_date_rank_its_own_status_events(
     client: httpx.AsyncClient, db_connection: AsyncConnection, db_backend: str
 ) -> None:
@@ -131,11 +123,4 @@ async def test_a_provinces_statuses_on_a_date_rank_its_own_status_events(
     status_on = repository.status_on(date(2025, 10, 1), "04")
     surplus = select(asset_table.c.kind).select_from(status_on.join(asset_table, asset_table.c.id == status_on.c.asset_id))
     surplus = surplus.where(status_on.c.status == AssetStatus.SURPLUS, true())
-    sql = str(surplus.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
-    # NOTE: a handful of rows is read whole whatever the indexes; without sequential scans the plan
-    # shows that the province's status events are found by the index the ranking is meant to read.
-    await db_connection.execute(text("SET LOCAL enable_seqscan = off"))
-    plan = (await db_connection.execute(text(f"EXPLAIN (FORMAT JSON) {sql}"))).scalar_one()
-    await db_connection.execute(text("RESET enable_seqscan"))
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-    assert "ix_asset_event_province_code_asset_id_event_date_id" in _index_scans(plan[0]["Plan"]), json.dumps(plan)
+    assert "ix_asset_event_province_code_asset_id_event_date_id" in await index_scans(db_connection, surplus)

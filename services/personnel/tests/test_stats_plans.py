@@ -16,7 +16,7 @@ planner choice: it serves one province on a laptop.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
@@ -32,7 +32,7 @@ from haicap_personnel.stats.repository import Scope
 from haicap_personnel.stats.schemas import Dimension
 from haicap_shared.db import null_pool_engine
 from haicap_shared.migrations import upgrade_to_head
-from haicap_shared.testing import create_postgres_database, drop_postgres_database
+from haicap_shared.testing import create_postgres_database, drop_postgres_database, plan_nodes
 
 PEOPLE = 120_000
 AS_OF = date(2026, 4, 15)
@@ -103,17 +103,10 @@ async def _plan(url: str, stmt: Select[Any] | CompoundSelect[Any]) -> dict[str, 
     return plan
 
 
-def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from _nodes(child)
-
-
 def _scans(plan: dict[str, Any]) -> set[tuple[str, str, str]]:
     """(node type, table, index) of every scan in the plan."""
-    return {
-        (node["Node Type"], node["Relation Name"], node.get("Index Name", "")) for node in _nodes(plan) if "Relation Name" in node
-    }
+    nodes = plan_nodes(plan)
+    return {(node["Node Type"], node["Relation Name"], node.get("Index Name", "")) for node in nodes if "Relation Name" in node}
 
 
 def _full_scans(scans: set[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
@@ -147,7 +140,7 @@ async def test_a_province_s_gaps_are_an_index_anti_join(national_shaped: str) ->
     assert not _full_scans(scans), scans
     assert ("Index Only Scan", "person", "ix_person_province_code_id") in scans, scans
     assert ("Index Only Scan", "placement", "ix_placement_person_id_serving") in scans, scans
-    assert sum(1 for node in _nodes(plan) if node.get("Relation Name") == "person") == 1, "the people are read once"
+    assert sum(1 for node in plan_nodes(plan) if node.get("Relation Name") == "person") == 1, "the people are read once"
 
 
 @pytest.mark.usefixtures("postgresql_only")

@@ -66,20 +66,38 @@ def summary_query(
     split = _split(al.holder_province_code, by_province)
     general = and_(al.asset_kind == AssetKind.CAR, al.purpose == Purpose.GENERAL_WORK_CAR)
     specialised = and_(al.asset_kind == AssetKind.CAR, al.purpose == Purpose.SPECIALISED_CAR)
-    return (
+    # NOTE: counted by commune first (hashed: a few thousand groups for the country), then by kind and level: the
+    # communes are the groups counted, where count(DISTINCT commune) sorted every allocation (the country's 300,000
+    # spilled to disk: 0.86-0.96 s against 0.33-0.51 s)
+    by_commune = (
         _held(as_of, province, visible, commune)
         .add_columns(
             *_named(split),
             KIND,
             al.holder_level,
+            al.holder_commune_code.label("commune"),
             func.count().label("assets"),
             _count_if(general).label("general_work_cars"),
             _count_if(specialised).label("specialised_cars"),
-            func.count(func.distinct(al.holder_commune_code)).label("communes"),
-            func.count(func.distinct(case((general, al.holder_commune_code)))).label("communes_with_general_cars"),
         )
-        .group_by(*split, al.asset_kind, al.holder_level)
-        .order_by(*split, al.asset_kind, al.holder_level)
+        .group_by(*split, al.asset_kind, al.holder_level, al.holder_commune_code)
+        .subquery("by_commune")
+    )
+    c = by_commune.c
+    outer = [c.province] if by_province else []
+    return (
+        select(
+            *outer,
+            c.kind,
+            c.holder_level,
+            _sum(c.assets).label("assets"),
+            _sum(c.general_work_cars).label("general_work_cars"),
+            _sum(c.specialised_cars).label("specialised_cars"),
+            func.count(c.commune).label("communes"),
+            func.count(case((c.general_work_cars > 0, c.commune))).label("communes_with_general_cars"),
+        )
+        .group_by(*outer, c.kind, c.holder_level)
+        .order_by(*outer, c.kind, c.holder_level)
     )
 
 

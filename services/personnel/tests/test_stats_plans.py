@@ -15,7 +15,6 @@ planner choice: it serves one province on a laptop.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
@@ -23,8 +22,7 @@ from typing import Any
 import asyncpg
 import pytest
 import pytest_asyncio
-from sqlalchemy import CompoundSelect, Select, text, true
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import CompoundSelect, Select, true
 
 from haicap_personnel.cli import MIGRATIONS
 from haicap_personnel.stats import repository
@@ -32,7 +30,7 @@ from haicap_personnel.stats.repository import Scope
 from haicap_personnel.stats.schemas import Dimension
 from haicap_shared.db import null_pool_engine
 from haicap_shared.migrations import upgrade_to_head
-from haicap_shared.testing import create_postgres_database, drop_postgres_database, plan_nodes
+from haicap_shared.testing import create_postgres_database, drop_postgres_database, plan_nodes, postgres_plan
 
 PEOPLE = 120_000
 AS_OF = date(2026, 4, 15)
@@ -92,15 +90,12 @@ async def national_shaped() -> AsyncIterator[str]:
 
 
 async def _plan(url: str, stmt: Select[Any] | CompoundSelect[Any]) -> dict[str, Any]:
-    compiled = stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})  # type: ignore[no-untyped-call]
     engine = null_pool_engine(url)
     try:
         async with engine.connect() as connection:
-            found = (await connection.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}"))).scalar_one()
+            return await postgres_plan(connection, stmt)
     finally:
         await engine.dispose()
-    plan: dict[str, Any] = (json.loads(found) if isinstance(found, str) else found)[0]["Plan"]
-    return plan
 
 
 def _scans(plan: dict[str, Any]) -> set[tuple[str, str, str]]:

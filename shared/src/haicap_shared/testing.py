@@ -93,6 +93,14 @@ async def drop_postgres_database(url: str) -> None:
         await connection.close()
 
 
+async def postgres_plan(connection: AsyncConnection, statement: ClauseElement) -> dict[str, Any]:
+    """PostgreSQL's plan of ``statement`` (``EXPLAIN (FORMAT JSON)``, its values written in), its top node."""
+    compiled = statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})  # type: ignore[no-untyped-call]
+    found = (await connection.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}"))).scalar_one()
+    plan: dict[str, Any] = (json.loads(found) if isinstance(found, str) else found)[0]["Plan"]
+    return plan
+
+
 async def index_scans(connection: AsyncConnection, statement: ClauseElement) -> dict[str, str]:
     """The indexes PostgreSQL's plan of ``statement`` reads, each with its condition (``Index Cond``, "" for a whole
     index), sequential scans being off.
@@ -100,13 +108,11 @@ async def index_scans(connection: AsyncConnection, statement: ClauseElement) -> 
     NOTE: a test's handful of rows is read whole whatever the indexes; with sequential scans off
     the plan shows which index a statement is meant to read at scale (issue 19's plan checks).
     """
-    compiled = statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})  # type: ignore[no-untyped-call]
     await connection.execute(text("SET LOCAL enable_seqscan = off"))
     try:
-        found = (await connection.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}"))).scalar_one()
+        plan = await postgres_plan(connection, statement)
     finally:
         await connection.execute(text("RESET enable_seqscan"))
-    plan = (json.loads(found) if isinstance(found, str) else found)[0]["Plan"]
     return {node["Index Name"]: node.get("Index Cond", "") for node in plan_nodes(plan) if "Index Name" in node}
 
 

@@ -7,6 +7,10 @@ BIN := $(VENV)/bin
 PACKAGES := shared services/org-structure services/personnel services/assets services/reporting gateway scenario
 STAMP := $(VENV)/.installed
 PYPROJECTS := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
+# The suite's worker processes (pytest-xdist). A worker runs a test module whole, and the tests on
+# the session's shared stacks together (tests/conftest.py); TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 .PHONY: run test check install lint typecheck pytest clean import-country
 
@@ -19,7 +23,7 @@ test: install lint typecheck pytest
 
 ## check: install, then ruff, mypy and every in-process test (all but the real-process ones, marked `processes`)
 check: install lint typecheck
-	$(BIN)/pytest -m "not processes"
+	$(PYTEST) -m "not processes"
 
 install: $(STAMP)
 
@@ -38,7 +42,7 @@ typecheck: install
 	$(BIN)/mypy -p haicap_shared -p haicap_org_structure -p haicap_personnel -p haicap_assets -p haicap_reporting -p haicap_gateway -p haicap_scenario
 
 pytest: install
-	$(BIN)/pytest
+	$(PYTEST)
 
 ## import-country: import all 34 provinces and 3,321 communes into org-structure
 import-country: install

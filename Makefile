@@ -7,8 +7,8 @@ BIN := $(VENV)/bin
 PACKAGES := shared services/org-structure services/personnel services/assets services/reporting gateway scenario
 STAMP := $(VENV)/.installed
 PYPROJECTS := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
-# The suite's worker processes (pytest-xdist). A worker runs a test module whole, and the tests on
-# the session's shared stacks together (tests/conftest.py); TEST_WORKERS=0 runs them in this process.
+# The suite's worker processes (pytest-xdist): one runs every module of tests/ (the real processes),
+# the others a module at a time (tests/conftest.py); TEST_WORKERS=0 runs them all in this process.
 TEST_WORKERS ?= 2
 PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 

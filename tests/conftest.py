@@ -1,12 +1,14 @@
 """The stacks the real-process tests share: one per backend, for the whole session.
 
-``make test`` spreads the suite over worker processes (pytest-xdist). Each worker runs a test
-module whole, so a module's own stack or database is made once; the modules on the session's
-stacks run together in one worker, so those stacks start once, not once per worker.
+``make test`` spreads the suite over worker processes (pytest-xdist). The modules of this folder
+run in one worker, one after the other, as the whole suite did before: the stacks of the
+session fixtures below start once, not once per worker, and two workers never start this
+folder's stacks at once on a small machine. The other workers take the in-process modules, a module at a time.
 """
 
 from collections.abc import Iterator
 from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
 from xdist.remote import Producer
@@ -17,73 +19,36 @@ from haicap_shared import testing as shared_testing
 
 from .stack_support import DemoStack, SharedStacks, Stack, fresh_stack
 
-SESSION_STACK_FIXTURES = frozenset({"shared_stacks", "demo_stack"})
-"""The session fixtures below that start whole stacks (gateway, services, workers)."""
-
-SESSION_STACK_MODULES = frozenset(
-    {
-        "tests/test_assets_stack.py",
-        "tests/test_bounded_work_processes.py",
-        "tests/test_contract_gateway.py",
-        "tests/test_docs_browser.py",
-        "tests/test_dossier_stack.py",
-        "tests/test_events_stack.py",
-        "tests/test_operations_stack.py",
-        "tests/test_personnel_stack.py",
-        "tests/test_procedures_stack.py",
-        "tests/test_stack.py",
-    }
-)
-"""The modules whose tests use :data:`SESSION_STACK_FIXTURES`; collecting checks the list is whole."""
-
-SESSION_STACKS_GROUP = "session-stacks"
+REAL_PROCESS_LANE = f"{Path(__file__).parent.name}/"
+"""The node id prefix of this folder's modules, which one worker runs together."""
 
 
-class ModuleScheduling(LoadScopeScheduling):
-    """pytest-xdist's load-by-scope, a scope being a module, or all :data:`SESSION_STACK_MODULES` as one.
+class LaneScheduling(LoadScopeScheduling):
+    """pytest-xdist's load by scope, a scope being a module, or every module of :data:`REAL_PROCESS_LANE`.
 
     NOTE: xdist's own ``--dist loadgroup`` reads ``xdist_group`` marks by rewriting node ids,
     which pytest 9.2's structured ids no longer allow (pytest-xdist issue 1386): its groups are
-    silently ignored. The scope is taken from the node id's module here instead.
+    silently ignored. The scope is taken from the node id here instead.
     """
 
-    _ordered = False
+    _lane_first = False
 
     def _split_scope(self, nodeid: str) -> str:
-        module = nodeid.split("::", 1)[0]
-        return SESSION_STACKS_GROUP if module in SESSION_STACK_MODULES else module
+        return REAL_PROCESS_LANE if nodeid.startswith(REAL_PROCESS_LANE) else nodeid.split("::", 1)[0]
 
     def _assign_work_unit(self, node: WorkerController) -> None:
-        if not self._ordered:
-            # NOTE: the longest scopes first, so that no worker is left with one at the end: the
-            # session stacks' modules, then the other real-process modules (each starting a stack
-            # of its own), then the in-process ones, each kind largest first as xdist queued them.
-            self._ordered = True
-            kinds = {scope: (scope != SESSION_STACKS_GROUP, not scope.startswith("tests/")) for scope in self.workqueue}
-            for scope in sorted(self.workqueue, key=kinds.__getitem__):
-                self.workqueue.move_to_end(scope)
+        if not self._lane_first:
+            # NOTE: the longest unit first, so that no worker is left with it at the end.
+            self._lane_first = True
+            if REAL_PROCESS_LANE in self.workqueue:
+                self.workqueue.move_to_end(REAL_PROCESS_LANE, last=False)
         super()._assign_work_unit(node)
 
 
 @pytest.hookimpl(optionalhook=True)
-def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> ModuleScheduling | None:
-    """``--dist loadfile`` (``make test``), with the session stacks' modules as one scope."""
-    return ModuleScheduling(config, log) if config.getvalue("dist") == "loadfile" else None
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    unlisted = sorted(
-        {
-            item.nodeid.split("::", 1)[0]
-            for item in items
-            if SESSION_STACK_FIXTURES & set(getattr(item, "fixturenames", ()))
-            and item.nodeid.split("::", 1)[0] not in SESSION_STACK_MODULES
-        }
-    )
-    if unlisted:
-        raise pytest.UsageError(
-            f"{', '.join(unlisted)} use the session's stacks: add them to SESSION_STACK_MODULES in tests/conftest.py"
-        )
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> LaneScheduling | None:
+    """``--dist loadfile`` (``make test``), with this folder's modules as one unit."""
+    return LaneScheduling(config, log) if config.getvalue("dist") == "loadfile" else None
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ stream and subjects of its own, deleted after.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import uuid
@@ -20,9 +21,10 @@ import pytest
 import pytest_asyncio
 from fastapi import FastAPI
 from nats.js.api import ConsumerConfig, DeliverPolicy
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import event, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 
+from haicap_shared.db import create_engine, is_sqlite
 from haicap_shared.events import destinations as store
 from haicap_shared.events.jetstream import MSG_ID_HEADER, stream_name, subject_of
 from haicap_shared.events.relay import Relay, backoff_seconds
@@ -180,3 +182,28 @@ async def test_the_relay_prunes_events_past_the_retention(
     assert list((await db_connection.scalars(select(outbox.c.sequence))).all()) == sequences[2:]
     pruned = await db_connection.scalar(select(event_tables.feed_state.c.pruned_through))
     assert pruned == sequences[1]
+
+
+async def test_an_idle_relay_looks_for_work_once_per_idle_wait_whatever_its_loops(db_url: str) -> None:
+    """Four loops with nothing to do ask the database between them once per idle wait, not four times."""
+    idle_seconds, watched_seconds = 0.1, 1.5
+    engine = create_engine(db_url)  # NOTE: its own pool: the relay's loops run at once
+    looks: list[str] = []
+
+    def count_looks(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and event_tables.destination.name in statement:
+            looks.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count_looks)
+    settings = EventSettings(relay_idle_seconds=idle_seconds, relay_workers=4)
+    relay = Relay(async_sessionmaker(engine), event_tables, "sample", settings, replica="idle", sqlite=is_sqlite(db_url))
+    try:
+        running = asyncio.create_task(relay.run())
+        await asyncio.sleep(watched_seconds)
+        relay.stop()
+        await running
+    finally:
+        await engine.dispose()
+    # NOTE: one look per idle wait, and one more at most at each end; four loops each looking on
+    # their own made 4 times as many.
+    assert 1 <= len(looks) <= watched_seconds / idle_seconds + 2, len(looks)

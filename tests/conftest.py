@@ -3,7 +3,8 @@
 ``make test`` spreads the suite over worker processes (pytest-xdist). The modules of this folder
 run in one worker, one after the other, as the whole suite did before: the stacks of the
 session fixtures below start once, not once per worker, and two workers never start this
-folder's stacks at once on a small machine. The other workers take the in-process modules, a module at a time.
+folder's stacks at once on a small machine. The other workers take the in-process modules, a
+module at a time.
 """
 
 from collections.abc import Iterator

@@ -113,6 +113,7 @@ class Relay:
         self.stopping = asyncio.Event()
         self._next_prune = 0.0
         self._next_look = -math.inf
+        self._wait = settings.relay_idle_seconds
         self._nats_ready = False
         self._nats_setup = asyncio.Lock()
 
@@ -136,17 +137,22 @@ class Relay:
         while not self.stopping.is_set():
             worked = False
             if time.monotonic() >= self._next_look:
-                # NOTE: idle, the loops take turns: one looks for work, the others wait for the
-                # next turn, so the database is asked once per idle wait, not once per loop (four
-                # loops each looking cost an idle relay 2-4 % of a core). A loop that found work
-                # opens the next turn at once, for the destinations still waiting.
-                self._next_look = time.monotonic() + self.settings.relay_idle_seconds
+                # NOTE: the loops take turns to look for work: one looks, the others wait for the
+                # next turn, so an idle relay asks the database once per idle wait, not once per
+                # loop (four loops each looking cost it 2-4 % of a core). After work the turns
+                # come quickly again, the wait doubling from a 32nd of the idle wait at each look
+                # that finds nothing: events written a few at a time go out within milliseconds.
+                self._next_look = time.monotonic() + self._wait
                 try:
                     worked = await self.step()
                 except Exception:  # NOTE: a database hiccup must not end the relay; the step is retried
                     logger.exception("relay step failed")
                 if worked:
+                    self._wait = self.settings.relay_idle_seconds / 32
                     self._next_look = time.monotonic()
+                else:
+                    self._wait = min(self._wait * 2, self.settings.relay_idle_seconds)
+                    self._next_look = time.monotonic() + self._wait
             if not worked:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.stopping.wait(), timeout=max(self._next_look - time.monotonic(), 0.0))

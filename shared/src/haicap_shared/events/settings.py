@@ -46,7 +46,10 @@ class EventSettings(BaseSettings):
         default=30.0, gt=0, le=3600, description="How long a relay replica holds a destination before another may take it"
     )
     relay_idle_seconds: float = Field(
-        default=0.5, gt=0, le=60, description="How long the relay sleeps when no destination has work"
+        default=0.5,
+        gt=0,
+        le=60,
+        description="The longest wait of an idle relay between two looks for work (after work: a 32nd of it, doubling)",
     )
     prune_interval_seconds: float = Field(
         default=3600.0, gt=0, description="How often the relay deletes events older than the retention"

@@ -71,7 +71,8 @@ http {{
 {servers}}}
 """
 # NOTE: one server per stack, in front of that stack's direct upstream, with upstream keep-alive
-# (all three settings are needed: PERFORMANCE.md).
+# (all three settings are needed: without HTTP/1.1 and an empty Connection header, nginx closes each
+# upstream connection after one request whatever ``keepalive`` says).
 NGINX_SERVER = """
     upstream echo_{name} {{
         server {host}:{upstream_port};

@@ -83,7 +83,7 @@ def run_service_cli(
     if args.command == "serve":
         settings.var_dir.mkdir(parents=True, exist_ok=True)
         # NOTE: keep-alive above the clients' pool expiry, or a client reuses a socket the
-        # server is closing (PERFORMANCE.md). Forwarded headers only from the configured
+        # server is closing at that moment, and its request fails. Forwarded headers only from the configured
         # proxies: uvicorn's default trusts 127.0.0.1 (or $FORWARDED_ALLOW_IPS), so anyone
         # on the same host could name any address and defeat the per-address sign-in limit.
         trusted = forwarded_allow_list(settings.forwarded_allow_ips)

@@ -22,7 +22,9 @@ grouped ``by=province``, org-structure's and assets' ``/…/by-province`` routes
 While a report's calls run at once, the machine's CPU time is also taken by process: each
 process of the stack (with its children), PostgreSQL's backends, this client, and what is left
 ("ended or other": a backend that ended meanwhile, such as a connection a service opened for
-one call and closed after, or a parallel query's worker).
+one call and closed after, or a parallel query's worker). The same is taken while the report runs
+through the gateway: there reporting and the gateway show what composing the report costs beyond
+its calls.
 
 Reporting's cache is off for the whole run (``HAICAP_REPORTING_PAST_REPORT_TTL_SECONDS=0``
 and ``..._CURRENT_REPORT_TTL_SECONDS=0``): every timed report is composed anew. Each figure
@@ -207,24 +209,41 @@ def cpu_seconds_by_process(sessions: Mapping[int, str]) -> dict[tuple[str, int],
     return used
 
 
+@dataclass(frozen=True)
+class CpuMark:
+    """The machine's busy CPU-seconds and each process's, at one moment."""
+
+    machine: float
+    processes: dict[tuple[str, int], float]
+
+    @classmethod
+    def now(cls, sessions: Mapping[int, str]) -> CpuMark:
+        return cls(machine_cpu_seconds(), cpu_seconds_by_process(sessions))
+
+    def spent_since(self, before: CpuMark, sessions: Mapping[int, str]) -> tuple[float, dict[str, float]]:
+        """The CPU-seconds the whole machine spent from ``before`` to this mark, and who spent them: each process alive
+        at this mark, by its owner (:func:`cpu_seconds_by_process`), and the rest (``ENDED_OR_OTHER``)."""
+        cpu = self.machine - before.machine
+        by_owner = dict.fromkeys([POSTGRES, CLIENT, *sessions.values()], 0.0)
+        for (owner, pid), used in self.processes.items():  # NOTE: a process started meanwhile counts whole
+            by_owner[owner] += used - before.processes.get((owner, pid), 0.0)
+        by_owner[ENDED_OR_OTHER] = max(0.0, cpu - sum(by_owner.values()))
+        return cpu, by_owner
+
+
 async def at_once(
     urls: list[tuple[str, Params]], headers: dict[str, str], sessions: Mapping[int, str]
 ) -> tuple[float, float, dict[str, float]]:
-    """Milliseconds of every call made at once, directly, the way reporting makes them (without reporting), the
-    CPU-seconds the whole machine spent meanwhile, and who spent them: each process alive at the end, by its owner
-    (:func:`cpu_seconds_by_process`), and the rest (``ENDED_OR_OTHER``)."""
+    """Milliseconds of every call made at once, directly, the way reporting makes them (without reporting), and the
+    CPU the machine spent meanwhile, in all and by process (:meth:`CpuMark.spent_since`)."""
     async with httpx.AsyncClient(timeout=300.0, trust_env=False, headers=headers) as client:
-        started, busy, before = time.perf_counter(), machine_cpu_seconds(), cpu_seconds_by_process(sessions)
+        started, before = time.perf_counter(), CpuMark.now(sessions)
         responses = await asyncio.gather(*(client.get(url, params=tuple(params)) for url, params in urls))
-        took, cpu, after = (time.perf_counter() - started) * 1000, machine_cpu_seconds() - busy, cpu_seconds_by_process(sessions)
+        took, after = (time.perf_counter() - started) * 1000, CpuMark.now(sessions)
     failed = [r for r in responses if r.status_code != 200]
     if failed:
         raise RuntimeError(f"{failed[0].request.url}: {failed[0].status_code} {failed[0].text[:300]}")
-    by_owner = dict.fromkeys([POSTGRES, CLIENT, *sessions.values()], 0.0)
-    for (owner, pid), used in after.items():  # NOTE: a process started meanwhile counts whole
-        by_owner[owner] += used - before.get((owner, pid), 0.0)
-    by_owner[ENDED_OR_OTHER] = max(0.0, cpu - sum(by_owner.values()))
-    return took, cpu, by_owner
+    return (took, *after.spent_since(before, sessions))
 
 
 @dataclass
@@ -237,6 +256,8 @@ class Result:
     all_at_once: float
     cpu_at_once: float  # NOTE: CPU-milliseconds of the whole machine while its calls ran at once
     cpu_by_owner: dict[str, float]  # NOTE: the same, by process (:func:`at_once`), in milliseconds
+    cpu_via_gateway: float  # NOTE: CPU-milliseconds of the whole machine while the report ran through the gateway
+    cpu_via_gateway_by_owner: dict[str, float]  # NOTE: the same, by process: reporting and the gateway among them
 
     @property
     def machine_floor(self) -> float:
@@ -283,24 +304,29 @@ def measure_reports(stack: Running, province: str, reports: Reports, runs: int) 
             params: Params = [("as_of", AS_OF)] + ([("compare_to", COMPARE_TO)] if report == "summary" else [])
             gateway_url = f"{stack.url(GATEWAY.name)}/api/v1/reports{path}"
             reporting_url = f"{stack.url('reporting')}{path}"
-            keys = ("gateway", "reporting", "at_once", "cpu_at_once", *(c.key() for c in calls))
+            keys = ("gateway", "reporting", "at_once", "cpu_at_once", "cpu_via_gateway", *(c.key() for c in calls))
             times: dict[str, list[float]] = {key: [] for key in keys}
             owners: dict[str, list[float]] = {}
+            owners_via_gateway: dict[str, list[float]] = {}
             direct = [(f"{stack.url(c.service)}{c.path}", c.params) for c in calls]
             for run in range(runs + 1):  # NOTE: the first run warms every cache and connection pool, and is not counted
                 took = {c.key(): timed_get(client, f"{stack.url(c.service)}{c.path}", c.params) for c in calls}
                 took["at_once"], cpu, by_owner = asyncio.run(at_once(direct, headers, sessions))
                 took["cpu_at_once"] = cpu * 1000
                 took["reporting"] = timed_get(client, reporting_url, params, report=True)
+                before = CpuMark.now(sessions)
                 took["gateway"] = timed_get(client, gateway_url, params, report=True)
+                cpu, by_owner_via_gateway = CpuMark.now(sessions).spent_since(before, sessions)
+                took["cpu_via_gateway"] = cpu * 1000
                 if run:
                     for key, value in took.items():
                         times[key].append(value)
                     for owner, seconds in by_owner.items():
                         owners.setdefault(owner, []).append(seconds * 1000)
+                    for owner, seconds in by_owner_via_gateway.items():
+                        owners_via_gateway.setdefault(owner, []).append(seconds * 1000)
             medians = {k: statistics.median(v) for k, v in times.items()}
             sources = {c.key(): medians[c.key()] for c in calls}
-            cpu_by_owner = {owner: statistics.median(v) for owner, v in owners.items()}
             result = Result(
                 province,
                 report,
@@ -309,7 +335,9 @@ def measure_reports(stack: Running, province: str, reports: Reports, runs: int) 
                 sources,
                 medians["at_once"],
                 medians["cpu_at_once"],
-                cpu_by_owner,
+                {owner: statistics.median(v) for owner, v in owners.items()},
+                medians["cpu_via_gateway"],
+                {owner: statistics.median(v) for owner, v in owners_via_gateway.items()},
             )
             results.append(result)
             shown = sorted(sources.items(), key=lambda kv: -kv[1])[:12]
@@ -317,6 +345,11 @@ def measure_reports(stack: Running, province: str, reports: Reports, runs: int) 
                   f"all at once {medians['at_once']:.0f} ms, {len(calls)} calls, "
                   f"slowest sources {', '.join(f'{k} {v:.0f}' for k, v in shown)}", flush=True)  # fmt: skip
     return results
+
+
+def by_owner(cpu_ms: Mapping[str, float]) -> str:
+    shown = sorted(cpu_ms.items(), key=lambda kv: -kv[1])
+    return ", ".join(f"{owner} {ms:.0f}" for owner, ms in shown if ms >= 0.5)
 
 
 def print_table(results: list[Result], sizes: national.Sizes, runs: int, load: str) -> None:
@@ -339,10 +372,13 @@ def print_table(results: list[Result], sizes: national.Sizes, runs: int, load: s
         print(f"\n{r.report}: {r.via_gateway / 1000:.2f} s via the gateway with the cache off (goal: at most 5 s), "
               f"{len(r.sources)} calls; gateway / slowest source {r.via_gateway / r.slowest[1]:.2f} "
               "(goal: at most 1.5)")  # fmt: skip
-    print("\nThe machine's CPU while a report's calls ran at once, by process (median CPU-ms):")
+    print("\nThe machine's CPU while a report's calls ran at once, directly, by process (median CPU-ms):")
     for r in results:
-        shown = sorted(r.cpu_by_owner.items(), key=lambda kv: -kv[1])
-        print(f"  {r.province} {r.report}: " + ", ".join(f"{owner} {ms:.0f}" for owner, ms in shown if ms >= 0.5))
+        print(f"  {r.province} {r.report}: {by_owner(r.cpu_by_owner)}")
+    print("\nThe machine's CPU while the report ran through the gateway, by process (median CPU-ms; reporting and the")
+    print("gateway are what composing the report costs beyond its calls):")
+    for r in results:
+        print(f"  {r.province} {r.report}: {r.cpu_via_gateway / 1000:.2f} CPU-s; {by_owner(r.cpu_via_gateway_by_owner)}")
     print("\nEvery source call, direct (median ms; the national roll-up's slowest first):")
     for r in results:
         shown = sorted(r.sources.items(), key=lambda kv: -kv[1]) if r in national_ else list(r.sources.items())

@@ -13,7 +13,6 @@ from sqlalchemy import (
     Date,
     RowMapping,
     and_,
-    case,
     func,
     insert,
     literal,
@@ -27,6 +26,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from ..aggregates import count_where
 from ..filters import where_given
 from ..paging import fetch_page
 from .status import ProcedureStatus
@@ -166,10 +166,6 @@ async def page_dossiers(
     return await fetch_page(session, stmt, order_by=(c.received_at, c.id), limit=limit, cursor=cursor)
 
 
-def _count_when(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
 async def stats(
     session: AsyncSession,
     tables: ProcedureTables,
@@ -200,11 +196,11 @@ async def stats(
         func.max(d.sector).label("sector"),
         d.commune_code,
         func.count().label("received"),
-        _count_when(finished).label("finished"),
-        _count_when(and_(finished, local_day(d.finished_at) <= d.due_date)).label("finished_on_time"),
-        _count_when(and_(finished, local_day(d.finished_at) > d.due_date)).label("finished_late"),
-        _count_when(and_(is_open, d.due_date < literal(as_of, Date()))).label("open_overdue"),
-        _count_when(and_(is_open, latest_status == ProcedureStatus.SUPPLEMENT_REQUESTED.value)).label("supplement_requested"),
+        count_where(finished).label("finished"),
+        count_where(and_(finished, local_day(d.finished_at) <= d.due_date)).label("finished_on_time"),
+        count_where(and_(finished, local_day(d.finished_at) > d.due_date)).label("finished_late"),
+        count_where(and_(is_open, d.due_date < literal(as_of, Date()))).label("open_overdue"),
+        count_where(and_(is_open, latest_status == ProcedureStatus.SUPPLEMENT_REQUESTED.value)).label("supplement_requested"),
     ).where(area, d.received_at < received_before)
     stmt = where_given(stmt, (d.province_code, province_code), (d.commune_code, commune_code))
     stmt = (

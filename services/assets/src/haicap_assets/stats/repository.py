@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, Integer, Select, and_, case, cast, exists, func, literal, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from haicap_shared.aggregates import count_where
 from haicap_shared.codes import UnitLevel
 from haicap_shared.filters import where_given
 from haicap_shared.validity import in_force_on
@@ -28,10 +29,6 @@ al, a, d, ev = allocation_table.c, asset_table.c, disposition_table.c, event_tab
 def _sum(column: ColumnElement[Any]) -> ColumnElement[int]:
     # NOTE: PostgreSQL sums a bigint as numeric; the cast keeps the figure an integer on both databases.
     return cast(func.coalesce(func.sum(column), 0), BigInteger)
-
-
-def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return cast(func.coalesce(func.sum(case((condition, 1), else_=0)), 0), Integer)
 
 
 def _split(column: ColumnElement[Any], by_province: bool) -> list[ColumnElement[Any]]:
@@ -77,8 +74,8 @@ def summary_query(
             al.holder_level,
             al.holder_commune_code.label("commune"),
             func.count().label("assets"),
-            _count_if(general).label("general_work_cars"),
-            _count_if(specialised).label("specialised_cars"),
+            count_where(general).label("general_work_cars"),
+            count_where(specialised).label("specialised_cars"),
         )
         .group_by(*split, al.asset_kind, al.holder_level, al.holder_commune_code)
         .subquery("by_commune")
@@ -300,7 +297,7 @@ async def general_cars_by_commune(
     by_province: bool = False,
 ) -> Sequence[Any]:
     # NOTE: a kind without a cap of its own (null) is never over it; with no norm in force, no car is.
-    over = _count_if(a.original_value > cap) if cap is not None else literal(0, Integer)
+    over = count_where(a.original_value > cap) if cap is not None else literal(0, Integer)
     split = _split(al.holder_province_code, by_province)
     stmt = (
         _held(as_of, province, visible, with_asset=cap is not None)

@@ -13,7 +13,6 @@ from sqlalchemy import (
     ColumnElement,
     RowMapping,
     and_,
-    case,
     delete,
     func,
     insert,
@@ -23,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from haicap_shared.aggregates import count_where
 from haicap_shared.filters import given_equalities, where_given
 from haicap_shared.paging import fetch_page
 from haicap_shared.text import like_pattern, searched_key
@@ -444,8 +444,8 @@ async def on_time_by_agency(
             item_table.c.assignee_agency_id.label("agency_id"),
             assignee.c.name,
             func.count().label("due"),
-            func.sum(case((and_(done_by_day, item_table.c.on_time.is_(True)), 1), else_=0)).label("done_on_time"),
-            func.sum(case((and_(done_by_day, item_table.c.on_time.is_(False)), 1), else_=0)).label("done_late"),
+            count_where(and_(done_by_day, item_table.c.on_time.is_(True))).label("done_on_time"),
+            count_where(and_(done_by_day, item_table.c.on_time.is_(False))).label("done_late"),
         )
         .where(
             item_table.c.deadline >= start,

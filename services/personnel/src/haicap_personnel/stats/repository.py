@@ -13,7 +13,6 @@ from sqlalchemy import (
     CompoundSelect,
     RowMapping,
     Select,
-    case,
     exists,
     func,
     literal,
@@ -25,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import FromClause
 
+from haicap_shared.aggregates import count_where
 from haicap_shared.filters import given_equalities
 from haicap_shared.validity import Bounds, ends_on_or_after
 
@@ -80,10 +80,6 @@ def _where(
     return conditions
 
 
-def _count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
-    return func.sum(case((condition, 1), else_=0))
-
-
 def _needs_person(scope: Scope) -> bool:
     return scope.category is not None or Dimension.CATEGORY in scope.by
 
@@ -105,9 +101,9 @@ def _qualifications(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
     stmt = _placements_in_service(scope, visible).add_columns(
         *dims,
         func.count().label("headcount"),
-        _count_if(p.c.person_education_level.in_(UNIVERSITY_OR_HIGHER)).label("university_or_higher"),
-        *[_count_if(p.c.person_political_theory == level).label(f"pt_{level.value}") for level in PoliticalTheory],
-        *[_count_if(p.c.person_state_management == level).label(f"sm_{level.value}") for level in StateManagement],
+        count_where(p.c.person_education_level.in_(UNIVERSITY_OR_HIGHER)).label("university_or_higher"),
+        *[count_where(p.c.person_political_theory == level).label(f"pt_{level.value}") for level in PoliticalTheory],
+        *[count_where(p.c.person_state_management == level).label(f"sm_{level.value}") for level in StateManagement],
     )
     return stmt.group_by(*dims) if dims else stmt
 
@@ -118,7 +114,7 @@ def _suitability(scope: Scope, visible: ColumnElement[bool]) -> Select[Any]:
     stmt = _placements_in_service(scope, visible).add_columns(
         *dims,
         func.count().label("placements"),
-        *[_count_if(p.c.suitability == s).label(f"s_{s.value}") for s in Suitability],
+        *[count_where(p.c.suitability == s).label(f"s_{s.value}") for s in Suitability],
     )
     return stmt.group_by(*dims) if dims else stmt
 

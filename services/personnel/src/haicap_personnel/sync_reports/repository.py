@@ -16,7 +16,6 @@ from sqlalchemy import (
     String,
     Uuid,
     and_,
-    case,
     delete,
     exists,
     func,
@@ -30,6 +29,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from haicap_shared.aggregates import count_where
 from haicap_shared.batching import in_batches
 from haicap_shared.filters import where_given
 from haicap_shared.paging import fetch_page
@@ -171,9 +171,9 @@ def _on_time_columns() -> list[Any]:
     on_time = and_(acknowledged, or_(c.acknowledged_at.is_(None), local_date(c.acknowledged_at) <= c.due_date))
     return [
         func.count().label("arisen"),
-        func.coalesce(func.sum(case((on_time, 1), else_=0)), 0).label("acknowledged_on_time"),
-        func.coalesce(func.sum(case((and_(acknowledged, ~on_time), 1), else_=0)), 0).label("acknowledged_late"),
-        func.coalesce(func.sum(case((acknowledged, 0), else_=1)), 0).label("not_acknowledged"),
+        count_where(on_time).label("acknowledged_on_time"),
+        count_where(and_(acknowledged, ~on_time)).label("acknowledged_late"),
+        count_where(~acknowledged).label("not_acknowledged"),
     ]
 
 

@@ -323,8 +323,21 @@ def _given_filter(node: ast.AST) -> bool:
     )
 
 
+def _sum_of_ones(node: ast.AST) -> bool:
+    """``func.sum(case((condition, 1), else_=0))``: a conditional count, each value of the CASE a 0 or a 1."""
+    if not (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == "sum" and node.args):
+        return False
+    inner = node.args[0]
+    if not (isinstance(inner, ast.Call) and getattr(inner.func, "attr", getattr(inner.func, "id", "")) == "case"):
+        return False
+    values = [w.elts[1] for w in inner.args if isinstance(w, ast.Tuple) and len(w.elts) == 2]
+    values += [k.value for k in inner.keywords if k.arg == "else_"]
+    return bool(values) and all(isinstance(v, ast.Constant) and v.value in (0, 1) for v in values)
+
+
 def hand_written_vocabulary(package: Path) -> list[str]:
-    """f. Batching, "in force" conditions and list filters come from haicap_shared (batching, validity, filters).
+    """f. Batching, "in force" conditions, list filters and conditional counts come from haicap_shared (batching,
+    validity, filters, aggregates).
 
     An "in force" condition is a validity column tested for NULL in SQL (the start of every
     hand-written one: ``valid_to.is_(None)``), or a condition joining an open-end test of a
@@ -347,6 +360,8 @@ def hand_written_vocabulary(package: Path) -> list[str]:
                 found.append(f"{module.where(node)}: range(0, len(...)) batching (use haicap_shared.batching.in_batches)")
             if _given_filter(node):
                 found.append(f"{module.where(node)}: a list filter added by hand (use haicap_shared.filters.where_given)")
+            if _sum_of_ones(node):
+                found.append(f"{module.where(node)}: a count written as a sum of CASE (use haicap_shared.aggregates.count_where)")
             if _sql_null_check(node):
                 found.append(f"{module.where(node)}: a validity column tested for NULL (use haicap_shared.validity)")
                 continue
@@ -492,6 +507,7 @@ _VIOLATIONS: list[tuple[str, str, str | None, int]] = [
     ("f", "notes/service.py", "def f(u, day):\n    return (u.valid_from is None or u.valid_from <= day) and True\n", 1),
     ("f", "notes/service.py", "def f(valid_from, valid_to):\n    return valid_from and valid_to and valid_to < valid_from\n", 1),
     ("f", "notes/repository.py", "def f(ids):\n    for start in range(0, len(ids), 500):\n        yield ids[start:]\n", 1),
+    ("f", "notes/repository.py", "from sqlalchemy import case, func\nDONE = func.sum(case((T.c.done, 1), else_=0))\n", 1),
     (
         "f",
         "notes/repository.py",

@@ -347,7 +347,8 @@ def measure_reports(stack: Running, province: str, reports: Reports, runs: int) 
     return results
 
 
-def by_owner(cpu_ms: Mapping[str, float]) -> str:
+def owners_line(cpu_ms: Mapping[str, float]) -> str:
+    """CPU-milliseconds by owner, the largest first, those under half a millisecond left out."""
     shown = sorted(cpu_ms.items(), key=lambda kv: -kv[1])
     return ", ".join(f"{owner} {ms:.0f}" for owner, ms in shown if ms >= 0.5)
 
@@ -374,11 +375,11 @@ def print_table(results: list[Result], sizes: national.Sizes, runs: int, load: s
               "(goal: at most 1.5)")  # fmt: skip
     print("\nThe machine's CPU while a report's calls ran at once, directly, by process (median CPU-ms):")
     for r in results:
-        print(f"  {r.province} {r.report}: {by_owner(r.cpu_by_owner)}")
+        print(f"  {r.province} {r.report}: {owners_line(r.cpu_by_owner)}")
     print("\nThe machine's CPU while the report ran through the gateway, by process (median CPU-ms; reporting and the")
     print("gateway are what composing the report costs beyond its calls):")
     for r in results:
-        print(f"  {r.province} {r.report}: {r.cpu_via_gateway / 1000:.2f} CPU-s; {by_owner(r.cpu_via_gateway_by_owner)}")
+        print(f"  {r.province} {r.report}: {r.cpu_via_gateway / 1000:.2f} CPU-s; {owners_line(r.cpu_via_gateway_by_owner)}")
     print("\nEvery source call, direct (median ms; the national roll-up's slowest first):")
     for r in results:
         shown = sorted(r.sources.items(), key=lambda kv: -kv[1]) if r in national_ else list(r.sources.items())

@@ -22,7 +22,6 @@ KNOWN: dict[FailureKey, str] = {
     FailureKey("unsupported_method", "POST /placements/bulk"): OVERLAPPING_PATHS,
     FailureKey("unsupported_method", "POST /career-events/imports"): OVERLAPPING_PATHS,
     FailureKey("unsupported_method", "POST /evaluations/imports"): OVERLAPPING_PATHS,
-    FailureKey("unsupported_method", "POST /dossier-changes/verify"): OVERLAPPING_PATHS,
     FailureKey("allow_header_conformance", "POST /dossier-changes/verify"): OVERLAPPING_PATHS,
 }
 

@@ -15,6 +15,7 @@ from haicap_shared.errors import UpstreamTimeout, UpstreamUnavailable
 from haicap_shared.http import ClientCredentials, ServiceClient, UpstreamError, new_http_client
 from haicap_shared.logs import request_id_var
 from haicap_shared.settings import ServiceSettings
+from haicap_shared.testing import UPSTREAMS
 
 
 @pytest.fixture
@@ -29,9 +30,9 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-@respx.mock
-async def test_safe_requests_are_retried_and_carry_the_request_id(http: httpx.AsyncClient) -> None:
-    route = respx.get("http://org/units").mock(
+@respx.mock(using=UPSTREAMS)
+async def test_safe_requests_are_retried_and_carry_the_request_id(http: httpx.AsyncClient, respx_mock: respx.MockRouter) -> None:
+    route = respx_mock.get("http://org/units").mock(
         side_effect=[httpx.Response(503), httpx.ConnectError("boom"), httpx.Response(200, json={"ok": 1})]
     )
     client = ServiceClient("org-structure", "http://org", http, retries=2, backoff_seconds=0)
@@ -44,9 +45,9 @@ async def test_safe_requests_are_retried_and_carry_the_request_id(http: httpx.As
     assert route.calls.last.request.headers["x-request-id"] == "rid-7"
 
 
-@respx.mock
-async def test_a_post_is_never_retried(http: httpx.AsyncClient) -> None:
-    route = respx.post("http://org/units").mock(side_effect=httpx.ConnectError("boom"))
+@respx.mock(using=UPSTREAMS)
+async def test_a_post_is_never_retried(http: httpx.AsyncClient, respx_mock: respx.MockRouter) -> None:
+    route = respx_mock.post("http://org/units").mock(side_effect=httpx.ConnectError("boom"))
     client = ServiceClient("org-structure", "http://org", http, retries=3, backoff_seconds=0)
     with pytest.raises(UpstreamUnavailable) as raised:
         await client.request("POST", "/units", json={})
@@ -55,9 +56,9 @@ async def test_a_post_is_never_retried(http: httpx.AsyncClient) -> None:
     assert raised.value.status == 503
 
 
-@respx.mock
-async def test_timeouts_become_504(http: httpx.AsyncClient) -> None:
-    respx.get("http://org/slow").mock(side_effect=httpx.ReadTimeout("slow"))
+@respx.mock(using=UPSTREAMS)
+async def test_timeouts_become_504(http: httpx.AsyncClient, respx_mock: respx.MockRouter) -> None:
+    respx_mock.get("http://org/slow").mock(side_effect=httpx.ReadTimeout("slow"))
     client = ServiceClient("org-structure", "http://org", http, retries=1, backoff_seconds=0)
     with pytest.raises(UpstreamTimeout) as raised:
         await client.get_json("/slow")
@@ -65,9 +66,9 @@ async def test_timeouts_become_504(http: httpx.AsyncClient) -> None:
     assert raised.value.code == "upstream_timeout"
 
 
-@respx.mock
-async def test_an_upstream_problem_keeps_its_status_and_code(http: httpx.AsyncClient) -> None:
-    respx.get("http://org/units/x").mock(
+@respx.mock(using=UPSTREAMS)
+async def test_an_upstream_problem_keeps_its_status_and_code(http: httpx.AsyncClient, respx_mock: respx.MockRouter) -> None:
+    respx_mock.get("http://org/units/x").mock(
         return_value=httpx.Response(404, json={"title": "No such unit", "status": 404, "code": "unit_not_found"})
     )
     client = ServiceClient("org-structure", "http://org", http)
@@ -83,15 +84,15 @@ async def test_a_service_that_is_down(http: httpx.AsyncClient) -> None:
     assert await client.is_ready() is False
 
 
-@respx.mock
-async def test_client_credentials_fetch_a_token_once_and_attach_it(http: httpx.AsyncClient) -> None:
-    token_route = respx.post("http://gateway/api/v1/auth/token").mock(
+@respx.mock(using=UPSTREAMS)
+async def test_client_credentials_fetch_a_token_once_and_attach_it(http: httpx.AsyncClient, respx_mock: respx.MockRouter) -> None:
+    token_route = respx_mock.post("http://gateway/api/v1/auth/token").mock(
         side_effect=[
             httpx.Response(200, json={"access_token": "t-1", "token_type": "bearer", "expires_in": 600}),
             httpx.Response(200, json={"access_token": "t-2", "token_type": "bearer", "expires_in": 600}),
         ]
     )
-    units = respx.get("http://org/units").mock(return_value=httpx.Response(200, json={"items": []}))
+    units = respx_mock.get("http://org/units").mock(return_value=httpx.Response(200, json={"items": []}))
     credentials = ClientCredentials(http, "http://gateway/api/v1/auth/token", "reporting", "s3cret-value")
     client = ServiceClient("org-structure", "http://org", http, credentials=credentials)
     await client.get_json("/units")
@@ -110,9 +111,9 @@ async def test_client_credentials_fetch_a_token_once_and_attach_it(http: httpx.A
     assert units.calls.last.request.headers["authorization"] == "Bearer t-2"
 
 
-@respx.mock
-async def test_a_token_is_fetched_again_shortly_before_it_expires(http: httpx.AsyncClient) -> None:
-    token_route = respx.post("http://gateway/token").mock(
+@respx.mock(using=UPSTREAMS)
+async def test_a_token_is_fetched_again_shortly_before_it_expires(http: httpx.AsyncClient, respx_mock: respx.MockRouter) -> None:
+    token_route = respx_mock.post("http://gateway/token").mock(
         return_value=httpx.Response(200, json={"access_token": "short", "expires_in": 10})
     )
     credentials = ClientCredentials(http, "http://gateway/token", "reporting", "s", margin_seconds=30)
@@ -121,9 +122,9 @@ async def test_a_token_is_fetched_again_shortly_before_it_expires(http: httpx.As
     assert token_route.call_count == 2
 
 
-@respx.mock
-async def test_refused_credentials_are_a_503_naming_the_gateway(http: httpx.AsyncClient) -> None:
-    respx.post("http://gateway/token").mock(return_value=httpx.Response(401, json={"code": "invalid_client"}))
+@respx.mock(using=UPSTREAMS)
+async def test_refused_credentials_are_a_503_naming_the_gateway(http: httpx.AsyncClient, respx_mock: respx.MockRouter) -> None:
+    respx_mock.post("http://gateway/token").mock(return_value=httpx.Response(401, json={"code": "invalid_client"}))
     credentials = ClientCredentials(http, "http://gateway/token", "reporting", "wrong")
     with pytest.raises(UpstreamUnavailable) as raised:
         await credentials.token()

@@ -18,6 +18,8 @@ import aiohttp
 import httpx
 from yarl import URL
 
+from haicap_shared.http_transport import aiohttp_header_value
+
 from .settings import GatewaySettings
 from .upstream import Answer, ConnectFailed, Disconnected, TimedOut
 
@@ -30,18 +32,6 @@ SMALL_BODY_BYTES = 64 * 1024
 # carries only what the caller sent (an Accept-Encoding the caller never offered would get it
 # a body it cannot decode, since the gateway passes bodies through undecoded).
 _CLIENT_DEFAULT_HEADERS = ("accept", "accept-encoding", "user-agent")
-
-
-def _as_aiohttp_sends(value: str) -> str:
-    """A header value (the caller's bytes, read as latin-1) as aiohttp must get it to send those bytes again.
-
-    NOTE: aiohttp writes header values in UTF-8: bytes that are UTF-8 (what clients send) go on
-    byte for byte once read as such; other bytes stay as read (re-encoded, never a failure).
-    """
-    try:
-        return value.encode("latin-1").decode("utf-8")
-    except UnicodeDecodeError:
-        return value
 
 
 class AiohttpClient:
@@ -81,7 +71,7 @@ class AiohttpClient:
         # NOTE: encoded=True, so escapes such as %2F reach the service exactly as the caller wrote them.
         target = URL(url + "?" + query.decode("latin-1") if query else url, encoded=True)
         if not all(value.isascii() for _, value in headers):
-            headers = [(name, _as_aiohttp_sends(value)) for name, value in headers]
+            headers = [(name, aiohttp_header_value(value)) for name, value in headers]
         try:
             # NOTE: no sock_read timeout: aiohttp would re-arm a timer on every packet. The head
             # (and a small body) are within the caller's deadline (GatewayUpstream._send); each

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from haicap_assets.app import create_app
 from haicap_assets.settings import AssetsSettings
-from haicap_shared.testing import TestTokens, assert_problem
+from haicap_shared.testing import UPSTREAMS, TestTokens, assert_problem
 
 from .fake_org import QUANG_LAM
 
@@ -44,7 +44,7 @@ def service_app(db_url: str, test_tokens: TestTokens) -> FastAPI:
 @pytest_asyncio.fixture
 async def org(client: httpx.AsyncClient, db_connection: AsyncConnection) -> AsyncIterator[respx.MockRouter]:
     # NOTE: the app is reached through ASGITransport, which respx does not intercept.
-    with respx.mock(assert_all_called=False) as mock:
+    with respx.mock(assert_all_called=False, using=UPSTREAMS) as mock:
         mock.post(f"{GATEWAY}/api/v1/auth/token").respond(json={"access_token": "service-token", "expires_in": 600})
         yield mock
 

@@ -11,7 +11,7 @@ import respx
 from openpyxl import load_workbook
 
 from haicap_shared.roles import Role
-from haicap_shared.testing import TestTokens, assert_problem
+from haicap_shared.testing import UPSTREAMS, TestTokens, assert_problem
 
 from .conftest import GATEWAY
 from .producers import assert_fakes_match_producers
@@ -167,7 +167,7 @@ def _headcount() -> dict[str, Any]:
 @pytest.fixture
 def country():
     """The gateway as reporting sees it for the whole country: two provinces in force."""
-    with respx.mock(base_url=GATEWAY, assert_all_called=False) as mock:
+    with respx.mock(base_url=GATEWAY, assert_all_called=False, using=UPSTREAMS) as mock:
         mock.get("/api/v1/org/units", name="provinces").respond(json=_units(PROVINCES))
         for path, body in BY_PROVINCE.items():
             mock.get(path).respond(json=body)

@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 
 from haicap_reporting.reports.schemas import Level
 from haicap_shared.codes import UNIT_LEVELS
-from haicap_shared.testing import assert_problem
+from haicap_shared.testing import UPSTREAMS, assert_problem
 
 from .conftest import GATEWAY
 from .operations_fakes import NO_FEASIBILITY
@@ -150,7 +150,7 @@ async def test_the_summary_is_what_it_declares(client: httpx.AsyncClient, org, c
 
 async def test_a_degraded_summary_is_what_it_declares(client: httpx.AsyncClient) -> None:
     """Every source down: every section null, each listed in ``missing``, and still the declared shape."""
-    with respx.mock(base_url=GATEWAY, assert_all_called=False) as mock:
+    with respx.mock(base_url=GATEWAY, assert_all_called=False, using=UPSTREAMS) as mock:
         mock.route().mock(side_effect=httpx.ConnectError("refused"))
         response = await client.get(f"/provinces/{PROVINCE}/summary", params={"as_of": "2026-04-15"})
     assert response.status_code == 200, response.text

@@ -12,7 +12,7 @@ import respx
 from openpyxl import load_workbook
 
 from haicap_shared.roles import Role
-from haicap_shared.testing import TestTokens, assert_problem
+from haicap_shared.testing import UPSTREAMS, TestTokens, assert_problem
 
 from .conftest import GATEWAY
 from .dossier_fakes import assets_rows, fake_dossiers, stats_body
@@ -185,7 +185,7 @@ CAO_BANG = {
 @pytest.fixture
 def org():
     """The gateway as reporting sees it: org-structure and assets answer (``org`` for short)."""
-    with respx.mock(base_url=GATEWAY, assert_all_called=False) as mock:
+    with respx.mock(base_url=GATEWAY, assert_all_called=False, using=UPSTREAMS) as mock:
         mock.get(f"/api/v1/org/units/by-code/{PROVINCE}", name="province").respond(json=CAO_BANG)
         mock.get("/api/v1/org/tasks/stats", params={"as_of": "2025-06-30"}).respond(json=_stats(1330, 596, 113))
         mock.get("/api/v1/org/tasks/stats", params={"as_of": "2026-04-15"}).respond(json=_stats(1687, 0, 527))
@@ -263,7 +263,7 @@ async def test_a_complete_report_for_a_past_date_is_kept(client: httpx.AsyncClie
 
 
 async def test_a_source_down_leaves_its_sections_missing(client: httpx.AsyncClient) -> None:
-    with respx.mock(base_url=GATEWAY, assert_all_called=False) as mock:
+    with respx.mock(base_url=GATEWAY, assert_all_called=False, using=UPSTREAMS) as mock:
         mock.route(path__startswith="/api/v1/org/").mock(side_effect=httpx.ConnectError("refused"))
         mock.get("/api/v1/assets/stats/summary").respond(json=ASSETS_SUMMARY)
         mock.get("/api/v1/assets/stats/car-norms").respond(json=CAR_NORMS)

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from haicap_reporting.sections.workload import median, per_person
 from haicap_shared.roles import Role
-from haicap_shared.testing import TestTokens, assert_problem
+from haicap_shared.testing import UPSTREAMS, TestTokens, assert_problem
 
 from .conftest import GATEWAY
 from .producers import assert_fakes_match_producers
@@ -25,7 +25,7 @@ AS_OF = "2026-04-15"
 @pytest.fixture
 def gateway():
     """The province, org-structure's workload and personnel's headcount answering for the stand-in records."""
-    with respx.mock(base_url=GATEWAY, assert_all_called=False) as mock:
+    with respx.mock(base_url=GATEWAY, assert_all_called=False, using=UPSTREAMS) as mock:
         mock.get(f"/api/v1/org/units/by-code/{PROVINCE}", name="province").respond(json=CAO_BANG)
         yield SimpleNamespace(mock=mock, records=fake_workload(mock))
         assert_fakes_match_producers(mock)

@@ -33,6 +33,7 @@ import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
+import respx.mocks
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi import FastAPI
@@ -372,6 +373,33 @@ class GatewayStandIn:
     def paths(self) -> list[str]:
         """The paths of the requests past the token URL, in order."""
         return [request.url.path for request in self.seen]
+
+
+class UpstreamMocker(respx.mocks.AbstractRequestMocker):
+    """respx's answers for the services' pooled client, whose transport is aiohttp's.
+
+    respx's default mocker patches httpcore's pool, which that client no longer goes through
+    (:mod:`haicap_shared.http_transport`), and its ``httpx`` mocker catches every client, the
+    test's own ``ASGITransport`` client too. This one patches the transport itself, whose
+    requests and responses are httpx's already: ``respx.mock(using=UPSTREAMS)``.
+    """
+
+    name = "haicap-upstreams"
+    targets = ["haicap_shared.http_transport.AiohttpTransport"]
+    target_methods = ["handle_async_request"]
+
+    @classmethod
+    def to_httpx_request(cls, **kwargs: Any) -> httpx.Request:
+        request: httpx.Request = kwargs["request"]
+        return request
+
+    @classmethod
+    async def from_async_httpx_response(cls, httpx_response: httpx.Response, target: Any, **kwargs: Any) -> httpx.Response:
+        return httpx_response
+
+
+UPSTREAMS = UpstreamMocker.name
+"""``respx.mock``'s ``using`` for answering the services' calls to each other (:class:`UpstreamMocker`)."""
 
 
 @asynccontextmanager

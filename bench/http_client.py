@@ -92,10 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
     port = free_port()
-    echo = subprocess.Popen(
-        [sys.executable, "-m", "haicap_gateway.echo", "--host", HOST, "--port", str(port), "--http", "httptools", "--loop", "uvloop"],
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    command = [sys.executable, "-m", "haicap_gateway.echo", "--host", HOST, "--port", str(port)]
+    # NOTE: the services' own server stack (uvicorn with httptools and uvloop)
+    echo = subprocess.Popen([*command, "--http", "httptools", "--loop", "uvloop"], env={**os.environ, "PYTHONUNBUFFERED": "1"})  # noqa: S603
     try:
         url = f"http://{HOST}:{port}{PATH}"
         deadline = time.monotonic() + 30
@@ -112,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         echo.terminate()
         echo.wait(10)
     peer = "httpx (httpcore)"
-    print(f"\n{args.at_once} calls at once, {args.rounds} rounds a run, median of {args.runs} runs; load average {load_average()}\n")
+    print(f"\n{args.at_once} calls at once, {args.rounds} rounds a run, median of {args.runs} runs; "
+          f"load average {load_average()}\n")  # fmt: skip
     print("| client | CPU per call | wall per round | CPU vs httpx (httpcore), same run |")
     print("| --- | ---: | ---: | ---: |")
     for name in runs[0]:

@@ -4,8 +4,9 @@
 none), the national data set written into them (``haicap_scenario.national``), dropped at the
 end unless ``--keep``; ``--reuse`` times again on databases a ``--keep`` run printed, loading
 nothing. :func:`running_stack`: ``tools/run_stack.py``'s Stack on them, on free loopback
-ports, reporting's cache off (every timed report composed anew), and an admin of the run to
-sign in as. :func:`add_arguments` adds the options both take.
+ports, reporting's cache off (every timed report composed anew), the connection pools of the
+Kubernetes ConfigMap (:func:`deployed_pools`: the national deployment these figures are for),
+and an admin of the run to sign in as. :func:`add_arguments` adds the options both take.
 
 A script imports this module with its own folder at the end of ``sys.path``, not the front,
 so that its name (``reports``, ``workload``) does not hide a package of the same name.
@@ -32,6 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
+import yaml
 from haicap_scenario import national
 from run_stack import GATEWAY, SERVICES, Stack, free_ports
 
@@ -41,6 +43,19 @@ __all__ = ["GATEWAY", "Databases", "Running", "add_arguments", "load_average", "
 
 ADMIN = "bench-admin"
 PROCESSES = (*SERVICES, GATEWAY)
+DEPLOYED_CONFIG = ROOT / "deploy" / "k8s" / "base" / "config.yaml"
+
+
+def deployed_pools() -> dict[str, str]:
+    """The connection pools the Kubernetes ConfigMap sets (``HAICAP_<SERVICE>_DATABASE_POOL_SIZE``, ``..._MAX_OVERFLOW``).
+
+    NOTE: not the processes' defaults (5 kept, 10 more opened for a call and closed after), kept
+    low for ``make run`` and the test stacks, which put every process on one server: a province
+    summary sends 10 calls at once to org-structure, and each connection opened for one call
+    starts a PostgreSQL backend that fills its caches again: about 4 a Cao Bằng summary.
+    """
+    data: dict[str, str] = yaml.safe_load(DEPLOYED_CONFIG.read_text())["data"]
+    return {name: str(value) for name, value in data.items() if name.endswith(("_DATABASE_POOL_SIZE", "_DATABASE_MAX_OVERFLOW"))}
 
 
 def add_arguments(parser: argparse.ArgumentParser, *, assets: int, assets_help: str | None = None) -> None:
@@ -148,8 +163,8 @@ class Running:
 
 @contextmanager
 def running_stack(databases: Databases, settings: Sequence[tuple[str, str]] = ()) -> Iterator[Running]:
-    """Every process on its database and a free port, reporting's cache off, on its defaults but for ``settings``
-    (``--set``); stopped on exit."""
+    """Every process on its database and a free port, reporting's cache off, the pools of :func:`deployed_pools`, on its
+    defaults but for ``settings`` (``--set``, which override the pools too); stopped on exit."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("HAICAP_")}
     for spec, port in zip(PROCESSES, free_ports(len(PROCESSES)), strict=True):
         env[f"{spec.env_prefix}PORT"] = str(port)
@@ -158,9 +173,9 @@ def running_stack(databases: Databases, settings: Sequence[tuple[str, str]] = ()
     env["HAICAP_REPORTING_PAST_REPORT_TTL_SECONDS"] = "0"
     env["HAICAP_REPORTING_CURRENT_REPORT_TTL_SECONDS"] = "0"
     env["HAICAP_REPORTING_SECTION_TIMEOUT_SECONDS"] = "300"
-    env.update(settings)
-    if settings:
-        print("settings: " + " ".join(f"{name}={value}" for name, value in settings), flush=True)
+    chosen = {**deployed_pools(), **dict(settings)}
+    env.update(chosen)
+    print("settings: " + " ".join(f"{name}={value}" for name, value in chosen.items()), flush=True)
     with Stack(env, databases.work, startup_timeout_seconds=120) as stack:
         stack.run_step(GATEWAY, "migrate")  # NOTE: the services' databases were migrated by the loader
         stack.create_accounts("04")

@@ -32,7 +32,7 @@ def new_http_client(timeout_seconds: float) -> httpx.AsyncClient:
     # or the client may reuse a socket the server is closing.
     # NOTE: trust_env=False: a proxy set in the environment must not divert calls between
     # services on the private network.
-    # NOTE: on aiohttp's pool, not httpx's: a call costs a quarter of the CPU (http_transport.py).
+    # NOTE: on aiohttp's pool, not httpx's: a call costs a fifth of the CPU (http_transport.py).
     return httpx.AsyncClient(
         trust_env=False,
         timeout=httpx.Timeout(timeout_seconds, connect=min(timeout_seconds, 3.0)),

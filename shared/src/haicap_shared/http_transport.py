@@ -2,8 +2,9 @@
 
 Why not httpx's own pool (httpcore): for each request it walks every connection it keeps and
 asks each whether it expired, through anyio's typed attributes. With a province summary's 21
-calls at once, that walk cost more than the rest of the request: 1.6 ms of CPU per call in a
-loopback benchmark, against 0.4 ms through this transport (``bench/http_client.py``).
+calls at once, that walk alone was 19 % of reporting's CPU (py-spy), and httpcore's locks and
+streams around it most of the rest: 2.4 ms of CPU per call in a loopback benchmark, against
+0.40 ms through this transport (``bench/http_client.py``).
 
 Callers keep httpx's API (``httpx.Response``, its exceptions, its timeouts): this transport maps
 aiohttp's errors onto httpx's, so that :class:`haicap_shared.http.ServiceClient` tells a service

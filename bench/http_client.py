@@ -24,32 +24,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 import aiohttp
 import httpx
+from national_stack import load_average  # NOTE: first: it puts tools/ (run_stack) on sys.path
+from run_stack import free_ports
 
 from haicap_shared.http import new_http_client
 
 HOST = "127.0.0.1"
 PATH = "/units/by-code/04?as_of=2025-08-01"
 Get = Callable[[], Awaitable[object]]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-def load_average() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "?"
 
 
 async def per_call(get: Get, at_once: int, rounds: int) -> tuple[float, float]:
@@ -91,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=300)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
-    port = free_port()
+    [port] = free_ports(1)
     command = [sys.executable, "-m", "haicap_gateway.echo", "--host", HOST, "--port", str(port)]
     # NOTE: the services' own server stack (uvicorn with httptools and uvloop)
     echo = subprocess.Popen([*command, "--http", "httptools", "--loop", "uvloop"], env={**os.environ, "PYTHONUNBUFFERED": "1"})  # noqa: S603

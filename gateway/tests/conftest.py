@@ -170,10 +170,3 @@ def echo_servers() -> Iterator[tuple[str, str]]:
 @pytest.fixture(scope="session")
 def echo_url(echo_servers: tuple[str, str]) -> str:
     return echo_servers[0]
-
-
-def closed_port_url() -> str:
-    """A loopback URL nothing listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{probe.getsockname()[1]}"

@@ -11,9 +11,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from haicap_shared.testing import assert_problem
-
-from .conftest import closed_port_url
+from haicap_shared.testing import assert_problem, closed_port_url
 
 pytestmark = pytest.mark.parametrize("upstream_client", ["aiohttp", "httpx"])
 

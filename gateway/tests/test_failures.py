@@ -1,19 +1,12 @@
 """Upstream failures become problems naming the service: 503 when unreachable, 504 when slow."""
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
-from haicap_shared.testing import assert_problem
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from haicap_shared.testing import assert_problem, closed_port_url
 
 
 @pytest.fixture
@@ -36,7 +29,7 @@ async def silent_upstream() -> AsyncIterator[str]:
 
 
 async def test_connection_refused_is_503_naming_the_service(make_gateway) -> None:
-    async with make_gateway(personnel_url=f"http://127.0.0.1:{_closed_port()}") as client:
+    async with make_gateway(personnel_url=closed_port_url()) as client:
         response = await asyncio.wait_for(client.get("/api/v1/personnel/healthz"), timeout=10)
     body = assert_problem(response, 503, "upstream_unavailable")
     assert body["service"] == "personnel"
@@ -61,7 +54,7 @@ async def test_timeout_from_the_client_is_504(make_gateway, fake) -> None:
 
 
 async def test_problem_carries_the_request_id(make_gateway) -> None:
-    async with make_gateway(org_url=f"http://127.0.0.1:{_closed_port()}") as client:
+    async with make_gateway(org_url=closed_port_url()) as client:
         response = await client.get("/api/v1/org/units", headers={"X-Request-ID": "req-503"})
     assert_problem(response, 503, "upstream_unavailable")
     assert response.headers["x-request-id"] == "req-503"

@@ -1,7 +1,6 @@
 """The service-to-service client: retries for safe methods only, failures as problems."""
 
 import asyncio
-import socket
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -15,19 +14,13 @@ from haicap_shared.errors import UpstreamTimeout, UpstreamUnavailable
 from haicap_shared.http import ClientCredentials, ServiceClient, UpstreamError, new_http_client
 from haicap_shared.logs import request_id_var
 from haicap_shared.settings import ServiceSettings
-from haicap_shared.testing import UPSTREAMS
+from haicap_shared.testing import UPSTREAMS, closed_port_url
 
 
 @pytest.fixture
 async def http() -> httpx.AsyncClient:
     async with new_http_client(2.0) as client:
         yield client
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @respx.mock(using=UPSTREAMS)
@@ -78,7 +71,7 @@ async def test_an_upstream_problem_keeps_its_status_and_code(http: httpx.AsyncCl
 
 
 async def test_a_service_that_is_down(http: httpx.AsyncClient) -> None:
-    client = ServiceClient("personnel", f"http://127.0.0.1:{_closed_port()}", http, retries=1, backoff_seconds=0)
+    client = ServiceClient("personnel", closed_port_url(), http, retries=1, backoff_seconds=0)
     with pytest.raises(UpstreamUnavailable):
         await client.get_json("/healthz")
     assert await client.is_ready() is False

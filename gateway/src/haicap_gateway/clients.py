@@ -18,7 +18,7 @@ import aiohttp
 import httpx
 from yarl import URL
 
-from haicap_shared.http_transport import aiohttp_header_value
+from haicap_shared.http_transport import aiohttp_header_value, plain_aiohttp_session
 
 from .settings import GatewaySettings
 from .upstream import Answer, ConnectFailed, Disconnected, TimedOut
@@ -45,15 +45,10 @@ class AiohttpClient:
     @classmethod
     def from_settings(cls, settings: GatewaySettings) -> AiohttpClient:
         """The process's session; call it inside the running event loop (the lifespan)."""
-        connector = aiohttp.TCPConnector(limit=MAX_CONNECTIONS, keepalive_timeout=KEEPALIVE_SECONDS, use_dns_cache=True)
-        session = aiohttp.ClientSession(
-            connector=connector,
-            auto_decompress=False,
-            trust_env=False,
-            cookie_jar=aiohttp.DummyCookieJar(),
-            skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent", "Content-Type"),
+        session = plain_aiohttp_session(
+            limit=MAX_CONNECTIONS,
+            keepalive_seconds=KEEPALIVE_SECONDS,
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=settings.connect_timeout_seconds),
-            raise_for_status=False,
         )
         return cls(session, connect_timeout=settings.connect_timeout_seconds)
 

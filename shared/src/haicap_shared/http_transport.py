@@ -17,14 +17,36 @@ down into a 504.
 from __future__ import annotations
 
 import contextlib
+import ssl
 from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
 import httpx
 from yarl import URL
 
-# NOTE: httpx sets these itself (or leaves them out on purpose); aiohttp must not add its own
-_SET_BY_HTTPX = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
+# NOTE: the caller sets these itself (or leaves them out on purpose); aiohttp must not add its own
+_SET_BY_THE_CALLER = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
+
+
+def plain_aiohttp_session(
+    *, limit: int, keepalive_seconds: float, timeout: aiohttp.ClientTimeout, tls: ssl.SSLContext | bool = True
+) -> aiohttp.ClientSession:
+    """An aiohttp session that adds nothing of its own to what it sends or hands back.
+
+    No cookie jar (a Set-Cookie from one service never travels with a later call through it), no
+    proxy from the environment (calls between services stay on the private network), no
+    decompression (the body is handed back as it came), none of aiohttp's default headers: the
+    caller (httpx here, the gateway passing a request on) decides what goes out. Call it inside
+    the running event loop.
+    """
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=limit, keepalive_timeout=keepalive_seconds, ssl=tls),
+        cookie_jar=aiohttp.DummyCookieJar(),
+        trust_env=False,
+        auto_decompress=False,
+        skip_auto_headers=_SET_BY_THE_CALLER,
+        timeout=timeout,
+    )
 
 
 def aiohttp_header_value(value: str) -> str:
@@ -75,11 +97,10 @@ class _AiohttpBody(httpx.AsyncByteStream):
 class AiohttpTransport(httpx.AsyncBaseTransport):
     """An ``httpx.AsyncClient`` transport sending through one ``aiohttp.ClientSession``.
 
-    The session is made on the first request, inside the running event loop, and closed with
-    the client. No cookie jar (a Set-Cookie from one service never travels with another call),
-    no proxy from the environment, no decompression (httpx decodes the body itself), no
-    redirects (httpx follows them when asked). TLS is verified as httpx verifies it (certifi's
-    roots), so a switch of transport changes no trust.
+    The session (:func:`plain_aiohttp_session`) is made on the first request, inside the running
+    event loop, and closed with the client. httpx keeps doing what it did above its transport:
+    decoding the body, following redirects when asked, its client's cookies. TLS is verified as
+    httpx verifies it (certifi's roots), so a switch of transport changes no trust.
     """
 
     def __init__(self, *, max_connections: int, keepalive_seconds: float) -> None:
@@ -89,16 +110,12 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     def _session_in_loop(self) -> aiohttp.ClientSession:
         if self._session is None:
-            connector = aiohttp.TCPConnector(
-                limit=self.max_connections, keepalive_timeout=self.keepalive_seconds, ssl=httpx.create_ssl_context()
-            )
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                cookie_jar=aiohttp.DummyCookieJar(),
-                trust_env=False,
-                auto_decompress=False,
-                skip_auto_headers=_SET_BY_HTTPX,
-                raise_for_status=False,
+            # NOTE: no time limit for the session: each request brings httpx's own
+            self._session = plain_aiohttp_session(
+                limit=self.max_connections,
+                keepalive_seconds=self.keepalive_seconds,
+                timeout=aiohttp.ClientTimeout(total=None),
+                tls=httpx.create_ssl_context(),
             )
         return self._session
 

@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import re
+import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
@@ -373,6 +374,13 @@ class GatewayStandIn:
     def paths(self) -> list[str]:
         """The paths of the requests past the token URL, in order."""
         return [request.url.path for request in self.seen]
+
+
+def closed_port_url() -> str:
+    """A loopback URL nothing listens on: a call to it is refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}"
 
 
 class UpstreamMocker(respx.mocks.AbstractRequestMocker):

@@ -176,7 +176,7 @@ def country():
         late = [{"group": {"province": "04"}, "people": 3}, {"group": {"province": "79"}, "people": 4}]
         not_completed = {**SCOPE, "year": 2025, "by": ["province"], "rows": late, "total": 7}
         not_completed.pop("as_of")
-        mock.get("/api/v1/personnel/stats/tasks-not-completed").respond(json=not_completed)
+        mock.get("/api/v1/personnel/stats/tasks-not-completed", name="tasks_not_completed").respond(json=not_completed)
         gap_rows = [{"group": {"province": "04"}, "people": 2}, {"group": {"province": "79"}, "people": 6}]
         gaps = {**SCOPE, "by": ["province"], "rows": gap_rows, "total": 8, "sample": ["p-1", "p-2"]}
         mock.get("/api/v1/personnel/stats/gaps").respond(json=gaps)
@@ -187,6 +187,19 @@ def country():
 
 async def _summary_report(client: httpx.AsyncClient, **params: str) -> httpx.Response:
     return await client.get("/national/summary", params={"as_of": AS_OF, **params})
+
+
+async def test_a_national_summary_for_1945_or_before_counts_no_failed_evaluations(
+    client: httpx.AsyncClient, country: respx.MockRouter
+) -> None:
+    response = await client.get("/national/summary", params={"as_of": "1945-06-30"})
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert (report["complete"], report["missing"]) == (True, [])
+    staff = report["staff"]
+    assert staff["tasks_not_completed_two_years"] == {"year": 1944, "people": 0}
+    assert [r["tasks_not_completed_two_years"] for r in staff["by_province"]] == [0, 0]
+    assert not country.routes["tasks_not_completed"].called
 
 
 async def test_the_national_summary_adds_up_the_provinces(client: httpx.AsyncClient, country: respx.MockRouter) -> None:

@@ -254,6 +254,18 @@ async def test_province_summary(client: httpx.AsyncClient, org) -> None:
     assert response.headers["cache-control"] == "private, max-age=300"
 
 
+async def test_a_summary_for_1945_or_before_counts_no_failed_evaluations(client: httpx.AsyncClient, org) -> None:
+    """personnel evaluates from 1945 on (it refuses an earlier year): the figure is nobody, and the report is complete."""
+    org.get("/api/v1/org/tasks/stats", params={"as_of": "1945-06-30"}).respond(json=_stats(0, 0, 0))
+    not_completed = org.get("/api/v1/personnel/stats/tasks-not-completed", name="any_year")
+    response = await client.get(f"/provinces/{PROVINCE}/summary", params={"as_of": "1945-06-30"})
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert (report["complete"], report["missing"]) == (True, [])
+    assert report["staff"]["tasks_not_completed_two_years"] == {"year": 1944, "people": 0}
+    assert not not_completed.called
+
+
 async def test_a_complete_report_for_a_past_date_is_kept(client: httpx.AsyncClient, org) -> None:
     params = {"as_of": "2026-04-15"}
     await client.get(f"/provinces/{PROVINCE}/summary", params=params)

@@ -18,7 +18,7 @@ from haicap_shared.codes import UnitLevel
 from .assets import AssetsSource, AssetSummary, CarNormCounts, DispositionStats
 from .base import Read, read
 from .org import LevelProgress, OrgSource, TaskStats
-from .personnel import PersonnelSource
+from .personnel import FIRST_EVALUATED_YEAR, PersonnelSource
 
 # NOTE: 34 since 1 July 2025 (63 before): one page holds them all
 MAX_PROVINCES = 100
@@ -212,5 +212,7 @@ async def streamlining_by_province(personnel: PersonnelSource, as_of: date) -> G
 
 
 async def tasks_not_completed_by_province(personnel: PersonnelSource, year: int) -> GroupedTasksNotCompleted:
+    if year < FIRST_EVALUATED_YEAR:
+        return GroupedTasksNotCompleted(year=year, rows=[], total=0)
     params = [("year", str(year)), ("by", "province")]
     return await read(personnel.client, GroupedTasksNotCompleted, "/stats/tasks-not-completed", params=params)

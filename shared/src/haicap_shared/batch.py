@@ -22,7 +22,7 @@ from urllib.parse import unquote
 
 import httpx
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from .auth import CurrentPrincipal
@@ -59,10 +59,11 @@ def _answer_problem(error: AppError, path: str) -> bytes:
     return json.dumps({"status": error.status, "body": error.problem(path)}).encode()
 
 
-class JsonBytes(Response):
+class JsonBytes(JSONResponse):
     """A JSON body already encoded (the reads' answers are passed on as they were written)."""
 
-    media_type = "application/json"
+    def render(self, content: Any) -> bytes:
+        return content if isinstance(content, bytes) else super().render(content)
 
 
 class BatchRead(BaseModel):

@@ -71,6 +71,8 @@ async def test_each_read_is_authorised_as_the_caller(client: httpx.AsyncClient, 
     assert answers[1]["status"] == 200
     assert answers[1]["body"]["text"] != "riêng"
     assert_problem(await _batch(client, "/notes", headers=NO_AUTH), 401, "not_authenticated")
+    # A person reads their own dossier, one route at a time.
+    assert_problem(await _batch(client, "/days?on=2026-04-15", headers=test_tokens.headers(Role.STAFF)), 403, "role_not_allowed")
     expired = test_tokens.headers(ttl_seconds=-60)
     assert (await _batch(client, "/notes", headers=expired)).status_code == 401
 

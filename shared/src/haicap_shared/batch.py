@@ -9,6 +9,9 @@ Each read is still answered by the app itself, exactly as if it had come alone: 
 authorised with the batch's own ``Authorization``, validated, audited and logged with the
 batch's request id. Its answer (a document or a problem) is returned with its status, in the
 order asked. Only ``GET`` is read this way: a batch changes nothing, so a caller may retry it.
+
+The caller's side is :class:`ReadBatches`: the reads of one service asked at the same moment
+(by the sections of one report) go to it as one batch, each awaited as if it had been a GET.
 """
 
 from __future__ import annotations
@@ -21,15 +24,18 @@ from typing import Annotated, Any
 from urllib.parse import unquote
 
 import httpx
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from .auth import CurrentPrincipal
+from .auth import Principal, require
 from .deadlines import takes_up_to
 from .errors import AppError, UpstreamUnavailable
 from .http import RETRYABLE_STATUS, ServiceClient, UpstreamError
+from .roles import EVERY_ROLE, SELF_SERVICE
 
+# NOTE: every role that reads records or figures; a person (staff) reads only their own dossier, one route at a time
+BatchReaders = Annotated[Principal, Depends(require(*(EVERY_ROLE - SELF_SERVICE)))]
 MAX_READS = 32
 MAX_PATH_LENGTH = 2048
 MAX_ANSWER_BYTES = 16 * 1024 * 1024
@@ -108,12 +114,13 @@ def batch_router() -> APIRouter:
         openapi_extra=takes_up_to(),
         responses={200: {"model": BatchResponse, "description": "Each read's status and body, in the order asked"}},
     )
-    async def read_in_batch(request: Request, reads: BatchRequest, principal: CurrentPrincipal) -> JsonBytes:
+    async def read_in_batch(request: Request, reads: BatchRequest, principal: BatchReaders) -> JsonBytes:
         """Answer several GETs of this service in one request, one after another, each as if it had come alone.
 
         Each read is authorised, validated and audited as its own route does: a read the caller may
         not make answers its 403 in its place, and the others are answered all the same. Reads are
-        answered in turn, holding one database connection at a time.
+        answered in turn, holding one database connection at a time. Every role but `staff` (a
+        person, who reads their own dossier) may send a batch.
         """
         answers = [await _answer(request, read.path) for read in reads.reads]
         body = b'{"answers":[' + b",".join(answers) + b"]}"

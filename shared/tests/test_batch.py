@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -195,3 +196,29 @@ async def test_more_reads_than_one_batch_holds_go_in_several(client: httpx.Async
     found = await asyncio.gather(*(batches.get_json(upstream, "/days", {"on": day}) for day in days))
     assert [f["on"] for f in found] == days
     assert sent == [MAX_READS, 5]
+
+
+async def test_a_service_without_batch_is_read_with_one_get_each() -> None:
+    """During an upgrade a caller may meet a service of a version before /batch: it reads each read alone then."""
+    old = FastAPI()
+
+    @old.get("/days")
+    async def day(on: str) -> dict[str, str]:
+        return {"on": on}
+
+    sent: list[tuple[str, str]] = []
+
+    async def note_request(request: httpx.Request) -> None:
+        sent.append((request.method, request.url.path))
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=old), event_hooks={"request": [note_request]}) as http:
+        batches = ReadBatches()
+        upstream = ServiceClient("old", "http://old", http)
+        found = await asyncio.gather(*(batches.get_json(upstream, "/days", {"on": on}) for on in ("2026-04-15", "2026-04-16")))
+        assert [f["on"] for f in found] == ["2026-04-15", "2026-04-16"]
+        assert sent == [("POST", "/batch"), ("GET", "/days"), ("GET", "/days")]
+        sent.clear()
+        # A caller told not to batch (reporting's HAICAP_REPORTING_BATCH_READS=false) sends GETs straight away.
+        alone = ServiceClient("old", "http://old", http, batch_reads=False)
+        await asyncio.gather(*(batches.get_json(alone, "/days", {"on": on}) for on in ("2026-04-15", "2026-04-16")))
+        assert sent == [("GET", "/days"), ("GET", "/days")]

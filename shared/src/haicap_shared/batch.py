@@ -37,6 +37,8 @@ from .roles import EVERY_ROLE, SELF_SERVICE
 # NOTE: every role that reads records or figures; a person (staff) reads only their own dossier, one route at a time
 BatchReaders = Annotated[Principal, Depends(require(*(EVERY_ROLE - SELF_SERVICE)))]
 MAX_READS = 32
+WITHOUT_BATCH = frozenset({404, 405})
+"""What a service without ``/batch`` answers a batch (the caller then sends each read as its own GET)."""
 MAX_PATH_LENGTH = 2048
 MAX_ANSWER_BYTES = 16 * 1024 * 1024
 """The largest answer a batch passes on (a service's pages are far smaller); a larger one is replaced by a problem."""
@@ -205,7 +207,9 @@ class ReadBatches:
         self._sending: set[asyncio.Task[None]] = set()
 
     async def get_json(self, client: ServiceClient, path: str, params: Any = None) -> Any:
-        """GET ``path`` with ``params`` from ``client``, in the batch its service is gathering."""
+        """GET ``path`` with ``params`` from ``client``, in the batch its service is gathering (alone, if it takes none)."""
+        if not client.batch_reads:
+            return await client.get_json(path, params=params)
         query = str(httpx.QueryParams(params)) if params else ""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         gathering = self._open.get(id(client))
@@ -246,6 +250,10 @@ class ReadBatches:
             return
         try:
             response = await client.request("POST", "/batch", json={"reads": [{"path": p} for p, _ in reads]}, idempotent=True)
+            if response.status_code in WITHOUT_BATCH:
+                # NOTE: a service of a version before /batch (an upgrade under way): each read as its own GET
+                await asyncio.gather(*(_settle(future, client.get_json(path)) for path, future in reads))
+                return
             if response.is_error:
                 raise client.refused(response)
             answers = response.json()["answers"]

@@ -106,7 +106,10 @@ class ClientCredentials:
 
 
 class ServiceClient:
-    """A typed gateway to one upstream service (with ``credentials``, as the service's account)."""
+    """A typed gateway to one upstream service (with ``credentials``, as the service's account).
+
+    ``batch_reads``: reads of it asked at once may go as one ``POST /batch`` (:class:`haicap_shared.batch.ReadBatches`).
+    """
 
     def __init__(
         self,
@@ -117,8 +120,10 @@ class ServiceClient:
         retries: int = 2,
         backoff_seconds: float = 0.1,
         credentials: ClientCredentials | None = None,
+        batch_reads: bool = True,
     ) -> None:
         self.name = name
+        self.batch_reads = batch_reads
         self.base_url = base_url.rstrip("/")
         self.http = http
         self.retries = retries

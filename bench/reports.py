@@ -10,16 +10,14 @@ an admin signed in at the gateway, and for each province of ``--provinces``:
 
 * the province summary (``compare_to`` included) and the transition-gap report, through the
   gateway and directly at reporting;
-* each call those reports make, directly at its service: the province check alone, and one
-  ``POST /batch`` per service holding that service's reads (the same paths and parameters), as
-  reporting sends them (``haicap_shared.batch``); the slowest of them is what the report is
-  compared with, since reporting makes them concurrently. Each read is also timed alone, and
-  the slowest read is shown beside it;
+* each aggregate call those reports make (the same paths and parameters), directly at its
+  service; the slowest of them is what the report is compared with, since reporting calls
+  them concurrently;
 
 then the national roll-up (``/national/summary`` and ``/national/transition-gaps``, unless
-``--no-national``) against its calls, one batch per service of its reads, one read per statistic
-for the whole country: personnel's grouped ``by=province``, org-structure's and assets'
-``/…/by-province`` routes (goal: at most 1.5 times the slowest call, and 5 s).
+``--no-national``) against its calls, one per statistic for the whole country: personnel's
+grouped ``by=province``, org-structure's and assets' ``/…/by-province`` routes (goal: at most
+1.5 times the slowest, and 5 s).
 
 While a report's calls run at once, the machine's CPU time is also taken by process: each
 process of the stack (with its children), PostgreSQL's backends, this client, and what is left
@@ -54,7 +52,6 @@ import statistics
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 import httpx
 from haicap_scenario import national
@@ -81,38 +78,6 @@ class Call:
         """The label, and the province of a province report's call."""
         province = next((v for k, v in self.params if k == "province"), None)
         return self.label() + (f" [{province}]" if province else "")
-
-
-@dataclass(frozen=True)
-class Batch:
-    """Reads of one service sent as one ``POST /batch``, as reporting sends a report's reads of that service."""
-
-    service: str
-    reads: tuple[Call, ...]
-    path = "/batch"
-
-    def label(self) -> str:
-        return f"{self.service.split('-')[0]} /batch of {len(self.reads)} reads"
-
-    def key(self) -> str:
-        province = next((v for c in self.reads for k, v in c.params if k == "province"), None)
-        return self.label() + (f" [{province}]" if province else "")
-
-    def body(self) -> dict[str, list[dict[str, str]]]:
-        return {"reads": [{"path": c.path + (f"?{urlencode(c.params)}" if c.params else "")} for c in self.reads]}
-
-
-Sent = Call | Batch
-
-
-def as_sent(reads: list[Call], *, alone: int) -> list[Sent]:
-    """What reporting sends for a report of ``reads``: the first ``alone`` by themselves (the province check, which
-    runs beside the sections), the others in one batch per service (a service's only read goes as its own GET)."""
-    by_service: dict[str, list[Call]] = {}
-    for call in reads[alone:]:
-        by_service.setdefault(call.service, []).append(call)
-    batches = [Batch(service, tuple(calls)) if len(calls) > 1 else calls[0] for service, calls in by_service.items()]
-    return [*reads[:alone], *batches]
 
 
 def summary_calls(province: str) -> list[Call]:
@@ -211,26 +176,6 @@ def timed_get(client: httpx.Client, url: str, params: Params, *, report: bool = 
     return took
 
 
-def timed(client: httpx.Client, stack: Running, sent: Sent) -> float:
-    """Milliseconds of one call as reporting makes it, directly at its service."""
-    if isinstance(sent, Call):
-        return timed_get(client, f"{stack.url(sent.service)}{sent.path}", sent.params)
-    started = time.perf_counter()
-    response = client.post(f"{stack.url(sent.service)}/batch", json=sent.body())
-    took = (time.perf_counter() - started) * 1000
-    check_batch(response)
-    return took
-
-
-def check_batch(response: httpx.Response) -> None:
-    """A batch and each of its reads answered 200."""
-    if response.status_code != 200:
-        raise RuntimeError(f"{response.request.url}: {response.status_code} {response.text[:300]}")
-    failed = [a for a in response.json()["answers"] if a["status"] != 200]
-    if failed:
-        raise RuntimeError(f"{response.request.url}: a read answered {failed[0]['status']} {str(failed[0]['body'])[:300]}")
-
-
 def machine_cpu_seconds() -> float:
     """CPU-seconds every core of this machine has spent busy since boot (``/proc/stat``: all but idle and iowait)."""
     user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in Path("/proc/stat").read_text().split()[1:9])
@@ -287,26 +232,17 @@ class CpuMark:
 
 
 async def at_once(
-    stack: Running, sent: list[Sent], headers: dict[str, str], sessions: Mapping[int, str]
+    urls: list[tuple[str, Params]], headers: dict[str, str], sessions: Mapping[int, str]
 ) -> tuple[float, float, dict[str, float]]:
     """Milliseconds of every call made at once, directly, the way reporting makes them (without reporting), and the
     CPU the machine spent meanwhile, in all and by process (:meth:`CpuMark.spent_since`)."""
-
-    async def send(client: httpx.AsyncClient, call: Sent) -> httpx.Response:
-        url = f"{stack.url(call.service)}{call.path}"
-        if isinstance(call, Call):
-            return await client.get(url, params=tuple(call.params))
-        return await client.post(url, json=call.body())
-
     async with httpx.AsyncClient(timeout=300.0, trust_env=False, headers=headers) as client:
         started, before = time.perf_counter(), CpuMark.now(sessions)
-        responses = await asyncio.gather(*(send(client, call) for call in sent))
+        responses = await asyncio.gather(*(client.get(url, params=tuple(params)) for url, params in urls))
         took, after = (time.perf_counter() - started) * 1000, CpuMark.now(sessions)
-    for response in responses:
-        if response.request.method == "POST":
-            check_batch(response)
-        elif response.status_code != 200:
-            raise RuntimeError(f"{response.request.url}: {response.status_code} {response.text[:300]}")
+    failed = [r for r in responses if r.status_code != 200]
+    if failed:
+        raise RuntimeError(f"{failed[0].request.url}: {failed[0].status_code} {failed[0].text[:300]}")
     return (took, *after.spent_since(before, sessions))
 
 
@@ -316,8 +252,7 @@ class Result:
     report: str
     via_gateway: float
     at_reporting: float
-    sources: dict[str, float]  # NOTE: each call as reporting makes it (the check, a batch per service), alone
-    reads: dict[str, float]  # NOTE: each read alone, as its own GET
+    sources: dict[str, float]
     all_at_once: float
     cpu_at_once: float  # NOTE: CPU-milliseconds of the whole machine while its calls ran at once
     cpu_by_owner: dict[str, float]  # NOTE: the same, by process (:func:`at_once`), in milliseconds
@@ -334,16 +269,11 @@ class Result:
         label = max(self.sources, key=lambda k: self.sources[k])
         return label, self.sources[label]
 
-    @property
-    def slowest_read(self) -> tuple[str, float]:
-        label = max(self.reads, key=lambda k: self.reads[k])
-        return label, self.reads[label]
-
 
 def measure(stack: Running, province: str, runs: int) -> list[Result]:
     reports = [
-        ("summary", f"/provinces/{province}/summary", summary_calls(province), 1),
-        ("transition-gaps", f"/provinces/{province}/transition-gaps", gaps_calls(province), 1),
+        ("summary", f"/provinces/{province}/summary", summary_calls(province)),
+        ("transition-gaps", f"/provinces/{province}/transition-gaps", gaps_calls(province)),
     ]
     return [r for report in reports for r in measure_reports(stack, province, [report], runs)]
 
@@ -356,14 +286,13 @@ def measure_national(stack: Running, runs: int) -> list[Result]:
         response.raise_for_status()
         provinces = len(response.json()["items"])
     reports = [
-        ("national summary", "/national/summary", national_summary_calls(), 0),
-        ("national transition-gaps", "/national/transition-gaps", national_gaps_calls(), 0),
+        ("national summary", "/national/summary", national_summary_calls()),
+        ("national transition-gaps", "/national/transition-gaps", national_gaps_calls()),
     ]
     return [r for report in reports for r in measure_reports(stack, f"all {provinces}", [report], runs)]
 
 
-Reports = list[tuple[str, str, list[Call], int]]
-"""Each report: its name, its path at reporting, its reads, and how many of them go alone (:func:`as_sent`)."""
+Reports = list[tuple[str, str, list[Call]]]
 
 
 def measure_reports(stack: Running, province: str, reports: Reports, runs: int) -> list[Result]:
@@ -371,20 +300,18 @@ def measure_reports(stack: Running, province: str, reports: Reports, runs: int) 
     headers = {"Authorization": f"Bearer {stack.sign_in()}"}
     sessions = {process.pid: name for name, process in stack.stack.processes.items()}
     with httpx.Client(timeout=300.0, trust_env=False, headers=headers) as client:
-        for report, path, calls, alone in reports:
+        for report, path, calls in reports:
             params: Params = [("as_of", AS_OF)] + ([("compare_to", COMPARE_TO)] if report == "summary" else [])
             gateway_url = f"{stack.url(GATEWAY.name)}/api/v1/reports{path}"
             reporting_url = f"{stack.url('reporting')}{path}"
-            sent = as_sent(calls, alone=alone)
-            keys = ("gateway", "reporting", "at_once", "cpu_at_once", "cpu_via_gateway", *(c.key() for c in sent))
+            keys = ("gateway", "reporting", "at_once", "cpu_at_once", "cpu_via_gateway", *(c.key() for c in calls))
             times: dict[str, list[float]] = {key: [] for key in keys}
-            read_times: dict[str, list[float]] = {c.key(): [] for c in calls}
             owners: dict[str, list[float]] = {}
             owners_via_gateway: dict[str, list[float]] = {}
+            direct = [(f"{stack.url(c.service)}{c.path}", c.params) for c in calls]
             for run in range(runs + 1):  # NOTE: the first run warms every cache and connection pool, and is not counted
-                alone_ms = {c.key(): timed_get(client, f"{stack.url(c.service)}{c.path}", c.params) for c in calls}
-                took = {c.key(): timed(client, stack, c) for c in sent}
-                took["at_once"], cpu, by_owner = asyncio.run(at_once(stack, sent, headers, sessions))
+                took = {c.key(): timed_get(client, f"{stack.url(c.service)}{c.path}", c.params) for c in calls}
+                took["at_once"], cpu, by_owner = asyncio.run(at_once(direct, headers, sessions))
                 took["cpu_at_once"] = cpu * 1000
                 took["reporting"] = timed_get(client, reporting_url, params, report=True)
                 before = CpuMark.now(sessions)
@@ -394,21 +321,18 @@ def measure_reports(stack: Running, province: str, reports: Reports, runs: int) 
                 if run:
                     for key, value in took.items():
                         times[key].append(value)
-                    for key, value in alone_ms.items():
-                        read_times[key].append(value)
                     for owner, seconds in by_owner.items():
                         owners.setdefault(owner, []).append(seconds * 1000)
                     for owner, seconds in by_owner_via_gateway.items():
                         owners_via_gateway.setdefault(owner, []).append(seconds * 1000)
             medians = {k: statistics.median(v) for k, v in times.items()}
-            sources = {c.key(): medians[c.key()] for c in sent}
+            sources = {c.key(): medians[c.key()] for c in calls}
             result = Result(
                 province,
                 report,
                 medians["gateway"],
                 medians["reporting"],
                 sources,
-                {k: statistics.median(v) for k, v in read_times.items()},
                 medians["at_once"],
                 medians["cpu_at_once"],
                 {owner: statistics.median(v) for owner, v in owners.items()},
@@ -416,10 +340,10 @@ def measure_reports(stack: Running, province: str, reports: Reports, runs: int) 
                 {owner: statistics.median(v) for owner, v in owners_via_gateway.items()},
             )
             results.append(result)
-            shown = sorted(sources.items(), key=lambda kv: -kv[1])
+            shown = sorted(sources.items(), key=lambda kv: -kv[1])[:12]
             print(f"  {province} {report}: gateway {medians['gateway']:.0f} ms, reporting {medians['reporting']:.0f} ms, "
-                  f"all at once {medians['at_once']:.0f} ms, {len(sent)} calls of {len(calls)} reads, "
-                  f"slowest calls {', '.join(f'{k} {v:.0f}' for k, v in shown)}", flush=True)  # fmt: skip
+                  f"all at once {medians['at_once']:.0f} ms, {len(calls)} calls, "
+                  f"slowest sources {', '.join(f'{k} {v:.0f}' for k, v in shown)}", flush=True)  # fmt: skip
     return results
 
 
@@ -432,25 +356,22 @@ def owners_line(cpu_ms: Mapping[str, float]) -> str:
 def print_table(results: list[Result], sizes: national.Sizes, runs: int, load: str) -> None:
     print(f"\n{sizes.people:,} people, {sizes.assets:,} assets, {sizes.tasks:,} tasks; median of {runs} runs; "
           f"reporting's cache off; as_of {AS_OF} (summary with compare_to {COMPARE_TO}); load average {load}\n")  # fmt: skip
-    print("| province | report | via gateway | at reporting | slowest call (direct) | its calls one by one (sum) "
-          "| its calls all at once (direct) | machine CPU meanwhile | gateway / slowest call | reporting / slowest call "
-          f"| reporting / all at once | gateway / this machine's floor (slowest, or CPU / {CORES} cores) "
-          "| slowest read alone | gateway / slowest read |")  # fmt: skip
-    print("| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
+    print("| province | report | via gateway | at reporting | slowest source (direct) | its sources one by one (sum) "
+          "| its sources all at once (direct) | machine CPU meanwhile | gateway / slowest | reporting / slowest "
+          f"| reporting / all at once | gateway / this machine's floor (slowest, or CPU / {CORES} cores) |")  # fmt: skip
+    print("| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in results:
         label, slowest = r.slowest
-        read_label, slowest_read = r.slowest_read
         print(
             f"| {r.province} | {r.report} | {r.via_gateway:.0f} ms | {r.at_reporting:.0f} ms | {label}: {slowest:.0f} ms "
             f"| {sum(r.sources.values()):.0f} ms | {r.all_at_once:.0f} ms | {r.cpu_at_once / 1000:.2f} CPU-s "
             f"| **{r.via_gateway / slowest:.2f}** | {r.at_reporting / slowest:.2f} | {r.at_reporting / r.all_at_once:.2f} "
-            f"| {r.via_gateway / r.machine_floor:.2f} | {read_label}: {slowest_read:.0f} ms "
-            f"| {r.via_gateway / slowest_read:.2f} |"
+            f"| {r.via_gateway / r.machine_floor:.2f} |"
         )
     national_ = [r for r in results if r.report.startswith("national")]
     for r in national_:
         print(f"\n{r.report}: {r.via_gateway / 1000:.2f} s via the gateway with the cache off (goal: at most 5 s), "
-              f"{len(r.sources)} calls; gateway / slowest call {r.via_gateway / r.slowest[1]:.2f} "
+              f"{len(r.sources)} calls; gateway / slowest source {r.via_gateway / r.slowest[1]:.2f} "
               "(goal: at most 1.5)")  # fmt: skip
     print("\nThe machine's CPU while a report's calls ran at once, directly, by process (median CPU-ms):")
     for r in results:
@@ -459,12 +380,9 @@ def print_table(results: list[Result], sizes: national.Sizes, runs: int, load: s
     print("gateway are what composing the report costs beyond its calls):")
     for r in results:
         print(f"  {r.province} {r.report}: {r.cpu_via_gateway / 1000:.2f} CPU-s; {owners_line(r.cpu_via_gateway_by_owner)}")
-    print("\nEvery call as reporting makes it, direct (median ms):")
+    print("\nEvery source call, direct (median ms; the national roll-up's slowest first):")
     for r in results:
-        print(f"  {r.province} {r.report}: " + ", ".join(f"{k} {v:.0f}" for k, v in r.sources.items()))
-    print("\nEvery read alone, as its own GET, direct (median ms; the national roll-up's slowest first):")
-    for r in results:
-        shown = sorted(r.reads.items(), key=lambda kv: -kv[1]) if r in national_ else list(r.reads.items())
+        shown = sorted(r.sources.items(), key=lambda kv: -kv[1]) if r in national_ else list(r.sources.items())
         print(f"  {r.province} {r.report}: " + ", ".join(f"{k} {v:.0f}" for k, v in shown))
 
 

@@ -164,5 +164,4 @@ def create_sample_app(db_url: str, var_dir: Path, jwks: str) -> FastAPI:
         metadata=metadata,
         routers=[router],
         personal_fields={"note": ["text"]},
-        batch_reads=True,
     )

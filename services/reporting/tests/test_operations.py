@@ -26,7 +26,7 @@ from .operations_fakes import (
     overdue_item,
 )
 from .producers import assert_fakes_match_producers
-from .test_reports import PROVINCE, UNAVAILABLE, fake_quang_lam, org  # noqa: F401 - org: the fake sources, as a fixture
+from .test_reports import PROVINCE, fake_quang_lam, org  # noqa: F401 - org: the fake sources, as a fixture
 
 SUMMARY = f"/provinces/{PROVINCE}/summary"
 PLAN = f"/plans/{PLAN_ID}"
@@ -144,8 +144,7 @@ async def test_the_task_difficulties_section(client: httpx.AsyncClient, sources:
 
 
 async def test_a_source_down_leaves_the_section_missing(client: httpx.AsyncClient, sources: respx.MockRouter) -> None:
-    # NOTE: one read failing while its service answers the others (reads of a service go in one batch)
-    sources["plans_overdue"].respond(503, json=UNAVAILABLE)
+    sources["plans_overdue"].mock(side_effect=httpx.ConnectError("refused"))
     report = (await client.get(SUMMARY, params={**AS_OF, "to": "2026-12-29"})).json()
     assert report["plans"] is None
     assert ("plans", "org-structure") in {(m["section"], m["service"]) for m in report["missing"]}

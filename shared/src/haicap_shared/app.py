@@ -16,7 +16,6 @@ from sqlalchemy import MetaData
 
 from .audit import AuditTrail, PersonalFields, audit_router
 from .auth import KeySource
-from .batch import batch_router
 from .db import Database
 from .docs import install_offline_docs, sign_in_at
 from .errors import install_problem_handlers
@@ -38,7 +37,6 @@ _COMMON_TAGS: list[dict[str, Any]] = [
     {"name": "audit", "description": "Who changed what, and when"},
     {"name": "health", "description": "Liveness and readiness"},
 ]
-_BATCH_TAG = {"name": "batch", "description": "Several reads of the service in one request (`POST /batch`)"}
 
 
 def create_service_app(
@@ -56,7 +54,6 @@ def create_service_app(
     limit_bodies: bool = True,
     operation_prefix: str | None = None,
     events: EventCatalogue | None = None,
-    batch_reads: bool = False,
 ) -> FastAPI:
     """A FastAPI app with haicap's database, errors, request ids, health and audit wired in.
 
@@ -71,9 +68,7 @@ def create_service_app(
     name by default) starts every operationId (``org.units.list``, see :mod:`haicap_shared.openapi`).
     ``events``: the kinds of record the service publishes; every audited change then writes its
     CloudEvents in the same transaction, and the app serves ``/events`` and ``/webhook-subscriptions``
-    (:mod:`haicap_shared.events`; the metadata must hold the event tables). ``batch_reads``: the app
-    answers several of its GETs in one request (``POST /batch``, :mod:`haicap_shared.batch`), as
-    a service that reports read statistics from does.
+    (:mod:`haicap_shared.events`; the metadata must hold the event tables).
 
     Every request body is limited (``settings.max_body_bytes``, ``max_import_body_bytes`` on
     import and bulk paths, or an allowance a service puts in ``app.state.body_allowances``,
@@ -111,8 +106,6 @@ def create_service_app(
     tags += [tag for tag in _COMMON_TAGS if tag["name"] not in named and (metadata is not None or tag["name"] != "audit")]
     if events is not None:
         tags += [tag for tag in EVENT_TAGS if tag["name"] not in named]
-    if batch_reads and _BATCH_TAG["name"] not in named:
-        tags.append(_BATCH_TAG)
     # NOTE: an app-wide dependency, so every route (the gateway's own included) refuses query
     # parameters it does not declare instead of ignoring a misspelt one.
     app = FastAPI(
@@ -146,8 +139,6 @@ def create_service_app(
             install_events(app, events, metadata, settings)
     for router in routers:
         app.include_router(router)
-    if batch_reads:
-        app.include_router(batch_router())
     # NOTE: one contract in every document (haicap_shared.openapi): operationIds, problems, headers.
     install_contract(app, operation_prefix or settings.service_name)
     declare_problems(app, UnknownQueryParameter)

@@ -2,8 +2,8 @@
 
 Failures are turned into problems here, in one place: a connection that cannot be made or
 an upstream 502/503/504 becomes 503 naming the service, a timeout 504. Safe methods are
-retried a bounded number of times; a POST is not retried, since the upstream may have
-acted on it, unless the caller knows it changes nothing (``idempotent``: a batch of reads).
+retried a bounded number of times; a POST is never retried, since the upstream may have
+acted on it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from .settings import ProcessSettings
 logger = logging.getLogger("haicap.http")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-RETRYABLE_STATUS = frozenset({502, 503, 504})
+_RETRYABLE_STATUS = frozenset({502, 503, 504})
 
 
 def new_http_client(timeout_seconds: float) -> httpx.AsyncClient:
@@ -106,10 +106,7 @@ class ClientCredentials:
 
 
 class ServiceClient:
-    """A typed gateway to one upstream service (with ``credentials``, as the service's account).
-
-    ``batch_reads``: reads of it asked at once may go as one ``POST /batch`` (:class:`haicap_shared.batch.ReadBatches`).
-    """
+    """A typed gateway to one upstream service (with ``credentials``, as the service's account)."""
 
     def __init__(
         self,
@@ -120,10 +117,8 @@ class ServiceClient:
         retries: int = 2,
         backoff_seconds: float = 0.1,
         credentials: ClientCredentials | None = None,
-        batch_reads: bool = True,
     ) -> None:
         self.name = name
-        self.batch_reads = batch_reads
         self.base_url = base_url.rstrip("/")
         self.http = http
         self.retries = retries
@@ -143,15 +138,10 @@ class ServiceClient:
             headers["Authorization"] = f"Bearer {await self.credentials.token()}"
         return headers
 
-    async def request(
-        self, method: str, path: str, *, headers: dict[str, str] | None = None, idempotent: bool = False, **kwargs: Any
-    ) -> httpx.Response:
-        """Send one request; raise :class:`UpstreamUnavailable` / :class:`UpstreamTimeout` on failure.
-
-        ``idempotent``: retried like a safe method (a POST that only reads, such as ``/batch``).
-        """
+    async def request(self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
+        """Send one request; raise :class:`UpstreamUnavailable` / :class:`UpstreamTimeout` on failure."""
         method = method.upper()
-        attempts = 1 + (self.retries if method in SAFE_METHODS or idempotent else 0)
+        attempts = 1 + (self.retries if method in SAFE_METHODS else 0)
         url = f"{self.base_url}{path}"
         for attempt in range(1, attempts + 1):
             last_attempt = attempt == attempts
@@ -170,7 +160,7 @@ class ServiceClient:
             else:
                 if response.status_code == 401 and self.credentials is not None:
                     self.credentials.forget()
-                if response.status_code not in RETRYABLE_STATUS:
+                if response.status_code not in _RETRYABLE_STATUS:
                     return response
                 if last_attempt:
                     raise UpstreamUnavailable(self.name, f"The {self.name} service answered {response.status_code}")
@@ -181,16 +171,12 @@ class ServiceClient:
         """GET a JSON document; an upstream problem is passed on with its status and code."""
         response = await self.request("GET", path, **kwargs)
         if response.is_error:
-            raise self.refused(response)
+            try:
+                body = response.json()
+            except ValueError:
+                body = {"title": response.text[:200]}
+            raise UpstreamError(self.name, response.status_code, body if isinstance(body, dict) else {})
         return response.json()
-
-    def refused(self, response: httpx.Response) -> UpstreamError:
-        """The problem an error answer of this upstream is passed on as (its status and code kept)."""
-        try:
-            body = response.json()
-        except ValueError:
-            body = {"title": response.text[:200]}
-        return UpstreamError(self.name, response.status_code, body if isinstance(body, dict) else {})
 
     async def is_ready(self) -> bool:
         try:

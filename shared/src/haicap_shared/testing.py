@@ -405,30 +405,6 @@ class UpstreamMocker(respx.mocks.AbstractRequestMocker):
     async def from_async_httpx_response(cls, httpx_response: httpx.Response, target: Any, **kwargs: Any) -> httpx.Response:
         return httpx_response
 
-    @classmethod
-    async def async_handler(cls, httpx_request: httpx.Request) -> httpx.Response:
-        """A ``POST .../batch`` answered as the services answer it: each read by the fakes of its GET, in turn.
-
-        So a test fakes the GETs a caller reads, whether the caller sends them alone or batched
-        (:mod:`haicap_shared.batch`), and the fakes' calls are the GETs themselves.
-        """
-        if httpx_request.method != "POST" or not httpx_request.url.path.endswith("/batch"):
-            return await cls._answer_alone(httpx_request)
-        base = str(httpx_request.url)[: -len("/batch")]
-        headers = [(k, v) for k, v in httpx_request.headers.raw if k.lower() not in (b"content-length", b"content-type")]
-        answers = []
-        for read in json.loads(httpx_request.content)["reads"]:
-            answer = await cls._answer_alone(httpx.Request("GET", base + read["path"], headers=headers))
-            await answer.aread()
-            is_json = answer.headers.get("content-type", "").split(";")[0] in ("application/json", "application/problem+json")
-            answers.append({"status": answer.status_code, "body": answer.json() if is_json and answer.content else None})
-        return httpx.Response(200, json={"answers": answers}, request=httpx_request)
-
-    @classmethod
-    async def _answer_alone(cls, httpx_request: httpx.Request) -> httpx.Response:
-        response: httpx.Response = await super().async_handler(httpx_request)  # type: ignore[no-untyped-call]
-        return response
-
 
 UPSTREAMS = UpstreamMocker.name
 """``respx.mock``'s ``using`` for answering the services' calls to each other (:class:`UpstreamMocker`)."""

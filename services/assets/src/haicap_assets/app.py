@@ -68,7 +68,6 @@ def create_app(
         routers=[register_router, allocations_router, dispositions_router, norms_router, stats_router, procedures.router],
         extensions=[org_directory, procedures.extension],
         events=event_catalogue(settings.decision_days),
-        batch_reads=True,
         openapi_tags=[
             {"name": "assets", "description": "The register of public assets and their history"},
             {"name": "allocations", "description": "Allocations to holders and hand-overs on merger"},

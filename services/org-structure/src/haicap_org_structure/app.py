@@ -63,7 +63,6 @@ def create_app(settings: OrgSettings | None = None, *, records_client_factory: R
         settings=settings,
         metadata=metadata,
         events=CATALOGUE,
-        batch_reads=True,
         # NOTE: findings before tasks: `/tasks/findings` must be matched before `/tasks/{task_id}`.
         routers=[
             units_router,

@@ -107,5 +107,4 @@ def create_app(
         extensions=[org_client, procedures.extension],
         personal_fields=people_service.PERSONAL_FIELDS,
         events=CATALOGUE,
-        batch_reads=True,
     )

@@ -19,8 +19,6 @@ from pydantic import BaseModel
 from haicap_shared.errors import AppError, UpstreamTimeout, UpstreamUnavailable
 from haicap_shared.http import UpstreamError
 
-from .sources.base import batched_reads
-
 logger = logging.getLogger("haicap.reporting")
 T = TypeVar("T")
 A = TypeVar("A")
@@ -142,11 +140,8 @@ async def compose(
     *,
     timeout_seconds: float,
 ) -> Report:
-    """Build every section concurrently, their reads of each service in one batch; those whose source fails are missing."""
-    with batched_reads():
-        results = await asyncio.gather(
-            *(asyncio.wait_for(spec.build(), timeout_seconds) for spec in specs), return_exceptions=True
-        )
+    """Build every section concurrently; those whose source fails are reported missing."""
+    results = await asyncio.gather(*(asyncio.wait_for(spec.build(), timeout_seconds) for spec in specs), return_exceptions=True)
     sections: list[Section] = []
     missing: list[Missing] = []
     for spec, result in zip(specs, results, strict=True):

@@ -14,11 +14,6 @@ class ReportingSettings(ProcessSettings):
     service_name: str = "reporting"
     port: int = 8004
     section_timeout_seconds: float = Field(default=30.0, gt=0, description="How long a report waits for each source")
-    batch_reads: bool = Field(
-        default=True,
-        description="Send a report's reads of each service at once as one POST /batch (off: one GET each; a service "
-        "without /batch, during an upgrade, is read with one GET each anyway)",
-    )
     past_report_ttl_seconds: float = Field(default=300.0, ge=0, description="How long a complete report of a past date is kept")
     current_report_ttl_seconds: float = Field(default=15.0, ge=0, description="How long a report of today or later is kept")
     follow_event_feeds: bool = Field(

@@ -38,12 +38,7 @@ class Sources:
 
         def client(name: str, prefix: str) -> ServiceClient:
             return ServiceClient(
-                name,
-                f"{base}/api/v1/{prefix}",
-                http,
-                retries=settings.upstream_retries,
-                credentials=credentials,
-                batch_reads=settings.batch_reads,
+                name, f"{base}/api/v1/{prefix}", http, retries=settings.upstream_retries, credentials=credentials
             )
 
         org, personnel, assets = client("org-structure", "org"), client("personnel", "personnel"), client("assets", "assets")

@@ -9,14 +9,10 @@ somewhere in a section.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from haicap_shared.batch import ReadBatches
 from haicap_shared.errors import AppError
 from haicap_shared.http import ServiceClient
 
@@ -45,27 +41,9 @@ class SourceShapeError(AppError):
         self.service = service
 
 
-_batches: ContextVar[ReadBatches | None] = ContextVar("reporting_read_batches", default=None)
-
-
-@contextmanager
-def batched_reads() -> Iterator[None]:
-    """Within: the reads of one service asked at once go to it as one ``POST /batch`` (:class:`ReadBatches`).
-
-    A report's sections ask their reads at once; batched, a service answers them in one request,
-    on one of its database connections at a time, instead of one request and one connection each.
-    """
-    token = _batches.set(ReadBatches())
-    try:
-        yield
-    finally:
-        _batches.reset(token)
-
-
-async def read(client: ServiceClient, model: type[M], path: str, *, params: Any = None) -> M:
-    """GET ``path`` (with ``params``) from ``client`` and read it as ``model``; in a batch within :func:`batched_reads`."""
-    batches = _batches.get()
-    body = await (client.get_json(path, params=params) if batches is None else batches.get_json(client, path, params))
+async def read(client: ServiceClient, model: type[M], path: str, **kwargs: Any) -> M:
+    """GET ``path`` from ``client`` and read it as ``model``."""
+    body = await client.get_json(path, **kwargs)
     try:
         return model.model_validate(body)
     except ValidationError as exc:

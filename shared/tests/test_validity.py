@@ -14,7 +14,15 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql import ColumnElement
 
 from haicap_shared import validity
-from haicap_shared.validity import Bounds, Interval, OpenStartValidityColumns, ValidityColumns, ValidityInput
+from haicap_shared.validity import (
+    Bounds,
+    Interval,
+    InvalidPeriod,
+    OpenStartValidityColumns,
+    ValidityColumns,
+    ValidityInput,
+    checked_period,
+)
 
 _metadata = MetaData()
 _records = Table(
@@ -148,3 +156,14 @@ def test_intervals_in_memory_in_order_and_within() -> None:
     assert july.within(july)
     assert not Interval(date(2025, 7, 10), None).within(july)
     assert not Interval(None, date(2025, 7, 20)).within(july)
+
+
+def test_a_period_may_be_one_day_but_not_end_before_it_starts() -> None:
+    day = date(2026, 4, 15)
+    assert checked_period(day, day) == (day, day)
+    assert checked_period(date(2026, 1, 1), date(2026, 12, 31)) == (date(2026, 1, 1), date(2026, 12, 31))
+    with pytest.raises(InvalidPeriod) as refused:
+        checked_period(date(2026, 12, 31), date(2026, 12, 1), start_name="received_from", end_name="received_to")
+    problem = refused.value.problem()
+    assert (problem["status"], problem["code"]) == (422, "invalid_period")
+    assert problem["detail"] == "`received_to` (2026-12-01) is before `received_from` (2026-12-31)"

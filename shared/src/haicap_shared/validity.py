@@ -15,7 +15,8 @@ the column is null: no ``valid_from`` means in force since before the records be
 - In memory: :class:`Interval` (``Interval.of(unit).contains(day)``, ``a.overlaps(b)``,
   ``a.within(b)``, ``a.in_order``).
 - In a request: :class:`ValidityInput`, the two fields and the check that ``valid_to`` is not
-  before ``valid_from``.
+  before ``valid_from``; :func:`checked_period` for a period given as two query parameters
+  (``from``/``to``), refused with 422 ``invalid_period`` when it ends before it starts.
 """
 
 from __future__ import annotations
@@ -30,7 +31,21 @@ from sqlalchemy import CheckConstraint, ColumnElement, Date, and_, false, or_, t
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnClause
 
+from .errors import BadRequest
 from .values import IsoDate
+
+
+class InvalidPeriod(BadRequest):
+    """A period asked for (two dates a caller sent) that ends before it starts."""
+
+    code, title = "invalid_period", "The period ends before it starts"
+
+
+def checked_period(start: date, end: date, *, start_name: str = "from", end_name: str = "to") -> tuple[date, date]:
+    """``(start, end)``; 422 ``invalid_period`` naming both parameters when ``end`` is before ``start``."""
+    if end < start:
+        raise InvalidPeriod(f"`{end_name}` ({end}) is before `{start_name}` ({start})")
+    return start, end
 
 
 class ValidityColumns:

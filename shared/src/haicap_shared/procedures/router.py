@@ -22,6 +22,7 @@ from ..idempotency import Idempotency, IdempotencyKeyReused
 from ..models import utcnow
 from ..paging import Cursor, InvalidCursor, Limit, Page, page_of
 from ..roles import Role
+from ..validity import InvalidPeriod, checked_period
 from ..values import IsoDate
 from ..versioning import IfMatch, etag_response
 from ..workdays import local_date
@@ -80,7 +81,7 @@ def procedures_router(config: DossierConfig) -> APIRouter:
     @router.get(
         "/procedure-dossiers",
         response_model=Page[ProcedureDossierItem],
-        responses=problem_responses(InvalidCursor, service.InvalidPeriod),
+        responses=problem_responses(InvalidCursor, InvalidPeriod),
     )
     async def list_procedure_dossiers(
         session: DbSession,
@@ -97,8 +98,8 @@ def procedures_router(config: DossierConfig) -> APIRouter:
         cursor: Cursor = None,
     ) -> Page[ProcedureDossierItem]:
         """List the procedure dossiers in your area, by time received, with their overdue flag."""
-        if received_from is not None and received_to is not None and received_from > received_to:
-            raise service.InvalidPeriod("received_from is after received_to")
+        if received_from is not None and received_to is not None:
+            checked_period(received_from, received_to, start_name="received_from", end_name="received_to")
         filters = DossierFilter(
             procedure_code=procedure_code,
             status=status,

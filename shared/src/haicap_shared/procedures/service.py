@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit import AuditTrail
 from ..auth import Principal
-from ..errors import BadRequest, Conflict, NotFound, ValidationFailed
+from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import utcnow
 from ..workdays import MAX_WORKING_DAYS, VIETNAM, WorkingCalendar, local_date
 from . import repository
@@ -383,10 +383,6 @@ class StepDrivenByWorkflow(Conflict):
 
 class SubjectKindNotAllowed(ValidationFailed):
     code = "procedure_subject_kind_not_allowed"
-
-
-class InvalidPeriod(BadRequest):
-    code = "invalid_period"
 
 
 BY_HAND_FOR_WORKFLOW_RECORDS = frozenset({ProcedureStatus.IN_PROCESS, ProcedureStatus.SUPPLEMENT_REQUESTED})

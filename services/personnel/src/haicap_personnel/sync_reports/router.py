@@ -14,6 +14,7 @@ from haicap_shared.db import DbSession
 from haicap_shared.errors import BadRequest, problem_responses
 from haicap_shared.paging import Cursor, Limit, Page
 from haicap_shared.personal_data import RevealNotAllowed
+from haicap_shared.validity import InvalidPeriod
 from haicap_shared.values import IsoDate
 from haicap_shared.versioning import etag_response
 
@@ -69,7 +70,7 @@ async def overdue_report(
 @router.get(
     "/reports/rejected",
     response_model=RejectedReport,
-    responses=problem_responses(BadRequest, service.InvalidPeriod, service.PeriodTooLong),
+    responses=problem_responses(BadRequest, InvalidPeriod, service.PeriodTooLong),
 )
 async def rejected_report(
     session: DbSession,
@@ -97,7 +98,7 @@ async def rejected_report(
 @router.get(
     "/reports/on-time",
     response_model=OnTimeReport,
-    responses=problem_responses(BadRequest, service.InvalidPeriod, service.PeriodTooLong),
+    responses=problem_responses(BadRequest, InvalidPeriod, service.PeriodTooLong),
 )
 async def on_time_report(
     session: DbSession,

@@ -26,6 +26,7 @@ from haicap_shared.errors import BadRequest, NotFound
 from haicap_shared.models import utcnow
 from haicap_shared.paging import Page, page_of
 from haicap_shared.personal_data import check_may_reveal, mask
+from haicap_shared.validity import checked_period
 from haicap_shared.workdays import VIETNAM, WorkingCalendar, local_date
 
 from ..sync import national_record
@@ -54,10 +55,6 @@ COMPARED_FIELDS_MAX = 200
 
 class ReconciliationNotFound(NotFound):
     code, title = "reconciliation_not_found", "No such reconciliation"
-
-
-class InvalidPeriod(BadRequest):
-    code, title = "invalid_period", "The period ends before it starts"
 
 
 class PeriodTooLong(BadRequest):
@@ -125,8 +122,7 @@ async def overdue_report(
 
 def _check_period(start: date | None, end: date | None) -> None:
     if start is not None and end is not None:
-        if end < start:
-            raise InvalidPeriod(f"to ({end}) is before from ({start})")
+        checked_period(start, end)
         if (end - start).days + 1 > MAX_PERIOD_DAYS:
             raise PeriodTooLong(f"The period from {start} to {end} is longer than {MAX_PERIOD_DAYS} days")
 

@@ -28,6 +28,9 @@ from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2100, 12, 31)
+FIRST_EVALUATED_YEAR = 1945
+"""The first year a cadre or civil servant's yearly evaluation (đánh giá, xếp loại) may be for: personnel keeps
+none earlier, and a reader asking about an earlier year knows, without asking, that there is none."""
 # NOTE: the documented pattern carries the range (years 1900 to 2100), so a client generated
 # from the schema, or a fuzzer, knows which dates are accepted; checked as shape, then range.
 ISO_DATE_PATTERN = r"^(19[0-9]{2}|20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"

@@ -19,6 +19,7 @@ from haicap_shared.auth import Principal
 from haicap_shared.imports import ProblemLog
 from haicap_shared.tabular import SourceRow, parse_date
 from haicap_shared.text import search_key
+from haicap_shared.values import FIRST_EVALUATED_YEAR
 
 from ..people.access import person_in_area
 from .models import Grade
@@ -76,7 +77,7 @@ def check_values(values: Mapping[str, Any], today: date) -> tuple[dict[str, Any]
     if errors:
         return None, errors
     year = year_of(values)
-    if year is None or year < 1945:
+    if year is None or year < FIRST_EVALUATED_YEAR:
         errors.append("year must be a year like 2025")
         year = None
     elif year > today.year:

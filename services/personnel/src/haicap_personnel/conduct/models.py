@@ -11,6 +11,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from haicap_shared.models import Entity, string_enum
+from haicap_shared.values import FIRST_EVALUATED_YEAR
 
 from ..agency_ref import AgencyRefColumns
 from ..db import Base
@@ -48,7 +49,7 @@ class Evaluation(AgencyRefColumns, Entity, Base):
 
     __table_args__ = (
         UniqueConstraint("person_id", "year"),
-        CheckConstraint("year >= 1945 AND year <= 9999", name="year_range"),
+        CheckConstraint(f"year >= {FIRST_EVALUATED_YEAR} AND year <= 9999", name="year_range"),
         Index(None, "province_code", "year", "id"),
         # NOTE: the "did not complete their tasks two years running" count reads this index only.
         Index(None, "grade", "year", "person_id"),

@@ -10,12 +10,12 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from haicap_shared.procedures.schemas import ProcedureDossierSummary
-from haicap_shared.values import IsoDate
+from haicap_shared.values import FIRST_EVALUATED_YEAR, IsoDate
 
 from ..decisions import Decision
 from .models import Grade
 
-Year = Annotated[int, Field(ge=1945, le=2100, description="The year evaluated", examples=[2025])]
+Year = Annotated[int, Field(ge=FIRST_EVALUATED_YEAR, le=2100, description="The year evaluated", examples=[2025])]
 FormCode = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9._-]+$")]
 Reason = Annotated[str, Field(min_length=1, max_length=2000)]
 

@@ -14,11 +14,12 @@ from decimal import Decimal
 from typing import Generic, TypeVar
 
 from haicap_shared.codes import UnitLevel
+from haicap_shared.values import FIRST_EVALUATED_YEAR
 
 from .assets import AssetsSource, AssetSummary, CarNormCounts, DispositionStats
 from .base import Read, read
 from .org import LevelProgress, OrgSource, TaskStats
-from .personnel import FIRST_EVALUATED_YEAR, PersonnelSource
+from .personnel import PersonnelSource
 
 # NOTE: 34 since 1 July 2025 (63 before): one page holds them all
 MAX_PROVINCES = 100

@@ -7,19 +7,12 @@ from datetime import date
 from decimal import Decimal
 
 from haicap_shared.http import ServiceClient
+from haicap_shared.values import FIRST_EVALUATED_YEAR
 
 from .base import Read, read
 from .dossiers import DossierStats, dossier_stats
 
 Params = Sequence[tuple[str, str]]
-
-FIRST_EVALUATED_YEAR = 1945
-"""The first year personnel takes for its evaluations (its ``Year``): no one failed their tasks in a year before it.
-
-NOTE: a report for a date in 1945 or before asks for the evaluations of the year before it;
-personnel refuses such a year (422), so reporting answers it itself: nobody, as no
-evaluation of that year can exist. The section is complete, not missing.
-"""
 
 
 class ShareCount(Read):
@@ -110,6 +103,8 @@ class PersonnelSource:
         return await read(self.client, HeadcountStats, "/stats/headcount", params=list(params))
 
     async def tasks_not_completed(self, province: str, year: int) -> TasksNotCompletedStats:
+        # NOTE: a report for a date in 1945 or before asks for the year before it, which personnel
+        # refuses (422): no evaluation of it can exist, so the answer is nobody, and the section is complete
         if year < FIRST_EVALUATED_YEAR:
             return TasksNotCompletedStats(year=year, total=0)
         return await read(

@@ -50,3 +50,14 @@ def test_a_value_the_column_cannot_hold_is_an_invalid_cursor(column: str, value:
     with pytest.raises(BadRequest) as refused:
         decode_cursor(encode_cursor([value]), [table.c[column]])
     assert refused.value.code == "invalid_cursor"
+
+
+def test_a_cursor_of_one_list_is_refused_by_another_paged_on_keys_of_the_same_types() -> None:
+    # NOTE: /tasks/stats pages units on (code, id) and agencies on (name, id) in one response.
+    key = [table.c.code, table.c.id]
+    units_cursor = encode_cursor(["01304", ID], list_name="unit")
+    assert decode_cursor(units_cursor, key, list_name="unit") == ["01304", ID]
+    for cursor in (units_cursor, encode_cursor(["01304", ID])):
+        with pytest.raises(BadRequest) as refused:
+            decode_cursor(cursor, key, list_name="agency")
+        assert refused.value.code == "invalid_cursor"

@@ -198,4 +198,11 @@ async def _stats_by_unit_and_agency(client: httpx.AsyncClient, after: dict[str, 
     assert (own["total"], own["by_unit"]) == (commune["count"], [commune])
     bad = await client.get("/tasks/stats", params={"as_of": "2026-04-15", "by": "unit", "unit_cursor": "nonsense"})
     assert_problem(bad, 422, "invalid_cursor")
+    # NOTE: both lists' keys are a text and an id, so only the cursor's list tells them apart.
+    unit_cursor = (await stats(client, "2026-04-15", province="04", by="unit", limit="3"))["next_unit"]
+    assert unit_cursor is not None
+    crossed = await client.get(
+        "/tasks/stats", params={"as_of": "2026-04-15", "province": "04", "by": "agency", "agency_cursor": unit_cursor}
+    )
+    assert_problem(crossed, 422, "invalid_cursor")
     assert_problem(await client.get("/tasks/stats", params={"as_of": "2026-04-15", "by": "district"}), 422, "validation_error")

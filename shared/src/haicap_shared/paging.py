@@ -46,8 +46,15 @@ def _encode_value(value: Any) -> Any:
     return value
 
 
-def encode_cursor(values: Sequence[Any]) -> str:
-    raw = json.dumps([_encode_value(v) for v in values], separators=(",", ":")).encode()
+def encode_cursor(values: Sequence[Any], *, list_name: str | None = None) -> str:
+    """The opaque cursor after a row whose sort key is ``values``.
+
+    ``list_name`` names the list where one response pages several lists on keys of the same
+    types (a unit's code and id, an agency's name and id): the cursor then carries it, so
+    one list's cursor given for another is refused instead of paging it from a foreign key.
+    """
+    tagged = ([list_name] if list_name is not None else []) + [_encode_value(v) for v in values]
+    raw = json.dumps(tagged, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -58,18 +65,25 @@ MAX_CURSOR_LENGTH = 4096
 _INT_BITS = {BigInteger: 64, SmallInteger: 16, Integer: 32}
 
 
-def decode_cursor(cursor: str, columns: Sequence[ColumnElement[Any]]) -> list[Any]:
+def decode_cursor(cursor: str, columns: Sequence[ColumnElement[Any]], *, list_name: str | None = None) -> list[Any]:
     """The key values a cursor carries, checked against the key columns' types.
 
     Anything else than a cursor this list returned (garbage, another list's cursor, values of
     the wrong type, count or range) is a 422 ``invalid_cursor``, never a database error.
+    ``list_name`` is the name the list's cursors were encoded with (:func:`encode_cursor`).
     """
     try:
         if len(cursor) > MAX_CURSOR_LENGTH:
             raise ValueError("cursor too long")
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         values = json.loads(raw)
-        if not isinstance(values, list) or len(values) != len(columns):
+        if not isinstance(values, list):
+            raise ValueError("cursor shape")
+        if list_name is not None:
+            if not values or values[0] != list_name:
+                raise ValueError("another list's cursor")
+            values = values[1:]
+        if len(values) != len(columns):
             raise ValueError("cursor shape")
         return [_typed(value, column) for value, column in zip(values, columns, strict=True)]
     # NOTE: RecursionError from deeply nested JSON, OverflowError from dates past year 9999.
@@ -143,10 +157,12 @@ def _text(value: Any, max_length: int) -> str:
     return value
 
 
-def after_cursor(stmt: Select[Any], order_by: Sequence[ColumnElement[Any]], cursor: str | None) -> Select[Any]:
+def after_cursor(
+    stmt: Select[Any], order_by: Sequence[ColumnElement[Any]], cursor: str | None, *, list_name: str | None = None
+) -> Select[Any]:
     """Restrict ``stmt`` to rows after ``cursor`` in ``order_by`` (all ascending, none null)."""
     if cursor:
-        values = decode_cursor(cursor, order_by)
+        values = decode_cursor(cursor, order_by, list_name=list_name)
         bound = [literal(v, type_=c.type) for v, c in zip(values, order_by, strict=True)]
         stmt = stmt.where(tuple_(*order_by) > tuple_(*bound))
     return stmt.order_by(*order_by)

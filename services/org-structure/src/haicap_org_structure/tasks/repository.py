@@ -452,12 +452,12 @@ async def count_tasks(
         )
 
     def paged(
-        stmt: Select[Any], order_by: Sequence[ColumnElement[Any]], cursor: str | None, keys: tuple[str, str]
+        dimension: str, stmt: Select[Any], order_by: Sequence[ColumnElement[Any]], cursor: str | None, keys: tuple[str, str]
     ) -> Select[Any]:
         # NOTE: one row more than the page, to know whether there is a next; wrapped, since
         # SQLite takes no ORDER BY or LIMIT on a member of a UNION ALL, and numbered in the
         # database's order (its collation of names), which the cursor follows.
-        page = after_cursor(stmt, order_by, cursor).limit(pages.limit + 1).subquery()
+        page = after_cursor(stmt, order_by, cursor, list_name=dimension).limit(pages.limit + 1).subquery()
         return select(page, func.row_number().over(order_by=[page.c[k] for k in keys]).label("nth"))
 
     if "unit" in asked:
@@ -470,14 +470,14 @@ async def count_tasks(
             )
             .group_by(owner_unit.c.level, owner_unit.c.id, owner_unit.c.code, owner_unit.c.name)
         )
-        parts.append(paged(by_unit, UNIT_STATS_ORDER, pages.unit_cursor, ("code", "id")))
+        parts.append(paged("unit", by_unit, UNIT_STATS_ORDER, pages.unit_cursor, ("code", "id")))
     if "agency" in asked:
         by_agency = (
             long_list("agency", owner_agency.c.level, owner_agency.c.id, null_text, owner_agency.c.name)
             .select_from(lead.join(owner_agency, owner_agency.c.id == lead.c.agency_id))
             .group_by(owner_agency.c.level, owner_agency.c.id, owner_agency.c.name)
         )
-        parts.append(paged(by_agency, AGENCY_STATS_ORDER, pages.agency_cursor, ("name", "id")))
+        parts.append(paged("agency", by_agency, AGENCY_STATS_ORDER, pages.agency_cursor, ("name", "id")))
     # NOTE: the parts sit in one UNION ALL over one CTE (the first part names the columns):
     # one round trip.
     rows = (await session.execute(union_all(*parts) if len(parts) > 1 else parts[0])).mappings().all()
@@ -506,13 +506,16 @@ async def count_tasks(
             counts.by_province = sorted(sums["province"].items())
         counts.by_unit.sort(key=lambda r: int(r["nth"]))
         counts.by_agency.sort(key=lambda r: int(r["nth"]))
-        counts.by_unit, counts.next_unit = _page(counts.by_unit, pages.limit, ("code", "id"))
-        counts.by_agency, counts.next_agency = _page(counts.by_agency, pages.limit, ("name", "id"))
+        counts.by_unit, counts.next_unit = _page("unit", counts.by_unit, pages.limit, ("code", "id"))
+        counts.by_agency, counts.next_agency = _page("agency", counts.by_agency, pages.limit, ("name", "id"))
     return found
 
 
-def _page(rows: list[RowMapping], limit: int, keys: tuple[str, str]) -> tuple[list[RowMapping], str | None]:
-    """The first ``limit`` rows, and the cursor after the last of them when more follow."""
+def _page(dimension: str, rows: list[RowMapping], limit: int, keys: tuple[str, str]) -> tuple[list[RowMapping], str | None]:
+    """The first ``limit`` rows, and the cursor after the last of them when more follow.
+
+    The cursor names its list: a unit's cursor given as ``agency_cursor`` is refused.
+    """
     if len(rows) <= limit:
         return rows, None
-    return rows[:limit], encode_cursor([rows[limit - 1][k] for k in keys])
+    return rows[:limit], encode_cursor([rows[limit - 1][k] for k in keys], list_name=dimension)

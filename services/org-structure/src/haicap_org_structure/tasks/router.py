@@ -103,12 +103,18 @@ async def task_stats(
     ] = 100,
     unit_cursor: Annotated[
         str | None,
-        Query(max_length=MAX_CURSOR_LENGTH, description="Opaque cursor of `by_unit`: the `next_unit` value of the previous page"),
+        Query(
+            max_length=MAX_CURSOR_LENGTH,
+            description="Opaque cursor of `by_unit`: the `next_unit` value of the previous page "
+            "(`next_agency`'s is a 422 `invalid_cursor`)",
+        ),
     ] = None,
     agency_cursor: Annotated[
         str | None,
         Query(
-            max_length=MAX_CURSOR_LENGTH, description="Opaque cursor of `by_agency`: the `next_agency` value of the previous page"
+            max_length=MAX_CURSOR_LENGTH,
+            description="Opaque cursor of `by_agency`: the `next_agency` value of the previous page "
+            "(`next_unit`'s is a 422 `invalid_cursor`)",
         ),
     ] = None,
 ) -> TaskStats:

@@ -46,7 +46,7 @@ def _answer(status: int, body: bytes, *extra: bytes) -> bytes:
 
 @pytest.fixture
 async def upstream() -> AsyncIterator[Upstream]:
-    """``/echo`` answers the request as JSON; ``/gzip`` a gzipped body; ``/hang`` never; ``/cut`` half a body."""
+    """``/echo`` answers the request as JSON; ``/cookie`` sets one; ``/gzip`` a gzipped body; ``/hang`` never; ``/cut`` half a body."""
     seen = Upstream("")
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -64,6 +64,8 @@ async def upstream() -> AsyncIterator[Upstream]:
                     writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n" + b"x" * 10)
                     await writer.drain()
                     return
+                elif target.startswith(b"/cookie"):
+                    writer.write(_answer(200, b"{}", b"set-cookie: session=of-another-caller; Path=/"))
                 elif target.startswith(b"/gzip"):
                     writer.write(_answer(200, gzip.compress(b'{"packed": true}'), b"content-encoding: gzip"))
                 else:
@@ -114,6 +116,15 @@ async def test_a_request_goes_out_as_httpx_built_it(http: httpx.AsyncClient, ups
     assert len(_header(echoed, "user-agent")) == 1
     assert len(_header(echoed, "accept-encoding")) == 1
     assert response.headers.get_list("x-twice") == ["1", "2"]
+
+
+async def test_a_cookie_an_upstream_sets_never_goes_with_a_later_call(http: httpx.AsyncClient, upstream: Upstream) -> None:
+    # NOTE: the process's one client carries every caller's calls: a cookie kept would travel
+    # with the next user's call to that service.
+    assert (await http.get(f"{upstream.url}/cookie")).status_code == 200
+    echoed = (await http.get(f"{upstream.url}/echo")).json()
+    assert _header(echoed, "cookie") == []
+    assert not http.cookies
 
 
 async def test_a_header_of_utf8_bytes_is_sent_byte_for_byte(http: httpx.AsyncClient, upstream: Upstream) -> None:

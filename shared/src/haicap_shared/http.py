@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpx
@@ -33,8 +34,11 @@ def new_http_client(timeout_seconds: float) -> httpx.AsyncClient:
     # NOTE: trust_env=False: a proxy set in the environment must not divert calls between
     # services on the private network.
     # NOTE: on aiohttp's pool, not httpx's: a call costs a fifth of the CPU (http_transport.py).
+    # NOTE: a jar that takes no cookie: the one client carries every caller's calls, so a
+    # Set-Cookie kept from one answer would go with another user's later call.
     return httpx.AsyncClient(
         trust_env=False,
+        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         timeout=httpx.Timeout(timeout_seconds, connect=min(timeout_seconds, 3.0)),
         transport=AiohttpTransport(max_connections=100, keepalive_seconds=30),
     )

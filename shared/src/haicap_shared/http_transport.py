@@ -99,7 +99,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     The session (:func:`plain_aiohttp_session`) is made on the first request, inside the running
     event loop, and closed with the client. httpx keeps doing what it did above its transport:
-    decoding the body, following redirects when asked, its client's cookies. TLS is verified as
+    decoding the body, following redirects when asked, its client's cookie jar (which
+    :func:`haicap_shared.http.new_http_client` makes refuse every cookie). TLS is verified as
     httpx verifies it (certifi's roots), so a switch of transport changes no trust.
     """
 

@@ -46,7 +46,8 @@ def _answer(status: int, body: bytes, *extra: bytes) -> bytes:
 
 @pytest.fixture
 async def upstream() -> AsyncIterator[Upstream]:
-    """``/echo`` answers the request as JSON; ``/cookie`` sets one; ``/gzip`` a gzipped body; ``/hang`` never; ``/cut`` half a body."""
+    """``/echo`` answers the request as JSON; ``/cookie`` sets a cookie; ``/gzip`` a gzipped body;
+    ``/hang`` never answers; ``/cut`` sends half a body."""
     seen = Upstream("")
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

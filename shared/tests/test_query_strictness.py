@@ -38,3 +38,14 @@ async def test_unknown_query_parameters_are_a_422_naming_them(client: httpx.Asyn
     assert_problem(await client.get(f"/notes/{created.json()['id']}", params={"revael": "true"}), 422, "unknown_query_parameter")
     # The shared routes too.
     assert_problem(await client.get("/audit-events", params={"entity": "note"}), 422, "unknown_query_parameter")
+
+
+async def test_a_single_valued_query_parameter_given_twice_is_a_422_naming_it(client: httpx.AsyncClient) -> None:
+    # NOTE: it used to answer for the last value alone, which the caller had no way to see.
+    twice = [("limit", "5"), ("text", "a"), ("limit", "50"), ("text", "b")]
+    problem = assert_problem(await client.get("/notes", params=twice), 422, "repeated_query_parameter")
+    assert problem["parameters"] == ["limit", "text"]
+    assert [e["location"] for e in problem["errors"]] == [["query", "limit"], ["query", "text"]]
+    assert (await client.get("/notes", params=[("limit", "5"), ("text", "a")])).status_code == 200
+    # The shared routes too.
+    assert_problem(await client.get("/audit-events", params=[("limit", "5"), ("limit", "6")]), 422, "repeated_query_parameter")

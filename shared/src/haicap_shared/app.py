@@ -26,7 +26,12 @@ from .http import new_http_client
 from .logs import skip_logged_errors_in_server_log
 from .middleware import RequestIdMiddleware
 from .openapi import declare_problems, install_contract
-from .query import UnknownQueryParameter, reject_unknown_query_parameters
+from .query import (
+    RepeatedQueryParameter,
+    UnknownQueryParameter,
+    reject_unknown_query_parameters,
+    takes_a_single_valued_query_parameter,
+)
 from .request_limits import BodyLimitMiddleware, default_body_limit
 from .security_headers import SecurityHeadersMiddleware
 from .settings import ProcessSettings, ServiceSettings
@@ -75,7 +80,8 @@ def create_service_app(
     path prefix to bytes); ``limit_bodies=False`` leaves that to the caller (the gateway has
     its own route classes). Every response gets ``X-Content-Type-Options: nosniff`` and, unless
     its route chose its own, ``Cache-Control: no-store``. A query parameter a route does not
-    declare is refused (422 ``unknown_query_parameter``, see :mod:`haicap_shared.query`).
+    declare is refused (422 ``unknown_query_parameter``, see :mod:`haicap_shared.query`), and so
+    is one that takes a single value given more than once (422 ``repeated_query_parameter``).
     """
     database = _database_settings(settings, metadata)
 
@@ -142,6 +148,7 @@ def create_service_app(
     # NOTE: one contract in every document (haicap_shared.openapi): operationIds, problems, headers.
     install_contract(app, operation_prefix or settings.service_name)
     declare_problems(app, UnknownQueryParameter)
+    declare_problems(app, RepeatedQueryParameter, where=lambda route, _method: takes_a_single_valued_query_parameter(app, route))
     install_offline_docs(app)
     sign_in_at(app, settings.public_token_url)
     return app

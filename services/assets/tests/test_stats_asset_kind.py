@@ -124,3 +124,47 @@ async def test_a_provinces_statuses_on_a_date_rank_its_own_status_events(
     surplus = select(asset_table.c.kind).select_from(status_on.join(asset_table, asset_table.c.id == status_on.c.asset_id))
     surplus = surplus.where(status_on.c.status == AssetStatus.SURPLUS, true())
     assert "ix_asset_event_province_code_asset_id_event_date_id" in await index_scans(db_connection, surplus)
+
+
+async def test_an_asset_counts_as_surplus_while_its_latest_status_on_the_date_is_surplus(
+    client: httpx.AsyncClient, db_connection: AsyncConnection, db_backend: str
+) -> None:
+    back_and_forth = await create_asset(client, code="NĐ-11")
+    same_day = await create_asset(client, code="NĐ-12")
+    version = 1
+    for status, since in (("surplus", "2025-07-10"), ("in_use", "2025-08-01"), ("surplus", "2025-09-01")):
+        changed = await client.patch(
+            f"/assets/{back_and_forth['id']}",
+            json={"status": status, "status_since": since},
+            headers={"If-Match": f'"{version}"'},
+        )
+        assert changed.status_code == 200, changed.text
+        version = int(changed.headers["etag"].strip('"'))
+    version = 1
+    # NOTE: two changes dated the same day: the one recorded last stands.
+    for status in ("surplus", "in_use"):
+        changed = await client.patch(
+            f"/assets/{same_day['id']}",
+            json={"status": status, "status_since": "2025-07-10"},
+            headers={"If-Match": f'"{version}"'},
+        )
+        assert changed.status_code == 200, changed.text
+        version = int(changed.headers["etag"].strip('"'))
+    for as_of, surplus in (
+        ("2025-07-09", {}),
+        ("2025-07-10", {"premises": 1}),
+        ("2025-08-15", {}),
+        ("2025-09-01", {"premises": 1}),
+    ):
+        for scope in ({"province": "04"}, {}):
+            stats = (await client.get("/stats/dispositions", params={"as_of": as_of, **scope})).json()
+            assert stats["surplus_without_plan"] == surplus, (as_of, scope)
+        country = (await client.get("/stats/dispositions/by-province", params={"as_of": as_of})).json()
+        assert {r["province"]: r["surplus_without_plan"] for r in country["rows"]}.get("04", {}) == surplus, as_of
+        value = (await client.get("/stats/value", params={"as_of": as_of})).json()
+        assert sum(r["assets"] for r in value["rows"] if r["status"] == "surplus") == sum(surplus.values()), as_of
+    if db_backend != "postgresql":
+        return
+    # NOTE: each surplus event is checked against its asset's latest one in the events' index.
+    standing = repository.standing_status_events(AssetStatus.SURPLUS, date(2025, 9, 1), "04")
+    assert "ix_asset_event_asset_id_event_date_id" in await index_scans(db_connection, standing)

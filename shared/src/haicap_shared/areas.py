@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, FromClause, false, or_, true
+from sqlalchemy.sql.expression import True_
 
 from .auth import OutsideArea, Principal
 from .roles import Role
@@ -58,6 +59,14 @@ def area_condition(
     if principal.role is Role.AGENCY_OFFICER and agency_id is not None:
         return agency(agency_id)
     return false()
+
+
+def restricts(condition: ColumnElement[bool]) -> bool:
+    """Whether an area condition (:func:`area_condition`) leaves any row out: not for a caller who acts everywhere.
+
+    A query may then leave out a join it made only to read the columns of the caller's area.
+    """
+    return not isinstance(condition, True_)
 
 
 def in_area(

@@ -15,6 +15,7 @@ from sqlalchemy import BigInteger, ColumnElement, Integer, Select, and_, case, c
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from haicap_shared.aggregates import count_where
+from haicap_shared.areas import restricts
 from haicap_shared.codes import UnitLevel
 from haicap_shared.filters import where_given
 from haicap_shared.validity import in_force_on
@@ -158,7 +159,10 @@ async def dispositions(
     """The plans by form and step, and the overdue decisions' count (``plans``): one row, or one per province having any."""
     split = _split(d.province_code, by_province)
     step = step_on(as_of).label("step")
-    base = select().select_from(disposition_table.join(asset_table, a.id == d.asset_id)).where(d.proposed_on <= as_of, visible)
+    # NOTE: the plan carries its asset's province and kind; the asset is joined only for the
+    # caller's area. For the country, the join read all 300,000 assets: 75 -> 14 ms at 3 M people.
+    plans = disposition_table.join(asset_table, a.id == d.asset_id) if restricts(visible) else disposition_table
+    base = select().select_from(plans).where(d.proposed_on <= as_of, visible)
     base = where_given(base, (d.province_code, province), (d.asset_kind, kind))
     grouped = (
         base.add_columns(*_named(split), d.asset_kind, d.form, d.repurpose_to, d.priority_rank, step, func.count().label("plans"))
@@ -214,6 +218,26 @@ async def value(session: AsyncSession, as_of: date, province: str | None, visibl
     return (await session.execute(stmt)).mappings().all()
 
 
+def standing_status_events(status: AssetStatus, as_of: date, province: str | None = None) -> Select[Any]:
+    """The events that set ``status`` and are still their asset's latest status on ``as_of``: one per asset in that status.
+
+    NOTE: the same status as :func:`status_on`'s, found from the other end: each event that set
+    ``status`` is checked against its asset's latest status event (one step back in the events'
+    index), instead of every status event of the country being ranked. The country's surplus at
+    3 M people: 400 -> 140 ms on one core (30,000 surplus events of 359,000; bench/reports.py).
+    """
+    latest = event_table.alias("latest")
+    latest_id = (
+        select(latest.c.id)
+        .where(latest.c.asset_id == ev.asset_id, latest.c.status.is_not(None), latest.c.event_date <= as_of)
+        .order_by(latest.c.event_date.desc(), latest.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    standing = select(ev.asset_id).where(ev.status == status, ev.event_date <= as_of, ev.id == latest_id)
+    return where_given(standing, (ev.province_code, province))
+
+
 async def surplus_without_plan(
     session: AsyncSession,
     as_of: date,
@@ -224,11 +248,11 @@ async def surplus_without_plan(
     by_province: bool = False,
 ) -> Sequence[Any]:
     split = _split(a.province_code, by_province)
-    st = status_on(as_of, province)
+    surplus = standing_status_events(AssetStatus.SURPLUS, as_of, province).subquery("surplus")
     stmt = (
         select(*_named(split), a.kind, func.count().label("assets"))
-        .select_from(st.join(asset_table, a.id == st.c.asset_id))
-        .where(st.c.status == AssetStatus.SURPLUS, visible)
+        .select_from(surplus.join(asset_table, a.id == surplus.c.asset_id))
+        .where(visible)
         .group_by(*split, a.kind)
         .order_by(*split, a.kind)
     )

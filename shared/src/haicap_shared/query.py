@@ -130,25 +130,29 @@ async def reject_unknown_query_parameters(request: Request) -> None:
     given = request.query_params
     unknown = sorted(set(given.keys()) - declared.names)
     if unknown:
-        listed = ", ".join(f"`{name}`" for name in unknown)
-        raise UnknownQueryParameter(
-            f"This operation takes no query parameter {listed}; check the spelling against the API documentation",
-            parameters=unknown,
-            errors=[
-                {"location": ["query", name], "message": "Unknown query parameter", "type": "unknown_query_parameter"}
-                for name in unknown
-            ],
+        raise _naming(
+            UnknownQueryParameter,
+            unknown,
+            "This operation takes no query parameter {listed}; check the spelling against the API documentation",
+            "Unknown query parameter",
         )
     if len(given) == len(given.multi_items()):
         return
     repeated = sorted(name for name in set(given.keys()) - declared.repeatable if len(given.getlist(name)) > 1)
     if repeated:
-        listed = ", ".join(f"`{name}`" for name in repeated)
-        raise RepeatedQueryParameter(
-            f"Give {listed} once: this operation takes one value of it, and would otherwise answer for one of them",
-            parameters=repeated,
-            errors=[
-                {"location": ["query", name], "message": "Given more than once", "type": "repeated_query_parameter"}
-                for name in repeated
-            ],
+        raise _naming(
+            RepeatedQueryParameter,
+            repeated,
+            "Give {listed} once: this operation takes one value of it, and would otherwise answer for one of them",
+            "Given more than once",
         )
+
+
+def _naming(problem: type[BadRequest], names: list[str], detail: str, message: str) -> BadRequest:
+    """``problem`` naming each of ``names``: in its detail (``{listed}``), in ``parameters`` and in ``errors``."""
+    listed = ", ".join(f"`{name}`" for name in names)
+    return problem(
+        detail.format(listed=listed),
+        parameters=names,
+        errors=[{"location": ["query", name], "message": message, "type": problem.code} for name in names],
+    )

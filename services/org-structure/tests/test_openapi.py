@@ -49,6 +49,9 @@ async def test_the_document_keeps_the_contract(client: httpx.AsyncClient, servic
     assert {"ETag", "Location", "Idempotent-Replayed"} <= set(created["201"]["headers"])
     assert set(created["400"]["x-problem-codes"]) == {"ambiguous_body_length", "malformed_body", "malformed_request"}
     assert "invalid_cursor" in paths["/units"]["get"]["responses"]["422"]["x-problem-codes"]
+    # NOTE: an operation with a single-valued query parameter can refuse it given twice; one without cannot.
+    assert "repeated_query_parameter" in paths["/units"]["get"]["responses"]["422"]["x-problem-codes"]
+    assert "repeated_query_parameter" not in created["422"]["x-problem-codes"]
     assert paths["/units/{unit_id}"]["get"]["responses"]["404"]["x-problem-codes"] == ["unit_not_found", "not_found"]
     schemas = spec["components"]["schemas"]
     assert "HTTPValidationError" not in schemas

@@ -104,7 +104,9 @@ def _takes_a_list(annotation: Any) -> bool:
         return _takes_a_list(get_args(annotation)[0])
     if origin is Union or origin is types.UnionType:
         return any(_takes_a_list(arg) for arg in get_args(annotation))
-    return isinstance(origin or annotation, type) and issubclass(origin or annotation, _LISTS) and annotation is not str
+    kind = origin or annotation
+    # NOTE: text is a Sequence too, but a parameter of text takes one value.
+    return isinstance(kind, type) and issubclass(kind, _LISTS) and not issubclass(kind, (str, bytes))
 
 
 def _query_model(annotation: Any) -> type[BaseModel] | None:
